@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Run every libFuzzer target built in BUILDDIR (meson -Dfuzz=true, clang) for a
+# bounded time, starting from its seed corpus. Total time stays under 60 s.
+#   devtools/fuzz.sh BUILDDIR [SECONDS_PER_TARGET]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+builddir=${1:-build-fuzz}
+mapfile -t targets < <(find "$builddir/test/fuzz" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x 2>/dev/null | sort)
+if [ "${#targets[@]}" -eq 0 ]; then
+	echo "fuzz: no targets built"
+	exit 0
+fi
+per=${2:-$((50 / ${#targets[@]}))}
+[ "$per" -ge 1 ] || per=1
+rc=0
+for t in "${targets[@]}"; do
+	name=$(basename "$t")
+	seeds="test/fuzz/corpus/${name#fuzz_}"
+	work=$(mktemp -d)
+	[ -d "$seeds" ] && cp -r "$seeds"/. "$work"/ 2>/dev/null || true
+	echo "fuzz: $name for ${per}s"
+	if ! "$t" -max_total_time="$per" -rss_limit_mb=2048 -print_final_stats=0 \
+		-artifact_prefix="$builddir/" "$work" >"$builddir/$name.log" 2>&1; then
+		echo "fuzz: $name FAILED"; tail -40 "$builddir/$name.log"; rc=1
+	else
+		grep -E "^Done|#[0-9]+ *DONE" "$builddir/$name.log" | tail -1 || true
+	fi
+	rm -rf "$work"
+done
+exit $rc
