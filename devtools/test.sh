@@ -41,7 +41,7 @@ fi
 
 step "clang build and fuzz targets"
 if command -v clang >/dev/null; then
-	if CC=clang devtools/setup.sh build-fuzz -Dfuzz=true -Dtests=false; then
+	if CC=clang devtools/setup.sh build-fuzz -Dfuzz=true -Dtests=false -Db_lundef=false; then
 		run devtools/fuzz.sh build-fuzz
 	else
 		echo "FAILED: clang build"; fail=1

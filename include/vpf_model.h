@@ -7,14 +7,192 @@
 
 /**
  * @file
- * vpf: software virtio PF model.
+ * vpf: software virtio PF model (libvpf_model).
+ *
+ * A strict, deterministic virtio-net SR-IOV PF behind the same backend ops
+ * table as real hardware (vpf_model_ops, with the struct vpf_model as the
+ * @c dev handle). It enforces every rule of FACTS.md and trusts nothing the
+ * driver writes. Used by the tests, the CLI demo, vpf-bench and embedders' CI.
+ *
+ * Threading: by default the model is synchronous: it processes the admin
+ * queue inside the doorbell write (bar_write on the notify region) and in
+ * vpf_pf_ops::poll. With a timing model (service_time_us > 0 or threaded)
+ * a device thread processes commands asynchronously; the functions here
+ * are then safe to call from the driver's thread (the model locks itself).
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "vpf_common.h"
+#include "vpf_pf.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct vpf_model;
+
+/** The backend ops table; pass the struct vpf_model * as @c dev. */
+extern const struct vpf_pf_ops vpf_model_ops;
+
+/* Capabilities that can be switched off per instance (vpf_model_params::off),
+ * so that the driver's refusals can be tested. */
+#define VPF_MODEL_OFF_ADMIN_VQ		(1u << 0)  /**< no VIRTIO_F_ADMIN_VQ offered */
+#define VPF_MODEL_OFF_ADMIN_QUEUE	(1u << 1)  /**< admin_queue_num reads 0 */
+#define VPF_MODEL_OFF_LONG_COMMON_CFG	(1u << 2)  /**< common cfg cap length 0x38 */
+#define VPF_MODEL_OFF_CAP_LIST		(1u << 3)  /**< capability list loops */
+#define VPF_MODEL_OFF_FEATURES_OK	(1u << 4)  /**< FEATURES_OK never sticks */
+#define VPF_MODEL_OFF_RESET		(1u << 5)  /**< status never reads 0 after reset */
+#define VPF_MODEL_OFF_SR_IOV		(1u << 6)  /**< no SR-IOV capability / feature */
+#define VPF_MODEL_OFF_RING_RESET	(1u << 7)  /**< no VIRTIO_F_RING_RESET */
+#define VPF_MODEL_OFF_FIELDS_QUERY	(1u << 8)  /**< no DEV_CTX_FIELDS_QUERY (0xc) */
+#define VPF_MODEL_OFF_WRITE_RECORD	(1u << 9)  /**< no write recording (0xf-0x12) */
+#define VPF_MODEL_OFF_VF_ENABLE		(1u << 10) /**< VF Enable clear, NumVFs 0 */
+#define VPF_MODEL_V14_DIALECT		(1u << 11) /**< LIST_QUERY reports 1.4 parts */
+#define VPF_MODEL_OFF_CAP_BOUNDS	(1u << 12) /**< a virtio cap points past its BAR */
+
+/** Model parameters; initialise with vpf_model_params_init(). */
+struct vpf_model_params {
+	const char *name;		/**< for messages; copied */
+	uint16_t num_vfs;		/**< TotalVFs = NumVFs, VF Enable set (default 4) */
+	uint16_t num_qp;		/**< queue pairs per VF (default 2) */
+	uint16_t vq_size;		/**< VF queue size (default 256) */
+	uint64_t seed;			/**< workload PRNG seed (default 1) */
+	uint16_t admin_queue_size;	/**< default 512 */
+	uint64_t guest_mem_size;	/**< per VF, bytes (default 1 GiB at GPA 0) */
+	uint32_t off;			/**< VPF_MODEL_OFF_* */
+	/* timing model (0: synchronous and deterministic) */
+	bool threaded;			/**< process the admin queue in a device thread */
+	uint32_t service_time_us;	/**< per command (implies threaded) */
+	uint32_t concurrency;		/**< commands worked on at once (default 1) */
+	uint32_t activation_us_per_field; /**< cost of leaving Freeze per field
+					   *   that differs from the previously
+					   *   applied/written context */
+};
+
+/** Fill @p p with the defaults. */
+VPF_API void vpf_model_params_init(struct vpf_model_params *p);
+
+/** Create a model PF. NULL with errno (EINVAL, ENOMEM) on failure. */
+VPF_API struct vpf_model *vpf_model_create(const struct vpf_model_params *p);
+
+/** Destroy a model (stops its device thread). NULL is a no-op. */
+VPF_API void vpf_model_destroy(struct vpf_model *m);
+
+/** Name given at creation. */
+VPF_API const char *vpf_model_name(const struct vpf_model *m);
+
+/* -------------------------------------------------------------------------
+ * Simulated workload ("guest") and observability
+ * ---------------------------------------------------------------------- */
+
+/**
+ * Advance VF @p vf's simulated guest by @p ops deterministic operations
+ * (queue index moves, descriptors taken and returned, config changes, page
+ * writes). In Active everything happens; in Stop state may change but no
+ * page is written; in Freeze nothing changes. -EINVAL for a bad VF.
+ */
+VPF_API int vpf_model_guest_step(struct vpf_model *m, uint16_t vf,
+				 uint32_t ops);
+
+/** Digest of VF @p vf's migratable state (DESIGN.md: exactly what a Freeze
+ *  context carries). Equal digests <=> identical state. */
+VPF_API int vpf_model_digest(struct vpf_model *m, uint16_t vf,
+			     uint8_t digest[32]);
+
+/** Format a digest as 64 lowercase hex characters plus NUL. */
+VPF_API void vpf_model_digest_hex(const uint8_t digest[32], char hex[65]);
+
+/** Current mode of VF @p vf as the device sees it (no admin command). */
+VPF_API int vpf_model_vf_mode(struct vpf_model *m, uint16_t vf,
+			      uint8_t *mode);
+
+/**
+ * Ground truth: pages VF @p vf wrote since write recording started (or was
+ * last restarted), as a bitmap over [addr, addr + len) of @p page_size
+ * pages, u64 words, LSB first. @p pages receives the number of set bits.
+ */
+VPF_API int vpf_model_dirty_bitmap(struct vpf_model *m, uint16_t vf,
+				   uint64_t addr, uint64_t len,
+				   uint64_t page_size, uint64_t *bitmap,
+				   uint64_t *pages);
+
+/** Number of pages VF @p vf wrote since write recording started. */
+VPF_API int vpf_model_dirty_count(struct vpf_model *m, uint16_t vf,
+				  uint64_t *pages);
+
+/** Per-model counters. */
+struct vpf_model_stats {
+	uint64_t cmds[VPF_ADMIN_OP_MAX + 1];	/**< processed, by opcode */
+	uint64_t errors;			/**< completed with status != OK */
+	uint64_t dma_faults;			/**< DMA outside mapped regions */
+	uint64_t notifies;			/**< doorbell writes */
+	uint64_t resets;			/**< device resets */
+	uint64_t activations;			/**< contexts applied */
+	uint64_t fields_applied_diff;		/**< fields that differed */
+};
+
+/** Counters of VF @p vf, or of the whole PF for @p vf 0. */
+VPF_API int vpf_model_stats_get(struct vpf_model *m, uint16_t vf,
+				struct vpf_model_stats *st);
+
+/** True after a fatal device error (DMA fault, ...): DEVICE_NEEDS_RESET. */
+VPF_API bool vpf_model_needs_reset(struct vpf_model *m);
+
+/** Description of the last DMA fault ("" if none). */
+VPF_API const char *vpf_model_last_fault(struct vpf_model *m);
+
+/* -------------------------------------------------------------------------
+ * Fault injection
+ * ---------------------------------------------------------------------- */
+
+/** Fault kinds (DESIGN.md; `model fault` in the CLI uses these names). */
+enum vpf_model_fault_kind {
+	VPF_MODEL_FAULT_NONE = 0,
+	VPF_MODEL_FAULT_HANG,	 /**< never complete the command */
+	VPF_MODEL_FAULT_DELAY,	 /**< complete after param microseconds */
+	VPF_MODEL_FAULT_EAGAIN,	 /**< fail with EAGAIN/TRYAGAIN, no side effect */
+	VPF_MODEL_FAULT_EINVAL,	 /**< fail with param = status<<16 | qualifier,
+				  *   or EINVAL/INVALID_FIELD when 0 */
+	VPF_MODEL_FAULT_FLR,	 /**< FLR in progress for param us: delays */
+	VPF_MODEL_FAULT_RESET,	 /**< device reset in progress for param us */
+	VPF_MODEL_FAULT_DMA,	 /**< DMA fault: DEVICE_NEEDS_RESET */
+	VPF_MODEL_FAULT_BAD_ID,	 /**< used id out of range */
+	VPF_MODEL_FAULT_BAD_LEN, /**< used len larger than posted */
+	VPF_MODEL_FAULT_DUP,	 /**< duplicate completion */
+	VPF_MODEL_FAULT_MAX
+};
+
+/** Fault kind from its CLI name ("hang", "bad-id", ...); -EINVAL if none. */
+VPF_API int vpf_model_fault_parse(const char *name,
+				  enum vpf_model_fault_kind *kind);
+/** CLI name of a fault kind. */
+VPF_API const char *vpf_model_fault_name(enum vpf_model_fault_kind kind);
+
+/**
+ * The next @p count commands addressed to VF @p vf (0: any command of the
+ * PF, including LIST_*) get fault @p kind; @p param as the kind says
+ * (0 picks a sensible default). A later call replaces the VF's fault.
+ */
+VPF_API int vpf_model_fault_inject(struct vpf_model *m, uint16_t vf,
+				   enum vpf_model_fault_kind kind,
+				   uint32_t count, uint32_t param);
+
+/** Remove all pending faults. */
+VPF_API void vpf_model_fault_clear(struct vpf_model *m);
+
+/* -------------------------------------------------------------------------
+ * Config-space dump (for libpci's dump access method, `lspci -xxxx` format)
+ * ---------------------------------------------------------------------- */
+
+/**
+ * Write the model's 4 KiB config space as `lspci -xxxx` would print it,
+ * preceded by a header line naming @p bdf ("0000:3b:00.0"), to @p path.
+ */
+VPF_API int vpf_model_dump_config(struct vpf_model *m, const char *bdf,
+				  const char *path);
 
 #ifdef __cplusplus
 }
