@@ -7,14 +7,644 @@
 
 /**
  * @file
- * vpf: per-VF migration state machine, dirty tracking, stream format.
+ * vpf: per-VF migration state machine shaped like VFIO migration v2, the
+ * migration stream, dirty-page tracking, and a migration driver that moves
+ * many VFs at once through the pipelined admin engine.
+ *
+ * Layers, from low to high:
+ *
+ * 1. **Stream format** (vpf_mig_stream_*): the bytes that carry a VF's
+ *    device context from the source host to the destination host. Versioned
+ *    header, typed records with a length and a CRC-32C each, a trailer with
+ *    a CRC over the whole stream. Pure functions, no device.
+ * 2. **Per-VF state machine** (vpf_mig_set_state() and friends): the VFIO
+ *    v2 device states and arcs (FACTS.md 8, binding) mapped onto the
+ *    device modes Active / Stop / Freeze. The save side is a byte stream
+ *    the caller pulls in any chunk size (vpf_mig_save_read()), the load
+ *    side one it pushes in any chunk size (vpf_mig_load_write()).
+ *    Every call exists synchronous and asynchronous (*_async +
+ *    vpf_mig_poll()); the asynchronous ones let a caller keep commands of
+ *    many VFs in flight at once.
+ * 3. **Dirty tracking** (vpf_mig_dirty_*): device write recording merged
+ *    into a bitmap, 1 bit per page, u64 words, least significant bit first
+ *    (the VFIO DMA-logging report layout).
+ * 4. **Migration driver** (vpf_mig_migrate()): N (source PF, VF) ->
+ *    (destination PF, VF) pairs migrated together, pipelined across VFs (or
+ *    serially, one command at a time, for comparison), with precopy rounds,
+ *    precopy-to-destination, dirty tracking, progress per phase and timing.
+ *
+ * A struct vpf_mig is the migration layer of one attached PF. It must be
+ * created with vpf_mig_attach() right after vpf_pf_attach(): that is where
+ * VFs left outside Active by a process that died mid-migration are found
+ * (crash safety), and vpf_mig_detach() puts VFs the library moved back to
+ * Active (except a source whose migration completed).
+ *
+ * Errors: 0 or a negative errno, with vpf_last_error() saying why. Codes
+ * used consistently:
+ * - -EINVAL: bad argument (VF out of range, chunk not a multiple of 8, ...);
+ * - -EPERM: a state arc VFIO does not define (to or from ERROR, unknown
+ *   state), or an operation not allowed in the current state; nothing is
+ *   sent to the device;
+ * - -EBUSY: an asynchronous operation is already running on that VF;
+ * - -EBADMSG: corrupt stream (checksum, malformed record or context);
+ * - -ENODATA: stream incomplete (truncated) when it had to be complete;
+ * - -EPROTONOSUPPORT: stream version or a required record type unknown;
+ * - -EPROTO: stream or device pair incompatible with the destination;
+ * - -ENOTSUP: the device lacks a command set ("dirty tracking unavailable
+ *   on this device");
+ * - device errors as vpf_admin_* returns them (-EIO, -ETIMEDOUT, ...).
+ *
+ * Threading: like struct vpf_pf, one owner thread per PF; the migration
+ * driver polls every PF it is given from the calling thread.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "vpf_common.h"
+#include "vpf_pf.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ===========================================================================
+ * States (numbered as Linux include/uapi/linux/vfio.h)
+ * ========================================================================= */
+
+/**
+ * VFIO migration v2 device states. Mapping onto virtio modes (FACTS.md 8):
+ *
+ * | state        | mode   | entry action                                   |
+ * |--------------|--------|------------------------------------------------|
+ * | RUNNING      | Active | MODE_SET Active (applies a written context)    |
+ * | RUNNING_P2P  | Stop   | MODE_SET Stop (applies one when from STOP)     |
+ * | STOP         | Freeze | MODE_SET Freeze                                |
+ * | STOP_COPY    | Freeze | read the Freeze context into the save stream   |
+ * | RESUMING     | Freeze | accept the load stream, validate, CTX_WRITE    |
+ * | PRE_COPY     | Active | read a context while running (a round)         |
+ * | PRE_COPY_P2P | Stop   | MODE_SET Stop, read a round of the Stop context|
+ * | ERROR        | -      | left only by vpf_mig_reset()                   |
+ */
+enum vpf_mig_state {
+	VPF_MIG_STATE_ERROR = 0,
+	VPF_MIG_STATE_STOP = 1,
+	VPF_MIG_STATE_RUNNING = 2,
+	VPF_MIG_STATE_STOP_COPY = 3,
+	VPF_MIG_STATE_RESUMING = 4,
+	VPF_MIG_STATE_RUNNING_P2P = 5,
+	VPF_MIG_STATE_PRE_COPY = 6,
+	VPF_MIG_STATE_PRE_COPY_P2P = 7,
+	VPF_MIG_STATE_MAX = 8		/**< number of states (not a state) */
+};
+
+/** Name of a state ("RUNNING", "STOP_COPY", ...; "INVALID" if unknown). */
+VPF_API const char *vpf_mig_state_name(enum vpf_mig_state s);
+
+/** Parse a state name (case-insensitive, also "running_p2p" etc.).
+ *  @return 0 or -EINVAL. */
+VPF_API int vpf_mig_state_parse(const char *name, enum vpf_mig_state *s);
+
+/** The device mode a state runs the VF in (VPF_DEV_MODE_*); 0xff for
+ *  ERROR or an unknown state. */
+VPF_API uint8_t vpf_mig_state_mode(enum vpf_mig_state s);
+
+/** Whether @p from -> @p to is one of the single-step arcs VFIO defines
+ *  (FACTS.md 8). Pure. */
+VPF_API bool vpf_mig_arc_valid(enum vpf_mig_state from, enum vpf_mig_state to);
+
+/** Longest walk between two states (RESUMING -> PRE_COPY: 4 arcs). */
+#define VPF_MIG_PATH_MAX	8
+
+/**
+ * The walk vpf_mig_set_state() takes from @p from to @p to: the states
+ * after @p from, in order, ending with @p to (VFIO's
+ * vfio_mig_get_next_state() table). @p from == @p to gives 0 states.
+ * Pure: no device.
+ * @param path receives up to @p max states.
+ * @return number of states (>= 0), or -EPERM if VFIO defines no way
+ *   (either end ERROR or out of range), -ENOSPC if @p max is too small.
+ */
+VPF_API int vpf_mig_path(enum vpf_mig_state from, enum vpf_mig_state to,
+			 enum vpf_mig_state *path, unsigned int max);
+
+/* ===========================================================================
+ * Attach / detach, crash safety
+ * ========================================================================= */
+
+struct vpf_mig;
+
+/** Parameters of vpf_mig_attach(); initialise with vpf_mig_params_init(). */
+struct vpf_mig_params {
+	/** Device chunk of DEV_CTX_READ / DEV_CTX_WRITE in bytes: a multiple
+	 *  of 8, at most the PF's max_chunk (default 4096). */
+	uint32_t chunk;
+	/** Scan every VF's mode at attach (default true). */
+	bool scan;
+	/** At detach, put VFs the library moved back to Active (default
+	 *  true), except a source marked complete. */
+	bool restore_on_detach;
+};
+
+/** Fill @p p with the defaults. */
+VPF_API void vpf_mig_params_init(struct vpf_mig_params *p);
+
+/**
+ * Create the migration layer of an attached PF. With @c scan, every VF's
+ * mode is read (DEV_MODE_GET, pipelined); VFs found outside Active were left
+ * by a process that died mid-migration: they are logged with the way back
+ * and listed by vpf_mig_orphans(). Nothing is changed on the device.
+ * @p pf must outlive the result.
+ * @return the handle, or NULL with errno (EINVAL, ENOMEM, ENOTSUP when the
+ *   PF lacks the migration command set) and vpf_last_error().
+ */
+VPF_API struct vpf_mig *vpf_mig_attach(struct vpf_pf *pf,
+				       const struct vpf_mig_params *p);
+
+/**
+ * Destroy the migration layer. With @c restore_on_detach, for every VF the
+ * library moved out of its mode (and that is not a source marked complete
+ * with vpf_mig_mark_complete()): stop write recording the library started,
+ * DEV_CTX_DISCARD, and MODE_SET back to Active. Failures are logged.
+ * NULL is a no-op. Call before vpf_pf_detach().
+ */
+VPF_API void vpf_mig_detach(struct vpf_mig *m);
+
+/** The PF of a migration layer. */
+VPF_API struct vpf_pf *vpf_mig_pf(const struct vpf_mig *m);
+
+/** A VF found outside Active at attach. */
+struct vpf_mig_orphan {
+	uint16_t vf;		/**< VF number (1..NumVFs) */
+	uint8_t mode;		/**< VPF_DEV_MODE_* found */
+};
+
+/**
+ * VFs found outside Active by the attach scan.
+ * @param out receives up to @p max entries (may be NULL with max 0).
+ * @return the number found (may exceed @p max), or -EINVAL.
+ */
+VPF_API int vpf_mig_orphans(const struct vpf_mig *m,
+			    struct vpf_mig_orphan *out, unsigned int max);
+
+/**
+ * The documented way back for a VF left outside Active (an orphan, or one in
+ * ERROR): DEV_WRITE_RECORDS_STOP (when the device has write recording),
+ * DEV_CTX_DISCARD, MODE_SET Active. The VF resumes with the state it had
+ * (Stop/Freeze keep it); a written but unapplied context is dropped.
+ * The state becomes RUNNING.
+ */
+VPF_API int vpf_mig_recover(struct vpf_mig *m, uint16_t vf);
+
+/* ===========================================================================
+ * Per-VF state machine
+ * ========================================================================= */
+
+/**
+ * Completion of an asynchronous per-VF operation, called from
+ * vpf_mig_poll() (never from the submitting call).
+ * @param rc 0 or a negative errno (vpf_mig_vf_error() has the sentence).
+ */
+typedef void (*vpf_mig_done_t)(struct vpf_mig *m, uint16_t vf, int rc,
+			       void *arg);
+
+/** Current VFIO state of VF @p vf as the library tracks it. */
+VPF_API int vpf_mig_get_state(const struct vpf_mig *m, uint16_t vf,
+			      enum vpf_mig_state *state);
+
+/**
+ * Move VF @p vf to @p target, walking VFIO's intermediate states
+ * (vpf_mig_path()). Consecutive mode changes of a walk are coalesced into
+ * the last one (RUNNING -> STOP is one MODE_SET Freeze); entry actions run
+ * for the target only, exit actions for every state left. Arcs out of or
+ * into ERROR are refused with -EPERM and no device command.
+ *
+ * On failure the VF is in the last state it reached (a failed MODE_SET leaves
+ * the mode unchanged, FACTS.md 4); when the outcome is unknown (timeout) the
+ * library re-reads the mode, and goes to ERROR only if that fails too.
+ * RESUMING -> STOP with an incomplete or invalid load stream fails with
+ * nothing applied (DEV_CTX_DISCARD) and leaves the VF in STOP.
+ */
+VPF_API int vpf_mig_set_state(struct vpf_mig *m, uint16_t vf,
+			      enum vpf_mig_state target);
+
+/** Asynchronous vpf_mig_set_state(): starts it and returns; @p done is
+ *  called from vpf_mig_poll(). @return 0, -EBUSY, or an immediate refusal
+ *  (then @p done is not called). */
+VPF_API int vpf_mig_set_state_async(struct vpf_mig *m, uint16_t vf,
+				    enum vpf_mig_state target,
+				    vpf_mig_done_t done, void *arg);
+
+/**
+ * Drive the PF's admin engine and the VFs' asynchronous operations.
+ * @return number of operations completed, or a negative errno if the PF is
+ *   unusable.
+ */
+VPF_API int vpf_mig_poll(struct vpf_mig *m);
+
+/** Whether an asynchronous operation is running on VF @p vf. */
+VPF_API bool vpf_mig_busy(const struct vpf_mig *m, uint16_t vf);
+
+/** Error sentence of the last failed operation of VF @p vf ("" if none). */
+VPF_API const char *vpf_mig_vf_error(const struct vpf_mig *m, uint16_t vf);
+
+/**
+ * Abort: from any state, DEV_CTX_DISCARD partial reads and writes, stop
+ * write recording the library started, drop the save and load streams,
+ * and put the VF back in the mode it had when the library first moved it
+ * (Active for a running source: its state is unchanged; a destination is as
+ * if nothing was written). The state becomes RUNNING (or the state of that
+ * mode). Also clears ERROR when the device answers.
+ */
+VPF_API int vpf_mig_abort(struct vpf_mig *m, uint16_t vf);
+/** Asynchronous vpf_mig_abort(). */
+VPF_API int vpf_mig_abort_async(struct vpf_mig *m, uint16_t vf,
+				vpf_mig_done_t done, void *arg);
+
+/** Leave ERROR (VFIO: "left only by reset"): same as vpf_mig_recover(). */
+VPF_API int vpf_mig_reset(struct vpf_mig *m, uint16_t vf);
+
+/**
+ * Mark VF @p vf a source whose migration completed (the destination runs
+ * the guest now): vpf_mig_detach() leaves it stopped instead of reactivating
+ * it. vpf_mig_migrate() does this itself. Cleared by any later set_state
+ * to RUNNING, abort or recover.
+ */
+VPF_API int vpf_mig_mark_complete(struct vpf_mig *m, uint16_t vf);
+
+/** What the library knows about one VF. */
+struct vpf_mig_vf_info {
+	enum vpf_mig_state state;
+	uint8_t mode;			/**< device mode as last set/read */
+	uint8_t orig_mode;		/**< mode before the library moved it */
+	bool moved;			/**< the library changed its mode */
+	bool complete;			/**< vpf_mig_mark_complete() */
+	bool dirty_tracking;		/**< write recording started by vpf */
+	bool busy;			/**< async operation running */
+	uint32_t precopy_round;		/**< rounds read in this save session */
+	uint64_t save_pending;		/**< stream bytes not yet pulled */
+	uint64_t save_total;		/**< stream bytes produced */
+	uint64_t load_total;		/**< stream bytes accepted */
+	uint64_t ctx_written;		/**< context bytes sent by CTX_WRITE */
+};
+
+/** Fill @p info for VF @p vf. */
+VPF_API int vpf_mig_vf_info_get(const struct vpf_mig *m, uint16_t vf,
+				struct vpf_mig_vf_info *info);
+
+/* ===========================================================================
+ * Save side (STOP_COPY, PRE_COPY, PRE_COPY_P2P)
+ * ========================================================================= */
+
+/**
+ * Pull up to @p len bytes of the save stream (any @p len). Contexts are read
+ * from the device in whole (in device chunks of vpf_mig_params::chunk) when
+ * a save state is entered or a round starts, and buffered here.
+ * @param got receives the bytes copied; 0 means nothing is pending now: in
+ *   STOP_COPY the stream has ended; in PRE_COPY* the round is drained (see
+ *   vpf_mig_precopy_round()).
+ * @return 0, or -EPERM outside STOP_COPY / PRE_COPY / PRE_COPY_P2P.
+ */
+VPF_API int vpf_mig_save_read(struct vpf_mig *m, uint16_t vf, void *buf,
+			      size_t len, size_t *got);
+
+/** Precopy progress (VFIO_MIG_GET_PRECOPY_INFO; FACTS.md 8). */
+struct vpf_mig_precopy_info {
+	/** Bytes of the current round's context not yet pulled by the caller
+	 *  (0: the round is drained). The device's DEV_CTX_SIZE_GET(current)
+	 *  of the round is in @c round_size. */
+	uint64_t initial_bytes;
+	/** DEV_CTX_SIZE_GET(freeze_mode 1) once the round was read: what a
+	 *  stop-copy would cost now. */
+	uint64_t dirty_bytes;
+	/** SIZE_GET(current) before the round's first read. */
+	uint64_t round_size;
+	/** Rounds read in this save session (1 after entering PRE_COPY). */
+	uint32_t round;
+};
+
+/** Precopy info; -EPERM outside PRE_COPY / PRE_COPY_P2P (as VFIO). */
+VPF_API int vpf_mig_precopy_info(const struct vpf_mig *m, uint16_t vf,
+				 struct vpf_mig_precopy_info *info);
+
+/**
+ * Start the next precopy round: DEV_CTX_DISCARD, then read a fresh complete
+ * context of the current state (FACTS.md 4) and append it to the save
+ * stream. PRE_COPY / PRE_COPY_P2P only (-EPERM otherwise).
+ */
+VPF_API int vpf_mig_precopy_round(struct vpf_mig *m, uint16_t vf);
+/** Asynchronous vpf_mig_precopy_round(). */
+VPF_API int vpf_mig_precopy_round_async(struct vpf_mig *m, uint16_t vf,
+					vpf_mig_done_t done, void *arg);
+
+/* ===========================================================================
+ * Load side (RESUMING)
+ * ========================================================================= */
+
+/**
+ * Push @p len bytes of a load stream (any split). The stream is parsed and
+ * checked as it comes: header (version, CRC, the source's field list against
+ * this VF's DEV_CTX_FIELDS_QUERY), then records (CRC, order, context
+ * validity and every field against FIELDS_QUERY). A precopy context is
+ * written to the device (DEV_CTX_WRITE) as soon as its record is complete
+ * and valid, if vpf_mig_load_precopy_write() allows it (default: yes); the
+ * final context only once the trailer has arrived and the whole stream's
+ * CRC matched: a corrupt, truncated, reordered or incompatible stream
+ * without precopy records never reaches the device.
+ * @return 0; -EPERM outside RESUMING; a stream error (-EBADMSG, -EPROTO,
+ *   -EPROTONOSUPPORT), after which the load is failed (further writes
+ *   return the same error; RESUMING -> STOP fails and discards); or a
+ *   device error from DEV_CTX_WRITE.
+ */
+VPF_API int vpf_mig_load_write(struct vpf_mig *m, uint16_t vf,
+			       const void *buf, size_t len);
+/** Asynchronous vpf_mig_load_write(): @p buf is consumed before the call
+ *  returns; the device writes it triggers complete later. */
+VPF_API int vpf_mig_load_write_async(struct vpf_mig *m, uint16_t vf,
+				     const void *buf, size_t len,
+				     vpf_mig_done_t done, void *arg);
+
+/** Whether precopy contexts of a load stream are written to the device
+ *  when they arrive (precopy-to-destination, the seed's alternative flow;
+ *  default true) or only checked. */
+VPF_API int vpf_mig_load_precopy_write(struct vpf_mig *m, uint16_t vf,
+				       bool write);
+
+/* ===========================================================================
+ * Dirty-page tracking (device write recording, FACTS.md 6)
+ * ========================================================================= */
+
+/** A guest-physical range, bytes. */
+struct vpf_mig_range {
+	uint64_t addr;
+	uint64_t len;
+};
+
+/** Most ranges vpf_mig_dirty_start() takes. */
+#define VPF_MIG_RANGES_MAX	256
+
+/**
+ * Start write recording over @p n ranges with @p page_size pages (a power
+ * of two >= 4096). Ranges are aligned outwards to the device page size,
+ * sorted and merged (overlapping or adjacent); if the device takes fewer
+ * ranges than that, the closest neighbours are merged (gaps are tracked too,
+ * never lost). The device page size is the largest supported one not above
+ * @p page_size, else the smallest supported; bitmaps are always in
+ * @p page_size pages.
+ * @return 0; -ENOTSUP "dirty tracking unavailable on this device"; -EBUSY if
+ *   already started; -EINVAL.
+ */
+VPF_API int vpf_mig_dirty_start(struct vpf_mig *m, uint16_t vf,
+				const struct vpf_mig_range *ranges,
+				unsigned int n, uint64_t page_size);
+
+/**
+ * Read the device's records over [@p addr, @p addr + @p len) until drained
+ * and OR them into @p bitmap: bit i (u64 words, LSB first) is the page at
+ * addr + i * page_size, with the page size given to vpf_mig_dirty_start().
+ * @p addr and @p len must be multiples of that page size. No record is
+ * lost: the device clears exactly the records it returned (FACTS.md 6).
+ * @param pages receives the number of bits newly set (may be NULL).
+ */
+VPF_API int vpf_mig_dirty_sync(struct vpf_mig *m, uint16_t vf, uint64_t addr,
+			       uint64_t len, uint64_t *bitmap, uint64_t *pages);
+
+/** Stop write recording (records not read are dropped: sync first). */
+VPF_API int vpf_mig_dirty_stop(struct vpf_mig *m, uint16_t vf);
+
+/** Number of u64 words of a bitmap of @p len bytes in @p page_size pages. */
+VPF_API size_t vpf_mig_bitmap_words(uint64_t len, uint64_t page_size);
+
+/* ===========================================================================
+ * Compatibility pre-flight (while the source runs)
+ * ========================================================================= */
+
+/** Result of vpf_mig_check_compat(). */
+struct vpf_mig_compat {
+	bool compatible;
+	/** False when either side lacks DEV_CTX_FIELDS_QUERY: field lists
+	 *  could not be compared (a warning, not a refusal). */
+	bool fields_checked;
+	uint16_t src_queues;		/**< num_queues of the source VF */
+	uint16_t dst_queues;		/**< num_queues of the destination VF */
+	uint64_t src_features;		/**< source DEV_FEATURES word 0 */
+	uint64_t ctx_estimate;		/**< SIZE_GET(freeze) of the source */
+	char reason[192];		/**< why incompatible ("" if not) */
+	char warning[192];		/**< e.g. no FIELDS_QUERY ("" if none) */
+};
+
+/**
+ * Compare source VF and destination VF before any downtime: device type
+ * (PF vendor/device id), feature bits, queue counts and FIELDS_QUERY lists.
+ * The source keeps running: its Active context is read and discarded
+ * (DEV_CTX_READ + DEV_CTX_DISCARD), and so is the destination's.
+ * @return 0 compatible (warnings possible); -EPROTO incompatible (reason in
+ *   @p out and vpf_last_error()); other negative errno on device errors.
+ */
+VPF_API int vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
+				 struct vpf_mig *dst, uint16_t dst_vf,
+				 struct vpf_mig_compat *out);
+
+/* ===========================================================================
+ * Stream format (pure; layout in doc/migration.md)
+ * ========================================================================= */
+
+/** Stream magic: the 8 bytes "VPFMIG\r\n". */
+#define VPF_MIG_STREAM_MAGIC	"VPFMIG\r\n"
+/** Stream format version written and read. */
+#define VPF_MIG_STREAM_VERSION	1
+/** Record types. Bit 15 of the record flags marks a required record. */
+#define VPF_MIG_REC_PRECOPY	0x0001	/**< a precopy context (required) */
+#define VPF_MIG_REC_FINAL	0x0002	/**< the final context (required) */
+#define VPF_MIG_REC_INFO	0x0003	/**< statistics text (optional) */
+#define VPF_MIG_REC_END		0x00ff	/**< trailer (required) */
+/** Record flag: the reader must understand this type or refuse. */
+#define VPF_MIG_REC_F_REQUIRED	0x8000
+/** Largest record payload a reader accepts (16 MiB). */
+#define VPF_MIG_REC_MAX		(16u << 20)
+/** Largest field list in a header. */
+#define VPF_MIG_FIELDS_MAX	1024
+
+/** What a stream says about its source and contents. */
+struct vpf_mig_stream_info {
+	uint16_t version;
+	uint16_t vendor_id;		/**< source PF's PCI ids */
+	uint16_t device_id;
+	uint16_t src_vf;
+	uint16_t num_queues;		/**< source VF queue count */
+	uint64_t features[2];		/**< source DEV_FEATURES words 0-1 */
+	uint32_t nfields;		/**< source FIELDS_QUERY entries (0:
+					 *   the source had none) */
+	uint32_t records;		/**< records seen (END included) */
+	uint32_t precopy;		/**< precopy contexts seen */
+	uint32_t skipped;		/**< optional unknown records skipped */
+	bool final;			/**< the final context was seen */
+	bool complete;			/**< END seen and whole-stream CRC ok */
+	uint64_t final_len;		/**< final context length */
+	uint64_t bytes;			/**< stream bytes consumed */
+};
+
+/**
+ * Validate a whole stream held in memory: framing, every CRC, record order,
+ * every context (FACTS.md 5, zero padding allowed) and, if @p fields is not
+ * NULL, every field against that FIELDS_QUERY list (@p nfields entries,
+ * wire format) and the header's field list against it.
+ * @param info filled as far as parsing got (may be NULL).
+ * @return 0 for a complete, valid stream; -EBADMSG, -ENODATA (truncated),
+ *   -EPROTONOSUPPORT, -EPROTO (incompatible), -EINVAL.
+ */
+VPF_API int vpf_mig_stream_validate(const void *buf, size_t len,
+				    const struct vpf_admin_ctx_field_info *fields,
+				    unsigned int nfields,
+				    struct vpf_mig_stream_info *info);
+
+/* ===========================================================================
+ * Migration driver: many VFs at once
+ * ========================================================================= */
+
+/** Phases of vpf_mig_migrate(), in order. */
+enum vpf_mig_phase {
+	VPF_MIG_PHASE_PREFLIGHT = 0,	/**< compatibility, size estimates */
+	VPF_MIG_PHASE_SETUP,		/**< dst to RESUMING, dirty start */
+	VPF_MIG_PHASE_PRECOPY,		/**< one call per round */
+	VPF_MIG_PHASE_STOP_COPY,	/**< src Freeze, final read, dst write */
+	VPF_MIG_PHASE_RESUME,		/**< dst Active (downtime ends) */
+	VPF_MIG_PHASE_DONE,		/**< summary (also after failures) */
+	VPF_MIG_PHASE_MAX
+};
+
+/** Name of a phase ("preflight", "setup", "precopy", "stop-copy",
+ *  "resume", "done"). */
+VPF_API const char *vpf_mig_phase_name(enum vpf_mig_phase p);
+
+/** Progress report, summed over the pairs still migrating. */
+struct vpf_mig_progress {
+	enum vpf_mig_phase phase;	/**< the phase that just finished */
+	uint32_t round;			/**< precopy round (1..), else 0 */
+	uint32_t pairs;			/**< pairs in the migration */
+	uint32_t failed;		/**< pairs failed so far */
+	uint64_t bytes;			/**< stream bytes moved in this phase
+					 *   (this round) */
+	uint64_t dirty_pages;		/**< pages newly reported dirty in this
+					 *   round / the final sync */
+	uint64_t initial_bytes;		/**< precopy info, summed */
+	uint64_t dirty_bytes;		/**< precopy info, summed */
+	uint64_t phase_ns;		/**< time this phase (round) took */
+	uint64_t elapsed_ns;		/**< since vpf_mig_migrate() started */
+};
+
+/** Return value of a progress callback: end precopy now (go to stop-copy). */
+#define VPF_MIG_PROGRESS_STOP_PRECOPY	1
+
+/**
+ * Progress callback, called after each phase (each precopy round) with the
+ * source VFs still running during precopy, so a caller can run its
+ * workload, copy dirty pages, or decide when to stop.
+ * @return 0 to continue; VPF_MIG_PROGRESS_STOP_PRECOPY to skip the
+ *   remaining precopy rounds; a negative errno to abort every pair.
+ */
+typedef int (*vpf_mig_progress_t)(const struct vpf_mig_progress *p,
+				  void *arg);
+
+/** Options of vpf_mig_migrate(); initialise with vpf_mig_opts_init(). */
+struct vpf_mig_opts {
+	/** Precopy rounds (0: none; the source goes straight to STOP_COPY). */
+	uint32_t precopy_rounds;
+	/** Write precopy contexts to the destination (default true when
+	 *  precopy_rounds > 0): shortens activation on the destination. */
+	bool precopy_to_dst;
+	/** Track dirty pages with write recording (default false). */
+	bool dirty;
+	/** Ranges to track; NULL/0: one range of 1 GiB at address 0 (the
+	 *  model's default guest memory). */
+	const struct vpf_mig_range *ranges;
+	unsigned int nranges;
+	/** Bitmap page size (default 4096). */
+	uint64_t page_size;
+	/** Device chunk for CTX_READ/WRITE, multiple of 8; 0: each PF's
+	 *  vpf_mig_params::chunk. */
+	uint32_t chunk;
+	/** Stream bytes handed from source to destination per transfer
+	 *  (any size, models a transport's buffer); 0: everything pending. */
+	uint32_t stream_chunk;
+	/** One VF after another, one command at a time (as the Linux
+	 *  driver does) instead of pipelined across VFs. */
+	bool serial;
+	/** Skip the compatibility pre-flight (default false). */
+	bool no_preflight;
+	/** Progress callback (may be NULL) and its argument. */
+	vpf_mig_progress_t progress;
+	void *arg;
+};
+
+/** Fill @p o with the defaults. */
+VPF_API void vpf_mig_opts_init(struct vpf_mig_opts *o);
+
+/** One VF to migrate and, after vpf_mig_migrate(), its result. */
+struct vpf_mig_pair {
+	/* in */
+	struct vpf_mig *src;		/**< source PF's migration layer */
+	uint16_t src_vf;
+	struct vpf_mig *dst;		/**< destination PF's migration layer */
+	uint16_t dst_vf;
+	/** Optional: receives the dirty bitmap (vpf_mig_bitmap_words() over
+	 *  the tracked span, first range start to last range end). */
+	uint64_t *bitmap;
+	/* out */
+	int rc;				/**< 0 or negative errno */
+	enum vpf_mig_phase failed_phase; /**< where it failed (if rc) */
+	char error[192];		/**< why it failed ("" if ok) */
+	uint64_t downtime_ns;		/**< src Freeze issued -> dst Active
+					 *   completed (DESIGN.md) */
+	uint64_t bytes;			/**< stream bytes moved */
+	uint64_t ctx_bytes;		/**< final context length */
+	uint64_t pages;			/**< pages reported dirty (union) */
+	uint32_t precopy_rounds;	/**< rounds done */
+	uint64_t t_freeze_ns;		/**< Freeze issued, since start */
+	uint64_t t_active_ns;		/**< dst Active completed, since start */
+};
+
+/** Timing and totals of a whole vpf_mig_migrate() call. */
+struct vpf_mig_result {
+	uint32_t pairs;
+	uint32_t ok;
+	uint32_t failed;
+	uint64_t total_ns;		/**< whole call */
+	/** First source MODE_SET Freeze issued to last destination MODE_SET
+	 *  Active completed: the guest's downtime for these devices. */
+	uint64_t downtime_ns;
+	uint64_t downtime_max_ns;	/**< longest per-pair downtime */
+	uint64_t bytes;			/**< stream bytes moved, all pairs */
+	uint64_t precopy_bytes;		/**< of which in precopy */
+	uint64_t pages;			/**< dirty pages, all pairs */
+	uint32_t precopy_rounds;	/**< rounds done */
+	uint64_t cmds;			/**< admin commands completed */
+	uint64_t phase_ns[VPF_MIG_PHASE_MAX]; /**< wall time per phase */
+};
+
+/**
+ * Migrate @p n pairs: pre-flight (compatibility while the sources run),
+ * setup (destinations to RESUMING, dirty tracking), precopy rounds
+ * (sources PRE_COPY / more rounds; contexts to the destinations if
+ * precopy_to_dst; progress after each), stop-copy (sources Freeze, final
+ * context, final dirty sync; stream to the destinations), resume
+ * (destinations RUNNING; sources STOP and marked complete).
+ *
+ * Commands of all pairs are in flight together through the pipelined admin
+ * engine, one at a time per VF; with @c serial, one pair after another.
+ * A failing pair is aborted (source back to running with its state
+ * unchanged, destination with nothing applied) and the others go on.
+ * A pair may use the same PF twice (src == dst) with different VFs.
+ *
+ * @param res filled (may be NULL).
+ * @return 0 if every pair succeeded; the first failing pair's errno
+ *   otherwise (details in each pair); -EINVAL for bad arguments (nothing
+ *   done); the progress callback's errno if it aborted.
+ */
+VPF_API int vpf_mig_migrate(const struct vpf_mig_opts *o,
+			    struct vpf_mig_pair *pairs, unsigned int n,
+			    struct vpf_mig_result *res);
 
 #ifdef __cplusplus
 }
