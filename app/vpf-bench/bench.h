@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+#ifndef VPF_BENCH_H
+#define VPF_BENCH_H
+
+/*
+ * vpf-bench internals: the metric registry, timing helpers, the counting
+ * allocator and the instrumented backend ops table shared by the benchmark
+ * modules (bench_*.c). Everything is measured in one process run so that
+ * ratios between metrics hold on a noisy machine.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------------------
+ * Options and the metric registry (main.c)
+ * ------------------------------------------------------------------------- */
+
+struct bench_opts {
+	bool quick;		/* CI smoke run: < 20 s in total */
+	bool json;		/* one JSON document on stdout */
+	bool verbose;		/* per-repetition samples on stderr */
+	unsigned int reps;	/* repetitions of which the median is taken */
+};
+
+extern struct bench_opts bench_opts;
+
+/* Record the value of metric @name (must be one of the registry's names). */
+void bench_metric(const char *name, double value);
+
+/* Metric @name was not measured; @why is printed to stderr and in JSON. */
+void bench_skip(const char *name, const char *why);
+
+/* Whether metric @name already has a value, and that value. */
+bool bench_metric_get(const char *name, double *value);
+
+/* Note on stderr (text mode) or in the JSON "notes" (json mode). */
+void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---------------------------------------------------------------------------
+ * Timing (bench_util.c)
+ * ------------------------------------------------------------------------- */
+
+static inline uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Median of @n samples (sorts @v in place). 0 for n == 0. */
+double bench_median(double *v, size_t n);
+
+/* Keep the compiler from optimising a computed value away. */
+static inline void
+bench_sink(const void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+/* ---------------------------------------------------------------------------
+ * Allocation accounting (bench_alloc.c)
+ *
+ * The executable is linked with -Wl,--wrap=malloc,... so every allocation the
+ * statically linked libvpf and libvpf_model make goes through a counter.
+ * Allocations made while bench_ops_* has entered the backend (the model) are
+ * attributed to the device, the rest to the driver.
+ * ------------------------------------------------------------------------- */
+
+struct bench_alloc_counts {
+	int64_t driver_live;	/* bytes live, allocated by the driver */
+	int64_t device_live;	/* bytes live, allocated inside the backend */
+	uint64_t driver_calls;	/* allocation calls by the driver */
+	uint64_t device_calls;	/* allocation calls inside the backend */
+};
+
+/* Whether the wrappers are linked in (false: numbers are unavailable). */
+bool bench_alloc_available(void);
+void bench_alloc_snapshot(struct bench_alloc_counts *c);
+/* Mark the calling thread as running backend code (nesting counter). */
+void bench_alloc_enter_device(void);
+void bench_alloc_leave_device(void);
+
+/* ---------------------------------------------------------------------------
+ * Instrumented backend (bench_ops.c): forwards to the real ops table and
+ * accounts time and memory spent inside the backend.
+ * ------------------------------------------------------------------------- */
+
+struct vpf_pf_ops;
+
+struct bench_backend {
+	const struct vpf_pf_ops *ops;	/* the real table (vpf_model_ops) */
+	void *dev;			/* its device handle */
+	bool timed;			/* accumulate time inside the backend */
+	uint64_t ns_inside;		/* time spent inside backend ops */
+	uint64_t calls;			/* backend op calls */
+	int64_t dma_live;		/* DMA bytes the driver holds */
+	uint64_t dma_allocs;		/* dma_alloc calls */
+};
+
+/* The forwarding ops table; pass a struct bench_backend * as @c dev. */
+extern const struct vpf_pf_ops bench_backend_ops;
+
+/* ---------------------------------------------------------------------------
+ * Benchmark modules. Each records its metrics with bench_metric() or says
+ * why not with bench_skip(). Return 0, or -1 if a benchmark failed (the
+ * reason is on stderr).
+ * ------------------------------------------------------------------------- */
+
+int bench_memcpy_ctx(void);	/* ctx_parse_gbps, memcpy_gbps, ratio */
+int bench_cmd(void);		/* cmd_rate_qd1/qd32, driver_ns_per_cmd */
+int bench_stopcopy(void);	/* stopcopy_* */
+int bench_downtime(void);	/* downtime_* */
+int bench_wr(void);		/* wr_merge_mrec_s */
+int bench_mem(void);		/* mem_per_vf_bytes, mem_per_pf_bytes */
+
+#endif /* VPF_BENCH_H */
