@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+#ifndef VPF_CTX_INTERNAL_H
+#define VPF_CTX_INTERNAL_H
+
+/*
+ * Checks shared by the whole-buffer iterator (ctx_parse.c) and the
+ * streaming validator (ctx_stream.c). Both run exactly these functions in
+ * the same order, at the same byte positions, so that they agree on the
+ * verdict and on every member of struct vpf_ctx_error:
+ *
+ *   1. context header complete (4 bytes)          -> field_count
+ *   2. TLV header complete (16 bytes)             -> ctx_check_hdr()
+ *   3. value prefix complete (2 or 4 bytes, per-VQ types only)
+ *                                                 -> ctx_check_pfx()
+ *   4. value complete                             -> next field / trailer
+ *   5. end of data: whatever is incomplete is a truncation error.
+ *
+ * Loads go through memcpy so that unaligned values are safe everywhere.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "vpf_ctx.h"
+
+static inline uint16_t
+ctx_le16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_le_to_cpu_16(v);
+}
+
+static inline uint32_t
+ctx_le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_le_to_cpu_32(v);
+}
+
+static inline uint64_t
+ctx_le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_le_to_cpu_64(v);
+}
+
+static inline void
+ctx_put16(uint8_t *p, uint16_t v)
+{
+	v = rte_cpu_to_le_16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void
+ctx_put32(uint8_t *p, uint32_t v)
+{
+	v = rte_cpu_to_le_32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void
+ctx_put64(uint8_t *p, uint64_t v)
+{
+	v = rte_cpu_to_le_64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Offsets inside a TLV header. */
+#define CTX_TLV_TYPE_OFF	0u
+#define CTX_TLV_RSVD_OFF	2u
+#define CTX_TLV_LEN_OFF		8u
+
+/* Bitmap slot of a per-VQ type (PCI_VQ_CFG 0, RUNTIME 1, OWN_DESC 2). */
+static inline unsigned int
+ctx_vq_slot(uint16_t type)
+{
+	return (unsigned int)type - VPF_CTX_PCI_VQ_CFG;
+}
+
+static inline void
+ctx_seen_reset(struct vpf_ctx_vq_seen *s)
+{
+	/* Only the summary is cleared; bitmap words are initialised on first
+	 * touch, which the summary records. */
+	memset(s->sum, 0, sizeof(s->sum));
+}
+
+/* Mark @vq seen for @slot; true if it was seen before. */
+static inline bool
+ctx_seen_test_set(struct vpf_ctx_vq_seen *s, unsigned int slot, uint16_t vq)
+{
+	unsigned int w = vq >> 6;
+	uint64_t bit = UINT64_C(1) << (vq & 63);
+	uint64_t sbit = UINT64_C(1) << (w & 63);
+	uint64_t *sum = &s->sum[slot][w >> 6];
+	uint64_t *word = &s->bits[slot][w];
+
+	if (!(*sum & sbit)) {
+		*sum |= sbit;
+		*word = bit;
+		return false;
+	}
+	if (*word & bit)
+		return true;
+	*word |= bit;
+	return false;
+}
+
+static inline void
+ctx_err_set(struct vpf_ctx_error *e, enum vpf_ctx_err code, uint32_t index,
+	    uint64_t offset, uint64_t field_offset, uint16_t type,
+	    uint64_t value, uint64_t expected)
+{
+	e->code = code;
+	e->field_index = index;
+	e->offset = offset;
+	e->field_offset = field_offset;
+	e->type = type;
+	e->value = value;
+	e->expected = expected;
+}
+
+static inline void
+ctx_err_clear(struct vpf_ctx_error *e)
+{
+	ctx_err_set(e, VPF_CTX_OK, VPF_CTX_NO_FIELD, 0, VPF_CTX_NO_OFFSET, 0,
+		    0, 0);
+}
+
+/* Context header incomplete at end of data @end. */
+static inline void
+ctx_err_trunc_header(struct vpf_ctx_error *e, uint64_t end)
+{
+	ctx_err_set(e, VPF_CTX_ERR_TRUNC_HEADER, VPF_CTX_NO_FIELD, end,
+		    VPF_CTX_NO_OFFSET, 0, end, VPF_CTX_HDR_SIZE);
+}
+
+/* Data ends at @end, a field boundary, before field @index. */
+static inline void
+ctx_err_fields_missing(struct vpf_ctx_error *e, uint32_t index, uint64_t end,
+		       uint32_t field_count)
+{
+	ctx_err_set(e, VPF_CTX_ERR_FIELDS_MISSING, index, end,
+		    VPF_CTX_NO_OFFSET, 0, field_count, index);
+}
+
+/* Data ends at @end inside the TLV header of field @index at @foff. */
+static inline void
+ctx_err_trunc_tlv(struct vpf_ctx_error *e, uint32_t index, uint64_t end,
+		  uint64_t foff)
+{
+	ctx_err_set(e, VPF_CTX_ERR_TRUNC_FIELD_HEADER, index, end, foff, 0,
+		    end - foff, VPF_CTX_TLV_HDR_SIZE);
+}
+
+/* Data ends at @end inside the value of field @index. */
+static inline void
+ctx_err_trunc_value(struct vpf_ctx_error *e, uint32_t index, uint64_t end,
+		    uint64_t foff, uint16_t type, uint64_t length)
+{
+	ctx_err_set(e, VPF_CTX_ERR_TRUNC_VALUE, index, end, foff, type,
+		    length, end - (foff + VPF_CTX_TLV_HDR_SIZE));
+}
+
+/* Bytes after the complete context ending at @end. */
+static inline void
+ctx_err_trailing(struct vpf_ctx_error *e, uint64_t end, uint32_t field_count)
+{
+	ctx_err_set(e, VPF_CTX_ERR_TRAILING_BYTES, VPF_CTX_NO_FIELD, end,
+		    VPF_CTX_NO_OFFSET, 0, field_count, 0);
+}
+
+/*
+ * Checks that need only the TLV header (step 2). @foff is the TLV offset.
+ * On success sets *fflags (VPF_CTX_FIELD_F_*) and *pfx_need (value bytes
+ * step 3 needs: 2 for PCI_VQ_CFG and RUNTIME, 4 for OWN_DESC, else 0;
+ * the length checks guarantee length >= *pfx_need).
+ */
+static inline bool
+ctx_check_hdr(struct vpf_ctx_error *e, uint32_t index, uint64_t foff,
+	      uint16_t type, uint64_t rsvd_word, uint64_t length,
+	      uint32_t *fflags, uint32_t *pfx_need)
+{
+	uint64_t voff = foff + VPF_CTX_TLV_HDR_SIZE;
+	uint64_t loff = foff + CTX_TLV_LEN_OFF;
+	uint32_t fl = 0;
+	uint32_t need = 0;
+	uint64_t size = 0;
+
+	/* FACTS.md 5: a length whose end is not representable is malformed,
+	 * whatever the amount of data (so the stream decides it here too). */
+	if (length > UINT64_MAX - voff) {
+		ctx_err_set(e, VPF_CTX_ERR_LENGTH_OVERFLOW, index, loff, foff,
+			    type, length, UINT64_MAX - voff);
+		return false;
+	}
+	switch (type) {
+	case VPF_CTX_PCI_COMMON_CFG:
+		size = VPF_CTX_COMMON_CFG_SIZE;
+		break;
+	case VPF_CTX_PCI_VQ_CFG:
+		size = VPF_CTX_VQ_CFG_SIZE;
+		need = 2;
+		break;
+	case VPF_CTX_VQ_SPLIT_RUNTIME_CFG:
+		size = VPF_CTX_VQ_RUNTIME_SIZE;
+		need = 2;
+		break;
+	case VPF_CTX_DEV_FEATURES:
+		/* le64 feature_bits[]: at least one word, whole words. */
+		if (length == 0 || (length & 7) != 0) {
+			ctx_err_set(e, VPF_CTX_ERR_FEATURES_LENGTH, index, loff,
+				    foff, type, length,
+				    VPF_CTX_FEATURE_WORD_SIZE);
+			return false;
+		}
+		break;
+	case VPF_CTX_VQ_SPLIT_DEV_OWN_DESC:
+		if (length < VPF_CTX_OWN_DESC_HDR_SIZE) {
+			ctx_err_set(e, VPF_CTX_ERR_OWN_DESC_SHORT, index, loff,
+				    foff, type, length,
+				    VPF_CTX_OWN_DESC_HDR_SIZE);
+			return false;
+		}
+		need = 4;
+		break;
+	case VPF_CTX_DEV_CFG:
+		break;
+	default:
+		if (type > VPF_CTX_TYPE_DEVICE_LAST)
+			fl |= VPF_CTX_FIELD_F_RESERVED;
+		else
+			fl |= VPF_CTX_FIELD_F_UNKNOWN;
+		break;
+	}
+	if (size != 0) {
+		/* Shorter is malformed; longer is a newer device's extension,
+		 * kept and reported (FACTS.md 5, "Device Context Extensions"). */
+		if (length < size) {
+			ctx_err_set(e, VPF_CTX_ERR_FIELD_SHORT, index, loff, foff,
+				    type, length, size);
+			return false;
+		}
+		if (length > size)
+			fl |= VPF_CTX_FIELD_F_EXTENDED;
+	}
+	if (rsvd_word != 0)
+		fl |= VPF_CTX_FIELD_F_RSVD_SET;
+	*fflags = fl;
+	*pfx_need = need;
+	return true;
+}
+
+/*
+ * Checks that need the first *pfx_need value bytes @pfx (step 3): a vq_index
+ * must not repeat within its type; OWN_DESC's desc_count must match length.
+ */
+static inline bool
+ctx_check_pfx(struct vpf_ctx_error *e, struct vpf_ctx_vq_seen *seen,
+	      uint32_t index, uint64_t foff, uint16_t type, uint64_t length,
+	      const uint8_t *pfx)
+{
+	uint64_t voff = foff + VPF_CTX_TLV_HDR_SIZE;
+	uint16_t vq = ctx_le16(pfx);
+
+	if (ctx_seen_test_set(seen, ctx_vq_slot(type), vq)) {
+		ctx_err_set(e, VPF_CTX_ERR_DUP_VQ, index, voff, foff, type, vq,
+			    0);
+		return false;
+	}
+	if (type == VPF_CTX_VQ_SPLIT_DEV_OWN_DESC) {
+		uint16_t cnt = ctx_le16(pfx + 2);
+
+		if (VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)cnt != length) {
+			ctx_err_set(e, VPF_CTX_ERR_OWN_DESC_COUNT, index,
+				    voff + 2, foff, type, cnt,
+				    (length - VPF_CTX_OWN_DESC_HDR_SIZE) / 2);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Report a malformed context through vpf_error(); returns -EBADMSG. */
+int vpf_ctx_report(const struct vpf_ctx_error *e);
+
+#endif /* VPF_CTX_INTERNAL_H */

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * Streaming validation of a device context fed in chunks split anywhere.
+ * The state is a handful of counters, a 16-byte header buffer and the
+ * vq_index bitmaps; value bytes are skipped, never buffered (only the first
+ * 2 or 4 bytes of a per-VQ value are kept, for the checks of FACTS.md 5).
+ * The checks are those of ctx_internal.h, run at the same byte positions as
+ * the whole-buffer iterator, so both give the same struct vpf_ctx_error.
+ */
+
+#include <errno.h>
+
+#include "ctx_internal.h"
+
+enum {
+	ST_CTX_HDR = 0,	/* collecting the 4-byte context header */
+	ST_TLV_HDR,	/* collecting a 16-byte TLV header */
+	ST_PFX,		/* collecting a per-VQ value prefix */
+	ST_VALUE,	/* skipping value bytes */
+	ST_TRAIL,	/* context complete; only padding may follow */
+	ST_ERROR,
+};
+
+int
+vpf_ctx_stream_init(struct vpf_ctx_stream *s, uint32_t flags,
+		    int (*cb)(const struct vpf_ctx_field *f, void *arg),
+		    void *arg)
+{
+	if (s == NULL)
+		return vpf_error(-EINVAL, "vpf_ctx_stream_init: NULL stream");
+	s->pos = 0;
+	s->remain = 0;
+	s->field_off = 0;
+	s->end = 0;
+	s->length = 0;
+	s->field_count = 0;
+	s->index = 0;
+	s->flags = flags;
+	s->have = 0;
+	s->pfx_need = 0;
+	s->pad = 0;
+	s->type = 0;
+	s->fflags = 0;
+	s->state = ST_CTX_HDR;
+	s->cb_err = 0;
+	s->cb = cb;
+	s->cb_arg = arg;
+	ctx_err_clear(&s->err);
+	ctx_seen_reset(&s->seen);
+	return 0;
+}
+
+static int
+stream_fail(struct vpf_ctx_stream *s)
+{
+	s->state = ST_ERROR;
+	return vpf_ctx_report(&s->err);
+}
+
+static int
+stream_ret(const struct vpf_ctx_stream *s)
+{
+	return s->cb_err != 0 ? s->cb_err : -EBADMSG;
+}
+
+/* Start of a TLV, or the end of the fields. */
+static void
+stream_next_field(struct vpf_ctx_stream *s)
+{
+	s->field_off = s->pos;
+	s->have = 0;
+	if (s->index == s->field_count) {
+		s->end = s->pos;
+		s->state = ST_TRAIL;
+	} else {
+		s->state = ST_TLV_HDR;
+	}
+}
+
+/* The current field is complete and valid. */
+static int
+stream_field_done(struct vpf_ctx_stream *s)
+{
+	if (s->cb != NULL) {
+		struct vpf_ctx_field f = {
+			.type = s->type,
+			.flags = s->fflags,
+			.index = s->index,
+			.offset = s->field_off,
+			.length = s->length,
+			.tlv = NULL,
+			.value = NULL,
+		};
+		int rc = s->cb(&f, s->cb_arg);
+
+		if (rc < 0) {
+			ctx_err_set(&s->err, VPF_CTX_ERR_ABORTED, s->index,
+				    s->field_off, s->field_off, s->type,
+				    s->length, 0);
+			s->cb_err = rc;
+			s->state = ST_ERROR;
+			return rc;
+		}
+	}
+	s->index++;
+	stream_next_field(s);
+	return 0;
+}
+
+static int
+stream_tlv_hdr(struct vpf_ctx_stream *s)
+{
+	uint64_t word = ctx_le64(s->hdr + CTX_TLV_TYPE_OFF);
+	uint32_t fflags, need;
+
+	s->type = (uint16_t)word;
+	s->length = ctx_le64(s->hdr + CTX_TLV_LEN_OFF);
+	if (!ctx_check_hdr(&s->err, s->index, s->field_off, s->type,
+			   word >> 16, s->length, &fflags, &need))
+		return stream_fail(s);
+	s->fflags = fflags;
+	s->pfx_need = need;
+	s->remain = s->length;
+	s->have = 0;
+	if (need != 0) {
+		s->state = ST_PFX;
+		return 0;
+	}
+	s->state = ST_VALUE;
+	if (s->remain == 0)
+		return stream_field_done(s);
+	return 0;
+}
+
+int
+vpf_ctx_stream_feed(struct vpf_ctx_stream *s, const void *chunk, size_t len)
+{
+	const uint8_t *p = chunk;
+	size_t take;
+	int rc;
+
+	if (s == NULL || (chunk == NULL && len > 0))
+		return vpf_error(-EINVAL, "vpf_ctx_stream_feed: NULL argument");
+	if (s->state == ST_ERROR)
+		return stream_ret(s);
+	while (len > 0) {
+		switch (s->state) {
+		case ST_CTX_HDR:
+			take = VPF_CTX_HDR_SIZE - s->have;
+			if (take > len)
+				take = len;
+			memcpy(s->hdr + s->have, p, take);
+			s->have += take;
+			s->pos += take;
+			p += take;
+			len -= take;
+			if (s->have == VPF_CTX_HDR_SIZE) {
+				s->field_count = ctx_le32(s->hdr);
+				stream_next_field(s);
+			}
+			break;
+		case ST_TLV_HDR:
+			take = VPF_CTX_TLV_HDR_SIZE - s->have;
+			if (take > len)
+				take = len;
+			memcpy(s->hdr + s->have, p, take);
+			s->have += take;
+			s->pos += take;
+			p += take;
+			len -= take;
+			if (s->have == VPF_CTX_TLV_HDR_SIZE) {
+				rc = stream_tlv_hdr(s);
+				if (rc < 0)
+					return rc;
+			}
+			break;
+		case ST_PFX:
+			take = s->pfx_need - s->have;
+			if (take > len)
+				take = len;
+			memcpy(s->hdr + s->have, p, take);
+			s->have += take;
+			s->pos += take;
+			s->remain -= take;
+			p += take;
+			len -= take;
+			if (s->have == s->pfx_need) {
+				if (!ctx_check_pfx(&s->err, &s->seen, s->index,
+						   s->field_off, s->type,
+						   s->length, s->hdr))
+					return stream_fail(s);
+				s->state = ST_VALUE;
+				if (s->remain == 0) {
+					rc = stream_field_done(s);
+					if (rc < 0)
+						return rc;
+				}
+			}
+			break;
+		case ST_VALUE:
+			/* Value bytes are only skipped: no copy. */
+			take = s->remain < len ? (size_t)s->remain : len;
+			s->remain -= take;
+			s->pos += take;
+			p += take;
+			len -= take;
+			if (s->remain == 0) {
+				rc = stream_field_done(s);
+				if (rc < 0)
+					return rc;
+			}
+			break;
+		case ST_TRAIL:
+			/* FACTS.md 1: up to 7 zero bytes may pad the last
+			 * chunk when the caller allows it; nothing else. */
+			if (!(s->flags & VPF_CTX_F_ALLOW_PAD) ||
+			    len > VPF_CTX_MAX_PAD - s->pad ||
+			    !vpf_ctx_trailing_ok(p, len)) {
+				ctx_err_trailing(&s->err, s->end,
+						 s->field_count);
+				return stream_fail(s);
+			}
+			s->pad += len;
+			s->pos += len;
+			len = 0;
+			break;
+		default:
+			return stream_ret(s);
+		}
+	}
+	return 0;
+}
+
+int
+vpf_ctx_stream_finish(struct vpf_ctx_stream *s, struct vpf_ctx_error *err)
+{
+	int rc = 0;
+
+	if (s == NULL)
+		return vpf_error(-EINVAL, "vpf_ctx_stream_finish: NULL stream");
+	switch (s->state) {
+	case ST_CTX_HDR:
+		ctx_err_trunc_header(&s->err, s->pos);
+		rc = stream_fail(s);
+		break;
+	case ST_TLV_HDR:
+		if (s->have == 0)
+			ctx_err_fields_missing(&s->err, s->index, s->pos,
+					       s->field_count);
+		else
+			ctx_err_trunc_tlv(&s->err, s->index, s->pos,
+					  s->field_off);
+		rc = stream_fail(s);
+		break;
+	case ST_PFX:
+	case ST_VALUE:
+		ctx_err_trunc_value(&s->err, s->index, s->pos, s->field_off,
+				    s->type, s->length);
+		rc = stream_fail(s);
+		break;
+	case ST_TRAIL:
+		break;
+	default:
+		rc = stream_ret(s);
+		break;
+	}
+	if (err != NULL)
+		*err = s->err;
+	return rc;
+}
+
+bool
+vpf_ctx_stream_complete(const struct vpf_ctx_stream *s)
+{
+	/* end is set when the last field completes and is never 0 then. */
+	return s->end != 0;
+}
+
+uint64_t
+vpf_ctx_stream_ctx_len(const struct vpf_ctx_stream *s)
+{
+	return s->end;
+}
+
+uint64_t
+vpf_ctx_stream_pos(const struct vpf_ctx_stream *s)
+{
+	return s->pos;
+}
+
+const struct vpf_ctx_error *
+vpf_ctx_stream_error(const struct vpf_ctx_stream *s)
+{
+	return &s->err;
+}
