@@ -13,8 +13,8 @@
  *
  *   1. context header complete (4 bytes)          -> field_count
  *   2. TLV header complete (16 bytes)             -> ctx_check_hdr()
- *   3. value prefix complete (2 or 4 bytes, per-VQ types only)
- *                                                 -> ctx_check_pfx()
+ *   3. 2 value bytes of a per-VQ type             -> ctx_check_vq()
+ *      4 value bytes of VQ_SPLIT_DEV_OWN_DESC     -> ctx_check_count()
  *   4. value complete                             -> next field / trailer
  *   5. end of data: whatever is incomplete is a truncation error.
  *
@@ -264,31 +264,39 @@ ctx_check_hdr(struct vpf_ctx_error *e, uint32_t index, uint64_t foff,
 }
 
 /*
- * Checks that need the first *pfx_need value bytes @pfx (step 3): a vq_index
- * must not repeat within its type; OWN_DESC's desc_count must match length.
+ * Step 3a, at 2 value bytes of a per-VQ type: a vq_index must not repeat
+ * within its type.
  */
 static inline bool
-ctx_check_pfx(struct vpf_ctx_error *e, struct vpf_ctx_vq_seen *seen,
-	      uint32_t index, uint64_t foff, uint16_t type, uint64_t length,
-	      const uint8_t *pfx)
+ctx_check_vq(struct vpf_ctx_error *e, struct vpf_ctx_vq_seen *seen,
+	     uint32_t index, uint64_t foff, uint16_t type, const uint8_t *pfx)
 {
-	uint64_t voff = foff + VPF_CTX_TLV_HDR_SIZE;
 	uint16_t vq = ctx_le16(pfx);
 
 	if (ctx_seen_test_set(seen, ctx_vq_slot(type), vq)) {
-		ctx_err_set(e, VPF_CTX_ERR_DUP_VQ, index, voff, foff, type, vq,
-			    0);
+		ctx_err_set(e, VPF_CTX_ERR_DUP_VQ, index,
+			    foff + VPF_CTX_TLV_HDR_SIZE, foff, type, vq, 0);
 		return false;
 	}
-	if (type == VPF_CTX_VQ_SPLIT_DEV_OWN_DESC) {
-		uint16_t cnt = ctx_le16(pfx + 2);
+	return true;
+}
 
-		if (VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)cnt != length) {
-			ctx_err_set(e, VPF_CTX_ERR_OWN_DESC_COUNT, index,
-				    voff + 2, foff, type, cnt,
-				    (length - VPF_CTX_OWN_DESC_HDR_SIZE) / 2);
-			return false;
-		}
+/*
+ * Step 3b, at 4 value bytes of VQ_SPLIT_DEV_OWN_DESC: 4 + 2 * desc_count
+ * must equal the length.
+ */
+static inline bool
+ctx_check_count(struct vpf_ctx_error *e, uint32_t index, uint64_t foff,
+		uint64_t length, const uint8_t *pfx)
+{
+	uint16_t cnt = ctx_le16(pfx + 2);
+
+	if (VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)cnt != length) {
+		ctx_err_set(e, VPF_CTX_ERR_OWN_DESC_COUNT, index,
+			    foff + VPF_CTX_TLV_HDR_SIZE + 2, foff,
+			    VPF_CTX_VQ_SPLIT_DEV_OWN_DESC, cnt,
+			    (length - VPF_CTX_OWN_DESC_HDR_SIZE) / 2);
+		return false;
 	}
 	return true;
 }

@@ -116,8 +116,12 @@ vpf_ctx_error_str(const struct vpf_ctx_error *e, char *buf, size_t size)
 	if (e == NULL)
 		return snprintf(buf, size, "no error information");
 	where[0] = '\0';
-	if (e->field_index != VPF_CTX_NO_FIELD &&
-	    e->field_offset != VPF_CTX_NO_OFFSET)
+	if (e->code == VPF_CTX_ERR_TRUNC_FIELD_HEADER)
+		/* The type is not known yet. */
+		snprintf(where, sizeof(where), "field %" PRIu32 " at offset %" PRIu64 ": ",
+			 e->field_index, e->field_offset);
+	else if (e->field_index != VPF_CTX_NO_FIELD &&
+		 e->field_offset != VPF_CTX_NO_OFFSET)
 		snprintf(where, sizeof(where), "field %" PRIu32 " (%s, 0x%04x) at offset %" PRIu64 ": ",
 			 e->field_index, vpf_ctx_type_name(e->type), e->type,
 			 e->field_offset);
@@ -274,10 +278,15 @@ iter_step(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 	avail = rem - VPF_CTX_TLV_HDR_SIZE;
 	/* Same order as the stream: prefix checks when the prefix is there,
 	 * then truncation of the rest of the value. */
-	if (need != 0 && avail >= need &&
-	    !ctx_check_pfx(&it->err, &it->seen, it->index, foff, type, length,
-			   tlv + VPF_CTX_TLV_HDR_SIZE))
-		return iter_fail(it);
+	if (need != 0 && avail >= 2) {
+		if (!ctx_check_vq(&it->err, &it->seen, it->index, foff, type,
+				  tlv + VPF_CTX_TLV_HDR_SIZE))
+			return iter_fail(it);
+		if (need == 4 && avail >= 4 &&
+		    !ctx_check_count(&it->err, it->index, foff, length,
+				     tlv + VPF_CTX_TLV_HDR_SIZE))
+			return iter_fail(it);
+	}
 	if (length > avail) {
 		ctx_err_trunc_value(&it->err, it->index, it->len, foff, type,
 				    length);

@@ -187,10 +187,17 @@ vpf_ctx_stream_feed(struct vpf_ctx_stream *s, const void *chunk, size_t len)
 			s->remain -= take;
 			p += take;
 			len -= take;
+			/* vq_index at 2 bytes, desc_count at 4, exactly
+			 * as the whole-buffer iterator decides them. */
+			if (s->have >= 2 && s->have - take < 2 &&
+			    !ctx_check_vq(&s->err, &s->seen, s->index,
+					  s->field_off, s->type, s->hdr))
+				return stream_fail(s);
 			if (s->have == s->pfx_need) {
-				if (!ctx_check_pfx(&s->err, &s->seen, s->index,
-						   s->field_off, s->type,
-						   s->length, s->hdr))
+				if (s->pfx_need == 4 &&
+				    !ctx_check_count(&s->err, s->index,
+						     s->field_off, s->length,
+						     s->hdr))
 					return stream_fail(s);
 				s->state = ST_VALUE;
 				if (s->remain == 0) {
