@@ -28,12 +28,11 @@ bench_mem(void)
 	bench_skip("mem_per_pf_bytes", no_model);
 	return 0;
 }
-#endif
 
 int
 bench_stopcopy(void)
 {
-	static const char why[] = "not implemented yet";
+	static const char *const why = no_model;
 
 	bench_skip("stopcopy_64vf_serial_ms", why);
 	bench_skip("stopcopy_64vf_pipelined_ms", why);
@@ -45,7 +44,7 @@ bench_stopcopy(void)
 int
 bench_downtime(void)
 {
-	static const char why[] = "not implemented yet";
+	static const char *const why = no_model;
 
 	bench_skip("downtime_1vf_us", why);
 	bench_skip("downtime_1vf_noprecopy_us", why);
@@ -58,6 +57,7 @@ bench_downtime(void)
 int
 bench_wr(void)
 {
-	bench_skip("wr_merge_mrec_s", "not implemented yet");
+	bench_skip("wr_merge_mrec_s", no_model);
 	return 0;
 }
+#endif

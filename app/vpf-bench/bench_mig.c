@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * Stop-copy and downtime under the model's timing model: every admin command
+ * takes SERVICE_US, the device works on CONCURRENCY commands at once, and
+ * leaving Freeze costs ACT_US per context field that differs from the
+ * previously applied or written context. VFs have 8 queue pairs and a
+ * simulated guest that keeps descriptors in flight.
+ *
+ * Stop-copy of 64 VFs (the device side of a VM's stop-and-copy phase):
+ *  - serial: per VF, one command at a time, as the Linux driver does it:
+ *    DEV_MODE_SET Freeze, DEV_CTX_SIZE_GET, one DEV_CTX_READ sized to the
+ *    whole context (typed synchronous commands, vpf_admin_*);
+ *  - pipelined: the migration API's concurrent path, every VF moved to
+ *    STOP_COPY with vpf_mig_set_state_async() and the PF polled until all
+ *    64 contexts are read;
+ *  - bound: what the timing model allows for the same job, the 3 commands
+ *    per VF of the serial way spread over the device's concurrency,
+ *    ceil(192 / 16) * 50 us, plus the context bytes at memcpy_gbps.
+ *
+ * Downtime (DESIGN.md: source MODE_SET Freeze issued to destination MODE_SET
+ * Active completed, context transfer included) of vpf_mig_migrate() with
+ * one precopy round, the guest running between the round and stop-copy.
+ * Source and destination VFs belong to one model PF (a pair may use the
+ * same PF twice): this machine has two CPUs, and each timed model runs a
+ * device thread that spins for waits under 100 us, so two models plus the
+ * driver would over-subscribe the CPUs and measure the scheduler. The
+ * bound below counts the shared device.
+ *  - downtime_1vf_us: 1 VF, precopy context written to the destination;
+ *  - downtime_1vf_noprecopy_us: the same without precopy-to-destination
+ *    (the round is read but not written: the destination applies the whole
+ *    final context against its own state);
+ *  - downtime_64vf_us: 64 VFs of one VM together, pipelined, with
+ *    precopy-to-destination: first Freeze issued to last Active completed;
+ *  - downtime_64vf_serial_us: the same, one VF after another (serial);
+ *  - downtime_64vf_bound_us: the timing model's lower bound for 64 VFs:
+ *    the commands that must fall inside the downtime window (source Freeze
+ *    and one CTX_READ, destination one CTX_WRITE and MODE_SET Active, i.e.
+ *    4 per VF) plus each VF's activation cost (measured: fields that
+ *    differed, from the model's counters), spread over the concurrency,
+ *    but never less than one VF's chain (4 commands + its activation),
+ *    plus the context bytes at memcpy_gbps.
+ * Each repetition uses fresh models, so every destination starts from the
+ * same state.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vpf_mig.h"
+#include "vpf_model.h"
+#include "vpf_pf.h"
+
+#include "bench.h"
+
+#define SERVICE_US	50u
+#define CONCURRENCY	16u
+#define ACT_US		5u	/* per differing field on leaving Freeze */
+#define NUM_QP		8u
+#define VQ_SIZE		256u
+#define NVF		64u
+#define GUEST_OPS	64u	/* workload steps per VF between phases */
+
+struct mrig {
+	struct vpf_model *m;
+	struct vpf_pf *pf;
+	struct vpf_mig *mig;
+	uint16_t num_vfs;
+};
+
+static int
+mrig_up(struct mrig *r, uint16_t num_vfs, uint64_t seed)
+{
+	struct vpf_model_params mp;
+	struct vpf_pf_params pp;
+	struct vpf_mig_params gp;
+
+	memset(r, 0, sizeof(*r));
+	vpf_model_params_init(&mp);
+	mp.name = "timed";
+	mp.num_vfs = num_vfs;
+	mp.num_qp = NUM_QP;
+	mp.vq_size = VQ_SIZE;
+	mp.seed = seed;
+	mp.guest_mem_size = 16u << 20;
+	mp.threaded = true;
+	mp.service_time_us = SERVICE_US;
+	mp.concurrency = CONCURRENCY;
+	mp.activation_us_per_field = ACT_US;
+	r->m = vpf_model_create(&mp);
+	if (r->m == NULL) {
+		fprintf(stderr, "vpf-bench: timed model: %s\n",
+			vpf_last_error());
+		return -1;
+	}
+	vpf_pf_params_init(&pp);
+	pp.name = "timed";
+	r->pf = vpf_pf_attach(&vpf_model_ops, r->m, &pp);
+	if (r->pf == NULL) {
+		fprintf(stderr, "vpf-bench: attach timed model: %s\n",
+			vpf_last_error());
+		goto fail;
+	}
+	r->num_vfs = vpf_pf_num_vfs(r->pf);
+	vpf_mig_params_init(&gp);
+	/* One DEV_CTX_READ per context, as the serial baseline does. */
+	gp.chunk = 65536;
+	r->mig = vpf_mig_attach(r->pf, &gp);
+	if (r->mig == NULL) {
+		fprintf(stderr, "vpf-bench: vpf_mig_attach: %s\n",
+			vpf_last_error());
+		goto fail;
+	}
+	return 0;
+fail:
+	vpf_pf_detach(r->pf);
+	vpf_model_destroy(r->m);
+	r->m = NULL;
+	r->pf = NULL;
+	return -1;
+}
+
+static void
+mrig_down(struct mrig *r)
+{
+	vpf_mig_detach(r->mig);
+	vpf_pf_detach(r->pf);
+	vpf_model_destroy(r->m);
+}
+
+static int
+workload(struct mrig *r, uint16_t first, uint16_t n)
+{
+	for (uint16_t vf = first; vf < first + n; vf++)
+		if (vpf_model_guest_step(r->m, vf, GUEST_OPS) != 0) {
+			fprintf(stderr, "vpf-bench: guest step VF %u: %s\n",
+				vf, vpf_last_error());
+			return -1;
+		}
+	return 0;
+}
+
+static uint64_t
+model_cmds(struct mrig *r)
+{
+	struct vpf_model_stats st;
+	uint64_t n = 0;
+
+	if (vpf_model_stats_get(r->m, 0, &st) != 0)
+		return 0;
+	for (unsigned int i = 0; i <= VPF_ADMIN_OP_MAX; i++)
+		n += st.cmds[i];
+	return n;
+}
+
+/* memcpy rate for the bounds, bytes per ns: this run's memcpy_gbps, or a
+ * quick measurement if the ctx group was not run. */
+static double
+memcpy_bytes_per_ns(void)
+{
+	static double rate;
+	double v;
+
+	if (bench_metric_get("memcpy_gbps", &v))
+		return v;
+	if (rate == 0) {
+		size_t len = 256u << 10;
+		uint8_t *a = calloc(1, len), *b = calloc(1, len);
+		uint64_t t0 = bench_now_ns(), t = t0, n = 0;
+
+		if (a == NULL || b == NULL) {
+			free(a);
+			free(b);
+			return 10;
+		}
+		while (t - t0 < 20000000) {
+			memcpy(b, a, len);
+			bench_sink(b);
+			n++;
+			t = bench_now_ns();
+		}
+		rate = (double)len * (double)n / (double)(t - t0);
+		free(a);
+		free(b);
+	}
+	return rate;
+}
+
+/* ---------------------------------------------------------------------------
+ * Stop-copy
+ * ------------------------------------------------------------------------- */
+
+/* The Linux way: per VF, Freeze, SIZE_GET, one READ; one command at a
+ * time. @bytes receives the context bytes read. Returns ns or 0. */
+static uint64_t
+stopcopy_serial(struct mrig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
+{
+	uint64_t t0, t1;
+
+	*bytes = 0;
+	t0 = bench_now_ns();
+	for (uint16_t vf = 1; vf <= NVF; vf++) {
+		uint64_t size;
+		uint32_t len, got;
+		int rc;
+
+		rc = vpf_admin_mode_set(r->pf, vf, VPF_DEV_MODE_FREEZE);
+		if (rc == 0)
+			rc = vpf_admin_ctx_size_get(r->pf, vf, false, &size);
+		if (rc != 0) {
+			fprintf(stderr, "vpf-bench: serial stop-copy VF %u: %s\n",
+				vf, vpf_last_error());
+			return 0;
+		}
+		/* One read with room to spare: a short chunk ends the
+		 * context (FACTS.md 4). */
+		len = (uint32_t)((size + 8) & ~(uint64_t)7);
+		if (len > cap) {
+			fprintf(stderr, "vpf-bench: context of %" PRIu64
+				" bytes does not fit\n", size);
+			return 0;
+		}
+		rc = vpf_admin_ctx_read_chunk(r->pf, vf, buf, len, &got);
+		if (rc != 0 || got != size) {
+			fprintf(stderr, "vpf-bench: serial CTX_READ VF %u: got "
+				"%u of %" PRIu64 " bytes: %s\n", vf, got, size,
+				rc ? vpf_last_error() : "short");
+			return 0;
+		}
+		*bytes += got;
+	}
+	t1 = bench_now_ns();
+	/* Back to Active (not timed). */
+	for (uint16_t vf = 1; vf <= NVF; vf++)
+		if (vpf_admin_mode_set(r->pf, vf, VPF_DEV_MODE_ACTIVE) != 0) {
+			fprintf(stderr, "vpf-bench: VF %u back to Active: %s\n",
+				vf, vpf_last_error());
+			return 0;
+		}
+	return t1 - t0;
+}
+
+struct async_count {
+	unsigned int done;
+	unsigned int failed;
+};
+
+static void
+async_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct async_count *c = arg;
+
+	c->done++;
+	if (rc != 0) {
+		c->failed++;
+		fprintf(stderr, "vpf-bench: VF %u: %s\n", vf,
+			vpf_mig_vf_error(m, vf));
+	}
+}
+
+/* Move VFs 1..NVF to @target with the asynchronous state machine. */
+static int
+all_to_state(struct mrig *r, enum vpf_mig_state target)
+{
+	struct async_count c = { 0 };
+
+	for (uint16_t vf = 1; vf <= NVF; vf++) {
+		int rc = vpf_mig_set_state_async(r->mig, vf, target,
+						 async_done, &c);
+
+		if (rc != 0) {
+			fprintf(stderr, "vpf-bench: VF %u to %s: %s\n", vf,
+				vpf_mig_state_name(target), vpf_last_error());
+			while (c.done < vf - 1u)
+				if (vpf_mig_poll(r->mig) < 0)
+					break;
+			return -1;
+		}
+	}
+	while (c.done < NVF)
+		if (vpf_mig_poll(r->mig) < 0) {
+			fprintf(stderr, "vpf-bench: vpf_mig_poll: %s\n",
+				vpf_last_error());
+			return -1;
+		}
+	return c.failed ? -1 : 0;
+}
+
+static uint64_t
+stopcopy_pipelined(struct mrig *r, uint8_t *buf, size_t cap,
+		   uint64_t *bytes, uint64_t *cmds)
+{
+	uint64_t t0, t1, c0 = model_cmds(r);
+
+	t0 = bench_now_ns();
+	if (all_to_state(r, VPF_MIG_STATE_STOP_COPY) != 0)
+		return 0;
+	t1 = bench_now_ns();
+	*cmds = model_cmds(r) - c0;
+	/* Drain the save streams (what the VMM does next; not timed). */
+	*bytes = 0;
+	for (uint16_t vf = 1; vf <= NVF; vf++) {
+		size_t got;
+
+		do {
+			if (vpf_mig_save_read(r->mig, vf, buf, cap, &got) != 0) {
+				fprintf(stderr, "vpf-bench: save_read VF %u: "
+					"%s\n", vf, vpf_last_error());
+				return 0;
+			}
+			*bytes += got;
+		} while (got > 0);
+	}
+	if (all_to_state(r, VPF_MIG_STATE_RUNNING) != 0)
+		return 0;
+	return t1 - t0;
+}
+
+int
+bench_stopcopy(void)
+{
+	unsigned int reps = bench_opts.reps;
+	size_t cap = 65536;
+	double *ser = calloc(reps, sizeof(double));
+	double *pip = calloc(reps, sizeof(double));
+	double *spd = calloc(reps, sizeof(double));
+	uint8_t *buf = malloc(cap);
+	uint64_t ctx_bytes = 0, stream_bytes = 0, pcmds = 0;
+	struct mrig r;
+	int ret = -1;
+
+	if (ser == NULL || pip == NULL || spd == NULL || buf == NULL)
+		goto out_free;
+	if (mrig_up(&r, NVF, 1) != 0)
+		goto out_free;
+	for (unsigned int i = 0; i < reps; i++) {
+		uint64_t ns;
+
+		if (workload(&r, 1, NVF) != 0)
+			goto out;
+		ns = stopcopy_serial(&r, buf, cap, &ctx_bytes);
+		if (ns == 0)
+			goto out;
+		ser[i] = (double)ns / 1e6;
+		if (workload(&r, 1, NVF) != 0)
+			goto out;
+		ns = stopcopy_pipelined(&r, buf, cap, &stream_bytes, &pcmds);
+		if (ns == 0)
+			goto out;
+		pip[i] = (double)ns / 1e6;
+		spd[i] = ser[i] / pip[i];
+		if (bench_opts.verbose)
+			fprintf(stderr, "# stopcopy rep %u: serial %.3f ms "
+				"pipelined %.3f ms (%" PRIu64 " cmds)\n", i,
+				ser[i], pip[i], pcmds);
+	}
+	{
+		double s = bench_median(ser, reps), p = bench_median(pip, reps);
+		double cmds = 3.0 * NVF;
+		double rounds = (double)((3 * NVF + CONCURRENCY - 1) /
+					 CONCURRENCY);
+		double bound = rounds * SERVICE_US / 1e3 +
+			       (double)ctx_bytes / memcpy_bytes_per_ns() / 1e6;
+
+		bench_metric("stopcopy_64vf_serial_ms", s);
+		bench_metric("stopcopy_64vf_pipelined_ms", p);
+		bench_metric("stopcopy_speedup", bench_median(spd, reps));
+		bench_metric("stopcopy_bound_ms", bound);
+		bench_metric("stopcopy_pipelined_vs_bound", p / bound);
+		bench_note("stopcopy: %.0f commands in the serial way, %" PRIu64
+			   " in the pipelined one; %" PRIu64 " context bytes "
+			   "(%" PRIu64 " per VF), %" PRIu64 " stream bytes",
+			   cmds, pcmds, ctx_bytes, ctx_bytes / NVF,
+			   stream_bytes);
+	}
+	ret = 0;
+out:
+	mrig_down(&r);
+out_free:
+	free(buf);
+	free(ser);
+	free(pip);
+	free(spd);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------
+ * Downtime
+ * ------------------------------------------------------------------------- */
+
+struct dt_arg {
+	struct mrig *r;
+	uint16_t first;
+	uint16_t n;
+	int rc;
+};
+
+/* The guest keeps running on the sources after each precopy round. */
+static int
+dt_progress(const struct vpf_mig_progress *p, void *arg)
+{
+	struct dt_arg *a = arg;
+
+	if (p->phase == VPF_MIG_PHASE_PRECOPY && workload(a->r, a->first,
+							  a->n) != 0)
+		a->rc = -1;
+	return 0;
+}
+
+struct dt_sample {
+	double downtime_us;
+	double act_us_sum;	/* activation cost of all pairs, us */
+	double act_us_max;	/* largest per VF (estimate: mean) */
+	uint64_t ctx_bytes;
+	uint64_t cmds;
+};
+
+/* Migrate VFs 1..n to VFs n+1..2n of one fresh timed model. */
+static int
+downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
+	     struct dt_sample *out)
+{
+	struct vpf_mig_pair *pairs = calloc(n, sizeof(*pairs));
+	struct vpf_model_stats s0, s1;
+	struct vpf_mig_result res;
+	struct vpf_mig_opts o;
+	struct dt_arg a;
+	struct mrig r;
+	uint64_t c0;
+	int ret = -1, rc;
+
+	if (pairs == NULL)
+		return -1;
+	if (mrig_up(&r, (uint16_t)(2 * n), seed) != 0) {
+		free(pairs);
+		return -1;
+	}
+	if (workload(&r, 1, n) != 0)
+		goto out;
+	for (uint16_t i = 0; i < n; i++) {
+		pairs[i].src = r.mig;
+		pairs[i].src_vf = (uint16_t)(1 + i);
+		pairs[i].dst = r.mig;
+		pairs[i].dst_vf = (uint16_t)(1 + n + i);
+	}
+	vpf_mig_opts_init(&o);
+	o.precopy_rounds = 1;
+	o.precopy_to_dst = to_dst;
+	o.serial = serial;
+	o.chunk = 65536;
+	a.r = &r;
+	a.first = 1;
+	a.n = n;
+	a.rc = 0;
+	o.progress = dt_progress;
+	o.arg = &a;
+	if (vpf_model_stats_get(r.m, 0, &s0) != 0)
+		goto out;
+	c0 = model_cmds(&r);
+	rc = vpf_mig_migrate(&o, pairs, n, &res);
+	if (rc != 0 || a.rc != 0) {
+		fprintf(stderr, "vpf-bench: migrate %u VFs: %s\n", n,
+			rc ? (pairs[0].error[0] ? pairs[0].error :
+			      vpf_last_error()) : "workload failed");
+		goto out;
+	}
+	if (vpf_model_stats_get(r.m, 0, &s1) != 0)
+		goto out;
+	out->downtime_us = (double)res.downtime_ns / 1e3;
+	out->act_us_sum = (double)(s1.fields_applied_diff -
+				   s0.fields_applied_diff) * ACT_US;
+	out->act_us_max = out->act_us_sum / n;
+	out->ctx_bytes = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		out->ctx_bytes += pairs[i].ctx_bytes;
+		if (n == 1)
+			out->downtime_us = (double)pairs[0].downtime_ns / 1e3;
+	}
+	out->cmds = model_cmds(&r) - c0;
+	ret = 0;
+out:
+	mrig_down(&r);
+	free(pairs);
+	return ret;
+}
+
+int
+bench_downtime(void)
+{
+	unsigned int reps = bench_opts.reps;
+	struct dt_sample *s = calloc(4 * (size_t)reps, sizeof(*s));
+	double *v = calloc(reps, sizeof(double));
+	double *b = calloc(reps, sizeof(double));
+	int ret = -1;
+
+	if (s == NULL || v == NULL || b == NULL)
+		goto out;
+	for (unsigned int i = 0; i < reps; i++) {
+		struct dt_sample *x = &s[4 * i];
+
+		if (downtime_run(1, true, false, 100 + i, &x[0]) != 0 ||
+		    downtime_run(1, false, false, 100 + i, &x[1]) != 0 ||
+		    downtime_run(NVF, true, false, 200 + i, &x[2]) != 0 ||
+		    downtime_run(NVF, true, true, 200 + i, &x[3]) != 0)
+			goto out;
+		if (bench_opts.verbose)
+			fprintf(stderr, "# downtime rep %u: 1vf %.0f us, 1vf "
+				"without precopy-to-dst %.0f us, 64vf %.0f us, "
+				"64vf serial %.0f us (activation %.0f us)\n",
+				i, x[0].downtime_us, x[1].downtime_us,
+				x[2].downtime_us, x[3].downtime_us,
+				x[2].act_us_sum);
+	}
+	{
+		static const char *const names[] = {
+			"downtime_1vf_us", "downtime_1vf_noprecopy_us",
+			"downtime_64vf_us", "downtime_64vf_serial_us",
+		};
+		double med[4];
+
+		for (unsigned int k = 0; k < 4; k++) {
+			for (unsigned int i = 0; i < reps; i++)
+				v[i] = s[4 * i + k].downtime_us;
+			med[k] = bench_median(v, reps);
+			bench_metric(names[k], med[k]);
+		}
+		for (unsigned int i = 0; i < reps; i++) {
+			const struct dt_sample *x = &s[4 * i + 2];
+			double work = (4.0 * NVF * SERVICE_US + x->act_us_sum) /
+				      CONCURRENCY;
+			double chain = 4.0 * SERVICE_US + x->act_us_max;
+
+			b[i] = (work > chain ? work : chain) +
+			       (double)x->ctx_bytes / memcpy_bytes_per_ns() /
+			       1e3;
+		}
+		bench_metric("downtime_64vf_bound_us", bench_median(b, reps));
+		bench_metric("downtime_64vf_vs_bound",
+			     med[2] / bench_median(b, reps));
+		bench_metric("downtime_64vf_serial_vs_pipelined",
+			     med[3] / med[2]);
+		bench_note("downtime: 64 VFs: %.0f us of activation in all, "
+			   "%" PRIu64 " context bytes, %" PRIu64 " commands "
+			   "(whole migration); 1 VF activation %.0f us with "
+			   "precopy-to-destination, %.0f us without",
+			   s[2].act_us_sum, s[2].ctx_bytes, s[2].cmds,
+			   s[0].act_us_sum, s[1].act_us_sum);
+	}
+	ret = 0;
+out:
+	free(s);
+	free(v);
+	free(b);
+	return ret;
+}
