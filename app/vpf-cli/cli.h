@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+#ifndef VPF_CLI_H
+#define VPF_CLI_H
+
+/*
+ * vpf-cli internals: the PF registry, the command table, argument access,
+ * result/error printing.
+ *
+ * Threading: commands run on the main thread; telemetry handlers run on
+ * DPDK's telemetry thread. Both take cli.lock around any access to a PF,
+ * since a struct vpf_pf is single-owner (vpf_pf.h).
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vpf_pf.h"
+#include "cli_util.h"
+
+#define CLI_MAX_PF		16
+#define CLI_NAME_LEN		32
+/* Most positional arguments of one command (literals not counted). */
+#define CLI_MAX_ARGS		6
+/* Bytes of one argument (a path, a range list), NUL included. */
+#define CLI_ARG_LEN		1024
+
+struct vpf_model;
+
+/** What vpf-cli remembers about one VF. */
+struct cli_vf {
+	bool moved;		/* vpf-cli took it out of Active */
+	bool migrated;		/* a migration from it completed */
+	char migrated_to[CLI_NAME_LEN + 16];
+	bool wr_on;		/* write recording started by vpf-cli */
+	uint64_t wr_page_size;
+};
+
+/** One attached PF. */
+struct cli_pf {
+	char name[CLI_NAME_LEN];
+	struct vpf_pf *pf;
+	struct vpf_model *model;	/* NULL unless a model */
+	void *backend;			/* other backends' handle */
+	void (*backend_free)(void *backend);
+	uint16_t num_vfs;
+	uint32_t max_chunk;		/* the PF's largest context chunk */
+	struct cli_vf *vfs;		/* [1..num_vfs], index 0 unused */
+	uint64_t dev_errors;		/* see cli_dev_begin() */
+};
+
+/** Context files vpf-cli wrote, so that a manual migration is recognised
+ *  (`ctx read` on a source, `ctx write` + `mode set active` on a dest). */
+struct cli_ctx_file {
+	char path[CLI_ARG_LEN];
+	char pf[CLI_NAME_LEN];
+	uint16_t vf;
+};
+
+struct cli_state {
+	pthread_mutex_t lock;
+	struct cli_pf *pfs[CLI_MAX_PF];
+	unsigned int npf;
+	bool quit;		/* `quit` was run */
+	struct cli_ctx_file files[16];
+	unsigned int nfiles;
+	/* manual flow: destination VF -> source of the context written */
+	struct {
+		char dst_pf[CLI_NAME_LEN];
+		uint16_t dst_vf;
+		char src_pf[CLI_NAME_LEN];
+		uint16_t src_vf;
+		bool valid;
+	} written[16];
+	unsigned int nwritten;
+};
+
+extern struct cli_state cli;
+
+/* ---- the command table -------------------------------------------------- */
+
+/** Arguments of one command invocation. */
+struct cli_args {
+	const struct cli_cmd *cmd;
+	unsigned int n;
+	const char *name[CLI_MAX_ARGS + 2];
+	const char *val[CLI_MAX_ARGS + 2];
+	struct cli_kv kv;
+	const char *kv_text;	/* raw key=value text, or NULL */
+};
+
+/**
+ * A command: display syntax (DESIGN.md §CLI), from which the cmdline
+ * instances are generated, a one-line help and the handler. Syntax:
+ * `word` literal; `a|b|c` one of (any word accepted, completed from the
+ * list); `<name>` argument; `[...]` optional (trailing); `[key=<v>]`
+ * key=value options (trailing, any order).
+ */
+struct cli_cmd {
+	const char *syntax;
+	const char *help;
+	/* 0 or a negative errno; prints its own result lines */
+	int (*fn)(struct cli_args *a);
+};
+
+extern const struct cli_cmd cli_cmds[];
+extern const unsigned int cli_ncmds;
+
+/** Value of argument @p name (as in the syntax, without <>), or NULL. */
+const char *cli_arg(const struct cli_args *a, const char *name);
+
+/** Where errors come from: "line 7" in script mode, "" interactively. */
+extern char cli_where[32];
+/** The interactive cmdline, if any (for `quit`). */
+extern struct cmdline *cli_interactive;
+/** Result of the last command run through cmdline. */
+int cli_last_rc(void);
+
+/* ---- errors ------------------------------------------------------------- */
+
+/**
+ * Report a failure of the running command: "error: <cmd>: <text>: <ERRNO>"
+ * plus the device status and qualifier when @p dev says so. Returns @p err.
+ */
+int cli_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * Report a failed vpf call on @p p: uses vpf_last_error() and, when the
+ * device answered with an error, its status and qualifier.
+ */
+int cli_fail_dev(struct cli_pf *p, int err, const char *what);
+
+/** Snapshot the device error counters of @p p before a call, so that
+ *  cli_fail_dev() can tell a device error from a local refusal. */
+void cli_dev_begin(struct cli_pf *p);
+
+/* ---- PF registry -------------------------------------------------------- */
+
+struct cli_pf *cli_pf_find(const char *name);
+/** Find PF and VF (1..num_vfs) or report the error. */
+int cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
+	      struct cli_pf **pp, uint16_t *vf);
+int cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
+			uint64_t seed);
+/** Attach a PF through VFIO (vpf-cli built with libvpf_vfio). */
+int cli_pf_attach_vfio(const char *bdf, const char *name, const char *token);
+/** Detach, reporting/restoring VFs (see cli_pf_leave()). */
+void cli_pf_detach(struct cli_pf *p);
+/** Report VFs outside Active; restore those vpf-cli moved (unless
+ *  migrated). Prints `exit:` lines. */
+void cli_pf_leave(struct cli_pf *p, const char *why);
+
+/* ---- cmdline glue ------------------------------------------------------- */
+
+struct cmdline;
+/** Build the cmdline instances from cli_cmds[]; returns the context. */
+void *cli_cmdline_ctx(void);
+void cli_cmdline_free(void);
+/** Parse and run one line; 0 or negative errno (also for parse errors). */
+int cli_run_line(struct cmdline *cl, const char *line);
+/** Print usage lines of the commands whose syntax starts like @p line. */
+void cli_usage_for(const char *line, FILE *out);
+
+/* ---- telemetry ---------------------------------------------------------- */
+
+int cli_telemetry_init(void);
+
+#endif /* VPF_CLI_H */

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/* PF registry, error reporting, and the exit rule (report VFs outside
+ * Active, restore those vpf-cli moved unless a migration completed). */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "vpf_common.h"
+#include "vpf_model.h"
+#include "cli.h"
+
+struct cli_state cli = {
+	/* recursive: commands hold it and may attach or detach */
+	.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
+};
+char cli_where[32];
+
+static void
+print_error(int err, const char *text, const char *dev)
+{
+	fflush(stdout);
+	fprintf(stderr, "error: %s%s%s: %s%s\n", cli_where,
+		cli_where[0] ? ": " : "", text, cli_errno_name(err), dev);
+	fflush(stderr);
+}
+
+int
+cli_fail(int err, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	print_error(err, text, "");
+	return err;
+}
+
+static uint64_t
+dev_error_count(struct cli_pf *p)
+{
+	struct vpf_admin_stats st;
+	uint64_t n = 0;
+	unsigned int i;
+
+	if (vpf_admin_stats_get(p->pf, 0, &st) < 0)
+		return 0;
+	for (i = 0; i < RTE_DIM(st.errors_by_status); i++)
+		n += st.errors_by_status[i];
+	return n;
+}
+
+void
+cli_dev_begin(struct cli_pf *p)
+{
+	vpf_error_clear();
+	p->dev_errors = dev_error_count(p);
+}
+
+int
+cli_fail_dev(struct cli_pf *p, int err, const char *what)
+{
+	char text[1024], dev[128] = "";
+	const char *why = vpf_last_error();
+
+	/* The device answered with an error status only if its error
+	 * counter moved; otherwise vpf refused locally (nothing sent). */
+	if (dev_error_count(p) != p->dev_errors) {
+		uint16_t st = 0, q = 0;
+
+		vpf_admin_last_status(p->pf, &st, &q);
+		snprintf(dev, sizeof(dev), " (device status %s, qualifier %s)",
+			 vpf_admin_status_name(st), vpf_admin_qualifier_name(q));
+	}
+	if (why != NULL && why[0] != '\0')
+		snprintf(text, sizeof(text), "%s: %s", what, why);
+	else
+		snprintf(text, sizeof(text), "%s", what);
+	print_error(err, text, dev);
+	return err;
+}
+
+struct cli_pf *
+cli_pf_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cli.npf; i++)
+		if (strcmp(cli.pfs[i]->name, name) == 0)
+			return cli.pfs[i];
+	return NULL;
+}
+
+static int
+pf_lookup(const char *name, struct cli_pf **pp)
+{
+	*pp = cli_pf_find(name);
+	if (*pp == NULL) {
+		char list[CLI_MAX_PF * (CLI_NAME_LEN + 1)] = "";
+		unsigned int i;
+
+		for (i = 0; i < cli.npf; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", i ? " " : "", cli.pfs[i]->name);
+		return cli_fail(-ENOENT, "unknown PF '%s' (attached: %s)", name,
+				cli.npf ? list : "none");
+	}
+	return 0;
+}
+
+int
+cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
+	  struct cli_pf **pp, uint16_t *vf)
+{
+	uint64_t v;
+	int rc;
+
+	rc = pf_lookup(cli_arg(a, pfkey), pp);
+	if (rc < 0)
+		return rc;
+	if (vfkey == NULL)
+		return 0;
+	if (cli_parse_u64(cli_arg(a, vfkey), false, &v) < 0)
+		return cli_fail(-EINVAL, "bad VF number '%s'", cli_arg(a, vfkey));
+	if (v < 1 || v > (*pp)->num_vfs)
+		return cli_fail(-ENOENT, "unknown VF %s on %s (VFs 1..%u)",
+				cli_arg(a, vfkey), (*pp)->name,
+				(*pp)->num_vfs);
+	*vf = (uint16_t)v;
+	return 0;
+}
+
+static int
+pf_add(const char *name, struct vpf_pf *pf, struct vpf_model *m,
+       uint32_t max_chunk)
+{
+	struct cli_pf *p;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->pf = pf;
+	p->model = m;
+	p->num_vfs = vpf_pf_num_vfs(pf);
+	p->max_chunk = max_chunk;
+	p->vfs = calloc(p->num_vfs + 1u, sizeof(*p->vfs));
+	if (p->vfs == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&cli.lock);
+	cli.pfs[cli.npf++] = p;
+	pthread_mutex_unlock(&cli.lock);
+	return 0;
+}
+
+int
+cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
+		    uint64_t seed)
+{
+	struct vpf_model_params mp;
+	struct vpf_pf_params pp;
+	struct vpf_model *m;
+	struct vpf_pf *pf;
+	const char *c;
+	int rc;
+
+	if (name == NULL || *name == '\0' || strlen(name) >= CLI_NAME_LEN)
+		return cli_fail(-EINVAL, "PF name must have 1 to %d characters",
+				CLI_NAME_LEN - 1);
+	for (c = name; *c; c++)
+		if (!(*c == '-' || *c == '_' || (*c >= '0' && *c <= '9') ||
+		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+			return cli_fail(-EINVAL,
+					"bad PF name '%s' (letters, digits, - and _)",
+					name);
+	if (cli_pf_find(name) != NULL)
+		return cli_fail(-EEXIST, "a PF named '%s' is attached", name);
+	if (cli.npf == CLI_MAX_PF)
+		return cli_fail(-ENOSPC, "at most %d PFs", CLI_MAX_PF);
+
+	vpf_model_params_init(&mp);
+	mp.name = name;
+	if (vfs)
+		mp.num_vfs = vfs;
+	if (qps)
+		mp.num_qp = qps;
+	mp.seed = seed;
+	vpf_error_clear();
+	m = vpf_model_create(&mp);
+	if (m == NULL) {
+		rc = -errno;
+		return cli_fail(rc ? rc : -EINVAL, "cannot create model '%s': %s",
+				name, vpf_last_error());
+	}
+	vpf_pf_params_init(&pp);
+	pp.name = name;
+	pf = vpf_pf_attach(&vpf_model_ops, m, &pp);
+	if (pf == NULL) {
+		rc = -errno;
+		vpf_model_destroy(m);
+		return cli_fail(rc ? rc : -EIO, "cannot attach model '%s': %s",
+				name, vpf_last_error());
+	}
+	rc = pf_add(name, pf, m, pp.max_chunk);
+	if (rc < 0) {
+		vpf_pf_detach(pf);
+		vpf_model_destroy(m);
+		return cli_fail(rc, "cannot attach '%s'", name);
+	}
+	return 0;
+}
+
+void
+cli_pf_leave(struct cli_pf *p, const char *why)
+{
+	uint16_t vf;
+
+	for (vf = 1; vf <= p->num_vfs; vf++) {
+		struct cli_vf *v = &p->vfs[vf];
+		uint8_t mode = 0;
+		int rc;
+
+		if (v->wr_on) {
+			/* The driver must stop recording it started
+			 * (FACTS.md 6), also when leaving. */
+			rc = vpf_admin_wr_stop(p->pf, vf);
+			printf("%s: %s vf %u: write recording %s\n", why, p->name,
+			       vf, rc == 0 ? "stopped" : "could not be stopped");
+			v->wr_on = false;
+		}
+		rc = vpf_admin_mode_get(p->pf, vf, &mode);
+		if (rc < 0) {
+			printf("%s: %s vf %u: mode unknown (%s: %s)\n", why,
+			       p->name, vf, cli_errno_name(rc), vpf_last_error());
+			continue;
+		}
+		if (mode == VPF_DEV_MODE_ACTIVE)
+			continue;
+		if (v->migrated) {
+			printf("%s: %s vf %u: %s (migrated to %s; left as is)\n",
+			       why, p->name, vf, vpf_dev_mode_name(mode),
+			       v->migrated_to);
+			continue;
+		}
+		if (!v->moved) {
+			printf("%s: %s vf %u: %s (not moved by vpf-cli; left as is)\n",
+			       why, p->name, vf, vpf_dev_mode_name(mode));
+			continue;
+		}
+		/* A partial read or write blocks the way back to Active
+		 * (FACTS.md 4): drop it first. */
+		(void)vpf_admin_ctx_discard(p->pf, vf);
+		rc = vpf_admin_mode_set(p->pf, vf, VPF_DEV_MODE_ACTIVE);
+		if (rc == 0) {
+			v->moved = false;
+			printf("%s: %s vf %u: %s -> active (restored)\n", why,
+			       p->name, vf, vpf_dev_mode_name(mode));
+		} else {
+			printf("%s: %s vf %u: %s (restore failed: %s: %s)\n", why,
+			       p->name, vf, vpf_dev_mode_name(mode),
+			       cli_errno_name(rc), vpf_last_error());
+		}
+	}
+	fflush(stdout);
+}
+
+void
+cli_pf_detach(struct cli_pf *p)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&cli.lock);
+	for (i = 0; i < cli.npf; i++) {
+		if (cli.pfs[i] == p) {
+			memmove(&cli.pfs[i], &cli.pfs[i + 1],
+				(cli.npf - i - 1) * sizeof(cli.pfs[0]));
+			cli.npf--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cli.lock);
+	vpf_pf_detach(p->pf);
+	if (p->model != NULL)
+		vpf_model_destroy(p->model);
+	if (p->backend_free != NULL)
+		p->backend_free(p->backend);
+	free(p->vfs);
+	free(p);
+}

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+
+const char *
+cli_errno_name(int err)
+{
+	static __thread char buf[16];
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	name = strerrorname_np(err);
+	if (name != NULL)
+		return name;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}
+
+int
+cli_parse_u64(const char *s, bool suffix, uint64_t *v)
+{
+	unsigned long long n;
+	uint64_t mult = 1;
+	char *end;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 0);
+	if (end == s)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end != '\0') {
+		if (!suffix || end[1] != '\0')
+			return -EINVAL;
+		switch (*end) {
+		case 'k': case 'K':
+			mult = UINT64_C(1) << 10;
+			break;
+		case 'm': case 'M':
+			mult = UINT64_C(1) << 20;
+			break;
+		case 'g': case 'G':
+			mult = UINT64_C(1) << 30;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (n > UINT64_MAX / mult)
+		return -ERANGE;
+	*v = (uint64_t)n * mult;
+	return 0;
+}
+
+int
+cli_parse_range(const char *s, bool suffix, uint64_t min, uint64_t max,
+		uint64_t *v)
+{
+	uint64_t n;
+	int rc;
+
+	rc = cli_parse_u64(s, suffix, &n);
+	if (rc < 0)
+		return rc;
+	if (n < min || n > max)
+		return -ERANGE;
+	*v = n;
+	return 0;
+}
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, const char *a,
+	const char *b)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, fmt, a, b);
+}
+
+int
+cli_kv_parse(const char *text, const char *seps, const char *const *keys,
+	     struct cli_kv *kv, char *err, size_t errlen)
+{
+	char item[CLI_KV_KEY_LEN + CLI_KV_VAL_LEN + 1];
+	const char *p = text;
+	unsigned int i;
+
+	memset(kv, 0, sizeof(*kv));
+	if (text == NULL)
+		return 0;
+	for (;;) {
+		const char *eq;
+		size_t len, klen;
+		bool known = false;
+
+		p += strspn(p, seps);
+		if (*p == '\0')
+			break;
+		len = strcspn(p, seps);
+		if (len >= sizeof(item)) {
+			set_err(err, errlen, "option '%.40s...' is too long%s",
+				p, "");
+			return -EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		p += len;
+
+		eq = strchr(item, '=');
+		if (eq == NULL || eq == item) {
+			set_err(err, errlen,
+				"'%s' is not a key=value option%s", item, "");
+			return -EINVAL;
+		}
+		klen = (size_t)(eq - item);
+		item[klen] = '\0';
+		for (i = 0; keys != NULL && keys[i] != NULL; i++)
+			if (strcmp(keys[i], item) == 0)
+				known = true;
+		if (!known || klen >= CLI_KV_KEY_LEN) {
+			set_err(err, errlen, "unknown option '%s'%s", item, "");
+			return -EINVAL;
+		}
+		if (strlen(eq + 1) >= CLI_KV_VAL_LEN || eq[1] == '\0') {
+			set_err(err, errlen, "option '%s' needs a value%s",
+				item, strlen(eq + 1) ? " of at most 255 bytes" :
+				"");
+			return -EINVAL;
+		}
+		if (cli_kv_get(kv, item) != NULL) {
+			set_err(err, errlen, "option '%s' given twice%s",
+				item, "");
+			return -EINVAL;
+		}
+		if (kv->n == CLI_KV_MAX) {
+			set_err(err, errlen, "too many options%s%s", "", "");
+			return -EINVAL;
+		}
+		strcpy(kv->key[kv->n], item);
+		strcpy(kv->val[kv->n], eq + 1);
+		kv->n++;
+	}
+	return 0;
+}
+
+const char *
+cli_kv_get(const struct cli_kv *kv, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < kv->n; i++)
+		if (strcmp(kv->key[i], key) == 0)
+			return kv->val[i];
+	return NULL;
+}
+
+int
+cli_parse_ranges(const char *s, struct vpf_admin_wr_range *r,
+		 unsigned int max, char *err, size_t errlen)
+{
+	char item[64], *colon;
+	unsigned int n = 0;
+	const char *p = s;
+
+	if (s == NULL || *s == '\0') {
+		set_err(err, errlen, "no range given%s%s", "", "");
+		return -EINVAL;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		uint64_t addr, pages;
+
+		if (len == 0 || len >= sizeof(item)) {
+			set_err(err, errlen,
+				"bad range list '%s' (expected <addr>:<pages>[,...])%s",
+				s, "");
+			return -EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		colon = strchr(item, ':');
+		if (colon == NULL) {
+			set_err(err, errlen,
+				"bad range '%s' (expected <addr>:<pages>)%s",
+				item, "");
+			return -EINVAL;
+		}
+		*colon = '\0';
+		if (cli_parse_u64(item, false, &addr) < 0 ||
+		    cli_parse_u64(colon + 1, false, &pages) < 0 ||
+		    pages == 0) {
+			*colon = ':';
+			set_err(err, errlen,
+				"bad range '%s' (expected <addr>:<pages>, pages > 0)%s",
+				item, "");
+			return -EINVAL;
+		}
+		if (n == max) {
+			set_err(err, errlen, "too many ranges in '%s'%s", s, "");
+			return -E2BIG;
+		}
+		r[n].page_address = addr;
+		r[n].page_count = pages;
+		n++;
+		p += len;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	return (int)n;
+}
+
+int
+cli_read_file(const char *path, size_t max, uint8_t **bufp, size_t *lenp)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			uint8_t *nb;
+
+			if (cap >= max + 1) {
+				rc = -EFBIG;
+				goto out;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if (cap > max + 1)
+				cap = max + 1;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		rc = -EFBIG;
+		goto out;
+	}
+	close(fd);
+	if (buf == NULL)
+		buf = malloc(1);
+	if (buf == NULL)
+		return -ENOMEM;
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+out:
+	close(fd);
+	free(buf);
+	return rc;
+}
+
+int
+cli_atomic_open(struct cli_atomic_file *f, const char *path)
+{
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX];
+	const char *dir, *base;
+	mode_t um;
+	int rc;
+
+	f->fd = -1;
+	if (path == NULL || *path == '\0')
+		return -EINVAL;
+	if (strlen(path) >= sizeof(f->path))
+		return -ENAMETOOLONG;
+	strcpy(f->path, path);
+	strcpy(dirbuf, path);
+	strcpy(basebuf, path);
+	dir = dirname(dirbuf);
+	base = basename(basebuf);
+	if (*base == '\0' || strcmp(base, "/") == 0 ||
+	    strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+	    path[strlen(path) - 1] == '/')
+		return -EISDIR;
+	/* The temporary lives in the target's directory so that rename()
+	 * replaces the file atomically (same file system); its name starts
+	 * with a dot and says what it is. */
+	if (snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, base) >=
+	    (int)sizeof(f->tmp))
+		return -ENAMETOOLONG;
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (f->fd < 0)
+		return -errno;
+	um = umask(0);
+	umask(um);
+	if (fchmod(f->fd, 0666 & ~um) < 0) {
+		rc = -errno;
+		cli_atomic_abort(f);
+		return rc;
+	}
+	return 0;
+}
+
+int
+cli_atomic_write(struct cli_atomic_file *f, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	if (f->fd < 0)
+		return -EBADF;
+	while (len > 0) {
+		ssize_t n = write(f->fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+cli_atomic_commit(struct cli_atomic_file *f)
+{
+	char dirbuf[PATH_MAX];
+	int rc, dfd;
+
+	if (f->fd < 0)
+		return -EBADF;
+	/* Data on disk before the name points at it: a crash after the
+	 * rename must not expose an empty or partial file. */
+	if (fsync(f->fd) < 0)
+		goto fail;
+	rc = close(f->fd);
+	f->fd = -1;
+	if (rc < 0)
+		goto fail;
+	if (rename(f->tmp, f->path) < 0)
+		goto fail;
+	strcpy(dirbuf, f->path);
+	dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		/* Make the rename itself durable. */
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	rc = -errno;
+	cli_atomic_abort(f);
+	return rc;
+}
+
+void
+cli_atomic_abort(struct cli_atomic_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	unlink(f->tmp);
+}
+
+int
+cli_write_file_atomic(const char *path, const void *buf, size_t len)
+{
+	struct cli_atomic_file f;
+	int rc;
+
+	rc = cli_atomic_open(&f, path);
+	if (rc < 0)
+		return rc;
+	rc = cli_atomic_write(&f, buf, len);
+	if (rc < 0) {
+		cli_atomic_abort(&f);
+		return rc;
+	}
+	return cli_atomic_commit(&f);
+}
+
+void
+cli_fmt_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	unsigned int u = 0;
+
+	if (bytes == 0 || bytes % 1024 != 0) {
+		snprintf(buf, len, "%" PRIu64, bytes);
+		return;
+	}
+	bytes /= 1024;
+	while (bytes % 1024 == 0 && u + 1 < sizeof(units) - 1) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
+}

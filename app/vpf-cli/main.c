@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * vpf-cli: testpmd-like CLI for manual migration steps.
+ *
+ *   vpf-cli [EAL options] -- [options]
+ *
+ * Without EAL options it supplies its own (--no-huge --no-pci, one lcore, a
+ * file prefix unique to the process, quiet EAL logs), so that `vpf-cli`
+ * alone works and two instances can run at once.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <cmdline.h>
+#include <cmdline_rdline.h>
+#include <cmdline_socket.h>
+
+#include "vpf_common.h"
+#include "cli.h"
+
+#define EXIT_USAGE	2
+
+static volatile sig_atomic_t g_signal;
+
+static void
+on_signal(int sig)
+{
+	g_signal = sig;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+"usage: vpf-cli [EAL options] -- [options]\n"
+"\n"
+"Options:\n"
+"  -i, --interactive     interactive prompt (default when stdin is a terminal)\n"
+"  -f, --file FILE       run the commands of FILE ('-': stdin), then exit\n"
+"                        (with -i: then prompt)\n"
+"  --model SPEC          attach a software PF model; SPEC is\n"
+"                        name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]; repeatable\n"
+#ifdef VPF_CLI_HAVE_VFIO
+"  --vfio BDF            attach the PF at BDF through VFIO; repeatable\n"
+"  --vfio-vf-token UUID  VF token for --vfio PFs (also given to EAL)\n"
+#endif
+"  -h, --help            this text\n"
+"\n"
+"Without --model%s, two models are attached: src and dst, 4 VFs each.\n"
+"Without EAL options, vpf-cli uses --no-huge --no-pci, one lcore, a file\n"
+"prefix vpf-cli-<pid> and quiet EAL logs.\n"
+"\n"
+"Exit status: 0 every command succeeded; 1 a command or start-up failed;\n"
+"2 usage error. Type 'help' at the prompt for the commands.\n",
+#ifdef VPF_CLI_HAVE_VFIO
+		"/--vfio"
+#else
+		""
+#endif
+		);
+}
+
+/* First CPU we may run on: EAL's single lcore. */
+static int
+first_cpu(void)
+{
+	cpu_set_t set;
+	int i;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &set))
+				return i;
+	return 0;
+}
+
+struct app_opts {
+	bool interactive;
+	const char *file;
+	const char *models[CLI_MAX_PF];
+	unsigned int nmodels;
+	const char *vfio[CLI_MAX_PF];
+	unsigned int nvfio;
+	const char *vf_token;
+};
+
+/* @return 0, 1 (--help given) or -1 (usage error, printed). */
+static int
+parse_app_args(int argc, char **argv, struct app_opts *o)
+{
+	enum { OPT_MODEL = 256, OPT_VFIO, OPT_VF_TOKEN };
+	static const struct option longopts[] = {
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "model", required_argument, NULL, OPT_MODEL },
+#ifdef VPF_CLI_HAVE_VFIO
+		{ "vfio", required_argument, NULL, OPT_VFIO },
+		{ "vfio-vf-token", required_argument, NULL, OPT_VF_TOKEN },
+#endif
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":if:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->interactive = true;
+			break;
+		case 'f':
+			o->file = optarg;
+			break;
+		case OPT_MODEL:
+			if (o->nmodels + o->nvfio == CLI_MAX_PF) {
+				fprintf(stderr, "vpf-cli: at most %d PFs\n",
+					CLI_MAX_PF);
+				return -1;
+			}
+			o->models[o->nmodels++] = optarg;
+			break;
+		case OPT_VFIO:
+			if (o->nmodels + o->nvfio == CLI_MAX_PF) {
+				fprintf(stderr, "vpf-cli: at most %d PFs\n",
+					CLI_MAX_PF);
+				return -1;
+			}
+			o->vfio[o->nvfio++] = optarg;
+			break;
+		case OPT_VF_TOKEN:
+			o->vf_token = optarg;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			fprintf(stderr, "vpf-cli: option '%s' needs a value\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "vpf-cli: unknown option '%s'\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vpf-cli: unexpected argument '%s'\n",
+			argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* --model name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>] */
+static int
+attach_model_spec(const char *spec)
+{
+	static const char *const keys[] = { "name", "vfs", "vqs", "seed", NULL };
+	uint64_t vfs = 0, vqs = 0, seed = 1;
+	struct cli_kv kv;
+	char err[256];
+	const char *s;
+
+	if (cli_kv_parse(spec, ",", keys, &kv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vpf-cli: --model %s: %s\n", spec, err);
+		return -EINVAL;
+	}
+	if (cli_kv_get(&kv, "name") == NULL) {
+		fprintf(stderr, "vpf-cli: --model %s: name=<n> is required\n",
+			spec);
+		return -EINVAL;
+	}
+	if (((s = cli_kv_get(&kv, "vfs")) && cli_parse_range(s, false, 1, 256, &vfs)) ||
+	    ((s = cli_kv_get(&kv, "vqs")) && cli_parse_range(s, false, 1, 256, &vqs)) ||
+	    ((s = cli_kv_get(&kv, "seed")) && cli_parse_u64(s, false, &seed))) {
+		fprintf(stderr, "vpf-cli: --model %s: bad value '%s'\n", spec, s);
+		return -EINVAL;
+	}
+	return cli_pf_attach_model(cli_kv_get(&kv, "name"), (uint16_t)vfs,
+				   (uint16_t)vqs, seed);
+}
+
+/* Run the commands of @p path. @return number of failed commands, or -1
+ * if the file cannot be opened. */
+static int
+run_script(struct cmdline *cl, const char *path)
+{
+	char *line = NULL, failed_lines[256] = "";
+	size_t cap = 0;
+	unsigned int lineno = 0, ncmd = 0, nfail = 0;
+	ssize_t n;
+	FILE *in;
+
+	if (strcmp(path, "-") == 0) {
+		in = stdin;
+	} else {
+		in = fopen(path, "r");
+		if (in == NULL) {
+			fprintf(stderr, "vpf-cli: cannot open '%s': %s: %s\n",
+				path, cli_errno_name(errno), strerror(errno));
+			return -1;
+		}
+	}
+	while (!g_signal && !cli.quit && (n = getline(&line, &cap, in)) >= 0) {
+		char *p = line;
+		int rc;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			continue;
+		if (*p == '#') {
+			/* comments narrate a script: show them */
+			printf("%s\n", p);
+			continue;
+		}
+		printf("vpf> %s\n", p);
+		fflush(stdout);
+		snprintf(cli_where, sizeof(cli_where), "line %u", lineno);
+		rc = cli_run_line(cl, p);
+		cli_where[0] = '\0';
+		ncmd++;
+		if (rc < 0) {
+			nfail++;
+			snprintf(failed_lines + strlen(failed_lines),
+				 sizeof(failed_lines) - strlen(failed_lines),
+				 "%s%u", failed_lines[0] ? " " : "", lineno);
+		}
+		fflush(stdout);
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	if (nfail) {
+		fflush(stdout);
+		fprintf(stderr, "vpf-cli: %s: %u of %u commands failed (lines %s)\n",
+			strcmp(path, "-") ? path : "stdin", nfail, ncmd,
+			failed_lines);
+	}
+	return (int)nfail;
+}
+
+static void
+run_interactive(void)
+{
+	struct cmdline *cl;
+
+	cl = cmdline_stdin_new(cli_cmdline_ctx(), "vpf> ");
+	if (cl == NULL) {
+		fprintf(stderr, "vpf-cli: cannot start the prompt\n");
+		return;
+	}
+	cli_interactive = cl;
+	while (!g_signal && !cli.quit) {
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		int rc;
+
+		/* poll() so that SIGINT/SIGTERM (no SA_RESTART) end the wait */
+		rc = poll(&pfd, 1, -1);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		rc = cmdline_poll(cl);
+		if (rc < 0 || rc == RDLINE_EXITED)
+			break;
+	}
+	printf("\n");
+	cli_interactive = NULL;
+	cmdline_stdin_exit(cl);
+}
+
+static void
+leave_all(const char *why)
+{
+	pthread_mutex_lock(&cli.lock);
+	while (cli.npf > 0) {
+		struct cli_pf *p = cli.pfs[cli.npf - 1];
+
+		cli_pf_leave(p, why);
+		cli_pf_detach(p);
+	}
+	pthread_mutex_unlock(&cli.lock);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64], lcore[16], token_opt[128];
+	char *eal_argv[32];
+	int eal_argc = 0, app_argc, dd = -1, i, rc, status = 0;
+	char **app_argv;
+	struct app_opts o;
+	struct sigaction sa;
+	bool eal_given;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dd = i;
+			break;
+		}
+	eal_given = dd > 1;
+	app_argv = dd >= 0 ? &argv[dd] : argv;
+	app_argc = dd >= 0 ? argc - dd : argc;
+	/* app_argv[0] plays the program name for getopt */
+	rc = parse_app_args(app_argc, app_argv, &o);
+	if (rc != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : EXIT_USAGE;
+	}
+	if (dd < 0 && argc > 1 && app_argc != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	/* EAL logs go to stderr (not stdout, which carries results, and
+	 * not syslog). */
+	rte_openlog_stream(stderr);
+	eal_argv[eal_argc++] = argv[0];
+	if (eal_given) {
+		for (i = 1; i < dd && eal_argc < (int)RTE_DIM(eal_argv) - 1; i++)
+			eal_argv[eal_argc++] = argv[i];
+	} else {
+		snprintf(prefix, sizeof(prefix), "--file-prefix=vpf-cli-%d",
+			 (int)getpid());
+		snprintf(lcore, sizeof(lcore), "%d", first_cpu());
+		if (o.nvfio == 0)
+			eal_argv[eal_argc++] = "--no-huge";
+		eal_argv[eal_argc++] = "--no-pci";
+		eal_argv[eal_argc++] = "-l";
+		eal_argv[eal_argc++] = lcore;
+		eal_argv[eal_argc++] = prefix;
+		eal_argv[eal_argc++] = "--log-level=lib.*:error";
+		if (o.vf_token != NULL) {
+			snprintf(token_opt, sizeof(token_opt),
+				 "--vfio-vf-token=%s", o.vf_token);
+			eal_argv[eal_argc++] = token_opt;
+		}
+	}
+	eal_argv[eal_argc] = NULL;
+	rc = rte_eal_init(eal_argc, eal_argv);
+	if (rc < 0) {
+		fprintf(stderr, "vpf-cli: EAL initialisation failed: %s: %s\n",
+			cli_errno_name(rte_errno), rte_strerror(rte_errno));
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a signal ends a blocking read */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	cli_cmdline_ctx();
+	for (i = 0; i < (int)o.nmodels && status == 0; i++)
+		if (attach_model_spec(o.models[i]) < 0)
+			status = 1;
+#ifdef VPF_CLI_HAVE_VFIO
+	for (i = 0; i < (int)o.nvfio && status == 0; i++)
+		if (cli_pf_attach_vfio(o.vfio[i], NULL, o.vf_token) < 0)
+			status = 1;
+#endif
+	if (status == 0 && o.nmodels == 0 && o.nvfio == 0) {
+		if (cli_pf_attach_model("src", 4, 0, 1) < 0 ||
+		    cli_pf_attach_model("dst", 4, 0, 2) < 0)
+			status = 1;
+	}
+	if (status == 0 && cli_telemetry_init() < 0)
+		fprintf(stderr, "vpf-cli: telemetry endpoints not registered\n");
+
+	if (status == 0) {
+		struct cmdline *cl = NULL;
+
+		if (o.file != NULL || (!o.interactive && !isatty(0))) {
+			cl = cmdline_new(cli_cmdline_ctx(), "vpf> ", -1, -1);
+			if (cl == NULL) {
+				fprintf(stderr, "vpf-cli: cmdline_new failed\n");
+				status = 1;
+			}
+		}
+		if (cl != NULL) {
+			rc = run_script(cl, o.file ? o.file : "-");
+			if (rc < 0)
+				status = EXIT_USAGE;
+			else if (rc > 0)
+				status = 1;
+			cmdline_free(cl);
+		}
+		if (status != EXIT_USAGE && !cli.quit && !g_signal &&
+		    (o.interactive || (o.file == NULL && isatty(0))))
+			run_interactive();
+	}
+
+	if (g_signal) {
+		fflush(stdout);
+		fprintf(stderr, "vpf-cli: %s received\n",
+			g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		if (status == 0)
+			status = 128 + g_signal;
+	}
+	leave_all("exit");
+	cli_cmdline_free();
+	rte_eal_cleanup();
+	return status;
+}
