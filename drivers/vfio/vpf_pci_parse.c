@@ -108,6 +108,10 @@ vpf_pci_bdf_parse(const char *s, char out[VPF_PCI_BDF_LEN])
 
 	if (s == NULL)
 		return vpf_error(-EINVAL, "no PCI address given");
+	/* sscanf's %x would take "0x" prefixes, signs and spaces. */
+	if (s[0] == '\0' || strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return vpf_error(-EINVAL,
+				 "'%s' is not a PCI address (dddd:bb:dd.f)", s);
 	if (sscanf(s, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) == 4 &&
 	    s[n] == '\0') {
 		/* dddd:bb:dd.f */

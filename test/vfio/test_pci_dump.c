@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * Discovery from config-space dumps (libpci's dump method, `lspci -xxxx`
+ * format): synthetic SR-IOV PFs (hand-made, and the model's own dump when
+ * the model is built), malformed ones (capability loops, pointers out of
+ * range, truncated dumps), member id <-> VF BDF, and the raw parser.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vpf_spec.h"
+#include "vpf_vfio.h"
+#ifdef VPF_HAVE_MODEL
+#include "vpf_model.h"
+#endif
+
+static char dump_path[] = "/tmp/vpf-test-dump-XXXXXX";
+
+static int
+setup(void **state)
+{
+	int fd = mkstemp(dump_path);
+
+	(void)state;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(dump_path);
+	return 0;
+}
+
+static void
+put16(uint8_t *c, unsigned int off, uint16_t v)
+{
+	c[off] = (uint8_t)v;
+	c[off + 1] = (uint8_t)(v >> 8);
+}
+
+static void
+put32(uint8_t *c, unsigned int off, uint32_t v)
+{
+	put16(c, off, (uint16_t)v);
+	put16(c, off + 2, (uint16_t)(v >> 16));
+}
+
+/* A virtio cap at @p pos: type, bar, offset, length, next. */
+static void
+vcap(uint8_t *c, unsigned int pos, uint8_t len, uint8_t type, uint8_t bar,
+     uint32_t off, uint32_t length, uint8_t next)
+{
+	c[pos] = VPF_PCI_CAP_ID_VNDR;
+	c[pos + 1] = next;
+	c[pos + 2] = len;
+	c[pos + 3] = type;
+	c[pos + 4] = bar;
+	put32(c, pos + 8, off);
+	put32(c, pos + 12, length);
+}
+
+/*
+ * A synthetic virtio-net SR-IOV PF, as a real one would look: common cfg
+ * of 64 bytes (admin queue fields), notify, ISR, device, PCI cfg caps,
+ * MSI-X, PCI Express, and the SR-IOV extended capability.
+ */
+static void
+make_pf(uint8_t c[4096], uint16_t total, uint16_t num, uint16_t offset,
+	uint16_t stride)
+{
+	memset(c, 0, 4096);
+	put16(c, 0, VPF_VIRTIO_PCI_VENDOR);
+	put16(c, 2, VPF_VIRTIO_PCI_DEVICE_NET);
+	put16(c, VPF_PCI_STATUS, VPF_PCI_STATUS_CAP_LIST);
+	c[VPF_PCI_REVISION_ID] = 1;
+	put32(c, 0x08, 0x02000001);
+	put32(c, 0x10, 0x0000000c);		/* BAR0: 64-bit memory */
+	put16(c, 0x2c, VPF_VIRTIO_PCI_VENDOR);
+	put16(c, 0x2e, 0x1100);
+	c[VPF_PCI_CAPABILITY_LIST] = 0x40;
+	vcap(c, 0x40, 16, VPF_PCI_CAP_COMMON_CFG, 0, 0x0000, 0x40, 0x50);
+	vcap(c, 0x50, 16, VPF_PCI_CAP_ISR_CFG, 0, 0x2000, 1, 0x60);
+	vcap(c, 0x60, 16, VPF_PCI_CAP_DEVICE_CFG, 0, 0x4000, 0x1000, 0x70);
+	vcap(c, 0x70, 20, VPF_PCI_CAP_NOTIFY_CFG, 0, 0x6000, 0x1000, 0x84);
+	put32(c, 0x70 + 16, 4);
+	vcap(c, 0x84, 20, VPF_PCI_CAP_PCI_CFG, 0, 0, 0, 0x98);
+	/* MSI-X: 3 vectors, table BAR0 0x8000, PBA BAR0 0x9000 */
+	c[0x98] = VPF_PCI_CAP_ID_MSIX;
+	c[0x99] = 0xa4;
+	put16(c, 0x9a, 2);
+	put32(c, 0x9c, 0x8000);
+	put32(c, 0xa0, 0x9000);
+	/* PCI Express endpoint */
+	c[0xa4] = VPF_PCI_CAP_ID_EXP;
+	c[0xa5] = 0;
+	put16(c, 0xa6, 0x0002);
+	/* SR-IOV at 0x100, end of the extended list */
+	put32(c, 0x100, VPF_PCI_EXT_CAP_ID_SRIOV | 1u << 16);
+	put16(c, 0x100 + VPF_SRIOV_CTRL, num ? VPF_SRIOV_CTRL_VFE |
+	      VPF_SRIOV_CTRL_MSE : 0);
+	put16(c, 0x100 + VPF_SRIOV_INITIAL_VF, total);
+	put16(c, 0x100 + VPF_SRIOV_TOTAL_VF, total);
+	put16(c, 0x100 + VPF_SRIOV_NUM_VF, num);
+	put16(c, 0x100 + VPF_SRIOV_VF_OFFSET, offset);
+	put16(c, 0x100 + VPF_SRIOV_VF_STRIDE, stride);
+	put16(c, 0x100 + VPF_SRIOV_VF_DID, VPF_VIRTIO_PCI_DEVICE_NET);
+}
+
+/* Write @p len bytes of @p c as `lspci -xxxx` does, for @p bdf. */
+static void
+write_dump(const char *bdf, const uint8_t *c, size_t len)
+{
+	FILE *f = fopen(dump_path, "w");
+	size_t i;
+
+	assert_non_null(f);
+	fprintf(f, "%s Ethernet controller: Red Hat, Inc. Virtio 1.0 network "
+		"device (rev 01)\n", bdf);
+	for (i = 0; i < len; i++) {
+		if ((i & 15) == 0)
+			fprintf(f, "%02zx:", i);
+		fprintf(f, " %02x", c[i]);
+		if ((i & 15) == 15 || i + 1 == len)
+			fputc('\n', f);
+	}
+	fputc('\n', f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_synthetic_sriov_pf(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+	char desc[2048];
+	char bdf[VPF_PCI_BDF_LEN];
+	uint16_t vf;
+
+	(void)state;
+	make_pf(c, 8, 4, 1, 1);
+	write_dump("0000:3b:00.0", c, sizeof(c));
+	assert_int_equal(vpf_pci_probe(dump_path, "3b:00.0", &f), 0);
+	assert_string_equal(f.bdf, "0000:3b:00.0");
+	assert_int_equal(f.virtio_type, VPF_VIRTIO_ID_NET);
+	assert_string_equal(vpf_pci_virtio_type_name(f.virtio_type), "net");
+	assert_int_equal(f.cfg_size, 4096);
+	assert_true(f.pcie);
+	assert_int_equal(f.n_caps, 5);
+	assert_int_equal(f.caps[f.common].length, 0x40);
+	assert_true(f.admin_cfg_ok);
+	assert_int_equal(f.caps[f.notify].offset, 0x6000);
+	assert_int_equal(f.caps[f.notify].notify_off_multiplier, 4);
+	assert_int_equal(f.caps[f.isr].offset, 0x2000);
+	assert_int_equal(f.caps[f.device].length, 0x1000);
+	assert_int_equal(f.caps[f.pci_cfg].pos, 0x84);
+	assert_true(f.has_msix);
+	assert_int_equal(f.msix_table_size, 3);
+	assert_int_equal(f.msix_table_offset, 0x8000);
+	assert_int_equal(f.msix_pba_offset, 0x9000);
+	/* SR-IOV */
+	assert_true(f.sriov.present);
+	assert_int_equal(f.sriov.pos, 0x100);
+	assert_true(f.sriov.vf_enable);
+	assert_int_equal(f.sriov.total_vfs, 8);
+	assert_int_equal(f.sriov.num_vfs, 4);
+	assert_int_equal(f.sriov.vf_offset, 1);
+	assert_int_equal(f.sriov.vf_stride, 1);
+	assert_int_equal(f.sriov.vf_device_id, 0x1041);
+	/* A dump knows no driver, IOMMU group or BAR sizes: unknown. */
+	assert_false(f.driver_known);
+	assert_int_equal(f.iommu_group, VPF_PCI_IOMMU_GROUP_UNKNOWN);
+	assert_false(f.bar_sizes_known);
+	assert_string_equal(f.notes, "");
+	assert_true(vpf_pci_describe(&f, desc, sizeof(desc)) > 0);
+	assert_non_null(strstr(desc, "driver: unknown\n"));
+	assert_non_null(strstr(desc, "iommu_group: unknown\n"));
+	assert_non_null(strstr(desc, "bars: unknown\n"));
+	assert_non_null(strstr(desc, "sriov: total_vfs=8 num_vfs=4"));
+	assert_non_null(strstr(desc, "cap: 0x70 Notify bar=0 offset=0x00006000 "
+			       "length=0x00001000 multiplier=4\n"));
+	assert_non_null(strstr(desc, "admin_queue_cfg: yes\n"));
+
+	/* member id n <-> VF BDF */
+	assert_int_equal(vpf_pci_vf_bdf(&f, 1, bdf), 0);
+	assert_string_equal(bdf, "0000:3b:00.1");
+	assert_int_equal(vpf_pci_vf_bdf(&f, 4, bdf), 0);
+	assert_string_equal(bdf, "0000:3b:00.4");
+	assert_int_equal(vpf_pci_vf_member(&f, "3b:00.3", &vf), 0);
+	assert_int_equal(vf, 3);
+	assert_int_equal(vpf_pci_vf_member(&f, "0000:3b:00.5", &vf), -ENOENT);
+	assert_int_equal(vpf_pci_vf_bdf(&f, 5, bdf), -ERANGE);
+	assert_non_null(strstr(vpf_last_error(), "VF 5 is out of range"));
+	assert_non_null(strstr(vpf_last_error(), "member ids 1..4"));
+	assert_int_equal(vpf_pci_vf_bdf(&f, 0, bdf), -ERANGE);
+
+	/* Not in the dump; not a virtio address; no dump file. */
+	assert_int_equal(vpf_pci_probe(dump_path, "3b:00.1", &f), -ENODEV);
+	assert_non_null(strstr(vpf_last_error(), "no PCI device 0000:3b:00.1"));
+	assert_int_equal(vpf_pci_probe(dump_path, "3b:00", &f), -EINVAL);
+	assert_int_equal(vpf_pci_probe("/nonexistent/dump", "3b:00.0", &f),
+			 -ENOENT);
+}
+
+static void
+test_vf_routing(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+	char bdf[VPF_PCI_BDF_LEN];
+	uint16_t vf;
+
+	(void)state;
+	/* VFs on the next bus: offset 0x80, stride 2 (as many NICs do). */
+	make_pf(c, 256, 200, 0x80, 2);
+	write_dump("0000:fe:00.0", c, sizeof(c));
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:fe:00.0", &f), 0);
+	assert_int_equal(vpf_pci_vf_bdf(&f, 1, bdf), 0);
+	assert_string_equal(bdf, "0000:fe:10.0");
+	assert_int_equal(vpf_pci_vf_bdf(&f, 65, bdf), 0);
+	assert_string_equal(bdf, "0000:ff:00.0");
+	assert_int_equal(vpf_pci_vf_member(&f, "0000:ff:00.0", &vf), 0);
+	assert_int_equal(vf, 65);
+	/* 0xfe00 + 0x80 + 199 * 2 = 0x1000e: beyond bus ff */
+	assert_int_equal(vpf_pci_vf_bdf(&f, 200, bdf), -ERANGE);
+	assert_non_null(strstr(vpf_last_error(), "beyond bus ff"));
+}
+
+static void
+test_sriov_disabled(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+	char bdf[VPF_PCI_BDF_LEN];
+
+	(void)state;
+	make_pf(c, 8, 0, 1, 1);
+	write_dump("0000:3b:00.0", c, sizeof(c));
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:3b:00.0", &f), 0);
+	assert_true(f.sriov.present);
+	assert_false(f.sriov.vf_enable);
+	assert_int_equal(vpf_pci_vf_bdf(&f, 1, bdf), -ENODEV);
+	assert_non_null(strstr(vpf_last_error(), "SR-IOV is disabled"));
+	assert_non_null(strstr(vpf_last_error(), "sriov_numvfs"));
+	assert_non_null(strstr(vpf_last_error(), "enable_sriov=1"));
+}
+
+static void
+test_no_ext_space(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+	char bdf[VPF_PCI_BDF_LEN];
+
+	(void)state;
+	/* lspci -xxx (256 bytes) of a PCIe PF: SR-IOV is not visible. */
+	make_pf(c, 8, 4, 1, 1);
+	write_dump("0000:3b:00.0", c, 256);
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:3b:00.0", &f), 0);
+	assert_int_equal(f.cfg_size, 256);
+	assert_false(f.sriov.present);
+	assert_non_null(strstr(f.notes, "extended capabilities (SR-IOV) not "
+			       "visible"));
+	assert_int_equal(vpf_pci_vf_bdf(&f, 1, bdf), -ENOTSUP);
+	assert_non_null(strstr(vpf_last_error(), "no SR-IOV capability"));
+}
+
+static void
+test_short_common_cfg(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+
+	(void)state;
+	/* What QEMU's virtio devices have: a 0x38-byte common cfg. */
+	make_pf(c, 8, 4, 1, 1);
+	put32(c, 0x40 + 12, 0x38);
+	write_dump("0000:3b:00.0", c, sizeof(c));
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:3b:00.0", &f), 0);
+	assert_false(f.admin_cfg_ok);
+	assert_non_null(strstr(f.notes, "common cfg is 0x38 bytes: too short "
+			       "for an admin queue (needs 0x40)"));
+}
+
+/* Malformed dumps: each is a clear -EINVAL, never a crash or a hang. */
+static void
+expect_malformed(const uint8_t *c, size_t len, const char *why)
+{
+	struct vpf_pci_func f;
+	unsigned int n = 0;
+
+	write_dump("0000:3b:00.0", c, len);
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:3b:00.0", &f),
+			 -EINVAL);
+	if (strstr(vpf_last_error(), why) == NULL)
+		fail_msg("error '%s' does not say '%s'", vpf_last_error(), why);
+	/* A scan still lists it, with the reason. */
+	assert_int_equal(vpf_pci_scan(dump_path, &f, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(f.notes, "malformed config space"));
+	assert_non_null(strstr(f.notes, why));
+}
+
+static void
+test_malformed(void **state)
+{
+	static uint8_t c[4096];
+
+	(void)state;
+	/* capability loop 0x40 -> 0x50 -> 0x40 */
+	make_pf(c, 8, 4, 1, 1);
+	c[0x51] = 0x40;
+	expect_malformed(c, sizeof(c), "capability list loops at 0x40");
+	/* self loop */
+	make_pf(c, 8, 4, 1, 1);
+	c[0x41] = 0x40;
+	expect_malformed(c, sizeof(c), "loops");
+	/* pointer into the header */
+	make_pf(c, 8, 4, 1, 1);
+	c[0x61] = 0x20;
+	expect_malformed(c, sizeof(c), "capability pointer 0x20 outside");
+	/* first pointer out of range */
+	make_pf(c, 8, 4, 1, 1);
+	c[VPF_PCI_CAPABILITY_LIST] = 0x10;
+	expect_malformed(c, sizeof(c), "outside 0x40..0xfc");
+	/* truncated dump: the list points past the bytes we have */
+	make_pf(c, 8, 4, 1, 1);
+	expect_malformed(c, 0x60, "truncated dump");
+	/* truncated inside a virtio capability */
+	make_pf(c, 8, 4, 1, 1);
+	c[0x41] = 0xf4;
+	vcap(c, 0xf4, 16, VPF_PCI_CAP_COMMON_CFG, 0, 0, 0x40, 0);
+	expect_malformed(c, 256, "cut off");
+	/* header only */
+	make_pf(c, 8, 4, 1, 1);
+	expect_malformed(c, 0x30, "truncated");
+	/* virtio cap too short */
+	make_pf(c, 8, 4, 1, 1);
+	c[0x52] = 8;
+	expect_malformed(c, sizeof(c), "cap_len 8, less than 16");
+	/* notify cap without its multiplier */
+	make_pf(c, 8, 4, 1, 1);
+	c[0x72] = 16;
+	expect_malformed(c, sizeof(c), "less than 20");
+	/* extended capability loop */
+	make_pf(c, 8, 4, 1, 1);
+	put32(c, 0x100, VPF_PCI_EXT_CAP_ID_SRIOV | 1u << 16 | 0x100u << 20);
+	expect_malformed(c, sizeof(c), "extended capability list loops");
+	/* extended capability pointer into standard space */
+	make_pf(c, 8, 4, 1, 1);
+	put32(c, 0x100, VPF_PCI_EXT_CAP_ID_SRIOV | 1u << 16 | 0x40u << 20);
+	expect_malformed(c, sizeof(c), "extended capability pointer 0x040");
+}
+
+static void
+test_not_virtio(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+	unsigned int n = 7;
+
+	(void)state;
+	make_pf(c, 8, 4, 1, 1);
+	put16(c, 0, 0x8086);
+	put16(c, 2, 0x10fb);
+	write_dump("0000:3b:00.0", c, sizeof(c));
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:3b:00.0", &f),
+			 -ENOTSUP);
+	assert_non_null(strstr(vpf_last_error(), "is not a virtio device "
+			       "(vendor 8086 device 10fb"));
+	assert_int_equal(vpf_pci_scan(dump_path, &f, 1, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_parse_raw(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(vpf_pci_parse_config(NULL, 0, &f), -EINVAL);
+	make_pf(c, 8, 4, 1, 1);
+	memset(c, 0xff, 4);
+	assert_int_equal(vpf_pci_parse_config(c, sizeof(c), &f), -ENODEV);
+	assert_non_null(strstr(vpf_last_error(), "device is gone"));
+
+	/* With BAR sizes known, a cap beyond its BAR is reported. */
+	make_pf(c, 8, 4, 1, 1);
+	memset(&f, 0, sizeof(f));
+	f.bar_sizes_known = true;
+	f.bar_size[0] = 0x5000;
+	assert_int_equal(vpf_pci_parse_config(c, sizeof(c), &f), 0);
+	assert_false(f.caps[f.notify].in_bar);
+	assert_true(f.caps[f.common].in_bar);
+	assert_non_null(strstr(f.notes, "Notify capability at 0x70: "
+			       "0x6000+0x1000 is outside BAR 0"));
+	/* A cap naming BAR 7 */
+	make_pf(c, 8, 4, 1, 1);
+	c[0x54] = 7;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(vpf_pci_parse_config(c, sizeof(c), &f), 0);
+	assert_false(f.caps[f.isr].in_bar);
+	assert_non_null(strstr(f.notes, "names BAR 7"));
+	/* Transitional id: type from the subsystem id */
+	make_pf(c, 8, 4, 1, 1);
+	put16(c, 2, 0x1000);
+	put16(c, 0x2e, 1);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(vpf_pci_parse_config(c, sizeof(c), &f), 0);
+	assert_true(f.transitional);
+	assert_int_equal(f.virtio_type, 1);
+	/* No capability list at all */
+	make_pf(c, 8, 4, 1, 1);
+	put16(c, VPF_PCI_STATUS, 0);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(vpf_pci_parse_config(c, 256, &f), 0);
+	assert_int_equal(f.n_caps, 0);
+	assert_non_null(strstr(f.notes, "no virtio common cfg capability"));
+}
+
+static void
+test_bdf_parse(void **state)
+{
+	char b[VPF_PCI_BDF_LEN];
+
+	(void)state;
+	assert_int_equal(vpf_pci_bdf_parse("3b:00.0", b), 0);
+	assert_string_equal(b, "0000:3b:00.0");
+	assert_int_equal(vpf_pci_bdf_parse("0001:3B:1f.7", b), 0);
+	assert_string_equal(b, "0001:3b:1f.7");
+	assert_int_equal(vpf_pci_bdf_parse("3b:20.0", b), -EINVAL);
+	assert_int_equal(vpf_pci_bdf_parse("3b:00.8", b), -EINVAL);
+	assert_int_equal(vpf_pci_bdf_parse("3b:00.0x", b), -EINVAL);
+	assert_int_equal(vpf_pci_bdf_parse("", b), -EINVAL);
+	assert_int_equal(vpf_pci_bdf_parse(NULL, b), -EINVAL);
+	assert_string_equal(vpf_pci_cap_type_name(5), "PCICfg");
+	assert_string_equal(vpf_pci_cap_type_name(77), "unknown");
+	assert_string_equal(vpf_pci_virtio_type_name(19), "vsock");
+	assert_string_equal(vpf_pci_virtio_type_name(999), "unknown");
+}
+
+#ifdef VPF_HAVE_MODEL
+/* The model writes its own config space in `lspci -xxxx` format: discovery
+ * must read back exactly the PF the driver core sees. */
+static void
+test_model_dump(void **state)
+{
+	struct vpf_model_params mp;
+	struct vpf_model *m;
+	struct vpf_pci_func f;
+	char bdf[VPF_PCI_BDF_LEN];
+	unsigned int i;
+
+	(void)state;
+	vpf_model_params_init(&mp);
+	mp.num_vfs = 6;
+	m = vpf_model_create(&mp);
+	assert_non_null(m);
+	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
+			 0);
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f), 0);
+	assert_int_equal(f.vendor_id, VPF_VIRTIO_PCI_VENDOR);
+	assert_int_equal(f.virtio_type, VPF_VIRTIO_ID_NET);
+	assert_int_equal(f.cfg_size, 4096);
+	assert_true(f.common >= 0 && f.notify >= 0 && f.isr >= 0 &&
+		    f.device >= 0);
+	assert_true(f.admin_cfg_ok);
+	assert_true(f.sriov.present);
+	assert_int_equal(f.sriov.num_vfs, 6);
+	assert_true(f.sriov.total_vfs >= 6);
+	for (i = 1; i <= 6; i++) {
+		uint16_t vf;
+
+		assert_int_equal(vpf_pci_vf_bdf(&f, (uint16_t)i, bdf), 0);
+		assert_int_equal(vpf_pci_vf_member(&f, bdf, &vf), 0);
+		assert_int_equal(vf, i);
+	}
+	assert_int_equal(vpf_pci_vf_bdf(&f, 7, bdf), -ERANGE);
+	vpf_model_destroy(m);
+
+	/* The model with SR-IOV switched off / VFs disabled. */
+	mp.off = VPF_MODEL_OFF_VF_ENABLE;
+	m = vpf_model_create(&mp);
+	assert_non_null(m);
+	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
+			 0);
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f), 0);
+	assert_int_equal(vpf_pci_vf_bdf(&f, 1, bdf), -ENODEV);
+	vpf_model_destroy(m);
+
+	/* The model's short common cfg is what QEMU devices have. */
+	mp.off = VPF_MODEL_OFF_LONG_COMMON_CFG;
+	m = vpf_model_create(&mp);
+	assert_non_null(m);
+	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
+			 0);
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f), 0);
+	assert_false(f.admin_cfg_ok);
+	assert_non_null(strstr(f.notes, "too short for an admin queue"));
+	vpf_model_destroy(m);
+
+	/* A model whose capability list loops is malformed. */
+	mp.off = VPF_MODEL_OFF_CAP_LIST;
+	m = vpf_model_create(&mp);
+	assert_non_null(m);
+	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
+			 0);
+	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f),
+			 -EINVAL);
+	assert_non_null(strstr(vpf_last_error(), "loops"));
+	vpf_model_destroy(m);
+}
+#endif
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bdf_parse),
+		cmocka_unit_test(test_parse_raw),
+		cmocka_unit_test(test_synthetic_sriov_pf),
+		cmocka_unit_test(test_vf_routing),
+		cmocka_unit_test(test_sriov_disabled),
+		cmocka_unit_test(test_no_ext_space),
+		cmocka_unit_test(test_short_common_cfg),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_not_virtio),
+#ifdef VPF_HAVE_MODEL
+		cmocka_unit_test(test_model_dump),
+#endif
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
