@@ -234,6 +234,7 @@ struct vpf_vq {
 	/* driver-private state */
 	uint16_t num_free;
 	uint16_t free_head;
+	uint16_t free_tail;
 	uint16_t avail_idx;	/**< next avail slot (shadow of avail->idx) */
 	uint16_t kicked_idx;	/**< avail idx at the last doorbell */
 	uint16_t last_used;	/**< next used entry to reap */

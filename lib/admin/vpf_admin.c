@@ -1,0 +1,922 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Admin command engine: preallocated slots with premapped buffers, async
+ * submit and poll, deadlines, recovery, retries, and validation of
+ * everything the device writes (FACTS.md 1, 2; DESIGN.md "Admin queue
+ * engine").
+ *
+ * Fast path (submit, kick, poll, complete): no allocation, no system call
+ * (clock_gettime is a vDSO call), no scan proportional to the number of
+ * commands in flight: slots come off a stack, completions are matched by
+ * descriptor id (FACTS.md 1: never by position), and the only deadline that
+ * can expire first is the oldest command's, because all have the same
+ * timeout and the in-flight list is in submit order.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_debug.h>
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_pause.h>
+
+#include "vpf_pf.h"
+#include "pf/pf_internal.h"
+
+RTE_LOG_REGISTER(vpf_logtype_admin, vpf.admin, NOTICE);
+
+#define ROUND8(x)	(((x) + 7u) & ~7u)
+#define HDR_LEN		((uint32_t)sizeof(struct vpf_admin_cmd_hdr))
+#define STS_LEN		((uint32_t)sizeof(struct vpf_admin_cmd_status))
+#define BIG_MAX		64u	/* big (chunk) buffers per PF */
+#define BACKOFF_MAX_US	1000u
+
+static inline struct vpf_admin_slot *
+cmd_slot(const struct vpf_admin_cmd *c)
+{
+	return (struct vpf_admin_slot *)(uintptr_t)c->priv[0];
+}
+
+/* ------------------------------------------------------------------------
+ * Setup
+ * --------------------------------------------------------------------- */
+
+int
+vpf_admin_engine_init(struct vpf_pf *pf)
+{
+	const struct vpf_pf_ops *ops = pf->vd.ops;
+	uint32_t i;
+	int rc;
+
+	pf->nslots = pf->aq.size / 2;	/* two descriptors per command */
+	pf->slots = calloc(pf->nslots, sizeof(*pf->slots));
+	pf->free_slots = calloc(pf->nslots, sizeof(*pf->free_slots));
+	pf->nbig = RTE_MIN(pf->nslots, BIG_MAX);
+	pf->free_big = calloc(pf->nbig, sizeof(*pf->free_big));
+	pf->stats = calloc((size_t)pf->num_vfs + 1, sizeof(*pf->stats));
+	pf->scratch_len = pf->params.max_chunk;
+	pf->scratch = malloc(pf->scratch_len);
+	if (!pf->slots || !pf->free_slots || !pf->free_big || !pf->stats ||
+	    !pf->scratch)
+		return vpf_error(-ENOMEM, "out of memory for %u admin command slots",
+				 pf->nslots);
+	rc = ops->dma_alloc(pf->vd.dev, (size_t)pf->nslots *
+			    (SLOT_SMALL_RD + SLOT_SMALL_WR), 64, &pf->small_mem);
+	if (rc < 0)
+		return vpf_error(rc, "cannot allocate DMA memory for %u command slots",
+				 pf->nslots);
+	/* A big buffer takes the status or header in front of one chunk. */
+	pf->big_len = ROUND8(pf->params.max_chunk) + 64;
+	rc = ops->dma_alloc(pf->vd.dev, (size_t)pf->nbig * pf->big_len, 64,
+			    &pf->big_mem);
+	if (rc < 0)
+		return vpf_error(rc, "cannot allocate %u x %u bytes of DMA memory for context chunks",
+				 pf->nbig, pf->big_len);
+	for (i = 0; i < pf->nslots; i++) {
+		struct vpf_admin_slot *s = &pf->slots[i];
+		size_t off = (size_t)i * (SLOT_SMALL_RD + SLOT_SMALL_WR);
+
+		s->index = (uint16_t)i;
+		s->rd = (uint8_t *)pf->small_mem.va + off;
+		s->rd_iova = pf->small_mem.iova + off;
+		s->wr = s->rd + SLOT_SMALL_RD;
+		s->wr_iova = s->rd_iova + SLOT_SMALL_RD;
+		s->big = -1;
+		pf->free_slots[i] = pf->nslots - 1 - i;
+	}
+	pf->nfree = pf->nslots;
+	for (i = 0; i < pf->nbig; i++)
+		pf->free_big[i] = (int32_t)(pf->nbig - 1 - i);
+	pf->nfree_big = pf->nbig;
+	pf->timeout_ns = (uint64_t)pf->params.cmd_timeout_us * 1000u;
+	pf->stall_ns = RTE_MIN(pf->timeout_ns / 4, (uint64_t)5000000);
+	pf->cmds_enabled = VPF_ADMIN_OPS_LIST;
+	vpf_admin_stats_reset(pf);
+	return 0;
+}
+
+void
+vpf_admin_engine_fini(struct vpf_pf *pf)
+{
+	const struct vpf_pf_ops *ops = pf->vd.ops;
+
+	if (ops != NULL && ops->dma_free != NULL) {
+		if (pf->small_mem.va != NULL)
+			ops->dma_free(pf->vd.dev, &pf->small_mem);
+		if (pf->big_mem.va != NULL)
+			ops->dma_free(pf->vd.dev, &pf->big_mem);
+	}
+	memset(&pf->small_mem, 0, sizeof(pf->small_mem));
+	memset(&pf->big_mem, 0, sizeof(pf->big_mem));
+	free(pf->slots);
+	free(pf->free_slots);
+	free(pf->free_big);
+	free(pf->stats);
+	free(pf->scratch);
+	pf->slots = NULL;
+	pf->free_slots = NULL;
+	pf->free_big = NULL;
+	pf->stats = NULL;
+	pf->scratch = NULL;
+	pf->nslots = 0;
+	pf->nfree = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Lists
+ * --------------------------------------------------------------------- */
+
+static inline void
+ring_append(struct vpf_pf *pf, struct vpf_admin_slot *s)
+{
+	s->next = NULL;
+	s->prev = pf->tail;
+	if (pf->tail != NULL)
+		pf->tail->next = s;
+	else
+		pf->head = s;
+	pf->tail = s;
+	pf->nring++;
+}
+
+static inline void
+ring_remove(struct vpf_pf *pf, struct vpf_admin_slot *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		pf->head = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	else
+		pf->tail = s->prev;
+	s->next = s->prev = NULL;
+	pf->nring--;
+}
+
+/* Completed commands wait here (linked through priv[0]) until their
+ * callbacks run at the end of a poll: callbacks then see a consistent
+ * engine and may submit again. */
+struct done_list {
+	struct vpf_admin_cmd *first;
+	struct vpf_admin_cmd *last;
+};
+
+static void
+done_push(struct vpf_admin_cmd *c, struct done_list *dl)
+{
+	c->priv[0] = 0;
+	if (dl->last != NULL)
+		dl->last->priv[0] = (uint64_t)(uintptr_t)c;
+	else
+		dl->first = c;
+	dl->last = c;
+}
+
+static int
+done_run(struct done_list *dl)
+{
+	struct vpf_admin_cmd *c = dl->first, *next;
+	int n = 0;
+
+	while (c != NULL) {
+		next = (struct vpf_admin_cmd *)(uintptr_t)c->priv[0];
+		c->priv[0] = 0;
+		c->priv[1] = CMD_DONE;
+		n++;
+		if (c->done != NULL)
+			c->done(c);
+		c = next;
+	}
+	dl->first = dl->last = NULL;
+	return n;
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics
+ * --------------------------------------------------------------------- */
+
+static inline void
+stats_one(struct vpf_admin_stats *st, const struct vpf_admin_cmd *c,
+	  bool device_status)
+{
+	if (c->opcode <= VPF_ADMIN_OP_MAX)
+		st->cmds[c->opcode]++;
+	if (c->rc != 0) {
+		if (device_status)
+			st->errors_by_status[RTE_MIN(c->status, 31)]++;
+		else
+			st->errors_local++;
+		if (c->rc == -ETIMEDOUT)
+			st->timeouts++;
+	} else if (c->opcode == VPF_ADMIN_OP_DEV_CTX_READ) {
+		st->bytes_read += c->output;
+	} else if (c->opcode == VPF_ADMIN_OP_DEV_CTX_WRITE) {
+		st->bytes_written += c->data_len;
+	}
+	st->retries += c->retries;
+	if (c->latency_ns < st->lat_min_ns)
+		st->lat_min_ns = c->latency_ns;
+	if (c->latency_ns > st->lat_max_ns)
+		st->lat_max_ns = c->latency_ns;
+	st->lat_sum_ns += c->latency_ns;
+	st->lat_count++;
+}
+
+static inline void
+stats_update(struct vpf_pf *pf, const struct vpf_admin_cmd *c,
+	     bool device_status)
+{
+	stats_one(&pf->stats[0], c, device_status);
+	if (c->group_type == VPF_ADMIN_GROUP_SRIOV && c->member >= 1 &&
+	    c->member <= pf->num_vfs)
+		stats_one(&pf->stats[c->member], c, device_status);
+}
+
+/* ------------------------------------------------------------------------
+ * Completion
+ * --------------------------------------------------------------------- */
+
+static void
+slot_release(struct vpf_pf *pf, struct vpf_admin_slot *s)
+{
+	if (s->big >= 0) {
+		pf->free_big[pf->nfree_big++] = s->big;
+		s->big = -1;
+	}
+	s->state = SLOT_FREE;
+	s->cmd = NULL;
+	pf->free_slots[pf->nfree++] = s->index;
+}
+
+/* Finish a command that is off the ring: rc, statistics, slot back, and
+ * onto the done list. */
+static void
+slot_finish(struct vpf_pf *pf, struct vpf_admin_slot *s, int rc,
+	    bool device_status, uint64_t now, struct done_list *dl)
+{
+	struct vpf_admin_cmd *c = s->cmd;
+
+	c->rc = rc;
+	c->latency_ns = now - c->priv[3];
+	if (rc != 0) {
+		pf->last_status = device_status ? c->status : 0;
+		pf->last_qualifier = device_status ? c->qualifier : 0;
+	}
+	stats_update(pf, c, device_status);
+	slot_release(pf, s);
+	pf->inflight--;
+	done_push(c, dl);
+}
+
+static const char *
+op_name(uint16_t op)
+{
+	return vpf_admin_opcode_name(op);
+}
+
+static int
+proto_error(struct vpf_pf *pf, const struct vpf_admin_cmd *c, const char *what,
+	    uint64_t a, uint64_t b)
+{
+	pf->protocol_errors++;
+	ADMIN_LOG(ERR, pf, "%s on member %" PRIu64 ": device error: %s (%" PRIu64
+		  " vs %" PRIu64 ")", op_name(c->opcode), c->member, what, a, b);
+	return vpf_error(-EIO, "%s on VF %" PRIu64 ": device error: %s (%" PRIu64
+			 " vs %" PRIu64 ")", op_name(c->opcode), c->member, what,
+			 a, b);
+}
+
+/* Validate the opcode-specific parts of an OK completion (FACTS.md 2, 4, 6). */
+static int
+check_result(struct vpf_pf *pf, struct vpf_admin_cmd *c, const uint8_t *res,
+	     uint32_t written, uint32_t posted)
+{
+	switch (c->opcode) {
+	case VPF_ADMIN_OP_LIST_QUERY:
+		if (written < 8)
+			return proto_error(pf, c, "LIST_QUERY result shorter than 8 bytes",
+					   written, 8);
+		break;
+	case VPF_ADMIN_OP_DEV_MODE_GET:
+		if (written < 1)
+			return proto_error(pf, c, "no mode in the result", written, 1);
+		if (res[0] > VPF_DEV_MODE_MAX)
+			return proto_error(pf, c, "reserved mode reported", res[0],
+					   VPF_DEV_MODE_MAX);
+		break;
+	case VPF_ADMIN_OP_DEV_CTX_SIZE_GET:
+	case VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY:
+		if (written < 8)
+			return proto_error(pf, c, "result shorter than 8 bytes",
+					   written, 8);
+		break;
+	case VPF_ADMIN_OP_DEV_CTX_READ:
+		/* context_len must fit what was posted and what was written
+		 * (FACTS.md 4): a device error, never trusted. */
+		if (c->output > posted)
+			return proto_error(pf, c, "context_len larger than the posted buffer",
+					   c->output, posted);
+		if (c->output > written)
+			return proto_error(pf, c, "context_len larger than used.len - 8",
+					   c->output, written);
+		break;
+	case VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY:
+		if (written % sizeof(struct vpf_admin_ctx_field_info))
+			return proto_error(pf, c, "FIELDS_QUERY result not a multiple of 16 bytes",
+					   written, 16);
+		break;
+	case VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ:
+		if ((uint64_t)c->output * 8 > written)
+			return proto_error(pf, c, "record count larger than the result written",
+					   (uint64_t)c->output * 8, written);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s, uint64_t now);
+
+static void
+slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
+	      uint64_t now, struct done_list *dl)
+{
+	struct vpf_admin_cmd *c = s->cmd;
+	const uint8_t *w = s->wr_post;
+	uint32_t posted = s->wr_len - STS_LEN;
+	uint32_t written;
+	uint16_t st, q;
+	int rc;
+
+	ring_remove(pf, s);
+	if (unlikely(len < STS_LEN)) {
+		rc = proto_error(pf, c, "used.len shorter than the 8-byte status",
+				 len, STS_LEN);
+		slot_finish(pf, s, rc, false, now, dl);
+		return;
+	}
+	st = rte_le_to_cpu_16(*(const uint16_t *)(const void *)w);
+	q = rte_le_to_cpu_16(*(const uint16_t *)(const void *)(w + 2));
+	c->status = st;
+	c->qualifier = q;
+	c->output = rte_le_to_cpu_32(*(const uint32_t *)(const void *)(w + 4));
+	written = len - STS_LEN;
+	c->result_written = written;
+
+	if (likely(st == VPF_ADMIN_STATUS_OK)) {
+		rc = check_result(pf, c, w + STS_LEN, written, posted);
+		if (unlikely(rc < 0)) {
+			c->result_written = 0;
+			slot_finish(pf, s, rc, false, now, dl);
+			return;
+		}
+		if (c->result_len != 0 && written != 0)
+			memcpy(c->result, w + STS_LEN, RTE_MIN(written, c->result_len));
+		slot_finish(pf, s, 0, true, now, dl);
+		return;
+	}
+	c->result_written = 0;
+	/* Transient lack of resources: no side effect, retry after a
+	 * bounded backoff (FACTS.md 1, 4). */
+	if ((st == VPF_ADMIN_STATUS_EAGAIN || q == VPF_ADMIN_SQ_NORESOURCE ||
+	     q == VPF_ADMIN_SQ_TRYAGAIN) && c->retries < pf->params.retry_max) {
+		uint64_t us = (uint64_t)pf->params.retry_backoff_us << RTE_MIN(c->retries, 20u);
+
+		c->retries++;
+		s->state = SLOT_RETRY;
+		s->retry_at_ns = now + RTE_MIN(us, (uint64_t)BACKOFF_MAX_US) * 1000u;
+		/* The retry list reuses the ring links; it is short and
+		 * rarely non-empty. */
+		s->prev = NULL;
+		s->next = pf->retry_head;
+		pf->retry_head = s;
+		pf->nretry++;
+		return;
+	}
+	rc = vpf_admin_status_errno(st);
+	vpf_error(rc, "%s on VF %" PRIu64 " failed: status %s (%u), qualifier %s (%u)",
+		  op_name(c->opcode), c->member, vpf_admin_status_name(st), st,
+		  vpf_admin_qualifier_name(q), q);
+	slot_finish(pf, s, rc, true, now, dl);
+}
+
+/* ------------------------------------------------------------------------
+ * Submit
+ * --------------------------------------------------------------------- */
+
+static void
+slot_fill(struct vpf_pf *pf, struct vpf_admin_slot *s)
+{
+	struct vpf_admin_cmd *c = s->cmd;
+	uint32_t dlen = ROUND8(c->data_len);
+	uint8_t *rd = s->rd;
+	uint64_t rd_iova = s->rd_iova;
+	struct vpf_admin_cmd_hdr *h;
+
+	s->rd_len = HDR_LEN + dlen;
+	s->wr_len = STS_LEN + ROUND8(c->result_len);
+	s->wr_post = s->wr;
+	s->wr_post_iova = s->wr_iova;
+	/* At most one part is big (submit_check): it takes the big buffer. */
+	if (s->big >= 0) {
+		uint8_t *b = (uint8_t *)pf->big_mem.va + (size_t)s->big * pf->big_len;
+		uint64_t bi = pf->big_mem.iova + (uint64_t)s->big * pf->big_len;
+
+		if (s->rd_len > SLOT_SMALL_RD) {
+			rd = b;
+			rd_iova = bi;
+		} else {
+			s->wr_post = b;
+			s->wr_post_iova = bi;
+		}
+	}
+	h = (struct vpf_admin_cmd_hdr *)rd;
+	h->opcode = rte_cpu_to_le_16(c->opcode);
+	h->group_type = rte_cpu_to_le_16(c->group_type);
+	memset(h->reserved1, 0, sizeof(h->reserved1));
+	h->group_member_id = rte_cpu_to_le_64(c->member);
+	if (c->data_len)
+		memcpy(rd + HDR_LEN, c->data, c->data_len);
+	if (dlen != c->data_len)	/* zero padding to 8 (FACTS.md 1) */
+		memset(rd + HDR_LEN + c->data_len, 0, dlen - c->data_len);
+	s->rd_post_iova = rd_iova;
+}
+
+static void
+slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s, uint64_t now)
+{
+	struct vpf_vq_buf out, in;
+	int rc;
+
+	out.iova = s->rd_post_iova;
+	out.len = s->rd_len;
+	in.iova = s->wr_post_iova;
+	in.len = s->wr_len;
+	/* Status zeroed: a device that claims to have written it but did not
+	 * cannot make a stale OK of an earlier command appear. */
+	memset(s->wr_post, 0, STS_LEN);
+	rc = vpf_vq_add(&pf->aq, &out, 1, &in, 1, s);
+	/* Cannot fail: there are never more slots than descriptor pairs. */
+	RTE_VERIFY(rc >= 0);
+	s->state = SLOT_RING;
+	s->deadline_ns = now + pf->timeout_ns;
+	ring_append(pf, s);
+	pf->unkicked++;
+}
+
+static int
+submit_check(struct vpf_pf *pf, const struct vpf_admin_cmd *c)
+{
+	uint32_t dlen, rlen;
+
+	if (unlikely(pf->gone))
+		return vpf_error(-ENODEV, "PF %s: device is gone", pf->name);
+	if (unlikely(pf->dead))
+		return vpf_error(-EIO, "PF %s: admin queue recovery failed earlier; detach and attach again",
+				 pf->name);
+	if (unlikely(pf->recovering && !(c->priv[2] & CMD_F_INTERNAL)))
+		return vpf_error(-EBUSY, "PF %s: admin queue is being recovered",
+				 pf->name);
+	if (unlikely(c->priv[1] == CMD_BUSY))
+		return vpf_error(-EINVAL, "%s: command is already in flight",
+				 op_name(c->opcode));
+	if (unlikely(c->opcode >= 64 ||
+		     !(pf->cmds_enabled & VPF_ADMIN_OP_BIT(c->opcode))))
+		return vpf_error(-ENOTSUP, "command %s (0x%x) not enabled on this device",
+				 op_name(c->opcode), c->opcode);
+	/* LIST_USE only with nothing else outstanding (FACTS.md 2). */
+	if (unlikely(c->opcode == VPF_ADMIN_OP_LIST_USE && pf->nring != 0))
+		return vpf_error(-EBUSY, "LIST_USE while %u commands are outstanding",
+				 pf->nring);
+	if (c->opcode > VPF_ADMIN_OP_LIST_USE &&
+	    c->group_type == VPF_ADMIN_GROUP_SRIOV &&
+	    unlikely(c->member == 0 || c->member > pf->num_vfs))
+		return vpf_error(-EINVAL, "VF %" PRIu64 " does not exist (PF %s has %u VFs)",
+				 c->member, pf->name, pf->num_vfs);
+	if (unlikely((c->data_len % VPF_ADMIN_ALIGN) && !(c->priv[2] & CMD_F_PAD)))
+		return vpf_error(-EINVAL, "%s: data length %u is not a multiple of 8",
+				 op_name(c->opcode), c->data_len);
+	if (unlikely((c->data_len && c->data == NULL) ||
+		     (c->result_len && c->result == NULL)))
+		return vpf_error(-EINVAL, "%s: length without a buffer",
+				 op_name(c->opcode));
+	dlen = ROUND8(c->data_len);
+	rlen = ROUND8(c->result_len);
+	if (unlikely(c->data_len > pf->params.max_chunk ||
+		     c->result_len > pf->params.max_chunk))
+		return vpf_error(-EINVAL, "%s: data %u / result %u bytes exceed max_chunk %u",
+				 op_name(c->opcode), c->data_len, c->result_len,
+				 pf->params.max_chunk);
+	if (unlikely(HDR_LEN + dlen > SLOT_SMALL_RD && STS_LEN + rlen > SLOT_SMALL_WR))
+		return vpf_error(-EINVAL, "%s: data and result both larger than %u bytes",
+				 op_name(c->opcode), SLOT_SMALL_RD - HDR_LEN);
+	return 0;
+}
+
+int
+vpf_admin_submit(struct vpf_pf *pf, struct vpf_admin_cmd *c)
+{
+	struct vpf_admin_slot *s;
+	bool big;
+	int rc;
+
+	if (unlikely(pf == NULL || c == NULL))
+		return vpf_error(-EINVAL, "no PF or no command");
+	rc = submit_check(pf, c);
+	if (unlikely(rc < 0)) {
+		if (rc != -EBUSY)
+			pf->stats[0].errors_local++;
+		return rc;
+	}
+	big = HDR_LEN + ROUND8(c->data_len) > SLOT_SMALL_RD ||
+	      STS_LEN + ROUND8(c->result_len) > SLOT_SMALL_WR;
+	if (unlikely(pf->nfree == 0 || (big && pf->nfree_big == 0)))
+		return -EBUSY;
+	s = &pf->slots[pf->free_slots[--pf->nfree]];
+	s->big = big ? pf->free_big[--pf->nfree_big] : -1;
+	s->cmd = c;
+	c->rc = 0;
+	c->status = 0;
+	c->qualifier = 0;
+	c->output = 0;
+	c->result_written = 0;
+	c->retries = 0;
+	c->latency_ns = 0;
+	c->priv[0] = (uint64_t)(uintptr_t)s;
+	c->priv[1] = CMD_BUSY;
+	c->priv[3] = vpf_now_ns();
+	pf->inflight++;
+	slot_fill(pf, s);
+	slot_post(pf, s, c->priv[3]);
+	return 0;
+}
+
+void
+vpf_admin_kick(struct vpf_pf *pf)
+{
+	int rc;
+
+	if (pf->unkicked == 0)
+		return;
+	pf->unkicked = 0;
+	rc = vpf_vq_kick(&pf->aq);
+	if (unlikely(rc < 0))
+		ADMIN_LOG(ERR, pf, "doorbell failed: %s", vpf_last_error());
+}
+
+/* ------------------------------------------------------------------------
+ * Recovery
+ * --------------------------------------------------------------------- */
+
+/* Fail every command on the ring: @p culprit with @p culprit_rc, the others
+ * with -ECANCELED (they were not at fault, but the device may or may not
+ * have executed them: the caller decides whether to repeat). */
+static void
+fail_ring(struct vpf_pf *pf, struct vpf_admin_slot *culprit, int culprit_rc,
+	  int other_rc, uint64_t now, struct done_list *dl)
+{
+	struct vpf_admin_slot *s;
+
+	while ((s = pf->head) != NULL) {
+		ring_remove(pf, s);
+		slot_finish(pf, s, s == culprit ? culprit_rc : other_rc, false,
+			    now, dl);
+	}
+}
+
+static void
+fail_retry(struct vpf_pf *pf, int rc, uint64_t now, struct done_list *dl)
+{
+	struct vpf_admin_slot *s;
+
+	while ((s = pf->retry_head) != NULL) {
+		pf->retry_head = s->next;
+		pf->nretry--;
+		s->next = NULL;
+		slot_finish(pf, s, rc, false, now, dl);
+	}
+}
+
+static void
+mark_gone(struct vpf_pf *pf, uint64_t now, struct done_list *dl)
+{
+	char keep[256];
+
+	snprintf(keep, sizeof(keep), "%s", vpf_last_error());
+	pf->gone = true;
+	fail_ring(pf, NULL, -ENODEV, -ENODEV, now, dl);
+	fail_retry(pf, -ENODEV, now, dl);
+	ADMIN_LOG(ERR, pf, "device is gone: %s", keep);
+	vpf_error(-ENODEV, "PF %s: device is gone (%s)", pf->name, keep);
+}
+
+/*
+ * Recover the admin queue after a timeout or a device error: the commands
+ * on the ring are failed (the culprit with @p culprit_rc), then the queue is
+ * reset (VIRTIO_F_RING_RESET) or, failing that, the device is re-initialised
+ * and the command list negotiated again. Commands waiting for a retry stay
+ * and are posted again afterwards. VF state is the device's and survives
+ * (FACTS.md 4, owner reset).
+ */
+static int
+recover(struct vpf_pf *pf, struct vpf_admin_slot *culprit, int culprit_rc,
+	int other_rc, uint64_t now, struct done_list *dl, const char *why)
+{
+	uint8_t st = 0;
+	char reason[256];
+	int rc;
+
+	snprintf(reason, sizeof(reason), "%s", why);
+	pf->recovering = true;
+	fail_ring(pf, culprit, culprit_rc, other_rc, now, dl);
+	pf->unkicked = 0;
+
+	rc = vpf_virtio_status_get(&pf->vd, &st);
+	if (rc == -ENODEV) {
+		mark_gone(pf, now, dl);
+		pf->recovering = false;
+		return -ENODEV;
+	}
+	rc = -ENOTSUP;
+	if (rc == -ENOTSUP && !(st & (VPF_STATUS_DEVICE_NEEDS_RESET | VPF_STATUS_FAILED)) &&
+	    (pf->vd.driver_features & VPF_FEATURE(VPF_F_RING_RESET))) {
+		rc = vpf_virtio_queue_reset(&pf->vd, &pf->aq,
+					    pf->params.reset_timeout_us);
+		if (rc == 0)
+			ADMIN_LOG(WARNING, pf, "admin queue reset after: %s", reason);
+	}
+	if (rc == -ENODEV || pf->vd.gone) {
+		mark_gone(pf, now, dl);
+		pf->recovering = false;
+		return -ENODEV;
+	}
+	if (rc < 0) {
+		pf->cmds_enabled = VPF_ADMIN_OPS_LIST;
+		rc = vpf_pf_device_init(pf, false);
+		if (rc == 0)
+			rc = vpf_admin_negotiate(pf);
+		if (rc == -ENODEV || pf->vd.gone) {
+			mark_gone(pf, now, dl);
+			pf->recovering = false;
+			return -ENODEV;
+		}
+		if (rc == 0)
+			ADMIN_LOG(WARNING, pf, "device re-initialised after: %s", reason);
+	}
+	pf->recovering = false;
+	pf->recoveries++;
+	pf->last_progress_ns = vpf_now_ns();
+	if (rc < 0) {
+		char keep[256];
+
+		snprintf(keep, sizeof(keep), "%s", vpf_last_error());
+		pf->dead = true;
+		fail_retry(pf, -EIO, now, dl);
+		ADMIN_LOG(ERR, pf, "recovery failed: %s", keep);
+		return vpf_error(-EIO, "PF %s: admin queue recovery failed: %s",
+				 pf->name, keep);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Poll
+ * --------------------------------------------------------------------- */
+
+static int
+poll_once(struct vpf_pf *pf, struct done_list *dl)
+{
+	struct vpf_vq_used u;
+	struct vpf_admin_slot *s;
+	uint64_t now;
+	uint32_t budget;
+	int rc;
+
+	if (unlikely(pf->gone))
+		return -ENODEV;
+	if (pf->vd.ops->poll != NULL)
+		pf->vd.ops->poll(pf->vd.dev);
+	if (pf->unkicked)
+		vpf_admin_kick(pf);
+	now = vpf_now_ns();
+
+	for (budget = pf->aq.size; budget > 0 && pf->nring > 0; budget--) {
+		uint16_t before = pf->aq.last_used;
+
+		rc = vpf_vq_get_used(&pf->aq, &u);
+		if (rc == 0)
+			break;
+		if (likely(rc > 0)) {
+			pf->last_progress_ns = now;
+			slot_complete(pf, u.cookie, u.len, now, dl);
+			continue;
+		}
+		/* A used entry the device got wrong. */
+		pf->protocol_errors++;
+		if (u.cookie != NULL) {
+			/* Length larger than posted: that command failed. */
+			s = u.cookie;
+			ring_remove(pf, s);
+			s->cmd->result_written = 0;
+			ADMIN_LOG(ERR, pf, "%s", vpf_last_error());
+			slot_finish(pf, s, -EIO, false, now, dl);
+			continue;
+		}
+		if (pf->aq.last_used == before) {
+			/* Impossible used index: the ring is unusable. */
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", vpf_last_error());
+			return recover(pf, NULL, -EIO, -EIO, now, dl, why);
+		}
+		/* Unknown id (out of range, duplicate, never posted): the
+		 * entry is dropped; the command it should have named times
+		 * out and the queue is recovered then. */
+		ADMIN_LOG(ERR, pf, "%s", vpf_last_error());
+	}
+
+	/* Deadlines: the oldest command on the ring expires first. */
+	s = pf->head;
+	if (unlikely(s != NULL && now > s->deadline_ns)) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s on VF %" PRIu64 " timed out after %u us",
+			 op_name(s->cmd->opcode), s->cmd->member,
+			 pf->params.cmd_timeout_us);
+		vpf_error(-ETIMEDOUT, "%s", why);
+		if (pf->recovering) {
+			/* A command of the recovery itself: fail it, no
+			 * recovery inside recovery. */
+			ring_remove(pf, s);
+			slot_finish(pf, s, -ETIMEDOUT, false, now, dl);
+			return 0;
+		}
+		rc = recover(pf, s, -ETIMEDOUT, -ECANCELED, now, dl, why);
+		if (rc == 0)
+			vpf_error(-ETIMEDOUT, "%s; admin queue recovered", why);
+		return rc;
+	}
+	/* A device that stopped answering: check that it is still there and
+	 * does not need a reset (DMA fault), without an MMIO read per poll. */
+	if (unlikely(pf->nring > 0 && now - pf->last_progress_ns > pf->stall_ns &&
+		     now - pf->last_check_ns > pf->stall_ns)) {
+		uint8_t st;
+
+		pf->last_check_ns = now;
+		rc = vpf_virtio_status_get(&pf->vd, &st);
+		if (rc == -ENODEV) {
+			mark_gone(pf, now, dl);
+			return -ENODEV;
+		}
+		if (rc == 0 && (st & VPF_STATUS_DEVICE_NEEDS_RESET) &&
+		    !pf->recovering) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "device set DEVICE_NEEDS_RESET (status 0x%02x)",
+				 st);
+			vpf_error(-EIO, "%s", why);
+			return recover(pf, NULL, -EIO, -EIO, now, dl, why);
+		}
+	}
+	/* Retries whose backoff has passed. */
+	if (unlikely(pf->nretry > 0 && !pf->recovering)) {
+		struct vpf_admin_slot **pp = &pf->retry_head;
+
+		while ((s = *pp) != NULL) {
+			if (now < s->retry_at_ns) {
+				pp = &s->next;
+				continue;
+			}
+			*pp = s->next;
+			pf->nretry--;
+			s->next = NULL;
+			slot_fill(pf, s);	/* the device may have scribbled */
+			slot_post(pf, s, now);
+		}
+		if (pf->unkicked)
+			vpf_admin_kick(pf);
+	}
+	return 0;
+}
+
+int
+vpf_admin_poll(struct vpf_pf *pf)
+{
+	struct done_list dl = { NULL, NULL };
+	int rc, n;
+
+	if (unlikely(pf == NULL))
+		return vpf_error(-EINVAL, "no PF");
+	rc = poll_once(pf, &dl);
+	n = done_run(&dl);
+	if (rc < 0 && n == 0)
+		return rc;
+	return n;
+}
+
+void
+vpf_admin_fail_all(struct vpf_pf *pf, int rc)
+{
+	struct done_list dl = { NULL, NULL };
+	uint64_t now = vpf_now_ns();
+
+	if (pf->slots == NULL)
+		return;
+	fail_ring(pf, NULL, rc, rc, now, &dl);
+	fail_retry(pf, rc, now, &dl);
+	done_run(&dl);
+}
+
+int
+vpf_admin_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
+{
+	int rc;
+
+	if (unlikely(pf == NULL || c == NULL))
+		return vpf_error(-EINVAL, "no PF or no command");
+	for (;;) {
+		rc = vpf_admin_submit(pf, c);
+		if (rc != -EBUSY || pf->recovering || pf->nring == 0 ||
+		    c->priv[1] == CMD_BUSY)
+			break;
+		/* Every slot is taken by asynchronous commands: make room. */
+		rc = vpf_admin_poll(pf);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		if (rc == -EBUSY && pf->nfree == 0)
+			vpf_error(rc, "PF %s: all %u admin command slots are in use",
+				  pf->name, pf->nslots);
+		c->rc = rc;
+		return rc;
+	}
+	vpf_admin_kick(pf);
+	while (c->priv[1] != CMD_DONE) {
+		rc = vpf_admin_poll(pf);
+		if (rc < 0 && c->priv[1] != CMD_DONE) {
+			/* Cannot happen: a failing poll fails every command. */
+			c->rc = rc;
+			return rc;
+		}
+		if (rc == 0)
+			rte_pause();
+	}
+	return c->rc;
+}
+
+uint32_t
+vpf_admin_inflight(const struct vpf_pf *pf)
+{
+	return pf != NULL ? pf->inflight : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Statistics
+ * --------------------------------------------------------------------- */
+
+int
+vpf_admin_stats_get(const struct vpf_pf *pf, uint16_t vf,
+		    struct vpf_admin_stats *st)
+{
+	if (pf == NULL || st == NULL)
+		return vpf_error(-EINVAL, "no PF or no stats");
+	if (vf > pf->num_vfs)
+		return vpf_error(-EINVAL, "VF %u does not exist (PF %s has %u VFs)",
+				 vf, pf->name, pf->num_vfs);
+	*st = pf->stats[vf];
+	if (st->lat_count == 0)
+		st->lat_min_ns = 0;
+	return 0;
+}
+
+void
+vpf_admin_stats_reset(struct vpf_pf *pf)
+{
+	uint32_t i;
+
+	if (pf == NULL || pf->stats == NULL)
+		return;
+	for (i = 0; i <= pf->num_vfs; i++) {
+		memset(&pf->stats[i], 0, sizeof(pf->stats[i]));
+		pf->stats[i].lat_min_ns = UINT64_MAX;
+	}
+}
+
+void
+vpf_admin_last_status(const struct vpf_pf *pf, uint16_t *status,
+		      uint16_t *qualifier)
+{
+	if (status != NULL)
+		*status = pf != NULL ? pf->last_status : 0;
+	if (qualifier != NULL)
+		*qualifier = pf != NULL ? pf->last_qualifier : 0;
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Internal: struct vpf_pf and what lib/pf and lib/admin share.
+ */
+
+#ifndef VPF_PF_INTERNAL_H
+#define VPF_PF_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <rte_log.h>
+
+#include "vpf_pf.h"
+#include "vpf_virtio.h"
+
+extern int vpf_logtype_pf;
+extern int vpf_logtype_admin;
+
+#define PF_LOG(level, pf, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vpf_logtype_pf, "vpf.pf: %s: " fmt "\n", \
+		(pf)->name, ##__VA_ARGS__)
+#define ADMIN_LOG(level, pf, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vpf_logtype_admin, "vpf.admin: %s: " fmt "\n", \
+		(pf)->name, ##__VA_ARGS__)
+
+/** Monotonic time in ns (vDSO, no system call). */
+static inline uint64_t
+vpf_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/** Sleep for slow-path polls (reset, queue reset). */
+void vpf_sleep_us(uint32_t us);
+
+/* Slot states. */
+enum {
+	SLOT_FREE = 0,
+	SLOT_RING,	/**< posted on the admin queue */
+	SLOT_RETRY,	/**< waiting for its backoff, not on the queue */
+};
+
+/* Command states kept in cmd->priv[1]. */
+#define CMD_IDLE	0
+#define CMD_BUSY	1
+#define CMD_DONE	2
+/* Flags in cmd->priv[2] (engine-internal). */
+#define CMD_F_PAD	1u	/* data_len may be unaligned: zero-pad to 8 */
+#define CMD_F_INTERNAL	2u	/* engine's own command (allowed in recovery) */
+
+/** Size of each slot's small premapped buffers. */
+#define SLOT_SMALL_RD	128u	/* header (24) + 104 bytes of data */
+#define SLOT_SMALL_WR	128u	/* status (8) + 120 bytes of result */
+
+struct vpf_admin_slot {
+	struct vpf_admin_cmd *cmd;
+	struct vpf_admin_slot *next;	/* in-flight list (submit order) */
+	struct vpf_admin_slot *prev;
+	uint8_t *rd;			/* device-readable buffer */
+	uint8_t *wr;			/* device-writable buffer */
+	uint64_t rd_iova;
+	uint64_t wr_iova;
+	uint8_t *wr_post;		/* writable part as posted (small or big) */
+	uint64_t rd_post_iova;		/* readable part as posted */
+	uint64_t wr_post_iova;
+	uint32_t rd_len;		/* posted */
+	uint32_t wr_len;		/* posted */
+	uint64_t deadline_ns;
+	uint64_t retry_at_ns;
+	int32_t big;			/* big buffer index, -1: none */
+	uint16_t index;
+	uint8_t state;
+};
+
+struct vpf_pf {
+	char name[32];
+	struct vpf_pf_params params;
+	struct vpf_virtio_dev vd;
+	struct vpf_vq aq;
+	bool aq_created;
+	uint16_t aq_index;
+	uint16_t aq_size;
+	uint64_t want_features;		/* required | optional offered */
+
+	uint64_t cmds_supported;
+	uint64_t cmds_enabled;
+	enum vpf_dialect dialect;
+	bool has_fields_query;
+	bool has_write_record;
+
+	/* command slots */
+	struct vpf_admin_slot *slots;
+	uint32_t nslots;
+	uint32_t *free_slots;		/* stack */
+	uint32_t nfree;
+	struct vpf_dma_region small_mem;
+	/* big buffers for context chunks, shared by the slots */
+	struct vpf_dma_region big_mem;
+	uint32_t big_len;		/* bytes per big buffer */
+	uint32_t nbig;
+	int32_t *free_big;		/* stack */
+	uint32_t nfree_big;
+
+	/* in flight on the ring, in submit order (deadline order) */
+	struct vpf_admin_slot *head;
+	struct vpf_admin_slot *tail;
+	uint32_t nring;
+	struct vpf_admin_slot *retry_head; /* waiting for a retry */
+	uint32_t nretry;
+	uint32_t inflight;		/* nring + nretry */
+	uint32_t unkicked;		/* added since the last doorbell */
+	uint64_t timeout_ns;
+	uint64_t stall_ns;
+	uint64_t last_progress_ns;
+	uint64_t last_check_ns;
+
+	bool recovering;
+	bool gone;
+	bool dead;			/* recovery failed: re-attach */
+	uint32_t recoveries;
+	uint64_t protocol_errors;
+
+	uint16_t last_status;
+	uint16_t last_qualifier;
+
+	uint16_t num_vfs;
+	struct vpf_admin_stats *stats;	/* [num_vfs + 1], 0 = PF */
+
+	void *scratch;			/* max_chunk bytes for sync helpers */
+	uint32_t scratch_len;
+};
+
+/* lib/admin */
+int vpf_admin_engine_init(struct vpf_pf *pf);
+void vpf_admin_engine_fini(struct vpf_pf *pf);
+int vpf_admin_negotiate(struct vpf_pf *pf);
+void vpf_admin_fail_all(struct vpf_pf *pf, int rc);
+
+/* lib/pf: (re)initialise the device up to DRIVER_OK with the admin queue
+ * programmed (the queue must exist when @p first is false). */
+int vpf_pf_device_init(struct vpf_pf *pf, bool first);
+
+#endif /* VPF_PF_INTERNAL_H */

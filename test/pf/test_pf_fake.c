@@ -1,0 +1,930 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * PF driver core against the scripted fake device (test/pf/fake_dev.c):
+ * bring-up and its refusals, the split virtqueue's validation, the admin
+ * engine (async, many VFs, deadlines, recovery, retries, hostile
+ * completions) and every typed command.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vpf_pf.h"
+#include "vpf_virtio.h"
+#include "fake_dev.h"
+#include "pf/pf_internal.h"
+
+static struct fake_dev *
+new_fake(uint16_t vfs, uint32_t flags)
+{
+	struct fake_dev *fd = malloc(sizeof(*fd));
+
+	assert_non_null(fd);
+	fake_init(fd, vfs, flags);
+	return fd;
+}
+
+static void
+free_fake(struct fake_dev *fd)
+{
+	fake_fini(fd);
+	free(fd);
+}
+
+static struct vpf_pf *
+attach(struct fake_dev *fd, uint32_t timeout_us)
+{
+	struct vpf_pf_params p;
+
+	vpf_pf_params_init(&p);
+	p.name = "t";
+	p.reset_timeout_us = 20000;
+	if (timeout_us)
+		p.cmd_timeout_us = timeout_us;
+	p.retry_backoff_us = 1;
+	return vpf_pf_attach(&fake_ops, fd, &p);
+}
+
+/* ------------------------------------------------------------------------
+ * Bring-up
+ * --------------------------------------------------------------------- */
+
+static void
+test_attach_ok(void **state)
+{
+	struct fake_dev *fd = new_fake(8, 0);
+	struct vpf_pf_info info;
+	struct vpf_pf *pf;
+
+	(void)state;
+	pf = attach(fd, 0);
+	assert_non_null(pf);
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_string_equal(info.name, "t");
+	assert_string_equal(info.backend, "fake");
+	assert_int_equal(info.num_vfs, 8);
+	assert_int_equal(vpf_pf_num_vfs(pf), 8);
+	assert_int_equal(info.admin_queue_index, FAKE_AQ_INDEX);
+	assert_int_equal(info.admin_queue_size, 512);
+	assert_int_equal(info.dialect, VPF_DIALECT_SEED_2023);
+	assert_true(info.has_fields_query);
+	assert_true(info.has_write_record);
+	assert_true(info.driver_features & VPF_FEATURE(VPF_F_ADMIN_VQ));
+	assert_true(info.driver_features & VPF_FEATURE(VPF_F_RING_RESET));
+	assert_true(info.driver_features & VPF_FEATURE(VPF_F_SR_IOV));
+	/* Device-specific bits are not taken by the owner driver. */
+	assert_false(info.driver_features & VPF_FEATURE(VPF_NET_F_CTRL_VQ));
+	assert_int_equal(info.cmds_enabled, fd->enabled);
+	assert_true(fd->status & VPF_STATUS_DRIVER_OK);
+	vpf_pf_detach(pf);
+	/* Detach resets the device. */
+	assert_int_equal(fd->status, 0);
+	free_fake(fd);
+}
+
+struct refusal {
+	uint32_t flags;
+	int err;
+	const char *msg;
+};
+
+static void
+test_attach_refusals(void **state)
+{
+	static const struct refusal cases[] = {
+		{ FAKE_NO_ADMIN_VQ, ENOTSUP, "device does not offer VIRTIO_F_ADMIN_VQ" },
+		{ FAKE_NO_ADMIN_QUEUE, ENOTSUP, "device has no admin queue (admin_queue_num is 0)" },
+		{ FAKE_SHORT_COMMON, ENOTSUP, "common cfg is 56 bytes, VIRTIO_F_ADMIN_VQ needs 64" },
+		{ FAKE_CAP_LOOP, EIO, "capability list loops at 0x40" },
+		{ FAKE_CAP_PTR_HDR, EIO, "capability pointer 0x20 points into the config header" },
+		{ FAKE_CAP_BOUNDS, EIO, "common cfg capability at 0x40: range 0x0+0x5000 lies outside BAR 0" },
+		{ FAKE_NO_FEATURES_OK, EIO, "FEATURES_OK not set" },
+		{ FAKE_NO_RESET, ETIMEDOUT, "device did not complete reset" },
+		{ FAKE_GONE, ENODEV, "device is gone (vendor id reads 0xffff)" },
+		{ FAKE_V14, ENOTSUP, "virtio 1.4 device-parts dialect" },
+		{ FAKE_NO_MIGRATION, ENOTSUP,
+		  "device lacks the base migration commands DEV_CTX_WRITE(0xb), DEV_CTX_DISCARD(0xd)" },
+		{ FAKE_VF_DISABLED, ENOTSUP, "VFs are not enabled" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_dev *fd = new_fake(4, cases[i].flags);
+		struct vpf_pf *pf;
+
+		errno = 0;
+		pf = attach(fd, 0);
+		if (pf != NULL || errno != cases[i].err ||
+		    strstr(vpf_last_error(), cases[i].msg) == NULL)
+			fail_msg("case %zu: pf %p errno %d (want %d) msg \"%s\" (want \"%s\")",
+				 i, (void *)pf, errno, cases[i].err,
+				 vpf_last_error(), cases[i].msg);
+		free_fake(fd);
+	}
+}
+
+static void
+test_virtio_generic(void **state)
+{
+	struct fake_dev *fd = new_fake(2, 0);
+	struct vpf_virtio_dev vd;
+	struct vpf_vq vq;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(vpf_virtio_probe(&vd, &fake_ops, fd), 0);
+	assert_int_equal(vd.sriov.pos, 0x100);
+	assert_int_equal(vd.sriov.num_vfs, 2);
+	assert_int_equal(vd.sriov.total_vfs, FAKE_MAX_VFS);
+	assert_true(vd.sriov.vf_enabled);
+	assert_int_equal(vd.notify_off_multiplier, 4);
+	assert_true(vd.isr.present);
+	assert_true(vd.device.present);
+	assert_int_equal(vpf_virtio_reset(&vd, 10000), 0);
+	assert_int_equal(vpf_virtio_status_add(&vd, VPF_STATUS_ACKNOWLEDGE |
+					      VPF_STATUS_DRIVER), 0);
+	/* A net driver's negotiation with the same layer. */
+	assert_int_equal(vpf_virtio_negotiate(&vd, VPF_FEATURE(VPF_NET_F_CTRL_VQ), 0), 0);
+	assert_int_equal(vd.driver_features, VPF_FEATURE(VPF_F_VERSION_1) |
+			 VPF_FEATURE(VPF_NET_F_CTRL_VQ));
+	assert_string_equal(vpf_virtio_feature_name(&vd, VPF_NET_F_CTRL_VQ),
+			    "VIRTIO_NET_F_CTRL_VQ");
+	assert_string_equal(vpf_virtio_feature_name(&vd, 60), "feature bit 60");
+	/* Queue 0 does not exist on the fake. */
+	assert_int_equal(vpf_virtio_queue_setup(&vd, &vq, 0, 64), -ENOENT);
+	assert_non_null(strstr(vpf_last_error(), "queue 0 does not exist"));
+	/* Size rounds down to a power of two under the maximum. */
+	assert_int_equal(vpf_virtio_queue_setup(&vd, &vq, FAKE_AQ_INDEX, 100), 0);
+	assert_int_equal(vq.size, 64);
+	assert_int_equal(fd->aq_size, 64);
+	assert_int_equal(fd->aq_desc, vq.desc_iova);
+	assert_int_equal(fd->aq_enable, 1);
+	assert_int_equal(vpf_virtio_driver_ok(&vd), 0);
+	assert_int_equal(vpf_virtio_device_cfg_read(&vd, 0, 4, &v), 0);
+	assert_int_equal(vpf_virtio_device_cfg_read(&vd, 12, 4, &v), -ERANGE);
+	assert_int_equal(vpf_virtio_common_check(&vd, 64), 0);
+	assert_int_equal(vpf_virtio_common_check(&vd, 65), -ENOTSUP);
+	/* Missing required feature: all named. */
+	fd->features &= ~(VPF_FEATURE(VPF_F_VERSION_1));
+	fd->features &= ~(VPF_FEATURE(VPF_F_ADMIN_VQ));
+	assert_int_equal(vpf_virtio_negotiate(&vd, VPF_FEATURE(VPF_F_ADMIN_VQ), 0), -ENOTSUP);
+	assert_string_equal(vpf_last_error(),
+			    "device does not offer VIRTIO_F_VERSION_1, VIRTIO_F_ADMIN_VQ");
+	/* Device gone: status 0xff. */
+	fd->flags |= FAKE_GONE;
+	assert_int_equal(vpf_virtio_reset(&vd, 10000), -ENODEV);
+	assert_true(vd.gone);
+	vpf_vq_destroy(&vq);
+	free_fake(fd);
+}
+
+/* ------------------------------------------------------------------------
+ * Split virtqueue validation
+ * --------------------------------------------------------------------- */
+
+static void
+test_vq_validation(void **state)
+{
+	struct fake_dev *fd = new_fake(2, 0);
+	struct vpf_virtio_dev vd;
+	struct vpf_vq vq;
+	struct vpf_vq_buf o = { 0x1000, 8 }, in = { 0x2000, 16 };
+	struct vpf_vq_used u;
+	int cookies[8], h[8], i;
+
+	(void)state;
+	fd->auto_answer = false;
+	assert_int_equal(vpf_virtio_probe(&vd, &fake_ops, fd), 0);
+	assert_int_equal(vpf_virtio_queue_setup(&vd, &vq, FAKE_AQ_INDEX, 8), 0);
+	assert_int_equal(vpf_vq_num_free(&vq), 8);
+	assert_int_equal(vpf_vq_add(&vq, &o, 1, &in, 1, NULL), -EINVAL);
+	for (i = 0; i < 4; i++) {
+		h[i] = vpf_vq_add(&vq, &o, 1, &in, 1, &cookies[i]);
+		assert_true(h[i] >= 0);
+	}
+	assert_int_equal(vpf_vq_add(&vq, &o, 1, &in, 1, &cookies[5]), -ENOSPC);
+	assert_int_equal(vpf_vq_kick(&vq), 1);
+	assert_int_equal(vpf_vq_kick(&vq), 0);	/* nothing new: no doorbell */
+	assert_int_equal(fd->kicks, 1);
+	assert_ptr_equal(vpf_vq_cookie(&vq, (uint16_t)h[2]), &cookies[2]);
+
+	assert_int_equal(vpf_vq_get_used(&vq, &u), 0);
+	/* Out-of-order completion, matched by id. */
+	fake_push_used(fd, (uint32_t)h[2], 12);
+	assert_int_equal(vpf_vq_get_used(&vq, &u), 1);
+	assert_ptr_equal(u.cookie, &cookies[2]);
+	assert_int_equal(u.len, 12);
+	/* Duplicate: not in flight any more. */
+	fake_push_used(fd, (uint32_t)h[2], 12);
+	assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
+	assert_null(u.cookie);
+	assert_non_null(strstr(vpf_last_error(), "not in flight"));
+	/* Id out of range. */
+	fake_push_used(fd, 100, 8);
+	assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
+	assert_null(u.cookie);
+	/* Longer than posted: chain freed, owner told. */
+	fake_push_used(fd, (uint32_t)h[0], 17);
+	assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
+	assert_ptr_equal(u.cookie, &cookies[0]);
+	assert_int_equal(vpf_vq_num_free(&vq), 4);
+	/* Used index far ahead: nothing consumed. */
+	{
+		uint16_t *uidx = (uint16_t *)(void *)((uint8_t *)vq.used + 2);
+
+		*uidx = (uint16_t)(vq.last_used + 7);
+		assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
+		assert_non_null(strstr(vpf_last_error(), "runs"));
+	}
+	vpf_vq_reinit(&vq);
+	assert_int_equal(vpf_vq_num_free(&vq), 8);
+	vpf_vq_destroy(&vq);
+	vpf_vq_destroy(&vq);	/* twice is fine */
+	free_fake(fd);
+}
+
+/* ------------------------------------------------------------------------
+ * Typed commands
+ * --------------------------------------------------------------------- */
+
+static void
+test_mode_cmds(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	uint16_t st, q;
+	uint8_t m = 9;
+
+	(void)state;
+	assert_non_null(pf);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	assert_int_equal(m, VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(vpf_admin_mode_set(pf, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	assert_int_equal(m, VPF_DEV_MODE_FREEZE);
+	assert_int_equal(fd->vf[2].mode, VPF_DEV_MODE_ACTIVE);
+	/* Local refusals send nothing. */
+	{
+		uint32_t before = fd->answered;
+
+		assert_int_equal(vpf_admin_mode_set(pf, 1, 3), -EINVAL);
+		assert_non_null(strstr(vpf_last_error(), "reserved"));
+		assert_int_equal(vpf_admin_mode_get(pf, 0, &m), -EINVAL);
+		assert_int_equal(vpf_admin_mode_get(pf, 5, &m), -EINVAL);
+		assert_non_null(strstr(vpf_last_error(), "VF 5 does not exist"));
+		assert_int_equal(fd->answered, before);
+	}
+	/* Device failure: CTX_WRITE outside Freeze. */
+	{
+		uint8_t b[8] = { 0 };
+
+		assert_int_equal(vpf_admin_ctx_write_chunk(pf, 2, b, 8), -EINVAL);
+		vpf_admin_last_status(pf, &st, &q);
+		assert_int_equal(st, VPF_ADMIN_STATUS_EINVAL);
+		assert_int_equal(q, VPF_ADMIN_SQ_INVALID_COMMAND);
+		assert_string_equal(vpf_last_error(),
+				    "DEV_CTX_WRITE on VF 2 failed: status EINVAL (22), qualifier INVALID_COMMAND (1)");
+	}
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_ctx_read_chunks(void **state)
+{
+	static const uint32_t chunks[] = { 8, 16, 24, 64, 120, 128, 136, 256, 4096, 65536 };
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	uint8_t buf[8192];
+	uint64_t size;
+	size_t len, i;
+	uint32_t got;
+
+	(void)state;
+	assert_non_null(pf);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		assert_int_equal(vpf_admin_ctx_discard(pf, 3), 0);
+		assert_int_equal(vpf_admin_ctx_size_get(pf, 3, false, &size), 0);
+		assert_int_equal(size, fd->vf[3].ctx_len);
+		memset(buf, 0xee, sizeof(buf));
+		if (vpf_admin_ctx_read(pf, 3, chunks[i], buf, sizeof(buf), &len) != 0)
+			fail_msg("chunk %u: %s", chunks[i], vpf_last_error());
+		assert_int_equal(len, fd->vf[3].ctx_len);
+		assert_memory_equal(buf, fd->vf[3].ctx, len);
+		/* Complete: SIZE_GET 0 and READ returns 0 until DISCARD. */
+		assert_int_equal(vpf_admin_ctx_size_get(pf, 3, false, &size), 0);
+		assert_int_equal(size, 0);
+		assert_int_equal(vpf_admin_ctx_read_chunk(pf, 3, buf, 8, &got), 0);
+		assert_int_equal(got, 0);
+	}
+	assert_int_equal(vpf_admin_ctx_size_get(pf, 3, true, &size), 0);
+	assert_int_equal(size, fd->vf[3].ctx_len);
+	/* Odd sizes refused locally. */
+	assert_int_equal(vpf_admin_ctx_read(pf, 3, 12, buf, sizeof(buf), &len), -EINVAL);
+	assert_non_null(strstr(vpf_last_error(), "multiple of 8"));
+	assert_int_equal(vpf_admin_ctx_read(pf, 3, 0, buf, sizeof(buf), &len), -EINVAL);
+	assert_int_equal(vpf_admin_ctx_read_chunk(pf, 3, buf, 7, &got), -EINVAL);
+	assert_int_equal(vpf_admin_ctx_read(pf, 3, 65544, buf, sizeof(buf), &len), -EINVAL);
+	assert_non_null(strstr(vpf_last_error(), "max_chunk"));
+
+	/* Exactly fitting buffer: end confirmed by SIZE_GET. */
+	fd->vf[3].ctx_len = 256;
+	assert_int_equal(vpf_admin_ctx_discard(pf, 3), 0);
+	assert_int_equal(vpf_admin_ctx_read(pf, 3, 64, buf, 256, &len), 0);
+	assert_int_equal(len, 256);
+	/* Too small: ENOSPC, partial. */
+	assert_int_equal(vpf_admin_ctx_discard(pf, 3), 0);
+	assert_int_equal(vpf_admin_ctx_read(pf, 3, 64, buf, 100, &len), -ENOSPC);
+	assert_int_equal(len, 96);
+	/* Growing buffer. */
+	{
+		void *b = NULL;
+
+		fd->vf[3].ctx_len = 5000;
+		assert_int_equal(vpf_admin_ctx_discard(pf, 3), 0);
+		assert_int_equal(vpf_admin_ctx_read_alloc(pf, 3, 64, &b, &len), 0);
+		assert_int_equal(len, 5000);
+		assert_memory_equal(b, fd->vf[3].ctx, 5000);
+		free(b);
+	}
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_ctx_write_chunks(void **state)
+{
+	static const uint32_t chunks[] = { 8, 16, 40, 128, 1024, 65536 };
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	uint8_t ctx[3001];
+	size_t i;
+
+	(void)state;
+	assert_non_null(pf);
+	for (i = 0; i < sizeof(ctx); i++)
+		ctx[i] = (uint8_t)(i * 7);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		assert_int_equal(vpf_admin_mode_set(pf, 4, VPF_DEV_MODE_FREEZE), 0);
+		assert_int_equal(vpf_admin_ctx_write(pf, 4, ctx, sizeof(ctx), chunks[i]), 0);
+		/* Last chunk zero-padded to 8. */
+		assert_int_equal(fd->vf[4].wlen, 3008);
+		assert_memory_equal(fd->vf[4].wctx, ctx, sizeof(ctx));
+		assert_int_equal(fd->vf[4].wctx[3001], 0);
+		assert_int_equal(fd->vf[4].wctx[3007], 0);
+		assert_int_equal(vpf_admin_mode_set(pf, 4, VPF_DEV_MODE_STOP), 0);
+		assert_memory_equal(fd->vf[4].ctx, ctx, sizeof(ctx));
+	}
+	assert_int_equal(vpf_admin_ctx_write(pf, 4, ctx, sizeof(ctx), 12), -EINVAL);
+	assert_int_equal(vpf_admin_ctx_write_chunk(pf, 4, ctx, 9), -EINVAL);
+	/* Outside Freeze the device refuses. */
+	assert_int_equal(vpf_admin_ctx_write(pf, 4, ctx, sizeof(ctx), 64), -EINVAL);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_fields_discard_wr(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_admin_ctx_field_info fi[8];
+	struct vpf_admin_wr_range rg = { 0x100000, 256 };
+	struct vpf_wr_cap cap;
+	uint64_t bm[4], recs;
+	uint32_t n, i;
+
+	(void)state;
+	assert_non_null(pf);
+	assert_int_equal(vpf_admin_ctx_fields_query(pf, 1, fi, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(fi[0].type, VPF_CTX_DEV_FEATURES);
+	assert_int_equal(fi[0].length, 8);
+	assert_int_equal(fi[1].type, VPF_CTX_DEV_CFG);
+	assert_int_equal(fi[1].length, 12);
+	/* Only one fits: one entry. */
+	assert_int_equal(vpf_admin_ctx_fields_query(pf, 1, fi, 1, &n), 0);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(vpf_admin_wr_cap_query(pf, 2, &cap), 0);
+	assert_int_equal(cap.page_size_bitmap, 1);
+	assert_int_equal(cap.max_ranges, 4);
+	/* READ before START fails on the device. */
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 4096, bm, &recs), -EINVAL);
+	assert_int_equal(vpf_admin_wr_start(pf, 2, 4096, &rg, 1), 0);
+	assert_int_equal(vpf_admin_wr_start(pf, 2, 4096, &rg, 1), -EINVAL);
+	assert_int_equal(vpf_admin_wr_start(pf, 2, 3000, &rg, 1), -EINVAL);
+	for (i = 0; i < 40; i++)
+		fd->vf[2].dirty[i] = 0x100000 + (uint64_t)(i * 3) * 4096;
+	fd->vf[2].ndirty = 40;
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 4096, bm, &recs), 0);
+	assert_int_equal(recs, 40);
+	for (i = 0; i < 256; i++) {
+		bool set = (bm[i / 64] >> (i % 64)) & 1;
+
+		assert_int_equal(set, i % 3 == 0 && i / 3 < 40);
+	}
+	/* A record outside the range is a device error. */
+	fd->vf[2].dirty[0] = 0x5000;
+	fd->vf[2].ndirty = 1;
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 4096, bm, &recs), -EIO);
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100001, 4096, 4096, bm, &recs), -EINVAL);
+	assert_int_equal(vpf_admin_wr_stop(pf, 2), 0);
+	assert_int_equal(vpf_admin_wr_stop(pf, 2), 0);
+	assert_int_equal(vpf_admin_ctx_discard(pf, 2), 0);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+
+	/* Without write recording or FIELDS_QUERY: refused locally. */
+	fd = new_fake(4, FAKE_NO_WR | FAKE_NO_FIELDS);
+	pf = attach(fd, 0);
+	assert_non_null(pf);
+	assert_int_equal(vpf_admin_wr_cap_query(pf, 1, &cap), -ENOTSUP);
+	assert_string_equal(vpf_last_error(),
+			    "dirty tracking unavailable on this device (no write recording commands)");
+	assert_int_equal(vpf_admin_ctx_fields_query(pf, 1, fi, 8, &n), -ENOTSUP);
+	{
+		struct vpf_admin_cmd c;
+
+		memset(&c, 0, sizeof(c));
+		c.opcode = VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP;
+		c.group_type = VPF_ADMIN_GROUP_SRIOV;
+		c.member = 1;
+		assert_int_equal(vpf_admin_submit(pf, &c), -ENOTSUP);
+		assert_string_equal(vpf_last_error(),
+				    "command DEV_WRITE_RECORDS_STOP (0x11) not enabled on this device");
+	}
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+/* ------------------------------------------------------------------------
+ * Engine: many in flight, faults, recovery
+ * --------------------------------------------------------------------- */
+
+static int ncb;
+
+static void
+cb(struct vpf_admin_cmd *c)
+{
+	ncb++;
+	*(int *)c->arg = c->rc;
+}
+
+static void
+test_async_64_vfs(void **state)
+{
+	struct fake_dev *fd = new_fake(64, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_admin_cmd cmds[128];
+	uint8_t modes[64];
+	int rcs[128];
+	uint64_t sizes[64];
+	struct vpf_admin_stats st;
+	uint32_t i;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(pf);
+	for (i = 1; i <= 64; i++)
+		fd->vf[i].mode = (uint8_t)(i % 3);
+	fd->auto_answer = false;
+	memset(cmds, 0, sizeof(cmds));
+	ncb = 0;
+	for (i = 0; i < 64; i++) {
+		vpf_admin_prep_mode_get(&cmds[i], (uint16_t)(i + 1), &modes[i]);
+		cmds[i].done = cb;
+		cmds[i].arg = &rcs[i];
+		rcs[i] = 1;
+		assert_int_equal(vpf_admin_submit(pf, &cmds[i]), 0);
+		vpf_admin_prep_ctx_size_get(&cmds[64 + i], (uint16_t)(i + 1), true, &sizes[i]);
+		cmds[64 + i].done = cb;
+		cmds[64 + i].arg = &rcs[64 + i];
+		assert_int_equal(vpf_admin_submit(pf, &cmds[64 + i]), 0);
+	}
+	assert_int_equal(vpf_admin_inflight(pf), 128);
+	vpf_admin_kick(pf);
+	assert_int_equal(fd->kicks, 3);	/* attach took 2, one for the batch */
+	/* Device answers in reverse order. */
+	{
+		static struct fake_req reqs[128];
+		int k;
+
+		for (k = 0; k < 128; k++)
+			assert_int_equal(fake_pop(fd, &reqs[k]), 1);
+		for (k = 127; k >= 0; k--)
+			fake_handle(fd, &reqs[k]);
+	}
+	while (n < 128) {
+		int r = vpf_admin_poll(pf);
+
+		assert_true(r >= 0);
+		n += r;
+	}
+	assert_int_equal(ncb, 128);
+	for (i = 0; i < 64; i++) {
+		assert_int_equal(rcs[i], 0);
+		assert_int_equal(modes[i], (i + 1) % 3);
+		assert_int_equal(rcs[64 + i], 0);
+		assert_int_equal(sizes[i], fd->vf[i + 1].ctx_len);
+	}
+	assert_int_equal(vpf_admin_inflight(pf), 0);
+	assert_int_equal(vpf_admin_stats_get(pf, 7, &st), 0);
+	assert_int_equal(st.cmds[VPF_ADMIN_OP_DEV_MODE_GET], 1);
+	assert_int_equal(st.cmds[VPF_ADMIN_OP_DEV_CTX_SIZE_GET], 1);
+	assert_int_equal(st.lat_count, 2);
+	assert_int_equal(vpf_admin_stats_get(pf, 0, &st), 0);
+	assert_int_equal(st.cmds[VPF_ADMIN_OP_DEV_MODE_GET], 64);
+	assert_int_equal(st.cmds[VPF_ADMIN_OP_LIST_QUERY], 1);
+	assert_true(st.lat_min_ns <= st.lat_max_ns);
+	assert_int_equal(vpf_admin_stats_get(pf, 65, &st), -EINVAL);
+
+	/* Slots run out: -EBUSY, then exec makes room. */
+	fd->auto_answer = false;
+	for (i = 0; i < 256; i++) {
+		memset(&cmds[0], 0, sizeof(cmds[0]));
+	}
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_slots_exhausted(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	static struct vpf_admin_cmd cmds[300];
+	static uint8_t modes[300];
+	uint32_t i, nslots = pf->nslots;
+	uint8_t m;
+
+	(void)state;
+	fd->auto_answer = false;
+	memset(cmds, 0, sizeof(cmds));
+	for (i = 0; i < nslots; i++) {
+		vpf_admin_prep_mode_get(&cmds[i], 1, &modes[i]);
+		assert_int_equal(vpf_admin_submit(pf, &cmds[i]), 0);
+	}
+	vpf_admin_prep_mode_get(&cmds[nslots], 1, &modes[nslots]);
+	assert_int_equal(vpf_admin_submit(pf, &cmds[nslots]), -EBUSY);
+	/* The device answers everything; exec of a new one waits for room. */
+	fd->auto_answer = true;
+	assert_int_equal(vpf_admin_mode_get(pf, 2, &m), 0);
+	while (vpf_admin_inflight(pf) > 0)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	for (i = 0; i < nslots; i++)
+		assert_int_equal(cmds[i].rc, 0);
+	/* Resubmitting a command in flight is refused. */
+	fd->auto_answer = false;
+	vpf_admin_prep_mode_get(&cmds[0], 1, &modes[0]);
+	assert_int_equal(vpf_admin_submit(pf, &cmds[0]), 0);
+	assert_int_equal(vpf_admin_submit(pf, &cmds[0]), -EINVAL);
+	fd->auto_answer = true;
+	while (vpf_admin_inflight(pf) > 0)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+hang_and_recover(bool ring_reset)
+{
+	struct fake_dev *fd = new_fake(8, ring_reset ? 0 : FAKE_NO_RING_RESET);
+	struct vpf_pf *pf = attach(fd, 20000);
+	struct vpf_admin_cmd cmds[8];
+	uint8_t modes[8], m;
+	int rcs[8];
+	struct vpf_admin_stats st;
+	struct vpf_pf_info info;
+	uint32_t i, resets;
+
+	assert_non_null(pf);
+	resets = fd->resets;
+	memset(cmds, 0, sizeof(cmds));
+	fd->hang_next = 1;
+	fd->hang_vf = 3;
+	ncb = 0;
+	for (i = 0; i < 8; i++) {
+		vpf_admin_prep_mode_get(&cmds[i], (uint16_t)(i + 1), &modes[i]);
+		cmds[i].done = cb;
+		cmds[i].arg = &rcs[i];
+		assert_int_equal(vpf_admin_submit(pf, &cmds[i]), 0);
+	}
+	/* The kick makes the fake answer all but VF 3's. */
+	while (ncb < 8)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(rcs[i], i == 2 ? -ETIMEDOUT : 0);
+	assert_non_null(strstr(vpf_last_error(), "DEV_MODE_GET on VF 3 timed out"));
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_int_equal(info.recoveries, 1);
+	if (ring_reset) {
+		assert_int_equal(fd->queue_resets, 1);
+		assert_int_equal(fd->resets, resets);
+	} else {
+		assert_int_equal(fd->queue_resets, 0);
+		assert_int_equal(fd->resets, resets + 1);
+		/* LIST_USE renegotiated. */
+		assert_int_equal(fd->enabled, info.cmds_enabled);
+	}
+	assert_int_equal(vpf_admin_stats_get(pf, 3, &st), 0);
+	assert_int_equal(st.timeouts, 1);
+	/* Everything works again, VF 3 included. */
+	for (i = 1; i <= 8; i++)
+		assert_int_equal(vpf_admin_mode_get(pf, (uint16_t)i, &m), 0);
+
+	/* A hang with other commands on the ring: they are cancelled. */
+	fd->hang_next = 1;
+	fd->hang_vf = 1;
+	fd->auto_answer = false;
+	ncb = 0;
+	for (i = 0; i < 4; i++) {
+		vpf_admin_prep_mode_get(&cmds[i], (uint16_t)(i + 1), &modes[i]);
+		cmds[i].done = cb;
+		cmds[i].arg = &rcs[i];
+		assert_int_equal(vpf_admin_submit(pf, &cmds[i]), 0);
+	}
+	vpf_admin_kick(pf);
+	{
+		struct fake_req r;
+
+		/* VF 1 hangs, VF 2 answered, VF 3/4 never looked at. */
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_handle(fd, &r);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_handle(fd, &r);
+	}
+	fd->auto_answer = true;
+	while (ncb < 4)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	assert_int_equal(rcs[0], -ETIMEDOUT);
+	assert_int_equal(rcs[1], 0);
+	assert_int_equal(rcs[2], -ECANCELED);
+	assert_int_equal(rcs[3], -ECANCELED);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_timeout_queue_reset(void **state)
+{
+	(void)state;
+	hang_and_recover(true);
+}
+
+static void
+test_timeout_device_reinit(void **state)
+{
+	(void)state;
+	hang_and_recover(false);
+}
+
+static void
+test_retry_eagain(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_admin_stats st;
+	uint16_t s, q;
+	uint8_t m;
+
+	(void)state;
+	assert_non_null(pf);
+	fd->eagain_next = 3;
+	assert_int_equal(vpf_admin_mode_get(pf, 2, &m), 0);
+	assert_int_equal(fd->eagain_given, 3);
+	assert_int_equal(vpf_admin_stats_get(pf, 2, &st), 0);
+	assert_int_equal(st.retries, 3);
+	/* Bounded: gives up after retry_max. */
+	fd->eagain_next = 1000;
+	assert_int_equal(vpf_admin_mode_get(pf, 2, &m), -EAGAIN);
+	assert_int_equal(fd->eagain_given, 3 + 17);
+	vpf_admin_last_status(pf, &s, &q);
+	assert_int_equal(s, VPF_ADMIN_STATUS_EAGAIN);
+	assert_int_equal(q, VPF_ADMIN_SQ_TRYAGAIN);
+	assert_non_null(strstr(vpf_last_error(), "status EAGAIN (11), qualifier TRYAGAIN (7)"));
+	assert_int_equal(vpf_admin_stats_get(pf, 0, &st), 0);
+	assert_int_equal(st.errors_by_status[VPF_ADMIN_STATUS_EAGAIN], 1);
+	fd->eagain_next = 0;
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_malformed_completions(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 20000);
+	struct vpf_pf_info info;
+	uint8_t m, buf[64];
+	uint32_t got;
+
+	(void)state;
+	assert_non_null(pf);
+	/* used.len larger than posted. */
+	fd->bad_len_next = 1;
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -EIO);
+	assert_non_null(strstr(vpf_last_error(), "were posted"));
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	/* Duplicate completion: caught, the next commands are unharmed. */
+	fd->dup_next = 1;
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	assert_int_equal(vpf_admin_mode_get(pf, 2, &m), 0);
+	assert_true(pf->protocol_errors >= 2);
+	/* Bad id: the command is lost, times out, the queue recovers. */
+	fd->bad_id_next = 1;
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -ETIMEDOUT);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_int_equal(info.recoveries, 1);
+
+	/* Handcrafted completions. */
+	fd->auto_answer = false;
+	{
+		struct vpf_admin_cmd c;
+		struct fake_req r;
+		uint8_t res[16] = { 7 };
+
+		memset(&c, 0, sizeof(c));
+		/* Reserved mode in MODE_GET. */
+		vpf_admin_prep_mode_get(&c, 1, &m);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_complete(fd, &r, 0, 0, 0, res, 1, UINT32_MAX);
+		assert_int_equal(vpf_admin_poll(pf), 1);
+		assert_int_equal(c.rc, -EIO);
+		assert_non_null(strstr(vpf_last_error(), "reserved mode"));
+		/* used.len shorter than the status. */
+		vpf_admin_prep_mode_get(&c, 1, &m);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_complete(fd, &r, 0, 0, 0, NULL, 0, 4);
+		assert_int_equal(vpf_admin_poll(pf), 1);
+		assert_int_equal(c.rc, -EIO);
+		/* context_len larger than posted, and than used.len - 8. */
+		vpf_admin_prep_ctx_read(&c, 1, buf, 64);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_complete(fd, &r, 0, 0, 72, buf, 64, UINT32_MAX);
+		assert_int_equal(vpf_admin_poll(pf), 1);
+		assert_int_equal(c.rc, -EIO);
+		assert_non_null(strstr(vpf_last_error(), "context_len larger than the posted buffer"));
+		vpf_admin_prep_ctx_read(&c, 1, buf, 64);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_complete(fd, &r, 0, 0, 32, buf, 16, UINT32_MAX);
+		assert_int_equal(vpf_admin_poll(pf), 1);
+		assert_int_equal(c.rc, -EIO);
+		assert_non_null(strstr(vpf_last_error(), "used.len - 8"));
+		/* Unknown status and qualifier: reported, EINVAL. */
+		vpf_admin_prep_mode_get(&c, 1, &m);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_complete(fd, &r, 99, 42, 0, NULL, 0, UINT32_MAX);
+		assert_int_equal(vpf_admin_poll(pf), 1);
+		assert_int_equal(c.rc, -EINVAL);
+		assert_int_equal(c.status, 99);
+		assert_int_equal(c.qualifier, 42);
+		assert_non_null(strstr(vpf_last_error(), "status UNKNOWN (99), qualifier UNKNOWN (42)"));
+		/* ENOSPC (added later) is accepted and reported. */
+		vpf_admin_prep_ctx_read(&c, 1, buf, 64);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fake_complete(fd, &r, VPF_ADMIN_STATUS_ENOSPC, 0, 0, NULL, 0, UINT32_MAX);
+		assert_int_equal(vpf_admin_poll(pf), 1);
+		assert_int_equal(c.rc, -ENOSPC);
+	}
+	(void)got;
+	fd->auto_answer = true;
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_device_gone_and_needs_reset(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 200000);
+	struct vpf_pf_info info;
+	uint8_t m;
+
+	(void)state;
+	assert_non_null(pf);
+	/* DMA fault style: the device stops and sets DEVICE_NEEDS_RESET. */
+	fd->auto_answer = false;
+	{
+		struct vpf_admin_cmd c;
+		struct fake_req r;
+
+		memset(&c, 0, sizeof(c));
+		vpf_admin_prep_mode_get(&c, 2, &m);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &r), 1);
+		fd->status |= VPF_STATUS_DEVICE_NEEDS_RESET;
+		fd->auto_answer = true;
+		while (c.priv[1] != CMD_DONE)
+			assert_true(vpf_admin_poll(pf) >= 0);
+		assert_int_equal(c.rc, -EIO);
+		/* Well before the 200 ms deadline. */
+		assert_true(c.latency_ns < 150000000u);
+	}
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_int_equal(info.recoveries, 1);
+	assert_int_equal(vpf_admin_mode_get(pf, 2, &m), 0);
+
+	/* Surprise removal with a command in flight. */
+	fd->hang_next = 1;
+	{
+		struct vpf_admin_cmd c;
+
+		memset(&c, 0, sizeof(c));
+		vpf_admin_prep_mode_get(&c, 2, &m);
+		assert_int_equal(vpf_admin_submit(pf, &c), 0);
+		vpf_admin_kick(pf);
+		fd->flags |= FAKE_GONE;
+		while (c.priv[1] != CMD_DONE)
+			(void)vpf_admin_poll(pf);
+		assert_int_equal(c.rc, -ENODEV);
+	}
+	assert_int_equal(vpf_admin_poll(pf), -ENODEV);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -ENODEV);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+static void
+test_list_use_rules(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_admin_cmd c, l;
+	uint64_t w = 0;
+	uint8_t m;
+
+	(void)state;
+	assert_non_null(pf);
+	fd->auto_answer = false;
+	memset(&c, 0, sizeof(c));
+	memset(&l, 0, sizeof(l));
+	vpf_admin_prep_mode_get(&c, 1, &m);
+	assert_int_equal(vpf_admin_submit(pf, &c), 0);
+	l.opcode = VPF_ADMIN_OP_LIST_USE;
+	l.group_type = VPF_ADMIN_GROUP_SRIOV;
+	l.data = &w;
+	l.data_len = 8;
+	assert_int_equal(vpf_admin_submit(pf, &l), -EBUSY);
+	assert_non_null(strstr(vpf_last_error(), "LIST_USE while 1 commands are outstanding"));
+	fd->auto_answer = true;
+	while (vpf_admin_inflight(pf))
+		assert_true(vpf_admin_poll(pf) >= 0);
+	/* Unaligned raw data is refused. */
+	memset(&c, 0, sizeof(c));
+	vpf_admin_prep_mode_set(&c, 1, 0);
+	c.data_len = 5;
+	assert_int_equal(vpf_admin_submit(pf, &c), -EINVAL);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attach_ok),
+		cmocka_unit_test(test_attach_refusals),
+		cmocka_unit_test(test_virtio_generic),
+		cmocka_unit_test(test_vq_validation),
+		cmocka_unit_test(test_mode_cmds),
+		cmocka_unit_test(test_ctx_read_chunks),
+		cmocka_unit_test(test_ctx_write_chunks),
+		cmocka_unit_test(test_fields_discard_wr),
+		cmocka_unit_test(test_async_64_vfs),
+		cmocka_unit_test(test_slots_exhausted),
+		cmocka_unit_test(test_timeout_queue_reset),
+		cmocka_unit_test(test_timeout_device_reinit),
+		cmocka_unit_test(test_retry_eagain),
+		cmocka_unit_test(test_malformed_completions),
+		cmocka_unit_test(test_device_gone_and_needs_reset),
+		cmocka_unit_test(test_list_use_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
