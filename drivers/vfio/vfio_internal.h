@@ -13,8 +13,9 @@
 /** rte_log type "vpf.vfio". */
 extern int vpf_vfio_logtype;
 
-#define VFIO_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, vpf_vfio_logtype, "vpf.vfio: " __VA_ARGS__)
+#define VFIO_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vpf_vfio_logtype, \
+		"vpf.vfio: " fmt "\n", ##__VA_ARGS__)
 
 /** Re-run the capability checks after BAR sizes became known. */
 void vpf_pci_recheck(struct vpf_pci_func *f);

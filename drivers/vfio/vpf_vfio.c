@@ -31,6 +31,7 @@
 
 #include <linux/vfio.h>
 
+#include <rte_bus.h>
 #include <rte_common.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -137,8 +138,11 @@ check_not_probed(const char *bdf)
 	struct rte_dev_iterator it;
 	struct rte_device *dev;
 
-	if (rte_dev_iterator_init(&it, "bus=pci") != 0)
-		return 0;	/* no PCI bus in this process: nothing probed */
+	/* No PCI bus driver in this process (e.g. no plugins): nothing can
+	 * have probed it. Checked first: the iterator logs an error. */
+	if (rte_bus_find_by_name("pci") == NULL ||
+	    rte_dev_iterator_init(&it, "bus=pci") != 0)
+		return 0;
 	for (dev = rte_dev_iterator_next(&it); dev != NULL;
 	     dev = rte_dev_iterator_next(&it)) {
 		const struct rte_driver *drv;
@@ -299,6 +303,14 @@ map_bar(struct vpf_vfio_dev *d, unsigned int i)
 	} else {
 		rc = map_area(d, b, 0, b->size);
 	}
+	for (unsigned int k = 0; k < b->n_areas; k++)
+		VFIO_LOG(INFO, "%s: BAR %u (0x%" PRIx64 " bytes): mapped "
+			 "0x%" PRIx64 "+0x%" PRIx64 "%s", d->bdf, i, b->size,
+			 b->areas[k].off, b->areas[k].len, sp ? " (sparse)" :
+			 "");
+	if (b->n_areas == 0 && rc == 0)
+		VFIO_LOG(INFO, "%s: BAR %u (0x%" PRIx64 " bytes) holds only the "
+			 "MSI-X table/PBA: not mapped", d->bdf, i, b->size);
 	if (rc)
 		VFIO_LOG(INFO, "%s: BAR %u not fully mapped (%s): using "
 			 "pread/pwrite", d->bdf, i, strerror(-rc));
