@@ -37,12 +37,6 @@ RTE_LOG_REGISTER(vpf_logtype_admin, vpf.admin, NOTICE);
 #define BIG_MAX		64u	/* big (chunk) buffers per PF */
 #define BACKOFF_MAX_US	1000u
 
-static inline struct vpf_admin_slot *
-cmd_slot(const struct vpf_admin_cmd *c)
-{
-	return (struct vpf_admin_slot *)(uintptr_t)c->priv[0];
-}
-
 /* ------------------------------------------------------------------------
  * Setup
  * --------------------------------------------------------------------- */
