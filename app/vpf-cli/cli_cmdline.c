@@ -69,6 +69,13 @@ static unsigned int g_ninst;
 static struct cmdline *g_check_cl;
 static int g_last_rc;
 
+/* cmdline's own cmdline_isendofcommand() is not exported by DPDK 22.11. */
+static int
+end_of_command(char c)
+{
+	return c == '\0' || c == '#' || c == '\n' || c == '\r';
+}
+
 /* ---- token ops ---------------------------------------------------------- */
 
 static int
@@ -98,7 +105,7 @@ tok_parse(cmdline_parse_token_hdr_t *hdr, const char *buf, void *res,
 		/* fall through */
 	case TOK_KV:
 	case TOK_REST:
-		while (!cmdline_isendofcommand(buf[len]))
+		while (!end_of_command(buf[len]))
 			len++;
 		keep = len;
 		while (keep > 0 && (buf[keep - 1] == ' ' || buf[keep - 1] == '\t'))

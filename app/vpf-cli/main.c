@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -36,6 +37,14 @@
 #define EXIT_USAGE	2
 
 static volatile sig_atomic_t g_signal;
+static char rundir[PATH_MAX];
+
+static void
+remove_rundir(void)
+{
+	if (rundir[0] != '\0')
+		(void)rmdir(rundir);
+}
 
 static void
 on_signal(int sig)
@@ -345,8 +354,12 @@ main(int argc, char **argv)
 		snprintf(prefix, sizeof(prefix), "--file-prefix=vpf-cli-%d",
 			 (int)getpid());
 		snprintf(lcore, sizeof(lcore), "%d", first_cpu());
-		if (o.nvfio == 0)
+		/* --no-shconf: no shared config files, so nothing is left in
+		 * the runtime directory but telemetry's sockets */
+		if (o.nvfio == 0) {
 			eal_argv[eal_argc++] = "--no-huge";
+			eal_argv[eal_argc++] = "--no-shconf";
+		}
 		eal_argv[eal_argc++] = "--no-pci";
 		eal_argv[eal_argc++] = "-l";
 		eal_argv[eal_argc++] = lcore;
@@ -359,12 +372,20 @@ main(int argc, char **argv)
 		}
 	}
 	eal_argv[eal_argc] = NULL;
+	/* With our own prefix, remove its runtime directory at exit. This
+	 * handler is registered before EAL's: it runs after telemetry's
+	 * atexit handler unlinked the sockets. */
+	if (!eal_given)
+		atexit(remove_rundir);
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
 		fprintf(stderr, "vpf-cli: EAL initialisation failed: %s: %s\n",
 			cli_errno_name(rte_errno), rte_strerror(rte_errno));
 		return 1;
 	}
+
+	if (!eal_given)
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
