@@ -123,6 +123,14 @@ VPF_API int vpf_model_dirty_bitmap(struct vpf_model *m, uint16_t vf,
 VPF_API int vpf_model_dirty_count(struct vpf_model *m, uint16_t vf,
 				  uint64_t *pages);
 
+/**
+ * Build VF @p vf's current (Freeze-style) context into @p buf of @p cap
+ * bytes without any admin command, e.g. to compare with what the driver
+ * read. @p len receives its length (the needed size with -ENOSPC).
+ */
+VPF_API int vpf_model_vf_ctx(struct vpf_model *m, uint16_t vf, void *buf,
+			     size_t cap, size_t *len);
+
 /** Per-model counters. */
 struct vpf_model_stats {
 	uint64_t cmds[VPF_ADMIN_OP_MAX + 1];	/**< processed, by opcode */
@@ -132,6 +140,10 @@ struct vpf_model_stats {
 	uint64_t resets;			/**< device resets */
 	uint64_t activations;			/**< contexts applied */
 	uint64_t fields_applied_diff;		/**< fields that differed */
+	uint64_t protocol_errors;		/**< driver errors seen by the
+						 *   device (PF only) */
+	uint64_t cmds_dropped;			/**< in-flight commands a reset
+						 *   dropped (PF only) */
 };
 
 /** Counters of VF @p vf, or of the whole PF for @p vf 0. */
@@ -141,7 +153,8 @@ VPF_API int vpf_model_stats_get(struct vpf_model *m, uint16_t vf,
 /** True after a fatal device error (DMA fault, ...): DEVICE_NEEDS_RESET. */
 VPF_API bool vpf_model_needs_reset(struct vpf_model *m);
 
-/** Description of the last DMA fault ("" if none). */
+/** Description of the last DMA fault or driver protocol error the device
+ *  saw ("" if none). */
 VPF_API const char *vpf_model_last_fault(struct vpf_model *m);
 
 /* -------------------------------------------------------------------------

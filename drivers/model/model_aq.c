@@ -1,0 +1,682 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Device side of the admin virtqueue (split ring): fetch descriptor chains
+ * through the IOVA table, check their layout, schedule them (synchronous,
+ * or a device thread with service time and concurrency), inject faults,
+ * and publish used entries with release semantics.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_pause.h>
+
+#include "model_internal.h"
+
+/* Default parameters of faults whose param is 0. */
+#define FAULT_DELAY_US_DEFAULT	1000u
+#define FAULT_BUSY_US_DEFAULT	2000u
+
+static bool
+aq_ready(struct vpf_model *m)
+{
+	struct model_pf_vq *q;
+
+	if (m->needs_reset || m->nq <= m->aq_index)
+		return false;
+	q = &m->q[m->aq_index];
+	return q->enabled && (m->status & VPF_STATUS_DRIVER_OK) &&
+	       (m->driver_features & VPF_FEATURE(VPF_F_ADMIN_VQ));
+}
+
+int
+model_aq_init(struct vpf_model *m)
+{
+	uint32_t n = m->p.admin_queue_size;
+
+	m->pool = calloc(n, sizeof(*m->pool));
+	m->owned = calloc(n, 1);
+	m->visit = calloc(n, sizeof(*m->visit));
+	if (m->pool == NULL || m->owned == NULL || m->visit == NULL)
+		return -ENOMEM;
+	m->npool = n;
+	return 0;
+}
+
+void
+model_aq_fini(struct vpf_model *m)
+{
+	uint32_t i;
+
+	if (m->pool != NULL)
+		for (i = 0; i < m->npool; i++)
+			free(m->pool[i].data);
+	free(m->pool);
+	free(m->owned);
+	free(m->visit);
+	m->pool = NULL;
+	m->owned = NULL;
+	m->visit = NULL;
+}
+
+static void
+cmd_release(struct vpf_model *m, struct model_cmd *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nchain; i++)
+		if (c->chain[i] < m->npool)
+			m->owned[c->chain[i]] = 0;
+	if (c->state == CMD_HUNG)
+		m->nhung--;
+	c->state = CMD_FREE;
+	c->next = NULL;
+}
+
+static void
+work_remove(struct vpf_model *m, struct model_cmd *c)
+{
+	struct model_cmd **pp;
+
+	for (pp = &m->work; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			m->nwork--;
+			return;
+		}
+	}
+}
+
+/* Owner reset or admin queue reset: the commands in flight are failed
+ * (FACTS.md 4): the device forgets them and never completes them. */
+void
+model_aq_drop_all(struct vpf_model *m, const char *why)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < m->npool; i++) {
+		if (m->pool[i].state != CMD_FREE) {
+			cmd_release(m, &m->pool[i]);
+			n++;
+		}
+	}
+	m->work = NULL;
+	m->nwork = 0;
+	m->nhung = 0;
+	m->kicked = false;
+	m->cmds_dropped += n;
+	if (n > 0)
+		MODEL_LOG(INFO, m, "%s: %u commands in flight dropped", why, n);
+}
+
+uint32_t
+model_aq_others_outstanding(struct vpf_model *m, const struct model_cmd *c)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	uint32_t n = m->nwork + m->nhung;
+	uint16_t *p;
+
+	if (c != NULL && c->state != CMD_FREE && n > 0)
+		n--;
+	/* Commands the driver posted after this one count too: it made them
+	 * available before this one completed. */
+	p = model_dma_ptr(m, q->driver + 2, 2);
+	if (p != NULL && __atomic_load_n(p, __ATOMIC_ACQUIRE) != m->last_avail)
+		n++;
+	return n;
+}
+
+/* Write @p len bytes at offset @p off of the command's device-writable
+ * part (status at 0, result at 8). */
+int
+model_cmd_write(struct vpf_model *m, struct model_cmd *c, uint64_t off,
+		const void *buf, uint64_t len)
+{
+	const uint8_t *b = buf;
+	uint32_t i;
+
+	if (len > c->w_total || off > c->w_total - len)
+		return -ENOSPC;
+	for (i = 0; i < c->nw && len > 0; i++) {
+		uint64_t n;
+
+		if (off >= c->w_len[i]) {
+			off -= c->w_len[i];
+			continue;
+		}
+		n = c->w_len[i] - off;
+		if (n > len)
+			n = len;
+		if (model_dma_write(m, c->w_iova[i] + off, b, n) != 0)
+			return -EFAULT;
+		b += n;
+		len -= n;
+		off = 0;
+	}
+	return 0;
+}
+
+static bool
+read_desc(struct vpf_model *m, uint16_t idx, struct vpf_vring_desc *d)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+
+	if (model_dma_read(m, q->desc + 16ull * idx, d, sizeof(*d)) != 0)
+		return false;
+	d->addr = rte_le_to_cpu_64(d->addr);
+	d->len = rte_le_to_cpu_32(d->len);
+	d->flags = rte_le_to_cpu_16(d->flags);
+	d->next = rte_le_to_cpu_16(d->next);
+	return true;
+}
+
+/*
+ * Walk and check the chain at @p head (FACTS.md 1: readable descriptors
+ * first, then writable ones; bounded length, no loops, no indirect
+ * descriptors) and copy the readable part. Structural errors that leave
+ * no way to report a status are fatal (DEVICE_NEEDS_RESET).
+ */
+static bool
+chain_parse(struct vpf_model *m, struct model_cmd *c, uint16_t head)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	uint64_t r_iova[MODEL_MAX_CHAIN];
+	uint32_t r_len[MODEL_MAX_CHAIN];
+	uint32_t nr = 0, i;
+	struct vpf_vring_desc d;
+	uint16_t idx = head;
+	bool seen_w = false;
+	uint64_t off;
+
+	c->nchain = 0;
+	c->nw = 0;
+	c->w_total = 0;
+	c->r_total = 0;
+	c->too_big = false;
+	if (++m->visit_gen == 0) {
+		memset(m->visit, 0, m->npool * sizeof(*m->visit));
+		m->visit_gen = 1;
+	}
+	if (head >= q->size) {
+		model_fatal(m, false, "avail ring entry %u is not a descriptor "
+			    "(queue size %u)", head, q->size);
+		return false;
+	}
+	for (;;) {
+		if (c->nchain >= MODEL_MAX_CHAIN) {
+			model_fatal(m, false, "descriptor chain at %u longer "
+				    "than %u", head, MODEL_MAX_CHAIN);
+			return false;
+		}
+		if (m->visit[idx] == m->visit_gen) {
+			model_fatal(m, false, "descriptor chain at %u loops "
+				    "(descriptor %u twice)", head, idx);
+			return false;
+		}
+		m->visit[idx] = m->visit_gen;
+		if (m->owned[idx]) {
+			model_fatal(m, false, "descriptor %u reused while the "
+				    "device owns it", idx);
+			return false;
+		}
+		if (!read_desc(m, idx, &d))
+			return false;
+		c->chain[c->nchain++] = idx;
+		if (d.flags & VPF_VRING_DESC_F_INDIRECT) {
+			model_fatal(m, false, "indirect descriptor %u "
+				    "(VIRTIO_F_INDIRECT_DESC not offered)",
+				    idx);
+			return false;
+		}
+		if (d.flags & VPF_VRING_DESC_F_WRITE) {
+			seen_w = true;
+			c->w_iova[c->nw] = d.addr;
+			c->w_len[c->nw] = d.len;
+			c->nw++;
+			c->w_total += d.len;
+		} else {
+			if (seen_w) {
+				model_fatal(m, false, "chain at %u: readable "
+					    "descriptor %u after a writable "
+					    "one", head, idx);
+				return false;
+			}
+			r_iova[nr] = d.addr;
+			r_len[nr] = d.len;
+			nr++;
+			c->r_total += d.len;
+		}
+		if (!(d.flags & VPF_VRING_DESC_F_NEXT))
+			break;
+		if (d.next >= q->size) {
+			model_fatal(m, false, "descriptor %u: next %u out of "
+				    "range (queue size %u)", idx, d.next,
+				    q->size);
+			return false;
+		}
+		idx = d.next;
+	}
+	if (c->w_total < sizeof(struct vpf_admin_cmd_status)) {
+		model_fatal(m, false, "chain at %u: device-writable part is %"
+			    PRIu64 " bytes, no room for the 8-byte status",
+			    head, c->w_total);
+		return false;
+	}
+	/* Every writable byte must be mapped: an IOMMU would fault on the
+	 * write; checking now keeps a command from half-completing. */
+	for (i = 0; i < c->nw; i++) {
+		if (c->w_len[i] > 0 &&
+		    model_dma_ptr(m, c->w_iova[i], c->w_len[i]) == NULL) {
+			model_fatal(m, true, "DMA write fault: writable "
+				    "descriptor at IOVA 0x%" PRIx64 " len %u "
+				    "is not mapped", c->w_iova[i],
+				    c->w_len[i]);
+			return false;
+		}
+	}
+	if (c->r_total > MODEL_MAX_CMD_DATA) {
+		c->too_big = true;
+		return true;
+	}
+	if (c->r_total > c->data_cap) {
+		uint8_t *nd = realloc(c->data, c->r_total);
+
+		if (nd == NULL) {
+			c->too_big = true;
+			return true;
+		}
+		c->data = nd;
+		c->data_cap = c->r_total;
+	}
+	off = 0;
+	for (i = 0; i < nr; i++) {
+		if (r_len[i] == 0)
+			continue;
+		if (model_dma_read(m, r_iova[i], c->data + off, r_len[i]) != 0)
+			return false;
+		off += r_len[i];
+	}
+	return true;
+}
+
+static struct model_cmd *
+cmd_alloc(struct vpf_model *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->npool; i++)
+		if (m->pool[i].state == CMD_FREE)
+			return &m->pool[i];
+	return NULL;
+}
+
+/* Which fault (if any) the command gets: the VF's own first, then the
+ * PF-wide one. */
+static void
+fault_pick(struct vpf_model *m, struct model_cmd *c)
+{
+	struct model_fault *f = NULL;
+	struct model_vf *vf = NULL;
+
+	c->fault = VPF_MODEL_FAULT_NONE;
+	c->fault_param = 0;
+	if (!c->too_big && c->r_total >= sizeof(struct vpf_admin_cmd_hdr)) {
+		const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+
+		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
+			vf = model_vf_get(m, rte_le_to_cpu_64(h->group_member_id));
+	}
+	if (vf != NULL && vf->fault.count > 0)
+		f = &vf->fault;
+	else if (m->pf_fault.count > 0)
+		f = &m->pf_fault;
+	if (f == NULL)
+		return;
+	c->fault = f->kind;
+	c->fault_param = f->param;
+	if (--f->count == 0)
+		f->kind = VPF_MODEL_FAULT_NONE;
+
+	if (c->fault == VPF_MODEL_FAULT_FLR || c->fault == VPF_MODEL_FAULT_RESET) {
+		uint64_t until = model_now_ns() + 1000ull *
+			(c->fault_param ? c->fault_param : FAULT_BUSY_US_DEFAULT);
+		uint16_t i;
+
+		if (vf != NULL && f == &vf->fault) {
+			vf->busy_until = until;
+		} else {
+			/* A PF-wide reset/FLR keeps every VF busy. */
+			for (i = 0; i < m->total_vfs; i++)
+				m->vf[i].busy_until = until;
+		}
+	}
+}
+
+/* Fetch one new command from the avail ring. False when there is none
+ * or processing stopped. */
+static bool
+fetch_one(struct vpf_model *m, uint64_t now)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	struct model_cmd *c, **pp;
+	uint16_t *pidx, avail, head;
+	uint32_t i;
+
+	if (!aq_ready(m) || !m->kicked)
+		return false;
+	if (m->p.threaded && m->nwork >= m->p.concurrency)
+		return false;
+	pidx = model_dma_ptr(m, q->driver + 2, 2);
+	if (pidx == NULL) {
+		model_fatal(m, true, "DMA read fault: avail ring index at IOVA "
+			    "0x%" PRIx64 " is not mapped", q->driver + 2);
+		return false;
+	}
+	/* Acquire: the ring entry and descriptors were written before the
+	 * driver's release store of avail->idx. */
+	avail = rte_le_to_cpu_16(__atomic_load_n(pidx, __ATOMIC_ACQUIRE));
+	if (avail == m->last_avail) {
+		m->kicked = false;
+		return false;
+	}
+	if ((uint16_t)(avail - m->last_avail) > q->size) {
+		model_fatal(m, false, "avail idx %u is more than queue size %u "
+			    "ahead of %u", avail, q->size, m->last_avail);
+		return false;
+	}
+	if (model_dma_read(m, q->driver + 4 + 2ull * (m->last_avail % q->size),
+			   &head, 2) != 0)
+		return false;
+	head = rte_le_to_cpu_16(head);
+	c = cmd_alloc(m);
+	if (c == NULL) {
+		model_fatal(m, false, "more commands outstanding than queue "
+			    "entries");
+		return false;
+	}
+	m->last_avail++;
+	if (!chain_parse(m, c, head))
+		return false;
+	c->head = head;
+	c->seq = m->seq++;
+	c->cost_checked = false;
+	for (i = 0; i < c->nchain; i++)
+		m->owned[c->chain[i]] = 1;
+	fault_pick(m, c);
+	if (c->fault == VPF_MODEL_FAULT_DMA) {
+		c->state = CMD_WORK;
+		cmd_release(m, c);
+		model_fatal(m, true, "injected DMA fault on the command at "
+			    "descriptor %u", head);
+		return false;
+	}
+	if (c->fault == VPF_MODEL_FAULT_HANG) {
+		/* Never completed; keeps its descriptors until a reset. */
+		c->state = CMD_HUNG;
+		m->nhung++;
+		return true;
+	}
+	c->state = CMD_WORK;
+	c->due_ns = now + 1000ull * m->p.service_time_us;
+	if (c->fault == VPF_MODEL_FAULT_DELAY)
+		c->due_ns += 1000ull * (c->fault_param ? c->fault_param :
+					FAULT_DELAY_US_DEFAULT);
+	c->next = NULL;
+	for (pp = &m->work; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = c;
+	m->nwork++;
+	return true;
+}
+
+static bool
+publish_used(struct vpf_model *m, uint32_t id, uint32_t len)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	struct vpf_vring_used_elem e;
+	uint16_t *pidx;
+
+	e.id = rte_cpu_to_le_32(id);
+	e.len = rte_cpu_to_le_32(len);
+	if (model_dma_write(m, q->device + 4 + 8ull * (m->used_idx % q->size),
+			    &e, sizeof(e)) != 0)
+		return false;
+	pidx = model_dma_ptr(m, q->device + 2, 2);
+	if (pidx == NULL) {
+		model_fatal(m, true, "DMA write fault: used ring index at "
+			    "IOVA 0x%" PRIx64 " is not mapped", q->device + 2);
+		return false;
+	}
+	m->used_idx++;
+	/* Release: the status, result and used element are visible before
+	 * the driver can see the new used->idx. */
+	__atomic_store_n(pidx, rte_cpu_to_le_16(m->used_idx), __ATOMIC_RELEASE);
+	m->isr |= 1;
+	return true;
+}
+
+static void
+cmd_complete(struct vpf_model *m, struct model_cmd *c)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	struct model_result r = { 0 };
+	struct vpf_admin_cmd_status st;
+	uint32_t id = c->head, len;
+	bool ok = true;
+
+	if (c->fault == VPF_MODEL_FAULT_EAGAIN) {
+		r.status = VPF_ADMIN_STATUS_EAGAIN;
+		r.qualifier = c->fault_param == VPF_ADMIN_SQ_NORESOURCE ?
+			VPF_ADMIN_SQ_NORESOURCE : VPF_ADMIN_SQ_TRYAGAIN;
+	} else if (c->fault == VPF_MODEL_FAULT_EINVAL) {
+		r.status = c->fault_param ? (uint16_t)(c->fault_param >> 16) :
+			VPF_ADMIN_STATUS_EINVAL;
+		r.qualifier = c->fault_param ? (uint16_t)c->fault_param :
+			VPF_ADMIN_SQ_INVALID_FIELD;
+	} else {
+		ok = model_cmd_exec(m, c, &r);
+	}
+	if (!ok || m->needs_reset)
+		return;		/* DMA fault while executing: no completion */
+	if (r.status != VPF_ADMIN_STATUS_OK) {
+		r.output = 0;
+		r.result_len = 0;
+	}
+	st.status = rte_cpu_to_le_16(r.status);
+	st.status_qualifier = rte_cpu_to_le_16(r.qualifier);
+	r.output = rte_cpu_to_le_32(r.output);
+	memcpy(st.command_specific_output, &r.output, 4);
+	if (model_cmd_write(m, c, 0, &st, sizeof(st)) != 0)
+		return;
+	len = (uint32_t)sizeof(st) + r.result_len;
+	if (c->fault == VPF_MODEL_FAULT_BAD_ID)
+		id = (uint32_t)q->size + c->head;
+	if (c->fault == VPF_MODEL_FAULT_BAD_LEN)
+		len = (uint32_t)(c->w_total > UINT32_MAX - 64 ?
+				 UINT32_MAX : c->w_total + 8);
+	if (!publish_used(m, id, len))
+		return;
+	if (c->fault == VPF_MODEL_FAULT_DUP)
+		(void)publish_used(m, id, len);
+}
+
+/* Complete the commands whose time has come; returns how many. */
+static uint32_t
+complete_due(struct vpf_model *m, uint64_t now)
+{
+	struct model_cmd *c, *next;
+	uint32_t n = 0;
+
+	for (c = m->work; c != NULL && !m->needs_reset; c = next) {
+		next = c->next;
+		if (c->due_ns > now)
+			continue;
+		if (c->fault == VPF_MODEL_FAULT_NONE ||
+		    c->fault == VPF_MODEL_FAULT_DELAY ||
+		    c->fault == VPF_MODEL_FAULT_FLR ||
+		    c->fault == VPF_MODEL_FAULT_RESET ||
+		    c->fault >= VPF_MODEL_FAULT_BAD_ID) {
+			uint64_t busy = 0;
+			const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+
+			if (!c->too_big &&
+			    c->r_total >= sizeof(*h) &&
+			    model_cmd_delayed_by_busy(
+				    rte_le_to_cpu_16(h->opcode))) {
+				struct model_vf *vf = model_vf_get(m,
+					rte_le_to_cpu_64(h->group_member_id));
+
+				if (vf != NULL)
+					busy = vf->busy_until;
+			}
+			/* FLR / reset in progress delays MODE_SET, CTX_READ
+			 * and CTX_WRITE until it ends (FACTS.md 4). */
+			if (busy > now) {
+				c->due_ns = busy;
+				continue;
+			}
+			if (!c->cost_checked) {
+				uint64_t cost = model_cmd_pre_cost_ns(m, c);
+
+				c->cost_checked = true;
+				if (cost > 0) {
+					c->due_ns = now + cost;
+					continue;
+				}
+			}
+		}
+		work_remove(m, c);
+		cmd_complete(m, c);
+		if (c->state != CMD_FREE)
+			cmd_release(m, c);
+		n++;
+	}
+	return n;
+}
+
+static void
+aq_run(struct vpf_model *m)
+{
+	for (;;) {
+		uint64_t now;
+		uint32_t done;
+
+		if (m->needs_reset)
+			return;
+		now = model_now_ns();
+		done = complete_due(m, now);
+		if (m->needs_reset)
+			return;
+		if (fetch_one(m, now))
+			continue;
+		if (done == 0)
+			return;
+	}
+}
+
+void
+model_aq_notify(struct vpf_model *m)
+{
+	m->kicked = true;
+	__atomic_add_fetch(&m->wake, 1, __ATOMIC_RELAXED);
+	if (m->thread_on)
+		pthread_cond_signal(&m->cv);
+	else
+		aq_run(m);
+}
+
+void
+model_aq_poll(struct vpf_model *m)
+{
+	if (!m->thread_on)
+		aq_run(m);
+}
+
+/* ---------------------------------------------------------------------
+ * Device thread (timing model)
+ * ------------------------------------------------------------------ */
+
+static uint64_t
+next_due(struct vpf_model *m)
+{
+	struct model_cmd *c;
+	uint64_t due = UINT64_MAX;
+
+	if (m->needs_reset)
+		return UINT64_MAX;
+	for (c = m->work; c != NULL; c = c->next)
+		if (c->due_ns < due)
+			due = c->due_ns;
+	return due;
+}
+
+static void *
+dev_thread(void *arg)
+{
+	struct vpf_model *m = arg;
+
+	/* Wake up close to the due time: service times are microseconds. */
+	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping) {
+		uint64_t due, now;
+
+		aq_run(m);
+		due = next_due(m);
+		if (due == UINT64_MAX) {
+			pthread_cond_wait(&m->cv, &m->lock);
+			continue;
+		}
+		now = model_now_ns();
+		if (due <= now)
+			continue;
+		if (due - now < 100000) {
+			/* Short waits: spin without the lock so the
+			 * driver keeps running; a doorbell ends the spin. */
+			uint32_t w = m->wake;
+
+			pthread_mutex_unlock(&m->lock);
+			while (model_now_ns() < due &&
+			       __atomic_load_n(&m->wake, __ATOMIC_RELAXED) == w &&
+			       !__atomic_load_n(&m->stopping, __ATOMIC_RELAXED))
+				rte_pause();
+			pthread_mutex_lock(&m->lock);
+		} else {
+			struct timespec ts;
+
+			ts.tv_sec = (time_t)(due / 1000000000ull);
+			ts.tv_nsec = (long)(due % 1000000000ull);
+			pthread_cond_timedwait(&m->cv, &m->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int
+model_thread_start(struct vpf_model *m)
+{
+	if (pthread_create(&m->thread, NULL, dev_thread, m) != 0)
+		return -EAGAIN;
+	m->thread_on = true;
+	return 0;
+}
+
+void
+model_thread_stop(struct vpf_model *m)
+{
+	if (!m->thread_on)
+		return;
+	pthread_mutex_lock(&m->lock);
+	__atomic_store_n(&m->stopping, true, __ATOMIC_RELAXED);
+	pthread_cond_signal(&m->cv);
+	pthread_mutex_unlock(&m->lock);
+	pthread_join(m->thread, NULL);
+	m->thread_on = false;
+}

@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * The admin commands of FACTS.md 2, 4 and 6, executed at completion time
+ * with the validation order group -> opcode -> member (FACTS.md 1) and the
+ * status/qualifier table of FACTS.md 4. Nothing the driver wrote is
+ * trusted: every length and value is checked before use.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "model_internal.h"
+
+/* Per-command context. */
+struct xcmd {
+	struct vpf_model *m;
+	struct model_cmd *c;
+	struct model_vf *vf;
+	const uint8_t *data;
+	uint64_t dlen;
+	uint64_t rcap;
+	struct model_result *r;
+};
+
+static void
+fail(struct xcmd *x, uint16_t status, uint16_t qual)
+{
+	x->r->status = status;
+	x->r->qualifier = qual;
+}
+
+static void
+fail_field(struct xcmd *x)
+{
+	fail(x, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_FIELD);
+}
+
+static void
+fail_command(struct xcmd *x)
+{
+	fail(x, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_COMMAND);
+}
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return rte_le_to_cpu_64(v);
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_le_to_cpu_32(v);
+}
+
+/* Write the result; false (and a DMA fault) if that failed. */
+static bool
+result(struct xcmd *x, uint64_t off, const void *buf, uint64_t len)
+{
+	if (model_cmd_write(x->m, x->c, 8 + off, buf, len) != 0)
+		return false;
+	if (off + len > x->r->result_len)
+		x->r->result_len = (uint32_t)(off + len);
+	return true;
+}
+
+/* Opcodes LIST_QUERY reports. */
+static uint64_t
+supported_ops(const struct vpf_model *m)
+{
+	uint64_t ops = VPF_ADMIN_OPS_LIST | VPF_ADMIN_OPS_MIGRATION;
+
+	if (m->p.off & VPF_MODEL_V14_DIALECT) {
+		/* A virtio 1.4 "device parts" device: 0x7-0x11 with 0xe. */
+		uint32_t op;
+
+		for (op = 0x7; op <= 0x11; op++)
+			ops |= VPF_ADMIN_OP_BIT(op);
+		return ops;
+	}
+	if (!(m->p.off & VPF_MODEL_OFF_FIELDS_QUERY))
+		ops |= VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY);
+	if (!(m->p.off & VPF_MODEL_OFF_WRITE_RECORD))
+		ops |= VPF_ADMIN_OPS_WRITE_RECORD;
+	return ops;
+}
+
+/* Fixed-size command data (mode, freeze_mode): exactly 8 bytes, the
+ * padding zero (FACTS.md 1). */
+static bool
+fixed8(struct xcmd *x, uint8_t *v)
+{
+	uint32_t i;
+
+	if (x->dlen != 8)
+		return false;
+	for (i = 1; i < 8; i++)
+		if (x->data[i] != 0)
+			return false;
+	*v = x->data[0];
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * 2. Command list negotiation
+ * ------------------------------------------------------------------ */
+
+static bool
+cmd_list_query(struct xcmd *x)
+{
+	uint64_t v = rte_cpu_to_le_64(supported_ops(x->m));
+
+	/* Result buffer: (max_opcode / 64 + 1) * 8 bytes (FACTS.md 2). */
+	if (x->dlen != 0 || x->rcap < 8) {
+		fail_field(x);
+		return true;
+	}
+	return result(x, 0, &v, 8);
+}
+
+static bool
+cmd_list_use(struct xcmd *x)
+{
+	uint64_t w0, i;
+
+	if (x->dlen < 8) {
+		fail_field(x);
+		return true;
+	}
+	w0 = le64(x->data);
+	/* Only opcodes LIST_QUERY reported (FACTS.md 2). */
+	if (w0 & ~supported_ops(x->m)) {
+		fail_field(x);
+		return true;
+	}
+	for (i = 8; i < x->dlen; i++) {
+		if (x->data[i] != 0) {
+			fail_field(x);
+			return true;
+		}
+	}
+	/* Not while other commands are outstanding (FACTS.md 2): anything
+	 * fetched and not completed, or posted behind it. */
+	if (model_aq_others_outstanding(x->m, x->c) > 0) {
+		fail_command(x);
+		return true;
+	}
+	/* LIST_QUERY and LIST_USE stay usable whatever the bitmap says. */
+	x->m->enabled_ops = w0 | VPF_ADMIN_OPS_LIST;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * 4. Device migration commands
+ * ------------------------------------------------------------------ */
+
+static bool
+cmd_mode_get(struct xcmd *x)
+{
+	if (x->dlen != 0 || x->rcap < 1) {
+		fail_field(x);
+		return true;
+	}
+	return result(x, 0, &x->vf->mode, 1);
+}
+
+/* Leaving Freeze applies the most recent complete written context
+ * (FACTS.md 4). */
+static void
+activate(struct vpf_model *m, struct model_vf *vf)
+{
+	uint8_t *t;
+	size_t tl;
+	uint32_t diff;
+
+	if (!vf->pend)
+		return;
+	diff = model_ctx_diff(vf->pend_buf, vf->pend_len,
+			      vf->base ? vf->base_buf : NULL,
+			      vf->base ? vf->base_len : 0);
+	/* Validated (dry run) when the write completed. */
+	if (model_ctx_apply(m, vf, vf->pend_buf, vf->pend_len, false) != 0)
+		MODEL_LOG(ERR, m, "VF %u: applying a validated context "
+			  "failed", vf->id);
+	vf->stats.activations++;
+	vf->stats.fields_applied_diff += diff;
+	m->pf_stats.activations++;
+	m->pf_stats.fields_applied_diff += diff;
+	/* The applied context is the baseline of the next activation. */
+	t = vf->base_buf;
+	tl = vf->base_len;
+	vf->base_buf = vf->pend_buf;
+	vf->base_len = vf->pend_len;
+	vf->base = true;
+	vf->pend_buf = t;
+	vf->pend_len = tl;
+	vf->pend = false;
+}
+
+static bool
+cmd_mode_set(struct xcmd *x)
+{
+	struct model_vf *vf = x->vf;
+	uint8_t mode;
+
+	if (!fixed8(x, &mode) || mode > VPF_DEV_MODE_MAX) {
+		fail_field(x);
+		return true;
+	}
+	/* Setting the current mode succeeds and changes nothing. */
+	if (mode == vf->mode)
+		return true;
+	/* Active/Stop not during a partial read or write (FACTS.md 4). */
+	if (mode != VPF_DEV_MODE_FREEZE &&
+	    (vf->rd == RD_PARTIAL || vf->wr == WR_PARTIAL)) {
+		fail_command(x);
+		return true;
+	}
+	if (vf->mode == VPF_DEV_MODE_FREEZE)
+		activate(x->m, vf);
+	vf->mode = mode;
+	/* Each mode has its own context: the next read starts fresh. */
+	vf->rd = RD_NONE;
+	vf->wr = WR_NONE;
+	return true;
+}
+
+static bool
+cmd_size_get(struct xcmd *x)
+{
+	struct model_vf *vf = x->vf;
+	uint8_t fm;
+	uint64_t size;
+
+	if (!fixed8(x, &fm) || fm > 1 || x->rcap < 8) {
+		fail_field(x);
+		return true;
+	}
+	if (fm == 1 && vf->mode != VPF_DEV_MODE_FREEZE) {
+		/* What the Freeze context would be now. */
+		size = model_ctx_size(x->m, vf);
+	} else if (vf->rd == RD_NONE) {
+		size = model_ctx_size(x->m, vf);
+	} else {
+		/* Decreases as the context is read; 0 once complete. */
+		size = vf->rd_len - vf->rd_pos;
+	}
+	size = rte_cpu_to_le_64(size);
+	return result(x, 0, &size, 8);
+}
+
+static int
+ensure_buf(struct vpf_model *m, uint8_t **p)
+{
+	if (*p == NULL)
+		*p = malloc(m->ctx_max + 8);
+	return *p == NULL ? -ENOMEM : 0;
+}
+
+static bool
+cmd_ctx_read(struct xcmd *x)
+{
+	struct model_vf *vf = x->vf;
+	uint64_t n;
+
+	if (x->dlen != 0 || x->rcap == 0) {
+		fail_field(x);
+		return true;
+	}
+	if (vf->rd == RD_DONE) {
+		/* Read again after the end: OK with context_len 0. */
+		x->r->output = 0;
+		return true;
+	}
+	if (vf->rd == RD_NONE) {
+		if (ensure_buf(x->m, &vf->rd_buf) != 0) {
+			fail(x, VPF_ADMIN_STATUS_EAGAIN,
+			     VPF_ADMIN_SQ_NORESOURCE);
+			return true;
+		}
+		/* The first read in a mode starts a complete context of
+		 * the state at this moment (FACTS.md 4). */
+		vf->rd_len = model_ctx_build(x->m, vf, vf->rd_buf,
+					     x->m->ctx_max);
+		vf->rd_pos = 0;
+		vf->rd = RD_PARTIAL;
+	}
+	n = vf->rd_len - vf->rd_pos;
+	if (n > x->rcap)
+		n = x->rcap;
+	if (n > 0 && !result(x, 0, vf->rd_buf + vf->rd_pos, n))
+		return false;
+	vf->rd_pos += n;
+	/* Everything delivered: the read is complete, even if the driver
+	 * has not yet seen a short chunk (doc/model.md). */
+	if (vf->rd_pos == vf->rd_len)
+		vf->rd = RD_DONE;
+	x->r->output = (uint32_t)n;
+	return true;
+}
+
+/* Each field as it completes: type and length against FIELDS_QUERY. */
+static int
+stream_field_cb(const struct vpf_ctx_field *f, void *arg)
+{
+	return model_ctx_check_field(arg, f);
+}
+
+static bool
+cmd_ctx_write(struct xcmd *x)
+{
+	struct vpf_model *m = x->m;
+	struct model_vf *vf = x->vf;
+	uint8_t *t;
+	size_t tl;
+	int rc;
+
+	if (x->dlen == 0) {
+		fail_field(x);
+		return true;
+	}
+	/* Only in Freeze (FACTS.md 4). */
+	if (vf->mode != VPF_DEV_MODE_FREEZE) {
+		fail_command(x);
+		return true;
+	}
+	if (ensure_buf(m, &vf->wr_buf) != 0 ||
+	    ensure_buf(m, &vf->pend_buf) != 0) {
+		fail(x, VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_NORESOURCE);
+		return true;
+	}
+	if (vf->wr == WR_NONE) {
+		/* A chunk with no write in progress starts a new context. */
+		vpf_ctx_stream_init(&vf->stream, VPF_CTX_F_ALLOW_PAD,
+				    stream_field_cb, m);
+		vf->wr_len = 0;
+		vf->wr = WR_PARTIAL;
+	}
+	if (x->dlen > m->ctx_max + VPF_CTX_MAX_PAD - vf->wr_len) {
+		/* Longer than any context this device accepts. */
+		goto bad;
+	}
+	memcpy(vf->wr_buf + vf->wr_len, x->data, x->dlen);
+	vf->wr_len += x->dlen;
+	/* Validate as the chunk arrives; the last chunk may carry up to 7
+	 * zero bytes after the complete context (FACTS.md 1). */
+	rc = vpf_ctx_stream_feed(&vf->stream, x->data, x->dlen);
+	if (rc != 0)
+		goto bad;
+	if (!vpf_ctx_stream_complete(&vf->stream))
+		return true;
+	if (vpf_ctx_stream_finish(&vf->stream, NULL) != 0)
+		goto bad;
+	tl = (size_t)vpf_ctx_stream_ctx_len(&vf->stream);
+	if (model_ctx_apply(m, vf, vf->wr_buf, tl, true) != 0)
+		goto bad;
+	/* Complete: the most recent complete context is what leaving
+	 * Freeze applies; the one it replaces becomes the baseline of the
+	 * activation cost ("previously written"). */
+	if (vf->pend) {
+		if (ensure_buf(m, &vf->base_buf) == 0) {
+			t = vf->base_buf;
+			vf->base_buf = vf->pend_buf;
+			vf->base_len = vf->pend_len;
+			vf->base = true;
+			vf->pend_buf = t;
+		}
+	}
+	t = vf->pend_buf;
+	vf->pend_buf = vf->wr_buf;
+	vf->pend_len = tl;
+	vf->pend = true;
+	vf->wr_buf = t;
+	vf->wr_len = 0;
+	vf->wr = WR_NONE;
+	return true;
+bad:
+	/* A failed CTX_WRITE drops the whole partial write (FACTS.md 4). */
+	vf->wr = WR_NONE;
+	vf->wr_len = 0;
+	fail_field(x);
+	return true;
+}
+
+static bool
+cmd_fields_query(struct xcmd *x)
+{
+	struct vpf_admin_ctx_field_info info[8];
+	uint32_t n, fit;
+
+	if (x->dlen != 0 || x->rcap < sizeof(info[0])) {
+		fail_field(x);
+		return true;
+	}
+	n = model_fields_query(x->m, info, RTE_DIM(info));
+	fit = (uint32_t)(x->rcap / sizeof(info[0]));
+	if (n > fit)
+		n = fit;
+	return result(x, 0, info, n * sizeof(info[0]));
+}
+
+static bool
+cmd_discard(struct xcmd *x)
+{
+	struct model_vf *vf = x->vf;
+
+	if (x->dlen != 0) {
+		fail_field(x);
+		return true;
+	}
+	/* Drops a partial or complete read, a partial write and a complete
+	 * written context not yet applied (FACTS.md 4). */
+	vf->rd = RD_NONE;
+	vf->wr = WR_NONE;
+	vf->wr_len = 0;
+	vf->pend = false;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * 6. Write recording
+ * ------------------------------------------------------------------ */
+
+static bool
+cmd_wr_cap(struct xcmd *x)
+{
+	struct vpf_admin_wr_cap cap;
+
+	if (x->dlen != 0 || x->rcap < sizeof(cap)) {
+		fail_field(x);
+		return true;
+	}
+	cap.supported_page_size_bitmap = rte_cpu_to_le_32(MODEL_WR_PAGE_BITMAP);
+	cap.supported_ranges = rte_cpu_to_le_32(MODEL_WR_MAX_RANGES);
+	return result(x, 0, &cap, sizeof(cap));
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct vpf_admin_wr_range *ra = a, *rb = b;
+
+	return ra->page_address < rb->page_address ? -1 :
+		ra->page_address > rb->page_address;
+}
+
+static bool
+page_size_ok(uint64_t ps)
+{
+	uint32_t bit;
+
+	if (ps < VPF_WR_PAGE_SIZE_BASE || (ps & (ps - 1)) != 0)
+		return false;
+	bit = (uint32_t)__builtin_ctzll(ps / VPF_WR_PAGE_SIZE_BASE);
+	return bit < 32 && (MODEL_WR_PAGE_BITMAP & (1u << bit));
+}
+
+static bool
+cmd_wr_start(struct xcmd *x)
+{
+	struct model_vf *vf = x->vf;
+	struct vpf_admin_wr_range r[MODEL_WR_MAX_RANGES];
+	uint64_t ps;
+	uint32_t n, i;
+
+	if (x->dlen < 16) {
+		fail_field(x);
+		return true;
+	}
+	ps = le64(x->data);
+	n = le32(x->data + 8);
+	if (!page_size_ok(ps) || n == 0 || n > MODEL_WR_MAX_RANGES ||
+	    x->dlen != 16 + 16ull * n || le32(x->data + 12) != 0) {
+		fail_field(x);
+		return true;
+	}
+	for (i = 0; i < n; i++) {
+		r[i].page_address = le64(x->data + 16 + 16 * i);
+		r[i].page_count = le64(x->data + 24 + 16 * i);
+		if (r[i].page_count == 0 || (r[i].page_address & (ps - 1)) ||
+		    r[i].page_count > (UINT64_MAX - r[i].page_address) / ps) {
+			fail_field(x);
+			return true;
+		}
+	}
+	/* Ranges must not overlap (FACTS.md 6). */
+	qsort(r, n, sizeof(r[0]), range_cmp);
+	for (i = 1; i < n; i++) {
+		if (r[i].page_address - r[i - 1].page_address <
+		    r[i - 1].page_count * ps) {
+			fail_field(x);
+			return true;
+		}
+	}
+	if (vf->wr_on) {
+		fail_command(x);
+		return true;
+	}
+	vf->wr_on = true;
+	vf->wr_page = ps;
+	vf->wr_nranges = n;
+	memcpy(vf->wr_ranges, r, n * sizeof(r[0]));
+	model_wr_clear(vf);
+	return true;
+}
+
+static bool
+cmd_wr_stop(struct xcmd *x)
+{
+	if (x->dlen != 0) {
+		fail_field(x);
+		return true;
+	}
+	/* Always succeeds; records not yet read are dropped (FACTS.md 6). */
+	x->vf->wr_on = false;
+	memset(x->vf->rec, 0, (x->vf->rec_bits + 63) / 64 * 8);
+	return true;
+}
+
+static bool
+cmd_wr_read(struct xcmd *x)
+{
+	struct model_vf *vf = x->vf;
+	uint64_t addr, len, ps, first, last, bit, fit, cnt = 0;
+
+	if (x->dlen != 16 || x->rcap < 8) {
+		fail_field(x);
+		return true;
+	}
+	/* READ before START fails (FACTS.md 6). */
+	if (!vf->wr_on) {
+		fail_command(x);
+		return true;
+	}
+	addr = le64(x->data);
+	len = le64(x->data + 8);
+	ps = vf->wr_page;
+	if (len == 0 || (addr & (ps - 1)) || (len & (ps - 1)) ||
+	    len - 1 > UINT64_MAX - addr) {
+		fail_field(x);
+		return true;
+	}
+	fit = x->rcap / 8;
+	first = addr / ps;
+	last = (addr + (len - 1)) / ps;	/* inclusive */
+	if (last >= vf->rec_bits)
+		last = vf->rec_bits ? vf->rec_bits - 1 : 0;
+	/* Report at most what fits and clear exactly those (FACTS.md 6). */
+	for (bit = first; vf->rec_bits > 0 && bit <= last && cnt < fit; bit++) {
+		uint64_t w = vf->rec[bit / 64] >> (bit % 64);
+		uint64_t a;
+
+		if (w == 0) {
+			bit |= 63;
+			continue;
+		}
+		bit += (uint64_t)__builtin_ctzll(w);
+		if (bit > last)
+			break;
+		a = rte_cpu_to_le_64(bit * ps);
+		if (!result(x, cnt * 8, &a, 8))
+			return false;
+		vf->rec[bit / 64] &= ~(1ull << (bit % 64));
+		cnt++;
+	}
+	x->r->output = (uint32_t)cnt;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------ */
+
+bool
+model_cmd_delayed_by_busy(uint16_t op)
+{
+	return op == VPF_ADMIN_OP_DEV_MODE_SET ||
+	       op == VPF_ADMIN_OP_DEV_CTX_READ ||
+	       op == VPF_ADMIN_OP_DEV_CTX_WRITE;
+}
+
+uint64_t
+model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c)
+{
+	const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+	struct model_vf *vf;
+	const uint8_t *d;
+
+	if (m->p.activation_us_per_field == 0 || c->too_big ||
+	    c->r_total != sizeof(*h) + 8 ||
+	    rte_le_to_cpu_16(h->opcode) != VPF_ADMIN_OP_DEV_MODE_SET ||
+	    rte_le_to_cpu_16(h->group_type) != VPF_ADMIN_GROUP_SRIOV)
+		return 0;
+	vf = model_vf_get(m, rte_le_to_cpu_64(h->group_member_id));
+	d = c->data + sizeof(*h);
+	if (vf == NULL || !vf->pend || vf->mode != VPF_DEV_MODE_FREEZE ||
+	    d[0] == VPF_DEV_MODE_FREEZE || d[0] > VPF_DEV_MODE_MAX ||
+	    vf->rd == RD_PARTIAL || vf->wr == WR_PARTIAL)
+		return 0;
+	/* Activation cost: fields that differ from the previously applied
+	 * or written context (DESIGN.md timing model). */
+	return 1000ull * m->p.activation_us_per_field *
+		model_ctx_diff(vf->pend_buf, vf->pend_len,
+			       vf->base ? vf->base_buf : NULL,
+			       vf->base ? vf->base_len : 0);
+}
+
+static void
+account(struct vpf_model *m, struct model_vf *vf, uint16_t op,
+	const struct model_result *r)
+{
+	if (op <= VPF_ADMIN_OP_MAX) {
+		m->pf_stats.cmds[op]++;
+		if (vf != NULL)
+			vf->stats.cmds[op]++;
+	}
+	if (r->status != VPF_ADMIN_STATUS_OK) {
+		m->pf_stats.errors++;
+		if (vf != NULL)
+			vf->stats.errors++;
+	}
+}
+
+bool
+model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
+	       struct model_result *r)
+{
+	const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+	struct xcmd x = { .m = m, .c = c, .r = r };
+	uint16_t op = 0xffff, group;
+	uint64_t member;
+	bool ok = true;
+
+	r->status = VPF_ADMIN_STATUS_OK;
+	r->qualifier = VPF_ADMIN_SQ_OK;
+	if (c->too_big || c->r_total < sizeof(*h)) {
+		/* No complete header: nothing else can be checked. */
+		fail_field(&x);
+		goto out;
+	}
+	op = rte_le_to_cpu_16(h->opcode);
+	group = rte_le_to_cpu_16(h->group_type);
+	member = rte_le_to_cpu_64(h->group_member_id);
+
+	/* Validation order: group, opcode, member (FACTS.md 1). */
+	if (group != VPF_ADMIN_GROUP_SRIOV || model_num_vfs(m) == 0) {
+		fail(&x, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_GROUP);
+		goto out;
+	}
+	if (op >= 64 || !(supported_ops(m) & VPF_ADMIN_OP_BIT(op)) ||
+	    !(m->enabled_ops & VPF_ADMIN_OP_BIT(op)) ||
+	    op == VPF_ADMIN_OP_V14_DEV_PARTS_METADATA_GET ||
+	    (op > VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ)) {
+		fail(&x, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_OPCODE);
+		goto out;
+	}
+	if (op != VPF_ADMIN_OP_LIST_QUERY && op != VPF_ADMIN_OP_LIST_USE) {
+		if (member == 0 || member > model_num_vfs(m)) {
+			fail(&x, VPF_ADMIN_STATUS_EINVAL,
+			     VPF_ADMIN_SQ_INVALID_MEMBER);
+			goto out;
+		}
+		x.vf = model_vf_get(m, member);
+	}
+	/* Each part a multiple of 8 bytes (FACTS.md 1). */
+	if ((c->r_total % VPF_ADMIN_ALIGN) != 0 ||
+	    (c->w_total % VPF_ADMIN_ALIGN) != 0) {
+		fail_field(&x);
+		goto out;
+	}
+	x.data = c->data + sizeof(*h);
+	x.dlen = c->r_total - sizeof(*h);
+	x.rcap = c->w_total - sizeof(struct vpf_admin_cmd_status);
+
+	switch (op) {
+	case VPF_ADMIN_OP_LIST_QUERY: ok = cmd_list_query(&x); break;
+	case VPF_ADMIN_OP_LIST_USE: ok = cmd_list_use(&x); break;
+	case VPF_ADMIN_OP_DEV_MODE_GET: ok = cmd_mode_get(&x); break;
+	case VPF_ADMIN_OP_DEV_MODE_SET: ok = cmd_mode_set(&x); break;
+	case VPF_ADMIN_OP_DEV_CTX_SIZE_GET: ok = cmd_size_get(&x); break;
+	case VPF_ADMIN_OP_DEV_CTX_READ: ok = cmd_ctx_read(&x); break;
+	case VPF_ADMIN_OP_DEV_CTX_WRITE: ok = cmd_ctx_write(&x); break;
+	case VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY: ok = cmd_fields_query(&x); break;
+	case VPF_ADMIN_OP_DEV_CTX_DISCARD: ok = cmd_discard(&x); break;
+	case VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY: ok = cmd_wr_cap(&x); break;
+	case VPF_ADMIN_OP_DEV_WRITE_RECORDS_START: ok = cmd_wr_start(&x); break;
+	case VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP: ok = cmd_wr_stop(&x); break;
+	case VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ: ok = cmd_wr_read(&x); break;
+	default:
+		fail(&x, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_OPCODE);
+		break;
+	}
+out:
+	if (ok)
+		account(m, x.vf, op, r);
+	return ok;
+}
+
+/* Owner (PF) reset (FACTS.md 4): modes, applied state and write
+ * recording are unchanged; partial reads and writes are dropped. */
+void
+model_owner_reset_vfs(struct vpf_model *m)
+{
+	uint16_t i;
+
+	for (i = 0; i < m->total_vfs; i++) {
+		struct model_vf *vf = &m->vf[i];
+
+		if (vf->rd == RD_PARTIAL)
+			vf->rd = RD_NONE;
+		vf->wr = WR_NONE;
+		vf->wr_len = 0;
+	}
+}

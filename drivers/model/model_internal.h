@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+#ifndef VPF_MODEL_INTERNAL_H
+#define VPF_MODEL_INTERNAL_H
+
+/*
+ * Internal structures of the software PF model. Everything here is
+ * protected by vpf_model::lock unless said otherwise.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "vpf_ctx.h"
+#include "vpf_model.h"
+#include "vpf_spec.h"
+
+extern int vpf_model_logtype;
+
+#define MODEL_LOG(level, m, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vpf_model_logtype, \
+		"vpf.model %s: " fmt "\n", (m)->name, ##__VA_ARGS__)
+
+/* ---------------------------------------------------------------------
+ * BAR0 layout (doc/model.md "BAR0")
+ * ------------------------------------------------------------------ */
+#define MODEL_BAR0_SIZE		0x8000u
+#define MODEL_COMMON_OFF	0x0000u
+#define MODEL_ISR_OFF		0x1000u
+#define MODEL_ISR_LEN		0x4u
+#define MODEL_DEVCFG_OFF	0x2000u
+#define MODEL_DEVCFG_LEN	((uint32_t)sizeof(struct vpf_virtio_net_config))
+#define MODEL_NOTIFY_OFF	0x3000u
+#define MODEL_NOTIFY_MULT	4u
+#define MODEL_NOTIFY_LEN	0x1000u
+#define MODEL_MSIX_TABLE_OFF	0x4000u
+#define MODEL_MSIX_PBA_OFF	0x5000u
+#define MODEL_MSIX_VECTORS	8u
+
+/* Config space layout (doc/model.md "Config space"). */
+#define MODEL_CAP_PCIE		0x40u
+#define MODEL_CAP_PCIE_LEN	0x3cu
+#define MODEL_CAP_MSIX		0x80u
+#define MODEL_CAP_COMMON	0x90u
+#define MODEL_CAP_NOTIFY	0xa0u
+#define MODEL_CAP_ISR		0xb4u
+#define MODEL_CAP_DEVICE	0xc4u
+#define MODEL_CAP_PCICFG	0xd4u
+#define MODEL_EXT_SRIOV		0x100u
+
+/* PF's own (non-admin) virtqueues: one rx/tx pair. */
+#define MODEL_PF_NUM_QUEUES	2u
+#define MODEL_PF_QUEUE_SIZE	256u
+
+/* Features the VFs negotiate (virtio-net): CSUM 0, MTU 3, MAC 5,
+ * STATUS 16, CTRL_VQ 17, MQ 22, plus VERSION_1, ACCESS_PLATFORM and
+ * RING_RESET. */
+#define MODEL_VF_FEATURES \
+	(VPF_FEATURE(0) | VPF_FEATURE(3) | VPF_FEATURE(5) | \
+	 VPF_FEATURE(16) | VPF_FEATURE(17) | VPF_FEATURE(22) | \
+	 VPF_FEATURE(VPF_F_VERSION_1) | VPF_FEATURE(VPF_F_ACCESS_PLATFORM) | \
+	 VPF_FEATURE(VPF_F_RING_RESET))
+/* Words of DEV_FEATURES the model carries (FIELDS_QUERY: 8 x words). */
+#define MODEL_FEATURE_WORDS	1u
+
+/* Write recording capabilities: 4 KiB, 64 KiB and 2 MiB pages. */
+#define MODEL_WR_PAGE_BITMAP	((1u << 0) | (1u << 4) | (1u << 9))
+#define MODEL_WR_MAX_RANGES	16u
+
+/* Longest descriptor chain the device follows (loop detection). */
+#define MODEL_MAX_CHAIN		64u
+/* Largest readable part of one command the model accepts. */
+#define MODEL_MAX_CMD_DATA	(16u << 20)
+
+/* IOVA space of the model: distinct from CPU addresses, 4 KiB guard
+ * gaps between regions so that overruns fault. */
+#define MODEL_IOVA_BASE		UINT64_C(0x7f0000000000)
+#define MODEL_IOVA_GUARD	4096u
+
+struct model_dma {
+	uint64_t iova;
+	size_t len;
+	void *mem;	/* NULL once freed: the IOVA is never reused */
+};
+
+/* One virtqueue of the PF (admin or net) as programmed by the driver. */
+struct model_pf_vq {
+	uint16_t size;		/* programmed size */
+	uint16_t max_size;
+	uint16_t msix;
+	uint16_t enabled;
+	uint16_t reset;		/* queue_reset reads this */
+	uint64_t desc;
+	uint64_t driver;
+	uint64_t device;
+	uint16_t notif_data;
+};
+
+/* Per-VF queue state (migratable). */
+struct model_vf_vq {
+	uint16_t size;
+	uint16_t msix;
+	uint64_t desc, driver, device;
+	uint16_t avail_idx;	/* dev_avail_idx */
+	uint16_t used_idx;	/* not migrated: device-internal */
+	uint8_t enabled;
+	uint16_t own_count;
+	uint64_t *own;		/* bitmap of owned descriptors, max_size bits */
+};
+
+/* Everything a Freeze context carries (DESIGN.md "Digest"). */
+struct model_vf_state {
+	uint8_t common[VPF_COMMON_CFG_LEN];	/* register image, LE */
+	uint64_t features;
+	struct vpf_virtio_net_config netcfg;	/* LE */
+	struct model_vf_vq *vq;			/* nvq entries */
+};
+
+enum model_rd_state { RD_NONE = 0, RD_PARTIAL, RD_DONE };
+enum model_wr_state { WR_NONE = 0, WR_PARTIAL };
+
+struct model_fault {
+	enum vpf_model_fault_kind kind;
+	uint32_t count;
+	uint32_t param;
+};
+
+struct model_stats_i {
+	uint64_t cmds[VPF_ADMIN_OP_MAX + 1];
+	uint64_t errors;
+	uint64_t activations;
+	uint64_t fields_applied_diff;
+};
+
+struct model_vf {
+	uint16_t id;			/* 1-based */
+	uint8_t mode;
+	struct model_vf_state st;
+	uint64_t rng;
+
+	/* context read (FACTS.md 4: one context per mode) */
+	enum model_rd_state rd;
+	uint8_t *rd_buf;
+	size_t rd_len, rd_pos;
+
+	/* context write */
+	enum model_wr_state wr;
+	uint8_t *wr_buf;		/* partial write being received */
+	size_t wr_len;
+	struct vpf_ctx_stream stream;
+	int wr_field_err;		/* set by the stream callback */
+	uint8_t *pend_buf;		/* last complete written context */
+	size_t pend_len;
+	bool pend;
+	uint8_t *base_buf;		/* previously applied/written ctx */
+	size_t base_len;
+	bool base;
+
+	/* write recording (FACTS.md 6) */
+	bool wr_on;
+	uint64_t wr_page;
+	uint32_t wr_nranges;
+	struct vpf_admin_wr_range wr_ranges[MODEL_WR_MAX_RANGES];
+	uint64_t *rec;			/* recorded pages, wr_page granular */
+	uint64_t rec_bits;
+	uint64_t *truth;		/* ground truth, 4 KiB granular */
+	uint64_t truth_bits;
+
+	/* FLR / reset in progress until this time (ns, monotonic) */
+	uint64_t busy_until;
+
+	struct model_fault fault;
+	struct model_stats_i stats;
+};
+
+/* A command the device has fetched and not completed. */
+enum model_cmd_state { CMD_FREE = 0, CMD_WORK, CMD_HUNG };
+
+struct model_cmd {
+	enum model_cmd_state state;
+	uint16_t head;
+	uint64_t due_ns;		/* completion time */
+	uint64_t seq;			/* fetch order */
+	bool cost_checked;		/* activation cost added */
+	/* parsed chain */
+	uint32_t nchain;
+	uint16_t chain[MODEL_MAX_CHAIN];
+	uint32_t nw;			/* writable descriptors */
+	uint64_t w_iova[MODEL_MAX_CHAIN];
+	uint32_t w_len[MODEL_MAX_CHAIN];
+	uint64_t w_total;
+	uint64_t r_total;
+	bool too_big;			/* readable part not copied */
+	uint8_t *data;			/* readable bytes (header + data) */
+	uint64_t data_cap;
+	/* fault applied to this command */
+	enum vpf_model_fault_kind fault;
+	uint32_t fault_param;
+	struct model_cmd *next;
+};
+
+struct vpf_model {
+	char name[32];
+	struct vpf_model_params p;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool thread_on;
+	bool stopping;
+
+	/* PCI config space */
+	uint8_t cfg[VPF_PCI_CFG_SPACE_EXP_SIZE];
+	uint8_t wmask[VPF_PCI_CFG_SPACE_EXP_SIZE];	/* writable bits */
+	uint32_t bar0_lo_mask_pending;
+	uint16_t num_vfs_reg;		/* NumVFs */
+	bool vf_enable;
+
+	/* BAR0 */
+	uint8_t msix[MODEL_MSIX_VECTORS * 16];
+	uint8_t isr;
+	struct vpf_virtio_net_config netcfg;
+
+	/* virtio device state */
+	uint8_t status;
+	bool reset_stuck;
+	uint8_t stuck_status;
+	uint32_t dfselect, gfselect;
+	uint64_t offered, driver_features;
+	uint16_t config_msix;
+	uint8_t config_generation;
+	uint16_t queue_select;
+	uint16_t nq;			/* net queues + admin queue */
+	uint16_t aq_index;
+	struct model_pf_vq q[MODEL_PF_NUM_QUEUES + 1];
+	bool needs_reset;
+	char last_fault[256];
+
+	/* admin queue device side */
+	uint16_t last_avail;
+	uint16_t used_idx;
+	uint64_t enabled_ops;		/* LIST_USE result, bit n = opcode n */
+	struct model_cmd *pool;		/* one per admin queue entry */
+	uint32_t npool;
+	struct model_cmd *work;		/* fetched, not completed (FIFO) */
+	uint32_t nwork, nhung;
+	uint64_t seq;
+	bool kicked;			/* doorbell seen, avail not drained */
+	uint32_t wake;			/* doorbells (device thread wakeup) */
+	uint8_t *owned;			/* descriptor in flight */
+	uint32_t *visit;		/* chain loop detection */
+	uint32_t visit_gen;
+
+	/* DMA */
+	struct model_dma *dma;
+	uint32_t ndma, dma_cap;
+	uint64_t iova_next;
+
+	/* VFs 1..total_vfs at vf[0..total_vfs-1] */
+	uint16_t total_vfs;
+	uint16_t nvq;			/* queues per VF */
+	struct model_vf *vf;
+	size_t ctx_max;			/* largest context the model accepts */
+	uint16_t *scr_idx;		/* scratch: own-desc indices */
+	uint16_t *scr_qsize;		/* scratch: queue sizes (apply) */
+	uint64_t *scr_bits;		/* scratch: duplicate detection */
+	struct model_fault pf_fault;
+
+	/* stats */
+	uint64_t dma_faults, notifies, resets, protocol_errors;
+	uint64_t cmds_dropped;
+	struct model_stats_i pf_stats;
+};
+
+/* model.c */
+uint64_t model_now_ns(void);
+void model_fatal(struct vpf_model *m, bool dma, const char *fmt, ...)
+	VPF_PRINTF(3, 4);
+void model_protocol_error(struct vpf_model *m, const char *fmt, ...)
+	VPF_PRINTF(2, 3);
+void *model_dma_ptr(struct vpf_model *m, uint64_t iova, uint64_t len);
+int model_dma_read(struct vpf_model *m, uint64_t iova, void *buf,
+		   uint64_t len);
+int model_dma_write(struct vpf_model *m, uint64_t iova, const void *buf,
+		    uint64_t len);
+uint16_t model_num_vfs(const struct vpf_model *m);
+
+/* model_aq.c */
+void model_aq_notify(struct vpf_model *m);
+void model_aq_poll(struct vpf_model *m);
+void model_aq_drop_all(struct vpf_model *m, const char *why);
+int model_aq_init(struct vpf_model *m);
+void model_aq_fini(struct vpf_model *m);
+int model_thread_start(struct vpf_model *m);
+void model_thread_stop(struct vpf_model *m);
+
+int model_cmd_write(struct vpf_model *m, struct model_cmd *c, uint64_t off,
+		    const void *buf, uint64_t len);
+uint32_t model_aq_others_outstanding(struct vpf_model *m,
+				     const struct model_cmd *c);
+
+/* model_cmd.c */
+struct model_result {
+	uint16_t status;
+	uint16_t qualifier;
+	uint32_t output;
+	uint32_t result_len;	/* bytes written to the result */
+	uint64_t extra_ns;	/* activation cost etc. */
+};
+/* Execute the command in @c (writes the result through DMA).
+ * Returns false when a DMA fault stopped it. */
+bool model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
+		    struct model_result *r);
+/* Whether opcode @p op waits for an FLR/reset in progress. */
+bool model_cmd_delayed_by_busy(uint16_t op);
+/* Time the command has to wait for (activation cost), 0 if none. */
+uint64_t model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c);
+void model_owner_reset_vfs(struct vpf_model *m);
+
+/* model_vf.c */
+int model_vfs_init(struct vpf_model *m);
+void model_vfs_fini(struct vpf_model *m);
+struct model_vf *model_vf_get(struct vpf_model *m, uint64_t id);
+size_t model_ctx_build(struct vpf_model *m, struct model_vf *vf,
+		       uint8_t *buf, size_t cap);
+size_t model_ctx_size(struct vpf_model *m, struct model_vf *vf);
+int model_ctx_check_field(struct vpf_model *m, const struct vpf_ctx_field *f);
+int model_ctx_apply(struct vpf_model *m, struct model_vf *vf,
+		    const uint8_t *ctx, size_t len, bool dry_run);
+uint32_t model_ctx_diff(const uint8_t *a, size_t alen, const uint8_t *b,
+			size_t blen);
+uint32_t model_fields_query(struct vpf_model *m,
+			    struct vpf_admin_ctx_field_info *out, uint32_t max);
+void model_vf_page_write(struct model_vf *vf, uint64_t gpa);
+void model_wr_clear(struct model_vf *vf);
+
+/* sha256.c */
+void model_sha256(const void *data, size_t len, uint8_t out[32]);
+
+#endif /* VPF_MODEL_INTERNAL_H */

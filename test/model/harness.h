@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * A tiny test driver that plays the owner driver directly through
+ * vpf_model_ops: brings the PF up, programs the admin queue, posts any
+ * descriptor chain (including ones a correct driver never sends), rings
+ * the doorbell and reads used entries. Independent of lib/pf so that the
+ * model's tests check the model alone.
+ */
+
+#ifndef TEST_MODEL_HARNESS_H
+#define TEST_MODEL_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vpf_model.h"
+#include "vpf_spec.h"
+
+/* Admin queue size the harness programs. */
+#define H_QSIZE		64u
+/* Command slots: 4 descriptors each. */
+#define H_SLOTS		(H_QSIZE / 4)
+/* Per-slot buffer sizes. */
+#define H_DATA_MAX	(128u * 1024)
+#define H_RES_MAX	(128u * 1024)
+
+struct h {
+	struct vpf_model *m;
+	const struct vpf_pf_ops *ops;
+	struct vpf_dma_region ring;
+	struct vpf_dma_region buf;
+	uint16_t aq;
+	uint16_t qsize;
+	uint16_t avail;		/* driver's avail idx */
+	uint16_t used_seen;	/* used entries consumed */
+	struct vpf_vring_desc *desc;
+	uint16_t *avail_flags;	/* avail ring base */
+	volatile uint16_t *avail_idx;
+	uint16_t *avail_ring;
+	volatile uint16_t *used_idx;
+	struct vpf_vring_used_elem *used_ring;
+	uint64_t desc_iova, avail_iova, used_iova;
+};
+
+/* Completion of one command. */
+struct h_done {
+	uint16_t status;
+	uint16_t qual;
+	uint32_t output;
+	uint32_t used_len;
+	uint32_t id;
+};
+
+/* Model params with defaults and @p off switches. */
+struct vpf_model *h_model(uint32_t off, uint16_t vfs, uint16_t qp);
+
+/* Bring the PF up: reset, handshake, features, admin queue, DRIVER_OK.
+ * Returns 0 or the step that failed (negative). */
+int h_up(struct h *h, struct vpf_model *m);
+/* Same, and LIST_QUERY + LIST_USE of everything supported. */
+int h_up_all(struct h *h, struct vpf_model *m);
+void h_down(struct h *h);
+
+/* Register helpers. */
+uint64_t h_rd(struct h *h, uint64_t off, unsigned int w);
+void h_wr(struct h *h, uint64_t off, unsigned int w, uint64_t v);
+uint8_t h_status(struct h *h);
+
+/* Data/result buffers of slot @p s (CPU pointers and IOVAs). */
+uint8_t *h_data(struct h *h, unsigned int s);
+uint8_t *h_res(struct h *h, unsigned int s);
+uint64_t h_data_iova(struct h *h, unsigned int s);
+uint64_t h_res_iova(struct h *h, unsigned int s);
+
+/* Post a command in slot @p s: header + @p dlen data bytes readable,
+ * 8 + @p rcap writable. No doorbell. */
+void h_post(struct h *h, unsigned int s, uint16_t op, uint16_t group,
+	    uint64_t member, const void *data, uint32_t dlen, uint32_t rcap);
+/* Post an arbitrary chain starting at descriptor @p head (descriptors
+ * already filled by the caller). */
+void h_post_head(struct h *h, uint16_t head);
+void h_kick(struct h *h);
+/* Wait (polling, bounded) for the next used entry. 0, or -ETIMEDOUT. */
+int h_wait(struct h *h, struct h_done *d, unsigned int slot_hint,
+	   uint32_t timeout_ms);
+/* Whether a used entry is pending. */
+bool h_used_pending(struct h *h);
+
+/* Post, kick, wait. Result bytes are left in h_res(h, 0) + 8. */
+int h_cmd(struct h *h, uint16_t op, uint64_t member, const void *data,
+	  uint32_t dlen, uint32_t rcap, struct h_done *d);
+
+/* Typed shorthands (group SR-IOV). They return the status. */
+uint16_t h_mode_set(struct h *h, uint64_t vf, uint8_t mode);
+uint16_t h_mode_get(struct h *h, uint64_t vf, uint8_t *mode);
+uint16_t h_size_get(struct h *h, uint64_t vf, uint8_t freeze, uint64_t *sz);
+uint16_t h_discard(struct h *h, uint64_t vf);
+/* One READ of @p len bytes into @p out; @p got = context_len. */
+uint16_t h_read(struct h *h, uint64_t vf, uint32_t len, void *out,
+		uint32_t *got, struct h_done *d);
+/* Read the whole current context with @p chunk sized reads. */
+int h_read_all(struct h *h, uint64_t vf, uint32_t chunk, uint8_t **buf,
+	       size_t *len);
+/* One WRITE chunk of @p len bytes (must be a multiple of 8 for a
+ * correct driver; the harness sends whatever it is given). */
+uint16_t h_write(struct h *h, uint64_t vf, const void *data, uint32_t len,
+		 struct h_done *d);
+/* Write a whole context in @p chunk sized chunks, last padded. Returns
+ * the first non-OK status or OK. */
+uint16_t h_write_all(struct h *h, uint64_t vf, const void *ctx, size_t len,
+		     uint32_t chunk);
+
+#endif /* TEST_MODEL_HARNESS_H */
