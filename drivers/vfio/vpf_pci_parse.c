@@ -487,21 +487,31 @@ vpf_pci_vf_member(const struct vpf_pci_func *pf, const char *vf_bdf,
 		  uint16_t *vf)
 {
 	char want[VPF_PCI_BDF_LEN], b[VPF_PCI_BDF_LEN];
-	uint32_t i;
+	unsigned int dom, bus, dev, fn;
+	uint32_t first, rid, n;
 	int rc;
 
 	rc = vpf_pci_bdf_parse(vf_bdf, want);
 	if (rc)
 		return rc;
-	rc = vpf_pci_vf_bdf(pf, 1, b);
+	rc = vpf_pci_vf_bdf(pf, 1, b);	/* SR-IOV present and enabled? */
 	if (rc)
 		return rc;
-	for (i = 1; i <= pf->sriov.num_vfs; i++) {
-		rc = vpf_pci_vf_bdf(pf, (uint16_t)i, b);
-		if (rc)
-			return rc;
-		if (strcmp(b, want) == 0) {
-			*vf = (uint16_t)i;
+	if (sscanf(want, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+		return vpf_error(-EINVAL, "'%s' is not a PCI address", want);
+	/* Invert routing id = PF + offset + (n - 1) * stride. */
+	first = ((uint32_t)pf->bus << 8 | (uint32_t)pf->dev << 3 | pf->func) +
+		pf->sriov.vf_offset;
+	rid = bus << 8 | dev << 3 | fn;
+	if (dom == pf->domain && rid >= first) {
+		if (pf->sriov.vf_stride == 0)
+			n = rid == first ? 1 : 0;
+		else if ((rid - first) % pf->sriov.vf_stride == 0)
+			n = (rid - first) / pf->sriov.vf_stride + 1;
+		else
+			n = 0;
+		if (n >= 1 && n <= pf->sriov.num_vfs) {
+			*vf = (uint16_t)n;
 			return 0;
 		}
 	}
