@@ -587,8 +587,12 @@ set_vf_token(struct vpf_vfio_dev *d, const char *token)
 	if (ioctl(d->fd, VFIO_DEVICE_FEATURE, feat) < 0) {
 		int e = errno;
 
-		return vpf_error(-e, "cannot set the VF token on %s: %s (is "
-				 "vfio-pci loaded with enable_sriov=1?)",
+		if (e == ENOTTY || e == EINVAL)
+			return vpf_error(-ENOTSUP, "cannot set a VF token on "
+					 "%s: it is not an SR-IOV PF, or the "
+					 "kernel's vfio-pci has no VF tokens "
+					 "(Linux >= 5.7 needed)", d->bdf);
+		return vpf_error(-e, "cannot set the VF token on %s: %s",
 				 d->bdf, strerror(e));
 	}
 	VFIO_LOG(INFO, "%s: VF token set", d->bdf);
