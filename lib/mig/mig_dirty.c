@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * Dirty-page tracking through device write recording (FACTS.md 6): range
+ * normalisation to what the device takes, START / READ-until-drained /
+ * STOP, and merging records into a VFIO-layout bitmap (1 bit per page,
+ * u64 words, least significant bit first).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "mig_vf.h"
+
+static bool
+pow2(uint64_t x)
+{
+	return x && (x & (x - 1)) == 0;
+}
+
+uint64_t
+mig_pick_page_size(uint32_t bitmap, uint64_t want)
+{
+	uint64_t best = 0, smallest = 0;
+	unsigned int n;
+
+	for (n = 0; n < 32; n++) {
+		uint64_t ps = (uint64_t)VPF_WR_PAGE_SIZE_BASE << n;
+
+		if (!(bitmap & (1u << n)))
+			continue;
+		if (smallest == 0)
+			smallest = ps;
+		if (ps <= want)
+			best = ps;
+	}
+	return best ? best : smallest;
+}
+
+static int
+cmp_range(const void *a, const void *b)
+{
+	const struct mig_norm_range *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr ? 1 : 0;
+}
+
+int
+mig_ranges_normalize(const struct vpf_mig_range *in, unsigned int n,
+		     uint64_t dev_ps, uint32_t max_ranges,
+		     struct mig_norm_range *out)
+{
+	unsigned int i, k = 0;
+
+	if (!pow2(dev_ps) || max_ranges == 0)
+		return -EINVAL;
+	/* Out ranges hold [addr, end) in "pages" until the end. */
+	for (i = 0; i < n; i++) {
+		uint64_t a, e;
+
+		if (in[i].len == 0)
+			continue;
+		if (in[i].addr + in[i].len < in[i].addr ||
+		    in[i].addr + in[i].len > UINT64_MAX - dev_ps)
+			return -ERANGE;
+		a = in[i].addr & ~(dev_ps - 1);
+		e = (in[i].addr + in[i].len + dev_ps - 1) & ~(dev_ps - 1);
+		out[k].addr = a;
+		out[k].pages = e;	/* end, for now */
+		k++;
+	}
+	if (k == 0)
+		return 0;
+	qsort(out, k, sizeof(*out), cmp_range);
+	/* Merge overlapping and adjacent ranges: the device fails
+	 * overlapping ones (FACTS.md 6). */
+	n = 0;
+	for (i = 1; i < k; i++) {
+		if (out[i].addr <= out[n].pages) {
+			if (out[i].pages > out[n].pages)
+				out[n].pages = out[i].pages;
+		} else {
+			out[++n] = out[i];
+		}
+	}
+	k = n + 1;
+	/* Too many for the device: merge the two neighbours with the
+	 * smallest gap. The gap is tracked too (more pages reported, none
+	 * lost). */
+	while (k > max_ranges) {
+		unsigned int best = 0;
+		uint64_t gap = UINT64_MAX;
+
+		for (i = 0; i + 1 < k; i++) {
+			uint64_t g = out[i + 1].addr - out[i].pages;
+
+			if (g < gap) {
+				gap = g;
+				best = i;
+			}
+		}
+		out[best].pages = out[best + 1].pages;
+		memmove(&out[best + 1], &out[best + 2],
+			(k - best - 2) * sizeof(*out));
+		k--;
+	}
+	for (i = 0; i < k; i++)
+		out[i].pages = (out[i].pages - out[i].addr) / dev_ps;
+	return (int)k;
+}
+
+uint64_t
+mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len, uint64_t ps,
+		uint64_t rec, uint64_t dev_ps)
+{
+	uint64_t lo = rec, hi = rec + dev_ps, p, newbits = 0;
+
+	/* A device page may be larger (several bits) or smaller (part of
+	 * one bit) than a bitmap page. */
+	if (lo < addr)
+		lo = addr;
+	if (hi > addr + len)
+		hi = addr + len;
+	if (lo >= hi)
+		return 0;
+	lo = (lo - addr) / ps;
+	hi = (hi - addr + ps - 1) / ps;
+	for (p = lo; p < hi; p++) {
+		uint64_t bit = UINT64_C(1) << (p % 64);
+
+		if (!(bitmap[p / 64] & bit)) {
+			bitmap[p / 64] |= bit;
+			newbits++;
+		}
+	}
+	return newbits;
+}
+
+size_t
+vpf_mig_bitmap_words(uint64_t len, uint64_t page_size)
+{
+	uint64_t pages;
+
+	if (page_size == 0)
+		return 0;
+	pages = len / page_size + (len % page_size ? 1 : 0);
+	return (size_t)((pages + 63) / 64);
+}
+
+static int
+local_wr_setup(struct mig_vf *v)
+{
+	struct vpf_admin_wr_start_data *hd;
+	struct vpf_admin_wr_range *wr;
+	uint64_t dev_ps;
+	uint32_t maxr;
+	size_t sz;
+	int n, i;
+
+	dev_ps = mig_pick_page_size(v->wr_cap.supported_page_size_bitmap,
+				    v->wr_ps);
+	maxr = v->wr_cap.supported_ranges;
+	/* START's data must fit one command buffer. */
+	if (maxr > VPF_MIG_RANGES_MAX)
+		maxr = VPF_MIG_RANGES_MAX;
+	free(v->wr_ranges);
+	v->wr_ranges = calloc(v->wr_req_n ? v->wr_req_n : 1,
+			      sizeof(*v->wr_ranges));
+	if (v->wr_ranges == NULL)
+		return mig_vf_fail(v, -ENOMEM, "out of memory");
+	n = mig_ranges_normalize(v->wr_req, v->wr_req_n, dev_ps, maxr,
+				 v->wr_ranges);
+	if (n <= 0)
+		return mig_vf_fail(v, n ? n : -EINVAL,
+				   "VF %u: no usable range to track", v->vf);
+	v->wr_n = (unsigned int)n;
+	v->wr_dev_ps = dev_ps;
+	sz = sizeof(*hd) + (size_t)n * sizeof(*wr);
+	free(v->wr_start_data);
+	v->wr_start_data = calloc(1, sz);
+	if (v->wr_start_data == NULL)
+		return mig_vf_fail(v, -ENOMEM, "out of memory");
+	hd = (struct vpf_admin_wr_start_data *)v->wr_start_data;
+	hd->page_size = rte_cpu_to_le_64(dev_ps);
+	hd->count = rte_cpu_to_le_32((uint32_t)n);
+	wr = (struct vpf_admin_wr_range *)(hd + 1);
+	for (i = 0; i < n; i++) {
+		wr[i].page_address = rte_cpu_to_le_64(v->wr_ranges[i].addr);
+		wr[i].page_count = rte_cpu_to_le_64(v->wr_ranges[i].pages);
+	}
+	v->wr_start_len = (uint32_t)sz;
+	if (dev_ps != v->wr_ps)
+		MIG_LOG(INFO, "%s: VF %u: tracking with %" PRIu64
+			"-byte device pages for %" PRIu64 "-byte bitmap pages\n",
+			vpf_pf_name(v->m->pf), v->vf, dev_ps, v->wr_ps);
+	return 0;
+}
+
+static int
+check_wr(struct mig_vf *v)
+{
+	if (!v->m->info.has_write_record)
+		return mig_vf_fail(v, -ENOTSUP,
+				   "dirty tracking unavailable on this device (%s has no write recording)",
+				   vpf_pf_name(v->m->pf));
+	return 0;
+}
+
+int
+mig_dirty_start_plan(struct mig_vf *v, const struct vpf_mig_range *r,
+		     unsigned int n, uint64_t page_size)
+{
+	int rc = check_wr(v);
+
+	if (rc)
+		return rc;
+	if (v->wr_started)
+		return mig_vf_fail(v, -EBUSY, "VF %u: dirty tracking already started",
+				   v->vf);
+	if (!pow2(page_size) || page_size < VPF_WR_PAGE_SIZE_BASE)
+		return mig_vf_fail(v, -EINVAL,
+				   "page size %" PRIu64 " is not a power of two >= 4096",
+				   page_size);
+	if (r == NULL || n == 0 || n > VPF_MIG_RANGES_MAX)
+		return mig_vf_fail(v, -EINVAL, "1..%u ranges needed, got %u",
+				   VPF_MIG_RANGES_MAX, n);
+	v->wr_req = r;
+	v->wr_req_n = n;
+	v->wr_ps = page_size;
+	mig_op_add(v, ACT_WR_CAP, 0, 0, NULL);
+	mig_op_add(v, ACT_LOCAL, 0, 0, local_wr_setup);
+	return mig_op_add(v, ACT_WR_START, 0, 0, NULL);
+}
+
+int
+mig_dirty_sync_plan(struct mig_vf *v, uint64_t addr, uint64_t len,
+		    uint64_t *bitmap)
+{
+	int rc = check_wr(v);
+
+	if (rc)
+		return rc;
+	if (!v->wr_started)
+		return mig_vf_fail(v, -EPERM, "VF %u: dirty tracking not started",
+				   v->vf);
+	if (bitmap == NULL || len == 0 || addr % v->wr_ps || len % v->wr_ps ||
+	    addr + len < addr)
+		return mig_vf_fail(v, -EINVAL,
+				   "sync range 0x%" PRIx64 "+0x%" PRIx64
+				   " is not a non-empty multiple of the %" PRIu64 "-byte page",
+				   addr, len, v->wr_ps);
+	v->wr_bm = bitmap;
+	v->wr_bm_addr = addr;
+	v->wr_bm_len = len;
+	v->wr_new = 0;
+	v->wr_records = 0;
+	return mig_op_add(v, ACT_WR_READ, 0, 0, NULL);
+}
+
+int
+mig_dirty_stop_plan(struct mig_vf *v)
+{
+	int rc = check_wr(v);
+
+	if (rc)
+		return rc;
+	return mig_op_add(v, ACT_WR_STOP, 0, 0, NULL);
+}
+
+int
+vpf_mig_dirty_start(struct vpf_mig *m, uint16_t vf,
+		    const struct vpf_mig_range *ranges, unsigned int n,
+		    uint64_t page_size)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+	int rc;
+
+	if (v == NULL)
+		return -EINVAL;
+	rc = mig_op_begin(v, NULL, NULL);
+	if (rc == 0)
+		rc = mig_dirty_start_plan(v, ranges, n, page_size);
+	if (rc)
+		return rc;
+	mig_op_start(v);
+	return mig_op_wait(v);
+}
+
+int
+vpf_mig_dirty_sync(struct vpf_mig *m, uint16_t vf, uint64_t addr,
+		   uint64_t len, uint64_t *bitmap, uint64_t *pages)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+	int rc;
+
+	if (pages)
+		*pages = 0;
+	if (v == NULL)
+		return -EINVAL;
+	rc = mig_op_begin(v, NULL, NULL);
+	if (rc == 0)
+		rc = mig_dirty_sync_plan(v, addr, len, bitmap);
+	if (rc)
+		return rc;
+	mig_op_start(v);
+	rc = mig_op_wait(v);
+	if (pages)
+		*pages = v->wr_new;
+	return rc;
+}
+
+int
+vpf_mig_dirty_stop(struct vpf_mig *m, uint16_t vf)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+	int rc;
+
+	if (v == NULL)
+		return -EINVAL;
+	rc = mig_op_begin(v, NULL, NULL);
+	if (rc == 0)
+		rc = mig_dirty_stop_plan(v);
+	if (rc)
+		return rc;
+	mig_op_start(v);
+	return mig_op_wait(v);
+}

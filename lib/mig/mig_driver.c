@@ -1,0 +1,1006 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * Compatibility pre-flight and the migration driver: N (source, VF) ->
+ * (destination, VF) pairs through phases with a barrier between them
+ * (pre-flight, setup, precopy rounds, stop-copy + resume). Inside a phase
+ * every pair runs its own chain of per-VF asynchronous operations, so the
+ * commands of all pairs are in flight together; in serial mode one pair
+ * runs at a time and a pair never has two operations at once (one command
+ * at a time, as the Linux driver does), for comparison.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "vpf_ctx.h"
+#include "mig_vf.h"
+
+/* ---------------------------------------------------------------------------
+ * Pre-flight
+ * ------------------------------------------------------------------------- */
+
+static int
+local_pre_summary(struct mig_vf *v)
+{
+	struct vpf_ctx_error cerr;
+	char why[160];
+
+	if (vpf_ctx_validate(v->ctx.p, v->ctx.len, 0, &cerr)) {
+		vpf_ctx_error_str(&cerr, why, sizeof(why));
+		return mig_vf_fail(v, -EIO, "VF %u: device returned a malformed context: %s",
+				   v->vf, why);
+	}
+	return mig_ctx_summarize(v->ctx.p, v->ctx.len, &v->pre);
+}
+
+int
+mig_preflight_plan(struct mig_vf *v)
+{
+	if (v->state != VPF_MIG_STATE_RUNNING &&
+	    v->state != VPF_MIG_STATE_RUNNING_P2P)
+		return mig_vf_fail(v, -EPERM,
+				   "VF %u: pre-flight needs a running VF (now %s)",
+				   v->vf, vpf_mig_state_name(v->state));
+	mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
+	mig_op_add(v, ACT_SIZE_GET, 1, 0, NULL);
+	/* Read the running context and drop it again: the VF keeps running,
+	 * nothing changes for it (FACTS.md 4: DISCARD after a complete read
+	 * makes the next read start fresh). */
+	mig_op_add(v, ACT_DISCARD, 0, 0, NULL);
+	mig_op_add(v, ACT_READ_CTX, 0, 0, NULL);
+	mig_op_add(v, ACT_DISCARD_FORCE, 0, 0, NULL);
+	return mig_op_add(v, ACT_LOCAL, 0, 0, local_pre_summary);
+}
+
+/* Feature bits only the owner (PF) has: not a VF's business. */
+#define OWNER_ONLY_FEATURES \
+	(VPF_FEATURE(VPF_F_SR_IOV) | VPF_FEATURE(VPF_F_ADMIN_VQ))
+
+int
+mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
+		   struct vpf_mig_compat *out)
+{
+	const struct vpf_pf_info *si = &s->m->info, *di = &d->m->info;
+	uint64_t sf, df;
+	uint32_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->src_queues = s->pre.num_queues;
+	out->dst_queues = d->pre.num_queues;
+	out->src_features = s->pre.features[0];
+	out->ctx_estimate = s->size_frz;
+	out->fields_checked = s->fields_valid && d->fields_valid;
+	if (!out->fields_checked)
+		snprintf(out->warning, sizeof(out->warning),
+			 "%s has no DEV_CTX_FIELDS_QUERY: context fields not checked against the destination",
+			 !s->fields_valid ? "source" : "destination");
+
+	if (si->vendor_id != di->vendor_id || si->device_id != di->device_id) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "device type differs: source %04x:%04x, destination %04x:%04x",
+			 si->vendor_id, si->device_id, di->vendor_id, di->device_id);
+		goto incompatible;
+	}
+	/* A VF's offered features are not visible through admin commands;
+	 * the PF's offer stands for its VFs' (doc/migration.md, Decisions). */
+	sf = si->device_features & ~OWNER_ONLY_FEATURES;
+	df = di->device_features & ~OWNER_ONLY_FEATURES;
+	if (sf & ~df) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "destination does not offer feature bits 0x%" PRIx64,
+			 sf & ~df);
+		goto incompatible;
+	}
+	if (s->pre.num_queues != d->pre.num_queues) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "queue count differs: source %u, destination %u",
+			 s->pre.num_queues, d->pre.num_queues);
+		goto incompatible;
+	}
+	if (!out->fields_checked)
+		return 0;
+	for (i = 0; i < s->nfields; i++) {
+		uint16_t t = rte_le_to_cpu_16(s->fields[i].type);
+		uint64_t l = rte_le_to_cpu_64(s->fields[i].length), dl = 0;
+		enum vpf_ctx_cmp_kind k;
+
+		k = vpf_ctx_field_compat(t, l, d->fields, d->nfields, &dl);
+		if (k == VPF_CTX_CMP_MISSING || k == VPF_CTX_CMP_LENGTH) {
+			snprintf(out->reason, sizeof(out->reason),
+				 "field %s (0x%04x): source length %" PRIu64 ", destination %s%" PRIu64,
+				 vpf_ctx_type_name(t), t, l,
+				 k == VPF_CTX_CMP_MISSING ? "has none " : "",
+				 dl);
+			goto incompatible;
+		}
+	}
+	rc = vpf_ctx_compare_fields(s->ctx.p, s->ctx.len, 0, d->fields,
+				    d->nfields, NULL, NULL, NULL, NULL);
+	if (rc) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "source context does not fit the destination: %s",
+			 vpf_last_error());
+		goto incompatible;
+	}
+	out->compatible = true;
+	return 0;
+incompatible:
+	out->compatible = false;
+	return vpf_error(-EPROTO, "incompatible: %s", out->reason);
+}
+
+int
+vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
+		     struct vpf_mig *dst, uint16_t dst_vf,
+		     struct vpf_mig_compat *out)
+{
+	struct mig_vf *s = mig_vf_get(src, src_vf);
+	struct mig_vf *d = mig_vf_get(dst, dst_vf);
+	struct vpf_mig_compat tmp;
+	int rc, rd;
+
+	if (s == NULL || d == NULL)
+		return -EINVAL;
+	if (s == d)
+		return vpf_error(-EINVAL, "source and destination are the same VF");
+	if (out == NULL)
+		out = &tmp;
+	memset(out, 0, sizeof(*out));
+	rc = mig_op_begin(s, NULL, NULL);
+	if (rc == 0)
+		rc = mig_op_begin(d, NULL, NULL);
+	if (rc == 0)
+		rc = mig_preflight_plan(s);
+	if (rc == 0)
+		rc = mig_preflight_plan(d);
+	if (rc)
+		return rc;
+	/* Both in flight together. */
+	mig_op_start(s);
+	mig_op_start(d);
+	rc = mig_op_wait(s);
+	rd = mig_op_wait(d);
+	if (rc)
+		return vpf_error(rc, "pre-flight of source: %s", s->err);
+	if (rd)
+		return vpf_error(rd, "pre-flight of destination: %s", d->err);
+	rc = mig_compat_compare(s, d, out);
+	if (rc == 0 && out->warning[0])
+		MIG_LOG(WARNING, "%s VF %u -> %s VF %u: %s\n",
+			vpf_pf_name(src->pf), src_vf, vpf_pf_name(dst->pf),
+			dst_vf, out->warning);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Driver
+ * ------------------------------------------------------------------------- */
+
+static const char *const phase_names[VPF_MIG_PHASE_MAX] = {
+	[VPF_MIG_PHASE_PREFLIGHT] = "preflight",
+	[VPF_MIG_PHASE_SETUP] = "setup",
+	[VPF_MIG_PHASE_PRECOPY] = "precopy",
+	[VPF_MIG_PHASE_STOP_COPY] = "stop-copy",
+	[VPF_MIG_PHASE_RESUME] = "resume",
+	[VPF_MIG_PHASE_DONE] = "done",
+};
+
+const char *
+vpf_mig_phase_name(enum vpf_mig_phase p)
+{
+	return (unsigned int)p < VPF_MIG_PHASE_MAX ? phase_names[p] : "invalid";
+}
+
+void
+vpf_mig_opts_init(struct vpf_mig_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->precopy_to_dst = true;
+	o->page_size = 4096;
+}
+
+/* The model's default guest memory: what "no ranges" tracks. */
+static const struct vpf_mig_range default_range = {
+	.addr = 0,
+	.len = UINT64_C(1) << 30,
+};
+
+struct drv;
+struct drv_pair;
+
+struct drv_slot {
+	struct drv_pair *pp;
+	int which;		/* 0 source, 1 destination */
+};
+
+struct drv_pair {
+	struct drv *drv;
+	struct vpf_mig_pair *p;
+	struct mig_vf *s;
+	struct mig_vf *d;
+	struct drv_slot slot[2];
+	int stage;
+	int pending;		/* operations in flight */
+	bool started;		/* in this phase */
+	bool phase_done;
+	bool failed;
+	bool aborting;
+	bool finished;		/* failed and cleaned up */
+	uint64_t *bm;
+	bool bm_own;
+	uint32_t chunk_s, chunk_d;
+	bool pw_d;
+	uint64_t cmds0;
+	/* phase accounting */
+	uint64_t ph_bytes;
+	uint64_t ph_pages;
+	uint64_t t_written;	/* final context written on the destination */
+};
+
+struct drv {
+	const struct vpf_mig_opts *o;
+	struct drv_pair *pp;
+	unsigned int n;
+	struct vpf_mig **migs;	/* distinct handles to poll */
+	unsigned int nmigs;
+	enum vpf_mig_phase phase;
+	uint32_t round;
+	uint64_t t0;
+	uint64_t bm_addr;
+	uint64_t bm_len;
+	const struct vpf_mig_range *ranges;
+	unsigned int nranges;
+	uint8_t *xbuf;		/* transfer buffer */
+	size_t xcap;
+};
+
+static void pair_advance(struct drv_pair *pp);
+
+static void
+pair_fail(struct drv_pair *pp, int rc, const char *why)
+{
+	struct vpf_mig_pair *p = pp->p;
+
+	if (pp->failed)
+		return;
+	pp->failed = true;
+	p->rc = rc;
+	p->failed_phase = pp->drv->phase;
+	snprintf(p->error, sizeof(p->error), "%s", why);
+	MIG_LOG(ERR, "%s VF %u -> %s VF %u failed in %s: %s\n",
+		vpf_pf_name(pp->s->m->pf), pp->s->vf, vpf_pf_name(pp->d->m->pf),
+		pp->d->vf, vpf_mig_phase_name(p->failed_phase), why);
+}
+
+static void
+slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct drv_slot *sl = arg;
+	struct drv_pair *pp = sl->pp;
+
+	(void)m;
+	(void)vf;
+	pp->pending--;
+	if (rc)
+		pair_fail(pp, rc, sl->which ? pp->d->err : pp->s->err);
+	pair_advance(pp);
+}
+
+/* Start an operation planned on @p v (0 = source, 1 = destination). */
+static void
+pair_start_op(struct drv_pair *pp, int which, int rc)
+{
+	struct mig_vf *v = which ? pp->d : pp->s;
+
+	if (rc) {
+		pair_fail(pp, rc, v->err[0] ? v->err : vpf_last_error());
+		return;
+	}
+	pp->pending++;
+	mig_op_start(v);
+}
+
+static int
+pair_begin(struct drv_pair *pp, int which)
+{
+	return mig_op_begin(which ? pp->d : pp->s, slot_done,
+			    &pp->slot[which]);
+}
+
+/* Move every pending save-stream byte of the source into the
+ * destination's parser, in stream_chunk pieces. */
+static int
+pair_transfer(struct drv_pair *pp)
+{
+	struct drv *drv = pp->drv;
+	size_t piece = drv->o->stream_chunk ? drv->o->stream_chunk :
+		       pp->s->out.len - pp->s->out.off;
+	size_t got;
+	int rc;
+
+	if (piece == 0)
+		return 0;
+	if (piece > drv->xcap) {
+		uint8_t *nb = realloc(drv->xbuf, piece);
+
+		if (nb == NULL)
+			return vpf_error(-ENOMEM, "out of memory");
+		drv->xbuf = nb;
+		drv->xcap = piece;
+	}
+	for (;;) {
+		rc = vpf_mig_save_read(pp->s->m, pp->s->vf, drv->xbuf, piece,
+				       &got);
+		if (rc)
+			return rc;
+		if (got == 0)
+			return 0;
+		pp->p->bytes += got;
+		pp->ph_bytes += got;
+		rc = mig_load_feed(pp->d, drv->xbuf, got);
+		if (rc)
+			return rc;
+	}
+}
+
+/* Write what the destination's parser accepted (the newest context). */
+static void
+pair_kick_load(struct drv_pair *pp)
+{
+	int rc = mig_load_kick(pp->d, slot_done, &pp->slot[1]);
+
+	if (rc) {
+		pair_fail(pp, rc, vpf_last_error());
+		return;
+	}
+	pp->pending++;
+}
+
+static void
+pair_phase_done(struct drv_pair *pp)
+{
+	pp->phase_done = true;
+}
+
+static bool
+serial(const struct drv_pair *pp)
+{
+	return pp->drv->o->serial;
+}
+
+static void
+adv_preflight(struct drv_pair *pp)
+{
+	struct vpf_mig_compat c;
+	int rc;
+
+	switch (pp->stage) {
+	case 0:
+		pp->stage = serial(pp) ? 1 : 2;
+		rc = pair_begin(pp, 0);
+		pair_start_op(pp, 0, rc ? rc : mig_preflight_plan(pp->s));
+		if (!serial(pp) && !pp->failed) {
+			rc = pair_begin(pp, 1);
+			pair_start_op(pp, 1, rc ? rc : mig_preflight_plan(pp->d));
+		}
+		break;
+	case 1:
+		pp->stage = 2;
+		rc = pair_begin(pp, 1);
+		pair_start_op(pp, 1, rc ? rc : mig_preflight_plan(pp->d));
+		break;
+	case 2:
+		rc = mig_compat_compare(pp->s, pp->d, &c);
+		if (rc) {
+			pair_fail(pp, rc, vpf_last_error());
+			break;
+		}
+		if (c.warning[0])
+			MIG_LOG(WARNING, "VF %u -> VF %u: %s\n", pp->s->vf,
+				pp->d->vf, c.warning);
+		pair_phase_done(pp);
+		break;
+	}
+}
+
+static void
+adv_setup(struct drv_pair *pp)
+{
+	const struct vpf_mig_opts *o = pp->drv->o;
+	struct drv *drv = pp->drv;
+	int rc;
+
+	switch (pp->stage) {
+	case 0:
+		pp->stage = serial(pp) && o->dirty ? 1 : 2;
+		rc = pair_begin(pp, 1);
+		pair_start_op(pp, 1, rc ? rc :
+			      mig_set_state_plan(pp->d, VPF_MIG_STATE_RESUMING));
+		if (o->dirty && !serial(pp) && !pp->failed) {
+			rc = pair_begin(pp, 0);
+			pair_start_op(pp, 0, rc ? rc :
+				      mig_dirty_start_plan(pp->s, drv->ranges,
+							   drv->nranges,
+							   o->page_size));
+		}
+		break;
+	case 1:
+		pp->stage = 2;
+		rc = pair_begin(pp, 0);
+		pair_start_op(pp, 0, rc ? rc :
+			      mig_dirty_start_plan(pp->s, drv->ranges,
+						   drv->nranges, o->page_size));
+		break;
+	case 2:
+		pair_phase_done(pp);
+		break;
+	}
+}
+
+static void
+start_sync(struct drv_pair *pp, bool stop)
+{
+	struct drv *drv = pp->drv;
+	int rc;
+
+	rc = pair_begin(pp, 0);
+	if (rc == 0)
+		rc = mig_dirty_sync_plan(pp->s, drv->bm_addr, drv->bm_len,
+					 pp->bm);
+	if (rc == 0 && stop)
+		rc = mig_dirty_stop_plan(pp->s);
+	pair_start_op(pp, 0, rc);
+}
+
+static void
+adv_precopy(struct drv_pair *pp)
+{
+	const struct vpf_mig_opts *o = pp->drv->o;
+	int rc;
+
+	switch (pp->stage) {
+	case 0:
+		pp->stage = 1;
+		rc = pair_begin(pp, 0);
+		if (rc == 0)
+			rc = pp->drv->round == 1 ?
+			     mig_set_state_plan(pp->s, VPF_MIG_STATE_PRE_COPY) :
+			     mig_precopy_round_plan(pp->s);
+		pair_start_op(pp, 0, rc);
+		break;
+	case 1:
+		pp->p->precopy_rounds = pp->drv->round;
+		rc = pair_transfer(pp);
+		if (rc) {
+			pair_fail(pp, rc, pp->d->err[0] ? pp->d->err :
+				  vpf_last_error());
+			break;
+		}
+		pp->stage = o->dirty && serial(pp) ? 2 : 3;
+		pair_kick_load(pp);
+		if (o->dirty && !serial(pp) && !pp->failed)
+			start_sync(pp, false);
+		break;
+	case 2:
+		pp->stage = 3;
+		start_sync(pp, false);
+		break;
+	case 3:
+		if (o->dirty)
+			pp->ph_pages += pp->s->wr_new;
+		pair_phase_done(pp);
+		break;
+	}
+}
+
+static void
+adv_stop_copy(struct drv_pair *pp)
+{
+	const struct vpf_mig_opts *o = pp->drv->o;
+	int rc;
+
+	switch (pp->stage) {
+	case 0:
+		pp->stage = 1;
+		rc = pair_begin(pp, 0);
+		pair_start_op(pp, 0, rc ? rc :
+			      mig_set_state_plan(pp->s, VPF_MIG_STATE_STOP_COPY));
+		break;
+	case 1:
+		pp->p->t_freeze_ns = pp->s->t_freeze_issue - pp->drv->t0;
+		pp->p->ctx_bytes = pp->s->ctx.len;
+		rc = pair_transfer(pp);
+		if (rc) {
+			pair_fail(pp, rc, pp->d->err[0] ? pp->d->err :
+				  vpf_last_error());
+			break;
+		}
+		pp->stage = o->dirty && serial(pp) ? 2 : 3;
+		pair_kick_load(pp);
+		if (o->dirty && !serial(pp) && !pp->failed)
+			start_sync(pp, true);
+		break;
+	case 2:
+		pp->stage = 3;
+		start_sync(pp, true);
+		break;
+	case 3:
+		if (o->dirty)
+			pp->ph_pages += pp->s->wr_new;
+		if (!pp->d->final_written) {
+			pair_fail(pp, -ENODATA,
+				  "destination did not receive a complete stream");
+			break;
+		}
+		pp->t_written = mig_now_ns();
+		pp->stage = 4;
+		rc = pair_begin(pp, 1);
+		pair_start_op(pp, 1, rc ? rc :
+			      mig_set_state_plan(pp->d, VPF_MIG_STATE_RUNNING));
+		break;
+	case 4:
+		pp->p->t_active_ns = pp->d->t_active_done - pp->drv->t0;
+		pp->p->downtime_ns = pp->d->t_active_done -
+				     pp->s->t_freeze_issue;
+		/* The guest runs on the destination now: the source leaves
+		 * STOP_COPY (its stream is drained) and is not reactivated
+		 * at detach. */
+		pp->s->complete = true;
+		pp->stage = 5;
+		rc = pair_begin(pp, 0);
+		pair_start_op(pp, 0, rc ? rc :
+			      mig_set_state_plan(pp->s, VPF_MIG_STATE_STOP));
+		break;
+	case 5:
+		pp->s->complete = true;
+		pair_phase_done(pp);
+		break;
+	}
+}
+
+static void
+pair_advance(struct drv_pair *pp)
+{
+	int rc;
+
+	if (pp->pending > 0 || pp->finished)
+		return;
+	if (pp->failed) {
+		if (pp->aborting) {
+			pp->finished = true;
+			pp->phase_done = true;
+			return;
+		}
+		/* Source back to running with its state unchanged,
+		 * destination with nothing applied (FACTS.md 8). */
+		pp->aborting = true;
+		pp->s->complete = false;
+		rc = pair_begin(pp, 0);
+		if (rc == 0 && mig_abort_plan(pp->s) == 0) {
+			pp->pending++;
+			mig_op_start(pp->s);
+		}
+		rc = pair_begin(pp, 1);
+		if (rc == 0 && mig_abort_plan(pp->d) == 0) {
+			pp->pending++;
+			mig_op_start(pp->d);
+		}
+		if (pp->pending == 0) {
+			pp->finished = true;
+			pp->phase_done = true;
+		}
+		return;
+	}
+	switch (pp->drv->phase) {
+	case VPF_MIG_PHASE_PREFLIGHT:
+		adv_preflight(pp);
+		break;
+	case VPF_MIG_PHASE_SETUP:
+		adv_setup(pp);
+		break;
+	case VPF_MIG_PHASE_PRECOPY:
+		adv_precopy(pp);
+		break;
+	case VPF_MIG_PHASE_STOP_COPY:
+		adv_stop_copy(pp);
+		break;
+	default:
+		pair_phase_done(pp);
+		break;
+	}
+	/* A stage that started nothing and did not finish moves on. */
+	if (pp->pending == 0 && !pp->phase_done && !pp->finished)
+		pair_advance(pp);
+}
+
+/* Run the current phase for every pair still migrating. */
+static void
+run_phase(struct drv *drv)
+{
+	unsigned int i, next = 0;
+	bool all;
+
+	for (i = 0; i < drv->n; i++) {
+		struct drv_pair *pp = &drv->pp[i];
+
+		pp->stage = 0;
+		pp->started = false;
+		pp->phase_done = pp->finished;
+		pp->ph_bytes = 0;
+		pp->ph_pages = 0;
+	}
+	for (;;) {
+		all = true;
+		/* Serial: the next pair starts when the one before is done. */
+		for (i = next; i < drv->n; i++) {
+			struct drv_pair *pp = &drv->pp[i];
+
+			if (pp->phase_done) {
+				if (i == next)
+					next++;
+				continue;
+			}
+			all = false;
+			if (!pp->started) {
+				pp->started = true;
+				pair_advance(pp);
+			}
+			if (drv->o->serial && !pp->phase_done)
+				break;
+		}
+		if (all)
+			break;
+		for (i = 0; i < drv->nmigs; i++) {
+			int rc = vpf_mig_poll(drv->migs[i]);
+
+			if (rc < 0)
+				mig_fail_all(drv->migs[i], rc);
+		}
+	}
+}
+
+static void
+report(struct drv *drv, enum vpf_mig_phase ph, uint64_t t_start,
+       struct vpf_mig_result *res, int *abort_rc, bool *stop_precopy)
+{
+	struct vpf_mig_progress pr;
+	unsigned int i;
+	int rc;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.phase = ph;
+	pr.round = ph == VPF_MIG_PHASE_PRECOPY ? drv->round : 0;
+	pr.pairs = drv->n;
+	for (i = 0; i < drv->n; i++) {
+		struct drv_pair *pp = &drv->pp[i];
+
+		if (pp->failed) {
+			pr.failed++;
+			continue;
+		}
+		pr.bytes += pp->ph_bytes;
+		pr.dirty_pages += pp->ph_pages;
+		if (ph == VPF_MIG_PHASE_PRECOPY) {
+			pr.initial_bytes += pp->s->round_size;
+			pr.dirty_bytes += pp->s->dirty_bytes;
+		}
+	}
+	pr.phase_ns = mig_now_ns() - t_start;
+	pr.elapsed_ns = mig_now_ns() - drv->t0;
+	if (ph < VPF_MIG_PHASE_MAX && res)
+		res->phase_ns[ph] += pr.phase_ns;
+	if (ph == VPF_MIG_PHASE_PRECOPY && res)
+		res->precopy_bytes += pr.bytes;
+	if (drv->o->progress == NULL)
+		return;
+	rc = drv->o->progress(&pr, drv->o->arg);
+	if (rc < 0 && *abort_rc == 0)
+		*abort_rc = rc;
+	else if (rc == VPF_MIG_PROGRESS_STOP_PRECOPY && stop_precopy)
+		*stop_precopy = true;
+}
+
+static int
+drv_setup(struct drv *drv, const struct vpf_mig_opts *o,
+	  struct vpf_mig_pair *pairs, unsigned int n)
+{
+	unsigned int i, j;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	drv->o = o;
+	drv->n = n;
+	drv->ranges = o->nranges ? o->ranges : &default_range;
+	drv->nranges = o->nranges ? o->nranges : 1;
+	if (o->chunk % 8)
+		return vpf_error(-EINVAL, "chunk %u is not a multiple of 8 bytes",
+				 o->chunk);
+	if (o->dirty) {
+		uint64_t ps = o->page_size;
+
+		if (ps < 4096 || (ps & (ps - 1)))
+			return vpf_error(-EINVAL, "page size %" PRIu64
+					 " is not a power of two >= 4096", ps);
+		for (i = 0; i < drv->nranges; i++) {
+			const struct vpf_mig_range *r = &drv->ranges[i];
+
+			if (r->len == 0 || r->addr + r->len < r->addr)
+				return vpf_error(-EINVAL, "bad dirty range %u", i);
+			if (r->addr < lo)
+				lo = r->addr;
+			if (r->addr + r->len > hi)
+				hi = r->addr + r->len;
+		}
+		drv->bm_addr = lo & ~(ps - 1);
+		drv->bm_len = ((hi + ps - 1) & ~(ps - 1)) - drv->bm_addr;
+	}
+	drv->pp = calloc(n, sizeof(*drv->pp));
+	drv->migs = calloc(2 * (size_t)n, sizeof(*drv->migs));
+	if (drv->pp == NULL || drv->migs == NULL)
+		return vpf_error(-ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		struct vpf_mig_pair *p = &pairs[i];
+		struct drv_pair *pp = &drv->pp[i];
+		struct vpf_mig *mm[2] = { p->src, p->dst };
+		unsigned int k;
+
+		pp->s = mig_vf_get(p->src, p->src_vf);
+		pp->d = mig_vf_get(p->dst, p->dst_vf);
+		if (pp->s == NULL || pp->d == NULL)
+			return vpf_error(-EINVAL, "pair %u: %s", i, vpf_last_error());
+		if (pp->s == pp->d)
+			return vpf_error(-EINVAL, "pair %u: source and destination are the same VF", i);
+		if (pp->s->busy || pp->d->busy)
+			return vpf_error(-EBUSY, "pair %u: a VF is busy", i);
+		for (j = 0; j < i; j++) {
+			struct drv_pair *q = &drv->pp[j];
+
+			if (q->s == pp->s || q->s == pp->d || q->d == pp->s ||
+			    q->d == pp->d)
+				return vpf_error(-EINVAL, "pair %u uses a VF of pair %u again",
+						 i, j);
+		}
+		if (pp->s->state != VPF_MIG_STATE_RUNNING)
+			return vpf_error(-EPERM, "pair %u: source VF %u is %s, not RUNNING",
+					 i, p->src_vf,
+					 vpf_mig_state_name(pp->s->state));
+		if (o->dirty && !p->src->info.has_write_record)
+			return vpf_error(-ENOTSUP,
+					 "dirty tracking unavailable on this device (%s has no write recording)",
+					 vpf_pf_name(p->src->pf));
+		for (k = 0; k < 2; k++) {
+			for (j = 0; j < drv->nmigs; j++)
+				if (drv->migs[j] == mm[k])
+					break;
+			if (j == drv->nmigs)
+				drv->migs[drv->nmigs++] = mm[k];
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct vpf_mig_pair *p = &pairs[i];
+		struct drv_pair *pp = &drv->pp[i];
+
+		pp->drv = drv;
+		pp->p = p;
+		pp->slot[0].pp = pp;
+		pp->slot[0].which = 0;
+		pp->slot[1].pp = pp;
+		pp->slot[1].which = 1;
+		p->rc = 0;
+		p->error[0] = '\0';
+		p->failed_phase = VPF_MIG_PHASE_DONE;
+		p->downtime_ns = p->bytes = p->ctx_bytes = p->pages = 0;
+		p->precopy_rounds = 0;
+		p->t_freeze_ns = p->t_active_ns = 0;
+		pp->chunk_s = pp->s->chunk;
+		pp->chunk_d = pp->d->chunk;
+		pp->pw_d = pp->d->precopy_write;
+		if (o->chunk) {
+			pp->s->chunk = o->chunk;
+			pp->d->chunk = o->chunk;
+		}
+		pp->d->precopy_write = o->precopy_to_dst;
+		pp->cmds0 = pp->s->cmds + pp->d->cmds;
+		if (o->dirty) {
+			size_t words = vpf_mig_bitmap_words(drv->bm_len,
+							    o->page_size);
+
+			if (p->bitmap) {
+				pp->bm = p->bitmap;
+				memset(pp->bm, 0, words * sizeof(uint64_t));
+			} else {
+				pp->bm = calloc(words ? words : 1,
+						sizeof(uint64_t));
+				if (pp->bm == NULL)
+					return vpf_error(-ENOMEM, "out of memory");
+				pp->bm_own = true;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+drv_teardown(struct drv *drv, struct vpf_mig_result *res)
+{
+	unsigned int i;
+
+	for (i = 0; drv->pp && i < drv->n; i++) {
+		struct drv_pair *pp = &drv->pp[i];
+
+		if (pp->drv == NULL)
+			continue;
+		if (res)
+			res->cmds += pp->s->cmds + pp->d->cmds - pp->cmds0;
+		pp->s->chunk = pp->chunk_s;
+		pp->d->chunk = pp->chunk_d;
+		pp->d->precopy_write = pp->pw_d;
+		if (pp->bm_own)
+			free(pp->bm);
+	}
+	free(drv->pp);
+	free(drv->migs);
+	free(drv->xbuf);
+}
+
+static uint64_t
+popcount_bm(const uint64_t *bm, size_t words)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(bm[i]);
+	return n;
+}
+
+int
+vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
+		unsigned int n, struct vpf_mig_result *res)
+{
+	struct vpf_mig_opts def;
+	struct drv drv;
+	uint64_t t, first_freeze = UINT64_MAX, last_active = 0;
+	bool stop_pc = false;
+	int abort_rc = 0, rc = 0;
+	unsigned int i;
+
+	if (o == NULL) {
+		vpf_mig_opts_init(&def);
+		o = &def;
+	}
+	if (pairs == NULL || n == 0)
+		return vpf_error(-EINVAL, "no pairs to migrate");
+	if (res)
+		memset(res, 0, sizeof(*res));
+	memset(&drv, 0, sizeof(drv));
+	rc = drv_setup(&drv, o, pairs, n);
+	if (rc) {
+		drv_teardown(&drv, NULL);
+		return rc;
+	}
+	drv.t0 = mig_now_ns();
+
+	/* Pre-flight and setup while the sources run: no downtime yet. */
+	if (!o->no_preflight) {
+		drv.phase = VPF_MIG_PHASE_PREFLIGHT;
+		t = mig_now_ns();
+		run_phase(&drv);
+		report(&drv, drv.phase, t, res, &abort_rc, NULL);
+	}
+	if (abort_rc == 0) {
+		drv.phase = VPF_MIG_PHASE_SETUP;
+		t = mig_now_ns();
+		run_phase(&drv);
+		report(&drv, drv.phase, t, res, &abort_rc, NULL);
+	}
+	for (drv.round = 1; abort_rc == 0 && !stop_pc &&
+	     drv.round <= o->precopy_rounds; drv.round++) {
+		drv.phase = VPF_MIG_PHASE_PRECOPY;
+		t = mig_now_ns();
+		run_phase(&drv);
+		/* The sources still run here: the callback may drive their
+		 * workload or copy the dirty pages. */
+		report(&drv, drv.phase, t, res, &abort_rc, &stop_pc);
+	}
+	if (res)
+		res->precopy_rounds = drv.round - 1;
+	if (abort_rc) {
+		for (i = 0; i < n; i++)
+			pair_fail(&drv.pp[i], abort_rc,
+				  "aborted by the progress callback");
+		drv.phase = VPF_MIG_PHASE_DONE;
+		run_phase(&drv);
+	} else {
+		drv.phase = VPF_MIG_PHASE_STOP_COPY;
+		t = mig_now_ns();
+		run_phase(&drv);
+		/* Stop-copy and resume overlap per pair; the split is by the
+		 * time each pair's final context was written. */
+		{
+			uint64_t last_written = t;
+
+			for (i = 0; i < n; i++)
+				if (!drv.pp[i].failed &&
+				    drv.pp[i].t_written > last_written)
+					last_written = drv.pp[i].t_written;
+			report(&drv, VPF_MIG_PHASE_STOP_COPY, t, res, &abort_rc,
+			       NULL);
+			if (res)
+				res->phase_ns[VPF_MIG_PHASE_STOP_COPY] =
+					last_written - t;
+			report(&drv, VPF_MIG_PHASE_RESUME, last_written, res,
+			       &abort_rc, NULL);
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		struct drv_pair *pp = &drv.pp[i];
+		struct vpf_mig_pair *p = &pairs[i];
+
+		if (pp->bm)
+			p->pages = popcount_bm(pp->bm,
+					       vpf_mig_bitmap_words(drv.bm_len,
+								    o->page_size));
+		if (res) {
+			res->pairs++;
+			res->bytes += p->bytes;
+			res->pages += p->pages;
+		}
+		if (pp->failed) {
+			if (res)
+				res->failed++;
+			if (rc == 0)
+				rc = p->rc ? p->rc : -EIO;
+			continue;
+		}
+		if (res) {
+			res->ok++;
+			if (p->downtime_ns > res->downtime_max_ns)
+				res->downtime_max_ns = p->downtime_ns;
+		}
+		if (p->t_freeze_ns < first_freeze)
+			first_freeze = p->t_freeze_ns;
+		if (p->t_active_ns > last_active)
+			last_active = p->t_active_ns;
+	}
+	if (res) {
+		res->total_ns = mig_now_ns() - drv.t0;
+		if (last_active > 0 && first_freeze != UINT64_MAX)
+			res->downtime_ns = last_active - first_freeze;
+	}
+	drv_teardown(&drv, res);
+	if (o->progress) {
+		struct vpf_mig_progress pr;
+
+		memset(&pr, 0, sizeof(pr));
+		pr.phase = VPF_MIG_PHASE_DONE;
+		pr.pairs = n;
+		pr.failed = res ? res->failed : 0;
+		pr.bytes = res ? res->bytes : 0;
+		pr.dirty_pages = res ? res->pages : 0;
+		pr.elapsed_ns = mig_now_ns() - drv.t0;
+		o->progress(&pr, o->arg);
+	}
+	if (abort_rc)
+		return vpf_error(abort_rc, "migration aborted by the progress callback");
+	if (rc) {
+		for (i = 0; i < n; i++)
+			if (pairs[i].rc) {
+				vpf_error(rc, "pair %u (VF %u -> VF %u) failed in %s: %s",
+					  i, pairs[i].src_vf, pairs[i].dst_vf,
+					  vpf_mig_phase_name(pairs[i].failed_phase),
+					  pairs[i].error);
+				break;
+			}
+	}
+	return rc;
+}
