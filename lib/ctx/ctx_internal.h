@@ -301,6 +301,64 @@ ctx_check_count(struct vpf_ctx_error *e, uint32_t index, uint64_t foff,
 	return true;
 }
 
+/*
+ * Fast path shared by both parsers: true if the TLV at @tlv, with @avail
+ * bytes available after its header, is complete, of a known type at its
+ * exact size (or a valid variable size), with zero reserved bytes and a new
+ * vq_index: the common case, accepted with flags 0. False means "take the
+ * careful path", which then makes every decision itself. The only state
+ * changed before returning false is none: a vq_index bit is set only when
+ * the field passes every check, and the desc_count check comes before it,
+ * so the careful path never finds a bit the fast path set for this field.
+ */
+static inline bool
+ctx_fast_field(struct vpf_ctx_vq_seen *seen, const uint8_t *tlv,
+	       uint64_t avail, uint16_t *type_out, uint64_t *length_out)
+{
+	const uint8_t *v = tlv + VPF_CTX_TLV_HDR_SIZE;
+	uint64_t word = ctx_le64(tlv + CTX_TLV_TYPE_OFF);
+	uint64_t length = ctx_le64(tlv + CTX_TLV_LEN_OFF);
+	uint16_t type = (uint16_t)word;
+
+	/* length <= avail also rules out overflow: the end is in the data. */
+	if (__builtin_expect((word >> 16) != 0 || length > avail, 0))
+		return false;
+	switch (type) {
+	case VPF_CTX_PCI_VQ_CFG:
+		if (length != VPF_CTX_VQ_CFG_SIZE ||
+		    ctx_seen_test_set(seen, 0, ctx_le16(v)))
+			return false;
+		break;
+	case VPF_CTX_VQ_SPLIT_RUNTIME_CFG:
+		if (length != VPF_CTX_VQ_RUNTIME_SIZE ||
+		    ctx_seen_test_set(seen, 1, ctx_le16(v)))
+			return false;
+		break;
+	case VPF_CTX_VQ_SPLIT_DEV_OWN_DESC:
+		if (length < VPF_CTX_OWN_DESC_HDR_SIZE ||
+		    VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)ctx_le16(v + 2) !=
+		    length ||
+		    ctx_seen_test_set(seen, 2, ctx_le16(v)))
+			return false;
+		break;
+	case VPF_CTX_PCI_COMMON_CFG:
+		if (length != VPF_CTX_COMMON_CFG_SIZE)
+			return false;
+		break;
+	case VPF_CTX_DEV_FEATURES:
+		if (length == 0 || (length & 7) != 0)
+			return false;
+		break;
+	case VPF_CTX_DEV_CFG:
+		break;
+	default:
+		return false;
+	}
+	*type_out = type;
+	*length_out = length;
+	return true;
+}
+
 /* Report a malformed context through vpf_error(); returns -EBADMSG. */
 int vpf_ctx_report(const struct vpf_ctx_error *e);
 

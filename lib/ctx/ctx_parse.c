@@ -304,20 +304,13 @@ iter_step(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 	return 1;
 }
 
-/*
- * Fast path for the common case: a complete, well-formed field of a known
- * type at its exact size with zero reserved bytes. It takes the same
- * decisions as iter_step() and hands everything else (errors, extensions,
- * unknown types, the end) to it before changing any state, so that the
- * error reported is always iter_step()'s. The only state it changes before
- * it may bail out is a vq_index bit that was clear (the field then passes
- * every later check), so iter_step() never sees a bit it set itself.
- */
+/* The common case through ctx_fast_field(); everything else (errors,
+ * extensions, unknown types, the end) through iter_step(). */
 static inline int
 iter_fast(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 {
-	const uint8_t *tlv, *v;
-	uint64_t foff, rem, word, length;
+	const uint8_t *tlv;
+	uint64_t foff, rem, length;
 	uint16_t type;
 
 	if (__builtin_expect(it->state != IT_FIELDS ||
@@ -325,58 +318,19 @@ iter_fast(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 		return iter_step(it, f);
 	foff = it->pos;
 	rem = it->len - foff;
-	if (__builtin_expect(rem < VPF_CTX_TLV_HDR_SIZE, 0))
-		return iter_step(it, f);
 	tlv = it->buf + foff;
-	v = tlv + VPF_CTX_TLV_HDR_SIZE;
-	word = ctx_le64(tlv + CTX_TLV_TYPE_OFF);
-	length = ctx_le64(tlv + CTX_TLV_LEN_OFF);
-	type = (uint16_t)word;
-	/* length <= rem - 16 also rules out overflow: the end is in the
-	 * buffer. */
-	if (__builtin_expect((word >> 16) != 0 ||
-			     length > rem - VPF_CTX_TLV_HDR_SIZE, 0))
+	if (__builtin_expect(rem < VPF_CTX_TLV_HDR_SIZE ||
+			     !ctx_fast_field(&it->seen, tlv,
+					     rem - VPF_CTX_TLV_HDR_SIZE, &type,
+					     &length), 0))
 		return iter_step(it, f);
-	switch (type) {
-	case VPF_CTX_PCI_VQ_CFG:
-		if (length != VPF_CTX_VQ_CFG_SIZE ||
-		    ctx_seen_test_set(&it->seen, 0, ctx_le16(v)))
-			return iter_step(it, f);
-		break;
-	case VPF_CTX_VQ_SPLIT_RUNTIME_CFG:
-		if (length != VPF_CTX_VQ_RUNTIME_SIZE ||
-		    ctx_seen_test_set(&it->seen, 1, ctx_le16(v)))
-			return iter_step(it, f);
-		break;
-	case VPF_CTX_VQ_SPLIT_DEV_OWN_DESC:
-		/* desc_count before the vq bit: a count error must leave
-		 * the bitmap untouched for iter_step(). */
-		if (length < VPF_CTX_OWN_DESC_HDR_SIZE ||
-		    VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)ctx_le16(v + 2) !=
-		    length ||
-		    ctx_seen_test_set(&it->seen, 2, ctx_le16(v)))
-			return iter_step(it, f);
-		break;
-	case VPF_CTX_PCI_COMMON_CFG:
-		if (length != VPF_CTX_COMMON_CFG_SIZE)
-			return iter_step(it, f);
-		break;
-	case VPF_CTX_DEV_FEATURES:
-		if (length == 0 || (length & 7) != 0)
-			return iter_step(it, f);
-		break;
-	case VPF_CTX_DEV_CFG:
-		break;
-	default:
-		return iter_step(it, f);
-	}
 	f->type = type;
 	f->flags = 0;
 	f->index = it->index;
 	f->offset = foff;
 	f->length = length;
 	f->tlv = tlv;
-	f->value = v;
+	f->value = tlv + VPF_CTX_TLV_HDR_SIZE;
 	it->pos = foff + VPF_CTX_TLV_HDR_SIZE + length;
 	it->index++;
 	return 1;

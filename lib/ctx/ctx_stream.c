@@ -163,10 +163,30 @@ vpf_ctx_stream_feed(struct vpf_ctx_stream *s, const void *chunk, size_t len)
 			}
 			break;
 		case ST_TLV_HDR:
+			if (s->have == 0 && len >= VPF_CTX_TLV_HDR_SIZE &&
+			    ctx_fast_field(&s->seen, p,
+					   len - VPF_CTX_TLV_HDR_SIZE,
+					   &s->type, &s->length)) {
+				/* Whole well-formed field in this chunk. */
+				take = VPF_CTX_TLV_HDR_SIZE + (size_t)s->length;
+				s->fflags = 0;
+				s->pos += take;
+				p += take;
+				len -= take;
+				rc = stream_field_done(s);
+				if (rc < 0)
+					return rc;
+				break;
+			}
 			take = VPF_CTX_TLV_HDR_SIZE - s->have;
 			if (take > len)
 				take = len;
-			memcpy(s->hdr + s->have, p, take);
+			if (take == VPF_CTX_TLV_HDR_SIZE)
+				/* Whole header in this chunk: a constant-size
+				 * copy, no libc call (the common case). */
+				memcpy(s->hdr, p, VPF_CTX_TLV_HDR_SIZE);
+			else
+				memcpy(s->hdr + s->have, p, take);
 			s->have += take;
 			s->pos += take;
 			p += take;
