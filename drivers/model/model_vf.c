@@ -164,6 +164,19 @@ vf_state_init(struct vpf_model *m, struct model_vf *vf)
 		q->used_idx = q->avail_idx;
 		q->own_count = 0;
 		memset(q->own, 0, own_words(m) * 8);
+		/* A virtio-net driver fills its receive queues: the device
+		 * owns most of every RX ring from the start, which is what
+		 * makes large VFs' contexts hundreds of KiB. */
+		if ((i & 1) == 0 && i != m->nvq - 1) {
+			uint32_t n = size - (uint32_t)(rng_next(&vf->rng) %
+						       (size / 8u + 1u));
+			uint32_t d;
+
+			for (d = 0; d < n; d++)
+				q->own[d / 64] |= 1ull << (d % 64);
+			q->own_count = (uint16_t)n;
+			q->avail_idx = (uint16_t)(q->avail_idx + n);
+		}
 	}
 	common_refresh(m, vf);
 

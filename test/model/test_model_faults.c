@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Every fault kind of vpf_model_fault_inject() is observable, per VF and
+ * per PF, for the next N commands.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct h H;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return h_up_all(&H, h_model(0, 4, 2)) == 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	h_down(&H);
+	return 0;
+}
+
+static uint64_t
+ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+test_fault_names(void **state)
+{
+	enum vpf_model_fault_kind k;
+	int i;
+
+	(void)state;
+	for (i = VPF_MODEL_FAULT_HANG; i < VPF_MODEL_FAULT_MAX; i++) {
+		assert_int_equal(vpf_model_fault_parse(
+			vpf_model_fault_name((enum vpf_model_fault_kind)i), &k), 0);
+		assert_int_equal(k, i);
+	}
+	assert_int_equal(vpf_model_fault_parse("bad-id", &k), 0);
+	assert_int_equal(k, VPF_MODEL_FAULT_BAD_ID);
+	assert_int_equal(vpf_model_fault_parse("nope", &k), -EINVAL);
+	assert_int_equal(vpf_model_fault_inject(H.m, 9,
+						VPF_MODEL_FAULT_HANG, 1, 0),
+			 -EINVAL);
+}
+
+static void
+test_fault_hang(void **state)
+{
+	struct h_done d;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 2, VPF_MODEL_FAULT_HANG, 1, 0);
+	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL, 0, 8);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 30), -ETIMEDOUT);
+	/* Other VFs are unaffected; the fault was for one command. */
+	h_post(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 1, 1000), 0);
+	assert_int_equal(d.id, 4);
+	h_post(&H, 2, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL, 0, 8);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 2, 1000), 0);
+	assert_int_equal(d.id, 8);
+}
+
+static void
+test_fault_delay(void **state)
+{
+	struct h_done d;
+	uint64_t t0;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DELAY, 1, 20000);
+	t0 = ms();
+	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 2), -ETIMEDOUT);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	assert_int_equal(d.status, 0);
+	assert_true(ms() - t0 >= 19);
+}
+
+static void
+test_fault_eagain_n_times(void **state)
+{
+	struct h_done d;
+	uint8_t m = 0;
+	int i;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_EAGAIN, 3, 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP),
+				 VPF_ADMIN_STATUS_EAGAIN);
+		/* No side effect. */
+		vpf_model_vf_mode(H.m, 1, &m);
+		assert_int_equal(m, VPF_DEV_MODE_ACTIVE);
+	}
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_EAGAIN, 1,
+			       VPF_ADMIN_SQ_NORESOURCE);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, VPF_ADMIN_STATUS_EAGAIN);
+	assert_int_equal(d.qual, VPF_ADMIN_SQ_NORESOURCE);
+}
+
+static void
+test_fault_einval_chosen_status(void **state)
+{
+	struct h_done d;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 3, VPF_MODEL_FAULT_EINVAL, 1,
+			       (VPF_ADMIN_STATUS_EBUSY << 16) |
+			       VPF_ADMIN_SQ_INVALID_COMMAND);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, VPF_ADMIN_STATUS_EBUSY);
+	assert_int_equal(d.qual, VPF_ADMIN_SQ_INVALID_COMMAND);
+	vpf_model_fault_inject(H.m, 3, VPF_MODEL_FAULT_EINVAL, 1, 0);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, VPF_ADMIN_STATUS_EINVAL);
+	assert_int_equal(d.qual, VPF_ADMIN_SQ_INVALID_FIELD);
+}
+
+static void
+test_fault_flr_and_reset_delay(void **state)
+{
+	struct h_done d;
+	uint8_t data[8] = { VPF_DEV_MODE_FREEZE };
+	uint64_t t0;
+
+	(void)state;
+	/* PF-wide reset in progress: every VF's MODE_SET waits. */
+	vpf_model_fault_inject(H.m, 0, VPF_MODEL_FAULT_RESET, 1, 20000);
+	t0 = ms();
+	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 4, data, 8, 0);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 3), -ETIMEDOUT);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	assert_int_equal(d.status, 0);
+	assert_true(ms() - t0 >= 19);
+	/* VF FLR delays CTX_READ of that VF only. */
+	vpf_model_fault_inject(H.m, 4, VPF_MODEL_FAULT_FLR, 1, 20000);
+	h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ, 1, 4, NULL, 0, 64);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 3), -ETIMEDOUT);
+	h_post(&H, 1, VPF_ADMIN_OP_DEV_CTX_READ, 1, 3, NULL, 0, 64);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 1, 1000), 0);
+	assert_int_equal(d.id, 4);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	assert_int_equal(d.id, 0);
+	assert_int_equal(d.output, 64);
+}
+
+static void
+test_fault_dma(void **state)
+{
+	struct h_done d;
+	struct vpf_model_stats st;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DMA, 1, 0);
+	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 20), -ETIMEDOUT);
+	assert_true(vpf_model_needs_reset(H.m));
+	assert_true(h_status(&H) & VPF_STATUS_DEVICE_NEEDS_RESET);
+	assert_non_null(strstr(vpf_model_last_fault(H.m), "DMA"));
+	vpf_model_stats_get(H.m, 0, &st);
+	assert_int_equal(st.dma_faults, 1);
+	/* Nothing more is processed until reset. */
+	h_post(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL, 0, 8);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 1, 20), -ETIMEDOUT);
+}
+
+static void
+test_fault_bad_id(void **state)
+{
+	struct h_done d;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_BAD_ID, 1, 0);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_true(d.id >= H_QSIZE);
+}
+
+static void
+test_fault_bad_len(void **state)
+{
+	struct h_done d;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_BAD_LEN, 1, 0);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_true(d.used_len > 8 + 8);
+}
+
+static void
+test_fault_dup(void **state)
+{
+	struct h_done d, d2;
+
+	(void)state;
+	vpf_model_fault_inject(H.m, 2, VPF_MODEL_FAULT_DUP, 1, 0);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 2, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(h_wait(&H, &d2, 0, 100), 0);
+	assert_int_equal(d.id, d2.id);
+	assert_int_equal(d.used_len, d2.used_len);
+}
+
+static void
+test_fault_pf_wide_and_count(void **state)
+{
+	struct h_done d;
+	int i;
+
+	(void)state;
+	/* The PF-wide fault hits any command, LIST_* included, N times. */
+	vpf_model_fault_inject(H.m, 0, VPF_MODEL_FAULT_EAGAIN, 2, 0);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, VPF_ADMIN_STATUS_EAGAIN);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 4, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, VPF_ADMIN_STATUS_EAGAIN);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 4, NULL,
+				       0, 8, &d), 0);
+		assert_int_equal(d.status, 0);
+	}
+	/* Clear removes pending faults. */
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_EAGAIN, 5, 0);
+	vpf_model_fault_clear(H.m);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_fault_names),
+		T(test_fault_hang),
+		T(test_fault_delay),
+		T(test_fault_eagain_n_times),
+		T(test_fault_einval_chosen_status),
+		T(test_fault_flr_and_reset_delay),
+		T(test_fault_dma),
+		T(test_fault_bad_id),
+		T(test_fault_bad_len),
+		T(test_fault_dup),
+		T(test_fault_pf_wide_and_count),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * The timing model: a device thread completes commands asynchronously
+ * with a service time and a concurrency. Only lower bounds that follow
+ * from the model's definition are checked (tests never assert speed).
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static uint64_t
+us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static struct vpf_model *
+timed(uint32_t service_us, uint32_t conc, uint32_t act_us)
+{
+	struct vpf_model_params p;
+
+	vpf_model_params_init(&p);
+	p.threaded = true;
+	p.service_time_us = service_us;
+	p.concurrency = conc;
+	p.activation_us_per_field = act_us;
+	p.guest_mem_size = 16ull << 20;
+	return vpf_model_create(&p);
+}
+
+static void
+run_batch(struct h *h, unsigned int n, uint64_t *elapsed)
+{
+	bool seen[H_SLOTS] = { false };
+	struct h_done d;
+	unsigned int s;
+	uint64_t t0 = us();
+
+	for (s = 0; s < n; s++)
+		h_post(h, s, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV,
+		       1 + s % 4, NULL, 0, 8);
+	h_kick(h);
+	for (s = 0; s < n; s++) {
+		assert_int_equal(h_wait(h, &d, 0, 5000), 0);
+		assert_true(d.id / 4 < n);
+		assert_false(seen[d.id / 4]);
+		seen[d.id / 4] = true;
+		assert_int_equal(d.status, 0);
+		assert_int_equal(d.used_len, 9);
+	}
+	*elapsed = us() - t0;
+}
+
+static void
+test_threaded_without_service_time(void **state)
+{
+	struct h h;
+	uint64_t t;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(0, 1, 0)), 0);
+	run_batch(&h, H_SLOTS, &t);
+	h_down(&h);
+}
+
+static void
+test_service_time_and_concurrency(void **state)
+{
+	struct h h;
+	uint64_t t;
+
+	(void)state;
+	/* 16 commands of 200 us, one at a time: at least 3.2 ms. */
+	assert_int_equal(h_up_all(&h, timed(200, 1, 0)), 0);
+	run_batch(&h, 16, &t);
+	assert_true(t >= 16 * 200);
+	h_down(&h);
+	/* Four at a time: at least four rounds. */
+	assert_int_equal(h_up_all(&h, timed(200, 4, 0)), 0);
+	run_batch(&h, 16, &t);
+	assert_true(t >= 4 * 200);
+	h_down(&h);
+}
+
+static void
+test_threaded_commands_pending_until_due(void **state)
+{
+	struct h h;
+	struct h_done d;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(50000, 1, 0)), 0);
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
+	       NULL, 0, 8);
+	h_kick(&h);
+	/* Not complete right away: the driver must poll for it. */
+	assert_false(h_used_pending(&h));
+	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	assert_int_equal(d.status, 0);
+	h_down(&h);
+}
+
+static void
+test_activation_cost_delays_leaving_freeze(void **state)
+{
+	struct h src, dst;
+	uint8_t *b;
+	size_t len;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
+	assert_int_equal(h_up_all(&dst, timed(1, 1, 1000)), 0);
+	assert_int_equal(h_mode_set(&src, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_read_all(&src, 1, 4096, &b, &len), 0);
+	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&dst, 1, b, len, 4096), 0);
+	t0 = us();
+	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_ACTIVE), 0);
+	/* 18 fields differ from nothing: 18 ms of activation. */
+	assert_true(us() - t0 >= 18 * 1000);
+	free(b);
+	h_down(&src);
+	h_down(&dst);
+}
+
+static void
+test_threaded_guest_and_digest_concurrently(void **state)
+{
+	struct h h;
+	uint8_t dg[32];
+	int i;
+
+	(void)state;
+	/* The model locks itself: API calls while the thread works. */
+	assert_int_equal(h_up_all(&h, timed(20, 2, 0)), 0);
+	for (i = 0; i < 50; i++) {
+		uint64_t t;
+
+		vpf_model_guest_step(h.m, 1 + i % 4, 100);
+		vpf_model_digest(h.m, 1 + i % 4, dg);
+		run_batch(&h, 4, &t);
+	}
+	h_down(&h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threaded_without_service_time),
+		cmocka_unit_test(test_service_time_and_concurrency),
+		cmocka_unit_test(test_threaded_commands_pending_until_due),
+		cmocka_unit_test(test_activation_cost_delays_leaving_freeze),
+		cmocka_unit_test(test_threaded_guest_and_digest_concurrently),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
