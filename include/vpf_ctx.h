@@ -99,6 +99,15 @@ VPF_API bool vpf_ctx_type_is_per_vq(uint16_t type);
 /**
  * What is wrong with a context. One code per malformation of FACTS.md 5.
  * The meaning of vpf_ctx_error::offset for each code is given with it.
+ *
+ * Checks run in the order in which the bytes that decide them arrive, in
+ * both the whole-buffer and the streaming validator: the 4-byte header;
+ * per field its 16-byte TLV header (LENGTH_OVERFLOW, then FIELD_SHORT,
+ * FEATURES_LENGTH, OWN_DESC_SHORT); the first 2 value bytes of a per-VQ
+ * type (DUP_VQ); the first 4 of VQ_SPLIT_DEV_OWN_DESC (OWN_DESC_COUNT); the
+ * rest of the value; after the last field, TRAILING_BYTES. What is
+ * incomplete at the end of the data is a truncation (TRUNC_*,
+ * FIELDS_MISSING). See doc/context.md.
  */
 enum vpf_ctx_err {
 	/** No error. */
@@ -465,7 +474,8 @@ VPF_API void *vpf_ctx_builder_detach(struct vpf_ctx_builder *b, size_t *len);
  * Append a field of any type (known, unknown or reserved) with @p len
  * value bytes copied from @p value (which may be NULL when @p len is 0).
  * No check of the value against the type: this is how tests build
- * malformed and extended fields.
+ * malformed and extended fields. @p value must not point into a growing
+ * builder's own buffer (it may move).
  * @return 0, -ENOSPC (fixed buffer full, or 2^32 - 1 fields), -ENOMEM.
  */
 VPF_API int vpf_ctx_add_raw(struct vpf_ctx_builder *b, uint16_t type,
