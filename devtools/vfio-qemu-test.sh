@@ -30,7 +30,7 @@ cache=${VPF_QEMU_CACHE:-/var/cache/vpf-qemu}
 timeout_s=${VPF_QEMU_TIMEOUT:-200}
 steps=(discovery eal vfio-open caps bar-map reset features admin-refused
 	ctrl-negotiate ctrl-queue driver-ok dma-alloc ctrl-promisc-on
-	ctrl-promisc-off ctrl-unknown-class final-reset)
+	ctrl-promisc-off ctrl-unknown-class final-reset error-not-bound)
 
 say() { echo "vfio-qemu-test: $*"; }
 skip() {
@@ -46,7 +46,7 @@ fi
 # --- packages -------------------------------------------------------------
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod ||
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed" ||
 	missing+=(busybox-static)
 command -v cpio >/dev/null || missing+=(cpio)
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -186,6 +186,7 @@ timeout --foreground "$timeout_s" qemu-system-x86_64 \
 	-device intel-iommu,intremap=on \
 	-netdev user,id=n0,restrict=on \
 	-device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on \
+	-device virtio-rng-pci,disable-legacy=on,iommu_platform=on \
 	-kernel "$vmlinuz" -initrd "$work/initramfs.gz" \
 	-append "console=ttyS0 intel_iommu=on quiet loglevel=4 panic=-1" \
 	-display none -serial stdio -monitor none -no-reboot \

@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,6 +71,44 @@ read_config(struct pci_dev *d, uint8_t *cfg)
 	return len;
 }
 
+/*
+ * Bound driver and IOMMU group straight from sysfs: libpci leaves them
+ * "not known" when the link is missing, but for vpf a missing link is an
+ * answer (no driver, no IOMMU group), which the error messages depend on.
+ * @return 0 if the device's sysfs directory exists.
+ */
+static int
+sysfs_links(struct vpf_pci_func *f)
+{
+	char path[96], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", f->bdf);
+	if (access(path, F_OK) != 0)
+		return -ENOENT;
+	f->driver_known = true;
+	f->driver[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", f->bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		snprintf(f->driver, sizeof(f->driver), "%.31s",
+			 base ? base + 1 : target);
+	}
+	f->iommu_group = VPF_PCI_IOMMU_GROUP_NONE;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 f->bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		f->iommu_group = atoi(base ? base + 1 : target);
+	}
+	return 0;
+}
+
 static int
 fill_from_dev(struct pci_dev *d, bool dump, struct vpf_pci_func *f)
 {
@@ -99,15 +138,21 @@ fill_from_dev(struct pci_dev *d, bool dump, struct vpf_pci_func *f)
 		for (i = 0; i < 6; i++)
 			f->bar_size[i] = d->size[i];
 	}
-	if (!dump && (known & PCI_FILL_DRIVER)) {
-		f->driver_known = true;
-		s = pci_get_string_property(d, PCI_FILL_DRIVER);
-		if (s)
-			snprintf(f->driver, sizeof(f->driver), "%s", s);
-	}
-	if (!dump && (known & PCI_FILL_IOMMU_GROUP)) {
-		s = pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
-		f->iommu_group = s ? atoi(s) : VPF_PCI_IOMMU_GROUP_NONE;
+	if (!dump && sysfs_links(f) == 0) {
+		/* sysfs answered for both: no link means none */
+	} else if (!dump) {
+		if (known & PCI_FILL_DRIVER) {
+			f->driver_known = true;
+			s = pci_get_string_property(d, PCI_FILL_DRIVER);
+			if (s)
+				snprintf(f->driver, sizeof(f->driver), "%s",
+					 s);
+		}
+		if (known & PCI_FILL_IOMMU_GROUP) {
+			s = pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
+			f->iommu_group = s ? atoi(s) :
+					     VPF_PCI_IOMMU_GROUP_NONE;
+		}
 	}
 
 	len = read_config(d, cfg);

@@ -355,6 +355,32 @@ reset:
 close:
 	vpf_vfio_close(d);
 	LOG("vfio-close: ok\n");
+
+	/* 10. what a real host gets wrong: a virtio function left without
+	 * vfio-pci (the script gives the guest a virtio-rng with no driver) */
+	{
+		static struct vpf_pci_func f[32];
+		unsigned int n = 0;
+
+		rc = vpf_pci_scan(NULL, f, 32, &n);
+		for (i = 0; rc == 0 && i < n && i < 32; i++) {
+			if (strcmp(f[i].driver, "vfio-pci") == 0)
+				continue;
+			rc = vpf_vfio_open(f[i].bdf, NULL) ? -EPROTO : 0;
+			LOG("error-not-bound: %s: \"%s\"\n", f[i].bdf,
+			    vpf_last_error());
+			if (rc == 0 && (errno != EBUSY ||
+			    !strstr(vpf_last_error(), "dpdk-devbind.py -b "
+				    "vfio-pci")))
+				rc = -EPROTO;
+			step("error-not-bound", rc, "%s refused: errno %d",
+			     f[i].bdf, errno);
+			break;
+		}
+		if (rc == 0 && i == n)
+			step("error-not-bound", -ENODEV, "%s",
+			     "no virtio function without vfio-pci");
+	}
 eal:
 	rte_eal_cleanup();
 out:
