@@ -1213,7 +1213,8 @@ mig_layer(struct cli_pf *p, struct vpf_mig **m)
 	*m = vpf_mig_attach(p->pf, &mp);
 	if (*m == NULL)
 		return cli_fail(errno ? -errno : -EIO,
-				"migration layer of %s: %s", p->name,
+				"no migration layer on %s%s%s", p->name,
+				vpf_last_error()[0] ? ": " : "",
 				vpf_last_error());
 	return 0;
 }

@@ -176,7 +176,8 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	return 0;
 }
 
-/* --model name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>] */
+/* --model name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]
+ * @return 0, EXIT_USAGE (bad SPEC) or 1 (attach failed). */
 static int
 attach_model_spec(const char *spec)
 {
@@ -188,21 +189,21 @@ attach_model_spec(const char *spec)
 
 	if (cli_kv_parse(spec, ",", keys, &kv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vpf-cli: --model %s: %s\n", spec, err);
-		return -EINVAL;
+		return EXIT_USAGE;
 	}
 	if (cli_kv_get(&kv, "name") == NULL) {
 		fprintf(stderr, "vpf-cli: --model %s: name=<n> is required\n",
 			spec);
-		return -EINVAL;
+		return EXIT_USAGE;
 	}
 	if (((s = cli_kv_get(&kv, "vfs")) && cli_parse_range(s, false, 1, 256, &vfs)) ||
 	    ((s = cli_kv_get(&kv, "vqs")) && cli_parse_range(s, false, 1, 256, &vqs)) ||
 	    ((s = cli_kv_get(&kv, "seed")) && cli_parse_u64(s, false, &seed))) {
 		fprintf(stderr, "vpf-cli: --model %s: bad value '%s'\n", spec, s);
-		return -EINVAL;
+		return EXIT_USAGE;
 	}
 	return cli_pf_attach_model(cli_kv_get(&kv, "name"), (uint16_t)vfs,
-				   (uint16_t)vqs, seed);
+				   (uint16_t)vqs, seed) < 0 ? 1 : 0;
 }
 
 /* Run the commands of @p path. @return number of failed commands, or -1
@@ -396,8 +397,7 @@ main(int argc, char **argv)
 
 	cli_cmdline_ctx();
 	for (i = 0; i < (int)o.nmodels && status == 0; i++)
-		if (attach_model_spec(o.models[i]) < 0)
-			status = 1;
+		status = attach_model_spec(o.models[i]);
 #ifdef VPF_CLI_HAVE_VFIO
 	for (i = 0; i < (int)o.nvfio && status == 0; i++)
 		if (cli_pf_attach_vfio(o.vfio[i], NULL, o.vf_token) < 0)

@@ -1,0 +1,49 @@
+# vpf-cli demo: migrate VF 1 of the software PF "src" to VF 1 of "dst" by
+# hand, one admin command at a time, then VF 2 with `migrate`.
+# (vpf-cli attached both models at start-up: 4 VFs each.)
+show pf
+show cmds src
+#
+# The guest on src VF 1 runs for a while (the model's simulated workload).
+model guest src 1 1000
+model digest src 1
+mode get src 1
+#
+# Step 1 - sizes: what is left of the running VF's context, and what a
+# stop-copy in Freeze would cost; which fields the destination takes.
+ctx size src 1
+ctx size src 1 freeze
+ctx fields dst 1
+#
+# Step 2 - modes: Stop (no DMA, notifications still accepted, so the state
+# may still change), then Freeze (nothing changes any more).
+mode set src 1 stop
+model guest src 1 100
+mode set src 1 freeze
+mode get src 1
+#
+# Step 3 - chunked read of the Freeze context into a file (written
+# atomically); afterwards nothing remains to be read in this mode.
+ctx read src 1 /tmp/vpf-demo-ctx.bin chunk=64
+ctx size src 1
+#
+# Step 4 - what is in it.
+ctx dump /tmp/vpf-demo-ctx.bin
+#
+# Step 5 - the destination VF takes the context while frozen ...
+mode set dst 1 freeze
+ctx write dst 1 /tmp/vpf-demo-ctx.bin chunk=256
+# ... and applies it when it becomes active.
+mode set dst 1 active
+#
+# Step 6 - the same migratable state on both sides.
+model compare src 1 dst 1
+stats src
+#
+# Now with the migration API: three precopy rounds while the guest keeps
+# running (100 operations between rounds), dirty pages tracked by the
+# device's write recording, then stop-copy and resume.
+wr cap src 2
+model guest src 2 1000
+migrate src 2 dst 2 precopy=3 dirty=on guest=100
+show vf src 2

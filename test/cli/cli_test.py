@@ -1,0 +1,702 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 vpf authors
+"""Script tests of vpf-cli against its software models.
+
+    cli_test.py --list            names of the cases (meson registers one
+                                  test per case)
+    cli_test.py VPF_CLI CASE      run one case; exit 0 pass, 77 skip, 1 fail
+
+Each case runs the real binary (script mode, a pseudo-terminal, or next to
+dpdk-telemetry.py) and checks its exit status and `key: value` output.
+"""
+
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+CLI = None
+TMP = None
+SKIP = 77
+
+
+class Fail(Exception):
+    pass
+
+
+def run(script, args=None, rc=0, timeout=30, stdin=None):
+    """Run vpf-cli with @script as its command file; check the exit status.
+    Returns (stdout, stderr)."""
+    path = os.path.join(TMP, 'script.cmd')
+    if script is not None:
+        with open(path, 'w') as fp:
+            fp.write(script)
+    cmd = [CLI, '--'] + (['-f', path] if script is not None else []) + (args or [])
+    p = subprocess.run(cmd, input=stdin, capture_output=True, text=True,
+                       timeout=timeout)
+    if rc is not None and p.returncode != rc:
+        raise Fail('exit status %d, expected %d\n--- stdout\n%s--- stderr\n%s'
+                   % (p.returncode, rc, p.stdout, p.stderr))
+    return p.stdout, p.stderr
+
+
+def has(text, *pats):
+    """Every regex of @pats matches a line of @text."""
+    for pat in pats:
+        if not re.search(pat, text, re.M):
+            raise Fail('no line matches %r in:\n%s' % (pat, text))
+
+
+def hasnt(text, *pats):
+    for pat in pats:
+        if re.search(pat, text, re.M):
+            raise Fail('unexpected %r in:\n%s' % (pat, text))
+
+
+def value(text, key, nth=0):
+    vals = re.findall(r'^%s: (.*)$' % re.escape(key), text, re.M)
+    if len(vals) <= nth:
+        raise Fail('no %r line in:\n%s' % (key, text))
+    return vals[nth]
+
+
+def section(text, cmd):
+    """Output of the command echoed as `vpf> cmd` (up to the next echo)."""
+    m = re.search(r'^vpf> %s\n(.*?)(?=^vpf> |\Z)' % re.escape(cmd), text,
+                  re.M | re.S)
+    if not m:
+        raise Fail('command %r not echoed in:\n%s' % (cmd, text))
+    return m.group(1)
+
+
+def f(name):
+    return os.path.join(TMP, name)
+
+
+# ---------------------------------------------------------------- cases ----
+
+def case_help():
+    out, err = run('help\nhelp ctx read\nhelp mode\n')
+    has(section(out, 'help'), r'^mode set <pf> <vf> active\|stop\|freeze +DEV_MODE_SET',
+        r'^ctx dump <file> ', r'^migrate <src-pf> <src-vf> <dst-pf> <dst-vf>',
+        r'^model fault <pf> <vf> <kind> ')
+    s = section(out, 'help ctx read')
+    has(s, r'^ctx read <pf> <vf> <file> \[chunk=<bytes>\]$')
+    hasnt(s, r'^ctx write')
+    has(section(out, 'help mode'), r'^mode get', r'^mode set')
+    out, err = run('help nothing\n', rc=1)
+    has(err, r"^error: line 1: no command starts with 'nothing': ENOENT$")
+
+
+def case_show():
+    out, err = run('show pf\nshow vf src\nshow vf dst 2\nshow cmds src\n')
+    s = section(out, 'show pf')
+    has(s, r'^pfs: 2$', r'^pf: src$', r'^pf: dst$', r'^backend: model$',
+        r'^num-vfs: 4$', r'^vendor-id: 0x1af4$', r'^dialect: seed-2023$',
+        r'^fields-query: yes$', r'^write-recording: yes$',
+        r'^admin-queue-size: \d+$')
+    s = section(out, 'show vf src')
+    has(s, r'^vfs: 4$', r'^vf: 4$', r'^mode: active$', r'^moved-by-cli: no$')
+    s = section(out, 'show vf dst 2')
+    has(s, r'^vf: 2$', r'^mode: active$', r'^migrated-to: none$',
+        r'^write-recording: off$')
+    hasnt(s, r'^vf: 1$')
+    s = section(out, 'show cmds src')
+    has(s, r'^0x07 DEV_MODE_GET: enabled$', r'^0x0c DEV_CTX_FIELDS_QUERY: enabled$',
+        r'^0x12 DEV_WRITE_RECORDS_READ: enabled$', r'^enabled: 0x[0-9a-f]{16}$')
+
+
+def case_stats():
+    out, err = run('mode get src 1\nmode get src 1\nstats src\nstats\n'
+                   'stats reset src\nstats src\n')
+    s = section(out, 'stats src')
+    has(s, r'^pf: src$', r'^cmds.DEV_MODE_GET: 2$', r'^errors-local: 0$',
+        r'^latency-avg-ns: \d+$')
+    has(section(out, 'stats'), r'^pf: src$', r'^pf: dst$')
+    has(section(out, 'stats reset src'), r'^stats: reset$')
+    # after the reset: the second `stats src`
+    last = out.rsplit('vpf> stats src\n', 1)[1]
+    has(last, r'^cmds: 0$')
+
+
+def case_pf_attach_detach():
+    out, err = run('pf attach model m3 vfs=2 vqs=1 seed=7\nshow pf\n'
+                   'mode set m3 2 freeze\npf detach m3\nshow pf\n')
+    has(section(out, 'pf attach model m3 vfs=2 vqs=1 seed=7'),
+        r'^pf: m3$', r'^backend: model$', r'^vfs: 2$')
+    has(section(out, 'show pf'), r'^pfs: 3$', r'^pf: m3$')
+    s = section(out, 'pf detach m3')
+    has(s, r'^detach: m3 vf 2: freeze -> active \(restored\)$', r'^detached: m3$')
+    assert out.rstrip().endswith('pfs: 2') or 'pfs: 2' in out.rsplit('vpf> show pf', 1)[1]
+
+
+def case_pf_errors():
+    out, err = run('pf attach model src\npf attach model x vfs=0\n'
+                   'pf attach model y vfz=2\npf attach model bad/name\n'
+                   'pf detach nope\npf attach model\n', rc=1)
+    has(err, r"^error: line 1: a PF named 'src' is attached: EEXIST$",
+        r"^error: line 2: bad vfs '0' \(1\.\.256\): EINVAL$",
+        r"^error: line 3: unknown option 'vfz': EINVAL$",
+        r"^error: line 4: bad PF name 'bad/name' .*: EINVAL$",
+        r"^error: line 5: unknown PF 'nope' \(attached: src dst\): ENOENT$",
+        r'^error: line 6: bad arguments: EINVAL$',
+        r'^usage: pf attach model <name> \[vfs=<n>\] \[vqs=<n>\] \[seed=<n>\]$')
+
+
+def case_mode():
+    out, err = run('mode get src 1\nmode set src 1 stop\nmode get src 1\n'
+                   'mode set src 1 freeze\nmode get src 1\n'
+                   'mode set src 1 freeze\nmode set src 1 active\nmode get src 1\n')
+    assert re.findall(r'^mode: (\w+)$', out, re.M) == \
+        ['active', 'stop', 'stop', 'freeze', 'freeze', 'freeze', 'active', 'active'], out
+    hasnt(out, r'^exit:')
+
+
+def case_mode_errors():
+    out, err = run('mode set src 9 freeze\nmode set src 0 freeze\n'
+                   'mode get nope 1\nmode set src 1 bogus\nmode get src x\n'
+                   'mode get src\nmode get src 1\n', rc=1)
+    has(err, r'^error: line 1: unknown VF 9 on src \(VFs 1\.\.4\): ENOENT$',
+        r'^error: line 2: unknown VF 0 on src \(VFs 1\.\.4\): ENOENT$',
+        r"^error: line 3: unknown PF 'nope' .*: ENOENT$",
+        r"^error: line 4: bad mode 'bogus' \(expected active, stop or freeze\): EINVAL$",
+        r"^error: line 5: bad VF number 'x': EINVAL$",
+        r'^error: line 6: bad arguments: EINVAL$', r'^usage: mode get <pf> <vf>$')
+    # the last command still ran and succeeded
+    has(section(out, 'mode get src 1'), r'^mode: active$')
+    has(err, r'6 of 7 commands failed \(lines 1 2 3 4 5 6\)')
+
+
+def case_ctx_size_fields():
+    out, err = run('model guest src 1 100\nctx size src 1\nctx size src 1 freeze\n'
+                   'ctx fields src 1\n')
+    assert int(value(section(out, 'ctx size src 1'), 'size')) > 100
+    assert int(value(section(out, 'ctx size src 1 freeze'), 'size')) > 100
+    s = section(out, 'ctx fields src 1')
+    has(s, r'^fields: 6$', r'^PCI_COMMON_CFG: 64$', r'^DEV_FEATURES: 8$',
+        r'^PCI_VQ_CFG: 30$', r'^VQ_SPLIT_RUNTIME_CFG: 5$',
+        r'^VQ_SPLIT_DEV_OWN_DESC: \d+$', r'^DEV_CFG: \d+$')
+
+
+def case_ctx_read_write_dump():
+    c = f('c.bin')
+    out, err = run('model guest src 1 200\nmode set src 1 freeze\n'
+                   'ctx size src 1\n'
+                   'ctx read src 1 %s chunk=64\nctx size src 1\nctx dump %s\n'
+                   'mode set dst 1 freeze\nctx write dst 1 %s chunk=128\n'
+                   'ctx discard dst 1\nctx write dst 1 %s\n'
+                   'mode set dst 1 active\nmodel compare src 1 dst 1\n'
+                   'show vf src 1\n' % (c, c, c, c))
+    size = int(value(section(out, 'ctx size src 1'), 'size'))
+    s = section(out, 'ctx read src 1 %s chunk=64' % c)
+    assert int(value(s, 'read')) == size == os.path.getsize(c), (s, size)
+    assert int(value(s, 'chunks')) == size // 64 + 1, s
+    has(s, r'^chunk: 64$', r'^file: %s$' % re.escape(c))
+    # read completely: nothing remains of the Freeze context
+    assert value(out, 'size', 1) == '0', out
+    s = section(out, 'ctx dump %s' % c)
+    has(s, r'^bytes: %d$' % size, r'^context: field_count=\d+ bytes=%d$' % size,
+        r'^field 0 offset=4 type=PCI_COMMON_CFG\(0x0000\) length=64 ',
+        r'type=DEV_CFG\(0x1000\)', r'^end: well formed$')
+    s = section(out, 'ctx write dst 1 %s chunk=128' % c)
+    has(s, r'^written: %d$' % size, r'^chunks: %d$' % ((size + 127) // 128))
+    has(section(out, 'ctx discard dst 1'), r'^discarded: yes$')
+    has(section(out, 'model compare src 1 dst 1'), r'^digest: equal$')
+    has(section(out, 'show vf src 1'), r'^migrated-to: dst vf 1$')
+    has(out, r'^exit: src vf 1: freeze \(migrated to dst vf 1; left as is\)$')
+    # no temporaries left next to the file
+    assert sorted(os.listdir(TMP)) == ['c.bin', 'script.cmd'], os.listdir(TMP)
+
+
+def case_ctx_errors():
+    c = f('c.bin')
+    bad = f('bad.bin')
+    # a context whose field_count says 2 but holds one field
+    with open(bad, 'wb') as fp:
+        fp.write((2).to_bytes(4, 'little') + (1).to_bytes(2, 'little') +
+                 bytes(6) + (8).to_bytes(8, 'little') + bytes(8))
+    # DEV_FEATURES of 3 bytes: malformed in a way a device sees at once
+    bad2 = f('bad2.bin')
+    with open(bad2, 'wb') as fp:
+        fp.write((1).to_bytes(4, 'little') + (1).to_bytes(2, 'little') +
+                 bytes(6) + (3).to_bytes(8, 'little') + bytes(3))
+    out, err = run('mode set src 1 freeze\nctx read src 1 %s\n'
+                   'ctx write src 2 %s\n'                      # outside Freeze
+                   'ctx dump %s\n'                             # malformed
+                   'mode set dst 1 freeze\nctx write dst 1 %s\n'  # device refuses
+                   'ctx dump %s\nctx write dst 1 %s\n'         # missing
+                   'ctx read src 2 %s\n'                       # unwritable
+                   'ctx read src 2 %s\n'
+                   'ctx read src 1 %s chunk=7\nctx read src 1 %s chunk=8 chunk=16\n'
+                   'ctx read src 1 %s chnk=8\nctx write dst 1 %s\n'
+                   % (c, c, bad, bad2, f('none.bin'), f('none.bin'),
+                      f('nodir/x.bin'), c + '/x', f('y'), f('y'), f('y'), TMP),
+                   rc=1)
+    has(err,
+        r'^error: line 3: DEV_CTX_WRITE chunk 1 at offset 0: .*: EINVAL '
+        r'\(device status EINVAL, qualifier INVALID_COMMAND\)$',
+        r'^error: line 4: malformed context at byte offset 28 \(FIELDS_MISSING\): .*: EBADMSG$',
+        r'^error: line 6: DEV_CTX_WRITE chunk 1 at offset 0: .*: EINVAL '
+        r'\(device status EINVAL, qualifier INVALID_FIELD\)$',
+        r"^error: line 7: cannot read '.*none.bin': ENOENT$",
+        r"^error: line 8: cannot read '.*none.bin': ENOENT$",
+        r"^error: line 9: cannot write '.*nodir/x.bin': ENOENT$",
+        r"^error: line 10: cannot write '.*c.bin/x': ENOTDIR$",
+        r"^error: line 11: bad chunk '7' \(a multiple of 8 bytes, 8\.\.\d+\): EINVAL$",
+        r"^error: line 12: option 'chunk' given twice: EINVAL$",
+        r"^error: line 13: unknown option 'chnk': EINVAL$",
+        r"^error: line 14: cannot read '.*': EISDIR$")
+    # the dump printed the fields before the malformation
+    has(section(out, 'ctx dump %s' % bad), r'^field 0 offset=4 type=DEV_FEATURES')
+    # failed reads left no file behind
+    assert not os.path.exists(f('nodir')) and not os.path.exists(f('y'))
+    assert sorted(os.listdir(TMP)) == ['bad.bin', 'bad2.bin', 'c.bin', 'script.cmd'], \
+        os.listdir(TMP)
+
+
+def case_ctx_read_interrupted():
+    """A read the device fails never leaves a file that looks complete: an
+    old file stays as it was, and no temporary remains."""
+    c = f('c.bin')
+    with open(c, 'wb') as fp:
+        fp.write(b'old context')
+    out, err = run('mode set src 1 freeze\nmodel fault src 1 einval\n'
+                   'ctx read src 1 %s chunk=64\nctx read src 1 %s chunk=64\n'
+                   % (c, f('new.bin')), rc=1)
+    has(err, r'^error: line 3: DEV_CTX_READ chunk 1 at offset 0: .*: EINVAL '
+        r'\(device status EINVAL, qualifier INVALID_FIELD\)$')
+    with open(c, 'rb') as fp:
+        assert fp.read() == b'old context'
+    has(section(out, 'ctx read src 1 %s chunk=64' % f('new.bin')), r'^read: \d+$')
+    assert sorted(os.listdir(TMP)) == ['c.bin', 'new.bin', 'script.cmd'], os.listdir(TMP)
+
+
+def case_wr():
+    bm = f('bitmap.bin')
+    out, err = run('wr cap src 1\nwr start src 1 4K 0:262144\n'
+                   'model guest src 1 300\nmodel dirty src 1\n'
+                   'wr read src 1 0 1G bitmap=%s\nwr read src 1 0 1G\n'
+                   'wr stop src 1\nshow vf src 1\n' % bm)
+    s = section(out, 'wr cap src 1')
+    has(s, r'^page-sizes: 4K( \w+)*$', r'^page-size-bitmap: 0x[0-9a-f]{8}$',
+        r'^max-ranges: [1-9]\d*$')
+    s = section(out, 'wr start src 1 4K 0:262144')
+    has(s, r'^recording: on$', r'^page-size: 4096$', r'^ranges: 1$', r'^pages: 262144$')
+    truth = int(value(section(out, 'model dirty src 1'), 'pages'))
+    assert truth > 0, out
+    s = section(out, 'wr read src 1 0 1G bitmap=%s' % bm)
+    assert int(value(s, 'pages')) == truth, (s, truth)
+    assert int(value(s, 'records')) >= truth
+    # the bitmap file: u64 words, LSB first, one bit per page
+    data = open(bm, 'rb').read()
+    assert len(data) == 262144 // 8, len(data)
+    assert sum(bin(b).count('1') for b in data) == truth
+    # records were cleared by the first read
+    assert value(section(out, 'wr read src 1 0 1G'), 'records') == '0', out
+    has(section(out, 'wr stop src 1'), r'^recording: off$')
+    has(section(out, 'show vf src 1'), r'^write-recording: off$')
+
+
+def case_wr_errors():
+    out, err = run('wr read src 1 0 1M\nwr start src 1 3000 0:1\n'
+                   'wr start src 1 4K 0:0\nwr start src 1 4K 0:1,1:1:1\n'
+                   'wr start src 1 4K 0:16\nwr start src 1 4K 0:16\n'
+                   'wr read src 1 x 1M\n', rc=1)
+    has(err, r'^error: line 1: .*: EINVAL \(device status EINVAL, qualifier INVALID_COMMAND\)$',
+        r"^error: line 2: bad page size '3000' .*: EINVAL$",
+        r"^error: line 3: bad range .*: EINVAL$",
+        r"^error: line 4: bad range .*: EINVAL$",
+        r'^error: line 6: .*: EINVAL \(device status EINVAL, qualifier INVALID_COMMAND\)$',
+        r"^error: line 7: bad address 'x': EINVAL$")
+    # recording vpf-cli started is stopped when it leaves
+    has(out, r'^exit: src vf 1: write recording stopped$')
+
+
+def case_model():
+    out, err = run('model digest src 1\nmodel guest src 1 50\nmodel digest src 1\n'
+                   'model digest dst 1\nmodel compare src 2 dst 2\n'
+                   'model compare src 1 dst 1\nmodel dirty src 1\n', rc=1)
+    d = re.findall(r'^digest: ([0-9a-f]{64})$', out, re.M)
+    assert len(d) == 3 and d[0] != d[1], out
+    has(section(out, 'model guest src 1 50'), r'^ops: 50$')
+    # same seed-independent initial state? compare reports either way
+    has(section(out, 'model compare src 1 dst 1'), r'^digest: different$')
+    has(err, r'^error: line 6: src vf 1 and dst vf 1 differ: EIO$')
+    has(section(out, 'model dirty src 1'), r'^pages: \d+$')
+
+
+def case_faults():
+    out, err = run('model fault src 1 einval\nmode get src 1\nmode get src 1\n'
+                   'model fault src 1 eagain\nmode get src 1\nstats src\n'
+                   'model fault src 2 bad-len\nmode get src 2\n'
+                   'model fault src 3 bad-id\nmode get src 3\n'
+                   'model fault src 4 einval 2\nmode get src 4\nmode get src 4\n'
+                   'mode get src 4\n'
+                   'model fault src 1 hang\nmode get src 1\n'
+                   'model fault src 9 hang\nmodel fault src 1 bogus\n'
+                   'model fault src 0 einval\nmodel fault src 0 clear\n'
+                   'mode get src 1\n', rc=1, timeout=60)
+    has(err, r'^error: line 2: .*: EINVAL \(device status EINVAL, qualifier INVALID_FIELD\)$',
+        r'^error: line 8: .*: E\w+',
+        r'^error: line 10: .*: E\w+',
+        r'^error: line 12: .*: EINVAL \(device status EINVAL',
+        r'^error: line 13: .*: EINVAL \(device status EINVAL',
+        r'^error: line 16: .*: ETIMEDOUT',
+        r'^error: line 17: unknown VF 9 on src .*: ENOENT$',
+        r"^error: line 18: unknown fault 'bogus' \(hang delay eagain einval flr reset dma "
+        r"bad-id bad-len dup, or clear\): EINVAL$")
+    hasnt(err, r'^error: line (3|5|14|21):')
+    has(section(out, 'model fault src 1 einval'), r'^fault: einval$', r'^vf: 1$', r'^count: 1$')
+    # EAGAIN is retried by vpf
+    s = section(out, 'stats src')
+    assert int(value(s, 'retries')) >= 1, s
+    has(section(out, 'model fault src 0 clear'), r'^faults: cleared$')
+
+
+def case_manual_migration():
+    """The README demo's manual flow: digests match at the end."""
+    c = f('ctx.bin')
+    out, err = run('model guest src 1 500\nmode set src 1 stop\nmodel guest src 1 50\n'
+                   'mode set src 1 freeze\nctx size src 1\nctx read src 1 %s chunk=256\n'
+                   'mode set dst 1 freeze\nctx write dst 1 %s chunk=256\n'
+                   'mode set dst 1 active\nmodel compare src 1 dst 1\n'
+                   'model guest dst 1 10\nmode get dst 1\n' % (c, c))
+    has(section(out, 'model compare src 1 dst 1'), r'^digest: equal$')
+    has(section(out, 'mode get dst 1'), r'^mode: active$')
+    has(out, r'^exit: src vf 1: freeze \(migrated to dst vf 1; left as is\)$')
+    hasnt(out, r'restored')
+
+
+def case_migrate():
+    if not migrate_available():
+        return SKIP
+    out, err = run('model guest src 2 300\n'
+                   'migrate src 2 dst 2 precopy=3 dirty=on guest=100\n'
+                   'model compare src 2 dst 2\nshow vf src 2\n'
+                   'migrate src 3 dst 3\n')
+    s = section(out, 'migrate src 2 dst 2 precopy=3 dirty=on guest=100')
+    has(s, r'^progress: preflight: ', r'^progress: setup: ',
+        r'^progress: precopy round 1: bytes=\d+ dirty-pages=\d+ ',
+        r'^progress: precopy round 3: ', r'^progress: stop-copy: bytes=\d+ ',
+        r'^progress: resume: ', r'^status: ok$', r'^total-time-us: [\d.]+$',
+        r'^downtime-us: [\d.]+$', r'^bytes: [1-9]\d*$', r'^precopy-rounds: 3$',
+        r'^pages: \d+$', r'^digest: equal$')
+    assert int(value(s, 'pages')) > 0, s
+    has(section(out, 'model compare src 2 dst 2'), r'^digest: equal$')
+    has(section(out, 'show vf src 2'), r'^mode: freeze$', r'^migrated-to: dst vf 2$')
+    has(section(out, 'migrate src 3 dst 3'), r'^status: ok$', r'^precopy-rounds: 0$',
+        r'^digest: equal$')
+    has(out, r'^exit: src vf 2: freeze \(migrated to dst vf 2; left as is\)$')
+
+
+def case_migrate_errors():
+    if not migrate_available():
+        return SKIP
+    out, err = run('mode set src 1 freeze\nmigrate src 1 dst 1\n'
+                   'migrate src 2 src 2\nmigrate src 2 dst 2 dirty=maybe\n'
+                   'migrate src 2 dst 9\nmigrate src 2 dst 2 precopy=x\n'
+                   'wr start src 3 4K 0:16\nmigrate src 3 dst 3 dirty=on\n', rc=1)
+    has(err, r'^error: line 2: source src vf 1 is in freeze, not active .*: EBUSY$',
+        r'^error: line 3: source and destination are the same VF: EINVAL$',
+        r"^error: line 4: bad dirty 'maybe' \(on or off\): EINVAL$",
+        r'^error: line 5: unknown VF 9 on dst .*: ENOENT$',
+        r"^error: line 6: bad precopy 'x' .*: EINVAL$",
+        r'^error: line 8: write recording started .*: EBUSY$')
+
+
+def case_migrate_fail():
+    """A migration that fails (an incompatible destination: other queue
+    count): the source keeps running, nothing is left moved."""
+    if not migrate_available():
+        return SKIP
+    out, err = run('pf attach model small vqs=1\nmodel guest src 1 100\n'
+                   'model digest src 1\nmigrate src 1 small 1 precopy=1\n'
+                   'mode get src 1\nmode get small 1\nmodel digest src 1\n', rc=1)
+    has(section(out, 'migrate src 1 small 1 precopy=1'), r'^status: failed$')
+    has(err, r'^error: line 4: migration failed in preflight: .*: EPROTO$')
+    has(section(out, 'mode get src 1'), r'^mode: active$')
+    has(section(out, 'mode get small 1'), r'^mode: active$')
+    d = re.findall(r'^digest: ([0-9a-f]{64})$', out, re.M)
+    assert len(d) == 2 and d[0] == d[1], out
+    hasnt(out, r'^exit:')
+
+
+def case_exit_status():
+    # all succeed: 0, nothing on stderr
+    out, err = run('show pf\n# a comment\n\nmode get src 1\n', rc=0)
+    assert err == '', err
+    has(out, r'^# a comment$', r'^vpf> show pf$', r'^vpf> mode get src 1$')
+    # one fails: 1, the rest still run, the line and the reason are named
+    out, err = run('mode get src 1\nbogus command\nmode get src 2\n', rc=1)
+    has(section(out, 'mode get src 2'), r'^mode: active$')
+    has(err, r"^error: line 2: unknown command 'bogus' \(try 'help'\): EINVAL$",
+        r'^vpf-cli: .*script.cmd: 1 of 3 commands failed \(lines 2\)$')
+    # quit stops the script
+    out, err = run('mode get src 1\nquit\nbogus\n', rc=0)
+    hasnt(out, r'bogus')
+    # usage errors: 2
+    for args in (['--bogus'], ['-f'], ['--model', 'vfs=2'],
+                 ['--model', 'name=a,color=red'], ['--model', 'name=a,vfs=x'],
+                 ['extra']):
+        out, err = run(None, args=args, rc=2)
+        assert err, args
+    out, err = run(None, args=['-f', f('missing.cmd')], rc=2)
+    has(err, r"cannot open '.*missing.cmd': ENOENT")
+    out, err = run(None, args=['--help'], rc=0)
+    has(out, r'^usage: vpf-cli \[EAL options\] -- \[options\]$')
+    # start-up failure (attach): 1
+    out, err = run('show pf\n', args=['--model', 'name=a,vfs=300'], rc=2)
+
+
+def case_options():
+    out, err = run('show pf\n', args=['--model', 'name=a,vfs=2,vqs=1,seed=5',
+                                      '--model', 'name=b'])
+    has(out, r'^pfs: 2$', r'^pf: a$', r'^pf: b$', r'^num-vfs: 2$')
+    hasnt(out, r'^pf: src$')
+    # commands from stdin when it is not a terminal
+    p = subprocess.run([CLI], input='mode get dst 4\n', capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 0, p
+    has(p.stdout, r'^vpf> mode get dst 4$', r'^mode: active$')
+    # explicit EAL options are used as given
+    prefix = 'vpf-cli-test-%d' % os.getpid()
+    p = subprocess.run([CLI, '--no-huge', '--no-pci', '--no-shconf',
+                        '--file-prefix=' + prefix, '--log-level=lib.*:error',
+                        '--', '-f', '-'], input='show pf\n',
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p
+    has(p.stdout, r'^pfs: 2$')
+
+
+def case_two_instances():
+    """Two vpf-cli at once (each has its own file prefix)."""
+    script = f('s.cmd')
+    with open(script, 'w') as fp:
+        fp.write('model guest src 1 2000\nmode set src 1 freeze\n'
+                 'ctx read src 1 %s\nmode set src 1 active\n' % f('x.bin'))
+    a = subprocess.Popen([CLI, '--', '-f', script], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    b = subprocess.Popen([CLI, '--', '-f', script], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    for p in (a, b):
+        out, err = p.communicate(timeout=30)
+        if p.returncode != 0:
+            raise Fail('instance failed (%d): %s %s' % (p.returncode, out, err))
+
+
+def case_exit_restore():
+    out, err = run('mode set src 1 freeze\nmode set src 2 stop\n'
+                   'mode set dst 3 freeze\nmode set dst 3 active\n'
+                   'mode set src 4 freeze\nctx read src 4 %s chunk=8\n' % f('p.bin'))
+    has(out, r'^exit: src vf 1: freeze -> active \(restored\)$',
+        r'^exit: src vf 2: stop -> active \(restored\)$',
+        r'^exit: src vf 4: freeze -> active \(restored\)$')
+    hasnt(out, r'^exit: dst')
+
+
+def case_signal():
+    """SIGTERM while waiting for commands: report, restore, exit 128+15."""
+    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write('mode set src 3 freeze\n')
+    p.stdin.flush()
+    deadline = time.time() + 20
+    line = ''
+    while time.time() < deadline and 'mode: freeze' not in line:
+        line = p.stdout.readline()
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=20)
+    if p.returncode != 128 + signal.SIGTERM:
+        raise Fail('exit status %d\n%s\n%s' % (p.returncode, out, err))
+    has(out, r'^exit: src vf 3: freeze -> active \(restored\)$')
+    has(err, r'SIGTERM received')
+
+
+def case_telemetry():
+    tel = shutil.which('dpdk-telemetry.py') or '/usr/bin/dpdk-telemetry.py'
+    if not os.path.exists(tel):
+        return SKIP
+    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        p.stdin.write('mode set src 2 freeze\nmode get src 2\n')
+        p.stdin.flush()
+        deadline = time.time() + 20
+        line = ''
+        while time.time() < deadline and 'mode: freeze' not in line:
+            line = p.stdout.readline()
+        q = subprocess.run(['python3', tel, '-f', 'vpf-cli-%d' % p.pid],
+                           input='/vpf/pf/list\n/vpf/pf/info,src\n'
+                                 '/vpf/vf/info,src,2\n/vpf/stats,src\n'
+                                 '/vpf/vf/info,src,9\n/vpf/pf/info,nope\n',
+                           capture_output=True, text=True, timeout=30)
+        if q.returncode != 0:
+            raise Fail('dpdk-telemetry.py failed: %s %s' % (q.stdout, q.stderr))
+        js = [json.loads(l) for l in q.stdout.splitlines() if l.startswith('{')]
+        if len(js) != 6:
+            raise Fail('expected 6 replies: %s' % q.stdout)
+        assert js[0] == {'/vpf/pf/list': ['src', 'dst']}, js[0]
+        info = js[1]['/vpf/pf/info']
+        assert info['name'] == 'src' and info['backend'] == 'model', info
+        assert info['num_vfs'] == 4 and info['vendor_id'] == 0x1af4, info
+        vf = js[2]['/vpf/vf/info']
+        assert vf['pf'] == 'src' and vf['vf'] == 2 and vf['mode'] == 'freeze', vf
+        assert vf['moved_by_cli'] == 1, vf
+        st = js[3]['/vpf/stats']
+        assert st['pf'] == 'src' and st['DEV_MODE_SET'] == 1, st
+        assert st['DEV_MODE_GET'] >= 1 and st['errors'] == 0, st
+        assert js[4] == {'/vpf/vf/info': None}, js[4]
+        assert js[5] == {'/vpf/pf/info': None}, js[5]
+    finally:
+        out, err = p.communicate(timeout=20)
+    if p.returncode != 0:
+        raise Fail('vpf-cli exit %d: %s %s' % (p.returncode, out, err))
+    has(out, r'^exit: src vf 2: freeze -> active \(restored\)$')
+    # the runtime directory of its own prefix is gone
+    for d in ('/var/run/dpdk', os.path.join(os.environ.get('XDG_RUNTIME_DIR', '/nonexistent'), 'dpdk')):
+        assert not os.path.exists(os.path.join(d, 'vpf-cli-%d' % p.pid)), d
+
+
+def pty_read(fd, until=None, timeout=5.0):
+    out = b''
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if until is not None and until in out:
+                break
+        elif until is None and out:
+            # quiet for a moment after some output: done
+            end = min(end, time.time() + 0.3)
+    return out.decode(errors='replace')
+
+
+def case_interactive():
+    """A session through a pseudo-terminal: prompt, tab completion of
+    commands and PF names, '?' help, a command, and EOF (Ctrl-D)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CLI, [CLI, '--', '-i'])
+    try:
+        s = pty_read(fd, b'vpf> ', 20)
+        if 'vpf> ' not in s:
+            raise Fail('no prompt: %r' % s)
+        os.write(fd, b'he\t')
+        s = pty_read(fd)
+        if 'help' not in s:
+            raise Fail('he<TAB> did not complete: %r' % s)
+        os.write(fd, b'\x03')                     # Ctrl-C clears the line
+        pty_read(fd, b'vpf> ')
+        os.write(fd, b'mode g\t')
+        s = pty_read(fd)
+        if 'mode get' not in s:
+            raise Fail('mode g<TAB> did not complete: %r' % s)
+        os.write(fd, b'd\t')                      # PF names complete
+        s = pty_read(fd)
+        if 'dst' not in s:
+            raise Fail('PF name did not complete: %r' % s)
+        os.write(fd, b'3\r')
+        s = pty_read(fd, b'vpf> ')
+        if 'mode: active' not in s:
+            raise Fail('mode get dst 3 gave %r' % s)
+        os.write(fd, b'mode set src 1 ?')
+        s = pty_read(fd)
+        for w in ('active', 'stop', 'freeze'):
+            if w not in s:
+                raise Fail("'?' did not list %s: %r" % (w, s))
+        os.write(fd, b'\x03')
+        pty_read(fd, b'vpf> ')
+        os.write(fd, b'help ctx dump\r')
+        s = pty_read(fd, b'vpf> ')
+        if 'ctx dump <file>' not in s:
+            raise Fail('help ctx dump gave %r' % s)
+        os.write(fd, b'mode set src 1 freeze\r')
+        s = pty_read(fd, b'vpf> ')
+        if 'mode: freeze' not in s:
+            raise Fail('mode set gave %r' % s)
+        os.write(fd, b'nonsense\r')
+        s = pty_read(fd, b'vpf> ')
+        if "unknown command 'nonsense'" not in s:
+            raise Fail('error not shown: %r' % s)
+        os.write(fd, b'\x04')                     # Ctrl-D on an empty line
+        s = pty_read(fd, None, 10)
+        if 'exit: src vf 1: freeze -> active (restored)' not in s:
+            raise Fail('no exit report: %r' % s)
+    finally:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 0
+        os.close(fd)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise Fail('exit status %d' % os.waitstatus_to_exitcode(status))
+
+
+def case_demo():
+    """The shipped demo command file runs clean."""
+    demo = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        '..', '..', 'app', 'vpf-cli', 'demo.cmd')
+    if not migrate_available():
+        return SKIP
+    cwd = os.getcwd()
+    os.chdir(TMP)
+    try:
+        p = subprocess.run([CLI, '--', '-f', demo], capture_output=True,
+                           text=True, timeout=60)
+    finally:
+        os.chdir(cwd)
+    if p.returncode != 0:
+        raise Fail('demo failed (%d):\n%s\n%s' % (p.returncode, p.stdout, p.stderr))
+    assert len(re.findall(r'^digest: equal$', p.stdout, re.M)) >= 2, p.stdout
+    has(p.stdout, r'^progress: precopy round 1: ', r'^status: ok$')
+
+
+def migrate_available():
+    out, err = run('help migrate\n', rc=None)
+    return 'migrate <src-pf>' in out
+
+
+CASES = [n[5:] for n in sorted(globals()) if n.startswith('case_')]
+
+
+def main():
+    global CLI, TMP
+    if len(sys.argv) == 2 and sys.argv[1] == '--list':
+        print('\n'.join(CASES))
+        return 0
+    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
+        print('usage: cli_test.py --list | VPF_CLI CASE', file=sys.stderr)
+        return 2
+    CLI = os.path.abspath(sys.argv[1])
+    TMP = tempfile.mkdtemp(prefix='vpf-cli-test-')
+    try:
+        rc = globals()['case_' + sys.argv[2]]()
+    except (Fail, AssertionError) as e:
+        print('FAIL %s: %s' % (sys.argv[2], e))
+        return 1
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    if rc == SKIP:
+        print('SKIP %s' % sys.argv[2])
+        return SKIP
+    print('PASS %s' % sys.argv[2])
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

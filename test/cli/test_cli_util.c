@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/* vpf-cli helpers: number, option and range parsing, errno names, whole
+ * file reads, atomic file writes. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cli_util.h"
+
+static void
+test_errno_name(void **state)
+{
+	(void)state;
+	assert_string_equal(cli_errno_name(EINVAL), "EINVAL");
+	assert_string_equal(cli_errno_name(-ENOENT), "ENOENT");
+	assert_string_equal(cli_errno_name(-EBADMSG), "EBADMSG");
+	assert_string_equal(cli_errno_name(4000), "E4000");
+}
+
+static void
+test_parse_u64(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(cli_parse_u64("0", false, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(cli_parse_u64("4096", false, &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(cli_parse_u64("0x10", false, &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(cli_parse_u64("4K", true, &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(cli_parse_u64("2m", true, &v), 0);
+	assert_int_equal(v, 2u << 20);
+	assert_int_equal(cli_parse_u64("1G", true, &v), 0);
+	assert_int_equal(v, 1u << 30);
+	assert_int_equal(cli_parse_u64("18446744073709551615", false, &v), 0);
+	assert_true(v == UINT64_MAX);
+	/* refusals */
+	assert_int_equal(cli_parse_u64("4K", false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("4KB", true, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("4T", true, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("", false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64(NULL, false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("-1", false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("+1", false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64(" 1", false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("12x", false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("x", false, &v), -EINVAL);
+	assert_int_equal(cli_parse_u64("18446744073709551616", false, &v),
+			 -ERANGE);
+	assert_int_equal(cli_parse_u64("17179869184G", true, &v), -ERANGE);
+}
+
+static void
+test_parse_range(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(cli_parse_range("4", false, 1, 4, &v), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(cli_parse_range("5", false, 1, 4, &v), -ERANGE);
+	assert_int_equal(cli_parse_range("0", false, 1, 4, &v), -ERANGE);
+	assert_int_equal(v, 4);		/* untouched on failure */
+	assert_int_equal(cli_parse_range("z", false, 1, 4, &v), -EINVAL);
+}
+
+static const char *const keys[] = { "chunk", "bitmap", "dirty", NULL };
+
+static void
+test_kv_parse(void **state)
+{
+	struct cli_kv kv;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cli_kv_parse("chunk=64  bitmap=/tmp/a=b\t", " \t",
+				      keys, &kv, err, sizeof(err)), 0);
+	assert_int_equal(kv.n, 2);
+	assert_string_equal(cli_kv_get(&kv, "chunk"), "64");
+	assert_string_equal(cli_kv_get(&kv, "bitmap"), "/tmp/a=b");
+	assert_null(cli_kv_get(&kv, "dirty"));
+
+	assert_int_equal(cli_kv_parse("", " ", keys, &kv, err, sizeof(err)), 0);
+	assert_int_equal(kv.n, 0);
+	assert_int_equal(cli_kv_parse(NULL, " ", keys, &kv, err, sizeof(err)), 0);
+
+	assert_int_equal(cli_kv_parse("chnk=8", " ", keys, &kv, err,
+				      sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown option 'chnk'"));
+	assert_int_equal(cli_kv_parse("chunk=8 chunk=16", " ", keys, &kv, err,
+				      sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "given twice"));
+	assert_int_equal(cli_kv_parse("chunk", " ", keys, &kv, err,
+				      sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a key=value"));
+	assert_int_equal(cli_kv_parse("=8", " ", keys, &kv, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cli_kv_parse("chunk=", " ", keys, &kv, err,
+				      sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "needs a value"));
+	/* err may be NULL */
+	assert_int_equal(cli_kv_parse("x=1", " ", keys, &kv, NULL, 0), -EINVAL);
+}
+
+static void
+test_kv_parse_model_spec(void **state)
+{
+	static const char *const mkeys[] = { "name", "vfs", "vqs", "seed", NULL };
+	struct cli_kv kv;
+	char err[256], big[600];
+
+	(void)state;
+	assert_int_equal(cli_kv_parse("name=a,vfs=8,seed=3", ",", mkeys, &kv,
+				      err, sizeof(err)), 0);
+	assert_int_equal(kv.n, 3);
+	assert_string_equal(cli_kv_get(&kv, "name"), "a");
+	assert_string_equal(cli_kv_get(&kv, "vfs"), "8");
+	assert_string_equal(cli_kv_get(&kv, "seed"), "3");
+	assert_int_equal(cli_kv_parse("name=a,,vqs=1,", ",", mkeys, &kv, err,
+				      sizeof(err)), 0);
+	assert_int_equal(kv.n, 2);
+	/* a value longer than CLI_KV_VAL_LEN */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "name=", 5);
+	assert_int_equal(cli_kv_parse(big, ",", mkeys, &kv, err, sizeof(err)),
+			 -EINVAL);
+}
+
+static void
+test_ranges(void **state)
+{
+	struct vpf_admin_wr_range r[4];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cli_parse_ranges("0:1024,0x1000000:16", r, 4, err,
+					  sizeof(err)), 2);
+	assert_true(r[0].page_address == 0 && r[0].page_count == 1024);
+	assert_true(r[1].page_address == 0x1000000 && r[1].page_count == 16);
+	assert_int_equal(cli_parse_ranges("4096:1", r, 4, err, sizeof(err)), 1);
+	assert_int_equal(cli_parse_ranges("0:0", r, 4, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cli_parse_ranges("abc", r, 4, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cli_parse_ranges("0:1,", r, 4, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cli_parse_ranges(",0:1", r, 4, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cli_parse_ranges("", r, 4, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cli_parse_ranges("0:1:2", r, 4, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cli_parse_ranges("0:1,1:1,2:1,3:1,4:1", r, 4, err,
+					  sizeof(err)), -E2BIG);
+}
+
+static void
+test_fmt_size(void **state)
+{
+	char b[32];
+
+	(void)state;
+	cli_fmt_size(4096, b, sizeof(b));
+	assert_string_equal(b, "4K");
+	cli_fmt_size(2u << 20, b, sizeof(b));
+	assert_string_equal(b, "2M");
+	cli_fmt_size(UINT64_C(1) << 30, b, sizeof(b));
+	assert_string_equal(b, "1G");
+	cli_fmt_size(UINT64_C(8) << 40, b, sizeof(b));
+	assert_string_equal(b, "8T");
+	cli_fmt_size(1000, b, sizeof(b));
+	assert_string_equal(b, "1000");
+}
+
+/* ---- files ---- */
+
+struct tdir {
+	char path[256];
+};
+
+static int
+setup_dir(void **state)
+{
+	struct tdir *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return -1;
+	snprintf(d->path, sizeof(d->path), "/tmp/vpf-cli-util-XXXXXX");
+	if (mkdtemp(d->path) == NULL) {
+		free(d);
+		return -1;
+	}
+	*state = d;
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	struct tdir *d = *state;
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
+	if (system(cmd) != 0)
+		return -1;
+	free(d);
+	return 0;
+}
+
+/* Number of entries in @p dir besides . and .. */
+static int
+count_entries(const char *dir)
+{
+	struct dirent *e;
+	DIR *dp = opendir(dir);
+	int n = 0;
+
+	assert_non_null(dp);
+	while ((e = readdir(dp)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(dp);
+	return n;
+}
+
+static void
+test_atomic_write(void **state)
+{
+	struct tdir *d = *state;
+	char path[300], bad[300];
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	mode_t old;
+
+	snprintf(path, sizeof(path), "%s/ctx.bin", d->path);
+	old = umask(022);
+	assert_int_equal(cli_write_file_atomic(path, "hello", 5), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(cli_read_file(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "hello", 5);
+	free(buf);
+	/* replaced as a whole; no temporary left behind */
+	assert_int_equal(cli_write_file_atomic(path, "bye", 3), 0);
+	assert_int_equal(cli_read_file(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "bye", 3);
+	free(buf);
+	assert_int_equal(count_entries(d->path), 1);
+	/* empty file */
+	assert_int_equal(cli_write_file_atomic(path, "", 0), 0);
+	assert_int_equal(cli_read_file(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	free(buf);
+
+	/* unwritable paths fail and create nothing */
+	snprintf(bad, sizeof(bad), "%s/missing/ctx.bin", d->path);
+	assert_int_equal(cli_write_file_atomic(bad, "x", 1), -ENOENT);
+	snprintf(bad, sizeof(bad), "%s/ctx.bin/x", d->path);
+	assert_int_equal(cli_write_file_atomic(bad, "x", 1), -ENOTDIR);
+	snprintf(bad, sizeof(bad), "%s/", d->path);
+	assert_int_equal(cli_write_file_atomic(bad, "x", 1), -EISDIR);
+	assert_int_equal(cli_write_file_atomic("", "x", 1), -EINVAL);
+	assert_int_equal(cli_write_file_atomic(d->path, "x", 1), -EISDIR);
+	assert_int_equal(count_entries(d->path), 1);
+}
+
+static void
+test_atomic_abort_keeps_old(void **state)
+{
+	struct tdir *d = *state;
+	struct cli_atomic_file f;
+	char path[300];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/ctx.bin", d->path);
+	assert_int_equal(cli_write_file_atomic(path, "complete", 8), 0);
+	/* an interrupted write: data went to the temporary only */
+	assert_int_equal(cli_atomic_open(&f, path), 0);
+	assert_int_equal(count_entries(d->path), 2);
+	assert_int_equal(cli_atomic_write(&f, "part", 4), 0);
+	assert_int_equal(cli_read_file(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 8);
+	assert_memory_equal(buf, "complete", 8);
+	free(buf);
+	cli_atomic_abort(&f);
+	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(cli_read_file(path, 100, &buf, &len), 0);
+	assert_memory_equal(buf, "complete", 8);
+	free(buf);
+	/* commit after abort is refused */
+	assert_int_equal(cli_atomic_commit(&f), -EBADF);
+	assert_int_equal(cli_atomic_write(&f, "x", 1), -EBADF);
+	/* a fresh one commits */
+	assert_int_equal(cli_atomic_open(&f, path), 0);
+	assert_int_equal(cli_atomic_write(&f, "new", 3), 0);
+	assert_int_equal(cli_atomic_commit(&f), 0);
+	assert_int_equal(cli_read_file(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 3);
+	free(buf);
+	assert_int_equal(count_entries(d->path), 1);
+}
+
+static void
+test_read_file(void **state)
+{
+	struct tdir *d = *state;
+	char path[300];
+	uint8_t *buf = NULL, big[10000];
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/none", d->path);
+	assert_int_equal(cli_read_file(path, 100, &buf, &len), -ENOENT);
+	assert_int_equal(cli_read_file(d->path, 100, &buf, &len), -EISDIR);
+	memset(big, 0xa5, sizeof(big));
+	snprintf(path, sizeof(path), "%s/big", d->path);
+	assert_int_equal(cli_write_file_atomic(path, big, sizeof(big)), 0);
+	assert_int_equal(cli_read_file(path, sizeof(big) - 1, &buf, &len),
+			 -EFBIG);
+	assert_int_equal(cli_read_file(path, sizeof(big), &buf, &len), 0);
+	assert_int_equal(len, sizeof(big));
+	assert_memory_equal(buf, big, sizeof(big));
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errno_name),
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_range),
+		cmocka_unit_test(test_kv_parse),
+		cmocka_unit_test(test_kv_parse_model_spec),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_fmt_size),
+		cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_atomic_abort_keeps_old,
+						setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_read_file, setup_dir,
+						teardown_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
