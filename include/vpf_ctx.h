@@ -256,7 +256,9 @@ VPF_API uint64_t vpf_ctx_field_ext_len(const struct vpf_ctx_field *f);
  * Private: use only through the iterator and the stream.
  */
 struct vpf_ctx_vq_seen {
+	/** Bit w: word w of @c bits is initialised (private). */
 	uint64_t sum[VPF_CTX_PER_VQ_TYPES][1024 / 64];
+	/** One bit per vq_index and per-VQ type (private). */
 	uint64_t bits[VPF_CTX_PER_VQ_TYPES][65536 / 64];
 };
 
@@ -266,20 +268,23 @@ struct vpf_ctx_vq_seen {
  * the stack. Members are private.
  */
 struct vpf_ctx_iter {
-	const uint8_t *buf;
-	uint64_t len;
-	uint64_t pos;
-	uint32_t field_count;
-	uint32_t index;
-	uint32_t flags;
-	int state;
-	struct vpf_ctx_error err;
-	struct vpf_ctx_vq_seen seen;
+	const uint8_t *buf;		/**< context (private) */
+	uint64_t len;			/**< its length (private) */
+	uint64_t pos;			/**< next TLV offset (private) */
+	uint32_t field_count;		/**< announced fields (private) */
+	uint32_t index;			/**< next field index (private) */
+	uint32_t flags;			/**< VPF_CTX_F_* (private) */
+	int state;			/**< private */
+	struct vpf_ctx_error err;	/**< the error, if any (private) */
+	struct vpf_ctx_vq_seen seen;	/**< vq_index bitmaps (private) */
 };
 
 /**
  * Start iterating over the context in @p ctx (@p len bytes). Never fails on
  * malformed bytes: vpf_ctx_iter_next() reports those.
+ * @param it the iterator to (re)initialise.
+ * @param ctx the context bytes; they must stay valid while iterating.
+ * @param len number of bytes at @p ctx (padding included, if any).
  * @param flags VPF_CTX_F_*.
  * @return 0, or -EINVAL if @p it is NULL or @p ctx is NULL with @p len > 0.
  */
@@ -288,6 +293,8 @@ VPF_API int vpf_ctx_iter_init(struct vpf_ctx_iter *it, const void *ctx,
 
 /**
  * Validate and return the next field.
+ * @param it the iterator.
+ * @param f filled with the field when 1 is returned.
  * @return 1 with @p f filled; 0 at the end, which means the whole context
  *   (trailing bytes included) is well formed; -EBADMSG if it is malformed
  *   (details in vpf_ctx_iter_error(), and vpf_last_error()). After 0 or a
@@ -305,6 +312,9 @@ VPF_API uint32_t vpf_ctx_iter_field_count(const struct vpf_ctx_iter *it);
 
 /**
  * Validate a whole context (every rule of FACTS.md 5).
+ * @param ctx the context bytes.
+ * @param len their number.
+ * @param flags VPF_CTX_F_*.
  * @param err filled on failure, code VPF_CTX_OK on success; may be NULL.
  * @return 0, -EBADMSG if malformed, -EINVAL on bad arguments.
  */
@@ -315,7 +325,13 @@ VPF_API int vpf_ctx_validate(const void *ctx, size_t len, uint32_t flags,
  * Validate a whole context and call @p cb for each field in order. The
  * callback sees fields before later ones are validated: act on them only
  * once the call returns 0.
+ * @param ctx the context bytes.
+ * @param len their number.
+ * @param flags VPF_CTX_F_*.
  * @param cb returns 0 to continue or a negative errno to stop; may be NULL.
+ * @param arg passed to @p cb.
+ * @param err filled with the malformation (code VPF_CTX_OK if none); may be
+ *   NULL.
  * @return 0; -EBADMSG (with @p err) if malformed; the callback's errno.
  */
 VPF_API int vpf_ctx_parse(const void *ctx, size_t len, uint32_t flags,
@@ -333,57 +349,57 @@ VPF_API int vpf_ctx_parse(const void *ctx, size_t len, uint32_t flags,
 
 /** PCI_COMMON_CFG value, host order. */
 struct vpf_ctx_common_cfg {
-	uint32_t device_feature_select;
-	uint32_t device_feature;
-	uint32_t driver_feature_select;
-	uint32_t driver_feature;
-	uint16_t config_msix_vector;
-	uint16_t num_queues;
-	uint8_t device_status;
-	uint8_t config_generation;
-	uint16_t queue_select;
-	uint16_t queue_size;
-	uint16_t queue_msix_vector;
-	uint16_t queue_enable;
-	uint16_t queue_notify_off;
-	uint64_t queue_desc;
-	uint64_t queue_driver;
-	uint64_t queue_device;
-	uint16_t queue_notif_config_data;
-	uint16_t queue_reset;
-	uint16_t admin_queue_index;
-	uint16_t admin_queue_num;
+	uint32_t device_feature_select;	/**< wire offset 0 */
+	uint32_t device_feature;	/**< wire offset 4 */
+	uint32_t driver_feature_select;	/**< wire offset 8 */
+	uint32_t driver_feature;	/**< wire offset 12 */
+	uint16_t config_msix_vector;	/**< wire offset 16 */
+	uint16_t num_queues;		/**< wire offset 18 */
+	uint8_t device_status;		/**< wire offset 20 */
+	uint8_t config_generation;	/**< wire offset 21 */
+	uint16_t queue_select;		/**< wire offset 22 */
+	uint16_t queue_size;		/**< wire offset 24 */
+	uint16_t queue_msix_vector;	/**< wire offset 26 */
+	uint16_t queue_enable;		/**< wire offset 28 */
+	uint16_t queue_notify_off;	/**< wire offset 30 */
+	uint64_t queue_desc;		/**< wire offset 32 */
+	uint64_t queue_driver;		/**< wire offset 40 */
+	uint64_t queue_device;		/**< wire offset 48 */
+	uint16_t queue_notif_config_data; /**< wire offset 56 */
+	uint16_t queue_reset;		/**< wire offset 58 */
+	uint16_t admin_queue_index;	/**< wire offset 60 */
+	uint16_t admin_queue_num;	/**< wire offset 62 */
 };
 
 /** PCI_VQ_CFG value, host order. */
 struct vpf_ctx_vq_cfg {
-	uint16_t vq_index;
-	uint16_t queue_size;
-	uint16_t queue_msix_vector;
-	uint64_t queue_desc;
-	uint64_t queue_driver;
-	uint64_t queue_device;
+	uint16_t vq_index;		/**< virtqueue index */
+	uint16_t queue_size;		/**< number of entries */
+	uint16_t queue_msix_vector;	/**< MSI-X vector */
+	uint64_t queue_desc;		/**< descriptor area address */
+	uint64_t queue_driver;		/**< driver (avail) area address */
+	uint64_t queue_device;		/**< device (used) area address */
 };
 
 /** VQ_SPLIT_RUNTIME_CFG value, host order. */
 struct vpf_ctx_vq_runtime {
-	uint16_t vq_index;
-	uint16_t dev_avail_idx;
-	uint8_t enabled;
+	uint16_t vq_index;		/**< virtqueue index */
+	uint16_t dev_avail_idx;		/**< next avail index the device reads */
+	uint8_t enabled;		/**< queue enabled (non-zero) */
 };
 
 /** DEV_FEATURES value: @c nwords le64 words at @c words (unaligned). */
 struct vpf_ctx_features {
-	uint64_t nwords;
-	const uint8_t *words;
+	uint64_t nwords;		/**< number of 64-bit words (>= 1) */
+	const uint8_t *words;		/**< first word, in the context */
 };
 
 /** VQ_SPLIT_DEV_OWN_DESC value: @c desc_count le16 indices at @c desc
  *  (unaligned); read them with vpf_ctx_own_desc_idx(). */
 struct vpf_ctx_own_desc {
-	uint16_t vq_index;
-	uint16_t desc_count;
-	const uint8_t *desc;
+	uint16_t vq_index;		/**< virtqueue index */
+	uint16_t desc_count;		/**< number of descriptor indices */
+	const uint8_t *desc;		/**< first index, in the context */
 };
 
 /** Decode a PCI_COMMON_CFG field. */
@@ -426,11 +442,11 @@ VPF_API int vpf_ctx_decode_dev_cfg(const struct vpf_ctx_field *f,
  * private; read them through the accessors.
  */
 struct vpf_ctx_builder {
-	uint8_t *buf;
-	size_t cap;
-	size_t len;
-	uint32_t count;
-	bool grow;
+	uint8_t *buf;			/**< context bytes (private) */
+	size_t cap;			/**< capacity (private) */
+	size_t len;			/**< bytes used (private) */
+	uint32_t count;			/**< fields (private) */
+	bool grow;			/**< heap buffer that grows (private) */
 };
 
 /**
@@ -443,6 +459,7 @@ VPF_API int vpf_ctx_builder_init(struct vpf_ctx_builder *b, void *buf,
 
 /**
  * Start a context in a heap buffer that grows as needed (malloc/realloc).
+ * @param b the builder to initialise.
  * @param hint initial capacity (0: a small default).
  * @return 0, -EINVAL, -ENOMEM.
  */
@@ -529,35 +546,38 @@ VPF_API int vpf_ctx_add_dev_cfg(struct vpf_ctx_builder *b, const void *cfg,
  * KiB); no allocation, ever. Members are private.
  */
 struct vpf_ctx_stream {
-	uint64_t pos;		/* bytes consumed */
-	uint64_t remain;	/* value bytes still to skip */
-	uint64_t field_off;	/* current TLV offset */
-	uint64_t end;		/* end of the complete context */
-	uint64_t length;	/* current field length */
-	uint32_t field_count;
-	uint32_t index;
-	uint32_t flags;
-	uint32_t have;		/* bytes in hdr[] / pfx[] */
-	uint32_t pfx_need;	/* value prefix bytes to collect */
-	uint32_t pad;		/* trailing bytes seen */
-	uint16_t type;
-	uint32_t fflags;
-	int state;
-	int cb_err;
-	uint8_t hdr[VPF_CTX_TLV_HDR_SIZE];
+	uint64_t pos;			/**< bytes consumed (private) */
+	uint64_t remain;		/**< value bytes to skip (private) */
+	uint64_t field_off;		/**< current TLV offset (private) */
+	uint64_t end;			/**< complete context length (private) */
+	uint64_t length;		/**< current field length (private) */
+	uint32_t field_count;		/**< announced fields (private) */
+	uint32_t index;			/**< current field index (private) */
+	uint32_t flags;			/**< VPF_CTX_F_* (private) */
+	uint32_t have;			/**< bytes in @c hdr (private) */
+	uint32_t pfx_need;		/**< value prefix to collect (private) */
+	uint32_t pad;			/**< padding bytes seen (private) */
+	uint16_t type;			/**< current field type (private) */
+	uint32_t fflags;		/**< current field flags (private) */
+	int state;			/**< private */
+	int cb_err;			/**< callback errno (private) */
+	uint8_t hdr[VPF_CTX_TLV_HDR_SIZE]; /**< partial header (private) */
+	/** Field callback (private). */
 	int (*cb)(const struct vpf_ctx_field *f, void *arg);
-	void *cb_arg;
-	struct vpf_ctx_error err;
-	struct vpf_ctx_vq_seen seen;
+	void *cb_arg;			/**< its argument (private) */
+	struct vpf_ctx_error err;	/**< the error, if any (private) */
+	struct vpf_ctx_vq_seen seen;	/**< vq_index bitmaps (private) */
 };
 
 /**
  * Start validating a new context.
+ * @param s the stream to (re)initialise.
  * @param flags VPF_CTX_F_*.
  * @param cb optional: called once per field, in order, when all its bytes
  *   have arrived and it is valid, with @c tlv and @c value NULL; returning a
  *   negative errno fails the stream with VPF_CTX_ERR_ABORTED and that errno
  *   (e.g. on a FIELDS_QUERY mismatch).
+ * @param arg passed to @p cb.
  * @return 0 or -EINVAL.
  */
 VPF_API int vpf_ctx_stream_init(struct vpf_ctx_stream *s, uint32_t flags,
@@ -576,6 +596,7 @@ VPF_API int vpf_ctx_stream_feed(struct vpf_ctx_stream *s, const void *chunk,
 
 /**
  * End of data: is what was fed a complete, well-formed context?
+ * @param s the stream.
  * @param err filled (may be NULL).
  * @return 0, -EBADMSG (truncation or an earlier error), the callback errno.
  */
@@ -616,17 +637,28 @@ vpf_ctx_stream_error(const struct vpf_ctx_stream *s);
  * for unknown/reserved values and extension tails; long lists abbreviated
  * deterministically unless VPF_CTX_PRINT_FULL), then "end" or an
  * "error: ..." line. The format is documented in doc/context.md.
+ * @param out where to write.
+ * @param ctx the context bytes.
+ * @param len their number.
  * @param flags VPF_CTX_F_* and VPF_CTX_PRINT_*.
- * @return 0; -EBADMSG (with @p err, may be NULL) after printing the fields
- *   that precede the malformation; -EIO if writing failed.
+ * @param err filled with the malformation, if any; may be NULL.
+ * @return 0; -EBADMSG after printing the fields that precede the
+ *   malformation; -EIO if writing failed.
  */
 VPF_API int vpf_ctx_print(FILE *out, const void *ctx, size_t len,
 			  uint32_t flags, struct vpf_ctx_error *err);
 
 /**
- * As vpf_ctx_print(), into @p buf (@p size bytes, always NUL-terminated when
- * @p size > 0, truncated if needed).
+ * As vpf_ctx_print(), into a caller buffer.
+ * @param buf where to write; always NUL-terminated when @p size > 0, the
+ *   text truncated if needed. May be NULL when @p size is 0.
+ * @param size bytes at @p buf.
  * @param needed if not NULL, receives the full text length (excluding NUL).
+ * @param ctx the context bytes.
+ * @param len their number.
+ * @param flags VPF_CTX_F_* and VPF_CTX_PRINT_*.
+ * @param err filled with the malformation, if any; may be NULL.
+ * @return as vpf_ctx_print().
  */
 VPF_API int vpf_ctx_print_buf(char *buf, size_t size, size_t *needed,
 			      const void *ctx, size_t len, uint32_t flags,
@@ -652,7 +684,7 @@ enum vpf_ctx_cmp_kind {
 
 /** One finding of vpf_ctx_compare_fields(). */
 struct vpf_ctx_cmp_issue {
-	enum vpf_ctx_cmp_kind kind;
+	enum vpf_ctx_cmp_kind kind;	/**< what was found */
 	uint32_t field_index;	/**< source field index */
 	uint16_t type;		/**< field type */
 	uint64_t field_offset;	/**< source TLV offset */
@@ -684,6 +716,10 @@ VPF_API int vpf_ctx_fields_check(const struct vpf_admin_ctx_field_info *info,
  * Compatibility of one field (type, value length) with a destination list
  * (FACTS.md 5: the type is listed; fixed types have equal length, variable
  * ones fit). The list must pass vpf_ctx_fields_check() (binary search).
+ * @param type the field's type.
+ * @param length the field's value length.
+ * @param info the destination's FIELDS_QUERY entries (little-endian).
+ * @param n number of entries.
  * @param dst_length if not NULL, receives the destination's length (0 if
  *   the type is not listed).
  */
