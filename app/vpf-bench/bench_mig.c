@@ -145,6 +145,23 @@ workload(struct mrig *r, uint16_t first, uint16_t n)
 	return 0;
 }
 
+/* Mean admin-command latency since the last call (verbose diagnostics). */
+static double
+mean_latency_us(struct mrig *r)
+{
+	static uint64_t sum0, cnt0;
+	struct vpf_admin_stats st;
+	double v;
+
+	if (vpf_admin_stats_get(r->pf, 0, &st) != 0)
+		return 0;
+	v = st.lat_count > cnt0 ? (double)(st.lat_sum_ns - sum0) /
+				  (double)(st.lat_count - cnt0) / 1e3 : 0;
+	sum0 = st.lat_sum_ns;
+	cnt0 = st.lat_count;
+	return v;
+}
+
 static uint64_t
 model_cmds(struct mrig *r)
 {
@@ -200,7 +217,7 @@ memcpy_bytes_per_ns(void)
 static uint64_t
 stopcopy_serial(struct mrig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
 {
-	uint64_t t0, t1;
+	uint64_t t0, t1, ta, tb, tc, lat[3] = { 0, 0, 0 };
 
 	*bytes = 0;
 	t0 = bench_now_ns();
@@ -209,9 +226,14 @@ stopcopy_serial(struct mrig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
 		uint32_t len, got;
 		int rc;
 
+		ta = bench_now_ns();
 		rc = vpf_admin_mode_set(r->pf, vf, VPF_DEV_MODE_FREEZE);
+		tb = bench_now_ns();
+		lat[0] += tb - ta;
 		if (rc == 0)
 			rc = vpf_admin_ctx_size_get(r->pf, vf, false, &size);
+		tc = bench_now_ns();
+		lat[1] += tc - tb;
 		if (rc != 0) {
 			fprintf(stderr, "vpf-bench: serial stop-copy VF %u: %s\n",
 				vf, vpf_last_error());
@@ -226,6 +248,7 @@ stopcopy_serial(struct mrig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
 			return 0;
 		}
 		rc = vpf_admin_ctx_read_chunk(r->pf, vf, buf, len, &got);
+		lat[2] += bench_now_ns() - tc;
 		if (rc != 0 || got != size) {
 			fprintf(stderr, "vpf-bench: serial CTX_READ VF %u: got "
 				"%u of %" PRIu64 " bytes: %s\n", vf, got, size,
@@ -235,6 +258,11 @@ stopcopy_serial(struct mrig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
 		*bytes += got;
 	}
 	t1 = bench_now_ns();
+	if (bench_opts.verbose)
+		fprintf(stderr, "# serial stop-copy: mean round trip MODE_SET "
+			"%.1f us, SIZE_GET %.1f us, CTX_READ %.1f us\n",
+			(double)lat[0] / NVF / 1e3, (double)lat[1] / NVF / 1e3,
+			(double)lat[2] / NVF / 1e3);
 	/* Back to Active (not timed). */
 	for (uint16_t vf = 1; vf <= NVF; vf++)
 		if (vpf_admin_mode_set(r->pf, vf, VPF_DEV_MODE_ACTIVE) != 0) {
@@ -297,10 +325,14 @@ stopcopy_pipelined(struct mrig *r, uint8_t *buf, size_t cap,
 {
 	uint64_t t0, t1, c0 = model_cmds(r);
 
+	(void)mean_latency_us(r);
 	t0 = bench_now_ns();
 	if (all_to_state(r, VPF_MIG_STATE_STOP_COPY) != 0)
 		return 0;
 	t1 = bench_now_ns();
+	if (bench_opts.verbose)
+		fprintf(stderr, "# pipelined stop-copy: mean command latency "
+			"%.1f us\n", mean_latency_us(r));
 	*cmds = model_cmds(r) - c0;
 	/* Drain the save streams (what the VMM does next; not timed). */
 	*bytes = 0;
@@ -321,6 +353,126 @@ stopcopy_pipelined(struct mrig *r, uint8_t *buf, size_t cap,
 	return t1 - t0;
 }
 
+/* The same job as the pipelined path, straight on the async admin engine
+ * (no migration layer): per VF Freeze, then one CTX_READ of the whole
+ * context, all VFs in flight. Tells the engine's share from the
+ * migration layer's. */
+struct eng_vf {
+	struct vpf_admin_cmd c;
+	uint8_t *buf;
+	uint32_t len;
+	int stage;
+	uint32_t got;
+};
+
+struct eng {
+	struct vpf_pf *pf;
+	struct eng_vf vf[NVF];
+	unsigned int done;
+	unsigned int failed;
+};
+
+static void
+eng_done(struct vpf_admin_cmd *c)
+{
+	struct eng *e = c->arg;
+	struct eng_vf *v = (struct eng_vf *)c;
+	uint16_t vf = (uint16_t)(1 + (v - e->vf));
+
+	if (c->rc != 0) {
+		e->failed++;
+		e->done++;
+		return;
+	}
+	if (v->stage == 0) {
+		v->stage = 1;
+		vpf_admin_prep_ctx_read(c, vf, v->buf, v->len);
+		if (vpf_admin_submit(e->pf, c) != 0) {
+			e->failed++;
+			e->done++;
+		}
+		return;
+	}
+	v->got = c->output;
+	e->done++;
+}
+
+static uint64_t
+stopcopy_engine(struct mrig *r, uint8_t *buf, uint32_t per_vf)
+{
+	struct eng *e = calloc(1, sizeof(*e));
+	uint64_t t0, t1 = 0;
+
+	if (e == NULL)
+		return 0;
+	e->pf = r->pf;
+	(void)mean_latency_us(r);
+	t0 = bench_now_ns();
+	for (uint16_t i = 0; i < NVF; i++) {
+		struct eng_vf *v = &e->vf[i];
+
+		v->buf = buf + (size_t)i * per_vf;
+		v->len = per_vf;
+		vpf_admin_prep_mode_set(&v->c, (uint16_t)(i + 1),
+					VPF_DEV_MODE_FREEZE);
+		v->c.done = eng_done;
+		v->c.arg = e;
+		if (vpf_admin_submit(r->pf, &v->c) != 0) {
+			fprintf(stderr, "vpf-bench: submit: %s\n",
+				vpf_last_error());
+			goto out;
+		}
+	}
+	vpf_admin_kick(r->pf);
+	while (e->done < NVF)
+		if (vpf_admin_poll(r->pf) < 0)
+			goto out;
+	t1 = bench_now_ns();
+	if (bench_opts.verbose)
+		fprintf(stderr, "# engine stop-copy: mean command latency "
+			"%.1f us\n", mean_latency_us(r));
+	if (e->failed) {
+		fprintf(stderr, "vpf-bench: engine stop-copy: %u VFs failed\n",
+			e->failed);
+		t1 = 0;
+		goto out;
+	}
+	for (uint16_t vf = 1; vf <= NVF; vf++)
+		if (vpf_admin_mode_set(r->pf, vf, VPF_DEV_MODE_ACTIVE) != 0) {
+			t1 = 0;
+			goto out;
+		}
+out:
+	free(e);
+	return t1 ? t1 - t0 : 0;
+}
+
+/* Round trip of one command under the timing model, one at a time (the
+ * service time is the ideal). Median, us. */
+static double
+timed_latency_us(struct mrig *r, unsigned int n)
+{
+	double *v = calloc(n, sizeof(double));
+	double med = 0;
+
+	if (v == NULL)
+		return 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t t0 = bench_now_ns();
+		uint8_t mode;
+
+		if (vpf_admin_mode_get(r->pf, (uint16_t)(1 + i % NVF),
+				       &mode) != 0) {
+			free(v);
+			return 0;
+		}
+		v[i] = (double)(bench_now_ns() - t0) / 1e3;
+	}
+	med = bench_median(v, n);
+	free(v);
+	return med;
+}
+
 int
 bench_stopcopy(void)
 {
@@ -329,15 +481,25 @@ bench_stopcopy(void)
 	double *ser = calloc(reps, sizeof(double));
 	double *pip = calloc(reps, sizeof(double));
 	double *spd = calloc(reps, sizeof(double));
+	double *eng = calloc(reps, sizeof(double));
 	uint8_t *buf = malloc(cap);
+	uint8_t *ebuf = malloc((size_t)NVF * 16384);
 	uint64_t ctx_bytes = 0, stream_bytes = 0, pcmds = 0;
 	struct mrig r;
 	int ret = -1;
 
-	if (ser == NULL || pip == NULL || spd == NULL || buf == NULL)
+	if (ser == NULL || pip == NULL || spd == NULL || buf == NULL ||
+	    eng == NULL || ebuf == NULL)
 		goto out_free;
 	if (mrig_up(&r, NVF, 1) != 0)
 		goto out_free;
+	{
+		double lat = timed_latency_us(&r, bench_opts.quick ? 50 : 400);
+
+		if (lat == 0)
+			goto out;
+		bench_metric("timed_cmd_latency_us", lat);
+	}
 	for (unsigned int i = 0; i < reps; i++) {
 		uint64_t ns;
 
@@ -354,10 +516,16 @@ bench_stopcopy(void)
 			goto out;
 		pip[i] = (double)ns / 1e6;
 		spd[i] = ser[i] / pip[i];
+		if (workload(&r, 1, NVF) != 0)
+			goto out;
+		ns = stopcopy_engine(&r, ebuf, 16384);
+		if (ns == 0)
+			goto out;
+		eng[i] = (double)ns / 1e6;
 		if (bench_opts.verbose)
 			fprintf(stderr, "# stopcopy rep %u: serial %.3f ms "
-				"pipelined %.3f ms (%" PRIu64 " cmds)\n", i,
-				ser[i], pip[i], pcmds);
+				"pipelined %.3f ms (%" PRIu64 " cmds), engine "
+				"%.3f ms\n", i, ser[i], pip[i], pcmds, eng[i]);
 	}
 	{
 		double s = bench_median(ser, reps), p = bench_median(pip, reps);
@@ -372,6 +540,9 @@ bench_stopcopy(void)
 		bench_metric("stopcopy_speedup", bench_median(spd, reps));
 		bench_metric("stopcopy_bound_ms", bound);
 		bench_metric("stopcopy_pipelined_vs_bound", p / bound);
+		bench_metric("stopcopy_64vf_engine_ms", bench_median(eng, reps));
+		bench_metric("stopcopy_64vf_serial_ideal_ms",
+			     cmds * SERVICE_US / 1e3);
 		bench_note("stopcopy: %.0f commands in the serial way, %" PRIu64
 			   " in the pipelined one; %" PRIu64 " context bytes "
 			   "(%" PRIu64 " per VF), %" PRIu64 " stream bytes",
@@ -383,6 +554,8 @@ out:
 	mrig_down(&r);
 out_free:
 	free(buf);
+	free(ebuf);
+	free(eng);
 	free(ser);
 	free(pip);
 	free(spd);
