@@ -193,6 +193,16 @@ VPF_API int vpf_model_fault_inject(struct vpf_model *m, uint16_t vf,
 				   enum vpf_model_fault_kind kind,
 				   uint32_t count, uint32_t param);
 
+/**
+ * Like vpf_model_fault_inject(), but every command addressed to VF @p vf
+ * (0: any command of the PF) during the next @p ms milliseconds (0: 1 ms)
+ * gets fault @p kind (DESIGN.md: "for the next N commands or N
+ * milliseconds"). A later call replaces the VF's fault.
+ */
+VPF_API int vpf_model_fault_inject_for(struct vpf_model *m, uint16_t vf,
+				       enum vpf_model_fault_kind kind,
+				       uint32_t ms, uint32_t param);
+
 /** Remove all pending faults. */
 VPF_API void vpf_model_fault_clear(struct vpf_model *m);
 

@@ -455,6 +455,12 @@ model_cfg_write(void *dev, uint32_t off, const void *buf, uint32_t len)
 		      m->total_vfs);
 	if (off < MODEL_CAP_PCICFG + 20 && off + len > MODEL_CAP_PCICFG + 16)
 		pcicfg_access(m, true);
+	/* PCIe Device Control "Initiate Function Level Reset" (bit 15): a
+	 * PF FLR resets the virtio device like device_status 0. */
+	if (m->cfg[MODEL_CAP_PCIE + 9] & 0x80) {
+		m->cfg[MODEL_CAP_PCIE + 9] &= 0x7f;
+		model_device_reset(m);
+	}
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -479,9 +485,10 @@ queues_reset(struct vpf_model *m)
 	}
 }
 
-/* Device reset (device_status 0): the owner reset of FACTS.md 4. */
-static void
-device_reset(struct vpf_model *m)
+/* Device reset (device_status 0, or a PF FLR): the owner reset of
+ * FACTS.md 4. */
+void
+model_device_reset(struct vpf_model *m)
 {
 	model_aq_drop_all(m, "device reset");
 	m->status = 0;
@@ -537,7 +544,7 @@ status_write(struct vpf_model *m, uint8_t v)
 			m->stuck_status = cur ? cur : VPF_STATUS_ACKNOWLEDGE;
 			return;
 		}
-		device_reset(m);
+		model_device_reset(m);
 		return;
 	}
 	v &= (uint8_t)~VPF_STATUS_DEVICE_NEEDS_RESET;

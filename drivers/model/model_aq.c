@@ -316,6 +316,21 @@ cmd_alloc(struct vpf_model *m)
 	return NULL;
 }
 
+static bool
+fault_active(struct model_fault *f)
+{
+	if (f->kind == VPF_MODEL_FAULT_NONE)
+		return false;
+	if (f->until_ns != 0) {
+		if (model_now_ns() < f->until_ns)
+			return true;
+		f->kind = VPF_MODEL_FAULT_NONE;
+		f->until_ns = 0;
+		return false;
+	}
+	return f->count > 0;
+}
+
 /* Which fault (if any) the command gets: the VF's own first, then the
  * PF-wide one. */
 static void
@@ -332,15 +347,15 @@ fault_pick(struct vpf_model *m, struct model_cmd *c)
 		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
 			vf = model_vf_get(m, rte_le_to_cpu_64(h->group_member_id));
 	}
-	if (vf != NULL && vf->fault.count > 0)
+	if (vf != NULL && fault_active(&vf->fault))
 		f = &vf->fault;
-	else if (m->pf_fault.count > 0)
+	else if (fault_active(&m->pf_fault))
 		f = &m->pf_fault;
 	if (f == NULL)
 		return;
 	c->fault = f->kind;
 	c->fault_param = f->param;
-	if (--f->count == 0)
+	if (f->until_ns == 0 && --f->count == 0)
 		f->kind = VPF_MODEL_FAULT_NONE;
 
 	if (c->fault == VPF_MODEL_FAULT_FLR || c->fault == VPF_MODEL_FAULT_RESET) {
@@ -484,6 +499,9 @@ cmd_complete(struct vpf_model *m, struct model_cmd *c)
 	}
 	if (!ok || m->needs_reset)
 		return;		/* DMA fault while executing: no completion */
+	if (c->fault == VPF_MODEL_FAULT_EAGAIN ||
+	    c->fault == VPF_MODEL_FAULT_EINVAL)
+		model_cmd_account_fault(m, c, &r);
 	if (r.status != VPF_ADMIN_STATUS_OK) {
 		r.output = 0;
 		r.result_len = 0;

@@ -708,6 +708,24 @@ out:
 	return ok;
 }
 
+/* An injected failure counts like a processed command. */
+void
+model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
+			const struct model_result *r)
+{
+	const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+	struct model_vf *vf = NULL;
+	uint16_t op = 0xffff;
+
+	if (!c->too_big && c->r_total >= sizeof(*h)) {
+		op = rte_le_to_cpu_16(h->opcode);
+		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
+			vf = model_vf_get(m,
+				rte_le_to_cpu_64(h->group_member_id));
+	}
+	account(m, vf, op, r);
+}
+
 /* Owner (PF) reset (FACTS.md 4): modes, applied state and write
  * recording are unchanged; partial reads and writes are dropped. */
 void

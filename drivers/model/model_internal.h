@@ -126,7 +126,8 @@ enum model_wr_state { WR_NONE = 0, WR_PARTIAL };
 
 struct model_fault {
 	enum vpf_model_fault_kind kind;
-	uint32_t count;
+	uint32_t count;		/* next @c count commands, or */
+	uint64_t until_ns;	/* every command until then (0: by count) */
 	uint32_t param;
 };
 
@@ -320,6 +321,9 @@ bool model_cmd_delayed_by_busy(uint16_t op);
 /* Time the command has to wait for (activation cost), 0 if none. */
 uint64_t model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c);
 void model_owner_reset_vfs(struct vpf_model *m);
+void model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
+			     const struct model_result *r);
+void model_device_reset(struct vpf_model *m);
 
 /* model_vf.c */
 int model_vfs_init(struct vpf_model *m);

@@ -1053,7 +1053,25 @@ vpf_model_fault_inject(struct vpf_model *m, uint16_t vf_id,
 	}
 	f->kind = kind;
 	f->count = kind == VPF_MODEL_FAULT_NONE ? 0 : (count ? count : 1);
+	f->until_ns = 0;
 	f->param = param;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int
+vpf_model_fault_inject_for(struct vpf_model *m, uint16_t vf_id,
+			   enum vpf_model_fault_kind kind, uint32_t ms,
+			   uint32_t param)
+{
+	int rc = vpf_model_fault_inject(m, vf_id, kind, 1, param);
+	struct model_fault *f;
+
+	if (rc != 0 || kind == VPF_MODEL_FAULT_NONE)
+		return rc;
+	pthread_mutex_lock(&m->lock);
+	f = vf_id == 0 ? &m->pf_fault : &model_vf_get(m, vf_id)->fault;
+	f->until_ns = model_now_ns() + 1000000ull * (ms ? ms : 1);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }

@@ -92,14 +92,14 @@ test_fault_delay(void **state)
 	uint64_t t0;
 
 	(void)state;
-	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DELAY, 1, 20000);
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DELAY, 1, 200000);
 	t0 = ms();
 	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
 	h_kick(&H);
 	assert_int_equal(h_wait(&H, &d, 0, 2), -ETIMEDOUT);
 	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
 	assert_int_equal(d.status, 0);
-	assert_true(ms() - t0 >= 19);
+	assert_true(ms() - t0 >= 199);
 }
 
 static void
@@ -156,16 +156,16 @@ test_fault_flr_and_reset_delay(void **state)
 
 	(void)state;
 	/* PF-wide reset in progress: every VF's MODE_SET waits. */
-	vpf_model_fault_inject(H.m, 0, VPF_MODEL_FAULT_RESET, 1, 20000);
+	vpf_model_fault_inject(H.m, 0, VPF_MODEL_FAULT_RESET, 1, 200000);
 	t0 = ms();
 	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 4, data, 8, 0);
 	h_kick(&H);
 	assert_int_equal(h_wait(&H, &d, 0, 3), -ETIMEDOUT);
 	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
 	assert_int_equal(d.status, 0);
-	assert_true(ms() - t0 >= 19);
+	assert_true(ms() - t0 >= 199);
 	/* VF FLR delays CTX_READ of that VF only. */
-	vpf_model_fault_inject(H.m, 4, VPF_MODEL_FAULT_FLR, 1, 20000);
+	vpf_model_fault_inject(H.m, 4, VPF_MODEL_FAULT_FLR, 1, 200000);
 	h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ, 1, 4, NULL, 0, 64);
 	h_kick(&H);
 	assert_int_equal(h_wait(&H, &d, 0, 3), -ETIMEDOUT);
@@ -266,6 +266,32 @@ test_fault_pf_wide_and_count(void **state)
 	assert_int_equal(d.status, 0);
 }
 
+static void
+test_fault_for_a_time_window(void **state)
+{
+	struct h_done d;
+	uint64_t t0 = ms();
+	int n = 0;
+
+	(void)state;
+	/* Every command of VF 2 for 30 ms gets EAGAIN, then none. */
+	vpf_model_fault_inject_for(H.m, 2, VPF_MODEL_FAULT_EAGAIN, 30, 0);
+	for (;;) {
+		assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 2, NULL,
+				       0, 8, &d), 0);
+		if (d.status == 0)
+			break;
+		assert_int_equal(d.status, VPF_ADMIN_STATUS_EAGAIN);
+		n++;
+	}
+	assert_true(n >= 2);
+	assert_true(ms() - t0 >= 29);
+	/* Other VFs were never affected. */
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -283,6 +309,7 @@ main(void)
 		T(test_fault_bad_len),
 		T(test_fault_dup),
 		T(test_fault_pf_wide_and_count),
+		T(test_fault_for_a_time_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,6 +254,29 @@ test_reset_and_handshake(void **state)
 }
 
 static void
+test_pf_flr_resets_device(void **state)
+{
+	struct h h;
+	uint16_t v;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, h_model(0, 4, 2)), 0);
+	assert_int_equal(h_mode_set(&h, 1, VPF_DEV_MODE_STOP), 0);
+	/* PCIe Device Control: Initiate FLR. */
+	v = 0x8000;
+	assert_int_equal(vpf_model_ops.cfg_write(h.m, 0x48, &v, 2), 0);
+	assert_int_equal(h_status(&h), 0);
+	/* Like an owner reset: VF modes unchanged. */
+	{
+		uint8_t mode;
+
+		vpf_model_vf_mode(h.m, 1, &mode);
+		assert_int_equal(mode, VPF_DEV_MODE_STOP);
+	}
+	h_down(&h);
+}
+
+static void
 test_reset_switched_off(void **state)
 {
 	struct vpf_model *m = h_model(VPF_MODEL_OFF_RESET, 4, 2);
@@ -559,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_off_switches_config),
 		cmocka_unit_test(test_bar0_register_widths),
 		cmocka_unit_test(test_reset_and_handshake),
+		cmocka_unit_test(test_pf_flr_resets_device),
 		cmocka_unit_test(test_reset_switched_off),
 		cmocka_unit_test(test_features_offered),
 		cmocka_unit_test(test_features_ok_refused_for_impossible_sets),

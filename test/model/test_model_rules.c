@@ -1223,7 +1223,7 @@ test_flr_delays_not_errors(void **state)
 
 	(void)state;
 	/* FLR in progress for 30 ms: MODE_SET completes after it, OK. */
-	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_FLR, 1, 30000);
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_FLR, 1, 300000);
 	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 1, data, 8, 0);
 	h_kick(&H);
 	assert_int_equal(h_wait(&H, &d, 0, 5), -ETIMEDOUT);

@@ -103,7 +103,7 @@ test_threaded_commands_pending_until_due(void **state)
 	struct h_done d;
 
 	(void)state;
-	assert_int_equal(h_up_all(&h, timed(50000, 1, 0)), 0);
+	assert_int_equal(h_up_all(&h, timed(200000, 1, 0)), 0);
 	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
 	       NULL, 0, 8);
 	h_kick(&h);
