@@ -489,6 +489,15 @@ test_truncate_everywhere(void **state)
 	assert_int_equal(vpf_ctx_builder_init(&b, buf, sizeof(buf)), 0);
 	build_sample(&b);
 	for (cut = 0; cut < SAMPLE_LEN; cut++) {
+		/* An exact-size heap copy: ASan catches any read past it. */
+		uint8_t *exact = malloc(cut > 0 ? cut : 1);
+
+		assert_non_null(exact);
+		memcpy(exact, buf, cut);
+		assert_int_equal(vpf_ctx_validate(exact, cut, 0, &e), -EBADMSG);
+		assert_int_equal(vpf_ctx_print_buf(NULL, 0, NULL, exact, cut, 0,
+						   NULL), -EBADMSG);
+		free(exact);
 		assert_int_equal(vpf_ctx_validate(buf, cut, 0, &e), -EBADMSG);
 		assert_int_equal(e.offset, cut);
 		assert_int_equal(stream_split(buf, cut, 0, NULL, 0, &se),
