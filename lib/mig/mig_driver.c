@@ -106,8 +106,10 @@ mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
 			 s->pre.num_queues, d->pre.num_queues);
 		goto incompatible;
 	}
-	if (!out->fields_checked)
+	if (!out->fields_checked) {
+		out->compatible = true;
 		return 0;
+	}
 	for (i = 0; i < s->nfields; i++) {
 		uint16_t t = rte_le_to_cpu_16(s->fields[i].type);
 		uint64_t l = rte_le_to_cpu_64(s->fields[i].length), dl = 0;

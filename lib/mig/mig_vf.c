@@ -470,6 +470,11 @@ static void vf_cmd_done(struct vpf_admin_cmd *c);
 static void
 step_failed(struct mig_vf *v, const struct mig_step *st, int rc)
 {
+	if (st->act == ACT_MODE_GET && v->failing && v->mode == MIG_MODE_UNKNOWN) {
+		/* The mode could not be read back either: VFIO's ERROR,
+		 * left only by reset (FACTS.md 8). */
+		v->state = S_ERR;
+	}
 	if (v->failing || (st->flags & STEP_F_BEST_EFFORT)) {
 		/* Cleanup goes on; the first error is what the op returns. */
 		if (v->op_rc == 0)
