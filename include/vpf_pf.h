@@ -135,6 +135,11 @@ struct vpf_pf_params {
 	 *  bytes, multiple of 8 (default 64 KiB). */
 	uint32_t max_chunk;
 };
+/* Engine sizing (not parameters): admin_queue_size / 2 command slots, each
+ * with 128-byte premapped header+data and status+result buffers; and
+ * min(slots, 64) premapped buffers of max_chunk + 64 bytes shared by the
+ * commands with larger data or results (context chunks, FIELDS_QUERY,
+ * WRITE_RECORDS_READ); submit returns -EBUSY when none is free. */
 
 /** Default admin queue size. */
 #define VPF_ADMIN_QUEUE_SIZE_DEFAULT	512
@@ -157,7 +162,7 @@ VPF_API struct vpf_pf *vpf_pf_attach(const struct vpf_pf_ops *ops, void *dev,
 				     const struct vpf_pf_params *p);
 
 /** Reset the device (status 0), fail all outstanding commands with
- *  -ECANCELED, free everything. NULL is a no-op. */
+ *  -ECANCELED (their callbacks run), free everything. NULL is a no-op. */
 VPF_API void vpf_pf_detach(struct vpf_pf *pf);
 
 /** Which admin command dialect the device speaks (FACTS.md 7). */
@@ -206,8 +211,14 @@ VPF_API uint16_t vpf_pf_num_vfs(const struct vpf_pf *pf);
 
 struct vpf_admin_cmd;
 
-/** Completion callback, called from vpf_admin_poll() (or from submit/detach
- *  on immediate failure). The command may be resubmitted from it. */
+/**
+ * Completion callback, called from vpf_admin_poll() (also when
+ * vpf_admin_exec() or vpf_pf_detach() polls), after the engine has finished
+ * with the command: it may be resubmitted, or other commands submitted,
+ * from the callback. A callback must not call vpf_admin_poll(),
+ * vpf_admin_exec() or a typed synchronous command (no re-entry), nor detach.
+ * A failed vpf_admin_submit() never calls it.
+ */
 typedef void (*vpf_admin_done_t)(struct vpf_admin_cmd *cmd);
 
 /**
@@ -217,6 +228,18 @@ typedef void (*vpf_admin_done_t)(struct vpf_admin_cmd *cmd);
  *
  * The engine copies @c data into a premapped buffer at submit and the result
  * out of one at completion: the caller's buffers need not be DMA memory.
+ *
+ * Zero the whole structure (memset) before its first use: the engine keeps
+ * its state in @c priv. After completion the same structure may be prepared
+ * and submitted again.
+ *
+ * Completion codes in @c rc: 0; the errno of a device status
+ * (vpf_admin_status_errno(), @c status / @c qualifier set); -EIO for a
+ * completion the device got wrong (used length, context_len, result size,
+ * reserved mode: vpf_last_error() says which) or a device that needed a
+ * reset; -ETIMEDOUT for the command whose deadline passed; -ECANCELED for
+ * the other commands on the queue when it was recovered (the device may or
+ * may not have executed them); -ENODEV when the device is gone.
  */
 struct vpf_admin_cmd {
 	/* request */
@@ -265,15 +288,25 @@ VPF_API void vpf_admin_kick(struct vpf_pf *pf);
 /**
  * Ring the doorbell if needed, reap completions (validating everything the
  * device wrote), handle retries and deadlines, and call callbacks.
+ *
+ * When the oldest command's deadline has passed, or the device stopped
+ * making progress and reports DEVICE_NEEDS_RESET, the queue is recovered
+ * inside this call: queue reset (VIRTIO_F_RING_RESET) or device
+ * re-initialisation and LIST_QUERY/LIST_USE again, which may take up to
+ * a reset timeout plus two command timeouts. Commands waiting for a retry
+ * survive the recovery.
+ *
  * @return number of commands completed (callbacks called), or a negative
- * errno if the PF is unusable (-ENODEV device gone).
+ * errno if the PF is unusable (-ENODEV device gone, -EIO recovery failed).
  */
 VPF_API int vpf_admin_poll(struct vpf_pf *pf);
 
-/** Submit and poll until @p cmd completes. @return cmd->rc. */
+/** Submit and poll until @p cmd completes (waiting for a free slot first if
+ *  asynchronous commands hold all of them). @c done is called as usual.
+ *  @return cmd->rc (also set on a submit failure). */
 VPF_API int vpf_admin_exec(struct vpf_pf *pf, struct vpf_admin_cmd *cmd);
 
-/** Commands outstanding now. */
+/** Commands outstanding now (on the queue or waiting for a retry). */
 VPF_API uint32_t vpf_admin_inflight(const struct vpf_pf *pf);
 
 /* Request builders: fill @p c for the command (member @p vf); callback and
@@ -377,19 +410,25 @@ VPF_API int vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr,
  * Statistics
  * ========================================================================= */
 
-/** Counters of one VF, or of the whole PF (vf 0). */
+/** Counters of one VF, or of the whole PF (vf 0). Updated when a command
+ *  completes (successfully or not); LIST_* count for the PF only. */
 struct vpf_admin_stats {
 	uint64_t cmds[VPF_ADMIN_OP_MAX + 1];	/**< completed, by opcode */
-	uint64_t errors_by_status[32];		/**< by virtio status (0..31) */
-	uint64_t errors_local;			/**< -errno without device status */
-	uint64_t retries;
+	uint64_t errors_by_status[32];		/**< failed with a device status, by
+						 *   status (31 also counts any
+						 *   status above 31) */
+	uint64_t errors_local;			/**< failed without a device status:
+						 *   timeouts, cancelled, device
+						 *   protocol errors; for the PF
+						 *   also submits refused locally */
+	uint64_t retries;			/**< EAGAIN/NORESOURCE/TRYAGAIN */
 	uint64_t timeouts;
-	uint64_t bytes_read;			/**< context bytes */
-	uint64_t bytes_written;
-	uint64_t lat_min_ns;
+	uint64_t bytes_read;			/**< context bytes (CTX_READ) */
+	uint64_t bytes_written;			/**< context bytes (CTX_WRITE) */
+	uint64_t lat_min_ns;			/**< 0 when lat_count is 0 */
 	uint64_t lat_max_ns;
-	uint64_t lat_sum_ns;			/**< avg = sum / total cmds */
-	uint64_t lat_count;
+	uint64_t lat_sum_ns;			/**< avg = lat_sum_ns / lat_count */
+	uint64_t lat_count;			/**< completed commands */
 };
 
 /** Counters of VF @p vf (1..NumVFs), or of the whole PF for @p vf 0. */

@@ -639,8 +639,9 @@ recover(struct vpf_pf *pf, struct vpf_admin_slot *culprit, int culprit_rc,
 		pf->recovering = false;
 		return -ENODEV;
 	}
+	/* One queue can be reset only on a device that is otherwise fine. */
 	rc = -ENOTSUP;
-	if (rc == -ENOTSUP && !(st & (VPF_STATUS_DEVICE_NEEDS_RESET | VPF_STATUS_FAILED)) &&
+	if (!(st & (VPF_STATUS_DEVICE_NEEDS_RESET | VPF_STATUS_FAILED)) &&
 	    (pf->vd.driver_features & VPF_FEATURE(VPF_F_RING_RESET))) {
 		rc = vpf_virtio_queue_reset(&pf->vd, &pf->aq,
 					    pf->params.reset_timeout_us);
@@ -838,8 +839,7 @@ vpf_admin_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 		return vpf_error(-EINVAL, "no PF or no command");
 	for (;;) {
 		rc = vpf_admin_submit(pf, c);
-		if (rc != -EBUSY || pf->recovering || pf->nring == 0 ||
-		    c->priv[1] == CMD_BUSY)
+		if (rc != -EBUSY || pf->recovering || pf->inflight == 0)
 			break;
 		/* Every slot is taken by asynchronous commands: make room. */
 		rc = vpf_admin_poll(pf);
