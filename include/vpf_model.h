@@ -154,7 +154,8 @@ VPF_API int vpf_model_stats_get(struct vpf_model *m, uint16_t vf,
 VPF_API bool vpf_model_needs_reset(struct vpf_model *m);
 
 /** Description of the last DMA fault or driver protocol error the device
- *  saw ("" if none). */
+ *  saw ("" if none). The text may change when the device records the next
+ *  one; copy it before driving the model further from another thread. */
 VPF_API const char *vpf_model_last_fault(struct vpf_model *m);
 
 /* -------------------------------------------------------------------------
@@ -165,12 +166,18 @@ VPF_API const char *vpf_model_last_fault(struct vpf_model *m);
 enum vpf_model_fault_kind {
 	VPF_MODEL_FAULT_NONE = 0,
 	VPF_MODEL_FAULT_HANG,	 /**< never complete the command */
-	VPF_MODEL_FAULT_DELAY,	 /**< complete after param microseconds */
-	VPF_MODEL_FAULT_EAGAIN,	 /**< fail with EAGAIN/TRYAGAIN, no side effect */
+	VPF_MODEL_FAULT_DELAY,	 /**< complete after param microseconds
+				  *   (default 1000) */
+	VPF_MODEL_FAULT_EAGAIN,	 /**< fail with EAGAIN/TRYAGAIN, no side effect
+				  *   (param VPF_ADMIN_SQ_NORESOURCE: that
+				  *   qualifier instead) */
 	VPF_MODEL_FAULT_EINVAL,	 /**< fail with param = status<<16 | qualifier,
 				  *   or EINVAL/INVALID_FIELD when 0 */
-	VPF_MODEL_FAULT_FLR,	 /**< FLR in progress for param us: delays */
-	VPF_MODEL_FAULT_RESET,	 /**< device reset in progress for param us */
+	VPF_MODEL_FAULT_FLR,	 /**< FLR in progress for param us (default
+				  *   2000): delays MODE_SET, CTX_READ and
+				  *   CTX_WRITE of the VF, not an error */
+	VPF_MODEL_FAULT_RESET,	 /**< device reset in progress for param us
+				  *   (default 2000); PF-wide with vf 0 */
 	VPF_MODEL_FAULT_DMA,	 /**< DMA fault: DEVICE_NEEDS_RESET */
 	VPF_MODEL_FAULT_BAD_ID,	 /**< used id out of range */
 	VPF_MODEL_FAULT_BAD_LEN, /**< used len larger than posted */
