@@ -1107,6 +1107,28 @@ cmd_model_dirty(struct cli_args *a)
 }
 
 static int
+cmd_model_dump_config(struct cli_args *a)
+{
+	const char *bdf = cli_kv_get(&a->kv, "bdf");
+	struct cli_pf *p;
+	int rc;
+
+	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
+	if (rc < 0 || (rc = need_model(p)) < 0)
+		return rc;
+	if (bdf == NULL)
+		bdf = "0000:3b:00.0";
+	vpf_error_clear();
+	rc = vpf_model_dump_config(p->model, bdf, cli_arg(a, "file"));
+	if (rc < 0)
+		return cli_fail(rc, "cannot write '%s'%s%s", cli_arg(a, "file"),
+				vpf_last_error()[0] ? ": " : "",
+				vpf_last_error());
+	printf("file: %s\nbdf: %s\n", cli_arg(a, "file"), bdf);
+	return 0;
+}
+
+static int
 cmd_model_fault(struct cli_args *a)
 {
 	const char *kname = cli_arg(a, "kind");
@@ -1439,6 +1461,9 @@ const struct cli_cmd cli_cmds[] = {
 	{ "model dirty <pf> <vf>",
 	  "pages the VF wrote since write recording started (ground truth)",
 	  cmd_model_dirty },
+	{ "model dump-config <pf> <file> [bdf=<bdf>]",
+	  "write the model's config space as `lspci -xxxx` does (for "
+	  "'pf scan dump=<file>')", cmd_model_dump_config },
 	{ "model fault <pf> <vf> <kind>",
 	  "the VF's next command gets fault <kind> (hang delay eagain einval "
 	  "flr reset dma bad-id bad-len dup; clear removes all; vf 0: the PF)",

@@ -356,10 +356,15 @@ main(int argc, char **argv)
 			 (int)getpid());
 		snprintf(lcore, sizeof(lcore), "%d", first_cpu());
 		/* --no-shconf: no shared config files, so nothing is left in
-		 * the runtime directory but telemetry's sockets */
-		if (o.nvfio == 0) {
-			eal_argv[eal_argc++] = "--no-huge";
-			eal_argv[eal_argc++] = "--no-shconf";
+		 * the runtime directory but telemetry's sockets. For --vfio
+		 * PFs, anonymous memory is DMA-mapped with IOVA = VA (an IOMMU
+		 * is required anyway; doc/hardware.md). */
+		eal_argv[eal_argc++] = "--no-huge";
+		eal_argv[eal_argc++] = "--no-shconf";
+		if (o.nvfio > 0) {
+			eal_argv[eal_argc++] = "--iova-mode=va";
+			eal_argv[eal_argc++] = "-m";
+			eal_argv[eal_argc++] = "256";
 		}
 		eal_argv[eal_argc++] = "--no-pci";
 		eal_argv[eal_argc++] = "-l";

@@ -279,6 +279,28 @@ def case_ctx_read_interrupted():
     assert sorted(os.listdir(TMP)) == ['c.bin', 'new.bin', 'script.cmd'], os.listdir(TMP)
 
 
+def case_vfio():
+    """pf scan on a config-space dump of a model; pf attach vfio and --vfio
+    refusals (no device needed)."""
+    out, err = run('help pf\n', rc=None)
+    if 'pf scan' not in out:
+        return SKIP
+    d = f('m.dump')
+    out, err = run('model dump-config src %s bdf=0000:5e:00.0\npf scan dump=%s\n'
+                   'pf attach vfio 0000:ff:1f.7\npf attach vfio zz\n'
+                   'pf scan dump=%s\n' % (d, d, f('none.dump')), rc=1)
+    has(section(out, 'model dump-config src %s bdf=0000:5e:00.0' % d),
+        r'^bdf: 0000:5e:00.0$')
+    s = section(out, 'pf scan dump=%s' % d)
+    has(s, r'^functions: 1$', r'^bdf: 0000:5e:00.0$', r'^type: net \(1\)$',
+        r'^sriov: total_vfs=4 num_vfs=4 ', r'^cap: 0x[0-9a-f]+ CommonCfg ')
+    has(err, r'^error: line 3: cannot attach 0000:ff:1f.7: no PCI device .*: ENODEV$',
+        r"^error: line 4: bad PCI address 'zz' .*: EINVAL$",
+        r'^error: line 5: scan failed: .*: ENOENT$')
+    out, err = run('show pf\n', args=['--vfio', '0000:ff:1f.7'], rc=1)
+    has(err, r'^error: cannot attach 0000:ff:1f.7: no PCI device .*: ENODEV$')
+
+
 def case_wr():
     bm = f('bitmap.bin')
     out, err = run('wr cap src 1\nwr start src 1 4K 0:262144\n'
