@@ -233,6 +233,7 @@ struct vpf_vq {
 	uint16_t notify_data;	/**< value written to the doorbell */
 	/* driver-private state */
 	uint16_t num_free;
+	uint16_t nchains;	/**< chains in flight */
 	uint16_t free_head;
 	uint16_t free_tail;
 	uint16_t avail_idx;	/**< next avail slot (shadow of avail->idx) */

@@ -132,6 +132,7 @@ vq_free_list_init(struct vpf_vq *vq)
 	vq->free_head = 0;
 	vq->free_tail = (uint16_t)(vq->size - 1);
 	vq->num_free = vq->size;
+	vq->nchains = 0;
 	vq->avail_idx = 0;
 	vq->kicked_idx = 0;
 	vq->last_used = 0;
@@ -265,6 +266,7 @@ vpf_vq_add(struct vpf_vq *vq, const struct vpf_vq_buf *out, uint16_t n_out,
 	}
 	vq->free_head = id;
 	vq->num_free = (uint16_t)(vq->num_free - n);
+	vq->nchains++;
 	vq->chain_len[head] = (uint16_t)n;
 	vq->writable[head] = writable;
 	vq->cookie[head] = cookie;
@@ -325,6 +327,7 @@ vq_free_chain(struct vpf_vq *vq, uint16_t head)
 	vq->num_free = (uint16_t)(vq->num_free + n);
 	vq->chain_len[head] = 0;
 	vq->cookie[head] = NULL;
+	vq->nchains--;
 }
 
 int
@@ -340,13 +343,16 @@ vpf_vq_get_used(struct vpf_vq *vq, struct vpf_vq_used *u)
 		return 0;
 	pending = (uint16_t)(used_idx - vq->last_used);
 	u->cookie = NULL;
-	if (unlikely(pending > vq->size - vq->num_free)) {
-		/* More completions than chains in flight: the device wrote
-		 * an impossible index. Nothing can be trusted any more. */
+	if (unlikely(pending > vq->size)) {
+		/* More entries than the ring holds: the device wrote an
+		 * impossible index and the ring cannot be trusted any more.
+		 * Fewer, even more than the chains in flight (a duplicate
+		 * completion arriving with its original), are read one by one
+		 * and each is validated below. */
 		return vpf_error(-EIO,
-				 "queue %u: device used index %u runs %u ahead of %u with %u chains in flight",
+				 "queue %u: device used index %u runs %u ahead of %u (ring of %u, %u chains in flight)",
 				 vq->index, used_idx, pending, vq->last_used,
-				 (unsigned int)(vq->size - vq->num_free));
+				 vq->size, vq->nchains);
 	}
 	/* Index before the entries it covers. */
 	vq_rmb(vq);

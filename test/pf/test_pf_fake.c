@@ -237,13 +237,24 @@ test_vq_validation(void **state)
 	assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
 	assert_ptr_equal(u.cookie, &cookies[0]);
 	assert_int_equal(vpf_vq_num_free(&vq), 4);
-	/* Used index far ahead: nothing consumed. */
+	/* Used index ahead by more than the ring holds: nothing consumed. */
+	assert_int_equal(vq.nchains, 2);
 	{
 		uint16_t *uidx = (uint16_t *)(void *)((uint8_t *)vq.used + 2);
+		uint16_t last = vq.last_used;
 
-		*uidx = (uint16_t)(vq.last_used + 7);
+		*uidx = (uint16_t)(vq.last_used + 9);
 		assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
-		assert_non_null(strstr(vpf_last_error(), "runs"));
+		assert_non_null(strstr(vpf_last_error(), "runs 9 ahead"));
+		assert_int_equal(vq.last_used, last);
+		assert_int_equal(vpf_vq_num_free(&vq), 4);
+		*uidx = (uint16_t)(vq.last_used - 1);	/* behind: 65535 ahead */
+		assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
+		/* Ahead by less: each stale entry is validated on its own
+		 * (zeroed slots name id 0, which is not in flight). */
+		*uidx = (uint16_t)(vq.last_used + 2);
+		assert_int_equal(vpf_vq_get_used(&vq, &u), -EIO);
+		assert_int_equal(vq.last_used, (uint16_t)(last + 1));
 	}
 	vpf_vq_reinit(&vq);
 	assert_int_equal(vpf_vq_num_free(&vq), 8);
