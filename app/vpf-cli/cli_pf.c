@@ -80,10 +80,15 @@ cli_fail_dev(struct cli_pf *p, int err, const char *what)
 		snprintf(dev, sizeof(dev), " (device status %s, qualifier %s)",
 			 vpf_admin_status_name(st), vpf_admin_qualifier_name(q));
 	}
-	if (why != NULL && why[0] != '\0')
-		snprintf(text, sizeof(text), "%s: %s", what, why);
+	/* @p what is context ("DEV_CTX_READ chunk 3 at offset 128") or, when
+	 * it is a single word, only the name of the command to use if vpf
+	 * gave no sentence (its sentences name the command already). */
+	if (why == NULL || why[0] == '\0')
+		snprintf(text, sizeof(text), "%s failed", what);
+	else if (strchr(what, ' ') == NULL)
+		snprintf(text, sizeof(text), "%s", why);
 	else
-		snprintf(text, sizeof(text), "%s", what);
+		snprintf(text, sizeof(text), "%s: %s", what, why);
 	print_error(err, text, dev);
 	return err;
 }
