@@ -753,6 +753,13 @@ vpf_vfio_open(const char *bdf, const struct vpf_vfio_params *p)
 		if (rc)
 			goto fail;
 	}
+	if (d->func.sriov.present &&
+	    (d->func.sriov.num_vfs == 0 || !d->func.sriov.vf_enable))
+		VFIO_LOG(NOTICE, "%s: SR-IOV is disabled (NumVFs %u of %u): "
+			 "enable VFs with `echo N > /sys/bus/pci/devices/%s/"
+			 "sriov_numvfs` (vfio-pci needs enable_sriov=1)",
+			 d->bdf, d->func.sriov.num_vfs,
+			 d->func.sriov.total_vfs, d->bdf);
 	VFIO_LOG(INFO, "%s: opened (IOMMU group %d, config %u bytes, %u "
 		 "virtio caps)", d->bdf, d->group, d->cfg_size,
 		 d->func.n_caps);
