@@ -150,6 +150,13 @@ struct vpf_model_stats {
 VPF_API int vpf_model_stats_get(struct vpf_model *m, uint16_t vf,
 				struct vpf_model_stats *st);
 
+/**
+ * Surprise removal: from now on config space and BAR reads return all-ones,
+ * writes are dropped and no command completes (FACTS.md 3: the driver must
+ * fail with ENODEV, never spin). Irreversible; destroy the model after.
+ */
+VPF_API void vpf_model_surprise_remove(struct vpf_model *m);
+
 /** True after a fatal device error (DMA fault, ...): DEVICE_NEEDS_RESET. */
 VPF_API bool vpf_model_needs_reset(struct vpf_model *m);
 

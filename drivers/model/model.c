@@ -414,6 +414,12 @@ model_cfg_read(void *dev, uint32_t off, void *buf, uint32_t len)
 	    len > VPF_PCI_CFG_SPACE_EXP_SIZE - off)
 		return -ERANGE;
 	pthread_mutex_lock(&m->lock);
+	if (m->gone) {
+		/* A removed function reads all-ones (FACTS.md 3). */
+		memset(buf, 0xff, len);
+		pthread_mutex_unlock(&m->lock);
+		return 0;
+	}
 	if (off < MODEL_CAP_PCICFG + 20 && off + len > MODEL_CAP_PCICFG + 16)
 		pcicfg_access(m, false);
 	memcpy(buf, &m->cfg[off], len);
@@ -435,6 +441,10 @@ model_cfg_write(void *dev, uint32_t off, const void *buf, uint32_t len)
 	if (off >= VPF_PCI_CFG_SPACE_EXP_SIZE)
 		return -ERANGE;
 	pthread_mutex_lock(&m->lock);
+	if (m->gone) {
+		pthread_mutex_unlock(&m->lock);
+		return 0;
+	}
 	old_ctrl = get16(&m->cfg[MODEL_EXT_SRIOV + VPF_SRIOV_CTRL]);
 	for (i = 0; i < len; i++) {
 		uint32_t o = off + i;
@@ -938,7 +948,12 @@ model_bar_read(void *dev, uint8_t bar, uint64_t off, unsigned int width,
 	if (bar != 0)
 		return -ENOENT;
 	pthread_mutex_lock(&m->lock);
-	rc = bar_rw(m, false, off, width, val);
+	if (m->gone) {
+		*val = width == 8 ? UINT64_MAX : (1ull << (8 * width)) - 1;
+		rc = 0;
+	} else {
+		rc = bar_rw(m, false, off, width, val);
+	}
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
@@ -957,7 +972,7 @@ model_bar_write(void *dev, uint8_t bar, uint64_t off, unsigned int width,
 	if (width < 8)
 		val &= (1ull << (8 * width)) - 1;
 	pthread_mutex_lock(&m->lock);
-	rc = bar_rw(m, true, off, width, &val);
+	rc = m->gone ? 0 : bar_rw(m, true, off, width, &val);
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
@@ -1140,6 +1155,20 @@ vpf_model_needs_reset(struct vpf_model *m)
 	r = m->needs_reset;
 	pthread_mutex_unlock(&m->lock);
 	return r;
+}
+
+void
+vpf_model_surprise_remove(struct vpf_model *m)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	/* The function is gone: nothing completes any more, every read
+	 * returns all-ones and writes are dropped. */
+	m->gone = true;
+	m->needs_reset = true;
+	snprintf(m->last_fault, sizeof(m->last_fault), "surprise removal");
+	pthread_mutex_unlock(&m->lock);
 }
 
 const char *

@@ -239,6 +239,7 @@ struct vpf_model {
 	uint16_t aq_index;
 	struct model_pf_vq q[MODEL_PF_NUM_QUEUES + 1];
 	bool needs_reset;
+	bool gone;			/* surprise removal: reads all-ones */
 	char last_fault[256];
 
 	/* admin queue device side */

@@ -542,6 +542,24 @@ test_dma_fault_freed_region(void **state)
 }
 
 static void
+test_surprise_removal_reads_all_ones(void **state)
+{
+	struct h h;
+	struct h_done d;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, h_model(0, 4, 2)), 0);
+	vpf_model_surprise_remove(h.m);
+	assert_int_equal(cfg16(h.m, VPF_PCI_VENDOR_ID), 0xffff);
+	assert_int_equal(h_status(&h), 0xff);
+	assert_int_equal(h_rd(&h, VPF_COMMON_Q_DESC, 8), UINT64_MAX - 0);
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
+	h_kick(&h);
+	assert_int_equal(h_wait(&h, &d, 0, 10), -ETIMEDOUT);
+	h_down(&h);
+}
+
+static void
 test_dump_config_lspci_format(void **state)
 {
 	struct vpf_model *m = h_model(0, 4, 2);
@@ -593,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_dma_fault_unmapped_ring),
 		cmocka_unit_test(test_dma_fault_past_region_end),
 		cmocka_unit_test(test_dma_fault_freed_region),
+		cmocka_unit_test(test_surprise_removal_reads_all_ones),
 		cmocka_unit_test(test_dump_config_lspci_format),
 	};
 
