@@ -655,6 +655,19 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 			out->downtime_us = (double)pairs[0].downtime_ns / 1e3;
 	}
 	out->cmds = model_cmds(&r) - c0;
+	if (bench_opts.verbose) {
+		fprintf(stderr, "# migrate %u VFs%s%s: phases (ms)", n,
+			serial ? " serial" : "", to_dst ? "" : " no-precopy-to-dst");
+		for (int ph = 0; ph < VPF_MIG_PHASE_MAX; ph++)
+			fprintf(stderr, " %s %.3f", vpf_mig_phase_name(ph),
+				(double)res.phase_ns[ph] / 1e6);
+		fprintf(stderr, "; commands by opcode:");
+		for (unsigned int op = 0; op <= VPF_ADMIN_OP_MAX; op++)
+			if (s1.cmds[op] != s0.cmds[op])
+				fprintf(stderr, " 0x%x:%" PRIu64, op,
+					s1.cmds[op] - s0.cmds[op]);
+		fprintf(stderr, "\n");
+	}
 	ret = 0;
 out:
 	mrig_down(&r);
