@@ -701,6 +701,8 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 		pf->vd.ops->poll(pf->vd.dev);
 	if (pf->unkicked)
 		vpf_admin_kick(pf);
+	if (pf->inflight == 0)
+		return 0;	/* idle: no clock, no ring read */
 	now = vpf_now_ns();
 
 	for (budget = pf->aq.size; budget > 0 && pf->nring > 0; budget--) {

@@ -522,6 +522,60 @@ test_fault_kinds(void **state)
 	vpf_model_destroy(m);
 }
 
+/* Every typed command's failure path: the device answers EINVAL with a
+ * chosen qualifier; the call returns -EINVAL and names both. */
+static void
+test_every_command_fails_cleanly(void **state)
+{
+	struct vpf_model *m = model(2, 0);
+	struct vpf_pf *pf = attach_t(m, 0);
+	struct vpf_admin_ctx_field_info fi[8];
+	struct vpf_admin_wr_range rg = { 0, 16 };
+	struct vpf_wr_cap cap;
+	uint64_t size, bm[1] = { 0 }, recs;
+	uint8_t mode, buf[64] = { 0 };
+	uint32_t n, i;
+	size_t len;
+	int rc = 0;
+
+	(void)state;
+	assert_non_null(pf);
+	assert_int_equal(vpf_admin_mode_set(pf, 1, VPF_DEV_MODE_FREEZE), 0);
+	for (i = 0; i < 12; i++) {
+		uint16_t st, q;
+
+		assert_int_equal(vpf_model_fault_inject(m, 1, VPF_MODEL_FAULT_EINVAL, 1,
+							(VPF_ADMIN_STATUS_EINVAL << 16) |
+							VPF_ADMIN_SQ_INVALID_FIELD), 0);
+		switch (i) {
+		case 0: rc = vpf_admin_mode_get(pf, 1, &mode); break;
+		case 1: rc = vpf_admin_mode_set(pf, 1, VPF_DEV_MODE_STOP); break;
+		case 2: rc = vpf_admin_ctx_size_get(pf, 1, false, &size); break;
+		case 3: rc = vpf_admin_ctx_read_chunk(pf, 1, buf, 64, &n); break;
+		case 4: rc = vpf_admin_ctx_read(pf, 1, 64, buf, 64, &len); break;
+		case 5: rc = vpf_admin_ctx_write_chunk(pf, 1, buf, 64); break;
+		case 6: rc = vpf_admin_ctx_fields_query(pf, 1, fi, 8, &n); break;
+		case 7: rc = vpf_admin_ctx_discard(pf, 1); break;
+		case 8: rc = vpf_admin_wr_cap_query(pf, 1, &cap); break;
+		case 9: rc = vpf_admin_wr_start(pf, 1, 4096, &rg, 1); break;
+		case 10: rc = vpf_admin_wr_stop(pf, 1); break;
+		case 11: rc = vpf_admin_wr_read(pf, 1, 0, 65536, 4096, bm, &recs); break;
+		}
+		if (rc != -EINVAL)
+			fail_msg("command %u: rc %d: %s", i, rc, vpf_last_error());
+		vpf_admin_last_status(pf, &st, &q);
+		assert_int_equal(st, VPF_ADMIN_STATUS_EINVAL);
+		assert_int_equal(q, VPF_ADMIN_SQ_INVALID_FIELD);
+		assert_non_null(strstr(vpf_last_error(),
+				       "failed: status EINVAL (22), qualifier INVALID_FIELD (3)"));
+	}
+	/* A failed MODE_SET left the mode unchanged. */
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
+	assert_int_equal(mode, VPF_DEV_MODE_FREEZE);
+	vpf_pf_detach(pf);
+	vpf_model_destroy(m);
+}
+
 int
 main(void)
 {
@@ -529,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_bringup),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_every_command_fails_cleanly),
 		cmocka_unit_test(test_ctx_transfer),
 		cmocka_unit_test(test_write_recording),
 		cmocka_unit_test(test_64_vfs_in_flight),
