@@ -1002,6 +1002,51 @@ test_ctx_write_most_recent_complete_applies(void **state)
 }
 
 static void
+test_failed_write_keeps_previous_complete_context(void **state)
+{
+	size_t len;
+	uint8_t *c;
+	uint8_t want[32], got[32], junk[16];
+
+	(void)state;
+	vpf_model_guest_step(H.m, 2, 250);
+	c = vf_ctx(2, &len);
+	vpf_model_digest(H.m, 2, want);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&H, 1, c, len, 512), 0);
+	/* A second write that fails drops only itself. */
+	memset(junk, 0, sizeof(junk));
+	junk[0] = 1;		/* field_count 1 */
+	junk[4] = 0x99;		/* unsupported type 0x0099 ... */
+	junk[12] = 8;		/* ... of length 8 */
+	assert_int_equal(h_write(&H, 1, junk, 16, NULL), 0);
+	memset(junk, 0, sizeof(junk));
+	/* Refused when the field is complete. */
+	assert_int_equal(h_write(&H, 1, junk, 16, NULL),
+			 VPF_ADMIN_STATUS_EINVAL);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	vpf_model_digest(H.m, 1, got);
+	assert_memory_equal(want, got, 32);
+	free(c);
+}
+
+static void
+test_ctx_write_empty_context_changes_nothing(void **state)
+{
+	uint8_t empty[8] = { 0 };
+	uint8_t a[32], b[32];
+
+	(void)state;
+	vpf_model_digest(H.m, 1, a);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	/* field_count 0 plus 4 zero bytes of padding: well formed. */
+	assert_int_equal(h_write(&H, 1, empty, 8, NULL), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	vpf_model_digest(H.m, 1, b);
+	assert_memory_equal(a, b, 32);
+}
+
+static void
 test_discard_drops_written_context(void **state)
 {
 	size_t len;
@@ -1593,6 +1638,8 @@ main(void)
 		T(test_ctx_write_chunks_split_anywhere),
 		T(test_ctx_write_trailing_zero_rule),
 		T(test_ctx_write_most_recent_complete_applies),
+		T(test_failed_write_keeps_previous_complete_context),
+		T(test_ctx_write_empty_context_changes_nothing),
 		T(test_discard_drops_written_context),
 		T(test_discard_drops_partial_write),
 		T(test_ctx_write_semantic_checks),
