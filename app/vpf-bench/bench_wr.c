@@ -143,7 +143,7 @@ wr_round(struct wrig *r, bool admin, uint64_t *recs, uint64_t *wall,
 int
 bench_wr(void)
 {
-	uint64_t target = bench_opts.quick ? 300000 : 3000000;
+	uint64_t target = bench_opts.quick ? 300000 : 1000000;
 	unsigned int reps = bench_opts.reps;
 	double *mig = calloc(reps, sizeof(double));
 	double *adm = calloc(reps, sizeof(double));
