@@ -235,6 +235,34 @@ map_area(struct vpf_vfio_dev *d, struct vfio_bar *b, uint64_t off,
 	return 0;
 }
 
+bool
+vpf_vfio_msix_hole(const struct vpf_pci_func *f, unsigned int bar,
+		   uint64_t size, uint64_t page, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t l = size, h = 0;
+
+	if (!f->has_msix || (f->msix_table_bar != bar && f->msix_pba_bar != bar))
+		return false;
+	if (f->msix_table_bar == bar) {
+		l = RTE_MIN(l, (uint64_t)f->msix_table_offset);
+		h = RTE_MAX(h, (uint64_t)f->msix_table_offset +
+			       f->msix_table_size * 16u);
+	}
+	if (f->msix_pba_bar == bar) {
+		l = RTE_MIN(l, (uint64_t)f->msix_pba_offset);
+		h = RTE_MAX(h, (uint64_t)f->msix_pba_offset +
+			       (f->msix_table_size + 63u) / 64u * 8u);
+	}
+	/* mmap works in pages: the hole covers whole pages. */
+	l = RTE_ALIGN_FLOOR(l, page);
+	h = RTE_MIN(RTE_ALIGN_CEIL(h, page), size);
+	if (l >= h)
+		return false;	/* table outside the BAR: nothing to avoid */
+	*lo = l;
+	*hi = h;
+	return true;
+}
+
 /*
  * Map what VFIO lets us map: the sparse areas it names, or, without them,
  * the BAR minus the pages holding the MSI-X table and PBA (the interrupt
@@ -248,7 +276,7 @@ map_bar(struct vpf_vfio_dev *d, unsigned int i)
 	const struct vfio_region_sparse_mmap_area *sa;
 	const struct vfio_region_info_cap_sparse_mmap *sp;
 	struct vfio_region_info *ri;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), lo, hi;
 	int rc;
 
 	rc = region_info(d, VFIO_PCI_BAR0_REGION_INDEX + i, &ri);
@@ -276,30 +304,10 @@ map_bar(struct vpf_vfio_dev *d, unsigned int i)
 					 d->bdf, i, (uint64_t)sa->offset,
 					 (uint64_t)sa->size, strerror(-rc));
 		}
-	} else if (d->func.has_msix && (d->func.msix_table_bar == i ||
-					 d->func.msix_pba_bar == i)) {
-		uint64_t lo = b->size, hi = 0, t, p;
-
-		t = d->func.msix_table_offset;
-		p = d->func.msix_pba_offset;
-		if (d->func.msix_table_bar == i) {
-			lo = RTE_MIN(lo, t);
-			hi = RTE_MAX(hi, t + d->func.msix_table_size * 16u);
-		}
-		if (d->func.msix_pba_bar == i) {
-			lo = RTE_MIN(lo, p);
-			hi = RTE_MAX(hi, p + (d->func.msix_table_size + 63u) /
-					     64u * 8u);
-		}
-		lo = RTE_ALIGN_FLOOR(lo, page);
-		hi = RTE_MIN(RTE_ALIGN_CEIL(hi, page), b->size);
-		if (lo < hi) {
-			rc = map_area(d, b, 0, lo);
-			if (rc == 0)
-				rc = map_area(d, b, hi, b->size - hi);
-		} else {
-			rc = map_area(d, b, 0, b->size);
-		}
+	} else if (vpf_vfio_msix_hole(&d->func, i, b->size, page, &lo, &hi)) {
+		rc = map_area(d, b, 0, lo);
+		if (rc == 0)
+			rc = map_area(d, b, hi, b->size - hi);
 	} else {
 		rc = map_area(d, b, 0, b->size);
 	}
@@ -828,4 +836,50 @@ vpf_vfio_function_reset(struct vpf_vfio_dev *d)
 				 strerror(e));
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Test hook (vfio_internal.h)
+ * --------------------------------------------------------------------- */
+
+struct vpf_vfio_dev *
+vpf_vfio_dev_fake(int fd, uint64_t cfg_off, uint32_t cfg_size,
+		  const uint64_t bar_off[6], const uint64_t bar_size[6],
+		  bool map)
+{
+	struct vpf_vfio_dev *d = calloc(1, sizeof(*d));
+	unsigned int i;
+
+	if (d == NULL)
+		return NULL;
+	snprintf(d->bdf, sizeof(d->bdf), "0000:fa:ce.0");
+	memcpy(d->func.bdf, d->bdf, sizeof(d->bdf));
+	d->fd = fd;
+	d->group = -1;
+	d->cfg_off = cfg_off;
+	d->cfg_size = cfg_size;
+	if (read_func(d) != 0) {
+		free(d);
+		return NULL;
+	}
+	for (i = 0; i < 6; i++) {
+		d->bar[i].size = bar_size[i];
+		d->bar[i].fd_off = bar_off[i];
+		if (map && bar_size[i] && !d->bar[i].io &&
+		    map_area(d, &d->bar[i], 0, bar_size[i]) != 0) {
+			unmap_bars(d);
+			free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+void
+vpf_vfio_dev_fake_free(struct vpf_vfio_dev *d)
+{
+	if (d == NULL)
+		return;
+	unmap_bars(d);
+	free(d);
 }
