@@ -447,6 +447,67 @@ out:
 	return t1 ? t1 - t0 : 0;
 }
 
+/* Throughput of the timed device with 64 DEV_MODE_GETs kept in flight:
+ * the ideal is concurrency / service time (320000 cmd/s). */
+struct flood {
+	struct vpf_pf *pf;
+	uint64_t left;
+	uint64_t done;
+	uint64_t failed;
+	uint8_t mode[NVF];
+	struct vpf_admin_cmd c[NVF];
+};
+
+static void
+flood_done(struct vpf_admin_cmd *c)
+{
+	struct flood *f = c->arg;
+	size_t i = (size_t)(c - f->c);
+
+	f->done++;
+	if (c->rc != 0)
+		f->failed++;
+	if (f->left > 0) {
+		f->left--;
+		vpf_admin_prep_mode_get(c, (uint16_t)(1 + i), &f->mode[i]);
+		if (vpf_admin_submit(f->pf, c) != 0)
+			f->failed++;
+	}
+}
+
+static double
+timed_rate(struct mrig *r, uint64_t n)
+{
+	struct flood *f = calloc(1, sizeof(*f));
+	uint64_t t0, t1, started = 0;
+	double rate = 0;
+
+	if (f == NULL)
+		return 0;
+	f->pf = r->pf;
+	f->left = n - NVF;
+	t0 = bench_now_ns();
+	for (size_t i = 0; i < NVF; i++) {
+		vpf_admin_prep_mode_get(&f->c[i], (uint16_t)(1 + i), &f->mode[i]);
+		f->c[i].done = flood_done;
+		f->c[i].arg = f;
+		if (vpf_admin_submit(r->pf, &f->c[i]) != 0)
+			goto out;
+		started++;
+	}
+	while (f->done < n && f->failed == 0)
+		if (vpf_admin_poll(r->pf) < 0)
+			goto out;
+	t1 = bench_now_ns();
+	if (f->failed == 0)
+		rate = (double)n * 1e9 / (double)(t1 - t0);
+out:
+	while (f->done < started && vpf_admin_poll(r->pf) >= 0)
+		;
+	free(f);
+	return rate;
+}
+
 /* Round trip of one command under the timing model, one at a time (the
  * service time is the ideal). Median, us. */
 static double
@@ -499,6 +560,12 @@ bench_stopcopy(void)
 		if (lat == 0)
 			goto out;
 		bench_metric("timed_cmd_latency_us", lat);
+		lat = timed_rate(&r, bench_opts.quick ? 2000 : 20000);
+		if (lat == 0)
+			goto out;
+		bench_metric("timed_cmd_rate_qd64", lat);
+		bench_metric("timed_cmd_rate_ideal",
+			     CONCURRENCY * 1e6 / SERVICE_US);
 	}
 	for (unsigned int i = 0; i < reps; i++) {
 		uint64_t ns;

@@ -57,6 +57,8 @@ static struct metric metrics[] = {
 	{ .name = "stopcopy_64vf_serial_ideal_ms", .unit = "ms",
 	  .group = "stopcopy" },
 	{ .name = "timed_cmd_latency_us", .unit = "us", .group = "stopcopy" },
+	{ .name = "timed_cmd_rate_qd64", .unit = "cmd/s", .group = "stopcopy" },
+	{ .name = "timed_cmd_rate_ideal", .unit = "cmd/s", .group = "stopcopy" },
 	{ .name = "downtime_1vf_us", .unit = "us", .group = "downtime" },
 	{ .name = "downtime_1vf_noprecopy_us", .unit = "us",
 	  .group = "downtime" },
