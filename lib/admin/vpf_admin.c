@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,41 @@ RTE_LOG_REGISTER(vpf_logtype_admin, vpf.admin, NOTICE);
 #define STS_LEN		((uint32_t)sizeof(struct vpf_admin_cmd_status))
 #define BIG_MAX		64u	/* big (chunk) buffers per PF */
 #define BACKOFF_MAX_US	1000u
+
+/* ------------------------------------------------------------------------
+ * Clock
+ * --------------------------------------------------------------------- */
+
+double vpf_ns_per_tick = 1.0;
+uint64_t vpf_ticks_per_us = 1000;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+/* Calibrate the TSC against CLOCK_MONOTONIC over 2 ms, once per process.
+ * (rte_get_tsc_hz() needs the EAL, which lib/ must not require.) */
+static void
+clock_calibrate(void)
+{
+	uint64_t t0, t1, c0, c1;
+
+	t0 = vpf_now_ns();
+	c0 = vpf_ticks();
+	do {
+		t1 = vpf_now_ns();
+	} while (t1 - t0 < 2000000);
+	c1 = vpf_ticks();
+	if (c1 > c0 && t1 > t0) {
+		vpf_ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
+		vpf_ticks_per_us = (uint64_t)(1000.0 / vpf_ns_per_tick);
+		if (vpf_ticks_per_us == 0)
+			vpf_ticks_per_us = 1;
+	}
+}
+
+void
+vpf_clock_init(void)
+{
+	pthread_once(&clock_once, clock_calibrate);
+}
 
 /* ------------------------------------------------------------------------
  * Setup
@@ -88,8 +124,9 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	for (i = 0; i < pf->nbig; i++)
 		pf->free_big[i] = (int32_t)(pf->nbig - 1 - i);
 	pf->nfree_big = pf->nbig;
-	pf->timeout_ns = (uint64_t)pf->params.cmd_timeout_us * 1000u;
-	pf->stall_ns = RTE_MIN(pf->timeout_ns / 4, (uint64_t)5000000);
+	vpf_clock_init();
+	pf->timeout_tk = (uint64_t)pf->params.cmd_timeout_us * vpf_ticks_per_us;
+	pf->stall_tk = RTE_MIN(pf->timeout_tk / 4, 5000 * vpf_ticks_per_us);
 	pf->cmds_enabled = VPF_ADMIN_OPS_LIST;
 	vpf_admin_stats_reset(pf);
 	return 0;
@@ -258,7 +295,7 @@ slot_finish(struct vpf_pf *pf, struct vpf_admin_slot *s, int rc,
 	struct vpf_admin_cmd *c = s->cmd;
 
 	c->rc = rc;
-	c->latency_ns = now - c->priv[3];
+	c->latency_ns = (uint64_t)((double)(now - c->priv[3]) * vpf_ns_per_tick);
 	if (rc != 0) {
 		pf->last_status = device_status ? c->status : 0;
 		pf->last_qualifier = device_status ? c->qualifier : 0;
@@ -386,7 +423,8 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 
 		c->retries++;
 		s->state = SLOT_RETRY;
-		s->retry_at_ns = now + RTE_MIN(us, (uint64_t)BACKOFF_MAX_US) * 1000u;
+		s->retry_at_tk = now + RTE_MIN(us, (uint64_t)BACKOFF_MAX_US) *
+			vpf_ticks_per_us;
 		/* The retry list reuses the ring links; it is short and
 		 * rarely non-empty. */
 		s->prev = NULL;
@@ -461,7 +499,7 @@ slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s, uint64_t now)
 	/* Cannot fail: there are never more slots than descriptor pairs. */
 	RTE_VERIFY(rc >= 0);
 	s->state = SLOT_RING;
-	s->deadline_ns = now + pf->timeout_ns;
+	s->deadline_tk = now + pf->timeout_tk;
 	ring_append(pf, s);
 	pf->unkicked++;
 }
@@ -546,7 +584,13 @@ vpf_admin_submit(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 	c->latency_ns = 0;
 	c->priv[0] = (uint64_t)(uintptr_t)s;
 	c->priv[1] = CMD_BUSY;
-	c->priv[3] = vpf_now_ns();
+	/* One clock read per submit batch: the cache lives until the next
+	 * kick or poll (a batch is submitted back to back). */
+	if (!pf->now_valid) {
+		pf->now_tk = vpf_ticks();
+		pf->now_valid = true;
+	}
+	c->priv[3] = pf->now_tk;
 	pf->inflight++;
 	slot_fill(pf, s);
 	slot_post(pf, s, c->priv[3]);
@@ -558,6 +602,7 @@ vpf_admin_kick(struct vpf_pf *pf)
 {
 	int rc;
 
+	pf->now_valid = false;
 	if (pf->unkicked == 0)
 		return;
 	pf->unkicked = 0;
@@ -668,7 +713,7 @@ recover(struct vpf_pf *pf, struct vpf_admin_slot *culprit, int culprit_rc,
 	}
 	pf->recovering = false;
 	pf->recoveries++;
-	pf->last_progress_ns = vpf_now_ns();
+	pf->last_progress_tk = vpf_ticks();
 	if (rc < 0) {
 		char keep[256];
 
@@ -701,9 +746,10 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 		pf->vd.ops->poll(pf->vd.dev);
 	if (pf->unkicked)
 		vpf_admin_kick(pf);
+	pf->now_valid = false;
 	if (pf->inflight == 0)
 		return 0;	/* idle: no clock, no ring read */
-	now = vpf_now_ns();
+	now = vpf_ticks();
 
 	for (budget = pf->aq.size; budget > 0 && pf->nring > 0; budget--) {
 		uint16_t before = pf->aq.last_used;
@@ -712,7 +758,7 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 		if (rc == 0)
 			break;
 		if (likely(rc > 0)) {
-			pf->last_progress_ns = now;
+			pf->last_progress_tk = now;
 			slot_complete(pf, u.cookie, u.len, now, dl);
 			continue;
 		}
@@ -742,7 +788,7 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 
 	/* Deadlines: the oldest command on the ring expires first. */
 	s = pf->head;
-	if (unlikely(s != NULL && now > s->deadline_ns)) {
+	if (unlikely(s != NULL && now > s->deadline_tk)) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s on VF %" PRIu64 " timed out after %u us",
@@ -763,11 +809,11 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 	}
 	/* A device that stopped answering: check that it is still there and
 	 * does not need a reset (DMA fault), without an MMIO read per poll. */
-	if (unlikely(pf->nring > 0 && now - pf->last_progress_ns > pf->stall_ns &&
-		     now - pf->last_check_ns > pf->stall_ns)) {
+	if (unlikely(pf->nring > 0 && now - pf->last_progress_tk > pf->stall_tk &&
+		     now - pf->last_check_tk > pf->stall_tk)) {
 		uint8_t st;
 
-		pf->last_check_ns = now;
+		pf->last_check_tk = now;
 		rc = vpf_virtio_status_get(&pf->vd, &st);
 		if (rc == -ENODEV) {
 			mark_gone(pf, now, dl);
@@ -788,7 +834,7 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 		struct vpf_admin_slot **pp = &pf->retry_head;
 
 		while ((s = *pp) != NULL) {
-			if (now < s->retry_at_ns) {
+			if (now < s->retry_at_tk) {
 				pp = &s->next;
 				continue;
 			}
@@ -823,7 +869,7 @@ void
 vpf_admin_fail_all(struct vpf_pf *pf, int rc)
 {
 	struct done_list dl = { NULL, NULL };
-	uint64_t now = vpf_now_ns();
+	uint64_t now = vpf_ticks();
 
 	if (pf->slots == NULL)
 		return;

@@ -273,24 +273,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 9: {
 			/* Force the oldest deadline to pass: recovery. */
-			uint64_t t = pf->timeout_ns;
+			uint64_t t = pf->timeout_tk;
 
-			pf->timeout_ns = 0;
-			for (i = 0; pf->head != NULL && i < 64; i++)
-				pf->head->deadline_ns = 0;
+			pf->timeout_tk = 0;
+			if (pf->head != NULL)
+				pf->head->deadline_tk = 0;
 			nheld = 0;	/* the queue is reset under the device */
 			(void)vpf_admin_poll(pf);
-			pf->timeout_ns = t;
+			pf->timeout_tk = t;
 			break;
 		}
 		case 10: {
 			/* DEVICE_NEEDS_RESET, noticed by the stall check. */
-			uint64_t s = pf->stall_ns;
+			uint64_t s = pf->stall_tk;
 
 			fd.status |= VPF_STATUS_DEVICE_NEEDS_RESET;
-			pf->stall_ns = 0;
-			pf->last_check_ns = 0;
-			pf->last_progress_ns = 0;
+			pf->stall_tk = 0;
+			pf->last_check_tk = 0;
+			pf->last_progress_tk = 0;
 			nheld = 0;
 			fd.auto_answer = true;	/* re-init negotiates again */
 			(void)vpf_admin_poll(pf);
@@ -298,15 +298,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* Not noticed (nothing in flight): the device gets over it,
 			 * else a later re-init would wait for a hand answer. */
 			fd.status &= (uint8_t)~VPF_STATUS_DEVICE_NEEDS_RESET;
-			pf->stall_ns = s;
+			pf->stall_tk = s;
 			break;
 		}
 		case 11:
 			if (u8(&in) == 0x5a) {
 				fd.flags |= FAKE_GONE;	/* surprise removal */
-				pf->stall_ns = 0;
-				pf->last_progress_ns = 0;
-				pf->last_check_ns = 0;
+				pf->stall_tk = 0;
+				pf->last_progress_tk = 0;
+				pf->last_check_tk = 0;
 				(void)vpf_admin_poll(pf);
 			}
 			break;
