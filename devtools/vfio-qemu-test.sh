@@ -30,7 +30,8 @@ cache=${VPF_QEMU_CACHE:-/var/cache/vpf-qemu}
 timeout_s=${VPF_QEMU_TIMEOUT:-200}
 steps=(discovery eal vfio-open caps bar-map reset features admin-refused
 	ctrl-negotiate ctrl-queue driver-ok dma-alloc ctrl-promisc-on
-	ctrl-promisc-off ctrl-unknown-class final-reset error-not-bound)
+	ctrl-promisc-off ctrl-unknown-class final-reset vf-token reattach
+	error-not-bound)
 
 say() { echo "vfio-qemu-test: $*"; }
 skip() {

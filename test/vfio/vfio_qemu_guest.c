@@ -356,7 +356,39 @@ close:
 	vpf_vfio_close(d);
 	LOG("vfio-close: ok\n");
 
-	/* 10. what a real host gets wrong: a virtio function left without
+	/* 10. the VF token is for SR-IOV PFs: refused on this one, and the
+	 * half-open device is released cleanly */
+	{
+		struct vpf_vfio_params vp;
+
+		vpf_vfio_params_init(&vp);
+		vp.vf_token = "2ab74924-2e4d-4f1c-9bf5-2e08c7a4c6f1";
+		d = vpf_vfio_open(bdf, &vp);
+		rc = d ? -EPROTO : errno == ENOTSUP &&
+		     strstr(vpf_last_error(), "not an SR-IOV PF") ? 0 : -errno;
+		LOG("vf-token: message \"%s\"\n", vpf_last_error());
+		step("vf-token", rc, "%s", "refused on a PF without SR-IOV");
+		vpf_vfio_close(d);
+	}
+
+	/* 11. the CLI's path: open + attach in one call, after a close
+	 * (re-opening a released device works), refused the same way */
+	{
+		struct vpf_vfio_dev *d2 = NULL;
+
+		vpf_error_clear();
+		pf = vpf_vfio_pf_attach(bdf, NULL, &pp, &d2);
+		rc = pf ? -EPROTO : strcmp(vpf_last_error(), "device does not "
+					   "offer VIRTIO_F_ADMIN_VQ") ? -EPROTO : 0;
+		step("reattach", rc, "vpf_vfio_pf_attach: \"%s\"",
+		     vpf_last_error());
+		if (pf) {
+			vpf_pf_detach(pf);
+			vpf_vfio_close(d2);
+		}
+	}
+
+	/* 12. what a real host gets wrong: a virtio function left without
 	 * vfio-pci (the script gives the guest a virtio-rng with no driver) */
 	{
 		static struct vpf_pci_func f[32];
