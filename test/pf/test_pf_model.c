@@ -109,6 +109,7 @@ test_refusals(void **state)
 		{ VPF_MODEL_V14_DIALECT, ENOTSUP, "virtio 1.4 device-parts dialect" },
 		{ VPF_MODEL_OFF_CAP_BOUNDS, EIO, "lies outside BAR" },
 		{ VPF_MODEL_OFF_VF_ENABLE, ENOTSUP, "VFs are not enabled" },
+		{ VPF_MODEL_OFF_SR_IOV, ENOTSUP, "VFs are not enabled (NumVFs 0, VF Enable clear)" },
 	};
 	size_t i;
 
