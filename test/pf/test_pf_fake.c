@@ -822,8 +822,33 @@ test_malformed_completions(void **state)
 		assert_int_equal(vpf_admin_poll(pf), 1);
 		assert_int_equal(c.rc, -ENOSPC);
 	}
+	/* An impossible used index: the ring is reset at once, all -EIO. */
+	{
+		struct vpf_admin_cmd c2;
+		struct vpf_admin_cmd c3;
+		uint8_t *used = fake_iova(fd, fd->aq_used, 4);
+		uint32_t qr = fd->queue_resets;
+
+		memset(&c2, 0, sizeof(c2));
+		memset(&c3, 0, sizeof(c3));
+		vpf_admin_prep_mode_get(&c2, 1, &m);
+		vpf_admin_prep_mode_get(&c3, 2, &m);
+		assert_int_equal(vpf_admin_submit(pf, &c2), 0);
+		assert_int_equal(vpf_admin_submit(pf, &c3), 0);
+		vpf_admin_kick(pf);
+		assert_non_null(used);
+		used[2] = (uint8_t)(used[2] + 0x80);
+		used[3] = (uint8_t)(used[3] + 0x10);
+		assert_int_equal(vpf_admin_poll(pf), 2);
+		assert_int_equal(c2.rc, -EIO);
+		assert_int_equal(c3.rc, -EIO);
+		assert_int_equal(fd->queue_resets, qr + 1);
+		assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+		assert_int_equal(info.recoveries, 2);
+	}
 	(void)got;
 	fd->auto_answer = true;
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
 	vpf_pf_detach(pf);
 	free_fake(fd);
 }
