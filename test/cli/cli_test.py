@@ -32,6 +32,13 @@ class Fail(Exception):
     pass
 
 
+def check_sanitizers(err):
+    """Under ASan/UBSan a report fails the case even when the exit status
+    looks right (UBSan exits 1, which script cases may expect)."""
+    if re.search(r'runtime error:|ERROR: \w*Sanitizer|SUMMARY: \w*Sanitizer', err or ''):
+        raise Fail('sanitizer report:\n%s' % err)
+
+
 def run(script, args=None, rc=0, timeout=30, stdin=None):
     """Run vpf-cli with @script as its command file; check the exit status.
     Returns (stdout, stderr)."""
@@ -42,6 +49,7 @@ def run(script, args=None, rc=0, timeout=30, stdin=None):
     cmd = [CLI, '--'] + (['-f', path] if script is not None else []) + (args or [])
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True,
                        timeout=timeout)
+    check_sanitizers(p.stderr)
     if rc is not None and p.returncode != rc:
         raise Fail('exit status %d, expected %d\n--- stdout\n%s--- stderr\n%s'
                    % (p.returncode, rc, p.stdout, p.stderr))
@@ -486,6 +494,7 @@ def case_options():
     # commands from stdin when it is not a terminal
     p = subprocess.run([CLI], input='mode get dst 4\n', capture_output=True,
                        text=True, timeout=30)
+    check_sanitizers(p.stderr)
     assert p.returncode == 0, p
     has(p.stdout, r'^vpf> mode get dst 4$', r'^mode: active$')
     # explicit EAL options are used as given
@@ -494,6 +503,7 @@ def case_options():
                         '--file-prefix=' + prefix, '--log-level=lib.*:error',
                         '--', '-f', '-'], input='show pf\n',
                        capture_output=True, text=True, timeout=30)
+    check_sanitizers(p.stderr)
     assert p.returncode == 0, p
     has(p.stdout, r'^pfs: 2$')
 
@@ -510,6 +520,7 @@ def case_two_instances():
                          stderr=subprocess.PIPE, text=True)
     for p in (a, b):
         out, err = p.communicate(timeout=30)
+        check_sanitizers(err)
         if p.returncode != 0:
             raise Fail('instance failed (%d): %s %s' % (p.returncode, out, err))
 
@@ -536,6 +547,7 @@ def case_signal():
         line = p.stdout.readline()
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=20)
+    check_sanitizers(err)
     if p.returncode != 128 + signal.SIGTERM:
         raise Fail('exit status %d\n%s\n%s' % (p.returncode, out, err))
     has(out, r'^exit: src vf 3: freeze -> active \(restored\)$')
@@ -579,6 +591,7 @@ def case_telemetry():
         assert js[5] == {'/vpf/pf/info': None}, js[5]
     finally:
         out, err = p.communicate(timeout=20)
+    check_sanitizers(err)
     if p.returncode != 0:
         raise Fail('vpf-cli exit %d: %s %s' % (p.returncode, out, err))
     has(out, r'^exit: src vf 2: freeze -> active \(restored\)$')
@@ -657,6 +670,7 @@ def case_interactive():
             raise Fail('error not shown: %r' % s)
         os.write(fd, b'\x04')                     # Ctrl-D on an empty line
         s = pty_read(fd, None, 10)
+        check_sanitizers(s)
         if 'exit: src vf 1: freeze -> active (restored)' not in s:
             raise Fail('no exit report: %r' % s)
     finally:
@@ -682,6 +696,7 @@ def case_demo():
                            text=True, timeout=60)
     finally:
         os.chdir(cwd)
+    check_sanitizers(p.stderr)
     if p.returncode != 0:
         raise Fail('demo failed (%d):\n%s\n%s' % (p.returncode, p.stdout, p.stderr))
     assert len(re.findall(r'^digest: equal$', p.stdout, re.M)) >= 2, p.stdout
