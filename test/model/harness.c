@@ -59,9 +59,37 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static int up(struct h *h, struct vpf_model *m, bool keep);
+
 int
 h_up(struct h *h, struct vpf_model *m)
 {
+	return up(h, m, false);
+}
+
+int
+h_reinit(struct h *h)
+{
+	struct h_done d;
+	uint64_t ops;
+	int rc = up(h, h->m, true);
+
+	if (rc != 0)
+		return rc;
+	if (h_cmd(h, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d) != 0 ||
+	    d.status != 0)
+		return -7;
+	memcpy(&ops, h_res(h, 0) + 8, 8);
+	if (h_cmd(h, VPF_ADMIN_OP_LIST_USE, 0, &ops, 8, 0, &d) != 0 ||
+	    d.status != 0)
+		return -8;
+	return 0;
+}
+
+static int
+up(struct h *h, struct vpf_model *m, bool keep)
+{
+	struct vpf_dma_region ring = h->ring, buf = h->buf;
 	uint64_t f, want;
 	size_t ring_len;
 	uint8_t *r;
@@ -69,6 +97,11 @@ h_up(struct h *h, struct vpf_model *m)
 	memset(h, 0, sizeof(*h));
 	h->m = m;
 	h->ops = &vpf_model_ops;
+	if (keep) {
+		h->ring = ring;
+		h->buf = buf;
+		memset(ring.va, 0, ring.len);
+	}
 	h_wr(h, VPF_COMMON_STATUS, 1, 0);
 	if (h_status(h) != 0)
 		return -1;
@@ -98,10 +131,11 @@ h_up(struct h *h, struct vpf_model *m)
 		return -4;
 	h->qsize = H_QSIZE;
 	ring_len = 16 * H_QSIZE + 4096 + 4096;
-	if (h->ops->dma_alloc(m, ring_len, 4096, &h->ring) != 0)
+	if (!keep && h->ops->dma_alloc(m, ring_len, 4096, &h->ring) != 0)
 		return -5;
-	if (h->ops->dma_alloc(m, (size_t)H_SLOTS * (H_DATA_MAX + H_RES_MAX),
-			      4096, &h->buf) != 0)
+	if (!keep && h->ops->dma_alloc(m, (size_t)H_SLOTS *
+				       (H_DATA_MAX + H_RES_MAX), 4096,
+				       &h->buf) != 0)
 		return -5;
 	r = h->ring.va;
 	h->desc = (void *)r;

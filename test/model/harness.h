@@ -61,6 +61,8 @@ struct vpf_model *h_model(uint32_t off, uint16_t vfs, uint16_t qp);
 int h_up(struct h *h, struct vpf_model *m);
 /* Same, and LIST_QUERY + LIST_USE of everything supported. */
 int h_up_all(struct h *h, struct vpf_model *m);
+/* Reset and bring up again (with LIST_USE), keeping the DMA regions. */
+int h_reinit(struct h *h);
 void h_down(struct h *h);
 
 /* Register helpers. */
