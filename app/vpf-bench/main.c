@@ -6,7 +6,8 @@
  * vpf-bench: measures the driver against the device's limits and against the
  * one-command-at-a-time way, all in one process run (doc/performance.md).
  *
- *   vpf-bench [--quick] [--json] [--reps N] [--only NAME[,NAME...]] [-v]
+ *   vpf-bench [--quick] [--json] [--reps N] [--only GROUP[,GROUP...]]
+ *             [--rt PRIO] [-v]
  *
  * Output: one "name value unit" line per metric, or with --json one JSON
  * document {"metrics": {name: {"value": v, "unit": u}}, "skipped": {...}}.
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -262,6 +264,9 @@ usage(FILE *f)
 		"               (default 3 with --quick, 11 otherwise)\n"
 		"  --only LIST  comma-separated groups: cmd,stopcopy,downtime,"
 		"ctx,wr,mem\n"
+		"  --rt PRIO    run under SCHED_FIFO priority PRIO (1..99; the\n"
+		"               model's device threads inherit it): keeps other\n"
+		"               load on a shared machine out of the timed metrics\n"
 		"  -v           print every repetition's sample on stderr\n"
 		"  --list       print the metric names and units, then exit\n");
 }
@@ -307,11 +312,12 @@ main(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "rt", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL;
-	unsigned long reps = 0;
+	unsigned long reps = 0, rt = 0;
 	int failed = 0;
 	int c;
 
@@ -339,6 +345,14 @@ main(int argc, char **argv)
 		case 'o':
 			only = optarg;
 			break;
+		case 'R':
+			errno = 0;
+			rt = strtoul(optarg, &end, 10);
+			if (errno || *end || rt < 1 || rt > 99) {
+				fprintf(stderr, "vpf-bench: --rt takes 1..99\n");
+				return 2;
+			}
+			break;
 		case 'l':
 			for (size_t i = 0; i < NUM_METRICS; i++)
 				printf("%s %s\n", metrics[i].name,
@@ -358,6 +372,18 @@ main(int argc, char **argv)
 	}
 	bench_opts.reps = reps ? (unsigned int)reps :
 			  bench_opts.quick ? 3 : 11;
+	if (rt) {
+		struct sched_param sp = { .sched_priority = (int)rt };
+
+		/* Threads created later (the model's device threads) inherit
+		 * the policy. The kernel's RT throttling still leaves the
+		 * rest of the system its share. */
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+			bench_note("--rt: cannot set SCHED_FIFO %lu: %s; running "
+				   "with the normal policy", rt, strerror(errno));
+		else
+			bench_note("running under SCHED_FIFO priority %lu", rt);
+	}
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		uint64_t t0;
