@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,12 +85,16 @@ cli_parse_range(const char *s, bool suffix, uint64_t min, uint64_t max,
 	return 0;
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt, const char *a,
-	const char *b)
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
 {
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, fmt, a, b);
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 int
@@ -113,8 +118,7 @@ cli_kv_parse(const char *text, const char *seps, const char *const *keys,
 			break;
 		len = strcspn(p, seps);
 		if (len >= sizeof(item)) {
-			set_err(err, errlen, "option '%.40s...' is too long%s",
-				p, "");
+			set_err(err, errlen, "option '%.40s...' is too long", p);
 			return -EINVAL;
 		}
 		memcpy(item, p, len);
@@ -123,8 +127,8 @@ cli_kv_parse(const char *text, const char *seps, const char *const *keys,
 
 		eq = strchr(item, '=');
 		if (eq == NULL || eq == item) {
-			set_err(err, errlen,
-				"'%s' is not a key=value option%s", item, "");
+			set_err(err, errlen, "'%s' is not a key=value option",
+				item);
 			return -EINVAL;
 		}
 		klen = (size_t)(eq - item);
@@ -133,22 +137,21 @@ cli_kv_parse(const char *text, const char *seps, const char *const *keys,
 			if (strcmp(keys[i], item) == 0)
 				known = true;
 		if (!known || klen >= CLI_KV_KEY_LEN) {
-			set_err(err, errlen, "unknown option '%s'%s", item, "");
+			set_err(err, errlen, "unknown option '%s'", item);
 			return -EINVAL;
 		}
 		if (strlen(eq + 1) >= CLI_KV_VAL_LEN || eq[1] == '\0') {
-			set_err(err, errlen, "option '%s' needs a value%s",
-				item, strlen(eq + 1) ? " of at most 255 bytes" :
-				"");
+			set_err(err, errlen, "option '%s' needs a value%s", item,
+				eq[1] ? " of at most 255 bytes" : "");
 			return -EINVAL;
 		}
 		if (cli_kv_get(kv, item) != NULL) {
-			set_err(err, errlen, "option '%s' given twice%s",
-				item, "");
+			set_err(err, errlen, "option '%s' given twice", item);
 			return -EINVAL;
 		}
 		if (kv->n == CLI_KV_MAX) {
-			set_err(err, errlen, "too many options%s%s", "", "");
+			set_err(err, errlen, "too many options (at most %d)",
+				CLI_KV_MAX);
 			return -EINVAL;
 		}
 		strcpy(kv->key[kv->n], item);
@@ -178,7 +181,7 @@ cli_parse_ranges(const char *s, struct vpf_admin_wr_range *r,
 	const char *p = s;
 
 	if (s == NULL || *s == '\0') {
-		set_err(err, errlen, "no range given%s%s", "", "");
+		set_err(err, errlen, "no range given");
 		return -EINVAL;
 	}
 	for (;;) {
@@ -187,8 +190,8 @@ cli_parse_ranges(const char *s, struct vpf_admin_wr_range *r,
 
 		if (len == 0 || len >= sizeof(item)) {
 			set_err(err, errlen,
-				"bad range list '%s' (expected <addr>:<pages>[,...])%s",
-				s, "");
+				"bad range list '%s' (expected <addr>:<pages>[,...])",
+				s);
 			return -EINVAL;
 		}
 		memcpy(item, p, len);
@@ -196,8 +199,7 @@ cli_parse_ranges(const char *s, struct vpf_admin_wr_range *r,
 		colon = strchr(item, ':');
 		if (colon == NULL) {
 			set_err(err, errlen,
-				"bad range '%s' (expected <addr>:<pages>)%s",
-				item, "");
+				"bad range '%s' (expected <addr>:<pages>)", item);
 			return -EINVAL;
 		}
 		*colon = '\0';
@@ -206,12 +208,13 @@ cli_parse_ranges(const char *s, struct vpf_admin_wr_range *r,
 		    pages == 0) {
 			*colon = ':';
 			set_err(err, errlen,
-				"bad range '%s' (expected <addr>:<pages>, pages > 0)%s",
-				item, "");
+				"bad range '%s' (expected <addr>:<pages>, pages > 0)",
+				item);
 			return -EINVAL;
 		}
 		if (n == max) {
-			set_err(err, errlen, "too many ranges in '%s'%s", s, "");
+			set_err(err, errlen, "too many ranges in '%s' (at most %u)",
+				s, max);
 			return -E2BIG;
 		}
 		r[n].page_address = addr;
