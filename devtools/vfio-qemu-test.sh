@@ -34,6 +34,7 @@ steps=(discovery eal vfio-open caps bar-map reset features admin-refused
 	error-not-bound)
 
 say() { echo "vfio-qemu-test: $*"; }
+trap 'say "FAILED: command at line $LINENO exited with status $?"' ERR
 skip() {
 	say "SKIPPED: $*"
 	exit 0
@@ -100,8 +101,20 @@ if [ "$san" != none ]; then
 	exit 1
 fi
 prog_rel=test/vfio/vpf-vfio-qemu-guest
-ninja -C "$builddir" "$prog_rel" >/dev/null
+ninja -C "$builddir" "$prog_rel" | grep -Ev "^(ninja: Entering|\[)" || true
+[ -x "$builddir/$prog_rel" ] || { say "FAILED: cannot build $prog_rel"; exit 1; }
 prog="$builddir/$prog_rel"
+# vpf-cli too, to run `pf scan` and `--vfio BDF` in the guest (if this
+# build has it).
+cli=
+targets=$(ninja -C "$builddir" -t targets all 2>/dev/null || true)
+if grep -q "^app/vpf-cli/vpf-cli:" <<< "$targets"; then
+	if ninja -C "$builddir" app/vpf-cli/vpf-cli >/dev/null; then
+		cli="$builddir/app/vpf-cli/vpf-cli"
+	else
+		say "WARNING: vpf-cli does not build: CLI checks skipped"
+	fi
+fi
 
 # --- initramfs ---------------------------------------------------------------
 work="$builddir/vfio-qemu"
@@ -123,7 +136,8 @@ done
 # The program and its shared-library closure; no DPDK driver plugins (EAL
 # finds none in the guest, so no DPDK PMD can claim the device).
 cp "$prog" "$root/bin/vpf-vfio-qemu-guest"
-ldd "$prog" | awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }' |
+[ -z "$cli" ] || cp "$cli" "$root/bin/vpf-cli"
+ldd "$prog" ${cli:+"$cli"} | awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }' |
 while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
@@ -169,6 +183,13 @@ else
 	echo "vpf-init: $bdf bound to $(basename $(readlink $d/driver)), iommu_group $(basename $(readlink $d/iommu_group)), /dev/vfio: $(ls /dev/vfio | tr '\n' ' ')"
 	/bin/vpf-vfio-qemu-guest $bdf 2>&1
 	echo "vpf-init: guest program exit status $?"
+	if [ -x /bin/vpf-cli ]; then
+		echo "pf scan" | /bin/vpf-cli -f - > /tmp/cli.log 2>&1
+		echo "exit status $?" >> /tmp/cli.log
+		/bin/vpf-cli -- --vfio $bdf -f /dev/null >> /tmp/cli.log 2>&1
+		echo "exit status $?" >> /tmp/cli.log
+		sed 's/^/vpf-cli: /' /tmp/cli.log
+	fi
 fi
 echo "vpf-init: done"
 sync
@@ -196,7 +217,7 @@ qrc=$?
 set -e
 end=$(date +%s)
 say "guest ran $((end - start)) s (qemu exit status $qrc)"
-grep -E "^(vpf-qemu|vpf-init):|vpf\.vfio" "$log" | tr -d '\r' || true
+grep -E "^(vpf-qemu|vpf-init|vpf-cli):|vpf\.vfio" "$log" | tr -d '\r' || true
 
 fail=0
 if [ "$qrc" -eq 124 ]; then
@@ -212,6 +233,21 @@ done
 if ! grep -qF 'admin-refused: message "device does not offer VIRTIO_F_ADMIN_VQ"' "$log"; then
 	say "FAILED: vpf_pf_attach's refusal is not exactly \"device does not offer VIRTIO_F_ADMIN_VQ\""
 	fail=1
+fi
+if [ -n "$cli" ]; then
+	# `pf scan` sees the device on vfio-pci with its IOMMU group, and
+	# `vpf-cli -- --vfio BDF` refuses it for the right reason.
+	if ! grep -q "^vpf-cli: driver: vfio-pci" "$log" ||
+	   ! grep -q "^vpf-cli: iommu_group: [0-9]" "$log"; then
+		say "FAILED: vpf-cli pf scan did not show the vfio-pci device"
+		fail=1
+	fi
+	if ! grep -q "^vpf-cli: .*device does not offer VIRTIO_F_ADMIN_VQ" "$log"; then
+		say "FAILED: vpf-cli --vfio did not refuse with the ADMIN_VQ reason"
+		fail=1
+	fi
+else
+	say "vpf-cli not built in $builddir: CLI checks skipped"
 fi
 if ! grep -q "^vpf-qemu: ALL STEPS PASSED" "$log"; then
 	fail=1
