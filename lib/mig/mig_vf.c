@@ -1035,6 +1035,9 @@ load_cb(struct mig_parser *p, enum mig_ctx_kind kind, uint32_t round,
 static int
 local_load_begin(struct mig_vf *v)
 {
+	if (!v->fields_valid)
+		MIG_LOG(WARNING, "%s: VF %u has no DEV_CTX_FIELDS_QUERY: load streams are checked for form only, not against the device's fields\n",
+			vpf_pf_name(v->m->pf), v->vf);
 	mig_parser_init(&v->parser, v->fields_valid ? v->fields : NULL,
 			v->fields_valid ? v->nfields : 0, load_cb, v);
 	v->load_active = true;

@@ -1050,8 +1050,10 @@ test_faults_hard(void **state)
 	(void)state;
 	faults_at_each_step(VPF_MODEL_FAULT_HANG, 1, 0, false);
 	faults_at_each_step(VPF_MODEL_FAULT_EINVAL, 1, 0, false);
-	/* EAGAIN beyond the retry bound is an error too. */
+	/* EAGAIN beyond the retry bound is an error too, and so is an FLR
+	 * that outlasts the command deadline (20 ms here). */
 	faults_at_each_step(VPF_MODEL_FAULT_EAGAIN, 1000, 0, false);
+	faults_at_each_step(VPF_MODEL_FAULT_FLR, 1, 60000, false);
 }
 
 /* The driver with faults: transient ones are absorbed, a hang fails the
