@@ -264,7 +264,7 @@ struct vpf_admin_cmd {
 	uint32_t output;		/**< command_specific_output, le32 decoded */
 	uint32_t result_written;	/**< result bytes: used.len - 8, checked */
 	uint32_t retries;		/**< how often it was retried */
-	uint64_t latency_ns;		/**< submit to completion */
+	uint64_t latency_ns;		/**< doorbell to completion */
 
 	/* engine-private */
 	uint64_t priv[4];
@@ -425,7 +425,8 @@ struct vpf_admin_stats {
 	uint64_t timeouts;
 	uint64_t bytes_read;			/**< context bytes (CTX_READ) */
 	uint64_t bytes_written;			/**< context bytes (CTX_WRITE) */
-	uint64_t lat_min_ns;			/**< 0 when lat_count is 0 */
+	uint64_t lat_min_ns;			/**< doorbell to completion;
+						 *   0 when lat_count is 0 */
 	uint64_t lat_max_ns;
 	uint64_t lat_sum_ns;			/**< avg = lat_sum_ns / lat_count */
 	uint64_t lat_count;			/**< completed commands */

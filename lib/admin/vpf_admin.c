@@ -295,7 +295,9 @@ slot_finish(struct vpf_pf *pf, struct vpf_admin_slot *s, int rc,
 	struct vpf_admin_cmd *c = s->cmd;
 
 	c->rc = rc;
-	c->latency_ns = (uint64_t)((double)(now - c->priv[3]) * vpf_ns_per_tick);
+	/* priv[3]: when the first doorbell covered it (0: never rung). */
+	c->latency_ns = c->priv[3] != 0 && now > c->priv[3] ?
+		(uint64_t)((double)(now - c->priv[3]) * vpf_ns_per_tick) : 0;
 	if (rc != 0) {
 		pf->last_status = device_status ? c->status : 0;
 		pf->last_qualifier = device_status ? c->qualifier : 0;
@@ -374,7 +376,7 @@ check_result(struct vpf_pf *pf, struct vpf_admin_cmd *c, const uint8_t *res,
 	return 0;
 }
 
-static void slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s, uint64_t now);
+static void slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s);
 
 static void
 slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
@@ -483,7 +485,7 @@ slot_fill(struct vpf_pf *pf, struct vpf_admin_slot *s)
 }
 
 static void
-slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s, uint64_t now)
+slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s)
 {
 	struct vpf_vq_buf out, in;
 	int rc;
@@ -499,7 +501,7 @@ slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s, uint64_t now)
 	/* Cannot fail: there are never more slots than descriptor pairs. */
 	RTE_VERIFY(rc >= 0);
 	s->state = SLOT_RING;
-	s->deadline_tk = now + pf->timeout_tk;
+	s->deadline_tk = UINT64_MAX;	/* set when the doorbell rings */
 	ring_append(pf, s);
 	pf->unkicked++;
 }
@@ -584,27 +586,32 @@ vpf_admin_submit(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 	c->latency_ns = 0;
 	c->priv[0] = (uint64_t)(uintptr_t)s;
 	c->priv[1] = CMD_BUSY;
-	/* One clock read per submit batch: the cache lives until the next
-	 * kick or poll (a batch is submitted back to back). */
-	if (!pf->now_valid) {
-		pf->now_tk = vpf_ticks();
-		pf->now_valid = true;
-	}
-	c->priv[3] = pf->now_tk;
+	c->priv[3] = 0;
 	pf->inflight++;
 	slot_fill(pf, s);
-	slot_post(pf, s, c->priv[3]);
+	slot_post(pf, s);
 	return 0;
 }
 
 void
 vpf_admin_kick(struct vpf_pf *pf)
 {
+	struct vpf_admin_slot *s;
+	uint64_t now;
+	uint32_t n;
 	int rc;
 
-	pf->now_valid = false;
 	if (pf->unkicked == 0)
 		return;
+	/* Deadlines (and latencies) start when the device is told: one clock
+	 * read per batch. The commands of the batch are the newest on the
+	 * in-flight list, so the list stays in deadline order. */
+	now = vpf_ticks();
+	for (s = pf->tail, n = pf->unkicked; s != NULL && n > 0; s = s->prev, n--) {
+		s->deadline_tk = now + pf->timeout_tk;
+		if (s->cmd->priv[3] == 0)
+			s->cmd->priv[3] = now;
+	}
 	pf->unkicked = 0;
 	rc = vpf_vq_kick(&pf->aq);
 	if (unlikely(rc < 0))
@@ -746,7 +753,6 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 		pf->vd.ops->poll(pf->vd.dev);
 	if (pf->unkicked)
 		vpf_admin_kick(pf);
-	pf->now_valid = false;
 	if (pf->inflight == 0)
 		return 0;	/* idle: no clock, no ring read */
 	now = vpf_ticks();
@@ -842,7 +848,7 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 			pf->nretry--;
 			s->next = NULL;
 			slot_fill(pf, s);	/* the device may have scribbled */
-			slot_post(pf, s, now);
+			slot_post(pf, s);
 		}
 		if (pf->unkicked)
 			vpf_admin_kick(pf);

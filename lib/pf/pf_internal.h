@@ -134,8 +134,6 @@ struct vpf_pf {
 	uint64_t stall_tk;
 	uint64_t last_progress_tk;
 	uint64_t last_check_tk;
-	uint64_t now_tk;		/* cached for one submit batch */
-	bool now_valid;
 
 	bool recovering;
 	bool gone;
