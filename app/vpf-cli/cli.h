@@ -134,6 +134,13 @@ int cli_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3))
  */
 int cli_fail_dev(struct cli_pf *p, int err, const char *what);
 
+/** If @p p's device answered a command with an error since
+ *  cli_dev_begin(), write " (device status S, qualifier Q)" to @p dev. */
+bool cli_dev_status(struct cli_pf *p, char *dev, size_t len);
+
+/** Report @p text with an optional device suffix from cli_dev_status(). */
+int cli_fail_text(int err, const char *dev, const char *text);
+
 /** Snapshot the device error counters of @p p before a call, so that
  *  cli_fail_dev() can tell a device error from a local refusal. */
 void cli_dev_begin(struct cli_pf *p);

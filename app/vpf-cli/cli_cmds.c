@@ -1221,6 +1221,14 @@ mig_progress(const struct vpf_mig_progress *pr, void *arg)
 }
 
 static int
+vf_mode(struct cli_pf *p, uint16_t vf, uint8_t *mode)
+{
+	if (p->model != NULL)
+		return vpf_model_vf_mode(p->model, vf, mode);
+	return vpf_admin_mode_get(p->pf, vf, mode);
+}
+
+static int
 mig_layer(struct cli_pf *p, struct vpf_mig **m)
 {
 	struct vpf_mig_params mp;
@@ -1297,9 +1305,10 @@ cmd_migrate(struct cli_args *a)
 		return cli_fail(-EBUSY,
 				"write recording started with 'wr start' is on: 'wr stop' first");
 	/* The migration layer starts from running VFs: refuse VFs moved by
-	 * hand rather than guess their state. */
+	 * hand rather than guess their state. (A model tells its modes
+	 * without an admin command, so injected faults hit the migration.) */
 	cli_dev_begin(s);
-	rc = vpf_admin_mode_get(s->pf, svf, &mode);
+	rc = vf_mode(s, svf, &mode);
 	if (rc < 0)
 		return cli_fail_dev(s, rc, "DEV_MODE_GET (source)");
 	if (mode != VPF_DEV_MODE_ACTIVE)
@@ -1307,7 +1316,7 @@ cmd_migrate(struct cli_args *a)
 				"(mode set %s %u active)", s->name, svf,
 				vpf_dev_mode_name(mode), s->name, svf);
 	cli_dev_begin(d);
-	rc = vpf_admin_mode_get(d->pf, dvf, &mode);
+	rc = vf_mode(d, dvf, &mode);
 	if (rc < 0)
 		return cli_fail_dev(d, rc, "DEV_MODE_GET (destination)");
 	if (mode != VPF_DEV_MODE_ACTIVE)
@@ -1341,6 +1350,8 @@ cmd_migrate(struct cli_args *a)
 	       s->name, svf, d->name, dvf, o.precopy_rounds,
 	       o.dirty ? "on" : "off");
 	fflush(stdout);
+	cli_dev_begin(s);
+	cli_dev_begin(d);
 	vpf_error_clear();
 	rc = vpf_mig_migrate(&o, &pair, 1, &res);
 	if (rc == 0) {
@@ -1364,10 +1375,17 @@ cmd_migrate(struct cli_args *a)
 	printf("precopy-rounds: %u\n", res.precopy_rounds);
 	printf("pages: %" PRIu64 "\n", res.pages);
 	printf("cmds: %" PRIu64 "\n", res.cmds);
-	if (rc < 0)
-		return cli_fail(rc, "migration failed in %s: %s",
-				vpf_mig_phase_name(pair.failed_phase),
-				pair.error[0] ? pair.error : vpf_last_error());
+	if (rc < 0) {
+		char text[512], dev[128] = "";
+
+		/* name the device's answer if one of the PFs gave an error */
+		if (!cli_dev_status(s, dev, sizeof(dev)) && d != s)
+			cli_dev_status(d, dev, sizeof(dev));
+		snprintf(text, sizeof(text), "migration failed in %s: %s",
+			 vpf_mig_phase_name(pair.failed_phase),
+			 pair.error[0] ? pair.error : vpf_last_error());
+		return cli_fail_text(rc, dev, text);
+	}
 	if (s->model != NULL && d->model != NULL) {
 		char sh[65], dh[65];
 

@@ -65,21 +65,35 @@ cli_dev_begin(struct cli_pf *p)
 	p->dev_errors = dev_error_count(p);
 }
 
+bool
+cli_dev_status(struct cli_pf *p, char *dev, size_t len)
+{
+	uint16_t st = 0, q = 0;
+
+	/* The device answered with an error status only if its error
+	 * counter moved; otherwise vpf refused locally (nothing sent). */
+	if (dev_error_count(p) == p->dev_errors)
+		return false;
+	vpf_admin_last_status(p->pf, &st, &q);
+	snprintf(dev, len, " (device status %s, qualifier %s)",
+		 vpf_admin_status_name(st), vpf_admin_qualifier_name(q));
+	return true;
+}
+
+int
+cli_fail_text(int err, const char *dev, const char *text)
+{
+	print_error(err, text, dev ? dev : "");
+	return err;
+}
+
 int
 cli_fail_dev(struct cli_pf *p, int err, const char *what)
 {
 	char text[1024], dev[128] = "";
 	const char *why = vpf_last_error();
 
-	/* The device answered with an error status only if its error
-	 * counter moved; otherwise vpf refused locally (nothing sent). */
-	if (dev_error_count(p) != p->dev_errors) {
-		uint16_t st = 0, q = 0;
-
-		vpf_admin_last_status(p->pf, &st, &q);
-		snprintf(dev, sizeof(dev), " (device status %s, qualifier %s)",
-			 vpf_admin_status_name(st), vpf_admin_qualifier_name(q));
-	}
+	cli_dev_status(p, dev, sizeof(dev));
 	/* @p what is context ("DEV_CTX_READ chunk 3 at offset 128") or, when
 	 * it is a single word, only the name of the command to use if vpf
 	 * gave no sentence (its sentences name the command already). */

@@ -457,6 +457,15 @@ def case_migrate_fail():
     d = re.findall(r'^digest: ([0-9a-f]{64})$', out, re.M)
     assert len(d) == 2 and d[0] == d[1], out
     hasnt(out, r'^exit:')
+    # an injected device error: its status and qualifier are named
+    out, err = run('model fault dst 2 einval 5\nmigrate src 2 dst 2 precopy=1\n'
+                   'model fault dst 2 clear\nmode get src 2\nmode get dst 2\n', rc=1)
+    has(section(out, 'migrate src 2 dst 2 precopy=1'), r'^status: failed$')
+    has(err, r'^error: line 2: migration failed in \w[\w-]*: .*: EINVAL '
+        r'\(device status EINVAL, qualifier INVALID_FIELD\)$')
+    has(section(out, 'mode get src 2'), r'^mode: active$')
+    has(section(out, 'mode get dst 2'), r'^mode: active$')
+    hasnt(out, r'^exit:')
 
 
 def case_exit_status():
