@@ -339,10 +339,6 @@ main(int argc, char **argv)
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : EXIT_USAGE;
 	}
-	if (dd < 0 && argc > 1 && app_argc != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
 
 	/* EAL logs go to stderr (not stdout, which carries results, and
 	 * not syslog). */
