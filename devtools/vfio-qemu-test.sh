@@ -69,12 +69,14 @@ mkdir -p "$cache"
 kdir=$(ls -d "$cache"/k/lib/modules/*/ 2>/dev/null | head -n1 || true)
 if [ -z "$kdir" ] || ! ls "$cache"/k/boot/vmlinuz-* >/dev/null 2>&1; then
 	say "fetching the guest kernel (linux-image-amd64) into $cache"
-	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '/Depends: linux-image-/ { print $2; exit }')
+	kimage() {
+		{ apt-cache depends linux-image-amd64 2>/dev/null || true; } |
+			awk '/Depends: linux-image-/ { print $2; exit }'
+	}
+	kpkg=$(kimage)
 	if [ -z "$kpkg" ]; then
 		$SUDO apt-get update -qq >/dev/null 2>&1 || true
-		kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-			awk '/Depends: linux-image-/ { print $2; exit }')
+		kpkg=$(kimage)
 	fi
 	[ -n "$kpkg" ] || skip "apt knows no linux-image-amd64"
 	(cd "$cache" && rm -f ./linux-image-*.deb &&
