@@ -965,8 +965,10 @@ cmd_wr_read(struct cli_args *a)
 			bitmap[i] = rte_cpu_to_le_64(bitmap[i]);
 		rc = cli_atomic_write(&f, bitmap, words * sizeof(*bitmap));
 		if (rc == 0)
-			rc = cli_atomic_commit(&f);
-		bitmap_path = NULL;	/* committed or aborted */
+			rc = cli_atomic_commit(&f);	/* aborts on failure */
+		else
+			cli_atomic_abort(&f);
+		bitmap_path = NULL;
 		if (rc < 0) {
 			rc = cli_fail(rc, "cannot write '%s'",
 				      cli_kv_get(&a->kv, "bitmap"));
