@@ -318,6 +318,36 @@ stream_field_cb(const struct vpf_ctx_field *f, void *arg)
 	return model_ctx_check_field(arg, f);
 }
 
+/*
+ * Look at every TLV header as soon as it has arrived: an unsupported type
+ * or a length the device cannot take fails the write now rather than when
+ * the (possibly huge) value has been streamed in.
+ */
+static int
+early_headers(struct vpf_model *m, struct model_vf *vf)
+{
+	uint32_t count;
+
+	if (vf->wr_len < VPF_CTX_HDR_SIZE)
+		return 0;
+	count = (uint32_t)vf->wr_buf[0] | (uint32_t)vf->wr_buf[1] << 8 |
+		(uint32_t)vf->wr_buf[2] << 16 | (uint32_t)vf->wr_buf[3] << 24;
+	if (vf->wr_scan == 0)
+		vf->wr_scan = VPF_CTX_HDR_SIZE;
+	while (vf->wr_fields < count && vf->wr_scan <= vf->wr_len &&
+	       vf->wr_len - vf->wr_scan >= VPF_CTX_TLV_HDR_SIZE) {
+		const uint8_t *h = vf->wr_buf + vf->wr_scan;
+		struct vpf_ctx_field f = { .type = (uint16_t)(h[0] | h[1] << 8),
+					   .length = le64(h + 8) };
+
+		if (model_ctx_check_field(m, &f) != 0)
+			return -EINVAL;
+		vf->wr_scan += VPF_CTX_TLV_HDR_SIZE + f.length;
+		vf->wr_fields++;
+	}
+	return 0;
+}
+
 static bool
 cmd_ctx_write(struct xcmd *x)
 {
@@ -346,6 +376,8 @@ cmd_ctx_write(struct xcmd *x)
 		vpf_ctx_stream_init(&vf->stream, VPF_CTX_F_ALLOW_PAD,
 				    stream_field_cb, m);
 		vf->wr_len = 0;
+		vf->wr_scan = 0;
+		vf->wr_fields = 0;
 		vf->wr = WR_PARTIAL;
 	}
 	if (x->dlen > m->ctx_max + VPF_CTX_MAX_PAD - vf->wr_len) {
@@ -357,7 +389,7 @@ cmd_ctx_write(struct xcmd *x)
 	/* Validate as the chunk arrives; the last chunk may carry up to 7
 	 * zero bytes after the complete context (FACTS.md 1). */
 	rc = vpf_ctx_stream_feed(&vf->stream, x->data, x->dlen);
-	if (rc != 0)
+	if (rc != 0 || early_headers(m, vf) != 0)
 		goto bad;
 	if (!vpf_ctx_stream_complete(&vf->stream))
 		return true;

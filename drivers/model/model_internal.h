@@ -153,6 +153,8 @@ struct model_vf {
 	enum model_wr_state wr;
 	uint8_t *wr_buf;		/* partial write being received */
 	size_t wr_len;
+	size_t wr_scan;			/* next TLV header to look at */
+	uint32_t wr_fields;		/* TLV headers looked at */
 	struct vpf_ctx_stream stream;
 	int wr_field_err;		/* set by the stream callback */
 	uint8_t *pend_buf;		/* last complete written context */

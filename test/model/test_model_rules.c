@@ -898,6 +898,28 @@ test_ctx_write_unsupported_field_type(void **state)
 }
 
 static void
+test_ctx_write_refused_at_field_header(void **state)
+{
+	uint8_t chunk[24];
+	struct h_done d;
+	uint64_t big = 1 << 20;
+
+	(void)state;
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	/* A DEV_CFG header announcing 1 MiB: refused with the header, not
+	 * after the value has streamed in. */
+	memset(chunk, 0, sizeof(chunk));
+	chunk[0] = 1;
+	chunk[4] = VPF_CTX_DEV_CFG & 0xff;
+	chunk[5] = VPF_CTX_DEV_CFG >> 8;
+	memcpy(chunk + 12, &big, 8);
+	assert_int_equal(h_write(&H, 1, chunk, 24, &d), VPF_ADMIN_STATUS_EINVAL);
+	expect(&d, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_FIELD);
+	/* Nothing partial is left. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+}
+
+static void
 test_ctx_write_failure_drops_partial_write(void **state)
 {
 	size_t len;
@@ -1634,6 +1656,7 @@ main(void)
 		T(test_ctx_write_only_in_freeze),
 		T(test_ctx_write_field_length_mismatch),
 		T(test_ctx_write_unsupported_field_type),
+		T(test_ctx_write_refused_at_field_header),
 		T(test_ctx_write_failure_drops_partial_write),
 		T(test_ctx_write_chunks_split_anywhere),
 		T(test_ctx_write_trailing_zero_rule),
