@@ -692,8 +692,9 @@ vpf_vfio_open(const char *bdf, const struct vpf_vfio_params *p)
 		else
 			rc = vpf_error(-EIO, "VFIO could not open %s (IOMMU "
 				       "group %d): is another process using "
-				       "the group, or `ulimit -l` too low? "
-				       "see dmesg", d->bdf, d->group);
+				       "the group, the VF token wrong, or "
+				       "`ulimit -l` too low? see dmesg",
+				       d->bdf, d->group);
 		d->fd = -1;
 		goto fail;
 	}
