@@ -560,6 +560,55 @@ test_surprise_removal_reads_all_ones(void **state)
 }
 
 static void
+test_pci_cfg_window_reaches_bar0(void **state)
+{
+	struct h h;
+	uint32_t p, v;
+	uint8_t b;
+
+	(void)state;
+	assert_int_equal(h_up(&h, h_model(0, 4, 2)), 0);
+	p = find_vcap(h.m, VPF_PCI_CAP_PCI_CFG);
+	assert_int_not_equal(p, 0);
+	/* Read device_status (1 byte at BAR0 + 20) through the window. */
+	b = 0;
+	vpf_model_ops.cfg_write(h.m, p + 4, &b, 1);
+	v = VPF_COMMON_STATUS;
+	vpf_model_ops.cfg_write(h.m, p + 8, &v, 4);
+	v = 1;
+	vpf_model_ops.cfg_write(h.m, p + 12, &v, 4);
+	assert_int_equal(cfg8(h.m, p + 16), h_status(&h));
+	/* Write queue_select through it. */
+	v = VPF_COMMON_Q_SELECT;
+	vpf_model_ops.cfg_write(h.m, p + 8, &v, 4);
+	v = 2;
+	vpf_model_ops.cfg_write(h.m, p + 12, &v, 4);
+	v = 1;
+	vpf_model_ops.cfg_write(h.m, p + 16, &v, 4);
+	assert_int_equal(h_rd(&h, VPF_COMMON_Q_SELECT, 2), 1);
+	h_down(&h);
+}
+
+static void
+test_isr_read_clears(void **state)
+{
+	struct h h;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, h_model(0, 4, 2)), 0);
+	/* A completion sets the queue interrupt bit; reading clears it. */
+	assert_int_equal(vpf_model_ops.bar_read(h.m, 0, 0x1000, 1, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(vpf_model_ops.bar_read(h.m, 0, 0x1000, 1, &v), 0);
+	assert_int_equal(v, 0);
+	/* Device cfg: the virtio_net_config MAC. */
+	assert_int_equal(vpf_model_ops.bar_read(h.m, 0, 0x2000, 1, &v), 0);
+	assert_int_equal(v, 0x52);
+	h_down(&h);
+}
+
+static void
 test_dump_config_lspci_format(void **state)
 {
 	struct vpf_model *m = h_model(0, 4, 2);
@@ -612,6 +661,8 @@ main(void)
 		cmocka_unit_test(test_dma_fault_past_region_end),
 		cmocka_unit_test(test_dma_fault_freed_region),
 		cmocka_unit_test(test_surprise_removal_reads_all_ones),
+		cmocka_unit_test(test_pci_cfg_window_reaches_bar0),
+		cmocka_unit_test(test_isr_read_clears),
 		cmocka_unit_test(test_dump_config_lspci_format),
 	};
 
