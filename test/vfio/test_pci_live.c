@@ -327,6 +327,22 @@ test_live_dump_roundtrip(void **state)
 		assert_false(d.bar_sizes_known);
 		assert_int_equal(d.iommu_group, VPF_PCI_IOMMU_GROUP_UNKNOWN);
 	}
+	/* The whole machine in one dump: the same virtio functions, in BDF
+	 * order, the other functions left out. */
+	{
+		static struct vpf_pci_func all[MAXF];
+		unsigned int n = 0;
+
+		snprintf(cmd, sizeof(cmd), "lspci -xxxx > %s 2>/dev/null",
+			 path);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(vpf_pci_scan(path, all, MAXF, &n), 0);
+		assert_int_equal(n, nfuncs);
+		for (i = 0; i < nfuncs; i++) {
+			assert_string_equal(all[i].bdf, funcs[i].bdf);
+			assert_int_equal(all[i].n_caps, funcs[i].n_caps);
+		}
+	}
 	unlink(path);
 }
 
