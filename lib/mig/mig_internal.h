@@ -163,6 +163,9 @@ struct mig_parser {
 	/* destination's FIELDS_QUERY list (wire format), or NULL */
 	const struct vpf_admin_ctx_field_info *dst_fields;
 	uint32_t dst_nfields;
+	/* destination's PCI ids to check the header against (0: no check) */
+	uint16_t expect_vendor;
+	uint16_t expect_device;
 	mig_ctx_cb_t cb;
 	void *cb_arg;
 };

@@ -454,6 +454,14 @@ hdr_fixed_done(struct mig_parser *p)
 	p->info.features[0] = ld64(h + MIG_HDR_OFF_FEAT0);
 	p->info.features[1] = ld64(h + MIG_HDR_OFF_FEAT1);
 	p->info.nfields = nf;
+	/* A context only makes sense on a device of the same type. */
+	if (p->expect_vendor &&
+	    (p->info.vendor_id != p->expect_vendor ||
+	     p->info.device_id != p->expect_device))
+		return pfail(p, -EPROTO,
+			     "stream comes from device %04x:%04x, the destination is %04x:%04x",
+			     p->info.vendor_id, p->info.device_id,
+			     p->expect_vendor, p->expect_device);
 	if (nf) {
 		p->src_fields = calloc(nf, MIG_FIELD_SIZE);
 		if (p->src_fields == NULL)

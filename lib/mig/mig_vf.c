@@ -1040,6 +1040,8 @@ local_load_begin(struct mig_vf *v)
 			vpf_pf_name(v->m->pf), v->vf);
 	mig_parser_init(&v->parser, v->fields_valid ? v->fields : NULL,
 			v->fields_valid ? v->nfields : 0, load_cb, v);
+	v->parser.expect_vendor = v->m->info.vendor_id;
+	v->parser.expect_device = v->m->info.device_id;
 	v->load_active = true;
 	v->load_err = 0;
 	v->pend_valid = false;

@@ -48,6 +48,7 @@ struct opt {
 	uint32_t timeout_us;
 	bool no_scan;
 	bool no_restore;
+	uint32_t service_us;	/* > 0: threaded device with a timing model */
 };
 
 static void
@@ -66,6 +67,12 @@ side_up(struct side *sd, const char *name, const struct opt *o)
 	mp.seed = o->seed ? o->seed : 1;
 	mp.off = o->off;
 	mp.guest_mem_size = MEM;
+	if (o->service_us) {
+		mp.threaded = true;
+		mp.service_time_us = o->service_us;
+		mp.concurrency = 8;
+		mp.activation_us_per_field = 2;
+	}
 	sd->model = vpf_model_create(&mp);
 	if (sd->model == NULL)
 		fail_msg("model: %s", vpf_last_error());
@@ -357,6 +364,59 @@ test_migrate_64_concurrent(void **state)
 	run_many(false, false);
 	run_many(false, true);
 	run_many(true, false);
+}
+
+/* A device thread with service times and concurrency: completions come
+ * asynchronously, out of the poll that submitted them. */
+static void
+test_migrate_threaded(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 2, .seed = 13, .service_us = 20 };
+	struct vpf_mig_range r = { 0, MEM };
+	struct vpf_mig_pair p[16];
+	struct vpf_mig_opts mo;
+	struct vpf_mig_result res;
+	uint16_t vfs[8];
+	struct wl w = { .ops = 40, .n = 8, .vfs = vfs };
+	struct env e;
+	unsigned int i, pass;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	w.s = &e.s;
+	for (pass = 0; pass < 2; pass++) {
+		memset(p, 0, sizeof(p));
+		memset(w.calls, 0, sizeof(w.calls));
+		w.last_round = 0;
+		for (i = 0; i < 8; i++) {
+			uint16_t vf = (uint16_t)(1 + pass * 8 + i);
+
+			vfs[i] = vf;
+			assert_int_equal(vpf_model_guest_step(e.s.model, vf, 100), 0);
+			p[i] = (struct vpf_mig_pair){ .src = e.s.mig, .src_vf = vf,
+						      .dst = e.d.mig, .dst_vf = vf };
+		}
+		vpf_mig_opts_init(&mo);
+		mo.precopy_rounds = 2;
+		mo.dirty = true;
+		mo.ranges = &r;
+		mo.nranges = 1;
+		mo.serial = pass == 1;
+		mo.progress = wl_progress;
+		mo.arg = &w;
+		if (vpf_mig_migrate(&mo, p, 8, &res))
+			fail_msg("%s", vpf_last_error());
+		assert_int_equal(res.ok, 8);
+		for (i = 0; i < 8; i++) {
+			uint8_t a[32], b[32];
+
+			digest(&e.s, vfs[i], a);
+			digest(&e.d, vfs[i], b);
+			assert_memory_equal(a, b, 32);
+			assert_true(p[i].pages > 0);
+		}
+	}
+	env_down(&e);
 }
 
 /* Two pairs on the same PFs in opposite directions, and a pair within one
@@ -1427,6 +1487,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_matrix),
 		cmocka_unit_test(test_migrate_64_concurrent),
+		cmocka_unit_test(test_migrate_threaded),
 		cmocka_unit_test(test_migrate_same_pf),
 		cmocka_unit_test(test_progress_control),
 		cmocka_unit_test(test_dirty_low_level),

@@ -533,6 +533,25 @@ test_incompatible_refused(void **state)
 	memcpy(f, dst_fields, sizeof(f));
 	f[4].length = 4 + 2 * 128;
 	assert_int_equal(parse(s.p, s.len, 64, f, NDST, &sn, NULL), -EPROTO);
+
+	/* Another device type. */
+	{
+		struct mig_parser p;
+
+		memset(&p, 0, sizeof(p));
+		mig_parser_init(&p, dst_fields, NDST, seen_cb, &sn);
+		p.expect_vendor = 0x1af4;
+		p.expect_device = 0x1042;
+		assert_int_equal(mig_parser_feed(&p, s.p, s.len), -EPROTO);
+		mig_parser_fini(&p);
+		memset(&p, 0, sizeof(p));
+		mig_parser_init(&p, dst_fields, NDST, NULL, NULL);
+		p.expect_vendor = 0x1af4;
+		p.expect_device = 0x1041;
+		assert_int_equal(mig_parser_feed(&p, s.p, s.len), 0);
+		assert_int_equal(mig_parser_finish(&p), 0);
+		mig_parser_fini(&p);
+	}
 	mig_buf_free(&s);
 
 	/* A source without FIELDS_QUERY (empty header list): the contexts
