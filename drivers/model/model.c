@@ -1055,7 +1055,7 @@ vpf_model_create(const struct vpf_model_params *p)
 	m->p = *p;
 	if (m->p.concurrency == 0)
 		m->p.concurrency = 1;
-	if (m->p.service_time_us > 0)
+	if (m->p.service_time_us > 0 || m->p.transfer_ns_per_kib > 0)
 		m->p.threaded = true;
 	snprintf(m->name, sizeof(m->name), "%s", p->name ? p->name : "model");
 	m->p.name = m->name;

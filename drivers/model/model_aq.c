@@ -373,6 +373,27 @@ fault_pick(struct vpf_model *m, struct model_cmd *c)
 	}
 }
 
+/* Transfer cost of a context command: its data or posted result. */
+static uint64_t
+transfer_ns(struct vpf_model *m, const struct model_cmd *c)
+{
+	const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+	uint64_t bytes;
+	uint16_t op;
+
+	if (m->p.transfer_ns_per_kib == 0 || c->too_big ||
+	    c->r_total < sizeof(*h))
+		return 0;
+	op = rte_le_to_cpu_16(h->opcode);
+	if (op == VPF_ADMIN_OP_DEV_CTX_READ)
+		bytes = c->w_total - sizeof(struct vpf_admin_cmd_status);
+	else if (op == VPF_ADMIN_OP_DEV_CTX_WRITE)
+		bytes = c->r_total - sizeof(*h);
+	else
+		return 0;
+	return bytes * m->p.transfer_ns_per_kib / 1024;
+}
+
 /* Fetch one new command from the avail ring. False when there is none
  * or processing stopped. */
 static bool
@@ -438,7 +459,8 @@ fetch_one(struct vpf_model *m, uint64_t now)
 		return true;
 	}
 	c->state = CMD_WORK;
-	c->due_ns = now + 1000ull * m->p.service_time_us;
+	c->due_ns = now + 1000ull * m->p.service_time_us +
+		transfer_ns(m, c);
 	if (c->fault == VPF_MODEL_FAULT_DELAY)
 		c->due_ns += 1000ull * (c->fault_param ? c->fault_param :
 					FAULT_DELAY_US_DEFAULT);

@@ -139,6 +139,27 @@ test_activation_cost_delays_leaving_freeze(void **state)
 }
 
 static void
+test_transfer_time_per_kib(void **state)
+{
+	struct vpf_model_params p;
+	struct h h;
+	uint32_t got;
+	uint64_t t0;
+
+	(void)state;
+	vpf_model_params_init(&p);
+	p.transfer_ns_per_kib = 1000000;	/* 1 ms per KiB */
+	p.guest_mem_size = 16ull << 20;
+	assert_int_equal(h_up_all(&h, vpf_model_create(&p)), 0);
+	t0 = us();
+	assert_int_equal(h_read(&h, 1, 8192, NULL, &got, NULL), 0);
+	assert_true(us() - t0 >= 8000);
+	/* Other commands pay nothing extra. */
+	assert_int_equal(h_mode_set(&h, 1, VPF_DEV_MODE_STOP), 0);
+	h_down(&h);
+}
+
+static void
 test_threaded_guest_and_digest_concurrently(void **state)
 {
 	struct h h;
@@ -166,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_service_time_and_concurrency),
 		cmocka_unit_test(test_threaded_commands_pending_until_due),
 		cmocka_unit_test(test_activation_cost_delays_leaving_freeze),
+		cmocka_unit_test(test_transfer_time_per_kib),
 		cmocka_unit_test(test_threaded_guest_and_digest_concurrently),
 	};
 
