@@ -25,6 +25,7 @@ struct bench_opts {
 	bool quick;		/* CI smoke run: < 20 s in total */
 	bool json;		/* one JSON document on stdout */
 	bool verbose;		/* per-repetition samples on stderr */
+	bool two_pf;		/* downtime: destinations on a second PF */
 	unsigned int reps;	/* repetitions of which the median is taken */
 };
 

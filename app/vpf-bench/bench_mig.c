@@ -27,7 +27,9 @@
  * same PF twice): this machine has two CPUs, and each timed model runs a
  * device thread that spins for waits under 100 us, so two models plus the
  * driver would over-subscribe the CPUs and measure the scheduler. The
- * bound below counts the shared device.
+ * bound below counts the shared device. --two-pf puts the destinations on
+ * a second model PF, as two hosts' devices would be (for machines with
+ * CPUs to spare); the bound then counts two devices.
  *  - downtime_1vf_us: 1 VF, precopy context written to the destination;
  *  - downtime_1vf_noprecopy_us: the same without precopy-to-destination
  *    (the round is read but not written: the destination applies the whole
@@ -660,7 +662,8 @@ struct dt_sample {
 	uint64_t cmds;
 };
 
-/* Migrate VFs 1..n to VFs n+1..2n of one fresh timed model. */
+/* Migrate VFs 1..n to VFs n+1..2n of one fresh timed model, or with
+ * --two-pf to VFs 1..n of a second one. */
 static int
 downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 	     struct dt_sample *out)
@@ -670,23 +673,31 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 	struct vpf_mig_result res;
 	struct vpf_mig_opts o;
 	struct dt_arg a;
-	struct mrig r;
+	struct mrig r, r2, *d = &r;
 	uint64_t c0;
 	int ret = -1, rc;
 
 	if (pairs == NULL)
 		return -1;
-	if (mrig_up(&r, (uint16_t)(2 * n), seed) != 0) {
+	if (mrig_up(&r, (uint16_t)(bench_opts.two_pf ? n : 2 * n), seed) != 0) {
 		free(pairs);
 		return -1;
+	}
+	if (bench_opts.two_pf) {
+		if (mrig_up(&r2, n, seed + 1000) != 0) {
+			mrig_down(&r);
+			free(pairs);
+			return -1;
+		}
+		d = &r2;
 	}
 	if (workload(&r, 1, n) != 0)
 		goto out;
 	for (uint16_t i = 0; i < n; i++) {
 		pairs[i].src = r.mig;
 		pairs[i].src_vf = (uint16_t)(1 + i);
-		pairs[i].dst = r.mig;
-		pairs[i].dst_vf = (uint16_t)(1 + n + i);
+		pairs[i].dst = d->mig;
+		pairs[i].dst_vf = (uint16_t)(d == &r ? 1 + n + i : 1 + i);
 	}
 	vpf_mig_opts_init(&o);
 	o.precopy_rounds = 1;
@@ -699,9 +710,9 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 	a.rc = 0;
 	o.progress = dt_progress;
 	o.arg = &a;
-	if (vpf_model_stats_get(r.m, 0, &s0) != 0)
+	if (vpf_model_stats_get(d->m, 0, &s0) != 0)
 		goto out;
-	c0 = model_cmds(&r);
+	c0 = model_cmds(&r) + (d != &r ? model_cmds(d) : 0);
 	rc = vpf_mig_migrate(&o, pairs, n, &res);
 	if (rc != 0 || a.rc != 0) {
 		fprintf(stderr, "vpf-bench: migrate %u VFs: %s\n", n,
@@ -709,26 +720,25 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 			      vpf_last_error()) : "workload failed");
 		goto out;
 	}
-	if (vpf_model_stats_get(r.m, 0, &s1) != 0)
+	if (vpf_model_stats_get(d->m, 0, &s1) != 0)
 		goto out;
 	out->downtime_us = (double)res.downtime_ns / 1e3;
 	out->act_us_sum = (double)(s1.fields_applied_diff -
 				   s0.fields_applied_diff) * ACT_US;
 	out->act_us_max = out->act_us_sum / n;
 	out->ctx_bytes = 0;
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++)
 		out->ctx_bytes += pairs[i].ctx_bytes;
-		if (n == 1)
-			out->downtime_us = (double)pairs[0].downtime_ns / 1e3;
-	}
-	out->cmds = model_cmds(&r) - c0;
+	if (n == 1)
+		out->downtime_us = (double)pairs[0].downtime_ns / 1e3;
+	out->cmds = model_cmds(&r) + (d != &r ? model_cmds(d) : 0) - c0;
 	if (bench_opts.verbose) {
 		fprintf(stderr, "# migrate %u VFs%s%s: phases (ms)", n,
 			serial ? " serial" : "", to_dst ? "" : " no-precopy-to-dst");
 		for (int ph = 0; ph < VPF_MIG_PHASE_MAX; ph++)
 			fprintf(stderr, " %s %.3f", vpf_mig_phase_name(ph),
 				(double)res.phase_ns[ph] / 1e6);
-		fprintf(stderr, "; commands by opcode:");
+		fprintf(stderr, "; destination commands by opcode:");
 		for (unsigned int op = 0; op <= VPF_ADMIN_OP_MAX; op++)
 			if (s1.cmds[op] != s0.cmds[op])
 				fprintf(stderr, " 0x%x:%" PRIu64, op,
@@ -737,9 +747,39 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 	}
 	ret = 0;
 out:
+	if (d != &r)
+		mrig_down(d);
 	mrig_down(&r);
 	free(pairs);
 	return ret;
+}
+
+/* The timing model's lower bound for migrating @x's n VFs (us). Window per
+ * VF: source Freeze and one CTX_READ, destination one CTX_WRITE and
+ * MODE_SET Active plus its activation. One device: all of it shares the
+ * concurrency. Two devices: the destination's work cannot start before the
+ * first context is read (2 service times), the last VF's WRITE and Active
+ * follow the source's last READ. */
+static double
+downtime_bound_us(const struct dt_sample *x, unsigned int n)
+{
+	double s = SERVICE_US, c = CONCURRENCY;
+	double chain = 4.0 * s + x->act_us_max;
+	double b;
+
+	if (!bench_opts.two_pf) {
+		b = (4.0 * n * s + x->act_us_sum) / c;
+	} else {
+		double src = 2.0 * n * s / c;
+		double dst = (2.0 * n * s + x->act_us_sum) / c;
+		double t1 = src + 2.0 * s + x->act_us_max;
+		double t2 = 2.0 * s + dst;
+
+		b = t1 > t2 ? t1 : t2;
+	}
+	if (b < chain)
+		b = chain;
+	return b + (double)x->ctx_bytes / memcpy_bytes_per_ns() / 1e3;
 }
 
 int
@@ -782,16 +822,8 @@ bench_downtime(void)
 			med[k] = bench_median(v, reps);
 			bench_metric(names[k], med[k]);
 		}
-		for (unsigned int i = 0; i < reps; i++) {
-			const struct dt_sample *x = &s[4 * i + 2];
-			double work = (4.0 * NVF * SERVICE_US + x->act_us_sum) /
-				      CONCURRENCY;
-			double chain = 4.0 * SERVICE_US + x->act_us_max;
-
-			b[i] = (work > chain ? work : chain) +
-			       (double)x->ctx_bytes / memcpy_bytes_per_ns() /
-			       1e3;
-		}
+		for (unsigned int i = 0; i < reps; i++)
+			b[i] = downtime_bound_us(&s[4 * i + 2], NVF);
 		bench_metric("downtime_64vf_bound_us", bench_median(b, reps));
 		bench_metric("downtime_64vf_vs_bound",
 			     med[2] / bench_median(b, reps));

@@ -7,7 +7,7 @@
  * one-command-at-a-time way, all in one process run (doc/performance.md).
  *
  *   vpf-bench [--quick] [--json] [--reps N] [--only GROUP[,GROUP...]]
- *             [--rt PRIO] [-v]
+ *             [--rt PRIO] [--two-pf] [-v]
  *
  * Output: one "name value unit" line per metric, or with --json one JSON
  * document {"metrics": {name: {"value": v, "unit": u}}, "skipped": {...}}.
@@ -194,8 +194,10 @@ print_json(FILE *f)
 
 	fprintf(f, "{\n  \"tool\": \"vpf-bench\",\n  \"version\": ");
 	json_string(f, vpf_version());
-	fprintf(f, ",\n  \"mode\": \"%s\",\n  \"reps\": %u,\n",
-		bench_opts.quick ? "quick" : "full", bench_opts.reps);
+	fprintf(f, ",\n  \"mode\": \"%s\",\n  \"reps\": %u,\n"
+		"  \"two_pf\": %s,\n",
+		bench_opts.quick ? "quick" : "full", bench_opts.reps,
+		bench_opts.two_pf ? "true" : "false");
 	fprintf(f, "  \"metrics\": {");
 	for (size_t i = 0; i < NUM_METRICS; i++) {
 		if (!metrics[i].set || !isfinite(metrics[i].value))
@@ -267,6 +269,8 @@ usage(FILE *f)
 		"  --rt PRIO    run under SCHED_FIFO priority PRIO (1..99; the\n"
 		"               model's device threads inherit it): keeps other\n"
 		"               load on a shared machine out of the timed metrics\n"
+		"  --two-pf     downtime: destination VFs on a second model PF\n"
+		"               (default: one PF; see doc/performance.md)\n"
 		"  -v           print every repetition's sample on stderr\n"
 		"  --list       print the metric names and units, then exit\n");
 }
@@ -313,6 +317,7 @@ main(int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "rt", required_argument, NULL, 'R' },
+		{ "two-pf", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -344,6 +349,9 @@ main(int argc, char **argv)
 			break;
 		case 'o':
 			only = optarg;
+			break;
+		case 'T':
+			bench_opts.two_pf = true;
 			break;
 		case 'R':
 			errno = 0;
