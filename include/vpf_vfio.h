@@ -79,26 +79,26 @@ struct vpf_pci_sriov {
 	bool present;		/**< capability found */
 	uint16_t pos;		/**< its offset (>= 0x100) */
 	bool vf_enable;		/**< VF Enable bit of SR-IOV Control */
-	uint16_t total_vfs;
-	uint16_t initial_vfs;
-	uint16_t num_vfs;
+	uint16_t total_vfs;	/**< TotalVFs */
+	uint16_t initial_vfs;	/**< InitialVFs */
+	uint16_t num_vfs;	/**< NumVFs: VFs enabled (member ids 1..) */
 	uint16_t vf_offset;	/**< First VF Offset (routing id distance) */
-	uint16_t vf_stride;
-	uint16_t vf_device_id;
+	uint16_t vf_stride;	/**< VF Stride */
+	uint16_t vf_device_id;	/**< VF Device ID */
 };
 
 /** A virtio PCI function as discovery sees it. */
 struct vpf_pci_func {
 	char bdf[VPF_PCI_BDF_LEN];	/**< "dddd:bb:dd.f" */
-	uint16_t domain;
-	uint8_t bus;
-	uint8_t dev;
-	uint8_t func;
-	uint16_t vendor_id;
-	uint16_t device_id;
-	uint16_t subsys_vendor_id;
-	uint16_t subsys_id;
-	uint8_t revision;
+	uint16_t domain;		/**< PCI domain (segment) */
+	uint8_t bus;			/**< bus number */
+	uint8_t dev;			/**< device number 0..31 */
+	uint8_t func;			/**< function number 0..7 */
+	uint16_t vendor_id;		/**< 0x1af4 for virtio */
+	uint16_t device_id;		/**< 0x1040 + type (modern) */
+	uint16_t subsys_vendor_id;	/**< subsystem vendor id */
+	uint16_t subsys_id;		/**< subsystem id */
+	uint8_t revision;		/**< revision id */
 	/** virtio device type (1 net, 2 block, ...); 0 if not virtio. */
 	uint16_t virtio_type;
 	/** Transitional id 0x1000-0x103f (type from the subsystem id). */
@@ -121,23 +121,23 @@ struct vpf_pci_func {
 
 	/** Virtio vendor capabilities in list order. */
 	struct vpf_pci_virtio_cap caps[VPF_PCI_MAX_VIRTIO_CAPS];
-	unsigned int n_caps;
-	/** Index in caps[] of the first cap of each type, -1 if absent. */
-	int common;
-	int notify;
-	int isr;
-	int device;
-	int pci_cfg;
+	unsigned int n_caps;		/**< entries used in caps[] */
+	/* Index in caps[] of the first cap of each type, -1 if absent (the
+	 * first is the one a driver uses, virtio 1.x 4.1.4). */
+	int common;			/**< common cfg cap, or -1 */
+	int notify;			/**< notify cap, or -1 */
+	int isr;			/**< ISR cap, or -1 */
+	int device;			/**< device cfg cap, or -1 */
+	int pci_cfg;			/**< PCI cfg access cap, or -1 */
 
-	/** MSI-X capability. */
-	bool has_msix;
-	uint16_t msix_table_size;	/**< entries */
-	uint8_t msix_table_bar;
-	uint32_t msix_table_offset;
-	uint8_t msix_pba_bar;
-	uint32_t msix_pba_offset;
+	bool has_msix;			/**< MSI-X capability present */
+	uint16_t msix_table_size;	/**< MSI-X table entries */
+	uint8_t msix_table_bar;		/**< BIR of the MSI-X table */
+	uint32_t msix_table_offset;	/**< its offset in that BAR */
+	uint8_t msix_pba_bar;		/**< BIR of the PBA */
+	uint32_t msix_pba_offset;	/**< its offset in that BAR */
 
-	struct vpf_pci_sriov sriov;
+	struct vpf_pci_sriov sriov;	/**< SR-IOV capability */
 
 	/** The common cfg is long enough for the admin queue fields
 	 *  (>= 64 bytes, FACTS.md 3). */
