@@ -49,6 +49,7 @@ struct opt {
 	bool no_scan;
 	bool no_restore;
 	uint32_t service_us;	/* > 0: threaded device with a timing model */
+	uint16_t aq_size;	/* admin queue size (0: default) */
 };
 
 static void
@@ -67,6 +68,8 @@ side_up(struct side *sd, const char *name, const struct opt *o)
 	mp.seed = o->seed ? o->seed : 1;
 	mp.off = o->off;
 	mp.guest_mem_size = MEM;
+	if (o->aq_size)
+		mp.admin_queue_size = o->aq_size;
 	if (o->service_us) {
 		mp.threaded = true;
 		mp.service_time_us = o->service_us;
@@ -81,6 +84,8 @@ side_up(struct side *sd, const char *name, const struct opt *o)
 	pp.reset_timeout_us = 50000;
 	pp.retry_backoff_us = 1;
 	pp.cmd_timeout_us = o->timeout_us ? o->timeout_us : 200000;
+	if (o->aq_size)
+		pp.admin_queue_size = o->aq_size;
 	sd->pf = vpf_pf_attach(&vpf_model_ops, sd->model, &pp);
 	if (sd->pf == NULL)
 		fail_msg("attach: %s", vpf_last_error());
@@ -311,9 +316,9 @@ test_migrate_matrix(void **state)
 }
 
 static void
-run_many(bool serial, bool precopy)
+run_many(bool serial, bool precopy, uint16_t aq)
 {
-	struct opt o = { .vfs = 64, .qp = 1, .seed = 7 };
+	struct opt o = { .vfs = 64, .qp = 1, .seed = 7, .aq_size = aq };
 	struct vpf_mig_pair p[64];
 	struct vpf_mig_opts mo;
 	struct vpf_mig_result res;
@@ -361,9 +366,117 @@ static void
 test_migrate_64_concurrent(void **state)
 {
 	(void)state;
-	run_many(false, false);
-	run_many(false, true);
-	run_many(true, false);
+	run_many(false, false, 0);
+	run_many(false, true, 0);
+	run_many(true, false, 0);
+	/* An admin queue far smaller than the commands in flight: the
+	 * engine says -EBUSY and the library submits again later. */
+	run_many(false, true, 8);
+}
+
+struct async_count {
+	unsigned int done;
+	int rc[17];
+};
+
+static void
+async_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct async_count *c = arg;
+
+	(void)m;
+	assert_true(vf >= 1 && vf <= 16);
+	c->rc[vf] = rc;
+	c->done++;
+}
+
+static void
+async_wait(struct vpf_mig *m, struct async_count *c, unsigned int n)
+{
+	while (c->done < n)
+		assert_true(vpf_mig_poll(m) >= 0);
+}
+
+/* The public asynchronous calls: many VFs at once, completions from
+ * vpf_mig_poll() only, -EBUSY while a VF's operation runs. */
+static void
+test_async_api(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 2, .seed = 17 };
+	struct async_count c;
+	struct env e;
+	uint16_t vf;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(vpf_model_guest_step(e.s.model, vf, 100), 0);
+		assert_int_equal(vpf_mig_set_state_async(e.s.mig, vf,
+			vf <= 8 ? VPF_MIG_STATE_STOP_COPY : VPF_MIG_STATE_PRE_COPY,
+			async_done, &c), 0);
+		assert_int_equal(vpf_mig_set_state_async(e.s.mig, vf,
+			VPF_MIG_STATE_STOP, async_done, &c), -EBUSY);
+		assert_true(vpf_mig_busy(e.s.mig, vf));
+	}
+	/* Nothing completes inside the submitting calls. */
+	assert_int_equal(c.done, 0);
+	async_wait(e.s.mig, &c, 16);
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(c.rc[vf], 0);
+		assert_false(vpf_mig_busy(e.s.mig, vf));
+		assert_int_equal(vfstate(&e.s, vf), vf <= 8 ?
+				 VPF_MIG_STATE_STOP_COPY : VPF_MIG_STATE_PRE_COPY);
+	}
+	/* More rounds for the precopy ones, abort for all. */
+	memset(&c, 0, sizeof(c));
+	for (vf = 9; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_precopy_round_async(e.s.mig, vf,
+							     async_done, &c), 0);
+	async_wait(e.s.mig, &c, 8);
+	for (vf = 9; vf <= 16; vf++) {
+		struct vpf_mig_precopy_info pi;
+
+		assert_int_equal(vpf_mig_precopy_info(e.s.mig, vf, &pi), 0);
+		assert_int_equal(pi.round, 2);
+	}
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_abort_async(e.s.mig, vf, async_done, &c), 0);
+	async_wait(e.s.mig, &c, 16);
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(c.rc[vf], 0);
+		assert_int_equal(mode(&e.s, vf), VPF_DEV_MODE_ACTIVE);
+	}
+
+	/* Async load: a stream pushed in pieces; writes complete later. */
+	{
+		struct mig_buf b;
+		size_t off;
+		uint8_t x[32], y[32];
+
+		save_stream(&e.s, 1, &b);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(vpf_mig_set_state_async(e.d.mig, 3,
+			VPF_MIG_STATE_RESUMING, async_done, &c), 0);
+		async_wait(e.d.mig, &c, 1);
+		for (off = 0; off < b.len; off += 50) {
+			size_t n = b.len - off < 50 ? b.len - off : 50;
+
+			memset(&c, 0, sizeof(c));
+			assert_int_equal(vpf_mig_load_write_async(e.d.mig, 3,
+				b.p + off, n, async_done, &c), 0);
+			async_wait(e.d.mig, &c, 1);
+			assert_int_equal(c.rc[3], 0);
+		}
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_RUNNING), 0);
+		digest(&e.s, 1, x);
+		digest(&e.d, 3, y);
+		assert_memory_equal(x, y, 32);
+		mig_buf_free(&b);
+	}
+	assert_string_equal(vpf_mig_vf_error(e.s.mig, 2), "");
+	env_down(&e);
 }
 
 /* A device thread with service times and concurrency: completions come
@@ -1488,6 +1601,7 @@ main(void)
 		cmocka_unit_test(test_migrate_matrix),
 		cmocka_unit_test(test_migrate_64_concurrent),
 		cmocka_unit_test(test_migrate_threaded),
+		cmocka_unit_test(test_async_api),
 		cmocka_unit_test(test_migrate_same_pf),
 		cmocka_unit_test(test_progress_control),
 		cmocka_unit_test(test_dirty_low_level),
