@@ -304,7 +304,8 @@ VPF_API int vpf_mig_vf_info_get(const struct vpf_mig *m, uint16_t vf,
  * @param got receives the bytes copied; 0 means nothing is pending now: in
  *   STOP_COPY the stream has ended; in PRE_COPY* the round is drained (see
  *   vpf_mig_precopy_round()).
- * @return 0, or -EPERM outside STOP_COPY / PRE_COPY / PRE_COPY_P2P.
+ * @return 0; -EPERM outside STOP_COPY / PRE_COPY / PRE_COPY_P2P; -EBUSY
+ *   while an asynchronous operation runs on the VF.
  */
 VPF_API int vpf_mig_save_read(struct vpf_mig *m, uint16_t vf, void *buf,
 			      size_t len, size_t *got);
@@ -344,8 +345,9 @@ VPF_API int vpf_mig_precopy_round_async(struct vpf_mig *m, uint16_t vf,
 
 /**
  * Push @p len bytes of a load stream (any split). The stream is parsed and
- * checked as it comes: header (version, CRC, the source's field list against
- * this VF's DEV_CTX_FIELDS_QUERY), then records (CRC, order, context
+ * checked as it comes: header (version, CRC, the source's PCI vendor/device
+ * id against this PF's, the source's field list against this VF's
+ * DEV_CTX_FIELDS_QUERY), then records (CRC, order, context
  * validity and every field against FIELDS_QUERY). A precopy context is
  * written to the device (DEV_CTX_WRITE) as soon as its record is complete
  * and valid, if vpf_mig_load_precopy_write() allows it (default: yes); the
