@@ -324,6 +324,43 @@ test_stats_count_commands(void **state)
 	h_down(&h);
 }
 
+/* The model's internal SHA-256 (drivers/model/sha256.c). */
+void model_sha256(const void *data, size_t len, uint8_t out[32]);
+
+static void
+test_digest_is_sha256_of_the_context(void **state)
+{
+	static const char *const msg[] = {
+		"", "abc",
+		"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	};
+	static const char *const want[] = {
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+	};
+	struct vpf_model *m = model(11, 1, 2, 256);
+	uint8_t d[32], d2[32], *buf = malloc(1 << 20);
+	char hex[65];
+	size_t len;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		model_sha256(msg[i], strlen(msg[i]), d);
+		vpf_model_digest_hex(d, hex);
+		assert_string_equal(hex, want[i]);
+	}
+	/* The digest hashes exactly the canonical context. */
+	vpf_model_guest_step(m, 1, 321);
+	assert_int_equal(vpf_model_vf_ctx(m, 1, buf, 1 << 20, &len), 0);
+	model_sha256(buf, len, d);
+	assert_int_equal(vpf_model_digest(m, 1, d2), 0);
+	assert_memory_equal(d, d2, 32);
+	free(buf);
+	vpf_model_destroy(m);
+}
+
 static void
 test_dirty_ground_truth(void **state)
 {
@@ -357,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_digest_equal_after_migration_to_other_pf),
 		cmocka_unit_test(test_activation_cost_counts_differing_fields),
 		cmocka_unit_test(test_stats_count_commands),
+		cmocka_unit_test(test_digest_is_sha256_of_the_context),
 		cmocka_unit_test(test_dirty_ground_truth),
 	};
 

@@ -1539,15 +1539,21 @@ test_wr_page_written_again_after_read_reported_again(void **state)
 	uint64_t n1, n2, pages;
 
 	(void)state;
+	uint64_t s1[1] = { 0 }, s2[1] = { 0 };
+
 	assert_int_equal(wr_start(1, 2u << 20, 1, &(struct vpf_admin_wr_range){
 					  0, 32 }, &d), 0);
 	vpf_model_guest_step(H.m, 1, 2000);
-	n1 = wr_drain(1, 4096, NULL, 2u << 20);
+	n1 = wr_drain(1, 4096, s1, 2u << 20);
 	assert_true(n1 > 0);
-	/* With 2 MiB pages over 64 MiB nearly every page is written again. */
+	/* Drained: nothing until pages are written again. */
+	assert_int_equal(wr_drain(1, 4096, NULL, 2u << 20), 0);
+	/* With 2 MiB pages over 64 MiB nearly every page is written again,
+	 * and pages read before are reported again. */
 	vpf_model_guest_step(H.m, 1, 2000);
-	n2 = wr_drain(1, 4096, NULL, 2u << 20);
+	n2 = wr_drain(1, 4096, s2, 2u << 20);
 	assert_true(n2 > 0);
+	assert_true((s1[0] & s2[0]) != 0);
 	vpf_model_dirty_count(H.m, 1, &pages);
 	assert_true(pages > 0);
 }
