@@ -274,11 +274,13 @@ struct vpf_admin_cmd {
  * Queue @p cmd. The doorbell is rung once per batch: by vpf_admin_kick() or
  * by the next vpf_admin_poll(). No allocation.
  *
- * @return 0; -EBUSY when every slot is in use (poll, then retry); -EINVAL
- * for a request vpf would never send (sizes not multiples of 8, data or
- * result larger than max_chunk, member 0 or above NumVFs); -ENOTSUP for an
- * opcode LIST_USE did not enable ("command X not enabled on this device").
- * On error the callback is not called.
+ * @return 0; -EBUSY when every slot is in use (poll, then retry) or the
+ * queue is being recovered; -EINVAL for a request vpf would never send
+ * (sizes not multiples of 8, data or result larger than max_chunk, member 0
+ * or above NumVFs, the command already in flight); -ENOTSUP for an opcode
+ * LIST_USE did not enable ("command X not enabled on this device"); -EPERM
+ * for LIST_USE (the driver negotiates the command list itself); -ENODEV
+ * when the device is gone. On error the callback is not called.
  */
 VPF_API int vpf_admin_submit(struct vpf_pf *pf, struct vpf_admin_cmd *cmd);
 

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -526,10 +527,16 @@ submit_check(struct vpf_pf *pf, const struct vpf_admin_cmd *c)
 		     !(pf->cmds_enabled & VPF_ADMIN_OP_BIT(c->opcode))))
 		return vpf_error(-ENOTSUP, "command %s (0x%x) not enabled on this device",
 				 op_name(c->opcode), c->opcode);
-	/* LIST_USE only with nothing else outstanding (FACTS.md 2). */
-	if (unlikely(c->opcode == VPF_ADMIN_OP_LIST_USE && pf->nring != 0))
-		return vpf_error(-EBUSY, "LIST_USE while %u commands are outstanding",
-				 pf->nring);
+	if (unlikely(c->opcode == VPF_ADMIN_OP_LIST_USE)) {
+		/* The engine owns the command list: a LIST_USE from outside
+		 * would leave its idea of what is enabled wrong. */
+		if (!(c->priv[2] & CMD_F_INTERNAL))
+			return vpf_error(-EPERM, "LIST_USE is sent by the driver at attach and recovery only");
+		/* Only with nothing else outstanding (FACTS.md 2). */
+		if (pf->nring != 0)
+			return vpf_error(-EBUSY, "LIST_USE while %u commands are outstanding",
+					 pf->nring);
+	}
 	if (c->opcode > VPF_ADMIN_OP_LIST_USE &&
 	    c->group_type == VPF_ADMIN_GROUP_SRIOV &&
 	    unlikely(c->member == 0 || c->member > pf->num_vfs))

@@ -926,6 +926,8 @@ test_list_use_rules(void **state)
 	l.group_type = VPF_ADMIN_GROUP_SRIOV;
 	l.data = &w;
 	l.data_len = 8;
+	assert_int_equal(vpf_admin_submit(pf, &l), -EPERM);
+	l.priv[2] = CMD_F_INTERNAL;	/* as the engine sends it */
 	assert_int_equal(vpf_admin_submit(pf, &l), -EBUSY);
 	assert_non_null(strstr(vpf_last_error(), "LIST_USE while 1 commands are outstanding"));
 	fd->auto_answer = true;
