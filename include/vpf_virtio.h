@@ -128,13 +128,23 @@ VPF_API int vpf_virtio_status_get(struct vpf_virtio_dev *vd, uint8_t *status);
 /** OR @p bits into device_status (read, or, write). */
 VPF_API int vpf_virtio_status_add(struct vpf_virtio_dev *vd, uint8_t bits);
 
+/** Features vpf_virtio_negotiate() never accepts: the packed ring,
+ *  event-index notification suppression and notification data (the split
+ *  queue here polls, checks VRING_USED_F_NO_NOTIFY and writes plain queue
+ *  indices to the doorbell). */
+#define VPF_VIRTIO_F_UNSUPPORTED \
+	(VPF_FEATURE(VPF_F_RING_PACKED) | VPF_FEATURE(29) | \
+	 VPF_FEATURE(VPF_F_NOTIFICATION_DATA))
+
 /**
  * Read the device features, accept @p required (each must be offered,
  * else -ENOTSUP "device does not offer VIRTIO_F_ADMIN_VQ") plus those bits
  * of @p optional that are offered, write them, set FEATURES_OK and read it
  * back (-EIO "device did not accept the features (FEATURES_OK not set)").
- * VERSION_1 is always required: this is a modern-only driver.
- * Fills vd->device_features and vd->driver_features.
+ * VERSION_1 is always required: this is a modern-only driver. Bits of
+ * VPF_VIRTIO_F_UNSUPPORTED are dropped from @p optional and refused in
+ * @p required (-ENOTSUP). Fills vd->device_features and
+ * vd->driver_features.
  */
 VPF_API int vpf_virtio_negotiate(struct vpf_virtio_dev *vd, uint64_t required,
 				 uint64_t optional);

@@ -501,6 +501,16 @@ vpf_virtio_negotiate(struct vpf_virtio_dev *vd, uint64_t required,
 	int rc;
 
 	required |= VPF_FEATURE(VPF_F_VERSION_1);
+	/* The split ring here polls flags only and writes plain queue indices
+	 * to the doorbell: features that change either are never taken. */
+	if (required & VPF_VIRTIO_F_UNSUPPORTED) {
+		for (b = 0; b < 64; b++)
+			if (required & VPF_VIRTIO_F_UNSUPPORTED & VPF_FEATURE(b))
+				break;
+		return vpf_error(-ENOTSUP, "%s is not supported by vpf's split virtqueue",
+				 vpf_virtio_feature_name(vd, b));
+	}
+	optional &= ~VPF_VIRTIO_F_UNSUPPORTED;
 	rc = features_rw(vd, false, &vd->device_features);
 	if (rc < 0)
 		return rc;

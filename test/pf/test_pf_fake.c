@@ -173,6 +173,14 @@ test_virtio_generic(void **state)
 	assert_int_equal(vpf_virtio_device_cfg_read(&vd, 12, 4, &v), -ERANGE);
 	assert_int_equal(vpf_virtio_common_check(&vd, 64), 0);
 	assert_int_equal(vpf_virtio_common_check(&vd, 65), -ENOTSUP);
+	/* Features the split queue cannot honour. */
+	fd->features |= VPF_FEATURE(VPF_F_RING_PACKED) | VPF_FEATURE(29);
+	assert_int_equal(vpf_virtio_negotiate(&vd, VPF_FEATURE(VPF_F_RING_PACKED), 0), -ENOTSUP);
+	assert_string_equal(vpf_last_error(),
+			    "VIRTIO_F_RING_PACKED is not supported by vpf's split virtqueue");
+	assert_int_equal(vpf_virtio_negotiate(&vd, 0, VPF_FEATURE(29) |
+					      VPF_FEATURE(VPF_F_RING_PACKED)), 0);
+	assert_int_equal(vd.driver_features, VPF_FEATURE(VPF_F_VERSION_1));
 	/* Missing required feature: all named. */
 	fd->features &= ~(VPF_FEATURE(VPF_F_VERSION_1));
 	fd->features &= ~(VPF_FEATURE(VPF_F_ADMIN_VQ));
