@@ -308,6 +308,15 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 	(void)m;
 	(void)vf;
 	pp->pending--;
+	if (rc && sl->which == 1 && pp->drv->phase == VPF_MIG_PHASE_STOP_COPY &&
+	    pp->stage == 4 && pp->d->state == VPF_MIG_STATE_RUNNING) {
+		/* The activating MODE_SET failed, but the mode read back says
+		 * the destination left Freeze: it applied the context and
+		 * runs the guest. Aborting now would run it twice. */
+		MIG_LOG(WARNING, "%s VF %u: %s; the VF is Active: migration completed\n",
+			vpf_pf_name(pp->d->m->pf), pp->d->vf, pp->d->err);
+		rc = 0;
+	}
 	if (rc)
 		pair_fail(pp, rc, sl->which ? pp->d->err : pp->s->err);
 	pair_advance(pp);
