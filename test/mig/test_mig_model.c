@@ -1230,6 +1230,8 @@ test_faults_transient(void **state)
 	faults_at_each_step(VPF_MODEL_FAULT_FLR, 2, 300, true);
 	faults_at_each_step(VPF_MODEL_FAULT_RESET, 1, 200, true);
 	faults_at_each_step(VPF_MODEL_FAULT_DELAY, 2, 500, true);
+	/* A duplicated completion is ignored by the engine. */
+	faults_at_each_step(VPF_MODEL_FAULT_DUP, 1, 0, true);
 }
 
 static void
