@@ -40,6 +40,16 @@ pci_err_cb(char *msg, ...)
 	longjmp(*pci_jmp, 1);
 }
 
+/* Installed for the cleanup after a longjmp: libpci does not call
+ * error() there, and should it ever, returning from a noreturn callback
+ * would be undefined, so stop. */
+static void VPF_PRINTF(1, 2) __attribute__((noreturn))
+pci_err_late_cb(char *msg, ...)
+{
+	(void)msg;
+	abort();
+}
+
 static void VPF_PRINTF(1, 2)
 pci_warn_cb(char *msg, ...)
 {
@@ -226,9 +236,14 @@ pci_guarded(struct scan_ctx *sc, void (*fn)(struct scan_ctx *sc))
 
 	pci_jmp = &jb;
 	if (setjmp(jb)) {
-		/* libpci gave up; its state is unusable, so leak it rather
-		 * than free half-initialised structures. */
+		/* libpci gave up (its own answer would be exit()). Its
+		 * structures are consistent at every error call, so they can
+		 * be freed; the error callback is replaced first, so that a
+		 * complaint during the cleanup cannot jump back here. */
 		pci_jmp = NULL;
+		sc->pacc->error = pci_err_late_cb;
+		pci_cleanup(sc->pacc);
+		sc->pacc = NULL;
 		return vpf_error(-EIO, "libpci: %s", pci_errmsg);
 	}
 	pci_init(sc->pacc);

@@ -296,6 +296,39 @@ test_malformed(void **state)
 	expect_malformed(c, sizeof(c), "extended capability pointer 0x040");
 }
 
+/* Text libpci's dump parser itself rejects: an error return, not exit(),
+ * and libpci is usable again afterwards. */
+static void
+test_dump_libpci_errors(void **state)
+{
+	static uint8_t c[4096];
+	struct vpf_pci_func f;
+	unsigned int n = 0;
+	FILE *fp;
+	int i;
+
+	(void)state;
+	fp = fopen(dump_path, "w");
+	assert_non_null(fp);
+	for (i = 0; i < 600; i++)
+		fputc('x', fp);		/* one line, too long, unterminated */
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(vpf_pci_scan(dump_path, &f, 1, &n), -EIO);
+	assert_non_null(strstr(vpf_last_error(), "libpci: "));
+	assert_int_equal(vpf_pci_probe(dump_path, "3b:00.0", &f), -EIO);
+
+	make_pf(c, 8, 4, 1, 1);
+	write_dump("0000:3b:00.0", c, sizeof(c));
+	assert_int_equal(vpf_pci_scan(dump_path, &f, 1, &n), 0);
+	assert_int_equal(n, 1);
+	/* an empty dump lists nothing */
+	fp = fopen(dump_path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(vpf_pci_scan(dump_path, &f, 1, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 static void
 test_not_virtio(void **state)
 {
@@ -471,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_short_common_cfg),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_not_virtio),
+		cmocka_unit_test(test_dump_libpci_errors),
 #ifdef VPF_HAVE_MODEL
 		cmocka_unit_test(test_model_dump),
 #endif
