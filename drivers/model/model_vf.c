@@ -551,6 +551,178 @@ msix_ok(uint16_t v)
 }
 
 /*
+ * Applying a context runs three passes over its fields: 0 checks each field
+ * on its own and collects the queue sizes the context sets, 1 checks the
+ * owned descriptors against those sizes, 2 (not in a dry run) applies.
+ */
+struct apply {
+	struct vpf_model *m;
+	struct model_vf *vf;
+	int pass;
+	bool seen_common, seen_feat, seen_cfg;
+};
+
+static int
+apply_common(struct apply *a, const struct vpf_ctx_field *f)
+{
+	struct vpf_ctx_common_cfg cc;
+	struct vpf_model *m = a->m;
+
+	if (vpf_ctx_decode_common_cfg(f, &cc) != 0)
+		return -EINVAL;
+	if (a->pass == 0) {
+		if (a->seen_common || cc.num_queues != m->nvq ||
+		    cc.queue_select >= m->nvq || cc.admin_queue_index != 0 ||
+		    cc.admin_queue_num != 0 || !msix_ok(cc.config_msix_vector))
+			return -EINVAL;
+		a->seen_common = true;
+	} else if (a->pass == 2) {
+		memcpy(a->vf->st.common, f->value, VPF_COMMON_CFG_LEN);
+	}
+	return 0;
+}
+
+static int
+apply_features(struct apply *a, const struct vpf_ctx_field *f)
+{
+	struct vpf_ctx_features ft;
+	uint64_t w;
+
+	if (vpf_ctx_decode_features(f, &ft) != 0)
+		return -EINVAL;
+	w = vpf_ctx_features_word(&ft, 0);
+	if (a->pass == 0) {
+		/* Only what the VF offers, and a modern driver. */
+		if (a->seen_feat || (w & ~MODEL_VF_FEATURES) ||
+		    !(w & VPF_FEATURE(VPF_F_VERSION_1)))
+			return -EINVAL;
+		a->seen_feat = true;
+	} else if (a->pass == 2) {
+		a->vf->st.features = w;
+	}
+	return 0;
+}
+
+static int
+apply_vq_cfg(struct apply *a, const struct vpf_ctx_field *f)
+{
+	struct vpf_ctx_vq_cfg vc;
+	struct vpf_model *m = a->m;
+	struct model_vf_vq *q;
+
+	if (vpf_ctx_decode_vq_cfg(f, &vc) != 0 || vc.vq_index >= m->nvq)
+		return -EINVAL;
+	if (a->pass == 0) {
+		if ((vc.queue_size & (vc.queue_size - 1)) ||
+		    vc.queue_size == 0 || vc.queue_size > m->p.vq_size ||
+		    (vc.queue_desc & 15) || (vc.queue_driver & 1) ||
+		    (vc.queue_device & 3) || !msix_ok(vc.queue_msix_vector))
+			return -EINVAL;
+		m->scr_qsize[vc.vq_index] = vc.queue_size;
+	} else if (a->pass == 2) {
+		q = &a->vf->st.vq[vc.vq_index];
+		q->size = vc.queue_size;
+		q->msix = vc.queue_msix_vector;
+		q->desc = vc.queue_desc;
+		q->driver = vc.queue_driver;
+		q->device = vc.queue_device;
+	}
+	return 0;
+}
+
+static int
+apply_runtime(struct apply *a, const struct vpf_ctx_field *f)
+{
+	struct vpf_ctx_vq_runtime rt;
+	struct model_vf_vq *q;
+
+	if (vpf_ctx_decode_vq_runtime(f, &rt) != 0 ||
+	    rt.vq_index >= a->m->nvq || rt.enabled > 1)
+		return -EINVAL;
+	if (a->pass == 2) {
+		q = &a->vf->st.vq[rt.vq_index];
+		q->avail_idx = rt.dev_avail_idx;
+		q->used_idx = rt.dev_avail_idx;
+		q->enabled = rt.enabled;
+	}
+	return 0;
+}
+
+static int
+apply_own_desc(struct apply *a, const struct vpf_ctx_field *f)
+{
+	struct vpf_model *m = a->m;
+	struct vpf_ctx_own_desc od;
+	struct model_vf_vq *q;
+	uint64_t *bits;
+	uint32_t k;
+	uint16_t qs, d;
+
+	if (vpf_ctx_decode_own_desc(f, &od) != 0 || od.vq_index >= m->nvq)
+		return -EINVAL;
+	qs = m->scr_qsize[od.vq_index];
+	if (a->pass == 1) {
+		/* Distinct indices below the queue size. */
+		bits = m->scr_bits;
+		memset(bits, 0, own_words(m) * 8);
+		if (od.desc_count > qs)
+			return -EINVAL;
+		for (k = 0; k < od.desc_count; k++) {
+			d = vpf_ctx_own_desc_idx(&od, k);
+			if (d >= qs || (bits[d / 64] & (1ull << (d % 64))))
+				return -EINVAL;
+			bits[d / 64] |= 1ull << (d % 64);
+		}
+	} else if (a->pass == 2) {
+		q = &a->vf->st.vq[od.vq_index];
+		memset(q->own, 0, own_words(m) * 8);
+		for (k = 0; k < od.desc_count; k++) {
+			d = vpf_ctx_own_desc_idx(&od, k);
+			q->own[d / 64] |= 1ull << (d % 64);
+		}
+		q->own_count = od.desc_count;
+	}
+	return 0;
+}
+
+static int
+apply_dev_cfg(struct apply *a, const struct vpf_ctx_field *f)
+{
+	struct vpf_virtio_net_config nc = a->vf->st.netcfg;
+	const uint8_t *cfg;
+	uint64_t cl;
+
+	if (vpf_ctx_decode_dev_cfg(f, &cfg, &cl) != 0 ||
+	    cl > MODEL_DEVCFG_LEN)
+		return -EINVAL;
+	if (a->pass == 0) {
+		memcpy(&nc, cfg, cl);
+		if (a->seen_cfg ||
+		    rte_le_to_cpu_16(nc.max_virtqueue_pairs) != a->m->p.num_qp)
+			return -EINVAL;
+		a->seen_cfg = true;
+	} else if (a->pass == 2) {
+		memcpy(&a->vf->st.netcfg, cfg, cl);
+	}
+	return 0;
+}
+
+static int
+apply_field(struct apply *a, const struct vpf_ctx_field *f)
+{
+	switch (f->type) {
+	case VPF_CTX_PCI_COMMON_CFG: return apply_common(a, f);
+	case VPF_CTX_DEV_FEATURES: return apply_features(a, f);
+	case VPF_CTX_PCI_VQ_CFG: return apply_vq_cfg(a, f);
+	case VPF_CTX_VQ_SPLIT_RUNTIME_CFG: return apply_runtime(a, f);
+	case VPF_CTX_VQ_SPLIT_DEV_OWN_DESC: return apply_own_desc(a, f);
+	case VPF_CTX_DEV_CFG: return apply_dev_cfg(a, f);
+	/* Not in FIELDS_QUERY: already refused while streaming. */
+	default: return -EINVAL;
+	}
+}
+
+/*
  * Check (dry run) or apply a complete, well-formed context to @p vf.
  * Semantics: a field present replaces that part of the state; absent
  * fields keep theirs. Non-per-VQ types at most once.
@@ -559,188 +731,21 @@ int
 model_ctx_apply(struct vpf_model *m, struct model_vf *vf, const uint8_t *ctx,
 		size_t len, bool dry_run)
 {
+	struct apply a = { .m = m, .vf = vf };
 	struct vpf_ctx_iter *it;
 	struct vpf_ctx_field f;
-	bool seen_common = false, seen_feat = false, seen_cfg = false;
 	uint16_t i;
-	int pass, rc = 0;
+	int rc = 0;
 
 	it = malloc(sizeof(*it));
 	if (it == NULL)
 		return -ENOMEM;
 	for (i = 0; i < m->nvq; i++)
 		m->scr_qsize[i] = vf->st.vq[i].size;
-	for (pass = 0; pass < 3 && rc == 0; pass++) {
-		/* pass 0: fields on their own and queue sizes; pass 1:
-		 * owned descriptors against those sizes; pass 2: apply. */
-		if (pass == 2 && dry_run)
-			break;
+	for (a.pass = 0; a.pass < (dry_run ? 2 : 3) && rc == 0; a.pass++) {
 		vpf_ctx_iter_init(it, ctx, len, VPF_CTX_F_ALLOW_PAD);
-		while (rc == 0 && vpf_ctx_iter_next(it, &f) == 1) {
-			switch (f.type) {
-			case VPF_CTX_PCI_COMMON_CFG: {
-				struct vpf_ctx_common_cfg cc;
-
-				if (vpf_ctx_decode_common_cfg(&f, &cc) != 0) {
-					rc = -EINVAL;
-					break;
-				}
-				if (pass == 0) {
-					if (seen_common || cc.num_queues != m->nvq ||
-					    cc.queue_select >= m->nvq ||
-					    cc.admin_queue_index != 0 ||
-					    cc.admin_queue_num != 0 ||
-					    !msix_ok(cc.config_msix_vector))
-						rc = -EINVAL;
-					seen_common = true;
-				} else if (pass == 2) {
-					memcpy(vf->st.common, f.value,
-					       VPF_COMMON_CFG_LEN);
-				}
-				break;
-			}
-			case VPF_CTX_DEV_FEATURES: {
-				struct vpf_ctx_features ft;
-				uint64_t w;
-
-				if (vpf_ctx_decode_features(&f, &ft) != 0) {
-					rc = -EINVAL;
-					break;
-				}
-				w = vpf_ctx_features_word(&ft, 0);
-				if (pass == 0) {
-					/* Only what the VF offers, and a
-					 * modern driver. */
-					if (seen_feat || (w & ~MODEL_VF_FEATURES) ||
-					    !(w & VPF_FEATURE(VPF_F_VERSION_1)))
-						rc = -EINVAL;
-					seen_feat = true;
-				} else if (pass == 2) {
-					vf->st.features = w;
-				}
-				break;
-			}
-			case VPF_CTX_PCI_VQ_CFG: {
-				struct vpf_ctx_vq_cfg vc;
-
-				if (vpf_ctx_decode_vq_cfg(&f, &vc) != 0 ||
-				    vc.vq_index >= m->nvq) {
-					rc = -EINVAL;
-					break;
-				}
-				if (pass == 0) {
-					if ((vc.queue_size & (vc.queue_size - 1)) ||
-					    vc.queue_size == 0 ||
-					    vc.queue_size > m->p.vq_size ||
-					    (vc.queue_desc & 15) ||
-					    (vc.queue_driver & 1) ||
-					    (vc.queue_device & 3) ||
-					    !msix_ok(vc.queue_msix_vector))
-						rc = -EINVAL;
-					m->scr_qsize[vc.vq_index] = vc.queue_size;
-				} else if (pass == 2) {
-					struct model_vf_vq *q =
-						&vf->st.vq[vc.vq_index];
-
-					q->size = vc.queue_size;
-					q->msix = vc.queue_msix_vector;
-					q->desc = vc.queue_desc;
-					q->driver = vc.queue_driver;
-					q->device = vc.queue_device;
-				}
-				break;
-			}
-			case VPF_CTX_VQ_SPLIT_RUNTIME_CFG: {
-				struct vpf_ctx_vq_runtime rt;
-
-				if (vpf_ctx_decode_vq_runtime(&f, &rt) != 0 ||
-				    rt.vq_index >= m->nvq || rt.enabled > 1) {
-					rc = -EINVAL;
-					break;
-				}
-				if (pass == 2) {
-					struct model_vf_vq *q =
-						&vf->st.vq[rt.vq_index];
-
-					q->avail_idx = rt.dev_avail_idx;
-					q->used_idx = rt.dev_avail_idx;
-					q->enabled = rt.enabled;
-				}
-				break;
-			}
-			case VPF_CTX_VQ_SPLIT_DEV_OWN_DESC: {
-				struct vpf_ctx_own_desc od;
-				uint32_t k;
-				uint16_t qs;
-
-				if (vpf_ctx_decode_own_desc(&f, &od) != 0 ||
-				    od.vq_index >= m->nvq) {
-					rc = -EINVAL;
-					break;
-				}
-				qs = m->scr_qsize[od.vq_index];
-				if (pass == 1) {
-					/* Distinct indices below the queue
-					 * size. */
-					memset(m->scr_bits, 0, own_words(m) * 8);
-					if (od.desc_count > qs)
-						rc = -EINVAL;
-					for (k = 0; k < od.desc_count && rc == 0;
-					     k++) {
-						uint16_t d = vpf_ctx_own_desc_idx(&od, k);
-
-						if (d >= qs || (m->scr_bits[d / 64] &
-								(1ull << (d % 64))))
-							rc = -EINVAL;
-						else
-							m->scr_bits[d / 64] |=
-								1ull << (d % 64);
-					}
-				} else if (pass == 2) {
-					struct model_vf_vq *q =
-						&vf->st.vq[od.vq_index];
-
-					memset(q->own, 0, own_words(m) * 8);
-					for (k = 0; k < od.desc_count; k++) {
-						uint16_t d = vpf_ctx_own_desc_idx(&od, k);
-
-						q->own[d / 64] |= 1ull << (d % 64);
-					}
-					q->own_count = od.desc_count;
-				}
-				break;
-			}
-			case VPF_CTX_DEV_CFG: {
-				const uint8_t *cfg;
-				uint64_t cl;
-
-				if (vpf_ctx_decode_dev_cfg(&f, &cfg, &cl) != 0 ||
-				    cl > MODEL_DEVCFG_LEN) {
-					rc = -EINVAL;
-					break;
-				}
-				if (pass == 0) {
-					struct vpf_virtio_net_config nc =
-						vf->st.netcfg;
-
-					memcpy(&nc, cfg, cl);
-					if (seen_cfg ||
-					    rte_le_to_cpu_16(nc.max_virtqueue_pairs) !=
-					    m->p.num_qp)
-						rc = -EINVAL;
-					seen_cfg = true;
-				} else if (pass == 2) {
-					memcpy(&vf->st.netcfg, cfg, cl);
-				}
-				break;
-			}
-			default:
-				/* Not in FIELDS_QUERY: refused while
-				 * streaming already. */
-				rc = -EINVAL;
-				break;
-			}
-		}
+		while (rc == 0 && vpf_ctx_iter_next(it, &f) == 1)
+			rc = apply_field(&a, &f);
 		if (rc == 0 && vpf_ctx_iter_error(it)->code != VPF_CTX_OK)
 			rc = -EBADMSG;
 	}
