@@ -923,6 +923,46 @@ test_single_arc_commands(void **state)
 		mig_buf_free(&b);
 	}
 	assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
+
+	/* A read that failed midway leaves a partial context: leaving
+	 * Freeze for Active DISCARDs it first (the device would refuse the
+	 * MODE_SET otherwise, FACTS.md 4). */
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_EINVAL,
+						1, 0), 0);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP_COPY),
+			 -EINVAL);
+	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_STOP);
+	assert_non_null(strstr(vpf_mig_vf_error(e.s.mig, 1), "DEV_CTX_READ"));
+	ms = ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD), ms + 1);
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
+	env_down(&e);
+}
+
+/* A DMA fault: the device needs a reset; whatever the engine does about
+ * it, the migration call fails and the library's state stays coherent. */
+static void
+test_device_fatal(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 6, .timeout_us = 20000 };
+	enum vpf_mig_state s;
+	struct env e;
+	int rc;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_DMA,
+						1, 0), 0);
+	rc = vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP_COPY);
+	assert_true(rc < 0);
+	assert_true(vpf_mig_vf_error(e.s.mig, 1)[0] != '\0');
+	assert_int_equal(vpf_mig_get_state(e.s.mig, 1, &s), 0);
+	assert_true(s == VPF_MIG_STATE_ERROR || s == VPF_MIG_STATE_RUNNING ||
+		    s == VPF_MIG_STATE_STOP);
+	/* Not busy, and detach/teardown still work. */
+	assert_false(vpf_mig_busy(e.s.mig, 1));
 	env_down(&e);
 }
 
@@ -1629,6 +1669,7 @@ main(void)
 		cmocka_unit_test(test_every_arc_and_walk),
 		cmocka_unit_test(test_single_arc_commands),
 		cmocka_unit_test(test_refused_arcs),
+		cmocka_unit_test(test_device_fatal),
 		cmocka_unit_test(test_abort_each_state),
 		cmocka_unit_test(test_precopy_info),
 		cmocka_unit_test(test_faults_transient),
