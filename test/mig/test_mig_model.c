@@ -1596,6 +1596,49 @@ test_compat(void **state)
 	env_down(&e);
 }
 
+/* Without the pre-flight, an incompatible destination is caught by the
+ * load checks: the pair fails before any CTX_WRITE, in precopy or in
+ * stop-copy, and the source runs on unchanged. */
+static void
+test_driver_incompatible_stream(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 2, .seed = 91 };
+	struct opt od = o;
+	struct vpf_mig_opts mo;
+	struct vpf_mig_pair p;
+	uint8_t s0[32], d0[32], x[32];
+	struct env e;
+	unsigned int pc;
+
+	(void)state;
+	od.vq_size = 64;
+	env_up(&e, &o, &od);
+	for (pc = 0; pc < 2; pc++) {
+		uint16_t vf = (uint16_t)(1 + pc);
+
+		assert_int_equal(vpf_model_guest_step(e.s.model, vf, 200), 0);
+		digest(&e.s, vf, s0);
+		digest(&e.d, vf, d0);
+		vpf_mig_opts_init(&mo);
+		mo.no_preflight = true;
+		mo.precopy_rounds = pc;
+		p = (struct vpf_mig_pair){ .src = e.s.mig, .src_vf = vf,
+					   .dst = e.d.mig, .dst_vf = vf };
+		assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), -EPROTO);
+		assert_int_equal(p.failed_phase, pc ? VPF_MIG_PHASE_PRECOPY :
+				 VPF_MIG_PHASE_STOP_COPY);
+		assert_non_null(strstr(p.error, "VQ_SPLIT_DEV_OWN_DESC"));
+		assert_int_equal(ncmd(&e.d, vf, VPF_ADMIN_OP_DEV_CTX_WRITE), 0);
+		assert_int_equal(mode(&e.s, vf), VPF_DEV_MODE_ACTIVE);
+		assert_int_equal(mode(&e.d, vf), VPF_DEV_MODE_ACTIVE);
+		digest(&e.s, vf, x);
+		assert_memory_equal(x, s0, 32);
+		digest(&e.d, vf, x);
+		assert_memory_equal(x, d0, 32);
+	}
+	env_down(&e);
+}
+
 static void
 test_crash_safety(void **state)
 {
@@ -1677,6 +1720,7 @@ main(void)
 		cmocka_unit_test(test_faults_driver),
 		cmocka_unit_test(test_streams_refused),
 		cmocka_unit_test(test_compat),
+		cmocka_unit_test(test_driver_incompatible_stream),
 		cmocka_unit_test(test_crash_safety),
 	};
 
