@@ -298,7 +298,7 @@ vpf_admin_ctx_read(struct vpf_pf *pf, uint16_t vf, uint32_t chunk, void *buf,
 		   size_t cap, size_t *len)
 {
 	size_t n = 0;
-	uint32_t got, ask;
+	uint32_t got = 0, ask;
 	uint64_t left;
 	int rc;
 
@@ -344,7 +344,7 @@ vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
 {
 	size_t n = 0, cap;
 	uint8_t *b;
-	uint32_t got;
+	uint32_t got = 0;
 	int rc;
 
 	if (buf == NULL)
