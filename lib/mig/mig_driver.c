@@ -293,7 +293,13 @@ pair_fail(struct drv_pair *pp, int rc, const char *why)
 	pp->failed = true;
 	p->rc = rc;
 	p->failed_phase = pp->drv->phase;
-	snprintf(p->error, sizeof(p->error), "%s", why);
+	/* Truncation is fine: the full sentence is in the log line below. */
+	{
+		size_t n = strnlen(why, sizeof(p->error) - 1);
+
+		memcpy(p->error, why, n);
+		p->error[n] = '\0';
+	}
 	MIG_LOG(ERR, "%s VF %u -> %s VF %u failed in %s: %s\n",
 		vpf_pf_name(pp->s->m->pf), pp->s->vf, vpf_pf_name(pp->d->m->pf),
 		pp->d->vf, vpf_mig_phase_name(p->failed_phase), why);
