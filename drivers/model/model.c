@@ -982,7 +982,9 @@ model_poll(void *dev)
 {
 	struct vpf_model *m = dev;
 
-	if (m == NULL)
+	/* With a device thread there is nothing to do here; not taking the
+	 * lock keeps a spinning driver from slowing the device down. */
+	if (m == NULL || m->thread_on)
 		return;
 	pthread_mutex_lock(&m->lock);
 	model_aq_poll(m);

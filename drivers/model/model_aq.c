@@ -40,6 +40,9 @@ model_aq_init(struct vpf_model *m)
 {
 	uint32_t n = m->p.admin_queue_size;
 
+	m->slot_free = calloc(m->p.concurrency, sizeof(*m->slot_free));
+	if (m->slot_free == NULL)
+		return -ENOMEM;
 	m->pool = calloc(n, sizeof(*m->pool));
 	m->owned = calloc(n, 1);
 	m->visit = calloc(n, sizeof(*m->visit));
@@ -58,6 +61,8 @@ model_aq_fini(struct vpf_model *m)
 		for (i = 0; i < m->npool; i++)
 			free(m->pool[i].data);
 	free(m->pool);
+	free(m->slot_free);
+	m->slot_free = NULL;
 	free(m->owned);
 	free(m->visit);
 	m->pool = NULL;
@@ -110,6 +115,9 @@ model_aq_drop_all(struct vpf_model *m, const char *why)
 	m->nwork = 0;
 	m->nhung = 0;
 	m->kicked = false;
+	if (m->slot_free != NULL)
+		memset(m->slot_free, 0,
+		       m->p.concurrency * sizeof(*m->slot_free));
 	m->cmds_dropped += n;
 	if (n > 0)
 		MODEL_LOG(INFO, m, "%s: %u commands in flight dropped", why, n);
@@ -406,8 +414,6 @@ fetch_one(struct vpf_model *m, uint64_t now)
 
 	if (!aq_ready(m) || !m->kicked)
 		return false;
-	if (m->p.threaded && m->nwork >= m->p.concurrency)
-		return false;
 	pidx = model_dma_ptr(m, q->driver + 2, 2);
 	if (pidx == NULL) {
 		model_fatal(m, true, "DMA read fault: avail ring index at IOVA "
@@ -459,8 +465,28 @@ fetch_one(struct vpf_model *m, uint64_t now)
 		return true;
 	}
 	c->state = CMD_WORK;
-	c->due_ns = now + 1000ull * m->p.service_time_us +
-		transfer_ns(m, c);
+	c->due_ns = now;
+	if (m->p.threaded) {
+		/*
+		 * Timing model in virtual time: the device has @c concurrency
+		 * engines; the command starts on the first one free, not
+		 * before the doorbell that made it visible, and keeps it for
+		 * the service (and transfer) time. Scheduling noise of the
+		 * device thread does not add up: a command completes at its
+		 * due time, or as soon as the thread gets there.
+		 */
+		uint32_t i, best = 0;
+		uint64_t start;
+
+		for (i = 1; i < m->p.concurrency; i++)
+			if (m->slot_free[i] < m->slot_free[best])
+				best = i;
+		start = m->slot_free[best] > m->kick_ns ?
+			m->slot_free[best] : m->kick_ns;
+		c->due_ns = start + 1000ull * m->p.service_time_us +
+			transfer_ns(m, c);
+		m->slot_free[best] = c->due_ns;
+	}
 	if (c->fault == VPF_MODEL_FAULT_DELAY)
 		c->due_ns += 1000ull * (c->fault_param ? c->fault_param :
 					FAULT_DELAY_US_DEFAULT);
@@ -623,6 +649,8 @@ aq_run(struct vpf_model *m)
 void
 model_aq_notify(struct vpf_model *m)
 {
+	if (!m->kicked)
+		m->kick_ns = model_now_ns();
 	m->kicked = true;
 	__atomic_add_fetch(&m->wake, 1, __ATOMIC_RELAXED);
 	if (m->thread_on)

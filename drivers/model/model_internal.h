@@ -254,6 +254,10 @@ struct vpf_model {
 	uint32_t nwork, nhung;
 	uint64_t seq;
 	bool kicked;			/* doorbell seen, avail not drained */
+	uint64_t kick_ns;		/* first doorbell since drained */
+	uint64_t *slot_free;		/* timing model: when each of the
+					 * device's @c concurrency engines is
+					 * free again (virtual time) */
 	uint32_t wake;			/* doorbells (device thread wakeup) */
 	uint8_t *owned;			/* descriptor in flight */
 	uint32_t *visit;		/* chain loop detection */
