@@ -164,7 +164,9 @@ vpf_admin_negotiate(struct vpf_pf *pf)
 					 "LIST_QUERY refused for the SR-IOV group (INVALID_GROUP): VFs are not enabled (NumVFs %u, VF Enable %s)",
 					 pf->vd.sriov.num_vfs,
 					 pf->vd.sriov.vf_enabled ? "set" : "clear");
-		return vpf_error(rc, "LIST_QUERY failed: %s", vpf_last_error());
+		/* The message is an argument: copy it before overwriting. */
+		snprintf(names, sizeof(names), "%s", vpf_last_error());
+		return vpf_error(rc, "LIST_QUERY failed: %s", names);
 	}
 	sup = rte_le_to_cpu_64(bm[0]);
 	pf->cmds_supported = sup;
@@ -211,8 +213,10 @@ vpf_admin_negotiate(struct vpf_pf *pf)
 	c.data_len = sizeof(le);
 	c.priv[2] = CMD_F_INTERNAL;
 	rc = vpf_admin_exec(pf, &c);
-	if (rc < 0)
-		return vpf_error(rc, "LIST_USE failed: %s", vpf_last_error());
+	if (rc < 0) {
+		snprintf(names, sizeof(names), "%s", vpf_last_error());
+		return vpf_error(rc, "LIST_USE failed: %s", names);
+	}
 	pf->cmds_enabled = use;
 	return 0;
 }

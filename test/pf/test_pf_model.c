@@ -577,6 +577,36 @@ test_every_command_fails_cleanly(void **state)
 	vpf_model_destroy(m);
 }
 
+/* A PF-wide fault that also hits the recovery's own LIST_QUERY: the
+ * recovery fails and the PF says so on every later call. */
+static void
+test_recovery_fails(void **state)
+{
+	struct vpf_model *m = model(2, VPF_MODEL_OFF_RING_RESET);
+	struct vpf_pf *pf = attach_t(m, 20000);
+	uint8_t mode;
+
+	(void)state;
+	assert_non_null(pf);
+	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG, 2, 0), 0);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ETIMEDOUT);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -EIO);
+	assert_non_null(strstr(vpf_last_error(), "recovery failed"));
+	assert_int_equal(vpf_admin_poll(pf), 0);
+	vpf_pf_detach(pf);
+	vpf_model_destroy(m);
+
+	/* The same with a single hang: re-init and LIST_USE succeed. */
+	m = model(2, VPF_MODEL_OFF_RING_RESET);
+	pf = attach_t(m, 20000);
+	assert_non_null(pf);
+	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG, 1, 0), 0);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ETIMEDOUT);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
+	vpf_pf_detach(pf);
+	vpf_model_destroy(m);
+}
+
 int
 main(void)
 {
@@ -592,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_fault_hang_queue_reset),
 		cmocka_unit_test(test_fault_hang_reinit),
 		cmocka_unit_test(test_fault_kinds),
+		cmocka_unit_test(test_recovery_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
