@@ -1285,7 +1285,7 @@ test_faults_hard(void **state)
 	/* EAGAIN beyond the retry bound is an error too, and so is an FLR
 	 * that outlasts the command deadline (20 ms here). */
 	faults_at_each_step(VPF_MODEL_FAULT_EAGAIN, 1000, 0, false);
-	faults_at_each_step(VPF_MODEL_FAULT_FLR, 1, 60000, false);
+	faults_at_each_step(VPF_MODEL_FAULT_FLR, 1, 200000, false);
 	/* The device misreports a completion: the engine refuses it. */
 	faults_at_each_step(VPF_MODEL_FAULT_BAD_LEN, 1, 0, false);
 	faults_at_each_step(VPF_MODEL_FAULT_BAD_ID, 1, 0, false);
