@@ -34,6 +34,10 @@ extern struct bench_opts bench_opts;
 /* Record the value of metric @name (must be one of the registry's names). */
 void bench_metric(const char *name, double value);
 
+/* Record metric @name as the median of @n samples @v (sorted in place);
+ * JSON also gets their minimum, maximum and count. Returns the median. */
+double bench_metric_samples(const char *name, double *v, size_t n);
+
 /* Metric @name was not measured; @why is printed to stderr and in JSON. */
 void bench_skip(const char *name, const char *why);
 

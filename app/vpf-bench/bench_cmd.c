@@ -207,13 +207,14 @@ measure(struct rig *r, struct qd_state *s, bool qd32, uint64_t n,
 	return 0;
 }
 
-static double
-median_of(const struct sample *s, unsigned int reps, int which, double *v)
+static void
+metric_of(const char *name, const struct sample *s, unsigned int reps,
+	  int which, double *v)
 {
 	for (unsigned int i = 0; i < reps; i++)
 		v[i] = which == 0 ? s[i].rate :
 		       which == 1 ? s[i].driver_ns : s[i].device_ns;
-	return bench_median(v, reps);
+	bench_metric_samples(name, v, reps);
 }
 
 int
@@ -247,11 +248,11 @@ bench_cmd(void)
 				s1[i].driver_ns, s1[i].device_ns, s32[i].rate,
 				s32[i].driver_ns, s32[i].device_ns);
 	}
-	bench_metric("cmd_rate_qd1", median_of(s1, reps, 0, v));
-	bench_metric("cmd_rate_qd32", median_of(s32, reps, 0, v));
-	bench_metric("driver_ns_per_cmd", median_of(s32, reps, 1, v));
-	bench_metric("driver_ns_per_cmd_qd1", median_of(s1, reps, 1, v));
-	bench_metric("device_ns_per_cmd", median_of(s32, reps, 2, v));
+	metric_of("cmd_rate_qd1", s1, reps, 0, v);
+	metric_of("cmd_rate_qd32", s32, reps, 0, v);
+	metric_of("driver_ns_per_cmd", s32, reps, 1, v);
+	metric_of("driver_ns_per_cmd_qd1", s1, reps, 1, v);
+	metric_of("device_ns_per_cmd", s32, reps, 2, v);
 	bench_metric("allocs_per_cmd", (double)allocs / (double)(2 * n * reps));
 	bench_note("cmd: %.2f backend op calls per command over all runs",
 		   (double)(r.be.calls - calls0) / (double)(4 * n * reps));

@@ -183,8 +183,8 @@ static const struct shape shapes[] = {
 
 /* Measure one shape: medians of parse and memcpy rates. */
 static int
-measure_shape(const struct shape *sh, double *parse, double *mcpy,
-	      size_t *bytes, uint32_t *fields)
+measure_shape(const struct shape *sh, const char *pname, const char *mname,
+	      double *parse, double *mcpy, size_t *bytes, uint32_t *fields)
 {
 	uint64_t min_ns = bench_opts.quick ? 20000000 : 200000000;
 	unsigned int reps = bench_opts.reps;
@@ -218,8 +218,9 @@ measure_shape(const struct shape *sh, double *parse, double *mcpy,
 			fprintf(stderr, "# ctx %s rep %u: memcpy %.2f GB/s "
 				"parse %.2f GB/s\n", sh->name, r, mr[r], pr[r]);
 	}
-	*parse = bench_median(pr, reps);
-	*mcpy = bench_median(mr, reps);
+	*parse = bench_metric_samples(pname, pr, reps);
+	*mcpy = mname ? bench_metric_samples(mname, mr, reps) :
+		bench_median(mr, reps);
 	*bytes = b.len;
 	*fields = b.fields;
 	ret = 0;
@@ -239,18 +240,17 @@ bench_memcpy_ctx(void)
 	size_t len;
 	uint32_t nf;
 
-	if (measure_shape(&shapes[0], &p, &m, &len, &nf) != 0)
+	if (measure_shape(&shapes[0], "ctx_parse_gbps", "memcpy_gbps", &p, &m,
+			  &len, &nf) != 0)
 		return -1;
-	bench_metric("ctx_parse_gbps", p);
-	bench_metric("memcpy_gbps", m);
 	bench_metric("ctx_parse_vs_memcpy", p / m);
 	bench_metric("ctx_bytes", (double)len);
 	bench_metric("ctx_parse_ns_per_field", (double)len / p / nf);
 	bench_note("ctx %s: %u fields, %zu bytes", shapes[0].name, nf, len);
 
-	if (measure_shape(&shapes[1], &p, &m, &len, &nf) != 0)
+	if (measure_shape(&shapes[1], "ctx_parse_small_fields_gbps", NULL, &p,
+			  &m, &len, &nf) != 0)
 		return -1;
-	bench_metric("ctx_parse_small_fields_gbps", p);
 	bench_metric("ctx_parse_small_fields_vs_memcpy", p / m);
 	bench_metric("ctx_parse_small_fields_ns_per_field",
 		     (double)len / p / nf);

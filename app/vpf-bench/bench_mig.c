@@ -597,19 +597,20 @@ bench_stopcopy(void)
 				"%.3f ms\n", i, ser[i], pip[i], pcmds, eng[i]);
 	}
 	{
-		double s = bench_median(ser, reps), p = bench_median(pip, reps);
+		double p;
 		double cmds = 3.0 * NVF;
 		double rounds = (double)((3 * NVF + CONCURRENCY - 1) /
 					 CONCURRENCY);
 		double bound = rounds * SERVICE_US / 1e3 +
 			       (double)ctx_bytes / memcpy_bytes_per_ns() / 1e6;
 
-		bench_metric("stopcopy_64vf_serial_ms", s);
-		bench_metric("stopcopy_64vf_pipelined_ms", p);
-		bench_metric("stopcopy_speedup", bench_median(spd, reps));
+		bench_metric_samples("stopcopy_64vf_serial_ms", ser, reps);
+		p = bench_metric_samples("stopcopy_64vf_pipelined_ms", pip,
+					 reps);
+		bench_metric_samples("stopcopy_speedup", spd, reps);
 		bench_metric("stopcopy_bound_ms", bound);
 		bench_metric("stopcopy_pipelined_vs_bound", p / bound);
-		bench_metric("stopcopy_64vf_engine_ms", bench_median(eng, reps));
+		bench_metric_samples("stopcopy_64vf_engine_ms", eng, reps);
 		bench_metric("stopcopy_64vf_serial_ideal_ms",
 			     cmds * SERVICE_US / 1e3);
 		bench_note("stopcopy: %.0f commands in the serial way, %" PRIu64
@@ -824,28 +825,26 @@ bench_downtime(void)
 	for (unsigned int k = 0; k < 2; k++) {
 		for (unsigned int i = 0; i < r1; i++)
 			v[i] = s1[2 * i + k].downtime_us;
-		med[k] = bench_median(v, r1);
+		med[k] = bench_metric_samples(k ? "downtime_1vf_noprecopy_us" :
+					      "downtime_1vf_us", v, r1);
 		for (unsigned int i = 0; i < reps; i++)
 			v[i] = s64[2 * i + k].downtime_us;
-		med[2 + k] = bench_median(v, reps);
+		med[2 + k] = bench_metric_samples(k ? "downtime_64vf_serial_us" :
+						  "downtime_64vf_us", v, reps);
 	}
-	bench_metric("downtime_1vf_us", med[0]);
-	bench_metric("downtime_1vf_noprecopy_us", med[1]);
-	bench_metric("downtime_64vf_us", med[2]);
-	bench_metric("downtime_64vf_serial_us", med[3]);
 	/* The activation part of the 1-VF downtimes, from the model's
 	 * counters: what precopy-to-destination saves, without the timing
 	 * noise of the commands around it. */
 	for (unsigned int k = 0; k < 2; k++) {
 		for (unsigned int i = 0; i < r1; i++)
 			v[i] = s1[2 * i + k].act_us_sum;
-		bench_metric(k ? "downtime_1vf_noprecopy_activation_us" :
-			     "downtime_1vf_activation_us", bench_median(v, r1));
+		bench_metric_samples(k ? "downtime_1vf_noprecopy_activation_us" :
+				     "downtime_1vf_activation_us", v, r1);
 	}
 	{
-		double bound = bench_median(b, reps);
+		double bound = bench_metric_samples("downtime_64vf_bound_us", b,
+						    reps);
 
-		bench_metric("downtime_64vf_bound_us", bound);
 		bench_metric("downtime_64vf_vs_bound", med[2] / bound);
 		bench_metric("downtime_64vf_serial_vs_pipelined", med[3] / med[2]);
 	}

@@ -195,9 +195,9 @@ bench_wr(void)
 				"end-to-end %.1f Mrec/s\n", i, mig[i], adm[i],
 				e2e[i]);
 	}
-	bench_metric("wr_merge_mrec_s", bench_median(mig, reps));
-	bench_metric("wr_merge_admin_mrec_s", bench_median(adm, reps));
-	bench_metric("wr_read_mrec_s", bench_median(e2e, reps));
+	bench_metric_samples("wr_merge_mrec_s", mig, reps);
+	bench_metric_samples("wr_merge_admin_mrec_s", adm, reps);
+	bench_metric_samples("wr_read_mrec_s", e2e, reps);
 	bench_note("wr: about %" PRIu64 " records per drain, %u guest ops "
 		   "per round", per_round, r.ops);
 	ret = 0;

@@ -36,6 +36,8 @@ struct metric {
 	const char *group;	/* --only selects groups */
 	bool set;
 	double value;
+	double min, max;	/* spread of the samples (nsamples > 1) */
+	size_t nsamples;
 	char why[160];
 };
 
@@ -116,7 +118,24 @@ bench_metric(const char *name, double value)
 
 	m->set = true;
 	m->value = value;
+	m->nsamples = 0;
 	m->why[0] = '\0';
+}
+
+double
+bench_metric_samples(const char *name, double *v, size_t n)
+{
+	double med = bench_median(v, n);
+	struct metric *m;
+
+	bench_metric(name, med);
+	m = metric_find(name);
+	if (n > 0) {
+		m->min = v[0];
+		m->max = v[n - 1];
+		m->nsamples = n;
+	}
+	return med;
 }
 
 void
@@ -210,6 +229,11 @@ print_json(FILE *f)
 		json_string(f, metrics[i].name);
 		fprintf(f, ": {\"value\": %.9g, \"unit\": ", metrics[i].value);
 		json_string(f, metrics[i].unit);
+		if (metrics[i].nsamples > 1 && isfinite(metrics[i].min) &&
+		    isfinite(metrics[i].max))
+			fprintf(f, ", \"min\": %.9g, \"max\": %.9g, "
+				"\"samples\": %zu", metrics[i].min,
+				metrics[i].max, metrics[i].nsamples);
 		fputc('}', f);
 		first = false;
 	}
