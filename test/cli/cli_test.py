@@ -632,7 +632,7 @@ def pty_read(fd, until=None, timeout=5.0):
 
 def case_interactive():
     """A session through a pseudo-terminal: prompt, tab completion of
-    commands and PF names, '?' help, a command, and EOF (Ctrl-D)."""
+    commands and PF names, '?' help, history, errors, and EOF (Ctrl-D)."""
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(CLI, [CLI, '--', '-i'])
@@ -673,6 +673,10 @@ def case_interactive():
         s = pty_read(fd, b'vpf> ')
         if 'mode: freeze' not in s:
             raise Fail('mode set gave %r' % s)
+        os.write(fd, b'\x1b[A\r')                # Up: history, run again
+        s = pty_read(fd, b'mode: freeze')
+        if 'mode set src 1 freeze' not in s or 'mode: freeze' not in s:
+            raise Fail('history did not recall the last command: %r' % s)
         os.write(fd, b'nonsense\r')
         s = pty_read(fd, b'vpf> ')
         if "unknown command 'nonsense'" not in s:
@@ -683,10 +687,21 @@ def case_interactive():
         if 'exit: src vf 1: freeze -> active (restored)' not in s:
             raise Fail('no exit report: %r' % s)
     finally:
+        status = 0
+        deadline = time.time() + 15
         try:
-            _, status = os.waitpid(pid, 0)
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.time() > deadline:
+                    # a failed step left the session open
+                    os.kill(pid, signal.SIGKILL)
+                    _, status = os.waitpid(pid, 0)
+                    break
+                pty_read(fd, None, 0.2)
         except ChildProcessError:
-            status = 0
+            pass
         os.close(fd)
     if os.waitstatus_to_exitcode(status) != 0:
         raise Fail('exit status %d' % os.waitstatus_to_exitcode(status))
