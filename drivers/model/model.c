@@ -1055,8 +1055,11 @@ vpf_model_create(const struct vpf_model_params *p)
 		return NULL;
 	}
 	m->p = *p;
+	/* More engines than queue entries can never be busy. */
 	if (m->p.concurrency == 0)
 		m->p.concurrency = 1;
+	if (m->p.concurrency > m->p.admin_queue_size)
+		m->p.concurrency = m->p.admin_queue_size;
 	if (m->p.service_time_us > 0 || m->p.transfer_ns_per_kib > 0)
 		m->p.threaded = true;
 	snprintf(m->name, sizeof(m->name), "%s", p->name ? p->name : "model");
