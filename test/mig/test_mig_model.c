@@ -25,7 +25,7 @@
 #include "vpf_pf.h"
 #include "mig/mig_internal.h"
 
-#define MEM		(16u << 20)	/* guest memory per VF */
+#define MEM		(8u << 20)	/* guest memory per VF */
 #define PS		4096u
 
 struct side {
