@@ -707,11 +707,21 @@ test_discard_restarts_read(void **state)
 	uint64_t sz;
 
 	(void)state;
-	/* After a partial read. */
+	/* After a partial read: the next read is a fresh context of the
+	 * state now, not the rest of the old one. */
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
+	vpf_model_guest_step(H.m, 1, 300);
 	assert_int_equal(h_discard(&H, 1), 0);
 	assert_int_equal(h_read_all(&H, 1, 256, &b, &len), 0);
 	assert_int_equal(vpf_ctx_validate(b, len, 0, NULL), 0);
+	{
+		size_t rlen;
+		uint8_t *ref = vf_ctx(1, &rlen);
+
+		assert_int_equal(len, rlen);
+		assert_memory_equal(b, ref, len);
+		free(ref);
+	}
 	free(b);
 	/* After a complete read: a fresh context of the current state. */
 	vpf_model_guest_step(H.m, 1, 200);
