@@ -1012,6 +1012,18 @@ test_refused_arcs(void **state)
 	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_RUNNING);
 	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
 
+	/* Abort from ERROR works too. */
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING_P2P), 0);
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_HANG,
+						2, 0), 0);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP),
+			 -ETIMEDOUT);
+	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_ERROR);
+	vpf_model_fault_clear(e.s.model);
+	assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
+	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_RUNNING);
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
+
 	/* A timed-out MODE_SET whose re-read works: the state follows the
 	 * device, not ERROR. */
 	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_HANG,
