@@ -70,6 +70,9 @@ struct vpf_model_params {
 	uint32_t activation_us_per_field; /**< cost of leaving Freeze per field
 					   *   that differs from the previously
 					   *   applied/written context */
+	uint32_t reset_us;		/**< a device reset (status 0) takes this
+					 *   long: status keeps reading its old
+					 *   value until then (default 0) */
 	uint32_t transfer_ns_per_kib;	/**< added to the service time of a
 					 *   DEV_CTX_READ / DEV_CTX_WRITE per KiB
 					 *   of result buffer posted / data

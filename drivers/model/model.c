@@ -519,6 +519,8 @@ model_device_reset(struct vpf_model *m)
 	m->resets++;
 }
 
+static uint8_t status_read(struct vpf_model *m);
+
 static bool
 features_ok(struct vpf_model *m, const char **why)
 {
@@ -554,7 +556,19 @@ status_write(struct vpf_model *m, uint8_t v)
 			m->stuck_status = cur ? cur : VPF_STATUS_ACKNOWLEDGE;
 			return;
 		}
+		m->stuck_status = status_read(m);
+		if (m->p.reset_us > 0 && m->stuck_status != 0) {
+			/* The reset takes time: the old status shows until
+			 * it is done (the driver polls for 0, FACTS.md 3). */
+			m->reset_done_ns = model_now_ns() +
+				1000ull * m->p.reset_us;
+		}
 		model_device_reset(m);
+		return;
+	}
+	if (m->reset_done_ns != 0 && model_now_ns() < m->reset_done_ns) {
+		model_protocol_error(m, "device_status written 0x%02x while "
+				     "the reset is in progress", v);
 		return;
 	}
 	v &= (uint8_t)~VPF_STATUS_DEVICE_NEEDS_RESET;
@@ -594,6 +608,11 @@ status_read(struct vpf_model *m)
 {
 	if (m->reset_stuck)
 		return m->stuck_status;
+	if (m->reset_done_ns != 0) {
+		if (model_now_ns() < m->reset_done_ns)
+			return m->stuck_status;
+		m->reset_done_ns = 0;
+	}
 	return m->status | (m->needs_reset ? VPF_STATUS_DEVICE_NEEDS_RESET : 0);
 }
 

@@ -232,6 +232,8 @@ struct vpf_model {
 	uint8_t status;
 	bool reset_stuck;
 	uint8_t stuck_status;
+	uint64_t reset_done_ns;		/* reset_us: status reads stuck_status
+					 * until then */
 	uint32_t dfselect, gfselect;
 	uint64_t offered, driver_features;
 	uint16_t config_msix;

@@ -277,6 +277,28 @@ test_pf_flr_resets_device(void **state)
 }
 
 static void
+test_reset_takes_time(void **state)
+{
+	struct vpf_model_params p;
+	struct h h;
+	int n = 0;
+
+	(void)state;
+	vpf_model_params_init(&p);
+	p.reset_us = 20000;
+	p.guest_mem_size = 16ull << 20;
+	/* A fresh device (status 0) resets at once. */
+	assert_int_equal(h_up(&h, vpf_model_create(&p)), 0);
+	/* A running one shows its old status until the reset is done. */
+	h_wr(&h, VPF_COMMON_STATUS, 1, 0);
+	assert_int_not_equal(h_status(&h), 0);
+	while (h_status(&h) != 0 && n < 100000000)
+		n++;
+	assert_int_equal(h_status(&h), 0);
+	h_down(&h);
+}
+
+static void
 test_reset_switched_off(void **state)
 {
 	struct vpf_model *m = h_model(VPF_MODEL_OFF_RESET, 4, 2);
@@ -650,6 +672,7 @@ main(void)
 		cmocka_unit_test(test_bar0_register_widths),
 		cmocka_unit_test(test_reset_and_handshake),
 		cmocka_unit_test(test_pf_flr_resets_device),
+		cmocka_unit_test(test_reset_takes_time),
 		cmocka_unit_test(test_reset_switched_off),
 		cmocka_unit_test(test_features_offered),
 		cmocka_unit_test(test_features_ok_refused_for_impossible_sets),
