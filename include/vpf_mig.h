@@ -544,7 +544,9 @@ struct vpf_mig_progress {
  * source VFs still running during precopy, so a caller can run its
  * workload, copy dirty pages, or decide when to stop.
  * @return 0 to continue; VPF_MIG_PROGRESS_STOP_PRECOPY to skip the
- *   remaining precopy rounds; a negative errno to abort every pair.
+ *   remaining precopy rounds; a negative errno to abort every pair (from
+ *   the pre-flight, setup and precopy reports; after stop-copy there is
+ *   nothing left to abort and the value is ignored).
  */
 typedef int (*vpf_mig_progress_t)(const struct vpf_mig_progress *p,
 				  void *arg);

@@ -960,18 +960,19 @@ vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 		 * time each pair's final context was written. */
 		{
 			uint64_t last_written = t;
+			int late = 0;	/* nothing left to abort */
 
 			for (i = 0; i < n; i++)
 				if (!drv.pp[i].failed &&
 				    drv.pp[i].t_written > last_written)
 					last_written = drv.pp[i].t_written;
-			report(&drv, VPF_MIG_PHASE_STOP_COPY, t, res, &abort_rc,
+			report(&drv, VPF_MIG_PHASE_STOP_COPY, t, res, &late,
 			       NULL);
 			if (res)
 				res->phase_ns[VPF_MIG_PHASE_STOP_COPY] =
 					last_written - t;
 			report(&drv, VPF_MIG_PHASE_RESUME, last_written, res,
-			       &abort_rc, NULL);
+			       &late, NULL);
 		}
 	}
 
