@@ -125,5 +125,6 @@ int bench_stopcopy(void);	/* stopcopy_* */
 int bench_downtime(void);	/* downtime_* */
 int bench_wr(void);		/* wr_merge_mrec_s */
 int bench_mem(void);		/* mem_per_vf_bytes, mem_per_pf_bytes */
+int bench_stream(void);		/* stream_validate_gbps */
 
 #endif /* VPF_BENCH_H */

@@ -30,6 +30,13 @@ bench_mem(void)
 }
 
 int
+bench_stream(void)
+{
+	bench_skip("stream_validate_gbps", no_model);
+	return 0;
+}
+
+int
 bench_stopcopy(void)
 {
 	static const char *const why = no_model;
