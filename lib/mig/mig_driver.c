@@ -38,17 +38,16 @@ local_pre_summary(struct mig_vf *v)
 		return mig_vf_fail(v, -EIO, "VF %u: device returned a malformed context: %s",
 				   v->vf, why);
 	}
-	/* Size the buffers for the stop-copy now, while the VF runs: the
-	 * downtime path then allocates nothing (the estimate is doubled for
-	 * a workload that grows; a larger context still works, it grows the
-	 * buffer). */
-	if (v->size_frz < VPF_MIG_REC_MAX) {
-		size_t want = (size_t)v->size_frz * 2 + v->chunk;
+	/* Size the stream buffers for the stop-copy now, while the VF runs,
+	 * so the downtime path does not grow them (twice the estimate, for a
+	 * workload that grows; a larger context still works). The context
+	 * buffer itself already holds a device chunk more than a context. */
+	if (v->size_frz < VPF_MIG_REC_MAX / 2) {
+		size_t want = (size_t)v->size_frz * 2 + 4096;
 
-		/* Source side: the context read and the save stream;
-		 * destination side: the load buffers. */
-		mig_buf_reserve(&v->ctx, want);
-		mig_buf_reserve(&v->out, want + 4096);
+		/* Source side: the save stream; destination side: the load
+		 * buffers. Both, since either may become either. */
+		mig_buf_reserve(&v->out, want);
 		mig_buf_reserve(&v->pend, want);
 		mig_buf_reserve(&v->wbuf, want);
 		mig_buf_reserve(&v->parser.payload, want);
