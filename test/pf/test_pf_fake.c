@@ -865,7 +865,7 @@ static void
 test_device_gone_and_needs_reset(void **state)
 {
 	struct fake_dev *fd = new_fake(4, 0);
-	struct vpf_pf *pf = attach(fd, 200000);
+	struct vpf_pf *pf = attach(fd, 5000000);
 	struct vpf_pf_info info;
 	uint8_t m;
 
@@ -886,9 +886,9 @@ test_device_gone_and_needs_reset(void **state)
 		fd->auto_answer = true;
 		while (c.priv[1] != CMD_DONE)
 			assert_true(vpf_admin_poll(pf) >= 0);
+		/* -EIO from the stall check, long before the 5 s deadline
+		 * would have made it -ETIMEDOUT. */
 		assert_int_equal(c.rc, -EIO);
-		/* Well before the 200 ms deadline. */
-		assert_true(c.latency_ns < 150000000u);
 	}
 	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
 	assert_int_equal(info.recoveries, 1);

@@ -90,6 +90,51 @@ test_bringup(void **state)
 	vpf_model_destroy(m);
 }
 
+/* A reset that takes time: the driver polls device_status until it reads
+ * 0, within reset_timeout_us (50 ms here), and gives up after it. */
+static void
+test_slow_reset(void **state)
+{
+	struct vpf_model_params mp;
+	struct vpf_model *m;
+	struct vpf_pf *pf;
+	uint8_t mode;
+
+	(void)state;
+	vpf_model_params_init(&mp);
+	mp.num_vfs = 2;
+	mp.guest_mem_size = GUEST_MEM;
+	mp.reset_us = 5000;
+	m = vpf_model_create(&mp);
+	assert_non_null(m);
+	/* A fresh device resets at once; a running one takes reset_us: the
+	 * detach and the second attach wait for it. */
+	pf = attach_t(m, 0);
+	if (pf == NULL)
+		fail_msg("attach: %s", vpf_last_error());
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
+	vpf_pf_detach(pf);
+	pf = attach_t(m, 0);
+	if (pf == NULL)
+		fail_msg("attach: %s", vpf_last_error());
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
+	vpf_pf_detach(pf);
+	vpf_model_destroy(m);
+
+	mp.reset_us = 200000;
+	m = vpf_model_create(&mp);
+	assert_non_null(m);
+	pf = attach_t(m, 0);
+	assert_non_null(pf);
+	vpf_pf_detach(pf);	/* its reset gives up after 50 ms */
+	errno = 0;
+	pf = attach_t(m, 0);
+	assert_null(pf);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_non_null(strstr(vpf_last_error(), "did not complete reset"));
+	vpf_model_destroy(m);
+}
+
 struct refusal {
 	uint32_t off;
 	int err;
@@ -397,7 +442,7 @@ static void
 fault_hang(uint32_t off)
 {
 	struct vpf_model *m = model(8, off);
-	struct vpf_pf *pf = attach_t(m, 30000);
+	struct vpf_pf *pf = attach_t(m, 100000);
 	static struct vpf_admin_cmd cmds[8];
 	static uint8_t modes[8];
 	struct vpf_pf_info info;
@@ -459,7 +504,9 @@ static void
 test_fault_kinds(void **state)
 {
 	struct vpf_model *m = model(4, 0);
-	struct vpf_pf *pf = attach_t(m, 50000);
+	/* Generous: a loaded CI machine must not turn a 2 ms delay or the
+	 * 5 ms stall check of the DMA fault into a timeout. */
+	struct vpf_pf *pf = attach_t(m, 500000);
 	struct vpf_admin_stats st;
 	struct vpf_pf_info info;
 	uint16_t s, q;
@@ -613,6 +660,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bringup),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_slow_reset),
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_every_command_fails_cleanly),
 		cmocka_unit_test(test_ctx_transfer),
