@@ -345,8 +345,20 @@ main(int argc, char **argv)
 	rte_openlog_stream(stderr);
 	eal_argv[eal_argc++] = argv[0];
 	if (eal_given) {
-		for (i = 1; i < dd && eal_argc < (int)RTE_DIM(eal_argv) - 1; i++)
+		bool has_token = false;
+
+		for (i = 1; i < dd && eal_argc < (int)RTE_DIM(eal_argv) - 2; i++) {
+			if (strncmp(argv[i], "--vfio-vf-token", 15) == 0)
+				has_token = true;
 			eal_argv[eal_argc++] = argv[i];
+		}
+		/* EAL needs the VF token to open a PF whose VFs are in use
+		 * (doc/hardware.md); pass --vfio-vf-token on unless given. */
+		if (o.vf_token != NULL && !has_token) {
+			snprintf(token_opt, sizeof(token_opt),
+				 "--vfio-vf-token=%s", o.vf_token);
+			eal_argv[eal_argc++] = token_opt;
+		}
 	} else {
 		snprintf(prefix, sizeof(prefix), "--file-prefix=vpf-cli-%d",
 			 (int)getpid());
