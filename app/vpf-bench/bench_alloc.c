@@ -124,8 +124,14 @@ __wrap_realloc(void *p, size_t size)
 	int who = in_device ? 1 : 0;
 	void *q = __real_realloc(p, size);
 
-	if (q == NULL)
-		return NULL;	/* p is untouched */
+	if (q == NULL) {
+		/* realloc(p, 0) may free p and return NULL; otherwise p is
+		 * untouched. */
+		if (p != NULL && size == 0)
+			atomic_fetch_sub_explicit(&live[who], (int64_t)old,
+						  memory_order_relaxed);
+		return NULL;
+	}
 	atomic_fetch_add_explicit(&live[who],
 				  (int64_t)malloc_usable_size(q) - (int64_t)old,
 				  memory_order_relaxed);
