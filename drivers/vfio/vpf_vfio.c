@@ -167,7 +167,7 @@ static int
 region_info(struct vpf_vfio_dev *d, uint32_t index,
 	    struct vfio_region_info **out)
 {
-	struct vfio_region_info *ri;
+	struct vfio_region_info *ri = NULL;
 	uint32_t sz = sizeof(*ri);
 
 	for (;;) {
@@ -275,7 +275,7 @@ map_bar(struct vpf_vfio_dev *d, unsigned int i)
 	struct vfio_bar *b = &d->bar[i];
 	const struct vfio_region_sparse_mmap_area *sa;
 	const struct vfio_region_info_cap_sparse_mmap *sp;
-	struct vfio_region_info *ri;
+	struct vfio_region_info *ri = NULL;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), lo, hi;
 	int rc;
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "vpf_common.h"
 #include "vpf_spec.h"
@@ -30,11 +31,15 @@ vpf_last_error(void)
 int
 vpf_error(int err, const char *fmt, ...)
 {
+	char tmp[sizeof(vpf_errbuf)];
 	va_list ap;
 
+	/* Format into a copy first: callers may pass vpf_last_error() itself
+	 * as an argument to add context to an inner error. */
 	va_start(ap, fmt);
-	vsnprintf(vpf_errbuf, sizeof(vpf_errbuf), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(vpf_errbuf, tmp, sizeof(vpf_errbuf));
 	return err;
 }
 

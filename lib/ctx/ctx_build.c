@@ -168,7 +168,7 @@ int
 vpf_ctx_add_raw(struct vpf_ctx_builder *b, uint16_t type, const void *value,
 		uint64_t len)
 {
-	uint8_t *tlv;
+	uint8_t *tlv = NULL;
 	int rc;
 
 	if (value == NULL && len > 0)
@@ -186,7 +186,7 @@ int
 vpf_ctx_add_reserve(struct vpf_ctx_builder *b, uint16_t type, uint64_t len,
 		    void **value)
 {
-	uint8_t *tlv, *v;
+	uint8_t *tlv = NULL, *v;
 	int rc;
 
 	if (value == NULL)
@@ -203,7 +203,7 @@ vpf_ctx_add_reserve(struct vpf_ctx_builder *b, uint16_t type, uint64_t len,
 int
 vpf_ctx_add_field(struct vpf_ctx_builder *b, const struct vpf_ctx_field *f)
 {
-	uint8_t *tlv;
+	uint8_t *tlv = NULL;
 	int rc;
 
 	if (f == NULL || f->tlv == NULL)

@@ -86,6 +86,10 @@ test_last_error(void **state)
 				   "VIRTIO_F_ADMIN_VQ"), -ENOTSUP);
 	assert_string_equal(vpf_last_error(),
 			    "device does not offer VIRTIO_F_ADMIN_VQ");
+	/* Wrapping the previous error in more context must not garble it. */
+	vpf_error(-EIO, "attach src: %s", vpf_last_error());
+	assert_string_equal(vpf_last_error(),
+			    "attach src: device does not offer VIRTIO_F_ADMIN_VQ");
 	assert_non_null(vpf_version());
 }
 
