@@ -107,6 +107,34 @@ vpf_pf_device_init(struct vpf_pf *pf, bool first)
 	return vpf_virtio_driver_ok(vd);
 }
 
+/*
+ * A common cfg shorter than 64 bytes has no admin queue fields (FACTS.md 3:
+ * the length rule applies with ADMIN_VQ negotiated). Name the more
+ * fundamental reason first: a device that does not offer ADMIN_VQ at all
+ * (every virtio 1.0-1.2 device has a 0x38-byte common cfg) is refused for
+ * that, one that offers it with a short common cfg for the length. Reading
+ * device_feature needs no reset, so a refused device is left untouched.
+ */
+static int
+pf_precheck_common(struct vpf_pf *pf)
+{
+	uint64_t hi = 0;
+	int rc;
+
+	if (vpf_virtio_common_check(&pf->vd, VPF_COMMON_CFG_LEN) == 0)
+		return 0;
+	rc = vpf_virtio_common_write(&pf->vd, VPF_COMMON_DFSELECT, 4, 1);
+	if (rc == 0)
+		rc = vpf_virtio_common_read(&pf->vd, VPF_COMMON_DF, 4, &hi);
+	if (rc < 0)
+		return rc;
+	if (!(hi & (UINT64_C(1) << (VPF_F_ADMIN_VQ - 32))))
+		return vpf_error(-ENOTSUP, "device does not offer VIRTIO_F_ADMIN_VQ");
+	return vpf_error(-ENOTSUP, "common cfg is %" PRIu64
+			 " bytes, VIRTIO_F_ADMIN_VQ needs %u",
+			 pf->vd.common.length, VPF_COMMON_CFG_LEN);
+}
+
 struct vpf_pf *
 vpf_pf_attach(const struct vpf_pf_ops *ops, void *dev,
 	      const struct vpf_pf_params *p)
@@ -147,15 +175,10 @@ vpf_pf_attach(const struct vpf_pf_ops *ops, void *dev,
 		goto fail;
 	if (pf->vd.vendor_id != VPF_VIRTIO_PCI_VENDOR)
 		PF_LOG(WARNING, pf, "vendor id 0x%04x is not virtio's", pf->vd.vendor_id);
-	/* Say early why an old device cannot work: the admin queue fields
-	 * need the 64-byte common cfg (FACTS.md 3). */
-	rc = vpf_virtio_common_check(&pf->vd, VPF_COMMON_CFG_LEN);
-	if (rc < 0) {
-		rc = vpf_error(rc, "common cfg is %" PRIu64
-			       " bytes, VIRTIO_F_ADMIN_VQ needs %u",
-			       pf->vd.common.length, VPF_COMMON_CFG_LEN);
+	/* Say early, before any reset, why an old device cannot work. */
+	rc = pf_precheck_common(pf);
+	if (rc < 0)
 		goto fail;
-	}
 	rc = vpf_pf_device_init(pf, true);
 	if (rc < 0)
 		goto fail_reset;

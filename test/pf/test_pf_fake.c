@@ -103,6 +103,10 @@ test_attach_refusals(void **state)
 		{ FAKE_NO_ADMIN_VQ, ENOTSUP, "device does not offer VIRTIO_F_ADMIN_VQ" },
 		{ FAKE_NO_ADMIN_QUEUE, ENOTSUP, "device has no admin queue (admin_queue_num is 0)" },
 		{ FAKE_SHORT_COMMON, ENOTSUP, "common cfg is 56 bytes, VIRTIO_F_ADMIN_VQ needs 64" },
+		/* A virtio 1.0-1.2 device (0x38-byte common cfg, no ADMIN_VQ)
+		 * is refused for the missing feature, not for the length. */
+		{ FAKE_SHORT_COMMON | FAKE_NO_ADMIN_VQ, ENOTSUP,
+		  "device does not offer VIRTIO_F_ADMIN_VQ" },
 		{ FAKE_CAP_LOOP, EIO, "capability list loops at 0x40" },
 		{ FAKE_CAP_PTR_HDR, EIO, "capability pointer 0x20 points into the config header" },
 		{ FAKE_CAP_BOUNDS, EIO, "common cfg capability at 0x40: range 0x0+0x5000 lies outside BAR 0" },
