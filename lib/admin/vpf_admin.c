@@ -667,7 +667,7 @@ mark_gone(struct vpf_pf *pf, uint64_t now, struct done_list *dl)
 	pf->gone = true;
 	fail_ring(pf, NULL, -ENODEV, -ENODEV, now, dl);
 	fail_retry(pf, -ENODEV, now, dl);
-	ADMIN_LOG(ERR, pf, "device is gone: %s", keep);
+	ADMIN_LOG(ERR, pf, "%s", keep);
 	vpf_error(-ENODEV, "PF %s: device is gone (%s)", pf->name, keep);
 }
 

@@ -654,6 +654,38 @@ test_recovery_fails(void **state)
 	vpf_model_destroy(m);
 }
 
+/* Surprise removal (FACTS.md 3): once the device reads all-ones, a command
+ * in flight and every later one fail with ENODEV well before their
+ * deadline, detach does not hang, and a new attach is refused. */
+static void
+test_surprise_removal(void **state)
+{
+	struct vpf_model *m = model(2, 0);
+	struct vpf_pf *pf = attach_t(m, 2000000);
+	struct vpf_admin_cmd c;
+	uint8_t mode = 0xff;
+
+	(void)state;
+	assert_non_null(pf);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
+	memset(&c, 0, sizeof(c));
+	vpf_admin_prep_mode_get(&c, 2, &mode);
+	assert_int_equal(vpf_admin_submit(pf, &c), 0);
+	vpf_model_surprise_remove(m);
+	/* The in-flight command ends with ENODEV long before its 2 s
+	 * deadline (a timeout would report ETIMEDOUT). */
+	while (vpf_admin_inflight(pf) > 0 && vpf_admin_poll(pf) >= 0)
+		;
+	assert_int_equal(c.rc, -ENODEV);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ENODEV);
+	assert_non_null(strstr(vpf_last_error(), "gone"));
+	vpf_pf_detach(pf);
+	errno = 0;
+	assert_null(attach_t(m, 0));
+	assert_int_equal(errno, ENODEV);
+	vpf_model_destroy(m);
+}
+
 int
 main(void)
 {
@@ -671,6 +703,7 @@ main(void)
 		cmocka_unit_test(test_fault_hang_reinit),
 		cmocka_unit_test(test_fault_kinds),
 		cmocka_unit_test(test_recovery_fails),
+		cmocka_unit_test(test_surprise_removal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
