@@ -668,7 +668,7 @@ mark_gone(struct vpf_pf *pf, uint64_t now, struct done_list *dl)
 	fail_ring(pf, NULL, -ENODEV, -ENODEV, now, dl);
 	fail_retry(pf, -ENODEV, now, dl);
 	ADMIN_LOG(ERR, pf, "%s", keep);
-	vpf_error(-ENODEV, "PF %s: device is gone (%s)", pf->name, keep);
+	vpf_error(-ENODEV, "PF %s: %s", pf->name, keep);
 }
 
 /*
