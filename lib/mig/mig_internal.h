@@ -58,6 +58,10 @@ extern int vpf_mig_logtype;
 /** CRC-32C (Castagnoli), reflected, init/xorout ~0. @p crc: previous
  *  value (0 to start). */
 uint32_t mig_crc32c(uint32_t crc, const void *buf, size_t len);
+/** Both @p crc_a and @p crc_b (each as for mig_crc32c()) extended by the
+ *  same bytes, in one pass. */
+void mig_crc32c_2(uint32_t *crc_a, uint32_t *crc_b, const void *buf,
+		  size_t len);
 
 /* Source description written into a stream header. */
 struct mig_src_desc {
