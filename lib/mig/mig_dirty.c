@@ -153,6 +153,26 @@ vpf_mig_bitmap_words(uint64_t len, uint64_t page_size)
 	return (size_t)((pages + 63) / 64);
 }
 
+/* The record buffer only exists while tracking runs: most VFs never
+ * track, and it is the largest part of the per-VF state. */
+int
+mig_wr_rec_alloc(struct mig_vf *v)
+{
+	if (v->wr_rec != NULL)
+		return 0;
+	v->wr_rec = malloc(MIG_WR_REC_MAX * sizeof(*v->wr_rec));
+	if (v->wr_rec == NULL)
+		return mig_vf_fail(v, -ENOMEM, "out of memory");
+	return 0;
+}
+
+void
+mig_wr_rec_free(struct mig_vf *v)
+{
+	free(v->wr_rec);
+	v->wr_rec = NULL;
+}
+
 static int
 local_wr_setup(struct mig_vf *v)
 {
@@ -195,6 +215,8 @@ local_wr_setup(struct mig_vf *v)
 		wr[i].page_count = rte_cpu_to_le_64(v->wr_ranges[i].pages);
 	}
 	v->wr_start_len = (uint32_t)sz;
+	if (mig_wr_rec_alloc(v))
+		return -ENOMEM;
 	if (dev_ps != v->wr_ps)
 		MIG_LOG(INFO, "%s: VF %u: tracking with %" PRIu64
 			"-byte device pages for %" PRIu64 "-byte bitmap pages\n",

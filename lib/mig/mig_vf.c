@@ -275,6 +275,34 @@ op_replan_fail(struct mig_vf *v, int rc)
 
 static void vf_run(struct mig_vf *v);
 
+static inline void
+vf_bm_set(uint64_t *bm, uint16_t vf)
+{
+	bm[(vf - 1u) / 64] |= UINT64_C(1) << ((vf - 1u) % 64);
+}
+
+/* Calls @p fn for each VF whose bit is set in @p bm, in VF order, clearing
+ * the bit first. Bits set meanwhile above the current VF are seen in this
+ * pass, at or below it in the next: the order of the full scans this
+ * replaces. */
+static void
+vf_bm_each(struct vpf_mig *m, uint64_t *bm, void (*fn)(struct mig_vf *v))
+{
+	unsigned int w, b;
+
+	for (w = 0; w < m->bm_words; w++) {
+		uint64_t seen = 0, bits;
+
+		while ((bits = bm[w] & ~seen) != 0) {
+			b = (unsigned int)__builtin_ctzll(bits);
+			seen |= b == 63 ? ~UINT64_C(0) :
+				(UINT64_C(2) << b) - 1;
+			bm[w] &= ~(UINT64_C(1) << b);
+			fn(&m->vfs[w * 64 + b]);
+		}
+	}
+}
+
 static void
 op_finish(struct mig_vf *v)
 {
@@ -290,6 +318,7 @@ op_finish(struct mig_vf *v)
 		snprintf(v->err, sizeof(v->err), "%s", vpf_last_error());
 	v->busy = false;
 	v->done_pending = true;
+	vf_bm_set(v->m->done_bm, v->vf);
 }
 
 static const char *
@@ -450,8 +479,10 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 		prep_raw(c, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, v->vf);
 		c->data = &v->wr_rd;
 		c->data_len = sizeof(v->wr_rd);
+		if (v->wr_rec == NULL && mig_wr_rec_alloc(v))
+			return -ENOMEM;
 		c->result = v->wr_rec;
-		c->result_len = sizeof(v->wr_rec);
+		c->result_len = MIG_WR_REC_MAX * sizeof(*v->wr_rec);
 		return 0;
 	case ACT_WR_STOP:
 		if (!info->has_write_record || (!v->wr_started && st->arg == 0))
@@ -547,6 +578,7 @@ vf_run(struct mig_vf *v)
 			/* Every slot in use: vpf_mig_poll() tries again. */
 			v->in_cmd = false;
 			v->need_submit = true;
+			vf_bm_set(v->m->submit_bm, v->vf);
 			return;
 		}
 		if (rc) {
@@ -726,6 +758,7 @@ cmd_ok(struct mig_vf *v, const struct mig_step *st)
 		return v->wr_ri < v->wr_n ? 1 : 0;
 	case ACT_WR_STOP:
 		v->wr_started = false;
+		mig_wr_rec_free(v);
 		return 0;
 	default:
 		return 0;
@@ -768,13 +801,27 @@ vf_cmd_done(struct vpf_admin_cmd *c)
 }
 
 static void
+resubmit_one(struct mig_vf *v)
+{
+	if (v->need_submit)
+		vf_run(v);
+}
+
+static void
 mig_resubmit(struct vpf_mig *m)
 {
-	uint16_t i;
+	vf_bm_each(m, m->submit_bm, resubmit_one);
+}
 
-	for (i = 0; i < m->nvfs; i++)
-		if (m->vfs[i].need_submit)
-			vf_run(&m->vfs[i]);
+static void
+done_one(struct mig_vf *v)
+{
+	if (!v->done_pending)
+		return;
+	v->done_pending = false;
+	v->m->ndone++;
+	if (v->done)
+		v->done(v->m, v->vf, v->op_rc, v->done_arg);
 }
 
 int
@@ -807,23 +854,18 @@ mig_op_wait(struct mig_vf *v)
 int
 vpf_mig_poll(struct vpf_mig *m)
 {
-	int rc, n = 0;
-	uint16_t i;
+	unsigned int saved;
+	int rc, n;
 
 	if (m == NULL)
 		return vpf_error(-EINVAL, "no migration handle");
 	rc = vpf_admin_poll(m->pf);
 	mig_resubmit(m);
-	for (i = 0; i < m->nvfs; i++) {
-		struct mig_vf *v = &m->vfs[i];
-
-		if (!v->done_pending)
-			continue;
-		v->done_pending = false;
-		n++;
-		if (v->done)
-			v->done(m, v->vf, v->op_rc, v->done_arg);
-	}
+	saved = m->ndone;	/* a done callback may poll again */
+	m->ndone = 0;
+	vf_bm_each(m, m->done_bm, done_one);
+	n = (int)m->ndone;
+	m->ndone = saved;
 	if (rc < 0)
 		return rc;
 	return n;
@@ -1548,7 +1590,11 @@ vpf_mig_attach(struct vpf_pf *pf, const struct vpf_mig_params *p)
 	if (m->nvfs) {
 		m->vfs = calloc(m->nvfs, sizeof(*m->vfs));
 		m->orphans = calloc(m->nvfs, sizeof(*m->orphans));
-		if (m->vfs == NULL || m->orphans == NULL) {
+		m->bm_words = (m->nvfs + 63u) / 64;
+		m->submit_bm = calloc(m->bm_words, sizeof(uint64_t));
+		m->done_bm = calloc(m->bm_words, sizeof(uint64_t));
+		if (m->vfs == NULL || m->orphans == NULL ||
+		    m->submit_bm == NULL || m->done_bm == NULL) {
 			rc = vpf_error(-ENOMEM, "out of memory");
 			goto fail;
 		}
@@ -1603,6 +1649,8 @@ vpf_mig_attach(struct vpf_pf *pf, const struct vpf_mig_params *p)
 fail:
 	free(m->vfs);
 	free(m->orphans);
+	free(m->submit_bm);
+	free(m->done_bm);
 	free(m);
 	errno = -rc;
 	return NULL;
@@ -1661,9 +1709,12 @@ vpf_mig_detach(struct vpf_mig *m)
 		mig_parser_fini(&v->parser);
 		free(v->wr_ranges);
 		free(v->wr_start_data);
+		mig_wr_rec_free(v);
 	}
 	free(m->vfs);
 	free(m->orphans);
+	free(m->submit_bm);
+	free(m->done_bm);
 	free(m);
 }
 

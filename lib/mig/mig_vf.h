@@ -143,7 +143,7 @@ struct mig_vf {
 	uint64_t wr_new;		/* bits newly set by this sync */
 	uint64_t wr_records;
 	struct vpf_admin_wr_read_data wr_rd;
-	uint64_t wr_rec[MIG_WR_REC_MAX];
+	uint64_t *wr_rec;		/* MIG_WR_REC_MAX records, while tracking */
 
 	/* timing and accounting */
 	uint64_t t_freeze_issue;
@@ -157,6 +157,13 @@ struct vpf_mig {
 	struct vpf_pf_info info;
 	uint16_t nvfs;
 	struct mig_vf *vfs;		/* index vf - 1 */
+	/* VFs that may have need_submit / done_pending set (bit vf - 1; a
+	 * superset: the flags decide), so that a poll does not walk every
+	 * VF's state. */
+	uint64_t *submit_bm;
+	uint64_t *done_bm;
+	unsigned int bm_words;
+	unsigned int ndone;		/* callbacks run by this vpf_mig_poll() */
 	struct vpf_mig_orphan *orphans;
 	unsigned int norphans;
 };
@@ -169,6 +176,8 @@ int mig_op_add(struct mig_vf *v, uint8_t act, uint8_t arg, uint8_t flags,
 void mig_op_start(struct mig_vf *v);
 int mig_op_wait(struct mig_vf *v);
 void mig_fail_all(struct vpf_mig *m, int rc);
+int mig_wr_rec_alloc(struct mig_vf *v);
+void mig_wr_rec_free(struct mig_vf *v);
 int mig_vf_fail(struct mig_vf *v, int rc, const char *fmt, ...)
 	VPF_PRINTF(3, 4);
 

@@ -479,6 +479,57 @@ test_async_api(void **state)
 	env_down(&e);
 }
 
+struct async_many {
+	unsigned int calls[131];
+	unsigned int total;
+};
+
+static void
+async_many_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct async_many *c = arg;
+
+	(void)m;
+	assert_int_equal(rc, 0);
+	assert_true(vf >= 1 && vf <= 130);
+	c->calls[vf]++;
+	c->total++;
+}
+
+/* More VFs than one word of the poll's pending-VF bitmaps, with an admin
+ * queue far smaller than the commands in flight (-EBUSY, submitted again
+ * from vpf_mig_poll()): every VF completes exactly once, and the polls'
+ * return values add up to the callbacks run. */
+static void
+test_async_many_words(void **state)
+{
+	struct opt o = { .vfs = 130, .qp = 1, .seed = 23, .aq_size = 8 };
+	struct async_many c;
+	struct side sd;
+	unsigned int polled = 0;
+	uint16_t vf;
+	int rc;
+
+	(void)state;
+	side_up(&sd, "many", &o);
+	memset(&c, 0, sizeof(c));
+	for (vf = 130; vf >= 1; vf--)
+		assert_int_equal(vpf_mig_set_state_async(sd.mig, vf,
+			VPF_MIG_STATE_STOP_COPY, async_many_done, &c), 0);
+	while (c.total < 130) {
+		rc = vpf_mig_poll(sd.mig);
+		assert_true(rc >= 0);
+		polled += (unsigned int)rc;
+	}
+	assert_int_equal(polled, 130);
+	assert_int_equal(vpf_mig_poll(sd.mig), 0);
+	for (vf = 1; vf <= 130; vf++) {
+		assert_int_equal(c.calls[vf], 1);
+		assert_int_equal(vfstate(&sd, vf), VPF_MIG_STATE_STOP_COPY);
+	}
+	side_down(&sd);
+}
+
 /* A device thread with service times and concurrency: completions come
  * asynchronously, out of the poll that submitted them. */
 static void
@@ -1719,6 +1770,7 @@ main(void)
 		cmocka_unit_test(test_migrate_64_concurrent),
 		cmocka_unit_test(test_migrate_threaded),
 		cmocka_unit_test(test_async_api),
+		cmocka_unit_test(test_async_many_words),
 		cmocka_unit_test(test_migrate_same_pf),
 		cmocka_unit_test(test_progress_control),
 		cmocka_unit_test(test_dirty_low_level),
