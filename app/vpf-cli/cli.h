@@ -160,6 +160,13 @@ void cli_pf_detach(struct cli_pf *p);
 /** Report VFs outside Active; restore those vpf-cli moved (unless
  *  migrated). Prints `exit:` lines. */
 void cli_pf_leave(struct cli_pf *p, const char *why);
+/** Report VFs found outside Active right after an attach (left by a
+ *  process that died mid-migration) with the way back; changes nothing.
+ *  @return how many were found. */
+unsigned int cli_pf_report_found(struct cli_pf *p);
+/** Drop the driver without restoring anything and attach it again to the
+ *  same device, as a restarted vpf-cli would (models and VFIO PFs). */
+int cli_pf_reattach(struct cli_pf *p);
 
 /* ---- cmdline glue ------------------------------------------------------- */
 

@@ -383,6 +383,18 @@ cmd_pf_detach(struct cli_args *a)
 	return 0;
 }
 
+static int
+cmd_pf_reattach(struct cli_args *a)
+{
+	struct cli_pf *p;
+	int rc;
+
+	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
+	if (rc < 0)
+		return rc;
+	return cli_pf_reattach(p);
+}
+
 #ifdef VPF_CLI_HAVE_VFIO
 static int
 cmd_pf_scan(struct cli_args *a)
@@ -477,6 +489,7 @@ cli_pf_attach_vfio(const char *bdf, const char *name, const char *token)
 	cli.pfs[cli.npf++] = p;
 	printf("pf: %s\nbackend: vfio\nbdf: %s\nvfs: %u\n", p->name, norm,
 	       p->num_vfs);
+	cli_pf_report_found(p);
 	return 0;
 }
 
@@ -1436,6 +1449,10 @@ const struct cli_cmd cli_cmds[] = {
 #endif
 	{ "pf detach <pf>", "detach a PF (VFs vpf-cli moved go back to active)",
 	  cmd_pf_detach },
+	{ "pf reattach <pf>",
+	  "drop the driver without restoring anything and attach again, as a "
+	  "restarted process would; reports VFs found outside active",
+	  cmd_pf_reattach },
 	{ "mode get <pf> <vf>", "DEV_MODE_GET -> mode: active|stop|freeze",
 	  cmd_mode_get },
 	{ "mode set <pf> <vf> active|stop|freeze", "DEV_MODE_SET",

@@ -14,6 +14,9 @@
 
 #include "vpf_common.h"
 #include "vpf_model.h"
+#ifdef VPF_CLI_HAVE_VFIO
+#include "vpf_vfio.h"
+#endif
 #include "cli.h"
 
 struct cli_state cli = {
@@ -236,6 +239,80 @@ cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
 		vpf_model_destroy(m);
 		return cli_fail(rc, "cannot attach '%s'", name);
 	}
+	/* A model created just now has every VF in Active: no scan. */
+	return 0;
+}
+
+unsigned int
+cli_pf_report_found(struct cli_pf *p)
+{
+	unsigned int found = 0;
+	uint16_t vf;
+
+	for (vf = 1; vf <= p->num_vfs; vf++) {
+		uint8_t mode = 0;
+		int rc = vpf_admin_mode_get(p->pf, vf, &mode);
+
+		if (rc < 0) {
+			printf("attach: %s vf %u: mode unknown (%s: %s)\n",
+			       p->name, vf, cli_errno_name(rc),
+			       vpf_last_error());
+			continue;
+		}
+		if (mode == VPF_DEV_MODE_ACTIVE)
+			continue;
+		/* Left by a process that died mid-migration: whether the VF
+		 * should resume is the operator's call, so only say how
+		 * (the way back of vpf_mig_recover()). */
+		printf("attach: %s vf %u: %s (found outside active; way back: "
+		       "wr stop %s %u, ctx discard %s %u, mode set %s %u active)\n",
+		       p->name, vf, vpf_dev_mode_name(mode), p->name, vf,
+		       p->name, vf, p->name, vf);
+		found++;
+	}
+	if (found)
+		printf("found-outside-active: %u\n", found);
+	fflush(stdout);
+	return found;
+}
+
+int
+cli_pf_reattach(struct cli_pf *p)
+{
+	const struct vpf_pf_ops *ops = &vpf_model_ops;
+	void *dev = p->model;
+	struct vpf_pf_params pp;
+	struct vpf_pf *pf;
+	int rc;
+
+	if (p->model == NULL) {
+#ifdef VPF_CLI_HAVE_VFIO
+		ops = &vpf_vfio_ops;
+		dev = p->backend;
+#else
+		return cli_fail(-ENOTSUP, "%s: cannot re-attach this backend",
+				p->name);
+#endif
+	}
+	vpf_pf_detach(p->pf);
+	p->pf = NULL;
+	vpf_pf_params_init(&pp);
+	pp.name = p->name;
+	vpf_error_clear();
+	pf = vpf_pf_attach(ops, dev, &pp);
+	if (pf == NULL) {
+		rc = errno ? -errno : -EIO;
+		/* Without a driver the PF cannot stay in the list. */
+		cli_pf_detach(p);
+		return cli_fail(rc, "cannot re-attach: %s", vpf_last_error());
+	}
+	pthread_mutex_lock(&cli.lock);
+	p->pf = pf;
+	/* A new process knows nothing of what the old one did. */
+	memset(p->vfs, 0, (p->num_vfs + 1u) * sizeof(*p->vfs));
+	pthread_mutex_unlock(&cli.lock);
+	printf("reattached: %s\n", p->name);
+	cli_pf_report_found(p);
 	return 0;
 }
 
