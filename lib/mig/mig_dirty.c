@@ -17,6 +17,7 @@
 #include <rte_byteorder.h>
 
 #include "mig_vf.h"
+#include "pf/pf_internal.h"	/* the PF's max_chunk */
 
 static bool
 pow2(uint64_t x)
@@ -120,6 +121,7 @@ mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len, uint64_t ps,
 		uint64_t rec, uint64_t dev_ps)
 {
 	uint64_t lo = rec, hi = rec + dev_ps, p, newbits = 0;
+	unsigned int sh = (unsigned int)__builtin_ctzll(ps);	/* ps: 2^sh */
 
 	/* A device page may be larger (several bits) or smaller (part of
 	 * one bit) than a bitmap page. */
@@ -129,8 +131,8 @@ mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len, uint64_t ps,
 		hi = addr + len;
 	if (lo >= hi)
 		return 0;
-	lo = (lo - addr) / ps;
-	hi = (hi - addr + ps - 1) / ps;
+	lo = (lo - addr) >> sh;
+	hi = (hi - addr + ps - 1) >> sh;
 	for (p = lo; p < hi; p++) {
 		uint64_t bit = UINT64_C(1) << (p % 64);
 
@@ -158,11 +160,19 @@ vpf_mig_bitmap_words(uint64_t len, uint64_t page_size)
 int
 mig_wr_rec_alloc(struct mig_vf *v)
 {
+	uint32_t max = v->m->pf->params.max_chunk / sizeof(*v->wr_rec);
+
 	if (v->wr_rec != NULL)
 		return 0;
-	v->wr_rec = malloc(MIG_WR_REC_MAX * sizeof(*v->wr_rec));
+	if (max > MIG_WR_REC_MAX)
+		max = MIG_WR_REC_MAX;
+	if (max == 0)
+		return mig_vf_fail(v, -EINVAL, "VF %u: max_chunk %u too small for a write record",
+				   v->vf, v->m->pf->params.max_chunk);
+	v->wr_rec = malloc(max * sizeof(*v->wr_rec));
 	if (v->wr_rec == NULL)
 		return mig_vf_fail(v, -ENOMEM, "out of memory");
+	v->wr_rec_max = max;
 	return 0;
 }
 
@@ -171,6 +181,7 @@ mig_wr_rec_free(struct mig_vf *v)
 {
 	free(v->wr_rec);
 	v->wr_rec = NULL;
+	v->wr_rec_max = 0;
 }
 
 static int
@@ -255,6 +266,7 @@ mig_dirty_start_plan(struct mig_vf *v, const struct vpf_mig_range *r,
 	v->wr_req = r;
 	v->wr_req_n = n;
 	v->wr_ps = page_size;
+	v->wr_ps_shift = (unsigned int)__builtin_ctzll(page_size);
 	mig_op_add(v, ACT_WR_CAP, 0, 0, NULL);
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_wr_setup);
 	return mig_op_add(v, ACT_WR_START, 0, 0, NULL);

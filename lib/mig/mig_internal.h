@@ -209,7 +209,7 @@ int mig_ranges_normalize(const struct vpf_mig_range *in, unsigned int n,
 /* Pick the device page size for a requested one (see vpf_mig_dirty_start). */
 uint64_t mig_pick_page_size(uint32_t bitmap, uint64_t want);
 /* Mark the pages of [rec, rec + dev_ps) inside [addr, addr + len) in
- * @p bitmap of @p ps pages; @return bits newly set. */
+ * @p bitmap of @p ps pages (a power of two); @return bits newly set. */
 uint64_t mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len,
 			 uint64_t ps, uint64_t rec, uint64_t dev_ps);
 

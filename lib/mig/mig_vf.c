@@ -482,7 +482,7 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 		if (v->wr_rec == NULL && mig_wr_rec_alloc(v))
 			return -ENOMEM;
 		c->result = v->wr_rec;
-		c->result_len = MIG_WR_REC_MAX * sizeof(*v->wr_rec);
+		c->result_len = v->wr_rec_max * sizeof(*v->wr_rec);
 		return 0;
 	case ACT_WR_STOP:
 		if (!info->has_write_record || (!v->wr_started && st->arg == 0))
@@ -609,11 +609,57 @@ mig_op_start(struct mig_vf *v)
 	vf_run(v);
 }
 
-static uint64_t
-bitmap_mark(struct mig_vf *v, uint64_t rec)
+static int
+wr_bad(struct mig_vf *v, uint64_t a)
 {
-	return mig_bitmap_mark(v->wr_bm, v->wr_bm_addr, v->wr_bm_len, v->wr_ps,
-			       rec, v->wr_dev_ps);
+	return mig_vf_fail(v, -EIO,
+			   "VF %u: write record 0x%" PRIx64
+			   " outside the range read 0x%" PRIx64 "..0x%" PRIx64,
+			   v->vf, a, v->wr_lo, v->wr_hi);
+}
+
+/* Merge @p cnt records of v->wr_rec into the bitmap. Every record is
+ * checked (device page aligned, inside the window read): one outside is
+ * a device error. Page sizes are powers of two (checked at start and by
+ * mig_pick_page_size()), so no division. */
+static int
+wr_merge(struct mig_vf *v, uint32_t cnt)
+{
+	const uint64_t amask = v->wr_dev_ps - 1, lo = v->wr_lo;
+	const uint64_t span = v->wr_hi - v->wr_lo;
+	uint64_t *bm = v->wr_bm, newbits = 0;
+	uint32_t i;
+
+	if (v->wr_dev_ps == v->wr_ps) {
+		/* One bit per record. The window [wr_lo, wr_hi) lies inside
+		 * the bitmap's range: with equal page sizes, wr_bm_addr and
+		 * wr_bm_len are device-page multiples (sync plan). */
+		const uint64_t base = v->wr_bm_addr;
+		const unsigned int sh = v->wr_ps_shift;
+
+		for (i = 0; i < cnt; i++) {
+			uint64_t a = rte_le_to_cpu_64(v->wr_rec[i]), p, bit;
+
+			if ((a & amask) || a - lo >= span)
+				return wr_bad(v, a);
+			p = (a - base) >> sh;
+			bit = UINT64_C(1) << (p % 64);
+			newbits += !(bm[p / 64] & bit);
+			bm[p / 64] |= bit;
+		}
+	} else {
+		for (i = 0; i < cnt; i++) {
+			uint64_t a = rte_le_to_cpu_64(v->wr_rec[i]);
+
+			if ((a & amask) || a - lo >= span)
+				return wr_bad(v, a);
+			newbits += mig_bitmap_mark(bm, v->wr_bm_addr,
+						   v->wr_bm_len, v->wr_ps, a,
+						   v->wr_dev_ps);
+		}
+	}
+	v->wr_new += newbits;
+	return 0;
 }
 
 /* Result of a successful command. @return 1 to issue the same step
@@ -622,8 +668,9 @@ static int
 cmd_ok(struct mig_vf *v, const struct mig_step *st)
 {
 	struct vpf_admin_cmd *c = &v->cmd;
-	uint32_t got, i, cnt;
+	uint32_t got, cnt;
 	uint8_t prev;
+	int rc;
 
 	switch (st->act) {
 	case ACT_MODE_SET:
@@ -735,24 +782,17 @@ cmd_ok(struct mig_vf *v, const struct mig_step *st)
 		return 0;
 	case ACT_WR_READ:
 		cnt = c->output;
-		if (cnt > MIG_WR_REC_MAX || cnt * 8u > c->result_written)
+		if (cnt > v->wr_rec_max || cnt * 8u > c->result_written)
 			return mig_vf_fail(v, -EIO,
 					   "VF %u: WRITE_RECORDS_READ count %u exceeds the %u bytes returned",
 					   v->vf, cnt, c->result_written);
-		for (i = 0; i < cnt; i++) {
-			uint64_t a = rte_le_to_cpu_64(v->wr_rec[i]);
-
-			if (a % v->wr_dev_ps || a < v->wr_lo || a >= v->wr_hi)
-				return mig_vf_fail(v, -EIO,
-						   "VF %u: write record 0x%" PRIx64
-						   " outside the range read 0x%" PRIx64 "..0x%" PRIx64,
-						   v->vf, a, v->wr_lo, v->wr_hi);
-			v->wr_new += bitmap_mark(v, a);
-		}
+		rc = wr_merge(v, cnt);
+		if (rc)
+			return rc;
 		v->wr_records += cnt;
 		/* The device returns at most what fits and clears exactly
 		 * those: repeat until fewer come back (FACTS.md 6). */
-		if (cnt == MIG_WR_REC_MAX)
+		if (cnt == v->wr_rec_max)
 			return 1;
 		v->wr_ri++;
 		return v->wr_ri < v->wr_n ? 1 : 0;

@@ -43,7 +43,10 @@ struct mig_step {
 };
 
 #define MIG_STEPS_MAX		32
-#define MIG_WR_REC_MAX		512	/* records per DEV_WRITE_RECORDS_READ */
+/* Records per DEV_WRITE_RECORDS_READ: as many as the admin layer's own
+ * reader takes (its 64 KiB scratch), fewer if the PF's max_chunk is
+ * smaller. The buffer only exists while tracking runs. */
+#define MIG_WR_REC_MAX		8192
 #define MIG_FIELDS_QMAX		64	/* FIELDS_QUERY entries we take */
 #define MIG_MODE_UNKNOWN	0xff
 
@@ -143,7 +146,9 @@ struct mig_vf {
 	uint64_t wr_new;		/* bits newly set by this sync */
 	uint64_t wr_records;
 	struct vpf_admin_wr_read_data wr_rd;
-	uint64_t *wr_rec;		/* MIG_WR_REC_MAX records, while tracking */
+	uint64_t *wr_rec;		/* wr_rec_max records, while tracking */
+	uint32_t wr_rec_max;
+	unsigned int wr_ps_shift;	/* log2(wr_ps) */
 
 	/* timing and accounting */
 	uint64_t t_freeze_issue;

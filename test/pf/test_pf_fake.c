@@ -461,6 +461,30 @@ test_fields_discard_wr(void **state)
 	fd->vf[2].dirty[0] = 0x5000;
 	fd->vf[2].ndirty = 1;
 	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 4096, bm, &recs), -EIO);
+	/* So is one just past the end, or not page aligned; the last page
+	 * and a record in 8 KiB pages land on their bits. */
+	fd->vf[2].dirty[0] = 0x100000 + 256 * 4096;
+	fd->vf[2].ndirty = 1;
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 4096, bm, &recs), -EIO);
+	fd->vf[2].dirty[0] = 0x100000 + 4096 + 8;
+	fd->vf[2].ndirty = 1;
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 4096, bm, &recs), -EIO);
+	fd->vf[2].dirty[0] = 0x100000 + 4096;
+	fd->vf[2].ndirty = 1;
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 8192, bm, &recs), -EIO);
+	memset(bm, 0, sizeof(bm));
+	fd->vf[2].dirty[0] = 0x100000 + 255 * 4096;
+	fd->vf[2].dirty[1] = 0x100000 + 6 * 4096;
+	fd->vf[2].ndirty = 2;
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 4096, bm, &recs), 0);
+	assert_int_equal(recs, 2);
+	assert_int_equal(bm[3], UINT64_C(1) << 63);
+	assert_int_equal(bm[0], UINT64_C(1) << 6);
+	memset(bm, 0, sizeof(bm));
+	fd->vf[2].dirty[0] = 0x100000 + 6 * 4096;
+	fd->vf[2].ndirty = 1;
+	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, 8192, bm, &recs), 0);
+	assert_int_equal(bm[0], UINT64_C(1) << 3);
 	assert_int_equal(vpf_admin_wr_read(pf, 2, 0x100001, 4096, 4096, bm, &recs), -EINVAL);
 	assert_int_equal(vpf_admin_wr_stop(pf, 2), 0);
 	assert_int_equal(vpf_admin_wr_stop(pf, 2), 0);
