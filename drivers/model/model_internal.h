@@ -278,6 +278,7 @@ struct vpf_model {
 	uint16_t *scr_idx;		/* scratch: own-desc indices */
 	uint16_t *scr_qsize;		/* scratch: queue sizes (apply) */
 	uint64_t *scr_bits;		/* scratch: duplicate detection */
+	uint8_t *scr_hasown;		/* scratch: queue has an own-desc field */
 	struct model_fault pf_fault;
 
 	/* stats */

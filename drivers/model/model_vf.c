@@ -210,8 +210,9 @@ model_vfs_init(struct vpf_model *m)
 	m->scr_idx = calloc(m->p.vq_size, sizeof(uint16_t));
 	m->scr_qsize = calloc(m->nvq, sizeof(uint16_t));
 	m->scr_bits = calloc(own_words(m), 8);
+	m->scr_hasown = calloc(m->nvq, 1);
 	if (m->vf == NULL || m->scr_idx == NULL || m->scr_qsize == NULL ||
-	    m->scr_bits == NULL)
+	    m->scr_bits == NULL || m->scr_hasown == NULL)
 		return -ENOMEM;
 	for (i = 0; i < m->total_vfs; i++) {
 		struct model_vf *vf = &m->vf[i];
@@ -259,6 +260,8 @@ model_vfs_fini(struct vpf_model *m)
 	free(m->scr_idx);
 	free(m->scr_qsize);
 	free(m->scr_bits);
+	free(m->scr_hasown);
+	m->scr_hasown = NULL;
 	m->vf = NULL;
 }
 
@@ -312,13 +315,20 @@ guest_take(struct vpf_model *m, struct model_vf *vf, struct model_vf_vq *q,
 	uint32_t n = 1 + (uint32_t)(r % 8), k;
 
 	(void)m;
+	if (q->size == 0 || q->size > m->p.vq_size)
+		return;
 	/* The device takes descriptors the driver made available: it owns
 	 * them until it uses them (VQ_SPLIT_DEV_OWN_DESC). */
 	for (k = 0; k < n && q->own_count < q->size; k++) {
-		uint32_t d = (uint32_t)(rng_next(&vf->rng) % q->size);
+		uint32_t d = (uint32_t)(rng_next(&vf->rng) % q->size), t;
 
-		while (q->own[d / 64] & (1ull << (d % 64)))
+		/* Bounded: written contexts are checked so that a free
+		 * index exists, but a device never spins on its state. */
+		for (t = 0; t < q->size &&
+		     (q->own[d / 64] & (1ull << (d % 64))); t++)
 			d = (d + 1) % q->size;
+		if (t == q->size)
+			return;
 		q->own[d / 64] |= 1ull << (d % 64);
 		q->own_count++;
 		q->avail_idx++;
@@ -332,11 +342,17 @@ guest_return(struct vpf_model *m, struct model_vf *vf, struct model_vf_vq *q,
 	uint32_t n = 1 + (uint32_t)(r % 8), k;
 	uint64_t pages = m->p.guest_mem_size / GUEST_PAGE;
 
+	if (q->size == 0 || q->size > m->p.vq_size)
+		return;
 	for (k = 0; k < n && q->own_count > 0; k++) {
-		uint32_t d = (uint32_t)(rng_next(&vf->rng) % q->size);
+		uint32_t d = (uint32_t)(rng_next(&vf->rng) % q->size), t;
 
-		while (!(q->own[d / 64] & (1ull << (d % 64))))
+		/* Bounded, as in guest_take(). */
+		for (t = 0; t < q->size &&
+		     !(q->own[d / 64] & (1ull << (d % 64))); t++)
 			d = (d + 1) % q->size;
+		if (t == q->size)
+			break;
 		q->own[d / 64] &= ~(1ull << (d % 64));
 		q->own_count--;
 		q->used_idx++;
@@ -481,8 +497,11 @@ model_ctx_build(struct vpf_model *m, struct model_vf *vf, uint8_t *buf,
 			.enabled = q->enabled,
 		};
 		uint32_t d, n = 0;
+		uint32_t qs = RTE_MIN(q->size, m->p.vq_size);
 
-		for (d = 0; d < m->p.vq_size; d++)
+		/* Only indices below the queue's size: a context the model
+		 * itself would refuse is never built. */
+		for (d = 0; d < qs; d++)
 			if (q->own[d / 64] & (1ull << (d % 64)))
 				m->scr_idx[n++] = (uint16_t)d;
 		rc |= vpf_ctx_add_vq_cfg(&b, &vc);
@@ -673,6 +692,7 @@ apply_own_desc(struct apply *a, const struct vpf_ctx_field *f)
 				return -EINVAL;
 			bits[d / 64] |= 1ull << (d % 64);
 		}
+		m->scr_hasown[od.vq_index] = 1;
 	} else if (a->pass == 2) {
 		q = &a->vf->st.vq[od.vq_index];
 		memset(q->own, 0, own_words(m) * 8);
@@ -723,6 +743,39 @@ apply_field(struct apply *a, const struct vpf_ctx_field *f)
 }
 
 /*
+ * After pass 1: a queue whose size the context changes but whose owned
+ * descriptors it does not carry keeps its current ones, which must still
+ * lie below the resulting size (the guest and the context builder index
+ * the ring with them).
+ */
+static int
+check_kept_own(struct vpf_model *m, struct model_vf *vf)
+{
+	uint16_t i;
+	size_t w;
+
+	for (i = 0; i < m->nvq; i++) {
+		const struct model_vf_vq *q = &vf->st.vq[i];
+		uint32_t qs = m->scr_qsize[i];
+
+		if (m->scr_hasown[i])
+			continue;
+		if (q->own_count > qs)
+			return -EINVAL;
+		for (w = qs / 64; w < own_words(m); w++) {
+			uint64_t bits = q->own[w];
+
+			if (w == qs / 64)
+				bits &= qs % 64 ? ~((1ull << (qs % 64)) - 1) :
+					~0ull;
+			if (bits != 0)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
  * Check (dry run) or apply a complete, well-formed context to @p vf.
  * Semantics: a field present replaces that part of the state; absent
  * fields keep theirs. Non-per-VQ types at most once.
@@ -740,14 +793,20 @@ model_ctx_apply(struct vpf_model *m, struct model_vf *vf, const uint8_t *ctx,
 	it = malloc(sizeof(*it));
 	if (it == NULL)
 		return -ENOMEM;
-	for (i = 0; i < m->nvq; i++)
+	for (i = 0; i < m->nvq; i++) {
 		m->scr_qsize[i] = vf->st.vq[i].size;
+		m->scr_hasown[i] = 0;
+	}
 	for (a.pass = 0; a.pass < (dry_run ? 2 : 3) && rc == 0; a.pass++) {
 		vpf_ctx_iter_init(it, ctx, len, VPF_CTX_F_ALLOW_PAD);
 		while (rc == 0 && vpf_ctx_iter_next(it, &f) == 1)
 			rc = apply_field(&a, &f);
 		if (rc == 0 && vpf_ctx_iter_error(it)->code != VPF_CTX_OK)
 			rc = -EBADMSG;
+		/* Cross-field: the resulting owned set of every queue lies
+		 * below its resulting size (nothing applied otherwise). */
+		if (rc == 0 && a.pass == 1)
+			rc = check_kept_own(m, vf);
 	}
 	free(it);
 	if (rc == 0 && !dry_run)

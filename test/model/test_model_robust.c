@@ -22,6 +22,7 @@
 #include <rte_log.h>
 
 #include "harness.h"
+#include "vpf_ctx.h"
 
 static uint64_t rs;
 
@@ -190,11 +191,152 @@ test_hostile_driver_never_breaks_the_model(void **state)
 	assert_true(faults > 0);
 }
 
+static uint16_t
+rnd_qsize(void)
+{
+	static const uint16_t sz[] = { 0, 1, 2, 3, 4, 8, 16, 64, 128, 256,
+		512, 0xffff };
+
+	return sz[rnd() % (sizeof(sz) / sizeof(sz[0]))];
+}
+
+/* A context of a random subset of fields with random, mostly plausible
+ * values (queue sizes that shrink, owned descriptors with or without the
+ * queue's size, duplicates, out-of-range indices). */
+static uint8_t *
+rnd_ctx(uint16_t nvq, size_t *len)
+{
+	struct vpf_ctx_builder b;
+	uint16_t idx[300];
+	uint32_t i, n = (uint32_t)(rnd() % 8);
+	uint8_t *c;
+
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	for (i = 0; i < n; i++) {
+		uint16_t vq = (uint16_t)(rnd() % 8 ? rnd() % nvq : rnd());
+
+		switch (rnd() % 6) {
+		case 0: {
+			struct vpf_ctx_vq_cfg vc = {
+				.vq_index = vq, .queue_size = rnd_qsize(),
+				.queue_msix_vector = (uint16_t)(rnd() % 9),
+				.queue_desc = (rnd() % 64) << 16,
+				.queue_driver = (rnd() % 64) << 16,
+				.queue_device = (rnd() % 64) << 16,
+			};
+
+			(void)vpf_ctx_add_vq_cfg(&b, &vc);
+			break;
+		}
+		case 1: {
+			uint32_t k, cnt = (uint32_t)(rnd() % 4 ? rnd() % 8 :
+						     rnd() % 300);
+			uint16_t lim = rnd_qsize();
+
+			for (k = 0; k < cnt; k++)
+				idx[k] = (uint16_t)(rnd() % 8 ? (lim ? k % lim :
+								k) : rnd());
+			(void)vpf_ctx_add_own_desc(&b, vq, idx, (uint16_t)cnt);
+			break;
+		}
+		case 2: {
+			struct vpf_ctx_vq_runtime rt = {
+				.vq_index = vq,
+				.dev_avail_idx = (uint16_t)rnd(),
+				.enabled = (uint8_t)(rnd() % 3),
+			};
+
+			(void)vpf_ctx_add_vq_runtime(&b, &rt);
+			break;
+		}
+		case 3: {
+			struct vpf_ctx_common_cfg cc;
+
+			memset(&cc, 0, sizeof(cc));
+			cc.num_queues = rnd() % 8 ? nvq : (uint16_t)rnd();
+			cc.queue_select = (uint16_t)(rnd() % (nvq + 1u));
+			cc.queue_size = rnd_qsize();
+			cc.device_status = (uint8_t)rnd();
+			(void)vpf_ctx_add_common_cfg(&b, &cc);
+			break;
+		}
+		case 4: {
+			uint64_t w = rnd() % 2 ? (1ull << 32) | rnd() % 2 :
+				rnd();
+
+			(void)vpf_ctx_add_features(&b, &w, 1);
+			break;
+		}
+		default: {
+			uint8_t cfg[12];
+			uint32_t k;
+
+			for (k = 0; k < sizeof(cfg); k++)
+				cfg[k] = (uint8_t)rnd();
+			cfg[4] = 2;	/* max_virtqueue_pairs, mostly */
+			cfg[5] = rnd() % 4 ? 0 : (uint8_t)rnd();
+			(void)vpf_ctx_add_dev_cfg(&b, cfg, sizeof(cfg));
+			break;
+		}
+		}
+	}
+	c = vpf_ctx_builder_detach(&b, len);
+	assert_non_null(c);
+	return c;
+}
+
+/* Whatever a driver writes, the VF's state stays one the model can work
+ * on: guest steps end, and every context it produces is one it accepts
+ * again (a written context never sets up an inconsistent VF). */
+static void
+test_hostile_contexts_never_break_the_vf(void **state)
+{
+	struct h h;
+	unsigned int i, ok = 0;
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 4; seed++) {
+		rs = seed * 7919;
+		assert_int_equal(h_up_all(&h, h_model(0, 2, 2)), 0);
+		for (i = 0; i < 400; i++) {
+			size_t len, rlen;
+			uint8_t *c = rnd_ctx(5, &len), *rd;
+			uint16_t st;
+
+			assert_int_equal(h_mode_set(&h, 1, VPF_DEV_MODE_FREEZE),
+					 0);
+			st = h_write_all(&h, 1, c, len, 8 * (1 + rnd() % 64));
+			assert_true(st == 0 || st == VPF_ADMIN_STATUS_EINVAL);
+			ok += st == 0;
+			free(c);
+			assert_int_equal(h_mode_set(&h, 1, rnd() % 2 ?
+				VPF_DEV_MODE_ACTIVE : VPF_DEV_MODE_STOP), 0);
+			assert_int_equal(vpf_model_guest_step(h.m, 1,
+					(uint32_t)(rnd() % 400)), 0);
+			assert_int_equal(h_read_all(&h, 1, 4096, &rd, &rlen),
+					 0);
+			/* Its own context goes back in. */
+			assert_int_equal(h_mode_set(&h, 2, VPF_DEV_MODE_FREEZE),
+					 0);
+			assert_int_equal(h_write_all(&h, 2, rd, rlen, 4096), 0);
+			assert_int_equal(h_mode_set(&h, 2, VPF_DEV_MODE_ACTIVE),
+					 0);
+			assert_int_equal(vpf_model_guest_step(h.m, 2, 50), 0);
+			free(rd);
+		}
+		h_down(&h);
+	}
+	/* The random contexts are not all refused. */
+	assert_true(ok > 50);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_driver_never_breaks_the_model),
+		cmocka_unit_test(test_hostile_contexts_never_break_the_vf),
 	};
 
 	/* Thousands of refused driver errors: keep the log quiet. */

@@ -951,6 +951,71 @@ test_ctx_write_failure_drops_partial_write(void **state)
 	free(c);
 }
 
+/* A context that shrinks a queue below the descriptors the device keeps
+ * owning (no own-desc field for it) is refused as a whole: otherwise the
+ * device would keep indices outside its ring. */
+static void
+test_ctx_write_owned_descriptors_below_resulting_queue_size(void **state)
+{
+	struct vpf_ctx_vq_cfg vc = {
+		.vq_index = 0, .queue_size = 2, .queue_msix_vector = 1,
+		.queue_desc = 0x10000, .queue_driver = 0x20000,
+		.queue_device = 0x30000,
+	};
+	struct vpf_ctx_builder b;
+	uint8_t before[32], after[32];
+	uint16_t own[2] = { 0, 1 };
+	struct h_done d;
+	uint8_t *c, *rd;
+	size_t len, rlen;
+
+	(void)state;
+	assert_int_equal(vpf_model_digest(H.m, 1, before), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	/* Queue 0 (receive) owns most of its 256 entries: size 2 alone is
+	 * refused, and nothing of it is applied. */
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	assert_int_equal(vpf_ctx_add_vq_cfg(&b, &vc), 0);
+	c = vpf_ctx_builder_detach(&b, &len);
+	assert_non_null(c);
+	assert_int_equal(h_write(&H, 1, c, (uint32_t)((len + 7) & ~7u), &d),
+			 EINV);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	free(c);
+	/* Nothing partial or pending: leaving Freeze changes nothing. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_digest(H.m, 1, after), 0);
+	assert_memory_equal(before, after, 32);
+	/* Size 2 together with owned descriptors below 2 is accepted, and
+	 * the guest and context reads keep working on the small queue. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	assert_int_equal(vpf_ctx_add_vq_cfg(&b, &vc), 0);
+	assert_int_equal(vpf_ctx_add_own_desc(&b, 0, own, 2), 0);
+	c = vpf_ctx_builder_detach(&b, &len);
+	assert_non_null(c);
+	assert_int_equal(h_write_all(&H, 1, c, len, 4096), 0);
+	free(c);
+	/* Owned index 2 in a queue of 2: refused. */
+	own[1] = 2;
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	assert_int_equal(vpf_ctx_add_vq_cfg(&b, &vc), 0);
+	assert_int_equal(vpf_ctx_add_own_desc(&b, 0, own, 2), 0);
+	c = vpf_ctx_builder_detach(&b, &len);
+	assert_non_null(c);
+	assert_int_equal(h_write_all(&H, 1, c, len, 4096), EINV);
+	free(c);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 5000), 0);
+	assert_int_equal(h_read_all(&H, 1, 4096, &rd, &rlen), 0);
+	/* The model takes back the context it produced. */
+	assert_int_equal(h_mode_set(&H, 2, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&H, 2, rd, rlen, 4096), 0);
+	assert_int_equal(h_mode_set(&H, 2, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 2, 5000), 0);
+	free(rd);
+}
+
 static void
 test_ctx_write_chunks_split_anywhere(void **state)
 {
@@ -1674,6 +1739,7 @@ main(void)
 		T(test_ctx_write_unsupported_field_type),
 		T(test_ctx_write_refused_at_field_header),
 		T(test_ctx_write_failure_drops_partial_write),
+		T(test_ctx_write_owned_descriptors_below_resulting_queue_size),
 		T(test_ctx_write_chunks_split_anywhere),
 		T(test_ctx_write_trailing_zero_rule),
 		T(test_ctx_write_most_recent_complete_applies),
