@@ -358,6 +358,10 @@ cmd_ctx_write(struct xcmd *x)
 	int rc;
 
 	if (x->dlen == 0) {
+		/* A failed CTX_WRITE drops the whole partial write, an empty
+		 * one too (FACTS.md 4); a complete pending one stays. */
+		vf->wr = WR_NONE;
+		vf->wr_len = 0;
 		fail_field(x);
 		return true;
 	}

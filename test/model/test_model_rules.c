@@ -963,7 +963,7 @@ test_ctx_write_owned_descriptors_below_resulting_queue_size(void **state)
 		.queue_device = 0x30000,
 	};
 	struct vpf_ctx_builder b;
-	uint8_t before[32], after[32];
+	uint8_t before[32], after[32], pad[64];
 	uint16_t own[2] = { 0, 1 };
 	struct h_done d;
 	uint8_t *c, *rd;
@@ -978,7 +978,11 @@ test_ctx_write_owned_descriptors_below_resulting_queue_size(void **state)
 	assert_int_equal(vpf_ctx_add_vq_cfg(&b, &vc), 0);
 	c = vpf_ctx_builder_detach(&b, &len);
 	assert_non_null(c);
-	assert_int_equal(h_write(&H, 1, c, (uint32_t)((len + 7) & ~7u), &d),
+	/* One chunk, zero-padded to 8 (FACTS.md 1). */
+	assert_true(len <= sizeof(pad));
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, c, len);
+	assert_int_equal(h_write(&H, 1, pad, (uint32_t)((len + 7) & ~7u), &d),
 			 EINV);
 	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	free(c);
@@ -1014,6 +1018,25 @@ test_ctx_write_owned_descriptors_below_resulting_queue_size(void **state)
 	assert_int_equal(h_mode_set(&H, 2, VPF_DEV_MODE_ACTIVE), 0);
 	assert_int_equal(vpf_model_guest_step(H.m, 2, 5000), 0);
 	free(rd);
+}
+
+static void
+test_ctx_write_empty_chunk_fails_and_drops_partial_write(void **state)
+{
+	size_t len;
+	uint8_t *c = vf_ctx(2, &len);
+	struct h_done d;
+
+	(void)state;
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write(&H, 1, c, 64, NULL), 0);
+	/* Partial: leaving Freeze is refused. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), EINV);
+	assert_int_equal(h_write(&H, 1, NULL, 0, &d), EINV);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	/* The failed write dropped the partial one (FACTS.md 4). */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	free(c);
 }
 
 static void
@@ -1740,6 +1763,7 @@ main(void)
 		T(test_ctx_write_refused_at_field_header),
 		T(test_ctx_write_failure_drops_partial_write),
 		T(test_ctx_write_owned_descriptors_below_resulting_queue_size),
+		T(test_ctx_write_empty_chunk_fails_and_drops_partial_write),
 		T(test_ctx_write_chunks_split_anywhere),
 		T(test_ctx_write_trailing_zero_rule),
 		T(test_ctx_write_most_recent_complete_applies),
