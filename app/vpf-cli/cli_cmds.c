@@ -687,11 +687,13 @@ cmd_ctx_read(struct cli_args *a)
 	rc = parse_chunk(a, p, &chunk);
 	if (rc < 0)
 		return rc;
-	/* Create the temporary file first: an unwritable path fails before
-	 * the device's context is consumed. */
+	/* Check the target and create the temporary file first: a directory,
+	 * a device node or an unwritable path fails before the device's
+	 * context is consumed. */
 	rc = cli_atomic_open(&f, path);
 	if (rc < 0)
-		return cli_fail(rc, "cannot write '%s'", path);
+		return cli_fail(rc, "cannot write '%s'%s%s", path,
+				f.why[0] ? ": " : "", f.why);
 	buf = malloc(chunk);
 	if (buf == NULL) {
 		cli_atomic_abort(&f);
@@ -954,9 +956,11 @@ cmd_wr_read(struct cli_args *a)
 				npages);
 	words = (size_t)((npages + 63) / 64);
 	if (bitmap_path != NULL) {
+		/* before DEV_WRITE_RECORDS_READ clears the records */
 		rc = cli_atomic_open(&f, bitmap_path);
 		if (rc < 0)
-			return cli_fail(rc, "cannot write '%s'", bitmap_path);
+			return cli_fail(rc, "cannot write '%s'%s%s", bitmap_path,
+					f.why[0] ? ": " : "", f.why);
 	}
 	bitmap = calloc(words, sizeof(*bitmap));
 	if (bitmap == NULL) {

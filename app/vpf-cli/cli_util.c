@@ -296,6 +296,48 @@ out:
 	return rc;
 }
 
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device node";
+	if (S_ISBLK(m))
+		return "a block device node";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Only a regular file (or nothing) may be replaced. rename() over a
+ * directory fails, but only at commit, after the device's context or write
+ * records were consumed; over a device node, FIFO or socket it succeeds
+ * and replaces the node with a regular file (`ctx read ... /dev/null` as
+ * root). A symlink is judged by what it points to (rename() replaces the
+ * link itself, so a dangling one is fine).
+ */
+static int
+check_target(struct cli_atomic_file *f, const char *path)
+{
+	struct stat st;
+	bool link;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	link = S_ISLNK(st.st_mode);
+	if (link && stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISREG(st.st_mode))
+		return 0;
+	snprintf(f->why, sizeof(f->why), "%s%s, not a regular file",
+		 link ? "a symlink to " : "", file_kind(st.st_mode));
+	return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+}
+
 int
 cli_atomic_open(struct cli_atomic_file *f, const char *path)
 {
@@ -305,6 +347,8 @@ cli_atomic_open(struct cli_atomic_file *f, const char *path)
 	int rc;
 
 	f->fd = -1;
+	f->why[0] = '\0';
+	f->tmp[0] = '\0';
 	if (path == NULL || *path == '\0')
 		return -EINVAL;
 	if (strlen(path) >= sizeof(f->path))
@@ -318,6 +362,9 @@ cli_atomic_open(struct cli_atomic_file *f, const char *path)
 	    strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
 	    path[strlen(path) - 1] == '/')
 		return -EISDIR;
+	rc = check_target(f, path);
+	if (rc < 0)
+		return rc;
 	/* The temporary lives in the target's directory so that rename()
 	 * replaces the file atomically (same file system); its name starts
 	 * with a dot and says what it is. */

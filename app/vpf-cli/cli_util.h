@@ -85,11 +85,17 @@ struct cli_atomic_file {
 	int fd;
 	char path[4096];
 	char tmp[4096];
+	/** Why cli_atomic_open() refused the target ("a directory, not a
+	 *  regular file"), or "" when the errno says it all. */
+	char why[96];
 };
 
 /**
- * Start an atomic write of @p path: create the temporary file now, so that
- * an unwritable path fails before anything else is done.
+ * Start an atomic write of @p path: refuse a target that exists and is not
+ * a regular file (-EISDIR for a directory, -EINVAL for a device node, FIFO
+ * or socket, also through a symlink; @p f->why says which), then create the
+ * temporary file, so that an unwritable path fails before anything else is
+ * done.
  * @return 0 or a negative errno.
  */
 int cli_atomic_open(struct cli_atomic_file *f, const char *path);

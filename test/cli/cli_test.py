@@ -18,6 +18,7 @@ import re
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -285,6 +286,81 @@ def case_ctx_read_interrupted():
         assert fp.read() == b'old context'
     has(section(out, 'ctx read src 1 %s chunk=64' % f('new.bin')), r'^read: \d+$')
     assert sorted(os.listdir(TMP)) == ['c.bin', 'new.bin', 'script.cmd'], os.listdir(TMP)
+
+
+def non_regular_targets():
+    """A directory, a FIFO, symlinks to both and, as root, a character
+    device node like /dev/null, in TMP. Returns [(path, errno, why)]."""
+    d = f('adir')
+    os.mkdir(d)
+    fifo = f('fifo')
+    os.mkfifo(fifo)
+    os.symlink(d, f('ldir'))
+    os.symlink(fifo, f('lfifo'))
+    t = [(d, 'EISDIR', 'a directory'), (fifo, 'EINVAL', 'a FIFO'),
+         (f('ldir'), 'EISDIR', 'a symlink to a directory'),
+         (f('lfifo'), 'EINVAL', 'a symlink to a FIFO')]
+    if os.geteuid() == 0:
+        os.mknod(f('null'), 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        t.append((f('null'), 'EINVAL', 'a character device node'))
+    return t
+
+
+def check_targets_intact(targets):
+    for path, _, why in targets:
+        st = os.lstat(path)
+        if why.startswith('a symlink'):
+            assert stat.S_ISLNK(st.st_mode), path
+        elif why == 'a directory':
+            assert stat.S_ISDIR(st.st_mode) and os.listdir(path) == [], path
+        elif why == 'a FIFO':
+            assert stat.S_ISFIFO(st.st_mode), path
+        else:
+            assert stat.S_ISCHR(st.st_mode), path
+    # no temporaries left
+    hasnt('\n'.join(os.listdir(TMP)), r'\.tmp\.')
+
+
+def case_ctx_read_target():
+    """ctx read into an existing directory, FIFO or device node is refused
+    before DEV_CTX_READ: the context stays on the device, the node stays."""
+    targets = non_regular_targets()
+    script = 'model guest src 1 200\nmode set src 1 freeze\nctx size src 1\n'
+    for path, _, _ in targets:
+        script += 'ctx read src 1 %s\n' % path
+    script += 'ctx size src 1\nctx read src 1 %s\n' % f('c.bin')
+    out, err = run(script, rc=1)
+    size = int(value(section(out, 'ctx size src 1'), 'size'))
+    assert size > 0, out
+    for i, (path, eno, why) in enumerate(targets):
+        has(err, r"^error: line %d: cannot write '%s': %s, not a regular file: %s$"
+            % (4 + i, re.escape(path), why, eno))
+    # nothing was read: the whole context is still there
+    assert int(value(out, 'size', 1)) == size, out
+    s = section(out, 'ctx read src 1 %s' % f('c.bin'))
+    assert int(value(s, 'read')) == size == os.path.getsize(f('c.bin')), s
+    has(err, r'%d of %d commands failed' % (len(targets), len(targets) + 5))
+    check_targets_intact(targets)
+
+
+def case_wr_read_target():
+    """wr read bitmap= into a directory, FIFO or device node is refused
+    before DEV_WRITE_RECORDS_READ: the records stay on the device."""
+    targets = non_regular_targets()
+    script = 'wr start src 1 4K 0:262144\nmodel guest src 1 300\nmodel dirty src 1\n'
+    for path, _, _ in targets:
+        script += 'wr read src 1 0 1G bitmap=%s\n' % path
+    script += 'wr read src 1 0 1G\nwr stop src 1\n'
+    out, err = run(script, rc=1)
+    truth = int(value(section(out, 'model dirty src 1'), 'pages'))
+    assert truth > 0, out
+    for i, (path, eno, why) in enumerate(targets):
+        has(err, r"^error: line %d: cannot write '%s': %s, not a regular file: %s$"
+            % (4 + i, re.escape(path), why, eno))
+    s = section(out, 'wr read src 1 0 1G')
+    assert int(value(s, 'pages')) == truth, (s, truth)
+    assert int(value(s, 'records')) >= truth, s
+    check_targets_intact(targets)
 
 
 def case_vfio():

@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -324,6 +327,105 @@ test_atomic_abort_keeps_old(void **state)
 	assert_int_equal(count_entries(d->path), 1);
 }
 
+/* @p path is still of type @p type (S_IFIFO, ...). */
+static void
+assert_type(const char *path, mode_t type)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & S_IFMT, type);
+}
+
+static void
+test_atomic_refuses_non_regular(void **state)
+{
+	struct tdir *d = *state;
+	char dir[300], fifo[300], sock[300], node[300], ldir[300], lfifo[300];
+	char reg[300], lreg[300], dangling[300];
+	struct sockaddr_un sa;
+	struct cli_atomic_file f;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int s, n;
+
+	snprintf(dir, sizeof(dir), "%s/dir", d->path);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d->path);
+	snprintf(sock, sizeof(sock), "%s/sock", d->path);
+	snprintf(node, sizeof(node), "%s/null", d->path);
+	snprintf(ldir, sizeof(ldir), "%s/ldir", d->path);
+	snprintf(lfifo, sizeof(lfifo), "%s/lfifo", d->path);
+	snprintf(reg, sizeof(reg), "%s/reg", d->path);
+	snprintf(lreg, sizeof(lreg), "%s/lreg", d->path);
+	snprintf(dangling, sizeof(dangling), "%s/dangling", d->path);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(symlink(dir, ldir), 0);
+	assert_int_equal(symlink(fifo, lfifo), 0);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	assert_true(strlen(sock) < sizeof(sa.sun_path));
+	strcpy(sa.sun_path, sock);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	n = 5;
+
+	/* refused at open, before anything is created */
+	assert_int_equal(cli_atomic_open(&f, dir), -EISDIR);
+	assert_string_equal(f.why, "a directory, not a regular file");
+	assert_int_equal(cli_atomic_open(&f, ldir), -EISDIR);
+	assert_string_equal(f.why, "a symlink to a directory, not a regular file");
+	assert_int_equal(cli_atomic_open(&f, fifo), -EINVAL);
+	assert_string_equal(f.why, "a FIFO, not a regular file");
+	assert_int_equal(cli_atomic_open(&f, lfifo), -EINVAL);
+	assert_string_equal(f.why, "a symlink to a FIFO, not a regular file");
+	assert_int_equal(cli_atomic_open(&f, sock), -EINVAL);
+	assert_string_equal(f.why, "a socket, not a regular file");
+	assert_int_equal(count_entries(d->path), n);
+	/* and never replaced */
+	assert_int_equal(cli_write_file_atomic(fifo, "x", 1), -EINVAL);
+	assert_int_equal(cli_write_file_atomic(lfifo, "x", 1), -EINVAL);
+	assert_int_equal(cli_write_file_atomic(sock, "x", 1), -EINVAL);
+	assert_int_equal(cli_write_file_atomic(dir, "x", 1), -EISDIR);
+	assert_type(dir, S_IFDIR);
+	assert_type(fifo, S_IFIFO);
+	assert_type(sock, S_IFSOCK);
+	assert_type(ldir, S_IFLNK);
+	assert_type(lfifo, S_IFLNK);
+	assert_int_equal(count_entries(d->path), n);
+	close(s);
+
+	/* a device node (like /dev/null): mknod needs root */
+	if (geteuid() == 0) {
+		assert_int_equal(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0);
+		n++;
+		assert_int_equal(cli_atomic_open(&f, node), -EINVAL);
+		assert_string_equal(f.why,
+				    "a character device node, not a regular file");
+		assert_int_equal(cli_write_file_atomic(node, "x", 1), -EINVAL);
+		assert_type(node, S_IFCHR);
+		assert_int_equal(count_entries(d->path), n);
+	} else {
+		print_message("not root: device node sub-check skipped\n");
+	}
+
+	/* regular files, symlinks to them and dangling symlinks are fine:
+	 * rename() replaces the link itself */
+	assert_int_equal(cli_write_file_atomic(reg, "old", 3), 0);
+	assert_int_equal(symlink(reg, lreg), 0);
+	assert_int_equal(symlink("nowhere", dangling), 0);
+	assert_int_equal(cli_write_file_atomic(lreg, "new", 3), 0);
+	assert_type(lreg, S_IFREG);
+	assert_int_equal(cli_write_file_atomic(dangling, "new", 3), 0);
+	assert_type(dangling, S_IFREG);
+	assert_int_equal(cli_read_file(reg, 100, &buf, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "old", 3);
+	free(buf);
+	assert_int_equal(count_entries(d->path), n + 3);
+}
+
 static void
 test_read_file(void **state)
 {
@@ -360,6 +462,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_atomic_abort_keeps_old,
+						setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_atomic_refuses_non_regular,
 						setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_read_file, setup_dir,
 						teardown_dir),
