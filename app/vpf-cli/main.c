@@ -451,8 +451,9 @@ main(int argc, char **argv)
 		fflush(stdout);
 		fprintf(stderr, "vpf-cli: %s received\n",
 			g_signal == SIGINT ? "SIGINT" : "SIGTERM");
-		if (status == 0)
-			status = 128 + g_signal;
+		/* 128+n whatever came before (doc/cli.md): a caller must
+		 * be able to tell "interrupted" from "a command failed". */
+		status = 128 + g_signal;
 	}
 	leave_all("exit");
 	cli_cmdline_free();

@@ -667,6 +667,40 @@ def case_signal():
     has(err, r'SIGTERM received')
 
 
+def signal_during_script(sig, script):
+    """Feed @script on stdin, wait for its last result, send @sig."""
+    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write(script)
+    p.stdin.flush()
+    deadline = time.time() + 20
+    line = ''
+    while time.time() < deadline and 'mode: freeze' not in line:
+        line = p.stdout.readline()
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=20)
+    check_sanitizers(err)
+    return p.returncode, line + out, err
+
+
+def case_signal_status():
+    """A signal always exits 128+n (doc/cli.md), also after a command
+    failed earlier in the script (which alone would exit 1)."""
+    for sig, name in ((signal.SIGINT, 'SIGINT'), (signal.SIGTERM, 'SIGTERM')):
+        for failed in (False, True):
+            script = ('mode get src 9\n' if failed else '') + \
+                'mode set src 3 freeze\n'
+            rc, out, err = signal_during_script(sig, script)
+            if rc != 128 + sig:
+                raise Fail('%s after %s: exit status %d, expected %d\n%s\n%s'
+                           % (name, 'a failure' if failed else 'success', rc,
+                              128 + sig, out, err))
+            has(out, r'^exit: src vf 3: freeze -> active \(restored\)$')
+            has(err, r'%s received' % name)
+            if failed:
+                has(err, r'^error: line 1: unknown VF 9 on src .*: ENOENT$')
+
+
 def case_telemetry():
     tel = shutil.which('dpdk-telemetry.py') or '/usr/bin/dpdk-telemetry.py'
     if not os.path.exists(tel):
