@@ -38,7 +38,7 @@ aq_ready(struct vpf_model *m)
 int
 model_aq_init(struct vpf_model *m)
 {
-	uint32_t n = m->p.admin_queue_size;
+	uint32_t n = m->p.admin_queue_size, i;
 
 	m->slot_free = calloc(m->p.concurrency, sizeof(*m->slot_free));
 	if (m->slot_free == NULL)
@@ -49,6 +49,16 @@ model_aq_init(struct vpf_model *m)
 	if (m->pool == NULL || m->owned == NULL || m->visit == NULL)
 		return -ENOMEM;
 	m->npool = n;
+	/* Every slot can always take a header, so that a command whose
+	 * readable part cannot be copied is still checked in the order of
+	 * FACTS.md 1 and failed with the right status. */
+	for (i = 0; i < n; i++) {
+		m->pool[i].data = malloc(MODEL_CMD_DATA_MIN);
+		if (m->pool[i].data == NULL)
+			return -ENOMEM;
+		m->pool[i].data_cap = MODEL_CMD_DATA_MIN;
+	}
+	m->cmd_mem = 0;
 	return 0;
 }
 
@@ -82,6 +92,16 @@ cmd_release(struct vpf_model *m, struct model_cmd *c)
 		m->nhung--;
 	c->state = CMD_FREE;
 	c->next = NULL;
+	/* Give a large buffer back: it counts against MODEL_CMD_MEM_MAX. */
+	if (c->data_cap > MODEL_CMD_DATA_KEEP) {
+		uint8_t *nd = realloc(c->data, MODEL_CMD_DATA_MIN);
+
+		if (nd != NULL) {
+			m->cmd_mem -= c->data_cap - MODEL_CMD_DATA_MIN;
+			c->data = nd;
+			c->data_cap = MODEL_CMD_DATA_MIN;
+		}
+	}
 }
 
 static void
@@ -200,13 +220,14 @@ chain_parse(struct vpf_model *m, struct model_cmd *c, uint16_t head)
 	struct vpf_vring_desc d;
 	uint16_t idx = head;
 	bool seen_w = false;
-	uint64_t off;
+	uint64_t off, want;
 
 	c->nchain = 0;
 	c->nw = 0;
 	c->w_total = 0;
 	c->r_total = 0;
 	c->too_big = false;
+	c->nomem = false;
 	if (++m->visit_gen == 0) {
 		memset(m->visit, 0, m->npool * sizeof(*m->visit));
 		m->visit_gen = 1;
@@ -288,27 +309,38 @@ chain_parse(struct vpf_model *m, struct model_cmd *c, uint16_t head)
 			return false;
 		}
 	}
+	/* The header is always copied so that group, opcode and member are
+	 * checked first (FACTS.md 1); a readable part too big, or one there
+	 * is no buffer for, is reported after them (model_cmd_exec). */
+	want = c->r_total;
 	if (c->r_total > MODEL_MAX_CMD_DATA) {
 		c->too_big = true;
-		return true;
-	}
-	if (c->r_total > c->data_cap) {
-		uint8_t *nd = realloc(c->data, c->r_total);
+	} else if (c->r_total > c->data_cap) {
+		uint64_t grow = c->r_total - c->data_cap;
+		uint8_t *nd = NULL;
 
+		if (m->cmd_mem + grow <= MODEL_CMD_MEM_MAX)
+			nd = realloc(c->data, c->r_total);
 		if (nd == NULL) {
-			c->too_big = true;
-			return true;
+			c->nomem = true;
+		} else {
+			c->data = nd;
+			c->data_cap = c->r_total;
+			m->cmd_mem += grow;
 		}
-		c->data = nd;
-		c->data_cap = c->r_total;
 	}
+	if (c->too_big || c->nomem)
+		want = RTE_MIN(c->r_total,
+			       (uint64_t)sizeof(struct vpf_admin_cmd_hdr));
 	off = 0;
-	for (i = 0; i < nr; i++) {
-		if (r_len[i] == 0)
+	for (i = 0; i < nr && off < want; i++) {
+		uint32_t n = (uint32_t)RTE_MIN((uint64_t)r_len[i], want - off);
+
+		if (n == 0)
 			continue;
-		if (model_dma_read(m, r_iova[i], c->data + off, r_len[i]) != 0)
+		if (model_dma_read(m, r_iova[i], c->data + off, n) != 0)
 			return false;
-		off += r_len[i];
+		off += n;
 	}
 	return true;
 }
@@ -389,7 +421,7 @@ transfer_ns(struct vpf_model *m, const struct model_cmd *c)
 	uint64_t bytes;
 	uint16_t op;
 
-	if (m->p.transfer_ns_per_kib == 0 || c->too_big ||
+	if (m->p.transfer_ns_per_kib == 0 || c->too_big || c->nomem ||
 	    c->r_total < sizeof(*h))
 		return 0;
 	op = rte_le_to_cpu_16(h->opcode);

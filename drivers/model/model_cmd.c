@@ -634,7 +634,7 @@ model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c)
 	struct model_vf *vf;
 	const uint8_t *d;
 
-	if (m->p.activation_us_per_field == 0 || c->too_big ||
+	if (m->p.activation_us_per_field == 0 || c->too_big || c->nomem ||
 	    c->r_total != sizeof(*h) + 8 ||
 	    rte_le_to_cpu_16(h->opcode) != VPF_ADMIN_OP_DEV_MODE_SET ||
 	    rte_le_to_cpu_16(h->group_type) != VPF_ADMIN_GROUP_SRIOV)
@@ -681,7 +681,7 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 
 	r->status = VPF_ADMIN_STATUS_OK;
 	r->qualifier = VPF_ADMIN_SQ_OK;
-	if (c->too_big || c->r_total < sizeof(*h)) {
+	if (c->r_total < sizeof(*h)) {
 		/* No complete header: nothing else can be checked. */
 		fail_field(&x);
 		goto out;
@@ -709,6 +709,17 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 			goto out;
 		}
 		x.vf = model_vf_get(m, member);
+	}
+	/* Only the header was copied (model_aq.c chain_parse): a part
+	 * larger than the device takes is a bad value, no buffer for it a
+	 * transient lack of resources (FACTS.md 4). */
+	if (c->too_big) {
+		fail_field(&x);
+		goto out;
+	}
+	if (c->nomem) {
+		fail(&x, VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_NORESOURCE);
+		goto out;
 	}
 	/* Each part a multiple of 8 bytes (FACTS.md 1). */
 	if ((c->r_total % VPF_ADMIN_ALIGN) != 0 ||

@@ -76,6 +76,15 @@ extern int vpf_model_logtype;
 #define MODEL_MAX_CHAIN		64u
 /* Largest readable part of one command the model accepts. */
 #define MODEL_MAX_CMD_DATA	(16u << 20)
+/* Command slot buffers: each always holds at least the header (allocated
+ * up front), is shrunk back on release when it grew beyond
+ * MODEL_CMD_DATA_KEEP, and all slots together hold at most
+ * MODEL_CMD_MEM_MAX beyond their minimum (512 hung 16 MiB commands must
+ * not pin 8 GiB): a command that would need more fails EAGAIN/NORESOURCE,
+ * which a driver retries (FACTS.md 4, transient lack of resources). */
+#define MODEL_CMD_DATA_MIN	4096u
+#define MODEL_CMD_DATA_KEEP	(256u << 10)
+#define MODEL_CMD_MEM_MAX	(64ull << 20)
 
 /* IOVA space of the model: distinct from CPU addresses, 4 KiB guard
  * gaps between regions so that overruns fault. */
@@ -198,7 +207,10 @@ struct model_cmd {
 	uint32_t w_len[MODEL_MAX_CHAIN];
 	uint64_t w_total;
 	uint64_t r_total;
-	bool too_big;			/* readable part not copied */
+	bool too_big;			/* readable part over the maximum:
+					 * only the header copied */
+	bool nomem;			/* no buffer for the readable part:
+					 * only the header copied */
 	uint8_t *data;			/* readable bytes (header + data) */
 	uint64_t data_cap;
 	/* fault applied to this command */
@@ -284,6 +296,7 @@ struct vpf_model {
 	/* stats */
 	uint64_t dma_faults, notifies, resets, protocol_errors;
 	uint64_t cmds_dropped;
+	uint64_t cmd_mem;		/* slot buffer bytes beyond the minimum */
 	struct model_stats_i pf_stats;
 };
 

@@ -153,6 +153,96 @@ test_header_at_least_24_bytes(void **state)
 	assert_int_equal(d.used_len, 8);
 }
 
+/* Post in slot @p s a command whose readable part is the header, then
+ * @p big bytes of @p r: 24 + @p big readable bytes in all. */
+static void
+post_big(unsigned int s, uint16_t op, uint16_t group, uint64_t member,
+	 const struct vpf_dma_region *r, uint32_t big)
+{
+	uint16_t d0 = (uint16_t)(4 * s);
+
+	h_post(&H, s, op, group, member, NULL, 0, 0);
+	/* h_post made (header, status); insert the big readable part. */
+	H.avail--;
+	H.desc[d0].next = (uint16_t)(d0 + 2);
+	H.desc[d0 + 2] = H.desc[d0 + 1];
+	H.desc[d0 + 1] = (struct vpf_vring_desc){ r->iova, big,
+		VPF_VRING_DESC_F_NEXT, (uint16_t)(d0 + 2) };
+	H.desc[d0].next = (uint16_t)(d0 + 1);
+	H.avail_ring[H.avail % H.qsize] = d0;
+	H.avail++;
+	__atomic_store_n(H.avail_idx, H.avail, __ATOMIC_RELEASE);
+}
+
+/* A readable part larger than the device takes is a bad value, reported
+ * after the group, opcode and member checks (FACTS.md 1 order). */
+static void
+test_part_too_big_checked_after_group_opcode_member(void **state)
+{
+	struct vpf_dma_region r;
+	struct h_done d;
+	const uint32_t big = 16u << 20;	/* 24 + 16 MiB readable */
+
+	(void)state;
+	assert_int_equal(H.ops->dma_alloc(H.m, big, 4096, &r), 0);
+	post_big(0, VPF_ADMIN_OP_DEV_CTX_WRITE, 0x5, 1, &r, big);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_GROUP);
+	post_big(0, 0x3f, VPF_ADMIN_GROUP_SRIOV, 1, &r, big);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	post_big(0, VPF_ADMIN_OP_DEV_CTX_WRITE, VPF_ADMIN_GROUP_SRIOV, 99, &r,
+		 big);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
+	post_big(0, VPF_ADMIN_OP_DEV_CTX_WRITE, VPF_ADMIN_GROUP_SRIOV, 1, &r,
+		 big);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	assert_false(vpf_model_needs_reset(H.m));
+	H.ops->dma_free(H.m, &r);
+}
+
+/* Commands the device has no buffer for fail EAGAIN/NORESOURCE (a
+ * transient lack of resources, FACTS.md 4), not INVALID_FIELD: hung
+ * commands holding 16 MiB each exhaust the slot memory. */
+static void
+test_no_buffer_for_command_is_eagain_noresource(void **state)
+{
+	struct vpf_dma_region r;
+	struct h_done d;
+	const uint32_t big = (16u << 20) - 24;	/* exactly 16 MiB readable */
+	unsigned int s, hung = 0;
+
+	(void)state;
+	assert_int_equal(H.ops->dma_alloc(H.m, big, 4096, &r), 0);
+	assert_int_equal(vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_HANG,
+						4, 0), 0);
+	for (s = 0; s < 5; s++)
+		post_big(s, VPF_ADMIN_OP_DEV_CTX_WRITE, VPF_ADMIN_GROUP_SRIOV,
+			 1, &r, big);
+	h_kick(&H);
+	/* Four hang with their 16 MiB; the fifth finds no memory. */
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	assert_int_equal(d.id, 16);
+	expect(&d, VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_NORESOURCE);
+	hung = h_used_pending(&H) ? 99 : 4;
+	assert_int_equal(hung, 4);
+	/* Dropping the hung commands gives the memory back: the same
+	 * command is processed again (CTX_WRITE outside Freeze). */
+	assert_int_equal(h_reinit(&H), 0);
+	post_big(0, VPF_ADMIN_OP_DEV_CTX_WRITE, VPF_ADMIN_GROUP_SRIOV, 1, &r,
+		 big);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	H.ops->dma_free(H.m, &r);
+}
+
 static void
 test_chain_readable_before_writable(void **state)
 {
@@ -1726,6 +1816,8 @@ main(void)
 		TN(test_group_invalid_when_vf_enable_clear),
 		T(test_parts_multiple_of_8),
 		T(test_header_at_least_24_bytes),
+		T(test_part_too_big_checked_after_group_opcode_member),
+		T(test_no_buffer_for_command_is_eagain_noresource),
 		T(test_chain_readable_before_writable),
 		T(test_chain_status_part_at_least_8),
 		T(test_chain_no_loops),
