@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pci/pci.h>
@@ -196,6 +197,7 @@ struct scan_ctx {
 	struct vpf_pci_func *out;
 	unsigned int max;
 	unsigned int cnt;
+	unsigned int with_cfg;	/* dump: devices with config-space bytes */
 	/* probe */
 	const char *want;
 	int rc;
@@ -254,12 +256,46 @@ pci_guarded(struct scan_ctx *sc, void (*fn)(struct scan_ctx *sc))
 	return 0;
 }
 
+/*
+ * libpci's dump parser takes any line that starts like "00:03.0 " for a
+ * device and reads its bytes from the "00: f4 1a ..." lines that follow:
+ * `lspci -vvv` text yields devices without a single config-space byte.
+ * Only a device with at least its first 16 bytes counts as found.
+ */
+static bool
+has_config(struct pci_dev *d)
+{
+	uint8_t b[16];
+
+	return pci_read_block(d, 0, b, sizeof(b)) != 0;
+}
+
+/* An empty dump is a host without virtio devices (`lspci -xxxx -d 1af4:`
+ * printed nothing); a non-empty one in which libpci finds no device is some
+ * other format. */
+static bool
+dump_nonempty(const char *dump)
+{
+	struct stat st;
+
+	return stat(dump, &st) == 0 && st.st_size > 0;
+}
+
+static int
+not_a_dump(const char *dump)
+{
+	return vpf_error(-EINVAL, "no device in dump %s: is it `lspci -xxxx` "
+			 "output?", dump);
+}
+
 static void
 scan_fn(struct scan_ctx *sc)
 {
 	struct pci_dev *d;
 
 	for (d = sc->pacc->devices; d; d = d->next) {
+		if (sc->dump && has_config(d))
+			sc->with_cfg++;
 		pci_fill_info(d, PCI_FILL_IDENT);
 		if (!is_virtio_id(d))
 			continue;
@@ -283,6 +319,8 @@ vpf_pci_scan(const char *dump, struct vpf_pci_func *out, unsigned int max,
 		rc = pci_guarded(&sc, scan_fn);
 	if (rc)
 		return rc;
+	if (sc.dump && sc.with_cfg == 0 && dump_nonempty(dump))
+		return not_a_dump(dump);
 	*n = sc.cnt;
 	/* libpci lists devices in reverse scan order; sort by BDF. */
 	m = sc.cnt < max ? sc.cnt : max;
@@ -304,6 +342,9 @@ probe_fn(struct scan_ctx *sc)
 
 	sc->rc = vpf_error(-ENODEV, "no PCI device %s (see `lspci -D`, or "
 			   "`pf scan` in vpf-cli)", sc->want);
+	for (d = sc->pacc->devices; sc->dump && d; d = d->next)
+		if (has_config(d))
+			sc->with_cfg++;
 	for (d = sc->pacc->devices; d; d = d->next) {
 		char b[VPF_PCI_BDF_LEN];
 
@@ -346,6 +387,8 @@ vpf_pci_probe(const char *dump, const char *bdf, struct vpf_pci_func *out)
 		rc = pci_guarded(&sc, probe_fn);
 	if (rc)
 		return rc;
+	if (dump && sc.with_cfg == 0 && dump_nonempty(dump))
+		return not_a_dump(dump);
 	if (sc.rc == -ENODEV && dump)
 		vpf_error(-ENODEV, "no PCI device %s in %s", want, dump);
 	return sc.rc;

@@ -385,6 +385,28 @@ def case_vfio():
     has(err, r'^error: cannot attach 0000:ff:1f.7: no PCI device .*: ENODEV$')
 
 
+def case_vfio_scan_wrong_format():
+    """pf scan dump= of `lspci -vvv` text fails with a hint instead of
+    listing 0 functions; an empty dump lists none."""
+    out, err = run('help pf\n', rc=None)
+    if 'pf scan' not in out:
+        return SKIP
+    d = f('vvv.txt')
+    with open(d, 'w') as fp:
+        fp.write('00:03.0 Ethernet controller: Red Hat, Inc. Virtio 1.0 network device (rev 01)\n'
+                 '\tSubsystem: Red Hat, Inc. Virtio 1.0 network device\n'
+                 '\tCapabilities: [40] Vendor Specific Information: VirtIO: CommonCfg\n'
+                 '\t\tBAR=0 offset=00000000 size=00000038\n\n')
+    e = f('empty.dump')
+    open(e, 'w').close()
+    out, err = run('pf scan dump=%s\npf scan dump=%s\n' % (d, e), rc=1)
+    has(err, r'^error: line 1: scan failed: no device in dump %s: is it '
+        r'`lspci -xxxx` output\?: EINVAL$' % re.escape(d))
+    hasnt(section(out, 'pf scan dump=%s' % d), r'^functions:')
+    has(section(out, 'pf scan dump=%s' % e), r'^functions: 0$')
+    has(err, r'1 of 2 commands failed \(lines 1\)')
+
+
 def case_wr():
     bm = f('bitmap.bin')
     out, err = run('wr cap src 1\nwr start src 1 4K 0:262144\n'

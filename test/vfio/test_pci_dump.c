@@ -330,6 +330,66 @@ test_dump_libpci_errors(void **state)
 }
 
 static void
+write_text(const char *text)
+{
+	FILE *fp = fopen(dump_path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* A dump of the wrong format (`lspci -vvv` text: libpci's dump parser makes
+ * a device of every "00:01.0 ..." line, with no config-space byte) is an
+ * error with a hint, not "0 functions". */
+static void
+test_dump_wrong_format(void **state)
+{
+	static const char vvv[] =
+"00:01.0 Unassigned class [ffff]: Red Hat, Inc. Virtio 1.0 memory balloon (rev 01)\n"
+"\tSubsystem: Red Hat, Inc. Virtio 1.0 memory balloon\n"
+"\tControl: I/O- Mem+ BusMaster+ SpecCycle- MemWINV- VGASnoop- ParErr-\n"
+"\tRegion 0: Memory at 4000000000 (64-bit, non-prefetchable) [size=512K]\n"
+"\tCapabilities: [40] Vendor Specific Information: VirtIO: CommonCfg\n"
+"\t\tBAR=0 offset=00000000 size=00000038\n"
+"\tKernel driver in use: virtio-pci\n"
+"\n"
+"00:03.0 Ethernet controller: Red Hat, Inc. Virtio 1.0 network device (rev 01)\n"
+"\tSubsystem: Red Hat, Inc. Virtio 1.0 network device\n"
+"\n";
+	struct vpf_pci_func f[4];
+	unsigned int n = 7;
+
+	(void)state;
+	write_text(vvv);
+	assert_int_equal(vpf_pci_scan(dump_path, f, 4, &n), -EINVAL);
+	assert_non_null(strstr(vpf_last_error(), "no device in dump "));
+	assert_non_null(strstr(vpf_last_error(),
+			       "is it `lspci -xxxx` output?"));
+	assert_int_equal(n, 0);
+	assert_int_equal(vpf_pci_probe(dump_path, "00:03.0", f), -EINVAL);
+	assert_non_null(strstr(vpf_last_error(), "lspci -xxxx"));
+	assert_int_equal(vpf_pci_probe(dump_path, "00:04.0", f), -EINVAL);
+	/* text libpci ignores altogether */
+	write_text("hello\nworld\n");
+	assert_int_equal(vpf_pci_scan(dump_path, f, 4, &n), -EINVAL);
+	assert_non_null(strstr(vpf_last_error(), "no device in dump "));
+	/* a real dump after the wrong one still works */
+	write_text("00:03.0 Ethernet controller: x\n"
+		   "00: f4 1a 41 10 06 04 10 00 01 00 00 02 00 00 00 00\n"
+		   "10: 04 00 00 00 40 00 00 00 00 00 00 00 00 00 00 00\n"
+		   "20: 00 00 00 00 00 00 00 00 00 00 00 00 f4 1a 41 10\n"
+		   "30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n");
+	assert_int_equal(vpf_pci_scan(dump_path, f, 4, &n), 0);
+	assert_int_equal(n, 1);
+	/* a dump of a non-virtio device is no error: 0 functions */
+	write_text("00:03.0 Ethernet controller: x\n"
+		   "00: 86 80 fb 10 06 04 10 00 01 00 00 02 00 00 00 00\n");
+	assert_int_equal(vpf_pci_scan(dump_path, f, 4, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
 test_not_virtio(void **state)
 {
 	static uint8_t c[4096];
@@ -505,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_not_virtio),
 		cmocka_unit_test(test_dump_libpci_errors),
+		cmocka_unit_test(test_dump_wrong_format),
 #ifdef VPF_HAVE_MODEL
 		cmocka_unit_test(test_model_dump),
 #endif
