@@ -37,6 +37,14 @@ RTE_LOG_REGISTER(vpf_logtype_admin, vpf.admin, NOTICE);
 #define HDR_LEN		((uint32_t)sizeof(struct vpf_admin_cmd_hdr))
 #define STS_LEN		((uint32_t)sizeof(struct vpf_admin_cmd_status))
 #define BIG_MAX		64u	/* big (chunk) buffers per PF */
+/* Posted in the status part before every post: 0xffff is not a status the
+ * driver knows, so a used entry whose status the device never wrote cannot
+ * read as OK (0) left over from an earlier command on the same buffer. */
+#define STS_SENTINEL	0xffffu
+/* Result bytes poisoned (0xff) with the status: a fixed-size result the
+ * device claims in used.len but never wrote cannot be an earlier command's
+ * (MODE_GET reads a reserved mode, SIZE_GET all-ones, LIST_QUERY bit 0xe). */
+#define RES_POISON	8u
 #define BACKOFF_MAX_US	1000u
 
 /* ------------------------------------------------------------------------
@@ -346,6 +354,14 @@ check_result(struct vpf_pf *pf, struct vpf_admin_cmd *c, const uint8_t *res,
 					   VPF_DEV_MODE_MAX);
 		break;
 	case VPF_ADMIN_OP_DEV_CTX_SIZE_GET:
+		if (written < 8)
+			return proto_error(pf, c, "result shorter than 8 bytes",
+					   written, 8);
+		/* All-ones is the poison: no context is 2^64 - 1 bytes. */
+		if (*(const uint64_t *)(const void *)res == UINT64_MAX)
+			return proto_error(pf, c, "context size not written, still the driver's poison",
+					   written, 8);
+		break;
 	case VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY:
 		if (written < 8)
 			return proto_error(pf, c, "result shorter than 8 bytes",
@@ -404,6 +420,15 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 	c->output = rte_le_to_cpu_32(*(const uint32_t *)(const void *)(w + 4));
 	written = len - STS_LEN;
 	c->result_written = written;
+	if (unlikely(st == STS_SENTINEL)) {
+		/* The device claimed a completion but never wrote the status:
+		 * nothing in the buffer is this command's. */
+		c->result_written = 0;
+		rc = proto_error(pf, c, "status not written, still the driver's sentinel",
+				 len, STS_SENTINEL);
+		slot_finish(pf, s, rc, false, now, dl);
+		return;
+	}
 
 	if (likely(st == VPF_ADMIN_STATUS_OK)) {
 		rc = check_result(pf, c, w + STS_LEN, written, posted);
@@ -495,9 +520,10 @@ slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s)
 	out.len = s->rd_len;
 	in.iova = s->wr_post_iova;
 	in.len = s->wr_len;
-	/* Status zeroed: a device that claims to have written it but did not
-	 * cannot make a stale OK of an earlier command appear. */
-	memset(s->wr_post, 0, STS_LEN);
+	/* Status sentinel and result poison: a device that claims to have
+	 * written them but did not cannot make an earlier command's OK and
+	 * result appear (doc/driver.md decision 7). */
+	memset(s->wr_post, 0xff, STS_LEN + RTE_MIN(s->wr_len - STS_LEN, RES_POISON));
 	rc = vpf_vq_add(&pf->aq, &out, 1, &in, 1, s);
 	/* Cannot fail: there are never more slots than descriptor pairs. */
 	RTE_VERIFY(rc >= 0);

@@ -889,6 +889,92 @@ test_malformed_completions(void **state)
 	free_fake(fd);
 }
 
+/* Submit one command by hand and return the request the device took. */
+static void
+submit_take(struct vpf_pf *pf, struct fake_dev *fd, struct vpf_admin_cmd *c,
+	    struct fake_req *r)
+{
+	c->done = NULL;
+	c->arg = NULL;
+	memset(c->priv, 0, sizeof(c->priv));
+	assert_int_equal(vpf_admin_submit(pf, c), 0);
+	vpf_admin_kick(pf);
+	assert_int_equal(fake_pop(fd, r), 1);
+}
+
+static void
+poll_until_done(struct vpf_pf *pf, struct vpf_admin_cmd *c)
+{
+	int i;
+
+	for (i = 0; i < 1000 && c->priv[1] != CMD_DONE; i++)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	assert_int_equal(c->priv[1], CMD_DONE);
+}
+
+static void
+test_status_not_written(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	static struct fake_req r;
+	struct vpf_admin_cmd c;
+	uint64_t size = 0, v;
+	uint64_t perr;
+	uint8_t m, buf[64];
+
+	(void)state;
+	assert_non_null(pf);
+	/* VF 1's size lands in the slot's buffer. */
+	assert_int_equal(vpf_admin_ctx_size_get(pf, 1, false, &size), 0);
+	assert_int_equal(size, fd->vf[1].ctx_len);
+	fd->auto_answer = false;
+	memset(&c, 0, sizeof(c));
+
+	/* The device claims 16 bytes for VF 2 but writes nothing: VF 1's OK
+	 * and size must not come back as VF 2's. */
+	perr = pf->protocol_errors;
+	v = 0;
+	vpf_admin_prep_ctx_size_get(&c, 2, false, &v);
+	submit_take(pf, fd, &c, &r);
+	fake_push_used(fd, r.head, 16);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -EIO);
+	assert_int_equal(v, 0);
+	assert_int_equal(c.result_written, 0);
+	assert_non_null(strstr(vpf_last_error(), "status not written"));
+	assert_int_equal(pf->protocol_errors, perr + 1);
+
+	/* CTX_READ: not a silent end of stream (context_len 0). */
+	vpf_admin_prep_ctx_read(&c, 2, buf, 64);
+	submit_take(pf, fd, &c, &r);
+	fake_push_used(fd, r.head, 8 + 64);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -EIO);
+	assert_non_null(strstr(vpf_last_error(), "status not written"));
+
+	/* Status written, fixed-size result not: the poison shows. */
+	vpf_admin_prep_ctx_size_get(&c, 3, false, &v);
+	submit_take(pf, fd, &c, &r);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_OK, 0, 0, NULL, 0, 16);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -EIO);
+	assert_non_null(strstr(vpf_last_error(), "context size not written"));
+	vpf_admin_prep_mode_get(&c, 3, &m);
+	submit_take(pf, fd, &c, &r);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_OK, 0, 0, NULL, 0, 9);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -EIO);
+	assert_non_null(strstr(vpf_last_error(), "reserved mode"));
+
+	/* A proper answer still works. */
+	fd->auto_answer = true;
+	assert_int_equal(vpf_admin_ctx_size_get(pf, 2, false, &size), 0);
+	assert_int_equal(size, fd->vf[2].ctx_len);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
 static void
 test_device_gone_and_needs_reset(void **state)
 {
@@ -996,6 +1082,7 @@ main(void)
 		cmocka_unit_test(test_timeout_device_reinit),
 		cmocka_unit_test(test_retry_eagain),
 		cmocka_unit_test(test_malformed_completions),
+		cmocka_unit_test(test_status_not_written),
 		cmocka_unit_test(test_device_gone_and_needs_reset),
 		cmocka_unit_test(test_list_use_rules),
 	};
