@@ -569,7 +569,7 @@ static bool
 cmd_wr_read(struct xcmd *x)
 {
 	struct model_vf *vf = x->vf;
-	uint64_t addr, len, ps, first, last, bit, fit, cnt = 0;
+	uint64_t addr, len, ps, first, last, bit, fit, cnt = 0, end = 0;
 
 	if (x->dlen != 16 || x->rcap < 8) {
 		fail_field(x);
@@ -607,9 +607,18 @@ cmd_wr_read(struct xcmd *x)
 			break;
 		a = rte_cpu_to_le_64(bit * ps);
 		if (!result(x, cnt * 8, &a, 8))
-			return false;
-		vf->rec[bit / 64] &= ~(1ull << (bit % 64));
+			return false;	/* DMA fault: nothing cleared */
 		cnt++;
+		end = bit;
+	}
+	/* Clear exactly what was reported, only once every entry is
+	 * written: the reported records are the set bits of first..end. */
+	for (bit = first; cnt > 0 && bit <= end; bit++) {
+		if (vf->rec[bit / 64] == 0) {
+			bit |= 63;
+			continue;
+		}
+		vf->rec[bit / 64] &= ~(1ull << (bit % 64));
 	}
 	x->r->output = (uint32_t)cnt;
 	return true;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1789,6 +1790,50 @@ test_wr_flr_keeps_records(void **state)
 	assert_int_equal(d.output, 8);
 }
 
+/* READ clears the records it returns only once all of them are written:
+ * a DMA fault part-way through the result loses none. */
+static void
+test_wr_read_clears_only_after_all_entries_written(void **state)
+{
+	struct vpf_dma_region r;
+	struct h_done d;
+	uint64_t truth = 0, total = 0, data[2] = { 0, 64ull << 20 };
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(wr_start(1, 4096, 1, &all_mem, &d), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	assert_int_equal(vpf_model_dirty_count(H.m, 1, &truth), 0);
+	assert_true(truth >= 2);
+	assert_int_equal(H.ops->dma_alloc(H.m, 4096, 4096, &r), 0);
+	/* Result: one entry after the status in the slot, the rest in @r,
+	 * which goes away while the command is delayed. */
+	assert_int_equal(vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DELAY,
+						1, 1000), 0);
+	h_post(&H, 0, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, VPF_ADMIN_GROUP_SRIOV,
+	       1, data, 16, 8);
+	H.desc[1].flags = VPF_VRING_DESC_F_WRITE | VPF_VRING_DESC_F_NEXT;
+	H.desc[1].next = 2;
+	H.desc[2] = (struct vpf_vring_desc){ r.iova, 4096,
+		VPF_VRING_DESC_F_WRITE, 0 };
+	h_kick(&H);
+	H.ops->dma_free(H.m, &r);
+	for (i = 0; i < 5000 && !vpf_model_needs_reset(H.m); i++) {
+		H.ops->poll(H.m);
+		usleep(1000);
+	}
+	assert_true(vpf_model_needs_reset(H.m));
+	/* Owner reset keeps recording and its records (FACTS.md 4). */
+	assert_int_equal(h_reinit(&H), 0);
+	for (;;) {
+		assert_int_equal(wr_read(1, 0, 64ull << 20, 64 * 8, &d), 0);
+		total += d.output;
+		if (d.output < 64)
+			break;
+	}
+	assert_int_equal(total, truth);
+}
+
 static void
 test_wr_absent_when_switched_off(void **state)
 {
@@ -1883,6 +1928,7 @@ main(void)
 		T(test_wr_page_written_again_after_read_reported_again),
 		T(test_wr_only_inside_started_ranges),
 		T(test_wr_flr_keeps_records),
+		T(test_wr_read_clears_only_after_all_entries_written),
 		T(test_wr_absent_when_switched_off),
 	};
 
