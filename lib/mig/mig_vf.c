@@ -369,7 +369,9 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 		 * partially read or written (FACTS.md 4): drop it first. */
 		if (st->arg != VPF_DEV_MODE_FREEZE && v->partial &&
 		    !v->pre_discard) {
-			v->pre_discard = true;
+			/* pre_discard is set when the DISCARD is submitted
+			 * (vf_submit_commit): a prep may be repeated after
+			 * -EBUSY and must not change anything. */
 			vpf_admin_prep_ctx_discard(c, v->vf);
 			return 0;
 		}
@@ -424,7 +426,9 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 			v->wlen = pad;
 			v->woff = 0;
 			v->wfinal = v->pend_final;
-			v->pend_valid = false;
+			/* pend is taken in vf_submit_commit(), when the
+			 * first chunk goes on the queue: after -EBUSY this
+			 * prep runs again and must find it. */
 		}
 		n = v->wlen - v->woff;
 		if (n > v->chunk)
@@ -497,6 +501,21 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 
 static void vf_cmd_done(struct vpf_admin_cmd *c);
 
+/* Side effects of submitting the command vf_prep() filled for @p st:
+ * committed with @p on before the submit (a completion may run from the
+ * engine at any point after it), undone with !@p on when the engine did
+ * not take it (-EBUSY: the prep runs again and must find things as
+ * they were). */
+static void
+vf_submit_commit(struct mig_vf *v, const struct mig_step *st, bool on)
+{
+	if (st->act == ACT_MODE_SET &&
+	    v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_DISCARD)
+		v->pre_discard = on;
+	else if (st->act == ACT_WRITE_CTX && !v->step_cont)
+		v->pend_valid = !on;
+}
+
 /* A step failed with @p rc (message already in v->err). */
 static void
 step_failed(struct mig_vf *v, const struct mig_step *st, int rc)
@@ -538,6 +557,9 @@ vf_run(struct mig_vf *v)
 {
 	int rc;
 
+	/* Whatever waited for a slot is decided again below: a step list
+	 * that ends without a command in flight must finish. */
+	v->need_submit = false;
 	while (v->busy && !v->in_cmd && v->istep < v->nsteps) {
 		struct mig_step *st = &v->steps[v->istep];
 
@@ -573,7 +595,10 @@ vf_run(struct mig_vf *v)
 		if (v->cmd.opcode == VPF_ADMIN_OP_DEV_MODE_SET &&
 		    v->cmd.inline_data[0] == VPF_DEV_MODE_FREEZE)
 			v->t_freeze_issue = mig_now_ns();
+		vf_submit_commit(v, st, true);
 		rc = vpf_admin_submit(v->m->pf, &v->cmd);
+		if (rc)
+			vf_submit_commit(v, st, false);
 		if (rc == -EBUSY) {
 			/* Every slot in use: vpf_mig_poll() tries again. */
 			v->in_cmd = false;
@@ -590,8 +615,7 @@ vf_run(struct mig_vf *v)
 		}
 		return;
 	}
-	if (v->busy && !v->in_cmd && !v->need_submit &&
-	    v->istep >= v->nsteps)
+	if (v->busy && !v->in_cmd && v->istep >= v->nsteps)
 		op_finish(v);
 }
 

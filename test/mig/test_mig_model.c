@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -526,6 +527,111 @@ test_async_many_words(void **state)
 	for (vf = 1; vf <= 130; vf++) {
 		assert_int_equal(c.calls[vf], 1);
 		assert_int_equal(vfstate(&sd, vf), VPF_MIG_STATE_STOP_COPY);
+	}
+	side_down(&sd);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* async_wait() with a deadline: an operation that never completes fails
+ * the test instead of hanging it. */
+static void
+async_wait_deadline(struct vpf_mig *m, struct async_count *c, unsigned int n,
+		    uint64_t ms)
+{
+	uint64_t end = now_ns() + ms * 1000000u;
+
+	while (c->done < n) {
+		assert_true(vpf_mig_poll(m) >= 0);
+		if (now_ns() > end)
+			fail_msg("%u of %u operations still running after %llu ms",
+				 n - c->done, n, (unsigned long long)ms);
+	}
+}
+
+/* A CTX_WRITE the engine first refuses with -EBUSY (admin queue of 8,
+ * 16 VFs at once) is submitted again from vpf_mig_poll(): the pending
+ * context must still be there then, and every load completes. */
+static void
+test_async_busy_write(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 1, .seed = 9, .aq_size = 8 };
+	struct env e;
+	struct mig_buf b[17];
+	struct async_count c;
+	uint8_t x[32], y[32];
+	uint16_t vf;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(vpf_model_guest_step(e.s.model, vf, 100), 0);
+		save_stream(&e.s, vf, &b[vf]);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, vf, VPF_MIG_STATE_RESUMING), 0);
+	}
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_load_write_async(e.d.mig, vf, b[vf].p,
+			b[vf].len, async_done, &c), 0);
+	async_wait_deadline(e.d.mig, &c, 16, 10000);
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(c.rc[vf], 0);
+		assert_false(vpf_mig_busy(e.d.mig, vf));
+		if (vpf_mig_set_state(e.d.mig, vf, VPF_MIG_STATE_RUNNING))
+			fail_msg("VF %u: %s", vf, vpf_last_error());
+		digest(&e.s, vf, x);
+		digest(&e.d, vf, y);
+		assert_memory_equal(x, y, 32);
+		mig_buf_free(&b[vf]);
+	}
+	env_down(&e);
+}
+
+/* The DISCARD a MODE_SET to Active needs first (a partial read) gets
+ * -EBUSY: it is still sent when submitted again, once per VF, and every
+ * VF reaches RUNNING. */
+static void
+test_async_busy_discard(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 1, .seed = 10, .aq_size = 8 };
+	struct async_count c;
+	uint64_t d0[17];
+	struct side sd;
+	uint16_t vf;
+
+	(void)state;
+	side_up(&sd, "busy", &o);
+	for (vf = 1; vf <= 16; vf++) {
+		/* FIELDS_QUERY cached, then a CTX_READ that fails midway in
+		 * Freeze: a partial read. */
+		assert_int_equal(vpf_mig_set_state(sd.mig, vf, VPF_MIG_STATE_STOP_COPY), 0);
+		assert_int_equal(vpf_mig_abort(sd.mig, vf), 0);
+		assert_int_equal(vpf_mig_set_state(sd.mig, vf, VPF_MIG_STATE_STOP), 0);
+		assert_int_equal(vpf_model_fault_inject(sd.model, vf,
+			VPF_MODEL_FAULT_EINVAL, 1, 0), 0);
+		assert_int_equal(vpf_mig_set_state(sd.mig, vf, VPF_MIG_STATE_STOP_COPY),
+				 -EINVAL);
+		d0[vf] = ncmd(&sd, vf, VPF_ADMIN_OP_DEV_CTX_DISCARD);
+	}
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_set_state_async(sd.mig, vf,
+			VPF_MIG_STATE_RUNNING, async_done, &c), 0);
+	async_wait_deadline(sd.mig, &c, 16, 10000);
+	for (vf = 1; vf <= 16; vf++) {
+		if (c.rc[vf])
+			fail_msg("VF %u: %s", vf, vpf_mig_vf_error(sd.mig, vf));
+		assert_int_equal(ncmd(&sd, vf, VPF_ADMIN_OP_DEV_CTX_DISCARD),
+				 d0[vf] + 1);
+		assert_int_equal(mode(&sd, vf), VPF_DEV_MODE_ACTIVE);
+		assert_int_equal(vfstate(&sd, vf), VPF_MIG_STATE_RUNNING);
 	}
 	side_down(&sd);
 }
@@ -1771,6 +1877,8 @@ main(void)
 		cmocka_unit_test(test_migrate_threaded),
 		cmocka_unit_test(test_async_api),
 		cmocka_unit_test(test_async_many_words),
+		cmocka_unit_test(test_async_busy_write),
+		cmocka_unit_test(test_async_busy_discard),
 		cmocka_unit_test(test_migrate_same_pf),
 		cmocka_unit_test(test_progress_control),
 		cmocka_unit_test(test_dirty_low_level),
