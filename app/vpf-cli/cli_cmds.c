@@ -1125,11 +1125,41 @@ cmd_model_dirty(struct cli_args *a)
 	return 0;
 }
 
+/* Normalise a BDF ("3b:00.0" -> "0000:3b:00.0"). @return 0 or -EINVAL. */
+#define CLI_BDF_LEN	16
+
+static int
+bdf_parse(const char *s, char out[CLI_BDF_LEN])
+{
+#ifdef VPF_CLI_HAVE_VFIO
+	RTE_BUILD_BUG_ON(VPF_PCI_BDF_LEN != CLI_BDF_LEN);
+	return vpf_pci_bdf_parse(s, out);
+#else
+	/* the rules of vpf_pci_bdf_parse(), for builds without libpci */
+	unsigned int dom = 0, bus, dev, fn;
+	int n = 0;
+
+	if (s == NULL || s[0] == '\0' ||
+	    strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return -EINVAL;
+	if (!(sscanf(s, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) == 4 &&
+	      s[n] == '\0') &&
+	    !(n = 0, dom = 0,
+	      sscanf(s, "%x:%x.%x%n", &bus, &dev, &fn, &n) == 3 && s[n] == '\0'))
+		return -EINVAL;
+	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+		return -EINVAL;
+	snprintf(out, CLI_BDF_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+#endif
+}
+
 static int
 cmd_model_dump_config(struct cli_args *a)
 {
 	const char *bdf = cli_kv_get(&a->kv, "bdf");
 	struct cli_pf *p;
+	char norm[CLI_BDF_LEN];
 	int rc;
 
 	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
@@ -1137,6 +1167,12 @@ cmd_model_dump_config(struct cli_args *a)
 		return rc;
 	if (bdf == NULL)
 		bdf = "0000:3b:00.0";
+	/* The model writes the BDF into the dump as given: one libpci
+	 * cannot parse makes a file nothing can read. */
+	if (bdf_parse(bdf, norm) < 0)
+		return cli_fail(-EINVAL, "bad PCI address '%s' (dddd:bb:dd.f)",
+				bdf);
+	bdf = norm;
 	vpf_error_clear();
 	rc = vpf_model_dump_config(p->model, bdf, cli_arg(a, "file"));
 	if (rc < 0)

@@ -385,6 +385,23 @@ def case_vfio():
     has(err, r'^error: cannot attach 0000:ff:1f.7: no PCI device .*: ENODEV$')
 
 
+def case_model_dump_config_bdf():
+    """model dump-config refuses a BDF libpci could not read back (and
+    writes no file); a short BDF is normalised."""
+    z, g, b = f('zz.dump'), f('good.dump'), f('big.dump')
+    out, err = run('model dump-config src %s bdf=zz\n'
+                   'model dump-config src %s bdf=0000:3b:20.0\n'
+                   'model dump-config src %s bdf=3b:00.1\n' % (z, b, g), rc=1)
+    has(err, r"^error: line 1: bad PCI address 'zz' \(dddd:bb:dd.f\): EINVAL$",
+        r"^error: line 2: bad PCI address '0000:3b:20.0' \(dddd:bb:dd.f\): EINVAL$",
+        r'2 of 3 commands failed \(lines 1 2\)')
+    assert not os.path.exists(z) and not os.path.exists(b)
+    has(section(out, 'model dump-config src %s bdf=3b:00.1' % g),
+        r'^bdf: 0000:3b:00.1$', r'^file: %s$' % re.escape(g))
+    with open(g) as fp:
+        assert fp.readline().startswith('0000:3b:00.1 '), g
+
+
 def case_vfio_scan_wrong_format():
     """pf scan dump= of `lspci -vvv` text fails with a hint instead of
     listing 0 functions; an empty dump lists none."""
