@@ -176,6 +176,20 @@ cmd_mode_get(struct xcmd *x)
 	return result(x, 0, &x->vf->mode, 1);
 }
 
+/* Baseline of the activation cost: the complete written context the
+ * pending one replaced, else the last applied one (none on a fresh VF). A
+ * discarded context is never a baseline (DISCARD: as if never written). */
+static uint32_t
+activation_diff(const struct model_vf *vf)
+{
+	if (vf->base)
+		return model_ctx_diff(vf->pend_buf, vf->pend_len,
+				      vf->base_buf, vf->base_len);
+	return model_ctx_diff(vf->pend_buf, vf->pend_len,
+			      vf->app ? vf->app_buf : NULL,
+			      vf->app ? vf->app_len : 0);
+}
+
 /* Leaving Freeze applies the most recent complete written context
  * (FACTS.md 4). */
 static void
@@ -187,9 +201,7 @@ activate(struct vpf_model *m, struct model_vf *vf)
 
 	if (!vf->pend)
 		return;
-	diff = model_ctx_diff(vf->pend_buf, vf->pend_len,
-			      vf->base ? vf->base_buf : NULL,
-			      vf->base ? vf->base_len : 0);
+	diff = activation_diff(vf);
 	/* Validated (dry run) when the write completed. */
 	if (model_ctx_apply(m, vf, vf->pend_buf, vf->pend_len, false) != 0)
 		MODEL_LOG(ERR, m, "VF %u: applying a validated context "
@@ -198,15 +210,17 @@ activate(struct vpf_model *m, struct model_vf *vf)
 	vf->stats.fields_applied_diff += diff;
 	m->pf_stats.activations++;
 	m->pf_stats.fields_applied_diff += diff;
-	/* The applied context is the baseline of the next activation. */
-	t = vf->base_buf;
-	tl = vf->base_len;
-	vf->base_buf = vf->pend_buf;
-	vf->base_len = vf->pend_len;
-	vf->base = true;
+	/* The applied context is the baseline of the next activation;
+	 * the written one it replaced is no longer of interest. */
+	t = vf->app_buf;
+	tl = vf->app_len;
+	vf->app_buf = vf->pend_buf;
+	vf->app_len = vf->pend_len;
+	vf->app = true;
 	vf->pend_buf = t;
 	vf->pend_len = tl;
 	vf->pend = false;
+	vf->base = false;
 }
 
 static bool
@@ -462,6 +476,9 @@ cmd_discard(struct xcmd *x)
 	vf->wr = WR_NONE;
 	vf->wr_len = 0;
 	vf->pend = false;
+	/* The written context the dropped one replaced was never applied
+	 * either: the next activation compares with the last applied. */
+	vf->base = false;
 	return true;
 }
 
@@ -656,10 +673,7 @@ model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c)
 		return 0;
 	/* Activation cost: fields that differ from the previously applied
 	 * or written context (DESIGN.md timing model). */
-	return 1000ull * m->p.activation_us_per_field *
-		model_ctx_diff(vf->pend_buf, vf->pend_len,
-			       vf->base ? vf->base_buf : NULL,
-			       vf->base ? vf->base_len : 0);
+	return 1000ull * m->p.activation_us_per_field * activation_diff(vf);
 }
 
 static void

@@ -169,9 +169,13 @@ struct model_vf {
 	uint8_t *pend_buf;		/* last complete written context */
 	size_t pend_len;
 	bool pend;
-	uint8_t *base_buf;		/* previously applied/written ctx */
+	uint8_t *base_buf;		/* complete written ctx the pending
+					 * one replaced (never applied) */
 	size_t base_len;
 	bool base;
+	uint8_t *app_buf;		/* last applied written ctx */
+	size_t app_len;
+	bool app;
 
 	/* write recording (FACTS.md 6) */
 	bool wr_on;

@@ -254,6 +254,7 @@ model_vfs_fini(struct vpf_model *m)
 			free(vf->wr_buf);
 			free(vf->pend_buf);
 			free(vf->base_buf);
+			free(vf->app_buf);
 		}
 	}
 	free(m->vf);

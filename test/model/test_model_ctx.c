@@ -299,6 +299,50 @@ test_activation_cost_counts_differing_fields(void **state)
 	h_down(&dst);
 }
 
+/* The activation baseline is a context written and replaced, or the last
+ * applied one, never one DISCARD dropped (as if never written). */
+static void
+test_activation_baseline_never_a_discarded_context(void **state)
+{
+	struct h src, dst;
+	uint8_t *b1, *b2;
+	size_t l1, l2;
+	struct vpf_model_stats st;
+
+	(void)state;
+	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
+	assert_int_equal(h_up_all(&dst, h_model(0, 2, 2)), 0);
+	assert_int_equal(h_read_all(&src, 1, 4096, &b1, &l1), 0);
+	vpf_model_guest_step(src.m, 1, 50);
+	assert_int_equal(h_discard(&src, 1), 0);
+	assert_int_equal(h_read_all(&src, 1, 4096, &b2, &l2), 0);
+	/* Written (b1), replaced (b2), both discarded, then b1 again: none
+	 * of them was applied, so every field of b1 counts. */
+	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&dst, 1, b1, l1, 4096), 0);
+	assert_int_equal(h_write_all(&dst, 1, b2, l2, 4096), 0);
+	assert_int_equal(h_discard(&dst, 1), 0);
+	assert_int_equal(h_write_all(&dst, 1, b1, l1, 4096), 0);
+	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_ACTIVE), 0);
+	vpf_model_stats_get(dst.m, 1, &st);
+	assert_int_equal(st.activations, 1);
+	assert_int_equal(st.fields_applied_diff, 3 + 3 * 5);
+	/* Now b1 is applied: writing b2, discarding it and writing b1
+	 * again compares with the applied b1: nothing differs. */
+	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&dst, 1, b2, l2, 4096), 0);
+	assert_int_equal(h_discard(&dst, 1), 0);
+	assert_int_equal(h_write_all(&dst, 1, b1, l1, 4096), 0);
+	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_ACTIVE), 0);
+	vpf_model_stats_get(dst.m, 1, &st);
+	assert_int_equal(st.activations, 2);
+	assert_int_equal(st.fields_applied_diff, 3 + 3 * 5);
+	free(b1);
+	free(b2);
+	h_down(&src);
+	h_down(&dst);
+}
+
 static void
 test_stats_count_commands(void **state)
 {
@@ -393,6 +437,7 @@ main(void)
 		cmocka_unit_test(test_digest_excludes_mode_and_pending),
 		cmocka_unit_test(test_digest_equal_after_migration_to_other_pf),
 		cmocka_unit_test(test_activation_cost_counts_differing_fields),
+		cmocka_unit_test(test_activation_baseline_never_a_discarded_context),
 		cmocka_unit_test(test_stats_count_commands),
 		cmocka_unit_test(test_digest_is_sha256_of_the_context),
 		cmocka_unit_test(test_dirty_ground_truth),
