@@ -419,6 +419,23 @@ test_list_query_result_buffer_size(void **state)
 }
 
 static void
+test_list_query_carries_no_data(void **state)
+{
+	uint64_t junk = 0;
+	struct h_done d;
+
+	(void)state;
+	/* LIST_QUERY has no data (FACTS.md 2; doc/model.md decision 3). */
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, &junk, 8, 8,
+			       &d), 0);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	assert_int_equal(d.used_len, 8);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d),
+			 0);
+	expect(&d, 0, 0);
+}
+
+static void
 test_list_use_before_other_commands(void **state)
 {
 	struct h_done d;
@@ -570,6 +587,42 @@ test_mode_set_to_current_succeeds(void **state)
 	assert_int_equal(h_mode_set(&H, 2, VPF_DEV_MODE_FREEZE), 0);
 	assert_int_equal(h_mode_get(&H, 2, &m), 0);
 	assert_int_equal(m, VPF_DEV_MODE_FREEZE);
+}
+
+/* Setting the current mode changes nothing: a partial read goes on where
+ * it was, in Freeze and in Active. */
+static void
+test_mode_set_to_current_keeps_partial_read(void **state)
+{
+	static const uint8_t modes[] = { VPF_DEV_MODE_FREEZE,
+					 VPF_DEV_MODE_ACTIVE };
+	uint8_t *full = malloc(1 << 20), a[64], b[64];
+	size_t len;
+	uint64_t left;
+	uint32_t got;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(full);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(h_mode_set(&H, 2, modes[i]), 0);
+		assert_int_equal(vpf_model_vf_ctx(H.m, 2, full, 1 << 20, &len),
+				 0);
+		assert_true(len > 128);
+		assert_int_equal(h_read(&H, 2, 64, a, &got, NULL), 0);
+		assert_int_equal(got, 64);
+		assert_int_equal(h_mode_set(&H, 2, modes[i]), 0);
+		/* Still partial: SIZE_GET says what remains... */
+		assert_int_equal(h_size_get(&H, 2, 0, &left), 0);
+		assert_int_equal(left, len - 64);
+		/* ...and the next read continues the same context. */
+		assert_int_equal(h_read(&H, 2, 64, b, &got, NULL), 0);
+		assert_int_equal(got, 64);
+		assert_memory_equal(a, full, 64);
+		assert_memory_equal(b, full + 64, 64);
+		assert_int_equal(h_discard(&H, 2), 0);
+	}
+	free(full);
 }
 
 static void
@@ -1424,6 +1477,76 @@ test_owner_reset_effects(void **state)
 	assert_true(rec > 0);
 }
 
+/* Owner reset, write side (doc/model.md decision 9): a partial write is
+ * dropped, a complete written context not yet applied stays pending. */
+static void
+test_owner_reset_drops_partial_write_keeps_pending(void **state)
+{
+	uint8_t want[32], got[32];
+	struct vpf_model *m;
+	size_t len;
+	uint8_t *c = vf_ctx(2, &len);
+
+	(void)state;
+	assert_int_equal(vpf_model_digest(H.m, 2, want), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&H, 1, c, len, 4096), 0);
+	/* A second context, partially written. */
+	assert_int_equal(h_write(&H, 1, c, 64, NULL), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), EINV);
+	m = H.m;
+	H.ops->dma_free(m, &H.ring);
+	H.ops->dma_free(m, &H.buf);
+	assert_int_equal(h_up_all(&H, m), 0);
+	assert_int_equal(mode_of(1), VPF_DEV_MODE_FREEZE);
+	/* Partial write gone (leaving Freeze allowed), the complete one
+	 * applied when leaving Freeze. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_digest(H.m, 1, got), 0);
+	assert_memory_equal(want, got, 32);
+	free(c);
+}
+
+/* FLR or a device reset in progress delays CTX_WRITE until it ends
+ * (FACTS.md 4), then it completes OK. */
+static void
+test_flr_and_reset_delay_ctx_write(void **state)
+{
+	static const enum vpf_model_fault_kind kinds[] = {
+		VPF_MODEL_FAULT_FLR, VPF_MODEL_FAULT_RESET,
+	};
+	uint8_t want[32], got[32];
+	struct h_done d;
+	size_t len;
+	uint8_t *c = vf_ctx(2, &len);
+	uint32_t plen = (uint32_t)((len + 7) & ~(size_t)7);
+	uint8_t *pad = calloc(1, plen);
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(pad);
+	memcpy(pad, c, len);
+	assert_int_equal(vpf_model_digest(H.m, 2, want), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(vpf_model_fault_inject(H.m, 1, kinds[i], 1,
+							200000), 0);
+		h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_WRITE, VPF_ADMIN_GROUP_SRIOV,
+		       1, pad, plen, 0);
+		h_kick(&H);
+		/* Not completed while the FLR/reset lasts (200 ms)... */
+		assert_int_equal(h_wait(&H, &d, 0, 20), -ETIMEDOUT);
+		/* ...then OK, not an error. */
+		assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+		expect(&d, 0, 0);
+	}
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_digest(H.m, 1, got), 0);
+	assert_memory_equal(want, got, 32);
+	free(pad);
+	free(c);
+}
+
 static void
 test_stop_accepts_notifications_but_no_dma(void **state)
 {
@@ -1872,6 +1995,7 @@ main(void)
 		/* 2 */
 		TN(test_list_query_reports_supported),
 		TN(test_list_query_result_buffer_size),
+		TN(test_list_query_carries_no_data),
 		TN(test_list_use_before_other_commands),
 		TN(test_list_use_subset_of_list_query),
 		TN(test_list_use_enables_only_listed),
@@ -1880,6 +2004,7 @@ main(void)
 		/* 4 */
 		T(test_mode_reserved_values_fail),
 		T(test_mode_set_to_current_succeeds),
+		T(test_mode_set_to_current_keeps_partial_read),
 		T(test_failed_mode_set_leaves_mode),
 		T(test_mode_set_fails_during_partial_read),
 		T(test_mode_set_fails_during_partial_write),
@@ -1912,6 +2037,8 @@ main(void)
 		T(test_fields_query_ascending_with_lengths),
 		T(test_fields_query_absent_when_switched_off),
 		T(test_owner_reset_effects),
+		T(test_owner_reset_drops_partial_write_keeps_pending),
+		T(test_flr_and_reset_delay_ctx_write),
 		T(test_stop_accepts_notifications_but_no_dma),
 		T(test_freeze_nothing_changes),
 		T(test_flr_delays_not_errors),
