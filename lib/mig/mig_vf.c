@@ -343,6 +343,16 @@ cmd_fail_msg(struct mig_vf *v, int rc)
 			    strerror(-rc));
 }
 
+/* A copy of v->err to quote in the next message (truncated to fit). */
+static void
+err_quote(const struct mig_vf *v, char *out, size_t n)
+{
+	size_t l = strnlen(v->err, n - 1);
+
+	memcpy(out, v->err, l);
+	out[l] = '\0';
+}
+
 static void
 prep_raw(struct vpf_admin_cmd *c, uint16_t op, uint16_t vf)
 {
@@ -363,8 +373,22 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 
 	switch (st->act) {
 	case ACT_MODE_SET:
-		if (v->mode == st->arg)
+		if (v->mode == st->arg && !(st->flags & STEP_F_FORCE))
 			return 1;
+		if ((st->flags & STEP_F_NO_APPLY) &&
+		    st->arg != VPF_DEV_MODE_FREEZE &&
+		    v->mode != VPF_DEV_MODE_ACTIVE &&
+		    v->mode != VPF_DEV_MODE_STOP &&
+		    (v->written || v->partial)) {
+			/* The DISCARD before failed: leaving Freeze now would
+			 * apply a written context (FACTS.md 4). Stay. */
+			char why[96];
+
+			err_quote(v, why, sizeof(why));
+			return mig_vf_fail(v, -EIO,
+					   "VF %u stays in Freeze: a written context could not be discarded and leaving Freeze would apply it (%s)",
+					   v->vf, why[0] ? why : "DEV_CTX_DISCARD failed");
+		}
 		/* MODE_SET to Active or Stop fails while a context is
 		 * partially read or written (FACTS.md 4): drop it first. */
 		if (st->arg != VPF_DEV_MODE_FREEZE && v->partial &&
@@ -525,6 +549,12 @@ step_failed(struct mig_vf *v, const struct mig_step *st, int rc)
 		 * left only by reset (FACTS.md 8). */
 		v->state = S_ERR;
 	}
+	if ((st->flags & STEP_F_RETRY) &&
+	    ++v->discard_tries < MIG_DISCARD_TRIES) {
+		/* The same step again (the caller re-runs v->istep). */
+		MIG_LOG(WARNING, "%s; trying again\n", v->err);
+		return;
+	}
 	if (v->failing || (st->flags & STEP_F_BEST_EFFORT)) {
 		/* Cleanup goes on; the first error is what the op returns. */
 		if (v->op_rc == 0)
@@ -542,8 +572,14 @@ step_failed(struct mig_vf *v, const struct mig_step *st, int rc)
 		return;
 	}
 	if (st->act == ACT_WRITE_CTX) {
-		/* A failed CTX_WRITE drops the whole partial write. */
-		v->partial = false;
+		/* A failed CTX_WRITE drops the whole partial write; one
+		 * without a device answer may have been done: treat the
+		 * context as written (and partial) so that it is DISCARDed
+		 * before anything leaves Freeze. */
+		if (v->cmd.status == 0 && v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_WRITE)
+			v->written = v->partial = true;
+		else
+			v->partial = false;
 		if (v->load_active && v->load_err == 0)
 			v->load_err = rc;
 	}
@@ -627,6 +663,7 @@ mig_op_start(struct mig_vf *v)
 	v->istep = 0;
 	v->step_cont = false;
 	v->pre_discard = false;
+	v->discard_tries = 0;
 	v->failing = false;
 	v->op_rc = 0;
 	v->err[0] = '\0';
@@ -1162,6 +1199,19 @@ static int
 local_state_stop_after_fail(struct mig_vf *v)
 {
 	v->load_active = false;
+	if (v->written || v->partial) {
+		/* The DISCARD failed: a later MODE_SET out of Freeze would
+		 * apply what was written. ERROR is left only by reset
+		 * (vpf_mig_reset() DISCARDs before it leaves Freeze). */
+		char why[128];
+
+		err_quote(v, why, sizeof(why));
+		snprintf(v->err, sizeof(v->err),
+			 "VF %u: RESUMING -> STOP failed and the written context could not be discarded (%s): ERROR",
+			 v->vf, why);
+		v->state = S_ERR;
+		return 0;
+	}
 	v->state = S_STOP;
 	return 0;
 }
@@ -1189,7 +1239,8 @@ local_resuming_exit(struct mig_vf *v)
 		    v->parser.state == MIG_P_FAILED ? v->parser.errmsg :
 		    vpf_last_error());
 	op_replan_fail(v, rc);
-	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT, NULL);
+	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
+		   NULL);
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_state_stop_after_fail);
 	return 0;
 }
@@ -1458,8 +1509,10 @@ static int
 local_abort_end(struct mig_vf *v)
 {
 	v->state = plain_state(v->mode);
-	v->moved = false;
-	v->complete = false;
+	if (v->op_rc == 0) {
+		v->moved = false;
+		v->complete = false;
+	}
 	return 0;
 }
 
@@ -1476,9 +1529,10 @@ mig_abort_plan(struct mig_vf *v)
 	/* Partial reads and writes, and a written context not yet applied,
 	 * are dropped before the mode changes (FACTS.md 4), so leaving
 	 * Freeze applies nothing. */
-	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT, NULL);
+	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
+		   NULL);
 	mig_op_add(v, ACT_WR_STOP, 0, STEP_F_BEST_EFFORT, NULL);
-	mig_op_add(v, ACT_MODE_SET, mode, 0, NULL);
+	mig_op_add(v, ACT_MODE_SET, mode, STEP_F_NO_APPLY, NULL);
 	return mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_end);
 }
 
@@ -1514,6 +1568,12 @@ vpf_mig_abort(struct vpf_mig *m, uint16_t vf)
 static int
 local_recover_end(struct mig_vf *v)
 {
+	if (v->mode != VPF_DEV_MODE_ACTIVE) {
+		/* The MODE_SET failed or was refused (nothing could be
+		 * discarded): the VF stays where it is. */
+		v->state = plain_state(v->mode);
+		return 0;
+	}
 	v->state = S_RUN;
 	v->moved = false;
 	v->complete = false;
@@ -1532,12 +1592,15 @@ vpf_mig_recover(struct vpf_mig *m, uint16_t vf)
 	if (rc)
 		return rc;
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_begin);
-	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT, NULL);
+	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
+		   NULL);
 	/* Recording a dead process started is stopped too (STOP always
 	 * succeeds, FACTS.md 6). */
 	mig_op_add(v, ACT_WR_STOP, 1, STEP_F_BEST_EFFORT, NULL);
-	v->mode = MIG_MODE_UNKNOWN;	/* always issue the MODE_SET */
-	mig_op_add(v, ACT_MODE_SET, VPF_DEV_MODE_ACTIVE, 0, NULL);
+	/* Always issued; never out of Freeze with a context that could
+	 * not be discarded. */
+	mig_op_add(v, ACT_MODE_SET, VPF_DEV_MODE_ACTIVE,
+		   STEP_F_FORCE | STEP_F_NO_APPLY, NULL);
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_recover_end);
 	mig_op_start(v);
 	rc = mig_op_wait(v);

@@ -31,6 +31,18 @@ enum mig_act {
 };
 
 #define STEP_F_BEST_EFFORT	1u	/* failure noted, next step runs */
+/* A DISCARD that clears a written or partial context: on failure it is
+ * tried again, up to MIG_DISCARD_TRIES times per operation (EAGAIN is
+ * already retried by the engine). */
+#define STEP_F_RETRY		2u
+/* A MODE_SET that must not apply a context (abort, recover, detach): it
+ * is refused, and the VF stays in Freeze, when a written or partial
+ * context could not be discarded (FACTS.md 4: leaving Freeze applies
+ * the most recent complete one). */
+#define STEP_F_NO_APPLY		4u
+/* A MODE_SET issued even when the library thinks the VF is there. */
+#define STEP_F_FORCE		8u
+#define MIG_DISCARD_TRIES	3
 
 struct mig_vf;
 typedef int (*mig_local_fn)(struct mig_vf *v);
@@ -72,6 +84,7 @@ struct mig_vf {
 	unsigned int istep;
 	bool step_cont;			/* current step already issued once */
 	bool pre_discard;		/* DISCARD issued before a MODE_SET */
+	unsigned int discard_tries;	/* STEP_F_RETRY failures this op */
 	bool busy;
 	bool in_cmd;
 	bool need_submit;

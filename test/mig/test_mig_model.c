@@ -1690,6 +1690,130 @@ test_streams_refused(void **state)
 	env_down(&e);
 }
 
+/* Destination VF 1 in RESUMING with a complete stream of source VF 1
+ * written (not applied); @p d0 its digest before. */
+static void
+dst_written(struct env *e, struct mig_buf *b, uint8_t d0[32])
+{
+	digest(&e->d, 1, d0);
+	assert_int_equal(vpf_mig_set_state(e->d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_load_write(e->d.mig, 1, b->p, b->len), 0);
+	assert_true(ncmd(&e->d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE) > 0);
+}
+
+/* Abort, recover and detach never leave Freeze with a written context
+ * they could not DISCARD (FACTS.md 4: leaving Freeze applies it): the
+ * DISCARD is retried, and if it keeps failing the VF stays in Freeze
+ * with nothing applied and the error is returned. */
+static void
+test_abort_discard_fails(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 2, .seed = 5 };
+	struct vpf_mig_vf_info vi;
+	struct mig_buf b;
+	uint8_t d0[32], d1[32];
+	struct env e;
+	uint64_t ms;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 300), 0);
+	save_stream(&e.s, 1, &b);
+
+	/* One failed DISCARD: tried again, the abort succeeds. */
+	dst_written(&e, &b, d0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 1, 0), 0);
+	assert_int_equal(vpf_mig_abort(e.d.mig, 1), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	digest(&e.d, 1, d1);
+	assert_memory_equal(d0, d1, 32);
+
+	/* Every DISCARD fails: error, Freeze, nothing applied. */
+	dst_written(&e, &b, d0);
+	ms = ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_MODE_SET);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+	assert_int_equal(vpf_mig_abort(e.d.mig, 1), -EINVAL);
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+	assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_STOP);
+	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_MODE_SET), ms);
+	assert_non_null(strstr(vpf_mig_vf_error(e.d.mig, 1), "stays in Freeze"));
+	digest(&e.d, 1, d1);
+	assert_memory_equal(d0, d1, 32);
+	assert_int_equal(vpf_mig_vf_info_get(e.d.mig, 1, &vi), 0);
+	assert_true(vi.moved);
+	/* Once the device DISCARDs, the abort completes. */
+	assert_int_equal(vpf_mig_abort(e.d.mig, 1), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	digest(&e.d, 1, d1);
+	assert_memory_equal(d0, d1, 32);
+
+	/* The same for recover. */
+	dst_written(&e, &b, d0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+	assert_int_equal(vpf_mig_recover(e.d.mig, 1), -EINVAL);
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+	assert_int_not_equal(vfstate(&e.d, 1), VPF_MIG_STATE_RUNNING);
+	digest(&e.d, 1, d1);
+	assert_memory_equal(d0, d1, 32);
+	assert_int_equal(vpf_mig_recover(e.d.mig, 1), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	digest(&e.d, 1, d1);
+	assert_memory_equal(d0, d1, 32);
+
+	/* A failed RESUMING -> STOP whose DISCARD fails too: ERROR, so
+	 * nothing can apply the written precopy context later. */
+	{
+		struct mig_buf pc;
+		size_t off[8], len[8];
+
+		memset(&pc, 0, sizeof(pc));
+		assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
+		assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_PRE_COPY), 0);
+		assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP_COPY), 0);
+		drain(&e.s, 1, &pc, 4096);
+		assert_int_equal(records(&pc, off, len, 8), 3);
+		digest(&e.d, 1, d0);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+		/* Header and the precopy record: written to the device. */
+		assert_int_equal(vpf_mig_load_write(e.d.mig, 1, pc.p, off[1]), 0);
+		assert_true(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE) > 0);
+		assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), -ENODATA);
+		vpf_model_fault_clear(e.d.model);
+		assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_ERROR);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RUNNING), -EPERM);
+		assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+		assert_int_equal(vpf_mig_reset(e.d.mig, 1), 0);
+		assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+		digest(&e.d, 1, d1);
+		assert_memory_equal(d0, d1, 32);
+
+		/* Its DISCARD works: STOP, and RUNNING applies nothing. */
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+		assert_int_equal(vpf_mig_load_write(e.d.mig, 1, pc.p, off[1]), 0);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), -ENODATA);
+		assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_STOP);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+		digest(&e.d, 1, d1);
+		assert_memory_equal(d0, d1, 32);
+		mig_buf_free(&pc);
+	}
+
+	/* Detach with restore: the VF stays in Freeze, nothing applied. */
+	dst_written(&e, &b, d0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+	vpf_mig_detach(e.d.mig);
+	e.d.mig = NULL;
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+	digest(&e.d, 1, d1);
+	assert_memory_equal(d0, d1, 32);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
 /* ---------------------------------------------------------------------------
  * Pre-flight, crash safety
  * ------------------------------------------------------------------------- */
@@ -1893,6 +2017,7 @@ main(void)
 		cmocka_unit_test(test_faults_hard),
 		cmocka_unit_test(test_faults_driver),
 		cmocka_unit_test(test_streams_refused),
+		cmocka_unit_test(test_abort_discard_fails),
 		cmocka_unit_test(test_compat),
 		cmocka_unit_test(test_driver_incompatible_stream),
 		cmocka_unit_test(test_crash_safety),
