@@ -312,9 +312,9 @@ VPF_API int vpf_mig_save_read(struct vpf_mig *m, uint16_t vf, void *buf,
 
 /** Precopy progress (VFIO_MIG_GET_PRECOPY_INFO; FACTS.md 8). */
 struct vpf_mig_precopy_info {
-	/** Bytes of the current round's context not yet pulled by the caller
-	 *  (0: the round is drained). The device's DEV_CTX_SIZE_GET(current)
-	 *  of the round is in @c round_size. */
+	/** DEV_CTX_SIZE_GET(current) of the round being read (FACTS.md 8),
+	 *  asked before its first read; equal to @c round_size. Stream bytes
+	 *  not yet pulled are in @c pending_bytes. */
 	uint64_t initial_bytes;
 	/** DEV_CTX_SIZE_GET(freeze_mode 1) once the round was read: what a
 	 *  stop-copy would cost now. */
@@ -323,6 +323,9 @@ struct vpf_mig_precopy_info {
 	uint64_t round_size;
 	/** Rounds read in this save session (1 after entering PRE_COPY). */
 	uint32_t round;
+	/** Save-stream bytes not yet pulled by the caller (0: the round is
+	 *  drained). */
+	uint64_t pending_bytes;
 };
 
 /** Precopy info; -EPERM outside PRE_COPY / PRE_COPY_P2P (as VFIO). */
@@ -530,7 +533,8 @@ struct vpf_mig_progress {
 					 *   (this round) */
 	uint64_t dirty_pages;		/**< pages newly reported dirty in this
 					 *   round / the final sync */
-	uint64_t initial_bytes;		/**< precopy info, summed */
+	uint64_t initial_bytes;		/**< precopy info (SIZE_GET(current)
+					 *   of the round, FACTS.md 8), summed */
 	uint64_t dirty_bytes;		/**< precopy info, summed */
 	uint64_t phase_ns;		/**< time this phase (round) took */
 	uint64_t elapsed_ns;		/**< since vpf_mig_migrate() started */

@@ -1128,10 +1128,13 @@ vpf_mig_precopy_info(const struct vpf_mig *m, uint16_t vf,
 	if (v->state != S_PC && v->state != S_PCP)
 		return vpf_error(-EPERM, "VF %u: precopy info only in PRE_COPY states (now %s)",
 				 vf, vpf_mig_state_name(v->state));
-	info->initial_bytes = v->out.len - v->out.off;
+	/* FACTS.md 8 (binding): SIZE_GET(current) of the round being
+	 * read, the same figure the driver's progress report sums. */
+	info->initial_bytes = v->round_size;
 	info->dirty_bytes = v->dirty_bytes;
 	info->round_size = v->round_size;
 	info->round = v->round;
+	info->pending_bytes = v->out.len - v->out.off;
 	return 0;
 }
 

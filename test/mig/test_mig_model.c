@@ -229,6 +229,19 @@ wl_progress(const struct vpf_mig_progress *p, void *arg)
 		if (w->stop_after_round && (int)p->round == w->stop_after_round)
 			return VPF_MIG_PROGRESS_STOP_PRECOPY;
 	}
+	if (p->phase == VPF_MIG_PHASE_PRECOPY) {
+		/* FACTS.md 8: the same initial_bytes as the per-VF info. */
+		uint64_t ib = 0;
+
+		for (i = 0; i < w->n; i++) {
+			struct vpf_mig_precopy_info pi;
+
+			assert_int_equal(vpf_mig_precopy_info(w->s->mig, w->vfs[i], &pi), 0);
+			ib += pi.initial_bytes;
+		}
+		assert_int_equal(p->initial_bytes, ib);
+		assert_true(p->initial_bytes > 0);
+	}
 	if (p->phase == VPF_MIG_PHASE_SETUP ||
 	    p->phase == VPF_MIG_PHASE_PRECOPY)
 		for (i = 0; i < w->n; i++)
@@ -1263,11 +1276,15 @@ test_precopy_info(void **state)
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_PRE_COPY), 0);
 	assert_int_equal(vpf_mig_precopy_info(e.s.mig, 1, &pi), 0);
 	assert_int_equal(pi.round, 1);
-	assert_true(pi.initial_bytes > pi.round_size && pi.round_size > 0);
+	/* FACTS.md 8: initial_bytes is SIZE_GET(current) of the round;
+	 * the stream bytes still to pull are pending_bytes. */
+	assert_true(pi.initial_bytes == pi.round_size && pi.round_size > 0);
+	assert_true(pi.pending_bytes > pi.round_size);
 	assert_true(pi.dirty_bytes > 0);
 	drain(&e.s, 1, &b, 100);
 	assert_int_equal(vpf_mig_precopy_info(e.s.mig, 1, &pi), 0);
-	assert_int_equal(pi.initial_bytes, 0);
+	assert_int_equal(pi.pending_bytes, 0);
+	assert_int_equal(pi.initial_bytes, pi.round_size);
 	/* The guest runs; another round reads a fresh context. */
 	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 100), 0);
 	assert_int_equal(vpf_mig_precopy_round(e.s.mig, 1), 0);
