@@ -320,6 +320,10 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 		 * runs the guest. Aborting now would run it twice. */
 		MIG_LOG(WARNING, "%s VF %u: %s; the VF is Active: migration completed\n",
 			vpf_pf_name(pp->d->m->pf), pp->d->vf, pp->d->err);
+		/* The mode re-read stamps the end of the downtime; never let
+		 * it precede the Freeze it is measured from. */
+		if (pp->d->t_active_done < pp->s->t_freeze_issue)
+			pp->d->t_active_done = mig_now_ns();
 		rc = 0;
 	}
 	if (rc)

@@ -566,6 +566,8 @@ step_failed(struct mig_vf *v, const struct mig_step *st, int rc)
 		/* No device answer (timeout, queue recovery): the mode is
 		 * unknown; read it back, ERROR only if that fails too. */
 		op_replan_fail(v, rc);
+		if (v->cmd.opcode == VPF_ADMIN_OP_DEV_MODE_SET)
+			v->lost_mode = st->arg;
 		v->mode = MIG_MODE_UNKNOWN;
 		mig_op_add(v, ACT_MODE_GET, 0, 0, NULL);
 		v->istep++;
@@ -664,6 +666,7 @@ mig_op_start(struct mig_vf *v)
 	v->step_cont = false;
 	v->pre_discard = false;
 	v->discard_tries = 0;
+	v->lost_mode = MIG_MODE_UNKNOWN;
 	v->failing = false;
 	v->op_rc = 0;
 	v->err[0] = '\0';
@@ -759,6 +762,18 @@ cmd_ok(struct mig_vf *v, const struct mig_step *st)
 		v->mode = v->mode_result;
 		if (v->failing)
 			v->state = plain_state(v->mode);
+		if (v->lost_mode != MIG_MODE_UNKNOWN &&
+		    v->lost_mode == v->mode) {
+			/* The MODE_SET without answer did happen: account it
+			 * like one that completed (its effects, FACTS.md 4,
+			 * and the end of the downtime, by now at the latest). */
+			v->read_started = v->partial = false;
+			if (v->mode != VPF_DEV_MODE_FREEZE)
+				v->written = false;
+			if (v->mode == VPF_DEV_MODE_ACTIVE)
+				v->t_active_done = mig_now_ns();
+		}
+		v->lost_mode = MIG_MODE_UNKNOWN;
 		return 0;
 	case ACT_DISCARD:
 	case ACT_DISCARD_FORCE:

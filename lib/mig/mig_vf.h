@@ -85,6 +85,7 @@ struct mig_vf {
 	bool step_cont;			/* current step already issued once */
 	bool pre_discard;		/* DISCARD issued before a MODE_SET */
 	unsigned int discard_tries;	/* STEP_F_RETRY failures this op */
+	uint8_t lost_mode;		/* MODE_SET without answer: its mode */
 	bool busy;
 	bool in_cmd;
 	bool need_submit;

@@ -1562,6 +1562,51 @@ test_faults_driver(void **state)
 	env_down(&e);
 }
 
+/* The destination's activating MODE_SET is done but its completion is
+ * refused (bad used length): the mode read back says Active, the driver
+ * counts the pair as migrated, and the downtime ends at that re-read
+ * instead of wrapping around. */
+static void
+test_driver_active_misreported(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 57, .timeout_us = 20000 };
+	struct vpf_mig_opts mo;
+	struct vpf_mig_pair p;
+	struct vpf_mig_result res;
+	uint8_t x[32], y[32];
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 200), 0);
+	/* The destination VF's commands: MODE_SET Freeze, FIELDS_QUERY,
+	 * one CTX_WRITE (64 KiB chunks), MODE_SET Active. The first three
+	 * get a harmless 1 us delay; the PF-wide fault then meets the
+	 * fourth. */
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_DELAY, 3, 1), 0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 0, VPF_MODEL_FAULT_BAD_LEN, 1, 0), 0);
+	vpf_mig_opts_init(&mo);
+	mo.no_preflight = true;
+	mo.chunk = 65536;
+	p = (struct vpf_mig_pair){ .src = e.s.mig, .src_vf = 1,
+				   .dst = e.d.mig, .dst_vf = 1 };
+	if (vpf_mig_migrate(&mo, &p, 1, &res))
+		fail_msg("%s", vpf_last_error());
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE), 1);
+	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_MODE_GET), 2);	/* scan + re-read */
+	assert_true(vpf_mig_vf_error(e.d.mig, 1)[0] != '\0');
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	digest(&e.s, 1, x);
+	digest(&e.d, 1, y);
+	assert_memory_equal(x, y, 32);
+	assert_int_equal(res.ok, 1);
+	assert_true(p.downtime_ns > 0 && p.downtime_ns <= res.total_ns);
+	assert_true(res.downtime_ns > 0 && res.downtime_ns <= res.total_ns);
+	assert_true(p.t_active_ns >= p.t_freeze_ns && p.t_active_ns <= res.total_ns);
+	env_down(&e);
+}
+
 /* ---------------------------------------------------------------------------
  * Streams refused before any CTX_WRITE
  * ------------------------------------------------------------------------- */
@@ -2033,6 +2078,7 @@ main(void)
 		cmocka_unit_test(test_faults_transient),
 		cmocka_unit_test(test_faults_hard),
 		cmocka_unit_test(test_faults_driver),
+		cmocka_unit_test(test_driver_active_misreported),
 		cmocka_unit_test(test_streams_refused),
 		cmocka_unit_test(test_abort_discard_fails),
 		cmocka_unit_test(test_compat),
