@@ -388,8 +388,13 @@ guest_op(struct vpf_model *m, struct model_vf *vf)
 			model_vf_page_write(vf, (r % (m->p.guest_mem_size /
 						     GUEST_PAGE)) * GUEST_PAGE);
 	} else if (kind < 93) {
-		/* Device config change: link flap or MTU. */
+		/* Device config change: link flap or MTU. It raises a config
+		 * notification, and in Stop the device sends none (FACTS.md
+		 * 4): only in Active. */
 		uint16_t st = rte_le_to_cpu_16(vf->st.netcfg.status);
+
+		if (!active)
+			goto out;
 
 		if (r & 1)
 			vf->st.netcfg.status = rte_cpu_to_le_16(st ^ 1);
@@ -402,6 +407,7 @@ guest_op(struct vpf_model *m, struct model_vf *vf)
 		q->msix = (uint16_t)(r % MODEL_MSIX_VECTORS);
 		common_put16(vf->st.common, VPF_COMMON_Q_SELECT, qi);
 	}
+out:
 	common_refresh(m, vf);
 }
 

@@ -1577,6 +1577,49 @@ test_stop_accepts_notifications_but_no_dma(void **state)
 	assert_true(pages1 > pages0);
 }
 
+/* Device config (DEV_CFG) and config_generation of VF @p vf. */
+static void
+vf_config(uint16_t vf, uint8_t cfg[12], uint8_t *gen)
+{
+	size_t len;
+	uint8_t *c = vf_ctx(vf, &len);
+	struct vpf_ctx_iter it;
+	struct vpf_ctx_field f;
+	bool seen = false;
+
+	vpf_ctx_iter_init(&it, c, len, 0);
+	while (vpf_ctx_iter_next(&it, &f) == 1) {
+		if (f.type == VPF_CTX_DEV_CFG && f.length == 12) {
+			memcpy(cfg, f.value, 12);
+			seen = true;
+		}
+		if (f.type == VPF_CTX_PCI_COMMON_CFG && f.length >= 64)
+			*gen = f.value[21];
+	}
+	assert_true(seen);
+	free(c);
+}
+
+/* A config change raises a config notification; in Stop the device sends
+ * none (FACTS.md 4), so the device config only changes in Active. */
+static void
+test_stop_no_config_change(void **state)
+{
+	uint8_t c0[12], c1[12], g0 = 0, g1 = 0;
+
+	(void)state;
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
+	vf_config(1, c0, &g0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	vf_config(1, c1, &g1);
+	assert_memory_equal(c0, c1, 12);
+	assert_int_equal(g0, g1);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	vf_config(1, c1, &g1);
+	assert_int_not_equal(g0, g1);
+}
+
 static void
 test_freeze_nothing_changes(void **state)
 {
@@ -2040,6 +2083,7 @@ main(void)
 		T(test_owner_reset_drops_partial_write_keeps_pending),
 		T(test_flr_and_reset_delay_ctx_write),
 		T(test_stop_accepts_notifications_but_no_dma),
+		T(test_stop_no_config_change),
 		T(test_freeze_nothing_changes),
 		T(test_flr_delays_not_errors),
 		/* 6 */
