@@ -1310,6 +1310,35 @@ test_ctx_write_empty_context_changes_nothing(void **state)
 	assert_memory_equal(a, b, 32);
 }
 
+/* doc/model.md decision 17: after a complete write, an 8-byte all-zero
+ * chunk is not "padding after the context" but a new, empty complete
+ * context, which replaces the pending one (the most recent complete
+ * context takes effect, FACTS.md 4). */
+static void
+test_zero_chunk_after_complete_write_replaces_pending(void **state)
+{
+	uint8_t zero[8] = { 0 };
+	uint8_t a[32], b[32], other[32];
+	struct vpf_model_stats st;
+	size_t len;
+	uint8_t *c = vf_ctx(2, &len);
+
+	(void)state;
+	assert_int_equal(vpf_model_digest(H.m, 1, a), 0);
+	assert_int_equal(vpf_model_digest(H.m, 2, other), 0);
+	assert_memory_not_equal(a, other, 32);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&H, 1, c, len, 4096), 0);
+	assert_int_equal(h_write(&H, 1, zero, 8, NULL), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	/* The empty context was applied, not VF2's. */
+	assert_int_equal(vpf_model_digest(H.m, 1, b), 0);
+	assert_memory_equal(a, b, 32);
+	vpf_model_stats_get(H.m, 1, &st);
+	assert_int_equal(st.activations, 1);
+	free(c);
+}
+
 static void
 test_discard_drops_written_context(void **state)
 {
@@ -2074,6 +2103,7 @@ main(void)
 		T(test_ctx_write_most_recent_complete_applies),
 		T(test_failed_write_keeps_previous_complete_context),
 		T(test_ctx_write_empty_context_changes_nothing),
+		T(test_zero_chunk_after_complete_write_replaces_pending),
 		T(test_discard_drops_written_context),
 		T(test_discard_drops_partial_write),
 		T(test_ctx_write_semantic_checks),
