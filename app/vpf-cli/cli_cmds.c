@@ -186,12 +186,38 @@ cmd_show_pf(struct cli_args *a)
 	return 0;
 }
 
+#ifdef VPF_CLI_HAVE_VFIO
+static void vfio_close_cb(void *dev);
+#endif
+
+/* PCI address of VF member @p vf of a VFIO PF (FACTS.md 3), or "" for other
+ * backends or when the PF's SR-IOV capability cannot say. */
+static void
+vf_bdf(struct cli_pf *p, uint16_t vf, char *bdf, size_t len)
+{
+	bdf[0] = '\0';
+#ifdef VPF_CLI_HAVE_VFIO
+	if (p->backend != NULL && p->backend_free == vfio_close_cb) {
+		const struct vpf_pci_func *f = vpf_vfio_func(p->backend);
+		char b[VPF_PCI_BDF_LEN];
+
+		if (f != NULL && vpf_pci_vf_bdf(f, vf, b) == 0)
+			snprintf(bdf, len, "%s", b);
+	}
+#else
+	RTE_SET_USED(p);
+	RTE_SET_USED(vf);
+	RTE_SET_USED(len);
+#endif
+}
+
 static int
 print_vf(struct cli_pf *p, uint16_t vf)
 {
 	struct cli_vf *v = &p->vfs[vf];
 	struct vpf_admin_stats st;
 	uint64_t cmds = 0, errs = 0;
+	char bdf[32];
 	uint8_t mode;
 	unsigned int i;
 	int rc;
@@ -201,6 +227,9 @@ print_vf(struct cli_pf *p, uint16_t vf)
 	if (rc < 0)
 		return cli_fail_dev(p, rc, "DEV_MODE_GET");
 	printf("vf: %u\n", vf);
+	vf_bdf(p, vf, bdf, sizeof(bdf));
+	if (bdf[0] != '\0')
+		printf("bdf: %s\n", bdf);
 	printf("mode: %s\n", vpf_dev_mode_name(mode));
 	printf("moved-by-cli: %s\n", yes_no(v->moved));
 	printf("migrated-to: %s\n", v->migrated ? v->migrated_to : "none");
@@ -402,11 +431,12 @@ cmd_pf_scan(struct cli_args *a)
 	struct vpf_pci_func *f;
 	const char *dump = cli_kv_get(&a->kv, "dump");
 	unsigned int n = 0, i, max = 256;
+	size_t cap = 8192;
 	char *text;
 	int rc;
 
 	f = calloc(max, sizeof(*f));
-	text = malloc(8192);
+	text = malloc(cap);
 	if (f == NULL || text == NULL) {
 		free(f);
 		free(text);
@@ -420,8 +450,23 @@ cmd_pf_scan(struct cli_args *a)
 	}
 	printf("functions: %u\n", n);
 	for (i = 0; i < RTE_MIN(n, max); i++) {
-		if (vpf_pci_describe(&f[i], text, 8192) < 0)
+		int need = vpf_pci_describe(&f[i], text, cap);
+
+		if (need < 0)
 			continue;
+		if ((size_t)need >= cap) {
+			/* a PF with many VFs: one vf<n>_bdf line each */
+			char *t = realloc(text, (size_t)need + 1);
+
+			if (t == NULL) {
+				rc = cli_fail(-ENOMEM, "out of memory");
+				goto out;
+			}
+			text = t;
+			cap = (size_t)need + 1;
+			if (vpf_pci_describe(&f[i], text, cap) < 0)
+				continue;
+		}
 		printf("\n%s", text);
 		if (text[0] && text[strlen(text) - 1] != '\n')
 			printf("\n");

@@ -539,6 +539,34 @@ sb_add(struct sbuf *b, const char *fmt, ...)
 		b->used += (size_t)n;
 }
 
+/* Most vf<n>_bdf lines vpf_pci_describe() prints (vpf-cli attaches up to
+ * 256 VFs; a real PF may enable more, up to TotalVFs). */
+#define DESCRIBE_VFS_MAX	256
+
+/* Member id n <-> VF BDF (FACTS.md 3), one line per enabled VF, so that an
+ * operator can tell which VF a VM holds. */
+static void
+describe_vfs(struct sbuf *b, const struct vpf_pci_func *f)
+{
+	char bdf[VPF_PCI_BDF_LEN];
+	unsigned int vf, n;
+
+	n = f->sriov.num_vfs < DESCRIBE_VFS_MAX ? f->sriov.num_vfs :
+						   DESCRIBE_VFS_MAX;
+	for (vf = 1; vf <= n; vf++) {
+		/* fails only for a malformed capability (stride 0, routing
+		 * ids beyond bus ff): say so and stop */
+		if (vpf_pci_vf_bdf(f, (uint16_t)vf, bdf) < 0) {
+			sb_add(b, "vf%u_bdf: invalid (%s)\n", vf,
+			       vpf_last_error());
+			return;
+		}
+		sb_add(b, "vf%u_bdf: %s\n", vf, bdf);
+	}
+	if (f->sriov.num_vfs > n)
+		sb_add(b, "vf_bdf_listed: %u of %u\n", n, f->sriov.num_vfs);
+}
+
 int
 vpf_pci_describe(const struct vpf_pci_func *f, char *buf, size_t len)
 {
@@ -595,7 +623,9 @@ vpf_pci_describe(const struct vpf_pci_func *f, char *buf, size_t len)
 		       f->sriov.total_vfs, f->sriov.num_vfs,
 		       f->sriov.vf_enable, f->sriov.vf_offset,
 		       f->sriov.vf_stride, f->sriov.vf_device_id);
-	else
+	if (f->sriov.present && f->sriov.vf_enable && f->sriov.num_vfs > 0)
+		describe_vfs(&b, f);
+	if (!f->sriov.present)
 		sb_add(&b, "sriov: %s\n", f->cfg_size <
 		       VPF_PCI_CFG_SPACE_EXP_SIZE ?
 		       "none (no extended config space)" : "none");

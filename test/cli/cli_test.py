@@ -378,6 +378,10 @@ def case_vfio():
     s = section(out, 'pf scan dump=%s' % d)
     has(s, r'^functions: 1$', r'^bdf: 0000:5e:00.0$', r'^type: net \(1\)$',
         r'^sriov: total_vfs=4 num_vfs=4 ', r'^cap: 0x[0-9a-f]+ CommonCfg ')
+    # member id n <-> VF BDF
+    has(s, r'^vf1_bdf: 0000:5e:00.1$', r'^vf2_bdf: 0000:5e:00.2$',
+        r'^vf3_bdf: 0000:5e:00.3$', r'^vf4_bdf: 0000:5e:00.4$')
+    hasnt(s, r'^vf5_bdf:')
     has(err, r'^error: line 3: cannot attach 0000:ff:1f.7: no PCI device .*: ENODEV$',
         r"^error: line 4: bad PCI address 'zz' .*: EINVAL$",
         r'^error: line 5: scan failed: .*: ENOENT$')

@@ -124,6 +124,13 @@ test_synthetic_sriov_pf(void **state)
 	assert_non_null(strstr(desc, "cap: 0x70 Notify bar=0 offset=0x00006000 "
 			       "length=0x00001000 multiplier=4\n"));
 	assert_non_null(strstr(desc, "admin_queue_cfg: yes\n"));
+	/* member id n <-> VF BDF, one line per enabled VF */
+	assert_non_null(strstr(desc, "\nvf1_bdf: 0000:3b:00.1\n"
+			       "vf2_bdf: 0000:3b:00.2\n"
+			       "vf3_bdf: 0000:3b:00.3\n"
+			       "vf4_bdf: 0000:3b:00.4\n"));
+	assert_null(strstr(desc, "vf5_bdf"));
+	assert_null(strstr(desc, "vf_bdf_listed"));
 
 	/* member id n <-> VF BDF */
 	assert_int_equal(vpf_pci_vf_bdf(&f, 1, bdf), 0);
@@ -168,6 +175,31 @@ test_vf_routing(void **state)
 	/* 0xfe00 + 0x80 + 199 * 2 = 0x1000e: beyond bus ff */
 	assert_int_equal(vpf_pci_vf_bdf(&f, 200, bdf), -ERANGE);
 	assert_non_null(strstr(vpf_last_error(), "beyond bus ff"));
+
+	/* describe lists the VFs up to the first one beyond bus ff
+	 * (0xfe00 + 0x80 + 192 * 2 = 0x10000: VF 193) */
+	{
+		static char desc[16384];
+
+		assert_true(vpf_pci_describe(&f, desc, sizeof(desc)) > 0);
+		assert_non_null(strstr(desc, "\nvf1_bdf: 0000:fe:10.0\n"));
+		assert_non_null(strstr(desc, "\nvf65_bdf: 0000:ff:00.0\n"));
+		assert_non_null(strstr(desc, "\nvf192_bdf: 0000:ff:1f.6\n"));
+		assert_non_null(strstr(desc, "\nvf193_bdf: invalid (VF 193 of "
+				       "0000:fe:00.0 would be routing id "
+				       "0x10000, beyond bus ff)\n"));
+		assert_null(strstr(desc, "vf194_bdf"));
+
+		/* more VFs than lines: the first 256, and how many */
+		make_pf(c, 1000, 300, 1, 1);
+		write_dump("0000:10:00.0", c, sizeof(c));
+		assert_int_equal(vpf_pci_probe(dump_path, "0000:10:00.0", &f),
+				 0);
+		assert_true(vpf_pci_describe(&f, desc, sizeof(desc)) > 0);
+		assert_non_null(strstr(desc, "\nvf256_bdf: 0000:11:00.0\n"
+				       "vf_bdf_listed: 256 of 300\n"));
+		assert_null(strstr(desc, "vf257_bdf"));
+	}
 }
 
 static void
@@ -187,6 +219,13 @@ test_sriov_disabled(void **state)
 	assert_non_null(strstr(vpf_last_error(), "SR-IOV is disabled"));
 	assert_non_null(strstr(vpf_last_error(), "sriov_numvfs"));
 	assert_non_null(strstr(vpf_last_error(), "enable_sriov=1"));
+	/* no VF, no VF BDF line */
+	{
+		char desc[2048];
+
+		assert_true(vpf_pci_describe(&f, desc, sizeof(desc)) > 0);
+		assert_null(strstr(desc, "_bdf"));
+	}
 }
 
 static void
