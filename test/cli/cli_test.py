@@ -610,8 +610,13 @@ def case_exit_status():
     has(err, r"cannot open '.*missing.cmd': ENOENT")
     out, err = run(None, args=['--help'], rc=0)
     has(out, r'^usage: vpf-cli \[EAL options\] -- \[options\]$')
-    # start-up failure (attach): 1
+    # a SPEC value out of range is a usage error: 2
     out, err = run('show pf\n', args=['--model', 'name=a,vfs=300'], rc=2)
+    # start-up failure (attach): 1, and no command runs
+    out, err = run('show pf\n', args=['--model', 'name=a', '--model', 'name=a'],
+                   rc=1)
+    has(err, r"^error: a PF named 'a' is attached: EEXIST$")
+    hasnt(out, r'^vpf> show pf$')
 
 
 def case_options():
