@@ -32,6 +32,9 @@
 #include <cmdline_socket.h>
 
 #include "vpf_common.h"
+#ifdef VPF_CLI_HAVE_VFIO
+#include "vpf_vfio.h"
+#endif
 #include "cli.h"
 
 #define EXIT_USAGE	2
@@ -145,14 +148,27 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 			}
 			o->models[o->nmodels++] = optarg;
 			break;
-		case OPT_VFIO:
+#ifdef VPF_CLI_HAVE_VFIO
+		case OPT_VFIO: {
+			char norm[VPF_PCI_BDF_LEN];
+
 			if (o->nmodels + o->nvfio == CLI_MAX_PF) {
 				fprintf(stderr, "vpf-cli: at most %d PFs\n",
 					CLI_MAX_PF);
 				return -1;
 			}
+			/* a malformed address is a usage error, like a
+			 * malformed --model SPEC, not a failed attach */
+			if (vpf_pci_bdf_parse(optarg, norm) < 0) {
+				fprintf(stderr, "vpf-cli: --vfio %s: not a PCI "
+					"address (dddd:bb:dd.f): EINVAL\n",
+					optarg);
+				return -1;
+			}
 			o->vfio[o->nvfio++] = optarg;
 			break;
+		}
+#endif
 		case OPT_VF_TOKEN:
 			o->vf_token = optarg;
 			break;
@@ -188,18 +204,19 @@ attach_model_spec(const char *spec)
 	const char *s;
 
 	if (cli_kv_parse(spec, ",", keys, &kv, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vpf-cli: --model %s: %s\n", spec, err);
+		fprintf(stderr, "vpf-cli: --model %s: %s: EINVAL\n", spec, err);
 		return EXIT_USAGE;
 	}
 	if (cli_kv_get(&kv, "name") == NULL) {
-		fprintf(stderr, "vpf-cli: --model %s: name=<n> is required\n",
-			spec);
+		fprintf(stderr, "vpf-cli: --model %s: name=<n> is required: "
+			"EINVAL\n", spec);
 		return EXIT_USAGE;
 	}
 	if (((s = cli_kv_get(&kv, "vfs")) && cli_parse_range(s, false, 1, 256, &vfs)) ||
 	    ((s = cli_kv_get(&kv, "vqs")) && cli_parse_range(s, false, 1, 256, &vqs)) ||
 	    ((s = cli_kv_get(&kv, "seed")) && cli_parse_u64(s, false, &seed))) {
-		fprintf(stderr, "vpf-cli: --model %s: bad value '%s'\n", spec, s);
+		fprintf(stderr, "vpf-cli: --model %s: bad value '%s': EINVAL\n",
+			spec, s);
 		return EXIT_USAGE;
 	}
 	return cli_pf_attach_model(cli_kv_get(&kv, "name"), (uint16_t)vfs,

@@ -619,6 +619,30 @@ def case_exit_status():
     hasnt(out, r'^vpf> show pf$')
 
 
+def case_usage_errors():
+    """Start-up usage errors exit 2 and name the errno: a malformed --model
+    SPEC, a malformed --vfio address (not a failed attach: exit 2, not 1)."""
+    for args, pat in (
+            (['--model', 'vfs=2'], r"^vpf-cli: --model vfs=2: name=<n> is required: EINVAL$"),
+            (['--model', 'name=a,color=red'],
+             r"^vpf-cli: --model name=a,color=red: unknown option 'color': EINVAL$"),
+            (['--model', 'name=a,vfs=x'],
+             r"^vpf-cli: --model name=a,vfs=x: bad value 'x': EINVAL$"),
+            (['--model', 'name=a,vfs=300'],
+             r"^vpf-cli: --model name=a,vfs=300: bad value '300': EINVAL$")):
+        out, err = run('show pf\n', args=args, rc=2)
+        has(err, pat)
+        hasnt(out, r'^vpf> ')
+    out, err = run('help pf\n', rc=None)
+    if 'pf scan' not in out:
+        return SKIP
+    for bdf in ('zz', '0000:3b:20.0', '3b:00'):
+        out, err = run('show pf\n', args=['--vfio', bdf], rc=2)
+        has(err, r'^vpf-cli: --vfio %s: not a PCI address \(dddd:bb:dd.f\): EINVAL$'
+            % re.escape(bdf))
+        hasnt(out, r'^vpf> ')
+
+
 def case_options():
     out, err = run('show pf\n', args=['--model', 'name=a,vfs=2,vqs=1,seed=5',
                                       '--model', 'name=b'])
