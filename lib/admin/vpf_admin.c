@@ -93,7 +93,12 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	uint32_t i;
 	int rc;
 
-	pf->nslots = pf->aq.size / 2;	/* two descriptors per command */
+	/* Two descriptors per command, and one pair always left free: with
+	 * the FIFO free list (lib/vq) a completed head then waits behind it
+	 * before reuse, so a late duplicate of its completion finds it not
+	 * in flight instead of completing the next command (decision 6). A
+	 * ring of 2 has no pair to spare. */
+	pf->nslots = pf->aq.size >= 4 ? pf->aq.size / 2 - 1u : 1u;
 	pf->slots = calloc(pf->nslots, sizeof(*pf->slots));
 	pf->free_slots = calloc(pf->nslots, sizeof(*pf->free_slots));
 	pf->nbig = RTE_MIN(pf->nslots, BIG_MAX);
@@ -778,6 +783,7 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 	struct vpf_admin_slot *s;
 	uint64_t now;
 	uint32_t budget;
+	bool idle;
 	int rc;
 
 	if (unlikely(pf->gone))
@@ -786,11 +792,14 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 		pf->vd.ops->poll(pf->vd.dev);
 	if (pf->unkicked)
 		vpf_admin_kick(pf);
-	if (pf->inflight == 0)
-		return 0;	/* idle: no clock, no ring read */
-	now = vpf_ticks();
+	/* Idle: no clock (nothing can complete), but the used ring is still
+	 * read: a stray entry (a duplicate, an id never posted) is dropped
+	 * now instead of waiting until a new command reuses its head. */
+	idle = pf->inflight == 0;
+	now = idle ? 0 : vpf_ticks();
 
-	for (budget = pf->aq.size; budget > 0 && pf->nring > 0; budget--) {
+	/* Read until used_idx == last_used, whatever is in flight. */
+	for (budget = pf->aq.size; budget > 0; budget--) {
 		uint16_t before = pf->aq.last_used;
 
 		rc = vpf_vq_get_used(&pf->aq, &u);
@@ -824,6 +833,8 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 		 * out and the queue is recovered then. */
 		ADMIN_LOG(ERR, pf, "%s", vpf_last_error());
 	}
+	if (idle)
+		return 0;
 
 	/* Deadlines: the oldest command on the ring expires first. */
 	s = pf->head;

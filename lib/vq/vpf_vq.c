@@ -317,8 +317,11 @@ vq_free_chain(struct vpf_vq *vq, uint16_t head)
 	for (i = 1; i < n; i++)
 		id = vq->next[id];
 	/* Append to the tail (FIFO): a head is reused as late as possible,
-	 * so a duplicate completion of it most likely finds it not in flight
-	 * and is caught instead of completing someone else's command. */
+	 * after every descriptor already free, so a duplicate completion of
+	 * it finds it not in flight and is caught instead of completing
+	 * someone else's command. A user that never fills the ring (the admin
+	 * engine keeps one pair free) gets at least that many chains of
+	 * delay even when it runs full. */
 	if (vq->num_free == 0)
 		vq->free_head = head;
 	else

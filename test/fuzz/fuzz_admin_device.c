@@ -9,6 +9,13 @@
  * indices, DEVICE_NEEDS_RESET and surprise removal. The driver must never
  * crash, read or write out of bounds (ASan), or lose a command: every
  * submitted command completes exactly once, at the latest at detach.
+ *
+ * And a command may complete with a device status (rc 0 or a status errno)
+ * only if the device wrote a status into the buffer it posted after it was
+ * posted: a duplicate or stray used entry naming its head must not complete
+ * it with what an earlier command left there. An input starting with 0xa4
+ * uses an admin queue of 4 (one command slot, heads reused at once) for
+ * that.
  */
 
 #include <stdint.h>
@@ -31,6 +38,8 @@ struct fcmd {
 	uint64_t small;
 	int busy;
 	int completions;
+	int written;		/* the device wrote a status into its buffer */
+	uint32_t written_retries; /* ... while cmd->retries had this value */
 };
 
 static struct fcmd cmds[NCMD];
@@ -50,6 +59,11 @@ on_done(struct vpf_admin_cmd *c)
 		abort();
 	if (c->rc == 0 && c->opcode == VPF_ADMIN_OP_DEV_CTX_READ &&
 	    c->output > c->result_len + 7u)
+		abort();
+	/* A device answer needs a status the device wrote for this post. */
+	if (c->rc != -EIO && c->rc != -ETIMEDOUT && c->rc != -ECANCELED &&
+	    c->rc != -ENODEV &&
+	    (!f->written || f->written_retries != c->retries))
 		abort();
 	free(f->res);
 	free(f->data);
@@ -99,6 +113,7 @@ submit(struct vpf_pf *pf, struct in *in)
 		return;
 	memset(&f->c, 0, sizeof(f->c));
 	f->completions = 0;
+	f->written = 0;
 	switch (kind % 10) {
 	case 0:
 		f->res = malloc(1);
@@ -171,8 +186,28 @@ submit(struct vpf_pf *pf, struct in *in)
 	}
 }
 
+/* The device is about to write a status at @p iova: note it for the
+ * command (if any) whose posted writable buffer starts there. */
 static void
-answer(struct fake_dev *fd, struct in *in)
+mark_written(struct vpf_pf *pf, uint64_t iova)
+{
+	uint32_t i;
+
+	for (i = 0; i < pf->nslots; i++) {
+		struct vpf_admin_slot *s = &pf->slots[i];
+		struct fcmd *f;
+
+		if (s->state != SLOT_RING || s->cmd == NULL ||
+		    s->cmd->done != on_done || s->wr_post_iova != iova)
+			continue;
+		f = s->cmd->arg;
+		f->written = 1;
+		f->written_retries = s->cmd->retries;
+	}
+}
+
+static void
+answer(struct vpf_pf *pf, struct fake_dev *fd, struct in *in)
 {
 	struct fake_req *r;
 	uint8_t res[1024];
@@ -195,6 +230,8 @@ answer(struct fake_dev *fd, struct in *in)
 		/* An answer with a wrong id. */
 		fake_push_used(fd, (how & 32) ? u16(in) : (uint32_t)r->head ^ 1, used == UINT32_MAX ? 8 + rlen : used);
 	} else {
+		if (r->nw > 0)
+			mark_written(pf, r->w[0].iova);
 		fake_complete(fd, r, st, q, out, res, rlen, used);
 		if (how & 64)	/* and again */
 			fake_push_used(fd, r->head, 8 + rlen);
@@ -220,6 +257,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vpf_pf_params_init(&p);
 	p.name = "fuzz";
 	p.admin_queue_size = 64;
+	if (in.n > 0 && in.p[0] == 0xa4) {
+		p.admin_queue_size = 4;
+		u8(&in);
+	}
 	p.max_chunk = 4096;
 	p.retry_max = 2;
 	p.retry_backoff_us = 1;
@@ -250,7 +291,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 5:
 		case 6:
-			answer(&fd, &in);
+			answer(pf, &fd, &in);
 			break;
 		case 7:
 			(void)vpf_admin_poll(pf);

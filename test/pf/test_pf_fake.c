@@ -975,6 +975,90 @@ test_status_not_written(void **state)
 	free_fake(fd);
 }
 
+/* A duplicate completion must never complete a newer command that got the
+ * same descriptor head: not with the ring full (admin_queue_size 4), and
+ * not when the stray arrives while nothing is in flight. */
+static void
+test_dup_completion_small_ring(void **state)
+{
+	struct fake_dev *fd = new_fake(8, 0);
+	static struct vpf_admin_cmd a, b[4], c, d;
+	static struct fake_req ra, rb[4], rc_, rd;
+	struct vpf_pf_params p;
+	struct vpf_pf *pf;
+	uint64_t va = 0, vb[4], vc = 0, vd = 0, perr;
+	uint32_t nb = 0, i, k;
+
+	(void)state;
+	vpf_pf_params_init(&p);
+	p.name = "t";
+	p.admin_queue_size = 4;
+	pf = vpf_pf_attach(&fake_ops, fd, &p);
+	assert_non_null(pf);
+	fd->auto_answer = false;
+	/* A, then as many others as there are slots: the ring is full. */
+	vpf_admin_prep_ctx_size_get(&a, 1, false, &va);
+	submit_take(pf, fd, &a, &ra);
+	for (nb = 0; nb < 4; nb++) {
+		vpf_admin_prep_ctx_size_get(&b[nb], 2, false, &vb[nb]);
+		memset(b[nb].priv, 0, sizeof(b[nb].priv));
+		if (vpf_admin_submit(pf, &b[nb]) != 0)
+			break;
+		vpf_admin_kick(pf);
+		assert_int_equal(fake_pop(fd, &rb[nb]), 1);
+	}
+	fake_handle(fd, &ra);
+	poll_until_done(pf, &a);
+	assert_int_equal(a.rc, 0);
+	assert_int_equal(va, fd->vf[1].ctx_len);
+
+	/* C takes A's slot but not A's head; A's duplicate is a stray. */
+	perr = pf->protocol_errors;
+	vpf_admin_prep_ctx_size_get(&c, 3, false, &vc);
+	submit_take(pf, fd, &c, &rc_);
+	assert_int_not_equal(rc_.head, ra.head);
+	fake_push_used(fd, ra.head, 16);
+	for (i = 0; i < 5; i++)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	assert_int_not_equal(c.priv[1], CMD_DONE);
+	assert_int_equal(pf->protocol_errors, perr + 1);
+	fake_handle(fd, &rc_);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, 0);
+	assert_int_equal(vc, fd->vf[3].ctx_len);
+	for (i = 0; i < nb; i++) {
+		fake_handle(fd, &rb[i]);
+		poll_until_done(pf, &b[i]);
+		assert_int_equal(b[i].rc, 0);
+		assert_int_equal(vb[i], fd->vf[2].ctx_len);
+	}
+	assert_int_equal(vpf_admin_inflight(pf), 0);
+
+	/* A stray while idle is read and dropped at once, not left for the
+	 * next command that reuses its head. */
+	perr = pf->protocol_errors;
+	fake_push_used(fd, rc_.head, 16);
+	fake_push_used(fd, ra.head, 16);
+	assert_int_equal(vpf_admin_poll(pf), 0);
+	assert_int_equal(pf->protocol_errors, perr + 2);
+	for (k = 0; k < 4; k++) {
+		vpf_admin_prep_ctx_size_get(&d, (uint16_t)(4 + k), false, &vd);
+		submit_take(pf, fd, &d, &rd);
+		for (i = 0; i < 5; i++)
+			assert_true(vpf_admin_poll(pf) >= 0);
+		if (d.priv[1] == CMD_DONE)
+			fail_msg("round %u: D (head %u) completed by a stray, rc %d",
+				 k, rd.head, d.rc);
+		fake_handle(fd, &rd);
+		poll_until_done(pf, &d);
+		assert_int_equal(d.rc, 0);
+		assert_int_equal(vd, fd->vf[4 + k].ctx_len);
+	}
+	assert_int_equal(pf->protocol_errors, perr + 2);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
 static void
 test_device_gone_and_needs_reset(void **state)
 {
@@ -1083,6 +1167,7 @@ main(void)
 		cmocka_unit_test(test_retry_eagain),
 		cmocka_unit_test(test_malformed_completions),
 		cmocka_unit_test(test_status_not_written),
+		cmocka_unit_test(test_dup_completion_small_ring),
 		cmocka_unit_test(test_device_gone_and_needs_reset),
 		cmocka_unit_test(test_list_use_rules),
 	};
