@@ -170,6 +170,10 @@ struct mig_parser {
 	/* destination's PCI ids to check the header against (0: no check) */
 	uint16_t expect_vendor;
 	uint16_t expect_device;
+	/* destination VF's queue count (0: unknown, no check). Feature bits
+	 * are not compared here: the destination VF's are not readable
+	 * through admin commands (doc/migration.md, Decisions). */
+	uint16_t expect_queues;
 	mig_ctx_cb_t cb;
 	void *cb_arg;
 };

@@ -28,6 +28,7 @@
 
 #include "vpf_ctx.h"
 #include "mig_vf.h"
+#include "pf/pf_internal.h"	/* the PF's max_chunk */
 
 /* ---------------------------------------------------------------------------
  * States and arcs
@@ -463,9 +464,20 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 	case ACT_FIELDS_QUERY:
 		if (!info->has_fields_query || v->fields_valid)
 			return 1;
+		if (v->fields == NULL) {
+			uint32_t cap = v->m->pf->params.max_chunk /
+				       (uint32_t)sizeof(*v->fields);
+
+			if (cap > MIG_FIELDS_QMAX + 1)
+				cap = MIG_FIELDS_QMAX + 1;
+			v->fields = calloc(cap ? cap : 1, sizeof(*v->fields));
+			if (v->fields == NULL)
+				return mig_vf_fail(v, -ENOMEM, "out of memory");
+			v->fields_cap = cap;
+		}
 		prep_raw(c, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, v->vf);
 		c->result = v->fields;
-		c->result_len = sizeof(v->fields);
+		c->result_len = v->fields_cap * (uint32_t)sizeof(*v->fields);
 		return 0;
 	case ACT_WR_CAP:
 		if (v->wr_cap_valid)
@@ -825,9 +837,17 @@ cmd_ok(struct mig_vf *v, const struct mig_step *st)
 			v->final_written = true;
 		return 0;
 	case ACT_FIELDS_QUERY:
+		/* Entries are 16 bytes (FACTS.md 5); a list is never cut. */
+		if (c->result_written % sizeof(v->fields[0]))
+			return mig_vf_fail(v, -EIO,
+					   "VF %u: DEV_CTX_FIELDS_QUERY returned %u bytes, not a multiple of %zu",
+					   v->vf, c->result_written,
+					   sizeof(v->fields[0]));
 		cnt = c->result_written / (uint32_t)sizeof(v->fields[0]);
-		if (cnt > MIG_FIELDS_QMAX)
-			cnt = MIG_FIELDS_QMAX;
+		if (cnt >= v->fields_cap || cnt > MIG_FIELDS_QMAX)
+			return mig_vf_fail(v, -EIO,
+					   "VF %u: DEV_CTX_FIELDS_QUERY filled all %u entries posted: the list may be longer (a stream carries at most %u)",
+					   v->vf, v->fields_cap, MIG_FIELDS_QMAX);
 		/* Kept in wire format: the stream header carries it verbatim
 		 * and vpf_ctx's compare takes it so. */
 		if (cnt && vpf_ctx_fields_check(v->fields, cnt))
@@ -1203,6 +1223,10 @@ local_load_begin(struct mig_vf *v)
 			v->fields_valid ? v->nfields : 0, load_cb, v);
 	v->parser.expect_vendor = v->m->info.vendor_id;
 	v->parser.expect_device = v->m->info.device_id;
+	/* The queue count is known once a pre-flight read this VF's
+	 * context; feature bits only the pre-flight compares (the PFs'
+	 * offers: a VF's are not readable through admin commands). */
+	v->parser.expect_queues = v->pre.num_queues;
 	v->load_active = true;
 	v->load_err = 0;
 	v->pend_valid = false;
@@ -1778,6 +1802,12 @@ vpf_mig_attach(struct vpf_pf *pf, const struct vpf_mig_params *p)
 			continue;
 		}
 		if (v->mode != VPF_DEV_MODE_ACTIVE) {
+			/* A dead process may have left a partial read or
+			 * write, and in Freeze a written context: assume
+			 * so, so that it is DISCARDed before the VF leaves
+			 * Freeze (FACTS.md 4: leaving applies it). */
+			v->read_started = v->partial = true;
+			v->written = v->mode == VPF_DEV_MODE_FREEZE;
 			m->orphans[m->norphans].vf = v->vf;
 			m->orphans[m->norphans].mode = v->mode;
 			m->norphans++;
@@ -1852,6 +1882,7 @@ vpf_mig_detach(struct vpf_mig *m)
 		mig_buf_free(&v->pend);
 		mig_buf_free(&v->wbuf);
 		mig_parser_fini(&v->parser);
+		free(v->fields);
 		free(v->wr_ranges);
 		free(v->wr_start_data);
 		mig_wr_rec_free(v);

@@ -59,7 +59,10 @@ struct mig_step {
  * reader takes (its 64 KiB scratch), fewer if the PF's max_chunk is
  * smaller. The buffer only exists while tracking runs. */
 #define MIG_WR_REC_MAX		8192
-#define MIG_FIELDS_QMAX		64	/* FIELDS_QUERY entries we take */
+/* FIELDS_QUERY entries taken: as many as a stream header carries. The
+ * buffer holds one more, so that a longer list is seen and refused
+ * rather than cut; it is allocated at the VF's first FIELDS_QUERY. */
+#define MIG_FIELDS_QMAX		VPF_MIG_FIELDS_MAX
 #define MIG_MODE_UNKNOWN	0xff
 
 struct mig_vf {
@@ -132,7 +135,9 @@ struct mig_vf {
 	uint64_t ctx_written;
 
 	/* FIELDS_QUERY of this VF (wire format) */
-	struct vpf_admin_ctx_field_info fields[MIG_FIELDS_QMAX];
+	struct vpf_admin_ctx_field_info *fields;	/* fields_cap entries */
+	uint32_t fields_cap;		/* MIG_FIELDS_QMAX + 1, or what a
+					 * max_chunk result holds */
 	uint32_t nfields;
 	bool fields_valid;
 

@@ -1996,6 +1996,74 @@ test_driver_incompatible_stream(void **state)
 	env_down(&e);
 }
 
+/* The load side compares the header's queue count with the destination
+ * VF's once a pre-flight read it: refused before any CTX_WRITE. */
+static void
+test_load_queue_count(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 2, .seed = 93 };
+	struct opt od = o;
+	struct vpf_mig_compat c;
+	struct mig_buf b;
+	struct env e;
+
+	(void)state;
+	od.qp = 1;
+	env_up(&e, &o, &od);
+	assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 1, &c), -EPROTO);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 100), 0);
+	save_stream(&e.s, 1, &b);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_load_write(e.d.mig, 1, b.p, b.len), -EPROTO);
+	assert_non_null(strstr(vpf_last_error(), "queues"));
+	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE), 0);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), -EPROTO);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
+/* A process dies with a destination VF in RESUMING, its context written:
+ * the next process finds it in Freeze and must not apply the dead
+ * process's context when it moves the VF on (DISCARD first). */
+static void
+test_orphan_written(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 83, .no_restore = true };
+	struct vpf_mig_params gp;
+	struct vpf_pf_params pp;
+	uint8_t d0[32], d1[32];
+	struct mig_buf b;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 300), 0);
+	save_stream(&e.s, 1, &b);
+	digest(&e.d, 1, d0);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_load_write(e.d.mig, 1, b.p, b.len), 0);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), 0);
+	/* The process "dies". */
+	vpf_mig_detach(e.d.mig);
+	vpf_pf_detach(e.d.pf);
+	vpf_pf_params_init(&pp);
+	pp.name = "dst";
+	pp.reset_timeout_us = 50000;
+	e.d.pf = vpf_pf_attach(&vpf_model_ops, e.d.model, &pp);
+	assert_non_null(e.d.pf);
+	vpf_mig_params_init(&gp);
+	e.d.mig = vpf_mig_attach(e.d.pf, &gp);
+	assert_non_null(e.d.mig);
+	assert_int_equal(vpf_mig_orphans(e.d.mig, NULL, 0), 1);
+	assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_STOP);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	digest(&e.d, 1, d1);
+	assert_memory_equal(d0, d1, 32);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
 static void
 test_crash_safety(void **state)
 {
@@ -2084,6 +2152,8 @@ main(void)
 		cmocka_unit_test(test_compat),
 		cmocka_unit_test(test_driver_incompatible_stream),
 		cmocka_unit_test(test_crash_safety),
+		cmocka_unit_test(test_load_queue_count),
+		cmocka_unit_test(test_orphan_written),
 	};
 
 	/* MIG_TEST_FILTER=test_compat runs one test (while debugging). */
