@@ -245,24 +245,45 @@ run_script(struct cmdline *cl, const char *path)
 		}
 	}
 	while (!g_signal && !cli.quit && (n = getline(&line, &cap, in)) >= 0) {
-		char *p = line;
+		char *p = line, *nul;
 		int rc;
 
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		p += strspn(p, " \t");
-		if (*p == '\0')
-			continue;
-		if (*p == '#') {
-			/* comments narrate a script: show them */
-			printf("%s\n", p);
-			continue;
+		/* A NUL byte would silently cut the line short (the rest of a
+		 * command, or all of it, lost): fail the line instead. */
+		nul = memchr(line, '\0', (size_t)n);
+		if (nul != NULL) {
+			ssize_t i;
+
+			printf("vpf> ");
+			for (i = 0; i < n; i++) {
+				if (line[i] != '\0')
+					putchar(line[i]);
+				else
+					fputs("\\0", stdout);
+			}
+			printf("\n");
+			fflush(stdout);
+			snprintf(cli_where, sizeof(cli_where), "line %u", lineno);
+			rc = cli_fail(-EINVAL, "NUL byte at column %zu (a "
+				      "binary file?): line not run",
+				      (size_t)(nul - line) + 1);
+		} else {
+			p += strspn(p, " \t");
+			if (*p == '\0')
+				continue;
+			if (*p == '#') {
+				/* comments narrate a script: show them */
+				printf("%s\n", p);
+				continue;
+			}
+			printf("vpf> %s\n", p);
+			fflush(stdout);
+			snprintf(cli_where, sizeof(cli_where), "line %u", lineno);
+			rc = cli_run_line(cl, p);
 		}
-		printf("vpf> %s\n", p);
-		fflush(stdout);
-		snprintf(cli_where, sizeof(cli_where), "line %u", lineno);
-		rc = cli_run_line(cl, p);
 		cli_where[0] = '\0';
 		ncmd++;
 		if (rc < 0) {

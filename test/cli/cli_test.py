@@ -643,6 +643,22 @@ def case_usage_errors():
         hasnt(out, r'^vpf> ')
 
 
+def case_script_nul():
+    """A NUL byte in a script line fails that line (EINVAL, naming it)
+    instead of cutting the command short or skipping it as blank."""
+    out, err = run('mode get src 1\nmode get src 2\x00junk\n'
+                   '\x00mode set src 1 freeze\nctx size src 1\x00 freeze\n'
+                   'mode get src 1\n', rc=1)
+    has(err, r'^error: line 2: NUL byte at column 15 \(a binary file\?\): '
+        r'line not run: EINVAL$',
+        r'^error: line 3: NUL byte at column 1 .*: EINVAL$',
+        r'^error: line 4: NUL byte at column 15 .*: EINVAL$',
+        r'3 of 5 commands failed \(lines 2 3 4\)')
+    has(out, r'^vpf> mode get src 2\\0junk$', r'^vpf> \\0mode set src 1 freeze$')
+    hasnt(out, r'^size:', r'^mode: freeze$')
+    assert re.findall(r'^mode: (\w+)$', out, re.M) == ['active', 'active'], out
+
+
 def case_options():
     out, err = run('show pf\n', args=['--model', 'name=a,vfs=2,vqs=1,seed=5',
                                       '--model', 'name=b'])
