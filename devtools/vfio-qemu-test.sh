@@ -13,9 +13,12 @@
 #
 #   devtools/vfio-qemu-test.sh [BUILDDIR]      (default: build)
 #
-# Environment: VPF_QEMU_CACHE (default /var/cache/vpf-qemu) holds the guest
-# kernel extracted from Debian's linux-image package; VPF_QEMU_TIMEOUT
-# (default 200 s) bounds the guest run.
+# Environment: VPF_QEMU_CACHE holds the guest kernel extracted from Debian's
+# linux-image package (default /var/cache/vpf-qemu; for other users than
+# root, ${XDG_CACHE_HOME:-~/.cache}/vpf-qemu unless /var/cache/vpf-qemu is
+# writable or already holds the kernel); VPF_QEMU_TIMEOUT (default 200 s)
+# bounds the guest run. Not root: packages are installed with `sudo -n`
+# (never a password prompt), and without it the test is skipped.
 #
 # Everything comes from Debian packages: qemu-system-x86, busybox-static,
 # cpio (installed with apt-get when missing) and linux-image-amd64 (its
@@ -26,7 +29,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 builddir=${1:-build}
-cache=${VPF_QEMU_CACHE:-/var/cache/vpf-qemu}
 timeout_s=${VPF_QEMU_TIMEOUT:-200}
 steps=(discovery eal vfio-open caps bar-map reset features admin-refused
 	ctrl-negotiate ctrl-queue driver-ok dma-alloc ctrl-promisc-on
@@ -40,10 +42,23 @@ skip() {
 	exit 0
 }
 
+# The kernel cache: system-wide for root; another user uses it if it may
+# write it or it is complete already, and otherwise a cache of its own
+# (mkdir of /var/cache/vpf-qemu would fail, and set -e end the run).
+have_kernel() {
+	ls -d "$1"/k/lib/modules/*/ >/dev/null 2>&1 &&
+		ls "$1"/k/boot/vmlinuz-* >/dev/null 2>&1
+}
+cache=/var/cache/vpf-qemu
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
-	SUDO=sudo
+	# -n: fail rather than wait for a password nobody will type
+	SUDO="sudo -n"
+	if ! [ -w "$cache" ] && ! have_kernel "$cache"; then
+		cache=${XDG_CACHE_HOME:-$HOME/.cache}/vpf-qemu
+	fi
 fi
+cache=${VPF_QEMU_CACHE:-$cache}
 
 # --- packages -------------------------------------------------------------
 missing=()
@@ -53,8 +68,9 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed"
 command -v cpio >/dev/null || missing+=(cpio)
 if [ "${#missing[@]}" -gt 0 ]; then
 	say "installing ${missing[*]}"
+	# env: sudo would drop DEBIAN_FRONTEND from the environment
 	if ! { $SUDO apt-get update -qq &&
-	       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+	       $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}"; } >/dev/null 2>&1; then
 		skip "cannot install ${missing[*]} with apt-get"
 	fi
@@ -65,9 +81,12 @@ if ldd /bin/busybox >/dev/null 2>&1; then
 fi
 
 # --- guest kernel (Debian's, unpacked into the cache) -----------------------
-mkdir -p "$cache"
+mkdir -p "$cache" 2>/dev/null ||
+	skip "cannot create the kernel cache $cache (set VPF_QEMU_CACHE)"
 kdir=$(ls -d "$cache"/k/lib/modules/*/ 2>/dev/null | head -n1 || true)
-if [ -z "$kdir" ] || ! ls "$cache"/k/boot/vmlinuz-* >/dev/null 2>&1; then
+if [ -z "$kdir" ] || ! have_kernel "$cache"; then
+	[ -w "$cache" ] ||
+		skip "the kernel cache $cache is not writable (set VPF_QEMU_CACHE)"
 	say "fetching the guest kernel (linux-image-amd64) into $cache"
 	kimage() {
 		{ apt-cache depends linux-image-amd64 2>/dev/null || true; } |
