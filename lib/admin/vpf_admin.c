@@ -400,6 +400,25 @@ check_result(struct vpf_pf *pf, struct vpf_admin_cmd *c, const uint8_t *res,
 
 static void slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s);
 
+/* Statuses vpf knows (FACTS.md 1); any other is reserved and counts as
+ * EINVAL, its qualifier unchecked (a newer status may bring its own). */
+static inline bool
+status_known(uint16_t st)
+{
+	switch (st) {
+	case VPF_ADMIN_STATUS_OK:
+	case VPF_ADMIN_STATUS_ENXIO:
+	case VPF_ADMIN_STATUS_EAGAIN:
+	case VPF_ADMIN_STATUS_ENOMEM:
+	case VPF_ADMIN_STATUS_EBUSY:
+	case VPF_ADMIN_STATUS_EINVAL:
+	case VPF_ADMIN_STATUS_ENOSPC:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 	      uint64_t now, struct done_list *dl)
@@ -435,6 +454,18 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 		return;
 	}
 
+	/* Qualifier range (FACTS.md 1): OK carries qualifier 0; a known
+	 * status a qualifier 0..VPF_ADMIN_SQ_MAX. */
+	if (unlikely(st == VPF_ADMIN_STATUS_OK ? q != VPF_ADMIN_SQ_OK :
+		     q > VPF_ADMIN_SQ_MAX && status_known(st))) {
+		c->result_written = 0;
+		rc = proto_error(pf, c, st == VPF_ADMIN_STATUS_OK ?
+				 "status OK with a non-zero qualifier" :
+				 "status qualifier out of range", q,
+				 st == VPF_ADMIN_STATUS_OK ? 0 : VPF_ADMIN_SQ_MAX);
+		slot_finish(pf, s, rc, false, now, dl);
+		return;
+	}
 	if (likely(st == VPF_ADMIN_STATUS_OK)) {
 		rc = check_result(pf, c, w + STS_LEN, written, posted);
 		if (unlikely(rc < 0)) {
@@ -449,9 +480,14 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 	}
 	c->result_written = 0;
 	/* Transient lack of resources: no side effect, retry after a
-	 * bounded backoff (FACTS.md 1, 4). */
-	if ((st == VPF_ADMIN_STATUS_EAGAIN || q == VPF_ADMIN_SQ_NORESOURCE ||
-	     q == VPF_ADMIN_SQ_TRYAGAIN) && c->retries < pf->params.retry_max) {
+	 * bounded backoff (FACTS.md 1, 4): EAGAIN whatever the qualifier,
+	 * ENOMEM only with NORESOURCE or TRYAGAIN. Another status keeps its
+	 * meaning whatever qualifier comes with it (ENXIO + TRYAGAIN is not
+	 * "try again"). */
+	if ((st == VPF_ADMIN_STATUS_EAGAIN ||
+	     (st == VPF_ADMIN_STATUS_ENOMEM && (q == VPF_ADMIN_SQ_NORESOURCE ||
+					       q == VPF_ADMIN_SQ_TRYAGAIN))) &&
+	    c->retries < pf->params.retry_max) {
 		uint64_t us = (uint64_t)pf->params.retry_backoff_us << RTE_MIN(c->retries, 20u);
 
 		c->retries++;

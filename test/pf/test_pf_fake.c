@@ -1059,6 +1059,87 @@ test_dup_completion_small_ring(void **state)
 	free_fake(fd);
 }
 
+/* Status and qualifier ranges (FACTS.md 1): OK needs qualifier 0, a known
+ * status a qualifier 0..7; only EAGAIN, and ENOMEM with NORESOURCE or
+ * TRYAGAIN, are retried. */
+static void
+test_status_qualifier_ranges(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	static struct fake_req r;
+	struct vpf_admin_cmd c;
+	uint64_t perr, v;
+	uint32_t answered;
+	int i;
+
+	(void)state;
+	assert_non_null(pf);
+	fd->auto_answer = false;
+	memset(&c, 0, sizeof(c));
+
+	/* OK with a qualifier: a device error, the result is not taken. */
+	perr = pf->protocol_errors;
+	v = 0;
+	vpf_admin_prep_ctx_size_get(&c, 1, false, &v);
+	submit_take(pf, fd, &c, &r);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_OK, VPF_ADMIN_SQ_INVALID_FIELD, 0,
+		      "\x10\0\0\0\0\0\0\0", 8, UINT32_MAX);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -EIO);
+	assert_int_equal(v, 0);
+	assert_non_null(strstr(vpf_last_error(), "status OK with a non-zero qualifier (3 vs 0)"));
+	assert_int_equal(pf->protocol_errors, perr + 1);
+	/* A known status with a qualifier past TRYAGAIN. */
+	vpf_admin_prep_ctx_size_get(&c, 1, false, &v);
+	submit_take(pf, fd, &c, &r);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_MAX + 1, 0,
+		      NULL, 0, UINT32_MAX);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -EIO);
+	assert_non_null(strstr(vpf_last_error(), "status qualifier out of range (8 vs 7)"));
+	assert_int_equal(pf->protocol_errors, perr + 2);
+
+	/* ENXIO + TRYAGAIN is ENXIO, not retried. */
+	answered = fd->answered;
+	vpf_admin_prep_ctx_size_get(&c, 1, false, &v);
+	submit_take(pf, fd, &c, &r);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_ENXIO, VPF_ADMIN_SQ_TRYAGAIN, 0,
+		      NULL, 0, UINT32_MAX);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -ENXIO);
+	assert_int_equal(c.retries, 0);
+	assert_int_equal(fd->answered, answered + 1);
+	/* EINVAL + NORESOURCE neither. */
+	vpf_admin_prep_ctx_size_get(&c, 1, false, &v);
+	submit_take(pf, fd, &c, &r);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_NORESOURCE, 0,
+		      NULL, 0, UINT32_MAX);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, -EINVAL);
+	assert_int_equal(c.retries, 0);
+
+	/* ENOMEM + NORESOURCE and EAGAIN + qualifier 0 are retried. */
+	vpf_admin_prep_ctx_size_get(&c, 1, false, &v);
+	submit_take(pf, fd, &c, &r);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_ENOMEM, VPF_ADMIN_SQ_NORESOURCE, 0,
+		      NULL, 0, UINT32_MAX);
+	for (i = 0; i < 100000 && fake_pop(fd, &r) != 1; i++)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	assert_int_not_equal(c.priv[1], CMD_DONE);
+	fake_complete(fd, &r, VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_OK, 0,
+		      NULL, 0, UINT32_MAX);
+	for (i = 0; i < 100000 && fake_pop(fd, &r) != 1; i++)
+		assert_true(vpf_admin_poll(pf) >= 0);
+	fake_handle(fd, &r);
+	poll_until_done(pf, &c);
+	assert_int_equal(c.rc, 0);
+	assert_int_equal(c.retries, 2);
+	assert_int_equal(v, fd->vf[1].ctx_len);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
 static void
 test_device_gone_and_needs_reset(void **state)
 {
@@ -1168,6 +1249,7 @@ main(void)
 		cmocka_unit_test(test_malformed_completions),
 		cmocka_unit_test(test_status_not_written),
 		cmocka_unit_test(test_dup_completion_small_ring),
+		cmocka_unit_test(test_status_qualifier_ranges),
 		cmocka_unit_test(test_device_gone_and_needs_reset),
 		cmocka_unit_test(test_list_use_rules),
 	};
