@@ -193,7 +193,8 @@ VPF_API int vpf_mig_orphans(const struct vpf_mig *m,
  * ERROR): DEV_WRITE_RECORDS_STOP (when the device has write recording),
  * DEV_CTX_DISCARD, MODE_SET Active. The VF resumes with the state it had
  * (Stop/Freeze keep it); a written but unapplied context is dropped.
- * The state becomes RUNNING.
+ * The state becomes RUNNING. As for vpf_mig_abort(), a VF whose context
+ * could not be DISCARDed stays in Freeze and the error is returned.
  */
 VPF_API int vpf_mig_recover(struct vpf_mig *m, uint16_t vf);
 
@@ -224,7 +225,8 @@ VPF_API int vpf_mig_get_state(const struct vpf_mig *m, uint16_t vf,
  * the mode unchanged, FACTS.md 4); when the outcome is unknown (timeout) the
  * library re-reads the mode, and goes to ERROR only if that fails too.
  * RESUMING -> STOP with an incomplete or invalid load stream fails with
- * nothing applied (DEV_CTX_DISCARD) and leaves the VF in STOP.
+ * nothing applied (DEV_CTX_DISCARD) and leaves the VF in STOP; in ERROR
+ * if that DISCARD failed too, so that nothing can apply the context later.
  */
 VPF_API int vpf_mig_set_state(struct vpf_mig *m, uint16_t vf,
 			      enum vpf_mig_state target);
@@ -256,6 +258,10 @@ VPF_API const char *vpf_mig_vf_error(const struct vpf_mig *m, uint16_t vf);
  * (Active for a running source: its state is unchanged; a destination is as
  * if nothing was written). The state becomes RUNNING (or the state of that
  * mode). Also clears ERROR when the device answers.
+ * The DISCARD is retried when it fails; if it keeps failing while a written
+ * or partial context may be on the device, the VF does not leave Freeze
+ * (leaving would apply it, FACTS.md 4): the error is returned with the VF
+ * in STOP and nothing applied.
  */
 VPF_API int vpf_mig_abort(struct vpf_mig *m, uint16_t vf);
 /** Asynchronous vpf_mig_abort(). */
