@@ -364,8 +364,15 @@ VPF_API int vpf_admin_ctx_read_chunk(struct vpf_pf *pf, uint16_t vf, void *buf,
  */
 VPF_API int vpf_admin_ctx_read(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
 			       void *buf, size_t cap, size_t *len);
+/** Largest context vpf_admin_ctx_read_alloc() reads (64 MiB): device
+ *  contexts are kilobytes; a device that keeps returning full chunks is
+ *  stopped there instead of growing the buffer until memory runs out. */
+#define VPF_ADMIN_CTX_ALLOC_MAX	(64u << 20)
+
 /** As vpf_admin_ctx_read(), into a buffer it grows with realloc();
- *  *buf may be NULL initially; free() it. Not for the fast path. */
+ *  *buf may be NULL initially; free() it. Not for the fast path.
+ *  -EFBIG when the context is larger than VPF_ADMIN_CTX_ALLOC_MAX (the
+ *  read is left partial, *buf holds the first bytes; DISCARD restarts). */
 VPF_API int vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf,
 				     uint32_t chunk, void **buf, size_t *len);
 /** One DEV_CTX_WRITE chunk (multiple of 8 bytes; pad the last with zeros). */
@@ -404,6 +411,9 @@ VPF_API int vpf_admin_wr_stop(struct vpf_pf *pf, uint16_t vf);
  * DEV_WRITE_RECORDS_READ over [addr, addr + len), repeated until drained,
  * each record merged into @p bitmap: bit i (u64 words, LSB first) is page
  * addr + i * page_size. Records outside the range are a device error.
+ * The READs are bounded: more records in one READ than pages in the range,
+ * or still full READs after ceil(pages / records per READ) + 2 of them, is
+ * a device error (-EIO) with the records read so far merged.
  * @p records receives how many records were read (may be NULL).
  */
 VPF_API int vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr,

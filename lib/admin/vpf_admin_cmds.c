@@ -348,7 +348,8 @@ vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
 {
 	size_t n = 0, cap;
 	uint8_t *b;
-	uint32_t got = 0;
+	uint32_t got = 0, ask;
+	uint64_t left;
 	int rc;
 
 	if (buf == NULL)
@@ -363,8 +364,25 @@ vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
 	b = *buf;
 	cap = 0;
 	for (;;) {
-		if (cap - n < chunk) {
-			size_t ncap = RTE_MAX(cap * 2, n + chunk);
+		/* A device that keeps returning full chunks must not grow
+		 * the buffer forever: at VPF_ADMIN_CTX_ALLOC_MAX the read
+		 * stops as vpf_admin_ctx_read() does at a full buffer. */
+		ask = chunk;
+		if (n + ask > VPF_ADMIN_CTX_ALLOC_MAX) {
+			ask = (uint32_t)((VPF_ADMIN_CTX_ALLOC_MAX - n) & ~(size_t)7);
+			if (ask == 0) {
+				rc = vpf_admin_ctx_size_get(pf, vf, false, &left);
+				if (rc == 0 && left != 0)
+					rc = vpf_error(-EFBIG,
+						       "context larger than %u bytes (%" PRIu64
+						       " more); the read is left partial",
+						       VPF_ADMIN_CTX_ALLOC_MAX, left);
+				break;
+			}
+		}
+		if (cap - n < ask) {
+			size_t ncap = RTE_MIN(RTE_MAX(cap * 2, n + ask),
+					      (size_t)VPF_ADMIN_CTX_ALLOC_MAX);
 			uint8_t *nb = realloc(b, ncap);
 
 			if (nb == NULL) {
@@ -375,11 +393,11 @@ vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
 			b = nb;
 			cap = ncap;
 		}
-		rc = vpf_admin_ctx_read_chunk(pf, vf, b + n, chunk, &got);
+		rc = vpf_admin_ctx_read_chunk(pf, vf, b + n, ask, &got);
 		if (rc < 0)
 			break;
 		n += got;
-		if (got < chunk)
+		if (got < ask)
 			break;
 	}
 	*buf = b;
@@ -589,7 +607,7 @@ vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr, uint64_t len,
 	struct vpf_admin_wr_read_data d;
 	struct vpf_admin_cmd c;
 	const uint64_t *rec;
-	uint64_t total = 0, a, bit;
+	uint64_t total = 0, a, bit, pages, rounds = 0, max_rounds;
 	uint32_t fit, i, cnt;
 	unsigned int sh;
 	int rc;
@@ -613,6 +631,13 @@ vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr, uint64_t len,
 	sh = (unsigned int)__builtin_ctzll(page_size);
 	fit = pf->scratch_len / 8;
 	rec = pf->scratch;
+	/* A hostile device must not keep the loop going: one READ reports a
+	 * page at most once, so it returns at most @c pages records, and a
+	 * device that drains its records needs ceil(pages / fit) full READs
+	 * and one short one. Two more rounds leave room for pages written
+	 * again while they are read; beyond that it is a device error. */
+	pages = len >> sh;
+	max_rounds = (pages + fit - 1) / fit + 2;
 	d.page_address = rte_cpu_to_le_64(addr);
 	d.length = rte_cpu_to_le_64(len);
 	/* READ returns at most what fits and clears exactly those: repeat
@@ -632,6 +657,11 @@ vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr, uint64_t len,
 				       cnt, fit);
 			break;
 		}
+		if (cnt > pages) {
+			rc = vpf_error(-EIO, "DEV_WRITE_RECORDS_READ: device returned %u records in one READ for a range of %" PRIu64
+				       " pages", cnt, pages);
+			break;
+		}
 		for (i = 0; i < cnt; i++) {
 			a = rte_le_to_cpu_64(rec[i]);
 			if (a - addr >= len || ((a - addr) & (page_size - 1))) {
@@ -648,6 +678,13 @@ vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr, uint64_t len,
 		total += cnt;
 		if (cnt < fit)
 			break;
+		if (++rounds >= max_rounds) {
+			rc = vpf_error(-EIO, "DEV_WRITE_RECORDS_READ: device still returned full READs after %" PRIu64
+				       " rounds (%" PRIu64 " records for a range of %" PRIu64
+				       " pages); the records read are merged",
+				       rounds, total, pages);
+			break;
+		}
 	}
 	if (records != NULL)
 		*records = total;

@@ -1140,6 +1140,105 @@ test_status_qualifier_ranges(void **state)
 	free_fake(fd);
 }
 
+/* A device that never runs dry: WRITE_RECORDS_READ full of records for
+ * pages 0..hog.pages-1 of hog.base, CTX_READ always a full chunk. */
+static struct {
+	uint64_t base;
+	uint32_t pages;
+	uint32_t reads;
+	uint8_t res[65536];
+	struct fake_req r;
+} hog;
+
+static void
+hog_poll(void *dev)
+{
+	struct fake_dev *fd = dev;
+
+	while (fake_pop(fd, &hog.r) > 0) {
+		uint32_t posted = hog.r.wr_len - 8, n, i;
+
+		/* Give up after 1100 (the driver must stop long before):
+		 * a driver without a bound then fails instead of hanging. */
+		if (hog.reads >= 1100)
+			posted = 0;
+		if (hog.r.opcode == VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ) {
+			n = posted / 8;
+			for (i = 0; i < n; i++) {
+				uint64_t a = hog.base + (uint64_t)(i % hog.pages) * 4096;
+
+				memcpy(hog.res + 8 * i, &a, 8);
+			}
+			hog.reads++;
+			fake_complete(fd, &hog.r, 0, 0, n, hog.res, n * 8, UINT32_MAX);
+		} else if (hog.r.opcode == VPF_ADMIN_OP_DEV_CTX_READ) {
+			hog.reads++;
+			fake_complete(fd, &hog.r, 0, 0, posted, hog.res, posted, UINT32_MAX);
+		} else {
+			fake_handle(fd, &hog.r);
+		}
+	}
+}
+
+static void
+test_endless_device(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_admin_wr_range rg = { 0x100000, 64 };
+	struct vpf_pf_params p;
+	struct vpf_pf_ops ops;
+	struct vpf_pf *pf;
+	uint64_t bm[1], recs;
+	void *b = NULL;
+	size_t len = 0;
+
+	(void)state;
+	ops = fake_ops;
+	ops.poll = hog_poll;
+	fd->auto_answer = false;
+	vpf_pf_params_init(&p);
+	p.name = "t";
+	p.max_chunk = 64;	/* 8 records per READ */
+	pf = vpf_pf_attach(&ops, fd, &p);
+	assert_non_null(pf);
+	assert_int_equal(vpf_admin_wr_start(pf, 1, 4096, &rg, 1), 0);
+	/* Full READs of valid records forever: 64 pages, 8 a READ, so at
+	 * most 8 + 2 rounds; the records read are merged. */
+	hog.base = 0x100000;
+	hog.pages = 8;
+	hog.reads = 0;
+	bm[0] = 0;
+	assert_int_equal(vpf_admin_wr_read(pf, 1, 0x100000, 64 * 4096, 4096, bm, &recs), -EIO);
+	assert_non_null(strstr(vpf_last_error(), "still returned full READs after 10 rounds (80 records for a range of 64 pages)"));
+	assert_int_equal(hog.reads, 10);
+	assert_int_equal(recs, 80);
+	assert_int_equal(bm[0], 0xff);
+	/* More records in one READ than the range has pages. */
+	hog.reads = 0;
+	hog.pages = 4;
+	bm[0] = 0;
+	assert_int_equal(vpf_admin_wr_read(pf, 1, 0x100000, 4 * 4096, 4096, bm, &recs), -EIO);
+	assert_non_null(strstr(vpf_last_error(), "8 records in one READ for a range of 4 pages"));
+	assert_int_equal(hog.reads, 1);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+
+	/* CTX_READ that never ends: read_alloc stops at its maximum. */
+	fd = new_fake(4, 0);
+	fd->auto_answer = false;
+	p.max_chunk = 65536;
+	pf = vpf_pf_attach(&ops, fd, &p);
+	assert_non_null(pf);
+	hog.reads = 0;
+	assert_int_equal(vpf_admin_ctx_read_alloc(pf, 1, 65536, &b, &len), -EFBIG);
+	assert_non_null(strstr(vpf_last_error(), "context larger than 67108864 bytes"));
+	assert_int_equal(len, VPF_ADMIN_CTX_ALLOC_MAX);
+	assert_int_equal(hog.reads, VPF_ADMIN_CTX_ALLOC_MAX / 65536);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+	free(b);
+}
+
 static void
 test_device_gone_and_needs_reset(void **state)
 {
@@ -1250,6 +1349,7 @@ main(void)
 		cmocka_unit_test(test_status_not_written),
 		cmocka_unit_test(test_dup_completion_small_ring),
 		cmocka_unit_test(test_status_qualifier_ranges),
+		cmocka_unit_test(test_endless_device),
 		cmocka_unit_test(test_device_gone_and_needs_reset),
 		cmocka_unit_test(test_list_use_rules),
 	};
