@@ -24,15 +24,15 @@ mode get src 1
 #
 # Step 3 - chunked read of the Freeze context into a file (written
 # atomically); afterwards nothing remains to be read in this mode.
-ctx read src 1 /tmp/vpf-demo-ctx.bin chunk=64
+ctx read src 1 /tmp/vpf-demo-ctx-$$.bin chunk=64
 ctx size src 1
 #
 # Step 4 - what is in it.
-ctx dump /tmp/vpf-demo-ctx.bin
+ctx dump /tmp/vpf-demo-ctx-$$.bin
 #
 # Step 5 - the destination VF takes the context while frozen ...
 mode set dst 1 freeze
-ctx write dst 1 /tmp/vpf-demo-ctx.bin chunk=256
+ctx write dst 1 /tmp/vpf-demo-ctx-$$.bin chunk=256
 # ... and applies it when it becomes active.
 mode set dst 1 active
 #

@@ -223,6 +223,38 @@ attach_model_spec(const char *spec)
 				   (uint16_t)vqs, seed) < 0 ? 1 : 0;
 }
 
+/* "$$" in a script line is the process id, as in sh: a shipped script
+ * (demo.cmd) names files of its own, so that two runs at once do not
+ * collide. @return the line to run (@p line itself when it has no "$$",
+ * else a malloc()ed copy), or NULL when out of memory. */
+static char *
+expand_pid(char *line)
+{
+	char pid[16], *out, *o;
+	const char *p;
+	size_t n = 0, plen;
+
+	for (p = strstr(line, "$$"); p != NULL; p = strstr(p + 2, "$$"))
+		n++;
+	if (n == 0)
+		return line;
+	plen = (size_t)snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	out = malloc(strlen(line) + n * plen + 1);
+	if (out == NULL)
+		return NULL;
+	for (o = out, p = line; *p != '\0';) {
+		if (p[0] == '$' && p[1] == '$') {
+			memcpy(o, pid, plen);
+			o += plen;
+			p += 2;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* Run the commands of @p path. @return number of failed commands, or -1
  * if the file cannot be opened. */
 static int
@@ -245,7 +277,7 @@ run_script(struct cmdline *cl, const char *path)
 		}
 	}
 	while (!g_signal && !cli.quit && (n = getline(&line, &cap, in)) >= 0) {
-		char *p = line, *nul;
+		char *p = line, *nul, *x;
 		int rc;
 
 		lineno++;
@@ -279,10 +311,17 @@ run_script(struct cmdline *cl, const char *path)
 				printf("%s\n", p);
 				continue;
 			}
-			printf("vpf> %s\n", p);
-			fflush(stdout);
 			snprintf(cli_where, sizeof(cli_where), "line %u", lineno);
-			rc = cli_run_line(cl, p);
+			x = expand_pid(p);
+			if (x == NULL) {
+				rc = cli_fail(-ENOMEM, "out of memory");
+			} else {
+				printf("vpf> %s\n", x);
+				fflush(stdout);
+				rc = cli_run_line(cl, x);
+				if (x != p)
+					free(x);
+			}
 		}
 		cli_where[0] = '\0';
 		ncmd++;

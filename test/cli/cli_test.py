@@ -659,6 +659,21 @@ def case_script_nul():
     assert re.findall(r'^mode: (\w+)$', out, re.M) == ['active', 'active'], out
 
 
+def case_script_pid():
+    """$$ in a script line is vpf-cli's process id (demo.cmd names its
+    context file with it, so that two demos at once do not collide)."""
+    script = ('mode set src 1 freeze\nctx read src 1 %s\nctx dump %s\n# $$ stays\n'
+              % (f('c-$$.bin'), f('c-$$.bin')))
+    out, err = run(script)
+    m = re.search(r'^vpf> ctx read src 1 (%s\d+\.bin)$' % re.escape(f('c-')), out, re.M)
+    if not m:
+        raise Fail('$$ not expanded:\n%s' % out)
+    path = m.group(1)
+    has(out, r'^file: %s$' % re.escape(path), r'^vpf> ctx dump %s$' % re.escape(path),
+        r'^end: well formed$', r'^# \$\$ stays$')
+    assert os.path.exists(path) and not os.path.exists(f('c-$$.bin')), os.listdir(TMP)
+
+
 def case_options():
     out, err = run('show pf\n', args=['--model', 'name=a,vfs=2,vqs=1,seed=5',
                                       '--model', 'name=b'])
