@@ -278,7 +278,8 @@ struct vpf_admin_cmd {
  *
  * @return 0; -EBUSY when every slot is in use (poll, then retry) or the
  * queue is being recovered; -EINVAL for a request vpf would never send
- * (sizes not multiples of 8, data or result larger than max_chunk, member 0
+ * (data not a multiple of 8, a DEV_CTX_READ result not a non-zero multiple
+ * of 8, data or result larger than max_chunk, member 0
  * or above NumVFs, the command already in flight); -ENOTSUP for an opcode
  * LIST_USE did not enable ("command X not enabled on this device"); -EPERM
  * for LIST_USE (the driver negotiates the command list itself); -ENODEV

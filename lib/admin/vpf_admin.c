@@ -612,6 +612,13 @@ submit_check(struct vpf_pf *pf, const struct vpf_admin_cmd *c)
 	if (unlikely((c->data_len % VPF_ADMIN_ALIGN) && !(c->priv[2] & CMD_F_PAD)))
 		return vpf_error(-EINVAL, "%s: data length %u is not a multiple of 8",
 				 op_name(c->opcode), c->data_len);
+	/* Every CTX_READ result buffer is a non-zero multiple of 8 (FACTS.md
+	 * 1): the device fails any other, and context_len < posted would be
+	 * taken for the end of the stream. */
+	if (unlikely(c->opcode == VPF_ADMIN_OP_DEV_CTX_READ &&
+		     (c->result_len == 0 || c->result_len % VPF_ADMIN_ALIGN)))
+		return vpf_error(-EINVAL, "DEV_CTX_READ chunk of %u bytes: must be a non-zero multiple of 8",
+				 c->result_len);
 	if (unlikely((c->data_len && c->data == NULL) ||
 		     (c->result_len && c->result == NULL)))
 		return vpf_error(-EINVAL, "%s: length without a buffer",

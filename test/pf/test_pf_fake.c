@@ -1324,6 +1324,24 @@ test_list_use_rules(void **state)
 	vpf_admin_prep_mode_set(&c, 1, 0);
 	c.data_len = 5;
 	assert_int_equal(vpf_admin_submit(pf, &c), -EINVAL);
+	/* So is a CTX_READ result that is not a non-zero multiple of 8,
+	 * through the generic submit too (FACTS.md 1). */
+	{
+		uint8_t buf[16];
+		uint32_t answered = fd->answered;
+
+		memset(&c, 0, sizeof(c));
+		vpf_admin_prep_ctx_read(&c, 1, buf, 12);
+		assert_int_equal(vpf_admin_submit(pf, &c), -EINVAL);
+		assert_string_equal(vpf_last_error(),
+				    "DEV_CTX_READ chunk of 12 bytes: must be a non-zero multiple of 8");
+		vpf_admin_prep_ctx_read(&c, 1, NULL, 0);
+		assert_int_equal(vpf_admin_submit(pf, &c), -EINVAL);
+		assert_int_equal(vpf_admin_inflight(pf), 0);
+		assert_int_equal(fd->answered, answered);
+		vpf_admin_prep_ctx_read(&c, 1, buf, 16);
+		assert_int_equal(vpf_admin_exec(pf, &c), 0);
+	}
 	vpf_pf_detach(pf);
 	free_fake(fd);
 }
