@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 builddir=${1:-build-fuzz}
 mapfile -t targets < <(find "$builddir/test/fuzz" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x 2>/dev/null | sort)
 if [ "${#targets[@]}" -eq 0 ]; then
+	# A build dir configured with -Dfuzz=true must have targets: none
+	# means the build failed or was never run, not "nothing to fuzz".
+	opts="$builddir/meson-info/intro-buildoptions.json"
+	if [ -f "$opts" ] && python3 -c 'import json, sys
+sys.exit(0 if any(o["name"] == "fuzz" and o["value"] is True
+		  for o in json.load(open(sys.argv[1]))) else 1)' "$opts"; then
+		echo "fuzz: $builddir is configured with -Dfuzz=true but has no fuzz targets (build it: ninja -C $builddir)" >&2
+		exit 1
+	fi
 	echo "fuzz: no targets built"
 	exit 0
 fi
