@@ -169,8 +169,9 @@ VPF_API int vpf_pci_parse_config(const uint8_t *cfg, size_t len,
  * whose config space is malformed are listed with the problem in notes.
  * Read-only: never writes config space or touches BARs.
  *
- * @return 0, or -ENOENT (dump file missing), -EIO (libpci failed), with
- * vpf_last_error() set.
+ * @return 0, or -ENOENT (dump file missing), -EIO (libpci failed),
+ * -EINVAL (a non-empty dump in which libpci finds no device with config
+ * bytes: not `lspci -xxxx` output), with vpf_last_error() set.
  */
 VPF_API int vpf_pci_scan(const char *dump, struct vpf_pci_func *out,
 			 unsigned int max, unsigned int *n);
@@ -215,7 +216,8 @@ VPF_API const char *vpf_pci_cap_type_name(uint8_t cfg_type);
 /**
  * Describe @p f as stable `key: value` lines (what `pf scan` prints):
  * bdf, type, driver, iommu_group, cfg_size, bar sizes, one line per virtio
- * cap, msix, sriov, notes. Unknowns print as "unknown".
+ * cap, msix, sriov, one `vf<n>_bdf` line per enabled VF (at most 256, then
+ * `vf_bdf_listed`), notes. Unknowns print as "unknown".
  * @return the length it needed (snprintf semantics), or -EINVAL.
  */
 VPF_API int vpf_pci_describe(const struct vpf_pci_func *f, char *buf,

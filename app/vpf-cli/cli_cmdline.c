@@ -449,7 +449,11 @@ split_syntax(const char *syntax, struct elem *e, unsigned int max, char *keys,
 			e[n].choices = e[n].word;
 		} else {
 			e[n].type = E_LIT;
-			snprintf(e[n].name, sizeof(e[n].name), "%s", w);
+			/* Literal words of the command table are short; a
+			 * longer one would be a table bug, cut visibly. */
+			if (snprintf(e[n].name, sizeof(e[n].name), "%s", w) >=
+			    (int)sizeof(e[n].name))
+				e[n].name[sizeof(e[n].name) - 2] = '~';
 		}
 		n++;
 	}

@@ -686,7 +686,8 @@ remember_file(const char *path, struct cli_pf *p, uint16_t vf)
 		i = cli.nfiles - 1;
 	}
 	slot = i;
-	snprintf(cli.files[slot].path, sizeof(cli.files[slot].path), "%s", real);
+	/* strlen(real) < CLI_ARG_LEN was checked above. */
+	memcpy(cli.files[slot].path, real, strlen(real) + 1);
 	snprintf(cli.files[slot].pf, sizeof(cli.files[slot].pf), "%s", p->name);
 	cli.files[slot].vf = vf;
 }
