@@ -468,10 +468,17 @@ VPF_API int vpf_admin_status_errno(uint16_t status);
  * Compile-time checks of every size and offset in FACTS.md 1, 3, 5, 6
  * ------------------------------------------------------------------------- */
 
+/* _Static_assert is C11 only; C++11 spells it static_assert (a keyword
+ * there, a <assert.h> macro in C11 that not every C user includes). */
+#ifdef __cplusplus
+#define VPF_SPEC_STATIC_ASSERT(e, msg)	static_assert(e, msg)
+#else
+#define VPF_SPEC_STATIC_ASSERT(e, msg)	_Static_assert(e, msg)
+#endif
 #define VPF_SPEC_ASSERT_OFF(t, m, o) \
-	_Static_assert(offsetof(struct t, m) == (o), #t "." #m " offset")
+	VPF_SPEC_STATIC_ASSERT(offsetof(struct t, m) == (o), #t "." #m " offset")
 #define VPF_SPEC_ASSERT_SIZE(t, s) \
-	_Static_assert(sizeof(struct t) == (s), #t " size")
+	VPF_SPEC_STATIC_ASSERT(sizeof(struct t) == (s), #t " size")
 
 VPF_SPEC_ASSERT_SIZE(vpf_admin_cmd_hdr, 24);
 VPF_SPEC_ASSERT_OFF(vpf_admin_cmd_hdr, opcode, 0);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Every public header compiles as C++ (extern "C" users, e.g. a C++
+ * control plane): built only when meson finds a C++ compiler. The list is
+ * every .h in include/; add a new public header here.
+ */
+
+#include "vpf_common.h"
+#include "vpf_spec.h"
+#include "vpf_ctx.h"
+#include "vpf_virtio.h"
+#include "vpf_pf.h"
+#include "vpf_mig.h"
+#include "vpf_model.h"
+#include "vpf_vfio.h"
+
+/* The wire structs keep their sizes in C++ too (vpf_spec.h checks them with
+ * static_assert there). */
+static_assert(sizeof(struct vpf_admin_cmd_hdr) == 24, "admin header");
+static_assert(sizeof(struct vpf_admin_ctx_field_info) == 16, "field info");
+
+int
+main()
+{
+	return 0;
+}
