@@ -384,7 +384,11 @@ VPF_API int vpf_admin_ctx_write_chunk(struct vpf_pf *pf, uint16_t vf,
 VPF_API int vpf_admin_ctx_write(struct vpf_pf *pf, uint16_t vf, const void *ctx,
 				size_t len, uint32_t chunk);
 /** DEV_CTX_FIELDS_QUERY into @p out (up to @p max entries); @p n receives
- *  the number the device returned. -ENOTSUP if the device lacks it. */
+ *  the number the device returned. -ENOTSUP if the device lacks it.
+ *  The entries are raw wire entries, little-endian like every
+ *  struct of vpf_spec.h: read them with rte_le_to_cpu_16(out[i].type) and
+ *  rte_le_to_cpu_64(out[i].length); pass them as they are to
+ *  vpf_ctx_compare_fields() / vpf_ctx_field_compat(). */
 VPF_API int vpf_admin_ctx_fields_query(struct vpf_pf *pf, uint16_t vf,
 				       struct vpf_admin_ctx_field_info *out,
 				       uint32_t max, uint32_t *n);

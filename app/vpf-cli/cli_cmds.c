@@ -661,8 +661,9 @@ cmd_ctx_fields(struct cli_args *a)
 		return cli_fail_dev(p, rc, "DEV_CTX_FIELDS_QUERY");
 	printf("fields: %u\n", n);
 	for (i = 0; i < RTE_MIN(n, (uint32_t)RTE_DIM(info)); i++)
-		printf("%s: %" PRIu64 "\n", vpf_ctx_type_name(info[i].type),
-		       (uint64_t)info[i].length);
+		printf("%s: %" PRIu64 "\n",
+		       vpf_ctx_type_name(rte_le_to_cpu_16(info[i].type)),
+		       rte_le_to_cpu_64(info[i].length));
 	return 0;
 }
 

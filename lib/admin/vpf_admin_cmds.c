@@ -460,7 +460,7 @@ vpf_admin_ctx_fields_query(struct vpf_pf *pf, uint16_t vf,
 			   uint32_t *n)
 {
 	struct vpf_admin_cmd c;
-	uint32_t i, cnt, lim;
+	uint32_t cnt, lim;
 	int rc;
 
 	rc = check_pf_vf(pf, vf);
@@ -482,10 +482,10 @@ vpf_admin_ctx_fields_query(struct vpf_pf *pf, uint16_t vf,
 	cnt = c.result_written / (uint32_t)sizeof(*out);
 	if (cnt > max)
 		cnt = max;
-	for (i = 0; i < cnt; i++) {
-		out[i].type = rte_le_to_cpu_16(out[i].type);
-		out[i].length = rte_le_to_cpu_64(out[i].length);
-	}
+	/* Left as wire entries (little-endian): struct
+	 * vpf_admin_ctx_field_info is a wire struct, and
+	 * vpf_ctx_compare_fields() / vpf_ctx_field_compat() and the
+	 * migration stream take the list as the device sent it. */
 	if (n != NULL)
 		*n = cnt;
 	return 0;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <rte_byteorder.h>
 
 #include "vpf_pf.h"
 #include "vpf_virtio.h"
@@ -430,10 +431,19 @@ test_fields_discard_wr(void **state)
 	assert_non_null(pf);
 	assert_int_equal(vpf_admin_ctx_fields_query(pf, 1, fi, 8, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(fi[0].type, VPF_CTX_DEV_FEATURES);
-	assert_int_equal(fi[0].length, 8);
-	assert_int_equal(fi[1].type, VPF_CTX_DEV_CFG);
-	assert_int_equal(fi[1].length, 12);
+	assert_int_equal(rte_le_to_cpu_16(fi[0].type), VPF_CTX_DEV_FEATURES);
+	assert_int_equal(rte_le_to_cpu_64(fi[0].length), 8);
+	assert_int_equal(rte_le_to_cpu_16(fi[1].type), VPF_CTX_DEV_CFG);
+	assert_int_equal(rte_le_to_cpu_64(fi[1].length), 12);
+	/* Raw wire entries, byte for byte as the device wrote them. */
+	{
+		static const uint8_t wire[32] = {
+			0x01, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0,
+			0x00, 0x10, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0,
+		};
+
+		assert_memory_equal(fi, wire, sizeof(wire));
+	}
 	/* Only one fits: one entry. */
 	assert_int_equal(vpf_admin_ctx_fields_query(pf, 1, fi, 1, &n), 0);
 	assert_int_equal(n, 1);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <rte_byteorder.h>
 
 #include "vpf_model.h"
 #include "vpf_pf.h"
@@ -223,7 +224,8 @@ test_commands(void **state)
 	assert_int_equal(vpf_admin_ctx_fields_query(pf, 1, fi, 16, &n), 0);
 	assert_true(n >= 5);
 	for (uint32_t i = 1; i < n; i++)
-		assert_true(fi[i].type > fi[i - 1].type);
+		assert_true(rte_le_to_cpu_16(fi[i].type) >
+			    rte_le_to_cpu_16(fi[i - 1].type));
 	/* discard; read; partial then Stop refused */
 	assert_int_equal(vpf_admin_ctx_discard(pf, 1), 0);
 	assert_int_equal(vpf_admin_ctx_read_chunk(pf, 1, b, 64, &n), 0);
