@@ -25,9 +25,7 @@
 #include "vpf_vfio.h"
 
 #include "pf_image.h"
-#ifdef VPF_HAVE_MODEL
 #include "vpf_model.h"
-#endif
 
 static char dump_path[] = "/tmp/vpf-test-dump-XXXXXX";
 
@@ -517,7 +515,6 @@ test_bdf_parse(void **state)
 	assert_string_equal(vpf_pci_virtio_type_name(999), "unknown");
 }
 
-#ifdef VPF_HAVE_MODEL
 /* The model writes its own config space in `lspci -xxxx` format: discovery
  * must read back exactly the PF the driver core sees. */
 static void
@@ -588,7 +585,6 @@ test_model_dump(void **state)
 	assert_non_null(strstr(vpf_last_error(), "loops"));
 	vpf_model_destroy(m);
 }
-#endif
 
 int
 main(void)
@@ -605,9 +601,7 @@ main(void)
 		cmocka_unit_test(test_not_virtio),
 		cmocka_unit_test(test_dump_libpci_errors),
 		cmocka_unit_test(test_dump_wrong_format),
-#ifdef VPF_HAVE_MODEL
 		cmocka_unit_test(test_model_dump),
-#endif
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
