@@ -1456,10 +1456,13 @@ mig_set_state_plan(struct mig_vf *v, enum vpf_mig_state target)
 	}
 }
 
-int
-vpf_mig_set_state_async(struct vpf_mig *m, uint16_t vf,
-			enum vpf_mig_state target, vpf_mig_done_t done,
-			void *arg)
+/* The public per-VF operations: begin an operation on VF @vf, let @plan
+ * add its steps, start it, and with @wait poll until it has finished. */
+typedef int (*mig_plan_t)(struct mig_vf *v, int parg);
+
+static int
+mig_run(struct vpf_mig *m, uint16_t vf, mig_plan_t plan, int parg,
+	vpf_mig_done_t done, void *arg, bool wait)
 {
 	struct mig_vf *v = mig_vf_get(m, vf);
 	int rc;
@@ -1469,21 +1472,31 @@ vpf_mig_set_state_async(struct vpf_mig *m, uint16_t vf,
 	rc = mig_op_begin(v, done, arg);
 	if (rc)
 		return rc;
-	rc = mig_set_state_plan(v, target);
+	rc = plan(v, parg);
 	if (rc)
 		return rc;
 	mig_op_start(v);
-	return 0;
+	return wait ? mig_op_wait(v) : 0;
+}
+
+static int
+plan_set_state(struct mig_vf *v, int target)
+{
+	return mig_set_state_plan(v, (enum vpf_mig_state)target);
+}
+
+int
+vpf_mig_set_state_async(struct vpf_mig *m, uint16_t vf,
+			enum vpf_mig_state target, vpf_mig_done_t done,
+			void *arg)
+{
+	return mig_run(m, vf, plan_set_state, (int)target, done, arg, false);
 }
 
 int
 vpf_mig_set_state(struct vpf_mig *m, uint16_t vf, enum vpf_mig_state target)
 {
-	int rc = vpf_mig_set_state_async(m, vf, target, NULL, NULL);
-
-	if (rc)
-		return rc;
-	return mig_op_wait(&m->vfs[vf - 1]);
+	return mig_run(m, vf, plan_set_state, (int)target, NULL, NULL, true);
 }
 
 int
@@ -1500,33 +1513,24 @@ vpf_mig_get_state(const struct vpf_mig *m, uint16_t vf,
 	return 0;
 }
 
+static int
+plan_precopy_round(struct mig_vf *v, int unused)
+{
+	(void)unused;
+	return mig_precopy_round_plan(v);
+}
+
 int
 vpf_mig_precopy_round_async(struct vpf_mig *m, uint16_t vf,
 			    vpf_mig_done_t done, void *arg)
 {
-	struct mig_vf *v = mig_vf_get(m, vf);
-	int rc;
-
-	if (v == NULL)
-		return -EINVAL;
-	rc = mig_op_begin(v, done, arg);
-	if (rc)
-		return rc;
-	rc = mig_precopy_round_plan(v);
-	if (rc)
-		return rc;
-	mig_op_start(v);
-	return 0;
+	return mig_run(m, vf, plan_precopy_round, 0, done, arg, false);
 }
 
 int
 vpf_mig_precopy_round(struct vpf_mig *m, uint16_t vf)
 {
-	int rc = vpf_mig_precopy_round_async(m, vf, NULL, NULL);
-
-	if (rc)
-		return rc;
-	return mig_op_wait(&m->vfs[vf - 1]);
+	return mig_run(m, vf, plan_precopy_round, 0, NULL, NULL, true);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1578,33 +1582,24 @@ mig_abort_plan(struct mig_vf *v)
 	return mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_end);
 }
 
+static int
+plan_abort(struct mig_vf *v, int unused)
+{
+	(void)unused;
+	return mig_abort_plan(v);
+}
+
 int
 vpf_mig_abort_async(struct vpf_mig *m, uint16_t vf, vpf_mig_done_t done,
 		    void *arg)
 {
-	struct mig_vf *v = mig_vf_get(m, vf);
-	int rc;
-
-	if (v == NULL)
-		return -EINVAL;
-	rc = mig_op_begin(v, done, arg);
-	if (rc)
-		return rc;
-	rc = mig_abort_plan(v);
-	if (rc)
-		return rc;
-	mig_op_start(v);
-	return 0;
+	return mig_run(m, vf, plan_abort, 0, done, arg, false);
 }
 
 int
 vpf_mig_abort(struct vpf_mig *m, uint16_t vf)
 {
-	int rc = vpf_mig_abort_async(m, vf, NULL, NULL);
-
-	if (rc)
-		return rc;
-	return mig_op_wait(&m->vfs[vf - 1]);
+	return mig_run(m, vf, plan_abort, 0, NULL, NULL, true);
 }
 
 static int
