@@ -497,6 +497,27 @@ start_sync(struct drv_pair *pp, bool stop)
 	pair_start_op(pp, 0, rc);
 }
 
+/*
+ * Stage 1 of a precopy round and of stop-copy: move the source's stream to
+ * the destination, start its load, and start the dirty sync (@final: the
+ * last one) at once when pipelined, or as stage 2 when serial.
+ */
+static void
+pair_transferred(struct drv_pair *pp, bool final)
+{
+	const struct vpf_mig_opts *o = pp->drv->o;
+	int rc = pair_transfer(pp);
+
+	if (rc) {
+		pair_fail(pp, rc, pp->d->err[0] ? pp->d->err : vpf_last_error());
+		return;
+	}
+	pp->stage = o->dirty && serial(pp) ? 2 : 3;
+	pair_kick_load(pp);
+	if (o->dirty && !serial(pp) && !pp->failed)
+		start_sync(pp, final);
+}
+
 static void
 adv_precopy(struct drv_pair *pp)
 {
@@ -515,16 +536,7 @@ adv_precopy(struct drv_pair *pp)
 		break;
 	case 1:
 		pp->p->precopy_rounds = pp->drv->round;
-		rc = pair_transfer(pp);
-		if (rc) {
-			pair_fail(pp, rc, pp->d->err[0] ? pp->d->err :
-				  vpf_last_error());
-			break;
-		}
-		pp->stage = o->dirty && serial(pp) ? 2 : 3;
-		pair_kick_load(pp);
-		if (o->dirty && !serial(pp) && !pp->failed)
-			start_sync(pp, false);
+		pair_transferred(pp, false);
 		break;
 	case 2:
 		pp->stage = 3;
@@ -554,16 +566,7 @@ adv_stop_copy(struct drv_pair *pp)
 	case 1:
 		pp->p->t_freeze_ns = pp->s->t_freeze_issue - pp->drv->t0;
 		pp->p->ctx_bytes = pp->s->ctx.len;
-		rc = pair_transfer(pp);
-		if (rc) {
-			pair_fail(pp, rc, pp->d->err[0] ? pp->d->err :
-				  vpf_last_error());
-			break;
-		}
-		pp->stage = o->dirty && serial(pp) ? 2 : 3;
-		pair_kick_load(pp);
-		if (o->dirty && !serial(pp) && !pp->failed)
-			start_sync(pp, true);
+		pair_transferred(pp, true);
 		break;
 	case 2:
 		pp->stage = 3;
