@@ -850,25 +850,70 @@ def case_telemetry():
         assert not os.path.exists(os.path.join(d, 'vpf-cli-%d' % p.pid)), d
 
 
-def pty_read(fd, until=None, timeout=5.0):
-    out = b''
-    end = time.time() + timeout
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-            if until is not None and until in out:
-                break
-        elif until is None and out:
-            # quiet for a moment after some output: done
-            end = min(end, time.time() + 0.3)
-    return out.decode(errors='replace')
+class Pty:
+    """The controlling side of a pseudo-terminal, read like pexpect: every
+    expect() consumes the output up to and including what it waited for and
+    keeps the rest, so a prompt that arrives late (or early, in the same
+    chunk as the line before it) is never mistaken for the next one."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buf = b''
+        self.eof = False
+
+    def _fill(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return False
+        try:
+            chunk = os.read(self.fd, 4096)
+        except OSError:
+            chunk = b''
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf += chunk
+        return True
+
+    def _find(self, words, ordered):
+        """End of the last word if all have appeared (in order if asked)."""
+        pos = 0
+        cut = 0
+        for w in words:
+            i = self.buf.find(w, pos if ordered else 0)
+            if i < 0:
+                return -1
+            cut = max(cut, i + len(w))
+            if ordered:
+                pos = i + len(w)
+        return cut
+
+    def expect(self, *words, ordered=True, timeout=10.0):
+        """Wait until every word has appeared in the unread output (one after
+        the other unless ordered=False); return the output up to the end of
+        the last of them, or raise Fail with what was seen."""
+        end = time.time() + timeout
+        while True:
+            cut = self._find(words, ordered)
+            if cut >= 0:
+                out, self.buf = self.buf[:cut], self.buf[cut:]
+                return out.decode(errors='replace')
+            left = end - time.time()
+            if left <= 0 or self.eof:
+                raise Fail('waited for %r, got %r' %
+                           (words, self.buf.decode(errors='replace')))
+            self._fill(min(left, 0.1))
+
+    def rest(self, timeout):
+        """Everything up to end of file (or timeout)."""
+        end = time.time() + timeout
+        while not self.eof and time.time() < end:
+            self._fill(0.1)
+        out, self.buf = self.buf, b''
+        return out.decode(errors='replace')
+
+    def write(self, data):
+        os.write(self.fd, data)
 
 
 def case_interactive():
@@ -877,53 +922,41 @@ def case_interactive():
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(CLI, [CLI, '--', '-i'])
+    t = Pty(fd)
     try:
-        s = pty_read(fd, b'vpf> ', 20)
-        if 'vpf> ' not in s:
-            raise Fail('no prompt: %r' % s)
-        os.write(fd, b'he\t')
-        s = pty_read(fd)
-        if 'help' not in s:
-            raise Fail('he<TAB> did not complete: %r' % s)
-        os.write(fd, b'\x03')                     # Ctrl-C clears the line
-        pty_read(fd, b'vpf> ')
-        os.write(fd, b'mode g\t')
-        s = pty_read(fd)
-        if 'mode get' not in s:
-            raise Fail('mode g<TAB> did not complete: %r' % s)
-        os.write(fd, b'd\t')                      # PF names complete
-        s = pty_read(fd)
-        if 'dst' not in s:
-            raise Fail('PF name did not complete: %r' % s)
-        os.write(fd, b'3\r')
-        s = pty_read(fd, b'vpf> ')
+        t.expect(b'vpf> ', timeout=30)
+        t.write(b'he\t')
+        t.expect(b'help')                         # he<TAB> completes
+        t.write(b'\x03')                          # Ctrl-C clears the line
+        t.expect(b'vpf> ')
+        t.write(b'mode g\t')
+        t.expect(b'mode get')                     # mode g<TAB> completes
+        t.write(b'd\t')
+        t.expect(b'dst')                          # PF names complete
+        t.write(b'3\r')
+        s = t.expect(b'mode: ', b'vpf> ')
         if 'mode: active' not in s:
             raise Fail('mode get dst 3 gave %r' % s)
-        os.write(fd, b'mode set src 1 ?')
-        s = pty_read(fd)
-        for w in ('active', 'stop', 'freeze'):
-            if w not in s:
-                raise Fail("'?' did not list %s: %r" % (w, s))
-        os.write(fd, b'\x03')
-        pty_read(fd, b'vpf> ')
-        os.write(fd, b'help ctx dump\r')
-        s = pty_read(fd, b'vpf> ')
-        if 'ctx dump <file>' not in s:
-            raise Fail('help ctx dump gave %r' % s)
-        os.write(fd, b'mode set src 1 freeze\r')
-        s = pty_read(fd, b'vpf> ')
+        t.write(b'mode set src 1 ?')
+        t.expect(b'active', b'stop', b'freeze', ordered=False)  # '?' lists
+        t.write(b'\x03')
+        t.expect(b'vpf> ')
+        t.write(b'help ctx dump\r')
+        t.expect(b'ctx dump <file>')
+        t.expect(b'vpf> ')
+        t.write(b'mode set src 1 freeze\r')
+        s = t.expect(b'mode: ', b'vpf> ')
         if 'mode: freeze' not in s:
             raise Fail('mode set gave %r' % s)
-        os.write(fd, b'\x1b[A\r')                # Up: history, run again
-        s = pty_read(fd, b'mode: freeze')
+        t.write(b'\x1b[A\r')                     # Up: history, run again
+        s = t.expect(b'mode: ', b'vpf> ')
         if 'mode set src 1 freeze' not in s or 'mode: freeze' not in s:
             raise Fail('history did not recall the last command: %r' % s)
-        os.write(fd, b'nonsense\r')
-        s = pty_read(fd, b'vpf> ')
-        if "unknown command 'nonsense'" not in s:
-            raise Fail('error not shown: %r' % s)
-        os.write(fd, b'\x04')                     # Ctrl-D on an empty line
-        s = pty_read(fd, None, 10)
+        t.write(b'nonsense\r')
+        s = t.expect(b"unknown command 'nonsense'")
+        t.expect(b'vpf> ')
+        t.write(b'\x04')                          # Ctrl-D on an empty line
+        s = t.rest(20)
         check_sanitizers(s)
         if 'exit: src vf 1: freeze -> active (restored)' not in s:
             raise Fail('no exit report: %r' % s)
@@ -940,7 +973,7 @@ def case_interactive():
                     os.kill(pid, signal.SIGKILL)
                     _, status = os.waitpid(pid, 0)
                     break
-                pty_read(fd, None, 0.2)
+                t.rest(0.2)
         except ChildProcessError:
             pass
         os.close(fd)
