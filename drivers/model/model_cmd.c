@@ -180,12 +180,12 @@ cmd_mode_get(struct xcmd *x)
  * pending one replaced, else the last applied one (none on a fresh VF). A
  * discarded context is never a baseline (DISCARD: as if never written). */
 static uint32_t
-activation_diff(const struct model_vf *vf)
+activation_diff(struct vpf_model *m, const struct model_vf *vf)
 {
 	if (vf->base)
-		return model_ctx_diff(vf->pend_buf, vf->pend_len,
+		return model_ctx_diff(m, vf->pend_buf, vf->pend_len,
 				      vf->base_buf, vf->base_len);
-	return model_ctx_diff(vf->pend_buf, vf->pend_len,
+	return model_ctx_diff(m, vf->pend_buf, vf->pend_len,
 			      vf->app ? vf->app_buf : NULL,
 			      vf->app ? vf->app_len : 0);
 }
@@ -201,7 +201,7 @@ activate(struct vpf_model *m, struct model_vf *vf)
 
 	if (!vf->pend)
 		return;
-	diff = activation_diff(vf);
+	diff = activation_diff(m, vf);
 	/* Validated (dry run) when the write completed. */
 	if (model_ctx_apply(m, vf, vf->pend_buf, vf->pend_len, false) != 0)
 		MODEL_LOG(ERR, m, "VF %u: applying a validated context "
@@ -275,11 +275,29 @@ cmd_size_get(struct xcmd *x)
 	return result(x, 0, &size, 8);
 }
 
+/*
+ * A VF's context buffers (read, write, pending, baseline, applied: each
+ * ctx_max bytes) are set up together at its first context command that
+ * needs one, and touched once, so that later commands (the ones inside a
+ * migration's downtime) neither allocate nor page-fault; activation and
+ * writes then only swap them.
+ */
 static int
-ensure_buf(struct vpf_model *m, uint8_t **p)
+ensure_buf(struct vpf_model *m, struct model_vf *vf, uint8_t **p)
 {
-	if (*p == NULL)
-		*p = malloc(m->ctx_max + 8);
+	uint8_t **all[] = { &vf->rd_buf, &vf->wr_buf, &vf->pend_buf,
+			    &vf->base_buf, &vf->app_buf };
+	size_t i;
+
+	if (*p != NULL)
+		return 0;
+	for (i = 0; i < RTE_DIM(all); i++) {
+		if (*all[i] != NULL)
+			continue;
+		*all[i] = malloc(m->ctx_max + 8);
+		if (*all[i] != NULL)
+			memset(*all[i], 0, m->ctx_max + 8);
+	}
 	return *p == NULL ? -ENOMEM : 0;
 }
 
@@ -299,7 +317,7 @@ cmd_ctx_read(struct xcmd *x)
 		return true;
 	}
 	if (vf->rd == RD_NONE) {
-		if (ensure_buf(x->m, &vf->rd_buf) != 0) {
+		if (ensure_buf(x->m, vf, &vf->rd_buf) != 0) {
 			fail(x, VPF_ADMIN_STATUS_EAGAIN,
 			     VPF_ADMIN_SQ_NORESOURCE);
 			return true;
@@ -384,8 +402,8 @@ cmd_ctx_write(struct xcmd *x)
 		fail_command(x);
 		return true;
 	}
-	if (ensure_buf(m, &vf->wr_buf) != 0 ||
-	    ensure_buf(m, &vf->pend_buf) != 0) {
+	if (ensure_buf(m, vf, &vf->wr_buf) != 0 ||
+	    ensure_buf(m, vf, &vf->pend_buf) != 0) {
 		fail(x, VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_NORESOURCE);
 		return true;
 	}
@@ -420,7 +438,7 @@ cmd_ctx_write(struct xcmd *x)
 	 * Freeze applies; the one it replaces becomes the baseline of the
 	 * activation cost ("previously written"). */
 	if (vf->pend) {
-		if (ensure_buf(m, &vf->base_buf) == 0) {
+		if (ensure_buf(m, vf, &vf->base_buf) == 0) {
 			t = vf->base_buf;
 			vf->base_buf = vf->pend_buf;
 			vf->base_len = vf->pend_len;
@@ -673,7 +691,7 @@ model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c)
 		return 0;
 	/* Activation cost: fields that differ from the previously applied
 	 * or written context (DESIGN.md timing model). */
-	return 1000ull * m->p.activation_us_per_field * activation_diff(vf);
+	return 1000ull * m->p.activation_us_per_field * activation_diff(m, vf);
 }
 
 static void

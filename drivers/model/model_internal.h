@@ -293,8 +293,11 @@ struct vpf_model {
 	size_t ctx_max;			/* largest context the model accepts */
 	uint16_t *scr_idx;		/* scratch: own-desc indices */
 	uint16_t *scr_qsize;		/* scratch: queue sizes (apply) */
-	uint64_t *scr_bits;		/* scratch: duplicate detection */
+	uint64_t *scr_own;		/* scratch: owned set per queue (apply) */
 	uint8_t *scr_hasown;		/* scratch: queue has an own-desc field */
+	/* scratch: the two validating iterators of apply and diff (24.5 KiB
+	 * each; allocated once, never on the command path) */
+	struct vpf_ctx_iter *scr_it[2];
 	struct model_fault pf_fault;
 
 	/* stats */
@@ -362,8 +365,8 @@ size_t model_ctx_size(struct vpf_model *m, struct model_vf *vf);
 int model_ctx_check_field(struct vpf_model *m, const struct vpf_ctx_field *f);
 int model_ctx_apply(struct vpf_model *m, struct model_vf *vf,
 		    const uint8_t *ctx, size_t len, bool dry_run);
-uint32_t model_ctx_diff(const uint8_t *a, size_t alen, const uint8_t *b,
-			size_t blen);
+uint32_t model_ctx_diff(struct vpf_model *m, const uint8_t *a, size_t alen,
+			const uint8_t *b, size_t blen);
 uint32_t model_fields_query(struct vpf_model *m,
 			    struct vpf_admin_ctx_field_info *out, uint32_t max);
 void model_vf_page_write(struct model_vf *vf, uint64_t gpa);

@@ -209,10 +209,13 @@ model_vfs_init(struct vpf_model *m)
 	m->vf = calloc(m->total_vfs, sizeof(*m->vf));
 	m->scr_idx = calloc(m->p.vq_size, sizeof(uint16_t));
 	m->scr_qsize = calloc(m->nvq, sizeof(uint16_t));
-	m->scr_bits = calloc(own_words(m), 8);
+	m->scr_own = calloc((size_t)m->nvq * own_words(m), 8);
 	m->scr_hasown = calloc(m->nvq, 1);
+	m->scr_it[0] = malloc(sizeof(*m->scr_it[0]));
+	m->scr_it[1] = malloc(sizeof(*m->scr_it[1]));
 	if (m->vf == NULL || m->scr_idx == NULL || m->scr_qsize == NULL ||
-	    m->scr_bits == NULL || m->scr_hasown == NULL)
+	    m->scr_own == NULL || m->scr_hasown == NULL ||
+	    m->scr_it[0] == NULL || m->scr_it[1] == NULL)
 		return -ENOMEM;
 	for (i = 0; i < m->total_vfs; i++) {
 		struct model_vf *vf = &m->vf[i];
@@ -260,8 +263,11 @@ model_vfs_fini(struct vpf_model *m)
 	free(m->vf);
 	free(m->scr_idx);
 	free(m->scr_qsize);
-	free(m->scr_bits);
+	free(m->scr_own);
 	free(m->scr_hasown);
+	free(m->scr_it[0]);
+	free(m->scr_it[1]);
+	m->scr_it[0] = m->scr_it[1] = NULL;
 	m->scr_hasown = NULL;
 	m->vf = NULL;
 }
@@ -508,9 +514,17 @@ model_ctx_build(struct vpf_model *m, struct model_vf *vf, uint8_t *buf,
 
 		/* Only indices below the queue's size: a context the model
 		 * itself would refuse is never built. */
-		for (d = 0; d < qs; d++)
-			if (q->own[d / 64] & (1ull << (d % 64)))
-				m->scr_idx[n++] = (uint16_t)d;
+		for (d = 0; d < qs; d += 64) {
+			uint64_t w = q->own[d / 64];
+
+			if (qs - d < 64)
+				w &= (1ull << (qs - d)) - 1;
+			while (w != 0) {
+				m->scr_idx[n++] =
+					(uint16_t)(d + (uint32_t)__builtin_ctzll(w));
+				w &= w - 1;
+			}
+		}
 		rc |= vpf_ctx_add_vq_cfg(&b, &vc);
 		rc |= vpf_ctx_add_vq_runtime(&b, &rt);
 		rc |= vpf_ctx_add_own_desc(&b, i, m->scr_idx, (uint16_t)n);
@@ -524,47 +538,55 @@ model_ctx_build(struct vpf_model *m, struct model_vf *vf, uint8_t *buf,
 	return vpf_ctx_builder_len(&b);
 }
 
+/* The field types the model supports, ascending, and their length: exact
+ * for fixed types, the maximum for variable ones (FACTS.md 5). */
+static const uint16_t field_types[] = {
+	VPF_CTX_PCI_COMMON_CFG, VPF_CTX_DEV_FEATURES,
+	VPF_CTX_PCI_VQ_CFG, VPF_CTX_VQ_SPLIT_RUNTIME_CFG,
+	VPF_CTX_VQ_SPLIT_DEV_OWN_DESC, VPF_CTX_DEV_CFG,
+};
+
+static uint64_t
+field_len(const struct vpf_model *m, uint32_t i)
+{
+	switch (field_types[i]) {
+	case VPF_CTX_PCI_COMMON_CFG: return VPF_CTX_COMMON_CFG_SIZE;
+	case VPF_CTX_DEV_FEATURES: return 8 * MODEL_FEATURE_WORDS;
+	case VPF_CTX_PCI_VQ_CFG: return VPF_CTX_VQ_CFG_SIZE;
+	case VPF_CTX_VQ_SPLIT_RUNTIME_CFG: return VPF_CTX_VQ_RUNTIME_SIZE;
+	case VPF_CTX_VQ_SPLIT_DEV_OWN_DESC:
+		return VPF_CTX_OWN_DESC_HDR_SIZE + 2ull * m->p.vq_size;
+	default: return MODEL_DEVCFG_LEN;
+	}
+}
+
 uint32_t
 model_fields_query(struct vpf_model *m, struct vpf_admin_ctx_field_info *out,
 		   uint32_t max)
 {
-	static const uint16_t types[] = {
-		VPF_CTX_PCI_COMMON_CFG, VPF_CTX_DEV_FEATURES,
-		VPF_CTX_PCI_VQ_CFG, VPF_CTX_VQ_SPLIT_RUNTIME_CFG,
-		VPF_CTX_VQ_SPLIT_DEV_OWN_DESC, VPF_CTX_DEV_CFG,
-	};
-	uint64_t lens[RTE_DIM(types)] = {
-		VPF_CTX_COMMON_CFG_SIZE, 8 * MODEL_FEATURE_WORDS,
-		VPF_CTX_VQ_CFG_SIZE, VPF_CTX_VQ_RUNTIME_SIZE,
-		VPF_CTX_OWN_DESC_HDR_SIZE + 2ull * m->p.vq_size,
-		MODEL_DEVCFG_LEN,
-	};
 	uint32_t i;
 
-	/* Ascending by type; lengths exact for fixed types, the maximum for
-	 * variable ones (FACTS.md 5). */
-	for (i = 0; i < RTE_DIM(types) && i < max; i++) {
+	for (i = 0; i < RTE_DIM(field_types) && i < max; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].type = rte_cpu_to_le_16(types[i]);
-		out[i].length = rte_cpu_to_le_64(lens[i]);
+		out[i].type = rte_cpu_to_le_16(field_types[i]);
+		out[i].length = rte_cpu_to_le_64(field_len(m, i));
 	}
 	return i;
 }
 
+/* Type and length of a field against what FIELDS_QUERY reports. Called for
+ * every field of every CTX_WRITE chunk: no list is built. */
 int
 model_ctx_check_field(struct vpf_model *m, const struct vpf_ctx_field *f)
 {
-	struct vpf_admin_ctx_field_info info[8];
-	uint32_t n = model_fields_query(m, info, RTE_DIM(info)), i;
+	uint32_t i;
 
-	for (i = 0; i < n; i++) {
-		uint64_t len = rte_le_to_cpu_64(info[i].length);
-
-		if (rte_le_to_cpu_16(info[i].type) != f->type)
+	for (i = 0; i < RTE_DIM(field_types); i++) {
+		if (field_types[i] != f->type)
 			continue;
 		if (vpf_ctx_type_fixed_size(f->type) != 0)
-			return f->length == len ? 0 : -EINVAL;
-		return f->length <= len ? 0 : -EINVAL;
+			return f->length == field_len(m, i) ? 0 : -EINVAL;
+		return f->length <= field_len(m, i) ? 0 : -EINVAL;
 	}
 	/* A field type the device does not support (FACTS.md 4). */
 	return -EINVAL;
@@ -687,26 +709,33 @@ apply_own_desc(struct apply *a, const struct vpf_ctx_field *f)
 	if (vpf_ctx_decode_own_desc(f, &od) != 0 || od.vq_index >= m->nvq)
 		return -EINVAL;
 	qs = m->scr_qsize[od.vq_index];
+	/* Pass 1 builds the queue's owned set in its scratch bitmap; pass 2
+	 * (each per-VQ type occurs once per queue) installs it. A context
+	 * carries thousands of indices: one loop over them per check. */
+	bits = m->scr_own + (size_t)od.vq_index * own_words(m);
 	if (a->pass == 1) {
-		/* Distinct indices below the queue size. */
-		bits = m->scr_bits;
+		/* Distinct indices below the queue size: each below it, and
+		 * as many bits set as indices given. */
+		uint32_t set = 0;
+		size_t w;
+
 		memset(bits, 0, own_words(m) * 8);
 		if (od.desc_count > qs)
 			return -EINVAL;
 		for (k = 0; k < od.desc_count; k++) {
-			d = vpf_ctx_own_desc_idx(&od, k);
-			if (d >= qs || (bits[d / 64] & (1ull << (d % 64))))
+			d = (uint16_t)(od.desc[2 * k] | od.desc[2 * k + 1] << 8);
+			if (d >= qs)
 				return -EINVAL;
 			bits[d / 64] |= 1ull << (d % 64);
 		}
+		for (w = 0; w < own_words(m); w++)
+			set += (uint32_t)__builtin_popcountll(bits[w]);
+		if (set != od.desc_count)
+			return -EINVAL;
 		m->scr_hasown[od.vq_index] = 1;
 	} else if (a->pass == 2) {
 		q = &a->vf->st.vq[od.vq_index];
-		memset(q->own, 0, own_words(m) * 8);
-		for (k = 0; k < od.desc_count; k++) {
-			d = vpf_ctx_own_desc_idx(&od, k);
-			q->own[d / 64] |= 1ull << (d % 64);
-		}
+		memcpy(q->own, bits, own_words(m) * 8);
 		q->own_count = od.desc_count;
 	}
 	return 0;
@@ -792,14 +821,11 @@ model_ctx_apply(struct vpf_model *m, struct model_vf *vf, const uint8_t *ctx,
 		size_t len, bool dry_run)
 {
 	struct apply a = { .m = m, .vf = vf };
-	struct vpf_ctx_iter *it;
+	struct vpf_ctx_iter *it = m->scr_it[0];
 	struct vpf_ctx_field f;
 	uint16_t i;
 	int rc = 0;
 
-	it = malloc(sizeof(*it));
-	if (it == NULL)
-		return -ENOMEM;
 	for (i = 0; i < m->nvq; i++) {
 		m->scr_qsize[i] = vf->st.vq[i].size;
 		m->scr_hasown[i] = 0;
@@ -815,7 +841,6 @@ model_ctx_apply(struct vpf_model *m, struct model_vf *vf, const uint8_t *ctx,
 		if (rc == 0 && a.pass == 1)
 			rc = check_kept_own(m, vf);
 	}
-	free(it);
 	if (rc == 0 && !dry_run)
 		common_refresh(m, vf);
 	return rc;
@@ -833,29 +858,37 @@ field_key(const struct vpf_ctx_field *f)
 	return ((uint32_t)f->type << 16) | vq;
 }
 
+/*
+ * Fields of @a that are not in @b with the same value (matched by type and
+ * vq_index). Both contexts passed model_ctx_apply(), so each key occurs at
+ * most once. The search for each field of @a resumes where the last one
+ * matched and wraps around once: contexts in the same field order (the
+ * usual case: the same device's builder made both) cost one pass.
+ */
 uint32_t
-model_ctx_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+model_ctx_diff(struct vpf_model *m, const uint8_t *a, size_t alen,
+	       const uint8_t *b, size_t blen)
 {
-	struct vpf_ctx_iter *ia, *ib;
+	struct vpf_ctx_iter *ia = m->scr_it[0], *ib = m->scr_it[1];
 	struct vpf_ctx_field fa, fb;
 	uint32_t n = 0;
 
-	ia = malloc(sizeof(*ia));
-	ib = malloc(sizeof(*ib));
-	if (ia == NULL || ib == NULL) {
-		free(ia);
-		free(ib);
-		return 0;
-	}
 	vpf_ctx_iter_init(ia, a, alen, VPF_CTX_F_ALLOW_PAD);
+	if (b != NULL)
+		vpf_ctx_iter_init(ib, b, blen, VPF_CTX_F_ALLOW_PAD);
 	while (vpf_ctx_iter_next(ia, &fa) == 1) {
-		bool same = false;
+		uint32_t key = field_key(&fa);
+		bool same = false, found = false;
+		int pass;
 
-		if (b != NULL) {
-			vpf_ctx_iter_init(ib, b, blen, VPF_CTX_F_ALLOW_PAD);
+		for (pass = 0; b != NULL && pass < 2 && !found; pass++) {
+			if (pass == 1)
+				vpf_ctx_iter_init(ib, b, blen,
+						  VPF_CTX_F_ALLOW_PAD);
 			while (vpf_ctx_iter_next(ib, &fb) == 1) {
-				if (field_key(&fa) != field_key(&fb))
+				if (field_key(&fb) != key)
 					continue;
+				found = true;
 				same = fa.length == fb.length &&
 					memcmp(fa.value, fb.value,
 					       fa.length) == 0;
@@ -865,8 +898,6 @@ model_ctx_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 		if (!same)
 			n++;
 	}
-	free(ia);
-	free(ib);
 	return n;
 }
 

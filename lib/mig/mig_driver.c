@@ -39,19 +39,20 @@ local_pre_summary(struct mig_vf *v)
 				   v->vf, why);
 	}
 	/* Size the stream buffers for the stop-copy now, while the VF runs,
-	 * so the downtime path does not grow them (twice the estimate, for a
-	 * workload that grows; a larger context still works). The context
-	 * buffer itself already holds a device chunk more than a context. */
+	 * so the downtime path neither grows them nor faults their pages in
+	 * (twice the estimate, for a workload that grows; a larger context
+	 * still works). The context buffer itself already holds a device
+	 * chunk more than a context. */
 	if (v->size_frz < VPF_MIG_REC_MAX / 2) {
 		size_t want = (size_t)v->size_frz * 2 + 4096;
 
 		/* Source side: the save stream; destination side: the load
 		 * buffers. Both, since either may become either. */
-		mig_buf_reserve(&v->out, want);
-		mig_buf_reserve(&v->pend, want);
-		mig_buf_reserve(&v->wbuf, want);
-		mig_buf_reserve(&v->parser.payload, want);
-		mig_buf_reserve(&v->parser.final, want);
+		mig_buf_prefault(&v->out, want);
+		mig_buf_prefault(&v->pend, want);
+		mig_buf_prefault(&v->wbuf, want);
+		mig_buf_prefault(&v->parser.payload, want);
+		mig_buf_prefault(&v->parser.final, want);
 	}
 	return mig_ctx_summarize(v->ctx.p, v->ctx.len, &v->pre);
 }

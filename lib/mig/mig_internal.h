@@ -83,6 +83,8 @@ struct mig_buf {
 };
 
 int mig_buf_reserve(struct mig_buf *b, size_t more);
+/* Reserve, and write the spare capacity once so its pages are present. */
+int mig_buf_prefault(struct mig_buf *b, size_t more);
 int mig_buf_append(struct mig_buf *b, const void *data, size_t len);
 void mig_buf_reset(struct mig_buf *b);
 void mig_buf_free(struct mig_buf *b);

@@ -266,6 +266,19 @@ mig_buf_reserve(struct mig_buf *b, size_t more)
 }
 
 int
+mig_buf_prefault(struct mig_buf *b, size_t more)
+{
+	int rc = mig_buf_reserve(b, more);
+
+	/* Touch the spare room now: a fresh heap or mmap block faults its
+	 * pages in on first write, and that write must not be the one on
+	 * the downtime path (a page fault costs microseconds in a VM). */
+	if (rc == 0 && b->cap > b->len)
+		memset(b->p + b->len, 0, b->cap - b->len);
+	return rc;
+}
+
+int
 mig_buf_append(struct mig_buf *b, const void *data, size_t len)
 {
 	int rc;

@@ -299,6 +299,84 @@ test_activation_cost_counts_differing_fields(void **state)
 	h_down(&dst);
 }
 
+/* @p ctx with its fields in reverse order (a context from another builder:
+ * FACTS.md 5 fixes no field order). */
+static uint8_t *
+reversed(const uint8_t *ctx, size_t len, size_t *out_len)
+{
+	struct vpf_ctx_field f[64];
+	struct vpf_ctx_builder b;
+	struct vpf_ctx_iter it;
+	uint8_t *out = malloc(len);
+	int n = 0;
+
+	assert_non_null(out);
+	assert_int_equal(vpf_ctx_iter_init(&it, ctx, len, VPF_CTX_F_ALLOW_PAD),
+			 0);
+	while (n < 64 && vpf_ctx_iter_next(&it, &f[n]) == 1)
+		n++;
+	assert_int_equal(vpf_ctx_iter_error(&it)->code, VPF_CTX_OK);
+	assert_int_equal(vpf_ctx_builder_init(&b, out, len), 0);
+	while (n-- > 0)
+		assert_int_equal(vpf_ctx_add_field(&b, &f[n]), 0);
+	*out_len = vpf_ctx_builder_len(&b);
+	return out;
+}
+
+static uint64_t
+applied_diff(struct h *dst, const uint8_t *ctx, size_t len)
+{
+	struct vpf_model_stats s0, s1;
+
+	vpf_model_stats_get(dst->m, 1, &s0);
+	assert_int_equal(h_mode_set(dst, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(dst, 1, ctx, len, 4096), 0);
+	assert_int_equal(h_mode_set(dst, 1, VPF_DEV_MODE_ACTIVE), 0);
+	vpf_model_stats_get(dst->m, 1, &s1);
+	assert_int_equal(s1.activations, s0.activations + 1);
+	return s1.fields_applied_diff - s0.fields_applied_diff;
+}
+
+/* Fields are matched by type and vq_index, whatever their order. */
+static void
+test_activation_cost_ignores_field_order(void **state)
+{
+	struct h src, dst;
+	uint8_t *b1, *b2, *r1, *r2;
+	size_t l1, l2, lr1, lr2;
+	uint64_t d;
+
+	(void)state;
+	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
+	assert_int_equal(h_up_all(&dst, h_model(0, 2, 2)), 0);
+	vpf_model_guest_step(src.m, 1, 2000);
+	assert_int_equal(h_read_all(&src, 1, 4096, &b1, &l1), 0);
+	vpf_model_guest_step(src.m, 1, 3);
+	assert_int_equal(h_discard(&src, 1), 0);
+	assert_int_equal(h_read_all(&src, 1, 4096, &b2, &l2), 0);
+	r1 = reversed(b1, l1, &lr1);
+	r2 = reversed(b2, l2, &lr2);
+	assert_int_equal(lr1, l1);
+	assert_memory_not_equal(r1, b1, l1);
+	/* First activation: all 18 fields are new. */
+	assert_int_equal(applied_diff(&dst, b1, l1), 3 + 3 * 5);
+	/* The same fields in another order: nothing differs. */
+	assert_int_equal(applied_diff(&dst, r1, lr1), 0);
+	/* The few fields the 3 steps changed, in either order, both
+	 * ways. */
+	d = applied_diff(&dst, r2, lr2);
+	assert_true(d > 0 && d < 10);
+	assert_int_equal(applied_diff(&dst, b1, l1), d);
+	assert_int_equal(applied_diff(&dst, b2, l2), d);
+	assert_int_equal(applied_diff(&dst, r1, lr1), d);
+	free(b1);
+	free(b2);
+	free(r1);
+	free(r2);
+	h_down(&src);
+	h_down(&dst);
+}
+
 /* The activation baseline is a context written and replaced, or the last
  * applied one, never one DISCARD dropped (as if never written). */
 static void
@@ -438,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_digest_equal_after_migration_to_other_pf),
 		cmocka_unit_test(test_activation_cost_counts_differing_fields),
 		cmocka_unit_test(test_activation_baseline_never_a_discarded_context),
+		cmocka_unit_test(test_activation_cost_ignores_field_order),
 		cmocka_unit_test(test_stats_count_commands),
 		cmocka_unit_test(test_digest_is_sha256_of_the_context),
 		cmocka_unit_test(test_dirty_ground_truth),
