@@ -444,7 +444,7 @@ fetch_one(struct vpf_model *m, uint64_t now)
 	uint16_t *pidx, avail, head;
 	uint32_t i;
 
-	if (!aq_ready(m) || !m->kicked)
+	if (!aq_ready(m) || !(m->kicked || m->polling))
 		return false;
 	pidx = model_dma_ptr(m, q->driver + 2, 2);
 	if (pidx == NULL) {
@@ -458,6 +458,12 @@ fetch_one(struct vpf_model *m, uint64_t now)
 	if (avail == m->last_avail) {
 		m->kicked = false;
 		return false;
+	}
+	if (!m->kicked) {
+		/* Found by polling (doorbells suppressed): visible from
+		 * now on, as far as the timing model knows. */
+		m->kicked = true;
+		m->kick_ns = now;
 	}
 	if ((uint16_t)(avail - m->last_avail) > q->size) {
 		model_fatal(m, false, "avail idx %u is more than queue size %u "
@@ -508,15 +514,24 @@ fetch_one(struct vpf_model *m, uint64_t now)
 		 * due time, or as soon as the thread gets there.
 		 */
 		uint32_t i, best = 0;
-		uint64_t start;
+		uint64_t start, cost = 0;
 
 		for (i = 1; i < m->p.concurrency; i++)
 			if (m->slot_free[i] < m->slot_free[best])
 				best = i;
 		start = m->slot_free[best] > m->kick_ns ?
 			m->slot_free[best] : m->kick_ns;
+		/* Activating a context keeps the engine busy too: the cost
+		 * is known here when the context was written before this
+		 * MODE_SET arrived (else it is added at completion time, see
+		 * complete_due(), without holding an engine). */
+		if (c->fault != VPF_MODEL_FAULT_EAGAIN &&
+		    c->fault != VPF_MODEL_FAULT_EINVAL) {
+			cost = model_cmd_pre_cost_ns(m, c);
+			c->cost_checked = cost > 0;
+		}
 		c->due_ns = start + 1000ull * m->p.service_time_us +
-			transfer_ns(m, c);
+			transfer_ns(m, c) + cost;
 		m->slot_free[best] = c->due_ns;
 	}
 	if (c->fault == VPF_MODEL_FAULT_DELAY)
@@ -702,6 +717,60 @@ model_aq_poll(struct vpf_model *m)
  * Device thread (timing model)
  * ------------------------------------------------------------------ */
 
+/* Set or clear VIRTQ_USED_F_NO_NOTIFY in the admin queue's used ring. */
+static bool
+used_no_notify(struct vpf_model *m, bool on)
+{
+	uint16_t *pflags;
+
+	if (!aq_ready(m))
+		return false;
+	pflags = model_dma_ptr(m, m->q[m->aq_index].device, 2);
+	if (pflags == NULL)
+		return false;
+	__atomic_store_n(pflags, rte_cpu_to_le_16(on ?
+			 VPF_VRING_USED_F_NO_NOTIFY : 0), __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * The device thread's pass over the admin queue, lock held. While it runs
+ * it polls the avail ring and tells the driver so (VIRTQ_USED_F_NO_NOTIFY):
+ * a doorbell would only wait for the lock this thread holds while it
+ * executes commands. Before the lock is released the flag is cleared and
+ * the avail index read once more, so an entry the driver published without
+ * a doorbell in between is never left behind.
+ */
+static void
+aq_run_threaded(struct vpf_model *m)
+{
+	uint16_t *pidx, before;
+	bool again = false;
+
+	for (;;) {
+		before = m->last_avail;
+		m->polling = used_no_notify(m, true);
+		aq_run(m);
+		if (!m->polling)
+			return;
+		m->polling = false;
+		(void)used_no_notify(m, false);
+		/* Order the flag store before the avail load (the driver
+		 * orders its avail store before its flags load). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		/* A second pass that fetched nothing although entries wait
+		 * means a fatal error stopped the queue: never spin on it. */
+		if (!aq_ready(m) || (again && m->last_avail == before))
+			return;
+		pidx = model_dma_ptr(m, m->q[m->aq_index].driver + 2, 2);
+		if (pidx == NULL ||
+		    rte_le_to_cpu_16(__atomic_load_n(pidx, __ATOMIC_ACQUIRE)) ==
+		    m->last_avail)
+			return;
+		again = true;
+	}
+}
+
 static uint64_t
 next_due(struct vpf_model *m)
 {
@@ -727,7 +796,7 @@ dev_thread(void *arg)
 	while (!m->stopping) {
 		uint64_t due, now;
 
-		aq_run(m);
+		aq_run_threaded(m);
 		due = next_due(m);
 		if (due == UINT64_MAX) {
 			pthread_cond_wait(&m->cv, &m->lock);

@@ -272,6 +272,7 @@ struct vpf_model {
 	uint32_t nwork, nhung;
 	uint64_t seq;
 	bool kicked;			/* doorbell seen, avail not drained */
+	bool polling;			/* device thread polls avail (NO_NOTIFY) */
 	uint64_t kick_ns;		/* first doorbell since drained */
 	uint64_t *slot_free;		/* timing model: when each of the
 					 * device's @c concurrency engines is

@@ -114,6 +114,82 @@ test_threaded_commands_pending_until_due(void **state)
 	h_down(&h);
 }
 
+/* The device thread suppresses doorbells only while it polls: idle, the
+ * flag is clear and a command needs its doorbell. */
+static void
+test_threaded_no_notify_only_while_polling(void **state)
+{
+	volatile uint16_t *uflags;
+	struct h h;
+	struct h_done d;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(50, 4, 0)), 0);
+	uflags = h.used_idx - 1;
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
+	       NULL, 0, 8);
+	h_kick(&h);
+	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	t0 = us();
+	while (us() - t0 < 20000)
+		;
+	assert_int_equal(*uflags & VPF_VRING_USED_F_NO_NOTIFY, 0);
+	/* Published without a doorbell: not fetched. */
+	h_post(&h, 1, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 2,
+	       NULL, 0, 8);
+	t0 = us();
+	while (us() - t0 < 20000)
+		;
+	assert_false(h_used_pending(&h));
+	h_kick(&h);
+	assert_int_equal(h_wait(&h, &d, 1, 5000), 0);
+	assert_int_equal(d.status, 0);
+	h_down(&h);
+}
+
+/* A driver that skips the doorbell whenever the device asks it to
+ * (VIRTQ_USED_F_NO_NOTIFY) never strands a command: the device reads the
+ * avail index again after clearing the flag. */
+static void
+test_threaded_no_notify_loses_nothing(void **state)
+{
+	volatile uint16_t *uflags;
+	unsigned int round, s, skipped = 0, rung = 0;
+	struct h h;
+	struct h_done d;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(2, 16, 0)), 0);
+	uflags = h.used_idx - 1;
+	/* Rounds of 1 (the next command is posted as the device publishes
+	 * the last one's completion: it is still polling, then goes idle)
+	 * and of 8. */
+	for (round = 0; round < 400; round++) {
+		unsigned int n = round % 2 ? 8 : 1;
+
+		for (s = 0; s < n; s++) {
+			h_post(&h, s, VPF_ADMIN_OP_DEV_MODE_GET,
+			       VPF_ADMIN_GROUP_SRIOV, 1 + s % 4, NULL, 0, 8);
+			/* As lib/vq: avail store, full barrier, flags. */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (*uflags & VPF_VRING_USED_F_NO_NOTIFY) {
+				skipped++;
+			} else {
+				h_kick(&h);
+				rung++;
+			}
+		}
+		for (s = 0; s < n; s++) {
+			assert_int_equal(h_wait(&h, &d, 0, 2000), 0);
+			assert_int_equal(d.status, 0);
+		}
+	}
+	print_message("doorbells rung %u, skipped %u\n", rung, skipped);
+	assert_int_equal(rung + skipped, 200 * 8 + 200);
+	h_down(&h);
+}
+
 static void
 test_activation_cost_delays_leaving_freeze(void **state)
 {
@@ -133,6 +209,46 @@ test_activation_cost_delays_leaving_freeze(void **state)
 	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_ACTIVE), 0);
 	/* 18 fields differ from nothing: 18 ms of activation. */
 	assert_true(us() - t0 >= 18 * 1000);
+	free(b);
+	h_down(&src);
+	h_down(&dst);
+}
+
+/* Activating keeps a device engine busy: with one engine, a command
+ * queued behind the activating MODE_SET waits for the activation. */
+static void
+test_activation_holds_an_engine(void **state)
+{
+	uint8_t mode = VPF_DEV_MODE_ACTIVE;
+	struct h src, dst;
+	struct h_done d;
+	uint64_t t0, t_get = 0;
+	uint8_t *b;
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
+	assert_int_equal(h_up_all(&dst, timed(1, 1, 1000)), 0);
+	assert_int_equal(h_mode_set(&src, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_read_all(&src, 1, 4096, &b, &len), 0);
+	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&dst, 1, b, len, 4096), 0);
+	h_post(&dst, 0, VPF_ADMIN_OP_DEV_MODE_SET, VPF_ADMIN_GROUP_SRIOV, 1,
+	       (uint8_t[8]){ mode }, 8, 0);
+	h_post(&dst, 1, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 2,
+	       NULL, 0, 8);
+	t0 = us();
+	h_kick(&dst);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(h_wait(&dst, &d, 0, 5000), 0);
+		assert_int_equal(d.status, 0);
+		if (d.id / 4 == 1)
+			t_get = us() - t0;
+	}
+	/* 18 fields differ: 18 ms of activation before the engine is
+	 * free for the MODE_GET. */
+	assert_true(t_get >= 18 * 1000);
 	free(b);
 	h_down(&src);
 	h_down(&dst);
@@ -186,7 +302,10 @@ main(void)
 		cmocka_unit_test(test_threaded_without_service_time),
 		cmocka_unit_test(test_service_time_and_concurrency),
 		cmocka_unit_test(test_threaded_commands_pending_until_due),
+		cmocka_unit_test(test_threaded_no_notify_only_while_polling),
+		cmocka_unit_test(test_threaded_no_notify_loses_nothing),
 		cmocka_unit_test(test_activation_cost_delays_leaving_freeze),
+		cmocka_unit_test(test_activation_holds_an_engine),
 		cmocka_unit_test(test_transfer_time_per_kib),
 		cmocka_unit_test(test_threaded_guest_and_digest_concurrently),
 	};

@@ -271,6 +271,24 @@ test_vq_validation(void **state)
 	}
 	vpf_vq_reinit(&vq);
 	assert_int_equal(vpf_vq_num_free(&vq), 8);
+	/* The device polls (VIRTQ_USED_F_NO_NOTIFY): the new entry is
+	 * published, the doorbell skipped; once the flag is clear, rung. */
+	{
+		uint16_t *uflags = (uint16_t *)(void *)vq.used;
+		uint8_t *avail = fake_iova(fd, fd->aq_avail, 4);
+		uint32_t kicks = fd->kicks;
+
+		assert_non_null(avail);
+		*uflags = rte_cpu_to_le_16(VPF_VRING_USED_F_NO_NOTIFY);
+		assert_true(vpf_vq_add(&vq, &o, 1, &in, 1, &cookies[6]) >= 0);
+		assert_int_equal(vpf_vq_kick(&vq), 0);
+		assert_int_equal(fd->kicks, kicks);
+		assert_int_equal(avail[2] | avail[3] << 8, vq.avail_idx);
+		*uflags = 0;
+		assert_true(vpf_vq_add(&vq, &o, 1, &in, 1, &cookies[7]) >= 0);
+		assert_int_equal(vpf_vq_kick(&vq), 1);
+		assert_int_equal(fd->kicks, kicks + 1);
+	}
 	vpf_vq_destroy(&vq);
 	vpf_vq_destroy(&vq);	/* twice is fine */
 	free_fake(fd);
