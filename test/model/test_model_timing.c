@@ -119,14 +119,14 @@ test_threaded_commands_pending_until_due(void **state)
 static void
 test_threaded_no_notify_only_while_polling(void **state)
 {
-	volatile uint16_t *uflags;
+	uint16_t *uflags;
 	struct h h;
 	struct h_done d;
 	uint64_t t0;
 
 	(void)state;
 	assert_int_equal(h_up_all(&h, timed(50, 4, 0)), 0);
-	uflags = h.used_idx - 1;
+	uflags = (uint16_t *)(uintptr_t)(h.used_idx - 1);
 	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
 	       NULL, 0, 8);
 	h_kick(&h);
@@ -134,7 +134,8 @@ test_threaded_no_notify_only_while_polling(void **state)
 	t0 = us();
 	while (us() - t0 < 20000)
 		;
-	assert_int_equal(*uflags & VPF_VRING_USED_F_NO_NOTIFY, 0);
+	assert_int_equal(__atomic_load_n(uflags, __ATOMIC_RELAXED) &
+			 VPF_VRING_USED_F_NO_NOTIFY, 0);
 	/* Published without a doorbell: not fetched. */
 	h_post(&h, 1, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 2,
 	       NULL, 0, 8);
@@ -154,14 +155,14 @@ test_threaded_no_notify_only_while_polling(void **state)
 static void
 test_threaded_no_notify_loses_nothing(void **state)
 {
-	volatile uint16_t *uflags;
+	uint16_t *uflags;
 	unsigned int round, s, skipped = 0, rung = 0;
 	struct h h;
 	struct h_done d;
 
 	(void)state;
 	assert_int_equal(h_up_all(&h, timed(2, 16, 0)), 0);
-	uflags = h.used_idx - 1;
+	uflags = (uint16_t *)(uintptr_t)(h.used_idx - 1);
 	/* Rounds of 1 (the next command is posted as the device publishes
 	 * the last one's completion: it is still polling, then goes idle)
 	 * and of 8. */
@@ -173,7 +174,8 @@ test_threaded_no_notify_loses_nothing(void **state)
 			       VPF_ADMIN_GROUP_SRIOV, 1 + s % 4, NULL, 0, 8);
 			/* As lib/vq: avail store, full barrier, flags. */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (*uflags & VPF_VRING_USED_F_NO_NOTIFY) {
+			if (__atomic_load_n(uflags, __ATOMIC_RELAXED) &
+			    VPF_VRING_USED_F_NO_NOTIFY) {
 				skipped++;
 			} else {
 				h_kick(&h);
