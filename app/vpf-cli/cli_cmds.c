@@ -23,9 +23,7 @@
 #include "vpf_mig.h"
 #include "vpf_model.h"
 #include "cli.h"
-#ifdef VPF_CLI_HAVE_VFIO
 #include "vpf_vfio.h"
-#endif
 
 /* Largest context or file vpf-cli reads into memory. */
 #define CLI_CTX_MAX		(64u << 20)
@@ -186,9 +184,7 @@ cmd_show_pf(struct cli_args *a)
 	return 0;
 }
 
-#ifdef VPF_CLI_HAVE_VFIO
 static void vfio_close_cb(void *dev);
-#endif
 
 /* PCI address of VF member @p vf of a VFIO PF (FACTS.md 3), or "" for other
  * backends or when the PF's SR-IOV capability cannot say. */
@@ -196,7 +192,6 @@ static void
 vf_bdf(struct cli_pf *p, uint16_t vf, char *bdf, size_t len)
 {
 	bdf[0] = '\0';
-#ifdef VPF_CLI_HAVE_VFIO
 	if (p->backend != NULL && p->backend_free == vfio_close_cb) {
 		const struct vpf_pci_func *f = vpf_vfio_func(p->backend);
 		char b[VPF_PCI_BDF_LEN];
@@ -204,11 +199,6 @@ vf_bdf(struct cli_pf *p, uint16_t vf, char *bdf, size_t len)
 		if (f != NULL && vpf_pci_vf_bdf(f, vf, b) == 0)
 			snprintf(bdf, len, "%s", b);
 	}
-#else
-	RTE_SET_USED(p);
-	RTE_SET_USED(vf);
-	RTE_SET_USED(len);
-#endif
 }
 
 static int
@@ -424,7 +414,6 @@ cmd_pf_reattach(struct cli_args *a)
 	return cli_pf_reattach(p);
 }
 
-#ifdef VPF_CLI_HAVE_VFIO
 static int
 cmd_pf_scan(struct cli_args *a)
 {
@@ -544,7 +533,6 @@ cmd_pf_attach_vfio(struct cli_args *a)
 	return cli_pf_attach_vfio(cli_arg(a, "bdf"), cli_kv_get(&a->kv, "name"),
 				  cli_kv_get(&a->kv, "vf-token"));
 }
-#endif /* VPF_CLI_HAVE_VFIO */
 
 /* ---- mode --------------------------------------------------------------- */
 
@@ -1178,27 +1166,8 @@ cmd_model_dirty(struct cli_args *a)
 static int
 bdf_parse(const char *s, char out[CLI_BDF_LEN])
 {
-#ifdef VPF_CLI_HAVE_VFIO
 	RTE_BUILD_BUG_ON(VPF_PCI_BDF_LEN != CLI_BDF_LEN);
 	return vpf_pci_bdf_parse(s, out);
-#else
-	/* the rules of vpf_pci_bdf_parse(), for builds without libpci */
-	unsigned int dom = 0, bus, dev, fn;
-	int n = 0;
-
-	if (s == NULL || s[0] == '\0' ||
-	    strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
-		return -EINVAL;
-	if (!(sscanf(s, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) == 4 &&
-	      s[n] == '\0') &&
-	    !(n = 0, dom = 0,
-	      sscanf(s, "%x:%x.%x%n", &bus, &dev, &fn, &n) == 3 && s[n] == '\0'))
-		return -EINVAL;
-	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
-		return -EINVAL;
-	snprintf(out, CLI_BDF_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
-	return 0;
-#endif
 }
 
 static int
@@ -1526,14 +1495,12 @@ const struct cli_cmd cli_cmds[] = {
 	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>]",
 	  "create a software PF model with n VFs (default 4), vqs queue pairs "
 	  "per VF (default 2) and a workload seed", cmd_pf_attach_model },
-#ifdef VPF_CLI_HAVE_VFIO
 	{ "pf attach vfio <bdf> [name=<n>] [vf-token=<uuid>]",
 	  "attach a real PF bound to vfio-pci (name defaults to the BDF)",
 	  cmd_pf_attach_vfio },
 	{ "pf scan [dump=<file>]",
 	  "list virtio PCI functions (or those of an lspci -xxxx dump)",
 	  cmd_pf_scan },
-#endif
 	{ "pf detach <pf>", "detach a PF (VFs vpf-cli moved go back to active)",
 	  cmd_pf_detach },
 	{ "pf reattach <pf>",

@@ -14,9 +14,7 @@
 
 #include "vpf_common.h"
 #include "vpf_model.h"
-#ifdef VPF_CLI_HAVE_VFIO
 #include "vpf_vfio.h"
-#endif
 #include "cli.h"
 
 struct cli_state cli = {
@@ -286,13 +284,8 @@ cli_pf_reattach(struct cli_pf *p)
 	int rc;
 
 	if (p->model == NULL) {
-#ifdef VPF_CLI_HAVE_VFIO
 		ops = &vpf_vfio_ops;
 		dev = p->backend;
-#else
-		return cli_fail(-ENOTSUP, "%s: cannot re-attach this backend",
-				p->name);
-#endif
 	}
 	vpf_pf_detach(p->pf);
 	p->pf = NULL;

@@ -32,9 +32,7 @@
 #include <cmdline_socket.h>
 
 #include "vpf_common.h"
-#ifdef VPF_CLI_HAVE_VFIO
 #include "vpf_vfio.h"
-#endif
 #include "cli.h"
 
 #define EXIT_USAGE	2
@@ -58,7 +56,7 @@ on_signal(int sig)
 static void
 usage(FILE *out)
 {
-	fprintf(out,
+	fputs(
 "usage: vpf-cli [EAL options] -- [options]\n"
 "\n"
 "Options:\n"
@@ -67,24 +65,16 @@ usage(FILE *out)
 "                        (with -i: then prompt)\n"
 "  --model SPEC          attach a software PF model; SPEC is\n"
 "                        name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]; repeatable\n"
-#ifdef VPF_CLI_HAVE_VFIO
 "  --vfio BDF            attach the PF at BDF through VFIO; repeatable\n"
 "  --vfio-vf-token UUID  VF token for --vfio PFs (also given to EAL)\n"
-#endif
 "  -h, --help            this text\n"
 "\n"
-"Without --model%s, two models are attached: src and dst, 4 VFs each.\n"
+"Without --model/--vfio, two models are attached: src and dst, 4 VFs each.\n"
 "Without EAL options, vpf-cli uses --no-huge --no-pci, one lcore, a file\n"
 "prefix vpf-cli-<pid> and quiet EAL logs.\n"
 "\n"
 "Exit status: 0 every command succeeded; 1 a command or start-up failed;\n"
-"2 usage error. Type 'help' at the prompt for the commands.\n",
-#ifdef VPF_CLI_HAVE_VFIO
-		"/--vfio"
-#else
-		""
-#endif
-		);
+"2 usage error. Type 'help' at the prompt for the commands.\n", out);
 }
 
 /* First CPU we may run on: EAL's single lcore. */
@@ -120,10 +110,8 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "model", required_argument, NULL, OPT_MODEL },
-#ifdef VPF_CLI_HAVE_VFIO
 		{ "vfio", required_argument, NULL, OPT_VFIO },
 		{ "vfio-vf-token", required_argument, NULL, OPT_VF_TOKEN },
-#endif
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,7 +136,6 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 			}
 			o->models[o->nmodels++] = optarg;
 			break;
-#ifdef VPF_CLI_HAVE_VFIO
 		case OPT_VFIO: {
 			char norm[VPF_PCI_BDF_LEN];
 
@@ -168,7 +155,6 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 			o->vfio[o->nvfio++] = optarg;
 			break;
 		}
-#endif
 		case OPT_VF_TOKEN:
 			o->vf_token = optarg;
 			break;
@@ -488,11 +474,9 @@ main(int argc, char **argv)
 	cli_cmdline_ctx();
 	for (i = 0; i < (int)o.nmodels && status == 0; i++)
 		status = attach_model_spec(o.models[i]);
-#ifdef VPF_CLI_HAVE_VFIO
 	for (i = 0; i < (int)o.nvfio && status == 0; i++)
 		if (cli_pf_attach_vfio(o.vfio[i], NULL, o.vf_token) < 0)
 			status = 1;
-#endif
 	if (status == 0 && o.nmodels == 0 && o.nvfio == 0) {
 		if (cli_pf_attach_model("src", 4, 0, 1) < 0 ||
 		    cli_pf_attach_model("dst", 4, 0, 2) < 0)
