@@ -571,6 +571,21 @@ step_failed(struct mig_vf *v, const struct mig_step *st, int rc)
 		/* Cleanup goes on; the first error is what the op returns. */
 		if (v->op_rc == 0)
 			v->op_rc = rc;
+		if (st->act == ACT_MODE_SET && v->cmd.status == 0 &&
+		    v->cmd.opcode == VPF_ADMIN_OP_DEV_MODE_SET &&
+		    v->nsteps < MIG_STEPS_MAX) {
+			/* A cleanup MODE_SET without a device answer: the
+			 * mode is unknown; read it back before the steps that
+			 * decide the state from it (ERROR if that fails). */
+			memmove(&v->steps[v->istep + 2], &v->steps[v->istep + 1],
+				(size_t)(v->nsteps - v->istep - 1) *
+				sizeof(v->steps[0]));
+			memset(&v->steps[v->istep + 1], 0, sizeof(v->steps[0]));
+			v->steps[v->istep + 1].act = ACT_MODE_GET;
+			v->nsteps++;
+			v->lost_mode = st->arg;
+			v->mode = MIG_MODE_UNKNOWN;
+		}
 		v->istep++;
 		return;
 	}

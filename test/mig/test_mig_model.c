@@ -1562,6 +1562,44 @@ test_faults_driver(void **state)
 	env_down(&e);
 }
 
+/* An abort's MODE_SET is done but its completion is refused (bad used
+ * length): the cleanup reads the mode back, and the state follows the
+ * device; if the read-back fails too, the VF is in ERROR. */
+static void
+test_abort_mode_set_misreported(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 58, .timeout_us = 20000 };
+	struct env e;
+	uint64_t g0;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_FREEZE);
+	g0 = ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_GET);
+	/* The abort's DISCARD gets a harmless 1 us delay; the PF-wide
+	 * fault then meets its MODE_SET Active. */
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_DELAY, 1, 1), 0);
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 0, VPF_MODEL_FAULT_BAD_LEN, 1, 0), 0);
+	assert_int_equal(vpf_mig_abort(e.s.mig, 1), -EIO);
+	vpf_model_fault_clear(e.s.model);
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_GET), g0 + 1);
+	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_RUNNING);
+
+	/* The read-back refused as well: the mode is unknown. */
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_DELAY, 1, 1), 0);
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 0, VPF_MODEL_FAULT_BAD_LEN, 2, 0), 0);
+	assert_int_equal(vpf_mig_abort(e.s.mig, 1), -EIO);
+	vpf_model_fault_clear(e.s.model);
+	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_ERROR);
+	assert_int_equal(vpf_mig_reset(e.s.mig, 1), 0);
+	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_RUNNING);
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
+	env_down(&e);
+}
+
 /* The destination's activating MODE_SET is done but its completion is
  * refused (bad used length): the mode read back says Active, the driver
  * counts the pair as migrated, and the downtime ends at that re-read
@@ -2147,6 +2185,7 @@ main(void)
 		cmocka_unit_test(test_faults_hard),
 		cmocka_unit_test(test_faults_driver),
 		cmocka_unit_test(test_driver_active_misreported),
+		cmocka_unit_test(test_abort_mode_set_misreported),
 		cmocka_unit_test(test_streams_refused),
 		cmocka_unit_test(test_abort_discard_fails),
 		cmocka_unit_test(test_compat),
