@@ -180,14 +180,21 @@ cmd_mode_get(struct xcmd *x)
  * pending one replaced, else the last applied one (none on a fresh VF). A
  * discarded context is never a baseline (DISCARD: as if never written). */
 static uint32_t
-activation_diff(struct vpf_model *m, const struct model_vf *vf)
+activation_diff(struct vpf_model *m, struct model_vf *vf)
 {
+	/* Computed for the activation cost when the MODE_SET is fetched and
+	 * again when it applies: once, unless a context changed between. */
+	if (vf->diff_gen == vf->ctx_gen)
+		return vf->diff_val;
 	if (vf->base)
-		return model_ctx_diff(m, vf->pend_buf, vf->pend_len,
-				      vf->base_buf, vf->base_len);
-	return model_ctx_diff(m, vf->pend_buf, vf->pend_len,
-			      vf->app ? vf->app_buf : NULL,
-			      vf->app ? vf->app_len : 0);
+		vf->diff_val = model_ctx_diff(m, vf->pend_buf, vf->pend_len,
+					      vf->base_buf, vf->base_len);
+	else
+		vf->diff_val = model_ctx_diff(m, vf->pend_buf, vf->pend_len,
+					      vf->app ? vf->app_buf : NULL,
+					      vf->app ? vf->app_len : 0);
+	vf->diff_gen = vf->ctx_gen;
+	return vf->diff_val;
 }
 
 /* Leaving Freeze applies the most recent complete written context
@@ -203,7 +210,7 @@ activate(struct vpf_model *m, struct model_vf *vf)
 		return;
 	diff = activation_diff(m, vf);
 	/* Validated (dry run) when the write completed. */
-	if (model_ctx_apply(m, vf, vf->pend_buf, vf->pend_len, false) != 0)
+	if (model_ctx_activate(m, vf) != 0)
 		MODEL_LOG(ERR, m, "VF %u: applying a validated context "
 			  "failed", vf->id);
 	vf->stats.activations++;
@@ -220,7 +227,9 @@ activate(struct vpf_model *m, struct model_vf *vf)
 	vf->pend_buf = t;
 	vf->pend_len = tl;
 	vf->pend = false;
+	vf->pend_checked = false;
 	vf->base = false;
+	vf->ctx_gen++;
 }
 
 static bool
@@ -434,6 +443,8 @@ cmd_ctx_write(struct xcmd *x)
 	tl = (size_t)vpf_ctx_stream_ctx_len(&vf->stream);
 	if (model_ctx_apply(m, vf, vf->wr_buf, tl, true) != 0)
 		goto bad;
+	model_ctx_keep_check(m, vf);
+	vf->ctx_gen++;
 	/* Complete: the most recent complete context is what leaving
 	 * Freeze applies; the one it replaces becomes the baseline of the
 	 * activation cost ("previously written"). */
@@ -494,9 +505,11 @@ cmd_discard(struct xcmd *x)
 	vf->wr = WR_NONE;
 	vf->wr_len = 0;
 	vf->pend = false;
+	vf->pend_checked = false;
 	/* The written context the dropped one replaced was never applied
 	 * either: the next activation compares with the last applied. */
 	vf->base = false;
+	vf->ctx_gen++;
 	return true;
 }
 

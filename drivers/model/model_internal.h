@@ -176,6 +176,19 @@ struct model_vf {
 	uint8_t *app_buf;		/* last applied written ctx */
 	size_t app_len;
 	bool app;
+	/* What checking the pending context at CTX_WRITE found, so leaving
+	 * Freeze installs it without checking it again: each queue's owned
+	 * set (nvq x own_words), valid while the VF's state is the one it was
+	 * checked against (st_gen == pend_gen). */
+	uint64_t *pend_own;
+	uint8_t *pend_hasown;
+	bool pend_checked;
+	uint64_t pend_gen;
+	uint64_t st_gen;		/* bumped by every change of st */
+	/* Activation diff cache: valid while ctx_gen (bumped whenever the
+	 * pending, baseline or applied context changes) is diff_gen. */
+	uint64_t ctx_gen, diff_gen;
+	uint32_t diff_val;
 
 	/* write recording (FACTS.md 6) */
 	bool wr_on;
@@ -366,6 +379,12 @@ size_t model_ctx_size(struct vpf_model *m, struct model_vf *vf);
 int model_ctx_check_field(struct vpf_model *m, const struct vpf_ctx_field *f);
 int model_ctx_apply(struct vpf_model *m, struct model_vf *vf,
 		    const uint8_t *ctx, size_t len, bool dry_run);
+/* After a successful dry run of @p vf's newly pending context: keep what
+ * it found for model_ctx_activate(). */
+void model_ctx_keep_check(struct vpf_model *m, struct model_vf *vf);
+/* Apply @p vf's pending context: installs what the check at CTX_WRITE
+ * found when the state is unchanged since, else checks and applies. */
+int model_ctx_activate(struct vpf_model *m, struct model_vf *vf);
 uint32_t model_ctx_diff(struct vpf_model *m, const uint8_t *a, size_t alen,
 			const uint8_t *b, size_t blen);
 uint32_t model_fields_query(struct vpf_model *m,

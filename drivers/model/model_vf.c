@@ -130,6 +130,8 @@ vf_state_init(struct vpf_model *m, struct model_vf *vf)
 	uint64_t gpa = 0x100000;
 	uint16_t i;
 
+	vf->st_gen++;
+
 	vf->rng = m->p.seed ^ (UINT64_C(0x51ed270b27a3c5e1) * vf->id);
 	(void)rng_next(&vf->rng);
 	vf->st.features = MODEL_VF_FEATURES;
@@ -225,7 +227,10 @@ model_vfs_init(struct vpf_model *m)
 		vf->st.vq = calloc(m->nvq, sizeof(*vf->st.vq));
 		vf->rec = calloc(words, 8);
 		vf->truth = calloc(words, 8);
-		if (vf->st.vq == NULL || vf->rec == NULL || vf->truth == NULL)
+		vf->pend_own = calloc((size_t)m->nvq * own_words(m), 8);
+		vf->pend_hasown = calloc(m->nvq, 1);
+		if (vf->st.vq == NULL || vf->rec == NULL || vf->truth == NULL ||
+		    vf->pend_own == NULL || vf->pend_hasown == NULL)
 			return -ENOMEM;
 		vf->truth_bits = pages;
 		for (j = 0; j < m->nvq; j++) {
@@ -253,6 +258,8 @@ model_vfs_fini(struct vpf_model *m)
 			free(vf->st.vq);
 			free(vf->rec);
 			free(vf->truth);
+			free(vf->pend_own);
+			free(vf->pend_hasown);
 			free(vf->rd_buf);
 			free(vf->wr_buf);
 			free(vf->pend_buf);
@@ -376,6 +383,8 @@ static void
 guest_op(struct vpf_model *m, struct model_vf *vf)
 {
 	uint64_t r = rng_next(&vf->rng);
+
+	vf->st_gen++;
 	uint32_t kind = (uint32_t)(r % 100);
 	uint16_t qi = (uint16_t)((r >> 8) % m->nvq);
 	struct model_vf_vq *q = &vf->st.vq[qi];
@@ -608,6 +617,7 @@ struct apply {
 	struct model_vf *vf;
 	int pass;
 	bool seen_common, seen_feat, seen_cfg;
+	const uint64_t *own;	/* pass 2: owned sets found by pass 1 */
 };
 
 static int
@@ -713,6 +723,9 @@ apply_own_desc(struct apply *a, const struct vpf_ctx_field *f)
 	 * (each per-VQ type occurs once per queue) installs it. A context
 	 * carries thousands of indices: one loop over them per check. */
 	bits = m->scr_own + (size_t)od.vq_index * own_words(m);
+	if (a->pass == 2 && a->own != NULL)
+		bits = (uint64_t *)(uintptr_t)a->own +
+			(size_t)od.vq_index * own_words(m);
 	if (a->pass == 1) {
 		/* Distinct indices below the queue size: each below it, and
 		 * as many bits set as indices given. */
@@ -816,34 +829,76 @@ check_kept_own(struct vpf_model *m, struct model_vf *vf)
  * Semantics: a field present replaces that part of the state; absent
  * fields keep theirs. Non-per-VQ types at most once.
  */
-int
-model_ctx_apply(struct vpf_model *m, struct model_vf *vf, const uint8_t *ctx,
-		size_t len, bool dry_run)
+/* Passes @p from..@p to (inclusive) of applying @p ctx to @p vf. */
+static int
+apply_passes(struct apply *a, const uint8_t *ctx, size_t len, int from,
+	     int to)
 {
-	struct apply a = { .m = m, .vf = vf };
+	struct vpf_model *m = a->m;
 	struct vpf_ctx_iter *it = m->scr_it[0];
 	struct vpf_ctx_field f;
 	uint16_t i;
 	int rc = 0;
 
 	for (i = 0; i < m->nvq; i++) {
-		m->scr_qsize[i] = vf->st.vq[i].size;
+		m->scr_qsize[i] = a->vf->st.vq[i].size;
 		m->scr_hasown[i] = 0;
 	}
-	for (a.pass = 0; a.pass < (dry_run ? 2 : 3) && rc == 0; a.pass++) {
+	for (a->pass = from; a->pass <= to && rc == 0; a->pass++) {
 		vpf_ctx_iter_init(it, ctx, len, VPF_CTX_F_ALLOW_PAD);
 		while (rc == 0 && vpf_ctx_iter_next(it, &f) == 1)
-			rc = apply_field(&a, &f);
+			rc = apply_field(a, &f);
 		if (rc == 0 && vpf_ctx_iter_error(it)->code != VPF_CTX_OK)
 			rc = -EBADMSG;
 		/* Cross-field: the resulting owned set of every queue lies
 		 * below its resulting size (nothing applied otherwise). */
-		if (rc == 0 && a.pass == 1)
-			rc = check_kept_own(m, vf);
+		if (rc == 0 && a->pass == 1)
+			rc = check_kept_own(m, a->vf);
 	}
-	if (rc == 0 && !dry_run)
-		common_refresh(m, vf);
+	if (rc == 0 && to == 2) {
+		a->vf->st_gen++;
+		common_refresh(m, a->vf);
+	}
 	return rc;
+}
+
+/*
+ * Check (dry run) or apply a complete, well-formed context to @p vf.
+ * Semantics: a field present replaces that part of the state; absent
+ * fields keep theirs. Non-per-VQ types at most once.
+ */
+int
+model_ctx_apply(struct vpf_model *m, struct model_vf *vf, const uint8_t *ctx,
+		size_t len, bool dry_run)
+{
+	struct apply a = { .m = m, .vf = vf };
+
+	return apply_passes(&a, ctx, len, 0, dry_run ? 1 : 2);
+}
+
+void
+model_ctx_keep_check(struct vpf_model *m, struct model_vf *vf)
+{
+	memcpy(vf->pend_own, m->scr_own,
+	       (size_t)m->nvq * own_words(m) * 8);
+	memcpy(vf->pend_hasown, m->scr_hasown, m->nvq);
+	vf->pend_gen = vf->st_gen;
+	vf->pend_checked = true;
+}
+
+int
+model_ctx_activate(struct vpf_model *m, struct model_vf *vf)
+{
+	struct apply a = { .m = m, .vf = vf };
+
+	/* In Freeze nothing changes (FACTS.md 4), so the state is normally
+	 * the one the context was checked against at CTX_WRITE: install it
+	 * (pass 2) with the owned sets found then. */
+	if (vf->pend_checked && vf->pend_gen == vf->st_gen) {
+		a.own = vf->pend_own;
+		return apply_passes(&a, vf->pend_buf, vf->pend_len, 2, 2);
+	}
+	return apply_passes(&a, vf->pend_buf, vf->pend_len, 0, 2);
 }
 
 /* Key of a field for the activation diff: type, and vq_index for per-VQ
