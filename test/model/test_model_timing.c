@@ -114,19 +114,36 @@ test_threaded_commands_pending_until_due(void **state)
 	h_down(&h);
 }
 
+/* VIRTQ_USED_F_NO_NOTIFY as the device last set it. */
+static bool
+no_notify(struct h *h)
+{
+	uint16_t *uflags = (uint16_t *)(uintptr_t)(h->used_idx - 1);
+
+	return (__atomic_load_n(uflags, __ATOMIC_RELAXED) &
+		VPF_VRING_USED_F_NO_NOTIFY) != 0;
+}
+
+static void
+spin_us(uint64_t n)
+{
+	uint64_t t0 = us();
+
+	while (us() - t0 < n)
+		;
+}
+
 /* The device thread suppresses doorbells only while it polls: idle, the
  * flag is clear and a command needs its doorbell. */
 static void
 test_threaded_no_notify_only_while_polling(void **state)
 {
-	uint16_t *uflags;
 	struct h h;
 	struct h_done d;
 	uint64_t t0;
 
 	(void)state;
 	assert_int_equal(h_up_all(&h, timed(50, 4, 0)), 0);
-	uflags = (uint16_t *)(uintptr_t)(h.used_idx - 1);
 	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
 	       NULL, 0, 8);
 	h_kick(&h);
@@ -134,20 +151,14 @@ test_threaded_no_notify_only_while_polling(void **state)
 	/* The thread clears the flag as it goes idle (however late a loaded
 	 * machine lets it run), then stays idle. */
 	t0 = us();
-	while ((__atomic_load_n(uflags, __ATOMIC_RELAXED) &
-		VPF_VRING_USED_F_NO_NOTIFY) && us() - t0 < 5000000)
+	while (no_notify(&h) && us() - t0 < 5000000)
 		;
-	assert_int_equal(__atomic_load_n(uflags, __ATOMIC_RELAXED) &
-			 VPF_VRING_USED_F_NO_NOTIFY, 0);
-	t0 = us();
-	while (us() - t0 < 20000)
-		;
+	assert_false(no_notify(&h));
+	spin_us(20000);
 	/* Published without a doorbell: not fetched. */
 	h_post(&h, 1, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 2,
 	       NULL, 0, 8);
-	t0 = us();
-	while (us() - t0 < 20000)
-		;
+	spin_us(20000);
 	assert_false(h_used_pending(&h));
 	h_kick(&h);
 	assert_int_equal(h_wait(&h, &d, 1, 5000), 0);
@@ -161,14 +172,12 @@ test_threaded_no_notify_only_while_polling(void **state)
 static void
 test_threaded_no_notify_loses_nothing(void **state)
 {
-	uint16_t *uflags;
 	unsigned int round, s, skipped = 0, rung = 0;
 	struct h h;
 	struct h_done d;
 
 	(void)state;
 	assert_int_equal(h_up_all(&h, timed(2, 16, 0)), 0);
-	uflags = (uint16_t *)(uintptr_t)(h.used_idx - 1);
 	/* Rounds of 1 (the next command is posted as the device publishes
 	 * the last one's completion: it is still polling, then goes idle)
 	 * and of 8. */
@@ -180,8 +189,7 @@ test_threaded_no_notify_loses_nothing(void **state)
 			       VPF_ADMIN_GROUP_SRIOV, 1 + s % 4, NULL, 0, 8);
 			/* As lib/vq: avail store, full barrier, flags. */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (__atomic_load_n(uflags, __ATOMIC_RELAXED) &
-			    VPF_VRING_USED_F_NO_NOTIFY) {
+			if (no_notify(&h)) {
 				skipped++;
 			} else {
 				h_kick(&h);
