@@ -511,6 +511,7 @@ model_device_reset(struct vpf_model *m)
 	m->isr = 0;
 	queues_reset(m);
 	m->last_avail = 0;
+	m->vis_idx = 0;
 	m->used_idx = 0;
 	/* After a device reset only LIST_QUERY and LIST_USE are enabled
 	 * (FACTS.md 2). */
@@ -649,6 +650,7 @@ queue_enable(struct vpf_model *m, struct model_pf_vq *q, uint16_t idx)
 	q->reset = 0;
 	if (idx == m->aq_index) {
 		m->last_avail = 0;
+		m->vis_idx = 0;
 		m->used_idx = 0;
 	}
 }
@@ -671,6 +673,7 @@ queue_reset(struct vpf_model *m, struct model_pf_vq *q, uint16_t idx)
 	q->reset = 1;
 	if (idx == m->aq_index) {
 		m->last_avail = 0;
+		m->vis_idx = 0;
 		m->used_idx = 0;
 	}
 }

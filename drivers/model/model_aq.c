@@ -46,7 +46,9 @@ model_aq_init(struct vpf_model *m)
 	m->pool = calloc(n, sizeof(*m->pool));
 	m->owned = calloc(n, 1);
 	m->visit = calloc(n, sizeof(*m->visit));
-	if (m->pool == NULL || m->owned == NULL || m->visit == NULL)
+	m->vis_ns = calloc(n, sizeof(*m->vis_ns));
+	if (m->pool == NULL || m->owned == NULL || m->visit == NULL ||
+	    m->vis_ns == NULL)
 		return -ENOMEM;
 	m->npool = n;
 	/* Every slot can always take a header, so that a command whose
@@ -75,6 +77,8 @@ model_aq_fini(struct vpf_model *m)
 	m->slot_free = NULL;
 	free(m->owned);
 	free(m->visit);
+	free(m->vis_ns);
+	m->vis_ns = NULL;
 	m->pool = NULL;
 	m->owned = NULL;
 	m->visit = NULL;
@@ -434,6 +438,27 @@ transfer_ns(struct vpf_model *m, const struct model_cmd *c)
 	return bytes * m->p.transfer_ns_per_kib / 1024;
 }
 
+/* Stamp the avail entries published since the last stamp as visible
+ * now (a doorbell, or a polling pass that sees them). */
+static void
+mark_visible(struct vpf_model *m, uint16_t avail, uint64_t now)
+{
+	uint16_t size = m->q[m->aq_index].size;
+
+	if (m->vis_ns == NULL || size == 0 || size > m->npool)
+		return;
+	/* Behind last_avail after a reset, or more than a ring ahead
+	 * (fetch_one() refuses that): restart from what is fetched. */
+	if ((uint16_t)(avail - m->vis_idx) > size ||
+	    (uint16_t)(m->vis_idx - m->last_avail) > size)
+		m->vis_idx = m->last_avail;
+	while (m->vis_idx != avail &&
+	       (uint16_t)(m->vis_idx - m->last_avail) < size) {
+		m->vis_ns[m->vis_idx % size] = now;
+		m->vis_idx++;
+	}
+}
+
 /* Fetch one new command from the avail ring. False when there is none
  * or processing stopped. */
 static bool
@@ -459,12 +484,10 @@ fetch_one(struct vpf_model *m, uint64_t now)
 		m->kicked = false;
 		return false;
 	}
-	if (!m->kicked) {
-		/* Found by polling (doorbells suppressed): visible from
-		 * now on, as far as the timing model knows. */
-		m->kicked = true;
-		m->kick_ns = now;
-	}
+	/* Found by polling (doorbells suppressed): visible from now on, as
+	 * far as the timing model knows; after a doorbell: since then. */
+	mark_visible(m, avail, now);
+	m->kicked = true;
 	if ((uint16_t)(avail - m->last_avail) > q->size) {
 		model_fatal(m, false, "avail idx %u is more than queue size %u "
 			    "ahead of %u", avail, q->size, m->last_avail);
@@ -514,13 +537,13 @@ fetch_one(struct vpf_model *m, uint64_t now)
 		 * due time, or as soon as the thread gets there.
 		 */
 		uint32_t i, best = 0;
-		uint64_t start, cost = 0;
+		uint64_t start, vis, cost = 0;
 
 		for (i = 1; i < m->p.concurrency; i++)
 			if (m->slot_free[i] < m->slot_free[best])
 				best = i;
-		start = m->slot_free[best] > m->kick_ns ?
-			m->slot_free[best] : m->kick_ns;
+		vis = m->vis_ns[(uint16_t)(m->last_avail - 1) % q->size];
+		start = m->slot_free[best] > vis ? m->slot_free[best] : vis;
 		/* Activating a context keeps the engine busy too: the cost
 		 * is known here when the context was written before this
 		 * MODE_SET arrived (else it is added at completion time, see
@@ -696,8 +719,15 @@ aq_run(struct vpf_model *m)
 void
 model_aq_notify(struct vpf_model *m)
 {
-	if (!m->kicked)
-		m->kick_ns = model_now_ns();
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	uint16_t *pidx = model_dma_ptr(m, q->driver + 2, 2);
+
+	/* What the driver published so far is visible from this doorbell
+	 * on (an entry published later waits for the next one, or for a
+	 * polling pass). */
+	if (pidx != NULL)
+		mark_visible(m, rte_le_to_cpu_16(__atomic_load_n(pidx,
+					__ATOMIC_ACQUIRE)), model_now_ns());
 	m->kicked = true;
 	__atomic_add_fetch(&m->wake, 1, __ATOMIC_RELAXED);
 	if (m->thread_on)

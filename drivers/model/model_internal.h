@@ -286,7 +286,11 @@ struct vpf_model {
 	uint64_t seq;
 	bool kicked;			/* doorbell seen, avail not drained */
 	bool polling;			/* device thread polls avail (NO_NOTIFY) */
-	uint64_t kick_ns;		/* first doorbell since drained */
+	/* When each avail entry became visible to the device (the doorbell,
+	 * or the polling pass that saw it), by ring slot; vis_idx is the
+	 * first avail index not yet stamped. Commands start no earlier. */
+	uint64_t *vis_ns;
+	uint16_t vis_idx;
 	uint64_t *slot_free;		/* timing model: when each of the
 					 * device's @c concurrency engines is
 					 * free again (virtual time) */
