@@ -167,6 +167,21 @@ VPF_API struct vpf_pf *vpf_pf_attach(const struct vpf_pf_ops *ops, void *dev,
  *  -ECANCELED (their callbacks run), free everything. NULL is a no-op. */
 VPF_API void vpf_pf_detach(struct vpf_pf *pf);
 
+/**
+ * Owner reset: reset the device and bring it back (features, the same admin
+ * queue, DRIVER_OK, LIST_QUERY / LIST_USE), as recovery does. A reset device
+ * never completes the commands it had, so every outstanding command, on the
+ * queue or waiting for a retry, completes now, before this returns, with
+ * -ECANCELED (its callback runs once); none waits for its deadline. VF
+ * modes and applied state are the device's and survive (doc/protocol.md,
+ * owner reset).
+ *
+ * @return 0; -ENODEV device gone; -EIO the device could not be brought back
+ * within VPF_ADMIN_RECOVERY_MAX attempts (the PF is then failed); -EDEADLK
+ * from a completion callback.
+ */
+VPF_API int vpf_pf_reset(struct vpf_pf *pf);
+
 /** Which admin command dialect the device speaks (FACTS.md 7). */
 enum vpf_dialect {
 	VPF_DIALECT_UNKNOWN = 0,
@@ -196,6 +211,8 @@ struct vpf_pf_info {
 	bool has_write_record;
 	uint32_t inflight;		/**< commands outstanding now */
 	uint32_t recoveries;		/**< queue resets / re-inits so far */
+	bool failed;			/**< recovery gave up: every command
+					 *   fails with -EIO (re-attach) */
 };
 
 /** Fill @p info. */
@@ -218,7 +235,10 @@ struct vpf_admin_cmd;
  * vpf_admin_exec() or vpf_pf_detach() polls), after the engine has finished
  * with the command: it may be resubmitted, or other commands submitted,
  * from the callback. A callback must not call vpf_admin_poll(),
- * vpf_admin_exec() or a typed synchronous command (no re-entry), nor detach.
+ * vpf_admin_exec(), a typed synchronous command, vpf_pf_reset() or
+ * vpf_pf_detach(): they are refused there with -EDEADLK (detach only logs,
+ * it returns nothing), since they would run callbacks inside callbacks
+ * without bound or free the engine under the poll that called the callback.
  * A failed vpf_admin_submit() never calls it.
  */
 typedef void (*vpf_admin_done_t)(struct vpf_admin_cmd *cmd);
@@ -238,10 +258,15 @@ typedef void (*vpf_admin_done_t)(struct vpf_admin_cmd *cmd);
  * Completion codes in @c rc: 0; the errno of a device status
  * (vpf_admin_status_errno(), @c status / @c qualifier set); -EIO for a
  * completion the device got wrong (used length, context_len, result size,
- * reserved mode: vpf_last_error() says which) or a device that needed a
- * reset; -ETIMEDOUT for the command whose deadline passed; -ECANCELED for
- * the other commands on the queue when it was recovered (the device may or
- * may not have executed them); -ENODEV when the device is gone.
+ * reserved mode: vpf_last_error() says which), a device that needed a
+ * reset, or a PF that recovery gave up on; -ETIMEDOUT for the command whose
+ * deadline passed; -ECANCELED for the other commands on the queue when it
+ * was recovered and for every outstanding command at vpf_pf_reset() and
+ * vpf_pf_detach() (the device may or may not have executed them); -ENODEV
+ * when the device is gone.
+ *
+ * Every byte of a completion is read from DMA memory once: the engine
+ * copies status, qualifier, output and result out and checks the copy.
  */
 struct vpf_admin_cmd {
 	/* request */
@@ -283,7 +308,10 @@ struct vpf_admin_cmd {
  * or above NumVFs, the command already in flight); -ENOTSUP for an opcode
  * LIST_USE did not enable ("command X not enabled on this device"); -EPERM
  * for LIST_USE (the driver negotiates the command list itself); -ENODEV
- * when the device is gone. On error the callback is not called.
+ * when the device is gone or the PF is being detached (a callback run by
+ * vpf_pf_detach() cannot resubmit); -EIO when the PF is failed (recovery
+ * gave up: vpf_last_error() gives the reason). On error the callback is not
+ * called.
  */
 VPF_API int vpf_admin_submit(struct vpf_pf *pf, struct vpf_admin_cmd *cmd);
 
@@ -298,13 +326,26 @@ VPF_API void vpf_admin_kick(struct vpf_pf *pf);
  * making progress and reports DEVICE_NEEDS_RESET, the queue is recovered
  * inside this call: queue reset (VIRTIO_F_RING_RESET) or device
  * re-initialisation and LIST_QUERY/LIST_USE again, which may take up to
- * a reset timeout plus two command timeouts. Commands waiting for a retry
- * survive the recovery.
+ * a reset timeout plus two command timeouts per attempt. Commands waiting
+ * for a retry survive the recovery.
+ *
+ * A recovery never nests: a fault seen while the recovery's own commands
+ * run fails that attempt, and the next attempt re-initialises the device.
+ * Attempts are counted until a command is answered; after
+ * VPF_ADMIN_RECOVERY_MAX in a row the PF is failed: every waiting and
+ * every later command fails with -EIO and vpf_last_error() says why
+ * ("PF x is failed: 3 recoveries in a row without a command answered
+ * (last: ...); detach and attach again"). Other PFs are not affected.
  *
  * @return number of commands completed (callbacks called), or a negative
- * errno if the PF is unusable (-ENODEV device gone, -EIO recovery failed).
+ * errno if the PF is unusable (-ENODEV device gone, -EIO PF failed,
+ * -EDEADLK called from a completion callback).
  */
 VPF_API int vpf_admin_poll(struct vpf_pf *pf);
+
+/** Recovery attempts without an answered command in between before the PF
+ *  is failed (see vpf_admin_poll()). */
+#define VPF_ADMIN_RECOVERY_MAX	3
 
 /** Submit and poll until @p cmd completes (waiting for a free slot first if
  *  asynchronous commands hold all of them). @c done is called as usual.

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_atomic.h>
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_debug.h>
@@ -106,8 +107,11 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	pf->stats = calloc((size_t)pf->num_vfs + 1, sizeof(*pf->stats));
 	pf->scratch_len = pf->params.max_chunk;
 	pf->scratch = malloc(pf->scratch_len);
+	pf->wr_cap = calloc((size_t)pf->num_vfs + 1, sizeof(*pf->wr_cap));
+	pf->wr_cap_valid = calloc((size_t)pf->num_vfs + 1,
+				  sizeof(*pf->wr_cap_valid));
 	if (!pf->slots || !pf->free_slots || !pf->free_big || !pf->stats ||
-	    !pf->scratch)
+	    !pf->scratch || !pf->wr_cap || !pf->wr_cap_valid)
 		return vpf_error(-ENOMEM, "out of memory for %u admin command slots",
 				 pf->nslots);
 	rc = ops->dma_alloc(pf->vd.dev, (size_t)pf->nslots *
@@ -164,6 +168,10 @@ vpf_admin_engine_fini(struct vpf_pf *pf)
 	free(pf->free_big);
 	free(pf->stats);
 	free(pf->scratch);
+	free(pf->wr_cap);
+	free(pf->wr_cap_valid);
+	pf->wr_cap = NULL;
+	pf->wr_cap_valid = NULL;
 	pf->slots = NULL;
 	pf->free_slots = NULL;
 	pf->free_big = NULL;
@@ -224,22 +232,30 @@ done_push(struct vpf_admin_cmd *c, struct done_list *dl)
 	dl->last = c;
 }
 
+/* Run the callbacks. cb_depth marks the PF as inside a callback, where
+ * polling, exec, the synchronous commands, a reset and detach are refused
+ * (-EDEADLK): they would complete commands and run callbacks from within a
+ * callback, recursing without bound, or free the engine under the poll
+ * that called it. */
 static int
-done_run(struct done_list *dl)
+done_run(struct vpf_pf *pf, struct done_list *dl)
 {
 	struct vpf_admin_cmd *c = dl->first, *next;
 	int n = 0;
 
+	dl->first = dl->last = NULL;
 	while (c != NULL) {
 		next = (struct vpf_admin_cmd *)(uintptr_t)c->priv[0];
 		c->priv[0] = 0;
 		c->priv[1] = CMD_DONE;
 		n++;
-		if (c->done != NULL)
+		if (c->done != NULL) {
+			pf->cb_depth++;
 			c->done(c);
+			pf->cb_depth--;
+		}
 		c = next;
 	}
-	dl->first = dl->last = NULL;
 	return n;
 }
 
@@ -340,11 +356,28 @@ proto_error(struct vpf_pf *pf, const struct vpf_admin_cmd *c, const char *what,
 			 a, b);
 }
 
-/* Validate the opcode-specific parts of an OK completion (FACTS.md 2, 4, 6). */
+/* Copy @p n bytes the device wrote into private memory. Every byte of a
+ * completion is read from DMA memory exactly once, by this: the driver
+ * validates the copy and uses the copy, so a device that rewrites its
+ * buffer after the used entry (or while the driver looks at it) cannot get
+ * one value validated and another one used. The compiler barrier keeps the
+ * compiler from reading the source again instead of the copy. */
+static inline void
+dma_snap(void *dst, const volatile void *src, size_t n)
+{
+	memcpy(dst, (const void *)(uintptr_t)src, n);
+	rte_compiler_barrier();
+}
+
+/* Validate the opcode-specific parts of an OK completion (FACTS.md 2, 4, 6).
+ * @p res is the private copy of the first min(written, 8) result bytes:
+ * every fixed-size result vpf checks fits in it. */
 static int
 check_result(struct vpf_pf *pf, struct vpf_admin_cmd *c, const uint8_t *res,
 	     uint32_t written, uint32_t posted)
 {
+	uint64_t v;
+
 	switch (c->opcode) {
 	case VPF_ADMIN_OP_LIST_QUERY:
 		if (written < 8)
@@ -363,7 +396,8 @@ check_result(struct vpf_pf *pf, struct vpf_admin_cmd *c, const uint8_t *res,
 			return proto_error(pf, c, "result shorter than 8 bytes",
 					   written, 8);
 		/* All-ones is the poison: no context is 2^64 - 1 bytes. */
-		if (*(const uint64_t *)(const void *)res == UINT64_MAX)
+		memcpy(&v, res, sizeof(v));
+		if (v == UINT64_MAX)
 			return proto_error(pf, c, "context size not written, still the driver's poison",
 					   written, 8);
 		break;
@@ -426,7 +460,9 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 	struct vpf_admin_cmd *c = s->cmd;
 	const uint8_t *w = s->wr_post;
 	uint32_t posted = s->wr_len - STS_LEN;
-	uint32_t written;
+	uint8_t sts[STS_LEN];
+	uint64_t fixed = 0;
+	uint32_t written, nfix, ncopy;
 	uint16_t st, q;
 	int rc;
 
@@ -437,11 +473,14 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 		slot_finish(pf, s, rc, false, now, dl);
 		return;
 	}
-	st = rte_le_to_cpu_16(*(const uint16_t *)(const void *)w);
-	q = rte_le_to_cpu_16(*(const uint16_t *)(const void *)(w + 2));
+	/* Status, qualifier and command_specific_output: one copy. */
+	dma_snap(sts, w, STS_LEN);
+	st = (uint16_t)(sts[0] | sts[1] << 8);
+	q = (uint16_t)(sts[2] | sts[3] << 8);
 	c->status = st;
 	c->qualifier = q;
-	c->output = rte_le_to_cpu_32(*(const uint32_t *)(const void *)(w + 4));
+	c->output = (uint32_t)sts[4] | (uint32_t)sts[5] << 8 |
+		    (uint32_t)sts[6] << 16 | (uint32_t)sts[7] << 24;
 	written = len - STS_LEN;
 	c->result_written = written;
 	if (unlikely(st == STS_SENTINEL)) {
@@ -466,15 +505,31 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 		slot_finish(pf, s, rc, false, now, dl);
 		return;
 	}
+	/* The device answered this command: the run of recoveries without an
+	 * answer ends (the recovery's own LIST_* do not count). */
+	if (!(c->priv[2] & CMD_F_INTERNAL))
+		pf->recover_run = 0;
 	if (likely(st == VPF_ADMIN_STATUS_OK)) {
-		rc = check_result(pf, c, w + STS_LEN, written, posted);
+		/* The first 8 result bytes (every fixed-size result) are
+		 * copied once and checked in the copy; the caller gets that
+		 * copy, and the bytes after it are read once, by the copy
+		 * into the caller's buffer. */
+		nfix = RTE_MIN(written, (uint32_t)sizeof(fixed));
+		if (nfix != 0)
+			dma_snap(&fixed, w + STS_LEN, nfix);
+		rc = check_result(pf, c, (const uint8_t *)&fixed, written, posted);
 		if (unlikely(rc < 0)) {
 			c->result_written = 0;
 			slot_finish(pf, s, rc, false, now, dl);
 			return;
 		}
-		if (c->result_len != 0 && written != 0)
-			memcpy(c->result, w + STS_LEN, RTE_MIN(written, c->result_len));
+		ncopy = c->result != NULL ? RTE_MIN(written, c->result_len) : 0;
+		if (ncopy != 0) {
+			memcpy(c->result, &fixed, RTE_MIN(ncopy, nfix));
+			if (ncopy > nfix)
+				dma_snap((uint8_t *)c->result + nfix,
+					 w + STS_LEN + nfix, ncopy - nfix);
+		}
 		slot_finish(pf, s, 0, true, now, dl);
 		return;
 	}
@@ -581,9 +636,11 @@ submit_check(struct vpf_pf *pf, const struct vpf_admin_cmd *c)
 
 	if (unlikely(pf->gone))
 		return vpf_error(-ENODEV, "PF %s: device is gone", pf->name);
+	if (unlikely(pf->detaching))
+		return vpf_error(-ENODEV, "PF %s is being detached", pf->name);
 	if (unlikely(pf->dead))
-		return vpf_error(-EIO, "PF %s: admin queue recovery failed earlier; detach and attach again",
-				 pf->name);
+		return vpf_error(-EIO, "PF %s is failed: %s; detach and attach again",
+				 pf->name, pf->dead_why);
 	if (unlikely(pf->recovering && !(c->priv[2] & CMD_F_INTERNAL)))
 		return vpf_error(-EBUSY, "PF %s: admin queue is being recovered",
 				 pf->name);
@@ -745,74 +802,140 @@ mark_gone(struct vpf_pf *pf, uint64_t now, struct done_list *dl)
 	vpf_error(-ENODEV, "PF %s: %s", pf->name, keep);
 }
 
-/*
- * Recover the admin queue after a timeout or a device error: the commands
- * on the ring are failed (the culprit with @p culprit_rc), then the queue is
- * reset (VIRTIO_F_RING_RESET) or, failing that, the device is re-initialised
- * and the command list negotiated again. Commands waiting for a retry stay
- * and are posted again afterwards. VF state is the device's and survives
- * (FACTS.md 4, owner reset).
- */
+/* One attempt: queue reset when allowed, else device re-initialisation
+ * and LIST_QUERY / LIST_USE. The latter runs commands, and so polls, from
+ * inside the recovery: a fault seen by those polls fails the recovery's
+ * command (recover() does not nest) and so this attempt. */
 static int
-recover(struct vpf_pf *pf, struct vpf_admin_slot *culprit, int culprit_rc,
-	int other_rc, uint64_t now, struct done_list *dl, const char *why)
+recover_once(struct vpf_pf *pf, bool reinit, const char *reason)
 {
 	uint8_t st = 0;
-	char reason[256];
 	int rc;
 
-	snprintf(reason, sizeof(reason), "%s", why);
-	pf->recovering = true;
-	fail_ring(pf, culprit, culprit_rc, other_rc, now, dl);
-	pf->unkicked = 0;
-
 	rc = vpf_virtio_status_get(&pf->vd, &st);
-	if (rc == -ENODEV) {
-		mark_gone(pf, now, dl);
-		pf->recovering = false;
-		return -ENODEV;
-	}
+	if (rc == -ENODEV)
+		return rc;
 	/* One queue can be reset only on a device that is otherwise fine. */
 	rc = -ENOTSUP;
-	if (!(st & (VPF_STATUS_DEVICE_NEEDS_RESET | VPF_STATUS_FAILED)) &&
+	if (!reinit && !(st & (VPF_STATUS_DEVICE_NEEDS_RESET | VPF_STATUS_FAILED)) &&
 	    (pf->vd.driver_features & VPF_FEATURE(VPF_F_RING_RESET))) {
 		rc = vpf_virtio_queue_reset(&pf->vd, &pf->aq,
 					    pf->params.reset_timeout_us);
 		if (rc == 0)
 			ADMIN_LOG(WARNING, pf, "admin queue reset after: %s", reason);
 	}
-	if (rc == -ENODEV || pf->vd.gone) {
-		mark_gone(pf, now, dl);
-		pf->recovering = false;
+	if (rc == -ENODEV || pf->vd.gone)
 		return -ENODEV;
-	}
-	if (rc < 0) {
-		pf->cmds_enabled = VPF_ADMIN_OPS_LIST;
-		rc = vpf_pf_device_init(pf, false);
+	if (rc == 0)
+		return 0;
+	/* An owner reset: what the device knew of the driver is gone. */
+	pf->cmds_enabled = VPF_ADMIN_OPS_LIST;
+	if (pf->wr_cap_valid != NULL)
+		memset(pf->wr_cap_valid, 0, ((size_t)pf->num_vfs + 1) *
+		       sizeof(*pf->wr_cap_valid));
+	rc = vpf_pf_device_init(pf, false);
+	if (rc == 0)
+		rc = vpf_admin_negotiate(pf);
+	if (rc == -ENODEV || pf->vd.gone)
+		return -ENODEV;
+	if (rc == 0)
+		ADMIN_LOG(WARNING, pf, "device re-initialised after: %s", reason);
+	return rc;
+}
+
+/*
+ * Recover the admin queue after a timeout or a device error: the commands
+ * on the ring are failed at once (the culprit with @p culprit_rc, the others
+ * with @p other_rc), then the queue is reset (VIRTIO_F_RING_RESET) or, failing
+ * that or with @p reinit, the device is re-initialised and the command list
+ * negotiated again. Commands waiting for a retry stay and are posted again
+ * afterwards. VF state is the device's and survives (owner reset,
+ * doc/protocol.md).
+ *
+ * Never nested: called while a recovery runs (a fault seen by the polls of
+ * the recovery's own LIST_QUERY / LIST_USE), it only fails what is on the
+ * ring, which fails that attempt. Bounded: every attempt counts in
+ * recover_run, which only an answered command resets; at
+ * VPF_ADMIN_RECOVERY_MAX the PF is failed, every waiting command fails with
+ * -EIO and so does every later submit, with the reason.
+ */
+static int
+recover(struct vpf_pf *pf, struct vpf_admin_slot *culprit, int culprit_rc,
+	int other_rc, uint64_t now, struct done_list *dl, const char *why,
+	bool reinit)
+{
+	char reason[256], keep[256] = "";
+	int rc;
+
+	snprintf(reason, sizeof(reason), "%s", why);
+	fail_ring(pf, culprit, culprit_rc, other_rc, now, dl);
+	pf->unkicked = 0;
+	if (pf->recovering)
+		return vpf_error(-EIO, "during recovery: %s", reason);
+	if (pf->dead)
+		return vpf_error(-EIO, "PF %s is failed: %s", pf->name, pf->dead_why);
+	pf->recovering = true;
+	for (;;) {
+		if (pf->recover_run >= VPF_ADMIN_RECOVERY_MAX) {
+			/* The reason is cut to fit: keep and reason have
+			 * the same size. */
+			snprintf(keep, sizeof(keep),
+				 "%u recoveries in a row without a command answered (last: %.160s)",
+				 pf->recover_run, reason);
+			rc = -EIO;
+			break;
+		}
+		pf->recover_run++;
+		pf->recoveries++;
+		rc = recover_once(pf, reinit, reason);
 		if (rc == 0)
-			rc = vpf_admin_negotiate(pf);
-		if (rc == -ENODEV || pf->vd.gone) {
+			break;
+		if (rc == -ENODEV) {
 			mark_gone(pf, now, dl);
 			pf->recovering = false;
 			return -ENODEV;
 		}
-		if (rc == 0)
-			ADMIN_LOG(WARNING, pf, "device re-initialised after: %s", reason);
+		/* The attempt failed: try again with a device re-init (the
+		 * failed one may have left the command list un-negotiated). */
+		snprintf(keep, sizeof(keep), "%s", vpf_last_error());
+		ADMIN_LOG(ERR, pf, "recovery attempt %u failed: %s", pf->recover_run,
+			  keep);
+		snprintf(reason, sizeof(reason), "%s", keep);
+		reinit = true;
 	}
 	pf->recovering = false;
-	pf->recoveries++;
 	pf->last_progress_tk = vpf_ticks();
 	if (rc < 0) {
-		char keep[256];
-
-		snprintf(keep, sizeof(keep), "%s", vpf_last_error());
+		snprintf(pf->dead_why, sizeof(pf->dead_why), "%s", keep);
 		pf->dead = true;
 		fail_retry(pf, -EIO, now, dl);
-		ADMIN_LOG(ERR, pf, "recovery failed: %s", keep);
-		return vpf_error(-EIO, "PF %s: admin queue recovery failed: %s",
-				 pf->name, keep);
+		ADMIN_LOG(ERR, pf, "PF failed: %s", pf->dead_why);
+		return vpf_error(-EIO, "PF %s is failed: %s; detach and attach again",
+				 pf->name, pf->dead_why);
 	}
 	return 0;
+}
+
+/* Owner reset (vpf_pf_reset()): a reset device never completes what it had,
+ * so every outstanding command, on the ring or waiting for a retry, is
+ * completed now with -ECANCELED, then the device is re-initialised. */
+int
+vpf_admin_owner_reset(struct vpf_pf *pf)
+{
+	struct done_list dl = { NULL, NULL };
+	uint64_t now = vpf_ticks();
+	int rc;
+
+	fail_retry(pf, -ECANCELED, now, &dl);
+	pf->recover_run = 0;
+	rc = recover(pf, NULL, -ECANCELED, -ECANCELED, now, &dl,
+		     "owner reset", true);
+	if (rc == 0)
+		pf->recover_run = 0;	/* asked for, not a fault */
+	else
+		rc = vpf_error(rc, "%s", vpf_last_error());
+	done_run(pf, &dl);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------
@@ -831,6 +954,9 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 
 	if (unlikely(pf->gone))
 		return -ENODEV;
+	if (unlikely(pf->dead))
+		return vpf_error(-EIO, "PF %s is failed: %s; detach and attach again",
+				 pf->name, pf->dead_why);
 	if (pf->vd.ops->poll != NULL)
 		pf->vd.ops->poll(pf->vd.dev);
 	if (pf->unkicked)
@@ -869,7 +995,7 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 			char why[256];
 
 			snprintf(why, sizeof(why), "%s", vpf_last_error());
-			return recover(pf, NULL, -EIO, -EIO, now, dl, why);
+			return recover(pf, NULL, -EIO, -EIO, now, dl, why, false);
 		}
 		/* Unknown id (out of range, duplicate, never posted): the
 		 * entry is dropped; the command it should have named times
@@ -895,7 +1021,7 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 			slot_finish(pf, s, -ETIMEDOUT, false, now, dl);
 			return 0;
 		}
-		rc = recover(pf, s, -ETIMEDOUT, -ECANCELED, now, dl, why);
+		rc = recover(pf, s, -ETIMEDOUT, -ECANCELED, now, dl, why, false);
 		if (rc == 0)
 			vpf_error(-ETIMEDOUT, "%s; admin queue recovered", why);
 		return rc;
@@ -912,14 +1038,13 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 			mark_gone(pf, now, dl);
 			return -ENODEV;
 		}
-		if (rc == 0 && (st & VPF_STATUS_DEVICE_NEEDS_RESET) &&
-		    !pf->recovering) {
+		if (rc == 0 && (st & VPF_STATUS_DEVICE_NEEDS_RESET)) {
 			char why[64];
 
 			snprintf(why, sizeof(why), "device set DEVICE_NEEDS_RESET (status 0x%02x)",
 				 st);
 			vpf_error(-EIO, "%s", why);
-			return recover(pf, NULL, -EIO, -EIO, now, dl, why);
+			return recover(pf, NULL, -EIO, -EIO, now, dl, why, false);
 		}
 	}
 	/* Retries whose backoff has passed. */
@@ -951,8 +1076,11 @@ vpf_admin_poll(struct vpf_pf *pf)
 
 	if (unlikely(pf == NULL))
 		return vpf_error(-EINVAL, "no PF");
+	if (unlikely(pf->cb_depth != 0))
+		return vpf_error(-EDEADLK, "PF %s: vpf_admin_poll() from a completion callback",
+				 pf->name);
 	rc = poll_once(pf, &dl);
-	n = done_run(&dl);
+	n = done_run(pf, &dl);
 	if (rc < 0 && n == 0)
 		return rc;
 	return n;
@@ -968,7 +1096,7 @@ vpf_admin_fail_all(struct vpf_pf *pf, int rc)
 		return;
 	fail_ring(pf, NULL, rc, rc, now, &dl);
 	fail_retry(pf, rc, now, &dl);
-	done_run(&dl);
+	done_run(pf, &dl);
 }
 
 int
@@ -978,6 +1106,11 @@ vpf_admin_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 
 	if (unlikely(pf == NULL || c == NULL))
 		return vpf_error(-EINVAL, "no PF or no command");
+	if (unlikely(pf->cb_depth != 0)) {
+		c->rc = vpf_error(-EDEADLK, "PF %s: %s waits for its completion: not allowed in a completion callback",
+				  pf->name, op_name(c->opcode));
+		return c->rc;
+	}
 	for (;;) {
 		rc = vpf_admin_submit(pf, c);
 		if (rc != -EBUSY || pf->recovering || pf->inflight == 0)

@@ -138,7 +138,13 @@ struct vpf_pf {
 	bool recovering;
 	bool gone;
 	bool dead;			/* recovery failed: re-attach */
+	bool detaching;			/* vpf_pf_detach() is failing commands */
+	uint32_t cb_depth;		/* completion callbacks running */
 	uint32_t recoveries;
+	/* Recovery attempts since the last command the device answered
+	 * (VPF_ADMIN_RECOVERY_MAX bounds it). */
+	uint32_t recover_run;
+	char dead_why[256];		/* why the PF is failed */
 	uint64_t protocol_errors;
 
 	uint16_t last_status;
@@ -149,6 +155,12 @@ struct vpf_pf {
 
 	void *scratch;			/* max_chunk bytes for sync helpers */
 	uint32_t scratch_len;
+
+	/* DEV_WRITE_RECORD_CAP_QUERY answers per VF [num_vfs + 1], kept for
+	 * the local checks of DEV_WRITE_RECORDS_START; cleared when the
+	 * device is re-initialised. */
+	struct vpf_wr_cap *wr_cap;
+	bool *wr_cap_valid;
 };
 
 /* lib/admin */
@@ -156,6 +168,7 @@ int vpf_admin_engine_init(struct vpf_pf *pf);
 void vpf_admin_engine_fini(struct vpf_pf *pf);
 int vpf_admin_negotiate(struct vpf_pf *pf);
 void vpf_admin_fail_all(struct vpf_pf *pf, int rc);
+int vpf_admin_owner_reset(struct vpf_pf *pf);
 
 /* lib/pf: (re)initialise the device up to DRIVER_OK with the admin queue
  * programmed (the queue must exist when @p first is false). */

@@ -222,14 +222,43 @@ vpf_pf_detach(struct vpf_pf *pf)
 {
 	if (pf == NULL)
 		return;
+	if (pf->cb_depth != 0) {
+		/* Freeing the PF under the poll that runs the callback would
+		 * be a use after free: refused, the PF stays attached. */
+		PF_LOG(ERR, pf, "vpf_pf_detach() from a completion callback: refused");
+		vpf_error(-EDEADLK, "PF %s: vpf_pf_detach() from a completion callback",
+			  pf->name);
+		return;
+	}
 	if (!pf->gone && !pf->vd.gone)
 		vpf_virtio_reset(&pf->vd, pf->params.reset_timeout_us);
+	/* The commands in flight complete now with -ECANCELED; a callback
+	 * that submits again is refused (-ENODEV) instead of posting a
+	 * command on a ring that is about to be freed, where it would never
+	 * complete. */
+	pf->detaching = true;
 	vpf_admin_fail_all(pf, -ECANCELED);
 	vpf_admin_engine_fini(pf);
 	if (pf->aq_created)
 		vpf_vq_destroy(&pf->aq);
 	PF_LOG(INFO, pf, "detached");
 	free(pf);
+}
+
+int
+vpf_pf_reset(struct vpf_pf *pf)
+{
+	if (pf == NULL)
+		return vpf_error(-EINVAL, "no PF");
+	if (pf->cb_depth != 0)
+		return vpf_error(-EDEADLK, "PF %s: vpf_pf_reset() from a completion callback",
+				 pf->name);
+	if (pf->gone || pf->vd.gone)
+		return vpf_error(-ENODEV, "PF %s: device is gone", pf->name);
+	if (pf->dead)
+		return vpf_error(-EIO, "PF %s is failed: %s; detach and attach again",
+				 pf->name, pf->dead_why);
+	return vpf_admin_owner_reset(pf);
 }
 
 int
@@ -258,6 +287,7 @@ vpf_pf_info_get(const struct vpf_pf *pf, struct vpf_pf_info *info)
 	info->has_write_record = pf->has_write_record;
 	info->inflight = pf->inflight;
 	info->recoveries = pf->recoveries;
+	info->failed = pf->dead;
 	return 0;
 }
 

@@ -325,7 +325,15 @@ f_bar_write(void *dev, uint8_t bar, uint64_t off, unsigned int width,
 	}
 	if (off >= FAKE_NOTIFY_OFF && off < FAKE_NOTIFY_OFF + 0x1000) {
 		fd->kicks++;
-		if (fd->auto_answer && val == FAKE_AQ_INDEX)
+		if (val != FAKE_AQ_INDEX)
+			return 0;
+		if (fd->on_kick != NULL && fd->on_kick(fd, fd->on_kick_arg))
+			return 0;
+		if (fd->bad_idx_on_kick) {
+			fake_bad_used_idx(fd);
+			return 0;
+		}
+		if (fd->auto_answer)
 			fake_process(fd);
 	}
 	return 0;
@@ -498,6 +506,18 @@ fake_push_used(struct fake_dev *fd, uint32_t id, uint32_t len)
 	fd->used_idx++;
 	atomic_thread_fence(memory_order_release);
 	put16(used + 2, fd->used_idx);
+}
+
+void
+fake_bad_used_idx(struct fake_dev *fd)
+{
+	uint8_t *used = fake_iova(fd, fd->aq_used, 4);
+
+	if (used == NULL)
+		return;
+	fd->bad_idx_given++;
+	atomic_thread_fence(memory_order_release);
+	put16(used + 2, (uint16_t)(fd->used_idx + fd->aq_size + 1u));
 }
 
 void

@@ -111,6 +111,15 @@ struct fake_dev {
 	uint32_t nheld;
 	uint32_t answered;	/* commands the handler completed */
 	uint32_t eagain_given;
+	/* Misbehaviour that survives device resets, so that it also hits
+	 * the driver while it recovers (re-init, LIST_QUERY / LIST_USE). */
+	bool bad_idx_on_kick;	/* every doorbell: an impossible used.idx */
+	uint32_t bad_idx_given;
+	/* Called at every admin queue doorbell, also those rung from inside
+	 * the driver's recovery; returns true when it handled the doorbell
+	 * (the built-in handler then does not run). */
+	bool (*on_kick)(struct fake_dev *fd, void *arg);
+	void *on_kick_arg;
 	struct fake_req req;	/* scratch for fake_process */
 };
 
@@ -129,6 +138,8 @@ void fake_complete(struct fake_dev *fd, const struct fake_req *r, uint16_t st,
 		   uint16_t q, uint32_t out, const void *res, uint32_t res_len,
 		   uint32_t used_len);
 void fake_push_used(struct fake_dev *fd, uint32_t id, uint32_t len);
+/* Write a used.idx that runs more than the ring size ahead. */
+void fake_bad_used_idx(struct fake_dev *fd);
 /* Built-in device: answer everything pending. */
 void fake_process(struct fake_dev *fd);
 void fake_handle(struct fake_dev *fd, struct fake_req *r);

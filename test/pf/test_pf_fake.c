@@ -1369,6 +1369,298 @@ test_list_use_rules(void **state)
 	free_fake(fd);
 }
 
+
+/* ------------------------------------------------------------------------
+ * Hardening: owner reset, bounded recovery, re-entry
+ * --------------------------------------------------------------------- */
+
+static int hcb_calls[16];
+static int hcb_rc[16];
+
+static void
+hcb(struct vpf_admin_cmd *c)
+{
+	int i = (int)(intptr_t)c->arg;
+
+	hcb_calls[i]++;
+	hcb_rc[i] = c->rc;
+}
+
+/* A device that writes an impossible used.idx at every doorbell, also at
+ * the doorbells of the recovery's own LIST_QUERY, and has no RING_RESET:
+ * each recovery re-initialises the device and negotiates from inside a
+ * poll. Recovery must not nest (it recursed once per doorbell until the
+ * stack overflowed), must give up after VPF_ADMIN_RECOVERY_MAX attempts,
+ * fail what waits and what comes later with the reason, and leave another
+ * PF alone. */
+static void
+test_recovery_bounded(void **state)
+{
+	struct fake_dev *fd = new_fake(4, FAKE_NO_RING_RESET);
+	struct fake_dev *fd2 = new_fake(4, FAKE_NO_RING_RESET);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_pf *pf2 = attach(fd2, 0);
+	struct vpf_admin_cmd c[4];
+	struct vpf_pf_info info;
+	uint8_t m[4];
+	uint32_t i, resets;
+	int guard;
+
+	(void)state;
+	assert_non_null(pf);
+	assert_non_null(pf2);
+	memset(c, 0, sizeof(c));
+	memset(hcb_calls, 0, sizeof(hcb_calls));
+	/* c[0] is answered EAGAIN: it waits for its retry, off the ring. */
+	fd->eagain_next = 1;
+	vpf_admin_prep_mode_get(&c[0], 1, &m[0]);
+	c[0].done = hcb;
+	c[0].arg = (void *)(intptr_t)0;
+	assert_int_equal(vpf_admin_submit(pf, &c[0]), 0);
+	assert_int_equal(vpf_admin_poll(pf), 0);
+	assert_int_equal(pf->nretry, 1);
+	/* From now on every doorbell gets an impossible used.idx. */
+	fd->bad_idx_on_kick = true;
+	resets = fd->resets;
+	for (i = 1; i < 4; i++) {
+		vpf_admin_prep_mode_get(&c[i], (uint16_t)i, &m[i]);
+		c[i].done = hcb;
+		c[i].arg = (void *)(intptr_t)i;
+		assert_int_equal(vpf_admin_submit(pf, &c[i]), 0);
+	}
+	for (guard = 0; guard < 100 && vpf_admin_inflight(pf) > 0; guard++)
+		(void)vpf_admin_poll(pf);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(hcb_calls[i], 1);
+		assert_int_equal(hcb_rc[i], -EIO);
+	}
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_true(info.failed);
+	assert_int_equal(info.recoveries, VPF_ADMIN_RECOVERY_MAX);
+	/* Each attempt re-initialised the device once. */
+	assert_int_equal(fd->resets, resets + VPF_ADMIN_RECOVERY_MAX);
+	/* Later commands fail at once with the reason, nothing is sent. */
+	i = fd->kicks;
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m[0]), -EIO);
+	assert_non_null(strstr(vpf_last_error(), "PF t is failed: 3 recoveries in a row without a command answered (last: "));
+	assert_non_null(strstr(vpf_last_error(), "detach and attach again"));
+	assert_int_equal(vpf_admin_submit(pf, &c[1]), -EIO);
+	assert_int_equal(vpf_admin_poll(pf), -EIO);
+	assert_int_equal(vpf_pf_reset(pf), -EIO);
+	assert_int_equal(fd->kicks, i);
+	/* The other PF works. */
+	assert_int_equal(vpf_admin_mode_get(pf2, 2, &m[0]), 0);
+	assert_int_equal(vpf_pf_info_get(pf2, &info), 0);
+	assert_false(info.failed);
+	vpf_pf_detach(pf);
+	vpf_pf_detach(pf2);
+	free_fake(fd);
+	free_fake(fd2);
+}
+
+/* Recoveries that succeed but are followed by the same fault, with no
+ * answered command in between, count too; one answered command resets
+ * the count. */
+static void
+test_recovery_run_resets(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_pf_info info;
+	uint8_t m;
+	uint32_t k;
+
+	(void)state;
+	assert_non_null(pf);
+	/* RING_RESET: the queue reset works, LIST_* are not re-sent, so
+	 * only user commands see the fault. */
+	for (k = 0; k < 2; k++) {
+		fd->bad_idx_on_kick = true;
+		assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -EIO);
+		assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -EIO);
+		fd->bad_idx_on_kick = false;
+		assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	}
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_false(info.failed);
+	assert_int_equal(info.recoveries, 4);
+	fd->bad_idx_on_kick = true;
+	for (k = 0; k < VPF_ADMIN_RECOVERY_MAX; k++)
+		assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -EIO);
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_false(info.failed);
+	/* The next fault finds VPF_ADMIN_RECOVERY_MAX attempts without an
+	 * answer: the PF is failed without another attempt. */
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -EIO);
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_true(info.failed);
+	assert_int_equal(info.recoveries, 4 + VPF_ADMIN_RECOVERY_MAX);
+	assert_non_null(strstr(vpf_last_error(), "3 recoveries in a row"));
+	fd->bad_idx_on_kick = false;
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), -EIO);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+/* Owner reset with commands in flight on a device that never answers
+ * them: each callback runs once with -ECANCELED before vpf_pf_reset()
+ * returns (their deadline is an hour away), retries included; later
+ * commands work. */
+static void
+test_owner_reset_cancels(void **state)
+{
+	struct fake_dev *fd = new_fake(8, 0);
+	struct vpf_pf_params p;
+	struct vpf_admin_cmd c[6];
+	struct vpf_pf_info info;
+	struct vpf_pf *pf;
+	uint32_t i, resets;
+	uint8_t m[6];
+
+	(void)state;
+	vpf_pf_params_init(&p);
+	p.name = "t";
+	p.cmd_timeout_us = 3600u * 1000000u;
+	p.retry_backoff_us = 1000;
+	pf = vpf_pf_attach(&fake_ops, fd, &p);
+	assert_non_null(pf);
+	memset(c, 0, sizeof(c));
+	memset(hcb_calls, 0, sizeof(hcb_calls));
+	fd->vf[3].mode = 2;
+	/* c[0] answered EAGAIN (waits for a retry), the others held. */
+	fd->eagain_next = 1;
+	fd->hang_next = 5;
+	for (i = 0; i < 6; i++) {
+		vpf_admin_prep_mode_get(&c[i], (uint16_t)(i + 1), &m[i]);
+		c[i].done = hcb;
+		c[i].arg = (void *)(intptr_t)i;
+		assert_int_equal(vpf_admin_submit(pf, &c[i]), 0);
+	}
+	assert_int_equal(vpf_admin_poll(pf), 0);
+	assert_int_equal(vpf_admin_inflight(pf), 6);
+	assert_int_equal(pf->nretry, 1);
+	resets = fd->resets;
+	assert_int_equal(vpf_pf_reset(pf), 0);
+	assert_int_equal(fd->resets, resets + 1);
+	assert_int_equal(vpf_admin_inflight(pf), 0);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(hcb_calls[i], 1);
+		assert_int_equal(hcb_rc[i], -ECANCELED);
+	}
+	/* Nothing fires later. */
+	for (i = 0; i < 10; i++)
+		assert_int_equal(vpf_admin_poll(pf), 0);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(hcb_calls[i], 1);
+	/* LIST_USE negotiated again, commands work. */
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_int_equal(fd->enabled, info.cmds_enabled);
+	assert_false(info.failed);
+	assert_int_equal(vpf_admin_mode_get(pf, 3, &m[0]), 0);
+	assert_int_equal(m[0], 2);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
+/* Detach completes what is in flight with -ECANCELED, once; a callback
+ * that submits again is refused instead of posting onto a ring that is
+ * being freed (where it would never complete). */
+static struct vpf_pf *resub_pf;
+static int resub_rc;
+
+static void
+resub_cb(struct vpf_admin_cmd *c)
+{
+	hcb(c);
+	resub_rc = vpf_admin_submit(resub_pf, c);
+}
+
+static void
+test_detach_cancels_once(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_admin_cmd c[2];
+	uint8_t m[2];
+
+	(void)state;
+	assert_non_null(pf);
+	memset(c, 0, sizeof(c));
+	memset(hcb_calls, 0, sizeof(hcb_calls));
+	fd->hang_next = 2;
+	resub_pf = pf;
+	resub_rc = 1;
+	vpf_admin_prep_mode_get(&c[0], 1, &m[0]);
+	c[0].done = resub_cb;
+	c[0].arg = (void *)(intptr_t)0;
+	vpf_admin_prep_mode_get(&c[1], 2, &m[1]);
+	c[1].done = hcb;
+	c[1].arg = (void *)(intptr_t)1;
+	assert_int_equal(vpf_admin_submit(pf, &c[0]), 0);
+	assert_int_equal(vpf_admin_submit(pf, &c[1]), 0);
+	vpf_admin_kick(pf);
+	vpf_pf_detach(pf);
+	assert_int_equal(hcb_calls[0], 1);
+	assert_int_equal(hcb_calls[1], 1);
+	assert_int_equal(hcb_rc[0], -ECANCELED);
+	assert_int_equal(hcb_rc[1], -ECANCELED);
+	assert_int_equal(resub_rc, -ENODEV);
+	assert_int_not_equal(c[0].priv[1], CMD_BUSY);
+	free_fake(fd);
+}
+
+/* From a completion callback, whatever would poll (and so run callbacks
+ * inside callbacks) or free the engine is refused with -EDEADLK. */
+static struct vpf_pf *reent_pf;
+static int reent_rc[5];
+
+static void
+reent_cb(struct vpf_admin_cmd *c)
+{
+	struct vpf_admin_cmd x;
+	uint8_t m;
+
+	(void)c;
+	memset(&x, 0, sizeof(x));
+	reent_rc[0] = vpf_admin_poll(reent_pf);
+	vpf_admin_prep_mode_get(&x, 1, &m);
+	reent_rc[1] = vpf_admin_exec(reent_pf, &x);
+	reent_rc[2] = vpf_admin_mode_get(reent_pf, 1, &m);
+	reent_rc[3] = vpf_pf_reset(reent_pf);
+	vpf_pf_detach(reent_pf);	/* refused: the PF stays */
+	reent_rc[4] = (int)vpf_admin_inflight(reent_pf);
+}
+
+static void
+test_callback_reentry_refused(void **state)
+{
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_admin_cmd c;
+	uint32_t answered;
+	uint8_t m;
+
+	(void)state;
+	assert_non_null(pf);
+	memset(&c, 0, sizeof(c));
+	memset(reent_rc, 0x55, sizeof(reent_rc));
+	reent_pf = pf;
+	vpf_admin_prep_mode_get(&c, 1, &m);
+	c.done = reent_cb;
+	assert_int_equal(vpf_admin_exec(pf, &c), 0);
+	answered = fd->answered;
+	assert_int_equal(reent_rc[0], -EDEADLK);
+	assert_int_equal(reent_rc[1], -EDEADLK);
+	assert_int_equal(reent_rc[2], -EDEADLK);
+	assert_int_equal(reent_rc[3], -EDEADLK);
+	assert_int_equal(reent_rc[4], 0);
+	/* Nothing was sent from the callback, and the PF still works. */
+	assert_int_equal(fd->answered, answered);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &m), 0);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
 int
 main(void)
 {
@@ -1393,6 +1685,11 @@ main(void)
 		cmocka_unit_test(test_endless_device),
 		cmocka_unit_test(test_device_gone_and_needs_reset),
 		cmocka_unit_test(test_list_use_rules),
+		cmocka_unit_test(test_recovery_bounded),
+		cmocka_unit_test(test_recovery_run_resets),
+		cmocka_unit_test(test_owner_reset_cancels),
+		cmocka_unit_test(test_detach_cancels_once),
+		cmocka_unit_test(test_callback_reentry_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -627,21 +627,40 @@ test_every_command_fails_cleanly(void **state)
 }
 
 /* A PF-wide fault that also hits the recovery's own LIST_QUERY: the
- * recovery fails and the PF says so on every later call. */
+ * recovery tries again, VPF_ADMIN_RECOVERY_MAX times in all; then the PF
+ * is failed and says so on every later call. */
 static void
 test_recovery_fails(void **state)
 {
 	struct vpf_model *m = model(2, VPF_MODEL_OFF_RING_RESET);
 	struct vpf_pf *pf = attach_t(m, 20000);
+	struct vpf_pf_info info;
 	uint8_t mode;
 
 	(void)state;
 	assert_non_null(pf);
-	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG, 2, 0), 0);
+	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG,
+						1 + VPF_ADMIN_RECOVERY_MAX, 0), 0);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ETIMEDOUT);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -EIO);
-	assert_non_null(strstr(vpf_last_error(), "recovery failed"));
-	assert_int_equal(vpf_admin_poll(pf), 0);
+	assert_non_null(strstr(vpf_last_error(), "is failed: 3 recoveries in a row"));
+	assert_int_equal(vpf_admin_poll(pf), -EIO);
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_true(info.failed);
+	assert_int_equal(info.recoveries, VPF_ADMIN_RECOVERY_MAX);
+	vpf_pf_detach(pf);
+	vpf_model_destroy(m);
+
+	/* The recovery's first LIST_QUERY hangs, the second attempt works. */
+	m = model(2, VPF_MODEL_OFF_RING_RESET);
+	pf = attach_t(m, 20000);
+	assert_non_null(pf);
+	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG, 2, 0), 0);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ETIMEDOUT);
+	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_false(info.failed);
+	assert_int_equal(info.recoveries, 2);
 	vpf_pf_detach(pf);
 	vpf_model_destroy(m);
 
