@@ -47,6 +47,27 @@ fail_command(struct xcmd *x)
 	fail(x, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_COMMAND);
 }
 
+/*
+ * A refused CTX_WRITE drops the VF's whole partial write, whatever refused
+ * it: the framing checks (parts not multiples of 8, a part too large), the
+ * command's own checks, the mode, the context bytes, or an injected
+ * failure (doc/protocol.md, context write). The driver must then start
+ * the context again. Only a transient lack of resources (EAGAIN, ENOMEM:
+ * no side effect, the driver retries the same chunk) keeps it. A complete
+ * written context not yet applied is not touched. Called once the VF is
+ * known; a refusal before that (group, opcode, member) belongs to no VF.
+ */
+static void
+ctx_write_refused(struct model_vf *vf, const struct model_result *r)
+{
+	if (vf == NULL || r->status == VPF_ADMIN_STATUS_OK ||
+	    r->status == VPF_ADMIN_STATUS_EAGAIN ||
+	    r->status == VPF_ADMIN_STATUS_ENOMEM)
+		return;
+	vf->wr = WR_NONE;
+	vf->wr_len = 0;
+}
+
 static uint64_t
 le64(const uint8_t *p)
 {
@@ -398,11 +419,9 @@ cmd_ctx_write(struct xcmd *x)
 	size_t tl;
 	int rc;
 
+	/* Every refusal below drops the partial write (ctx_write_refused,
+	 * model_cmd_exec); a complete pending one stays. */
 	if (x->dlen == 0) {
-		/* A failed CTX_WRITE drops the whole partial write, an empty
-		 * one too (FACTS.md 4); a complete pending one stays. */
-		vf->wr = WR_NONE;
-		vf->wr_len = 0;
 		fail_field(x);
 		return true;
 	}
@@ -466,9 +485,7 @@ cmd_ctx_write(struct xcmd *x)
 	vf->wr = WR_NONE;
 	return true;
 bad:
-	/* A failed CTX_WRITE drops the whole partial write (FACTS.md 4). */
-	vf->wr = WR_NONE;
-	vf->wr_len = 0;
+	/* The partial write is dropped by ctx_write_refused(). */
 	fail_field(x);
 	return true;
 }
@@ -804,12 +821,18 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 		break;
 	}
 out:
+	if (ok && op == VPF_ADMIN_OP_DEV_CTX_WRITE)
+		ctx_write_refused(x.vf, r);
 	if (ok)
 		account(m, x.vf, op, r);
 	return ok;
 }
 
-/* An injected failure counts like a processed command. */
+/*
+ * An injected failure counts like a processed command and, on a CTX_WRITE,
+ * has the effect of a refused one (ctx_write_refused) when the command
+ * would have got past the group, opcode and member checks.
+ */
 void
 model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
 			const struct model_result *r)
@@ -817,12 +840,17 @@ model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
 	const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
 	struct model_vf *vf = NULL;
 	uint16_t op = 0xffff;
+	uint64_t member;
 
 	if (!c->too_big && c->r_total >= sizeof(*h)) {
 		op = rte_le_to_cpu_16(h->opcode);
+		member = rte_le_to_cpu_64(h->group_member_id);
 		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
-			vf = model_vf_get(m,
-				rte_le_to_cpu_64(h->group_member_id));
+			vf = model_vf_get(m, member);
+		if (op == VPF_ADMIN_OP_DEV_CTX_WRITE && vf != NULL &&
+		    (m->enabled_ops & VPF_ADMIN_OP_BIT(op)) &&
+		    member <= model_num_vfs(m))
+			ctx_write_refused(vf, r);
 	}
 	account(m, vf, op, r);
 }
