@@ -590,6 +590,18 @@ struct vpf_mig_opts {
 	/** Progress callback (may be NULL) and its argument. */
 	vpf_mig_progress_t progress;
 	void *arg;
+	/**
+	 * Cancellation (may be NULL), called with @c arg on every poll while
+	 * commands are in flight and at the start of each phase; return true
+	 * to cancel (e.g. an operator's Ctrl-C; it must be cheap). Every pair
+	 * whose destination activation has not been issued yet is aborted as
+	 * after a failure (source running with its state unchanged,
+	 * destination with nothing applied; rc -ECANCELED); a pair already
+	 * activating its destination completes, since the guest may run
+	 * there already. Commands already sent are waited for (at most the
+	 * PF's command timeout each), so cancelling takes bounded time.
+	 */
+	bool (*cancel)(void *arg);
 };
 
 /** Fill @p o with the defaults. */
@@ -652,9 +664,11 @@ struct vpf_mig_result {
  * A pair may use the same PF twice (src == dst) with different VFs.
  *
  * @param res filled (may be NULL).
- * @return 0 if every pair succeeded; the first failing pair's errno
- *   otherwise (details in each pair); -EINVAL for bad arguments (nothing
- *   done); the progress callback's errno if it aborted.
+ * @return 0 if every pair succeeded (also when a cancel came too late to
+ *   stop any pair); -ECANCELED if vpf_mig_opts::cancel stopped a pair; the
+ *   first failing pair's errno otherwise (details in each pair); -EINVAL
+ *   for bad arguments (nothing done); the progress callback's errno if it
+ *   aborted.
  */
 VPF_API int vpf_mig_migrate(const struct vpf_mig_opts *o,
 			    struct vpf_mig_pair *pairs, unsigned int n,

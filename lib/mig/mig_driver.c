@@ -279,6 +279,7 @@ struct drv {
 	unsigned int nranges;
 	uint8_t *xbuf;		/* transfer buffer */
 	size_t xcap;
+	bool cancelled;		/* vpf_mig_opts::cancel said so */
 };
 
 static void pair_advance(struct drv_pair *pp);
@@ -662,6 +663,36 @@ pair_advance(struct drv_pair *pp)
 		pair_advance(pp);
 }
 
+/* The caller's cancel hook: abort every pair that has not issued its
+ * destination's activation (after that the guest may run there: the pair
+ * completes). Checked once per poll, between completions, so a pair's
+ * stage is never half-advanced here. */
+static void
+check_cancel(struct drv *drv)
+{
+	unsigned int i;
+
+	/* the abort of every pair (phase DONE) is not cancelled */
+	if (drv->cancelled || drv->o->cancel == NULL ||
+	    drv->phase > VPF_MIG_PHASE_STOP_COPY ||
+	    !drv->o->cancel(drv->o->arg))
+		return;
+	drv->cancelled = true;
+	for (i = 0; i < drv->n; i++) {
+		struct drv_pair *pp = &drv->pp[i];
+
+		if (pp->failed || pp->finished || pp->phase_done ||
+		    (drv->phase == VPF_MIG_PHASE_STOP_COPY && pp->stage >= 4))
+			continue;
+		pair_fail(pp, -ECANCELED, "cancelled");
+		/* A started pair with nothing in flight aborts now; the others
+		 * when their operation completes, or when run_phase() starts
+		 * them. */
+		if (pp->started && pp->pending == 0)
+			pair_advance(pp);
+	}
+}
+
 /* Run the current phase for every pair still migrating. */
 static void
 run_phase(struct drv *drv)
@@ -679,6 +710,7 @@ run_phase(struct drv *drv)
 		pp->ph_pages = 0;
 	}
 	for (;;) {
+		check_cancel(drv);
 		all = true;
 		/* Serial: the next pair starts when the one before is done. */
 		for (i = next; i < drv->n; i++) {
@@ -935,12 +967,16 @@ vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 		t = mig_now_ns();
 		run_phase(&drv);
 		report(&drv, drv.phase, t, res, &abort_rc, NULL);
+		if (drv.cancelled && abort_rc == 0)
+			abort_rc = -ECANCELED;
 	}
 	if (abort_rc == 0) {
 		drv.phase = VPF_MIG_PHASE_SETUP;
 		t = mig_now_ns();
 		run_phase(&drv);
 		report(&drv, drv.phase, t, res, &abort_rc, NULL);
+		if (drv.cancelled && abort_rc == 0)
+			abort_rc = -ECANCELED;
 	}
 	for (drv.round = 1; abort_rc == 0 && !stop_pc &&
 	     drv.round <= o->precopy_rounds; drv.round++) {
@@ -950,13 +986,15 @@ vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 		/* The sources still run here: the callback may drive their
 		 * workload or copy the dirty pages. */
 		report(&drv, drv.phase, t, res, &abort_rc, &stop_pc);
+		if (drv.cancelled && abort_rc == 0)
+			abort_rc = -ECANCELED;
 	}
 	if (res)
 		res->precopy_rounds = drv.round - 1;
 	if (abort_rc) {
 		for (i = 0; i < n; i++)
-			pair_fail(&drv.pp[i], abort_rc,
-				  "aborted by the progress callback");
+			pair_fail(&drv.pp[i], abort_rc, drv.cancelled ?
+				  "cancelled" : "aborted by the progress callback");
 		drv.phase = VPF_MIG_PHASE_DONE;
 		run_phase(&drv);
 	} else {
@@ -1031,6 +1069,8 @@ vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 		pr.elapsed_ns = mig_now_ns() - drv.t0;
 		o->progress(&pr, o->arg);
 	}
+	if (abort_rc && drv.cancelled)
+		return vpf_error(-ECANCELED, "migration cancelled");
 	if (abort_rc)
 		return vpf_error(abort_rc, "migration aborted by the progress callback");
 	if (rc) {
