@@ -369,6 +369,15 @@ dma_snap(void *dst, const volatile void *src, size_t n)
 	rte_compiler_barrier();
 }
 
+/* One aligned 8-byte load from DMA memory (raw bytes, not byte-swapped):
+ * a single access, so not even a torn value can come of a device writing
+ * at the same time. */
+static inline uint64_t
+dma_load64(const uint8_t *p)
+{
+	return __atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED);
+}
+
 /* Validate the opcode-specific parts of an OK completion (FACTS.md 2, 4, 6).
  * @p res is the private copy of the first min(written, 8) result bytes:
  * every fixed-size result vpf checks fits in it. */
@@ -460,8 +469,7 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 	struct vpf_admin_cmd *c = s->cmd;
 	const uint8_t *w = s->wr_post;
 	uint32_t posted = s->wr_len - STS_LEN;
-	uint8_t sts[STS_LEN];
-	uint64_t fixed = 0;
+	uint64_t sw, fixed = 0;
 	uint32_t written, nfix, ncopy;
 	uint16_t st, q;
 	int rc;
@@ -473,14 +481,14 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 		slot_finish(pf, s, rc, false, now, dl);
 		return;
 	}
-	/* Status, qualifier and command_specific_output: one copy. */
-	dma_snap(sts, w, STS_LEN);
-	st = (uint16_t)(sts[0] | sts[1] << 8);
-	q = (uint16_t)(sts[2] | sts[3] << 8);
+	/* Status, qualifier and command_specific_output: one 8-byte load
+	 * (the buffer is 8-aligned), decoded from the copy. */
+	sw = rte_le_to_cpu_64(dma_load64(w));
+	st = (uint16_t)sw;
+	q = (uint16_t)(sw >> 16);
 	c->status = st;
 	c->qualifier = q;
-	c->output = (uint32_t)sts[4] | (uint32_t)sts[5] << 8 |
-		    (uint32_t)sts[6] << 16 | (uint32_t)sts[7] << 24;
+	c->output = (uint32_t)(sw >> 32);
 	written = len - STS_LEN;
 	c->result_written = written;
 	if (unlikely(st == STS_SENTINEL)) {
@@ -515,7 +523,9 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 		 * copy, and the bytes after it are read once, by the copy
 		 * into the caller's buffer. */
 		nfix = RTE_MIN(written, (uint32_t)sizeof(fixed));
-		if (nfix != 0)
+		if (nfix == sizeof(fixed))
+			fixed = dma_load64(w + STS_LEN);	/* raw bytes */
+		else if (nfix != 0)
 			dma_snap(&fixed, w + STS_LEN, nfix);
 		rc = check_result(pf, c, (const uint8_t *)&fixed, written, posted);
 		if (unlikely(rc < 0)) {

@@ -348,7 +348,9 @@ f_dma_alloc(void *dev, size_t len, size_t align, struct vpf_dma_region *r)
 
 	if (fd->nreg == FAKE_MAX_REGIONS)
 		return -ENOMEM;
-	va = aligned_alloc(align < 64 ? 64 : align, sz);
+	/* Page aligned, whole pages: a test can mprotect() a region
+	 * (dma_watch.c) without touching its neighbours. */
+	va = aligned_alloc(align < 4096 ? 4096 : align, sz);
 	if (va == NULL)
 		return -ENOMEM;
 	memset(va, 0, sz);
