@@ -403,8 +403,11 @@ struct vpf_mig_range {
  * never lost). The device page size is the largest supported one not above
  * @p page_size, else the smallest supported; bitmaps are always in
  * @p page_size pages.
+ * A range's end must fit in 64 bits once aligned to the device page: the
+ * last device page below 2^64 cannot be tracked (doc/migration.md).
  * @return 0; -ENOTSUP "dirty tracking unavailable on this device"; -EBUSY if
- *   already started; -EINVAL.
+ *   already started; -ERANGE for a range reaching into the last device page
+ *   of the address space; -EINVAL.
  */
 VPF_API int vpf_mig_dirty_start(struct vpf_mig *m, uint16_t vf,
 				const struct vpf_mig_range *ranges,
@@ -414,7 +417,8 @@ VPF_API int vpf_mig_dirty_start(struct vpf_mig *m, uint16_t vf,
  * Read the device's records over [@p addr, @p addr + @p len) until drained
  * and OR them into @p bitmap: bit i (u64 words, LSB first) is the page at
  * addr + i * page_size, with the page size given to vpf_mig_dirty_start().
- * @p addr and @p len must be multiples of that page size. No record is
+ * @p addr and @p len must be multiples of that page size; the window may
+ * end at 2^64 (@p addr + @p len == 2^64), not past it. No record is
  * lost: the device clears exactly the records it returned (FACTS.md 6).
  * @param pages receives the number of bits newly set (may be NULL).
  */

@@ -63,15 +63,23 @@ mig_ranges_normalize(const struct vpf_mig_range *in, unsigned int n,
 		return -EINVAL;
 	/* Out ranges hold [addr, end) in "pages" until the end. */
 	for (i = 0; i < n; i++) {
-		uint64_t a, e;
+		uint64_t a, e, last;
 
 		if (in[i].len == 0)
 			continue;
-		if (in[i].addr + in[i].len < in[i].addr ||
-		    in[i].addr + in[i].len > UINT64_MAX - dev_ps)
+		/* The device takes page_address + page_count pages, and that
+		 * end must fit in 64 bits (doc/protocol.md §6.3):
+		 * the last device page below 2^64 cannot be tracked. A range
+		 * reaching into it (or past 2^64) is refused, never tracked
+		 * short. Up to the page before it is fine. Last bytes are
+		 * inclusive so that nothing here wraps. */
+		if (in[i].len - 1 > UINT64_MAX - in[i].addr)
+			return -ERANGE;
+		last = in[i].addr + (in[i].len - 1);
+		if (last >= (uint64_t)0 - dev_ps)
 			return -ERANGE;
 		a = in[i].addr & ~(dev_ps - 1);
-		e = (in[i].addr + in[i].len + dev_ps - 1) & ~(dev_ps - 1);
+		e = (last | (dev_ps - 1)) + 1;	/* <= 2^64 - dev_ps */
 		out[k].addr = a;
 		out[k].pages = e;	/* end, for now */
 		k++;
@@ -120,26 +128,34 @@ uint64_t
 mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len, uint64_t ps,
 		uint64_t rec, uint64_t dev_ps)
 {
-	uint64_t lo = rec, hi = rec + dev_ps, p, newbits = 0;
+	uint64_t lo = rec, last, wlast, p, newbits = 0;
 	unsigned int sh = (unsigned int)__builtin_ctzll(ps);	/* ps: 2^sh */
 
+	if (len == 0 || dev_ps == 0)
+		return 0;
 	/* A device page may be larger (several bits) or smaller (part of
-	 * one bit) than a bitmap page. */
+	 * one bit) than a bitmap page. Inclusive last bytes: the window and
+	 * the record's page may both end at 2^64, which an exclusive end
+	 * cannot hold (it wrapped to 0 and the record was dropped). */
+	last = rec > UINT64_MAX - (dev_ps - 1) ? UINT64_MAX : rec + (dev_ps - 1);
+	wlast = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (len - 1);
 	if (lo < addr)
 		lo = addr;
-	if (hi > addr + len)
-		hi = addr + len;
-	if (lo >= hi)
+	if (last > wlast)
+		last = wlast;
+	if (lo > last)
 		return 0;
 	lo = (lo - addr) >> sh;
-	hi = (hi - addr + ps - 1) >> sh;
-	for (p = lo; p < hi; p++) {
+	last = (last - addr) >> sh;
+	for (p = lo;; p++) {
 		uint64_t bit = UINT64_C(1) << (p % 64);
 
 		if (!(bitmap[p / 64] & bit)) {
 			bitmap[p / 64] |= bit;
 			newbits++;
 		}
+		if (p == last)
+			break;
 	}
 	return newbits;
 }
@@ -207,6 +223,12 @@ local_wr_setup(struct mig_vf *v)
 		return mig_vf_fail(v, -ENOMEM, "out of memory");
 	n = mig_ranges_normalize(v->wr_req, v->wr_req_n, dev_ps, maxr,
 				 v->wr_ranges);
+	if (n == -ERANGE)
+		return mig_vf_fail(v, n,
+				   "VF %u: a range reaches above 0x%" PRIx64
+				   " (or past 2^64): write recording cannot track the last %"
+				   PRIu64 "-byte device page of the address space (a range's end must fit in 64 bits)",
+				   v->vf, (uint64_t)0 - dev_ps - 1, dev_ps);
 	if (n <= 0)
 		return mig_vf_fail(v, n ? n : -EINVAL,
 				   "VF %u: no usable range to track", v->vf);
@@ -283,11 +305,14 @@ mig_dirty_sync_plan(struct mig_vf *v, uint64_t addr, uint64_t len,
 	if (!v->wr_started)
 		return mig_vf_fail(v, -EPERM, "VF %u: dirty tracking not started",
 				   v->vf);
+	/* The window may end at 2^64 exactly (addr + len wraps to 0): its
+	 * last byte, addr + len - 1, is what must fit. */
 	if (bitmap == NULL || len == 0 || addr % v->wr_ps || len % v->wr_ps ||
-	    addr + len < addr)
+	    len - 1 > UINT64_MAX - addr)
 		return mig_vf_fail(v, -EINVAL,
 				   "sync range 0x%" PRIx64 "+0x%" PRIx64
-				   " is not a non-empty multiple of the %" PRIu64 "-byte page",
+				   " is not a non-empty multiple of the %" PRIu64
+				   "-byte page ending at most at 2^64",
 				   addr, len, v->wr_ps);
 	v->wr_bm = bitmap;
 	v->wr_bm_addr = addr;

@@ -207,7 +207,9 @@ struct mig_norm_range {
 /*
  * Align @p in outwards to @p dev_ps, sort, merge overlapping/adjacent, then
  * merge the closest neighbours until at most @p max_ranges remain.
- * @return number of ranges in @p out (<= n), or a negative errno.
+ * @return number of ranges in @p out (<= n), or a negative errno: -ERANGE
+ * for a range reaching into the last device page below 2^64 (a range's
+ * end must fit in 64 bits), -EINVAL for a bad @p dev_ps / @p max_ranges.
  */
 int mig_ranges_normalize(const struct vpf_mig_range *in, unsigned int n,
 			 uint64_t dev_ps, uint32_t max_ranges,
@@ -215,7 +217,8 @@ int mig_ranges_normalize(const struct vpf_mig_range *in, unsigned int n,
 /* Pick the device page size for a requested one (see vpf_mig_dirty_start). */
 uint64_t mig_pick_page_size(uint32_t bitmap, uint64_t want);
 /* Mark the pages of [rec, rec + dev_ps) inside [addr, addr + len) in
- * @p bitmap of @p ps pages (a power of two); @return bits newly set. */
+ * @p bitmap of @p ps pages (a power of two); @return bits newly set.
+ * Either range may end at 2^64 (its end wraps to 0 in 64 bits). */
 uint64_t mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len,
 			 uint64_t ps, uint64_t rec, uint64_t dev_ps);
 

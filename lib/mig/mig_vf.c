@@ -497,18 +497,25 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 		/* Next range that meets the window; none left: done. */
 		for (; v->wr_ri < v->wr_n; v->wr_ri++) {
 			const struct mig_norm_range *r = &v->wr_ranges[v->wr_ri];
+			/* Inclusive last bytes: the window may end at 2^64,
+			 * and its end rounded up to a device page may too;
+			 * as an exclusive end that wrapped to 0 and the
+			 * range was skipped, its records lost. A tracked
+			 * range ends at most one device page below 2^64
+			 * (mig_ranges_normalize()), so wr_hi fits. */
 			uint64_t lo = v->wr_bm_addr & ~(v->wr_dev_ps - 1);
-			uint64_t hi = v->wr_bm_addr + v->wr_bm_len;
-			uint64_t rend = r->addr + r->pages * v->wr_dev_ps;
+			uint64_t last = (v->wr_bm_addr + (v->wr_bm_len - 1)) |
+					(v->wr_dev_ps - 1);
+			uint64_t rlast = r->addr +
+					 (r->pages * v->wr_dev_ps - 1);
 
-			hi = (hi + v->wr_dev_ps - 1) & ~(v->wr_dev_ps - 1);
 			if (lo < r->addr)
 				lo = r->addr;
-			if (hi > rend)
-				hi = rend;
-			if (lo < hi) {
+			if (last > rlast)
+				last = rlast;
+			if (lo <= last) {
 				v->wr_lo = lo;
-				v->wr_hi = hi;
+				v->wr_hi = last + 1;
 				break;
 			}
 		}

@@ -8,6 +8,11 @@
  * a test puts in: every record lands in the bitmap, on both the equal
  * page size path and the device-page-smaller path, and a record outside
  * the window read or not device-page aligned is a device error.
+ *
+ * The tests at the top of the 64-bit address space drive the fake by hand
+ * (it only knows 4 KiB device pages) to offer 8 KiB device pages under
+ * 4 KiB bitmap pages: the one case where the sync window's end is rounded
+ * up, and where that end can be 2^64.
  */
 
 #include <errno.h>
@@ -22,6 +27,7 @@
 
 #include "vpf_mig.h"
 #include "vpf_pf.h"
+#include "mig/mig_vf.h"
 #include "../pf/fake_dev.h"
 
 #define BASE	0x100000u
@@ -237,6 +243,261 @@ test_fields_query_malformed(void **state)
 	free(res);
 }
 
+/* ---------------------------------------------------------------------
+ * The top of the address space (fake driven by hand)
+ * ------------------------------------------------------------------ */
+
+/* 2^64 - x, for the addresses below the top of the address space. */
+#define TOP(x)	((uint64_t)0 - (uint64_t)(x))
+#define K	1024u
+
+/* What the hand-driven device saw. */
+struct hand {
+	uint32_t dev_bitmap;		/* CAP_QUERY answer */
+	uint64_t start_ps;		/* START as sent */
+	uint32_t start_n;
+	uint64_t start_addr[4];
+	uint64_t start_pages[4];
+	unsigned int nread;		/* READ windows as sent */
+	uint64_t read_addr[8];
+	uint64_t read_len[8];
+	int rc;
+	bool done;
+};
+
+static uint64_t
+ld64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+hand_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct hand *h = arg;
+
+	(void)m;
+	(void)vf;
+	h->rc = rc;
+	h->done = true;
+}
+
+/* Answer VF @p vf's commands until its operation ends: CAP_QUERY with
+ * h->dev_bitmap, START accepted at any page size (and remembered), READ
+ * remembered and answered by the fake's handler (the records put in). */
+static int
+hand_run(struct env *e, uint16_t vf, struct hand *h)
+{
+	struct fake_req *r = malloc(sizeof(*r));
+	unsigned int guard;
+
+	assert_non_null(r);
+	for (guard = 0; guard < 100000 && !h->done; guard++) {
+		while (fake_pop(e->fd, r) > 0) {
+			const uint8_t *d = r->rd + 24;
+			uint8_t cap[8] = { 0 };
+
+			switch (r->opcode) {
+			case VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY:
+				memcpy(cap, &h->dev_bitmap, 4);	/* LE host */
+				cap[4] = 4;
+				fake_complete(e->fd, r, VPF_ADMIN_STATUS_OK, 0,
+					      0, cap, 8, UINT32_MAX);
+				break;
+			case VPF_ADMIN_OP_DEV_WRITE_RECORDS_START:
+				h->start_ps = ld64(d);
+				h->start_n = (uint32_t)ld64(d + 8);
+				for (uint32_t i = 0; i < h->start_n && i < 4; i++) {
+					h->start_addr[i] = ld64(d + 16 + 16 * i);
+					h->start_pages[i] = ld64(d + 24 + 16 * i);
+				}
+				e->fd->vf[vf].wr_on = true;
+				fake_complete(e->fd, r, VPF_ADMIN_STATUS_OK, 0,
+					      0, NULL, 0, UINT32_MAX);
+				break;
+			case VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ:
+				if (h->nread < 8) {
+					h->read_addr[h->nread] = ld64(d);
+					h->read_len[h->nread] = ld64(d + 8);
+				}
+				h->nread++;
+				/* fall through */
+			default:
+				fake_handle(e->fd, r);
+				break;
+			}
+		}
+		assert_true(vpf_mig_poll(e->m) >= 0);
+	}
+	free(r);
+	assert_true(h->done);
+	return h->rc;
+}
+
+static int
+hand_start(struct env *e, uint16_t vf, struct hand *h,
+	   const struct vpf_mig_range *rg, unsigned int n, uint64_t ps)
+{
+	struct mig_vf *v = mig_vf_get(e->m, vf);
+	int rc;
+
+	assert_non_null(v);
+	h->done = false;
+	rc = mig_op_begin(v, hand_done, h);
+	if (rc == 0)
+		rc = mig_dirty_start_plan(v, rg, n, ps);
+	if (rc)
+		return rc;
+	mig_op_start(v);
+	return hand_run(e, vf, h);
+}
+
+static int
+hand_sync(struct env *e, uint16_t vf, struct hand *h, uint64_t addr,
+	  uint64_t len, uint64_t *bm, uint64_t *pages)
+{
+	struct mig_vf *v = mig_vf_get(e->m, vf);
+	int rc;
+
+	assert_non_null(v);
+	h->done = false;
+	h->nread = 0;
+	rc = mig_op_begin(v, hand_done, h);
+	if (rc == 0)
+		rc = mig_dirty_sync_plan(v, addr, len, bm);
+	if (rc)
+		return rc;
+	mig_op_start(v);
+	rc = hand_run(e, vf, h);
+	*pages = v->wr_new;
+	return rc;
+}
+
+static void
+hand_env_up(struct env *e)
+{
+	env_up(e);
+	e->fd->auto_answer = false;
+}
+
+static void
+hand_env_down(struct env *e)
+{
+	e->fd->auto_answer = true;
+	env_down(e);
+}
+
+/*
+ * 8 KiB device pages, 4 KiB bitmap pages, a tracked range just below the
+ * top and a sync window [2^64 - 64K, 2^64 - 4K): the window's end rounded
+ * up to a device page is 2^64. It used to wrap to 0, the range was
+ * skipped without a READ, and its dirty pages were lost.
+ */
+static void
+test_window_rounds_up_to_top(void **state)
+{
+	struct vpf_mig_range r = { .addr = TOP(64 * K), .len = 48 * K };
+	struct hand h = { .dev_bitmap = 0x2 };	/* 8 KiB only */
+	uint64_t bm[1], rec[2], pages = 0;
+	struct env e;
+
+	(void)state;
+	hand_env_up(&e);
+	assert_int_equal(hand_start(&e, 1, &h, &r, 1, 4096), 0);
+	assert_int_equal(h.start_ps, 8192);
+	assert_int_equal(h.start_n, 1);
+	assert_true(h.start_addr[0] == TOP(64 * K));
+	assert_int_equal(h.start_pages[0], 6);
+	rec[0] = TOP(64 * K);		/* bits 0, 1 */
+	rec[1] = TOP(24 * K);		/* last device page: bits 10, 11 */
+	put_records(&e, 1, rec, 2);
+	bm[0] = 0;
+	assert_int_equal(hand_sync(&e, 1, &h, TOP(64 * K), 60 * K, bm,
+				   &pages), 0);
+	/* One READ over the whole tracked range, nothing lost. */
+	assert_int_equal(h.nread, 1);
+	assert_true(h.read_addr[0] == TOP(64 * K));
+	assert_true(h.read_len[0] == 48 * K);
+	assert_int_equal(pages, 4);
+	assert_int_equal(bm[0], 0xc03);
+	assert_int_equal(e.fd->vf[1].ndirty, 0);
+	hand_env_down(&e);
+}
+
+/*
+ * A sync window may end at 2^64 (addr + len == 2^64 exactly): it is a valid
+ * bitmap of the last pages of the address space. It used to be refused.
+ */
+static void
+test_window_ends_at_top(void **state)
+{
+	struct vpf_mig_range r = { .addr = TOP(64 * K), .len = 48 * K };
+	struct hand h = { .dev_bitmap = 0x2 };
+	uint64_t bm[1], rec[2], pages = 0;
+	struct env e;
+
+	(void)state;
+	hand_env_up(&e);
+	assert_int_equal(hand_start(&e, 2, &h, &r, 1, 4096), 0);
+	rec[0] = TOP(56 * K);		/* bits 2, 3 */
+	rec[1] = TOP(24 * K);		/* bits 10, 11 */
+	put_records(&e, 2, rec, 2);
+	bm[0] = 0;
+	assert_int_equal(hand_sync(&e, 2, &h, TOP(64 * K), 64 * K, bm,
+				   &pages), 0);
+	assert_int_equal(h.nread, 1);
+	assert_true(h.read_len[0] == 48 * K);
+	assert_int_equal(pages, 4);
+	assert_int_equal(bm[0], 0xc0c);
+	/* Past 2^64 is still refused. */
+	assert_int_equal(hand_sync(&e, 2, &h, TOP(64 * K), 68 * K, bm,
+				   &pages), -EINVAL);
+	hand_env_down(&e);
+}
+
+/*
+ * A START range's end (page_address + page_count * page_size) must fit in
+ * 64 bits, so the last device page below 2^64 cannot be tracked: a range
+ * ending exactly one device page below the top is valid (it used to be
+ * refused), one reaching into the last device page is refused with a
+ * sentence, never tracked short.
+ */
+static void
+test_range_at_top(void **state)
+{
+	struct vpf_mig_range ok = { .addr = TOP(64 * K), .len = 56 * K };
+	/* 4 KiB below the top: inside the last 8 KiB device page. */
+	struct vpf_mig_range high = { .addr = TOP(16 * K), .len = 12 * K };
+	/* Up to 2^64 exactly. */
+	struct vpf_mig_range top = { .addr = TOP(16 * K), .len = 16 * K };
+	struct hand h = { .dev_bitmap = 0x2 };
+	uint64_t bm[1], rec[1], pages = 0;
+	struct env e;
+
+	(void)state;
+	hand_env_up(&e);
+	assert_int_equal(hand_start(&e, 1, &h, &ok, 1, 4096), 0);
+	assert_true(h.start_addr[0] == TOP(64 * K));
+	assert_int_equal(h.start_pages[0], 7);
+	rec[0] = TOP(16 * K);		/* the range's last device page */
+	put_records(&e, 1, rec, 1);
+	bm[0] = 0;
+	assert_int_equal(hand_sync(&e, 1, &h, TOP(64 * K), 64 * K, bm,
+				   &pages), 0);
+	assert_int_equal(pages, 2);
+	assert_int_equal(bm[0], 0x3000);
+	assert_int_equal(hand_start(&e, 2, &h, &high, 1, 4096), -ERANGE);
+	assert_non_null(strstr(vpf_mig_vf_error(e.m, 2), "last 8192-byte"));
+	assert_int_equal(hand_start(&e, 3, &h, &top, 1, 4096), -ERANGE);
+	assert_non_null(strstr(vpf_mig_vf_error(e.m, 3), "last 8192-byte"));
+	hand_env_down(&e);
+}
+
 int
 main(void)
 {
@@ -244,6 +505,9 @@ main(void)
 		cmocka_unit_test(test_merge_equal_pages),
 		cmocka_unit_test(test_merge_small_device_pages),
 		cmocka_unit_test(test_fields_query_malformed),
+		cmocka_unit_test(test_window_rounds_up_to_top),
+		cmocka_unit_test(test_window_ends_at_top),
+		cmocka_unit_test(test_range_at_top),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
