@@ -525,6 +525,7 @@ vpf_admin_wr_cap_query(struct vpf_pf *pf, uint16_t vf, struct vpf_wr_cap *cap)
 {
 	struct vpf_admin_cmd c;
 	struct vpf_admin_wr_cap r;
+	struct vpf_wr_cap got;
 	int rc;
 
 	rc = check_wr(pf, vf);
@@ -536,10 +537,18 @@ vpf_admin_wr_cap_query(struct vpf_pf *pf, uint16_t vf, struct vpf_wr_cap *cap)
 	rc = run(pf, &c);
 	if (rc < 0)
 		return rc;
-	if (cap != NULL) {
-		cap->page_size_bitmap = rte_le_to_cpu_32(r.supported_page_size_bitmap);
-		cap->max_ranges = rte_le_to_cpu_32(r.supported_ranges);
-	}
+	/* r is the engine's private copy: read once, checked, kept. */
+	got.page_size_bitmap = rte_le_to_cpu_32(r.supported_page_size_bitmap);
+	got.max_ranges = rte_le_to_cpu_32(r.supported_ranges);
+	/* The device sets at least one page size and allows a range
+	 * (doc/protocol.md, write recording). */
+	if (got.page_size_bitmap == 0 || got.max_ranges == 0)
+		return vpf_error(-EIO, "DEV_WRITE_RECORD_CAP_QUERY on VF %u: device error: page size bitmap 0x%x, %u ranges",
+				 vf, got.page_size_bitmap, got.max_ranges);
+	pf->wr_cap[vf] = got;
+	pf->wr_cap_valid[vf] = true;
+	if (cap != NULL)
+		*cap = got;
 	return 0;
 }
 
@@ -547,6 +556,106 @@ static bool
 pow2(uint64_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* In-place heapsort of wire ranges by address: no allocation (glibc's
+ * qsort may malloc) and O(n log n) for the few thousand ranges a command
+ * can hold. */
+static uint64_t
+range_addr(const struct vpf_admin_wr_range *r)
+{
+	return rte_le_to_cpu_64(r->page_address);
+}
+
+static void
+range_sift(struct vpf_admin_wr_range *r, uint32_t i, uint32_t n)
+{
+	struct vpf_admin_wr_range t;
+	uint32_t k;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= n)
+			return;
+		if (k + 1 < n && range_addr(&r[k + 1]) > range_addr(&r[k]))
+			k++;
+		if (range_addr(&r[i]) >= range_addr(&r[k]))
+			return;
+		t = r[i];
+		r[i] = r[k];
+		r[k] = t;
+		i = k;
+	}
+}
+
+static void
+range_sort(struct vpf_admin_wr_range *r, uint32_t n)
+{
+	struct vpf_admin_wr_range t;
+	uint32_t i;
+
+	for (i = n / 2; i-- > 0;)
+		range_sift(r, i, n);
+	for (i = n; i-- > 1;) {
+		t = r[0];
+		r[0] = r[i];
+		r[i] = t;
+		range_sift(r, 0, i);
+	}
+}
+
+/*
+ * Refuse locally what the device would refuse with INVALID_FIELD
+ * (doc/protocol.md, write recording): a page size its CAP_QUERY did not
+ * offer, more ranges than it allows, an empty range, a range not aligned
+ * to the page size or whose end passes 2^64, overlapping ranges. @p r are
+ * the wire ranges in the command buffer; they are sorted by address (the
+ * order means nothing to the device).
+ */
+static int
+wr_ranges_check(const struct vpf_wr_cap *cap, uint16_t vf, uint64_t ps,
+		struct vpf_admin_wr_range *r, uint32_t n)
+{
+	unsigned int bit = (unsigned int)__builtin_ctzll(ps / VPF_WR_PAGE_SIZE_BASE);
+	uint64_t a, cnt, pa, pcnt;
+	uint32_t i;
+
+	if (bit >= 32 || !(cap->page_size_bitmap & (1u << bit)))
+		return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: page size %" PRIu64
+				 " is not offered by VF %u (page size bitmap 0x%x)",
+				 ps, vf, cap->page_size_bitmap);
+	if (n > cap->max_ranges)
+		return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: %u ranges, VF %u allows %u",
+				 n, vf, cap->max_ranges);
+	for (i = 0; i < n; i++) {
+		a = rte_le_to_cpu_64(r[i].page_address);
+		cnt = rte_le_to_cpu_64(r[i].page_count);
+		if (cnt == 0)
+			return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: range %u at 0x%" PRIx64
+					 " has no pages", i, a);
+		if (a & (ps - 1))
+			return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: range %u at 0x%" PRIx64
+					 " is not aligned to the %" PRIu64 "-byte page size",
+					 i, a, ps);
+		/* a + cnt * ps must not pass 2^64 - 1 (no wrap). */
+		if (cnt > (UINT64_MAX - a) / ps)
+			return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: range %u at 0x%" PRIx64
+					 " of %" PRIu64 " pages of %" PRIu64
+					 " bytes runs past the end of the 64-bit address space",
+					 i, a, cnt, ps);
+	}
+	range_sort(r, n);
+	for (i = 1; i < n; i++) {
+		pa = rte_le_to_cpu_64(r[i - 1].page_address);
+		pcnt = rte_le_to_cpu_64(r[i - 1].page_count);
+		a = rte_le_to_cpu_64(r[i].page_address);
+		/* Sorted, and pcnt * ps fits (checked above). */
+		if (a - pa < pcnt * ps)
+			return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: ranges 0x%" PRIx64 "+%" PRIu64
+					 " and 0x%" PRIx64 "+%" PRIu64 " pages overlap",
+					 pa, pcnt, a, rte_le_to_cpu_64(r[i].page_count));
+	}
+	return 0;
 }
 
 int
@@ -572,6 +681,13 @@ vpf_admin_wr_start(struct vpf_pf *pf, uint16_t vf, uint64_t page_size,
 	if (need > pf->scratch_len)
 		return vpf_error(-EINVAL, "%u ranges do not fit one command (max %zu)",
 				 n, (pf->scratch_len - sizeof(*h)) / sizeof(*r));
+	/* The checks need what the VF offers: asked once, kept until the
+	 * device is re-initialised. */
+	if (!pf->wr_cap_valid[vf]) {
+		rc = vpf_admin_wr_cap_query(pf, vf, NULL);
+		if (rc < 0)
+			return rc;
+	}
 	h = pf->scratch;
 	memset(h, 0, sizeof(*h));
 	h->page_size = rte_cpu_to_le_64(page_size);
@@ -580,6 +696,11 @@ vpf_admin_wr_start(struct vpf_pf *pf, uint16_t vf, uint64_t page_size,
 	for (i = 0; i < n; i++) {
 		r[i].page_address = rte_cpu_to_le_64(ranges[i].page_address);
 		r[i].page_count = rte_cpu_to_le_64(ranges[i].page_count);
+	}
+	rc = wr_ranges_check(&pf->wr_cap[vf], vf, page_size, r, n);
+	if (rc < 0) {
+		pf->stats[0].errors_local++;
+		return rc;
 	}
 	prep(&c, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, vf);
 	c.data = h;

@@ -1758,6 +1758,86 @@ test_dma_read_once(void **state)
 	free_fake(fd);
 }
 
+
+/* ------------------------------------------------------------------------
+ * DEV_WRITE_RECORDS_START: what the device would refuse is refused here
+ * --------------------------------------------------------------------- */
+
+struct wr_refusal {
+	uint64_t ps;
+	uint32_t n;
+	struct vpf_admin_wr_range r[5];
+	const char *msg;
+};
+
+static void
+test_wr_start_local_refusals(void **state)
+{
+	static const struct wr_refusal cases[] = {
+		{ 8192, 1, { { 0x100000, 1 } },
+		  "page size 8192 is not offered by VF 1 (page size bitmap 0x1)" },
+		{ 4096, 5, { { 0x100000, 1 }, { 0x200000, 1 }, { 0x300000, 1 },
+			     { 0x400000, 1 }, { 0x500000, 1 } },
+		  "5 ranges, VF 1 allows 4" },
+		{ 4096, 2, { { 0x100000, 1 }, { 0x200000, 0 } },
+		  "range 1 at 0x200000 has no pages" },
+		{ 4096, 1, { { 0x100800, 1 } },
+		  "range 0 at 0x100800 is not aligned to the 4096-byte page size" },
+		{ 4096, 1, { { UINT64_C(0xfffffffffffff000), 2 } },
+		  "range 0 at 0xfffffffffffff000 of 2 pages of 4096 bytes runs past the end of the 64-bit address space" },
+		{ 4096, 1, { { 0x1000, UINT64_C(1) << 52 } },
+		  "runs past the end of the 64-bit address space" },
+		{ 4096, 2, { { 0x100000, 4 }, { 0x103000, 1 } },
+		  "ranges 0x100000+4 and 0x103000+1 pages overlap" },
+		/* Unsorted: the later range swallows the earlier one. */
+		{ 4096, 3, { { 0x900000, 1 }, { 0x400000, 1 }, { 0x100000, 0x1000 } },
+		  "ranges 0x100000+4096 and 0x400000+1 pages overlap" },
+	};
+	struct fake_dev *fd = new_fake(4, 0);
+	struct vpf_pf *pf = attach(fd, 0);
+	struct vpf_admin_wr_range ok[2] = { { 0x104000, 1 }, { 0x100000, 4 } };
+	struct vpf_admin_stats st;
+	struct vpf_wr_cap cap;
+	uint32_t i, answered;
+
+	(void)state;
+	assert_non_null(pf);
+	assert_int_equal(vpf_admin_wr_cap_query(pf, 1, &cap), 0);
+	assert_int_equal(cap.page_size_bitmap, 1);
+	assert_int_equal(cap.max_ranges, 4);
+	answered = fd->answered;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		const struct wr_refusal *k = &cases[i];
+
+		assert_int_equal(vpf_admin_wr_start(pf, 1, k->ps, k->r, k->n), -EINVAL);
+		if (strstr(vpf_last_error(), k->msg) == NULL)
+			fail_msg("case %u: '%s' lacks '%s'", i, vpf_last_error(), k->msg);
+		/* Nothing was sent. */
+		assert_int_equal(fd->answered, answered);
+		assert_false(fd->vf[1].wr_on);
+	}
+	assert_int_equal(vpf_admin_stats_get(pf, 0, &st), 0);
+	assert_true(st.errors_local >= RTE_DIM(cases));
+	/* Adjacent ranges do not overlap. */
+	assert_int_equal(vpf_admin_wr_start(pf, 1, 4096, ok, 2), 0);
+	assert_int_equal(fd->answered, answered + 1);
+	assert_true(fd->vf[1].wr_on);
+	/* A VF whose capabilities were never asked: asked first. */
+	answered = fd->answered;
+	assert_int_equal(vpf_admin_wr_start(pf, 2, 4096, ok, 2), 0);
+	assert_int_equal(fd->answered, answered + 2);
+	answered = fd->answered;
+	assert_int_equal(vpf_admin_wr_start(pf, 3, 8192, ok, 1), -EINVAL);
+	assert_int_equal(fd->answered, answered + 1);	/* CAP_QUERY only */
+	/* A device re-initialisation forgets them: asked again. */
+	assert_int_equal(vpf_pf_reset(pf), 0);
+	answered = fd->answered;
+	assert_int_equal(vpf_admin_wr_start(pf, 3, 16384, ok, 1), -EINVAL);
+	assert_int_equal(fd->answered, answered + 1);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
 int
 main(void)
 {
@@ -1788,6 +1868,7 @@ main(void)
 		cmocka_unit_test(test_detach_cancels_once),
 		cmocka_unit_test(test_callback_reentry_refused),
 		cmocka_unit_test(test_dma_read_once),
+		cmocka_unit_test(test_wr_start_local_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
