@@ -35,7 +35,7 @@ extern "C" {
 struct vpf_model;
 
 /** The backend ops table; pass the struct vpf_model * as @c dev. */
-extern const struct vpf_pf_ops vpf_model_ops;
+VPF_API extern const struct vpf_pf_ops vpf_model_ops;
 
 /* Capabilities that can be switched off per instance (vpf_model_params::off),
  * so that the driver's refusals can be tested. */
@@ -98,8 +98,11 @@ VPF_API const char *vpf_model_name(const struct vpf_model *m);
 /**
  * Advance VF @p vf's simulated guest by @p ops deterministic operations
  * (queue index moves, descriptors taken and returned, config changes, page
- * writes). In Active everything happens; in Stop state may change but no
- * page is written; in Freeze nothing changes. -EINVAL for a bad VF.
+ * writes). In Active everything happens; in Stop the device reads no ring
+ * or descriptor and writes no page: the guest's notifications are latched
+ * and only its register writes (MSI-X re-routing) change the state; in
+ * Freeze nothing changes. The first step in Active first takes what was
+ * latched in Stop (also with @p ops 0). -EINVAL for a bad VF.
  */
 VPF_API int vpf_model_guest_step(struct vpf_model *m, uint16_t vf,
 				 uint32_t ops);
@@ -151,6 +154,14 @@ struct vpf_model_stats {
 						 *   device (PF only) */
 	uint64_t cmds_dropped;			/**< in-flight commands a reset
 						 *   dropped (PF only) */
+	uint64_t ring_reads;			/**< reads of a VF queue's avail
+						 *   ring or descriptors by the
+						 *   device (Active only) */
+	uint64_t dma_writes;			/**< writes into VF guest memory
+						 *   (buffers, used ring; Active
+						 *   only) */
+	uint64_t notifies_latched;		/**< VF driver notifications
+						 *   held in Stop */
 };
 
 /** Counters of VF @p vf, or of the whole PF for @p vf 0. */

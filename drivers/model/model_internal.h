@@ -117,6 +117,10 @@ struct model_vf_vq {
 	uint64_t desc, driver, device;
 	uint16_t avail_idx;	/* dev_avail_idx */
 	uint16_t used_idx;	/* not migrated: device-internal */
+	/* Not migrated either: descriptors the VF's driver made available
+	 * and notified while the device was in Stop, where it reads no
+	 * ring (latched; taken at the first guest step in Active). */
+	uint16_t latched;
 	uint8_t enabled;
 	uint16_t own_count;
 	uint64_t *own;		/* bitmap of owned descriptors, max_size bits */
@@ -145,6 +149,9 @@ struct model_stats_i {
 	uint64_t errors;
 	uint64_t activations;
 	uint64_t fields_applied_diff;
+	uint64_t ring_reads;		/* VF ring/descriptor reads */
+	uint64_t dma_writes;		/* VF guest memory writes */
+	uint64_t notifies_latched;	/* VF notifications held in Stop */
 };
 
 struct model_vf {

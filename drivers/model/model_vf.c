@@ -164,6 +164,7 @@ vf_state_init(struct vpf_model *m, struct model_vf *vf)
 		q->enabled = 1;
 		q->avail_idx = (uint16_t)rng_next(&vf->rng);
 		q->used_idx = q->avail_idx;
+		q->latched = 0;
 		q->own_count = 0;
 		memset(q->own, 0, own_words(m) * 8);
 		/* A virtio-net driver fills its receive queues: the device
@@ -322,17 +323,21 @@ model_vf_page_write(struct model_vf *vf, uint64_t gpa)
  * Simulated guest
  * ------------------------------------------------------------------ */
 
+/*
+ * The device takes up to @p n descriptors the driver made available on
+ * queue @p q: it reads the avail ring and the descriptors (DMA, so only in
+ * Active) and owns them until it uses them (VQ_SPLIT_DEV_OWN_DESC).
+ */
 static void
 guest_take(struct vpf_model *m, struct model_vf *vf, struct model_vf_vq *q,
-	   uint64_t r)
+	   uint32_t n)
 {
-	uint32_t n = 1 + (uint32_t)(r % 8), k;
+	uint32_t k;
 
-	(void)m;
-	if (q->size == 0 || q->size > m->p.vq_size)
+	if (!q->enabled || q->size == 0 || q->size > m->p.vq_size)
 		return;
-	/* The device takes descriptors the driver made available: it owns
-	 * them until it uses them (VQ_SPLIT_DEV_OWN_DESC). */
+	vf->stats.ring_reads++;
+	m->pf_stats.ring_reads++;
 	for (k = 0; k < n && q->own_count < q->size; k++) {
 		uint32_t d = (uint32_t)(rng_next(&vf->rng) % q->size), t;
 
@@ -343,10 +348,21 @@ guest_take(struct vpf_model *m, struct model_vf *vf, struct model_vf_vq *q,
 			d = (d + 1) % q->size;
 		if (t == q->size)
 			return;
+		vf->stats.ring_reads++;
+		m->pf_stats.ring_reads++;
 		q->own[d / 64] |= 1ull << (d % 64);
 		q->own_count++;
 		q->avail_idx++;
 	}
+}
+
+/* The device writes guest page @p gpa (DMA, so only in Active). */
+static void
+guest_dma_write(struct vpf_model *m, struct model_vf *vf, uint64_t gpa)
+{
+	vf->stats.dma_writes++;
+	m->pf_stats.dma_writes++;
+	model_vf_page_write(vf, gpa);
 }
 
 static void
@@ -356,7 +372,8 @@ guest_return(struct vpf_model *m, struct model_vf *vf, struct model_vf_vq *q,
 	uint32_t n = 1 + (uint32_t)(r % 8), k;
 	uint64_t pages = m->p.guest_mem_size / GUEST_PAGE;
 
-	if (q->size == 0 || q->size > m->p.vq_size)
+	if (!q->enabled || q->size == 0 || q->size > m->p.vq_size ||
+	    q->own_count == 0)
 		return;
 	for (k = 0; k < n && q->own_count > 0; k++) {
 		uint32_t d = (uint32_t)(rng_next(&vf->rng) % q->size), t;
@@ -372,13 +389,21 @@ guest_return(struct vpf_model *m, struct model_vf *vf, struct model_vf_vq *q,
 		q->used_idx++;
 		/* Receive queues write the packet into a guest buffer. */
 		if ((qi & 1) == 0 && qi != m->nvq - 1)
-			model_vf_page_write(vf, (rng_next(&vf->rng) % pages) *
-					    GUEST_PAGE);
+			guest_dma_write(m, vf, (rng_next(&vf->rng) % pages) *
+					GUEST_PAGE);
 	}
 	/* And the used ring itself. */
-	model_vf_page_write(vf, q->device);
+	guest_dma_write(m, vf, q->device);
 }
 
+/*
+ * One operation of the VF's guest. A device not in Active accesses no
+ * virtqueue memory (doc/protocol.md, device modes): in Stop it reads no
+ * ring or descriptor and writes no page, but accepts driver notifications
+ * (latched, acted on back in Active) and register writes, so the Stop
+ * context changes only through the registers. In Freeze nothing changes
+ * (the caller does not get here).
+ */
 static void
 guest_op(struct vpf_model *m, struct model_vf *vf)
 {
@@ -392,15 +417,27 @@ guest_op(struct vpf_model *m, struct model_vf *vf)
 
 	r >>= 24;
 	if (kind < 40) {
-		/* Notification: take available descriptors. */
-		guest_take(m, vf, q, r);
+		/* The driver makes descriptors available and notifies. */
+		uint32_t n = 1 + (uint32_t)(r % 8);
+
+		if (active) {
+			guest_take(m, vf, q, n);
+		} else {
+			/* Latched: the device looks at the ring once it is
+			 * back in Active. More than a ring's worth cannot be
+			 * available. */
+			q->latched = (uint16_t)RTE_MIN((uint32_t)q->latched + n,
+						       (uint32_t)q->size);
+			vf->stats.notifies_latched++;
+			m->pf_stats.notifies_latched++;
+		}
 	} else if (kind < 75) {
 		/* Use descriptors: DMA, so only in Active. */
 		if (active)
 			guest_return(m, vf, q, qi, r);
 	} else if (kind < 85) {
 		if (active)
-			model_vf_page_write(vf, (r % (m->p.guest_mem_size /
+			guest_dma_write(m, vf, (r % (m->p.guest_mem_size /
 						     GUEST_PAGE)) * GUEST_PAGE);
 	} else if (kind < 93) {
 		/* Device config change: link flap or MTU. It raises a config
@@ -418,11 +455,30 @@ guest_op(struct vpf_model *m, struct model_vf *vf)
 				(uint16_t)(1280 + (r >> 1) % 7720));
 		vf->st.common[VPF_COMMON_CFGGENERATION]++;
 	} else {
-		/* The VF's driver re-routes a queue's interrupt. */
+		/* The VF's driver re-routes a queue's interrupt: register
+		 * writes, which apply in Stop too. */
 		q->msix = (uint16_t)(r % MODEL_MSIX_VECTORS);
 		common_put16(vf->st.common, VPF_COMMON_Q_SELECT, qi);
 	}
 out:
+	common_refresh(m, vf);
+}
+
+/* Back in Active: act on the notifications latched in Stop. */
+static void
+guest_unlatch(struct vpf_model *m, struct model_vf *vf)
+{
+	uint16_t i;
+
+	for (i = 0; i < m->nvq; i++) {
+		struct model_vf_vq *q = &vf->st.vq[i];
+
+		if (q->latched == 0)
+			continue;
+		vf->st_gen++;
+		guest_take(m, vf, q, q->latched);
+		q->latched = 0;
+	}
 	common_refresh(m, vf);
 }
 
@@ -440,6 +496,8 @@ vpf_model_guest_step(struct vpf_model *m, uint16_t vf_id, uint32_t ops)
 		pthread_mutex_unlock(&m->lock);
 		return vpf_error(-EINVAL, "model %s: no VF %u", m->name, vf_id);
 	}
+	if (vf->mode == VPF_DEV_MODE_ACTIVE)
+		guest_unlatch(m, vf);
 	/* In Freeze nothing changes (FACTS.md 4). */
 	if (vf->mode != VPF_DEV_MODE_FREEZE)
 		for (i = 0; i < ops; i++)
@@ -684,6 +742,7 @@ apply_vq_cfg(struct apply *a, const struct vpf_ctx_field *f)
 		q->desc = vc.queue_desc;
 		q->driver = vc.queue_driver;
 		q->device = vc.queue_device;
+		q->latched = 0;
 	}
 	return 0;
 }
@@ -702,6 +761,10 @@ apply_runtime(struct apply *a, const struct vpf_ctx_field *f)
 		q->avail_idx = rt.dev_avail_idx;
 		q->used_idx = rt.dev_avail_idx;
 		q->enabled = rt.enabled;
+		/* The ring position is the context's now: what the device
+		 * was told about the old one no longer applies (a context
+		 * carries no latched notification). */
+		q->latched = 0;
 	}
 	return 0;
 }
@@ -1139,6 +1202,9 @@ vpf_model_stats_get(struct vpf_model *m, uint16_t vf_id,
 	st->errors = s->errors;
 	st->activations = s->activations;
 	st->fields_applied_diff = s->fields_applied_diff;
+	st->ring_reads = s->ring_reads;
+	st->dma_writes = s->dma_writes;
+	st->notifies_latched = s->notifies_latched;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }

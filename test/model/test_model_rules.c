@@ -1749,10 +1749,43 @@ test_flr_and_reset_delay_ctx_write(void **state)
 	free(c);
 }
 
+/* What a context says about VF @p vf's rings as the device sees them:
+ * every VQ_SPLIT_RUNTIME_CFG and VQ_SPLIT_DEV_OWN_DESC field, in order.
+ * Returns a malloc'ed buffer of @p n bytes. */
+static uint8_t *
+vf_ring_part(uint16_t vf, size_t *n)
+{
+	size_t len, off = 0;
+	uint8_t *c = vf_ctx(vf, &len);
+	uint8_t *out = malloc(len);
+	struct vpf_ctx_iter it;
+	struct vpf_ctx_field f;
+
+	assert_non_null(out);
+	vpf_ctx_iter_init(&it, c, len, 0);
+	while (vpf_ctx_iter_next(&it, &f) == 1) {
+		if (f.type != VPF_CTX_VQ_SPLIT_RUNTIME_CFG &&
+		    f.type != VPF_CTX_VQ_SPLIT_DEV_OWN_DESC)
+			continue;
+		memcpy(out + off, f.value, f.length);
+		off += f.length;
+	}
+	assert_true(off > 0);
+	free(c);
+	*n = off;
+	return out;
+}
+
+/* In Stop the device accesses no virtqueue memory: it takes no
+ * descriptor (avail index and owned set unchanged) and writes no page,
+ * but it accepts notifications and register writes, so the state changes
+ * only through those (the MSI-X re-routing). */
 static void
 test_stop_accepts_notifications_but_no_dma(void **state)
 {
 	uint8_t a[32], b[32];
+	uint8_t *r0, *r1;
+	size_t n0, n1;
 	uint64_t pages0, pages1;
 	struct h_done d;
 	uint8_t wr[32] = { 0 };
@@ -1766,17 +1799,101 @@ test_stop_accepts_notifications_but_no_dma(void **state)
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
 	vpf_model_digest(H.m, 1, a);
 	vpf_model_dirty_count(H.m, 1, &pages0);
+	r0 = vf_ring_part(1, &n0);
 	vpf_model_guest_step(H.m, 1, 500);
 	vpf_model_digest(H.m, 1, b);
 	vpf_model_dirty_count(H.m, 1, &pages1);
-	/* State changed, but no page was written. */
+	r1 = vf_ring_part(1, &n1);
+	/* Register writes changed the state; the rings did not move and no
+	 * page was written. */
 	assert_memory_not_equal(a, b, 32);
+	assert_int_equal(n0, n1);
+	assert_memory_equal(r0, r1, n0);
 	assert_int_equal(pages0, pages1);
-	/* Active writes pages. */
+	free(r1);
+	/* Active takes descriptors and writes pages. */
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
 	vpf_model_guest_step(H.m, 1, 500);
 	vpf_model_dirty_count(H.m, 1, &pages1);
 	assert_true(pages1 > pages0);
+	r1 = vf_ring_part(1, &n1);
+	assert_true(n0 != n1 || memcmp(r0, r1, n0) != 0);
+	free(r0);
+	free(r1);
+}
+
+/* The device's own count of its accesses to the VF's rings and memory:
+ * none in Stop however much the guest does, some in Active. */
+static void
+test_stop_device_reads_no_ring_writes_no_page(void **state)
+{
+	struct vpf_model_stats s0, s1;
+
+	(void)state;
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s0), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s1), 0);
+	assert_int_equal(s1.ring_reads, s0.ring_reads);
+	assert_int_equal(s1.dma_writes, s0.dma_writes);
+	assert_true(s1.notifies_latched > s0.notifies_latched);
+	/* Freeze: nothing at all, not even a latched notification. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s0), 0);
+	assert_int_equal(s0.ring_reads, s1.ring_reads);
+	assert_int_equal(s0.dma_writes, s1.dma_writes);
+	assert_int_equal(s0.notifies_latched, s1.notifies_latched);
+	/* The counters do count: Active reads rings and writes pages. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s1), 0);
+	assert_true(s1.ring_reads > s0.ring_reads);
+	assert_true(s1.dma_writes > s0.dma_writes);
+	/* And the PF totals include the VF's. */
+	assert_int_equal(vpf_model_stats_get(H.m, 0, &s0), 0);
+	assert_true(s0.ring_reads >= s1.ring_reads);
+	assert_true(s0.dma_writes >= s1.dma_writes);
+}
+
+/* A notification latched in Stop is acted on back in Active: the first
+ * guest step there (even one of no operation) takes the descriptors the
+ * driver made available meanwhile. */
+static void
+test_stop_notification_latched_acted_on_in_active(void **state)
+{
+	struct vpf_model_stats s0, s1;
+	uint8_t *r0, *r1;
+	size_t n0, n1;
+
+	(void)state;
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 200), 0);
+	r0 = vf_ring_part(1, &n0);
+	/* Nothing happens on the way back. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	r1 = vf_ring_part(1, &n1);
+	assert_int_equal(n0, n1);
+	assert_memory_equal(r0, r1, n0);
+	free(r1);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s0), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 0), 0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s1), 0);
+	assert_true(s1.ring_reads > s0.ring_reads);
+	r1 = vf_ring_part(1, &n1);
+	assert_true(n0 != n1 || memcmp(r0, r1, n0) != 0);
+	free(r1);
+	/* Acted on once: a second empty step does nothing. */
+	free(r0);
+	r0 = vf_ring_part(1, &n0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 0), 0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s0), 0);
+	assert_int_equal(s0.ring_reads, s1.ring_reads);
+	r1 = vf_ring_part(1, &n1);
+	assert_int_equal(n0, n1);
+	assert_memory_equal(r0, r1, n0);
+	free(r0);
+	free(r1);
 }
 
 /* Device config (DEV_CFG) and config_generation of VF @p vf. */
@@ -2290,6 +2407,8 @@ main(void)
 		T(test_owner_reset_drops_partial_write_keeps_pending),
 		T(test_flr_and_reset_delay_ctx_write),
 		T(test_stop_accepts_notifications_but_no_dma),
+		T(test_stop_device_reads_no_ring_writes_no_page),
+		T(test_stop_notification_latched_acted_on_in_active),
 		T(test_stop_no_config_change),
 		T(test_freeze_nothing_changes),
 		T(test_flr_delays_not_errors),
