@@ -100,7 +100,12 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	 * in flight instead of completing the next command (decision 6). A
 	 * ring of 2 has no pair to spare. */
 	pf->nslots = pf->aq.size >= 4 ? pf->aq.size / 2 - 1u : 1u;
-	pf->slots = calloc(pf->nslots, sizeof(*pf->slots));
+	/* And one more slot, slots[nslots], for the driver's own LIST_QUERY /
+	 * LIST_USE: a recovery must get one even when every other slot is
+	 * held by a command waiting for its retry (those are off the ring,
+	 * and nothing else is on it during a recovery or at attach, so the
+	 * ring never holds more than nslots chains). */
+	pf->slots = calloc(pf->nslots + 1, sizeof(*pf->slots));
 	pf->free_slots = calloc(pf->nslots, sizeof(*pf->free_slots));
 	pf->nbig = RTE_MIN(pf->nslots, BIG_MAX);
 	pf->free_big = calloc(pf->nbig, sizeof(*pf->free_big));
@@ -114,7 +119,7 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	    !pf->scratch || !pf->wr_cap || !pf->wr_cap_valid)
 		return vpf_error(-ENOMEM, "out of memory for %u admin command slots",
 				 pf->nslots);
-	rc = ops->dma_alloc(pf->vd.dev, (size_t)pf->nslots *
+	rc = ops->dma_alloc(pf->vd.dev, ((size_t)pf->nslots + 1) *
 			    (SLOT_SMALL_RD + SLOT_SMALL_WR), 64, &pf->small_mem);
 	if (rc < 0)
 		return vpf_error(rc, "cannot allocate DMA memory for %u command slots",
@@ -126,7 +131,7 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	if (rc < 0)
 		return vpf_error(rc, "cannot allocate %u x %u bytes of DMA memory for context chunks",
 				 pf->nbig, pf->big_len);
-	for (i = 0; i < pf->nslots; i++) {
+	for (i = 0; i <= pf->nslots; i++) {
 		struct vpf_admin_slot *s = &pf->slots[i];
 		size_t off = (size_t)i * (SLOT_SMALL_RD + SLOT_SMALL_WR);
 
@@ -136,9 +141,11 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 		s->wr = s->rd + SLOT_SMALL_RD;
 		s->wr_iova = s->rd_iova + SLOT_SMALL_RD;
 		s->big = -1;
-		pf->free_slots[i] = pf->nslots - 1 - i;
+		if (i < pf->nslots)
+			pf->free_slots[i] = pf->nslots - 1 - i;
 	}
 	pf->nfree = pf->nslots;
+	pf->islot_busy = false;
 	for (i = 0; i < pf->nbig; i++)
 		pf->free_big[i] = (int32_t)(pf->nbig - 1 - i);
 	pf->nfree_big = pf->nbig;
@@ -313,7 +320,10 @@ slot_release(struct vpf_pf *pf, struct vpf_admin_slot *s)
 	}
 	s->state = SLOT_FREE;
 	s->cmd = NULL;
-	pf->free_slots[pf->nfree++] = s->index;
+	if (s->index == pf->nslots)
+		pf->islot_busy = false;
+	else
+		pf->free_slots[pf->nfree++] = s->index;
 }
 
 /* Finish a command that is off the ring: rc, statistics, slot back, and
@@ -720,9 +730,16 @@ vpf_admin_submit(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 	}
 	big = HDR_LEN + ROUND8(c->data_len) > SLOT_SMALL_RD ||
 	      STS_LEN + ROUND8(c->result_len) > SLOT_SMALL_WR;
-	if (unlikely(pf->nfree == 0 || (big && pf->nfree_big == 0)))
+	if (unlikely(big && pf->nfree_big == 0))
 		return -EBUSY;
-	s = &pf->slots[pf->free_slots[--pf->nfree]];
+	if (unlikely((c->priv[2] & CMD_F_INTERNAL) && !pf->islot_busy)) {
+		s = &pf->slots[pf->nslots];
+		pf->islot_busy = true;
+	} else if (likely(pf->nfree != 0)) {
+		s = &pf->slots[pf->free_slots[--pf->nfree]];
+	} else {
+		return -EBUSY;
+	}
 	s->big = big ? pf->free_big[--pf->nfree_big] : -1;
 	s->cmd = c;
 	c->rc = 0;

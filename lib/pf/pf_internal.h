@@ -113,6 +113,7 @@ struct vpf_pf {
 	uint32_t nslots;
 	uint32_t *free_slots;		/* stack */
 	uint32_t nfree;
+	bool islot_busy;		/* slots[nslots]: LIST_* only */
 	struct vpf_dma_region small_mem;
 	/* big buffers for context chunks, shared by the slots */
 	struct vpf_dma_region big_mem;

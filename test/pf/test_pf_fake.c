@@ -1838,6 +1838,57 @@ test_wr_start_local_refusals(void **state)
 	free_fake(fd);
 }
 
+
+/* A device re-initialisation while every command slot is held by a
+ * command waiting for its retry: the recovery's LIST_QUERY / LIST_USE
+ * still get a slot (they found none, every attempt failed and the PF
+ * was failed), and the waiting command completes afterwards. */
+static void
+test_recovery_all_slots_retrying(void **state)
+{
+	struct fake_dev *fd = new_fake(4, FAKE_NO_RING_RESET);
+	struct vpf_pf_params p;
+	struct vpf_admin_cmd c;
+	struct vpf_pf_info info;
+	struct vpf_pf *pf;
+	uint32_t resets;
+	int guard;
+	uint8_t m = 0xee;
+
+	(void)state;
+	vpf_pf_params_init(&p);
+	p.name = "t";
+	p.admin_queue_size = 4;		/* one command slot */
+	p.retry_backoff_us = 1;
+	pf = vpf_pf_attach(&fake_ops, fd, &p);
+	assert_non_null(pf);
+	assert_int_equal(pf->nslots, 1);
+	fd->vf[2].mode = 1;
+	memset(&c, 0, sizeof(c));
+	fd->eagain_next = 1;
+	vpf_admin_prep_mode_get(&c, 2, &m);
+	assert_int_equal(vpf_admin_submit(pf, &c), 0);
+	assert_int_equal(vpf_admin_poll(pf), 0);
+	assert_int_equal(pf->nretry, 1);
+	assert_int_equal(pf->nfree, 0);
+	/* An impossible used index, read by the next poll before the retry
+	 * is due: recovery by device re-init. */
+	resets = fd->resets;
+	fake_bad_used_idx(fd);
+	for (guard = 0; guard < 100000 && c.priv[1] != CMD_DONE; guard++)
+		(void)vpf_admin_poll(pf);
+	assert_int_equal(c.priv[1], CMD_DONE);
+	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
+	assert_false(info.failed);
+	assert_int_equal(info.recoveries, 1);
+	assert_int_equal(fd->resets, resets + 1);
+	assert_int_equal(c.rc, 0);
+	assert_int_equal(m, 1);
+	assert_int_equal(vpf_admin_mode_get(pf, 2, &m), 0);
+	vpf_pf_detach(pf);
+	free_fake(fd);
+}
+
 int
 main(void)
 {
@@ -1869,6 +1920,7 @@ main(void)
 		cmocka_unit_test(test_callback_reentry_refused),
 		cmocka_unit_test(test_dma_read_once),
 		cmocka_unit_test(test_wr_start_local_refusals),
+		cmocka_unit_test(test_recovery_all_slots_retrying),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
