@@ -15,6 +15,7 @@
  */
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +39,10 @@ struct cli_vf {
 	char migrated_to[CLI_NAME_LEN + 16];
 	bool wr_on;		/* write recording started by vpf-cli */
 	uint64_t wr_page_size;
+	/* a migration to it completed (migrate, or the manual flow): the
+	 * guest runs here now; `migrate` to it again needs force=yes */
+	bool target;
+	char target_of[CLI_NAME_LEN + 16];
 };
 
 /** One attached PF. */
@@ -113,6 +118,12 @@ extern const unsigned int cli_ncmds;
 /** Value of argument @p name (as in the syntax, without <>), or NULL. */
 const char *cli_arg(const struct cli_args *a, const char *name);
 
+/** The signal (SIGINT, SIGTERM, SIGHUP) received, or 0. A running command
+ *  polls it and stops at the next safe point ("cancelled: ..."). */
+extern volatile sig_atomic_t cli_signal;
+/** "SIGINT", "SIGTERM", "SIGHUP". */
+const char *cli_signal_name(int sig);
+
 /** Where errors come from: "line 7" in script mode, "" interactively. */
 extern char cli_where[32];
 /** The interactive cmdline, if any (for `quit`). */
@@ -140,6 +151,18 @@ bool cli_dev_status(struct cli_pf *p, char *dev, size_t len);
 
 /** Report @p text with an optional device suffix from cli_dev_status(). */
 int cli_fail_text(int err, const char *dev, const char *text);
+
+/**
+ * cli_fail_dev() for admin command @p op on VF @p vf, followed by a
+ * `hint:` line on stderr when the refusal has a usual cause and a usual
+ * fix (the VF is in the wrong mode, recording already on, opcode not
+ * enabled, ...). Returns @p err.
+ */
+int cli_fail_op(struct cli_pf *p, uint16_t vf, uint8_t op, int err,
+		const char *what);
+
+/** Print "hint: <text>" on stderr (after an error line). */
+void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** Snapshot the device error counters of @p p before a call, so that
  *  cli_fail_dev() can tell a device error from a local refusal. */

@@ -19,8 +19,11 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <cmdline.h>
@@ -225,16 +228,43 @@ cli_arg(const struct cli_args *a, const char *name)
 	return NULL;
 }
 
+/*
+ * At the prompt, cmdline keeps the terminal raw: Ctrl-C is a byte that
+ * clears the line. While a command runs nobody reads the terminal, so the
+ * terminal's own signal keys are switched on for that time: Ctrl-C sends
+ * SIGINT, which cancels the command (cli_signal), and the prompt comes
+ * back. Quit and suspend keys stay off: their default actions would end
+ * or stop the process without the restore.
+ */
+static bool
+tty_signals(bool on, struct termios *saved)
+{
+	struct termios t;
+
+	if (!on) {
+		(void)tcsetattr(0, TCSANOW, saved);
+		return true;
+	}
+	if (tcgetattr(0, saved) < 0)
+		return false;
+	t = *saved;
+	t.c_lflag |= ISIG;
+	t.c_cc[VQUIT] = _POSIX_VDISABLE;
+	t.c_cc[VSUSP] = _POSIX_VDISABLE;
+	return tcsetattr(0, TCSANOW, &t) == 0;
+}
+
 static void
 inst_cb(void *result, struct cmdline *cl, void *data)
 {
 	const struct inst_info *ii = data;
 	struct cli_args a;
+	struct termios saved;
+	bool interactive, tty;
 	char err[256];
 	unsigned int i;
 	int rc;
 
-	RTE_SET_USED(cl);
 	memset(&a, 0, sizeof(a));
 	a.cmd = ii->cmd;
 	a.n = ii->n;
@@ -253,9 +283,18 @@ inst_cb(void *result, struct cmdline *cl, void *data)
 			return;
 		}
 	}
+	interactive = cli_interactive != NULL && cl == cli_interactive;
+	tty = interactive && tty_signals(true, &saved);
 	pthread_mutex_lock(&cli.lock);
 	g_last_rc = ii->cmd->fn(&a);
 	pthread_mutex_unlock(&cli.lock);
+	if (tty)
+		tty_signals(false, &saved);
+	/* At the prompt, Ctrl-C during a command cancelled that command
+	 * only; the session goes on. (A SIGINT at the idle prompt comes from
+	 * kill and ends the session; scripts end on any signal.) */
+	if (interactive && cli_signal == SIGINT)
+		cli_signal = 0;
 	fflush(stdout);
 }
 

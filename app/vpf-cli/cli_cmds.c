@@ -11,8 +11,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
@@ -33,6 +37,10 @@
 #define CLI_WR_RANGES_MAX	64
 /* Largest `wr read` span in pages (a 128 MiB bitmap). */
 #define CLI_WR_PAGES_MAX	(UINT64_C(1) << 30)
+/* `wr read` reads this many pages per DEV_WRITE_RECORDS_READ loop, so
+ * that Ctrl-C stops it between windows (a multiple of 64: whole bitmap
+ * words). */
+#define CLI_WR_WINDOW_PAGES	(UINT64_C(1) << 15)
 
 struct cmdline *cli_interactive;
 
@@ -100,6 +108,114 @@ yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A running command stops at its next safe point when this is true (a
+ * signal arrived: Ctrl-C, SIGTERM, SIGHUP). */
+static bool
+cancel_requested(void)
+{
+	return cli_signal != 0;
+}
+
+static int vf_mode(struct cli_pf *p, uint16_t vf, uint8_t *mode);
+
+/* ---- refusals that say what to do --------------------------------------- */
+
+static bool
+op_enabled(struct cli_pf *p, uint8_t op)
+{
+	struct vpf_pf_info in;
+
+	if (vpf_pf_info_get(p->pf, &in) < 0)
+		return true;	/* unknown: no hint rather than a wrong one */
+	return (in.cmds_enabled & VPF_ADMIN_OP_BIT(op)) != 0;
+}
+
+int
+cli_fail_op(struct cli_pf *p, uint16_t vf, uint8_t op, int err,
+	    const char *what)
+{
+	const char *name = vpf_admin_opcode_name(op);
+	const char *pf = p->name;
+	char dev[128];
+	uint16_t st = 0, q = 0;
+	bool devst;
+	uint8_t mode;
+
+	devst = cli_dev_status(p, dev, sizeof(dev));
+	if (devst)
+		vpf_admin_last_status(p->pf, &st, &q);
+	cli_fail_dev(p, err, what);
+	/* The mode is read after the error line: a VFIO PF answers with
+	 * one more admin command. */
+	if (devst && q == VPF_ADMIN_SQ_INVALID_COMMAND) {
+		if (vf_mode(p, vf, &mode) < 0)
+			return err;
+		switch (op) {
+		case VPF_ADMIN_OP_DEV_CTX_WRITE:
+			if (mode != VPF_DEV_MODE_FREEZE)
+				cli_hint("%s vf %u is %s: %s needs Freeze "
+					 "(mode set %s %u freeze)", pf, vf,
+					 vpf_dev_mode_name(mode), name, pf, vf);
+			break;
+		case VPF_ADMIN_OP_DEV_MODE_SET:
+			cli_hint("a context of %s vf %u is partly read or "
+				 "written, which blocks active and stop: finish "
+				 "it, or 'ctx discard %s %u' (drops it)", pf, vf,
+				 pf, vf);
+			break;
+		case VPF_ADMIN_OP_DEV_WRITE_RECORDS_START:
+			cli_hint("write recording is already on for %s vf %u: "
+				 "'wr read %s %u ...' reads it, 'wr stop %s %u' "
+				 "ends it before a new start", pf, vf, pf, vf,
+				 pf, vf);
+			break;
+		case VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ:
+			cli_hint("write recording is not on for %s vf %u: "
+				 "'wr start %s %u <page_size> <addr>:<pages>' "
+				 "first", pf, vf, pf, vf);
+			break;
+		default:
+			cli_hint("the device refused %s for %s vf %u in %s "
+				 "('help' for the order of the steps)", name, pf,
+				 vf, vpf_dev_mode_name(mode));
+			break;
+		}
+	} else if (devst && q == VPF_ADMIN_SQ_INVALID_OPCODE) {
+		cli_hint("the device does not take %s: 'show cmds %s' lists "
+			 "the commands it supports and vpf enabled", name, pf);
+	} else if (!devst && err == -ENOTSUP && !op_enabled(p, op)) {
+		cli_hint("%s is not enabled on %s (the device does not offer "
+			 "it): 'show cmds %s' lists what it supports", name, pf,
+			 pf);
+	} else if (devst && q == VPF_ADMIN_SQ_INVALID_MEMBER) {
+		cli_hint("the device does not know VF %u of %s: 'show pf' says "
+			 "num-vfs and vf-enabled; if NumVFs changed, "
+			 "'pf reattach %s'", vf, pf, pf);
+	} else if (devst && q == VPF_ADMIN_SQ_INVALID_GROUP) {
+		cli_hint("the device refused the SR-IOV group of %s: are its "
+			 "VFs enabled ('show pf': vf-enabled)?", pf);
+	} else if (devst && (st == VPF_ADMIN_STATUS_EAGAIN ||
+			     q == VPF_ADMIN_SQ_NORESOURCE ||
+			     q == VPF_ADMIN_SQ_TRYAGAIN)) {
+		cli_hint("the device stayed busy through vpf's retries: run "
+			 "the command again");
+	} else if (err == -ETIMEDOUT) {
+		cli_hint("the device did not answer %s in time and vpf reset "
+			 "the admin queue: run it again; 'stats %s' counts "
+			 "timeouts", name, pf);
+	}
+	return err;
+}
+
 /* ---- help, quit --------------------------------------------------------- */
 
 static int
@@ -129,10 +245,81 @@ cmd_help(struct cli_args *a)
 	return 0;
 }
 
+/* What leaving would do to each VF outside Active (as cli_pf_leave()
+ * does it). @return how many VFs are outside Active. */
+static unsigned int
+quit_preview(void)
+{
+	unsigned int i, n = 0;
+	uint16_t vf;
+
+	for (i = 0; i < cli.npf; i++) {
+		struct cli_pf *p = cli.pfs[i];
+
+		for (vf = 1; vf <= p->num_vfs; vf++) {
+			struct cli_vf *v = &p->vfs[vf];
+			uint8_t mode;
+
+			if (vf_mode(p, vf, &mode) < 0 ||
+			    mode == VPF_DEV_MODE_ACTIVE)
+				continue;
+			n++;
+			printf("quit: %s vf %u: %s: %s\n", p->name, vf,
+			       vpf_dev_mode_name(mode),
+			       v->migrated ? "migrated, will be left as is" :
+			       v->moved ? "will be restored to active "
+					  "(a partial context is discarded)" :
+			       "not moved by vpf-cli, will be left as is");
+		}
+	}
+	return n;
+}
+
+/* y/N from the terminal (raw: cmdline's settings). Anything but y or Y,
+ * Ctrl-C, Ctrl-D or a signal is no. */
+static bool
+quit_confirm(void)
+{
+	char c, ans[8] = "";
+	size_t k = 0;
+
+	printf("Leave now? [y/N] ");
+	fflush(stdout);
+	for (;;) {
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		ssize_t n;
+
+		if (cli_signal != 0 || poll(&pfd, 1, -1) < 0)
+			break;
+		n = read(0, &c, 1);
+		if (n <= 0 || c == 3 || c == 4) {
+			if (n < 0 && errno == EINTR && cli_signal == 0)
+				continue;
+			break;
+		}
+		if (c == '\r' || c == '\n')
+			break;
+		if (c >= ' ' && c < 127) {
+			if (k < sizeof(ans) - 1)
+				ans[k++] = c;
+			putchar(c);
+			fflush(stdout);
+		}
+	}
+	printf("\n");
+	return strcasecmp(ans, "y") == 0 || strcasecmp(ans, "yes") == 0;
+}
+
 static int
 cmd_quit(struct cli_args *a)
 {
 	RTE_SET_USED(a);
+	/* At the prompt, leaving with VFs outside Active changes them (or
+	 * leaves a guest stopped): ask. A script (-f) never asks. */
+	if (cli_interactive != NULL && quit_preview() > 0 && !quit_confirm()) {
+		printf("quit: not confirmed; nothing changed\n");
+		return 0;
+	}
 	cli.quit = true;
 	if (cli_interactive != NULL)
 		cmdline_quit(cli_interactive);
@@ -223,6 +410,7 @@ print_vf(struct cli_pf *p, uint16_t vf)
 	printf("mode: %s\n", vpf_dev_mode_name(mode));
 	printf("moved-by-cli: %s\n", yes_no(v->moved));
 	printf("migrated-to: %s\n", v->migrated ? v->migrated_to : "none");
+	printf("migrated-from: %s\n", v->target ? v->target_of : "none");
 	printf("write-recording: %s\n", v->wr_on ? "on" : "off");
 	if (vpf_admin_stats_get(p->pf, vf, &st) == 0) {
 		for (i = 0; i < RTE_DIM(st.cmds); i++)
@@ -550,7 +738,8 @@ cmd_mode_get(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_mode_get(p->pf, vf, &mode);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_MODE_GET");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_MODE_GET, rc,
+				   "DEV_MODE_GET");
 	printf("mode: %s\n", vpf_dev_mode_name(mode));
 	return 0;
 }
@@ -577,6 +766,12 @@ note_manual_migration(struct cli_pf *dst, uint16_t dst_vf)
 		snprintf(src->vfs[cli.written[i].src_vf].migrated_to,
 			 sizeof(src->vfs[0].migrated_to), "%s vf %u", dst->name,
 			 dst_vf);
+		/* the guest moved away from the source, into dst_vf */
+		src->vfs[cli.written[i].src_vf].target = false;
+		dst->vfs[dst_vf].target = true;
+		snprintf(dst->vfs[dst_vf].target_of,
+			 sizeof(dst->vfs[0].target_of), "%s vf %u", src->name,
+			 cli.written[i].src_vf);
 	}
 }
 
@@ -597,7 +792,8 @@ cmd_mode_set(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_mode_set(p->pf, vf, mode);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_MODE_SET");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_MODE_SET, rc,
+				   "DEV_MODE_SET");
 	if (mode == VPF_DEV_MODE_ACTIVE) {
 		p->vfs[vf].moved = false;
 		p->vfs[vf].migrated = false;
@@ -626,7 +822,8 @@ cmd_ctx_size(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_ctx_size_get(p->pf, vf, freeze, &size);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_CTX_SIZE_GET");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, rc,
+				   "DEV_CTX_SIZE_GET");
 	printf("size: %" PRIu64 "\n", size);
 	return 0;
 }
@@ -646,7 +843,8 @@ cmd_ctx_fields(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_ctx_fields_query(p->pf, vf, info, RTE_DIM(info), &n);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_CTX_FIELDS_QUERY");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, rc,
+				   "DEV_CTX_FIELDS_QUERY");
 	printf("fields: %u\n", n);
 	for (i = 0; i < RTE_MIN(n, (uint32_t)RTE_DIM(info)); i++)
 		printf("%s: %" PRIu64 "\n",
@@ -712,7 +910,8 @@ cmd_ctx_read(struct cli_args *a)
 	struct cli_pf *p;
 	uint64_t total = 0;
 	uint32_t chunk, got, chunks = 0;
-	uint8_t *buf;
+	double t0 = now_s();
+	uint8_t *buf, mode;
 	uint16_t vf;
 	int rc;
 
@@ -735,6 +934,23 @@ cmd_ctx_read(struct cli_args *a)
 		return cli_fail(-ENOMEM, "out of memory");
 	}
 	for (;;) {
+		if (cancel_requested()) {
+			/* A partial read blocks Active and Stop (the way
+			 * back): drop it, so the next read starts afresh. */
+			bool dropped = chunks == 0 ||
+				       vpf_admin_ctx_discard(p->pf, vf) == 0;
+
+			printf("cancelled: ctx read %s vf %u after %.3f s at "
+			       "offset %" PRIu64 "; %s; '%s' not written\n",
+			       p->name, vf, now_s() - t0, total,
+			       chunks == 0 ? "nothing was read" : dropped ?
+			       "partial read discarded" :
+			       "partial read NOT discarded (ctx discard)",
+			       path);
+			rc = cli_fail(-ECANCELED, "ctx read cancelled by %s",
+				      cli_signal_name(cli_signal));
+			goto fail;
+		}
 		cli_dev_begin(p);
 		rc = vpf_admin_ctx_read_chunk(p->pf, vf, buf, chunk, &got);
 		if (rc < 0) {
@@ -743,7 +959,8 @@ cmd_ctx_read(struct cli_args *a)
 			snprintf(what, sizeof(what),
 				 "DEV_CTX_READ chunk %u at offset %" PRIu64,
 				 chunks + 1, total);
-			rc = cli_fail_dev(p, rc, what);
+			rc = cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_CTX_READ, rc,
+					 what);
 			goto fail;
 		}
 		chunks++;
@@ -773,6 +990,13 @@ cmd_ctx_read(struct cli_args *a)
 	printf("chunk: %u\n", chunk);
 	printf("chunks: %u\n", chunks);
 	printf("file: %s\n", path);
+	/* Outside Freeze the VF keeps running: what was read is a snapshot
+	 * (a precopy context), not what a destination must resume from. */
+	if (vf_mode(p, vf, &mode) == 0 && mode != VPF_DEV_MODE_FREEZE)
+		printf("note: %s vf %u is %s: this context is a snapshot of a "
+		       "VF that still changes; 'mode set %s %u freeze' first "
+		       "for the final one\n", p->name, vf,
+		       vpf_dev_mode_name(mode), p->name, vf);
 	return 0;
 fail:
 	free(buf);
@@ -781,14 +1005,31 @@ fail:
 }
 
 static int
+parse_force(const struct cli_args *a, bool *force)
+{
+	const char *s = cli_kv_get(&a->kv, "force");
+
+	*force = false;
+	if (s == NULL)
+		return 0;
+	if (strcmp(s, "yes") != 0 && strcmp(s, "no") != 0)
+		return cli_fail(-EINVAL, "bad force '%s' (yes or no)", s);
+	*force = strcmp(s, "yes") == 0;
+	return 0;
+}
+
+static int
 cmd_ctx_write(struct cli_args *a)
 {
 	const char *path = cli_arg(a, "file");
+	struct vpf_ctx_error cerr;
 	struct cli_pf *p;
 	uint32_t chunk, chunks = 0;
 	uint8_t *data = NULL, *pad = NULL;
 	size_t len = 0, off = 0;
+	double t0 = now_s();
 	uint16_t vf;
+	bool force;
 	int rc;
 
 	rc = cli_pf_vf(a, "pf", "vf", &p, &vf);
@@ -797,12 +1038,34 @@ cmd_ctx_write(struct cli_args *a)
 	rc = parse_chunk(a, p, &chunk);
 	if (rc < 0)
 		return rc;
+	rc = parse_force(a, &force);
+	if (rc < 0)
+		return rc;
 	rc = cli_read_file(path, CLI_CTX_MAX, &data, &len);
 	if (rc < 0)
 		return cli_fail(rc, "cannot read '%s'", path);
 	if (len == 0) {
 		free(data);
 		return cli_fail(-EINVAL, "'%s' is empty", path);
+	}
+	/* A file that is not a context (a stream, a bitmap, any other file)
+	 * is refused before anything is sent: a write the device refuses
+	 * halfway leaves a partial context that blocks the VF's way back.
+	 * force=yes sends it anyway, to see what the device does with it. */
+	memset(&cerr, 0, sizeof(cerr));
+	if (!force && vpf_ctx_validate(data, len, VPF_CTX_F_ALLOW_PAD,
+				       &cerr) != 0) {
+		char why[256];
+
+		free(data);
+		vpf_ctx_error_str(&cerr, why, sizeof(why));
+		rc = cli_fail(-EBADMSG, "'%s' is not a device context: %s at "
+			      "byte offset %" PRIu64 ": %s; nothing sent", path,
+			      vpf_ctx_err_name(cerr.code), cerr.offset, why);
+		cli_hint("'ctx dump %s' decodes it up to the problem; a "
+			 "context comes from 'ctx read'; force=yes sends it "
+			 "anyway", path);
+		return rc;
 	}
 	pad = malloc(chunk);
 	if (pad == NULL) {
@@ -821,15 +1084,41 @@ cmd_ctx_write(struct cli_args *a)
 			memcpy(pad, src, n);
 			src = pad;
 		}
+		if (cancel_requested()) {
+			/* Nothing of a partial write may be applied: drop
+			 * it (a failed discard is said, with the fix). */
+			bool dropped = chunks == 0 ||
+				       vpf_admin_ctx_discard(p->pf, vf) == 0;
+
+			printf("cancelled: ctx write %s vf %u after %.3f s at "
+			       "offset %zu of %zu; %s\n", p->name, vf,
+			       now_s() - t0, off, len,
+			       chunks == 0 ? "nothing was sent" : dropped ?
+			       "partial context discarded, nothing applied" :
+			       "partial context NOT discarded (ctx discard)");
+			rc = cli_fail(-ECANCELED, "ctx write cancelled by %s",
+				      cli_signal_name(cli_signal));
+			goto out;
+		}
 		cli_dev_begin(p);
 		rc = vpf_admin_ctx_write_chunk(p->pf, vf, src, post);
 		if (rc < 0) {
 			char what[96];
+			uint16_t st = 0, q = 0;
+			char dev[128];
 
 			snprintf(what, sizeof(what),
 				 "DEV_CTX_WRITE chunk %u at offset %zu",
 				 chunks + 1, off);
-			rc = cli_fail_dev(p, rc, what);
+			if (cli_dev_status(p, dev, sizeof(dev)))
+				vpf_admin_last_status(p->pf, &st, &q);
+			rc = cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_CTX_WRITE, rc,
+					 what);
+			if (q == VPF_ADMIN_SQ_INVALID_FIELD)
+				cli_hint("the device refused the context's "
+					 "contents: 'ctx dump %s' decodes it, "
+					 "'ctx fields %s %u' lists the fields "
+					 "this VF takes", path, p->name, vf);
 			goto out;
 		}
 		chunks++;
@@ -859,7 +1148,8 @@ cmd_ctx_discard(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_ctx_discard(p->pf, vf);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_CTX_DISCARD");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_CTX_DISCARD, rc,
+				   "DEV_CTX_DISCARD");
 	printf("discarded: yes\n");
 	return 0;
 }
@@ -912,7 +1202,8 @@ cmd_wr_cap(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_wr_cap_query(p->pf, vf, &cap);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_WRITE_RECORD_CAP_QUERY");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY,
+				   rc, "DEV_WRITE_RECORD_CAP_QUERY");
 	for (b = 0; b < 32; b++) {
 		if (!(cap.page_size_bitmap & (1u << b)))
 			continue;
@@ -954,7 +1245,8 @@ cmd_wr_start(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_wr_start(p->pf, vf, ps, r, (uint32_t)n);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_WRITE_RECORDS_START");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START,
+				   rc, "DEV_WRITE_RECORDS_START");
 	p->vfs[vf].wr_on = true;
 	p->vfs[vf].wr_page_size = ps;
 	printf("recording: on\n");
@@ -970,7 +1262,8 @@ cmd_wr_read(struct cli_args *a)
 	const char *bitmap_path = cli_kv_get(&a->kv, "bitmap");
 	struct cli_atomic_file f;
 	struct cli_pf *p;
-	uint64_t addr, len, ps, npages, records = 0, dirty = 0;
+	uint64_t addr, len, ps, npages, records = 0, dirty = 0, off, win, n;
+	double t0 = now_s();
 	uint64_t *bitmap;
 	size_t words, i;
 	uint16_t vf;
@@ -1002,11 +1295,36 @@ cmd_wr_read(struct cli_args *a)
 		rc = cli_fail(-ENOMEM, "out of memory");
 		goto out;
 	}
-	cli_dev_begin(p);
-	rc = vpf_admin_wr_read(p->pf, vf, addr, len, ps, bitmap, &records);
-	if (rc < 0) {
-		rc = cli_fail_dev(p, rc, "DEV_WRITE_RECORDS_READ");
-		goto out;
+	/* In windows of whole bitmap words, so that Ctrl-C stops between
+	 * them; a misaligned span goes in one call, which explains it. */
+	win = len % ps == 0 && addr % ps == 0 &&
+	      ps <= UINT64_MAX / CLI_WR_WINDOW_PAGES ?
+	      CLI_WR_WINDOW_PAGES * ps : len;
+	for (off = 0; off < len; off += n) {
+		uint64_t rec = 0;
+
+		n = RTE_MIN(win, len - off);
+		if (cancel_requested()) {
+			printf("cancelled: wr read %s vf %u after %.3f s at "
+			       "0x%" PRIx64 " of [0x%" PRIx64 ", 0x%" PRIx64
+			       "); %" PRIu64 " records read before were cleared "
+			       "on the device and are not reported%s; recording "
+			       "goes on\n", p->name, vf, now_s() - t0,
+			       addr + off, addr, addr + len, records,
+			       bitmap_path ? ", the bitmap file not written" : "");
+			rc = cli_fail(-ECANCELED, "wr read cancelled by %s",
+				      cli_signal_name(cli_signal));
+			goto out;
+		}
+		cli_dev_begin(p);
+		rc = vpf_admin_wr_read(p->pf, vf, addr + off, n, ps,
+				       bitmap + off / ps / 64, &rec);
+		if (rc < 0) {
+			rc = cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ,
+					 rc, "DEV_WRITE_RECORDS_READ");
+			goto out;
+		}
+		records += rec;
 	}
 	for (i = 0; i < words; i++)
 		dirty += (uint64_t)__builtin_popcountll(bitmap[i]);
@@ -1053,7 +1371,8 @@ cmd_wr_stop(struct cli_args *a)
 	cli_dev_begin(p);
 	rc = vpf_admin_wr_stop(p->pf, vf);
 	if (rc < 0)
-		return cli_fail_dev(p, rc, "DEV_WRITE_RECORDS_STOP");
+		return cli_fail_op(p, vf, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+				   rc, "DEV_WRITE_RECORDS_STOP");
 	p->vfs[vf].wr_on = false;
 	printf("recording: off\n");
 	return 0;
@@ -1256,6 +1575,32 @@ struct mig_ctx {
 	uint32_t guest_ops;
 };
 
+/* vpf_mig_opts::cancel: polled while the migration's commands are in
+ * flight. */
+static bool
+mig_cancel(void *arg)
+{
+	RTE_SET_USED(arg);
+	return cancel_requested();
+}
+
+/* The manual flow in progress: a context read from another VF was written
+ * to @p p's VF @p vf, not yet applied. @return its source, or NULL. */
+static bool
+manual_target(struct cli_pf *p, uint16_t vf, char *from, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < cli.nwritten; i++)
+		if (cli.written[i].valid && cli.written[i].dst_vf == vf &&
+		    strcmp(cli.written[i].dst_pf, p->name) == 0) {
+			snprintf(from, len, "%s vf %u", cli.written[i].src_pf,
+				 cli.written[i].src_vf);
+			return true;
+		}
+	return false;
+}
+
 static int
 mig_progress(const struct vpf_mig_progress *pr, void *arg)
 {
@@ -1332,7 +1677,10 @@ cmd_migrate(struct cli_args *a)
 	uint16_t svf, dvf;
 	uint64_t v;
 	const char *opt;
-	uint8_t mode;
+	char from[CLI_NAME_LEN + 16];
+	double t0;
+	uint8_t mode, dmode;
+	bool force;
 	int rc;
 
 	rc = cli_pf_vf(a, "src-pf", "src-vf", &s, &svf);
@@ -1372,6 +1720,21 @@ cmd_migrate(struct cli_args *a)
 					opt, RTE_MIN(s->max_chunk, d->max_chunk));
 		o.chunk = (uint32_t)v;
 	}
+	rc = parse_force(a, &force);
+	if (rc < 0)
+		return rc;
+	/* A destination that already received a guest would lose it: refuse
+	 * unless the operator says so. */
+	if (!force && d->vfs[dvf].target)
+		return cli_fail(-EBUSY, "destination %s vf %u is the target of "
+				"a completed migration (from %s): the guest runs "
+				"there; force=yes to overwrite it", d->name, dvf,
+				d->vfs[dvf].target_of);
+	if (!force && manual_target(d, dvf, from, sizeof(from)))
+		return cli_fail(-EBUSY, "destination %s vf %u is the target of "
+				"a migration in progress (a context of %s was "
+				"written to it with ctx write); force=yes to "
+				"overwrite it", d->name, dvf, from);
 	if (s->vfs[svf].wr_on || d->vfs[dvf].wr_on)
 		return cli_fail(-EBUSY,
 				"write recording started with 'wr start' is on: 'wr stop' first");
@@ -1410,6 +1773,7 @@ cmd_migrate(struct cli_args *a)
 	mc.src = s;
 	mc.src_vf = svf;
 	o.progress = mig_progress;
+	o.cancel = mig_cancel;
 	o.arg = &mc;
 	memset(&pair, 0, sizeof(pair));
 	pair.src = ms;
@@ -1424,20 +1788,26 @@ cmd_migrate(struct cli_args *a)
 	cli_dev_begin(s);
 	cli_dev_begin(d);
 	vpf_error_clear();
+	t0 = now_s();
 	rc = vpf_mig_migrate(&o, &pair, 1, &res);
 	if (rc == 0) {
 		s->vfs[svf].migrated = true;
 		s->vfs[svf].moved = true;
 		snprintf(s->vfs[svf].migrated_to, sizeof(s->vfs[svf].migrated_to),
 			 "%s vf %u", d->name, dvf);
+		s->vfs[svf].target = false;
 		d->vfs[dvf].moved = false;
 		d->vfs[dvf].migrated = false;
+		d->vfs[dvf].target = true;
+		snprintf(d->vfs[dvf].target_of, sizeof(d->vfs[dvf].target_of),
+			 "%s vf %u", s->name, svf);
 	}
 	if (md != ms)
 		vpf_mig_detach(md);
 	vpf_mig_detach(ms);
 
-	printf("status: %s\n", rc == 0 ? "ok" : "failed");
+	printf("status: %s\n", rc == 0 ? "ok" :
+	       rc == -ECANCELED && cancel_requested() ? "cancelled" : "failed");
 	printf("total-time-us: %.1f\n", res.total_ns / 1e3);
 	printf("downtime-us: %.1f\n", res.downtime_ns / 1e3);
 	printf("bytes: %" PRIu64 "\n", res.bytes);
@@ -1446,6 +1816,41 @@ cmd_migrate(struct cli_args *a)
 	printf("precopy-rounds: %u\n", res.precopy_rounds);
 	printf("pages: %" PRIu64 "\n", res.pages);
 	printf("cmds: %" PRIu64 "\n", res.cmds);
+	if (rc == -ECANCELED && cancel_requested()) {
+		/* Say what the library left, as the devices tell it. */
+		bool sok = vf_mode(s, svf, &mode) == 0;
+		bool dok = vf_mode(d, dvf, &dmode) == 0;
+		char where[48];
+
+		if (pair.failed_phase == VPF_MIG_PHASE_PRECOPY)
+			snprintf(where, sizeof(where), "precopy round %u",
+				 res.precopy_rounds);
+		else
+			snprintf(where, sizeof(where), "%s",
+				 vpf_mig_phase_name(pair.failed_phase));
+
+		if (sok && mode != VPF_DEV_MODE_ACTIVE)
+			s->vfs[svf].moved = true;	/* restored at exit */
+		if (dok && dmode != VPF_DEV_MODE_ACTIVE)
+			d->vfs[dvf].moved = true;
+		printf("cancelled: migrate %s vf %u -> %s vf %u after %.3f s "
+		       "(in %s); source %s vf %u %s, destination %s vf %u "
+		       "%s\n", s->name, svf, d->name, dvf, now_s() - t0,
+		       where, s->name, svf,
+		       !sok ? "in an unknown mode" :
+		       mode == VPF_DEV_MODE_ACTIVE ? "running (active)" :
+		       vpf_dev_mode_name(mode), d->name, dvf,
+		       !dok ? "in an unknown mode" :
+		       dmode == VPF_DEV_MODE_ACTIVE ?
+		       "discarded (active, nothing applied)" :
+		       vpf_dev_mode_name(dmode));
+		return cli_fail(-ECANCELED, "migrate cancelled by %s",
+				cli_signal_name(cli_signal));
+	}
+	if (rc == 0 && cancel_requested())
+		printf("note: %s came after %s vf %u was being activated: "
+		       "too late to cancel; the migration completed\n",
+		       cli_signal_name(cli_signal), d->name, dvf);
 	if (rc < 0) {
 		char text[512], dev[128] = "";
 
@@ -1480,7 +1885,8 @@ const struct cli_cmd cli_cmds[] = {
 	{ "help", "list the commands", cmd_help },
 	{ "help <topic...>", "explain the commands that start with <topic>",
 	  cmd_help },
-	{ "quit", "leave (VFs vpf-cli moved are put back to active)", cmd_quit },
+	{ "quit", "leave (VFs vpf-cli moved are put back to active; at the "
+	  "prompt, asks first when a VF is outside active)", cmd_quit },
 	{ "show pf", "attached PFs: ids, VFs, features, admin queue, dialect",
 	  cmd_show_pf },
 	{ "show vf <pf>", "every VF of <pf>: mode and what vpf-cli did to it",
@@ -1521,8 +1927,9 @@ const struct cli_cmd cli_cmds[] = {
 	  "DEV_CTX_READ the rest of the context into <file> (written "
 	  "atomically; chunk: multiple of 8, default 4096) -> read: <bytes>",
 	  cmd_ctx_read },
-	{ "ctx write <pf> <vf> <file> [chunk=<bytes>]",
-	  "DEV_CTX_WRITE the raw context in <file> (Freeze only) -> "
+	{ "ctx write <pf> <vf> <file> [chunk=<bytes>] [force=yes|no]",
+	  "DEV_CTX_WRITE the raw context in <file> (Freeze only; a file that "
+	  "is not a well-formed context is refused unless force=yes) -> "
 	  "written: <bytes>", cmd_ctx_write },
 	{ "ctx discard <pf> <vf>",
 	  "DEV_CTX_DISCARD a partial read or write, or an unapplied context",
@@ -1539,9 +1946,11 @@ const struct cli_cmd cli_cmds[] = {
 	  "words, LSB first)", cmd_wr_read },
 	{ "wr stop <pf> <vf>", "DEV_WRITE_RECORDS_STOP", cmd_wr_stop },
 	{ "migrate <src-pf> <src-vf> <dst-pf> <dst-vf> [precopy=<rounds>] "
-	  "[dirty=on|off] [guest=<ops>] [chunk=<bytes>]",
+	  "[dirty=on|off] [guest=<ops>] [chunk=<bytes>] [force=yes|no]",
 	  "migrate a VF with the migration API: progress per phase, then "
-	  "time, downtime, bytes, pages and the digest check", cmd_migrate },
+	  "time, downtime, bytes, pages and the digest check; a destination "
+	  "that already received a migration is refused unless force=yes; "
+	  "Ctrl-C cancels (the source keeps running)", cmd_migrate },
 	{ "model guest <pf> <vf> <ops>",
 	  "advance the VF's simulated workload by <ops> operations",
 	  cmd_model_guest },

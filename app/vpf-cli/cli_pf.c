@@ -45,6 +45,19 @@ cli_fail(int err, const char *fmt, ...)
 	return err;
 }
 
+void
+cli_hint(const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hint: %s\n", text);
+	fflush(stderr);
+}
+
 static uint64_t
 dev_error_count(struct cli_pf *p)
 {

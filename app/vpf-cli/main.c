@@ -12,6 +12,7 @@
  * alone works and two instances can run at once.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -37,20 +38,72 @@
 
 #define EXIT_USAGE	2
 
-static volatile sig_atomic_t g_signal;
+volatile sig_atomic_t cli_signal;
 static char rundir[PATH_MAX];
 
+/* The runtime directory of our own prefix, named as EAL names it (root:
+ * /var/run, else $XDG_RUNTIME_DIR or /tmp; then dpdk/<prefix>), so that it
+ * is removed also when rte_eal_init() fails after creating it. */
+static void
+rundir_name(const char *prefix)
+{
+	const char *base = "/var/run";
+
+	if (getuid() != 0) {
+		base = getenv("XDG_RUNTIME_DIR");
+		if (base == NULL)
+			base = "/tmp";
+	}
+	if ((size_t)snprintf(rundir, sizeof(rundir), "%s/dpdk/%s", base,
+			     prefix) >= sizeof(rundir))
+		rundir[0] = '\0';
+}
+
+/* atexit: empty the directory (the prefix is this process's own, so
+ * whatever is in it is ours: telemetry sockets, if their own handler did
+ * not run) and remove it. */
 static void
 remove_rundir(void)
 {
-	if (rundir[0] != '\0')
-		(void)rmdir(rundir);
+	char path[PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d;
+
+	if (rundir[0] == '\0')
+		return;
+	d = opendir(rundir);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", rundir, de->d_name);
+			(void)unlink(path);
+		}
+		closedir(d);
+	}
+	(void)rmdir(rundir);
 }
 
 static void
 on_signal(int sig)
 {
-	g_signal = sig;
+	cli_signal = sig;
+}
+
+const char *
+cli_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "signal";
+	}
 }
 
 static void
@@ -262,7 +315,7 @@ run_script(struct cmdline *cl, const char *path)
 			return -1;
 		}
 	}
-	while (!g_signal && !cli.quit && (n = getline(&line, &cap, in)) >= 0) {
+	while (!cli_signal && !cli.quit && (n = getline(&line, &cap, in)) >= 0) {
 		char *p = line, *nul, *x;
 		int rc;
 
@@ -342,7 +395,7 @@ run_interactive(void)
 		return;
 	}
 	cli_interactive = cl;
-	while (!g_signal && !cli.quit) {
+	while (!cli_signal && !cli.quit) {
 		struct pollfd pfd = { .fd = 0, .events = POLLIN };
 		int rc;
 
@@ -449,11 +502,27 @@ main(int argc, char **argv)
 		}
 	}
 	eal_argv[eal_argc] = NULL;
-	/* With our own prefix, remove its runtime directory at exit. This
-	 * handler is registered before EAL's: it runs after telemetry's
-	 * atexit handler unlinked the sockets. */
-	if (!eal_given)
+	/* With our own prefix, remove its runtime directory at exit, on
+	 * every path from here (EAL failure included). This handler is
+	 * registered before EAL's: it runs after telemetry's atexit handler
+	 * unlinked the sockets. */
+	if (!eal_given) {
+		rundir_name(prefix + strlen("--file-prefix="));
 		atexit(remove_rundir);
+	}
+	/* Before EAL: a signal from here on is a flag, never the default
+	 * action (which would leave the runtime directory, and VFs moved).
+	 * SIGHUP is an ssh drop: restore as SIGTERM does. SIGPIPE is
+	 * ignored so that printing to a closed terminal or pipe cannot kill
+	 * the process in the middle of the restore. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a signal ends a blocking read */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
 		fprintf(stderr, "vpf-cli: EAL initialisation failed: %s: %s\n",
@@ -463,13 +532,6 @@ main(int argc, char **argv)
 
 	if (!eal_given)
 		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: a signal ends a blocking read */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 
 	cli_cmdline_ctx();
 	for (i = 0; i < (int)o.nmodels && status == 0; i++)
@@ -503,18 +565,18 @@ main(int argc, char **argv)
 				status = 1;
 			cmdline_free(cl);
 		}
-		if (status != EXIT_USAGE && !cli.quit && !g_signal &&
+		if (status != EXIT_USAGE && !cli.quit && !cli_signal &&
 		    (o.interactive || (o.file == NULL && isatty(0))))
 			run_interactive();
 	}
 
-	if (g_signal) {
+	if (cli_signal) {
 		fflush(stdout);
 		fprintf(stderr, "vpf-cli: %s received\n",
-			g_signal == SIGINT ? "SIGINT" : "SIGTERM");
+			cli_signal_name(cli_signal));
 		/* 128+n whatever came before (doc/cli.md): a caller must
 		 * be able to tell "interrupted" from "a command failed". */
-		status = 128 + g_signal;
+		status = 128 + cli_signal;
 	}
 	leave_all("exit");
 	cli_cmdline_free();

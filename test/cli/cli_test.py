@@ -240,7 +240,7 @@ def case_ctx_errors():
     out, err = run('mode set src 1 freeze\nctx read src 1 %s\n'
                    'ctx write src 2 %s\n'                      # outside Freeze
                    'ctx dump %s\n'                             # malformed
-                   'mode set dst 1 freeze\nctx write dst 1 %s\n'  # device refuses
+                   'mode set dst 1 freeze\nctx write dst 1 %s force=yes\n'  # device refuses
                    'ctx dump %s\nctx write dst 1 %s\n'         # missing
                    'ctx read src 2 %s\n'                       # unwritable
                    'ctx read src 2 %s\n'
@@ -802,6 +802,386 @@ def case_signal_status():
             has(err, r'%s received' % name)
             if failed:
                 has(err, r'^error: line 1: unknown VF 9 on src .*: ENOENT$')
+
+
+def rundir(pid):
+    """The EAL runtime directory of vpf-cli's own prefix (as EAL names it)."""
+    base = '/var/run' if os.geteuid() == 0 else \
+        os.environ.get('XDG_RUNTIME_DIR', '/tmp')
+    return os.path.join(base, 'dpdk', 'vpf-cli-%d' % pid)
+
+
+def wait_line(p, pat, timeout=30):
+    """Read @p's stdout until a line matches @pat; return what was read."""
+    deadline = time.time() + timeout
+    seen = ''
+    while time.time() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        seen += line
+        if re.search(pat, line):
+            return seen
+    p.kill()
+    out, err = p.communicate(timeout=20)
+    raise Fail('no line matching %r:\n%s%s\n--- stderr\n%s' % (pat, seen, out, err))
+
+
+def script_proc(script):
+    path = f('script.cmd')
+    with open(path, 'w') as fp:
+        fp.write(script)
+    return subprocess.Popen([CLI, '--', '-f', path], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+# A migration long enough to interrupt: every source command waits 1 ms
+# (the model's delay fault), 1000 precopy rounds of several commands each.
+LONG_MIGRATE = 'model fault src 1 delay 1000000\nmigrate src 1 dst 1 precopy=1000\n'
+
+
+def case_cancel_migrate_script():
+    """SIGINT during a long `migrate` under -f: the migration stops (not
+    after its 1000 rounds), the source runs, the destination has nothing
+    applied, the rest of the script is skipped, exit 130, no runtime dir."""
+    if not migrate_available():
+        return SKIP
+    p = script_proc(LONG_MIGRATE + 'mode get src 1\n')
+    seen = wait_line(p, r'^progress: precopy round 3:')
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    out = seen + out
+    check_sanitizers(err)
+    if p.returncode != 130:
+        raise Fail('exit status %d\n%s\n%s' % (p.returncode, out, err))
+    has(out, r'^status: cancelled$',
+        r'^cancelled: migrate src vf 1 -> dst vf 1 after [\d.]+ s \(in precopy '
+        r'round \d+\); source src vf 1 running \(active\), destination dst vf 1 '
+        r'discarded \(active, nothing applied\)$')
+    assert int(value(out, 'precopy-rounds')) < 1000, out
+    has(err, r'^error: line 2: migrate cancelled by SIGINT: ECANCELED$',
+        r'SIGINT received')
+    hasnt(out, r'^vpf> mode get src 1$', r'^exit: ')
+    assert not os.path.exists(rundir(p.pid)), rundir(p.pid)
+
+
+def case_cancel_migrate_sigterm():
+    """SIGTERM (and SIGHUP, an ssh drop) during a long `migrate`: cancelled
+    as Ctrl-C, restore, exit 128+n."""
+    if not migrate_available():
+        return SKIP
+    for sig, name in ((signal.SIGTERM, 'SIGTERM'), (signal.SIGHUP, 'SIGHUP')):
+        p = script_proc('mode set src 3 freeze\n' + LONG_MIGRATE)
+        seen = wait_line(p, r'^progress: precopy round 2:')
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=30)
+        out = seen + out
+        check_sanitizers(err)
+        if p.returncode != 128 + sig:
+            raise Fail('%s: exit status %d\n%s\n%s' % (name, p.returncode, out, err))
+        has(out, r'^cancelled: migrate src vf 1 -> dst vf 1 .*source src vf 1 '
+            r'running \(active\)', r'^exit: src vf 3: freeze -> active \(restored\)$')
+        has(err, r'migrate cancelled by %s: ECANCELED' % name, r'%s received' % name)
+        assert not os.path.exists(rundir(p.pid)), rundir(p.pid)
+
+
+def case_cancel_ctx_read():
+    """SIGINT during a long `ctx read` (chunk=8, each command delayed):
+    the partial read is discarded, no file is left, exit 130."""
+    c = f('c.bin')
+    p = script_proc('pf attach model big vqs=16\nmode set big 1 freeze\n'
+                    'model fault big 1 delay 1000000\n'
+                    'ctx read big 1 %s chunk=8\n' % c)
+    seen = wait_line(p, r'^vpf> ctx read big 1 ')
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    out = seen + out
+    check_sanitizers(err)
+    if p.returncode != 130:
+        raise Fail('exit status %d\n%s\n%s' % (p.returncode, out, err))
+    has(out, r"^cancelled: ctx read big vf 1 after [\d.]+ s at offset \d+; "
+        r"(partial read discarded|nothing was read); '%s' not written$" % re.escape(c),
+        r'^exit: big vf 1: freeze -> active \(restored\)$')
+    hasnt(out, r'^read: ')
+    has(err, r'^error: line 4: ctx read cancelled by SIGINT: ECANCELED$')
+    assert sorted(os.listdir(TMP)) == ['script.cmd'], os.listdir(TMP)
+
+
+def case_cancel_ctx_write_interactive():
+    """Ctrl-C at the prompt during a long `ctx write`: the partial context
+    is discarded (the VF can go back to active, nothing applied) and the
+    session goes on."""
+    c = f('c.bin')
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CLI, [CLI, '--', '-i'])
+    t = Pty(fd)
+    status = None
+    try:
+        t.expect(b'vpf> ', timeout=30)
+        for cmd in ('pf attach model big vqs=16', 'pf attach model big2 vqs=16',
+                    'mode set big 1 freeze', 'ctx read big 1 %s' % c,
+                    'mode set big2 1 freeze', 'model digest big2 1',
+                    'model fault big2 1 delay 1000000'):
+            t.write(cmd.encode() + b'\r')
+            s = t.expect(b'vpf> ', timeout=30)
+            if 'error:' in s:
+                raise Fail('%s: %r' % (cmd, s))
+            if cmd.startswith('model digest'):
+                d0 = re.search(r'digest: ([0-9a-f]{64})', s).group(1)
+        t.write(b'ctx write big2 1 %s chunk=8\r' % c.encode())
+        t.expect(b'chunk=8')
+        time.sleep(0.5)
+        t.write(b'\x03')
+        s = t.expect(b'vpf> ', timeout=30)
+        if not re.search(r'cancelled: ctx write big2 vf 1 after [\d.]+ s at offset '
+                         r'\d+ of \d+; (partial context discarded, nothing applied|'
+                         r'nothing was sent)', s) or 'ECANCELED' not in s:
+            raise Fail('no cancel report: %r' % s)
+        t.write(b'model fault big2 0 clear\r')
+        t.expect(b'vpf> ')
+        t.write(b'mode set big2 1 active\r')
+        s = t.expect(b'vpf> ')
+        if 'mode: active' not in s:
+            raise Fail('partial write not discarded: %r' % s)
+        t.write(b'model digest big2 1\r')
+        s = t.expect(b'vpf> ')
+        if d0 not in s:
+            raise Fail('something was applied: %r (before %s)' % (s, d0))
+        t.write(b'\x04')
+        s = t.rest(20)
+        check_sanitizers(s)
+    finally:
+        status = pty_finish(pid, fd, t)
+    if status != 0:
+        raise Fail('exit status %d' % status)
+
+
+def pty_finish(pid, fd, t):
+    status = 0
+    deadline = time.time() + 15
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.time() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+                break
+            t.rest(0.2)
+    except ChildProcessError:
+        pass
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status)
+
+
+def case_cancel_migrate_interactive():
+    """Ctrl-C at the prompt during a long `migrate` cancels it and the
+    prompt comes back (today's three Ctrl-C did nothing until the end)."""
+    if not migrate_available():
+        return SKIP
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CLI, [CLI, '--', '-i'])
+    t = Pty(fd)
+    try:
+        t.expect(b'vpf> ', timeout=30)
+        t.write(b'model fault src 1 delay 1000000\r')
+        t.expect(b'vpf> ')
+        t.write(b'migrate src 1 dst 1 precopy=1000\r')
+        t.expect(b'progress: precopy round 3:', timeout=30)
+        t.write(b'\x03')
+        s = t.expect(b'vpf> ', timeout=30)
+        if not re.search(r'cancelled: migrate src vf 1 -> dst vf 1 after [\d.]+ s '
+                         r'\(in precopy round \d+\); source src vf 1 running', s):
+            raise Fail('no cancel report: %r' % s)
+        t.write(b'model fault src 0 clear\r')
+        t.expect(b'vpf> ')
+        t.write(b'mode get src 1\r')
+        s = t.expect(b'vpf> ')
+        if 'mode: active' not in s:
+            raise Fail('source not active: %r' % s)
+        t.write(b'quit\r')
+        s = t.rest(20)
+        check_sanitizers(s)
+        if 'Leave now' in s:
+            raise Fail('quit asked with every VF active: %r' % s)
+    finally:
+        status = pty_finish(pid, fd, t)
+    if status != 0:
+        raise Fail('exit status %d' % status)
+
+
+def case_signal_hup():
+    """SIGHUP (an ssh drop) restores as quit does and exits 129, also when
+    stdout is gone (no death by SIGPIPE in the middle of the restore)."""
+    rc, out, err = signal_during_script(signal.SIGHUP, 'mode set src 3 freeze\n')
+    if rc != 128 + signal.SIGHUP:
+        raise Fail('exit status %d\n%s\n%s' % (rc, out, err))
+    has(out, r'^exit: src vf 3: freeze -> active \(restored\)$')
+    has(err, r'SIGHUP received')
+    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write('mode set src 3 freeze\n')
+    p.stdin.flush()
+    wait_line(p, r'^mode: freeze$')
+    p.stdout.close()
+    p.send_signal(signal.SIGHUP)
+    err = p.stderr.read()
+    p.wait(timeout=20)
+    check_sanitizers(err)
+    if p.returncode != 128 + signal.SIGHUP:
+        raise Fail('closed stdout: exit status %d\n%s' % (p.returncode, err))
+    assert not os.path.exists(rundir(p.pid)), rundir(p.pid)
+
+
+def case_rundir_removed():
+    """The runtime directory of vpf-cli's own prefix exists while it runs
+    and is gone after every way out: quit, end of -f, SIGINT, SIGTERM,
+    SIGHUP, a start-up failure."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdin.write('mode set src 3 freeze\n')
+        p.stdin.flush()
+        wait_line(p, r'^mode: freeze$')
+        if not os.path.isdir(rundir(p.pid)):
+            p.kill()
+            p.communicate()
+            raise Fail('no runtime dir %s while running' % rundir(p.pid))
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=20)
+        check_sanitizers(err)
+        if p.returncode != 128 + sig:
+            raise Fail('signal %d: exit status %d\n%s' % (sig, p.returncode, err))
+        if os.path.exists(rundir(p.pid)):
+            raise Fail('signal %d: %s left' % (sig, rundir(p.pid)))
+    # normal exits and a start-up failure, with the pid known
+    for args, stdin, rc in (([], 'show pf\n', 0), ([], 'quit\n', 0),
+                            (['--model', 'name=a', '--model', 'name=a'], 'show pf\n', 1)):
+        p = subprocess.Popen([CLI, '--', '-f', '-'] + args, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = p.communicate(stdin, timeout=30)
+        check_sanitizers(err)
+        if p.returncode != rc:
+            raise Fail('%r %r: exit status %d\n%s' % (args, stdin, p.returncode, err))
+        if os.path.exists(rundir(p.pid)):
+            raise Fail('%r %r: %s left' % (args, stdin, rundir(p.pid)))
+
+
+def case_migrate_force():
+    """migrate refuses a destination that already received a migration
+    (migrate or the manual flow, completed or in progress) unless
+    force=yes."""
+    if not migrate_available():
+        return SKIP
+    c = f('c.bin')
+    out, err = run('migrate src 1 dst 1\nmigrate src 2 dst 1\nshow vf dst 1\n'
+                   'migrate src 2 dst 1 force=maybe\nmigrate src 2 dst 1 force=yes\n'
+                   'mode set src 4 freeze\nctx read src 4 %s\nmode set dst 4 freeze\n'
+                   'ctx write dst 4 %s\nmigrate src 3 dst 4\nmode set dst 4 active\n'
+                   'migrate src 3 dst 4\nhelp migrate\n' % (c, c), rc=1)
+    has(section(out, 'migrate src 1 dst 1'), r'^status: ok$')
+    has(err, r'^error: line 2: destination dst vf 1 is the target of a completed '
+        r'migration \(from src vf 1\): the guest runs there; force=yes to overwrite '
+        r'it: EBUSY$',
+        r"^error: line 4: bad force 'maybe' \(yes or no\): EINVAL$",
+        r'^error: line 10: destination dst vf 4 is the target of a migration in '
+        r'progress \(a context of src vf 4 was written to it with ctx write\); '
+        r'force=yes to overwrite it: EBUSY$',
+        r'^error: line 12: destination dst vf 4 is the target of a completed '
+        r'migration \(from src vf 4\).*: EBUSY$')
+    hasnt(err, r'^error: line (1|3|5|6|7|8|9|11|13):')
+    has(section(out, 'show vf dst 1'), r'^migrated-from: src vf 1$')
+    s = section(out, 'migrate src 2 dst 1 force=yes')
+    has(s, r'^status: ok$', r'^digest: equal$')
+    has(section(out, 'help migrate'), r'\[force=yes\|no\]')
+
+
+def case_quit_confirm():
+    """At the prompt, quit with a VF outside active says what leaving does
+    and asks (y/N); no keeps everything. A script's quit never asks."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CLI, [CLI, '--', '-i'])
+    t = Pty(fd)
+    try:
+        t.expect(b'vpf> ', timeout=30)
+        t.write(b'mode set src 1 freeze\r')
+        t.expect(b'mode: freeze', b'vpf> ')
+        t.write(b'quit\r')
+        t.expect(b'quit: src vf 1: freeze: will be restored to active',
+                 b'Leave now? [y/N] ')
+        t.write(b'n\r')
+        t.expect(b'quit: not confirmed; nothing changed', b'vpf> ')
+        t.write(b'mode get src 1\r')
+        s = t.expect(b'vpf> ')
+        if 'mode: freeze' not in s:
+            raise Fail('quit changed something: %r' % s)
+        t.write(b'quit\r')
+        t.expect(b'Leave now? [y/N] ')
+        t.write(b'y\r')
+        s = t.rest(20)
+        check_sanitizers(s)
+        if 'exit: src vf 1: freeze -> active (restored)' not in s:
+            raise Fail('no restore after yes: %r' % s)
+    finally:
+        status = pty_finish(pid, fd, t)
+    if status != 0:
+        raise Fail('exit status %d' % status)
+    out, err = run('mode set src 1 freeze\nquit\nmode get src 1\n')
+    hasnt(out, r'Leave now', r'^vpf> mode get src 1$')
+    has(out, r'^exit: src vf 1: freeze -> active \(restored\)$')
+
+
+def case_hints():
+    """Device refusals say what to do (a `hint:` line after the error)."""
+    c = f('c.bin')
+    junk = f('junk.bin')
+    with open(junk, 'wb') as fp:
+        fp.write(b'VPFMIG\r\n' + bytes(range(256)) * 4)
+    out, err = run('mode set src 1 freeze\nctx read src 1 %s\n'
+                   'ctx write src 2 %s\n'
+                   'wr start src 3 4K 0:16\nwr start src 3 4K 0:16\n'
+                   'wr read src 4 0 1M\n'
+                   'mode set dst 1 freeze\nctx write dst 1 %s\n'
+                   'ctx read src 2 %s\n'
+                   'model fault src 3 hang\nmode get src 3\n'
+                   'model fault src 4 eagain 1000\nmode get src 4\n'
+                   % (c, c, junk, f('run.bin')), rc=1, timeout=60)
+    has(err,
+        r'^error: line 3: DEV_CTX_WRITE chunk 1 at offset 0: .*: EINVAL '
+        r'\(device status EINVAL, qualifier INVALID_COMMAND\)$',
+        r'^hint: src vf 2 is active: DEV_CTX_WRITE needs Freeze '
+        r'\(mode set src 2 freeze\)$',
+        r'^error: line 5: .*qualifier INVALID_COMMAND\)$',
+        r"^hint: write recording is already on for src vf 3: 'wr read src 3 \.\.\.' "
+        r"reads it, 'wr stop src 3' ends it before a new start$",
+        r'^error: line 6: .*qualifier INVALID_COMMAND\)$',
+        r"^hint: write recording is not on for src vf 4: 'wr start src 4 "
+        r"<page_size> <addr>:<pages>' first$",
+        r"^error: line 8: '%s' is not a device context: \w+ at byte offset \d+: "
+        r".*; nothing sent: EBADMSG$" % re.escape(junk),
+        r"^hint: 'ctx dump %s' decodes it up to the problem; a context comes "
+        r"from 'ctx read'; force=yes sends it anyway$" % re.escape(junk),
+        r'^error: line 11: .*: ETIMEDOUT',
+        r"^hint: the device did not answer DEV_MODE_GET in time .*'stats src'",
+        r'^error: line 13: .*: EAGAIN',
+        r"^hint: the device stayed busy through vpf's retries")
+    has(section(out, 'ctx read src 2 %s' % f('run.bin')),
+        r"^note: src vf 2 is active: this context is a snapshot of a VF that "
+        r"still changes; 'mode set src 2 freeze' first for the final one$")
+    hasnt(section(out, 'ctx read src 1 %s' % c), r'^note:')
+    # garbage goes to the device only when asked
+    out, err = run('mode set dst 1 freeze\nctx write dst 1 %s force=yes\n' % junk,
+                   rc=1)
+    has(err, r'^error: line 2: DEV_CTX_WRITE chunk 1 at offset 0: .*qualifier '
+        r'INVALID_FIELD\)$',
+        r"^hint: the device refused the context's contents: 'ctx dump %s' "
+        r"decodes it, 'ctx fields dst 1' lists the fields this VF takes$"
+        % re.escape(junk))
 
 
 def case_telemetry():
