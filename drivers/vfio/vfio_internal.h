@@ -33,6 +33,23 @@ bool vpf_vfio_msix_hole(const struct vpf_pci_func *f, unsigned int bar,
 			uint64_t *hi);
 
 /**
+ * Whether [@p off, @p off + @p len) lies inside a region of @p size bytes
+ * (no wrap: a VFIO sparse area comes from the kernel as two u64s).
+ */
+bool vpf_vfio_area_fits(uint64_t size, uint64_t off, uint64_t len);
+
+struct vfio_region_info;
+struct vfio_region_sparse_mmap_area;
+/**
+ * The sparse-mmap areas of region info @p ri (@p ri->argsz bytes, its
+ * capability chain included) and their number in *@p n; NULL and 0 when it
+ * has none or the capability does not fit in argsz (then the BAR is reached
+ * with pread/pwrite).
+ */
+const struct vfio_region_sparse_mmap_area *
+vpf_vfio_sparse_areas(const struct vfio_region_info *ri, uint32_t *n);
+
+/**
  * Tests only: a device over a plain file descriptor laid out like a VFIO
  * device fd (config space at @p cfg_off, BAR i at @p bar_off[i]), with the
  * BARs mmap'ed (@p map) or reached with pread/pwrite. No VFIO, no EAL.

@@ -192,6 +192,13 @@ region_info(struct vpf_vfio_dev *d, uint32_t index,
 	return 0;
 }
 
+bool
+vpf_vfio_area_fits(uint64_t size, uint64_t off, uint64_t len)
+{
+	/* Not off + len <= size: that wraps for an offset near 2^64. */
+	return len <= size && off <= size - len;
+}
+
 static const struct vfio_info_cap_header *
 region_cap(const struct vfio_region_info *ri, uint16_t id)
 {
@@ -203,7 +210,10 @@ region_cap(const struct vfio_region_info *ri, uint16_t id)
 	for (off = ri->cap_offset; off && n < 16; n++) {
 		const struct vfio_info_cap_header *h;
 
-		if (off < sizeof(*ri) || off + sizeof(*h) > ri->argsz)
+		/* Inside argsz, after the fixed part, aligned for the
+		 * header's u32 (the kernel aligns capabilities to 8). */
+		if (off < sizeof(*ri) || (off & 3) ||
+		    off + sizeof(*h) > ri->argsz)
 			return NULL;
 		h = (const void *)((const uint8_t *)ri + off);
 		if (h->id == id)
@@ -211,6 +221,31 @@ region_cap(const struct vfio_region_info *ri, uint16_t id)
 		off = h->next;
 	}
 	return NULL;
+}
+
+const struct vfio_region_sparse_mmap_area *
+vpf_vfio_sparse_areas(const struct vfio_region_info *ri, uint32_t *n)
+{
+	const struct vfio_region_info_cap_sparse_mmap *sp;
+
+	const struct vfio_info_cap_header *h;
+	uint64_t room;
+
+	*n = 0;
+	h = region_cap(ri, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+	if (h == NULL)
+		return NULL;
+	/* region_cap() checked the 8-byte header only: nr_areas must be
+	 * inside argsz before it is read, then the areas it counts. */
+	room = ri->argsz - (uint64_t)((const uint8_t *)h -
+				      (const uint8_t *)ri);
+	sp = (const void *)h;
+	if (room < sizeof(*sp) ||
+	    (uint64_t)sp->nr_areas * sizeof(sp->areas[0]) >
+	    room - sizeof(*sp))
+		return NULL;	/* malformed: fall back to pread/pwrite */
+	*n = sp->nr_areas;
+	return *n ? sp->areas : NULL;
 }
 
 static int
@@ -222,7 +257,8 @@ map_area(struct vpf_vfio_dev *d, struct vfio_bar *b, uint64_t off,
 
 	if (len == 0)
 		return 0;
-	if (off + len > b->size || b->n_areas >= VFIO_MAX_AREAS)
+	if (!vpf_vfio_area_fits(b->size, off, len) ||
+	    b->n_areas >= VFIO_MAX_AREAS)
 		return -ERANGE;
 	va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
 		  (off_t)(b->fd_off + off));
@@ -289,14 +325,12 @@ map_bar(struct vpf_vfio_dev *d, unsigned int i)
 		goto out;
 	sp = (const void *)region_cap(ri, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
 	if (sp) {
-		uint32_t k, n = sp->nr_areas;
+		uint32_t k, n;
+		const struct vfio_region_sparse_mmap_area *areas =
+			vpf_vfio_sparse_areas(ri, &n);
 
-		if (sizeof(*sp) + (uint64_t)n * sizeof(*sa) >
-		    ri->argsz - (uint64_t)((const uint8_t *)sp -
-					   (const uint8_t *)ri))
-			n = 0;	/* malformed: fall back to pread/pwrite */
 		for (k = 0; k < n; k++) {
-			sa = &sp->areas[k];
+			sa = &areas[k];
 			rc = map_area(d, b, sa->offset, sa->size);
 			if (rc)
 				VFIO_LOG(INFO, "%s: BAR %u area 0x%" PRIx64
