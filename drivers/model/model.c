@@ -193,6 +193,16 @@ model_dma_alloc(void *dev, size_t len, size_t align, struct vpf_dma_region *r)
 	memset(mem, 0, alen);
 
 	pthread_mutex_lock(&m->lock);
+	/* IOVAs and table entries are never reused: refuse rather than let
+	 * the next IOVA or the entry count wrap (out of reach in practice,
+	 * 2^31 allocations). */
+	if (m->iova_next > UINT64_MAX - alen - MODEL_IOVA_GUARD ||
+	    (m->ndma == m->dma_cap && m->dma_cap > UINT32_MAX / 2)) {
+		pthread_mutex_unlock(&m->lock);
+		free(mem);
+		return vpf_error(-ENOMEM, "model dma_alloc: IOVA space "
+				 "exhausted");
+	}
 	if (m->ndma == m->dma_cap) {
 		uint32_t ncap = m->dma_cap ? m->dma_cap * 2 : 64;
 		struct model_dma *nd = realloc(m->dma, ncap * sizeof(*nd));
@@ -248,6 +258,18 @@ model_dma_free(void *dev, struct vpf_dma_region *r)
 /* ---------------------------------------------------------------------
  * PCI config space
  * ------------------------------------------------------------------ */
+
+bool
+model_ring_fits(uint64_t desc, uint64_t driver, uint64_t device,
+		uint32_t size)
+{
+	/* Split ring sizes: 16 bytes a descriptor; flags, idx, ring[],
+	 * used_event (avail); flags, idx, 8-byte ring[], avail_event
+	 * (used). */
+	return 16ull * size - 1 <= UINT64_MAX - desc &&
+	       6ull + 2ull * size - 1 <= UINT64_MAX - driver &&
+	       6ull + 8ull * size - 1 <= UINT64_MAX - device;
+}
 
 uint16_t
 model_num_vfs(const struct vpf_model *m)
@@ -644,6 +666,18 @@ queue_enable(struct vpf_model *m, struct model_pf_vq *q, uint16_t idx)
 			    "(desc 0x%" PRIx64 " driver 0x%" PRIx64
 			    " device 0x%" PRIx64 ")", idx, q->desc, q->driver,
 			    q->device);
+		return;
+	}
+	/* Every ring address the device computes (base + offset of an
+	 * entry) stays below 2^64: a ring that wraps the address space
+	 * would make a wrapped address reach memory the driver never
+	 * gave to the ring. */
+	if (!model_ring_fits(q->desc, q->driver, q->device, q->size)) {
+		model_fatal(m, false, "queue %u enabled with rings that wrap "
+			    "the 64-bit address space (desc 0x%" PRIx64
+			    " driver 0x%" PRIx64 " device 0x%" PRIx64
+			    ", size %u)", idx, q->desc, q->driver, q->device,
+			    q->size);
 		return;
 	}
 	q->enabled = 1;

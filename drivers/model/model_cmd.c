@@ -590,8 +590,11 @@ cmd_wr_start(struct xcmd *x)
 	for (i = 0; i < n; i++) {
 		r[i].page_address = le64(x->data + 16 + 16 * i);
 		r[i].page_count = le64(x->data + 24 + 16 * i);
+		/* The last page's last byte is at most 2^64 - 1: a range
+		 * may end exactly at the top of the address space. */
 		if (r[i].page_count == 0 || (r[i].page_address & (ps - 1)) ||
-		    r[i].page_count > (UINT64_MAX - r[i].page_address) / ps) {
+		    r[i].page_count - 1 >
+		    (UINT64_MAX - r[i].page_address) / ps) {
 			fail_field(x);
 			return true;
 		}
@@ -599,8 +602,10 @@ cmd_wr_start(struct xcmd *x)
 	/* Ranges must not overlap (FACTS.md 6). */
 	qsort(r, n, sizeof(r[0]), range_cmp);
 	for (i = 1; i < n; i++) {
-		if (r[i].page_address - r[i - 1].page_address <
-		    r[i - 1].page_count * ps) {
+		/* In pages: page_count * ps is 2^64 for a range that
+		 * covers everything, which wraps to 0. */
+		if ((r[i].page_address - r[i - 1].page_address) / ps <
+		    r[i - 1].page_count) {
 			fail_field(x);
 			return true;
 		}

@@ -344,6 +344,10 @@ int model_dma_read(struct vpf_model *m, uint64_t iova, void *buf,
 int model_dma_write(struct vpf_model *m, uint64_t iova, const void *buf,
 		    uint64_t len);
 uint16_t model_num_vfs(const struct vpf_model *m);
+/* Whether split rings of @p size entries at these addresses end below
+ * 2^64 (no address the device computes wraps). @p size > 0. */
+bool model_ring_fits(uint64_t desc, uint64_t driver, uint64_t device,
+		     uint32_t size);
 
 /* model_aq.c */
 void model_aq_notify(struct vpf_model *m);

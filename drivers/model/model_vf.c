@@ -732,7 +732,9 @@ apply_vq_cfg(struct apply *a, const struct vpf_ctx_field *f)
 		if ((vc.queue_size & (vc.queue_size - 1)) ||
 		    vc.queue_size == 0 || vc.queue_size > m->p.vq_size ||
 		    (vc.queue_desc & 15) || (vc.queue_driver & 1) ||
-		    (vc.queue_device & 3) || !msix_ok(vc.queue_msix_vector))
+		    (vc.queue_device & 3) || !msix_ok(vc.queue_msix_vector) ||
+		    !model_ring_fits(vc.queue_desc, vc.queue_driver,
+				     vc.queue_device, vc.queue_size))
 			return -EINVAL;
 		m->scr_qsize[vc.vq_index] = vc.queue_size;
 	} else if (a->pass == 2) {

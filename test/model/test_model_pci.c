@@ -462,6 +462,53 @@ test_queue_reset(void **state)
 	h_down(&h);
 }
 
+/* A ring whose entries would run past 2^64 cannot be enabled: the device
+ * computes base + offset for every entry, and a wrapped address would
+ * reach memory the driver never gave to the ring. Ending exactly at the
+ * top of the address space is fine. */
+static void
+test_queue_enable_ring_wrapping_is_fatal(void **state)
+{
+	/* Each ring in turn placed (aligned as it needs) so that it ends
+	 * in the last bytes below 2^64, then 16 bytes higher: past 2^64. */
+	const uint64_t desc_top = 0ull - 16 * H_QSIZE;
+	const uint64_t drv_top = 0ull - (6 + 2 * H_QSIZE);
+	const uint64_t dev_top = 0ull - (6 + 8 * H_QSIZE) - 2;
+	unsigned int ring, wrap;
+	struct h h;
+
+	(void)state;
+	for (ring = 0; ring < 3; ring++) {
+		for (wrap = 0; wrap < 2; wrap++) {
+			uint64_t a[3];
+
+			assert_int_equal(h_up_all(&h, h_model(0, 4, 2)), 0);
+			a[0] = h.desc_iova;
+			a[1] = h.avail_iova;
+			a[2] = h.used_iova;
+			a[ring] = ring == 0 ? desc_top : ring == 1 ? drv_top :
+				dev_top;
+			if (wrap)
+				a[ring] += 16;
+			h_wr(&h, VPF_COMMON_Q_SELECT, 2, h.aq);
+			h_wr(&h, VPF_COMMON_Q_RESET, 2, 1);
+			h_wr(&h, VPF_COMMON_Q_SIZE, 2, H_QSIZE);
+			h_wr(&h, VPF_COMMON_Q_DESC, 8, a[0]);
+			h_wr(&h, VPF_COMMON_Q_DRIVER, 8, a[1]);
+			h_wr(&h, VPF_COMMON_Q_DEVICE, 8, a[2]);
+			h_wr(&h, VPF_COMMON_Q_ENABLE, 2, 1);
+			assert_int_equal(vpf_model_needs_reset(h.m), wrap);
+			if (wrap)
+				assert_non_null(strstr(vpf_model_last_fault(h.m),
+						       "wrap"));
+			else
+				assert_int_equal(h_rd(&h, VPF_COMMON_Q_ENABLE,
+						      2), 1);
+			h_down(&h);
+		}
+	}
+}
+
 static void
 test_notify_before_driver_ok_ignored(void **state)
 {
@@ -679,6 +726,7 @@ main(void)
 		cmocka_unit_test(test_admin_queue_switched_off),
 		cmocka_unit_test(test_queue_programming),
 		cmocka_unit_test(test_queue_reset),
+		cmocka_unit_test(test_queue_enable_ring_wrapping_is_fatal),
 		cmocka_unit_test(test_notify_before_driver_ok_ignored),
 		cmocka_unit_test(test_dma_fault_unmapped_ring),
 		cmocka_unit_test(test_dma_fault_past_region_end),

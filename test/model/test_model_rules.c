@@ -1896,6 +1896,87 @@ test_stop_notification_latched_acted_on_in_active(void **state)
 	free(r1);
 }
 
+/* A queue its driver disabled (VQ_SPLIT_RUNTIME_CFG enabled 0) is not
+ * touched by the device in any mode: no ring read, no descriptor taken or
+ * used. */
+static void
+test_disabled_queue_not_touched(void **state)
+{
+	struct vpf_model_stats s0, s1;
+	struct vpf_ctx_iter it;
+	struct vpf_ctx_field f;
+	uint8_t *c, *r0, *r1;
+	size_t len, n0, n1;
+
+	(void)state;
+	c = vf_ctx(1, &len);
+	vpf_ctx_iter_init(&it, c, len, 0);
+	while (vpf_ctx_iter_next(&it, &f) == 1)
+		if (f.type == VPF_CTX_VQ_SPLIT_RUNTIME_CFG)
+			((uint8_t *)f.value)[4] = 0;	/* enabled */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(&H, 1, c, len, 4096), 0);
+	free(c);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 500), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	r0 = vf_ring_part(1, &n0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s0), 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	assert_int_equal(vpf_model_stats_get(H.m, 1, &s1), 0);
+	r1 = vf_ring_part(1, &n1);
+	assert_int_equal(s1.ring_reads, s0.ring_reads);
+	assert_int_equal(n0, n1);
+	assert_memory_equal(r0, r1, n0);
+	free(r0);
+	free(r1);
+}
+
+/* A context whose rings would run past 2^64 is refused as a whole
+ * (INVALID_FIELD): no address the device computes may wrap. */
+static void
+test_ctx_write_ring_wrapping_refused(void **state)
+{
+	struct vpf_ctx_vq_cfg vc = {
+		.vq_index = 1, .queue_size = 256, .queue_msix_vector = 1,
+		.queue_desc = 0x10000, .queue_driver = 0x20000,
+		.queue_device = 0x30000,
+	};
+	uint64_t *addr[3] = { &vc.queue_desc, &vc.queue_driver,
+			      &vc.queue_device };
+	const uint64_t top[3] = { 0ull - 16 * 256, 0ull - (6 + 2 * 256),
+				  0ull - (6 + 8 * 256) - 2 };
+	struct vpf_ctx_builder b;
+	uint8_t before[32], after[32];
+	unsigned int i, wrap;
+	uint8_t *c;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	for (i = 0; i < 3; i++) {
+		for (wrap = 0; wrap < 2; wrap++) {
+			vc.queue_desc = 0x10000;
+			vc.queue_driver = 0x20000;
+			vc.queue_device = 0x30000;
+			*addr[i] = top[i] + (wrap ? 16 : 0);
+			assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+			assert_int_equal(vpf_ctx_add_vq_cfg(&b, &vc), 0);
+			c = vpf_ctx_builder_detach(&b, &len);
+			assert_non_null(c);
+			assert_int_equal(h_write_all(&H, 1, c, len, 4096),
+					 wrap ? EINV : 0);
+			free(c);
+		}
+	}
+	/* Nothing of the refused ones is applied: the last accepted one
+	 * (the device ring ending just below 2^64) is. */
+	assert_int_equal(vpf_model_digest(H.m, 1, before), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_digest(H.m, 1, after), 0);
+	assert_memory_not_equal(before, after, 32);
+}
+
 /* Device config (DEV_CFG) and config_generation of VF @p vf. */
 static void
 vf_config(uint16_t vf, uint8_t cfg[12], uint8_t *gen)
@@ -2091,6 +2172,41 @@ test_wr_start_overlapping_ranges_fail(void **state)
 	/* Adjacent is fine. */
 	r[1].page_count = 4;
 	assert_int_equal(wr_start(1, 4096, 2, r, &d), 0);
+}
+
+/* Range bounds are computed without wrapping: a range may end exactly at
+ * the top of the 64-bit space (its last byte is 2^64 - 1), and the overlap
+ * check works for a range whose byte length is 2^64 (page_count * page
+ * size would wrap to 0). */
+static void
+test_wr_start_ranges_at_top_of_address_space(void **state)
+{
+	struct vpf_admin_wr_range top = { 0ull - 4096, 1 };
+	struct vpf_admin_wr_range past = { 0ull - 4096, 2 };
+	struct vpf_admin_wr_range every[2] = {
+		{ 0, 1ull << 52 }, { 1ull << 63, 1 },
+	};
+	struct h_done d;
+	uint64_t pages;
+
+	(void)state;
+	assert_int_equal(wr_start(1, 4096, 1, &top, &d), 0);
+	assert_int_equal(wr_stop(1), 0);
+	top.page_address = 0ull - (2u << 20);
+	assert_int_equal(wr_start(1, 2u << 20, 1, &top, &d), 0);
+	assert_int_equal(wr_stop(1), 0);
+	assert_int_equal(wr_start(1, 4096, 1, &past, &d), EINV);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	/* The whole space is one range; anything with it overlaps. */
+	assert_int_equal(wr_start(1, 4096, 2, every, &d), EINV);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	assert_int_equal(wr_start(1, 4096, 1, every, &d), 0);
+	/* And it records. */
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	assert_int_equal(vpf_model_dirty_count(H.m, 1, &pages), 0);
+	assert_true(pages > 0);
+	assert_int_equal(wr_read(1, 0, 64ull << 20, 128, &d), 0);
+	assert_true(d.output > 0);
 }
 
 static void
@@ -2409,6 +2525,8 @@ main(void)
 		T(test_stop_accepts_notifications_but_no_dma),
 		T(test_stop_device_reads_no_ring_writes_no_page),
 		T(test_stop_notification_latched_acted_on_in_active),
+		T(test_disabled_queue_not_touched),
+		T(test_ctx_write_ring_wrapping_refused),
 		T(test_stop_no_config_change),
 		T(test_freeze_nothing_changes),
 		T(test_flr_delays_not_errors),
@@ -2417,6 +2535,7 @@ main(void)
 		T(test_wr_start_page_size_must_be_supported),
 		T(test_wr_start_ranges_limit),
 		T(test_wr_start_overlapping_ranges_fail),
+		T(test_wr_start_ranges_at_top_of_address_space),
 		T(test_wr_start_while_started_fails),
 		T(test_wr_read_before_start_fails),
 		T(test_wr_read_range_page_granular),
