@@ -1356,6 +1356,47 @@ test_ctx_write_refusal_without_vf_keeps_partial_write(void **state)
 	free(c);
 }
 
+/* A refused CTX_READ has no side effect (EINVAL: no side effect; only a
+ * failed CTX_WRITE drops anything): whatever refused it, the partial read
+ * goes on where it was, so the driver reads the same bytes again. */
+static void
+test_ctx_read_refusal_keeps_position(void **state)
+{
+	uint8_t *full, part[256], *expect_rest;
+	size_t len, off = 0;
+	uint32_t got;
+	struct h_done d;
+	uint8_t pad[8] = { 0 };
+
+	(void)state;
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	full = vf_ctx(1, &len);
+	assert_int_equal(h_read(&H, 1, 64, part, &got, NULL), 0);
+	assert_int_equal(got, 64);
+	assert_memory_equal(part, full, 64);
+	off = 64;
+	/* Data where none belongs, a writable part not a multiple of 8, no
+	 * result buffer, an injected failure. */
+	h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ, VPF_ADMIN_GROUP_SRIOV, 1,
+	       pad, 8, 64);
+	h_kick(&H);
+	assert_int_equal(h_wait(&H, &d, 0, 1000), 0);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	assert_int_equal(h_read(&H, 1, 60, NULL, &got, &d), EINV);
+	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	assert_int_equal(h_read(&H, 1, 0, NULL, &got, &d), EINV);
+	assert_int_equal(vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_EINVAL,
+						1, 0), 0);
+	assert_int_equal(h_read(&H, 1, 64, NULL, &got, &d), EINV);
+	/* Still partial, and the next chunk follows the first. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), EINV);
+	expect_rest = full + off;
+	assert_int_equal(h_read(&H, 1, 64, part, &got, NULL), 0);
+	assert_int_equal(got, 64);
+	assert_memory_equal(part, expect_rest, 64);
+	free(full);
+}
+
 static void
 test_ctx_write_chunks_split_anywhere(void **state)
 {
@@ -2508,6 +2549,7 @@ main(void)
 		T(test_ctx_write_after_refusal_starts_fresh),
 		T(test_ctx_write_eagain_keeps_partial_write),
 		T(test_ctx_write_refusal_without_vf_keeps_partial_write),
+		T(test_ctx_read_refusal_keeps_position),
 		T(test_ctx_write_chunks_split_anywhere),
 		T(test_ctx_write_trailing_zero_rule),
 		T(test_ctx_write_most_recent_complete_applies),
