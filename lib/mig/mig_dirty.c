@@ -160,6 +160,34 @@ mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len, uint64_t ps,
 	return newbits;
 }
 
+bool
+mig_wr_window(const struct mig_norm_range *r, uint64_t dev_ps,
+	      uint64_t addr, uint64_t len, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t l, last, rlast;
+
+	if (len == 0 || r->pages == 0)
+		return false;
+	/* Inclusive last bytes: the sync window may end at 2^64, and its
+	 * end rounded up to a device page may too; as an exclusive end that
+	 * wrapped to 0, the range was skipped and its records lost. A
+	 * tracked range ends at most one device page below 2^64
+	 * (mig_ranges_normalize()), so *hi fits. */
+	l = addr & ~(dev_ps - 1);
+	last = len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (len - 1);
+	last |= dev_ps - 1;
+	rlast = r->addr + (r->pages * dev_ps - 1);
+	if (l < r->addr)
+		l = r->addr;
+	if (last > rlast)
+		last = rlast;
+	if (l > last)
+		return false;
+	*lo = l;
+	*hi = last + 1;
+	return true;
+}
+
 size_t
 vpf_mig_bitmap_words(uint64_t len, uint64_t page_size)
 {

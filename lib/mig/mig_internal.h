@@ -222,6 +222,13 @@ uint64_t mig_pick_page_size(uint32_t bitmap, uint64_t want);
 uint64_t mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len,
 			 uint64_t ps, uint64_t rec, uint64_t dev_ps);
 
+/* The READ window of tracked range @p r (normalised, @p dev_ps pages) for
+ * a sync window [@p addr, @p addr + @p len), which may end at 2^64: the
+ * sync window rounded out to device pages, cut to the range, as
+ * [*@p lo, *@p hi). false if they do not meet. */
+bool mig_wr_window(const struct mig_norm_range *r, uint64_t dev_ps,
+		   uint64_t addr, uint64_t len, uint64_t *lo, uint64_t *hi);
+
 /* Time. */
 uint64_t mig_now_ns(void);
 

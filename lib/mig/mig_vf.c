@@ -496,28 +496,10 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 			v->wr_ri = 0;
 		/* Next range that meets the window; none left: done. */
 		for (; v->wr_ri < v->wr_n; v->wr_ri++) {
-			const struct mig_norm_range *r = &v->wr_ranges[v->wr_ri];
-			/* Inclusive last bytes: the window may end at 2^64,
-			 * and its end rounded up to a device page may too;
-			 * as an exclusive end that wrapped to 0 and the
-			 * range was skipped, its records lost. A tracked
-			 * range ends at most one device page below 2^64
-			 * (mig_ranges_normalize()), so wr_hi fits. */
-			uint64_t lo = v->wr_bm_addr & ~(v->wr_dev_ps - 1);
-			uint64_t last = (v->wr_bm_addr + (v->wr_bm_len - 1)) |
-					(v->wr_dev_ps - 1);
-			uint64_t rlast = r->addr +
-					 (r->pages * v->wr_dev_ps - 1);
-
-			if (lo < r->addr)
-				lo = r->addr;
-			if (last > rlast)
-				last = rlast;
-			if (lo <= last) {
-				v->wr_lo = lo;
-				v->wr_hi = last + 1;
+			if (mig_wr_window(&v->wr_ranges[v->wr_ri], v->wr_dev_ps,
+					  v->wr_bm_addr, v->wr_bm_len,
+					  &v->wr_lo, &v->wr_hi))
 				break;
-			}
 		}
 		if (v->wr_ri >= v->wr_n)
 			return 1;

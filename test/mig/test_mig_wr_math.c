@@ -121,12 +121,37 @@ test_mark_window_at_top(void **state)
 	assert_int_equal(bm[1], UINT64_C(1) << 63);
 }
 
+/* The READ window: the sync window rounded out to device pages (its end
+ * possibly to 2^64), cut to the tracked range. */
+static void
+test_window_at_top(void **state)
+{
+	const struct mig_norm_range r = { .addr = TOP(64 * K), .pages = 6 };
+	uint64_t lo = 1, hi = 1;
+
+	(void)state;
+	/* Ends 4K below the top: rounded up to 2^64, cut to the range. */
+	assert_true(mig_wr_window(&r, 8192, TOP(64 * K), 60 * K, &lo, &hi));
+	assert_true(lo == TOP(64 * K) && hi == TOP(16 * K));
+	/* Ends at 2^64. */
+	assert_true(mig_wr_window(&r, 8192, TOP(64 * K), 64 * K, &lo, &hi));
+	assert_true(lo == TOP(64 * K) && hi == TOP(16 * K));
+	/* Starts inside a device page: rounded down. */
+	assert_true(mig_wr_window(&r, 8192, TOP(28 * K), 4 * K, &lo, &hi));
+	assert_true(lo == TOP(32 * K) && hi == TOP(24 * K));
+	/* Above the range, up to 2^64: no window. */
+	assert_false(mig_wr_window(&r, 8192, TOP(16 * K), 16 * K, &lo, &hi));
+	/* Below it. */
+	assert_false(mig_wr_window(&r, 8192, TOP(128 * K), 64 * K, &lo, &hi));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize_top),
 		cmocka_unit_test(test_mark_window_at_top),
+		cmocka_unit_test(test_window_at_top),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
