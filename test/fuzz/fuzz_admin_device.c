@@ -15,7 +15,17 @@
  * posted: a duplicate or stray used entry naming its head must not complete
  * it with what an earlier command left there. An input starting with 0xa4
  * uses an admin queue of 4 (one command slot, heads reused at once) for
- * that.
+ * that; one starting with 0xa5 a device without RING_RESET, so that every
+ * recovery re-initialises it and negotiates LIST_QUERY / LIST_USE.
+ *
+ * The device also misbehaves while the driver recovers: every doorbell the
+ * recovery rings (its LIST_QUERY / LIST_USE) takes the next input byte to
+ * decide how the device answers: normally, with an impossible used index,
+ * not at all (deadline forced), by setting DEVICE_NEEDS_RESET, with a
+ * stray used entry, or by disappearing. An exhausted input answers
+ * normally, so that the recovery can end; the driver must never nest
+ * recoveries (the stack would overflow) and must give up after
+ * VPF_ADMIN_RECOVERY_MAX attempts.
  */
 
 #include <stdint.h>
@@ -45,6 +55,8 @@ struct fcmd {
 static struct fcmd cmds[NCMD];
 static struct fake_req held[NHELD];
 static uint32_t nheld;
+static struct vpf_pf *cur_pf;
+static struct in *cur_in;
 
 static void
 on_done(struct vpf_admin_cmd *c)
@@ -99,6 +111,51 @@ static uint32_t
 u32(struct in *in)
 {
 	return (uint32_t)u16(in) | (uint32_t)u16(in) << 16;
+}
+
+/* Doorbells rung from inside a recovery: the script decides. */
+static bool
+recovery_kick(struct fake_dev *fd, void *arg)
+{
+	struct vpf_pf *pf = cur_pf;
+	struct in *in = cur_in;
+	uint8_t how;
+
+	(void)arg;
+	if (pf == NULL || in == NULL || !pf->recovering)
+		return false;
+	how = u8(in);
+	switch (how % 6) {
+	case 1:
+		fake_bad_used_idx(fd);
+		return true;
+	case 2:
+		/* Never answered: its deadline passes at the next poll. */
+		if (pf->tail != NULL)
+			pf->tail->deadline_tk = 0;
+		return true;
+	case 3:
+		/* DEVICE_NEEDS_RESET, seen by the next poll's stall check;
+		 * the device reset of the next attempt clears it. */
+		fd->status |= VPF_STATUS_DEVICE_NEEDS_RESET;
+		pf->stall_tk = 0;
+		pf->last_check_tk = 0;
+		pf->last_progress_tk = 0;
+		return true;
+	case 4:
+		fake_process(fd);
+		fake_push_used(fd, u8(in), u8(in));
+		return true;
+	case 5:
+		if (u8(in) == 0x5a) {
+			fd->flags |= FAKE_GONE;
+			return true;
+		}
+		return false;
+	default:
+		fake_process(fd);
+		return true;
+	}
 }
 
 static void
@@ -242,6 +299,19 @@ answer(struct vpf_pf *pf, struct fake_dev *fd, struct in *in)
 	}
 }
 
+/* One poll recovers at most once, and a recovery makes at most
+ * VPF_ADMIN_RECOVERY_MAX attempts, each with one device reset: more resets
+ * in one poll is a recovery entered from within a recovery. */
+static void
+poll(struct vpf_pf *pf, struct fake_dev *fd)
+{
+	uint32_t resets = fd->resets;
+
+	(void)vpf_admin_poll(pf);
+	if (fd->resets - resets > VPF_ADMIN_RECOVERY_MAX)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -252,15 +322,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	struct vpf_pf *pf;
 	uint32_t steps = 0, i;
+	uint32_t flags = 0;
+	uint64_t stall;
 
-	fake_init(&fd, NVF, 0);
 	vpf_pf_params_init(&p);
 	p.name = "fuzz";
 	p.admin_queue_size = 64;
 	if (in.n > 0 && in.p[0] == 0xa4) {
 		p.admin_queue_size = 4;
 		u8(&in);
+	} else if (in.n > 0 && in.p[0] == 0xa5) {
+		flags |= FAKE_NO_RING_RESET;
+		u8(&in);
 	}
+	fake_init(&fd, NVF, flags);
+	fd.on_kick = recovery_kick;
+	cur_pf = NULL;
+	cur_in = &in;
 	p.max_chunk = 4096;
 	p.retry_max = 2;
 	p.retry_backoff_us = 1;
@@ -269,12 +347,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pf = vpf_pf_attach(&fake_ops, &fd, &p);
 	if (pf == NULL)
 		abort();
+	cur_pf = pf;
+	stall = pf->stall_tk;
 	fd.auto_answer = false;
 	nheld = 0;
 	memset(cmds, 0, sizeof(cmds));
 
 	while (in.n > 0 && steps++ < 2000) {
 		uint8_t op = u8(&in);
+
+		pf->stall_tk = stall;	/* a recovery_kick() may have forced it */
 
 		switch (op % 12) {
 		case 0:
@@ -294,7 +376,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			answer(pf, &fd, &in);
 			break;
 		case 7:
-			(void)vpf_admin_poll(pf);
+			poll(pf, &fd);
 			break;
 		case 8: {
 			/* Raw used entry, or an impossible used index. */
@@ -320,7 +402,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (pf->head != NULL)
 				pf->head->deadline_tk = 0;
 			nheld = 0;	/* the queue is reset under the device */
-			(void)vpf_admin_poll(pf);
+			poll(pf, &fd);
 			pf->timeout_tk = t;
 			break;
 		}
@@ -334,7 +416,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pf->last_progress_tk = 0;
 			nheld = 0;
 			fd.auto_answer = true;	/* re-init negotiates again */
-			(void)vpf_admin_poll(pf);
+			poll(pf, &fd);
 			fd.auto_answer = false;
 			/* Not noticed (nothing in flight): the device gets over it,
 			 * else a later re-init would wait for a hand answer. */
@@ -348,11 +430,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				pf->stall_tk = 0;
 				pf->last_progress_tk = 0;
 				pf->last_check_tk = 0;
-				(void)vpf_admin_poll(pf);
+				poll(pf, &fd);
 			}
 			break;
 		}
 	}
+	cur_pf = NULL;
 	vpf_pf_detach(pf);
 	/* Every command completed exactly once. */
 	for (i = 0; i < NCMD; i++)
