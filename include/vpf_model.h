@@ -197,7 +197,10 @@ enum vpf_model_fault_kind {
 				  *   (param VPF_ADMIN_SQ_NORESOURCE: that
 				  *   qualifier instead) */
 	VPF_MODEL_FAULT_EINVAL,	 /**< fail with param = status<<16 | qualifier,
-				  *   or EINVAL/INVALID_FIELD when 0 */
+				  *   or EINVAL/INVALID_FIELD when 0; on a
+				  *   CTX_WRITE it drops the partial write
+				  *   as any refusal does (not with status
+				  *   EAGAIN or ENOMEM) */
 	VPF_MODEL_FAULT_FLR,	 /**< FLR in progress for param us (default
 				  *   2000): delays MODE_SET, CTX_READ and
 				  *   CTX_WRITE of the VF, not an error */
