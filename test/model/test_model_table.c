@@ -352,8 +352,8 @@ test_table_wr_range_end_fits_64_bits(void **state)
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
 			       32, 0, &d), 0);
 	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
-	/* Three end a page below 2^64: accepted. */
-	memcpy(st + 24, &(uint64_t){ 3 }, 8);
+	/* Four end exactly at 2^64: accepted. */
+	memcpy(st + 24, &(uint64_t){ 4 }, 8);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
 			       32, 0, &d), 0);
 	expect(&d, 0, 0);
