@@ -231,7 +231,7 @@ VPF_API int vpf_pci_describe(const struct vpf_pci_func *f, char *buf,
 struct vpf_vfio_dev;
 
 /** The backend ops table; pass the struct vpf_vfio_dev * as @c dev. */
-extern const struct vpf_pf_ops vpf_vfio_ops;
+VPF_API extern const struct vpf_pf_ops vpf_vfio_ops;
 
 /** Open parameters; initialise with vpf_vfio_params_init(). */
 struct vpf_vfio_params {
