@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
-	libdpdk-dev dpdk-dev libpci-dev libcmocka-dev pciutils python3)
+	libdpdk-dev dpdk-dev libpci-dev libcmocka-dev pciutils python3
+	libsystemd-dev)  # static DPDK links (test/pkg): dbus-1.pc wants -lsystemd
 
 SUDO=
 if [ "$(id -u)" -ne 0 ]; then
