@@ -137,7 +137,8 @@ struct vpf_pf_params {
 };
 /* Engine sizing (not parameters): admin_queue_size / 2 - 1 command slots
  * (one descriptor pair stays free, so a freed head is not reused at once;
- * 1 slot for a ring of 2), each
+ * 1 slot for a ring of 2) plus one kept for the driver's own LIST_QUERY /
+ * LIST_USE, each
  * with 128-byte premapped header+data and status+result buffers; and
  * min(slots, 64) premapped buffers of max_chunk + 64 bytes shared by the
  * commands with larger data or results (context chunks, FIELDS_QUERY,
