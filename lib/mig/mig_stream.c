@@ -390,9 +390,10 @@ mig_writer_record(struct mig_writer *w, uint16_t type, uint16_t flags,
 
 	if (!w->started || w->ended)
 		return vpf_error(-EINVAL, "migration stream: record outside header..END");
-	if (pfx_len + len > VPF_MIG_REC_MAX)
-		return vpf_error(-E2BIG, "migration stream: record of %zu bytes, at most %u",
-				 pfx_len + len, VPF_MIG_REC_MAX);
+	/* Not pfx_len + len > max: the sum wraps for a huge len. */
+	if (len > VPF_MIG_REC_MAX || pfx_len > VPF_MIG_REC_MAX - len)
+		return vpf_error(-E2BIG, "migration stream: record of %zu + %zu bytes, at most %u",
+				 pfx_len, len, VPF_MIG_REC_MAX);
 	st16(hdr, type);
 	st16(hdr + 2, flags);
 	st32(hdr + 4, w->seq);

@@ -4,14 +4,17 @@
 
 /*
  * The pure arithmetic of dirty tracking (lib/mig/mig_dirty.c) at the edges
- * of the 64-bit address space: range normalisation to device pages and
- * marking a record's page in a bitmap window. Nothing may wrap: a range
- * or window that ends at (or is rounded up to) 2^64 is either handled
- * exactly or refused, never shortened or skipped.
+ * of the 64-bit address space: range normalisation to device pages, the
+ * READ window and marking a record's page in a bitmap window. Nothing may
+ * wrap: a range or window that ends at (or is rounded up to) 2^64 is
+ * either handled exactly or refused, never shortened or skipped. And the
+ * stream writer's record length (lib/mig/mig_stream.c), which must not
+ * wrap either.
  */
 
 #include <errno.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -145,6 +148,29 @@ test_window_at_top(void **state)
 	assert_false(mig_wr_window(&r, 8192, TOP(128 * K), 64 * K, &lo, &hi));
 }
 
+/* A record length whose sum with the prefix wraps size_t is too long,
+ * not short: nothing is reserved or read for it. */
+static void
+test_writer_record_len_wrap(void **state)
+{
+	static const uint8_t ctx[16];
+	struct mig_buf out = { 0 };
+	struct mig_writer w;
+	struct mig_src_desc d = { .vendor_id = 0x1af4, .device_id = 0x1041 };
+	size_t used;
+
+	(void)state;
+	mig_writer_init(&w, &out);
+	assert_int_equal(mig_writer_header(&w, &d), 0);
+	used = out.len;
+	/* 8-byte precopy prefix + (SIZE_MAX - 3) wraps to 4. */
+	assert_int_equal(mig_writer_precopy(&w, 1, ctx, SIZE_MAX - 3), -E2BIG);
+	assert_int_equal(mig_writer_final(&w, ctx, SIZE_MAX), -E2BIG);
+	assert_int_equal(out.len, used);
+	assert_int_equal(mig_writer_final(&w, ctx, sizeof(ctx)), 0);
+	mig_buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -152,6 +178,7 @@ main(void)
 		cmocka_unit_test(test_normalize_top),
 		cmocka_unit_test(test_mark_window_at_top),
 		cmocka_unit_test(test_window_at_top),
+		cmocka_unit_test(test_writer_record_len_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
