@@ -637,7 +637,9 @@ wr_ranges_check(const struct vpf_wr_cap *cap, uint16_t vf, uint64_t ps,
 			return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: range %u at 0x%" PRIx64
 					 " is not aligned to the %" PRIu64 "-byte page size",
 					 i, a, ps);
-		/* a + cnt * ps must not pass 2^64 - 1 (no wrap). */
+		/* a + cnt * ps must stay below 2^64: no wrap, and not even
+		 * an end exactly at 2^64, which a device computing the end as
+		 * a + len would take for 0 (doc/protocol.md D-6.11). */
 		if (cnt > (UINT64_MAX - a) / ps)
 			return vpf_error(-EINVAL, "DEV_WRITE_RECORDS_START: range %u at 0x%" PRIx64
 					 " of %" PRIu64 " pages of %" PRIu64
