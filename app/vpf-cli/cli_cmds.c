@@ -1585,7 +1585,8 @@ mig_cancel(void *arg)
 }
 
 /* The manual flow in progress: a context read from another VF was written
- * to @p p's VF @p vf, not yet applied. @return its source, or NULL. */
+ * to @p p's VF @p vf, not yet applied. @return true, with that VF named in
+ * @p from. */
 static bool
 manual_target(struct cli_pf *p, uint16_t vf, char *from, size_t len)
 {
