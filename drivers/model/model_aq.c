@@ -2,29 +2,27 @@
  * Copyright(c) 2026 vpf authors
  *
  * Device side of the admin virtqueue (split ring): fetch descriptor chains
- * through the IOVA table, check their layout, schedule them (synchronous,
- * or a device thread with service time and concurrency), inject faults,
- * and publish used entries with release semantics.
+ * through the IOVA table, check their layout, schedule them in virtual
+ * time (the device thread that runs this is in model_thread.c), carry out
+ * the injected faults (picked in model_fault.c), and publish used entries
+ * with release semantics.
  */
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <time.h>
 
 #include <rte_byteorder.h>
-#include <rte_pause.h>
+#include <rte_common.h>
 
 #include "model_internal.h"
 
-/* Default parameters of faults whose param is 0. */
+/* Default parameter of delay faults whose param is 0. */
 #define FAULT_DELAY_US_DEFAULT	1000u
-#define FAULT_BUSY_US_DEFAULT	2000u
 
-static bool
-aq_ready(struct vpf_model *m)
+bool
+model_aq_ready(struct vpf_model *m)
 {
 	struct model_pf_vq *q;
 
@@ -53,7 +51,8 @@ model_aq_init(struct vpf_model *m)
 	m->npool = n;
 	/* Every slot can always take a header, so that a command whose
 	 * readable part cannot be copied is still checked in the order of
-	 * FACTS.md 1 and failed with the right status. */
+	 * doc/protocol.md §1.5 and failed with the right
+	 * status. */
 	for (i = 0; i < n; i++) {
 		m->pool[i].data = malloc(MODEL_CMD_DATA_MIN);
 		if (m->pool[i].data == NULL)
@@ -123,7 +122,8 @@ work_remove(struct vpf_model *m, struct model_cmd *c)
 }
 
 /* Owner reset or admin queue reset: the commands in flight are failed
- * (FACTS.md 4): the device forgets them and never completes them. */
+ * (doc/protocol.md §4.9, D-4.1): the device forgets them and never
+ * completes them. */
 void
 model_aq_drop_all(struct vpf_model *m, const char *why)
 {
@@ -208,85 +208,108 @@ read_desc(struct vpf_model *m, uint16_t idx, struct vpf_vring_desc *d)
 	return true;
 }
 
-/*
- * Walk and check the chain at @p head (FACTS.md 1: readable descriptors
- * first, then writable ones; bounded length, no loops, no indirect
- * descriptors) and copy the readable part. Structural errors that leave
- * no way to report a status are fatal (DEVICE_NEEDS_RESET).
- */
-static bool
-chain_parse(struct vpf_model *m, struct model_cmd *c, uint16_t head)
-{
-	struct model_pf_vq *q = &m->q[m->aq_index];
-	uint64_t r_iova[MODEL_MAX_CHAIN];
-	uint32_t r_len[MODEL_MAX_CHAIN];
-	uint32_t nr = 0, i;
-	struct vpf_vring_desc d;
-	uint16_t idx = head;
-	bool seen_w = false;
-	uint64_t off, want;
+/* The readable descriptors of a chain while it is walked (the writable
+ * ones go straight into the command: the result is written through them). */
+struct chain_r {
+	uint64_t iova[MODEL_MAX_CHAIN];
+	uint32_t len[MODEL_MAX_CHAIN];
+	uint32_t n;
+};
 
+/* Start a walk: nothing parsed yet, a new loop-detection generation. */
+static void
+chain_begin(struct vpf_model *m, struct model_cmd *c, struct chain_r *r)
+{
 	c->nchain = 0;
 	c->nw = 0;
 	c->w_total = 0;
 	c->r_total = 0;
 	c->too_big = false;
 	c->nomem = false;
+	r->n = 0;
 	if (++m->visit_gen == 0) {
 		memset(m->visit, 0, m->npool * sizeof(*m->visit));
 		m->visit_gen = 1;
 	}
+}
+
+/* Whether descriptor @p idx may be the next of the chain at @p head: the
+ * chain stays within MODEL_MAX_CHAIN (which bounds the walk), does not
+ * loop, and does not reuse a descriptor the device owns. */
+static bool
+chain_visit(struct vpf_model *m, struct model_cmd *c, uint16_t head,
+	    uint16_t idx)
+{
+	if (c->nchain >= MODEL_MAX_CHAIN) {
+		model_fatal(m, false, "descriptor chain at %u longer than %u",
+			    head, MODEL_MAX_CHAIN);
+		return false;
+	}
+	if (m->visit[idx] == m->visit_gen) {
+		model_fatal(m, false, "descriptor chain at %u loops "
+			    "(descriptor %u twice)", head, idx);
+		return false;
+	}
+	m->visit[idx] = m->visit_gen;
+	if (m->owned[idx]) {
+		model_fatal(m, false, "descriptor %u reused while the device "
+			    "owns it", idx);
+		return false;
+	}
+	return true;
+}
+
+/* Add descriptor @p d (number @p idx) to the chain: no indirect ones, all
+ * readable descriptors before the writable ones. */
+static bool
+chain_add(struct vpf_model *m, struct model_cmd *c, struct chain_r *r,
+	  uint16_t head, uint16_t idx, const struct vpf_vring_desc *d)
+{
+	c->chain[c->nchain++] = idx;
+	if (d->flags & VPF_VRING_DESC_F_INDIRECT) {
+		model_fatal(m, false, "indirect descriptor %u "
+			    "(VIRTIO_F_INDIRECT_DESC not offered)", idx);
+		return false;
+	}
+	if (d->flags & VPF_VRING_DESC_F_WRITE) {
+		c->w_iova[c->nw] = d->addr;
+		c->w_len[c->nw] = d->len;
+		c->nw++;
+		c->w_total += d->len;
+		return true;
+	}
+	if (c->nw > 0) {
+		model_fatal(m, false, "chain at %u: readable descriptor %u "
+			    "after a writable one", head, idx);
+		return false;
+	}
+	r->iova[r->n] = d->addr;
+	r->len[r->n] = d->len;
+	r->n++;
+	c->r_total += d->len;
+	return true;
+}
+
+/* Follow the chain from @p head to its last descriptor. */
+static bool
+chain_walk(struct vpf_model *m, struct model_cmd *c, struct chain_r *r,
+	   uint16_t head)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	struct vpf_vring_desc d;
+	uint16_t idx = head;
+
 	if (head >= q->size) {
 		model_fatal(m, false, "avail ring entry %u is not a descriptor "
 			    "(queue size %u)", head, q->size);
 		return false;
 	}
 	for (;;) {
-		if (c->nchain >= MODEL_MAX_CHAIN) {
-			model_fatal(m, false, "descriptor chain at %u longer "
-				    "than %u", head, MODEL_MAX_CHAIN);
+		if (!chain_visit(m, c, head, idx) || !read_desc(m, idx, &d) ||
+		    !chain_add(m, c, r, head, idx, &d))
 			return false;
-		}
-		if (m->visit[idx] == m->visit_gen) {
-			model_fatal(m, false, "descriptor chain at %u loops "
-				    "(descriptor %u twice)", head, idx);
-			return false;
-		}
-		m->visit[idx] = m->visit_gen;
-		if (m->owned[idx]) {
-			model_fatal(m, false, "descriptor %u reused while the "
-				    "device owns it", idx);
-			return false;
-		}
-		if (!read_desc(m, idx, &d))
-			return false;
-		c->chain[c->nchain++] = idx;
-		if (d.flags & VPF_VRING_DESC_F_INDIRECT) {
-			model_fatal(m, false, "indirect descriptor %u "
-				    "(VIRTIO_F_INDIRECT_DESC not offered)",
-				    idx);
-			return false;
-		}
-		if (d.flags & VPF_VRING_DESC_F_WRITE) {
-			seen_w = true;
-			c->w_iova[c->nw] = d.addr;
-			c->w_len[c->nw] = d.len;
-			c->nw++;
-			c->w_total += d.len;
-		} else {
-			if (seen_w) {
-				model_fatal(m, false, "chain at %u: readable "
-					    "descriptor %u after a writable "
-					    "one", head, idx);
-				return false;
-			}
-			r_iova[nr] = d.addr;
-			r_len[nr] = d.len;
-			nr++;
-			c->r_total += d.len;
-		}
 		if (!(d.flags & VPF_VRING_DESC_F_NEXT))
-			break;
+			return true;
 		if (d.next >= q->size) {
 			model_fatal(m, false, "descriptor %u: next %u out of "
 				    "range (queue size %u)", idx, d.next,
@@ -295,14 +318,23 @@ chain_parse(struct vpf_model *m, struct model_cmd *c, uint16_t head)
 		}
 		idx = d.next;
 	}
+}
+
+/* The writable part has room for the status, and every byte of it is
+ * mapped: an IOMMU would fault on the write; checking now keeps a command
+ * from half-completing. */
+static bool
+chain_check_writable(struct vpf_model *m, const struct model_cmd *c,
+		     uint16_t head)
+{
+	uint32_t i;
+
 	if (c->w_total < sizeof(struct vpf_admin_cmd_status)) {
 		model_fatal(m, false, "chain at %u: device-writable part is %"
 			    PRIu64 " bytes, no room for the 8-byte status",
 			    head, c->w_total);
 		return false;
 	}
-	/* Every writable byte must be mapped: an IOMMU would fault on the
-	 * write; checking now keeps a command from half-completing. */
 	for (i = 0; i < c->nw; i++) {
 		if (c->w_len[i] > 0 &&
 		    model_dma_ptr(m, c->w_iova[i], c->w_len[i]) == NULL) {
@@ -313,40 +345,77 @@ chain_parse(struct vpf_model *m, struct model_cmd *c, uint16_t head)
 			return false;
 		}
 	}
-	/* The header is always copied so that group, opcode and member are
-	 * checked first (FACTS.md 1); a readable part too big, or one there
-	 * is no buffer for, is reported after them (model_cmd_exec). */
-	want = c->r_total;
+	return true;
+}
+
+/* Grow the slot's buffer for the readable part, within MODEL_MAX_CMD_DATA
+ * and MODEL_CMD_MEM_MAX; too_big or nomem when it cannot be. */
+static void
+chain_data_buffer(struct vpf_model *m, struct model_cmd *c)
+{
+	uint64_t grow;
+	uint8_t *nd = NULL;
+
 	if (c->r_total > MODEL_MAX_CMD_DATA) {
 		c->too_big = true;
-	} else if (c->r_total > c->data_cap) {
-		uint64_t grow = c->r_total - c->data_cap;
-		uint8_t *nd = NULL;
-
-		if (m->cmd_mem + grow <= MODEL_CMD_MEM_MAX)
-			nd = realloc(c->data, c->r_total);
-		if (nd == NULL) {
-			c->nomem = true;
-		} else {
-			c->data = nd;
-			c->data_cap = c->r_total;
-			m->cmd_mem += grow;
-		}
+		return;
 	}
+	if (c->r_total <= c->data_cap)
+		return;
+	grow = c->r_total - c->data_cap;
+	if (m->cmd_mem + grow <= MODEL_CMD_MEM_MAX)
+		nd = realloc(c->data, c->r_total);
+	if (nd == NULL) {
+		c->nomem = true;
+		return;
+	}
+	c->data = nd;
+	c->data_cap = c->r_total;
+	m->cmd_mem += grow;
+}
+
+/* Copy the readable part into the slot's buffer. The header is always
+ * copied so that group, opcode and member are checked first
+ * (doc/protocol.md §1.5); a readable part too big, or one there is no
+ * buffer for, is reported after them (model_cmd_exec). */
+static bool
+chain_copy_readable(struct vpf_model *m, struct model_cmd *c,
+		    const struct chain_r *r)
+{
+	uint64_t off = 0, want = c->r_total;
+	uint32_t i;
+
+	chain_data_buffer(m, c);
 	if (c->too_big || c->nomem)
 		want = RTE_MIN(c->r_total,
 			       (uint64_t)sizeof(struct vpf_admin_cmd_hdr));
-	off = 0;
-	for (i = 0; i < nr && off < want; i++) {
-		uint32_t n = (uint32_t)RTE_MIN((uint64_t)r_len[i], want - off);
+	for (i = 0; i < r->n && off < want; i++) {
+		uint32_t n = (uint32_t)RTE_MIN((uint64_t)r->len[i], want - off);
 
 		if (n == 0)
 			continue;
-		if (model_dma_read(m, r_iova[i], c->data + off, n) != 0)
+		if (model_dma_read(m, r->iova[i], c->data + off, n) != 0)
 			return false;
 		off += n;
 	}
 	return true;
+}
+
+/*
+ * Walk and check the chain at @p head (doc/protocol.md §1.1: readable
+ * descriptors first, then writable ones; bounded length, no loops, no
+ * indirect descriptors) and copy the readable part. Structural errors that
+ * leave no way to report a status are fatal (DEVICE_NEEDS_RESET).
+ */
+static bool
+chain_parse(struct vpf_model *m, struct model_cmd *c, uint16_t head)
+{
+	struct chain_r r;
+
+	chain_begin(m, c, &r);
+	return chain_walk(m, c, &r, head) &&
+	       chain_check_writable(m, c, head) &&
+	       chain_copy_readable(m, c, &r);
 }
 
 static struct model_cmd *
@@ -358,63 +427,6 @@ cmd_alloc(struct vpf_model *m)
 		if (m->pool[i].state == CMD_FREE)
 			return &m->pool[i];
 	return NULL;
-}
-
-static bool
-fault_active(struct model_fault *f)
-{
-	if (f->kind == VPF_MODEL_FAULT_NONE)
-		return false;
-	if (f->until_ns != 0) {
-		if (model_now_ns() < f->until_ns)
-			return true;
-		f->kind = VPF_MODEL_FAULT_NONE;
-		f->until_ns = 0;
-		return false;
-	}
-	return f->count > 0;
-}
-
-/* Which fault (if any) the command gets: the VF's own first, then the
- * PF-wide one. */
-static void
-fault_pick(struct vpf_model *m, struct model_cmd *c)
-{
-	struct model_fault *f = NULL;
-	struct model_vf *vf = NULL;
-
-	c->fault = VPF_MODEL_FAULT_NONE;
-	c->fault_param = 0;
-	if (!c->too_big && c->r_total >= sizeof(struct vpf_admin_cmd_hdr)) {
-		const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
-
-		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
-			vf = model_vf_get(m, rte_le_to_cpu_64(h->group_member_id));
-	}
-	if (vf != NULL && fault_active(&vf->fault))
-		f = &vf->fault;
-	else if (fault_active(&m->pf_fault))
-		f = &m->pf_fault;
-	if (f == NULL)
-		return;
-	c->fault = f->kind;
-	c->fault_param = f->param;
-	if (f->until_ns == 0 && --f->count == 0)
-		f->kind = VPF_MODEL_FAULT_NONE;
-
-	if (c->fault == VPF_MODEL_FAULT_FLR || c->fault == VPF_MODEL_FAULT_RESET) {
-		uint64_t until = model_now_ns() + 1000ull *
-			(c->fault_param ? c->fault_param : FAULT_BUSY_US_DEFAULT);
-		uint16_t i;
-
-		if (vf != NULL && f == &vf->fault) {
-			vf->busy_until = until;
-		} else {
-			/* A PF-wide reset/FLR keeps every VF busy. */
-			for (i = 0; i < m->total_vfs; i++)
-				m->vf[i].busy_until = until;
-		}
-	}
 }
 
 /* Transfer cost of a context command: its data or posted result. */
@@ -459,17 +471,15 @@ mark_visible(struct vpf_model *m, uint16_t avail, uint64_t now)
 	}
 }
 
-/* Fetch one new command from the avail ring. False when there is none
- * or processing stopped. */
+/* The head of the next new avail entry; false when there is none or
+ * processing stopped. */
 static bool
-fetch_one(struct vpf_model *m, uint64_t now)
+avail_next(struct vpf_model *m, uint64_t now, uint16_t *head)
 {
 	struct model_pf_vq *q = &m->q[m->aq_index];
-	struct model_cmd *c, **pp;
-	uint16_t *pidx, avail, head;
-	uint32_t i;
+	uint16_t *pidx, avail, h;
 
-	if (!aq_ready(m) || !(m->kicked || m->polling))
+	if (!model_aq_ready(m) || !(m->kicked || m->polling))
 		return false;
 	pidx = model_dma_ptr(m, q->driver + 2, 2);
 	if (pidx == NULL) {
@@ -494,9 +504,69 @@ fetch_one(struct vpf_model *m, uint64_t now)
 		return false;
 	}
 	if (model_dma_read(m, q->driver + 4 + 2ull * (m->last_avail % q->size),
-			   &head, 2) != 0)
+			   &h, 2) != 0)
 		return false;
-	head = rte_le_to_cpu_16(head);
+	*head = rte_le_to_cpu_16(h);
+	return true;
+}
+
+/*
+ * Timing model in virtual time: the device has @c concurrency engines;
+ * the command starts on the first one free, not before the doorbell that
+ * made it visible, and keeps it for the service (and transfer) time.
+ * Scheduling noise of the device thread does not add up: a command
+ * completes at its due time, or as soon as the thread gets there.
+ */
+static void
+schedule_threaded(struct vpf_model *m, struct model_cmd *c)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	uint32_t i, best = 0;
+	uint64_t start, vis, cost = 0;
+
+	for (i = 1; i < m->p.concurrency; i++)
+		if (m->slot_free[i] < m->slot_free[best])
+			best = i;
+	vis = m->vis_ns[(uint16_t)(m->last_avail - 1) % q->size];
+	start = m->slot_free[best] > vis ? m->slot_free[best] : vis;
+	/* Activating a context keeps the engine busy too: the cost is known
+	 * here when the context was written before this MODE_SET arrived
+	 * (else it is added at completion time, see complete_due(), without
+	 * holding an engine). */
+	if (c->fault != VPF_MODEL_FAULT_EAGAIN &&
+	    c->fault != VPF_MODEL_FAULT_EINVAL) {
+		cost = model_cmd_pre_cost_ns(m, c);
+		c->cost_checked = cost > 0;
+	}
+	c->due_ns = start + 1000ull * m->p.service_time_us +
+		transfer_ns(m, c) + cost;
+	m->slot_free[best] = c->due_ns;
+}
+
+/* Queue @p c behind the commands already in work (fetch order). */
+static void
+work_append(struct vpf_model *m, struct model_cmd *c)
+{
+	struct model_cmd **pp;
+
+	c->next = NULL;
+	for (pp = &m->work; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = c;
+	m->nwork++;
+}
+
+/* Fetch one new command from the avail ring. False when there is none
+ * or processing stopped. */
+static bool
+fetch_one(struct vpf_model *m, uint64_t now)
+{
+	struct model_cmd *c;
+	uint16_t head;
+	uint32_t i;
+
+	if (!avail_next(m, now, &head))
+		return false;
 	c = cmd_alloc(m);
 	if (c == NULL) {
 		model_fatal(m, false, "more commands outstanding than queue "
@@ -511,7 +581,7 @@ fetch_one(struct vpf_model *m, uint64_t now)
 	c->cost_checked = false;
 	for (i = 0; i < c->nchain; i++)
 		m->owned[c->chain[i]] = 1;
-	fault_pick(m, c);
+	model_fault_pick(m, c);
 	if (c->fault == VPF_MODEL_FAULT_DMA) {
 		c->state = CMD_WORK;
 		cmd_release(m, c);
@@ -527,44 +597,12 @@ fetch_one(struct vpf_model *m, uint64_t now)
 	}
 	c->state = CMD_WORK;
 	c->due_ns = now;
-	if (m->p.threaded) {
-		/*
-		 * Timing model in virtual time: the device has @c concurrency
-		 * engines; the command starts on the first one free, not
-		 * before the doorbell that made it visible, and keeps it for
-		 * the service (and transfer) time. Scheduling noise of the
-		 * device thread does not add up: a command completes at its
-		 * due time, or as soon as the thread gets there.
-		 */
-		uint32_t i, best = 0;
-		uint64_t start, vis, cost = 0;
-
-		for (i = 1; i < m->p.concurrency; i++)
-			if (m->slot_free[i] < m->slot_free[best])
-				best = i;
-		vis = m->vis_ns[(uint16_t)(m->last_avail - 1) % q->size];
-		start = m->slot_free[best] > vis ? m->slot_free[best] : vis;
-		/* Activating a context keeps the engine busy too: the cost
-		 * is known here when the context was written before this
-		 * MODE_SET arrived (else it is added at completion time, see
-		 * complete_due(), without holding an engine). */
-		if (c->fault != VPF_MODEL_FAULT_EAGAIN &&
-		    c->fault != VPF_MODEL_FAULT_EINVAL) {
-			cost = model_cmd_pre_cost_ns(m, c);
-			c->cost_checked = cost > 0;
-		}
-		c->due_ns = start + 1000ull * m->p.service_time_us +
-			transfer_ns(m, c) + cost;
-		m->slot_free[best] = c->due_ns;
-	}
+	if (m->p.threaded)
+		schedule_threaded(m, c);
 	if (c->fault == VPF_MODEL_FAULT_DELAY)
 		c->due_ns += 1000ull * (c->fault_param ? c->fault_param :
 					FAULT_DELAY_US_DEFAULT);
-	c->next = NULL;
-	for (pp = &m->work; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = c;
-	m->nwork++;
+	work_append(m, c);
 	return true;
 }
 
@@ -672,7 +710,8 @@ complete_due(struct vpf_model *m, uint64_t now)
 					busy = vf->busy_until;
 			}
 			/* FLR / reset in progress delays MODE_SET, CTX_READ
-			 * and CTX_WRITE until it ends (FACTS.md 4). */
+			 * and CTX_WRITE until it ends (doc/protocol.md
+			 * §4.9, D-4.10). */
 			if (busy > now) {
 				c->due_ns = busy;
 				continue;
@@ -696,8 +735,8 @@ complete_due(struct vpf_model *m, uint64_t now)
 	return n;
 }
 
-static void
-aq_run(struct vpf_model *m)
+void
+model_aq_run(struct vpf_model *m)
 {
 	for (;;) {
 		uint64_t now;
@@ -733,149 +772,12 @@ model_aq_notify(struct vpf_model *m)
 	if (m->thread_on)
 		pthread_cond_signal(&m->cv);
 	else
-		aq_run(m);
+		model_aq_run(m);
 }
 
 void
 model_aq_poll(struct vpf_model *m)
 {
 	if (!m->thread_on)
-		aq_run(m);
-}
-
-/* ---------------------------------------------------------------------
- * Device thread (timing model)
- * ------------------------------------------------------------------ */
-
-/* Set or clear VIRTQ_USED_F_NO_NOTIFY in the admin queue's used ring. */
-static bool
-used_no_notify(struct vpf_model *m, bool on)
-{
-	uint16_t *pflags;
-
-	if (!aq_ready(m))
-		return false;
-	pflags = model_dma_ptr(m, m->q[m->aq_index].device, 2);
-	if (pflags == NULL)
-		return false;
-	__atomic_store_n(pflags, rte_cpu_to_le_16(on ?
-			 VPF_VRING_USED_F_NO_NOTIFY : 0), __ATOMIC_RELAXED);
-	return true;
-}
-
-/*
- * The device thread's pass over the admin queue, lock held. While it runs
- * it polls the avail ring and tells the driver so (VIRTQ_USED_F_NO_NOTIFY):
- * a doorbell would only wait for the lock this thread holds while it
- * executes commands. Before the lock is released the flag is cleared and
- * the avail index read once more, so an entry the driver published without
- * a doorbell in between is never left behind.
- */
-static void
-aq_run_threaded(struct vpf_model *m)
-{
-	uint16_t *pidx, before;
-	bool again = false;
-
-	for (;;) {
-		before = m->last_avail;
-		m->polling = used_no_notify(m, true);
-		aq_run(m);
-		if (!m->polling)
-			return;
-		m->polling = false;
-		(void)used_no_notify(m, false);
-		/* Order the flag store before the avail load (the driver
-		 * orders its avail store before its flags load). */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		/* A second pass that fetched nothing although entries wait
-		 * means a fatal error stopped the queue: never spin on it. */
-		if (!aq_ready(m) || (again && m->last_avail == before))
-			return;
-		pidx = model_dma_ptr(m, m->q[m->aq_index].driver + 2, 2);
-		if (pidx == NULL ||
-		    rte_le_to_cpu_16(__atomic_load_n(pidx, __ATOMIC_ACQUIRE)) ==
-		    m->last_avail)
-			return;
-		again = true;
-	}
-}
-
-static uint64_t
-next_due(struct vpf_model *m)
-{
-	struct model_cmd *c;
-	uint64_t due = UINT64_MAX;
-
-	if (m->needs_reset)
-		return UINT64_MAX;
-	for (c = m->work; c != NULL; c = c->next)
-		if (c->due_ns < due)
-			due = c->due_ns;
-	return due;
-}
-
-static void *
-dev_thread(void *arg)
-{
-	struct vpf_model *m = arg;
-
-	/* Wake up close to the due time: service times are microseconds. */
-	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	pthread_mutex_lock(&m->lock);
-	while (!m->stopping) {
-		uint64_t due, now;
-
-		aq_run_threaded(m);
-		due = next_due(m);
-		if (due == UINT64_MAX) {
-			pthread_cond_wait(&m->cv, &m->lock);
-			continue;
-		}
-		now = model_now_ns();
-		if (due <= now)
-			continue;
-		if (due - now < 100000) {
-			/* Short waits: spin without the lock so the
-			 * driver keeps running; a doorbell ends the spin. */
-			uint32_t w = m->wake;
-
-			pthread_mutex_unlock(&m->lock);
-			while (model_now_ns() < due &&
-			       __atomic_load_n(&m->wake, __ATOMIC_RELAXED) == w &&
-			       !__atomic_load_n(&m->stopping, __ATOMIC_RELAXED))
-				rte_pause();
-			pthread_mutex_lock(&m->lock);
-		} else {
-			struct timespec ts;
-
-			ts.tv_sec = (time_t)(due / 1000000000ull);
-			ts.tv_nsec = (long)(due % 1000000000ull);
-			pthread_cond_timedwait(&m->cv, &m->lock, &ts);
-		}
-	}
-	pthread_mutex_unlock(&m->lock);
-	return NULL;
-}
-
-int
-model_thread_start(struct vpf_model *m)
-{
-	if (pthread_create(&m->thread, NULL, dev_thread, m) != 0)
-		return -EAGAIN;
-	m->thread_on = true;
-	return 0;
-}
-
-void
-model_thread_stop(struct vpf_model *m)
-{
-	if (!m->thread_on)
-		return;
-	pthread_mutex_lock(&m->lock);
-	__atomic_store_n(&m->stopping, true, __ATOMIC_RELAXED);
-	pthread_cond_signal(&m->cv);
-	pthread_mutex_unlock(&m->lock);
-	pthread_join(m->thread, NULL);
-	m->thread_on = false;
+		model_aq_run(m);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 vpf authors
  *
- * The admin commands of FACTS.md 2, 4 and 6, executed at completion time
- * with the validation order group -> opcode -> member (FACTS.md 1) and the
- * status/qualifier table of FACTS.md 4. Nothing the driver wrote is
+ * The admin commands of doc/protocol.md §2, §4 and §6, executed at
+ * completion time with the validation order group -> opcode -> member
+ * (§1.5) and the status/qualifier table of §4.10. Nothing the driver wrote is
  * trusted: every length and value is checked before use.
  */
 
@@ -15,6 +15,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
+#include "common/vpf_le.h"
 #include "model_internal.h"
 
 /* Per-command context. */
@@ -68,24 +69,6 @@ ctx_write_refused(struct model_vf *vf, const struct model_result *r)
 	vf->wr_len = 0;
 }
 
-static uint64_t
-le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return rte_le_to_cpu_64(v);
-}
-
-static uint32_t
-le32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return rte_le_to_cpu_32(v);
-}
-
 /* Write the result; false (and a DMA fault) if that failed. */
 static bool
 result(struct xcmd *x, uint64_t off, const void *buf, uint64_t len)
@@ -119,7 +102,7 @@ supported_ops(const struct vpf_model *m)
 }
 
 /* Fixed-size command data (mode, freeze_mode): exactly 8 bytes, the
- * padding zero (FACTS.md 1). */
+ * padding zero (doc/protocol.md §1.2). */
 static bool
 fixed8(struct xcmd *x, uint8_t *v)
 {
@@ -143,7 +126,8 @@ cmd_list_query(struct xcmd *x)
 {
 	uint64_t v = rte_cpu_to_le_64(supported_ops(x->m));
 
-	/* Result buffer: (max_opcode / 64 + 1) * 8 bytes (FACTS.md 2). */
+	/* Result buffer: (max_opcode / 64 + 1) * 8 bytes (doc/protocol.md
+	 * §2.1). */
 	if (x->dlen != 0 || x->rcap < 8) {
 		fail_field(x);
 		return true;
@@ -160,8 +144,8 @@ cmd_list_use(struct xcmd *x)
 		fail_field(x);
 		return true;
 	}
-	w0 = le64(x->data);
-	/* Only opcodes LIST_QUERY reported (FACTS.md 2). */
+	w0 = vpf_le64_load(x->data);
+	/* Only opcodes LIST_QUERY reported (doc/protocol.md §2.2). */
 	if (w0 & ~supported_ops(x->m)) {
 		fail_field(x);
 		return true;
@@ -172,7 +156,8 @@ cmd_list_use(struct xcmd *x)
 			return true;
 		}
 	}
-	/* Not while other commands are outstanding (FACTS.md 2): anything
+	/* Not while other commands are outstanding (doc/protocol.md
+	 * §2.2, D-MOD.1): anything
 	 * fetched and not completed, or posted behind it. */
 	if (model_aq_others_outstanding(x->m, x->c) > 0) {
 		fail_command(x);
@@ -219,7 +204,7 @@ activation_diff(struct vpf_model *m, struct model_vf *vf)
 }
 
 /* Leaving Freeze applies the most recent complete written context
- * (FACTS.md 4). */
+ * (doc/protocol.md §4.3). */
 static void
 activate(struct vpf_model *m, struct model_vf *vf)
 {
@@ -266,7 +251,8 @@ cmd_mode_set(struct xcmd *x)
 	/* Setting the current mode succeeds and changes nothing. */
 	if (mode == vf->mode)
 		return true;
-	/* Active/Stop not during a partial read or write (FACTS.md 4). */
+	/* Active/Stop not during a partial read or write
+	 * (doc/protocol.md §4.3). */
 	if (mode != VPF_DEV_MODE_FREEZE &&
 	    (vf->rd == RD_PARTIAL || vf->wr == WR_PARTIAL)) {
 		fail_command(x);
@@ -353,7 +339,7 @@ cmd_ctx_read(struct xcmd *x)
 			return true;
 		}
 		/* The first read in a mode starts a complete context of
-		 * the state at this moment (FACTS.md 4). */
+		 * the state at this moment (doc/protocol.md §4.4). */
 		vf->rd_len = model_ctx_build(x->m, vf, vf->rd_buf,
 					     x->m->ctx_max);
 		vf->rd_pos = 0;
@@ -400,7 +386,7 @@ early_headers(struct vpf_model *m, struct model_vf *vf)
 	       vf->wr_len - vf->wr_scan >= VPF_CTX_TLV_HDR_SIZE) {
 		const uint8_t *h = vf->wr_buf + vf->wr_scan;
 		struct vpf_ctx_field f = { .type = (uint16_t)(h[0] | h[1] << 8),
-					   .length = le64(h + 8) };
+					   .length = vpf_le64_load(h + 8) };
 
 		if (model_ctx_check_field(m, &f) != 0)
 			return -EINVAL;
@@ -425,7 +411,7 @@ cmd_ctx_write(struct xcmd *x)
 		fail_field(x);
 		return true;
 	}
-	/* Only in Freeze (FACTS.md 4). */
+	/* Only in Freeze (doc/protocol.md §4.6). */
 	if (vf->mode != VPF_DEV_MODE_FREEZE) {
 		fail_command(x);
 		return true;
@@ -451,7 +437,8 @@ cmd_ctx_write(struct xcmd *x)
 	memcpy(vf->wr_buf + vf->wr_len, x->data, x->dlen);
 	vf->wr_len += x->dlen;
 	/* Validate as the chunk arrives; the last chunk may carry up to 7
-	 * zero bytes after the complete context (FACTS.md 1). */
+	 * zero bytes after the complete context (doc/protocol.md
+	 * §1.2, D-1.3). */
 	rc = vpf_ctx_stream_feed(&vf->stream, x->data, x->dlen);
 	if (rc != 0 || early_headers(m, vf) != 0)
 		goto bad;
@@ -517,7 +504,7 @@ cmd_discard(struct xcmd *x)
 		return true;
 	}
 	/* Drops a partial or complete read, a partial write and a complete
-	 * written context not yet applied (FACTS.md 4). */
+	 * written context not yet applied (doc/protocol.md §4.8). */
 	vf->rd = RD_NONE;
 	vf->wr = WR_NONE;
 	vf->wr_len = 0;
@@ -580,16 +567,16 @@ cmd_wr_start(struct xcmd *x)
 		fail_field(x);
 		return true;
 	}
-	ps = le64(x->data);
-	n = le32(x->data + 8);
+	ps = vpf_le64_load(x->data);
+	n = vpf_le32_load(x->data + 8);
 	if (!page_size_ok(ps) || n == 0 || n > MODEL_WR_MAX_RANGES ||
-	    x->dlen != 16 + 16ull * n || le32(x->data + 12) != 0) {
+	    x->dlen != 16 + 16ull * n || vpf_le32_load(x->data + 12) != 0) {
 		fail_field(x);
 		return true;
 	}
 	for (i = 0; i < n; i++) {
-		r[i].page_address = le64(x->data + 16 + 16 * i);
-		r[i].page_count = le64(x->data + 24 + 16 * i);
+		r[i].page_address = vpf_le64_load(x->data + 16 + 16 * i);
+		r[i].page_count = vpf_le64_load(x->data + 24 + 16 * i);
 		/* The last page's last byte is at most 2^64 - 1: a range
 		 * may end exactly at the top of the address space. */
 		if (r[i].page_count == 0 || (r[i].page_address & (ps - 1)) ||
@@ -599,7 +586,7 @@ cmd_wr_start(struct xcmd *x)
 			return true;
 		}
 	}
-	/* Ranges must not overlap (FACTS.md 6). */
+	/* Ranges must not overlap (doc/protocol.md §6.3, D-6.7). */
 	qsort(r, n, sizeof(r[0]), range_cmp);
 	for (i = 1; i < n; i++) {
 		/* In pages: page_count * ps is 2^64 for a range that
@@ -629,7 +616,8 @@ cmd_wr_stop(struct xcmd *x)
 		fail_field(x);
 		return true;
 	}
-	/* Always succeeds; records not yet read are dropped (FACTS.md 6). */
+	/* Always succeeds; records not yet read are dropped
+	 * (doc/protocol.md §6.4, D-6.6). */
 	x->vf->wr_on = false;
 	memset(x->vf->rec, 0, (x->vf->rec_bits + 63) / 64 * 8);
 	return true;
@@ -645,13 +633,13 @@ cmd_wr_read(struct xcmd *x)
 		fail_field(x);
 		return true;
 	}
-	/* READ before START fails (FACTS.md 6). */
+	/* READ before START fails (doc/protocol.md §6.5, D-6.5). */
 	if (!vf->wr_on) {
 		fail_command(x);
 		return true;
 	}
-	addr = le64(x->data);
-	len = le64(x->data + 8);
+	addr = vpf_le64_load(x->data);
+	len = vpf_le64_load(x->data + 8);
 	ps = vf->wr_page;
 	if (len == 0 || (addr & (ps - 1)) || (len & (ps - 1)) ||
 	    len - 1 > UINT64_MAX - addr) {
@@ -663,7 +651,8 @@ cmd_wr_read(struct xcmd *x)
 	last = (addr + (len - 1)) / ps;	/* inclusive */
 	if (last >= vf->rec_bits)
 		last = vf->rec_bits ? vf->rec_bits - 1 : 0;
-	/* Report at most what fits and clear exactly those (FACTS.md 6). */
+	/* Report at most what fits and clear exactly those
+	 * (doc/protocol.md §6.5, D-6.4). */
 	for (bit = first; vf->rec_bits > 0 && bit <= last && cnt < fit; bit++) {
 		uint64_t w = vf->rec[bit / 64] >> (bit % 64);
 		uint64_t a;
@@ -725,7 +714,7 @@ model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c)
 	    vf->rd == RD_PARTIAL || vf->wr == WR_PARTIAL)
 		return 0;
 	/* Activation cost: fields that differ from the previously applied
-	 * or written context (DESIGN.md timing model). */
+	 * or written context (doc/model.md "Timing model", D-MOD.19). */
 	return 1000ull * m->p.activation_us_per_field * activation_diff(m, vf);
 }
 
@@ -766,7 +755,8 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 	group = rte_le_to_cpu_16(h->group_type);
 	member = rte_le_to_cpu_64(h->group_member_id);
 
-	/* Validation order: group, opcode, member (FACTS.md 1). */
+	/* Validation order: group, opcode, member (doc/protocol.md
+	 * §1.5). */
 	if (group != VPF_ADMIN_GROUP_SRIOV || model_num_vfs(m) == 0) {
 		fail(&x, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_GROUP);
 		goto out;
@@ -788,7 +778,7 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 	}
 	/* Only the header was copied (model_aq.c chain_parse): a part
 	 * larger than the device takes is a bad value, no buffer for it a
-	 * transient lack of resources (FACTS.md 4). */
+	 * transient lack of resources (doc/protocol.md D-4.11). */
 	if (c->too_big) {
 		fail_field(&x);
 		goto out;
@@ -797,7 +787,7 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 		fail(&x, VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_NORESOURCE);
 		goto out;
 	}
-	/* Each part a multiple of 8 bytes (FACTS.md 1). */
+	/* Each part a multiple of 8 bytes (doc/protocol.md §1.2). */
 	if ((c->r_total % VPF_ADMIN_ALIGN) != 0 ||
 	    (c->w_total % VPF_ADMIN_ALIGN) != 0) {
 		fail_field(&x);
@@ -860,7 +850,7 @@ model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
 	account(m, vf, op, r);
 }
 
-/* Owner (PF) reset (FACTS.md 4): modes, applied state and write
+/* Owner (PF) reset (doc/protocol.md §4.9, D-4.2 … D-4.4): modes, applied state and write
  * recording are unchanged; partial reads and writes are dropped. */
 void
 model_owner_reset_vfs(struct vpf_model *m)

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_log.h>
@@ -81,7 +82,8 @@ extern int vpf_model_logtype;
  * MODEL_CMD_DATA_KEEP, and all slots together hold at most
  * MODEL_CMD_MEM_MAX beyond their minimum (512 hung 16 MiB commands must
  * not pin 8 GiB): a command that would need more fails EAGAIN/NORESOURCE,
- * which a driver retries (FACTS.md 4, transient lack of resources). */
+ * which a driver retries (doc/protocol.md D-4.11,
+ * transient lack of resources). */
 #define MODEL_CMD_DATA_MIN	4096u
 #define MODEL_CMD_DATA_KEEP	(256u << 10)
 #define MODEL_CMD_MEM_MAX	(64ull << 20)
@@ -126,7 +128,7 @@ struct model_vf_vq {
 	uint64_t *own;		/* bitmap of owned descriptors, max_size bits */
 };
 
-/* Everything a Freeze context carries (DESIGN.md "Digest"). */
+/* Everything a Freeze context carries (doc/model.md "Digest"). */
 struct model_vf_state {
 	uint8_t common[VPF_COMMON_CFG_LEN];	/* register image, LE */
 	uint64_t features;
@@ -160,7 +162,7 @@ struct model_vf {
 	struct model_vf_state st;
 	uint64_t rng;
 
-	/* context read (FACTS.md 4: one context per mode) */
+	/* context read (doc/protocol.md §4.4: one context per mode) */
 	enum model_rd_state rd;
 	uint8_t *rd_buf;
 	size_t rd_len, rd_pos;
@@ -197,7 +199,7 @@ struct model_vf {
 	uint64_t ctx_gen, diff_gen;
 	uint32_t diff_val;
 
-	/* write recording (FACTS.md 6) */
+	/* write recording (doc/protocol.md §6) */
 	bool wr_on;
 	uint64_t wr_page;
 	uint32_t wr_nranges;
@@ -332,38 +334,104 @@ struct vpf_model {
 	struct model_stats_i pf_stats;
 };
 
-/* model.c */
+/* ---------------------------------------------------------------------
+ * Small helpers every part uses
+ * ------------------------------------------------------------------ */
+
+/* Guest memory page: the granularity of the ground truth. */
+#define MODEL_GUEST_PAGE	4096u
+
+static inline bool
+model_is_pow2(uint32_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* splitmix64: deterministic, cheap, good enough for a workload. */
+static inline uint64_t
+model_rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* Words of an owned-descriptor bitmap (one bit per entry of the largest
+ * VF queue). */
+static inline size_t
+model_own_words(const struct vpf_model *m)
+{
+	return ((size_t)m->p.vq_size + 63) / 64;
+}
+
+/* ---------------------------------------------------------------------
+ * Functions, by file
+ * ------------------------------------------------------------------ */
+
+/* model.c: create/destroy, ops table, shared error paths */
 uint64_t model_now_ns(void);
 void model_fatal(struct vpf_model *m, bool dma, const char *fmt, ...)
 	VPF_PRINTF(3, 4);
 void model_protocol_error(struct vpf_model *m, const char *fmt, ...)
 	VPF_PRINTF(2, 3);
+
+/* model_pci.c: PCI config space */
+void model_cfg_build(struct vpf_model *m);
+uint16_t model_num_vfs(const struct vpf_model *m);
+uint32_t model_cfg_size(void *dev);
+int model_cfg_read(void *dev, uint32_t off, void *buf, uint32_t len);
+int model_cfg_write(void *dev, uint32_t off, const void *buf, uint32_t len);
+
+/* model_bar.c: BAR0, the virtio-pci device */
+/* Whether split rings of @p size entries at these addresses end below
+ * 2^64 (no address the device computes wraps). @p size > 0. */
+bool model_ring_fits(uint64_t desc, uint64_t driver, uint64_t device,
+		     uint32_t size);
+void model_queues_reset(struct vpf_model *m);
+void model_device_reset(struct vpf_model *m);
+/* One BAR0 access, lock held (also through the PCI cfg window). */
+int model_bar_rw(struct vpf_model *m, bool wr, uint64_t off,
+		 unsigned int width, uint64_t *val);
+int model_bar_size(void *dev, uint8_t bar, uint64_t *size);
+int model_bar_read(void *dev, uint8_t bar, uint64_t off, unsigned int width,
+		   uint64_t *val);
+int model_bar_write(void *dev, uint8_t bar, uint64_t off, unsigned int width,
+		    uint64_t val);
+
+/* model_dma.c: the DMA region table */
 void *model_dma_ptr(struct vpf_model *m, uint64_t iova, uint64_t len);
 int model_dma_read(struct vpf_model *m, uint64_t iova, void *buf,
 		   uint64_t len);
 int model_dma_write(struct vpf_model *m, uint64_t iova, const void *buf,
 		    uint64_t len);
-uint16_t model_num_vfs(const struct vpf_model *m);
-/* Whether split rings of @p size entries at these addresses end below
- * 2^64 (no address the device computes wraps). @p size > 0. */
-bool model_ring_fits(uint64_t desc, uint64_t driver, uint64_t device,
-		     uint32_t size);
+int model_dma_alloc(void *dev, size_t len, size_t align,
+		    struct vpf_dma_region *r);
+void model_dma_free(void *dev, struct vpf_dma_region *r);
 
-/* model_aq.c */
+/* model_aq.c: admin queue, device side */
+bool model_aq_ready(struct vpf_model *m);
+/* Complete what is due and fetch what is new until nothing moves. */
+void model_aq_run(struct vpf_model *m);
 void model_aq_notify(struct vpf_model *m);
 void model_aq_poll(struct vpf_model *m);
 void model_aq_drop_all(struct vpf_model *m, const char *why);
 int model_aq_init(struct vpf_model *m);
 void model_aq_fini(struct vpf_model *m);
-int model_thread_start(struct vpf_model *m);
-void model_thread_stop(struct vpf_model *m);
-
 int model_cmd_write(struct vpf_model *m, struct model_cmd *c, uint64_t off,
 		    const void *buf, uint64_t len);
 uint32_t model_aq_others_outstanding(struct vpf_model *m,
 				     const struct model_cmd *c);
 
-/* model_cmd.c */
+/* model_thread.c: the device thread */
+int model_thread_start(struct vpf_model *m);
+void model_thread_stop(struct vpf_model *m);
+
+/* model_fault.c: which fault a fetched command gets */
+void model_fault_pick(struct vpf_model *m, struct model_cmd *c);
+
+/* model_cmd.c: the admin commands */
 struct model_result {
 	uint16_t status;
 	uint16_t qualifier;
@@ -382,12 +450,15 @@ uint64_t model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c);
 void model_owner_reset_vfs(struct vpf_model *m);
 void model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
 			     const struct model_result *r);
-void model_device_reset(struct vpf_model *m);
 
-/* model_vf.c */
+/* model_vf.c: VF state */
 int model_vfs_init(struct vpf_model *m);
 void model_vfs_fini(struct vpf_model *m);
 struct model_vf *model_vf_get(struct vpf_model *m, uint64_t id);
+/* Re-derive the selected queue's registers of the common cfg image. */
+void model_vf_common_refresh(struct vpf_model *m, struct model_vf *vf);
+
+/* model_ctx.c: contexts */
 size_t model_ctx_build(struct vpf_model *m, struct model_vf *vf,
 		       uint8_t *buf, size_t cap);
 size_t model_ctx_size(struct vpf_model *m, struct model_vf *vf);
@@ -404,10 +475,12 @@ uint32_t model_ctx_diff(struct vpf_model *m, const uint8_t *a, size_t alen,
 			const uint8_t *b, size_t blen);
 uint32_t model_fields_query(struct vpf_model *m,
 			    struct vpf_admin_ctx_field_info *out, uint32_t max);
+
+/* model_wr.c: write recording and the ground truth */
 void model_vf_page_write(struct model_vf *vf, uint64_t gpa);
 void model_wr_clear(struct model_vf *vf);
 
-/* sha256.c */
+/* model_sha256.c */
 void model_sha256(const void *data, size_t len, uint8_t out[32]);
 
 #endif /* VPF_MODEL_INTERNAL_H */

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Fault injection (doc/model.md "Faults"): the public API that arms a
+ * fault for a VF or the whole PF, and the pick made when the device
+ * fetches a command. What each fault does to the command is carried out
+ * by the admin queue (model_aq.c).
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "model_internal.h"
+
+/* Default parameter of FLR and reset faults whose param is 0. */
+#define FAULT_BUSY_US_DEFAULT	2000u
+
+static const char *const fault_names[VPF_MODEL_FAULT_MAX] = {
+	[VPF_MODEL_FAULT_NONE] = "none",
+	[VPF_MODEL_FAULT_HANG] = "hang",
+	[VPF_MODEL_FAULT_DELAY] = "delay",
+	[VPF_MODEL_FAULT_EAGAIN] = "eagain",
+	[VPF_MODEL_FAULT_EINVAL] = "einval",
+	[VPF_MODEL_FAULT_FLR] = "flr",
+	[VPF_MODEL_FAULT_RESET] = "reset",
+	[VPF_MODEL_FAULT_DMA] = "dma",
+	[VPF_MODEL_FAULT_BAD_ID] = "bad-id",
+	[VPF_MODEL_FAULT_BAD_LEN] = "bad-len",
+	[VPF_MODEL_FAULT_DUP] = "dup",
+};
+
+int
+vpf_model_fault_parse(const char *name, enum vpf_model_fault_kind *kind)
+{
+	int i;
+
+	if (name == NULL || kind == NULL)
+		return -EINVAL;
+	for (i = 0; i < VPF_MODEL_FAULT_MAX; i++) {
+		if (strcmp(name, fault_names[i]) == 0) {
+			*kind = (enum vpf_model_fault_kind)i;
+			return 0;
+		}
+	}
+	return vpf_error(-EINVAL, "unknown fault '%s' (hang delay eagain "
+			 "einval flr reset dma bad-id bad-len dup)", name);
+}
+
+const char *
+vpf_model_fault_name(enum vpf_model_fault_kind kind)
+{
+	if ((int)kind < 0 || kind >= VPF_MODEL_FAULT_MAX)
+		return "unknown";
+	return fault_names[kind];
+}
+
+int
+vpf_model_fault_inject(struct vpf_model *m, uint16_t vf_id,
+		       enum vpf_model_fault_kind kind, uint32_t count,
+		       uint32_t param)
+{
+	struct model_fault *f;
+
+	if (m == NULL || (int)kind < 0 || kind >= VPF_MODEL_FAULT_MAX)
+		return vpf_error(-EINVAL, "model fault: bad arguments");
+	pthread_mutex_lock(&m->lock);
+	if (vf_id == 0) {
+		f = &m->pf_fault;
+	} else {
+		struct model_vf *vf = model_vf_get(m, vf_id);
+
+		if (vf == NULL) {
+			pthread_mutex_unlock(&m->lock);
+			return vpf_error(-EINVAL, "model %s: no VF %u",
+					 m->name, vf_id);
+		}
+		f = &vf->fault;
+	}
+	f->kind = kind;
+	f->count = kind == VPF_MODEL_FAULT_NONE ? 0 : (count ? count : 1);
+	f->until_ns = 0;
+	f->param = param;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int
+vpf_model_fault_inject_for(struct vpf_model *m, uint16_t vf_id,
+			   enum vpf_model_fault_kind kind, uint32_t ms,
+			   uint32_t param)
+{
+	int rc = vpf_model_fault_inject(m, vf_id, kind, 1, param);
+	struct model_fault *f;
+
+	if (rc != 0 || kind == VPF_MODEL_FAULT_NONE)
+		return rc;
+	pthread_mutex_lock(&m->lock);
+	f = vf_id == 0 ? &m->pf_fault : &model_vf_get(m, vf_id)->fault;
+	f->until_ns = model_now_ns() + 1000000ull * (ms ? ms : 1);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+void
+vpf_model_fault_clear(struct vpf_model *m)
+{
+	uint16_t i;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	memset(&m->pf_fault, 0, sizeof(m->pf_fault));
+	for (i = 0; i < m->total_vfs; i++) {
+		memset(&m->vf[i].fault, 0, sizeof(m->vf[i].fault));
+		m->vf[i].busy_until = 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+
+/* ---------------------------------------------------------------------
+ * The pick at fetch time
+ * ------------------------------------------------------------------ */
+
+static bool
+fault_active(struct model_fault *f)
+{
+	if (f->kind == VPF_MODEL_FAULT_NONE)
+		return false;
+	if (f->until_ns != 0) {
+		if (model_now_ns() < f->until_ns)
+			return true;
+		f->kind = VPF_MODEL_FAULT_NONE;
+		f->until_ns = 0;
+		return false;
+	}
+	return f->count > 0;
+}
+
+/* Which fault (if any) the command gets: the VF's own first, then the
+ * PF-wide one. */
+void
+model_fault_pick(struct vpf_model *m, struct model_cmd *c)
+{
+	struct model_fault *f = NULL;
+	struct model_vf *vf = NULL;
+
+	c->fault = VPF_MODEL_FAULT_NONE;
+	c->fault_param = 0;
+	if (!c->too_big && c->r_total >= sizeof(struct vpf_admin_cmd_hdr)) {
+		const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+
+		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
+			vf = model_vf_get(m, rte_le_to_cpu_64(h->group_member_id));
+	}
+	if (vf != NULL && fault_active(&vf->fault))
+		f = &vf->fault;
+	else if (fault_active(&m->pf_fault))
+		f = &m->pf_fault;
+	if (f == NULL)
+		return;
+	c->fault = f->kind;
+	c->fault_param = f->param;
+	if (f->until_ns == 0 && --f->count == 0)
+		f->kind = VPF_MODEL_FAULT_NONE;
+
+	if (c->fault == VPF_MODEL_FAULT_FLR || c->fault == VPF_MODEL_FAULT_RESET) {
+		uint64_t until = model_now_ns() + 1000ull *
+			(c->fault_param ? c->fault_param : FAULT_BUSY_US_DEFAULT);
+		uint16_t i;
+
+		if (vf != NULL && f == &vf->fault) {
+			vf->busy_until = until;
+		} else {
+			/* A PF-wide reset/FLR keeps every VF busy. */
+			for (i = 0; i < m->total_vfs; i++)
+				m->vf[i].busy_until = until;
+		}
+	}
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * The device thread of the timing model (doc/model.md "Timing model"):
+ * it runs the admin queue asynchronously, completes commands at their
+ * due time in virtual time, sleeps or spins until the next one, and
+ * suppresses doorbells while it polls the avail ring itself.
+ */
+
+#include <errno.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_pause.h>
+
+#include "model_internal.h"
+
+/* Set or clear VIRTQ_USED_F_NO_NOTIFY in the admin queue's used ring. */
+static bool
+used_no_notify(struct vpf_model *m, bool on)
+{
+	uint16_t *pflags;
+
+	if (!model_aq_ready(m))
+		return false;
+	pflags = model_dma_ptr(m, m->q[m->aq_index].device, 2);
+	if (pflags == NULL)
+		return false;
+	__atomic_store_n(pflags, rte_cpu_to_le_16(on ?
+			 VPF_VRING_USED_F_NO_NOTIFY : 0), __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * The device thread's pass over the admin queue, lock held. While it runs
+ * it polls the avail ring and tells the driver so (VIRTQ_USED_F_NO_NOTIFY):
+ * a doorbell would only wait for the lock this thread holds while it
+ * executes commands. Before the lock is released the flag is cleared and
+ * the avail index read once more, so an entry the driver published without
+ * a doorbell in between is never left behind.
+ */
+static void
+aq_run_threaded(struct vpf_model *m)
+{
+	uint16_t *pidx, before;
+	bool again = false;
+
+	for (;;) {
+		before = m->last_avail;
+		m->polling = used_no_notify(m, true);
+		model_aq_run(m);
+		if (!m->polling)
+			return;
+		m->polling = false;
+		(void)used_no_notify(m, false);
+		/* Order the flag store before the avail load (the driver
+		 * orders its avail store before its flags load). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		/* A second pass that fetched nothing although entries wait
+		 * means a fatal error stopped the queue: never spin on it. */
+		if (!model_aq_ready(m) || (again && m->last_avail == before))
+			return;
+		pidx = model_dma_ptr(m, m->q[m->aq_index].driver + 2, 2);
+		if (pidx == NULL ||
+		    rte_le_to_cpu_16(__atomic_load_n(pidx, __ATOMIC_ACQUIRE)) ==
+		    m->last_avail)
+			return;
+		again = true;
+	}
+}
+
+static uint64_t
+next_due(struct vpf_model *m)
+{
+	struct model_cmd *c;
+	uint64_t due = UINT64_MAX;
+
+	if (m->needs_reset)
+		return UINT64_MAX;
+	for (c = m->work; c != NULL; c = c->next)
+		if (c->due_ns < due)
+			due = c->due_ns;
+	return due;
+}
+
+static void *
+dev_thread(void *arg)
+{
+	struct vpf_model *m = arg;
+
+	/* Wake up close to the due time: service times are microseconds. */
+	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping) {
+		uint64_t due, now;
+
+		aq_run_threaded(m);
+		due = next_due(m);
+		if (due == UINT64_MAX) {
+			pthread_cond_wait(&m->cv, &m->lock);
+			continue;
+		}
+		now = model_now_ns();
+		if (due <= now)
+			continue;
+		if (due - now < 100000) {
+			/* Short waits: spin without the lock so the
+			 * driver keeps running; a doorbell ends the spin. */
+			uint32_t w = m->wake;
+
+			pthread_mutex_unlock(&m->lock);
+			while (model_now_ns() < due &&
+			       __atomic_load_n(&m->wake, __ATOMIC_RELAXED) == w &&
+			       !__atomic_load_n(&m->stopping, __ATOMIC_RELAXED))
+				rte_pause();
+			pthread_mutex_lock(&m->lock);
+		} else {
+			struct timespec ts;
+
+			ts.tv_sec = (time_t)(due / 1000000000ull);
+			ts.tv_nsec = (long)(due % 1000000000ull);
+			pthread_cond_timedwait(&m->cv, &m->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int
+model_thread_start(struct vpf_model *m)
+{
+	if (pthread_create(&m->thread, NULL, dev_thread, m) != 0)
+		return -EAGAIN;
+	m->thread_on = true;
+	return 0;
+}
+
+void
+model_thread_stop(struct vpf_model *m)
+{
+	if (!m->thread_on)
+		return;
+	pthread_mutex_lock(&m->lock);
+	__atomic_store_n(&m->stopping, true, __ATOMIC_RELAXED);
+	pthread_cond_signal(&m->cv);
+	pthread_mutex_unlock(&m->lock);
+	pthread_join(m->thread, NULL);
+	m->thread_on = false;
+}
