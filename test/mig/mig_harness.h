@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * The harness of the model-backed migration tests (test_mig_<area>.c):
+ * the real driver (lib/pf, lib/mig) against two software model PFs, a
+ * source `src` and a destination `dst`, each one model, one vpf_pf and one
+ * vpf_mig handle. The helpers assert as they go: a call that fails fails
+ * the test that made it.
+ *
+ * A test brings the pair up with env_up(), moves the guest with
+ * vpf_model_guest_step(), migrates with the public API and checks the
+ * result against the model's ground truth (digest(), mode(), ncmd()).
+ */
+
+#ifndef MIG_HARNESS_H
+#define MIG_HARNESS_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vpf_mig.h"
+#include "vpf_model.h"
+#include "vpf_pf.h"
+#include "mig/mig_internal.h"
+
+#define MEM		(8u << 20)	/* guest memory per VF */
+
+/* One PF: its model, the driver attached to it, the migration handle. */
+struct side {
+	struct vpf_model *model;
+	struct vpf_pf *pf;
+	struct vpf_mig *mig;
+};
+
+/* A source and a destination PF. */
+struct env {
+	struct side s;
+	struct side d;
+};
+
+/* How a side is built; zero fields take the defaults in brackets. */
+struct opt {
+	uint16_t vfs;		/* VFs [4] */
+	uint16_t qp;		/* queue pairs per VF [2] */
+	uint16_t vq_size;	/* [the model's default] */
+	uint64_t seed;		/* guest workload seed [1] */
+	uint32_t off;		/* VPF_MODEL_OFF_* features the device lacks */
+	uint32_t timeout_us;	/* admin command deadline [200 ms] */
+	bool no_scan;		/* vpf_mig_params::scan = false */
+	bool no_restore;	/* vpf_mig_params::restore_on_detach = false */
+	uint32_t service_us;	/* > 0: threaded device with a timing model */
+	uint16_t aq_size;	/* admin queue size [the default] */
+};
+
+void side_up(struct side *sd, const char *name, const struct opt *o);
+void side_down(struct side *sd);
+/* The process driving @p sd "dies" (detach without anything else) and the
+ * next one attaches to the same model with default migration parameters. */
+void side_restart(struct side *sd, const char *name);
+/* @p od NULL: the destination is built like the source. */
+void env_up(struct env *e, const struct opt *os, const struct opt *od);
+void env_down(struct env *e);
+
+/* Ground truth from the model. */
+void digest(struct side *sd, uint16_t vf, uint8_t out[32]);
+/* VF @p vf of @p sd has digest @p want. */
+void assert_digest(struct side *sd, uint16_t vf, const uint8_t want[32]);
+/* VF @p va of @p a and VF @p vb of @p b hold the same guest state. */
+void assert_same_vf(struct side *a, uint16_t va, struct side *b, uint16_t vb);
+uint8_t mode(struct side *sd, uint16_t vf);
+/* Admin commands of opcode @p op the model completed for @p vf. */
+uint64_t ncmd(struct side *sd, uint16_t vf, uint16_t op);
+uint64_t ncmds_all(struct side *sd, uint16_t vf);
+/* The library's VFIO state of @p vf. */
+enum vpf_mig_state vfstate(struct side *sd, uint16_t vf);
+/* @p vf is RUNNING for the library and Active on the device. */
+void assert_running(struct side *sd, uint16_t vf);
+/* The guest of @p vf still runs: @p ops more operations change its state. */
+void assert_guest_runs(struct side *sd, uint16_t vf, uint32_t ops);
+
+/* Pull the whole pending save stream of @p vf into @p b, @p piece bytes
+ * per read. */
+void drain(struct side *sd, uint16_t vf, struct mig_buf *b, size_t piece);
+/* A complete save stream of @p vf (final only): leaves it in STOP. */
+void save_stream(struct side *sd, uint16_t vf, struct mig_buf *b);
+/* The guest of @p vf runs @p ops operations, then save_stream(). */
+void run_and_save(struct side *sd, uint16_t vf, uint32_t ops,
+		  struct mig_buf *b);
+/* RESUMING, the whole of @p b written, RUNNING. */
+void load_stream(struct side *sd, uint16_t vf, const struct mig_buf *b);
+/* Offsets and lengths of the records of a stream (after the header). */
+unsigned int records(const struct mig_buf *b, size_t *off, size_t *len,
+		     unsigned int max);
+
+static inline struct vpf_mig_pair
+mig_pair(struct side *s, uint16_t src_vf, struct side *d, uint16_t dst_vf)
+{
+	return (struct vpf_mig_pair){ .src = s->mig, .src_vf = src_vf,
+				      .dst = d->mig, .dst_vf = dst_vf };
+}
+
+/* A source workload for vpf_mig_opts::progress: runs @p ops guest
+ * operations on each of @p vfs between precopy rounds, and checks what
+ * the library reports. */
+struct wl {
+	struct side *s;
+	uint16_t *vfs;
+	unsigned int n;
+	uint32_t ops;
+	unsigned int calls[VPF_MIG_PHASE_MAX];
+	uint32_t last_round;
+	int stop_after_round;	/* return STOP_PRECOPY after this round */
+	int abort_at_round;	/* return -ECANCELED at this round */
+	uint64_t pc_bytes;
+};
+
+int wl_progress(const struct vpf_mig_progress *p, void *arg);
+
+/* MIG_TEST_FILTER=<cmocka pattern> in the environment runs only the
+ * matching tests of the binary (cmocka 1.1 reads no filter of its own). */
+void mig_test_filter(void);
+
+#endif

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * The asynchronous per-VF calls (vpf_mig_*_async): completions only
+ * from vpf_mig_poll(), -EBUSY while a VF's operation runs, more VFs than
+ * a word of the poll's bitmaps, and commands the engine first refuses
+ * with -EBUSY (a small admin queue) submitted again from the poll.
+ */
+
+#include <time.h>
+
+#include "mig_harness.h"
+
+struct async_count {
+	unsigned int done;
+	int rc[17];
+};
+
+static void
+async_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct async_count *c = arg;
+
+	(void)m;
+	assert_true(vf >= 1 && vf <= 16);
+	c->rc[vf] = rc;
+	c->done++;
+}
+
+static void
+async_wait(struct vpf_mig *m, struct async_count *c, unsigned int n)
+{
+	while (c->done < n)
+		assert_true(vpf_mig_poll(m) >= 0);
+}
+
+/* The public asynchronous calls: many VFs at once, completions from
+ * vpf_mig_poll() only, -EBUSY while a VF's operation runs. */
+static void
+test_async_api(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 2, .seed = 17 };
+	struct async_count c;
+	struct env e;
+	uint16_t vf;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(vpf_model_guest_step(e.s.model, vf, 100), 0);
+		assert_int_equal(vpf_mig_set_state_async(e.s.mig, vf,
+			vf <= 8 ? VPF_MIG_STATE_STOP_COPY : VPF_MIG_STATE_PRE_COPY,
+			async_done, &c), 0);
+		assert_int_equal(vpf_mig_set_state_async(e.s.mig, vf,
+			VPF_MIG_STATE_STOP, async_done, &c), -EBUSY);
+		assert_true(vpf_mig_busy(e.s.mig, vf));
+	}
+	/* Nothing completes inside the submitting calls. */
+	assert_int_equal(c.done, 0);
+	async_wait(e.s.mig, &c, 16);
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(c.rc[vf], 0);
+		assert_false(vpf_mig_busy(e.s.mig, vf));
+		assert_int_equal(vfstate(&e.s, vf), vf <= 8 ?
+				 VPF_MIG_STATE_STOP_COPY : VPF_MIG_STATE_PRE_COPY);
+	}
+	/* More rounds for the precopy ones, abort for all. */
+	memset(&c, 0, sizeof(c));
+	for (vf = 9; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_precopy_round_async(e.s.mig, vf,
+							     async_done, &c), 0);
+	async_wait(e.s.mig, &c, 8);
+	for (vf = 9; vf <= 16; vf++) {
+		struct vpf_mig_precopy_info pi;
+
+		assert_int_equal(vpf_mig_precopy_info(e.s.mig, vf, &pi), 0);
+		assert_int_equal(pi.round, 2);
+	}
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_abort_async(e.s.mig, vf, async_done, &c), 0);
+	async_wait(e.s.mig, &c, 16);
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(c.rc[vf], 0);
+		assert_int_equal(mode(&e.s, vf), VPF_DEV_MODE_ACTIVE);
+	}
+
+	/* Async load: a stream pushed in pieces; writes complete later. */
+	{
+		struct mig_buf b;
+		size_t off;
+
+		save_stream(&e.s, 1, &b);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(vpf_mig_set_state_async(e.d.mig, 3,
+			VPF_MIG_STATE_RESUMING, async_done, &c), 0);
+		async_wait(e.d.mig, &c, 1);
+		for (off = 0; off < b.len; off += 50) {
+			size_t n = b.len - off < 50 ? b.len - off : 50;
+
+			memset(&c, 0, sizeof(c));
+			assert_int_equal(vpf_mig_load_write_async(e.d.mig, 3,
+				b.p + off, n, async_done, &c), 0);
+			async_wait(e.d.mig, &c, 1);
+			assert_int_equal(c.rc[3], 0);
+		}
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_RUNNING), 0);
+		assert_same_vf(&e.s, 1, &e.d, 3);
+		mig_buf_free(&b);
+	}
+	assert_string_equal(vpf_mig_vf_error(e.s.mig, 2), "");
+	env_down(&e);
+}
+
+struct async_many {
+	unsigned int calls[131];
+	unsigned int total;
+};
+
+static void
+async_many_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct async_many *c = arg;
+
+	(void)m;
+	assert_int_equal(rc, 0);
+	assert_true(vf >= 1 && vf <= 130);
+	c->calls[vf]++;
+	c->total++;
+}
+
+/* More VFs than one word of the poll's pending-VF bitmaps, with an admin
+ * queue far smaller than the commands in flight (-EBUSY, submitted again
+ * from vpf_mig_poll()): every VF completes exactly once, and the polls'
+ * return values add up to the callbacks run. */
+static void
+test_async_many_words(void **state)
+{
+	struct opt o = { .vfs = 130, .qp = 1, .seed = 23, .aq_size = 8 };
+	struct async_many c;
+	struct side sd;
+	unsigned int polled = 0;
+	uint16_t vf;
+	int rc;
+
+	(void)state;
+	side_up(&sd, "many", &o);
+	memset(&c, 0, sizeof(c));
+	for (vf = 130; vf >= 1; vf--)
+		assert_int_equal(vpf_mig_set_state_async(sd.mig, vf,
+			VPF_MIG_STATE_STOP_COPY, async_many_done, &c), 0);
+	while (c.total < 130) {
+		rc = vpf_mig_poll(sd.mig);
+		assert_true(rc >= 0);
+		polled += (unsigned int)rc;
+	}
+	assert_int_equal(polled, 130);
+	assert_int_equal(vpf_mig_poll(sd.mig), 0);
+	for (vf = 1; vf <= 130; vf++) {
+		assert_int_equal(c.calls[vf], 1);
+		assert_int_equal(vfstate(&sd, vf), VPF_MIG_STATE_STOP_COPY);
+	}
+	side_down(&sd);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* async_wait() with a deadline: an operation that never completes fails
+ * the test instead of hanging it. */
+static void
+async_wait_deadline(struct vpf_mig *m, struct async_count *c, unsigned int n,
+		    uint64_t ms)
+{
+	uint64_t end = now_ns() + ms * 1000000u;
+
+	while (c->done < n) {
+		assert_true(vpf_mig_poll(m) >= 0);
+		if (now_ns() > end)
+			fail_msg("%u of %u operations still running after %llu ms",
+				 n - c->done, n, (unsigned long long)ms);
+	}
+}
+
+/* A CTX_WRITE the engine first refuses with -EBUSY (admin queue of 8,
+ * 16 VFs at once) is submitted again from vpf_mig_poll(): the pending
+ * context must still be there then, and every load completes. */
+static void
+test_async_busy_write(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 1, .seed = 9, .aq_size = 8 };
+	struct env e;
+	struct mig_buf b[17];
+	struct async_count c;
+	uint16_t vf;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	for (vf = 1; vf <= 16; vf++) {
+		run_and_save(&e.s, vf, 100, &b[vf]);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, vf, VPF_MIG_STATE_RESUMING), 0);
+	}
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_load_write_async(e.d.mig, vf, b[vf].p,
+			b[vf].len, async_done, &c), 0);
+	async_wait_deadline(e.d.mig, &c, 16, 10000);
+	for (vf = 1; vf <= 16; vf++) {
+		assert_int_equal(c.rc[vf], 0);
+		assert_false(vpf_mig_busy(e.d.mig, vf));
+		if (vpf_mig_set_state(e.d.mig, vf, VPF_MIG_STATE_RUNNING))
+			fail_msg("VF %u: %s", vf, vpf_last_error());
+		assert_same_vf(&e.s, vf, &e.d, vf);
+		mig_buf_free(&b[vf]);
+	}
+	env_down(&e);
+}
+
+/* The DISCARD a MODE_SET to Active needs first (a partial read) gets
+ * -EBUSY: it is still sent when submitted again, once per VF, and every
+ * VF reaches RUNNING. */
+static void
+test_async_busy_discard(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 1, .seed = 10, .aq_size = 8 };
+	struct async_count c;
+	uint64_t d0[17];
+	struct side sd;
+	uint16_t vf;
+
+	(void)state;
+	side_up(&sd, "busy", &o);
+	for (vf = 1; vf <= 16; vf++) {
+		/* FIELDS_QUERY cached, then a CTX_READ that fails midway in
+		 * Freeze: a partial read. */
+		assert_int_equal(vpf_mig_set_state(sd.mig, vf, VPF_MIG_STATE_STOP_COPY), 0);
+		assert_int_equal(vpf_mig_abort(sd.mig, vf), 0);
+		assert_int_equal(vpf_mig_set_state(sd.mig, vf, VPF_MIG_STATE_STOP), 0);
+		assert_int_equal(vpf_model_fault_inject(sd.model, vf,
+			VPF_MODEL_FAULT_EINVAL, 1, 0), 0);
+		assert_int_equal(vpf_mig_set_state(sd.mig, vf, VPF_MIG_STATE_STOP_COPY),
+				 -EINVAL);
+		d0[vf] = ncmd(&sd, vf, VPF_ADMIN_OP_DEV_CTX_DISCARD);
+	}
+	memset(&c, 0, sizeof(c));
+	for (vf = 1; vf <= 16; vf++)
+		assert_int_equal(vpf_mig_set_state_async(sd.mig, vf,
+			VPF_MIG_STATE_RUNNING, async_done, &c), 0);
+	async_wait_deadline(sd.mig, &c, 16, 10000);
+	for (vf = 1; vf <= 16; vf++) {
+		if (c.rc[vf])
+			fail_msg("VF %u: %s", vf, vpf_mig_vf_error(sd.mig, vf));
+		assert_int_equal(ncmd(&sd, vf, VPF_ADMIN_OP_DEV_CTX_DISCARD),
+				 d0[vf] + 1);
+		assert_running(&sd, vf);
+	}
+	side_down(&sd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_async_api),
+		cmocka_unit_test(test_async_many_words),
+		cmocka_unit_test(test_async_busy_write),
+		cmocka_unit_test(test_async_busy_discard),
+	};
+
+	mig_test_filter();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

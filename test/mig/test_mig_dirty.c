@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Dirty-page tracking against the model's ground truth: the low-level
+ * calls (page sizes, many ranges, sync windows, refusals, a device
+ * without write recording) and the bitmaps vpf_mig_migrate() returns.
+ */
+
+#include "mig_harness.h"
+
+/* Every page of the truth inside @p r is set in @p bm (pages of @p ps
+ * from @p base). */
+static void
+assert_covers(const uint64_t *bm, uint64_t base, uint64_t ps,
+	      const uint64_t *truth, uint64_t tps, uint64_t tlen,
+	      const struct vpf_mig_range *r, unsigned int nr)
+{
+	uint64_t p, hits = 0;
+	unsigned int i;
+
+	for (p = 0; p < tlen / tps; p++) {
+		uint64_t a = p * tps, b;
+		bool in = nr == 0;
+
+		if (!(truth[p / 64] & (UINT64_C(1) << (p % 64))))
+			continue;
+		for (i = 0; i < nr; i++)
+			if (a >= r[i].addr && a < r[i].addr + r[i].len)
+				in = true;
+		if (!in)
+			continue;
+		b = (a - base) / ps;
+		if (!(bm[b / 64] & (UINT64_C(1) << (b % 64))))
+			fail_msg("page 0x%llx written but not in the bitmap",
+				 (unsigned long long)a);
+		hits++;
+	}
+	assert_true(hits > 0);
+}
+
+static void
+test_dirty_low_level(void **state)
+{
+	static const uint64_t sizes[] = { 4096, 32768, 65536, 1 << 21 };
+	struct opt o = { .vfs = 2, .qp = 2, .seed = 5 };
+	struct vpf_mig_range r[24];
+	uint64_t *bm, *truth, pages, tp;
+	struct env e;
+	unsigned int i, s;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	truth = calloc(MEM / 4096 / 64, 8);
+	bm = calloc(MEM / 4096 / 64, 8);
+	for (s = 0; s < 4; s++) {
+		uint64_t ps = sizes[s];
+		size_t words = vpf_mig_bitmap_words(MEM, ps);
+
+		/* One range over all memory. */
+		r[0] = (struct vpf_mig_range){ 0, MEM };
+		assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, r, 1, ps), 0);
+		assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, r, 1, ps), -EBUSY);
+		memset(bm, 0, words * 8);
+		/* Enough writes that one READ cannot return them all: the
+		 * library repeats until drained, and loses none. */
+		assert_int_equal(vpf_model_guest_step(e.s.model, 1,
+						      ps == 4096 ? 4000 : 400), 0);
+		assert_int_equal(vpf_mig_dirty_sync(e.s.mig, 1, 0, MEM, bm, &pages), 0);
+		assert_true(pages > 0);
+		if (ps == 4096)
+			assert_true(pages > 512);
+		/* More writes after the first read: reported by the next. */
+		assert_int_equal(vpf_model_guest_step(e.s.model, 1, 400), 0);
+		assert_int_equal(vpf_mig_dirty_sync(e.s.mig, 1, 0, MEM, bm, &pages), 0);
+		assert_int_equal(vpf_model_dirty_bitmap(e.s.model, 1, 0, MEM, 4096,
+							truth, &tp), 0);
+		assert_true(tp > 0);
+		assert_covers(bm, 0, ps, truth, 4096, MEM, NULL, 0);
+		if (ps == 4096) {
+			/* Same page size: exactly the truth. */
+			for (i = 0; i < words; i++)
+				assert_int_equal(bm[i], truth[i]);
+		}
+		assert_int_equal(vpf_mig_dirty_stop(e.s.mig, 1), 0);
+		assert_int_equal(vpf_mig_dirty_sync(e.s.mig, 1, 0, MEM, bm, &pages),
+				 -EPERM);
+	}
+
+	/* 24 scattered ranges (the device takes 16: neighbours merge), and a
+	 * sync window smaller than what is tracked. */
+	for (i = 0; i < 24; i++)
+		r[i] = (struct vpf_mig_range){ (uint64_t)i * (MEM / 24) + 4096 * i,
+					       MEM / 48 };
+	assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, r, 24, 4096), 0);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 2000), 0);
+	memset(bm, 0, MEM / 4096 / 8);
+	assert_int_equal(vpf_mig_dirty_sync(e.s.mig, 1, MEM / 2, MEM / 2,
+					    bm + MEM / 4096 / 64 / 2, &pages), 0);
+	assert_int_equal(vpf_mig_dirty_sync(e.s.mig, 1, 0, MEM / 2, bm, &pages), 0);
+	assert_int_equal(vpf_model_dirty_bitmap(e.s.model, 1, 0, MEM, 4096,
+						truth, &tp), 0);
+	assert_covers(bm, 0, 4096, truth, 4096, MEM, r, 24);
+	/* Bad windows. */
+	assert_int_equal(vpf_mig_dirty_sync(e.s.mig, 1, 100, 4096, bm, NULL),
+			 -EINVAL);
+	assert_int_equal(vpf_mig_dirty_stop(e.s.mig, 1), 0);
+	assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, r, 0, 4096), -EINVAL);
+	assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, r, 1, 1000), -EINVAL);
+	free(bm);
+	free(truth);
+	env_down(&e);
+
+	/* A device without write recording. */
+	o.off = VPF_MODEL_OFF_WRITE_RECORD;
+	env_up(&e, &o, NULL);
+	r[0] = (struct vpf_mig_range){ 0, MEM };
+	assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, r, 1, 4096), -ENOTSUP);
+	assert_non_null(strstr(vpf_last_error(),
+			       "dirty tracking unavailable on this device"));
+	{
+		struct vpf_mig_opts mo;
+		struct vpf_mig_pair p = mig_pair(&e.s, 1, &e.d, 1);
+
+		vpf_mig_opts_init(&mo);
+		mo.dirty = true;
+		assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), -ENOTSUP);
+		assert_non_null(strstr(vpf_last_error(),
+				       "dirty tracking unavailable on this device"));
+		/* Nothing was sent. */
+		assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET), 0);
+		/* Without dirty tracking the migration works. */
+		mo.dirty = false;
+		assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), 0);
+	}
+	env_down(&e);
+}
+
+static void
+test_dirty_driver(void **state)
+{
+	struct opt o = { .vfs = 3, .qp = 2, .seed = 9 };
+	struct vpf_mig_range r = { 0, MEM };
+	struct vpf_mig_opts mo;
+	struct vpf_mig_pair p[2];
+	struct vpf_mig_result res;
+	uint16_t vfs[2] = { 1, 2 };
+	struct wl w = { .ops = 300, .n = 2, .vfs = vfs };
+	uint64_t *bm[2], *truth, tp;
+	struct env e;
+	unsigned int i;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	w.s = &e.s;
+	truth = calloc(MEM / 4096 / 64, 8);
+	vpf_mig_opts_init(&mo);
+	mo.precopy_rounds = 3;
+	mo.dirty = true;
+	mo.ranges = &r;
+	mo.nranges = 1;
+	mo.progress = wl_progress;
+	mo.arg = &w;
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < 2; i++) {
+		bm[i] = calloc(vpf_mig_bitmap_words(MEM, 4096), 8);
+		p[i] = mig_pair(&e.s, vfs[i], &e.d, (uint16_t)(3 - i));
+		p[i].bitmap = bm[i];
+	}
+	assert_int_equal(vpf_mig_migrate(&mo, p, 2, &res), 0);
+	for (i = 0; i < 2; i++) {
+		struct vpf_mig_vf_info vi;
+
+		assert_int_equal(vpf_model_dirty_bitmap(e.s.model, vfs[i], 0, MEM,
+							4096, truth, &tp), 0);
+		assert_true(tp > 0);
+		assert_covers(bm[i], 0, 4096, truth, 4096, MEM, NULL, 0);
+		assert_int_equal(p[i].pages, tp);
+		/* Recording was stopped. */
+		assert_int_equal(vpf_mig_vf_info_get(e.s.mig, vfs[i], &vi), 0);
+		assert_false(vi.dirty_tracking);
+		free(bm[i]);
+	}
+	assert_int_equal(res.pages, p[0].pages + p[1].pages);
+	free(truth);
+	env_down(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dirty_low_level),
+		cmocka_unit_test(test_dirty_driver),
+	};
+
+	mig_test_filter();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

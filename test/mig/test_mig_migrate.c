@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * End-to-end migrations through vpf_mig_migrate() with the source
+ * workload running until the stop: a matrix over seeds, queue counts,
+ * chunk sizes and precopy settings; 64 VFs at once (concurrent, serial,
+ * with an admin queue far smaller than the commands in flight); a
+ * threaded device with service times; pairs in opposite directions and
+ * within one PF.
+ */
+
+#include "mig_harness.h"
+
+static void
+test_migrate_matrix(void **state)
+{
+	static const uint16_t qps[] = { 1, 2, 4 };
+	static const uint32_t chunks[] = { 8, 64, 256, 4096, 65536 };
+	static const uint32_t schunks[] = { 0, 1, 7, 4096 };
+	struct env envs[3];
+	unsigned int i;
+
+	(void)state;
+	/* One pair of models per queue count (bring-up is the slow part);
+	 * every case uses its own VFs, and each VF's workload has its own
+	 * seed. */
+	for (i = 0; i < 3; i++) {
+		struct opt o = { .vfs = 10, .qp = qps[i], .seed = 100 + i };
+
+		env_up(&envs[i], &o, NULL);
+	}
+	for (i = 0; i < 30; i++) {
+		struct env *ep = &envs[i % 3];
+		struct vpf_mig_opts mo;
+		struct vpf_mig_pair p;
+		struct vpf_mig_result res;
+		uint16_t k = (uint16_t)(1 + i / 3), j = (uint16_t)(10 - i / 3);
+		uint8_t ds[32], d0[32];
+		struct wl w = { .ops = 50 + i * 7, .n = 1, .vfs = &k };
+
+		w.s = &ep->s;
+		/* Something to migrate, and different from the destination. */
+		assert_int_equal(vpf_model_guest_step(ep->s.model, k, 300 + i), 0);
+		digest(&ep->s, k, ds);
+		digest(&ep->d, j, d0);
+		assert_memory_not_equal(ds, d0, 32);
+
+		vpf_mig_opts_init(&mo);
+		mo.precopy_rounds = i % 2 ? 1 + i % 3 : 0;
+		mo.precopy_to_dst = (i % 4) != 3;
+		mo.chunk = chunks[i % 5];
+		mo.stream_chunk = schunks[(i / 2) % 4];
+		mo.dirty = (i % 3) == 0;
+		mo.ranges = &(struct vpf_mig_range){ 0, MEM };
+		mo.nranges = 1;
+		mo.serial = (i % 7) == 0;
+		mo.progress = wl_progress;
+		mo.arg = &w;
+		p = mig_pair(&ep->s, k, &ep->d, j);
+		if (vpf_mig_migrate(&mo, &p, 1, &res))
+			fail_msg("case %u: %s", i, vpf_last_error());
+		assert_int_equal(p.rc, 0);
+		assert_int_equal(res.ok, 1);
+		assert_int_equal(w.last_round, mo.precopy_rounds);
+		assert_int_equal(w.calls[VPF_MIG_PHASE_STOP_COPY], 1);
+		assert_int_equal(w.calls[VPF_MIG_PHASE_RESUME], 1);
+		assert_int_equal(w.calls[VPF_MIG_PHASE_DONE], 1);
+		/* The source stays in Freeze: its digest is the one at Freeze. */
+		assert_int_equal(mode(&ep->s, k), VPF_DEV_MODE_FREEZE);
+		assert_int_equal(mode(&ep->d, j), VPF_DEV_MODE_ACTIVE);
+		assert_int_equal(vfstate(&ep->s, k), VPF_MIG_STATE_STOP);
+		assert_int_equal(vfstate(&ep->d, j), VPF_MIG_STATE_RUNNING);
+		assert_same_vf(&ep->s, k, &ep->d, j);
+		assert_true(p.bytes > p.ctx_bytes && p.ctx_bytes > 0);
+		assert_true(res.downtime_ns > 0 && res.downtime_ns <= res.total_ns);
+		assert_int_equal(res.downtime_ns, p.downtime_ns);
+		if (mo.precopy_rounds && mo.precopy_to_dst)
+			assert_true(ncmd(&ep->d, j, VPF_ADMIN_OP_DEV_CTX_WRITE) >
+				    1);
+		/* The destination runs the guest now. */
+		assert_int_equal(vpf_model_guest_step(ep->d.model, j, 20), 0);
+	}
+	for (i = 0; i < 3; i++)
+		env_down(&envs[i]);
+}
+
+static void
+run_many(bool serial, bool precopy, uint16_t aq)
+{
+	struct opt o = { .vfs = 64, .qp = 1, .seed = 7, .aq_size = aq };
+	struct vpf_mig_pair p[64];
+	struct vpf_mig_opts mo;
+	struct vpf_mig_result res;
+	uint16_t vfs[64];
+	struct wl w = { .ops = 40, .n = 64, .vfs = vfs };
+	struct env e;
+	unsigned int i;
+
+	env_up(&e, &o, NULL);
+	w.s = &e.s;
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < 64; i++) {
+		vfs[i] = (uint16_t)(i + 1);
+		assert_int_equal(vpf_model_guest_step(e.s.model, i + 1, 50 + i), 0);
+		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d, (uint16_t)(64 - i));
+	}
+	vpf_mig_opts_init(&mo);
+	mo.precopy_rounds = precopy ? 1 : 0;
+	mo.serial = serial;
+	mo.progress = wl_progress;
+	mo.arg = &w;
+	if (vpf_mig_migrate(&mo, p, 64, &res))
+		fail_msg("%s", vpf_last_error());
+	assert_int_equal(res.ok, 64);
+	assert_int_equal(res.failed, 0);
+	for (i = 0; i < 64; i++) {
+		assert_int_equal(p[i].rc, 0);
+		assert_same_vf(&e.s, i + 1, &e.d, 64 - i);
+		assert_int_equal(mode(&e.d, 64 - i), VPF_DEV_MODE_ACTIVE);
+		assert_true(p[i].downtime_ns <= res.downtime_ns);
+	}
+	assert_true(res.downtime_max_ns <= res.downtime_ns);
+	assert_true(res.cmds >= 64 * 4);
+	env_down(&e);
+}
+
+static void
+test_migrate_64_concurrent(void **state)
+{
+	(void)state;
+	run_many(false, false, 0);
+	run_many(false, true, 0);
+	run_many(true, false, 0);
+	/* An admin queue far smaller than the commands in flight: the
+	 * engine says -EBUSY and the library submits again later. */
+	run_many(false, true, 8);
+}
+
+/* A device thread with service times and concurrency: completions come
+ * asynchronously, out of the poll that submitted them. */
+static void
+test_migrate_threaded(void **state)
+{
+	struct opt o = { .vfs = 16, .qp = 2, .seed = 13, .service_us = 20 };
+	struct vpf_mig_range r = { 0, MEM };
+	struct vpf_mig_pair p[16];
+	struct vpf_mig_opts mo;
+	struct vpf_mig_result res;
+	uint16_t vfs[8];
+	struct wl w = { .ops = 40, .n = 8, .vfs = vfs };
+	struct env e;
+	unsigned int i, pass;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	w.s = &e.s;
+	for (pass = 0; pass < 2; pass++) {
+		memset(p, 0, sizeof(p));
+		memset(w.calls, 0, sizeof(w.calls));
+		w.last_round = 0;
+		for (i = 0; i < 8; i++) {
+			uint16_t vf = (uint16_t)(1 + pass * 8 + i);
+
+			vfs[i] = vf;
+			assert_int_equal(vpf_model_guest_step(e.s.model, vf, 100), 0);
+			p[i] = mig_pair(&e.s, vf, &e.d, vf);
+		}
+		vpf_mig_opts_init(&mo);
+		mo.precopy_rounds = 2;
+		mo.dirty = true;
+		mo.ranges = &r;
+		mo.nranges = 1;
+		mo.serial = pass == 1;
+		mo.progress = wl_progress;
+		mo.arg = &w;
+		if (vpf_mig_migrate(&mo, p, 8, &res))
+			fail_msg("%s", vpf_last_error());
+		assert_int_equal(res.ok, 8);
+		for (i = 0; i < 8; i++) {
+			assert_same_vf(&e.s, vfs[i], &e.d, vfs[i]);
+			assert_true(p[i].pages > 0);
+		}
+	}
+	env_down(&e);
+}
+
+/* Two pairs on the same PFs in opposite directions, and a pair within one
+ * PF (src == dst handle). */
+static void
+test_migrate_same_pf(void **state)
+{
+	struct opt o = { .vfs = 4, .qp = 2, .seed = 3 };
+	struct vpf_mig_pair p[2];
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 200), 0);
+	assert_int_equal(vpf_model_guest_step(e.d.model, 2, 300), 0);
+	memset(p, 0, sizeof(p));
+	p[0] = mig_pair(&e.s, 1, &e.s, 3);
+	p[1] = mig_pair(&e.d, 2, &e.s, 4);
+	assert_int_equal(vpf_mig_migrate(NULL, p, 2, NULL), 0);
+	assert_same_vf(&e.s, 1, &e.s, 3);
+	assert_same_vf(&e.d, 2, &e.s, 4);
+	/* A VF used twice is refused before anything happens. */
+	p[1].dst_vf = 3;
+	p[0].src_vf = 2;
+	assert_int_equal(vpf_mig_migrate(NULL, p, 2, NULL), -EINVAL);
+	env_down(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_migrate_matrix),
+		cmocka_unit_test(test_migrate_64_concurrent),
+		cmocka_unit_test(test_migrate_threaded),
+		cmocka_unit_test(test_migrate_same_pf),
+	};
+
+	mig_test_filter();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * Abort, recovery and crash safety: a written context that cannot be
+ * DISCARDed is never applied (abort, recover, a failed RESUMING -> STOP,
+ * detach), and a process that dies mid-migration leaves orphans the next
+ * one finds and brings back without applying the dead one's context.
+ */
+
+#include "mig_harness.h"
+
+/* Destination VF 1 in RESUMING with a complete stream of source VF 1
+ * written (not applied); @p d0 its digest before. */
+static void
+dst_written(struct env *e, struct mig_buf *b, uint8_t d0[32])
+{
+	digest(&e->d, 1, d0);
+	assert_int_equal(vpf_mig_set_state(e->d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_load_write(e->d.mig, 1, b->p, b->len), 0);
+	assert_true(ncmd(&e->d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE) > 0);
+}
+
+/* Abort, recover and detach never leave Freeze with a written context
+ * they could not DISCARD (leaving Freeze applies it, doc/protocol.md
+ * §7.5): the DISCARD is retried, and if it keeps failing the VF stays in
+ * Freeze with nothing applied and the error is returned. */
+static void
+test_abort_discard_fails(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 2, .seed = 5 };
+	struct vpf_mig_vf_info vi;
+	struct mig_buf b;
+	uint8_t d0[32];
+	struct env e;
+	uint64_t ms;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	run_and_save(&e.s, 1, 300, &b);
+
+	/* One failed DISCARD: tried again, the abort succeeds. */
+	dst_written(&e, &b, d0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 1, 0), 0);
+	assert_int_equal(vpf_mig_abort(e.d.mig, 1), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&e.d, 1, d0);
+
+	/* Every DISCARD fails: error, Freeze, nothing applied. */
+	dst_written(&e, &b, d0);
+	ms = ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_MODE_SET);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+	assert_int_equal(vpf_mig_abort(e.d.mig, 1), -EINVAL);
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+	assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_STOP);
+	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_MODE_SET), ms);
+	assert_non_null(strstr(vpf_mig_vf_error(e.d.mig, 1), "stays in Freeze"));
+	assert_digest(&e.d, 1, d0);
+	assert_int_equal(vpf_mig_vf_info_get(e.d.mig, 1, &vi), 0);
+	assert_true(vi.moved);
+	/* Once the device DISCARDs, the abort completes. */
+	assert_int_equal(vpf_mig_abort(e.d.mig, 1), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&e.d, 1, d0);
+
+	/* The same for recover. */
+	dst_written(&e, &b, d0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+	assert_int_equal(vpf_mig_recover(e.d.mig, 1), -EINVAL);
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+	assert_int_not_equal(vfstate(&e.d, 1), VPF_MIG_STATE_RUNNING);
+	assert_digest(&e.d, 1, d0);
+	assert_int_equal(vpf_mig_recover(e.d.mig, 1), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&e.d, 1, d0);
+
+	/* A failed RESUMING -> STOP whose DISCARD fails too: ERROR, so
+	 * nothing can apply the written precopy context later. */
+	{
+		struct mig_buf pc;
+		size_t off[8], len[8];
+
+		memset(&pc, 0, sizeof(pc));
+		assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
+		assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_PRE_COPY), 0);
+		assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP_COPY), 0);
+		drain(&e.s, 1, &pc, 4096);
+		assert_int_equal(records(&pc, off, len, 8), 3);
+		digest(&e.d, 1, d0);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+		/* Header and the precopy record: written to the device. */
+		assert_int_equal(vpf_mig_load_write(e.d.mig, 1, pc.p, off[1]), 0);
+		assert_true(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE) > 0);
+		assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), -ENODATA);
+		vpf_model_fault_clear(e.d.model);
+		assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_ERROR);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RUNNING), -EPERM);
+		assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+		assert_int_equal(vpf_mig_reset(e.d.mig, 1), 0);
+		assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+		assert_digest(&e.d, 1, d0);
+
+		/* Its DISCARD works: STOP, and RUNNING applies nothing. */
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+		assert_int_equal(vpf_mig_load_write(e.d.mig, 1, pc.p, off[1]), 0);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), -ENODATA);
+		assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_STOP);
+		assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+		assert_digest(&e.d, 1, d0);
+		mig_buf_free(&pc);
+	}
+
+	/* Detach with restore: the VF stays in Freeze, nothing applied. */
+	dst_written(&e, &b, d0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+	vpf_mig_detach(e.d.mig);
+	e.d.mig = NULL;
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_FREEZE);
+	assert_digest(&e.d, 1, d0);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
+/* A process dies with a destination VF in RESUMING, its context written:
+ * the next process finds it in Freeze and must not apply the dead
+ * process's context when it moves the VF on (DISCARD first). */
+static void
+test_orphan_written(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 83, .no_restore = true };
+	uint8_t d0[32];
+	struct mig_buf b;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	run_and_save(&e.s, 1, 300, &b);
+	dst_written(&e, &b, d0);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), 0);
+	/* The process "dies"; the next one attaches. */
+	side_restart(&e.d, "dst");
+	assert_int_equal(vpf_mig_orphans(e.d.mig, NULL, 0), 1);
+	assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_STOP);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&e.d, 1, d0);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
+static void
+test_crash_safety(void **state)
+{
+	struct opt o = { .vfs = 4, .qp = 1, .seed = 81, .no_restore = true };
+	struct vpf_mig_orphan orph[4];
+	uint8_t d0[32];
+	struct side sd;
+
+	(void)state;
+	side_up(&sd, "src", &o);
+	assert_int_equal(vpf_mig_orphans(sd.mig, orph, 4), 0);
+	assert_int_equal(vpf_model_guest_step(sd.model, 2, 100), 0);
+	digest(&sd, 2, d0);
+	/* A process "dies" mid-migration: VF 2 in Freeze (STOP_COPY), VF 3
+	 * in Stop, nothing restored. */
+	assert_int_equal(vpf_mig_set_state(sd.mig, 2, VPF_MIG_STATE_STOP_COPY), 0);
+	assert_int_equal(vpf_mig_set_state(sd.mig, 3, VPF_MIG_STATE_RUNNING_P2P), 0);
+	side_restart(&sd, "src");
+	assert_int_equal(vpf_mig_orphans(sd.mig, orph, 4), 2);
+	assert_int_equal(orph[0].vf, 2);
+	assert_int_equal(orph[0].mode, VPF_DEV_MODE_FREEZE);
+	assert_int_equal(orph[1].vf, 3);
+	assert_int_equal(orph[1].mode, VPF_DEV_MODE_STOP);
+	assert_int_equal(vfstate(&sd, 2), VPF_MIG_STATE_STOP);
+	assert_int_equal(vfstate(&sd, 3), VPF_MIG_STATE_RUNNING_P2P);
+	/* The documented way back: the VF resumes with its state. */
+	assert_int_equal(vpf_mig_recover(sd.mig, 2), 0);
+	assert_int_equal(vpf_mig_recover(sd.mig, 3), 0);
+	assert_int_equal(mode(&sd, 2), VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(mode(&sd, 3), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&sd, 2, d0);
+	/* Detach restores Active for VFs this process moved, except a
+	 * source marked complete. */
+	assert_int_equal(vpf_mig_set_state(sd.mig, 1, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_set_state(sd.mig, 2, VPF_MIG_STATE_PRE_COPY_P2P), 0);
+	assert_int_equal(vpf_mig_set_state(sd.mig, 4, VPF_MIG_STATE_STOP_COPY), 0);
+	assert_int_equal(vpf_mig_mark_complete(sd.mig, 4), 0);
+	vpf_mig_detach(sd.mig);
+	assert_int_equal(mode(&sd, 1), VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(mode(&sd, 2), VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(mode(&sd, 4), VPF_DEV_MODE_FREEZE);
+	vpf_pf_detach(sd.pf);
+	vpf_model_destroy(sd.model);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_abort_discard_fails),
+		cmocka_unit_test(test_crash_safety),
+		cmocka_unit_test(test_orphan_written),
+	};
+
+	mig_test_filter();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
