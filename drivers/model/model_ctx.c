@@ -539,12 +539,9 @@ vpf_model_digest(struct vpf_model *m, uint16_t vf_id, uint8_t digest[32])
 	buf = malloc(m->ctx_max);
 	if (buf == NULL)
 		return vpf_error(-ENOMEM, "model digest: out of memory");
-	pthread_mutex_lock(&m->lock);
-	vf = model_vf_get(m, vf_id);
-	if (vf == NULL) {
-		pthread_mutex_unlock(&m->lock);
+	if (model_lock_vf(m, vf_id, &vf) != 0) {
 		free(buf);
-		return vpf_error(-EINVAL, "model %s: no VF %u", m->name, vf_id);
+		return -EINVAL;
 	}
 	/* The canonical serialisation is the Freeze context itself. */
 	len = model_ctx_build(m, vf, buf, m->ctx_max);
@@ -576,12 +573,8 @@ vpf_model_vf_ctx(struct vpf_model *m, uint16_t vf_id, void *buf, size_t cap,
 
 	if (m == NULL || buf == NULL || len == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&m->lock);
-	vf = model_vf_get(m, vf_id);
-	if (vf == NULL) {
-		pthread_mutex_unlock(&m->lock);
-		return vpf_error(-EINVAL, "model %s: no VF %u", m->name, vf_id);
-	}
+	if (model_lock_vf(m, vf_id, &vf) != 0)
+		return -EINVAL;
 	n = model_ctx_size(m, vf);
 	if (n > cap) {
 		pthread_mutex_unlock(&m->lock);

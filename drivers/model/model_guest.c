@@ -185,12 +185,8 @@ vpf_model_guest_step(struct vpf_model *m, uint16_t vf_id, uint32_t ops)
 
 	if (m == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&m->lock);
-	vf = model_vf_get(m, vf_id);
-	if (vf == NULL) {
-		pthread_mutex_unlock(&m->lock);
-		return vpf_error(-EINVAL, "model %s: no VF %u", m->name, vf_id);
-	}
+	if (model_lock_vf(m, vf_id, &vf) != 0)
+		return -EINVAL;
 	if (vf->mode == VPF_DEV_MODE_ACTIVE)
 		guest_unlatch(m, vf);
 	/* In Freeze nothing changes (doc/protocol.md §4.2). */

@@ -455,6 +455,9 @@ void model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
 int model_vfs_init(struct vpf_model *m);
 void model_vfs_fini(struct vpf_model *m);
 struct model_vf *model_vf_get(struct vpf_model *m, uint64_t id);
+/* Lock the model and find VF @p vf_id (the public API's way in); on
+ * failure the lock is released and -EINVAL returned with the error set. */
+int model_lock_vf(struct vpf_model *m, uint16_t vf_id, struct model_vf **vf);
 /* Re-derive the selected queue's registers of the common cfg image. */
 void model_vf_common_refresh(struct vpf_model *m, struct model_vf *vf);
 

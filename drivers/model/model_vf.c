@@ -215,20 +215,34 @@ model_vfs_fini(struct vpf_model *m)
 	m->vf = NULL;
 }
 
+/* The public API's way to a VF: lock the model and find VF @p vf_id. On
+ * success the caller holds the lock; on failure it is released and the
+ * error sentence is set. */
+int
+model_lock_vf(struct vpf_model *m, uint16_t vf_id, struct model_vf **vf)
+{
+	pthread_mutex_lock(&m->lock);
+	*vf = model_vf_get(m, vf_id);
+	if (*vf != NULL)
+		return 0;
+	pthread_mutex_unlock(&m->lock);
+	return vpf_error(-EINVAL, "model %s: no VF %u", m->name, vf_id);
+}
+
 int
 vpf_model_vf_mode(struct vpf_model *m, uint16_t vf_id, uint8_t *mode)
 {
 	struct model_vf *vf;
+	int rc;
 
 	if (m == NULL || mode == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&m->lock);
-	vf = model_vf_get(m, vf_id);
-	if (vf != NULL)
-		*mode = vf->mode;
+	rc = model_lock_vf(m, vf_id, &vf);
+	if (rc != 0)
+		return rc;
+	*mode = vf->mode;
 	pthread_mutex_unlock(&m->lock);
-	return vf ? 0 : vpf_error(-EINVAL, "model %s: no VF %u", m->name,
-				  vf_id);
+	return 0;
 }
 
 int

@@ -64,12 +64,8 @@ vpf_model_dirty_bitmap(struct vpf_model *m, uint16_t vf_id, uint64_t addr,
 				 "size");
 	nbits = len / page_size;
 	memset(bitmap, 0, (nbits + 63) / 64 * 8);
-	pthread_mutex_lock(&m->lock);
-	vf = model_vf_get(m, vf_id);
-	if (vf == NULL) {
-		pthread_mutex_unlock(&m->lock);
-		return vpf_error(-EINVAL, "model %s: no VF %u", m->name, vf_id);
-	}
+	if (model_lock_vf(m, vf_id, &vf) != 0)
+		return -EINVAL;
 	for (i = 0; i < vf->truth_bits; i++) {
 		uint64_t gpa, b;
 
@@ -99,17 +95,16 @@ vpf_model_dirty_count(struct vpf_model *m, uint16_t vf_id, uint64_t *pages)
 {
 	struct model_vf *vf;
 	uint64_t i, cnt = 0;
+	int rc;
 
 	if (m == NULL || pages == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&m->lock);
-	vf = model_vf_get(m, vf_id);
-	if (vf != NULL)
-		for (i = 0; i < (vf->truth_bits + 63) / 64; i++)
-			cnt += (uint64_t)__builtin_popcountll(vf->truth[i]);
+	rc = model_lock_vf(m, vf_id, &vf);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < (vf->truth_bits + 63) / 64; i++)
+		cnt += (uint64_t)__builtin_popcountll(vf->truth[i]);
 	pthread_mutex_unlock(&m->lock);
-	if (vf == NULL)
-		return vpf_error(-EINVAL, "model %s: no VF %u", m->name, vf_id);
 	*pages = cnt;
 	return 0;
 }

@@ -3,9 +3,15 @@
  */
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cmocka.h>
 
 #include "harness.h"
 
@@ -67,15 +73,13 @@ h_up(struct h *h, struct vpf_model *m)
 	return up(h, m, false);
 }
 
-int
-h_reinit(struct h *h)
+/* LIST_QUERY, then LIST_USE of everything it reported. */
+static int
+use_all(struct h *h)
 {
 	struct h_done d;
 	uint64_t ops;
-	int rc = up(h, h->m, true);
 
-	if (rc != 0)
-		return rc;
 	if (h_cmd(h, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d) != 0 ||
 	    d.status != 0)
 		return -7;
@@ -84,6 +88,14 @@ h_reinit(struct h *h)
 	    d.status != 0)
 		return -8;
 	return 0;
+}
+
+int
+h_reinit(struct h *h)
+{
+	int rc = up(h, h->m, true);
+
+	return rc != 0 ? rc : use_all(h);
 }
 
 static int
@@ -164,20 +176,9 @@ up(struct h *h, struct vpf_model *m, bool keep)
 int
 h_up_all(struct h *h, struct vpf_model *m)
 {
-	struct h_done d;
-	uint64_t ops;
 	int rc = h_up(h, m);
 
-	if (rc != 0)
-		return rc;
-	if (h_cmd(h, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d) != 0 ||
-	    d.status != 0)
-		return -7;
-	memcpy(&ops, h_res(h, 0) + 8, 8);
-	if (h_cmd(h, VPF_ADMIN_OP_LIST_USE, 0, &ops, 8, 0, &d) != 0 ||
-	    d.status != 0)
-		return -8;
-	return 0;
+	return rc != 0 ? rc : use_all(h);
 }
 
 void
@@ -430,4 +431,77 @@ h_write_all(struct h *h, uint64_t vf, const void *ctx, size_t len,
 		off += n;
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * The shared fixture of the per-area tests
+ * ------------------------------------------------------------------ */
+
+struct h H;
+
+int
+h_setup(void **state)
+{
+	(void)state;
+	return h_up_all(&H, h_model(0, 4, 2)) == 0 ? 0 : -1;
+}
+
+int
+h_setup_nolist(void **state)
+{
+	(void)state;
+	return h_up(&H, h_model(0, 4, 2)) == 0 ? 0 : -1;
+}
+
+int
+h_teardown(void **state)
+{
+	(void)state;
+	h_down(&H);
+	return 0;
+}
+
+void
+h_expect(const struct h_done *d, uint16_t status, uint16_t qual)
+{
+	assert_int_equal(d->status, status);
+	assert_int_equal(d->qual, qual);
+}
+
+uint8_t
+h_vf_mode(struct h *h, uint16_t vf)
+{
+	uint8_t m = 0xff;
+
+	assert_int_equal(vpf_model_vf_mode(h->m, vf, &m), 0);
+	return m;
+}
+
+uint8_t *
+h_vf_ctx(struct h *h, uint16_t vf, size_t *len)
+{
+	uint8_t *b = malloc(1 << 20);
+
+	assert_non_null(b);
+	assert_int_equal(vpf_model_vf_ctx(h->m, vf, b, 1 << 20, len), 0);
+	return b;
+}
+
+void
+h_post_big(struct h *h, unsigned int s, uint16_t op, uint16_t group,
+	   uint64_t member, const struct vpf_dma_region *r, uint32_t big)
+{
+	uint16_t d0 = (uint16_t)(4 * s);
+
+	h_post(h, s, op, group, member, NULL, 0, 0);
+	/* h_post made (header, status); insert the big readable part. */
+	h->avail--;
+	h->desc[d0].next = (uint16_t)(d0 + 2);
+	h->desc[d0 + 2] = h->desc[d0 + 1];
+	h->desc[d0 + 1] = (struct vpf_vring_desc){ r->iova, big,
+		VPF_VRING_DESC_F_NEXT, (uint16_t)(d0 + 2) };
+	h->desc[d0].next = (uint16_t)(d0 + 1);
+	h->avail_ring[h->avail % h->qsize] = d0;
+	h->avail++;
+	__atomic_store_n(h->avail_idx, h->avail, __ATOMIC_RELEASE);
 }

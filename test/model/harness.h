@@ -114,4 +114,37 @@ uint16_t h_write(struct h *h, uint64_t vf, const void *data, uint32_t len,
 uint16_t h_write_all(struct h *h, uint64_t vf, const void *ctx, size_t len,
 		     uint32_t chunk);
 
+/* ---------------------------------------------------------------------
+ * The fixture the per-area tests share (test_model_<area>.c): one model
+ * with 4 VFs of 2 queue pairs, driven through H. These helpers assert
+ * with cmocka: include <cmocka.h> before this header to use H_TEST.
+ * ------------------------------------------------------------------ */
+
+#define H_EINV		VPF_ADMIN_STATUS_EINVAL
+
+extern struct h H;
+
+/* Bring H up with LIST_USE of everything the model supports. */
+int h_setup(void **state);
+/* Bring H up without LIST_QUERY / LIST_USE (negotiation tests). */
+int h_setup_nolist(void **state);
+int h_teardown(void **state);
+
+#define H_TEST(f)	cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
+#define H_TEST_NOLIST(f) \
+	cmocka_unit_test_setup_teardown(f, h_setup_nolist, h_teardown)
+
+/* The completion failed (or succeeded) with exactly this status and
+ * qualifier. */
+void h_expect(const struct h_done *d, uint16_t status, uint16_t qual);
+/* VF @p vf's mode as the model holds it (not through a command). */
+uint8_t h_vf_mode(struct h *h, uint16_t vf);
+/* A complete context of VF @p vf's state now, built by the model itself
+ * (malloc'd: the caller frees it). */
+uint8_t *h_vf_ctx(struct h *h, uint16_t vf, size_t *len);
+/* Post in slot @p s a command whose readable part is the header, then
+ * @p big bytes of @p r: 24 + @p big readable bytes in all. */
+void h_post_big(struct h *h, unsigned int s, uint16_t op, uint16_t group,
+		uint64_t member, const struct vpf_dma_region *r, uint32_t big);
+
 #endif /* TEST_MODEL_HARNESS_H */

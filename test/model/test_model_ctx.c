@@ -300,7 +300,7 @@ test_activation_cost_counts_differing_fields(void **state)
 }
 
 /* @p ctx with its fields in reverse order (a context from another builder:
- * FACTS.md 5 fixes no field order). */
+ * doc/protocol.md §5 fixes no field order). */
 static uint8_t *
 reversed(const uint8_t *ctx, size_t len, size_t *out_len)
 {

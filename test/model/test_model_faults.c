@@ -18,23 +18,6 @@
 
 #include "harness.h"
 
-static struct h H;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return h_up_all(&H, h_model(0, 4, 2)) == 0 ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	h_down(&H);
-	return 0;
-}
-
 static uint64_t
 ms(void)
 {
@@ -292,24 +275,22 @@ test_fault_for_a_time_window(void **state)
 	assert_int_equal(d.status, 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fault_names),
-		T(test_fault_hang),
-		T(test_fault_delay),
-		T(test_fault_eagain_n_times),
-		T(test_fault_einval_chosen_status),
-		T(test_fault_flr_and_reset_delay),
-		T(test_fault_dma),
-		T(test_fault_bad_id),
-		T(test_fault_bad_len),
-		T(test_fault_dup),
-		T(test_fault_pf_wide_and_count),
-		T(test_fault_for_a_time_window),
+		H_TEST(test_fault_names),
+		H_TEST(test_fault_hang),
+		H_TEST(test_fault_delay),
+		H_TEST(test_fault_eagain_n_times),
+		H_TEST(test_fault_einval_chosen_status),
+		H_TEST(test_fault_flr_and_reset_delay),
+		H_TEST(test_fault_dma),
+		H_TEST(test_fault_bad_id),
+		H_TEST(test_fault_bad_len),
+		H_TEST(test_fault_dup),
+		H_TEST(test_fault_pf_wide_and_count),
+		H_TEST(test_fault_for_a_time_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,52 +18,15 @@
 
 #include "harness.h"
 
-#define EINV	VPF_ADMIN_STATUS_EINVAL
 #define SRIOV_CAP	0x100u
-
-static struct h H;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return h_up_all(&H, h_model(0, 4, 2)) == 0 ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	h_down(&H);
-	return 0;
-}
-
-static void
-expect(const struct h_done *d, uint16_t status, uint16_t qual)
-{
-	assert_int_equal(d->status, status);
-	assert_int_equal(d->qual, qual);
-}
-
-static uint8_t
-mode_of(uint16_t vf)
-{
-	uint8_t m = 0xff;
-
-	assert_int_equal(vpf_model_vf_mode(H.m, vf, &m), 0);
-	return m;
-}
 
 /* Size of a complete context of VF @p vf's state now. */
 static size_t
 ctx_len_now(uint16_t vf)
 {
-	uint8_t *b = malloc(1 << 20);
 	size_t len = 0;
 
-	assert_non_null(b);
-	assert_int_equal(vpf_model_vf_ctx(H.m, vf, b, 1 << 20, &len), 0);
-	free(b);
+	free(h_vf_ctx(&H, vf, &len));
 	return len;
 }
 
@@ -125,34 +88,34 @@ test_table_check_order_value_before_state(void **state)
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, ms, 8, 0,
 			       &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* ...a valid mode then meets the state. */
 	ms[0] = VPF_DEV_MODE_ACTIVE;
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, ms, 8, 0,
 			       &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 	/* START while started with an unsupported page size: the value. */
 	memcpy(st, &(uint64_t){ 4096 }, 8);
 	memcpy(st + 8, &(uint32_t){ 1 }, 4);
 	memcpy(st + 24, &(uint64_t){ 16 }, 8);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2, st,
 			       32, 0, &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	memcpy(st, &(uint64_t){ 8192 }, 8);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2, st,
 			       32, 0, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Exception: CTX_WRITE outside Freeze is refused for the mode
 	 * before any context byte is parsed. */
 	memset(junk, 0xff, sizeof(junk));
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_WRITE, 3, junk,
 			       sizeof(junk), 0, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 	/* Exception: RECORDS_READ before START is refused for the state
 	 * before the range granularity (the page size comes from START). */
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 3, rd,
 			       16, 64, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 }
 
 /* D-MOD.3: a command without data carries none, fixed data is exactly
@@ -177,29 +140,29 @@ test_table_commands_without_data_refuse_data(void **state)
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
 	for (i = 0; i < sizeof(nodata) / sizeof(nodata[0]); i++) {
 		assert_int_equal(h_cmd(&H, nodata[i], 1, data, 8, 64, &d), 0);
-		expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+		h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 		assert_int_equal(d.used_len, 8);
 	}
 	/* The refused DISCARD discarded nothing: still partial. */
-	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), EINV);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), H_EINV);
 	/* Fixed data: 16 bytes, or non-zero padding, are bad values. */
 	data[0] = VPF_DEV_MODE_FREEZE;
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 2, data, 16, 0,
 			       &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
-	assert_int_equal(mode_of(2), VPF_DEV_MODE_ACTIVE);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	assert_int_equal(h_vf_mode(&H, 2), VPF_DEV_MODE_ACTIVE);
 	data[0] = 0;
 	data[7] = 1;
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 8,
 			       8, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	data[7] = 0;
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 16,
 			       8, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 8,
 			       8, &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 }
 
 /* D-MOD.6: a read is complete when its last byte is delivered: no
@@ -223,7 +186,7 @@ test_table_read_complete_at_last_byte(void **state)
 		chunk -= 8;
 	assert_int_equal(h_read(&H, 1, chunk, NULL, &got, NULL), 0);
 	assert_int_equal(got, chunk);
-	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), EINV);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), H_EINV);
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
 	assert_int_equal(got, sz - chunk);
 	/* Complete: SIZE_GET 0, and Stop is allowed at once. */
@@ -242,14 +205,14 @@ test_table_group_needs_num_vfs(void **state)
 	set_num_vfs(&H, 0);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d),
 			 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_GROUP);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
 			       &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_GROUP);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
 	set_num_vfs(&H, 4);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
 			       &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 }
 
 /* Status table, third row: the member bound is NumVFs, not TotalVFs. */
@@ -262,10 +225,10 @@ test_table_member_bound_is_num_vfs(void **state)
 	set_num_vfs(&H, 2);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
 			       &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 2, NULL, 0, 8,
 			       &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 }
 
 /* D-MOD.14: clearing VF Enable fails every command INVALID_GROUP but
@@ -283,7 +246,7 @@ test_table_vf_state_survives_vf_enable(void **state)
 	assert_int_equal(h_read(&H, 2, 64, NULL, &got, NULL), 0);
 	assert_int_equal(vpf_model_digest(H.m, 2, a), 0);
 	set_num_vfs(&H, 4);
-	assert_int_equal(mode_of(2), VPF_DEV_MODE_FREEZE);
+	assert_int_equal(h_vf_mode(&H, 2), VPF_DEV_MODE_FREEZE);
 	assert_int_equal(vpf_model_digest(H.m, 2, b), 0);
 	assert_memory_equal(a, b, 32);
 	/* The partial read goes on where it was. */
@@ -310,26 +273,26 @@ test_table_wr_start_any_mode_outside_memory(void **state)
 		assert_int_equal(h_mode_set(&H, 1, mode), 0);
 		assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START,
 				       1, st, 32, 0, &d), 0);
-		expect(&d, 0, 0);
+		h_expect(&d, 0, 0);
 		assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
 				       1, NULL, 0, 0, &d), 0);
-		expect(&d, 0, 0);
+		h_expect(&d, 0, 0);
 	}
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
 			       32, 0, &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
 	rd[0] = 1ull << 40;
 	rd[1] = 256 * 4096;
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd,
 			       16, 64, &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	assert_int_equal(d.output, 0);
 	/* VF 2 has not started: its READ fails. */
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 2, rd,
 			       16, 64, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 }
 
 /* D-6.11: START ranges and RECORDS_READ windows are bounded by their
@@ -351,22 +314,22 @@ test_table_wr_range_end_fits_64_bits(void **state)
 	memcpy(st + 24, &(uint64_t){ 5 }, 8);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
 			       32, 0, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Four end exactly at 2^64: accepted. */
 	memcpy(st + 24, &(uint64_t){ 4 }, 8);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
 			       32, 0, &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	/* A READ window ending exactly at 2^64 is fine (no records). */
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd,
 			       16, 64, &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	assert_int_equal(d.output, 0);
 	/* One page further wraps: refused. */
 	rd[1] += 4096;
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd,
 			       16, 64, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 }
 
 /* D-MOD.16: the 1.4 dialect switch only changes LIST_QUERY: 0xe fails
@@ -383,16 +346,16 @@ test_table_v14_switch_only_changes_list_query(void **state)
 	assert_int_equal(h_up(&h, h_model(VPF_MODEL_V14_DIALECT, 2, 1)), 0);
 	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d),
 			 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	memcpy(&v, h_res(&h, 0) + 8, 8);
 	assert_true(v & VPF_ADMIN_OP_BIT(0x0e));
 	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	assert_int_equal(h_cmd(&h, 0x0e, 1, NULL, 0, 64, &d), 0);
-	expect(&d, EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
 	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
 			       &d), 0);
-	expect(&d, 0, 0);
+	h_expect(&d, 0, 0);
 	assert_int_equal(d.used_len, 9);
 	assert_int_equal(h_res(&h, 0)[8], VPF_DEV_MODE_ACTIVE);
 	h_down(&h);
@@ -413,7 +376,7 @@ test_table_owner_reset_keeps_complete_read(void **state)
 	assert_int_equal(h_read_all(&H, 1, 4096, &b, &len), 0);
 	free(b);
 	assert_int_equal(h_reinit(&H), 0);
-	assert_int_equal(mode_of(1), VPF_DEV_MODE_FREEZE);
+	assert_int_equal(h_vf_mode(&H, 1), VPF_DEV_MODE_FREEZE);
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
 	assert_int_equal(got, 0);
 	assert_int_equal(h_size_get(&H, 1, 0, &sz), 0);
@@ -445,30 +408,28 @@ test_table_queue_reset_keeps_vf_state(void **state)
 	h_wr(&H, VPF_COMMON_Q_DRIVER, 8, H.avail_iova);
 	h_wr(&H, VPF_COMMON_Q_DEVICE, 8, H.used_iova);
 	h_wr(&H, VPF_COMMON_Q_ENABLE, 2, 1);
-	assert_int_equal(mode_of(1), VPF_DEV_MODE_FREEZE);
+	assert_int_equal(h_vf_mode(&H, 1), VPF_DEV_MODE_FREEZE);
 	assert_int_equal(h_size_get(&H, 1, 0, &left), 0);
 	assert_int_equal(left, ctx_len_now(1) - 64);
-	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), EINV);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), H_EINV);
 }
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_table_discard_partial_read_size_get_whole),
-		T(test_table_check_order_value_before_state),
-		T(test_table_commands_without_data_refuse_data),
-		T(test_table_read_complete_at_last_byte),
-		T(test_table_group_needs_num_vfs),
-		T(test_table_member_bound_is_num_vfs),
-		T(test_table_vf_state_survives_vf_enable),
-		T(test_table_wr_start_any_mode_outside_memory),
-		T(test_table_wr_range_end_fits_64_bits),
-		T(test_table_v14_switch_only_changes_list_query),
-		T(test_table_owner_reset_keeps_complete_read),
-		T(test_table_queue_reset_keeps_vf_state),
+		H_TEST(test_table_discard_partial_read_size_get_whole),
+		H_TEST(test_table_check_order_value_before_state),
+		H_TEST(test_table_commands_without_data_refuse_data),
+		H_TEST(test_table_read_complete_at_last_byte),
+		H_TEST(test_table_group_needs_num_vfs),
+		H_TEST(test_table_member_bound_is_num_vfs),
+		H_TEST(test_table_vf_state_survives_vf_enable),
+		H_TEST(test_table_wr_start_any_mode_outside_memory),
+		H_TEST(test_table_wr_range_end_fits_64_bits),
+		H_TEST(test_table_v14_switch_only_changes_list_query),
+		H_TEST(test_table_owner_reset_keeps_complete_read),
+		H_TEST(test_table_queue_reset_keeps_vf_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
