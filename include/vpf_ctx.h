@@ -9,7 +9,7 @@
  * @file
  * vpf: device-context TLV: build, parse, validate, iterate, print, compare.
  *
- * A device context (FACTS.md 5) is `le32 field_count` followed by exactly
+ * A device context (doc/protocol.md §5) is `le32 field_count` followed by exactly
  * @c field_count TLVs `{le16 type; u8 reserved[6]; le64 length; u8
  * value[length]}` with no padding. Contexts come from a device or from
  * another host and are untrusted: every function here that reads context
@@ -60,7 +60,7 @@ extern "C" {
 #define VPF_CTX_TLV_HDR_SIZE		16u
 
 /** PCI_COMMON_CFG value size: struct virtio_pci_common_cfg of virtio 1.3,
- *  admin queue fields included (a decision, see doc/context.md). */
+ *  admin queue fields included (D-CTX.1; doc/context.md). */
 #define VPF_CTX_COMMON_CFG_SIZE		64u
 /** PCI_VQ_CFG value size. */
 #define VPF_CTX_VQ_CFG_SIZE		30u
@@ -81,11 +81,13 @@ extern "C" {
  */
 VPF_API uint64_t vpf_ctx_type_fixed_size(uint16_t type);
 
-/** Whether vpf knows how to decode @p type (the six types of FACTS.md 5). */
+/** Whether vpf knows how to decode @p type (the six types of doc/protocol.md
+ *  §5.2). */
 VPF_API bool vpf_ctx_type_is_known(uint16_t type);
 
 /** Whether @p type lies in the generic (0x0000-0x0fff) or device-type
- *  (0x1000-0x1fff) range; everything else is reserved (FACTS.md 5). */
+ *  (0x1000-0x1fff) range; everything else is reserved (doc/protocol.md
+ *  §5.3, D-5.2). */
 VPF_API bool vpf_ctx_type_is_reserved(uint16_t type);
 
 /** Whether @p type carries a vq_index that must not repeat within the type
@@ -97,7 +99,8 @@ VPF_API bool vpf_ctx_type_is_per_vq(uint16_t type);
  * ========================================================================= */
 
 /**
- * What is wrong with a context. One code per malformation of FACTS.md 5.
+ * What is wrong with a context. One code per malformation of
+ * doc/protocol.md §5.4 (D-5.5).
  * The meaning of vpf_ctx_error::offset for each code is given with it.
  *
  * Checks run in the order in which the bytes that decide them arrive, in
@@ -195,7 +198,7 @@ VPF_API int vpf_ctx_error_str(const struct vpf_ctx_error *err, char *buf,
  * ========================================================================= */
 
 /**
- * Accept up to 7 zero bytes after a complete context (FACTS.md 1: the last
+ * Accept up to 7 zero bytes after a complete context (D-1.2, D-1.3: the last
  * DEV_CTX_WRITE chunk is padded to a multiple of 8 bytes). Without it any
  * byte after the last field is VPF_CTX_ERR_TRAILING_BYTES.
  */
@@ -206,7 +209,7 @@ VPF_API int vpf_ctx_error_str(const struct vpf_ctx_error *err, char *buf,
 
 /**
  * Whether @p len bytes at @p tail may follow a complete context: at most 7
- * bytes, all zero (FACTS.md 1). True for @p len 0.
+ * bytes, all zero (D-1.3). True for @p len 0.
  */
 VPF_API bool vpf_ctx_trailing_ok(const void *tail, size_t len);
 
@@ -219,7 +222,8 @@ VPF_API bool vpf_ctx_trailing_ok(const void *tail, size_t len);
 /** Type is outside the generic and device-type ranges (reserved). */
 #define VPF_CTX_FIELD_F_RESERVED	(1u << 1)
 /** Known fixed-size type longer than its size: a newer device's extension
- *  (FACTS.md 5); the tail is kept and reported, never dropped. */
+ *  (doc/protocol.md §5.5, D-5.6); the tail is kept and reported, never
+ *  dropped. */
 #define VPF_CTX_FIELD_F_EXTENDED	(1u << 2)
 /** The TLV's reserved[6] bytes are not zero (accepted and kept). */
 #define VPF_CTX_FIELD_F_RSVD_SET	(1u << 3)
@@ -311,7 +315,7 @@ vpf_ctx_iter_error(const struct vpf_ctx_iter *it);
 VPF_API uint32_t vpf_ctx_iter_field_count(const struct vpf_ctx_iter *it);
 
 /**
- * Validate a whole context (every rule of FACTS.md 5).
+ * Validate a whole context (every rule of doc/protocol.md §5).
  * @param ctx the context bytes.
  * @param len their number.
  * @param flags VPF_CTX_F_*.
@@ -706,7 +710,7 @@ VPF_API const char *vpf_ctx_cmp_kind_name(enum vpf_ctx_cmp_kind kind);
 
 /**
  * Check a FIELDS_QUERY result (little-endian wire entries, as the device
- * returned them): types strictly ascending (FACTS.md 5).
+ * returned them): types strictly ascending (doc/protocol.md §4.7, D-5.8).
  * @return 0 or -EINVAL (with vpf_last_error() naming the entry).
  */
 VPF_API int vpf_ctx_fields_check(const struct vpf_admin_ctx_field_info *info,
@@ -714,8 +718,8 @@ VPF_API int vpf_ctx_fields_check(const struct vpf_admin_ctx_field_info *info,
 
 /**
  * Compatibility of one field (type, value length) with a destination list
- * (FACTS.md 5: the type is listed; fixed types have equal length, variable
- * ones fit). The list must pass vpf_ctx_fields_check() (binary search).
+ * (doc/protocol.md §5.6, D-5.9: the type is listed; fixed types have equal
+ * length, variable ones fit). The list must pass vpf_ctx_fields_check() (binary search).
  * @param type the field's type.
  * @param length the field's value length.
  * @param info the destination's FIELDS_QUERY entries (little-endian).

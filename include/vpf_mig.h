@@ -64,6 +64,7 @@
 
 #include "vpf_common.h"
 #include "vpf_pf.h"
+#include "vpf_spec.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -25,8 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vpf_backend.h"
 #include "vpf_common.h"
-#include "vpf_pf.h"
+#include "vpf_spec.h"
 
 #ifdef __cplusplus
 extern "C" {

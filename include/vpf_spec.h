@@ -8,7 +8,8 @@
 /**
  * @file
  * Wire structures and constants of the virtio administration virtqueue and the
- * device-migration command set (../shared/spec/FACTS.md, sections 1 to 6).
+ * device-migration command set (doc/protocol.md §1 to §6; the numbered
+ * sections below follow it).
  *
  * Every structure is little-endian and packed ("All structures are assumed to
  * be without additional padding"). Fields are declared with their natural
@@ -30,7 +31,7 @@ extern "C" {
  * 1. Admin command framing
  * ------------------------------------------------------------------------- */
 
-/** Group types (FACTS.md 1). */
+/** Group types (doc/protocol.md §1.1). */
 #define VPF_ADMIN_GROUP_SELF	0x0
 #define VPF_ADMIN_GROUP_SRIOV	0x1
 
@@ -46,14 +47,15 @@ struct __attribute__((packed)) vpf_admin_cmd_hdr {
 struct __attribute__((packed)) vpf_admin_cmd_status {
 	uint16_t status;
 	uint16_t status_qualifier;
-	/** Command-specific output (was reserved2; seed patch 2/8). */
+	/** Command-specific output (was reserved2; patch 2 of the draft series,
+	 *  doc/protocol.md §1.1). */
 	uint8_t command_specific_output[4];
 };
 
 /** Every device-readable and device-writable part is a multiple of this. */
 #define VPF_ADMIN_ALIGN		8u
 
-/** Admin command status codes (FACTS.md 1). */
+/** Admin command status codes (doc/protocol.md §1.4). */
 #define VPF_ADMIN_STATUS_OK	0
 #define VPF_ADMIN_STATUS_ENXIO	6	/**< added after Oct 2023 */
 #define VPF_ADMIN_STATUS_EAGAIN	11
@@ -62,7 +64,7 @@ struct __attribute__((packed)) vpf_admin_cmd_status {
 #define VPF_ADMIN_STATUS_EINVAL	22
 #define VPF_ADMIN_STATUS_ENOSPC	28	/**< added after Oct 2023 */
 
-/** Admin command status qualifiers (FACTS.md 1). */
+/** Admin command status qualifiers (doc/protocol.md §1.5). */
 #define VPF_ADMIN_SQ_OK			0
 #define VPF_ADMIN_SQ_INVALID_COMMAND	1
 #define VPF_ADMIN_SQ_INVALID_OPCODE	2
@@ -73,7 +75,7 @@ struct __attribute__((packed)) vpf_admin_cmd_status {
 #define VPF_ADMIN_SQ_TRYAGAIN		7
 #define VPF_ADMIN_SQ_MAX		7
 
-/** Opcodes (FACTS.md 2, 4, 6). */
+/** Opcodes (doc/protocol.md §2.1, §4.1, §6.1). */
 #define VPF_ADMIN_OP_LIST_QUERY			0x00
 #define VPF_ADMIN_OP_LIST_USE			0x01
 #define VPF_ADMIN_OP_DEV_MODE_GET		0x07
@@ -84,7 +86,8 @@ struct __attribute__((packed)) vpf_admin_cmd_status {
 #define VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY	0x0c
 #define VPF_ADMIN_OP_DEV_CTX_DISCARD		0x0d
 /** Opcode 0x0e is unused by this dialect; on a virtio 1.4 device it is
- *  DEV_PARTS_METADATA_GET, which identifies that dialect (FACTS.md 7). */
+ *  DEV_PARTS_METADATA_GET, which identifies that dialect (doc/protocol.md
+ *  §2.3, D-2.1, D-6.1). */
 #define VPF_ADMIN_OP_V14_DEV_PARTS_METADATA_GET	0x0e
 #define VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY	0x0f
 #define VPF_ADMIN_OP_DEV_WRITE_RECORDS_START	0x10
@@ -96,7 +99,8 @@ struct __attribute__((packed)) vpf_admin_cmd_status {
 /** Bit of @p op in a LIST_QUERY/LIST_USE bitmap word array. */
 #define VPF_ADMIN_OP_BIT(op)	(UINT64_C(1) << ((op) % 64))
 
-/** The seed's all-or-none migration set: 0x7-0xb and 0xd (FACTS.md 5). */
+/** The draft's all-or-none migration set: 0x7-0xb and 0xd
+ *  (doc/protocol.md §2.4). */
 #define VPF_ADMIN_OPS_MIGRATION \
 	(VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_MODE_GET) | \
 	 VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_MODE_SET) | \
@@ -104,7 +108,8 @@ struct __attribute__((packed)) vpf_admin_cmd_status {
 	 VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_READ) | \
 	 VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_WRITE) | \
 	 VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_DISCARD))
-/** The optional write-recording set: 0xf-0x12 (FACTS.md 5, 6). */
+/** The optional write-recording set: 0xf-0x12 (doc/protocol.md §2.4,
+ *  §6.1, D-2.3). */
 #define VPF_ADMIN_OPS_WRITE_RECORD \
 	(VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY) | \
 	 VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_WRITE_RECORDS_START) | \
@@ -119,7 +124,7 @@ struct __attribute__((packed)) vpf_admin_cmd_status {
  * 4. Device migration commands
  * ------------------------------------------------------------------------- */
 
-/** Device modes (FACTS.md 4); 3..0xff are reserved. */
+/** Device modes (doc/protocol.md §4.2); 3..0xff are reserved. */
 #define VPF_DEV_MODE_ACTIVE	0
 #define VPF_DEV_MODE_STOP	1
 #define VPF_DEV_MODE_FREEZE	2
@@ -167,7 +172,7 @@ struct __attribute__((packed)) vpf_dev_ctx_field_tlv {
 	/* uint8_t value[length]; */
 };
 
-/** Field types (FACTS.md 5). */
+/** Field types (doc/protocol.md §5.2). */
 #define VPF_CTX_PCI_COMMON_CFG		0x0000
 #define VPF_CTX_DEV_FEATURES		0x0001
 #define VPF_CTX_PCI_VQ_CFG		0x0002
@@ -175,7 +180,7 @@ struct __attribute__((packed)) vpf_dev_ctx_field_tlv {
 #define VPF_CTX_VQ_SPLIT_DEV_OWN_DESC	0x0004
 #define VPF_CTX_DEV_CFG			0x1000
 /** Generic types are 0x0000-0x0fff, device-type ones 0x1000-0x1fff,
- *  everything else is reserved (FACTS.md 5). */
+ *  everything else is reserved (doc/protocol.md §5.3, D-5.2). */
 #define VPF_CTX_TYPE_GENERIC_LAST	0x0fff
 #define VPF_CTX_TYPE_DEVICE_FIRST	0x1000
 #define VPF_CTX_TYPE_DEVICE_LAST	0x1fff
@@ -266,7 +271,7 @@ struct __attribute__((packed)) vpf_pci_common_cfg {
 	uint16_t admin_queue_num;
 };
 
-/** Byte offsets in struct vpf_pci_common_cfg (FACTS.md 3). */
+/** Byte offsets in struct vpf_pci_common_cfg (doc/protocol.md §3.2). */
 #define VPF_COMMON_DFSELECT		0
 #define VPF_COMMON_DF			4
 #define VPF_COMMON_GFSELECT		8
@@ -461,11 +466,12 @@ VPF_API const char *vpf_dev_mode_name(uint8_t mode);
 /** Name of a context field type ("PCI_COMMON_CFG", ...). Never NULL. */
 VPF_API const char *vpf_ctx_type_name(uint16_t type);
 /** Map an admin status to the negative errno vpf returns for it
- *  (OK -> 0; a reserved status counts as EINVAL, FACTS.md 1). */
+ *  (OK -> 0; a reserved status counts as EINVAL, doc/protocol.md §1.4). */
 VPF_API int vpf_admin_status_errno(uint16_t status);
 
 /* ---------------------------------------------------------------------------
- * Compile-time checks of every size and offset in FACTS.md 1, 3, 5, 6
+ * Compile-time checks of every size and offset in doc/protocol.md §1, §3,
+ * §5, §6
  * ------------------------------------------------------------------------- */
 
 /* _Static_assert is C11 only; C++11 spells it static_assert (a keyword

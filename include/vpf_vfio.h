@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vpf_backend.h"
 #include "vpf_common.h"
 #include "vpf_pf.h"
 
@@ -58,7 +59,8 @@ extern "C" {
 /** iommu_group: unknown (config-space dumps carry none). */
 #define VPF_PCI_IOMMU_GROUP_UNKNOWN	(-2)
 
-/** One virtio vendor capability (struct virtio_pci_cap, FACTS.md 3). */
+/** One virtio vendor capability (struct virtio_pci_cap, doc/protocol.md
+ *  §3.1). */
 struct vpf_pci_virtio_cap {
 	uint16_t pos;		/**< offset of the capability in config space */
 	uint8_t cap_len;	/**< cap_len as the device wrote it */
@@ -140,7 +142,7 @@ struct vpf_pci_func {
 	struct vpf_pci_sriov sriov;	/**< SR-IOV capability */
 
 	/** The common cfg is long enough for the admin queue fields
-	 *  (>= 64 bytes, FACTS.md 3). */
+	 *  (>= 64 bytes, doc/protocol.md §3.5). */
 	bool admin_cfg_ok;
 	/** Human-readable remarks, "; "-separated, e.g. "common cfg is 0x38
 	 *  bytes: too short for an admin queue (needs 0x40)". "" if none. */
@@ -192,7 +194,7 @@ VPF_API int vpf_pci_probe(const char *dump, const char *bdf,
 VPF_API int vpf_pci_bdf_parse(const char *s, char out[VPF_PCI_BDF_LEN]);
 
 /**
- * BDF of VF member @p vf (1-based, FACTS.md 3): routing id
+ * BDF of VF member @p vf (1-based, doc/protocol.md §3.7): routing id
  * PF + First VF Offset + (vf - 1) * VF Stride.
  *
  * @return 0; -ENOTSUP no SR-IOV capability; -ENODEV SR-IOV disabled

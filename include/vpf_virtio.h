@@ -33,7 +33,7 @@
  * Every failing function returns a negative errno and sets vpf_last_error()
  * to a sentence naming the reason ("device does not offer
  * VIRTIO_F_ADMIN_VQ"). A device that reads all-ones where that is impossible
- * (vendor id 0xffff, device_status 0xff; FACTS.md 3) gives -ENODEV and no
+ * (vendor id 0xffff, device_status 0xff; doc/protocol.md §3.6) gives -ENODEV and no
  * loop ever spins on it.
  *
  * Threading: none of this locks; one owner thread per device and queue.
@@ -43,8 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vpf_backend.h"
 #include "vpf_common.h"
-#include "vpf_pf.h"
 #include "vpf_spec.h"
 
 #ifdef __cplusplus
@@ -64,7 +64,7 @@ struct vpf_virtio_region {
 	uint64_t length;	/**< length in bytes, checked against the BAR */
 };
 
-/** The SR-IOV extended capability (FACTS.md 3). */
+/** The SR-IOV extended capability (doc/protocol.md §3.7). */
 struct vpf_virtio_sriov {
 	uint16_t pos;		/**< config space offset; 0: not present */
 	uint16_t total_vfs;

@@ -148,6 +148,6 @@ vpf_admin_status_errno(uint16_t status)
 	case VPF_ADMIN_STATUS_ENOMEM: return -ENOMEM;
 	case VPF_ADMIN_STATUS_EBUSY: return -EBUSY;
 	case VPF_ADMIN_STATUS_ENOSPC: return -ENOSPC;
-	default: return -EINVAL; /* EINVAL, and any reserved status (FACTS.md 1) */
+	default: return -EINVAL; /* EINVAL, and any reserved status, doc/protocol.md §1.4 */
 	}
 }

@@ -17,7 +17,6 @@
 #include <rte_byteorder.h>
 
 #include "mig_vf.h"
-#include "pf/pf_internal.h"	/* the PF's max_chunk */
 
 static bool
 pow2(uint64_t x)
@@ -204,7 +203,7 @@ vpf_mig_bitmap_words(uint64_t len, uint64_t page_size)
 int
 mig_wr_rec_alloc(struct mig_vf *v)
 {
-	uint32_t max = v->m->pf->params.max_chunk / sizeof(*v->wr_rec);
+	uint32_t max = vpf_admin_max_chunk(v->m->pf) / sizeof(*v->wr_rec);
 
 	if (v->wr_rec != NULL)
 		return 0;
@@ -212,7 +211,7 @@ mig_wr_rec_alloc(struct mig_vf *v)
 		max = MIG_WR_REC_MAX;
 	if (max == 0)
 		return mig_vf_fail(v, -EINVAL, "VF %u: max_chunk %u too small for a write record",
-				   v->vf, v->m->pf->params.max_chunk);
+				   v->vf, vpf_admin_max_chunk(v->m->pf));
 	v->wr_rec = malloc(max * sizeof(*v->wr_rec));
 	if (v->wr_rec == NULL)
 		return mig_vf_fail(v, -ENOMEM, "out of memory");

@@ -16,6 +16,7 @@
 
 #include <rte_log.h>
 
+#include "vpf_admin.h"
 #include "vpf_mig.h"
 #include "vpf_pf.h"
 #include "vpf_spec.h"

@@ -28,7 +28,6 @@
 
 #include "vpf_ctx.h"
 #include "mig_vf.h"
-#include "pf/pf_internal.h"	/* the PF's max_chunk */
 
 /* ---------------------------------------------------------------------------
  * States and arcs
@@ -465,7 +464,7 @@ vf_prep(struct mig_vf *v, const struct mig_step *st)
 		if (!info->has_fields_query || v->fields_valid)
 			return 1;
 		if (v->fields == NULL) {
-			uint32_t cap = v->m->pf->params.max_chunk /
+			uint32_t cap = vpf_admin_max_chunk(v->m->pf) /
 				       (uint32_t)sizeof(*v->fields);
 
 			if (cap > MIG_FIELDS_QMAX + 1)

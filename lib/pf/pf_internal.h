@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 vpf authors
  *
- * Internal: struct vpf_pf and what lib/pf and lib/admin share.
+ * Internal: struct vpf_pf and what lib/pf and lib/admin share. lib/admin's
+ * engine keeps its own cross-file helpers in lib/admin/admin_internal.h.
  */
 
 #ifndef VPF_PF_INTERNAL_H
@@ -12,20 +13,20 @@
 #include <time.h>
 
 #include <rte_cycles.h>
-#include <rte_log.h>
 
+#include "vpf_admin.h"
 #include "vpf_pf.h"
 #include "vpf_virtio.h"
+#include "common/vpf_log.h"
 
-extern int vpf_logtype_pf;
-extern int vpf_logtype_admin;
+VPF_LOG_DECLARE(pf);
+VPF_LOG_DECLARE(admin);
 
-#define PF_LOG(level, pf, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vpf_logtype_pf, "vpf.pf: %s: " fmt "\n", \
-		(pf)->name, ##__VA_ARGS__)
-#define ADMIN_LOG(level, pf, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vpf_logtype_admin, "vpf.admin: %s: " fmt "\n", \
-		(pf)->name, ##__VA_ARGS__)
+/* Log lines about one PF start with its name (common/vpf_log.h). */
+#define PF_LOG(level, p, fmt, ...) \
+	VPF_LOG_NAMED(pf, level, (p)->name, fmt, ##__VA_ARGS__)
+#define ADMIN_LOG(level, p, fmt, ...) \
+	VPF_LOG_NAMED(admin, level, (p)->name, fmt, ##__VA_ARGS__)
 
 /** Monotonic time in ns (vDSO, no system call). Slow path only: on
  *  kvm-clock it costs ~100 ns. */

@@ -2,8 +2,8 @@
  * Copyright(c) 2026 vpf authors
  *
  * PF attach / detach: virtio-pci bring-up of an SR-IOV PF with an admin
- * virtqueue (FACTS.md 3), then the admin engine and command list
- * negotiation (FACTS.md 2).
+ * virtqueue (doc/protocol.md §3), then the admin engine and command list
+ * negotiation (§2).
  */
 
 #include <errno.h>
@@ -30,7 +30,7 @@ vpf_pf_params_init(struct vpf_pf_params *p)
 }
 
 /* Features the owner driver needs, and those it takes when offered
- * (FACTS.md 3). */
+ * (doc/protocol.md §3.3; transport bits only, D-DRV.19). */
 #define PF_REQUIRED	(VPF_FEATURE(VPF_F_VERSION_1) | VPF_FEATURE(VPF_F_ADMIN_VQ))
 #define PF_OPTIONAL	(VPF_FEATURE(VPF_F_SR_IOV) | \
 			 VPF_FEATURE(VPF_F_ACCESS_PLATFORM) | \
@@ -61,7 +61,8 @@ vpf_pf_device_init(struct vpf_pf *pf, bool first)
 				 vd->driver_features, pf->want_features);
 	pf->want_features = vd->driver_features;
 
-	/* With ADMIN_VQ the admin queue fields must be there (FACTS.md 3). */
+	/* With ADMIN_VQ the admin queue fields must be there
+	 * (doc/protocol.md §3.5). */
 	rc = vpf_virtio_common_check(vd, VPF_COMMON_CFG_LEN);
 	if (rc < 0)
 		return vpf_error(rc, "common cfg is %" PRIu64
@@ -108,8 +109,8 @@ vpf_pf_device_init(struct vpf_pf *pf, bool first)
 }
 
 /*
- * A common cfg shorter than 64 bytes has no admin queue fields (FACTS.md 3:
- * the length rule applies with ADMIN_VQ negotiated). Name the more
+ * A common cfg shorter than 64 bytes has no admin queue fields
+ * (doc/protocol.md §3.5: the length rule applies with ADMIN_VQ negotiated). Name the more
  * fundamental reason first: a device that does not offer ADMIN_VQ at all
  * (every virtio 1.0-1.2 device has a 0x38-byte common cfg) is refused for
  * that, one that offers it with a short common cfg for the length. Reading

@@ -4,7 +4,7 @@
  * Generic virtio-pci layer (modern devices, virtio 1.x 4.1): capability walk,
  * reset, feature negotiation, queue setup. Every byte read from the device is
  * range-checked and every loop is bounded, so a malformed or vanished device
- * gives an error, never a hang (FACTS.md 3).
+ * gives an error, never a hang (doc/protocol.md §3, §3.6).
  */
 
 #include <errno.h>
@@ -14,16 +14,11 @@
 #include <time.h>
 
 #include <rte_byteorder.h>
-#include <rte_log.h>
 
 #include "vpf_virtio.h"
 #include "pf/pf_internal.h"
 
-RTE_LOG_REGISTER(vpf_logtype_pf, vpf.pf, NOTICE);
-
-#define VD_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vpf_logtype_pf, "vpf.pf: " fmt "\n", \
-		##__VA_ARGS__)
+VPF_LOG_REGISTER(pf);
 
 void
 vpf_sleep_us(uint32_t us)
@@ -308,7 +303,7 @@ vpf_virtio_probe(struct vpf_virtio_dev *vd, const struct vpf_pf_ops *ops,
 		if (rc < 0)
 			return rc;
 	}
-	VD_LOG(DEBUG, "%04x:%04x common BAR%u+0x%" PRIx64 "/%" PRIu64
+	VPF_LOG(pf, DEBUG, "%04x:%04x common BAR%u+0x%" PRIx64 "/%" PRIu64
 	       " notify BAR%u+0x%" PRIx64 " x%u sriov@0x%x vfs %u/%u",
 	       vd->vendor_id, vd->device_id, vd->common.bar, vd->common.offset,
 	       vd->common.length, vd->notify.bar, vd->notify.offset,
@@ -379,7 +374,7 @@ vpf_virtio_status_get(struct vpf_virtio_dev *vd, uint8_t *status)
 	*status = (uint8_t)v;
 	if (*status == 0xff) {
 		/* FAILED | NEEDS_RESET | ... all at once: the read returned
-		 * all-ones, the function is gone (FACTS.md 3). */
+		 * all-ones, the function is gone (doc/protocol.md §3.6). */
 		vd->gone = true;
 		return vpf_error(-ENODEV, "device is gone (device_status reads 0xff)");
 	}
@@ -595,7 +590,8 @@ vpf_virtio_queue_program(struct vpf_virtio_dev *vd, struct vpf_vq *vq)
 	if (rc < 0)
 		return rc;
 	/* notify.offset + queue_notify_off * notify_off_multiplier, and the
-	 * 2-byte doorbell must lie inside the notify structure (FACTS.md 3). */
+	 * 2-byte doorbell must lie inside the notify structure
+	 * (doc/protocol.md §3.5). */
 	off = (noff & 0xffff) * (uint64_t)vd->notify_off_multiplier;
 	if (off + 2 > vd->notify.length)
 		return vpf_error(-EIO, "queue %u: notify offset 0x%" PRIx64

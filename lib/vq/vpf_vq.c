@@ -20,14 +20,12 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_io.h>
-#include <rte_log.h>
 
+#include "vpf_backend.h"
 #include "vpf_virtio.h"
+#include "common/vpf_log.h"
 
-RTE_LOG_REGISTER(vpf_logtype_vq, vpf.vq, NOTICE);
-
-#define VQ_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, vpf_logtype_vq, "vpf.vq: " __VA_ARGS__)
+VPF_LOG_REGISTER(vq);
 
 /* Ring layout in the region: descriptor table, avail ring (flags, idx,
  * ring[size], used_event), used ring aligned to 4 (flags, idx,
@@ -85,10 +83,11 @@ vq_used_elem_p(const struct vpf_vq *vq, uint16_t slot)
 						8 * (size_t)slot);
 }
 
-/* Barriers (DESIGN.md "The seam"): towards a real device the ring writes
- * must be visible before the index write (rte_io_wmb) and the used index
- * must be read before the entries (rte_io_rmb); towards the in-process model
- * the same ordering is a C11 release/acquire pair with the device thread. */
+/* Barriers (the backend contract, VPF_OPS_F_IN_PROCESS in vpf_backend.h):
+ * towards a real device the ring writes must be visible before the index
+ * write (rte_io_wmb) and the used index must be read before the entries
+ * (rte_io_rmb); towards the in-process model the same ordering is a C11
+ * release/acquire pair with the device thread. */
 static inline void
 vq_wmb(const struct vpf_vq *vq)
 {
@@ -187,7 +186,7 @@ vpf_vq_create(struct vpf_vq *vq, const struct vpf_pf_ops *ops, void *dev,
 	/* Poll mode: ask the device not to interrupt. */
 	*(uint16_t *)(void *)vq->avail = VPF_VRING_AVAIL_F_NO_INTERRUPT;
 	vq_free_list_init(vq);
-	VQ_LOG(DEBUG, "queue %u: %u entries at iova 0x%" PRIx64 "\n", index,
+	VPF_LOG(vq, DEBUG, "queue %u: %u entries at iova 0x%" PRIx64, index,
 	       size, vq->mem.iova);
 	return 0;
 fail:

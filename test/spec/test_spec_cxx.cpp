@@ -9,6 +9,8 @@
 #include "vpf_common.h"
 #include "vpf_spec.h"
 #include "vpf_ctx.h"
+#include "vpf_backend.h"
+#include "vpf_admin.h"
 #include "vpf_virtio.h"
 #include "vpf_pf.h"
 #include "vpf_mig.h"

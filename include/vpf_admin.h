@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+#ifndef VPF_ADMIN_H
+#define VPF_ADMIN_H
+
+/**
+ * @file
+ * The admin command API of an attached PF (vpf_pf.h): the asynchronous
+ * engine (submit, kick, poll, exec), request builders, the typed
+ * synchronous commands of the migration and write-recording sets
+ * (doc/protocol.md §4, §6) and per-VF statistics. The wire formats are in
+ * vpf_spec.h.
+ *
+ * Threading: a struct vpf_pf is owned by one thread (poll-mode, run to
+ * completion). No function here locks; callers that share a PF between
+ * threads serialise around it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vpf_common.h"
+#include "vpf_spec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===========================================================================
+ * Admin command engine (asynchronous)
+ * ========================================================================= */
+
+struct vpf_pf;
+struct vpf_admin_cmd;
+
+/**
+ * Completion callback, called from vpf_admin_poll() (also when
+ * vpf_admin_exec() or vpf_pf_detach() polls), after the engine has finished
+ * with the command: it may be resubmitted, or other commands submitted,
+ * from the callback. A callback must not call vpf_admin_poll(),
+ * vpf_admin_exec(), a typed synchronous command, vpf_pf_reset() or
+ * vpf_pf_detach(): they are refused there with -EDEADLK (detach only logs,
+ * it returns nothing), since they would run callbacks inside callbacks
+ * without bound or free the engine under the poll that called the callback.
+ * A failed vpf_admin_submit() never calls it.
+ */
+typedef void (*vpf_admin_done_t)(struct vpf_admin_cmd *cmd);
+
+/**
+ * One admin command, owned by the caller and left untouched by it while in
+ * flight. Fill the request part (the vpf_admin_prep_*() helpers do), submit,
+ * and read the completion part in the callback or after vpf_admin_exec().
+ *
+ * The engine copies @c data into a premapped buffer at submit and the result
+ * out of one at completion: the caller's buffers need not be DMA memory.
+ *
+ * Zero the whole structure (memset) before its first use: the engine keeps
+ * its state in @c priv. After completion the same structure may be prepared
+ * and submitted again.
+ *
+ * Completion codes in @c rc: 0; the errno of a device status
+ * (vpf_admin_status_errno(), @c status / @c qualifier set); -EIO for a
+ * completion the device got wrong (used length, context_len, result size,
+ * reserved mode: vpf_last_error() says which), a device that needed a
+ * reset, or a PF that recovery gave up on; -ETIMEDOUT for the command whose
+ * deadline passed; -ECANCELED for the other commands on the queue when it
+ * was recovered and for every outstanding command at vpf_pf_reset() and
+ * vpf_pf_detach() (the device may or may not have executed them); -ENODEV
+ * when the device is gone.
+ *
+ * Every byte of a completion is read from DMA memory once: the engine
+ * copies status, qualifier, output and result out and checks the copy.
+ */
+struct vpf_admin_cmd {
+	/* request */
+	uint16_t opcode;
+	uint16_t group_type;		/**< VPF_ADMIN_GROUP_SRIOV normally */
+	uint64_t member;		/**< VF number 1..NumVFs */
+	const void *data;		/**< command-specific data, or NULL */
+	uint32_t data_len;		/**< multiple of 8 (or 0) */
+	void *result;			/**< where the result is copied, or NULL */
+	uint32_t result_len;		/**< size of @c result; the engine posts
+					 *   it rounded up to a multiple of 8 and
+					 *   copies at most this many bytes back
+					 *   (raw little-endian wire bytes) */
+	uint8_t inline_data[32];	/**< small data kept in the command */
+	vpf_admin_done_t done;		/**< completion callback, or NULL */
+	void *arg;			/**< for the caller */
+
+	/* completion */
+	int rc;				/**< 0 or negative errno */
+	uint16_t status;		/**< virtio status (if the device answered) */
+	uint16_t qualifier;		/**< virtio status qualifier */
+	uint32_t output;		/**< command_specific_output, le32 decoded */
+	uint32_t result_written;	/**< result bytes: used.len - 8, checked */
+	uint32_t retries;		/**< how often it was retried */
+	uint64_t latency_ns;		/**< doorbell to completion */
+
+	/* engine-private */
+	uint64_t priv[4];
+};
+
+/**
+ * Queue @p cmd. The doorbell is rung once per batch: by vpf_admin_kick() or
+ * by the next vpf_admin_poll(). No allocation.
+ *
+ * @return 0; -EBUSY when every slot is in use (poll, then retry) or the
+ * queue is being recovered; -EINVAL for a request vpf would never send
+ * (data not a multiple of 8, a DEV_CTX_READ result not a non-zero multiple
+ * of 8, data or result larger than max_chunk, member 0
+ * or above NumVFs, the command already in flight); -ENOTSUP for an opcode
+ * LIST_USE did not enable ("command X not enabled on this device"); -EPERM
+ * for LIST_USE (the driver negotiates the command list itself); -ENODEV
+ * when the device is gone or the PF is being detached (a callback run by
+ * vpf_pf_detach() cannot resubmit); -EIO when the PF is failed (recovery
+ * gave up: vpf_last_error() gives the reason). On error the callback is not
+ * called.
+ */
+VPF_API int vpf_admin_submit(struct vpf_pf *pf, struct vpf_admin_cmd *cmd);
+
+/** Ring the doorbell for commands queued since the last one. */
+VPF_API void vpf_admin_kick(struct vpf_pf *pf);
+
+/**
+ * Ring the doorbell if needed, reap completions (validating everything the
+ * device wrote), handle retries and deadlines, and call callbacks.
+ *
+ * When the oldest command's deadline has passed, or the device stopped
+ * making progress and reports DEVICE_NEEDS_RESET, the queue is recovered
+ * inside this call: queue reset (VIRTIO_F_RING_RESET) or device
+ * re-initialisation and LIST_QUERY/LIST_USE again, which may take up to
+ * a reset timeout plus two command timeouts per attempt. Commands waiting
+ * for a retry survive the recovery.
+ *
+ * A recovery never nests: a fault seen while the recovery's own commands
+ * run fails that attempt, and the next attempt re-initialises the device.
+ * Attempts are counted until a command is answered; after
+ * VPF_ADMIN_RECOVERY_MAX in a row the PF is failed: every waiting and
+ * every later command fails with -EIO and vpf_last_error() says why
+ * ("PF x is failed: 3 recoveries in a row without a command answered
+ * (last: ...); detach and attach again"). Other PFs are not affected.
+ *
+ * @return number of commands completed (callbacks called), or a negative
+ * errno if the PF is unusable (-ENODEV device gone, -EIO PF failed,
+ * -EDEADLK called from a completion callback).
+ */
+VPF_API int vpf_admin_poll(struct vpf_pf *pf);
+
+/** Recovery attempts without an answered command in between before the PF
+ *  is failed (see vpf_admin_poll()). */
+#define VPF_ADMIN_RECOVERY_MAX	3
+
+/** Submit and poll until @p cmd completes (waiting for a free slot first if
+ *  asynchronous commands hold all of them). @c done is called as usual.
+ *  @return cmd->rc (also set on a submit failure). */
+VPF_API int vpf_admin_exec(struct vpf_pf *pf, struct vpf_admin_cmd *cmd);
+
+/** Commands outstanding now (on the queue or waiting for a retry). */
+VPF_API uint32_t vpf_admin_inflight(const struct vpf_pf *pf);
+
+/** Largest data or result of one command on @p pf, in bytes: the
+ *  vpf_pf_params::max_chunk it was attached with (a multiple of 8). Chunked
+ *  transfers (context reads and writes, write records) size their chunks
+ *  from it. 0 for a NULL @p pf. */
+VPF_API uint32_t vpf_admin_max_chunk(const struct vpf_pf *pf);
+
+/* Request builders: fill @p c for the command (member @p vf); callback and
+ * arg are left as they are. Data that fits is kept in c->inline_data.
+ * Results land in the given pointers as raw little-endian wire bytes. */
+VPF_API void vpf_admin_prep_mode_get(struct vpf_admin_cmd *c, uint16_t vf,
+				     uint8_t *mode);
+VPF_API void vpf_admin_prep_mode_set(struct vpf_admin_cmd *c, uint16_t vf,
+				     uint8_t mode);
+VPF_API void vpf_admin_prep_ctx_size_get(struct vpf_admin_cmd *c, uint16_t vf,
+					 bool freeze, uint64_t *size);
+VPF_API void vpf_admin_prep_ctx_read(struct vpf_admin_cmd *c, uint16_t vf,
+				     void *buf, uint32_t len);
+VPF_API void vpf_admin_prep_ctx_write(struct vpf_admin_cmd *c, uint16_t vf,
+				      const void *buf, uint32_t len);
+VPF_API void vpf_admin_prep_ctx_discard(struct vpf_admin_cmd *c, uint16_t vf);
+
+/* ===========================================================================
+ * Typed synchronous commands (per VF member 1..NumVFs)
+ *
+ * All return 0 or a negative errno. A device error returns the errno of its
+ * status (vpf_admin_status_errno()); vpf_admin_last_status() then gives the
+ * virtio status and qualifier and vpf_last_error() a sentence naming both.
+ * Local refusals (bad chunk size, command not enabled) send nothing.
+ * ========================================================================= */
+
+/** Virtio status and qualifier of the last failed command on @p pf. */
+VPF_API void vpf_admin_last_status(const struct vpf_pf *pf, uint16_t *status,
+				   uint16_t *qualifier);
+
+/** DEV_MODE_GET. */
+VPF_API int vpf_admin_mode_get(struct vpf_pf *pf, uint16_t vf, uint8_t *mode);
+/** DEV_MODE_SET (mode 0..2; others are refused locally with -EINVAL). */
+VPF_API int vpf_admin_mode_set(struct vpf_pf *pf, uint16_t vf, uint8_t mode);
+/** DEV_CTX_SIZE_GET: what remains of the current context, or with
+ *  @p freeze the estimate for the Freeze context. */
+VPF_API int vpf_admin_ctx_size_get(struct vpf_pf *pf, uint16_t vf, bool freeze,
+				   uint64_t *size);
+/**
+ * One DEV_CTX_READ of @p len bytes (multiple of 8, at most max_chunk).
+ * @p got receives context_len (checked against len and used.len);
+ * *got < len means the context has ended.
+ */
+VPF_API int vpf_admin_ctx_read_chunk(struct vpf_pf *pf, uint16_t vf, void *buf,
+				     uint32_t len, uint32_t *got);
+/**
+ * Read the rest of the current context in chunks of @p chunk bytes into
+ * @p buf of @p cap bytes. @p len receives the bytes read.
+ * -ENOSPC if the context does not fit (nothing is lost: the read is left
+ * partial; DISCARD restarts it).
+ */
+VPF_API int vpf_admin_ctx_read(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
+			       void *buf, size_t cap, size_t *len);
+/** Largest context vpf_admin_ctx_read_alloc() reads (64 MiB): device
+ *  contexts are kilobytes; a device that keeps returning full chunks is
+ *  stopped there instead of growing the buffer until memory runs out. */
+#define VPF_ADMIN_CTX_ALLOC_MAX	(64u << 20)
+
+/** As vpf_admin_ctx_read(), into a buffer it grows with realloc();
+ *  *buf may be NULL initially; free() it. Not for the fast path.
+ *  -EFBIG when the context is larger than VPF_ADMIN_CTX_ALLOC_MAX (the
+ *  read is left partial, *buf holds the first bytes; DISCARD restarts). */
+VPF_API int vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf,
+				     uint32_t chunk, void **buf, size_t *len);
+/** One DEV_CTX_WRITE chunk (multiple of 8 bytes; pad the last with zeros). */
+VPF_API int vpf_admin_ctx_write_chunk(struct vpf_pf *pf, uint16_t vf,
+				      const void *buf, uint32_t len);
+/** Write a whole context in chunks of @p chunk bytes (multiple of 8); the
+ *  last chunk is zero-padded to 8. */
+VPF_API int vpf_admin_ctx_write(struct vpf_pf *pf, uint16_t vf, const void *ctx,
+				size_t len, uint32_t chunk);
+/** DEV_CTX_FIELDS_QUERY into @p out (up to @p max entries); @p n receives
+ *  the number the device returned. -ENOTSUP if the device lacks it.
+ *  The entries are raw wire entries, little-endian like every
+ *  struct of vpf_spec.h: read them with rte_le_to_cpu_16(out[i].type) and
+ *  rte_le_to_cpu_64(out[i].length); pass them as they are to
+ *  vpf_ctx_compare_fields() / vpf_ctx_field_compat(). */
+VPF_API int vpf_admin_ctx_fields_query(struct vpf_pf *pf, uint16_t vf,
+				       struct vpf_admin_ctx_field_info *out,
+				       uint32_t max, uint32_t *n);
+/** DEV_CTX_DISCARD. */
+VPF_API int vpf_admin_ctx_discard(struct vpf_pf *pf, uint16_t vf);
+
+/** Write-recording capabilities, decoded. */
+struct vpf_wr_cap {
+	uint32_t page_size_bitmap;	/**< bit n: 4 KiB << n */
+	uint32_t max_ranges;
+};
+
+/** DEV_WRITE_RECORD_CAP_QUERY; -ENOTSUP ("dirty tracking unavailable on
+ *  this device") when the device lacks write recording. */
+VPF_API int vpf_admin_wr_cap_query(struct vpf_pf *pf, uint16_t vf,
+				   struct vpf_wr_cap *cap);
+/** DEV_WRITE_RECORDS_START over @p n ranges of @p page_size pages. */
+VPF_API int vpf_admin_wr_start(struct vpf_pf *pf, uint16_t vf,
+			       uint64_t page_size,
+			       const struct vpf_admin_wr_range *ranges,
+			       uint32_t n);
+/** DEV_WRITE_RECORDS_STOP. */
+VPF_API int vpf_admin_wr_stop(struct vpf_pf *pf, uint16_t vf);
+/**
+ * DEV_WRITE_RECORDS_READ over [addr, addr + len), repeated until drained,
+ * each record merged into @p bitmap: bit i (u64 words, LSB first) is page
+ * addr + i * page_size. Records outside the range are a device error.
+ * The READs are bounded: more records in one READ than pages in the range,
+ * or still full READs after ceil(pages / records per READ) + 2 of them, is
+ * a device error (-EIO) with the records read so far merged.
+ * @p records receives how many records were read (may be NULL).
+ */
+VPF_API int vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr,
+			      uint64_t len, uint64_t page_size,
+			      uint64_t *bitmap, uint64_t *records);
+
+/* ===========================================================================
+ * Statistics
+ * ========================================================================= */
+
+/** Counters of one VF, or of the whole PF (vf 0). Updated when a command
+ *  completes (successfully or not); LIST_* count for the PF only. */
+struct vpf_admin_stats {
+	uint64_t cmds[VPF_ADMIN_OP_MAX + 1];	/**< completed, by opcode */
+	uint64_t errors_by_status[32];		/**< failed with a device status, by
+						 *   status (31 also counts any
+						 *   status above 31) */
+	uint64_t errors_local;			/**< failed without a device status:
+						 *   timeouts, cancelled, device
+						 *   protocol errors; for the PF
+						 *   also submits refused locally */
+	uint64_t retries;			/**< EAGAIN/NORESOURCE/TRYAGAIN */
+	uint64_t timeouts;
+	uint64_t bytes_read;			/**< context bytes (CTX_READ) */
+	uint64_t bytes_written;			/**< context bytes (CTX_WRITE) */
+	uint64_t lat_min_ns;			/**< doorbell to completion;
+						 *   0 when lat_count is 0 */
+	uint64_t lat_max_ns;
+	uint64_t lat_sum_ns;			/**< avg = lat_sum_ns / lat_count */
+	uint64_t lat_count;			/**< completed commands */
+};
+
+/** Counters of VF @p vf (1..NumVFs), or of the whole PF for @p vf 0. */
+VPF_API int vpf_admin_stats_get(const struct vpf_pf *pf, uint16_t vf,
+				struct vpf_admin_stats *st);
+/** Zero all counters of @p pf. */
+VPF_API void vpf_admin_stats_reset(struct vpf_pf *pf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VPF_ADMIN_H */
