@@ -27,12 +27,11 @@
 #include <time.h>
 
 #include <rte_common.h>
-#include <rte_log.h>
 
 #include "vpf_pf.h"	/* VPF_ADMIN_QUEUE_SIZE_DEFAULT */
 #include "model_internal.h"
 
-RTE_LOG_REGISTER(vpf_model_logtype, vpf.model, NOTICE);
+VPF_LOG_REGISTER(model);
 
 /* ---------------------------------------------------------------------
  * Helpers

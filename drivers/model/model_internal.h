@@ -15,17 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <rte_log.h>
-
+#include "common/vpf_log.h"
 #include "vpf_ctx.h"
 #include "vpf_model.h"
 #include "vpf_spec.h"
 
-extern int vpf_model_logtype;
+VPF_LOG_DECLARE(model);
 
+/* "vpf.model: <model name>: <fmt>" (lib/common/vpf_log.h). */
 #define MODEL_LOG(level, m, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vpf_model_logtype, \
-		"vpf.model %s: " fmt "\n", (m)->name, ##__VA_ARGS__)
+	VPF_LOG_NAMED(model, level, (m)->name, fmt, ##__VA_ARGS__)
 
 /* ---------------------------------------------------------------------
  * BAR0 layout (doc/model.md "BAR0")

@@ -446,7 +446,7 @@ test_stats_count_commands(void **state)
 	h_down(&h);
 }
 
-/* The model's internal SHA-256 (drivers/model/sha256.c). */
+/* The model's internal SHA-256 (drivers/model/model_sha256.c). */
 void model_sha256(const void *data, size_t len, uint8_t out[32]);
 
 static void
