@@ -62,20 +62,16 @@ vpf_model_fault_inject(struct vpf_model *m, uint16_t vf_id,
 		       uint32_t param)
 {
 	struct model_fault *f;
+	struct model_vf *vf;
 
 	if (m == NULL || (int)kind < 0 || kind >= VPF_MODEL_FAULT_MAX)
 		return vpf_error(-EINVAL, "model fault: bad arguments");
-	pthread_mutex_lock(&m->lock);
 	if (vf_id == 0) {
+		pthread_mutex_lock(&m->lock);
 		f = &m->pf_fault;
 	} else {
-		struct model_vf *vf = model_vf_get(m, vf_id);
-
-		if (vf == NULL) {
-			pthread_mutex_unlock(&m->lock);
-			return vpf_error(-EINVAL, "model %s: no VF %u",
-					 m->name, vf_id);
-		}
+		if (model_lock_vf(m, vf_id, &vf) != 0)
+			return -EINVAL;
 		f = &vf->fault;
 	}
 	f->kind = kind;

@@ -250,12 +250,13 @@ vpf_model_stats_get(struct vpf_model *m, uint16_t vf_id,
 		    struct vpf_model_stats *st)
 {
 	const struct model_stats_i *s;
+	struct model_vf *vf;
 
 	if (m == NULL || st == NULL)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&m->lock);
 	if (vf_id == 0) {
+		pthread_mutex_lock(&m->lock);
 		s = &m->pf_stats;
 		st->dma_faults = m->dma_faults;
 		st->notifies = m->notifies;
@@ -263,13 +264,8 @@ vpf_model_stats_get(struct vpf_model *m, uint16_t vf_id,
 		st->protocol_errors = m->protocol_errors;
 		st->cmds_dropped = m->cmds_dropped;
 	} else {
-		struct model_vf *vf = model_vf_get(m, vf_id);
-
-		if (vf == NULL) {
-			pthread_mutex_unlock(&m->lock);
-			return vpf_error(-EINVAL, "model %s: no VF %u",
-					 m->name, vf_id);
-		}
+		if (model_lock_vf(m, vf_id, &vf) != 0)
+			return -EINVAL;
 		s = &vf->stats;
 	}
 	memcpy(st->cmds, s->cmds, sizeof(st->cmds));

@@ -488,6 +488,16 @@ h_vf_ctx(struct h *h, uint16_t vf, size_t *len)
 }
 
 void
+h_activate_expect(struct h *h, uint16_t vf, const uint8_t digest[32])
+{
+	uint8_t got[32];
+
+	assert_int_equal(h_mode_set(h, vf, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(vpf_model_digest(h->m, vf, got), 0);
+	assert_memory_equal(digest, got, 32);
+}
+
+void
 h_post_big(struct h *h, unsigned int s, uint16_t op, uint16_t group,
 	   uint64_t member, const struct vpf_dma_region *r, uint32_t big)
 {

@@ -142,6 +142,9 @@ uint8_t h_vf_mode(struct h *h, uint16_t vf);
 /* A complete context of VF @p vf's state now, built by the model itself
  * (malloc'd: the caller frees it). */
 uint8_t *h_vf_ctx(struct h *h, uint16_t vf, size_t *len);
+/* MODE_SET Active of VF @p vf succeeds, and the VF then holds the state
+ * whose digest is @p digest (the context written in Freeze applied). */
+void h_activate_expect(struct h *h, uint16_t vf, const uint8_t digest[32]);
 /* Post in slot @p s a command whose readable part is the header, then
  * @p big bytes of @p r: 24 + @p big readable bytes in all. */
 void h_post_big(struct h *h, unsigned int s, uint16_t op, uint16_t group,

@@ -33,6 +33,23 @@ list_query(struct h *h, struct h_done *d)
 	return v;
 }
 
+/* Only LIST_QUERY and LIST_USE are enabled (MODE_GET fails
+ * INVALID_OPCODE); then LIST_USE of everything LIST_QUERY reports. */
+static void
+only_list_then_use_all(struct h *h)
+{
+	struct h_done d;
+	uint64_t v;
+
+	assert_int_equal(h_cmd(h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	v = list_query(h, &d);
+	h_expect(&d, 0, 0);
+	assert_int_equal(h_cmd(h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
+	h_expect(&d, 0, 0);
+}
+
 static void
 test_list_query_reports_supported(void **state)
 {
@@ -98,17 +115,10 @@ static void
 test_list_use_before_other_commands(void **state)
 {
 	struct h_done d;
-	uint64_t v;
 
 	(void)state;
 	/* Before LIST_USE only LIST_QUERY / LIST_USE are enabled. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
-	v = list_query(&H, &d);
-	h_expect(&d, 0, 0);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	only_list_then_use_all(&H);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
 			       &d), 0);
 	h_expect(&d, 0, 0);
@@ -185,9 +195,6 @@ test_list_use_not_while_outstanding(void **state)
 static void
 test_after_reset_only_list_enabled(void **state)
 {
-	struct h_done d;
-	uint64_t v;
-
 	(void)state;
 	assert_int_equal(h_mode_get(&H, 1, &(uint8_t){ 0 }), 0);
 	/* Owner reset and bring-up again, without LIST_USE. */
@@ -199,13 +206,7 @@ test_after_reset_only_list_enabled(void **state)
 		H.ops->dma_free(m, &H.buf);
 		assert_int_equal(h_up(&H, m), 0);
 	}
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
-	v = list_query(&H, &d);
-	h_expect(&d, 0, 0);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	only_list_then_use_all(&H);
 }
 
 int
