@@ -3,7 +3,8 @@
  *
  * Every public header compiles as C++ (extern "C" users, e.g. a C++
  * control plane): built only when meson finds a C++ compiler. The list is
- * every .h in include/; add a new public header here.
+ * every header of include/meson.build (test/spec/meson.build refuses to
+ * configure when one is missing); add a new public header here.
  */
 
 #include "vpf_common.h"
