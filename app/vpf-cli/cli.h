@@ -98,22 +98,48 @@ struct cli_args {
 	const char *kv_text;	/* raw key=value text, or NULL */
 };
 
+/** An option of a command: `key=<v>` or an optional positional. */
+struct cli_opt {
+	const char *name;	/* as in the syntax: "chunk=<bytes>", "<vf>" */
+	const char *def;	/* the value the command uses without it */
+	const char *note;	/* what that means, or NULL */
+};
+
 /**
- * A command: display syntax (DESIGN.md §CLI), from which the cmdline
- * instances are generated, a one-line help and the handler. Syntax:
- * `word` literal; `a|b|c` one of (any word accepted, completed from the
- * list); `<name>` argument; `[...]` optional (trailing); `[key=<v>]`
- * key=value options (trailing, any order).
+ * A command: display syntax (doc/cli.md), from which the cmdline instances
+ * are generated, a one-line help, what each option defaults to, and the
+ * handler. Syntax: `word` literal; `a|b|c` one of (any word accepted,
+ * completed from the list); `<name>` argument; `[...]` optional
+ * (trailing); `[key=<v>]` key=value options (trailing, any order).
  */
 struct cli_cmd {
 	const char *syntax;
 	const char *help;
 	/* 0 or a negative errno; prints its own result lines */
 	int (*fn)(struct cli_args *a);
+	/* the options' defaults, for `help <command>`; NULL-terminated */
+	const struct cli_opt *opts;
 };
 
-extern const struct cli_cmd cli_cmds[];
-extern const unsigned int cli_ncmds;
+/** The commands of one area (one cli_cmds_<area>.c), as `help` groups
+ *  them. */
+struct cli_cmd_group {
+	const char *name;	/* "ctx" */
+	const char *title;	/* the header `help` prints */
+	const struct cli_cmd *cmds;
+	unsigned int n;
+};
+
+/** Every area, in the order `help` lists them. */
+extern const struct cli_cmd_group *const cli_groups[];
+extern const unsigned int cli_ngroups;
+
+/** Walk every command of every group: @p g and @p c are loop variables
+ *  (unsigned int), @p cmd the command (const struct cli_cmd *). */
+#define CLI_FOREACH_CMD(g, c, cmd)					\
+	for ((g) = 0; (g) < cli_ngroups; (g)++)				\
+		for ((c) = 0; (c) < cli_groups[(g)]->n &&			\
+		     ((cmd) = &cli_groups[(g)]->cmds[(c)], 1); (c)++)
 
 /** Value of argument @p name (as in the syntax, without <>), or NULL. */
 const char *cli_arg(const struct cli_args *a, const char *name);

@@ -3,13 +3,18 @@
  */
 
 /*
- * Glue between the command table (cli_cmds[], one display syntax per
+ * Glue between the command tables (cli_groups[], one display syntax per
  * command) and DPDK's cmdline library.
  *
  * cmdline has no optional tokens, so each command becomes one instance per
- * combination of its trailing optional parts: `show vf <pf> [<vf>]` is two
- * instances, `ctx read ... [chunk=<bytes>]` is one without and one with a
- * key=value token that takes the rest of the line. Arguments are our own
+ * combination of its trailing optional parts (doc/protocol.md D-CLI.1):
+ * `show vf <pf> [<vf>]` is two instances, `ctx read ... [chunk=<bytes>]`
+ * is one without and one with a key=value token that takes the rest of the
+ * line. cmdline's '?' and Tab list every instance whose first words match
+ * what was typed, so the tokens an instance shares with an earlier one of
+ * the same command are hidden from completion (they still parse): '?'
+ * lists each command once, and where the variants part, each way on.
+ * Arguments are our own
  * token types: they accept any word (so that the handler, not the parser,
  * says what is wrong with a value, with an errno) and complete PF names or
  * fixed choices. A last, catch-all instance matches any line no real
@@ -39,13 +44,17 @@ enum tok_kind {
 	TOK_KV,		/* key=value words up to the end of the line */
 	TOK_REST,	/* anything up to the end of the line */
 	TOK_CATCHALL,	/* a line no other instance matches */
+	TOK_LIT,	/* a literal word, hidden (cmdline's string token
+			 * is used for the visible ones) */
 };
 
 struct cli_tok {
 	struct cmdline_token_hdr hdr;
 	enum tok_kind kind;
 	char *help;		/* "<pf>", "active|stop|freeze", ... */
-	char *choices;		/* "active|stop|freeze", "chunk=|bitmap=" */
+	char *choices;		/* "active|stop|freeze", "chunk=|bitmap=";
+				 * TOK_LIT: the word */
+	bool hidden;		/* never offered by '?' or Tab */
 };
 
 /* What an instance's callback needs to build struct cli_args. */
@@ -94,9 +103,13 @@ tok_parse(cmdline_parse_token_hdr_t *hdr, const char *buf, void *res,
 	case TOK_ARG:
 	case TOK_PF:
 	case TOK_CHOICE:
+	case TOK_LIT:
 		while (!cmdline_isendoftoken(buf[len]))
 			len++;
 		keep = len;
+		if (t->kind == TOK_LIT && (len != strlen(t->choices) ||
+					   strncmp(buf, t->choices, len) != 0))
+			return -1;
 		break;
 	case TOK_CATCHALL: {
 		/* Only when no real instance takes the line. During
@@ -146,6 +159,9 @@ tok_complete_get_nb(cmdline_parse_token_hdr_t *hdr)
 {
 	struct cli_tok *t = (struct cli_tok *)hdr;
 
+	/* "completable" with no element: never listed, like the catch-all */
+	if (t->hidden)
+		return 1;
 	switch (t->kind) {
 	case TOK_PF:
 		return (int)cli.npf;
@@ -168,7 +184,7 @@ tok_complete_get_elt(cmdline_parse_token_hdr_t *hdr, int idx, char *dst,
 	const char *p;
 	size_t len;
 
-	if (idx < 0 || size == 0)
+	if (idx < 0 || size == 0 || t->hidden)
 		return -1;
 	switch (t->kind) {
 	case TOK_PF:
@@ -325,18 +341,19 @@ literal_prefix_match(const char *syntax, const char *line)
 void
 cli_usage_for(const char *line, FILE *out)
 {
-	unsigned int i, best = 0, m;
+	const struct cli_cmd *cmd;
+	unsigned int g, c, best = 0, m;
 
-	for (i = 0; i < cli_ncmds; i++) {
-		m = literal_prefix_match(cli_cmds[i].syntax, line);
+	CLI_FOREACH_CMD(g, c, cmd) {
+		m = literal_prefix_match(cmd->syntax, line);
 		if (m > best)
 			best = m;
 	}
 	if (best == 0)
 		return;
-	for (i = 0; i < cli_ncmds; i++)
-		if (literal_prefix_match(cli_cmds[i].syntax, line) == best)
-			fprintf(out, "usage: %s\n", cli_cmds[i].syntax);
+	CLI_FOREACH_CMD(g, c, cmd)
+		if (literal_prefix_match(cmd->syntax, line) == best)
+			fprintf(out, "usage: %s\n", cmd->syntax);
 }
 
 static void
@@ -524,59 +541,99 @@ new_literal(const char *word)
 	return &t->hdr;
 }
 
+/* Most tokens of one instance, and instances of one command. */
+#define INST_TOKENS_MAX		(CLI_MAX_ARGS + 8)
+#define CMD_INSTS_MAX		32
+
+/* The elements that instance (@p nopt_pos optional positionals, with or
+ * without the key=value options) of a command is made of, in token order.
+ * @return how many. */
+static unsigned int
+inst_elems(const struct elem *e, unsigned int ne, unsigned int nopt_pos,
+	   bool with_kv, unsigned int *seq)
+{
+	unsigned int i, n = 0, opt_seen = 0;
+
+	for (i = 0; i < ne; i++) {
+		if (e[i].type == E_KV) {
+			if (with_kv)
+				seq[n++] = i;
+			continue;
+		}
+		if (e[i].optional && opt_seen++ >= nopt_pos)
+			continue;
+		seq[n++] = i;
+	}
+	return n;
+}
+
+/* The key=value keys of an instance ("chunk=|bitmap=" -> chunk, bitmap). */
+static void
+inst_keys(struct inst_info *ii, const char *keys)
+{
+	char *k, *save = NULL, *dup;
+	unsigned int nk = 0;
+
+	ii->has_kv = true;
+	ii->kv_off = SLOT_KV;
+	dup = xstrdup(keys);
+	for (k = strtok_r(dup, "|", &save); k && nk < CLI_KV_MAX;
+	     k = strtok_r(NULL, "|", &save)) {
+		ii->keys[nk] = xstrdup(k);
+		ii->keys[nk][strlen(k) - 1] = '\0'; /* '=' */
+		nk++;
+	}
+	free(dup);
+}
+
+/* One instance: the elements @p seq, the tokens @p hidden marks kept out
+ * of '?' and Tab. */
 static cmdline_parse_inst_t *
-new_inst(const struct cli_cmd *cmd, const struct elem *e, unsigned int ne,
-	 unsigned int nopt_pos, bool with_kv, const char *keys)
+new_inst(const struct cli_cmd *cmd, const struct elem *e, const char *keys,
+	 const unsigned int *seq, unsigned int ntok, const bool *hidden)
 {
 	cmdline_parse_inst_t *inst;
 	struct inst_info *ii;
-	unsigned int i, ntok = 0, nargs = 0, opt_seen = 0;
+	unsigned int j, nargs = 0;
 	char help[256];
 
-	inst = xcalloc(1, sizeof(*inst) + (ne + 1) * sizeof(inst->tokens[0]));
+	inst = xcalloc(1, sizeof(*inst) + (ntok + 1) * sizeof(inst->tokens[0]));
 	ii = xcalloc(1, sizeof(*ii));
 	ii->cmd = cmd;
-	for (i = 0; i < ne; i++) {
-		if (e[i].type == E_KV) {
-			char *k, *save = NULL, *dup;
-			unsigned int nk = 0;
+	for (j = 0; j < ntok; j++) {
+		const struct elem *el = &e[seq[j]];
+		struct cli_tok *t;
 
-			if (!with_kv)
-				continue;
-			ii->has_kv = true;
-			ii->kv_off = SLOT_KV;
-			dup = xstrdup(keys);
-			for (k = strtok_r(dup, "|", &save); k && nk < CLI_KV_MAX;
-			     k = strtok_r(NULL, "|", &save)) {
-				ii->keys[nk] = xstrdup(k);
-				ii->keys[nk][strlen(k) - 1] = '\0'; /* '=' */
-				nk++;
-			}
-			free(dup);
-			inst->tokens[ntok++] =
-				&new_tok(TOK_KV, e[i].word, keys, SLOT_KV)->hdr;
+		if (el->type == E_LIT && !hidden[j]) {
+			inst->tokens[j] = new_literal(el->word);
+		} else if (el->type == E_LIT) {
+			t = new_tok(TOK_LIT, el->word, el->word, SLOT_LITERAL);
+			t->hidden = true;
+			inst->tokens[j] = &t->hdr;
+		} else if (el->type == E_KV) {
+			inst_keys(ii, keys);
+			t = new_tok(TOK_KV, el->word, keys, SLOT_KV);
+			t->hidden = hidden[j];
+			inst->tokens[j] = &t->hdr;
+			continue;
+		} else {
+			ii->name[ii->n] = xstrdup(el->name);
+			ii->off[ii->n] = SLOT_ARG(nargs);
+			t = new_tok(el->kind, el->word,
+				    el->kind == TOK_CHOICE ? el->choices : NULL,
+				    SLOT_ARG(nargs));
+			t->hidden = hidden[j];
+			inst->tokens[j] = &t->hdr;
+			ii->n++;
+			nargs++;
 			continue;
 		}
-		if (e[i].optional) {
-			if (opt_seen++ >= nopt_pos)
-				continue;
+		if (el->optional) {
+			/* an optional literal is an argument set to itself */
+			ii->name[ii->n] = xstrdup(el->name);
+			ii->lit[ii->n] = ii->name[ii->n];
+			ii->n++;
 		}
-		if (e[i].type == E_LIT) {
-			inst->tokens[ntok++] = new_literal(e[i].word);
-			if (e[i].optional) {
-				ii->name[ii->n] = xstrdup(e[i].name);
-				ii->lit[ii->n] = ii->name[ii->n];
-				ii->n++;
-			}
-			continue;
-		}
-		ii->name[ii->n] = xstrdup(e[i].name);
-		ii->off[ii->n] = SLOT_ARG(nargs);
-		inst->tokens[ntok++] = &new_tok(e[i].kind, e[i].word,
-			e[i].kind == TOK_CHOICE ? e[i].choices : NULL,
-			SLOT_ARG(nargs))->hdr;
-		ii->n++;
-		nargs++;
 	}
 	inst->tokens[ntok] = NULL;
 	snprintf(help, sizeof(help), "%s: %s", cmd->syntax, cmd->help);
@@ -586,46 +643,80 @@ new_inst(const struct cli_cmd *cmd, const struct elem *e, unsigned int ne,
 	return inst;
 }
 
+/* Does an earlier instance of the command (@p seqs, @p lens, @p nv of
+ * them) have the same elements as @p seq up to and including token @p j? */
+static bool
+shared_prefix(unsigned int seqs[][INST_TOKENS_MAX], const unsigned int *lens,
+	      unsigned int nv, const unsigned int *seq, unsigned int j)
+{
+	unsigned int v;
+
+	for (v = 0; v < nv; v++)
+		if (lens[v] > j &&
+		    memcmp(seqs[v], seq, (j + 1) * sizeof(*seq)) == 0)
+			return true;
+	return false;
+}
+
+static void
+ctx_add(cmdline_parse_inst_t *inst, unsigned int *n, unsigned int *cap)
+{
+	if (*n + 2 >= *cap) {
+		*cap *= 2;
+		g_ctx = realloc(g_ctx, *cap * sizeof(*g_ctx));
+		if (g_ctx == NULL) {
+			fprintf(stderr, "vpf-cli: out of memory\n");
+			exit(1);
+		}
+	}
+	g_ctx[(*n)++] = inst;
+}
+
+/* The instances of @p cmd: one per prefix of its optional positionals,
+ * each with and without its key=value options. */
+static void
+add_cmd(const struct cli_cmd *cmd, unsigned int *n, unsigned int *cap)
+{
+	unsigned int seqs[CMD_INSTS_MAX][INST_TOKENS_MAX];
+	unsigned int lens[CMD_INSTS_MAX];
+	bool hidden[INST_TOKENS_MAX];
+	struct elem e[INST_TOKENS_MAX];
+	char keys[128];
+	unsigned int ne, i, j, k, nopt = 0, nv = 0;
+	bool kv = false;
+
+	ne = split_syntax(cmd->syntax, e, RTE_DIM(e), keys, sizeof(keys));
+	for (i = 0; i < ne; i++) {
+		if (e[i].type == E_KV)
+			kv = true;
+		else if (e[i].optional)
+			nopt++;
+	}
+	for (i = 0; i <= nopt; i++) {
+		for (k = 0; k < (kv ? 2u : 1u) && nv < CMD_INSTS_MAX; k++) {
+			lens[nv] = inst_elems(e, ne, i, k == 1, seqs[nv]);
+			for (j = 0; j < lens[nv]; j++)
+				hidden[j] = shared_prefix(seqs, lens, nv,
+							  seqs[nv], j);
+			ctx_add(new_inst(cmd, e, keys, seqs[nv], lens[nv],
+					 hidden), n, cap);
+			nv++;
+		}
+	}
+}
+
 void *
 cli_cmdline_ctx(void)
 {
 	static cmdline_parse_inst_t *catchall;
-	unsigned int c, cap = 8, n = 0;
+	const struct cli_cmd *cmd;
+	unsigned int g, c, cap = 8, n = 0;
 
 	if (g_ctx != NULL)
 		return g_ctx;
 	g_ctx = xcalloc(cap, sizeof(*g_ctx));
-	for (c = 0; c < cli_ncmds; c++) {
-		struct elem e[CLI_MAX_ARGS + 8];
-		char keys[128];
-		unsigned int ne, i, nopt = 0, k;
-		bool kv = false;
-
-		ne = split_syntax(cli_cmds[c].syntax, e, RTE_DIM(e), keys,
-				  sizeof(keys));
-		for (i = 0; i < ne; i++) {
-			if (e[i].type == E_KV)
-				kv = true;
-			else if (e[i].optional)
-				nopt++;
-		}
-		/* one instance per prefix of the optional positionals, each
-		 * with and without the key=value options */
-		for (i = 0; i <= nopt; i++) {
-			for (k = 0; k < (kv ? 2u : 1u); k++) {
-				if (n + 2 >= cap) {
-					cap *= 2;
-					g_ctx = realloc(g_ctx, cap * sizeof(*g_ctx));
-					if (g_ctx == NULL) {
-						fprintf(stderr, "vpf-cli: out of memory\n");
-						exit(1);
-					}
-				}
-				g_ctx[n++] = new_inst(&cli_cmds[c], e, ne, i,
-						      k == 1, keys);
-			}
-		}
-	}
+	CLI_FOREACH_CMD(g, c, cmd)
+		add_cmd(cmd, &n, &cap);
 	g_ninst = n;
 	g_check_ctx = xcalloc(n + 1, sizeof(*g_check_ctx));
 	memcpy(g_check_ctx, g_ctx, n * sizeof(*g_ctx));

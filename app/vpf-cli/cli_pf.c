@@ -333,8 +333,8 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 		int rc;
 
 		if (v->wr_on) {
-			/* The driver must stop recording it started
-			 * (FACTS.md 6), also when leaving. */
+			/* The driver must stop recording it started,
+			 * also when leaving (doc/protocol.md §6.4). */
 			rc = vpf_admin_wr_stop(p->pf, vf);
 			printf("%s: %s vf %u: write recording %s\n", why, p->name,
 			       vf, rc == 0 ? "stopped" : "could not be stopped");
@@ -360,7 +360,7 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 			continue;
 		}
 		/* A partial read or write blocks the way back to Active
-		 * (FACTS.md 4): drop it first. */
+		 * (doc/protocol.md §4.10): drop it first. */
 		(void)vpf_admin_ctx_discard(p->pf, vf);
 		rc = vpf_admin_mode_set(p->pf, vf, VPF_DEV_MODE_ACTIVE);
 		if (rc == 0) {

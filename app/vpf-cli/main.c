@@ -428,15 +428,146 @@ leave_all(const char *why)
 	pthread_mutex_unlock(&cli.lock);
 }
 
+/* EAL's arguments. Each string the array points to lives in @p e. */
+struct eal_args {
+	char *argv[32];
+	int argc;
+	char prefix[64];	/* --file-prefix=vpf-cli-<pid>, or "" */
+	char lcore[16];
+	char token_opt[128];
+};
+
+/* The caller's EAL options (before "--", argv[1..dd-1]), with the VF token
+ * passed on unless given. */
+static void
+eal_args_given(struct eal_args *e, char **argv, int dd,
+	       const struct app_opts *o)
+{
+	bool has_token = false;
+	int i;
+
+	for (i = 1; i < dd && e->argc < (int)RTE_DIM(e->argv) - 2; i++) {
+		if (strncmp(argv[i], "--vfio-vf-token", 15) == 0)
+			has_token = true;
+		e->argv[e->argc++] = argv[i];
+	}
+	/* EAL needs the VF token to open a PF whose VFs are in use
+	 * (doc/hardware.md); pass --vfio-vf-token on unless given. */
+	if (o->vf_token != NULL && !has_token) {
+		snprintf(e->token_opt, sizeof(e->token_opt),
+			 "--vfio-vf-token=%s", o->vf_token);
+		e->argv[e->argc++] = e->token_opt;
+	}
+}
+
+/* vpf-cli's own EAL options, so that `vpf-cli` alone works and two
+ * instances can run at once. */
+static void
+eal_args_own(struct eal_args *e, const struct app_opts *o)
+{
+	snprintf(e->prefix, sizeof(e->prefix), "--file-prefix=vpf-cli-%d",
+		 (int)getpid());
+	snprintf(e->lcore, sizeof(e->lcore), "%d", first_cpu());
+	/* --no-shconf: no shared config files, so nothing is left in the
+	 * runtime directory but telemetry's sockets. For --vfio PFs,
+	 * anonymous memory is DMA-mapped with IOVA = VA (an IOMMU is
+	 * required anyway; doc/hardware.md). */
+	e->argv[e->argc++] = "--no-huge";
+	e->argv[e->argc++] = "--no-shconf";
+	if (o->nvfio > 0) {
+		e->argv[e->argc++] = "--iova-mode=va";
+		e->argv[e->argc++] = "-m";
+		e->argv[e->argc++] = "256";
+	}
+	e->argv[e->argc++] = "--no-pci";
+	e->argv[e->argc++] = "-l";
+	e->argv[e->argc++] = e->lcore;
+	e->argv[e->argc++] = e->prefix;
+	e->argv[e->argc++] = "--log-level=lib.*:error";
+	if (o->vf_token != NULL) {
+		snprintf(e->token_opt, sizeof(e->token_opt),
+			 "--vfio-vf-token=%s", o->vf_token);
+		e->argv[e->argc++] = e->token_opt;
+	}
+}
+
+/* Before EAL: a signal from here on is a flag, never the default action
+ * (which would leave the runtime directory, and VFs moved). SIGHUP is an
+ * ssh drop: restore as SIGTERM does. SIGPIPE is ignored so that printing
+ * to a closed terminal or pipe cannot kill the process in the middle of
+ * the restore. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a signal ends a blocking read */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The PFs of the command line, or the two default models. @return the
+ * exit status so far. */
+static int
+attach_initial(const struct app_opts *o)
+{
+	unsigned int i;
+	int status = 0;
+
+	for (i = 0; i < o->nmodels && status == 0; i++)
+		status = attach_model_spec(o->models[i]);
+	for (i = 0; i < o->nvfio && status == 0; i++)
+		if (cli_pf_attach_vfio(o->vfio[i], NULL, o->vf_token) < 0)
+			status = 1;
+	if (status == 0 && o->nmodels == 0 && o->nvfio == 0) {
+		if (cli_pf_attach_model("src", 4, 0, 1) < 0 ||
+		    cli_pf_attach_model("dst", 4, 0, 2) < 0)
+			status = 1;
+	}
+	return status;
+}
+
+/* The command file (or piped stdin), then the prompt if there is one.
+ * @return the exit status. */
+static int
+run_session(const struct app_opts *o)
+{
+	struct cmdline *cl = NULL;
+	int rc, status = 0;
+
+	if (o->file != NULL || (!o->interactive && !isatty(0))) {
+		cl = cmdline_new(cli_cmdline_ctx(), "vpf> ", -1, -1);
+		if (cl == NULL) {
+			fprintf(stderr, "vpf-cli: cmdline_new failed\n");
+			status = 1;
+		}
+	}
+	if (cl != NULL) {
+		rc = run_script(cl, o->file ? o->file : "-");
+		if (rc < 0)
+			status = EXIT_USAGE;
+		else if (rc > 0)
+			status = 1;
+		cmdline_free(cl);
+	}
+	if (status != EXIT_USAGE && !cli.quit && !cli_signal &&
+	    (o->interactive || (o->file == NULL && isatty(0))))
+		run_interactive();
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
-	char prefix[64], lcore[16], token_opt[128];
-	char *eal_argv[32];
-	int eal_argc = 0, app_argc, dd = -1, i, rc, status = 0;
+	struct eal_args eal = { .argc = 0 };
+	int app_argc, dd = -1, i, rc, status;
 	char **app_argv;
 	struct app_opts o;
-	struct sigaction sa;
 	bool eal_given;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -459,71 +590,22 @@ main(int argc, char **argv)
 	/* EAL logs go to stderr (not stdout, which carries results, and
 	 * not syslog). */
 	rte_openlog_stream(stderr);
-	eal_argv[eal_argc++] = argv[0];
-	if (eal_given) {
-		bool has_token = false;
-
-		for (i = 1; i < dd && eal_argc < (int)RTE_DIM(eal_argv) - 2; i++) {
-			if (strncmp(argv[i], "--vfio-vf-token", 15) == 0)
-				has_token = true;
-			eal_argv[eal_argc++] = argv[i];
-		}
-		/* EAL needs the VF token to open a PF whose VFs are in use
-		 * (doc/hardware.md); pass --vfio-vf-token on unless given. */
-		if (o.vf_token != NULL && !has_token) {
-			snprintf(token_opt, sizeof(token_opt),
-				 "--vfio-vf-token=%s", o.vf_token);
-			eal_argv[eal_argc++] = token_opt;
-		}
-	} else {
-		snprintf(prefix, sizeof(prefix), "--file-prefix=vpf-cli-%d",
-			 (int)getpid());
-		snprintf(lcore, sizeof(lcore), "%d", first_cpu());
-		/* --no-shconf: no shared config files, so nothing is left in
-		 * the runtime directory but telemetry's sockets. For --vfio
-		 * PFs, anonymous memory is DMA-mapped with IOVA = VA (an IOMMU
-		 * is required anyway; doc/hardware.md). */
-		eal_argv[eal_argc++] = "--no-huge";
-		eal_argv[eal_argc++] = "--no-shconf";
-		if (o.nvfio > 0) {
-			eal_argv[eal_argc++] = "--iova-mode=va";
-			eal_argv[eal_argc++] = "-m";
-			eal_argv[eal_argc++] = "256";
-		}
-		eal_argv[eal_argc++] = "--no-pci";
-		eal_argv[eal_argc++] = "-l";
-		eal_argv[eal_argc++] = lcore;
-		eal_argv[eal_argc++] = prefix;
-		eal_argv[eal_argc++] = "--log-level=lib.*:error";
-		if (o.vf_token != NULL) {
-			snprintf(token_opt, sizeof(token_opt),
-				 "--vfio-vf-token=%s", o.vf_token);
-			eal_argv[eal_argc++] = token_opt;
-		}
-	}
-	eal_argv[eal_argc] = NULL;
+	eal.argv[eal.argc++] = argv[0];
+	if (eal_given)
+		eal_args_given(&eal, argv, dd, &o);
+	else
+		eal_args_own(&eal, &o);
+	eal.argv[eal.argc] = NULL;
 	/* With our own prefix, remove its runtime directory at exit, on
 	 * every path from here (EAL failure included). This handler is
 	 * registered before EAL's: it runs after telemetry's atexit handler
 	 * unlinked the sockets. */
 	if (!eal_given) {
-		rundir_name(prefix + strlen("--file-prefix="));
+		rundir_name(eal.prefix + strlen("--file-prefix="));
 		atexit(remove_rundir);
 	}
-	/* Before EAL: a signal from here on is a flag, never the default
-	 * action (which would leave the runtime directory, and VFs moved).
-	 * SIGHUP is an ssh drop: restore as SIGTERM does. SIGPIPE is
-	 * ignored so that printing to a closed terminal or pipe cannot kill
-	 * the process in the middle of the restore. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: a signal ends a blocking read */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	rc = rte_eal_init(eal_argc, eal_argv);
+	catch_signals();
+	rc = rte_eal_init(eal.argc, eal.argv);
 	if (rc < 0) {
 		fprintf(stderr, "vpf-cli: EAL initialisation failed: %s: %s\n",
 			cli_errno_name(rte_errno), rte_strerror(rte_errno));
@@ -534,41 +616,11 @@ main(int argc, char **argv)
 		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 
 	cli_cmdline_ctx();
-	for (i = 0; i < (int)o.nmodels && status == 0; i++)
-		status = attach_model_spec(o.models[i]);
-	for (i = 0; i < (int)o.nvfio && status == 0; i++)
-		if (cli_pf_attach_vfio(o.vfio[i], NULL, o.vf_token) < 0)
-			status = 1;
-	if (status == 0 && o.nmodels == 0 && o.nvfio == 0) {
-		if (cli_pf_attach_model("src", 4, 0, 1) < 0 ||
-		    cli_pf_attach_model("dst", 4, 0, 2) < 0)
-			status = 1;
-	}
+	status = attach_initial(&o);
 	if (status == 0 && cli_telemetry_init() < 0)
 		fprintf(stderr, "vpf-cli: telemetry endpoints not registered\n");
-
-	if (status == 0) {
-		struct cmdline *cl = NULL;
-
-		if (o.file != NULL || (!o.interactive && !isatty(0))) {
-			cl = cmdline_new(cli_cmdline_ctx(), "vpf> ", -1, -1);
-			if (cl == NULL) {
-				fprintf(stderr, "vpf-cli: cmdline_new failed\n");
-				status = 1;
-			}
-		}
-		if (cl != NULL) {
-			rc = run_script(cl, o.file ? o.file : "-");
-			if (rc < 0)
-				status = EXIT_USAGE;
-			else if (rc > 0)
-				status = 1;
-			cmdline_free(cl);
-		}
-		if (status != EXIT_USAGE && !cli.quit && !cli_signal &&
-		    (o.interactive || (o.file == NULL && isatty(0))))
-			run_interactive();
-	}
+	if (status == 0)
+		status = run_session(&o);
 
 	if (cli_signal) {
 		fflush(stdout);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * vpf-cli commands: mode get|set (doc/protocol.md §4.2, §4.3).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "vpf_common.h"
+#include "cli_cmds.h"
+
+static int
+parse_mode(const char *s, uint8_t *mode)
+{
+	if (strcmp(s, "active") == 0)
+		*mode = VPF_DEV_MODE_ACTIVE;
+	else if (strcmp(s, "stop") == 0)
+		*mode = VPF_DEV_MODE_STOP;
+	else if (strcmp(s, "freeze") == 0)
+		*mode = VPF_DEV_MODE_FREEZE;
+	else
+		return cli_fail(-EINVAL,
+				"bad mode '%s' (expected active, stop or freeze)",
+				s);
+	return 0;
+}
+
+static int
+cmd_mode_get(struct cli_args *a)
+{
+	struct cli_pf *p;
+	uint16_t vf;
+	uint8_t mode;
+	int rc;
+
+	rc = cli_vf_begin(a, &p, &vf);
+	if (rc < 0)
+		return rc;
+	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_MODE_GET,
+			 vpf_admin_mode_get(p->pf, vf, &mode), NULL);
+	if (rc < 0)
+		return rc;
+	printf("mode: %s\n", vpf_dev_mode_name(mode));
+	return 0;
+}
+
+static int
+cmd_mode_set(struct cli_args *a)
+{
+	struct cli_pf *p;
+	uint16_t vf;
+	uint8_t mode = 0;
+	int rc;
+
+	rc = cli_vf_begin(a, &p, &vf);
+	if (rc < 0)
+		return rc;
+	rc = parse_mode(cli_arg(a, "choice"), &mode);
+	if (rc < 0)
+		return rc;
+	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_MODE_SET,
+			 vpf_admin_mode_set(p->pf, vf, mode), NULL);
+	if (rc < 0)
+		return rc;
+	if (mode == VPF_DEV_MODE_ACTIVE) {
+		p->vfs[vf].moved = false;
+		p->vfs[vf].migrated = false;
+		cli_manual_activated(p, vf);
+	} else {
+		p->vfs[vf].moved = true;
+	}
+	printf("mode: %s\n", vpf_dev_mode_name(mode));
+	return 0;
+}
+
+static const struct cli_cmd cmds[] = {
+	{ "mode get <pf> <vf>", "DEV_MODE_GET -> mode: active|stop|freeze",
+	  cmd_mode_get, NULL },
+	{ "mode set <pf> <vf> active|stop|freeze", "DEV_MODE_SET",
+	  cmd_mode_set, NULL },
+};
+
+const struct cli_cmd_group cli_group_mode = {
+	"mode", "VF modes", cmds, RTE_DIM(cmds)
+};

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * vpf-cli commands: pf attach|scan|detach|reattach.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "vpf_common.h"
+#include "vpf_vfio.h"
+#include "cli_cmds.h"
+
+static int
+cmd_pf_attach_model(struct cli_args *a)
+{
+	uint64_t vfs = 0, vqs = 0, seed = 1;
+	const char *s;
+	struct cli_pf *p;
+	int rc;
+
+	if ((s = cli_kv_get(&a->kv, "vfs")) != NULL &&
+	    cli_parse_range(s, false, 1, 256, &vfs) < 0)
+		return cli_fail(-EINVAL, "bad vfs '%s' (1..256)", s);
+	if ((s = cli_kv_get(&a->kv, "vqs")) != NULL &&
+	    cli_parse_range(s, false, 1, 256, &vqs) < 0)
+		return cli_fail(-EINVAL, "bad vqs '%s' (queue pairs, 1..256)", s);
+	if ((s = cli_kv_get(&a->kv, "seed")) != NULL &&
+	    cli_parse_u64(s, false, &seed) < 0)
+		return cli_fail(-EINVAL, "bad seed '%s'", s);
+	rc = cli_pf_attach_model(cli_arg(a, "name"), (uint16_t)vfs,
+				 (uint16_t)vqs, seed);
+	if (rc < 0)
+		return rc;
+	p = cli_pf_find(cli_arg(a, "name"));
+	printf("pf: %s\nbackend: model\nvfs: %u\n", p->name, p->num_vfs);
+	return 0;
+}
+
+static int
+cmd_pf_detach(struct cli_args *a)
+{
+	struct cli_pf *p;
+	char name[CLI_NAME_LEN];
+	int rc;
+
+	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
+	if (rc < 0)
+		return rc;
+	snprintf(name, sizeof(name), "%s", p->name);
+	cli_pf_leave(p, "detach");
+	cli_pf_detach(p);
+	printf("detached: %s\n", name);
+	return 0;
+}
+
+static int
+cmd_pf_reattach(struct cli_args *a)
+{
+	struct cli_pf *p;
+	int rc;
+
+	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
+	if (rc < 0)
+		return rc;
+	return cli_pf_reattach(p);
+}
+
+static int
+cmd_pf_scan(struct cli_args *a)
+{
+	struct vpf_pci_func *f;
+	const char *dump = cli_kv_get(&a->kv, "dump");
+	unsigned int n = 0, i, max = 256;
+	size_t cap = 8192;
+	char *text;
+	int rc;
+
+	f = calloc(max, sizeof(*f));
+	text = malloc(cap);
+	if (f == NULL || text == NULL) {
+		free(f);
+		free(text);
+		return cli_fail(-ENOMEM, "out of memory");
+	}
+	vpf_error_clear();
+	rc = vpf_pci_scan(dump, f, max, &n);
+	if (rc < 0) {
+		cli_fail(rc, "scan failed: %s", vpf_last_error());
+		goto out;
+	}
+	printf("functions: %u\n", n);
+	for (i = 0; i < RTE_MIN(n, max); i++) {
+		int need = vpf_pci_describe(&f[i], text, cap);
+
+		if (need < 0)
+			continue;
+		if ((size_t)need >= cap) {
+			/* a PF with many VFs: one vf<n>_bdf line each */
+			char *t = realloc(text, (size_t)need + 1);
+
+			if (t == NULL) {
+				rc = cli_fail(-ENOMEM, "out of memory");
+				goto out;
+			}
+			text = t;
+			cap = (size_t)need + 1;
+			if (vpf_pci_describe(&f[i], text, cap) < 0)
+				continue;
+		}
+		printf("\n%s", text);
+		if (text[0] && text[strlen(text) - 1] != '\n')
+			printf("\n");
+	}
+out:
+	free(f);
+	free(text);
+	return rc;
+}
+
+static void
+vfio_close_cb(void *dev)
+{
+	vpf_vfio_close(dev);
+}
+
+/* PCI address of VF member @p vf of a VFIO PF (doc/protocol.md §3.7). */
+void
+cli_pf_vf_bdf(struct cli_pf *p, uint16_t vf, char *bdf, size_t len)
+{
+	bdf[0] = '\0';
+	if (p->backend != NULL && p->backend_free == vfio_close_cb) {
+		const struct vpf_pci_func *f = vpf_vfio_func(p->backend);
+		char b[VPF_PCI_BDF_LEN];
+
+		if (f != NULL && vpf_pci_vf_bdf(f, vf, b) == 0)
+			snprintf(bdf, len, "%s", b);
+	}
+}
+
+int
+cli_pf_attach_vfio(const char *bdf, const char *name, const char *token)
+{
+	struct vpf_vfio_params vp;
+	struct vpf_pf_params pp;
+	struct vpf_vfio_dev *dev = NULL;
+	struct vpf_pf *pf;
+	struct cli_pf *p;
+	char norm[VPF_PCI_BDF_LEN];
+	int rc;
+
+	if (vpf_pci_bdf_parse(bdf, norm) < 0)
+		return cli_fail(-EINVAL, "bad PCI address '%s' (dddd:bb:dd.f)",
+				bdf);
+	if (name == NULL)
+		name = norm;
+	if (strlen(name) >= CLI_NAME_LEN)
+		return cli_fail(-EINVAL, "PF name too long");
+	if (cli_pf_find(name) != NULL)
+		return cli_fail(-EEXIST, "a PF named '%s' is attached", name);
+	if (cli.npf == CLI_MAX_PF)
+		return cli_fail(-ENOSPC, "at most %d PFs", CLI_MAX_PF);
+	vpf_vfio_params_init(&vp);
+	vp.vf_token = token;
+	vpf_pf_params_init(&pp);
+	pp.name = name;
+	vpf_error_clear();
+	pf = vpf_vfio_pf_attach(norm, &vp, &pp, &dev);
+	if (pf == NULL) {
+		rc = errno ? -errno : -EIO;
+		return cli_fail(rc, "cannot attach %s: %s", norm,
+				vpf_last_error());
+	}
+	p = calloc(1, sizeof(*p));
+	if (p != NULL)
+		p->vfs = calloc(vpf_pf_num_vfs(pf) + 1u, sizeof(*p->vfs));
+	if (p == NULL || p->vfs == NULL) {
+		free(p);
+		vpf_pf_detach(pf);
+		vpf_vfio_close(dev);
+		return cli_fail(-ENOMEM, "out of memory");
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->pf = pf;
+	p->backend = dev;
+	p->backend_free = vfio_close_cb;
+	p->num_vfs = vpf_pf_num_vfs(pf);
+	p->max_chunk = pp.max_chunk;
+	cli.pfs[cli.npf++] = p;
+	printf("pf: %s\nbackend: vfio\nbdf: %s\nvfs: %u\n", p->name, norm,
+	       p->num_vfs);
+	cli_pf_report_found(p);
+	return 0;
+}
+
+static int
+cmd_pf_attach_vfio(struct cli_args *a)
+{
+	return cli_pf_attach_vfio(cli_arg(a, "bdf"), cli_kv_get(&a->kv, "name"),
+				  cli_kv_get(&a->kv, "vf-token"));
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+static const struct cli_opt attach_model_opts[] = {
+	{ "vfs=<n>", "4", "VFs; 1..256" },
+	{ "vqs=<n>", "2", "queue pairs per VF; 1..256" },
+	{ "seed=<n>", "1", "the simulated workload's seed" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct cli_opt attach_vfio_opts[] = {
+	{ "name=<n>", "the PF's PCI address", NULL },
+	{ "vf-token=<uuid>", "none", "vfio-pci's VF token, needed when its VFs "
+	  "are in use" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct cli_opt scan_opts[] = {
+	{ "dump=<file>", "none", "the PCI functions of this machine" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct cli_cmd cmds[] = {
+	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>]",
+	  "create a software PF model with n VFs, vqs queue pairs per VF and "
+	  "a workload seed", cmd_pf_attach_model, attach_model_opts },
+	{ "pf attach vfio <bdf> [name=<n>] [vf-token=<uuid>]",
+	  "attach a real PF bound to vfio-pci", cmd_pf_attach_vfio,
+	  attach_vfio_opts },
+	{ "pf scan [dump=<file>]",
+	  "list virtio PCI functions (or those of an lspci -xxxx dump)",
+	  cmd_pf_scan, scan_opts },
+	{ "pf detach <pf>", "detach a PF (VFs vpf-cli moved go back to active)",
+	  cmd_pf_detach, NULL },
+	{ "pf reattach <pf>",
+	  "drop the driver without restoring anything and attach again, as a "
+	  "restarted process would; reports VFs found outside active",
+	  cmd_pf_reattach, NULL },
+};
+
+const struct cli_cmd_group cli_group_pf = {
+	"pf", "attaching and detaching PFs", cmds, RTE_DIM(cmds)
+};
