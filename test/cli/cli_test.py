@@ -105,6 +105,88 @@ def case_help():
     has(err, r"^error: line 1: no command starts with 'nothing': ENOENT$")
 
 
+# The areas `help` groups the commands in, and the first words of the
+# commands each holds.
+HELP_AREAS = [('general', {'help', 'quit'}), ('show', {'show', 'stats'}),
+              ('pf', {'pf'}), ('mode', {'mode'}), ('ctx', {'ctx'}),
+              ('wr', {'wr'}), ('migrate', {'migrate'}), ('model', {'model'})]
+
+
+def help_areas(out):
+    """{area: [line, ...]} from the output of `help`: each line is a
+    command's syntax, then its help."""
+    areas = {}
+    cur = None
+    for line in out.splitlines():
+        m = re.match(r'^\[([a-z]+)\] \S', line)
+        if m:
+            cur = m.group(1)
+            if cur in areas:
+                raise Fail('area %r twice in:\n%s' % (cur, out))
+            areas[cur] = []
+        elif cur is not None and line and not line.startswith('Tab '):
+            areas[cur].append(line)
+    return areas
+
+
+def case_help_groups():
+    """`help` lists the commands under one header per area (general, show,
+    pf, mode, ctx, wr, migrate, model), each command once."""
+    out, err = run('help\n')
+    areas = help_areas(section(out, 'help'))
+    if [a for a, _ in HELP_AREAS] != list(areas):
+        raise Fail('areas %r, expected %r' % (list(areas),
+                                               [a for a, _ in HELP_AREAS]))
+    lines = []
+    for area, words in HELP_AREAS:
+        if not areas[area]:
+            raise Fail('area %r has no command' % area)
+        for line in areas[area]:
+            if line.split()[0] not in words:
+                raise Fail('%r listed under [%s]' % (line, area))
+        lines += areas[area]
+    # a command with optional positionals is listed once, with them
+    for syn in ('help [<topic...>] ', 'show vf <pf> [<vf>] ', 'stats [<pf>] ',
+                'model fault <pf> <vf> <kind> [<count>] '):
+        if len([x for x in lines if x.startswith(syn)]) != 1:
+            raise Fail('%r not listed once in:\n%s' % (syn, out))
+    for cmd in ('help', 'show vf', 'stats', 'model fault', 'ctx read'):
+        n = len([x for x in lines if re.match(r'%s( [<\[]|\s*$| {2,})' % cmd, x)])
+        if n != 1:
+            raise Fail('%r listed %d times in:\n%s' % (cmd, n, out))
+
+
+def case_help_defaults():
+    """`help <command>` says what each option defaults to, and that is what
+    the command does without it."""
+    out, err = run('help migrate\nhelp ctx read\nhelp ctx write\n'
+                   'help pf attach model\nhelp model fault\n'
+                   'help show vf\nhelp wr read\n'
+                   'ctx read src 1 %s\npf attach model m9\n'
+                   'model fault src 1 eagain\n' % f('c.bin'))
+    s = section(out, 'help migrate')
+    has(s, r'^    precopy=<rounds> +default: 0 ',
+        r'^    dirty=on\|off +default: off ',
+        r'^    guest=<ops> +default: 0 ',
+        r'^    chunk=<bytes> +default: 4096 ',
+        r'^    force=yes\|no +default: no ')
+    has(section(out, 'help ctx read'), r'^    chunk=<bytes> +default: 4096 ')
+    has(section(out, 'help ctx write'), r'^    chunk=<bytes> +default: 4096 ',
+        r'^    force=yes\|no +default: no ')
+    has(section(out, 'help pf attach model'), r'^    vfs=<n> +default: 4 ',
+        r'^    vqs=<n> +default: 2 ', r'^    seed=<n> +default: 1 ')
+    has(section(out, 'help model fault'), r'^    <count> +default: 1 ')
+    has(section(out, 'help show vf'), r'^    <vf> +default: every VF')
+    has(section(out, 'help wr read'), r'^    bitmap=<file> +default: none ')
+    # what the commands do without the options
+    if value(section(out, 'ctx read src 1 %s' % f('c.bin')), 'chunk') != '4096':
+        raise Fail('ctx read without chunk= did not use 4096:\n%s' % out)
+    if value(section(out, 'pf attach model m9'), 'vfs') != '4':
+        raise Fail('pf attach model without vfs= did not make 4:\n%s' % out)
+    if value(section(out, 'model fault src 1 eagain'), 'count') != '1':
+        raise Fail('model fault without <count> did not use 1:\n%s' % out)
+
+
 def case_show():
     out, err = run('show pf\nshow vf src\nshow vf dst 2\nshow cmds src\n')
     s = section(out, 'show pf')
@@ -1359,6 +1441,62 @@ def case_interactive():
         os.close(fd)
     if os.waitstatus_to_exitcode(status) != 0:
         raise Fail('exit status %d' % os.waitstatus_to_exitcode(status))
+
+
+def question(t, typed):
+    """Type @typed and '?' at the prompt; the lines '?' listed, then clear
+    the line (Ctrl-C)."""
+    t.write(typed + b'?')
+    out = t.expect(b'vpf> ' + typed)
+    t.write(b'\x03')
+    t.expect(b'vpf> ')
+    return [l.strip() for l in out.replace('\r', '').split('\n')[1:-1]
+            if l.strip()]
+
+
+def case_help_question():
+    """'?' lists each command once (not once per optional-argument
+    variant), and where the variants part, each way on once."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CLI, [CLI, '--', '-i'])
+    t = Pty(fd)
+    try:
+        t.expect(b'vpf> ', timeout=30)
+        # "show [...]: show vf <pf> [<vf>]: one VF, ..."
+        lines = question(t, b'')
+        syn = [re.sub(r'^\S+ \[[^]]*\]: ', '', l).split(': ')[0]
+               for l in lines]
+        dup = sorted(set(x for x in syn if syn.count(x) > 1))
+        if dup:
+            raise Fail("'?' lists %r more than once:\n%s" %
+                       (dup, '\n'.join(lines)))
+        for want in ('show vf <pf> [<vf>]', 'migrate <src-pf>', 'help',
+                     'ctx read <pf>', 'model fault <pf> <vf> <kind>'):
+            if not any(x.startswith(want) for x in syn):
+                raise Fail("'?' does not list %r:\n%s" % (want, '\n'.join(lines)))
+        lines = question(t, b'ctx write src 1 f ')
+        words = sorted(l.split()[0] for l in lines)
+        if words != ['[RETURN]', 'chunk=', 'force=']:
+            raise Fail("'ctx write src 1 f ?' lists %r" % lines)
+        lines = question(t, b'show vf src ')
+        words = sorted(l.split(':')[0] for l in lines)
+        if words != ['[<vf>]', '[RETURN]']:
+            raise Fail("'show vf src ?' lists %r" % lines)
+        lines = question(t, b'ctx ')
+        words = [l.split()[0] for l in lines]
+        if sorted(words) != sorted(set(words)):
+            raise Fail("'ctx ?' lists a word twice: %r" % lines)
+        t.write(b'he\t')                          # Tab still completes
+        t.expect(b'help')
+        t.write(b'\x03')
+        t.expect(b'vpf> ')
+        t.write(b'\x04')
+        check_sanitizers(t.rest(20))
+    finally:
+        rc = pty_finish(pid, fd, t)
+    if rc != 0:
+        raise Fail('exit status %d' % rc)
 
 
 def case_demo():
