@@ -20,9 +20,10 @@
  *    per VF of the serial way spread over the device's concurrency,
  *    ceil(192 / 16) * 50 us, plus the context bytes at memcpy_gbps.
  *
- * Downtime (DESIGN.md: source MODE_SET Freeze issued to destination MODE_SET
- * Active completed, context transfer included) of vpf_mig_migrate() with
- * one precopy round, the guest running between the round and stop-copy.
+ * Downtime (doc/migration.md §Migration driver: source MODE_SET Freeze
+ * issued to destination MODE_SET Active completed, context transfer
+ * included) of vpf_mig_migrate() with one precopy round, the guest
+ * running between the round and stop-copy.
  * Source and destination VFs belong to one model PF (a pair may use the
  * same PF twice): this machine has two CPUs, and each timed model runs a
  * device thread that spins for waits under 100 us, so two models plus the
@@ -242,7 +243,7 @@ stopcopy_serial(struct mrig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
 			return 0;
 		}
 		/* One read with room to spare: a short chunk ends the
-		 * context (FACTS.md 4). */
+		 * context (doc/protocol.md §4.5). */
 		len = (uint32_t)((size + 8) & ~(uint64_t)7);
 		if (len > cap) {
 			fprintf(stderr, "vpf-bench: context of %" PRIu64
