@@ -3,10 +3,10 @@
  */
 
 /*
- * Context builder: appends TLVs (FACTS.md 5, no padding between fields) and
- * keeps field_count in the header right after every append, so that the
- * buffer always holds a well-formed context. A failing append changes
- * nothing.
+ * Context builder: appends TLVs (doc/protocol.md §5.1, D-5.1: no padding
+ * between fields) and keeps field_count in the header right after every
+ * append, so that the buffer always holds a well-formed context. A failing
+ * append changes nothing.
  */
 
 #include <errno.h>
@@ -71,7 +71,7 @@ vpf_ctx_builder_reset(struct vpf_ctx_builder *b)
 		return;
 	b->len = VPF_CTX_HDR_SIZE;
 	b->count = 0;
-	ctx_put32(b->buf, 0);
+	vpf_le32_store(b->buf, 0);
 }
 
 const void *
@@ -155,12 +155,12 @@ static uint8_t *
 builder_commit(struct vpf_ctx_builder *b, uint8_t *tlv, uint16_t type,
 	       uint64_t vlen)
 {
-	ctx_put16(tlv + CTX_TLV_TYPE_OFF, type);
+	vpf_le16_store(tlv + CTX_TLV_TYPE_OFF, type);
 	memset(tlv + CTX_TLV_RSVD_OFF, 0, 6);
-	ctx_put64(tlv + CTX_TLV_LEN_OFF, vlen);
+	vpf_le64_store(tlv + CTX_TLV_LEN_OFF, vlen);
 	b->len += VPF_CTX_TLV_HDR_SIZE + (size_t)vlen;
 	b->count++;
-	ctx_put32(b->buf, b->count);
+	vpf_le32_store(b->buf, b->count);
 	return tlv + VPF_CTX_TLV_HDR_SIZE;
 }
 
@@ -211,11 +211,11 @@ vpf_ctx_add_field(struct vpf_ctx_builder *b, const struct vpf_ctx_field *f)
 	rc = builder_room(b, f->length, &tlv);
 	if (rc < 0)
 		return rc;
-	/* Verbatim, reserved bytes included (pass-through, FACTS.md 5). */
+	/* Verbatim, reserved bytes included (pass-through, D-5.3, D-CTX.6). */
 	memmove(tlv, f->tlv, VPF_CTX_TLV_HDR_SIZE + (size_t)f->length);
 	b->len += VPF_CTX_TLV_HDR_SIZE + (size_t)f->length;
 	b->count++;
-	ctx_put32(b->buf, b->count);
+	vpf_le32_store(b->buf, b->count);
 	return 0;
 }
 
@@ -227,26 +227,26 @@ vpf_ctx_add_common_cfg(struct vpf_ctx_builder *b,
 
 	if (c == NULL)
 		return vpf_error(-EINVAL, "vpf_ctx_add_common_cfg: NULL cfg");
-	ctx_put32(v + VPF_COMMON_DFSELECT, c->device_feature_select);
-	ctx_put32(v + VPF_COMMON_DF, c->device_feature);
-	ctx_put32(v + VPF_COMMON_GFSELECT, c->driver_feature_select);
-	ctx_put32(v + VPF_COMMON_GF, c->driver_feature);
-	ctx_put16(v + VPF_COMMON_MSIX, c->config_msix_vector);
-	ctx_put16(v + VPF_COMMON_NUMQ, c->num_queues);
+	vpf_le32_store(v + VPF_COMMON_DFSELECT, c->device_feature_select);
+	vpf_le32_store(v + VPF_COMMON_DF, c->device_feature);
+	vpf_le32_store(v + VPF_COMMON_GFSELECT, c->driver_feature_select);
+	vpf_le32_store(v + VPF_COMMON_GF, c->driver_feature);
+	vpf_le16_store(v + VPF_COMMON_MSIX, c->config_msix_vector);
+	vpf_le16_store(v + VPF_COMMON_NUMQ, c->num_queues);
 	v[VPF_COMMON_STATUS] = c->device_status;
 	v[VPF_COMMON_CFGGENERATION] = c->config_generation;
-	ctx_put16(v + VPF_COMMON_Q_SELECT, c->queue_select);
-	ctx_put16(v + VPF_COMMON_Q_SIZE, c->queue_size);
-	ctx_put16(v + VPF_COMMON_Q_MSIX, c->queue_msix_vector);
-	ctx_put16(v + VPF_COMMON_Q_ENABLE, c->queue_enable);
-	ctx_put16(v + VPF_COMMON_Q_NOFF, c->queue_notify_off);
-	ctx_put64(v + VPF_COMMON_Q_DESC, c->queue_desc);
-	ctx_put64(v + VPF_COMMON_Q_DRIVER, c->queue_driver);
-	ctx_put64(v + VPF_COMMON_Q_DEVICE, c->queue_device);
-	ctx_put16(v + VPF_COMMON_Q_NDATA, c->queue_notif_config_data);
-	ctx_put16(v + VPF_COMMON_Q_RESET, c->queue_reset);
-	ctx_put16(v + VPF_COMMON_ADM_Q_IDX, c->admin_queue_index);
-	ctx_put16(v + VPF_COMMON_ADM_Q_NUM, c->admin_queue_num);
+	vpf_le16_store(v + VPF_COMMON_Q_SELECT, c->queue_select);
+	vpf_le16_store(v + VPF_COMMON_Q_SIZE, c->queue_size);
+	vpf_le16_store(v + VPF_COMMON_Q_MSIX, c->queue_msix_vector);
+	vpf_le16_store(v + VPF_COMMON_Q_ENABLE, c->queue_enable);
+	vpf_le16_store(v + VPF_COMMON_Q_NOFF, c->queue_notify_off);
+	vpf_le64_store(v + VPF_COMMON_Q_DESC, c->queue_desc);
+	vpf_le64_store(v + VPF_COMMON_Q_DRIVER, c->queue_driver);
+	vpf_le64_store(v + VPF_COMMON_Q_DEVICE, c->queue_device);
+	vpf_le16_store(v + VPF_COMMON_Q_NDATA, c->queue_notif_config_data);
+	vpf_le16_store(v + VPF_COMMON_Q_RESET, c->queue_reset);
+	vpf_le16_store(v + VPF_COMMON_ADM_Q_IDX, c->admin_queue_index);
+	vpf_le16_store(v + VPF_COMMON_ADM_Q_NUM, c->admin_queue_num);
 	return vpf_ctx_add_raw(b, VPF_CTX_PCI_COMMON_CFG, v, sizeof(v));
 }
 
@@ -259,7 +259,8 @@ vpf_ctx_add_features(struct vpf_ctx_builder *b, const uint64_t *words,
 	uint32_t i;
 	int rc;
 
-	/* FACTS.md 5: DEV_FEATURES is a non-zero multiple of 8 bytes. */
+	/* DEV_FEATURES is a non-zero multiple of 8 bytes (doc/protocol.md
+	 * §5.4). */
 	if (words == NULL || nwords == 0)
 		return vpf_error(-EINVAL, "DEV_FEATURES needs at least one word");
 	rc = vpf_ctx_add_reserve(b, VPF_CTX_DEV_FEATURES,
@@ -269,7 +270,8 @@ vpf_ctx_add_features(struct vpf_ctx_builder *b, const uint64_t *words,
 		return rc;
 	p = v;
 	for (i = 0; i < nwords; i++)
-		ctx_put64(p + (size_t)i * VPF_CTX_FEATURE_WORD_SIZE, words[i]);
+		vpf_le64_store(p + (size_t)i * VPF_CTX_FEATURE_WORD_SIZE,
+			       words[i]);
 	return 0;
 }
 
@@ -280,18 +282,13 @@ vpf_ctx_add_vq_cfg(struct vpf_ctx_builder *b, const struct vpf_ctx_vq_cfg *q)
 
 	if (q == NULL)
 		return vpf_error(-EINVAL, "vpf_ctx_add_vq_cfg: NULL cfg");
-	ctx_put16(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg, vq_index),
-		  q->vq_index);
-	ctx_put16(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg, queue_size),
-		  q->queue_size);
-	ctx_put16(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg,
-			       queue_msix_vector), q->queue_msix_vector);
-	ctx_put64(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg, queue_desc),
-		  q->queue_desc);
-	ctx_put64(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg, queue_driver),
-		  q->queue_driver);
-	ctx_put64(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg, queue_device),
-		  q->queue_device);
+	vpf_le16_store(v + CTX_VQ_CFG_OFF(vq_index), q->vq_index);
+	vpf_le16_store(v + CTX_VQ_CFG_OFF(queue_size), q->queue_size);
+	vpf_le16_store(v + CTX_VQ_CFG_OFF(queue_msix_vector),
+		       q->queue_msix_vector);
+	vpf_le64_store(v + CTX_VQ_CFG_OFF(queue_desc), q->queue_desc);
+	vpf_le64_store(v + CTX_VQ_CFG_OFF(queue_driver), q->queue_driver);
+	vpf_le64_store(v + CTX_VQ_CFG_OFF(queue_device), q->queue_device);
 	return vpf_ctx_add_raw(b, VPF_CTX_PCI_VQ_CFG, v, sizeof(v));
 }
 
@@ -303,11 +300,9 @@ vpf_ctx_add_vq_runtime(struct vpf_ctx_builder *b,
 
 	if (rt == NULL)
 		return vpf_error(-EINVAL, "vpf_ctx_add_vq_runtime: NULL runtime");
-	ctx_put16(v + offsetof(struct vpf_dev_ctx_vq_split_runtime, vq_index),
-		  rt->vq_index);
-	ctx_put16(v + offsetof(struct vpf_dev_ctx_vq_split_runtime,
-			       dev_avail_idx), rt->dev_avail_idx);
-	v[offsetof(struct vpf_dev_ctx_vq_split_runtime, enabled)] = rt->enabled;
+	vpf_le16_store(v + CTX_VQ_RT_OFF(vq_index), rt->vq_index);
+	vpf_le16_store(v + CTX_VQ_RT_OFF(dev_avail_idx), rt->dev_avail_idx);
+	v[CTX_VQ_RT_OFF(enabled)] = rt->enabled;
 	return vpf_ctx_add_raw(b, VPF_CTX_VQ_SPLIT_RUNTIME_CFG, v, sizeof(v));
 }
 
@@ -328,10 +323,11 @@ vpf_ctx_add_own_desc(struct vpf_ctx_builder *b, uint16_t vq_index,
 	if (rc < 0)
 		return rc;
 	p = v;
-	ctx_put16(p, vq_index);
-	ctx_put16(p + 2, count);
+	vpf_le16_store(p, vq_index);
+	vpf_le16_store(p + 2, count);
 	for (i = 0; i < count; i++)
-		ctx_put16(p + VPF_CTX_OWN_DESC_HDR_SIZE + 2 * i, desc_idx[i]);
+		vpf_le16_store(p + VPF_CTX_OWN_DESC_HDR_SIZE + 2 * i,
+			       desc_idx[i]);
 	return 0;
 }
 

@@ -4,9 +4,9 @@
 
 /*
  * Compatibility of a context with a destination's DEV_CTX_FIELDS_QUERY
- * result (FACTS.md 5): every source field type is listed by the destination,
- * fixed types have equal length, variable ones fit the destination's
- * maximum. A destination runs this before it writes anything to its device.
+ * result (doc/protocol.md §5.6, D-5.9): every source field type is listed
+ * by the destination, fixed types have equal length, variable ones fit the
+ * destination's maximum. A destination runs this before it writes anything to its device.
  */
 
 #include <errno.h>
@@ -29,14 +29,14 @@ vpf_ctx_cmp_kind_name(enum vpf_ctx_cmp_kind kind)
 static uint16_t
 info_type(const struct vpf_admin_ctx_field_info *info, size_t i)
 {
-	return ctx_le16((const uint8_t *)&info[i] +
+	return vpf_le16_load((const uint8_t *)&info[i] +
 			offsetof(struct vpf_admin_ctx_field_info, type));
 }
 
 static uint64_t
 info_length(const struct vpf_admin_ctx_field_info *info, size_t i)
 {
-	return ctx_le64((const uint8_t *)&info[i] +
+	return vpf_le64_load((const uint8_t *)&info[i] +
 			offsetof(struct vpf_admin_ctx_field_info, length));
 }
 
@@ -47,7 +47,7 @@ vpf_ctx_fields_check(const struct vpf_admin_ctx_field_info *info, size_t n)
 
 	if (info == NULL && n > 0)
 		return vpf_error(-EINVAL, "FIELDS_QUERY list: NULL entries");
-	/* FACTS.md 5: one entry per supported type, ascending by type. */
+	/* One entry per supported type, ascending by type (D-5.8). */
 	for (i = 1; i < n; i++)
 		if (info_type(info, i) <= info_type(info, i - 1))
 			return vpf_error(-EINVAL,

@@ -3,7 +3,7 @@
  */
 
 /*
- * Typed decoders: little-endian, unaligned wire values (FACTS.md 5) to
+ * Typed decoders: little-endian, unaligned wire values (doc/protocol.md §5) to
  * host-order structs. They re-check the length they need, so they are safe
  * on views that did not come from the validator too. Extension tails
  * (longer fixed fields) are ignored here and stay in the field view.
@@ -45,26 +45,26 @@ vpf_ctx_decode_common_cfg(const struct vpf_ctx_field *f,
 	if (rc < 0)
 		return rc;
 	v = f->value;
-	c->device_feature_select = ctx_le32(v + VPF_COMMON_DFSELECT);
-	c->device_feature = ctx_le32(v + VPF_COMMON_DF);
-	c->driver_feature_select = ctx_le32(v + VPF_COMMON_GFSELECT);
-	c->driver_feature = ctx_le32(v + VPF_COMMON_GF);
-	c->config_msix_vector = ctx_le16(v + VPF_COMMON_MSIX);
-	c->num_queues = ctx_le16(v + VPF_COMMON_NUMQ);
+	c->device_feature_select = vpf_le32_load(v + VPF_COMMON_DFSELECT);
+	c->device_feature = vpf_le32_load(v + VPF_COMMON_DF);
+	c->driver_feature_select = vpf_le32_load(v + VPF_COMMON_GFSELECT);
+	c->driver_feature = vpf_le32_load(v + VPF_COMMON_GF);
+	c->config_msix_vector = vpf_le16_load(v + VPF_COMMON_MSIX);
+	c->num_queues = vpf_le16_load(v + VPF_COMMON_NUMQ);
 	c->device_status = v[VPF_COMMON_STATUS];
 	c->config_generation = v[VPF_COMMON_CFGGENERATION];
-	c->queue_select = ctx_le16(v + VPF_COMMON_Q_SELECT);
-	c->queue_size = ctx_le16(v + VPF_COMMON_Q_SIZE);
-	c->queue_msix_vector = ctx_le16(v + VPF_COMMON_Q_MSIX);
-	c->queue_enable = ctx_le16(v + VPF_COMMON_Q_ENABLE);
-	c->queue_notify_off = ctx_le16(v + VPF_COMMON_Q_NOFF);
-	c->queue_desc = ctx_le64(v + VPF_COMMON_Q_DESC);
-	c->queue_driver = ctx_le64(v + VPF_COMMON_Q_DRIVER);
-	c->queue_device = ctx_le64(v + VPF_COMMON_Q_DEVICE);
-	c->queue_notif_config_data = ctx_le16(v + VPF_COMMON_Q_NDATA);
-	c->queue_reset = ctx_le16(v + VPF_COMMON_Q_RESET);
-	c->admin_queue_index = ctx_le16(v + VPF_COMMON_ADM_Q_IDX);
-	c->admin_queue_num = ctx_le16(v + VPF_COMMON_ADM_Q_NUM);
+	c->queue_select = vpf_le16_load(v + VPF_COMMON_Q_SELECT);
+	c->queue_size = vpf_le16_load(v + VPF_COMMON_Q_SIZE);
+	c->queue_msix_vector = vpf_le16_load(v + VPF_COMMON_Q_MSIX);
+	c->queue_enable = vpf_le16_load(v + VPF_COMMON_Q_ENABLE);
+	c->queue_notify_off = vpf_le16_load(v + VPF_COMMON_Q_NOFF);
+	c->queue_desc = vpf_le64_load(v + VPF_COMMON_Q_DESC);
+	c->queue_driver = vpf_le64_load(v + VPF_COMMON_Q_DRIVER);
+	c->queue_device = vpf_le64_load(v + VPF_COMMON_Q_DEVICE);
+	c->queue_notif_config_data = vpf_le16_load(v + VPF_COMMON_Q_NDATA);
+	c->queue_reset = vpf_le16_load(v + VPF_COMMON_Q_RESET);
+	c->admin_queue_index = vpf_le16_load(v + VPF_COMMON_ADM_Q_IDX);
+	c->admin_queue_num = vpf_le16_load(v + VPF_COMMON_ADM_Q_NUM);
 	return 0;
 }
 
@@ -92,7 +92,7 @@ vpf_ctx_features_word(const struct vpf_ctx_features *feat, uint64_t i)
 {
 	if (feat == NULL || i >= feat->nwords)
 		return 0;
-	return ctx_le64(feat->words + i * VPF_CTX_FEATURE_WORD_SIZE);
+	return vpf_le64_load(feat->words + i * VPF_CTX_FEATURE_WORD_SIZE);
 }
 
 bool
@@ -111,19 +111,13 @@ vpf_ctx_decode_vq_cfg(const struct vpf_ctx_field *f, struct vpf_ctx_vq_cfg *q)
 	if (rc < 0)
 		return rc;
 	v = f->value;
-	q->vq_index = ctx_le16(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg,
-					    vq_index));
-	q->queue_size = ctx_le16(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg,
-					      queue_size));
+	q->vq_index = vpf_le16_load(v + CTX_VQ_CFG_OFF(vq_index));
+	q->queue_size = vpf_le16_load(v + CTX_VQ_CFG_OFF(queue_size));
 	q->queue_msix_vector =
-		ctx_le16(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg,
-				      queue_msix_vector));
-	q->queue_desc = ctx_le64(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg,
-					      queue_desc));
-	q->queue_driver = ctx_le64(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg,
-						queue_driver));
-	q->queue_device = ctx_le64(v + offsetof(struct vpf_dev_ctx_pci_vq_cfg,
-						queue_device));
+		vpf_le16_load(v + CTX_VQ_CFG_OFF(queue_msix_vector));
+	q->queue_desc = vpf_le64_load(v + CTX_VQ_CFG_OFF(queue_desc));
+	q->queue_driver = vpf_le64_load(v + CTX_VQ_CFG_OFF(queue_driver));
+	q->queue_device = vpf_le64_load(v + CTX_VQ_CFG_OFF(queue_device));
 	return 0;
 }
 
@@ -139,12 +133,9 @@ vpf_ctx_decode_vq_runtime(const struct vpf_ctx_field *f,
 	if (rc < 0)
 		return rc;
 	v = f->value;
-	rt->vq_index = ctx_le16(v + offsetof(struct vpf_dev_ctx_vq_split_runtime,
-					     vq_index));
-	rt->dev_avail_idx =
-		ctx_le16(v + offsetof(struct vpf_dev_ctx_vq_split_runtime,
-				      dev_avail_idx));
-	rt->enabled = v[offsetof(struct vpf_dev_ctx_vq_split_runtime, enabled)];
+	rt->vq_index = vpf_le16_load(v + CTX_VQ_RT_OFF(vq_index));
+	rt->dev_avail_idx = vpf_le16_load(v + CTX_VQ_RT_OFF(dev_avail_idx));
+	rt->enabled = v[CTX_VQ_RT_OFF(enabled)];
 	return 0;
 }
 
@@ -161,12 +152,12 @@ vpf_ctx_decode_own_desc(const struct vpf_ctx_field *f,
 	if (rc < 0)
 		return rc;
 	v = f->value;
-	cnt = ctx_le16(v + 2);
+	cnt = vpf_le16_load(v + 2);
 	if (VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)cnt != f->length)
 		return vpf_error(-EBADMSG,
 				 "context field %u (VQ_SPLIT_DEV_OWN_DESC): desc_count %u disagrees with length %llu",
 				 f->index, cnt, (unsigned long long)f->length);
-	od->vq_index = ctx_le16(v);
+	od->vq_index = vpf_le16_load(v);
 	od->desc_count = cnt;
 	od->desc = v + VPF_CTX_OWN_DESC_HDR_SIZE;
 	return 0;
@@ -177,7 +168,7 @@ vpf_ctx_own_desc_idx(const struct vpf_ctx_own_desc *od, uint32_t i)
 {
 	if (od == NULL || i >= od->desc_count)
 		return 0;
-	return ctx_le16(od->desc + 2 * (size_t)i);
+	return vpf_le16_load(od->desc + 2 * (size_t)i);
 }
 
 int

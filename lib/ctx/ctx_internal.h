@@ -18,69 +18,27 @@
  *   4. value complete                             -> next field / trailer
  *   5. end of data: whatever is incomplete is a truncation error.
  *
- * Loads go through memcpy so that unaligned values are safe everywhere.
+ * Wire values are loaded and stored with lib/common/vpf_le.h, whose memcpy
+ * makes an unaligned value safe everywhere and compiles to one load.
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
-
 #include "vpf_ctx.h"
 
-static inline uint16_t
-ctx_le16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_le_to_cpu_16(v);
-}
-
-static inline uint32_t
-ctx_le32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_le_to_cpu_32(v);
-}
-
-static inline uint64_t
-ctx_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_le_to_cpu_64(v);
-}
-
-static inline void
-ctx_put16(uint8_t *p, uint16_t v)
-{
-	v = rte_cpu_to_le_16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-ctx_put32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_le_32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-ctx_put64(uint8_t *p, uint64_t v)
-{
-	v = rte_cpu_to_le_64(v);
-	memcpy(p, &v, sizeof(v));
-}
+#include "common/vpf_le.h"
 
 /* Offsets inside a TLV header. */
 #define CTX_TLV_TYPE_OFF	0u
 #define CTX_TLV_RSVD_OFF	2u
 #define CTX_TLV_LEN_OFF		8u
+
+/* Offset of member @m in a PCI_VQ_CFG / VQ_SPLIT_RUNTIME_CFG value. */
+#define CTX_VQ_CFG_OFF(m)	offsetof(struct vpf_dev_ctx_pci_vq_cfg, m)
+#define CTX_VQ_RT_OFF(m)	offsetof(struct vpf_dev_ctx_vq_split_runtime, m)
 
 /* Bitmap slot of a per-VQ type (PCI_VQ_CFG 0, RUNTIME 1, OWN_DESC 2). */
 static inline unsigned int
@@ -199,8 +157,8 @@ ctx_check_hdr(struct vpf_ctx_error *e, uint32_t index, uint64_t foff,
 	uint32_t need = 0;
 	uint64_t size = 0;
 
-	/* FACTS.md 5: a length whose end is not representable is malformed,
-	 * whatever the amount of data (so the stream decides it here too). */
+	/* A length whose end is not representable is malformed, whatever the
+	 * amount of data, so the stream decides it here too (D-CTX.4). */
 	if (length > UINT64_MAX - voff) {
 		ctx_err_set(e, VPF_CTX_ERR_LENGTH_OVERFLOW, index, loff, foff,
 			    type, length, UINT64_MAX - voff);
@@ -247,7 +205,7 @@ ctx_check_hdr(struct vpf_ctx_error *e, uint32_t index, uint64_t foff,
 	}
 	if (size != 0) {
 		/* Shorter is malformed; longer is a newer device's extension,
-		 * kept and reported (FACTS.md 5, "Device Context Extensions"). */
+		 * kept and reported (doc/protocol.md §5.5, D-5.6). */
 		if (length < size) {
 			ctx_err_set(e, VPF_CTX_ERR_FIELD_SHORT, index, loff, foff,
 				    type, length, size);
@@ -271,7 +229,7 @@ static inline bool
 ctx_check_vq(struct vpf_ctx_error *e, struct vpf_ctx_vq_seen *seen,
 	     uint32_t index, uint64_t foff, uint16_t type, const uint8_t *pfx)
 {
-	uint16_t vq = ctx_le16(pfx);
+	uint16_t vq = vpf_le16_load(pfx);
 
 	if (ctx_seen_test_set(seen, ctx_vq_slot(type), vq)) {
 		ctx_err_set(e, VPF_CTX_ERR_DUP_VQ, index,
@@ -289,7 +247,7 @@ static inline bool
 ctx_check_count(struct vpf_ctx_error *e, uint32_t index, uint64_t foff,
 		uint64_t length, const uint8_t *pfx)
 {
-	uint16_t cnt = ctx_le16(pfx + 2);
+	uint16_t cnt = vpf_le16_load(pfx + 2);
 
 	if (VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)cnt != length) {
 		ctx_err_set(e, VPF_CTX_ERR_OWN_DESC_COUNT, index,
@@ -316,8 +274,8 @@ ctx_fast_field(struct vpf_ctx_vq_seen *seen, const uint8_t *tlv,
 	       uint64_t avail, uint16_t *type_out, uint64_t *length_out)
 {
 	const uint8_t *v = tlv + VPF_CTX_TLV_HDR_SIZE;
-	uint64_t word = ctx_le64(tlv + CTX_TLV_TYPE_OFF);
-	uint64_t length = ctx_le64(tlv + CTX_TLV_LEN_OFF);
+	uint64_t word = vpf_le64_load(tlv + CTX_TLV_TYPE_OFF);
+	uint64_t length = vpf_le64_load(tlv + CTX_TLV_LEN_OFF);
 	uint16_t type = (uint16_t)word;
 
 	/* length <= avail also rules out overflow: the end is in the data. */
@@ -326,19 +284,19 @@ ctx_fast_field(struct vpf_ctx_vq_seen *seen, const uint8_t *tlv,
 	switch (type) {
 	case VPF_CTX_PCI_VQ_CFG:
 		if (length != VPF_CTX_VQ_CFG_SIZE ||
-		    ctx_seen_test_set(seen, 0, ctx_le16(v)))
+		    ctx_seen_test_set(seen, 0, vpf_le16_load(v)))
 			return false;
 		break;
 	case VPF_CTX_VQ_SPLIT_RUNTIME_CFG:
 		if (length != VPF_CTX_VQ_RUNTIME_SIZE ||
-		    ctx_seen_test_set(seen, 1, ctx_le16(v)))
+		    ctx_seen_test_set(seen, 1, vpf_le16_load(v)))
 			return false;
 		break;
 	case VPF_CTX_VQ_SPLIT_DEV_OWN_DESC:
 		if (length < VPF_CTX_OWN_DESC_HDR_SIZE ||
-		    VPF_CTX_OWN_DESC_HDR_SIZE + 2 * (uint64_t)ctx_le16(v + 2) !=
-		    length ||
-		    ctx_seen_test_set(seen, 2, ctx_le16(v)))
+		    VPF_CTX_OWN_DESC_HDR_SIZE +
+		    2 * (uint64_t)vpf_le16_load(v + 2) != length ||
+		    ctx_seen_test_set(seen, 2, vpf_le16_load(v)))
 			return false;
 		break;
 	case VPF_CTX_PCI_COMMON_CFG:

@@ -4,8 +4,8 @@
 
 /*
  * Whole-buffer validation and zero-copy iteration of a device context
- * (FACTS.md 5) in one linear pass: no allocation, no copy, every length
- * checked against the bytes present before it is used.
+ * (doc/protocol.md §5) in one linear pass: no allocation, no copy, every
+ * length checked against the bytes present before it is used.
  */
 
 #include <errno.h>
@@ -250,7 +250,7 @@ iter_step(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 			ctx_err_trunc_header(&it->err, it->len);
 			return iter_fail(it);
 		}
-		it->field_count = ctx_le32(it->buf);
+		it->field_count = vpf_le32_load(it->buf);
 		it->pos = VPF_CTX_HDR_SIZE;
 		it->state = IT_FIELDS;
 	}
@@ -269,9 +269,9 @@ iter_step(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 	}
 	tlv = it->buf + foff;
 	/* One load for type (bits 0-15) and reserved[6] (bits 16-63). */
-	word = ctx_le64(tlv + CTX_TLV_TYPE_OFF);
+	word = vpf_le64_load(tlv + CTX_TLV_TYPE_OFF);
 	type = (uint16_t)word;
-	length = ctx_le64(tlv + CTX_TLV_LEN_OFF);
+	length = vpf_le64_load(tlv + CTX_TLV_LEN_OFF);
 	if (!ctx_check_hdr(&it->err, it->index, foff, type, word >> 16,
 			   length, &fflags, &need))
 		return iter_fail(it);

@@ -6,7 +6,8 @@
  * Streaming validation of a device context fed in chunks split anywhere.
  * The state is a handful of counters, a 16-byte header buffer and the
  * vq_index bitmaps; value bytes are skipped, never buffered (only the first
- * 2 or 4 bytes of a per-VQ value are kept, for the checks of FACTS.md 5).
+ * 2 or 4 bytes of a per-VQ value are kept, for the vq_index and desc_count
+ * checks of doc/protocol.md §5.4).
  * The checks are those of ctx_internal.h, run at the same byte positions as
  * the whole-buffer iterator, so both give the same struct vpf_ctx_error.
  */
@@ -113,11 +114,11 @@ stream_field_done(struct vpf_ctx_stream *s)
 static int
 stream_tlv_hdr(struct vpf_ctx_stream *s)
 {
-	uint64_t word = ctx_le64(s->hdr + CTX_TLV_TYPE_OFF);
+	uint64_t word = vpf_le64_load(s->hdr + CTX_TLV_TYPE_OFF);
 	uint32_t fflags, need;
 
 	s->type = (uint16_t)word;
-	s->length = ctx_le64(s->hdr + CTX_TLV_LEN_OFF);
+	s->length = vpf_le64_load(s->hdr + CTX_TLV_LEN_OFF);
 	if (!ctx_check_hdr(&s->err, s->index, s->field_off, s->type,
 			   word >> 16, s->length, &fflags, &need))
 		return stream_fail(s);
@@ -135,11 +136,143 @@ stream_tlv_hdr(struct vpf_ctx_stream *s)
 	return 0;
 }
 
+/*
+ * The steps of vpf_ctx_stream_feed(), one per state. Each takes the @len
+ * (> 0) bytes at @p, consumes some of them (*took, at least one unless it
+ * fails), advances the stream and returns 0, or a negative errno once the
+ * stream has failed.
+ */
+
+/* ST_CTX_HDR: collect the 4-byte context header, then read field_count. */
+static int
+stream_step_ctx_hdr(struct vpf_ctx_stream *s, const uint8_t *p, size_t len,
+		    size_t *took)
+{
+	size_t take = VPF_CTX_HDR_SIZE - s->have;
+
+	if (take > len)
+		take = len;
+	memcpy(s->hdr + s->have, p, take);
+	s->have += take;
+	s->pos += take;
+	*took = take;
+	if (s->have == VPF_CTX_HDR_SIZE) {
+		s->field_count = vpf_le32_load(s->hdr);
+		stream_next_field(s);
+	}
+	return 0;
+}
+
+/*
+ * ST_TLV_HDR: a whole well-formed field in this chunk goes through the
+ * fast path of ctx_internal.h in one step; anything else collects the
+ * 16-byte header, then checks it (stream_tlv_hdr()).
+ */
+static int
+stream_step_tlv_hdr(struct vpf_ctx_stream *s, const uint8_t *p, size_t len,
+		    size_t *took)
+{
+	size_t take;
+
+	if (s->have == 0 && len >= VPF_CTX_TLV_HDR_SIZE &&
+	    ctx_fast_field(&s->seen, p, len - VPF_CTX_TLV_HDR_SIZE, &s->type,
+			   &s->length)) {
+		take = VPF_CTX_TLV_HDR_SIZE + (size_t)s->length;
+		s->fflags = 0;
+		s->pos += take;
+		*took = take;
+		return stream_field_done(s);
+	}
+	take = VPF_CTX_TLV_HDR_SIZE - s->have;
+	if (take > len)
+		take = len;
+	if (take == VPF_CTX_TLV_HDR_SIZE)
+		/* Whole header in this chunk: a constant-size copy, no libc
+		 * call (the common case). */
+		memcpy(s->hdr, p, VPF_CTX_TLV_HDR_SIZE);
+	else
+		memcpy(s->hdr + s->have, p, take);
+	s->have += take;
+	s->pos += take;
+	*took = take;
+	if (s->have == VPF_CTX_TLV_HDR_SIZE)
+		return stream_tlv_hdr(s);
+	return 0;
+}
+
+/*
+ * ST_PFX: collect the first 2 or 4 value bytes of a per-VQ type and check
+ * vq_index at 2 bytes, desc_count at 4, exactly as the whole-buffer
+ * iterator decides them.
+ */
+static int
+stream_step_pfx(struct vpf_ctx_stream *s, const uint8_t *p, size_t len,
+		size_t *took)
+{
+	size_t take = s->pfx_need - s->have;
+
+	if (take > len)
+		take = len;
+	memcpy(s->hdr + s->have, p, take);
+	s->have += take;
+	s->pos += take;
+	s->remain -= take;
+	*took = take;
+	if (s->have >= 2 && s->have - take < 2 &&
+	    !ctx_check_vq(&s->err, &s->seen, s->index, s->field_off, s->type,
+			  s->hdr))
+		return stream_fail(s);
+	if (s->have < s->pfx_need)
+		return 0;
+	if (s->pfx_need == 4 &&
+	    !ctx_check_count(&s->err, s->index, s->field_off, s->length,
+			     s->hdr))
+		return stream_fail(s);
+	s->state = ST_VALUE;
+	if (s->remain == 0)
+		return stream_field_done(s);
+	return 0;
+}
+
+/* ST_VALUE: value bytes are only skipped, never copied. */
+static int
+stream_step_value(struct vpf_ctx_stream *s, size_t len, size_t *took)
+{
+	size_t take = s->remain < len ? (size_t)s->remain : len;
+
+	s->remain -= take;
+	s->pos += take;
+	*took = take;
+	if (s->remain == 0)
+		return stream_field_done(s);
+	return 0;
+}
+
+/*
+ * ST_TRAIL: the context is complete. Up to 7 zero bytes may pad the last
+ * chunk when the caller allows it (doc/protocol.md §1.2, D-1.3); nothing
+ * else may follow.
+ */
+static int
+stream_step_trail(struct vpf_ctx_stream *s, const uint8_t *p, size_t len,
+		  size_t *took)
+{
+	if (!(s->flags & VPF_CTX_F_ALLOW_PAD) ||
+	    len > VPF_CTX_MAX_PAD - s->pad || !vpf_ctx_trailing_ok(p, len)) {
+		ctx_err_trailing(&s->err, s->end, s->field_count);
+		return stream_fail(s);
+	}
+	s->pad += len;
+	s->pos += len;
+	*took = len;
+	return 0;
+}
+
 int
 vpf_ctx_stream_feed(struct vpf_ctx_stream *s, const void *chunk, size_t len)
 {
 	const uint8_t *p = chunk;
-	size_t take;
+	size_t took = 0;
 	int rc;
 
 	if (s == NULL || (chunk == NULL && len > 0))
@@ -149,114 +282,27 @@ vpf_ctx_stream_feed(struct vpf_ctx_stream *s, const void *chunk, size_t len)
 	while (len > 0) {
 		switch (s->state) {
 		case ST_CTX_HDR:
-			take = VPF_CTX_HDR_SIZE - s->have;
-			if (take > len)
-				take = len;
-			memcpy(s->hdr + s->have, p, take);
-			s->have += take;
-			s->pos += take;
-			p += take;
-			len -= take;
-			if (s->have == VPF_CTX_HDR_SIZE) {
-				s->field_count = ctx_le32(s->hdr);
-				stream_next_field(s);
-			}
+			rc = stream_step_ctx_hdr(s, p, len, &took);
 			break;
 		case ST_TLV_HDR:
-			if (s->have == 0 && len >= VPF_CTX_TLV_HDR_SIZE &&
-			    ctx_fast_field(&s->seen, p,
-					   len - VPF_CTX_TLV_HDR_SIZE,
-					   &s->type, &s->length)) {
-				/* Whole well-formed field in this chunk. */
-				take = VPF_CTX_TLV_HDR_SIZE + (size_t)s->length;
-				s->fflags = 0;
-				s->pos += take;
-				p += take;
-				len -= take;
-				rc = stream_field_done(s);
-				if (rc < 0)
-					return rc;
-				break;
-			}
-			take = VPF_CTX_TLV_HDR_SIZE - s->have;
-			if (take > len)
-				take = len;
-			if (take == VPF_CTX_TLV_HDR_SIZE)
-				/* Whole header in this chunk: a constant-size
-				 * copy, no libc call (the common case). */
-				memcpy(s->hdr, p, VPF_CTX_TLV_HDR_SIZE);
-			else
-				memcpy(s->hdr + s->have, p, take);
-			s->have += take;
-			s->pos += take;
-			p += take;
-			len -= take;
-			if (s->have == VPF_CTX_TLV_HDR_SIZE) {
-				rc = stream_tlv_hdr(s);
-				if (rc < 0)
-					return rc;
-			}
+			rc = stream_step_tlv_hdr(s, p, len, &took);
 			break;
 		case ST_PFX:
-			take = s->pfx_need - s->have;
-			if (take > len)
-				take = len;
-			memcpy(s->hdr + s->have, p, take);
-			s->have += take;
-			s->pos += take;
-			s->remain -= take;
-			p += take;
-			len -= take;
-			/* vq_index at 2 bytes, desc_count at 4, exactly
-			 * as the whole-buffer iterator decides them. */
-			if (s->have >= 2 && s->have - take < 2 &&
-			    !ctx_check_vq(&s->err, &s->seen, s->index,
-					  s->field_off, s->type, s->hdr))
-				return stream_fail(s);
-			if (s->have == s->pfx_need) {
-				if (s->pfx_need == 4 &&
-				    !ctx_check_count(&s->err, s->index,
-						     s->field_off, s->length,
-						     s->hdr))
-					return stream_fail(s);
-				s->state = ST_VALUE;
-				if (s->remain == 0) {
-					rc = stream_field_done(s);
-					if (rc < 0)
-						return rc;
-				}
-			}
+			rc = stream_step_pfx(s, p, len, &took);
 			break;
 		case ST_VALUE:
-			/* Value bytes are only skipped: no copy. */
-			take = s->remain < len ? (size_t)s->remain : len;
-			s->remain -= take;
-			s->pos += take;
-			p += take;
-			len -= take;
-			if (s->remain == 0) {
-				rc = stream_field_done(s);
-				if (rc < 0)
-					return rc;
-			}
+			rc = stream_step_value(s, len, &took);
 			break;
 		case ST_TRAIL:
-			/* FACTS.md 1: up to 7 zero bytes may pad the last
-			 * chunk when the caller allows it; nothing else. */
-			if (!(s->flags & VPF_CTX_F_ALLOW_PAD) ||
-			    len > VPF_CTX_MAX_PAD - s->pad ||
-			    !vpf_ctx_trailing_ok(p, len)) {
-				ctx_err_trailing(&s->err, s->end,
-						 s->field_count);
-				return stream_fail(s);
-			}
-			s->pad += len;
-			s->pos += len;
-			len = 0;
+			rc = stream_step_trail(s, p, len, &took);
 			break;
 		default:
 			return stream_ret(s);
 		}
+		if (rc < 0)
+			return rc;
+		p += took;
+		len -= took;
 	}
 	return 0;
 }
