@@ -64,7 +64,8 @@ static const uint8_t sample_netcfg[12] = {
 	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x01, 0x00, 0x01, 0x00, 0xdc, 0x05,
 };
 
-/* Field offsets of the sample context (computed by hand from FACTS.md 5). */
+/* Field offsets of the sample context (computed by hand from
+ * doc/protocol.md §5.1). */
 #define SAMPLE_FIELDS	9
 static const uint64_t sample_off[SAMPLE_FIELDS + 1] = {
 	4,			/* PCI_COMMON_CFG, 64 */

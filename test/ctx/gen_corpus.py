@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 vpf authors
 #
-# Writes the seed corpora of the ctx fuzz targets (FACTS.md 5 layout):
+# Writes the seed corpora of the ctx fuzz targets (doc/protocol.md §5.1
+# layout):
 #   test/fuzz/corpus/ctx_parse/*.bin   raw device contexts
 #   test/fuzz/corpus/ctx_stream/*.bin  u8 flags, u8 n, n x le16 split
 #                                      positions, then a context
@@ -22,7 +23,7 @@ def ctx(fields):
 
 
 def common_cfg(numq):
-    # struct virtio_pci_common_cfg, 64 bytes (FACTS.md 3)
+    # struct virtio_pci_common_cfg, 64 bytes (doc/protocol.md §3.2)
     return struct.pack("<IIIIHHBBHHHHHQQQHHHH", 1, 0x31, 1, 0x1, 0xffff,
                        numq, 0x0f, 3, 0, 256, 0xffff, 1, 0, 0, 0, 0, 0, 0,
                        0, 0)
@@ -94,7 +95,7 @@ def main():
             struct.pack("<H", x) for x in cuts)
         with open(os.path.join(sdir, name + ".bin"), "wb") as fh:
             fh.write(head + data)
-    # The last DEV_CTX_WRITE chunk padded to 8 bytes (FACTS.md 1).
+    # The last DEV_CTX_WRITE chunk padded to 8 bytes (doc/protocol.md §1.2).
     data = contexts()["sample"]
     pad = (-len(data)) % 8
     with open(os.path.join(pdir, "sample_padded.bin"), "wb") as fh:

@@ -20,7 +20,7 @@ test_empty_context(void **state)
 	assert_int_equal(vpf_ctx_builder_len(&b), 4);
 	assert_int_equal(vpf_ctx_builder_count(&b), 0);
 	assert_memory_equal(buf, "\0\0\0\0", 4);
-	/* FACTS.md 5: field_count 0 and nothing after it is well formed. */
+	/* field_count 0 and nothing after it is well formed (D-5.7). */
 	assert_int_equal(vpf_ctx_validate(buf, 4, 0, NULL), 0);
 	assert_int_equal(vpf_ctx_iter_init(&it, buf, 4, 0), 0);
 	assert_int_equal(vpf_ctx_iter_next(&it, &f), 0);

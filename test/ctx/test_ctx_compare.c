@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 vpf authors
  *
- * Compatibility with a destination's DEV_CTX_FIELDS_QUERY list (FACTS.md 5:
+ * Compatibility with a destination's DEV_CTX_FIELDS_QUERY list (D-5.9:
  * every source type listed, fixed types of equal length, variable ones
  * fitting the destination's maximum).
  */

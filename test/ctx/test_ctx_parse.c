@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 vpf authors
  *
- * Validation: every malformation of FACTS.md 5 with its exact error code,
- * offset, field and numbers (each also checked through the stream by
- * expect_bad()); truncation at every byte; lengths near 2^64; field_count
- * 0 / too small / too large; extension tails; unknown and reserved types
- * kept byte for byte.
+ * Validation: every malformation of doc/protocol.md §5.4 with its exact
+ * error code, offset, field and numbers (each also checked through the
+ * stream by expect_bad()); truncation at every byte; lengths near 2^64;
+ * field_count 0 / too small / too large; extension tails; unknown and
+ * reserved types kept byte for byte.
  */
 
 #include "ctx_test_util.h"
@@ -69,7 +69,7 @@ test_trailing_pad(void **state)
 	o = put_u32(buf, 0, 1);
 	o = put_tlv(buf, o, VPF_CTX_VQ_SPLIT_RUNTIME_CFG, 5);
 	o += 5;
-	/* FACTS.md 1: up to 7 zero bytes may follow, with the flag. */
+	/* Up to 7 zero bytes may follow, with the flag (D-1.3). */
 	for (i = 1; i <= 7; i++) {
 		assert_int_equal(check_both(buf, o + i, VPF_CTX_F_ALLOW_PAD,
 					    NULL), 0);

@@ -130,7 +130,7 @@ test_complete_and_pad(void **state)
 	}
 	assert_true(vpf_ctx_stream_complete(&st));
 	assert_int_equal(vpf_ctx_stream_ctx_len(&st), len);
-	/* Pad the last chunk to a multiple of 8 (FACTS.md 1): 324 -> 328. */
+	/* Pad the last chunk to a multiple of 8 (D-1.2): 324 -> 328. */
 	memset(buf + len, 0, 16);
 	assert_int_equal(vpf_ctx_stream_feed(&st, buf + len, 4), 0);
 	assert_int_equal(vpf_ctx_stream_finish(&st, &e), 0);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright(c) 2026 vpf authors
  *
- * Wire definitions: the static asserts in vpf_spec.h fix every size and offset
- * of FACTS.md 1, 3, 5 and 6 at compile time; these tests check the name and
- * errno helpers and re-check a few layouts at run time through real bytes.
+ * Wire definitions: the static asserts in vpf_spec.h fix every size and
+ * offset of doc/protocol.md §1, §3, §5 and §6 at compile time; these tests
+ * check the name and errno helpers and re-check a few layouts at run time
+ * through real bytes.
  */
 
 #include <errno.h>
@@ -48,7 +49,7 @@ test_status_errno(void **state)
 	assert_int_equal(vpf_admin_status_errno(VPF_ADMIN_STATUS_EAGAIN), -EAGAIN);
 	assert_int_equal(vpf_admin_status_errno(VPF_ADMIN_STATUS_ENXIO), -ENXIO);
 	assert_int_equal(vpf_admin_status_errno(VPF_ADMIN_STATUS_EBUSY), -EBUSY);
-	/* A reserved status counts as EINVAL (FACTS.md 1). */
+	/* A reserved status counts as EINVAL (doc/protocol.md §1.4). */
 	assert_int_equal(vpf_admin_status_errno(1), -EINVAL);
 	assert_int_equal(vpf_admin_status_errno(0xffff), -EINVAL);
 }
