@@ -543,8 +543,8 @@ sb_add(struct sbuf *b, const char *fmt, ...)
  * 256 VFs; a real PF may enable more, up to TotalVFs). */
 #define DESCRIBE_VFS_MAX	256
 
-/* Member id n <-> VF BDF (FACTS.md 3), one line per enabled VF, so that an
- * operator can tell which VF a VM holds. */
+/* Member id n <-> VF BDF (doc/protocol.md §3.7), one line per enabled VF, so
+ * that an operator can tell which VF a VM holds. */
 static void
 describe_vfs(struct sbuf *b, const struct vpf_pci_func *f)
 {

@@ -7,15 +7,19 @@
  * mmaps anything: a sparse-mmap area is two u64s (offset, size) that must
  * lie inside the BAR without wrapping, and the sparse capability must fit
  * in argsz before its area count is even read. Pure functions over
- * crafted buffers: no VFIO needed.
+ * crafted buffers: no VFIO needed. The region info ioctl itself is answered
+ * by a fake kernel (this test links with -Wl,--wrap=ioctl): the backend
+ * asks a bounded number of times for a bounded amount of room.
  */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include <linux/vfio.h>
 
@@ -117,12 +121,124 @@ test_sparse_areas(void **state)
 	free(ri);
 }
 
+/*
+ * A fake kernel for VFIO_DEVICE_GET_REGION_INFO on FAKE_FD, through the
+ * linker's --wrap=ioctl; every other ioctl goes to the real one. It answers
+ * that it needs @grow bytes more than the caller gave (0: it has room).
+ */
+#define FAKE_FD		4242
+#define FAKE_STOP	1000	/* a runaway caller is stopped here */
+
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
+
+static struct {
+	uint32_t grow;		/* bytes more than argsz asked for */
+	uint32_t want;		/* if non-zero: argsz asked for, fixed */
+	unsigned int calls;
+} kernel;
+
+int
+__wrap_ioctl(int fd, unsigned long req, ...)
+{
+	struct vfio_region_info *ri;
+	va_list ap;
+
+	va_start(ap, req);
+	ri = va_arg(ap, struct vfio_region_info *);
+	va_end(ap);
+	if (fd != FAKE_FD)
+		return __real_ioctl(fd, req, ri);
+	assert_int_equal(req, VFIO_DEVICE_GET_REGION_INFO);
+	if (++kernel.calls >= FAKE_STOP) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (kernel.want != 0 && ri->argsz < kernel.want) {
+		ri->argsz = kernel.want;
+		return 0;
+	}
+	if (kernel.grow != 0) {
+		ri->argsz += kernel.grow;
+		return 0;
+	}
+	ri->flags = VFIO_REGION_INFO_FLAG_READ;
+	ri->size = 0x1000;
+	ri->offset = 0x70000000000;
+	return 0;
+}
+
+static void
+fake_kernel(uint32_t grow, uint32_t want)
+{
+	kernel.grow = grow;
+	kernel.want = want;
+	kernel.calls = 0;
+}
+
+/* A kernel that wants room for a capability chain: asked again with it. */
+static void
+test_region_info_caps(void **state)
+{
+	struct vfio_region_info *ri = NULL;
+
+	(void)state;
+	fake_kernel(0, sizeof(*ri) + 64);
+	assert_int_equal(vpf_vfio_region_info(FAKE_FD, 7, &ri), 0);
+	assert_non_null(ri);
+	assert_int_equal(kernel.calls, 2);
+	assert_int_equal(ri->argsz, sizeof(*ri) + 64);
+	assert_int_equal(ri->size, 0x1000);
+	free(ri);
+	/* No capabilities: one ask. */
+	fake_kernel(0, 0);
+	assert_int_equal(vpf_vfio_region_info(FAKE_FD, 0, &ri), 0);
+	assert_int_equal(kernel.calls, 1);
+	free(ri);
+}
+
+/* A kernel that grows argsz on every answer is not asked forever. */
+static void
+test_region_info_grows_forever(void **state)
+{
+	struct vfio_region_info *ri = NULL;
+	int rc;
+
+	(void)state;
+	fake_kernel(8, 0);
+	rc = vpf_vfio_region_info(FAKE_FD, 0, &ri);
+	assert_true(kernel.calls <= VFIO_REGION_INFO_TRIES);
+	assert_int_equal(rc, -EIO);
+	assert_null(ri);
+}
+
+/* A kernel that asks for an absurd amount of room gets no allocation. */
+static void
+test_region_info_too_large(void **state)
+{
+	struct vfio_region_info *ri = NULL;
+
+	(void)state;
+	fake_kernel(0, UINT32_MAX);
+	assert_int_equal(vpf_vfio_region_info(FAKE_FD, 0, &ri), -EIO);
+	assert_int_equal(kernel.calls, 1);
+	assert_null(ri);
+	/* The largest room allowed is still given. */
+	fake_kernel(0, VFIO_REGION_INFO_MAX_ARGSZ);
+	assert_int_equal(vpf_vfio_region_info(FAKE_FD, 0, &ri), 0);
+	assert_int_equal(ri->argsz, VFIO_REGION_INFO_MAX_ARGSZ);
+	free(ri);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_area_fits),
 		cmocka_unit_test(test_sparse_areas),
+		cmocka_unit_test(test_region_info_caps),
+		cmocka_unit_test(test_region_info_grows_forever),
+		cmocka_unit_test(test_region_info_too_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
