@@ -3,10 +3,10 @@
  */
 
 /*
- * Dirty-page tracking through device write recording (FACTS.md 6): range
- * normalisation to what the device takes, START / READ-until-drained /
- * STOP, and merging records into a VFIO-layout bitmap (1 bit per page,
- * u64 words, least significant bit first).
+ * Dirty-page tracking through device write recording (doc/protocol.md §6,
+ * §7.7): range normalisation to what the device takes, START /
+ * READ-until-drained / STOP, and merging records into a VFIO-layout bitmap
+ * (1 bit per page, u64 words, least significant bit first).
  */
 
 #include <errno.h>
@@ -87,7 +87,7 @@ mig_ranges_normalize(const struct vpf_mig_range *in, unsigned int n,
 		return 0;
 	qsort(out, k, sizeof(*out), cmp_range);
 	/* Merge overlapping and adjacent ranges: the device fails
-	 * overlapping ones (FACTS.md 6). */
+	 * overlapping ones (doc/protocol.md §6.3, D-6.7). */
 	n = 0;
 	for (i = 1; i < k; i++) {
 		if (out[i].addr <= out[n].pages) {
@@ -187,6 +187,33 @@ mig_wr_window(const struct mig_norm_range *r, uint64_t dev_ps,
 	return true;
 }
 
+int
+mig_bitmap_span(const struct vpf_mig_range *r, unsigned int n, uint64_t ps,
+		uint64_t *addr, uint64_t *len, unsigned int *bad)
+{
+	uint64_t lo = UINT64_MAX, last = 0, a;
+	unsigned int i;
+
+	*bad = 0;
+	if (n == 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		/* Each range's end, addr + len, must fit in 64 bits. */
+		if (r[i].len == 0 || r[i].len > UINT64_MAX - r[i].addr) {
+			*bad = i;
+			return -EINVAL;
+		}
+		if (r[i].addr < lo)
+			lo = r[i].addr;
+		if (r[i].addr + (r[i].len - 1) > last)
+			last = r[i].addr + (r[i].len - 1);
+	}
+	a = lo & ~(ps - 1);
+	*addr = a;
+	*len = ((last + 1 + ps - 1) & ~(ps - 1)) - a;
+	return 0;
+}
+
 size_t
 vpf_mig_bitmap_words(uint64_t len, uint64_t page_size)
 {
@@ -198,33 +225,221 @@ vpf_mig_bitmap_words(uint64_t len, uint64_t page_size)
 	return (size_t)((pages + 63) / 64);
 }
 
+/* ---------------------------------------------------------------------------
+ * Write-recording actions (entries of mig_act_table)
+ * ------------------------------------------------------------------------- */
+
+static int
+wr_bad(struct mig_vf *v, uint64_t a)
+{
+	return mig_vf_fail(v, -EIO,
+			   "VF %u: write record 0x%" PRIx64
+			   " outside the range read 0x%" PRIx64 "..0x%" PRIx64,
+			   v->vf, a, v->dirty.lo, v->dirty.hi);
+}
+
+/* Merge @p cnt records of v->dirty.rec into the bitmap. Every record is
+ * checked (device page aligned, inside the window read): one outside is
+ * a device error. Page sizes are powers of two (checked at start and by
+ * mig_pick_page_size()), so no division. */
+static int
+wr_merge(struct mig_vf *v, uint32_t cnt)
+{
+	const uint64_t amask = v->dirty.dev_ps - 1, lo = v->dirty.lo;
+	const uint64_t span = v->dirty.hi - v->dirty.lo;
+	uint64_t *bm = v->dirty.bm, newbits = 0;
+	uint32_t i;
+
+	if (v->dirty.dev_ps == v->dirty.ps) {
+		/* One bit per record. The window [lo, hi) lies inside the
+		 * bitmap's range: with equal page sizes, bm_addr and bm_len
+		 * are device-page multiples (sync plan). */
+		const uint64_t base = v->dirty.bm_addr;
+		const unsigned int sh = v->dirty.ps_shift;
+
+		for (i = 0; i < cnt; i++) {
+			uint64_t a = rte_le_to_cpu_64(v->dirty.rec[i]), p, bit;
+
+			if ((a & amask) || a - lo >= span)
+				return wr_bad(v, a);
+			p = (a - base) >> sh;
+			bit = UINT64_C(1) << (p % 64);
+			newbits += !(bm[p / 64] & bit);
+			bm[p / 64] |= bit;
+		}
+	} else {
+		for (i = 0; i < cnt; i++) {
+			uint64_t a = rte_le_to_cpu_64(v->dirty.rec[i]);
+
+			if ((a & amask) || a - lo >= span)
+				return wr_bad(v, a);
+			newbits += mig_bitmap_mark(bm, v->dirty.bm_addr,
+						   v->dirty.bm_len, v->dirty.ps, a,
+						   v->dirty.dev_ps);
+		}
+	}
+	v->dirty.new_bits += newbits;
+	return 0;
+}
+
+int
+mig_wr_cap_prep(struct mig_vf *v, const struct mig_step *st)
+{
+	struct vpf_admin_cmd *c = &v->cmd;
+
+	(void)st;
+	if (v->dirty.cap_valid)
+		return 1;
+	mig_prep_raw(c, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY, v->vf);
+	c->result = &v->dirty.cap;
+	c->result_len = sizeof(v->dirty.cap);
+	return 0;
+}
+
+int
+mig_wr_cap_done(struct mig_vf *v, const struct mig_step *st)
+{
+	struct vpf_admin_wr_cap *cap = &v->dirty.cap;
+
+	(void)st;
+	if (v->cmd.result_written < sizeof(*cap))
+		return mig_vf_fail(v, -EIO, "VF %u: WRITE_RECORD_CAP_QUERY returned %u bytes",
+				   v->vf, v->cmd.result_written);
+	/* Converted in place, once: cap_valid keeps it. */
+	cap->supported_page_size_bitmap =
+		rte_le_to_cpu_32(cap->supported_page_size_bitmap);
+	cap->supported_ranges = rte_le_to_cpu_32(cap->supported_ranges);
+	if (cap->supported_page_size_bitmap == 0 ||
+	    cap->supported_ranges == 0)
+		return mig_vf_fail(v, -EIO,
+				   "VF %u: write-record capabilities empty (page sizes 0x%x, ranges %u)",
+				   v->vf, cap->supported_page_size_bitmap,
+				   cap->supported_ranges);
+	v->dirty.cap_valid = true;
+	return 0;
+}
+
+int
+mig_wr_start_prep(struct mig_vf *v, const struct mig_step *st)
+{
+	struct vpf_admin_cmd *c = &v->cmd;
+
+	(void)st;
+	mig_prep_raw(c, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, v->vf);
+	c->data = v->dirty.start_data;
+	c->data_len = v->dirty.start_len;
+	return 0;
+}
+
+int
+mig_wr_start_done(struct mig_vf *v, const struct mig_step *st)
+{
+	(void)st;
+	v->dirty.started = true;
+	return 0;
+}
+
+/* One READ per tracked range that meets the sync window, repeated while
+ * the device fills the buffer. */
+int
+mig_wr_read_prep(struct mig_vf *v, const struct mig_step *st)
+{
+	struct mig_dirty *dt = &v->dirty;
+	struct vpf_admin_cmd *c = &v->cmd;
+
+	(void)st;
+	if (!v->step_cont)
+		dt->ri = 0;
+	/* Next range that meets the window; none left: done. */
+	for (; dt->ri < dt->n; dt->ri++) {
+		if (mig_wr_window(&dt->ranges[dt->ri], dt->dev_ps, dt->bm_addr,
+				  dt->bm_len, &dt->lo, &dt->hi))
+			break;
+	}
+	if (dt->ri >= dt->n)
+		return 1;
+	dt->rd.page_address = rte_cpu_to_le_64(dt->lo);
+	dt->rd.length = rte_cpu_to_le_64(dt->hi - dt->lo);
+	mig_prep_raw(c, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, v->vf);
+	c->data = &dt->rd;
+	c->data_len = sizeof(dt->rd);
+	if (dt->rec == NULL && mig_wr_rec_alloc(v))
+		return -ENOMEM;
+	c->result = dt->rec;
+	c->result_len = dt->rec_max * sizeof(*dt->rec);
+	return 0;
+}
+
+int
+mig_wr_read_done(struct mig_vf *v, const struct mig_step *st)
+{
+	struct mig_dirty *dt = &v->dirty;
+	uint32_t cnt = v->cmd.output;
+	int rc;
+
+	(void)st;
+	if (cnt > dt->rec_max || cnt * 8u > v->cmd.result_written)
+		return mig_vf_fail(v, -EIO,
+				   "VF %u: WRITE_RECORDS_READ count %u exceeds the %u bytes returned",
+				   v->vf, cnt, v->cmd.result_written);
+	rc = wr_merge(v, cnt);
+	if (rc)
+		return rc;
+	dt->records += cnt;
+	/* The device returns at most what fits and clears exactly those:
+	 * repeat until fewer come back (doc/protocol.md §6.5, D-6.4). */
+	if (cnt == dt->rec_max)
+		return 1;
+	dt->ri++;
+	return dt->ri < dt->n ? 1 : 0;
+}
+
+int
+mig_wr_stop_prep(struct mig_vf *v, const struct mig_step *st)
+{
+	if (!v->m->info.has_write_record ||
+	    (!v->dirty.started && st->arg == 0))
+		return 1;
+	mig_prep_raw(&v->cmd, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP, v->vf);
+	return 0;
+}
+
+int
+mig_wr_stop_done(struct mig_vf *v, const struct mig_step *st)
+{
+	(void)st;
+	v->dirty.started = false;
+	mig_wr_rec_free(v);
+	return 0;
+}
+
 /* The record buffer only exists while tracking runs: most VFs never
  * track, and it is the largest part of the per-VF state. */
 int
 mig_wr_rec_alloc(struct mig_vf *v)
 {
-	uint32_t max = vpf_admin_max_chunk(v->m->pf) / sizeof(*v->wr_rec);
+	uint32_t max = vpf_admin_max_chunk(v->m->pf) / sizeof(*v->dirty.rec);
 
-	if (v->wr_rec != NULL)
+	if (v->dirty.rec != NULL)
 		return 0;
 	if (max > MIG_WR_REC_MAX)
 		max = MIG_WR_REC_MAX;
 	if (max == 0)
 		return mig_vf_fail(v, -EINVAL, "VF %u: max_chunk %u too small for a write record",
 				   v->vf, vpf_admin_max_chunk(v->m->pf));
-	v->wr_rec = malloc(max * sizeof(*v->wr_rec));
-	if (v->wr_rec == NULL)
+	v->dirty.rec = malloc(max * sizeof(*v->dirty.rec));
+	if (v->dirty.rec == NULL)
 		return mig_vf_fail(v, -ENOMEM, "out of memory");
-	v->wr_rec_max = max;
+	v->dirty.rec_max = max;
 	return 0;
 }
 
 void
 mig_wr_rec_free(struct mig_vf *v)
 {
-	free(v->wr_rec);
-	v->wr_rec = NULL;
-	v->wr_rec_max = 0;
+	free(v->dirty.rec);
+	v->dirty.rec = NULL;
+	v->dirty.rec_max = 0;
 }
 
 static int
@@ -237,19 +452,19 @@ local_wr_setup(struct mig_vf *v)
 	size_t sz;
 	int n, i;
 
-	dev_ps = mig_pick_page_size(v->wr_cap.supported_page_size_bitmap,
-				    v->wr_ps);
-	maxr = v->wr_cap.supported_ranges;
+	dev_ps = mig_pick_page_size(v->dirty.cap.supported_page_size_bitmap,
+				    v->dirty.ps);
+	maxr = v->dirty.cap.supported_ranges;
 	/* START's data must fit one command buffer. */
 	if (maxr > VPF_MIG_RANGES_MAX)
 		maxr = VPF_MIG_RANGES_MAX;
-	free(v->wr_ranges);
-	v->wr_ranges = calloc(v->wr_req_n ? v->wr_req_n : 1,
-			      sizeof(*v->wr_ranges));
-	if (v->wr_ranges == NULL)
+	free(v->dirty.ranges);
+	v->dirty.ranges = calloc(v->dirty.req_n ? v->dirty.req_n : 1,
+			      sizeof(*v->dirty.ranges));
+	if (v->dirty.ranges == NULL)
 		return mig_vf_fail(v, -ENOMEM, "out of memory");
-	n = mig_ranges_normalize(v->wr_req, v->wr_req_n, dev_ps, maxr,
-				 v->wr_ranges);
+	n = mig_ranges_normalize(v->dirty.req, v->dirty.req_n, dev_ps, maxr,
+				 v->dirty.ranges);
 	if (n == -ERANGE)
 		return mig_vf_fail(v, n,
 				   "VF %u: a range reaches above 0x%" PRIx64
@@ -259,28 +474,28 @@ local_wr_setup(struct mig_vf *v)
 	if (n <= 0)
 		return mig_vf_fail(v, n ? n : -EINVAL,
 				   "VF %u: no usable range to track", v->vf);
-	v->wr_n = (unsigned int)n;
-	v->wr_dev_ps = dev_ps;
+	v->dirty.n = (unsigned int)n;
+	v->dirty.dev_ps = dev_ps;
 	sz = sizeof(*hd) + (size_t)n * sizeof(*wr);
-	free(v->wr_start_data);
-	v->wr_start_data = calloc(1, sz);
-	if (v->wr_start_data == NULL)
+	free(v->dirty.start_data);
+	v->dirty.start_data = calloc(1, sz);
+	if (v->dirty.start_data == NULL)
 		return mig_vf_fail(v, -ENOMEM, "out of memory");
-	hd = (struct vpf_admin_wr_start_data *)v->wr_start_data;
+	hd = (struct vpf_admin_wr_start_data *)v->dirty.start_data;
 	hd->page_size = rte_cpu_to_le_64(dev_ps);
 	hd->count = rte_cpu_to_le_32((uint32_t)n);
 	wr = (struct vpf_admin_wr_range *)(hd + 1);
 	for (i = 0; i < n; i++) {
-		wr[i].page_address = rte_cpu_to_le_64(v->wr_ranges[i].addr);
-		wr[i].page_count = rte_cpu_to_le_64(v->wr_ranges[i].pages);
+		wr[i].page_address = rte_cpu_to_le_64(v->dirty.ranges[i].addr);
+		wr[i].page_count = rte_cpu_to_le_64(v->dirty.ranges[i].pages);
 	}
-	v->wr_start_len = (uint32_t)sz;
+	v->dirty.start_len = (uint32_t)sz;
 	if (mig_wr_rec_alloc(v))
 		return -ENOMEM;
-	if (dev_ps != v->wr_ps)
-		MIG_LOG(INFO, "%s: VF %u: tracking with %" PRIu64
-			"-byte device pages for %" PRIu64 "-byte bitmap pages\n",
-			vpf_pf_name(v->m->pf), v->vf, dev_ps, v->wr_ps);
+	if (dev_ps != v->dirty.ps)
+		MIG_LOG(INFO, v->m->pf, "VF %u: tracking with %" PRIu64
+			"-byte device pages for %" PRIu64 "-byte bitmap pages",
+			v->vf, dev_ps, v->dirty.ps);
 	return 0;
 }
 
@@ -302,7 +517,7 @@ mig_dirty_start_plan(struct mig_vf *v, const struct vpf_mig_range *r,
 
 	if (rc)
 		return rc;
-	if (v->wr_started)
+	if (v->dirty.started)
 		return mig_vf_fail(v, -EBUSY, "VF %u: dirty tracking already started",
 				   v->vf);
 	if (!pow2(page_size) || page_size < VPF_WR_PAGE_SIZE_BASE)
@@ -312,10 +527,10 @@ mig_dirty_start_plan(struct mig_vf *v, const struct vpf_mig_range *r,
 	if (r == NULL || n == 0 || n > VPF_MIG_RANGES_MAX)
 		return mig_vf_fail(v, -EINVAL, "1..%u ranges needed, got %u",
 				   VPF_MIG_RANGES_MAX, n);
-	v->wr_req = r;
-	v->wr_req_n = n;
-	v->wr_ps = page_size;
-	v->wr_ps_shift = (unsigned int)__builtin_ctzll(page_size);
+	v->dirty.req = r;
+	v->dirty.req_n = n;
+	v->dirty.ps = page_size;
+	v->dirty.ps_shift = (unsigned int)__builtin_ctzll(page_size);
 	mig_op_add(v, ACT_WR_CAP, 0, 0, NULL);
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_wr_setup);
 	return mig_op_add(v, ACT_WR_START, 0, 0, NULL);
@@ -329,23 +544,23 @@ mig_dirty_sync_plan(struct mig_vf *v, uint64_t addr, uint64_t len,
 
 	if (rc)
 		return rc;
-	if (!v->wr_started)
+	if (!v->dirty.started)
 		return mig_vf_fail(v, -EPERM, "VF %u: dirty tracking not started",
 				   v->vf);
 	/* The window may end at 2^64 exactly (addr + len wraps to 0): its
 	 * last byte, addr + len - 1, is what must fit. */
-	if (bitmap == NULL || len == 0 || addr % v->wr_ps || len % v->wr_ps ||
+	if (bitmap == NULL || len == 0 || addr % v->dirty.ps || len % v->dirty.ps ||
 	    len - 1 > UINT64_MAX - addr)
 		return mig_vf_fail(v, -EINVAL,
 				   "sync range 0x%" PRIx64 "+0x%" PRIx64
 				   " is not a non-empty multiple of the %" PRIu64
 				   "-byte page ending at most at 2^64",
-				   addr, len, v->wr_ps);
-	v->wr_bm = bitmap;
-	v->wr_bm_addr = addr;
-	v->wr_bm_len = len;
-	v->wr_new = 0;
-	v->wr_records = 0;
+				   addr, len, v->dirty.ps);
+	v->dirty.bm = bitmap;
+	v->dirty.bm_addr = addr;
+	v->dirty.bm_len = len;
+	v->dirty.new_bits = 0;
+	v->dirty.records = 0;
 	return mig_op_add(v, ACT_WR_READ, 0, 0, NULL);
 }
 
@@ -397,7 +612,7 @@ vpf_mig_dirty_sync(struct vpf_mig *m, uint16_t vf, uint64_t addr,
 	mig_op_start(v);
 	rc = mig_op_wait(v);
 	if (pages)
-		*pages = v->wr_new;
+		*pages = v->dirty.new_bits;
 	return rc;
 }
 

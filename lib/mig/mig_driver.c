@@ -3,7 +3,7 @@
  */
 
 /*
- * Compatibility pre-flight and the migration driver: N (source, VF) ->
+ * The migration driver (vpf_mig_migrate()): N (source, VF) ->
  * (destination, VF) pairs through phases with a barrier between them
  * (pre-flight, setup, precopy rounds, stop-copy + resume). Inside a phase
  * every pair runs its own chain of per-VF asynchronous operations, so the
@@ -18,190 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
-
-#include "vpf_ctx.h"
 #include "mig_vf.h"
-
-/* ---------------------------------------------------------------------------
- * Pre-flight
- * ------------------------------------------------------------------------- */
-
-static int
-local_pre_summary(struct mig_vf *v)
-{
-	struct vpf_ctx_error cerr;
-	char why[160];
-
-	if (vpf_ctx_validate(v->ctx.p, v->ctx.len, 0, &cerr)) {
-		vpf_ctx_error_str(&cerr, why, sizeof(why));
-		return mig_vf_fail(v, -EIO, "VF %u: device returned a malformed context: %s",
-				   v->vf, why);
-	}
-	/* Size the stream buffers for the stop-copy now, while the VF runs,
-	 * so the downtime path neither grows them nor faults their pages in
-	 * (twice the estimate, for a workload that grows; a larger context
-	 * still works). The context buffer itself already holds a device
-	 * chunk more than a context. */
-	if (v->size_frz < VPF_MIG_REC_MAX / 2) {
-		size_t want = (size_t)v->size_frz * 2 + 4096;
-
-		/* Source side: the save stream; destination side: the load
-		 * buffers. Both, since either may become either. */
-		mig_buf_prefault(&v->out, want);
-		mig_buf_prefault(&v->pend, want);
-		mig_buf_prefault(&v->wbuf, want);
-		mig_buf_prefault(&v->parser.payload, want);
-		mig_buf_prefault(&v->parser.final, want);
-	}
-	return mig_ctx_summarize(v->ctx.p, v->ctx.len, &v->pre);
-}
-
-int
-mig_preflight_plan(struct mig_vf *v)
-{
-	if (v->state != VPF_MIG_STATE_RUNNING &&
-	    v->state != VPF_MIG_STATE_RUNNING_P2P)
-		return mig_vf_fail(v, -EPERM,
-				   "VF %u: pre-flight needs a running VF (now %s)",
-				   v->vf, vpf_mig_state_name(v->state));
-	mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
-	mig_op_add(v, ACT_SIZE_GET, 1, 0, NULL);
-	/* Read the running context and drop it again: the VF keeps running,
-	 * nothing changes for it (FACTS.md 4: DISCARD after a complete read
-	 * makes the next read start fresh). */
-	mig_op_add(v, ACT_DISCARD, 0, 0, NULL);
-	mig_op_add(v, ACT_READ_CTX, 0, 0, NULL);
-	mig_op_add(v, ACT_DISCARD_FORCE, 0, 0, NULL);
-	return mig_op_add(v, ACT_LOCAL, 0, 0, local_pre_summary);
-}
-
-/* Feature bits only the owner (PF) has: not a VF's business. */
-#define OWNER_ONLY_FEATURES \
-	(VPF_FEATURE(VPF_F_SR_IOV) | VPF_FEATURE(VPF_F_ADMIN_VQ))
-
-int
-mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
-		   struct vpf_mig_compat *out)
-{
-	const struct vpf_pf_info *si = &s->m->info, *di = &d->m->info;
-	uint64_t sf, df;
-	uint32_t i;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->src_queues = s->pre.num_queues;
-	out->dst_queues = d->pre.num_queues;
-	out->src_features = s->pre.features[0];
-	out->ctx_estimate = s->size_frz;
-	out->fields_checked = s->fields_valid && d->fields_valid;
-	if (!out->fields_checked)
-		snprintf(out->warning, sizeof(out->warning),
-			 "%s has no DEV_CTX_FIELDS_QUERY: context fields not checked against the destination",
-			 !s->fields_valid ? "source" : "destination");
-
-	if (si->vendor_id != di->vendor_id || si->device_id != di->device_id) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "device type differs: source %04x:%04x, destination %04x:%04x",
-			 si->vendor_id, si->device_id, di->vendor_id, di->device_id);
-		goto incompatible;
-	}
-	/* A VF's offered features are not visible through admin commands;
-	 * the PF's offer stands for its VFs' (doc/migration.md, Decisions). */
-	sf = si->device_features & ~OWNER_ONLY_FEATURES;
-	df = di->device_features & ~OWNER_ONLY_FEATURES;
-	if (sf & ~df) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "destination does not offer feature bits 0x%" PRIx64,
-			 sf & ~df);
-		goto incompatible;
-	}
-	if (s->pre.num_queues != d->pre.num_queues) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "queue count differs: source %u, destination %u",
-			 s->pre.num_queues, d->pre.num_queues);
-		goto incompatible;
-	}
-	if (!out->fields_checked) {
-		out->compatible = true;
-		return 0;
-	}
-	for (i = 0; i < s->nfields; i++) {
-		uint16_t t = rte_le_to_cpu_16(s->fields[i].type);
-		uint64_t l = rte_le_to_cpu_64(s->fields[i].length), dl = 0;
-		enum vpf_ctx_cmp_kind k;
-
-		k = vpf_ctx_field_compat(t, l, d->fields, d->nfields, &dl);
-		if (k == VPF_CTX_CMP_MISSING || k == VPF_CTX_CMP_LENGTH) {
-			snprintf(out->reason, sizeof(out->reason),
-				 "field %s (0x%04x): source length %" PRIu64 ", destination %s%" PRIu64,
-				 vpf_ctx_type_name(t), t, l,
-				 k == VPF_CTX_CMP_MISSING ? "has none " : "",
-				 dl);
-			goto incompatible;
-		}
-	}
-	rc = vpf_ctx_compare_fields(s->ctx.p, s->ctx.len, 0, d->fields,
-				    d->nfields, NULL, NULL, NULL, NULL);
-	if (rc) {
-		snprintf(out->reason, sizeof(out->reason),
-			 "source context does not fit the destination: %s",
-			 vpf_last_error());
-		goto incompatible;
-	}
-	out->compatible = true;
-	return 0;
-incompatible:
-	out->compatible = false;
-	return vpf_error(-EPROTO, "incompatible: %s", out->reason);
-}
-
-int
-vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
-		     struct vpf_mig *dst, uint16_t dst_vf,
-		     struct vpf_mig_compat *out)
-{
-	struct mig_vf *s = mig_vf_get(src, src_vf);
-	struct mig_vf *d = mig_vf_get(dst, dst_vf);
-	struct vpf_mig_compat tmp;
-	int rc, rd;
-
-	if (s == NULL || d == NULL)
-		return -EINVAL;
-	if (s == d)
-		return vpf_error(-EINVAL, "source and destination are the same VF");
-	if (out == NULL)
-		out = &tmp;
-	memset(out, 0, sizeof(*out));
-	rc = mig_op_begin(s, NULL, NULL);
-	if (rc == 0)
-		rc = mig_op_begin(d, NULL, NULL);
-	if (rc == 0)
-		rc = mig_preflight_plan(s);
-	if (rc == 0)
-		rc = mig_preflight_plan(d);
-	if (rc)
-		return rc;
-	/* Both in flight together. */
-	mig_op_start(s);
-	mig_op_start(d);
-	rc = mig_op_wait(s);
-	rd = mig_op_wait(d);
-	if (rc)
-		return vpf_error(rc, "pre-flight of source: %s", s->err);
-	if (rd)
-		return vpf_error(rd, "pre-flight of destination: %s", d->err);
-	rc = mig_compat_compare(s, d, out);
-	if (rc == 0 && out->warning[0])
-		MIG_LOG(WARNING, "%s VF %u -> %s VF %u: %s\n",
-			vpf_pf_name(src->pf), src_vf, vpf_pf_name(dst->pf),
-			dst_vf, out->warning);
-	return rc;
-}
-
-/* ---------------------------------------------------------------------------
- * Driver
- * ------------------------------------------------------------------------- */
 
 static const char *const phase_names[VPF_MIG_PHASE_MAX] = {
 	[VPF_MIG_PHASE_PREFLIGHT] = "preflight",
@@ -301,7 +118,7 @@ pair_fail(struct drv_pair *pp, int rc, const char *why)
 		memcpy(p->error, why, n);
 		p->error[n] = '\0';
 	}
-	MIG_LOG(ERR, "%s VF %u -> %s VF %u failed in %s: %s\n",
+	VPF_LOG(mig, ERR, "%s VF %u -> %s VF %u failed in %s: %s",
 		vpf_pf_name(pp->s->m->pf), pp->s->vf, vpf_pf_name(pp->d->m->pf),
 		pp->d->vf, vpf_mig_phase_name(p->failed_phase), why);
 }
@@ -320,8 +137,9 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 		/* The activating MODE_SET failed, but the mode read back says
 		 * the destination left Freeze: it applied the context and
 		 * runs the guest. Aborting now would run it twice. */
-		MIG_LOG(WARNING, "%s VF %u: %s; the VF is Active: migration completed\n",
-			vpf_pf_name(pp->d->m->pf), pp->d->vf, pp->d->err);
+		MIG_LOG(WARNING, pp->d->m->pf,
+			"VF %u: %s; the VF is Active: migration completed",
+			pp->d->vf, pp->d->err);
 		/* The mode re-read stamps the end of the downtime; never let
 		 * it precede the Freeze it is measured from. */
 		if (pp->d->t_active_done < pp->s->t_freeze_issue)
@@ -361,7 +179,7 @@ pair_transfer(struct drv_pair *pp)
 {
 	struct drv *drv = pp->drv;
 	size_t piece = drv->o->stream_chunk ? drv->o->stream_chunk :
-		       pp->s->out.len - pp->s->out.off;
+		       pp->s->save.out.len - pp->s->save.out.off;
 	size_t got;
 	int rc;
 
@@ -443,7 +261,7 @@ adv_preflight(struct drv_pair *pp)
 			break;
 		}
 		if (c.warning[0])
-			MIG_LOG(WARNING, "VF %u -> VF %u: %s\n", pp->s->vf,
+			VPF_LOG(mig, WARNING, "VF %u -> VF %u: %s", pp->s->vf,
 				pp->d->vf, c.warning);
 		pair_phase_done(pp);
 		break;
@@ -546,7 +364,7 @@ adv_precopy(struct drv_pair *pp)
 		break;
 	case 3:
 		if (o->dirty)
-			pp->ph_pages += pp->s->wr_new;
+			pp->ph_pages += pp->s->dirty.new_bits;
 		pair_phase_done(pp);
 		break;
 	}
@@ -576,8 +394,8 @@ adv_stop_copy(struct drv_pair *pp)
 		break;
 	case 3:
 		if (o->dirty)
-			pp->ph_pages += pp->s->wr_new;
-		if (!pp->d->final_written) {
+			pp->ph_pages += pp->s->dirty.new_bits;
+		if (!pp->d->load.final_written) {
 			pair_fail(pp, -ENODATA,
 				  "destination did not receive a complete stream");
 			break;
@@ -622,7 +440,7 @@ pair_advance(struct drv_pair *pp)
 			return;
 		}
 		/* Source back to running with its state unchanged,
-		 * destination with nothing applied (FACTS.md 8). */
+		 * destination with nothing applied (doc/protocol.md §7.5). */
 		pp->aborting = true;
 		pp->s->complete = false;
 		rc = pair_begin(pp, 0);
@@ -740,6 +558,20 @@ run_phase(struct drv *drv)
 	}
 }
 
+void
+mig_progress_add_pair(struct vpf_mig_progress *pr, uint64_t bytes,
+		      uint64_t pages, uint64_t initial_bytes,
+		      uint64_t dirty_bytes)
+{
+	pr->bytes += bytes;
+	pr->dirty_pages += pages;
+	pr->initial_bytes += initial_bytes;
+	pr->dirty_bytes += dirty_bytes;
+}
+
+/* The progress report after phase @p ph (begun at @p t_start): counted
+ * into @p res, and handed to the caller's callback, whose answer may
+ * abort (*@p abort_rc) or end the precopy rounds (*@p stop_precopy). */
 static void
 report(struct drv *drv, enum vpf_mig_phase ph, uint64_t t_start,
        struct vpf_mig_result *res, int *abort_rc, bool *stop_precopy)
@@ -759,12 +591,13 @@ report(struct drv *drv, enum vpf_mig_phase ph, uint64_t t_start,
 			pr.failed++;
 			continue;
 		}
-		pr.bytes += pp->ph_bytes;
-		pr.dirty_pages += pp->ph_pages;
-		if (ph == VPF_MIG_PHASE_PRECOPY) {
-			pr.initial_bytes += pp->s->round_size;
-			pr.dirty_bytes += pp->s->dirty_bytes;
-		}
+		if (ph == VPF_MIG_PHASE_PRECOPY)
+			mig_progress_add_pair(&pr, pp->ph_bytes, pp->ph_pages,
+					      pp->s->save.round_size,
+					      pp->s->save.dirty_bytes);
+		else
+			mig_progress_add_pair(&pr, pp->ph_bytes, pp->ph_pages,
+					      0, 0);
 	}
 	pr.phase_ns = mig_now_ns() - t_start;
 	pr.elapsed_ns = mig_now_ns() - drv->t0;
@@ -781,121 +614,146 @@ report(struct drv *drv, enum vpf_mig_phase ph, uint64_t t_start,
 		*stop_precopy = true;
 }
 
+/* The options that hold for every pair: chunk, page size and the span of
+ * the dirty bitmap over the tracked ranges (D-MIG.9). */
 static int
-drv_setup(struct drv *drv, const struct vpf_mig_opts *o,
-	  struct vpf_mig_pair *pairs, unsigned int n)
+drv_check_opts(struct drv *drv, const struct vpf_mig_opts *o)
 {
-	unsigned int i, j;
-	uint64_t lo = UINT64_MAX, hi = 0;
+	uint64_t ps = o->page_size;
+	unsigned int bad;
+	int rc;
 
-	drv->o = o;
-	drv->n = n;
 	drv->ranges = o->nranges ? o->ranges : &default_range;
 	drv->nranges = o->nranges ? o->nranges : 1;
 	if (o->chunk % 8)
 		return vpf_error(-EINVAL, "chunk %u is not a multiple of 8 bytes",
 				 o->chunk);
-	if (o->dirty) {
-		uint64_t ps = o->page_size;
+	if (!o->dirty)
+		return 0;
+	if (ps < 4096 || (ps & (ps - 1)))
+		return vpf_error(-EINVAL, "page size %" PRIu64
+				 " is not a power of two >= 4096", ps);
+	rc = mig_bitmap_span(drv->ranges, drv->nranges, ps, &drv->bm_addr,
+			     &drv->bm_len, &bad);
+	if (rc)
+		return vpf_error(rc, "bad dirty range %u", bad);
+	return 0;
+}
 
-		if (ps < 4096 || (ps & (ps - 1)))
-			return vpf_error(-EINVAL, "page size %" PRIu64
-					 " is not a power of two >= 4096", ps);
-		for (i = 0; i < drv->nranges; i++) {
-			const struct vpf_mig_range *r = &drv->ranges[i];
+/* Pair @p i is usable: two distinct VFs, not busy, in no earlier pair, a
+ * running source; its handles join drv->migs. */
+static int
+drv_pair_check(struct drv *drv, const struct vpf_mig_opts *o,
+	       struct vpf_mig_pair *p, unsigned int i)
+{
+	struct drv_pair *pp = &drv->pp[i];
+	struct vpf_mig *mm[2] = { p->src, p->dst };
+	unsigned int j, k;
 
-			if (r->len == 0 || r->addr + r->len < r->addr)
-				return vpf_error(-EINVAL, "bad dirty range %u", i);
-			if (r->addr < lo)
-				lo = r->addr;
-			if (r->addr + r->len > hi)
-				hi = r->addr + r->len;
-		}
-		drv->bm_addr = lo & ~(ps - 1);
-		drv->bm_len = ((hi + ps - 1) & ~(ps - 1)) - drv->bm_addr;
+	pp->s = mig_vf_get(p->src, p->src_vf);
+	pp->d = mig_vf_get(p->dst, p->dst_vf);
+	if (pp->s == NULL || pp->d == NULL)
+		return vpf_error(-EINVAL, "pair %u: %s", i, vpf_last_error());
+	if (pp->s == pp->d)
+		return vpf_error(-EINVAL, "pair %u: source and destination are the same VF", i);
+	if (pp->s->busy || pp->d->busy)
+		return vpf_error(-EBUSY, "pair %u: a VF is busy", i);
+	for (j = 0; j < i; j++) {
+		struct drv_pair *q = &drv->pp[j];
+
+		if (q->s == pp->s || q->s == pp->d || q->d == pp->s ||
+		    q->d == pp->d)
+			return vpf_error(-EINVAL, "pair %u uses a VF of pair %u again",
+					 i, j);
 	}
+	if (pp->s->state != VPF_MIG_STATE_RUNNING)
+		return vpf_error(-EPERM, "pair %u: source VF %u is %s, not RUNNING",
+				 i, p->src_vf, vpf_mig_state_name(pp->s->state));
+	if (o->dirty && !p->src->info.has_write_record)
+		return vpf_error(-ENOTSUP,
+				 "dirty tracking unavailable on this device (%s has no write recording)",
+				 vpf_pf_name(p->src->pf));
+	for (k = 0; k < 2; k++) {
+		for (j = 0; j < drv->nmigs; j++)
+			if (drv->migs[j] == mm[k])
+				break;
+		if (j == drv->nmigs)
+			drv->migs[drv->nmigs++] = mm[k];
+	}
+	return 0;
+}
+
+/* Pair @p i takes part: its result reset, the VFs' chunk and precopy
+ * write set for this migration (put back by drv_teardown()), its bitmap. */
+static int
+drv_pair_init(struct drv *drv, const struct vpf_mig_opts *o,
+	      struct vpf_mig_pair *p, unsigned int i)
+{
+	struct drv_pair *pp = &drv->pp[i];
+
+	pp->drv = drv;
+	pp->p = p;
+	pp->slot[0].pp = pp;
+	pp->slot[0].which = 0;
+	pp->slot[1].pp = pp;
+	pp->slot[1].which = 1;
+	p->rc = 0;
+	p->error[0] = '\0';
+	p->failed_phase = VPF_MIG_PHASE_DONE;
+	p->downtime_ns = p->bytes = p->ctx_bytes = p->pages = 0;
+	p->precopy_rounds = 0;
+	p->t_freeze_ns = p->t_active_ns = 0;
+	pp->chunk_s = pp->s->chunk;
+	pp->chunk_d = pp->d->chunk;
+	pp->pw_d = pp->d->load.precopy_write;
+	if (o->chunk) {
+		pp->s->chunk = o->chunk;
+		pp->d->chunk = o->chunk;
+	}
+	pp->d->load.precopy_write = o->precopy_to_dst;
+	pp->cmds0 = pp->s->cmds + pp->d->cmds;
+	if (o->dirty) {
+		size_t words = vpf_mig_bitmap_words(drv->bm_len, o->page_size);
+
+		if (p->bitmap) {
+			pp->bm = p->bitmap;
+			memset(pp->bm, 0, words * sizeof(uint64_t));
+		} else {
+			pp->bm = calloc(words ? words : 1, sizeof(uint64_t));
+			if (pp->bm == NULL)
+				return vpf_error(-ENOMEM, "out of memory");
+			pp->bm_own = true;
+		}
+	}
+	return 0;
+}
+
+/* Check everything before anything is sent, then set the pairs up. */
+static int
+drv_setup(struct drv *drv, const struct vpf_mig_opts *o,
+	  struct vpf_mig_pair *pairs, unsigned int n)
+{
+	unsigned int i;
+	int rc;
+
+	drv->o = o;
+	drv->n = n;
+	rc = drv_check_opts(drv, o);
+	if (rc)
+		return rc;
 	drv->pp = calloc(n, sizeof(*drv->pp));
 	drv->migs = calloc(2 * (size_t)n, sizeof(*drv->migs));
 	if (drv->pp == NULL || drv->migs == NULL)
 		return vpf_error(-ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		struct vpf_mig_pair *p = &pairs[i];
-		struct drv_pair *pp = &drv->pp[i];
-		struct vpf_mig *mm[2] = { p->src, p->dst };
-		unsigned int k;
-
-		pp->s = mig_vf_get(p->src, p->src_vf);
-		pp->d = mig_vf_get(p->dst, p->dst_vf);
-		if (pp->s == NULL || pp->d == NULL)
-			return vpf_error(-EINVAL, "pair %u: %s", i, vpf_last_error());
-		if (pp->s == pp->d)
-			return vpf_error(-EINVAL, "pair %u: source and destination are the same VF", i);
-		if (pp->s->busy || pp->d->busy)
-			return vpf_error(-EBUSY, "pair %u: a VF is busy", i);
-		for (j = 0; j < i; j++) {
-			struct drv_pair *q = &drv->pp[j];
-
-			if (q->s == pp->s || q->s == pp->d || q->d == pp->s ||
-			    q->d == pp->d)
-				return vpf_error(-EINVAL, "pair %u uses a VF of pair %u again",
-						 i, j);
-		}
-		if (pp->s->state != VPF_MIG_STATE_RUNNING)
-			return vpf_error(-EPERM, "pair %u: source VF %u is %s, not RUNNING",
-					 i, p->src_vf,
-					 vpf_mig_state_name(pp->s->state));
-		if (o->dirty && !p->src->info.has_write_record)
-			return vpf_error(-ENOTSUP,
-					 "dirty tracking unavailable on this device (%s has no write recording)",
-					 vpf_pf_name(p->src->pf));
-		for (k = 0; k < 2; k++) {
-			for (j = 0; j < drv->nmigs; j++)
-				if (drv->migs[j] == mm[k])
-					break;
-			if (j == drv->nmigs)
-				drv->migs[drv->nmigs++] = mm[k];
-		}
+		rc = drv_pair_check(drv, o, &pairs[i], i);
+		if (rc)
+			return rc;
 	}
 	for (i = 0; i < n; i++) {
-		struct vpf_mig_pair *p = &pairs[i];
-		struct drv_pair *pp = &drv->pp[i];
-
-		pp->drv = drv;
-		pp->p = p;
-		pp->slot[0].pp = pp;
-		pp->slot[0].which = 0;
-		pp->slot[1].pp = pp;
-		pp->slot[1].which = 1;
-		p->rc = 0;
-		p->error[0] = '\0';
-		p->failed_phase = VPF_MIG_PHASE_DONE;
-		p->downtime_ns = p->bytes = p->ctx_bytes = p->pages = 0;
-		p->precopy_rounds = 0;
-		p->t_freeze_ns = p->t_active_ns = 0;
-		pp->chunk_s = pp->s->chunk;
-		pp->chunk_d = pp->d->chunk;
-		pp->pw_d = pp->d->precopy_write;
-		if (o->chunk) {
-			pp->s->chunk = o->chunk;
-			pp->d->chunk = o->chunk;
-		}
-		pp->d->precopy_write = o->precopy_to_dst;
-		pp->cmds0 = pp->s->cmds + pp->d->cmds;
-		if (o->dirty) {
-			size_t words = vpf_mig_bitmap_words(drv->bm_len,
-							    o->page_size);
-
-			if (p->bitmap) {
-				pp->bm = p->bitmap;
-				memset(pp->bm, 0, words * sizeof(uint64_t));
-			} else {
-				pp->bm = calloc(words ? words : 1,
-						sizeof(uint64_t));
-				if (pp->bm == NULL)
-					return vpf_error(-ENOMEM, "out of memory");
-				pp->bm_own = true;
-			}
-		}
+		rc = drv_pair_init(drv, o, &pairs[i], i);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -914,7 +772,7 @@ drv_teardown(struct drv *drv, struct vpf_mig_result *res)
 			res->cmds += pp->s->cmds + pp->d->cmds - pp->cmds0;
 		pp->s->chunk = pp->chunk_s;
 		pp->d->chunk = pp->chunk_d;
-		pp->d->precopy_write = pp->pw_d;
+		pp->d->load.precopy_write = pp->pw_d;
 		if (pp->bm_own)
 			free(pp->bm);
 	}
@@ -934,101 +792,94 @@ popcount_bm(const uint64_t *bm, size_t words)
 	return n;
 }
 
-int
-vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
-		unsigned int n, struct vpf_mig_result *res)
+/* One phase for every pair still migrating, then its report. */
+static void
+drv_phase(struct drv *drv, enum vpf_mig_phase ph, struct vpf_mig_result *res,
+	  int *abort_rc, bool *stop_precopy)
 {
-	struct vpf_mig_opts def;
-	struct drv drv;
-	uint64_t t, first_freeze = UINT64_MAX, last_active = 0;
+	uint64_t t = mig_now_ns();
+
+	drv->phase = ph;
+	run_phase(drv);
+	/* During precopy the sources still run: the callback may drive
+	 * their workload or copy the dirty pages. */
+	report(drv, ph, t, res, abort_rc, stop_precopy);
+	if (drv->cancelled && *abort_rc == 0)
+		*abort_rc = -ECANCELED;
+}
+
+/* Pre-flight, setup and the precopy rounds, while the sources run: no
+ * downtime yet. @return 0, or why the migration is aborted. */
+static int
+drv_before_downtime(struct drv *drv, struct vpf_mig_result *res)
+{
+	const struct vpf_mig_opts *o = drv->o;
 	bool stop_pc = false;
-	int abort_rc = 0, rc = 0;
+	int abort_rc = 0;
+
+	if (!o->no_preflight)
+		drv_phase(drv, VPF_MIG_PHASE_PREFLIGHT, res, &abort_rc, NULL);
+	if (abort_rc == 0)
+		drv_phase(drv, VPF_MIG_PHASE_SETUP, res, &abort_rc, NULL);
+	for (drv->round = 1; abort_rc == 0 && !stop_pc &&
+	     drv->round <= o->precopy_rounds; drv->round++)
+		drv_phase(drv, VPF_MIG_PHASE_PRECOPY, res, &abort_rc, &stop_pc);
+	if (res)
+		res->precopy_rounds = drv->round - 1;
+	return abort_rc;
+}
+
+/* Stop-copy and resume: they overlap per pair, and the two reports split
+ * the time at the last pair's final context written. */
+static void
+drv_stop_copy(struct drv *drv, struct vpf_mig_result *res)
+{
+	uint64_t t = mig_now_ns(), last_written = t;
+	int late = 0;	/* nothing left to abort */
 	unsigned int i;
 
-	if (o == NULL) {
-		vpf_mig_opts_init(&def);
-		o = &def;
-	}
-	if (pairs == NULL || n == 0)
-		return vpf_error(-EINVAL, "no pairs to migrate");
+	drv->phase = VPF_MIG_PHASE_STOP_COPY;
+	run_phase(drv);
+	for (i = 0; i < drv->n; i++)
+		if (!drv->pp[i].failed && drv->pp[i].t_written > last_written)
+			last_written = drv->pp[i].t_written;
+	report(drv, VPF_MIG_PHASE_STOP_COPY, t, res, &late, NULL);
 	if (res)
-		memset(res, 0, sizeof(*res));
-	memset(&drv, 0, sizeof(drv));
-	rc = drv_setup(&drv, o, pairs, n);
-	if (rc) {
-		drv_teardown(&drv, NULL);
-		return rc;
-	}
-	drv.t0 = mig_now_ns();
+		res->phase_ns[VPF_MIG_PHASE_STOP_COPY] = last_written - t;
+	report(drv, VPF_MIG_PHASE_RESUME, last_written, res, &late, NULL);
+}
 
-	/* Pre-flight and setup while the sources run: no downtime yet. */
-	if (!o->no_preflight) {
-		drv.phase = VPF_MIG_PHASE_PREFLIGHT;
-		t = mig_now_ns();
-		run_phase(&drv);
-		report(&drv, drv.phase, t, res, &abort_rc, NULL);
-		if (drv.cancelled && abort_rc == 0)
-			abort_rc = -ECANCELED;
-	}
-	if (abort_rc == 0) {
-		drv.phase = VPF_MIG_PHASE_SETUP;
-		t = mig_now_ns();
-		run_phase(&drv);
-		report(&drv, drv.phase, t, res, &abort_rc, NULL);
-		if (drv.cancelled && abort_rc == 0)
-			abort_rc = -ECANCELED;
-	}
-	for (drv.round = 1; abort_rc == 0 && !stop_pc &&
-	     drv.round <= o->precopy_rounds; drv.round++) {
-		drv.phase = VPF_MIG_PHASE_PRECOPY;
-		t = mig_now_ns();
-		run_phase(&drv);
-		/* The sources still run here: the callback may drive their
-		 * workload or copy the dirty pages. */
-		report(&drv, drv.phase, t, res, &abort_rc, &stop_pc);
-		if (drv.cancelled && abort_rc == 0)
-			abort_rc = -ECANCELED;
-	}
-	if (res)
-		res->precopy_rounds = drv.round - 1;
-	if (abort_rc) {
-		for (i = 0; i < n; i++)
-			pair_fail(&drv.pp[i], abort_rc, drv.cancelled ?
-				  "cancelled" : "aborted by the progress callback");
-		drv.phase = VPF_MIG_PHASE_DONE;
-		run_phase(&drv);
-	} else {
-		drv.phase = VPF_MIG_PHASE_STOP_COPY;
-		t = mig_now_ns();
-		run_phase(&drv);
-		/* Stop-copy and resume overlap per pair; the split is by the
-		 * time each pair's final context was written. */
-		{
-			uint64_t last_written = t;
-			int late = 0;	/* nothing left to abort */
+/* Every pair aborted (@p abort_rc: the callback's answer or cancel). */
+static void
+drv_abort_all(struct drv *drv, int abort_rc)
+{
+	unsigned int i;
 
-			for (i = 0; i < n; i++)
-				if (!drv.pp[i].failed &&
-				    drv.pp[i].t_written > last_written)
-					last_written = drv.pp[i].t_written;
-			report(&drv, VPF_MIG_PHASE_STOP_COPY, t, res, &late,
-			       NULL);
-			if (res)
-				res->phase_ns[VPF_MIG_PHASE_STOP_COPY] =
-					last_written - t;
-			report(&drv, VPF_MIG_PHASE_RESUME, last_written, res,
-			       &late, NULL);
-		}
-	}
+	for (i = 0; i < drv->n; i++)
+		pair_fail(&drv->pp[i], abort_rc, drv->cancelled ?
+			  "cancelled" : "aborted by the progress callback");
+	drv->phase = VPF_MIG_PHASE_DONE;
+	run_phase(drv);
+}
 
-	for (i = 0; i < n; i++) {
-		struct drv_pair *pp = &drv.pp[i];
+/* Per-pair results into @p pairs and @p res. @return the first failed
+ * pair's error, or 0. */
+static int
+drv_collect(struct drv *drv, struct vpf_mig_pair *pairs,
+	    struct vpf_mig_result *res)
+{
+	uint64_t first_freeze = UINT64_MAX, last_active = 0;
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < drv->n; i++) {
+		struct drv_pair *pp = &drv->pp[i];
 		struct vpf_mig_pair *p = &pairs[i];
 
 		if (pp->bm)
 			p->pages = popcount_bm(pp->bm,
-					       vpf_mig_bitmap_words(drv.bm_len,
-								    o->page_size));
+					       vpf_mig_bitmap_words(drv->bm_len,
+								    drv->o->page_size));
 		if (res) {
 			res->pairs++;
 			res->bytes += p->bytes;
@@ -1052,36 +903,73 @@ vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 			last_active = p->t_active_ns;
 	}
 	if (res) {
-		res->total_ns = mig_now_ns() - drv.t0;
+		res->total_ns = mig_now_ns() - drv->t0;
 		if (last_active > 0 && first_freeze != UINT64_MAX)
 			res->downtime_ns = last_active - first_freeze;
 	}
-	drv_teardown(&drv, res);
-	if (o->progress) {
-		struct vpf_mig_progress pr;
+	return rc;
+}
 
-		memset(&pr, 0, sizeof(pr));
-		pr.phase = VPF_MIG_PHASE_DONE;
-		pr.pairs = n;
-		pr.failed = res ? res->failed : 0;
-		pr.bytes = res ? res->bytes : 0;
-		pr.dirty_pages = res ? res->pages : 0;
-		pr.elapsed_ns = mig_now_ns() - drv.t0;
-		o->progress(&pr, o->arg);
+/* The last progress report: phase DONE, the totals. */
+static void
+drv_report_done(struct drv *drv, const struct vpf_mig_result *res)
+{
+	const struct vpf_mig_opts *o = drv->o;
+	struct vpf_mig_progress pr;
+
+	if (o->progress == NULL)
+		return;
+	memset(&pr, 0, sizeof(pr));
+	pr.phase = VPF_MIG_PHASE_DONE;
+	pr.pairs = drv->n;
+	pr.failed = res ? res->failed : 0;
+	pr.bytes = res ? res->bytes : 0;
+	pr.dirty_pages = res ? res->pages : 0;
+	pr.elapsed_ns = mig_now_ns() - drv->t0;
+	o->progress(&pr, o->arg);
+}
+
+int
+vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
+		unsigned int n, struct vpf_mig_result *res)
+{
+	struct vpf_mig_opts def;
+	struct drv drv;
+	int abort_rc, rc;
+	unsigned int i;
+
+	if (o == NULL) {
+		vpf_mig_opts_init(&def);
+		o = &def;
 	}
+	if (pairs == NULL || n == 0)
+		return vpf_error(-EINVAL, "no pairs to migrate");
+	if (res)
+		memset(res, 0, sizeof(*res));
+	memset(&drv, 0, sizeof(drv));
+	rc = drv_setup(&drv, o, pairs, n);
+	if (rc) {
+		drv_teardown(&drv, NULL);
+		return rc;
+	}
+	drv.t0 = mig_now_ns();
+	abort_rc = drv_before_downtime(&drv, res);
+	if (abort_rc)
+		drv_abort_all(&drv, abort_rc);
+	else
+		drv_stop_copy(&drv, res);
+	rc = drv_collect(&drv, pairs, res);
+	drv_teardown(&drv, res);
+	drv_report_done(&drv, res);
 	if (abort_rc && drv.cancelled)
 		return vpf_error(-ECANCELED, "migration cancelled");
 	if (abort_rc)
 		return vpf_error(abort_rc, "migration aborted by the progress callback");
-	if (rc) {
-		for (i = 0; i < n; i++)
-			if (pairs[i].rc) {
-				vpf_error(rc, "pair %u (VF %u -> VF %u) failed in %s: %s",
-					  i, pairs[i].src_vf, pairs[i].dst_vf,
-					  vpf_mig_phase_name(pairs[i].failed_phase),
-					  pairs[i].error);
-				break;
-			}
-	}
+	for (i = 0; rc && i < n; i++)
+		if (pairs[i].rc)
+			return vpf_error(rc, "pair %u (VF %u -> VF %u) failed in %s: %s",
+					 i, pairs[i].src_vf, pairs[i].dst_vf,
+					 vpf_mig_phase_name(pairs[i].failed_phase),
+					 pairs[i].error);
 	return rc;
 }

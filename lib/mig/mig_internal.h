@@ -14,17 +14,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <rte_log.h>
-
 #include "vpf_admin.h"
 #include "vpf_mig.h"
 #include "vpf_pf.h"
 #include "vpf_spec.h"
+#include "common/vpf_le.h"
+#include "common/vpf_log.h"
 
-extern int vpf_mig_logtype;
+VPF_LOG_DECLARE(mig);
 
-#define MIG_LOG(level, ...) \
-	rte_log(RTE_LOG_ ## level, vpf_mig_logtype, "vpf.mig: " __VA_ARGS__)
+/* A log line about one PF starts with its name (common/vpf_log.h):
+ * "vpf.mig: <pf>: <fmt>". Lines about no single PF use VPF_LOG(mig, ...). */
+#define MIG_LOG(level, pf, fmt, ...) \
+	VPF_LOG_NAMED(mig, level, vpf_pf_name(pf), fmt, ##__VA_ARGS__)
+
 
 /* ---------------------------------------------------------------------------
  * Stream wire layout (doc/migration.md, "Stream format")
@@ -229,6 +232,19 @@ uint64_t mig_bitmap_mark(uint64_t *bitmap, uint64_t addr, uint64_t len,
  * [*@p lo, *@p hi). false if they do not meet. */
 bool mig_wr_window(const struct mig_norm_range *r, uint64_t dev_ps,
 		   uint64_t addr, uint64_t len, uint64_t *lo, uint64_t *hi);
+
+/* The span of the migration driver's dirty bitmap for @p n tracked ranges
+ * (each non-empty, its end addr + len at most 2^64 - 1) in @p ps pages (a
+ * power of two), as *@p addr and *@p len; -EINVAL for an empty or wrapping
+ * range (its index in *@p bad). */
+int mig_bitmap_span(const struct vpf_mig_range *r, unsigned int n,
+		    uint64_t ps, uint64_t *addr, uint64_t *len,
+		    unsigned int *bad);
+
+/* Add one pair's figures to a progress report. */
+void mig_progress_add_pair(struct vpf_mig_progress *pr, uint64_t bytes,
+			   uint64_t pages, uint64_t initial_bytes,
+			   uint64_t dirty_bytes);
 
 /* Time. */
 uint64_t mig_now_ns(void);

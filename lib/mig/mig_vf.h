@@ -6,14 +6,40 @@
 #define VPF_MIG_VF_H
 
 /*
- * Per-VF state and the asynchronous step engine shared by mig_vf.c,
- * mig_dirty.c and mig_driver.c. Internal.
+ * Per-VF state and the asynchronous step engine shared by the files of
+ * lib/mig. Internal.
+ *
+ * Where things live:
+ *   mig_states.c    the VFIO states, the arc table and the path walk
+ *   mig_steps.c     the step engine: runs an operation's steps, one admin
+ *                   command at a time per VF, and reports completions
+ *   mig_actions.c   one entry per device action (enum mig_act): how its
+ *                   command is prepared and what its completion means
+ *   mig_set_state.c set_state, abort, recover: operations that move a VF
+ *   mig_save.c      the save stream (source side)
+ *   mig_load.c      the load stream (destination side)
+ *   mig_dirty.c     dirty-page tracking (write recording)
+ *   mig_attach.c    attach (crash-safety scan) and detach
+ *   mig_preflight.c compatibility pre-flight
+ *   mig_driver.c    the multi-VF migration driver (vpf_mig_migrate)
+ *   mig_stream.c, mig_crc.c   the stream format (mig_internal.h)
  */
 
 #include "mig_internal.h"
 
+/* Short names of the states, for tables and plans. */
+#define S_ERR	VPF_MIG_STATE_ERROR
+#define S_STOP	VPF_MIG_STATE_STOP
+#define S_RUN	VPF_MIG_STATE_RUNNING
+#define S_SC	VPF_MIG_STATE_STOP_COPY
+#define S_RES	VPF_MIG_STATE_RESUMING
+#define S_P2P	VPF_MIG_STATE_RUNNING_P2P
+#define S_PC	VPF_MIG_STATE_PRE_COPY
+#define S_PCP	VPF_MIG_STATE_PRE_COPY_P2P
+
 /* Step actions. Each device action is one admin command at a time per VF;
- * READ_CTX, WRITE_CTX and WR_READ repeat their command until done. */
+ * READ_CTX, WRITE_CTX and WR_READ repeat their command until done. What
+ * each one does is its entry in mig_act_table (mig_actions.c). */
 enum mig_act {
 	ACT_LOCAL = 0,		/* call fn */
 	ACT_MODE_SET,		/* arg: mode; skipped when already there */
@@ -22,12 +48,13 @@ enum mig_act {
 	ACT_DISCARD_FORCE,
 	ACT_SIZE_GET,		/* arg: freeze_mode */
 	ACT_READ_CTX,		/* the rest of the current context into v->ctx */
-	ACT_WRITE_CTX,		/* v->wbuf to the device */
+	ACT_WRITE_CTX,		/* v->load.wbuf to the device */
 	ACT_FIELDS_QUERY,	/* skipped when cached or unsupported */
 	ACT_WR_CAP,		/* skipped when cached */
 	ACT_WR_START,
-	ACT_WR_READ,		/* v->wr_rd_* window into v->wr_bm */
+	ACT_WR_READ,		/* v->dirty window into v->dirty.bm */
 	ACT_WR_STOP,		/* skipped unless started (arg 1: always) */
+	ACT_MAX
 };
 
 #define STEP_F_BEST_EFFORT	1u	/* failure noted, next step runs */
@@ -37,8 +64,8 @@ enum mig_act {
 #define STEP_F_RETRY		2u
 /* A MODE_SET that must not apply a context (abort, recover, detach): it
  * is refused, and the VF stays in Freeze, when a written or partial
- * context could not be discarded (FACTS.md 4: leaving Freeze applies
- * the most recent complete one). */
+ * context could not be discarded (leaving Freeze applies the most recent
+ * complete one: doc/protocol.md §4.3, D-MIG.6). */
 #define STEP_F_NO_APPLY		4u
 /* A MODE_SET issued even when the library thinks the VF is there. */
 #define STEP_F_FORCE		8u
@@ -54,6 +81,36 @@ struct mig_step {
 	mig_local_fn fn;
 };
 
+/*
+ * What the engine does for one device action. Every hook but prep and
+ * done may be NULL.
+ */
+struct mig_act_ops {
+	const char *name;
+	/* Fill v->cmd for step @p st: 0 to issue it, 1 to skip the step,
+	 * a negative errno to fail it (message in v->err). May run again
+	 * for the same command after -EBUSY: it changes nothing that
+	 * commit() does not undo. */
+	int (*prep)(struct mig_vf *v, const struct mig_step *st);
+	/* Side effects of handing the command to the PF (@p on true),
+	 * undone (@p on false) when the PF did not take it. */
+	void (*commit)(struct mig_vf *v, const struct mig_step *st, bool on);
+	/* The command succeeded: 1 to issue the same step again, 0 to go
+	 * on, a negative errno to fail the step. */
+	int (*done)(struct mig_vf *v, const struct mig_step *st);
+	/* The step failed: @p sent is true when the command reached the
+	 * device and completed with an error (not a prep or submit
+	 * failure). Runs before the engine decides how to go on. */
+	void (*failed)(struct mig_vf *v, const struct mig_step *st, int rc,
+		       bool sent);
+};
+
+extern const struct mig_act_ops mig_act_table[ACT_MAX];
+
+/* Prepare @p c as command @p op for VF @p vf, without data or result, for
+ * a command that has no prep helper in the admin layer (mig_actions.c). */
+void mig_prep_raw(struct vpf_admin_cmd *c, uint16_t op, uint16_t vf);
+
 #define MIG_STEPS_MAX		32
 /* Records per DEV_WRITE_RECORDS_READ: as many as the admin layer's own
  * reader takes (its 64 KiB scratch), fewer if the PF's max_chunk is
@@ -65,11 +122,69 @@ struct mig_step {
 #define MIG_FIELDS_QMAX		VPF_MIG_FIELDS_MAX
 #define MIG_MODE_UNKNOWN	0xff
 
+/* Source side: the save stream of a VF (mig_save.c). */
+struct mig_save {
+	struct mig_buf out;
+	struct mig_writer w;
+	bool session;			/* out holds a stream being written */
+	uint32_t round;
+	size_t round_end;		/* out offset where the last round ends */
+	uint64_t round_size;		/* SIZE_GET(current) of the round */
+	uint64_t dirty_bytes;		/* SIZE_GET(freeze) after the round */
+	uint64_t total;			/* stream bytes written */
+};
+
+/* Destination side: the load stream of a VF (mig_load.c). */
+struct mig_load {
+	struct mig_parser parser;
+	bool active;			/* parser accepts bytes (RESUMING) */
+	int err;			/* sticky error of this load */
+	bool precopy_write;		/* write precopy contexts at once */
+	struct mig_buf pend;		/* newest valid context not yet written */
+	bool pend_valid;
+	bool pend_final;
+	struct mig_buf wbuf;		/* context being written, 8-padded */
+	size_t wlen;
+	size_t woff;
+	bool wfinal;
+	bool final_written;
+	uint64_t total;			/* stream bytes accepted */
+	uint64_t ctx_written;		/* context bytes written */
+};
+
+/* Dirty-page tracking through write recording (mig_dirty.c). */
+struct mig_dirty {
+	bool started;
+	bool cap_valid;
+	struct vpf_admin_wr_cap cap;
+	uint64_t ps;			/* caller page size */
+	uint64_t dev_ps;		/* device page size */
+	unsigned int ps_shift;		/* log2(ps) */
+	struct mig_norm_range *ranges;	/* tracked, normalised */
+	unsigned int n;
+	uint8_t *start_data;		/* START's command data */
+	uint32_t start_len;
+	const struct vpf_mig_range *req;	/* start request (plan time) */
+	unsigned int req_n;
+	/* the sync running */
+	uint64_t *bm;
+	uint64_t bm_addr;
+	uint64_t bm_len;
+	unsigned int ri;		/* range being read */
+	uint64_t lo;			/* READ window of that range */
+	uint64_t hi;
+	uint64_t new_bits;		/* bits newly set by this sync */
+	uint64_t records;
+	struct vpf_admin_wr_read_data rd;
+	uint64_t *rec;			/* rec_max records, while tracking */
+	uint32_t rec_max;
+};
+
 struct mig_vf {
 	struct vpf_mig *m;
 	uint16_t vf;
 
-	/* what the library knows */
+	/* what the library knows about the VF and its device */
 	enum vpf_mig_state state;
 	uint8_t mode;			/* MIG_MODE_UNKNOWN until known */
 	uint8_t orig_mode;
@@ -80,7 +195,7 @@ struct mig_vf {
 	bool written;			/* written, not applied or discarded */
 	char err[256];
 
-	/* current operation */
+	/* current operation (mig_steps.c) */
 	struct vpf_admin_cmd cmd;
 	struct mig_step steps[MIG_STEPS_MAX];
 	unsigned int nsteps;
@@ -108,31 +223,8 @@ struct mig_vf {
 	/* context read by READ_CTX */
 	struct mig_buf ctx;
 
-	/* save stream */
-	struct mig_buf out;
-	struct mig_writer w;
-	bool session;
-	uint32_t round;
-	size_t round_end;		/* out offset where the last round ends */
-	uint64_t round_size;
-	uint64_t dirty_bytes;
-	uint64_t save_total;
-
-	/* load stream */
-	struct mig_parser parser;
-	bool load_active;
-	int load_err;
-	bool precopy_write;
-	struct mig_buf pend;		/* newest valid context not yet written */
-	bool pend_valid;
-	bool pend_final;
-	struct mig_buf wbuf;		/* context being written, 8-padded */
-	size_t wlen;
-	size_t woff;
-	bool wfinal;
-	bool final_written;
-	uint64_t load_total;
-	uint64_t ctx_written;
+	struct mig_save save;
+	struct mig_load load;
 
 	/* FIELDS_QUERY of this VF (wire format) */
 	struct vpf_admin_ctx_field_info *fields;	/* fields_cap entries */
@@ -144,30 +236,7 @@ struct mig_vf {
 	/* pre-flight summary of the Active context */
 	struct mig_ctx_summary pre;
 
-	/* dirty tracking */
-	bool wr_started;
-	bool wr_cap_valid;
-	struct vpf_admin_wr_cap wr_cap;
-	uint64_t wr_ps;			/* caller page size */
-	uint64_t wr_dev_ps;		/* device page size */
-	struct mig_norm_range *wr_ranges;
-	unsigned int wr_n;
-	uint8_t *wr_start_data;
-	uint32_t wr_start_len;
-	const struct vpf_mig_range *wr_req;	/* start request (plan time) */
-	unsigned int wr_req_n;
-	uint64_t *wr_bm;
-	uint64_t wr_bm_addr;
-	uint64_t wr_bm_len;
-	unsigned int wr_ri;		/* range being read */
-	uint64_t wr_lo;			/* read window of that range */
-	uint64_t wr_hi;
-	uint64_t wr_new;		/* bits newly set by this sync */
-	uint64_t wr_records;
-	struct vpf_admin_wr_read_data wr_rd;
-	uint64_t *wr_rec;		/* wr_rec_max records, while tracking */
-	uint32_t wr_rec_max;
-	unsigned int wr_ps_shift;	/* log2(wr_ps) */
+	struct mig_dirty dirty;
 
 	/* timing and accounting */
 	uint64_t t_freeze_issue;
@@ -192,18 +261,52 @@ struct vpf_mig {
 	unsigned int norphans;
 };
 
-/* Engine. */
+/* States (mig_states.c). */
+bool mig_state_ok(enum vpf_mig_state s);
+/* The state without a stream that runs the VF in @p mode. */
+enum vpf_mig_state mig_plain_state(uint8_t mode);
+/* STOP_COPY, PRE_COPY or PRE_COPY_P2P: a save stream lives there. */
+bool mig_is_save(enum vpf_mig_state s);
+
+/* Engine (mig_steps.c). */
 struct mig_vf *mig_vf_get(const struct vpf_mig *m, uint16_t vf);
 int mig_op_begin(struct mig_vf *v, vpf_mig_done_t done, void *arg);
 int mig_op_add(struct mig_vf *v, uint8_t act, uint8_t arg, uint8_t flags,
 	       mig_local_fn fn);
+void mig_op_replan_fail(struct mig_vf *v, int rc);
 void mig_op_start(struct mig_vf *v);
 int mig_op_wait(struct mig_vf *v);
 void mig_fail_all(struct vpf_mig *m, int rc);
-int mig_wr_rec_alloc(struct mig_vf *v);
-void mig_wr_rec_free(struct mig_vf *v);
 int mig_vf_fail(struct mig_vf *v, int rc, const char *fmt, ...)
 	VPF_PRINTF(3, 4);
+/* A copy of v->err to quote in the next message (truncated to fit). */
+void mig_err_quote(const struct mig_vf *v, char *out, size_t n);
+
+/* The public per-VF operations: begin an operation on VF @p vf, let
+ * @p plan add its steps, start it, and with @p wait poll until it has
+ * finished. */
+typedef int (*mig_plan_t)(struct mig_vf *v, int parg);
+int mig_run(struct vpf_mig *m, uint16_t vf, mig_plan_t plan, int parg,
+	    vpf_mig_done_t done, void *arg, bool wait);
+
+/* Write-recording actions (mig_dirty.c), entries of mig_act_table. */
+int mig_wr_cap_prep(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_cap_done(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_start_prep(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_start_done(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_read_prep(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_read_done(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_stop_prep(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_stop_done(struct mig_vf *v, const struct mig_step *st);
+int mig_wr_rec_alloc(struct mig_vf *v);
+void mig_wr_rec_free(struct mig_vf *v);
+
+/* Save and load steps used by set_state (mig_save.c, mig_load.c). */
+int mig_session_drop(struct mig_vf *v);
+int mig_local_save_round(struct mig_vf *v);
+int mig_local_save_final(struct mig_vf *v);
+int mig_local_load_begin(struct mig_vf *v);
+int mig_local_resuming_exit(struct mig_vf *v);
 
 /* Operation builders used by the driver (async, done from vpf_mig_poll). */
 int mig_set_state_plan(struct mig_vf *v, enum vpf_mig_state target);

@@ -671,7 +671,7 @@ test_arcs(void **state)
 	int n;
 
 	(void)state;
-	/* Exactly the 15 arcs of FACTS.md 8 are single steps. */
+	/* Exactly the 15 arcs of doc/protocol.md §7.1 are single steps. */
 	for (a = 0; a < VPF_MIG_STATE_MAX; a++) {
 		for (b = 0; b < VPF_MIG_STATE_MAX; b++) {
 			bool want = false;
@@ -712,7 +712,7 @@ test_arcs(void **state)
 	}
 	assert_int_equal(vpf_mig_path(VPF_MIG_STATE_MAX, 1, path, 8), -EPERM);
 	assert_int_equal(vpf_mig_path(1, 99, path, 8), -EPERM);
-	/* The walks the seed names. */
+	/* Walks along Linux's table (doc/protocol.md §7.1). */
 	n = vpf_mig_path(VPF_MIG_STATE_RUNNING, VPF_MIG_STATE_STOP_COPY, path, 8);
 	assert_int_equal(n, 3);
 	assert_int_equal(path[0], VPF_MIG_STATE_RUNNING_P2P);

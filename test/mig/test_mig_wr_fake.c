@@ -374,7 +374,7 @@ hand_sync(struct env *e, uint16_t vf, struct hand *h, uint64_t addr,
 		return rc;
 	mig_op_start(v);
 	rc = hand_run(e, vf, h);
-	*pages = v->wr_new;
+	*pages = v->dirty.new_bits;
 	return rc;
 }
 

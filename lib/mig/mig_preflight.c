@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * The compatibility pre-flight (vpf_mig_check_compat() and the driver's
+ * first phase), asked while the source runs: both VFs' FIELDS_QUERY,
+ * SIZE_GET(freeze) and running context, then device type, feature bits
+ * (D-MIG.8), queue count and fields compared (doc/protocol.md §5.6,
+ * D-5.9). The buffers of the stop-copy are sized here (D-MIG.13).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vpf_ctx.h"
+#include "mig_vf.h"
+
+static int
+local_pre_summary(struct mig_vf *v)
+{
+	struct vpf_ctx_error cerr;
+	char why[160];
+
+	if (vpf_ctx_validate(v->ctx.p, v->ctx.len, 0, &cerr)) {
+		vpf_ctx_error_str(&cerr, why, sizeof(why));
+		return mig_vf_fail(v, -EIO, "VF %u: device returned a malformed context: %s",
+				   v->vf, why);
+	}
+	/* Size the stream buffers for the stop-copy now, while the VF runs,
+	 * so the downtime path neither grows them nor faults their pages in
+	 * (twice the estimate, for a workload that grows; a larger context
+	 * still works). The context buffer itself already holds a device
+	 * chunk more than a context. */
+	if (v->size_frz < VPF_MIG_REC_MAX / 2) {
+		size_t want = (size_t)v->size_frz * 2 + 4096;
+
+		/* Source side: the save stream; destination side: the load
+		 * buffers. Both, since either may become either. */
+		mig_buf_prefault(&v->save.out, want);
+		mig_buf_prefault(&v->load.pend, want);
+		mig_buf_prefault(&v->load.wbuf, want);
+		mig_buf_prefault(&v->load.parser.payload, want);
+		mig_buf_prefault(&v->load.parser.final, want);
+	}
+	return mig_ctx_summarize(v->ctx.p, v->ctx.len, &v->pre);
+}
+
+int
+mig_preflight_plan(struct mig_vf *v)
+{
+	if (v->state != VPF_MIG_STATE_RUNNING &&
+	    v->state != VPF_MIG_STATE_RUNNING_P2P)
+		return mig_vf_fail(v, -EPERM,
+				   "VF %u: pre-flight needs a running VF (now %s)",
+				   v->vf, vpf_mig_state_name(v->state));
+	mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
+	mig_op_add(v, ACT_SIZE_GET, 1, 0, NULL);
+	/* Read the running context and drop it again: the VF keeps running,
+	 * nothing changes for it (a DISCARD after a complete read makes the
+	 * next read start fresh: doc/protocol.md §4.8). */
+	mig_op_add(v, ACT_DISCARD, 0, 0, NULL);
+	mig_op_add(v, ACT_READ_CTX, 0, 0, NULL);
+	mig_op_add(v, ACT_DISCARD_FORCE, 0, 0, NULL);
+	return mig_op_add(v, ACT_LOCAL, 0, 0, local_pre_summary);
+}
+
+/* Feature bits only the owner (PF) has: not a VF's business. */
+#define OWNER_ONLY_FEATURES \
+	(VPF_FEATURE(VPF_F_SR_IOV) | VPF_FEATURE(VPF_F_ADMIN_VQ))
+
+int
+mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
+		   struct vpf_mig_compat *out)
+{
+	const struct vpf_pf_info *si = &s->m->info, *di = &d->m->info;
+	uint64_t sf, df;
+	uint32_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->src_queues = s->pre.num_queues;
+	out->dst_queues = d->pre.num_queues;
+	out->src_features = s->pre.features[0];
+	out->ctx_estimate = s->size_frz;
+	out->fields_checked = s->fields_valid && d->fields_valid;
+	if (!out->fields_checked)
+		snprintf(out->warning, sizeof(out->warning),
+			 "%s has no DEV_CTX_FIELDS_QUERY: context fields not checked against the destination",
+			 !s->fields_valid ? "source" : "destination");
+
+	if (si->vendor_id != di->vendor_id || si->device_id != di->device_id) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "device type differs: source %04x:%04x, destination %04x:%04x",
+			 si->vendor_id, si->device_id, di->vendor_id, di->device_id);
+		goto incompatible;
+	}
+	/* A VF's offered features are not visible through admin commands;
+	 * the PF's offer stands for its VFs' (D-MIG.8). */
+	sf = si->device_features & ~OWNER_ONLY_FEATURES;
+	df = di->device_features & ~OWNER_ONLY_FEATURES;
+	if (sf & ~df) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "destination does not offer feature bits 0x%" PRIx64,
+			 sf & ~df);
+		goto incompatible;
+	}
+	if (s->pre.num_queues != d->pre.num_queues) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "queue count differs: source %u, destination %u",
+			 s->pre.num_queues, d->pre.num_queues);
+		goto incompatible;
+	}
+	if (!out->fields_checked) {
+		out->compatible = true;
+		return 0;
+	}
+	for (i = 0; i < s->nfields; i++) {
+		uint16_t t = vpf_le16_load(&s->fields[i].type);
+		uint64_t l = vpf_le64_load(&s->fields[i].length), dl = 0;
+		enum vpf_ctx_cmp_kind k;
+
+		k = vpf_ctx_field_compat(t, l, d->fields, d->nfields, &dl);
+		if (k == VPF_CTX_CMP_MISSING || k == VPF_CTX_CMP_LENGTH) {
+			snprintf(out->reason, sizeof(out->reason),
+				 "field %s (0x%04x): source length %" PRIu64 ", destination %s%" PRIu64,
+				 vpf_ctx_type_name(t), t, l,
+				 k == VPF_CTX_CMP_MISSING ? "has none " : "",
+				 dl);
+			goto incompatible;
+		}
+	}
+	rc = vpf_ctx_compare_fields(s->ctx.p, s->ctx.len, 0, d->fields,
+				    d->nfields, NULL, NULL, NULL, NULL);
+	if (rc) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "source context does not fit the destination: %s",
+			 vpf_last_error());
+		goto incompatible;
+	}
+	out->compatible = true;
+	return 0;
+incompatible:
+	out->compatible = false;
+	return vpf_error(-EPROTO, "incompatible: %s", out->reason);
+}
+
+int
+vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
+		     struct vpf_mig *dst, uint16_t dst_vf,
+		     struct vpf_mig_compat *out)
+{
+	struct mig_vf *s = mig_vf_get(src, src_vf);
+	struct mig_vf *d = mig_vf_get(dst, dst_vf);
+	struct vpf_mig_compat tmp;
+	int rc, rd;
+
+	if (s == NULL || d == NULL)
+		return -EINVAL;
+	if (s == d)
+		return vpf_error(-EINVAL, "source and destination are the same VF");
+	if (out == NULL)
+		out = &tmp;
+	memset(out, 0, sizeof(*out));
+	rc = mig_op_begin(s, NULL, NULL);
+	if (rc == 0)
+		rc = mig_op_begin(d, NULL, NULL);
+	if (rc == 0)
+		rc = mig_preflight_plan(s);
+	if (rc == 0)
+		rc = mig_preflight_plan(d);
+	if (rc)
+		return rc;
+	/* Both in flight together. */
+	mig_op_start(s);
+	mig_op_start(d);
+	rc = mig_op_wait(s);
+	rd = mig_op_wait(d);
+	if (rc)
+		return vpf_error(rc, "pre-flight of source: %s", s->err);
+	if (rd)
+		return vpf_error(rd, "pre-flight of destination: %s", d->err);
+	rc = mig_compat_compare(s, d, out);
+	if (rc == 0 && out->warning[0])
+		VPF_LOG(mig, WARNING, "%s VF %u -> %s VF %u: %s",
+			vpf_pf_name(src->pf), src_vf, vpf_pf_name(dst->pf),
+			dst_vf, out->warning);
+	return rc;
+}

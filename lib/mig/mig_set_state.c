@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * The operations that move a VF between states (doc/protocol.md §7.2,
+ * §7.5): set_state walks the VFIO arcs with one MODE_SET of the target's
+ * mode (D-MIG.2) plus the exit actions of the state left and the entry
+ * actions of the target; abort and recover bring a VF back to the mode it
+ * had, never applying a written context on the way (D-MIG.6).
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "mig_vf.h"
+
+static int
+local_plain_state(struct mig_vf *v)
+{
+	v->state = mig_plain_state(v->mode == MIG_MODE_UNKNOWN ?
+			       vpf_mig_state_mode(v->target) : v->mode);
+	return 0;
+}
+
+static int
+local_target_state(struct mig_vf *v)
+{
+	v->state = v->target;
+	if (v->state == S_RUN) {
+		v->complete = false;
+		if (v->moved && v->mode == v->orig_mode)
+			v->moved = false;
+	}
+	return 0;
+}
+
+int
+mig_set_state_plan(struct mig_vf *v, enum vpf_mig_state target)
+{
+	enum vpf_mig_state path[VPF_MIG_PATH_MAX];
+	enum vpf_mig_state from = v->state;
+	bool keep = mig_is_save(from);
+	int n, i;
+
+	if (!mig_state_ok(target) || target == S_ERR)
+		return mig_vf_fail(v, -EPERM, "VF %u: %s cannot be requested",
+				   v->vf, vpf_mig_state_name(target));
+	if (from == S_ERR)
+		return mig_vf_fail(v, -EPERM,
+				   "VF %u is in ERROR: only vpf_mig_reset() leaves it",
+				   v->vf);
+	n = vpf_mig_path(from, target, path, VPF_MIG_PATH_MAX);
+	if (n < 0)
+		return mig_vf_fail(v, n, "VF %u: %s", v->vf, vpf_last_error());
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		keep = keep && mig_is_save(path[i]);
+	v->target = target;
+
+	/* Exit actions of the state left. */
+	if (from == S_RES)
+		mig_op_add(v, ACT_LOCAL, 0, 0, mig_local_resuming_exit);
+	if (mig_is_save(from) && !keep)
+		mig_op_add(v, ACT_LOCAL, 0, 0, mig_session_drop);
+
+	/* The walk's mode changes, coalesced into the last one. */
+	mig_op_add(v, ACT_MODE_SET, vpf_mig_state_mode(target), 0, NULL);
+	mig_op_add(v, ACT_LOCAL, 0, 0, local_plain_state);
+
+	/* Entry actions of the target. */
+	switch (target) {
+	case S_SC:
+		mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
+		mig_op_add(v, ACT_DISCARD, 0, 0, NULL);
+		mig_op_add(v, ACT_READ_CTX, 0, 0, NULL);
+		return mig_op_add(v, ACT_LOCAL, 0, 0, mig_local_save_final);
+	case S_PC:
+	case S_PCP:
+		mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
+		mig_op_add(v, ACT_DISCARD, 0, 0, NULL);
+		mig_op_add(v, ACT_SIZE_GET, 0, 0, NULL);
+		mig_op_add(v, ACT_READ_CTX, 0, 0, NULL);
+		mig_op_add(v, ACT_SIZE_GET, 1, 0, NULL);
+		return mig_op_add(v, ACT_LOCAL, 0, 0, mig_local_save_round);
+	case S_RES:
+		mig_op_add(v, ACT_DISCARD, 0, 0, NULL);
+		mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
+		return mig_op_add(v, ACT_LOCAL, 0, 0, mig_local_load_begin);
+	default:
+		return mig_op_add(v, ACT_LOCAL, 0, 0, local_target_state);
+	}
+}
+
+static int
+plan_set_state(struct mig_vf *v, int target)
+{
+	return mig_set_state_plan(v, (enum vpf_mig_state)target);
+}
+
+int
+vpf_mig_set_state_async(struct vpf_mig *m, uint16_t vf,
+			enum vpf_mig_state target, vpf_mig_done_t done,
+			void *arg)
+{
+	return mig_run(m, vf, plan_set_state, (int)target, done, arg, false);
+}
+
+int
+vpf_mig_set_state(struct vpf_mig *m, uint16_t vf, enum vpf_mig_state target)
+{
+	return mig_run(m, vf, plan_set_state, (int)target, NULL, NULL, true);
+}
+
+int
+vpf_mig_get_state(const struct vpf_mig *m, uint16_t vf,
+		  enum vpf_mig_state *state)
+{
+	const struct mig_vf *v = mig_vf_get(m, vf);
+
+	if (v == NULL)
+		return -EINVAL;
+	if (state == NULL)
+		return vpf_error(-EINVAL, "get_state: NULL");
+	*state = v->state;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Abort, recover, complete
+ * ------------------------------------------------------------------------- */
+
+static int
+local_abort_begin(struct mig_vf *v)
+{
+	/* From here on every step is cleanup: a failure is noted and the
+	 * next step still runs. */
+	v->failing = true;
+	mig_session_drop(v);
+	v->load.active = false;
+	v->load.err = 0;
+	v->load.pend_valid = false;
+	v->load.final_written = false;
+	return 0;
+}
+
+static int
+local_abort_end(struct mig_vf *v)
+{
+	v->state = mig_plain_state(v->mode);
+	if (v->op_rc == 0) {
+		v->moved = false;
+		v->complete = false;
+	}
+	return 0;
+}
+
+int
+mig_abort_plan(struct mig_vf *v)
+{
+	uint8_t mode = v->moved ? v->orig_mode :
+		       v->mode == MIG_MODE_UNKNOWN ? VPF_DEV_MODE_ACTIVE :
+		       v->mode;
+
+	if (v->mode == MIG_MODE_UNKNOWN || v->state == S_ERR)
+		mode = v->moved ? v->orig_mode : VPF_DEV_MODE_ACTIVE;
+	mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_begin);
+	/* Partial reads and writes, and a written context not yet applied,
+	 * are dropped before the mode changes (doc/protocol.md §4.8), so leaving
+	 * Freeze applies nothing. */
+	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
+		   NULL);
+	mig_op_add(v, ACT_WR_STOP, 0, STEP_F_BEST_EFFORT, NULL);
+	mig_op_add(v, ACT_MODE_SET, mode, STEP_F_NO_APPLY, NULL);
+	return mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_end);
+}
+
+static int
+plan_abort(struct mig_vf *v, int unused)
+{
+	(void)unused;
+	return mig_abort_plan(v);
+}
+
+int
+vpf_mig_abort_async(struct vpf_mig *m, uint16_t vf, vpf_mig_done_t done,
+		    void *arg)
+{
+	return mig_run(m, vf, plan_abort, 0, done, arg, false);
+}
+
+int
+vpf_mig_abort(struct vpf_mig *m, uint16_t vf)
+{
+	return mig_run(m, vf, plan_abort, 0, NULL, NULL, true);
+}
+
+static int
+local_recover_end(struct mig_vf *v)
+{
+	if (v->mode != VPF_DEV_MODE_ACTIVE) {
+		/* The MODE_SET failed or was refused (nothing could be
+		 * discarded): the VF stays where it is. */
+		v->state = mig_plain_state(v->mode);
+		return 0;
+	}
+	v->state = S_RUN;
+	v->moved = false;
+	v->complete = false;
+	return 0;
+}
+
+int
+vpf_mig_recover(struct vpf_mig *m, uint16_t vf)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+	int rc;
+
+	if (v == NULL)
+		return -EINVAL;
+	rc = mig_op_begin(v, NULL, NULL);
+	if (rc)
+		return rc;
+	mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_begin);
+	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
+		   NULL);
+	/* Recording a dead process started is stopped too (STOP always
+	 * succeeds, D-6.6). */
+	mig_op_add(v, ACT_WR_STOP, 1, STEP_F_BEST_EFFORT, NULL);
+	/* Always issued; never out of Freeze with a context that could
+	 * not be discarded. */
+	mig_op_add(v, ACT_MODE_SET, VPF_DEV_MODE_ACTIVE,
+		   STEP_F_FORCE | STEP_F_NO_APPLY, NULL);
+	mig_op_add(v, ACT_LOCAL, 0, 0, local_recover_end);
+	mig_op_start(v);
+	rc = mig_op_wait(v);
+	if (rc == 0 && v->op_rc == 0)
+		MIG_LOG(INFO, m->pf, "VF %u recovered to Active", vf);
+	return rc;
+}
+
+int
+vpf_mig_reset(struct vpf_mig *m, uint16_t vf)
+{
+	return vpf_mig_recover(m, vf);
+}
+
+int
+vpf_mig_mark_complete(struct vpf_mig *m, uint16_t vf)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+
+	if (v == NULL)
+		return -EINVAL;
+	v->complete = true;
+	return 0;
+}
+
+int
+vpf_mig_vf_info_get(const struct vpf_mig *m, uint16_t vf,
+		    struct vpf_mig_vf_info *info)
+{
+	const struct mig_vf *v = mig_vf_get(m, vf);
+
+	if (v == NULL)
+		return -EINVAL;
+	if (info == NULL)
+		return vpf_error(-EINVAL, "vf_info: NULL");
+	memset(info, 0, sizeof(*info));
+	info->state = v->state;
+	info->mode = v->mode;
+	info->orig_mode = v->orig_mode;
+	info->moved = v->moved;
+	info->complete = v->complete;
+	info->dirty_tracking = v->dirty.started;
+	info->busy = v->busy;
+	info->precopy_round = v->save.round;
+	info->save_pending = v->save.out.len - v->save.out.off;
+	info->save_total = v->save.total;
+	info->load_total = v->load.total;
+	info->ctx_written = v->load.ctx_written;
+	return 0;
+}
+
