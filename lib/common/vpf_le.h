@@ -9,8 +9,9 @@
  * compiler turns into one load or store) and then through DPDK's byte
  * order conversion.
  *
- * Internal header (not installed): include it as "common/vpf_le.h"; every
- * target built with vpf_dep has lib/ on its include path.
+ * Internal header (not installed): include it as "common/vpf_le.h"; code
+ * built with vpf_internal_dep (lib/meson.build) has lib/ on its include
+ * path, vpf_dep (the public headers only) does not.
  */
 
 #ifndef VPF_LE_H
