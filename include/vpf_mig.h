@@ -18,7 +18,7 @@
  *    header, typed records with a length and a CRC-32C each, a trailer with
  *    a CRC over the whole stream. Pure functions, no device.
  * 2. **Per-VF state machine** (vpf_mig_set_state() and friends): the VFIO
- *    v2 device states and arcs (FACTS.md 8, binding) mapped onto the
+ *    v2 device states and arcs (doc/protocol.md §7.1, D-7.1) mapped onto the
  *    device modes Active / Stop / Freeze. The save side is a byte stream
  *    the caller pulls in any chunk size (vpf_mig_save_read()), the load
  *    side one it pushes in any chunk size (vpf_mig_load_write()).
@@ -75,7 +75,8 @@ extern "C" {
  * ========================================================================= */
 
 /**
- * VFIO migration v2 device states. Mapping onto virtio modes (FACTS.md 8):
+ * VFIO migration v2 device states. Mapping onto virtio modes
+ * (doc/protocol.md §7.2, D-7.2):
  *
  * | state        | mode   | entry action                                   |
  * |--------------|--------|------------------------------------------------|
@@ -112,7 +113,7 @@ VPF_API int vpf_mig_state_parse(const char *name, enum vpf_mig_state *s);
 VPF_API uint8_t vpf_mig_state_mode(enum vpf_mig_state s);
 
 /** Whether @p from -> @p to is one of the single-step arcs VFIO defines
- *  (FACTS.md 8). Pure. */
+ *  (doc/protocol.md §7.1). Pure. */
 VPF_API bool vpf_mig_arc_valid(enum vpf_mig_state from, enum vpf_mig_state to);
 
 /** Longest walk between two states (RESUMING -> PRE_COPY: 4 arcs). */
@@ -223,8 +224,9 @@ VPF_API int vpf_mig_get_state(const struct vpf_mig *m, uint16_t vf,
  * into ERROR are refused with -EPERM and no device command.
  *
  * On failure the VF is in the last state it reached (a failed MODE_SET leaves
- * the mode unchanged, FACTS.md 4); when the outcome is unknown (timeout) the
- * library re-reads the mode, and goes to ERROR only if that fails too.
+ * the mode unchanged, doc/protocol.md §4.3); when the outcome is unknown
+ * (timeout) the library re-reads the mode, and goes to ERROR only if that
+ * fails too.
  * RESUMING -> STOP with an incomplete or invalid load stream fails with
  * nothing applied (DEV_CTX_DISCARD) and leaves the VF in STOP; in ERROR
  * if that DISCARD failed too, so that nothing can apply the context later.
@@ -261,8 +263,8 @@ VPF_API const char *vpf_mig_vf_error(const struct vpf_mig *m, uint16_t vf);
  * mode). Also clears ERROR when the device answers.
  * The DISCARD is retried when it fails; if it keeps failing while a written
  * or partial context may be on the device, the VF does not leave Freeze
- * (leaving would apply it, FACTS.md 4): the error is returned with the VF
- * in STOP and nothing applied.
+ * (leaving would apply it, doc/protocol.md §4.3, D-MIG.6): the error is
+ * returned with the VF in STOP and nothing applied.
  */
 VPF_API int vpf_mig_abort(struct vpf_mig *m, uint16_t vf);
 /** Asynchronous vpf_mig_abort(). */
@@ -317,9 +319,9 @@ VPF_API int vpf_mig_vf_info_get(const struct vpf_mig *m, uint16_t vf,
 VPF_API int vpf_mig_save_read(struct vpf_mig *m, uint16_t vf, void *buf,
 			      size_t len, size_t *got);
 
-/** Precopy progress (VFIO_MIG_GET_PRECOPY_INFO; FACTS.md 8). */
+/** Precopy progress (VFIO_MIG_GET_PRECOPY_INFO; doc/protocol.md §7.3). */
 struct vpf_mig_precopy_info {
-	/** DEV_CTX_SIZE_GET(current) of the round being read (FACTS.md 8),
+	/** DEV_CTX_SIZE_GET(current) of the round being read (D-7.5),
 	 *  asked before its first read; equal to @c round_size. Stream bytes
 	 *  not yet pulled are in @c pending_bytes. */
 	uint64_t initial_bytes;
@@ -341,8 +343,8 @@ VPF_API int vpf_mig_precopy_info(const struct vpf_mig *m, uint16_t vf,
 
 /**
  * Start the next precopy round: DEV_CTX_DISCARD, then read a fresh complete
- * context of the current state (FACTS.md 4) and append it to the save
- * stream. PRE_COPY / PRE_COPY_P2P only (-EPERM otherwise).
+ * context of the current state (doc/protocol.md §4.8) and append it to the
+ * save stream. PRE_COPY / PRE_COPY_P2P only (-EPERM otherwise).
  */
 VPF_API int vpf_mig_precopy_round(struct vpf_mig *m, uint16_t vf);
 /** Asynchronous vpf_mig_precopy_round(). */
@@ -378,13 +380,13 @@ VPF_API int vpf_mig_load_write_async(struct vpf_mig *m, uint16_t vf,
 				     vpf_mig_done_t done, void *arg);
 
 /** Whether precopy contexts of a load stream are written to the device
- *  when they arrive (precopy-to-destination, the seed's alternative flow;
+ *  when they arrive (precopy-to-destination, D-MIG.5;
  *  default true) or only checked. */
 VPF_API int vpf_mig_load_precopy_write(struct vpf_mig *m, uint16_t vf,
 				       bool write);
 
 /* ===========================================================================
- * Dirty-page tracking (device write recording, FACTS.md 6)
+ * Dirty-page tracking (device write recording, doc/protocol.md §6)
  * ========================================================================= */
 
 /** A guest-physical range, bytes. */
@@ -420,7 +422,7 @@ VPF_API int vpf_mig_dirty_start(struct vpf_mig *m, uint16_t vf,
  * addr + i * page_size, with the page size given to vpf_mig_dirty_start().
  * @p addr and @p len must be multiples of that page size; the window may
  * end at 2^64 (@p addr + @p len == 2^64), not past it. No record is
- * lost: the device clears exactly the records it returned (FACTS.md 6).
+ * lost: the device clears exactly the records it returned (D-6.4).
  * @param pages receives the number of bits newly set (may be NULL).
  */
 VPF_API int vpf_mig_dirty_sync(struct vpf_mig *m, uint16_t vf, uint64_t addr,
@@ -503,9 +505,9 @@ struct vpf_mig_stream_info {
 
 /**
  * Validate a whole stream held in memory: framing, every CRC, record order,
- * every context (FACTS.md 5, zero padding allowed) and, if @p fields is not
- * NULL, every field against that FIELDS_QUERY list (@p nfields entries,
- * wire format) and the header's field list against it.
+ * every context (doc/protocol.md §5.4, zero padding allowed) and, if
+ * @p fields is not NULL, every field against that FIELDS_QUERY list
+ * (@p nfields entries, wire format) and the header's field list against it.
  * @param info filled as far as parsing got (may be NULL).
  * @return 0 for a complete, valid stream; -EBADMSG, -ENODATA (truncated),
  *   -EPROTONOSUPPORT, -EPROTO (incompatible), -EINVAL.
@@ -545,7 +547,7 @@ struct vpf_mig_progress {
 	uint64_t dirty_pages;		/**< pages newly reported dirty in this
 					 *   round / the final sync */
 	uint64_t initial_bytes;		/**< precopy info (SIZE_GET(current)
-					 *   of the round, FACTS.md 8), summed */
+					 *   of the round, D-7.5), summed */
 	uint64_t dirty_bytes;		/**< precopy info, summed */
 	uint64_t phase_ns;		/**< time this phase (round) took */
 	uint64_t elapsed_ns;		/**< since vpf_mig_migrate() started */
@@ -576,7 +578,8 @@ struct vpf_mig_opts {
 	/** Track dirty pages with write recording (default false). */
 	bool dirty;
 	/** Ranges to track; NULL/0: one range of 1 GiB at address 0 (the
-	 *  model's default guest memory). */
+	 *  model's default guest memory). The bitmap spans the first page to
+	 *  the last; a span of the whole 64-bit address space is -ERANGE. */
 	const struct vpf_mig_range *ranges;
 	unsigned int nranges;
 	/** Bitmap page size (default 4096). */
@@ -627,7 +630,7 @@ struct vpf_mig_pair {
 	enum vpf_mig_phase failed_phase; /**< where it failed (if rc) */
 	char error[192];		/**< why it failed ("" if ok) */
 	uint64_t downtime_ns;		/**< src Freeze issued -> dst Active
-					 *   completed (DESIGN.md) */
+					 *   completed, transfer included */
 	uint64_t bytes;			/**< stream bytes moved */
 	uint64_t ctx_bytes;		/**< final context length */
 	uint64_t pages;			/**< pages reported dirty (union) */
@@ -672,8 +675,8 @@ struct vpf_mig_result {
  * @return 0 if every pair succeeded (also when a cancel came too late to
  *   stop any pair); -ECANCELED if vpf_mig_opts::cancel stopped a pair; the
  *   first failing pair's errno otherwise (details in each pair); -EINVAL
- *   for bad arguments (nothing done); the progress callback's errno if it
- *   aborted.
+ *   for bad arguments and -ERANGE for dirty ranges no bitmap can span
+ *   (nothing done); the progress callback's errno if it aborted.
  */
 VPF_API int vpf_mig_migrate(const struct vpf_mig_opts *o,
 			    struct vpf_mig_pair *pairs, unsigned int n,

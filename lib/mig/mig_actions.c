@@ -352,9 +352,17 @@ write_ctx_failed(struct mig_vf *v, const struct mig_step *st, int rc,
 		 * context as written and partial, so that it is DISCARDed
 		 * before anything leaves Freeze (D-MIG.5). */
 		v->written = v->partial = true;
+	} else if (c->opcode == VPF_ADMIN_OP_DEV_CTX_WRITE &&
+		   (c->status == VPF_ADMIN_STATUS_EAGAIN ||
+		    c->status == VPF_ADMIN_STATUS_ENOMEM)) {
+		/* Refused for lack of resources, after the engine's retries:
+		 * nothing changed on the device, whose partial write (the
+		 * chunks before this one) is still pending (doc/protocol.md
+		 * §4.6, D-1.5). It stays partial, so that it is DISCARDed
+		 * before anything leaves Freeze. */
 	} else {
-		/* A refusal drops the whole partial write (doc/protocol.md
-		 * §4.6). */
+		/* Any other refusal drops the whole partial write
+		 * (doc/protocol.md §4.6). */
 		v->partial = false;
 	}
 	if (v->load.active && v->load.err == 0)

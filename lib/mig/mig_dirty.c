@@ -208,9 +208,15 @@ mig_bitmap_span(const struct vpf_mig_range *r, unsigned int n, uint64_t ps,
 		if (r[i].addr + (r[i].len - 1) > last)
 			last = r[i].addr + (r[i].len - 1);
 	}
+	/* From the first byte of the lowest page to the last byte of the
+	 * highest: rounding the exclusive end up to a page wrapped to 0 for
+	 * a range ending in the last page below 2^64. */
 	a = lo & ~(ps - 1);
+	last |= ps - 1;
+	if (a == 0 && last == UINT64_MAX)
+		return -ERANGE;	/* 2^64 bytes: the length does not fit */
 	*addr = a;
-	*len = ((last + 1 + ps - 1) & ~(ps - 1)) - a;
+	*len = last - a + 1;
 	return 0;
 }
 

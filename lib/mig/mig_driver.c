@@ -565,8 +565,10 @@ mig_progress_add_pair(struct vpf_mig_progress *pr, uint64_t bytes,
 {
 	pr->bytes += bytes;
 	pr->dirty_pages += pages;
-	pr->initial_bytes += initial_bytes;
-	pr->dirty_bytes += dirty_bytes;
+	/* Sizes the devices report (SIZE_GET): one that says 2^64 - 1 must
+	 * not make a sum of several wrap to a small figure. */
+	pr->initial_bytes = mig_add_sat(pr->initial_bytes, initial_bytes);
+	pr->dirty_bytes = mig_add_sat(pr->dirty_bytes, dirty_bytes);
 }
 
 /* The progress report after phase @p ph (begun at @p t_start): counted
@@ -635,6 +637,8 @@ drv_check_opts(struct drv *drv, const struct vpf_mig_opts *o)
 				 " is not a power of two >= 4096", ps);
 	rc = mig_bitmap_span(drv->ranges, drv->nranges, ps, &drv->bm_addr,
 			     &drv->bm_len, &bad);
+	if (rc == -ERANGE)
+		return vpf_error(rc, "dirty ranges span the whole 64-bit address space: no bitmap length covers them");
 	if (rc)
 		return vpf_error(rc, "bad dirty range %u", bad);
 	return 0;

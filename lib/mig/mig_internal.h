@@ -28,6 +28,13 @@ VPF_LOG_DECLARE(mig);
 #define MIG_LOG(level, pf, fmt, ...) \
 	VPF_LOG_NAMED(mig, level, vpf_pf_name(pf), fmt, ##__VA_ARGS__)
 
+/* @p a + @p b, or UINT64_MAX when that does not fit: for totals of sizes
+ * a device reports, which may be anything. */
+static inline uint64_t
+mig_add_sat(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
 
 /* ---------------------------------------------------------------------------
  * Stream wire layout (doc/migration.md, "Stream format")
@@ -234,14 +241,18 @@ bool mig_wr_window(const struct mig_norm_range *r, uint64_t dev_ps,
 		   uint64_t addr, uint64_t len, uint64_t *lo, uint64_t *hi);
 
 /* The span of the migration driver's dirty bitmap for @p n tracked ranges
- * (each non-empty, its end addr + len at most 2^64 - 1) in @p ps pages (a
- * power of two), as *@p addr and *@p len; -EINVAL for an empty or wrapping
- * range (its index in *@p bad). */
+ * (each non-empty, its last byte below 2^64) in @p ps pages (a power of
+ * two): from the page of the lowest address to the end of the page of the
+ * highest last byte, as *@p addr and *@p len. Computed on inclusive last
+ * bytes, so nothing wraps; -ERANGE when the span is the whole 64-bit
+ * address space (its length does not fit in 64 bits), -EINVAL for an
+ * empty or wrapping range (its index in *@p bad). */
 int mig_bitmap_span(const struct vpf_mig_range *r, unsigned int n,
 		    uint64_t ps, uint64_t *addr, uint64_t *len,
 		    unsigned int *bad);
 
-/* Add one pair's figures to a progress report. */
+/* Add one pair's figures to a progress report; the device-reported sizes
+ * (@p initial_bytes, @p dirty_bytes) saturate rather than wrap. */
 void mig_progress_add_pair(struct vpf_mig_progress *pr, uint64_t bytes,
 			   uint64_t pages, uint64_t initial_bytes,
 			   uint64_t dirty_bytes);

@@ -46,6 +46,8 @@ side_up(struct side *sd, const char *name, const struct opt *o)
 	vpf_mig_params_init(&gp);
 	gp.scan = !o->no_scan;
 	gp.restore_on_detach = !o->no_restore;
+	if (o->chunk)
+		gp.chunk = o->chunk;
 	sd->mig = vpf_mig_attach(sd->pf, &gp);
 	if (sd->mig == NULL)
 		fail_msg("mig attach: %s", vpf_last_error());

@@ -59,6 +59,7 @@ struct opt {
 	bool no_restore;	/* vpf_mig_params::restore_on_detach = false */
 	uint32_t service_us;	/* > 0: threaded device with a timing model */
 	uint16_t aq_size;	/* admin queue size [the default] */
+	uint32_t chunk;		/* vpf_mig_params::chunk [4096] */
 };
 
 void side_up(struct side *sd, const char *name, const struct opt *o);

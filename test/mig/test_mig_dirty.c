@@ -185,12 +185,46 @@ test_dirty_driver(void **state)
 	env_down(&e);
 }
 
+/* Dirty ranges from 0 to the last page below 2^64: no bitmap length
+ * covers them. The driver refuses before it sends anything (its bitmap
+ * length used to wrap to 0 and the pair failed later, in setup). */
+static void
+test_dirty_span_too_large(void **state)
+{
+	struct opt o = { .vfs = 1, .qp = 1, .seed = 63 };
+	struct vpf_mig_range r[2] = {
+		{ .addr = 0, .len = 4096 },
+		{ .addr = (uint64_t)0 - 4096, .len = 4095 },
+	};
+	struct vpf_mig_opts mo;
+	struct vpf_mig_pair p;
+	uint64_t s0, d0;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	s0 = ncmds_all(&e.s, 1);
+	d0 = ncmds_all(&e.d, 1);
+	vpf_mig_opts_init(&mo);
+	mo.dirty = true;
+	mo.ranges = r;
+	mo.nranges = 2;
+	p = mig_pair(&e.s, 1, &e.d, 1);
+	assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), -ERANGE);
+	assert_non_null(strstr(vpf_last_error(), "64-bit address space"));
+	assert_int_equal(ncmds_all(&e.s, 1), s0);
+	assert_int_equal(ncmds_all(&e.d, 1), d0);
+	assert_running(&e.s, 1);
+	env_down(&e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dirty_low_level),
 		cmocka_unit_test(test_dirty_driver),
+		cmocka_unit_test(test_dirty_span_too_large),
 	};
 
 	mig_test_filter();

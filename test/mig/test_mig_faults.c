@@ -9,6 +9,7 @@
  */
 
 #include "mig_harness.h"
+#include "mig/mig_vf.h"
 
 /* The low-level sequence a hypervisor runs, one step per call, on VF
  * @p vf of both sides. */
@@ -327,6 +328,74 @@ test_driver_active_misreported(void **state)
 	env_down(&e);
 }
 
+static void
+load_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	int *out = arg;
+
+	(void)m;
+	(void)vf;
+	*out = rc;
+}
+
+/*
+ * A CTX_WRITE refused with EAGAIN after every retry leaves the device's
+ * partial write in place (EAGAIN changes nothing: doc/protocol.md §4.6,
+ * D-1.5, D-MOD.20). The library must count it as still pending: partial,
+ * so that a DISCARD goes out before anything leaves Freeze. It used to
+ * clear `partial` as for a refusal that drops the partial write.
+ */
+static void
+test_write_eagain_keeps_partial(void **state)
+{
+	struct opt os = { .vfs = 2, .qp = 2, .seed = 61, .timeout_us = 500000 };
+	struct opt od = os;
+	const struct mig_vf *v;
+	struct mig_buf b;
+	uint64_t w0, d0cnt;
+	uint8_t d0[32];
+	struct env e;
+	int rc = 1;
+
+	(void)state;
+	od.chunk = 64;		/* a context of several chunks */
+	env_up(&e, &os, &od);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 200), 0);
+	digest(&e.d, 1, d0);
+	memset(&b, 0, sizeof(b));
+	save_stream(&e.s, 1, &b);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+	w0 = ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE);
+	/* The first chunk is taken; every later one meets EAGAIN, beyond
+	 * the engine's retries. */
+	assert_int_equal(vpf_mig_load_write_async(e.d.mig, 1, b.p, b.len,
+						  load_done, &rc), 0);
+	while (ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE) == w0)
+		assert_true(vpf_mig_poll(e.d.mig) >= 0);
+	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE), w0 + 1);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_EAGAIN,
+						1000, 0), 0);
+	while (rc == 1)
+		assert_true(vpf_mig_poll(e.d.mig) >= 0);
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(rc, -EAGAIN);
+	v = mig_vf_get(e.d.mig, 1);
+	assert_non_null(v);
+	assert_true(v->partial);
+	assert_true(v->written);
+	/* RESUMING -> STOP fails and DISCARDs; nothing is applied. */
+	d0cnt = ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), -EAGAIN);
+	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD), d0cnt + 1);
+	assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_STOP);
+	assert_false(v->partial || v->written);
+	assert_int_equal(vpf_mig_abort(e.d.mig, 1), 0);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&e.d, 1, d0);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
 int
 main(void)
 {
@@ -336,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_faults_driver),
 		cmocka_unit_test(test_driver_active_misreported),
 		cmocka_unit_test(test_abort_mode_set_misreported),
+		cmocka_unit_test(test_write_eagain_keeps_partial),
 	};
 
 	mig_test_filter();

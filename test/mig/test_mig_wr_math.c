@@ -8,8 +8,9 @@
  * READ window and marking a record's page in a bitmap window. Nothing may
  * wrap: a range or window that ends at (or is rounded up to) 2^64 is
  * either handled exactly or refused, never shortened or skipped. And the
- * stream writer's record length (lib/mig/mig_stream.c), which must not
- * wrap either.
+ * stream writer's record length (lib/mig/mig_stream.c), the migration
+ * driver's bitmap span and its progress sums of device-reported sizes
+ * (lib/mig/mig_driver.c, mig_dirty.c), which must not wrap either.
  */
 
 #include <errno.h>
@@ -171,6 +172,69 @@ test_writer_record_len_wrap(void **state)
 	mig_buf_free(&out);
 }
 
+/*
+ * The driver's bitmap span over its tracked ranges: the end rounded up
+ * to a bitmap page used to be computed as (end + ps - 1) & ~(ps - 1),
+ * which wraps to 0 for a range ending in the last page below 2^64; with
+ * the lowest range at 0 the bitmap was then 0 bytes long.
+ */
+static void
+test_bitmap_span_top(void **state)
+{
+	struct vpf_mig_range r[2];
+	uint64_t addr = 1, len = 1;
+	unsigned int bad = 9;
+
+	(void)state;
+	/* The whole address space: its length does not fit. */
+	r[0] = (struct vpf_mig_range){ .addr = 0, .len = 4 * K };
+	r[1] = (struct vpf_mig_range){ .addr = TOP(4 * K), .len = 4 * K - 1 };
+	assert_int_equal(mig_bitmap_span(r, 2, 4 * K, &addr, &len, &bad),
+			 -ERANGE);
+	/* One page above 0 up to 2^64: 2^64 - 4 KiB bytes. */
+	r[0].addr = 4 * K;
+	assert_int_equal(mig_bitmap_span(r, 2, 4 * K, &addr, &len, &bad), 0);
+	assert_int_equal(addr, 4 * K);
+	assert_int_equal(len, TOP(4 * K));
+	/* Ordinary ranges: from the first page to the end of the last. */
+	r[0] = (struct vpf_mig_range){ .addr = 0x21000 + 1, .len = 10 };
+	r[1] = (struct vpf_mig_range){ .addr = 0x10000, .len = 0x1000 };
+	assert_int_equal(mig_bitmap_span(r, 2, 4 * K, &addr, &len, &bad), 0);
+	assert_int_equal(addr, 0x10000);
+	assert_int_equal(len, 0x12000);
+	/* A range whose end does not fit in 64 bits, an empty one. */
+	r[1] = (struct vpf_mig_range){ .addr = TOP(10), .len = 10 };
+	assert_int_equal(mig_bitmap_span(r, 2, 4 * K, &addr, &len, &bad),
+			 -EINVAL);
+	assert_int_equal(bad, 1);
+	r[1].len = 0;
+	assert_int_equal(mig_bitmap_span(r, 2, 4 * K, &addr, &len, &bad),
+			 -EINVAL);
+	assert_int_equal(bad, 1);
+}
+
+/* Progress sums of the sizes devices report (SIZE_GET): they saturate
+ * instead of wrapping to a small figure. */
+static void
+test_progress_sums_saturate(void **state)
+{
+	struct vpf_mig_progress pr;
+
+	(void)state;
+	memset(&pr, 0, sizeof(pr));
+	mig_progress_add_pair(&pr, 100, 3, UINT64_MAX - 5, 10);
+	mig_progress_add_pair(&pr, 50, 2, 10, UINT64_MAX);
+	assert_int_equal(pr.initial_bytes, UINT64_MAX);
+	assert_int_equal(pr.dirty_bytes, UINT64_MAX);
+	assert_int_equal(pr.bytes, 150);
+	assert_int_equal(pr.dirty_pages, 5);
+	memset(&pr, 0, sizeof(pr));
+	mig_progress_add_pair(&pr, 0, 0, 1000, 24);
+	mig_progress_add_pair(&pr, 0, 0, 24, 1000);
+	assert_int_equal(pr.initial_bytes, 1024);
+	assert_int_equal(pr.dirty_bytes, 1024);
+}
+
 int
 main(void)
 {
@@ -179,6 +243,8 @@ main(void)
 		cmocka_unit_test(test_mark_window_at_top),
 		cmocka_unit_test(test_window_at_top),
 		cmocka_unit_test(test_writer_record_len_wrap),
+		cmocka_unit_test(test_bitmap_span_top),
+		cmocka_unit_test(test_progress_sums_saturate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
