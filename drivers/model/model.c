@@ -37,15 +37,6 @@ VPF_LOG_REGISTER(model);
  * Helpers
  * ------------------------------------------------------------------ */
 
-uint64_t
-model_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * A fatal device error: the device stops processing the admin queue and
  * sets DEVICE_NEEDS_RESET (virtio 1.x 2.1.1) until the driver resets it.
@@ -172,7 +163,7 @@ vpf_model_create(const struct vpf_model_params *p)
 	{
 		pthread_condattr_t ca;
 
-		/* Due times are CLOCK_MONOTONIC (model_now_ns). */
+		/* Due times are CLOCK_MONOTONIC (vpf_now_ns). */
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&m->cv, &ca);

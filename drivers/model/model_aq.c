@@ -744,7 +744,7 @@ model_aq_run(struct vpf_model *m)
 
 		if (m->needs_reset)
 			return;
-		now = model_now_ns();
+		now = vpf_now_ns();
 		done = complete_due(m, now);
 		if (m->needs_reset)
 			return;
@@ -766,7 +766,7 @@ model_aq_notify(struct vpf_model *m)
 	 * polling pass). */
 	if (pidx != NULL)
 		mark_visible(m, rte_le_to_cpu_16(__atomic_load_n(pidx,
-					__ATOMIC_ACQUIRE)), model_now_ns());
+					__ATOMIC_ACQUIRE)), vpf_now_ns());
 	m->kicked = true;
 	__atomic_add_fetch(&m->wake, 1, __ATOMIC_RELAXED);
 	if (m->thread_on)

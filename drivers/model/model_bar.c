@@ -119,13 +119,13 @@ status_write(struct vpf_model *m, uint8_t v)
 			/* The reset takes time: the old status shows until
 			 * it is done (the driver polls for 0,
 			 * doc/protocol.md §3.4). */
-			m->reset_done_ns = model_now_ns() +
+			m->reset_done_ns = vpf_now_ns() +
 				1000ull * m->p.reset_us;
 		}
 		model_device_reset(m);
 		return;
 	}
-	if (m->reset_done_ns != 0 && model_now_ns() < m->reset_done_ns) {
+	if (m->reset_done_ns != 0 && vpf_now_ns() < m->reset_done_ns) {
 		model_protocol_error(m, "device_status written 0x%02x while "
 				     "the reset is in progress", v);
 		return;
@@ -168,7 +168,7 @@ status_read(struct vpf_model *m)
 	if (m->reset_stuck)
 		return m->stuck_status;
 	if (m->reset_done_ns != 0) {
-		if (model_now_ns() < m->reset_done_ns)
+		if (vpf_now_ns() < m->reset_done_ns)
 			return m->stuck_status;
 		m->reset_done_ns = 0;
 	}

@@ -94,7 +94,7 @@ vpf_model_fault_inject_for(struct vpf_model *m, uint16_t vf_id,
 		return rc;
 	pthread_mutex_lock(&m->lock);
 	f = vf_id == 0 ? &m->pf_fault : &model_vf_get(m, vf_id)->fault;
-	f->until_ns = model_now_ns() + 1000000ull * (ms ? ms : 1);
+	f->until_ns = vpf_now_ns() + 1000000ull * (ms ? ms : 1);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -126,7 +126,7 @@ fault_active(struct model_fault *f)
 	if (f->kind == VPF_MODEL_FAULT_NONE)
 		return false;
 	if (f->until_ns != 0) {
-		if (model_now_ns() < f->until_ns)
+		if (vpf_now_ns() < f->until_ns)
 			return true;
 		f->kind = VPF_MODEL_FAULT_NONE;
 		f->until_ns = 0;
@@ -163,7 +163,7 @@ model_fault_pick(struct vpf_model *m, struct model_cmd *c)
 		f->kind = VPF_MODEL_FAULT_NONE;
 
 	if (c->fault == VPF_MODEL_FAULT_FLR || c->fault == VPF_MODEL_FAULT_RESET) {
-		uint64_t until = model_now_ns() + 1000ull *
+		uint64_t until = vpf_now_ns() + 1000ull *
 			(c->fault_param ? c->fault_param : FAULT_BUSY_US_DEFAULT);
 		uint16_t i;
 

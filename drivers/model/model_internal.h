@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/vpf_log.h"
+#include "common/vpf_time.h"
 #include "vpf_ctx.h"
 #include "vpf_model.h"
 #include "vpf_spec.h"
@@ -370,7 +371,6 @@ model_own_words(const struct vpf_model *m)
  * ------------------------------------------------------------------ */
 
 /* model.c: create/destroy, ops table, shared error paths */
-uint64_t model_now_ns(void);
 void model_fatal(struct vpf_model *m, bool dma, const char *fmt, ...)
 	VPF_PRINTF(3, 4);
 void model_protocol_error(struct vpf_model *m, const char *fmt, ...)

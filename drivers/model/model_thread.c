@@ -101,7 +101,7 @@ dev_thread(void *arg)
 			pthread_cond_wait(&m->cv, &m->lock);
 			continue;
 		}
-		now = model_now_ns();
+		now = vpf_now_ns();
 		if (due <= now)
 			continue;
 		if (due - now < 100000) {
@@ -110,7 +110,7 @@ dev_thread(void *arg)
 			uint32_t w = m->wake;
 
 			pthread_mutex_unlock(&m->lock);
-			while (model_now_ns() < due &&
+			while (vpf_now_ns() < due &&
 			       __atomic_load_n(&m->wake, __ATOMIC_RELAXED) == w &&
 			       !__atomic_load_n(&m->stopping, __ATOMIC_RELAXED))
 				rte_pause();

@@ -76,7 +76,7 @@ mode_set_commit(struct mig_vf *v, const struct mig_step *st, bool on)
 	if (v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_DISCARD)
 		v->pre_discard = on;
 	else if (on && v->cmd.inline_data[0] == VPF_DEV_MODE_FREEZE)
-		v->t_freeze_issue = mig_now_ns();	/* downtime starts */
+		v->t_freeze_issue = vpf_now_ns();	/* downtime starts */
 }
 
 static int
@@ -99,7 +99,7 @@ mode_set_done(struct mig_vf *v, const struct mig_step *st)
 	if (prev == VPF_DEV_MODE_FREEZE)
 		v->written = false;
 	if (st->arg == VPF_DEV_MODE_ACTIVE)
-		v->t_active_done = mig_now_ns();
+		v->t_active_done = vpf_now_ns();
 	return 0;
 }
 
@@ -144,7 +144,7 @@ mode_get_done(struct mig_vf *v, const struct mig_step *st)
 		if (v->mode != VPF_DEV_MODE_FREEZE)
 			v->written = false;
 		if (v->mode == VPF_DEV_MODE_ACTIVE)
-			v->t_active_done = mig_now_ns();
+			v->t_active_done = vpf_now_ns();
 	}
 	v->lost_mode = MIG_MODE_UNKNOWN;
 	return 0;

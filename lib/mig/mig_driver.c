@@ -143,7 +143,7 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 		/* The mode re-read stamps the end of the downtime; never let
 		 * it precede the Freeze it is measured from. */
 		if (pp->d->t_active_done < pp->s->t_freeze_issue)
-			pp->d->t_active_done = mig_now_ns();
+			pp->d->t_active_done = vpf_now_ns();
 		rc = 0;
 	}
 	if (rc)
@@ -400,7 +400,7 @@ adv_stop_copy(struct drv_pair *pp)
 				  "destination did not receive a complete stream");
 			break;
 		}
-		pp->t_written = mig_now_ns();
+		pp->t_written = vpf_now_ns();
 		pp->stage = 4;
 		rc = pair_begin(pp, 1);
 		pair_start_op(pp, 1, rc ? rc :
@@ -601,8 +601,8 @@ report(struct drv *drv, enum vpf_mig_phase ph, uint64_t t_start,
 			mig_progress_add_pair(&pr, pp->ph_bytes, pp->ph_pages,
 					      0, 0);
 	}
-	pr.phase_ns = mig_now_ns() - t_start;
-	pr.elapsed_ns = mig_now_ns() - drv->t0;
+	pr.phase_ns = vpf_now_ns() - t_start;
+	pr.elapsed_ns = vpf_now_ns() - drv->t0;
 	if (ph < VPF_MIG_PHASE_MAX && res)
 		res->phase_ns[ph] += pr.phase_ns;
 	if (ph == VPF_MIG_PHASE_PRECOPY && res)
@@ -801,7 +801,7 @@ static void
 drv_phase(struct drv *drv, enum vpf_mig_phase ph, struct vpf_mig_result *res,
 	  int *abort_rc, bool *stop_precopy)
 {
-	uint64_t t = mig_now_ns();
+	uint64_t t = vpf_now_ns();
 
 	drv->phase = ph;
 	run_phase(drv);
@@ -838,7 +838,7 @@ drv_before_downtime(struct drv *drv, struct vpf_mig_result *res)
 static void
 drv_stop_copy(struct drv *drv, struct vpf_mig_result *res)
 {
-	uint64_t t = mig_now_ns(), last_written = t;
+	uint64_t t = vpf_now_ns(), last_written = t;
 	int late = 0;	/* nothing left to abort */
 	unsigned int i;
 
@@ -907,7 +907,7 @@ drv_collect(struct drv *drv, struct vpf_mig_pair *pairs,
 			last_active = p->t_active_ns;
 	}
 	if (res) {
-		res->total_ns = mig_now_ns() - drv->t0;
+		res->total_ns = vpf_now_ns() - drv->t0;
 		if (last_active > 0 && first_freeze != UINT64_MAX)
 			res->downtime_ns = last_active - first_freeze;
 	}
@@ -929,7 +929,7 @@ drv_report_done(struct drv *drv, const struct vpf_mig_result *res)
 	pr.failed = res ? res->failed : 0;
 	pr.bytes = res ? res->bytes : 0;
 	pr.dirty_pages = res ? res->pages : 0;
-	pr.elapsed_ns = mig_now_ns() - drv->t0;
+	pr.elapsed_ns = vpf_now_ns() - drv->t0;
 	o->progress(&pr, o->arg);
 }
 
@@ -956,7 +956,7 @@ vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 		drv_teardown(&drv, NULL);
 		return rc;
 	}
-	drv.t0 = mig_now_ns();
+	drv.t0 = vpf_now_ns();
 	abort_rc = drv_before_downtime(&drv, res);
 	if (abort_rc)
 		drv_abort_all(&drv, abort_rc);

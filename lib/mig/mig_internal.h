@@ -20,6 +20,7 @@
 #include "vpf_spec.h"
 #include "common/vpf_le.h"
 #include "common/vpf_log.h"
+#include "common/vpf_time.h"
 
 VPF_LOG_DECLARE(mig);
 
@@ -256,8 +257,5 @@ int mig_bitmap_span(const struct vpf_mig_range *r, unsigned int n,
 void mig_progress_add_pair(struct vpf_mig_progress *pr, uint64_t bytes,
 			   uint64_t pages, uint64_t initial_bytes,
 			   uint64_t dirty_bytes);
-
-/* Time. */
-uint64_t mig_now_ns(void);
 
 #endif /* VPF_MIG_INTERNAL_H */

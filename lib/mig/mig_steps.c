@@ -23,20 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mig_vf.h"
 
 VPF_LOG_REGISTER(mig);
-
-uint64_t
-mig_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 struct mig_vf *
 mig_vf_get(const struct vpf_mig *m, uint16_t vf)

@@ -18,6 +18,7 @@
 #include "vpf_pf.h"
 #include "vpf_virtio.h"
 #include "common/vpf_log.h"
+#include "common/vpf_time.h"
 
 VPF_LOG_DECLARE(pf);
 VPF_LOG_DECLARE(admin);
@@ -27,17 +28,6 @@ VPF_LOG_DECLARE(admin);
 	VPF_LOG_NAMED(pf, level, (p)->name, fmt, ##__VA_ARGS__)
 #define ADMIN_LOG(level, p, fmt, ...) \
 	VPF_LOG_NAMED(admin, level, (p)->name, fmt, ##__VA_ARGS__)
-
-/** Monotonic time in ns (vDSO, no system call). Slow path only: on
- *  kvm-clock it costs ~100 ns. */
-static inline uint64_t
-vpf_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The admin fast path keeps time in TSC ticks (rte_rdtsc(): no EAL, no
  * system call), calibrated once per process against CLOCK_MONOTONIC. */
