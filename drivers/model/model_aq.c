@@ -16,6 +16,7 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
+#include "common/vpf_mem.h"
 #include "model_internal.h"
 
 /* Default parameter of delay faults whose param is 0. */
@@ -71,16 +72,11 @@ model_aq_fini(struct vpf_model *m)
 	if (m->pool != NULL)
 		for (i = 0; i < m->npool; i++)
 			free(m->pool[i].data);
-	free(m->pool);
-	free(m->slot_free);
-	m->slot_free = NULL;
-	free(m->owned);
-	free(m->visit);
-	free(m->vis_ns);
-	m->vis_ns = NULL;
-	m->pool = NULL;
-	m->owned = NULL;
-	m->visit = NULL;
+	VPF_FREE(m->pool);
+	VPF_FREE(m->slot_free);
+	VPF_FREE(m->owned);
+	VPF_FREE(m->visit);
+	VPF_FREE(m->vis_ns);
 }
 
 static void

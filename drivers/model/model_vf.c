@@ -15,6 +15,7 @@
 #include <rte_byteorder.h>
 
 #include "common/vpf_le.h"
+#include "common/vpf_mem.h"
 #include "model_internal.h"
 
 struct model_vf *
@@ -203,16 +204,13 @@ model_vfs_fini(struct vpf_model *m)
 			free(vf->app_buf);
 		}
 	}
-	free(m->vf);
+	VPF_FREE(m->vf);
 	free(m->scr_idx);
 	free(m->scr_qsize);
 	free(m->scr_own);
-	free(m->scr_hasown);
-	free(m->scr_it[0]);
-	free(m->scr_it[1]);
-	m->scr_it[0] = m->scr_it[1] = NULL;
-	m->scr_hasown = NULL;
-	m->vf = NULL;
+	VPF_FREE(m->scr_hasown);
+	VPF_FREE(m->scr_it[0]);
+	VPF_FREE(m->scr_it[1]);
 }
 
 /* The public API's way to a VF: lock the model and find VF @p vf_id. On

@@ -25,6 +25,7 @@
 
 #include <rte_common.h>
 
+#include "common/vpf_mem.h"
 #include "admin_internal.h"
 
 VPF_LOG_REGISTER(admin);
@@ -153,20 +154,13 @@ vpf_admin_engine_fini(struct vpf_pf *pf)
 	}
 	memset(&pf->small_mem, 0, sizeof(pf->small_mem));
 	memset(&pf->big_mem, 0, sizeof(pf->big_mem));
-	free(pf->slots);
-	free(pf->free_slots);
-	free(pf->free_big);
-	free(pf->stats);
-	free(pf->scratch);
-	free(pf->wr_cap);
-	free(pf->wr_cap_valid);
-	pf->wr_cap = NULL;
-	pf->wr_cap_valid = NULL;
-	pf->slots = NULL;
-	pf->free_slots = NULL;
-	pf->free_big = NULL;
-	pf->stats = NULL;
-	pf->scratch = NULL;
+	VPF_FREE(pf->slots);
+	VPF_FREE(pf->free_slots);
+	VPF_FREE(pf->free_big);
+	VPF_FREE(pf->stats);
+	VPF_FREE(pf->scratch);
+	VPF_FREE(pf->wr_cap);
+	VPF_FREE(pf->wr_cap_valid);
 	pf->nslots = 0;
 	pf->nfree = 0;
 }

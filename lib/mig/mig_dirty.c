@@ -16,6 +16,7 @@
 
 #include <rte_byteorder.h>
 
+#include "common/vpf_mem.h"
 #include "mig_vf.h"
 
 static bool
@@ -443,8 +444,7 @@ mig_wr_rec_alloc(struct mig_vf *v)
 void
 mig_wr_rec_free(struct mig_vf *v)
 {
-	free(v->dirty.rec);
-	v->dirty.rec = NULL;
+	VPF_FREE(v->dirty.rec);
 	v->dirty.rec_max = 0;
 }
 

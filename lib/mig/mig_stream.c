@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "vpf_ctx.h"
+#include "common/vpf_mem.h"
 #include "mig_internal.h"
 
 /* ---------------------------------------------------------------------------
@@ -258,8 +259,7 @@ mig_parser_init(struct mig_parser *p,
 void
 mig_parser_fini(struct mig_parser *p)
 {
-	free(p->src_fields);
-	p->src_fields = NULL;
+	VPF_FREE(p->src_fields);
 	mig_buf_free(&p->payload);
 	mig_buf_free(&p->final);
 }

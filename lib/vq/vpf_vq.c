@@ -24,6 +24,7 @@
 #include "vpf_backend.h"
 #include "vpf_virtio.h"
 #include "common/vpf_log.h"
+#include "common/vpf_mem.h"
 
 VPF_LOG_REGISTER(vq);
 
@@ -202,14 +203,10 @@ vpf_vq_destroy(struct vpf_vq *vq)
 	if (vq->mem.va != NULL && vq->ops != NULL && vq->ops->dma_free != NULL)
 		vq->ops->dma_free(vq->dev, &vq->mem);
 	memset(&vq->mem, 0, sizeof(vq->mem));
-	free(vq->next);
-	free(vq->chain_len);
-	free(vq->writable);
-	free(vq->cookie);
-	vq->next = NULL;
-	vq->chain_len = NULL;
-	vq->writable = NULL;
-	vq->cookie = NULL;
+	VPF_FREE(vq->next);
+	VPF_FREE(vq->chain_len);
+	VPF_FREE(vq->writable);
+	VPF_FREE(vq->cookie);
 	vq->desc = NULL;
 	vq->avail = NULL;
 	vq->used = NULL;
