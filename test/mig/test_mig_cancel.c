@@ -8,86 +8,7 @@
  * complete (the guest may run there already).
  */
 
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "vpf_mig.h"
-#include "vpf_model.h"
-#include "vpf_pf.h"
-
-struct side {
-	struct vpf_model *model;
-	struct vpf_pf *pf;
-	struct vpf_mig *mig;
-};
-
-static void
-side_up(struct side *sd, const char *name, uint64_t seed)
-{
-	struct vpf_model_params mp;
-	struct vpf_pf_params pp;
-	struct vpf_mig_params gp;
-
-	vpf_model_params_init(&mp);
-	mp.name = name;
-	mp.num_vfs = 2;
-	mp.seed = seed;
-	mp.guest_mem_size = 8u << 20;
-	sd->model = vpf_model_create(&mp);
-	if (sd->model == NULL)
-		fail_msg("model: %s", vpf_last_error());
-	vpf_pf_params_init(&pp);
-	pp.name = name;
-	/* longer than any injected delay: a delay is not a timeout */
-	pp.cmd_timeout_us = 2000000;
-	sd->pf = vpf_pf_attach(&vpf_model_ops, sd->model, &pp);
-	if (sd->pf == NULL)
-		fail_msg("attach: %s", vpf_last_error());
-	vpf_mig_params_init(&gp);
-	gp.scan = false;
-	sd->mig = vpf_mig_attach(sd->pf, &gp);
-	if (sd->mig == NULL)
-		fail_msg("mig attach: %s", vpf_last_error());
-}
-
-static void
-side_down(struct side *sd)
-{
-	vpf_mig_detach(sd->mig);
-	vpf_pf_detach(sd->pf);
-	vpf_model_destroy(sd->model);
-}
-
-static uint8_t
-mode(struct side *sd, uint16_t vf)
-{
-	uint8_t m = 0xee;
-
-	assert_int_equal(vpf_model_vf_mode(sd->model, vf, &m), 0);
-	return m;
-}
-
-static enum vpf_mig_state
-vfstate(struct side *sd, uint16_t vf)
-{
-	enum vpf_mig_state s;
-
-	assert_int_equal(vpf_mig_get_state(sd->mig, vf, &s), 0);
-	return s;
-}
-
-static void
-digest(struct side *sd, uint16_t vf, uint8_t out[32])
-{
-	assert_int_equal(vpf_model_digest(sd->model, vf, out), 0);
-}
+#include "mig_harness.h"
 
 /* What the callbacks see and decide. */
 struct cc {
@@ -156,74 +77,82 @@ progress_cb(const struct vpf_mig_progress *p, void *arg)
 	return 0;
 }
 
-static void
-setup(struct side *s, struct side *d, struct cc *c, struct vpf_mig_opts *mo,
-      struct vpf_mig_pair *p, int when)
-{
-	side_up(s, "src", 1);
-	side_up(d, "dst", 2);
-	assert_int_equal(vpf_model_guest_step(s->model, 1, 200), 0);
-	memset(c, 0, sizeof(*c));
-	c->s = s;
-	c->d = d;
-	c->when = when;
-	vpf_mig_opts_init(mo);
-	mo->progress = progress_cb;
-	mo->cancel = cancel_cb;
-	mo->arg = c;
-	memset(p, 0, sizeof(*p));
-	p->src = s->mig;
-	p->src_vf = 1;
-	p->dst = d->mig;
-	p->dst_vf = 1;
-}
-
-/* Source running with the state it had, destination with nothing
- * applied: both Active, digests unchanged. */
-static void
-assert_rolled_back(struct side *s, struct side *d, const uint8_t s0[32],
-		   const uint8_t d0[32])
-{
-	uint8_t x[32];
-
-	assert_int_equal(mode(s, 1), VPF_DEV_MODE_ACTIVE);
-	assert_int_equal(vfstate(s, 1), VPF_MIG_STATE_RUNNING);
-	assert_int_equal(mode(d, 1), VPF_DEV_MODE_ACTIVE);
-	digest(s, 1, x);
-	assert_memory_equal(x, s0, 32);
-	digest(d, 1, x);
-	assert_memory_equal(x, d0, 32);
-	/* and the source still runs */
-	assert_int_equal(vpf_model_guest_step(s->model, 1, 50), 0);
-	digest(s, 1, x);
-	assert_memory_not_equal(x, s0, 32);
-}
-
-static void
-test_cancel_at_once(void **state)
-{
-	struct side s, d;
+/* One cancel test: the pair (VF 1 of two PFs), what its callbacks saw,
+ * the options and the digests both VFs had before the call. */
+struct fx {
+	struct env e;
 	struct cc c;
 	struct vpf_mig_opts mo;
 	struct vpf_mig_pair p;
 	struct vpf_mig_result res;
 	uint8_t s0[32], d0[32];
+};
+
+static void
+setup(struct fx *x, int when)
+{
+	/* The command deadline is longer than any injected delay: a delay
+	 * is not a timeout. */
+	struct opt os = { .vfs = 2, .seed = 1, .timeout_us = 2000000,
+			  .no_scan = true };
+	struct opt od = os;
+
+	od.seed = 2;
+	memset(x, 0, sizeof(*x));
+	env_up(&x->e, &os, &od);
+	assert_int_equal(vpf_model_guest_step(x->e.s.model, 1, 200), 0);
+	x->c.s = &x->e.s;
+	x->c.d = &x->e.d;
+	x->c.when = when;
+	vpf_mig_opts_init(&x->mo);
+	x->mo.progress = progress_cb;
+	x->mo.cancel = cancel_cb;
+	x->mo.arg = &x->c;
+	x->p = mig_pair(&x->e.s, 1, &x->e.d, 1);
+	digest(&x->e.s, 1, x->s0);
+	digest(&x->e.d, 1, x->d0);
+}
+
+/* vpf_mig_migrate() returns -ECANCELED after the cancel callback fired,
+ * and the pair says so. */
+static void
+migrate_cancelled(struct fx *x)
+{
+	assert_int_equal(vpf_mig_migrate(&x->mo, &x->p, 1, &x->res),
+			 -ECANCELED);
+	assert_true(x->c.fired);
+	assert_int_equal(x->p.rc, -ECANCELED);
+}
+
+/* Source running with the state it had, destination with nothing
+ * applied: both Active, digests unchanged; then both PFs go down. */
+static void
+assert_rolled_back(struct fx *x)
+{
+	assert_int_equal(mode(&x->e.s, 1), VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(vfstate(&x->e.s, 1), VPF_MIG_STATE_RUNNING);
+	assert_int_equal(mode(&x->e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&x->e.s, 1, x->s0);
+	assert_digest(&x->e.d, 1, x->d0);
+	/* and the source still runs */
+	assert_guest_runs(&x->e.s, 1, 50);
+	env_down(&x->e);
+}
+
+static void
+test_cancel_at_once(void **state)
+{
+	struct fx x;
 
 	(void)state;
-	setup(&s, &d, &c, &mo, &p, WHEN_ALWAYS);
-	mo.precopy_rounds = 3;
-	digest(&s, 1, s0);
-	digest(&d, 1, d0);
-	assert_int_equal(vpf_mig_migrate(&mo, &p, 1, &res), -ECANCELED);
-	assert_true(c.fired);
-	assert_int_equal(p.rc, -ECANCELED);
-	assert_int_equal(res.failed, 1);
-	assert_int_equal(res.ok, 0);
-	assert_int_equal(c.reports[VPF_MIG_PHASE_SETUP], 0);
-	assert_int_equal(c.reports[VPF_MIG_PHASE_PRECOPY], 0);
-	assert_rolled_back(&s, &d, s0, d0);
-	side_down(&s);
-	side_down(&d);
+	setup(&x, WHEN_ALWAYS);
+	x.mo.precopy_rounds = 3;
+	migrate_cancelled(&x);
+	assert_int_equal(x.res.failed, 1);
+	assert_int_equal(x.res.ok, 0);
+	assert_int_equal(x.c.reports[VPF_MIG_PHASE_SETUP], 0);
+	assert_int_equal(x.c.reports[VPF_MIG_PHASE_PRECOPY], 0);
+	assert_rolled_back(&x);
 }
 
 /* Cancelled while a command of precopy round 2 is in flight: the round
@@ -231,30 +160,19 @@ test_cancel_at_once(void **state)
 static void
 test_cancel_in_precopy_round(void **state)
 {
-	struct side s, d;
-	struct cc c;
-	struct vpf_mig_opts mo;
-	struct vpf_mig_pair p;
-	struct vpf_mig_result res;
-	uint8_t s0[32], d0[32];
+	struct fx x;
 
 	(void)state;
-	setup(&s, &d, &c, &mo, &p, WHEN_ROUND2);
-	mo.precopy_rounds = 50;
-	digest(&s, 1, s0);
-	digest(&d, 1, d0);
-	assert_int_equal(vpf_mig_migrate(&mo, &p, 1, &res), -ECANCELED);
-	assert_true(c.fired);
-	assert_int_equal(p.rc, -ECANCELED);
-	assert_int_equal(p.failed_phase, VPF_MIG_PHASE_PRECOPY);
-	assert_string_equal(p.error, "cancelled");
-	assert_int_equal(c.reports[VPF_MIG_PHASE_PRECOPY], 2);
-	assert_int_equal(c.failed_in_round2, 1);
-	assert_int_equal(c.reports[VPF_MIG_PHASE_STOP_COPY], 0);
-	assert_int_equal(c.reports[VPF_MIG_PHASE_RESUME], 0);
-	assert_rolled_back(&s, &d, s0, d0);
-	side_down(&s);
-	side_down(&d);
+	setup(&x, WHEN_ROUND2);
+	x.mo.precopy_rounds = 50;
+	migrate_cancelled(&x);
+	assert_int_equal(x.p.failed_phase, VPF_MIG_PHASE_PRECOPY);
+	assert_string_equal(x.p.error, "cancelled");
+	assert_int_equal(x.c.reports[VPF_MIG_PHASE_PRECOPY], 2);
+	assert_int_equal(x.c.failed_in_round2, 1);
+	assert_int_equal(x.c.reports[VPF_MIG_PHASE_STOP_COPY], 0);
+	assert_int_equal(x.c.reports[VPF_MIG_PHASE_RESUME], 0);
+	assert_rolled_back(&x);
 }
 
 /* Cancelled in stop-copy with the source frozen and the destination not
@@ -262,28 +180,17 @@ test_cancel_in_precopy_round(void **state)
 static void
 test_cancel_in_stop_copy(void **state)
 {
-	struct side s, d;
-	struct cc c;
-	struct vpf_mig_opts mo;
-	struct vpf_mig_pair p;
-	struct vpf_mig_result res;
-	uint8_t s0[32], d0[32];
+	struct fx x;
 
 	(void)state;
-	setup(&s, &d, &c, &mo, &p, WHEN_SRC_FROZEN);
+	setup(&x, WHEN_SRC_FROZEN);
 	/* the destination's commands are slow: a wide window after Freeze */
-	assert_int_equal(vpf_model_fault_inject(d.model, 1,
+	assert_int_equal(vpf_model_fault_inject(x.e.d.model, 1,
 			 VPF_MODEL_FAULT_DELAY, 1000, 2000), 0);
-	digest(&s, 1, s0);
-	digest(&d, 1, d0);
-	assert_int_equal(vpf_mig_migrate(&mo, &p, 1, &res), -ECANCELED);
-	assert_true(c.fired);
-	assert_int_equal(p.rc, -ECANCELED);
-	assert_int_equal(p.failed_phase, VPF_MIG_PHASE_STOP_COPY);
-	vpf_model_fault_clear(d.model);
-	assert_rolled_back(&s, &d, s0, d0);
-	side_down(&s);
-	side_down(&d);
+	migrate_cancelled(&x);
+	assert_int_equal(x.p.failed_phase, VPF_MIG_PHASE_STOP_COPY);
+	vpf_model_fault_clear(x.e.d.model);
+	assert_rolled_back(&x);
 }
 
 /* A cancel once the destination's activation was issued is too late: the
@@ -291,26 +198,18 @@ test_cancel_in_stop_copy(void **state)
 static void
 test_cancel_too_late(void **state)
 {
-	struct side s, d;
-	struct cc c;
-	struct vpf_mig_opts mo;
-	struct vpf_mig_pair p;
-	struct vpf_mig_result res;
-	uint8_t s0[32], d1[32];
+	struct fx x;
 
 	(void)state;
-	setup(&s, &d, &c, &mo, &p, WHEN_DST_ACTIVE);
-	digest(&s, 1, s0);
-	assert_int_equal(vpf_mig_migrate(&mo, &p, 1, &res), 0);
-	assert_true(c.fired);
-	assert_int_equal(p.rc, 0);
-	assert_int_equal(res.ok, 1);
-	digest(&d, 1, d1);
-	assert_memory_equal(s0, d1, 32);
-	assert_int_equal(mode(&d, 1), VPF_DEV_MODE_ACTIVE);
-	assert_int_not_equal(mode(&s, 1), VPF_DEV_MODE_ACTIVE);
-	side_down(&s);
-	side_down(&d);
+	setup(&x, WHEN_DST_ACTIVE);
+	assert_int_equal(vpf_mig_migrate(&x.mo, &x.p, 1, &x.res), 0);
+	assert_true(x.c.fired);
+	assert_int_equal(x.p.rc, 0);
+	assert_int_equal(x.res.ok, 1);
+	assert_digest(&x.e.d, 1, x.s0);
+	assert_int_equal(mode(&x.e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_int_not_equal(mode(&x.e.s, 1), VPF_DEV_MODE_ACTIVE);
+	env_down(&x.e);
 }
 
 int
@@ -323,5 +222,6 @@ main(void)
 		cmocka_unit_test(test_cancel_too_late),
 	};
 
+	mig_test_filter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
