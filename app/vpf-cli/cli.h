@@ -96,6 +96,10 @@ struct cli_args {
 	const char *val[CLI_MAX_ARGS + 2];
 	struct cli_kv kv;
 	const char *kv_text;	/* raw key=value text, or NULL */
+	/* what the command acts on, found before its handler runs
+	 * (struct cli_cmd: on); NULL and 0 when it finds its own */
+	struct cli_pf *p;
+	uint16_t vf;
 };
 
 /** An option of a command: `key=<v>` or an optional positional. */
@@ -106,11 +110,24 @@ struct cli_opt {
 };
 
 /**
+ * What a command acts on: the arguments <pf> (and <vf>) that cli_cmd_run()
+ * finds, with the usual errors, before the handler runs (a->p, a->vf).
+ */
+enum cli_on {
+	CLI_ON_ARGS = 0,	/* nothing: the handler reads its arguments */
+	CLI_ON_PF,		/* <pf> */
+	CLI_ON_VF,		/* <pf> <vf>, device errors counted from here
+				 * (cli_dev_begin()) */
+	CLI_ON_MODEL_PF,	/* <pf>, which must be a software model */
+	CLI_ON_MODEL_VF,	/* <pf> <vf> of a software model */
+};
+
+/**
  * A command: display syntax (doc/cli.md), from which the cmdline instances
- * are generated, a one-line help, what each option defaults to, and the
- * handler. Syntax: `word` literal; `a|b|c` one of (any word accepted,
- * completed from the list); `<name>` argument; `[...]` optional
- * (trailing); `[key=<v>]` key=value options (trailing, any order).
+ * are generated, a one-line help, what each option defaults to, what it
+ * acts on, and the handler. Syntax: `word` literal; `a|b|c` one of (any
+ * word accepted, completed from the list); `<name>` argument; `[...]`
+ * optional (trailing); `[key=<v>]` key=value options (trailing, any order).
  */
 struct cli_cmd {
 	const char *syntax;
@@ -119,6 +136,7 @@ struct cli_cmd {
 	int (*fn)(struct cli_args *a);
 	/* the options' defaults, for `help <command>`; NULL-terminated */
 	const struct cli_opt *opts;
+	enum cli_on on;
 };
 
 /** The commands of one area (one cli_cmds_<area>.c), as `help` groups
@@ -143,6 +161,10 @@ extern const unsigned int cli_ngroups;
 
 /** Value of argument @p name (as in the syntax, without <>), or NULL. */
 const char *cli_arg(const struct cli_args *a, const char *name);
+
+/** Find what @p cmd acts on (its `on`) into @p a, then run its handler:
+ *  0, or the negative errno already reported. Called with cli.lock held. */
+int cli_cmd_run(const struct cli_cmd *cmd, struct cli_args *a);
 
 /** The signal (SIGINT, SIGTERM, SIGHUP) received, or 0. A running command
  *  polls it and stops at the next safe point ("cancelled: ..."). */

@@ -302,7 +302,7 @@ inst_cb(void *result, struct cmdline *cl, void *data)
 	interactive = cli_interactive != NULL && cl == cli_interactive;
 	tty = interactive && tty_signals(true, &saved);
 	pthread_mutex_lock(&cli.lock);
-	g_last_rc = ii->cmd->fn(&a);
+	g_last_rc = cli_cmd_run(ii->cmd, &a);
 	pthread_mutex_unlock(&cli.lock);
 	if (tty)
 		tty_signals(false, &saved);

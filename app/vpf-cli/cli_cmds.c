@@ -115,14 +115,25 @@ cli_opt_force(const struct cli_args *a, bool *force)
 /* ---- the VF command skeleton -------------------------------------------- */
 
 int
-cli_vf_begin(const struct cli_args *a, struct cli_pf **pp, uint16_t *vf)
+cli_cmd_run(const struct cli_cmd *cmd, struct cli_args *a)
 {
-	int rc = cli_pf_vf(a, "pf", "vf", pp, vf);
+	bool vf = cmd->on == CLI_ON_VF || cmd->on == CLI_ON_MODEL_VF;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	cli_dev_begin(*pp);
-	return 0;
+	if (cmd->on != CLI_ON_ARGS) {
+		rc = cli_pf_vf(a, "pf", vf ? "vf" : NULL, &a->p,
+			       vf ? &a->vf : NULL);
+		if (rc < 0)
+			return rc;
+	}
+	if (cmd->on == CLI_ON_MODEL_PF || cmd->on == CLI_ON_MODEL_VF) {
+		rc = cli_need_model(a->p);
+		if (rc < 0)
+			return rc;
+	}
+	if (cmd->on == CLI_ON_VF)
+		cli_dev_begin(a->p);
+	return cmd->fn(a);
 }
 
 int
@@ -133,14 +144,6 @@ cli_vf_call(struct cli_pf *p, uint16_t vf, uint8_t op, int rc,
 		return rc;
 	return cli_fail_op(p, vf, op, rc,
 			   what != NULL ? what : vpf_admin_opcode_name(op));
-}
-
-int
-cli_model_vf(const struct cli_args *a, struct cli_pf **pp, uint16_t *vf)
-{
-	int rc = cli_pf_vf(a, "pf", "vf", pp, vf);
-
-	return rc < 0 ? rc : cli_need_model(*pp);
 }
 
 /* ---- refusals that say what to do --------------------------------------- */

@@ -25,23 +25,12 @@
 /* ---- the VF command skeleton -------------------------------------------- */
 
 /**
- * Find the arguments <pf> and <vf> and start counting @p pp's device
- * errors, so that a failed admin command that follows says what the device
- * answered. 0, or the negative errno already reported.
- */
-int cli_vf_begin(const struct cli_args *a, struct cli_pf **pp, uint16_t *vf);
-
-/**
  * The end of an admin command @p op on VF @p vf that returned @p rc: a
  * failure is reported (cli_fail_op(): the device's status and a hint),
  * named by @p what or, when NULL, by the opcode. Returns @p rc.
  */
 int cli_vf_call(struct cli_pf *p, uint16_t vf, uint8_t op, int rc,
 		const char *what);
-
-/** cli_vf_begin() without the device counters, for a software model's own
- *  commands: fails with ENOTSUP unless <pf> is a model. */
-int cli_model_vf(const struct cli_args *a, struct cli_pf **pp, uint16_t *vf);
 
 /** -ENOTSUP (reported) unless @p p is a software model. */
 int cli_need_model(struct cli_pf *p);

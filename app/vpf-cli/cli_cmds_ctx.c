@@ -26,16 +26,12 @@ static int
 cmd_ctx_size(struct cli_args *a)
 {
 	bool freeze = cli_arg(a, "freeze") != NULL;
-	struct cli_pf *p;
 	uint64_t size;
-	uint16_t vf;
 	int rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
-	if (rc < 0)
-		return rc;
-	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_CTX_SIZE_GET,
-			 vpf_admin_ctx_size_get(p->pf, vf, freeze, &size), NULL);
+	rc = cli_vf_call(a->p, a->vf, VPF_ADMIN_OP_DEV_CTX_SIZE_GET,
+			 vpf_admin_ctx_size_get(a->p->pf, a->vf, freeze, &size),
+			 NULL);
 	if (rc < 0)
 		return rc;
 	printf("size: %" PRIu64 "\n", size);
@@ -46,16 +42,11 @@ static int
 cmd_ctx_fields(struct cli_args *a)
 {
 	struct vpf_admin_ctx_field_info info[64];
-	struct cli_pf *p;
 	uint32_t n = 0, i;
-	uint16_t vf;
 	int rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
-	if (rc < 0)
-		return rc;
-	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY,
-			 vpf_admin_ctx_fields_query(p->pf, vf, info,
+	rc = cli_vf_call(a->p, a->vf, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY,
+			 vpf_admin_ctx_fields_query(a->p->pf, a->vf, info,
 						    RTE_DIM(info), &n), NULL);
 	if (rc < 0)
 		return rc;
@@ -70,15 +61,10 @@ cmd_ctx_fields(struct cli_args *a)
 static int
 cmd_ctx_discard(struct cli_args *a)
 {
-	struct cli_pf *p;
-	uint16_t vf;
 	int rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
-	if (rc < 0)
-		return rc;
-	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_CTX_DISCARD,
-			 vpf_admin_ctx_discard(p->pf, vf), NULL);
+	rc = cli_vf_call(a->p, a->vf, VPF_ADMIN_OP_DEV_CTX_DISCARD,
+			 vpf_admin_ctx_discard(a->p->pf, a->vf), NULL);
 	if (rc < 0)
 		return rc;
 	printf("discarded: yes\n");
@@ -165,13 +151,13 @@ ctx_read_chunks(struct ctx_read *r, uint8_t *buf)
 static int
 cmd_ctx_read(struct cli_args *a)
 {
-	struct ctx_read r = { .path = cli_arg(a, "file"), .t0 = cli_now() };
+	struct ctx_read r = {
+		.p = a->p, .vf = a->vf, .path = cli_arg(a, "file"),
+		.t0 = cli_now(),
+	};
 	uint8_t *buf, mode;
 	int rc;
 
-	rc = cli_pf_vf(a, "pf", "vf", &r.p, &r.vf);
-	if (rc < 0)
-		return rc;
 	rc = cli_opt_chunk(a, r.p->max_chunk, &r.chunk);
 	if (rc < 0)
 		return rc;
@@ -321,14 +307,14 @@ ctx_write_chunks(struct ctx_write *w, uint8_t *pad)
 static int
 cmd_ctx_write(struct cli_args *a)
 {
-	struct ctx_write w = { .path = cli_arg(a, "file"), .t0 = cli_now() };
+	struct ctx_write w = {
+		.p = a->p, .vf = a->vf, .path = cli_arg(a, "file"),
+		.t0 = cli_now(),
+	};
 	uint8_t *data = NULL, *pad;
 	bool force;
 	int rc;
 
-	rc = cli_pf_vf(a, "pf", "vf", &w.p, &w.vf);
-	if (rc < 0)
-		return rc;
 	rc = cli_opt_chunk(a, w.p->max_chunk, &w.chunk);
 	if (rc < 0)
 		return rc;
@@ -419,23 +405,24 @@ static const struct cli_cmd cmds[] = {
 	{ "ctx size <pf> <vf> [freeze]",
 	  "DEV_CTX_SIZE_GET: what remains of the current context, or with "
 	  "freeze the estimate in Freeze -> size: <bytes>", cmd_ctx_size,
-	  size_opts },
+	  size_opts, CLI_ON_VF },
 	{ "ctx fields <pf> <vf>",
 	  "DEV_CTX_FIELDS_QUERY: field types and lengths the VF supports",
-	  cmd_ctx_fields, NULL },
+	  cmd_ctx_fields, NULL, CLI_ON_VF },
 	{ "ctx read <pf> <vf> <file> [chunk=<bytes>]",
 	  "DEV_CTX_READ the rest of the context into <file> (written "
-	  "atomically) -> read: <bytes>", cmd_ctx_read, read_opts },
+	  "atomically) -> read: <bytes>", cmd_ctx_read, read_opts,
+	  CLI_ON_VF },
 	{ "ctx write <pf> <vf> <file> [chunk=<bytes>] [force=yes|no]",
 	  "DEV_CTX_WRITE the raw context in <file> (Freeze only; a file that "
 	  "is not a well-formed context is refused unless force=yes) -> "
-	  "written: <bytes>", cmd_ctx_write, write_opts },
+	  "written: <bytes>", cmd_ctx_write, write_opts, CLI_ON_VF },
 	{ "ctx discard <pf> <vf>",
 	  "DEV_CTX_DISCARD a partial read or write, or an unapplied context",
-	  cmd_ctx_discard, NULL },
+	  cmd_ctx_discard, NULL, CLI_ON_VF },
 	{ "ctx dump <file>",
 	  "decode a context file; fails naming the byte offset if malformed",
-	  cmd_ctx_dump, NULL },
+	  cmd_ctx_dump, NULL, CLI_ON_ARGS },
 };
 
 const struct cli_cmd_group cli_group_ctx = {

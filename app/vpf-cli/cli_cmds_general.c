@@ -167,9 +167,11 @@ static const struct cli_opt help_opts[] = {
 
 static const struct cli_cmd cmds[] = {
 	{ "help [<topic...>]", "list the commands by area, or explain those "
-	  "that start with <topic> and their defaults", cmd_help, help_opts },
+	  "that start with <topic> and their defaults", cmd_help, help_opts,
+	  CLI_ON_ARGS },
 	{ "quit", "leave (VFs vpf-cli moved are put back to active; at the "
-	  "prompt, asks first when a VF is outside active)", cmd_quit, NULL },
+	  "prompt, asks first when a VF is outside active)", cmd_quit, NULL,
+	  CLI_ON_ARGS },
 };
 
 const struct cli_cmd_group cli_group_general = {

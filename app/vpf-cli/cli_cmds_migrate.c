@@ -384,7 +384,8 @@ static const struct cli_cmd cmds[] = {
 	  "migrate a VF with the migration API: progress per phase, then "
 	  "time, downtime, bytes, pages and the digest check; a destination "
 	  "that already received a migration is refused unless force=yes; "
-	  "Ctrl-C cancels (the source keeps running)", cmd_migrate, opts },
+	  "Ctrl-C cancels (the source keeps running)", cmd_migrate, opts,
+	  CLI_ON_ARGS },
 };
 
 const struct cli_cmd_group cli_group_migrate = {

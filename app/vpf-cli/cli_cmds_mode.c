@@ -34,16 +34,11 @@ parse_mode(const char *s, uint8_t *mode)
 static int
 cmd_mode_get(struct cli_args *a)
 {
-	struct cli_pf *p;
-	uint16_t vf;
 	uint8_t mode;
 	int rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
-	if (rc < 0)
-		return rc;
-	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_MODE_GET,
-			 vpf_admin_mode_get(p->pf, vf, &mode), NULL);
+	rc = cli_vf_call(a->p, a->vf, VPF_ADMIN_OP_DEV_MODE_GET,
+			 vpf_admin_mode_get(a->p->pf, a->vf, &mode), NULL);
 	if (rc < 0)
 		return rc;
 	printf("mode: %s\n", vpf_dev_mode_name(mode));
@@ -53,14 +48,11 @@ cmd_mode_get(struct cli_args *a)
 static int
 cmd_mode_set(struct cli_args *a)
 {
-	struct cli_pf *p;
-	uint16_t vf;
+	struct cli_pf *p = a->p;
+	uint16_t vf = a->vf;
 	uint8_t mode = 0;
 	int rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
-	if (rc < 0)
-		return rc;
 	rc = parse_mode(cli_arg(a, "choice"), &mode);
 	if (rc < 0)
 		return rc;
@@ -81,9 +73,9 @@ cmd_mode_set(struct cli_args *a)
 
 static const struct cli_cmd cmds[] = {
 	{ "mode get <pf> <vf>", "DEV_MODE_GET -> mode: active|stop|freeze",
-	  cmd_mode_get, NULL },
+	  cmd_mode_get, NULL, CLI_ON_VF },
 	{ "mode set <pf> <vf> active|stop|freeze", "DEV_MODE_SET",
-	  cmd_mode_set, NULL },
+	  cmd_mode_set, NULL, CLI_ON_VF },
 };
 
 const struct cli_cmd_group cli_group_mode = {

@@ -22,19 +22,14 @@
 static int
 cmd_model_guest(struct cli_args *a)
 {
-	struct cli_pf *p;
 	uint64_t ops;
-	uint16_t vf;
 	int rc;
 
-	rc = cli_model_vf(a, &p, &vf);
-	if (rc < 0)
-		return rc;
 	if (cli_parse_range(cli_arg(a, "ops"), true, 0, UINT32_MAX, &ops) < 0)
 		return cli_fail(-EINVAL, "bad operation count '%s'",
 				cli_arg(a, "ops"));
 	vpf_error_clear();
-	rc = vpf_model_guest_step(p->model, vf, (uint32_t)ops);
+	rc = vpf_model_guest_step(a->p->model, a->vf, (uint32_t)ops);
 	if (rc < 0)
 		return cli_fail(rc, "guest step: %s", vpf_last_error());
 	printf("ops: %" PRIu64 "\n", ops);
@@ -74,15 +69,10 @@ cli_digest_compare(struct cli_pf *s, uint16_t svf, struct cli_pf *d,
 static int
 cmd_model_digest(struct cli_args *a)
 {
-	struct cli_pf *p;
 	char hex[65];
-	uint16_t vf;
 	int rc;
 
-	rc = cli_model_vf(a, &p, &vf);
-	if (rc < 0)
-		return rc;
-	rc = digest_of(p, vf, hex);
+	rc = digest_of(a->p, a->vf, hex);
 	if (rc < 0)
 		return rc;
 	printf("digest: %s\n", hex);
@@ -112,16 +102,11 @@ cmd_model_compare(struct cli_args *a)
 static int
 cmd_model_dirty(struct cli_args *a)
 {
-	struct cli_pf *p;
 	uint64_t pages;
-	uint16_t vf;
 	int rc;
 
-	rc = cli_model_vf(a, &p, &vf);
-	if (rc < 0)
-		return rc;
 	vpf_error_clear();
-	rc = vpf_model_dirty_count(p->model, vf, &pages);
+	rc = vpf_model_dirty_count(a->p->model, a->vf, &pages);
 	if (rc < 0)
 		return cli_fail(rc, "dirty pages: %s", vpf_last_error());
 	printf("pages: %" PRIu64 "\n", pages);
@@ -135,13 +120,9 @@ static int
 cmd_model_dump_config(struct cli_args *a)
 {
 	const char *bdf = cli_kv_get(&a->kv, "bdf");
-	struct cli_pf *p;
 	char norm[VPF_PCI_BDF_LEN];
 	int rc;
 
-	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
-	if (rc < 0 || (rc = cli_need_model(p)) < 0)
-		return rc;
 	if (bdf == NULL)
 		bdf = DUMP_BDF_DEFAULT;
 	/* The model writes the BDF into the dump as given: one libpci
@@ -152,7 +133,7 @@ cmd_model_dump_config(struct cli_args *a)
 				bdf);
 	bdf = norm;
 	vpf_error_clear();
-	rc = vpf_model_dump_config(p->model, bdf, cli_arg(a, "file"));
+	rc = vpf_model_dump_config(a->p->model, bdf, cli_arg(a, "file"));
 	if (rc < 0)
 		return cli_fail(rc, "cannot write '%s'%s%s", cli_arg(a, "file"),
 				vpf_last_error()[0] ? ": " : "",
@@ -181,13 +162,10 @@ cmd_model_fault(struct cli_args *a)
 {
 	const char *kname = cli_arg(a, "kind");
 	enum vpf_model_fault_kind kind;
+	struct cli_pf *p = a->p;
 	uint64_t count = 1, vf;
-	struct cli_pf *p;
 	int rc;
 
-	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
-	if (rc < 0 || (rc = cli_need_model(p)) < 0)
-		return rc;
 	/* VF 0 addresses the whole PF (any command, LIST_* included). */
 	if (cli_parse_u64(cli_arg(a, "vf"), false, &vf) < 0 ||
 	    vf > p->num_vfs)
@@ -231,22 +209,23 @@ static const struct cli_opt fault_opts[] = {
 static const struct cli_cmd cmds[] = {
 	{ "model guest <pf> <vf> <ops>",
 	  "advance the VF's simulated workload by <ops> operations",
-	  cmd_model_guest, NULL },
+	  cmd_model_guest, NULL, CLI_ON_MODEL_VF },
 	{ "model digest <pf> <vf>", "digest of the VF's migratable state",
-	  cmd_model_digest, NULL },
+	  cmd_model_digest, NULL, CLI_ON_MODEL_VF },
 	{ "model compare <src-pf> <src-vf> <dst-pf> <dst-vf>",
 	  "compare two VFs' digests; fails unless equal", cmd_model_compare,
-	  NULL },
+	  NULL, CLI_ON_ARGS },
 	{ "model dirty <pf> <vf>",
 	  "pages the VF wrote since write recording started (ground truth)",
-	  cmd_model_dirty, NULL },
+	  cmd_model_dirty, NULL, CLI_ON_MODEL_VF },
 	{ "model dump-config <pf> <file> [bdf=<bdf>]",
 	  "write the model's config space as `lspci -xxxx` does (for "
-	  "'pf scan dump=<file>')", cmd_model_dump_config, dump_opts },
+	  "'pf scan dump=<file>')", cmd_model_dump_config, dump_opts,
+	  CLI_ON_MODEL_PF },
 	{ "model fault <pf> <vf> <kind> [<count>]",
 	  "the VF's next <count> commands get fault <kind> (hang delay eagain "
 	  "einval flr reset dma bad-id bad-len dup; clear removes all; vf 0: "
-	  "the PF)", cmd_model_fault, fault_opts },
+	  "the PF)", cmd_model_fault, fault_opts, CLI_ON_MODEL_PF },
 };
 
 const struct cli_cmd_group cli_group_model = {

@@ -45,16 +45,11 @@ cmd_pf_attach_model(struct cli_args *a)
 static int
 cmd_pf_detach(struct cli_args *a)
 {
-	struct cli_pf *p;
 	char name[CLI_NAME_LEN];
-	int rc;
 
-	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
-	if (rc < 0)
-		return rc;
-	snprintf(name, sizeof(name), "%s", p->name);
-	cli_pf_leave(p, "detach");
-	cli_pf_detach(p);
+	snprintf(name, sizeof(name), "%s", a->p->name);
+	cli_pf_leave(a->p, "detach");
+	cli_pf_detach(a->p);
 	printf("detached: %s\n", name);
 	return 0;
 }
@@ -62,13 +57,7 @@ cmd_pf_detach(struct cli_args *a)
 static int
 cmd_pf_reattach(struct cli_args *a)
 {
-	struct cli_pf *p;
-	int rc;
-
-	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
-	if (rc < 0)
-		return rc;
-	return cli_pf_reattach(p);
+	return cli_pf_reattach(a->p);
 }
 
 static int
@@ -229,19 +218,20 @@ static const struct cli_opt scan_opts[] = {
 static const struct cli_cmd cmds[] = {
 	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>]",
 	  "create a software PF model with n VFs, vqs queue pairs per VF and "
-	  "a workload seed", cmd_pf_attach_model, attach_model_opts },
+	  "a workload seed", cmd_pf_attach_model, attach_model_opts,
+	  CLI_ON_ARGS },
 	{ "pf attach vfio <bdf> [name=<n>] [vf-token=<uuid>]",
 	  "attach a real PF bound to vfio-pci", cmd_pf_attach_vfio,
-	  attach_vfio_opts },
+	  attach_vfio_opts, CLI_ON_ARGS },
 	{ "pf scan [dump=<file>]",
 	  "list virtio PCI functions (or those of an lspci -xxxx dump)",
-	  cmd_pf_scan, scan_opts },
+	  cmd_pf_scan, scan_opts, CLI_ON_ARGS },
 	{ "pf detach <pf>", "detach a PF (VFs vpf-cli moved go back to active)",
-	  cmd_pf_detach, NULL },
+	  cmd_pf_detach, NULL, CLI_ON_PF },
 	{ "pf reattach <pf>",
 	  "drop the driver without restoring anything and attach again, as a "
 	  "restarted process would; reports VFs found outside active",
-	  cmd_pf_reattach, NULL },
+	  cmd_pf_reattach, NULL, CLI_ON_PF },
 };
 
 const struct cli_cmd_group cli_group_pf = {

@@ -135,14 +135,10 @@ static int
 cmd_show_cmds(struct cli_args *a)
 {
 	struct vpf_pf_info in;
-	struct cli_pf *p;
 	unsigned int op;
 	int rc;
 
-	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
-	if (rc < 0)
-		return rc;
-	rc = vpf_pf_info_get(p->pf, &in);
+	rc = vpf_pf_info_get(a->p->pf, &in);
 	if (rc < 0)
 		return cli_fail(rc, "%s", vpf_last_error());
 	printf("dialect: %s\n", dialect_name(in.dialect));
@@ -220,13 +216,7 @@ cmd_stats(struct cli_args *a)
 static int
 cmd_stats_reset(struct cli_args *a)
 {
-	struct cli_pf *p;
-	int rc;
-
-	rc = cli_pf_vf(a, "pf", NULL, &p, NULL);
-	if (rc < 0)
-		return rc;
-	vpf_admin_stats_reset(p->pf);
+	vpf_admin_stats_reset(a->p->pf);
 	printf("stats: reset\n");
 	return 0;
 }
@@ -245,15 +235,15 @@ static const struct cli_opt stats_opts[] = {
 
 static const struct cli_cmd cmds[] = {
 	{ "show pf", "attached PFs: ids, VFs, features, admin queue, dialect",
-	  cmd_show_pf, NULL },
+	  cmd_show_pf, NULL, CLI_ON_ARGS },
 	{ "show vf <pf> [<vf>]", "one VF, or every VF of <pf>: mode and what "
-	  "vpf-cli did to it", cmd_show_vf, show_vf_opts },
+	  "vpf-cli did to it", cmd_show_vf, show_vf_opts, CLI_ON_ARGS },
 	{ "show cmds <pf>", "admin commands the device supports and vpf enabled",
-	  cmd_show_cmds, NULL },
+	  cmd_show_cmds, NULL, CLI_ON_PF },
 	{ "stats [<pf>]", "admin command counters of <pf>, or of every PF",
-	  cmd_stats, stats_opts },
+	  cmd_stats, stats_opts, CLI_ON_ARGS },
 	{ "stats reset <pf>", "zero the counters of <pf>", cmd_stats_reset,
-	  NULL },
+	  NULL, CLI_ON_PF },
 };
 
 const struct cli_cmd_group cli_group_show = {

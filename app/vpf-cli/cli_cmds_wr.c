@@ -32,17 +32,12 @@ static int
 cmd_wr_cap(struct cli_args *a)
 {
 	struct vpf_wr_cap cap;
-	struct cli_pf *p;
 	char sizes[256] = "", one[16];
 	unsigned int b;
-	uint16_t vf;
 	int rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
-	if (rc < 0)
-		return rc;
-	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY,
-			 vpf_admin_wr_cap_query(p->pf, vf, &cap), NULL);
+	rc = cli_vf_call(a->p, a->vf, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY,
+			 vpf_admin_wr_cap_query(a->p->pf, a->vf, &cap), NULL);
 	if (rc < 0)
 		return rc;
 	for (b = 0; b < 32; b++) {
@@ -63,15 +58,12 @@ static int
 cmd_wr_start(struct cli_args *a)
 {
 	struct vpf_admin_wr_range r[CLI_WR_RANGES_MAX];
-	struct cli_pf *p;
+	struct cli_pf *p = a->p;
 	uint64_t ps, pages = 0;
+	uint16_t vf = a->vf;
 	char err[256];
-	uint16_t vf;
 	int n, i, rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
-	if (rc < 0)
-		return rc;
 	if (cli_parse_u64(cli_arg(a, "page_size"), true, &ps) < 0 ||
 	    ps < 4096 || (ps & (ps - 1)) != 0)
 		return cli_fail(-EINVAL,
@@ -116,11 +108,9 @@ static int
 wr_read_args(const struct cli_args *a, struct wr_read *w)
 {
 	uint64_t npages;
-	int rc;
 
-	rc = cli_pf_vf(a, "pf", "vf", &w->p, &w->vf);
-	if (rc < 0)
-		return rc;
+	w->p = a->p;
+	w->vf = a->vf;
 	if (cli_parse_u64(cli_arg(a, "addr"), false, &w->addr) < 0)
 		return cli_fail(-EINVAL, "bad address '%s'", cli_arg(a, "addr"));
 	if (cli_parse_u64(cli_arg(a, "length"), true, &w->len) < 0 ||
@@ -252,18 +242,13 @@ cmd_wr_read(struct cli_args *a)
 static int
 cmd_wr_stop(struct cli_args *a)
 {
-	struct cli_pf *p;
-	uint16_t vf;
 	int rc;
 
-	rc = cli_vf_begin(a, &p, &vf);
+	rc = cli_vf_call(a->p, a->vf, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+			 vpf_admin_wr_stop(a->p->pf, a->vf), NULL);
 	if (rc < 0)
 		return rc;
-	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
-			 vpf_admin_wr_stop(p->pf, vf), NULL);
-	if (rc < 0)
-		return rc;
-	p->vfs[vf].wr_on = false;
+	a->p->vfs[a->vf].wr_on = false;
 	printf("recording: off\n");
 	return 0;
 }
@@ -277,13 +262,15 @@ static const struct cli_opt read_opts[] = {
 
 static const struct cli_cmd cmds[] = {
 	{ "wr cap <pf> <vf>", "DEV_WRITE_RECORD_CAP_QUERY: page sizes, ranges",
-	  cmd_wr_cap, NULL },
+	  cmd_wr_cap, NULL, CLI_ON_VF },
 	{ "wr start <pf> <vf> <page_size> <addr>:<pages>[,<addr>:<pages>...]",
-	  "DEV_WRITE_RECORDS_START over the ranges", cmd_wr_start, NULL },
+	  "DEV_WRITE_RECORDS_START over the ranges", cmd_wr_start, NULL,
+	  CLI_ON_VF },
 	{ "wr read <pf> <vf> <addr> <length> [bitmap=<file>]",
 	  "DEV_WRITE_RECORDS_READ until drained -> records: <n> (bitmap: u64 "
-	  "words, LSB first)", cmd_wr_read, read_opts },
-	{ "wr stop <pf> <vf>", "DEV_WRITE_RECORDS_STOP", cmd_wr_stop, NULL },
+	  "words, LSB first)", cmd_wr_read, read_opts, CLI_ON_VF },
+	{ "wr stop <pf> <vf>", "DEV_WRITE_RECORDS_STOP", cmd_wr_stop, NULL,
+	  CLI_ON_VF },
 };
 
 const struct cli_cmd_group cli_group_wr = {
