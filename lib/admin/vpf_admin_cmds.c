@@ -107,9 +107,14 @@ admin_check_vf(struct vpf_pf *pf, uint16_t vf)
 	return 0;
 }
 
+/* VF @p vf exists and @p len is a valid chunk for command @p what. */
 static int
-check_chunk(struct vpf_pf *pf, uint32_t len, const char *what)
+check_chunk(struct vpf_pf *pf, uint16_t vf, uint32_t len, const char *what)
 {
+	int rc = admin_check_vf(pf, vf);
+
+	if (rc < 0)
+		return rc;
 	/* Context chunks are non-zero multiples of 8 (D-1.1, D-1.2), refused
 	 * here before anything is sent (D-1.4). */
 	if (len == 0 || len % VPF_ADMIN_ALIGN)
@@ -183,9 +188,7 @@ vpf_admin_ctx_read_chunk(struct vpf_pf *pf, uint16_t vf, void *buf,
 	struct vpf_admin_cmd c;
 	int rc;
 
-	rc = admin_check_vf(pf, vf);
-	if (rc == 0)
-		rc = check_chunk(pf, len, "DEV_CTX_READ");
+	rc = check_chunk(pf, vf, len, "DEV_CTX_READ");
 	if (rc < 0)
 		return rc;
 	if (buf == NULL)
@@ -197,92 +200,47 @@ vpf_admin_ctx_read_chunk(struct vpf_pf *pf, uint16_t vf, void *buf,
 	return rc;
 }
 
-int
-vpf_admin_ctx_read(struct vpf_pf *pf, uint16_t vf, uint32_t chunk, void *buf,
-		   size_t cap, size_t *len)
+/*
+ * The chunk loop of vpf_admin_ctx_read() (@p grow false: @p *bufp holds
+ * @p cap bytes) and of vpf_admin_ctx_read_alloc() (@p grow true: *@p bufp,
+ * of unknown size, is grown with realloc() before a chunk lands in it, up
+ * to VPF_ADMIN_CTX_ALLOC_MAX). *@p bufp and *@p len say what was read,
+ * also on failure.
+ */
+static int
+ctx_read_loop(struct vpf_pf *pf, uint16_t vf, uint32_t chunk, uint8_t **bufp,
+	      size_t cap, bool grow, size_t *len)
 {
+	size_t lim = grow ? VPF_ADMIN_CTX_ALLOC_MAX : cap;
+	uint8_t *b = *bufp;
 	size_t n = 0;
 	uint32_t got = 0, ask;
 	uint64_t left;
 	int rc;
 
-	rc = admin_check_vf(pf, vf);
-	if (rc == 0)
-		rc = check_chunk(pf, chunk, "DEV_CTX_READ");
-	if (rc < 0)
-		return rc;
-	if (buf == NULL && cap != 0)
-		return vpf_error(-EINVAL, "DEV_CTX_READ: no buffer");
 	for (;;) {
-		ask = (uint32_t)RTE_MIN((size_t)chunk, (cap - n) & ~(size_t)7);
+		ask = (uint32_t)RTE_MIN((size_t)chunk, (lim - n) & ~(size_t)7);
 		if (ask == 0) {
-			/* Buffer full: the context may have ended exactly
+			/* No room left: the context may have ended exactly
 			 * here; SIZE_GET says 0 once it was read completely
-			 * (doc/protocol.md §4.4, D-DRV.16). */
+			 * (doc/protocol.md §4.4, D-DRV.16). A device that
+			 * keeps returning full chunks must not grow the
+			 * buffer forever: the read is left partial. */
 			rc = vpf_admin_ctx_size_get(pf, vf, false, &left);
-			if (rc < 0)
-				break;
-			if (left != 0)
+			if (rc == 0 && left != 0 && grow)
+				rc = vpf_error(-EFBIG,
+					       "context larger than %u bytes (%" PRIu64
+					       " more); the read is left partial",
+					       VPF_ADMIN_CTX_ALLOC_MAX, left);
+			else if (rc == 0 && left != 0)
 				rc = vpf_error(-ENOSPC,
 					       "context does not fit the %zu-byte buffer (%" PRIu64
 					       " more bytes); the read is left partial",
 					       cap, left);
 			break;
 		}
-		rc = vpf_admin_ctx_read_chunk(pf, vf, (uint8_t *)buf + n, ask, &got);
-		if (rc < 0)
-			break;
-		n += got;
-		/* 0, or less than posted: end of stream (doc/protocol.md §4.5). */
-		if (got < ask)
-			break;
-	}
-	if (len != NULL)
-		*len = n;
-	return rc;
-}
-
-int
-vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
-			 void **buf, size_t *len)
-{
-	size_t n = 0, cap;
-	uint8_t *b;
-	uint32_t got = 0, ask;
-	uint64_t left;
-	int rc;
-
-	if (buf == NULL)
-		return vpf_error(-EINVAL, "DEV_CTX_READ: no buffer pointer");
-	rc = admin_check_vf(pf, vf);
-	if (rc == 0)
-		rc = check_chunk(pf, chunk, "DEV_CTX_READ");
-	if (rc < 0)
-		return rc;
-	/* A caller's buffer of unknown size is grown with realloc() before
-	 * the first chunk lands in it. */
-	b = *buf;
-	cap = 0;
-	for (;;) {
-		/* A device that keeps returning full chunks must not grow
-		 * the buffer forever: at VPF_ADMIN_CTX_ALLOC_MAX the read
-		 * stops as vpf_admin_ctx_read() does at a full buffer. */
-		ask = chunk;
-		if (n + ask > VPF_ADMIN_CTX_ALLOC_MAX) {
-			ask = (uint32_t)((VPF_ADMIN_CTX_ALLOC_MAX - n) & ~(size_t)7);
-			if (ask == 0) {
-				rc = vpf_admin_ctx_size_get(pf, vf, false, &left);
-				if (rc == 0 && left != 0)
-					rc = vpf_error(-EFBIG,
-						       "context larger than %u bytes (%" PRIu64
-						       " more); the read is left partial",
-						       VPF_ADMIN_CTX_ALLOC_MAX, left);
-				break;
-			}
-		}
-		if (cap - n < ask) {
-			size_t ncap = RTE_MIN(RTE_MAX(cap * 2, n + ask),
-					      (size_t)VPF_ADMIN_CTX_ALLOC_MAX);
+		if (grow && cap - n < ask) {
+			size_t ncap = RTE_MIN(RTE_MAX(cap * 2, n + ask), lim);
 			uint8_t *nb = realloc(b, ncap);
 
 			if (nb == NULL) {
@@ -297,12 +255,46 @@ vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
 		if (rc < 0)
 			break;
 		n += got;
+		/* 0, or less than posted: end of stream (doc/protocol.md §4.5). */
 		if (got < ask)
 			break;
 	}
-	*buf = b;
+	*bufp = b;
 	if (len != NULL)
 		*len = n;
+	return rc;
+}
+
+int
+vpf_admin_ctx_read(struct vpf_pf *pf, uint16_t vf, uint32_t chunk, void *buf,
+		   size_t cap, size_t *len)
+{
+	uint8_t *b = buf;
+	int rc;
+
+	rc = check_chunk(pf, vf, chunk, "DEV_CTX_READ");
+	if (rc < 0)
+		return rc;
+	if (buf == NULL && cap != 0)
+		return vpf_error(-EINVAL, "DEV_CTX_READ: no buffer");
+	return ctx_read_loop(pf, vf, chunk, &b, cap, false, len);
+}
+
+int
+vpf_admin_ctx_read_alloc(struct vpf_pf *pf, uint16_t vf, uint32_t chunk,
+			 void **buf, size_t *len)
+{
+	uint8_t *b;
+	int rc;
+
+	if (buf == NULL)
+		return vpf_error(-EINVAL, "DEV_CTX_READ: no buffer pointer");
+	rc = check_chunk(pf, vf, chunk, "DEV_CTX_READ");
+	if (rc < 0)
+		return rc;
+	b = *buf;
+	rc = ctx_read_loop(pf, vf, chunk, &b, 0, true, len);
+	*buf = b;
 	return rc;
 }
 
@@ -313,9 +305,7 @@ vpf_admin_ctx_write_chunk(struct vpf_pf *pf, uint16_t vf, const void *buf,
 	struct vpf_admin_cmd c;
 	int rc;
 
-	rc = admin_check_vf(pf, vf);
-	if (rc == 0)
-		rc = check_chunk(pf, len, "DEV_CTX_WRITE");
+	rc = check_chunk(pf, vf, len, "DEV_CTX_WRITE");
 	if (rc < 0)
 		return rc;
 	if (buf == NULL)
@@ -333,9 +323,7 @@ vpf_admin_ctx_write(struct vpf_pf *pf, uint16_t vf, const void *ctx, size_t len,
 	uint32_t n;
 	int rc;
 
-	rc = admin_check_vf(pf, vf);
-	if (rc == 0)
-		rc = check_chunk(pf, chunk, "DEV_CTX_WRITE");
+	rc = check_chunk(pf, vf, chunk, "DEV_CTX_WRITE");
 	if (rc < 0)
 		return rc;
 	if (ctx == NULL || len == 0)
