@@ -172,6 +172,38 @@ pair_begin(struct drv_pair *pp, int which)
 			    &pp->slot[which]);
 }
 
+/* Move the source (@p which 0) or the destination (1) to @p target. */
+static void
+pair_set_state(struct drv_pair *pp, int which, enum vpf_mig_state target)
+{
+	int rc = pair_begin(pp, which);
+
+	pair_start_op(pp, which, rc ? rc :
+		      mig_set_state_plan(which ? pp->d : pp->s, target));
+}
+
+/* The pre-flight read of the source (@p which 0) or the destination (1). */
+static void
+pair_preflight(struct drv_pair *pp, int which)
+{
+	int rc = pair_begin(pp, which);
+
+	pair_start_op(pp, which, rc ? rc :
+		      mig_preflight_plan(which ? pp->d : pp->s));
+}
+
+/* Start recording the source's writes to the migration's ranges. */
+static void
+pair_dirty_start(struct drv_pair *pp)
+{
+	const struct drv *drv = pp->drv;
+	int rc = pair_begin(pp, 0);
+
+	pair_start_op(pp, 0, rc ? rc :
+		      mig_dirty_start_plan(pp->s, drv->ranges, drv->nranges,
+					   drv->o->page_size));
+}
+
 /* Move every pending save-stream byte of the source into the
  * destination's parser, in stream_chunk pieces. */
 static int
@@ -242,17 +274,13 @@ adv_preflight(struct drv_pair *pp)
 	switch (pp->stage) {
 	case 0:
 		pp->stage = serial(pp) ? 1 : 2;
-		rc = pair_begin(pp, 0);
-		pair_start_op(pp, 0, rc ? rc : mig_preflight_plan(pp->s));
-		if (!serial(pp) && !pp->failed) {
-			rc = pair_begin(pp, 1);
-			pair_start_op(pp, 1, rc ? rc : mig_preflight_plan(pp->d));
-		}
+		pair_preflight(pp, 0);
+		if (!serial(pp) && !pp->failed)
+			pair_preflight(pp, 1);
 		break;
 	case 1:
 		pp->stage = 2;
-		rc = pair_begin(pp, 1);
-		pair_start_op(pp, 1, rc ? rc : mig_preflight_plan(pp->d));
+		pair_preflight(pp, 1);
 		break;
 	case 2:
 		rc = mig_compat_compare(pp->s, pp->d, &c);
@@ -272,29 +300,17 @@ static void
 adv_setup(struct drv_pair *pp)
 {
 	const struct vpf_mig_opts *o = pp->drv->o;
-	struct drv *drv = pp->drv;
-	int rc;
 
 	switch (pp->stage) {
 	case 0:
 		pp->stage = serial(pp) && o->dirty ? 1 : 2;
-		rc = pair_begin(pp, 1);
-		pair_start_op(pp, 1, rc ? rc :
-			      mig_set_state_plan(pp->d, VPF_MIG_STATE_RESUMING));
-		if (o->dirty && !serial(pp) && !pp->failed) {
-			rc = pair_begin(pp, 0);
-			pair_start_op(pp, 0, rc ? rc :
-				      mig_dirty_start_plan(pp->s, drv->ranges,
-							   drv->nranges,
-							   o->page_size));
-		}
+		pair_set_state(pp, 1, VPF_MIG_STATE_RESUMING);
+		if (o->dirty && !serial(pp) && !pp->failed)
+			pair_dirty_start(pp);
 		break;
 	case 1:
 		pp->stage = 2;
-		rc = pair_begin(pp, 0);
-		pair_start_op(pp, 0, rc ? rc :
-			      mig_dirty_start_plan(pp->s, drv->ranges,
-						   drv->nranges, o->page_size));
+		pair_dirty_start(pp);
 		break;
 	case 2:
 		pair_phase_done(pp);
@@ -315,6 +331,23 @@ start_sync(struct drv_pair *pp, bool stop)
 	if (rc == 0 && stop)
 		rc = mig_dirty_stop_plan(pp->s);
 	pair_start_op(pp, 0, rc);
+}
+
+/*
+ * Stages 2 and 3 of a precopy round and of stop-copy (@p final): the
+ * serial dirty sync, then its pages counted. True once they are done.
+ */
+static bool
+adv_sync(struct drv_pair *pp, bool final)
+{
+	if (pp->stage == 2) {
+		pp->stage = 3;
+		start_sync(pp, final);
+		return false;
+	}
+	if (pp->drv->o->dirty)
+		pp->ph_pages += pp->s->dirty.new_bits;
+	return true;
 }
 
 /*
@@ -341,31 +374,26 @@ pair_transferred(struct drv_pair *pp, bool final)
 static void
 adv_precopy(struct drv_pair *pp)
 {
-	const struct vpf_mig_opts *o = pp->drv->o;
 	int rc;
 
 	switch (pp->stage) {
 	case 0:
 		pp->stage = 1;
+		if (pp->drv->round == 1) {
+			pair_set_state(pp, 0, VPF_MIG_STATE_PRE_COPY);
+			break;
+		}
 		rc = pair_begin(pp, 0);
-		if (rc == 0)
-			rc = pp->drv->round == 1 ?
-			     mig_set_state_plan(pp->s, VPF_MIG_STATE_PRE_COPY) :
-			     mig_precopy_round_plan(pp->s);
-		pair_start_op(pp, 0, rc);
+		pair_start_op(pp, 0, rc ? rc : mig_precopy_round_plan(pp->s));
 		break;
 	case 1:
 		pp->p->precopy_rounds = pp->drv->round;
 		pair_transferred(pp, false);
 		break;
 	case 2:
-		pp->stage = 3;
-		start_sync(pp, false);
-		break;
 	case 3:
-		if (o->dirty)
-			pp->ph_pages += pp->s->dirty.new_bits;
-		pair_phase_done(pp);
+		if (adv_sync(pp, false))
+			pair_phase_done(pp);
 		break;
 	}
 }
@@ -373,15 +401,10 @@ adv_precopy(struct drv_pair *pp)
 static void
 adv_stop_copy(struct drv_pair *pp)
 {
-	const struct vpf_mig_opts *o = pp->drv->o;
-	int rc;
-
 	switch (pp->stage) {
 	case 0:
 		pp->stage = 1;
-		rc = pair_begin(pp, 0);
-		pair_start_op(pp, 0, rc ? rc :
-			      mig_set_state_plan(pp->s, VPF_MIG_STATE_STOP_COPY));
+		pair_set_state(pp, 0, VPF_MIG_STATE_STOP_COPY);
 		break;
 	case 1:
 		pp->p->t_freeze_ns = pp->s->t_freeze_issue - pp->drv->t0;
@@ -389,12 +412,9 @@ adv_stop_copy(struct drv_pair *pp)
 		pair_transferred(pp, true);
 		break;
 	case 2:
-		pp->stage = 3;
-		start_sync(pp, true);
-		break;
 	case 3:
-		if (o->dirty)
-			pp->ph_pages += pp->s->dirty.new_bits;
+		if (!adv_sync(pp, true))
+			break;
 		if (!pp->d->load.final_written) {
 			pair_fail(pp, -ENODATA,
 				  "destination did not receive a complete stream");
@@ -402,9 +422,7 @@ adv_stop_copy(struct drv_pair *pp)
 		}
 		pp->t_written = vpf_now_ns();
 		pp->stage = 4;
-		rc = pair_begin(pp, 1);
-		pair_start_op(pp, 1, rc ? rc :
-			      mig_set_state_plan(pp->d, VPF_MIG_STATE_RUNNING));
+		pair_set_state(pp, 1, VPF_MIG_STATE_RUNNING);
 		break;
 	case 4:
 		pp->p->t_active_ns = pp->d->t_active_done - pp->drv->t0;
@@ -415,9 +433,7 @@ adv_stop_copy(struct drv_pair *pp)
 		 * at detach. */
 		pp->s->complete = true;
 		pp->stage = 5;
-		rc = pair_begin(pp, 0);
-		pair_start_op(pp, 0, rc ? rc :
-			      mig_set_state_plan(pp->s, VPF_MIG_STATE_STOP));
+		pair_set_state(pp, 0, VPF_MIG_STATE_STOP);
 		break;
 	case 5:
 		pp->s->complete = true;
@@ -426,11 +442,22 @@ adv_stop_copy(struct drv_pair *pp)
 	}
 }
 
+/* Abort the source (@p which 0) or the destination (1), best effort:
+ * the pair has failed already. */
+static void
+pair_abort(struct drv_pair *pp, int which)
+{
+	struct mig_vf *v = which ? pp->d : pp->s;
+
+	if (pair_begin(pp, which) == 0 && mig_abort_plan(v) == 0) {
+		pp->pending++;
+		mig_op_start(v);
+	}
+}
+
 static void
 pair_advance(struct drv_pair *pp)
 {
-	int rc;
-
 	if (pp->pending > 0 || pp->finished)
 		return;
 	if (pp->failed) {
@@ -443,16 +470,8 @@ pair_advance(struct drv_pair *pp)
 		 * destination with nothing applied (doc/protocol.md §7.5). */
 		pp->aborting = true;
 		pp->s->complete = false;
-		rc = pair_begin(pp, 0);
-		if (rc == 0 && mig_abort_plan(pp->s) == 0) {
-			pp->pending++;
-			mig_op_start(pp->s);
-		}
-		rc = pair_begin(pp, 1);
-		if (rc == 0 && mig_abort_plan(pp->d) == 0) {
-			pp->pending++;
-			mig_op_start(pp->d);
-		}
+		pair_abort(pp, 0);
+		pair_abort(pp, 1);
 		if (pp->pending == 0) {
 			pp->finished = true;
 			pp->phase_done = true;
