@@ -580,23 +580,29 @@ mig_dirty_stop_plan(struct mig_vf *v)
 	return mig_op_add(v, ACT_WR_STOP, 0, 0, NULL);
 }
 
+/* vpf_mig_dirty_start()'s arguments, for its plan. */
+struct dirty_start_args {
+	const struct vpf_mig_range *ranges;
+	unsigned int n;
+	uint64_t page_size;
+};
+
+static int
+plan_dirty_start(struct mig_vf *v, const void *parg)
+{
+	const struct dirty_start_args *a = parg;
+
+	return mig_dirty_start_plan(v, a->ranges, a->n, a->page_size);
+}
+
 int
 vpf_mig_dirty_start(struct vpf_mig *m, uint16_t vf,
 		    const struct vpf_mig_range *ranges, unsigned int n,
 		    uint64_t page_size)
 {
-	struct mig_vf *v = mig_vf_get(m, vf);
-	int rc;
+	const struct dirty_start_args a = { ranges, n, page_size };
 
-	if (v == NULL)
-		return -EINVAL;
-	rc = mig_op_begin(v, NULL, NULL);
-	if (rc == 0)
-		rc = mig_dirty_start_plan(v, ranges, n, page_size);
-	if (rc)
-		return rc;
-	mig_op_start(v);
-	return mig_op_wait(v);
+	return mig_run(m, vf, plan_dirty_start, &a, NULL, NULL, true);
 }
 
 int
@@ -622,19 +628,15 @@ vpf_mig_dirty_sync(struct vpf_mig *m, uint16_t vf, uint64_t addr,
 	return rc;
 }
 
+static int
+plan_dirty_stop(struct mig_vf *v, const void *unused)
+{
+	(void)unused;
+	return mig_dirty_stop_plan(v);
+}
+
 int
 vpf_mig_dirty_stop(struct vpf_mig *m, uint16_t vf)
 {
-	struct mig_vf *v = mig_vf_get(m, vf);
-	int rc;
-
-	if (v == NULL)
-		return -EINVAL;
-	rc = mig_op_begin(v, NULL, NULL);
-	if (rc == 0)
-		rc = mig_dirty_stop_plan(v);
-	if (rc)
-		return rc;
-	mig_op_start(v);
-	return mig_op_wait(v);
+	return mig_run(m, vf, plan_dirty_stop, NULL, NULL, NULL, true);
 }

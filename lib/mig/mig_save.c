@@ -179,7 +179,7 @@ mig_precopy_round_plan(struct mig_vf *v)
 
 
 static int
-plan_precopy_round(struct mig_vf *v, int unused)
+plan_precopy_round(struct mig_vf *v, const void *unused)
 {
 	(void)unused;
 	return mig_precopy_round_plan(v);
@@ -189,11 +189,11 @@ int
 vpf_mig_precopy_round_async(struct vpf_mig *m, uint16_t vf,
 			    vpf_mig_done_t done, void *arg)
 {
-	return mig_run(m, vf, plan_precopy_round, 0, done, arg, false);
+	return mig_run(m, vf, plan_precopy_round, NULL, done, arg, false);
 }
 
 int
 vpf_mig_precopy_round(struct vpf_mig *m, uint16_t vf)
 {
-	return mig_run(m, vf, plan_precopy_round, 0, NULL, NULL, true);
+	return mig_run(m, vf, plan_precopy_round, NULL, NULL, NULL, true);
 }

@@ -94,9 +94,9 @@ mig_set_state_plan(struct mig_vf *v, enum vpf_mig_state target)
 }
 
 static int
-plan_set_state(struct mig_vf *v, int target)
+plan_set_state(struct mig_vf *v, const void *target)
 {
-	return mig_set_state_plan(v, (enum vpf_mig_state)target);
+	return mig_set_state_plan(v, *(const enum vpf_mig_state *)target);
 }
 
 int
@@ -104,13 +104,13 @@ vpf_mig_set_state_async(struct vpf_mig *m, uint16_t vf,
 			enum vpf_mig_state target, vpf_mig_done_t done,
 			void *arg)
 {
-	return mig_run(m, vf, plan_set_state, (int)target, done, arg, false);
+	return mig_run(m, vf, plan_set_state, &target, done, arg, false);
 }
 
 int
 vpf_mig_set_state(struct vpf_mig *m, uint16_t vf, enum vpf_mig_state target)
 {
-	return mig_run(m, vf, plan_set_state, (int)target, NULL, NULL, true);
+	return mig_run(m, vf, plan_set_state, &target, NULL, NULL, true);
 }
 
 int
@@ -177,7 +177,7 @@ mig_abort_plan(struct mig_vf *v)
 }
 
 static int
-plan_abort(struct mig_vf *v, int unused)
+plan_abort(struct mig_vf *v, const void *unused)
 {
 	(void)unused;
 	return mig_abort_plan(v);
@@ -187,13 +187,13 @@ int
 vpf_mig_abort_async(struct vpf_mig *m, uint16_t vf, vpf_mig_done_t done,
 		    void *arg)
 {
-	return mig_run(m, vf, plan_abort, 0, done, arg, false);
+	return mig_run(m, vf, plan_abort, NULL, done, arg, false);
 }
 
 int
 vpf_mig_abort(struct vpf_mig *m, uint16_t vf)
 {
-	return mig_run(m, vf, plan_abort, 0, NULL, NULL, true);
+	return mig_run(m, vf, plan_abort, NULL, NULL, NULL, true);
 }
 
 static int
@@ -211,17 +211,10 @@ local_recover_end(struct mig_vf *v)
 	return 0;
 }
 
-int
-vpf_mig_recover(struct vpf_mig *m, uint16_t vf)
+static int
+plan_recover(struct mig_vf *v, const void *unused)
 {
-	struct mig_vf *v = mig_vf_get(m, vf);
-	int rc;
-
-	if (v == NULL)
-		return -EINVAL;
-	rc = mig_op_begin(v, NULL, NULL);
-	if (rc)
-		return rc;
+	(void)unused;
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_begin);
 	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
 		   NULL);
@@ -232,10 +225,16 @@ vpf_mig_recover(struct vpf_mig *m, uint16_t vf)
 	 * not be discarded. */
 	mig_op_add(v, ACT_MODE_SET, VPF_DEV_MODE_ACTIVE,
 		   STEP_F_FORCE | STEP_F_NO_APPLY, NULL);
-	mig_op_add(v, ACT_LOCAL, 0, 0, local_recover_end);
-	mig_op_start(v);
-	rc = mig_op_wait(v);
-	if (rc == 0 && v->op_rc == 0)
+	return mig_op_add(v, ACT_LOCAL, 0, 0, local_recover_end);
+}
+
+int
+vpf_mig_recover(struct vpf_mig *m, uint16_t vf)
+{
+	int rc = mig_run(m, vf, plan_recover, NULL, NULL, NULL, true);
+
+	/* (mig_op_wait() fails whenever the operation did) */
+	if (rc == 0)
 		MIG_LOG(INFO, m->pf, "VF %u recovered to Active", vf);
 	return rc;
 }

@@ -452,7 +452,7 @@ vpf_mig_vf_error(const struct vpf_mig *m, uint16_t vf)
 
 
 int
-mig_run(struct vpf_mig *m, uint16_t vf, mig_plan_t plan, int parg,
+mig_run(struct vpf_mig *m, uint16_t vf, mig_plan_t plan, const void *parg,
 	vpf_mig_done_t done, void *arg, bool wait)
 {
 	struct mig_vf *v = mig_vf_get(m, vf);

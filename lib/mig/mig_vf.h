@@ -283,11 +283,11 @@ int mig_vf_fail(struct mig_vf *v, int rc, const char *fmt, ...)
 void mig_err_quote(const struct mig_vf *v, char *out, size_t n);
 
 /* The public per-VF operations: begin an operation on VF @p vf, let
- * @p plan add its steps, start it, and with @p wait poll until it has
- * finished. */
-typedef int (*mig_plan_t)(struct mig_vf *v, int parg);
-int mig_run(struct vpf_mig *m, uint16_t vf, mig_plan_t plan, int parg,
-	    vpf_mig_done_t done, void *arg, bool wait);
+ * @p plan add its steps (@p parg: the call's arguments), start it, and
+ * with @p wait poll until it has finished. */
+typedef int (*mig_plan_t)(struct mig_vf *v, const void *parg);
+int mig_run(struct vpf_mig *m, uint16_t vf, mig_plan_t plan,
+	    const void *parg, vpf_mig_done_t done, void *arg, bool wait);
 
 /* Write-recording actions (mig_dirty.c), entries of mig_act_table. */
 int mig_wr_cap_prep(struct mig_vf *v, const struct mig_step *st);
