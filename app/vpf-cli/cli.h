@@ -216,9 +216,23 @@ void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  *  cli_fail_dev() can tell a device error from a local refusal. */
 void cli_dev_begin(struct cli_pf *p);
 
+/** Commands counted in @p st, all opcodes. */
+uint64_t cli_stats_cmds(const struct vpf_admin_stats *st);
+/** Errors the device answered, counted in @p st, all statuses. */
+uint64_t cli_stats_dev_errors(const struct vpf_admin_stats *st);
+
 /* ---- PF registry -------------------------------------------------------- */
 
 struct cli_pf *cli_pf_find(const char *name);
+/** 0 when a PF named @p name can be attached (no PF has that name and
+ *  there is room for one more), or the reported negative errno. */
+int cli_pf_can_add(const char *name);
+/** Register an attached PF as @p name (with @p m for a model, or another
+ *  backend's handle and how to free it); NULL when out of memory. */
+struct cli_pf *cli_pf_add(const char *name, struct vpf_pf *pf,
+			  struct vpf_model *m, void *backend,
+			  void (*backend_free)(void *backend),
+			  uint32_t max_chunk);
 /** Find PF and VF (1..num_vfs) or report the error. */
 int cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
 	      struct cli_pf **pp, uint16_t *vf);

@@ -71,12 +71,30 @@ cmd_ctx_discard(struct cli_args *a)
 	return 0;
 }
 
+/* What a cancelled read or write says of its partial context. */
+struct ctx_partial_said {
+	const char *none;	/* no chunk was moved */
+	const char *dropped;
+	const char *kept;	/* the discard failed: the fix */
+};
+
 /* A cancelled read or write left a partial context, which blocks Active
- * and Stop (the way back): drop it. @return whether nothing is left. */
-static bool
-drop_partial(struct cli_pf *p, uint16_t vf, uint32_t chunks)
+ * and Stop (the way back): drop it. @return which of @p said applies. */
+static const char *
+drop_partial(struct cli_pf *p, uint16_t vf, uint32_t chunks,
+	     const struct ctx_partial_said *said)
 {
-	return chunks == 0 || vpf_admin_ctx_discard(p->pf, vf) == 0;
+	if (chunks == 0)
+		return said->none;
+	return vpf_admin_ctx_discard(p->pf, vf) == 0 ? said->dropped :
+	       said->kept;
+}
+
+static int
+ctx_cancelled(const char *verb)
+{
+	return cli_fail(-ECANCELED, "ctx %s cancelled by %s", verb,
+			cli_signal_name(cli_signal));
 }
 
 /* ---- read --------------------------------------------------------------- */
@@ -96,17 +114,17 @@ struct ctx_read {
 static int
 ctx_read_cancel(const struct ctx_read *r)
 {
+	static const struct ctx_partial_said said = {
+		"nothing was read", "partial read discarded",
+		"partial read NOT discarded (ctx discard)",
+	};
 	/* so that the next read starts afresh */
-	bool dropped = drop_partial(r->p, r->vf, r->chunks);
+	const char *fate = drop_partial(r->p, r->vf, r->chunks, &said);
 
 	printf("cancelled: ctx read %s vf %u after %.3f s at "
 	       "offset %" PRIu64 "; %s; '%s' not written\n",
-	       r->p->name, r->vf, cli_now() - r->t0, r->total,
-	       r->chunks == 0 ? "nothing was read" : dropped ?
-	       "partial read discarded" :
-	       "partial read NOT discarded (ctx discard)", r->path);
-	return cli_fail(-ECANCELED, "ctx read cancelled by %s",
-			cli_signal_name(cli_signal));
+	       r->p->name, r->vf, cli_now() - r->t0, r->total, fate, r->path);
+	return ctx_cancelled("read");
 }
 
 /* DEV_CTX_READ chunks into the file until a short one. */
@@ -239,18 +257,18 @@ ctx_write_check(const char *path, const uint8_t *data, size_t len)
 static int
 ctx_write_cancel(const struct ctx_write *w)
 {
+	static const struct ctx_partial_said said = {
+		"nothing was sent", "partial context discarded, nothing applied",
+		"partial context NOT discarded (ctx discard)",
+	};
 	/* Nothing of a partial write may be applied: drop it (a failed
 	 * discard is said, with the fix). */
-	bool dropped = drop_partial(w->p, w->vf, w->chunks);
+	const char *fate = drop_partial(w->p, w->vf, w->chunks, &said);
 
 	printf("cancelled: ctx write %s vf %u after %.3f s at "
 	       "offset %zu of %zu; %s\n", w->p->name, w->vf,
-	       cli_now() - w->t0, w->off, w->len,
-	       w->chunks == 0 ? "nothing was sent" : dropped ?
-	       "partial context discarded, nothing applied" :
-	       "partial context NOT discarded (ctx discard)");
-	return cli_fail(-ECANCELED, "ctx write cancelled by %s",
-			cli_signal_name(cli_signal));
+	       cli_now() - w->t0, w->off, w->len, fate);
+	return ctx_cancelled("write");
 }
 
 static int

@@ -150,10 +150,9 @@ cli_pf_attach_vfio(const char *bdf, const char *name, const char *token)
 		name = norm;
 	if (strlen(name) >= CLI_NAME_LEN)
 		return cli_fail(-EINVAL, "PF name too long");
-	if (cli_pf_find(name) != NULL)
-		return cli_fail(-EEXIST, "a PF named '%s' is attached", name);
-	if (cli.npf == CLI_MAX_PF)
-		return cli_fail(-ENOSPC, "at most %d PFs", CLI_MAX_PF);
+	rc = cli_pf_can_add(name);
+	if (rc < 0)
+		return rc;
 	vpf_vfio_params_init(&vp);
 	vp.vf_token = token;
 	vpf_pf_params_init(&pp);
@@ -165,22 +164,12 @@ cli_pf_attach_vfio(const char *bdf, const char *name, const char *token)
 		return cli_fail(rc, "cannot attach %s: %s", norm,
 				vpf_last_error());
 	}
-	p = calloc(1, sizeof(*p));
-	if (p != NULL)
-		p->vfs = calloc(vpf_pf_num_vfs(pf) + 1u, sizeof(*p->vfs));
-	if (p == NULL || p->vfs == NULL) {
-		free(p);
+	p = cli_pf_add(name, pf, NULL, dev, vfio_close_cb, pp.max_chunk);
+	if (p == NULL) {
 		vpf_pf_detach(pf);
 		vpf_vfio_close(dev);
 		return cli_fail(-ENOMEM, "out of memory");
 	}
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->pf = pf;
-	p->backend = dev;
-	p->backend_free = vfio_close_cb;
-	p->num_vfs = vpf_pf_num_vfs(pf);
-	p->max_chunk = pp.max_chunk;
-	cli.pfs[cli.npf++] = p;
 	printf("pf: %s\nbackend: vfio\nbdf: %s\nvfs: %u\n", p->name, norm,
 	       p->num_vfs);
 	cli_pf_report_found(p);

@@ -77,10 +77,8 @@ print_vf(struct cli_pf *p, uint16_t vf)
 {
 	struct cli_vf *v = &p->vfs[vf];
 	struct vpf_admin_stats st;
-	uint64_t cmds = 0, errs = 0;
 	char bdf[32];
 	uint8_t mode;
-	unsigned int i;
 	int rc;
 
 	cli_dev_begin(p);
@@ -97,12 +95,9 @@ print_vf(struct cli_pf *p, uint16_t vf)
 	printf("migrated-from: %s\n", v->target ? v->target_of : "none");
 	printf("write-recording: %s\n", v->wr_on ? "on" : "off");
 	if (vpf_admin_stats_get(p->pf, vf, &st) == 0) {
-		for (i = 0; i < RTE_DIM(st.cmds); i++)
-			cmds += st.cmds[i];
-		for (i = 0; i < RTE_DIM(st.errors_by_status); i++)
-			errs += st.errors_by_status[i];
-		printf("cmds: %" PRIu64 "\n", cmds);
-		printf("errors: %" PRIu64 "\n", errs + st.errors_local);
+		printf("cmds: %" PRIu64 "\n", cli_stats_cmds(&st));
+		printf("errors: %" PRIu64 "\n",
+		       cli_stats_dev_errors(&st) + st.errors_local);
 	}
 	return 0;
 }
@@ -161,7 +156,6 @@ static void
 print_stats(struct cli_pf *p)
 {
 	struct vpf_admin_stats st;
-	uint64_t total = 0;
 	unsigned int i;
 
 	printf("pf: %s\n", p->name);
@@ -169,9 +163,7 @@ print_stats(struct cli_pf *p)
 		printf("error: %s\n", vpf_last_error());
 		return;
 	}
-	for (i = 0; i < RTE_DIM(st.cmds); i++)
-		total += st.cmds[i];
-	printf("cmds: %" PRIu64 "\n", total);
+	printf("cmds: %" PRIu64 "\n", cli_stats_cmds(&st));
 	for (i = 0; i < RTE_DIM(st.cmds); i++)
 		if (st.cmds[i])
 			printf("cmds.%s: %" PRIu64 "\n",

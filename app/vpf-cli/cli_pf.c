@@ -59,17 +59,36 @@ cli_hint(const char *fmt, ...)
 }
 
 static uint64_t
+sum_u64(const uint64_t *v, size_t n)
+{
+	uint64_t s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+uint64_t
+cli_stats_cmds(const struct vpf_admin_stats *st)
+{
+	return sum_u64(st->cmds, RTE_DIM(st->cmds));
+}
+
+uint64_t
+cli_stats_dev_errors(const struct vpf_admin_stats *st)
+{
+	return sum_u64(st->errors_by_status, RTE_DIM(st->errors_by_status));
+}
+
+static uint64_t
 dev_error_count(struct cli_pf *p)
 {
 	struct vpf_admin_stats st;
-	uint64_t n = 0;
-	unsigned int i;
 
 	if (vpf_admin_stats_get(p->pf, 0, &st) < 0)
 		return 0;
-	for (i = 0; i < RTE_DIM(st.errors_by_status); i++)
-		n += st.errors_by_status[i];
-	return n;
+	return cli_stats_dev_errors(&st);
 }
 
 void
@@ -171,29 +190,42 @@ cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
 	return 0;
 }
 
-static int
-pf_add(const char *name, struct vpf_pf *pf, struct vpf_model *m,
-       uint32_t max_chunk)
+int
+cli_pf_can_add(const char *name)
+{
+	if (cli_pf_find(name) != NULL)
+		return cli_fail(-EEXIST, "a PF named '%s' is attached", name);
+	if (cli.npf == CLI_MAX_PF)
+		return cli_fail(-ENOSPC, "at most %d PFs", CLI_MAX_PF);
+	return 0;
+}
+
+struct cli_pf *
+cli_pf_add(const char *name, struct vpf_pf *pf, struct vpf_model *m,
+	   void *backend, void (*backend_free)(void *backend),
+	   uint32_t max_chunk)
 {
 	struct cli_pf *p;
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return -ENOMEM;
+		return NULL;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->pf = pf;
 	p->model = m;
+	p->backend = backend;
+	p->backend_free = backend_free;
 	p->num_vfs = vpf_pf_num_vfs(pf);
 	p->max_chunk = max_chunk;
 	p->vfs = calloc(p->num_vfs + 1u, sizeof(*p->vfs));
 	if (p->vfs == NULL) {
 		free(p);
-		return -ENOMEM;
+		return NULL;
 	}
 	pthread_mutex_lock(&cli.lock);
 	cli.pfs[cli.npf++] = p;
 	pthread_mutex_unlock(&cli.lock);
-	return 0;
+	return p;
 }
 
 int
@@ -216,10 +248,9 @@ cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
 			return cli_fail(-EINVAL,
 					"bad PF name '%s' (letters, digits, - and _)",
 					name);
-	if (cli_pf_find(name) != NULL)
-		return cli_fail(-EEXIST, "a PF named '%s' is attached", name);
-	if (cli.npf == CLI_MAX_PF)
-		return cli_fail(-ENOSPC, "at most %d PFs", CLI_MAX_PF);
+	rc = cli_pf_can_add(name);
+	if (rc < 0)
+		return rc;
 
 	vpf_model_params_init(&mp);
 	mp.name = name;
@@ -244,11 +275,10 @@ cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
 		return cli_fail(rc ? rc : -EIO, "cannot attach model '%s': %s",
 				name, vpf_last_error());
 	}
-	rc = pf_add(name, pf, m, pp.max_chunk);
-	if (rc < 0) {
+	if (cli_pf_add(name, pf, m, NULL, NULL, pp.max_chunk) == NULL) {
 		vpf_pf_detach(pf);
 		vpf_model_destroy(m);
-		return cli_fail(rc, "cannot attach '%s'", name);
+		return cli_fail(-ENOMEM, "cannot attach '%s'", name);
 	}
 	/* A model created just now has every VF in Active: no scan. */
 	return 0;

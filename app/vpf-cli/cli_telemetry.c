@@ -69,18 +69,14 @@ tel_pf(const char *params, long *vf)
 }
 
 static int
-tel_pf_info(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_pf_info(struct cli_pf *p, uint16_t vf, struct rte_tel_data *d)
 {
 	struct vpf_pf_info in;
-	struct cli_pf *p;
 	char hex[24];
-	int rc = -EINVAL;
 
-	RTE_SET_USED(cmd);
-	pthread_mutex_lock(&cli.lock);
-	p = tel_pf(params, NULL);
-	if (p == NULL || vpf_pf_info_get(p->pf, &in) < 0)
-		goto out;
+	RTE_SET_USED(vf);
+	if (vpf_pf_info_get(p->pf, &in) < 0)
+		return -EINVAL;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", p->name);
 	rte_tel_data_add_dict_string(d, "backend", in.backend ? in.backend : "");
@@ -97,80 +93,54 @@ tel_pf_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "write_recording", in.has_write_record);
 	rte_tel_data_add_dict_u64(d, "inflight", in.inflight);
 	rte_tel_data_add_dict_u64(d, "recoveries", in.recoveries);
-	rc = 0;
-out:
-	pthread_mutex_unlock(&cli.lock);
-	return rc;
+	return 0;
 }
 
 static int
-tel_vf_info(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_vf_info(struct cli_pf *p, uint16_t vf, struct rte_tel_data *d)
 {
 	struct vpf_admin_stats st;
-	struct cli_pf *p;
-	uint64_t cmds = 0;
 	uint8_t mode = 0xff;
-	unsigned int i;
-	long vf = 0;
-	int rc = -EINVAL;
+	int rc;
 
-	RTE_SET_USED(cmd);
-	pthread_mutex_lock(&cli.lock);
-	p = tel_pf(params, &vf);
-	if (p == NULL || vf < 1 || vf > p->num_vfs)
-		goto out;
 	/* A model answers without an admin command; a real PF is asked. */
 	if (p->model != NULL)
-		rc = vpf_model_vf_mode(p->model, (uint16_t)vf, &mode);
+		rc = vpf_model_vf_mode(p->model, vf, &mode);
 	else
-		rc = vpf_admin_mode_get(p->pf, (uint16_t)vf, &mode);
+		rc = vpf_admin_mode_get(p->pf, vf, &mode);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "pf", p->name);
-	rte_tel_data_add_dict_int(d, "vf", (int)vf);
+	rte_tel_data_add_dict_int(d, "vf", vf);
 	rte_tel_data_add_dict_string(d, "mode",
 				     rc == 0 ? vpf_dev_mode_name(mode) : "unknown");
 	rte_tel_data_add_dict_int(d, "moved_by_cli", p->vfs[vf].moved);
 	rte_tel_data_add_dict_int(d, "migrated", p->vfs[vf].migrated);
 	rte_tel_data_add_dict_int(d, "write_recording", p->vfs[vf].wr_on);
-	if (vpf_admin_stats_get(p->pf, (uint16_t)vf, &st) == 0) {
-		for (i = 0; i < RTE_DIM(st.cmds); i++)
-			cmds += st.cmds[i];
-		rte_tel_data_add_dict_u64(d, "cmds", cmds);
+	if (vpf_admin_stats_get(p->pf, vf, &st) == 0) {
+		rte_tel_data_add_dict_u64(d, "cmds", cli_stats_cmds(&st));
 		rte_tel_data_add_dict_u64(d, "bytes_read", st.bytes_read);
 		rte_tel_data_add_dict_u64(d, "bytes_written", st.bytes_written);
 	}
-	rc = 0;
-out:
-	pthread_mutex_unlock(&cli.lock);
-	return rc;
+	return 0;
 }
 
 static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_stats(struct cli_pf *p, uint16_t vf, struct rte_tel_data *d)
 {
 	struct vpf_admin_stats st;
-	struct cli_pf *p;
-	uint64_t cmds = 0, errs = 0;
 	unsigned int i;
-	int rc = -EINVAL;
 
-	RTE_SET_USED(cmd);
-	pthread_mutex_lock(&cli.lock);
-	p = tel_pf(params, NULL);
-	if (p == NULL || vpf_admin_stats_get(p->pf, 0, &st) < 0)
-		goto out;
-	for (i = 0; i < RTE_DIM(st.cmds); i++)
-		cmds += st.cmds[i];
-	for (i = 0; i < RTE_DIM(st.errors_by_status); i++)
-		errs += st.errors_by_status[i];
+	RTE_SET_USED(vf);
+	if (vpf_admin_stats_get(p->pf, 0, &st) < 0)
+		return -EINVAL;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "pf", p->name);
-	rte_tel_data_add_dict_u64(d, "cmds", cmds);
+	rte_tel_data_add_dict_u64(d, "cmds", cli_stats_cmds(&st));
 	for (i = 0; i < RTE_DIM(st.cmds); i++)
 		if (st.cmds[i])
 			rte_tel_data_add_dict_u64(d, vpf_admin_opcode_name(i),
 						  st.cmds[i]);
-	rte_tel_data_add_dict_u64(d, "errors", errs);
+	rte_tel_data_add_dict_u64(d, "errors", cli_stats_dev_errors(&st));
 	rte_tel_data_add_dict_u64(d, "errors_local", st.errors_local);
 	rte_tel_data_add_dict_u64(d, "retries", st.retries);
 	rte_tel_data_add_dict_u64(d, "timeouts", st.timeouts);
@@ -179,8 +149,48 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "latency_avg_ns",
 				  st.lat_count ? st.lat_sum_ns / st.lat_count : 0);
 	rte_tel_data_add_dict_u64(d, "latency_max_ns", st.lat_max_ns);
-	rc = 0;
-out:
+	return 0;
+}
+
+/* An endpoint about one PF ("pf") or one VF ("pf,vf"). */
+struct tel_endpoint {
+	const char *cmd;
+	const char *help;
+	bool vf;
+	/* fill the reply (cli.lock held); -EINVAL when vpf cannot say */
+	int (*fill)(struct cli_pf *p, uint16_t vf, struct rte_tel_data *d);
+};
+
+static const struct tel_endpoint tel_endpoints[] = {
+	{ "/vpf/pf/info", "What vpf knows about a PF. Parameters: pf name",
+	  false, tel_pf_info },
+	{ "/vpf/vf/info",
+	  "Mode and state of a VF. Parameters: pf name, vf number",
+	  true, tel_vf_info },
+	{ "/vpf/stats", "Admin command counters of a PF. Parameters: pf name",
+	  false, tel_stats },
+};
+
+/* The handler of every tel_endpoints[] entry: telemetry passes the
+ * endpoint's name in @p cmd. An unknown PF or VF is -EINVAL. */
+static int
+tel_pf_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct tel_endpoint *e = NULL;
+	struct cli_pf *p;
+	unsigned int i;
+	long vf = 0;
+	int rc = -EINVAL;
+
+	for (i = 0; i < RTE_DIM(tel_endpoints); i++)
+		if (strcmp(cmd, tel_endpoints[i].cmd) == 0)
+			e = &tel_endpoints[i];
+	if (e == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&cli.lock);
+	p = tel_pf(params, e->vf ? &vf : NULL);
+	if (p != NULL && (!e->vf || (vf >= 1 && vf <= p->num_vfs)))
+		rc = e->fill(p, (uint16_t)vf, d);
 	pthread_mutex_unlock(&cli.lock);
 	return rc;
 }
@@ -188,15 +198,14 @@ out:
 int
 cli_telemetry_init(void)
 {
+	unsigned int i;
 	int rc = 0;
 
 	rc |= rte_telemetry_register_cmd("/vpf/pf/list", tel_pf_list,
 		"Names of the attached PFs. Takes no parameters");
-	rc |= rte_telemetry_register_cmd("/vpf/pf/info", tel_pf_info,
-		"What vpf knows about a PF. Parameters: pf name");
-	rc |= rte_telemetry_register_cmd("/vpf/vf/info", tel_vf_info,
-		"Mode and state of a VF. Parameters: pf name, vf number");
-	rc |= rte_telemetry_register_cmd("/vpf/stats", tel_stats,
-		"Admin command counters of a PF. Parameters: pf name");
+	for (i = 0; i < RTE_DIM(tel_endpoints); i++)
+		rc |= rte_telemetry_register_cmd(tel_endpoints[i].cmd,
+						 tel_pf_cmd,
+						 tel_endpoints[i].help);
 	return rc ? -EINVAL : 0;
 }
