@@ -278,13 +278,3 @@ records(const struct mig_buf *b, size_t *off, size_t *len, unsigned int max)
 	}
 	return n;
 }
-
-
-void
-mig_test_filter(void)
-{
-	const char *f = getenv("MIG_TEST_FILTER");
-
-	if (f != NULL)
-		cmocka_set_test_filter(f);
-}

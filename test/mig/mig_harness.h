@@ -31,6 +31,7 @@
 #include "vpf_model.h"
 #include "vpf_pf.h"
 #include "mig/mig_internal.h"
+#include "mig_test_main.h"
 
 #define MEM		(8u << 20)	/* guest memory per VF */
 
@@ -125,9 +126,5 @@ struct wl {
 };
 
 int wl_progress(const struct vpf_mig_progress *p, void *arg);
-
-/* MIG_TEST_FILTER=<cmocka pattern> in the environment runs only the
- * matching tests of the binary (cmocka 1.1 reads no filter of its own). */
-void mig_test_filter(void);
 
 #endif

@@ -276,17 +276,10 @@ test_abort_each_state(void **state)
 	env_down(&e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_arc_and_walk),
-		cmocka_unit_test(test_single_arc_commands),
-		cmocka_unit_test(test_refused_arcs),
-		cmocka_unit_test(test_device_fatal),
-		cmocka_unit_test(test_abort_each_state),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_every_arc_and_walk),
+	cmocka_unit_test(test_single_arc_commands),
+	cmocka_unit_test(test_refused_arcs),
+	cmocka_unit_test(test_device_fatal),
+	cmocka_unit_test(test_abort_each_state),
+)

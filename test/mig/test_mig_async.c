@@ -264,16 +264,9 @@ test_async_busy_discard(void **state)
 	side_down(&sd);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_async_api),
-		cmocka_unit_test(test_async_many_words),
-		cmocka_unit_test(test_async_busy_write),
-		cmocka_unit_test(test_async_busy_discard),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_async_api),
+	cmocka_unit_test(test_async_many_words),
+	cmocka_unit_test(test_async_busy_write),
+	cmocka_unit_test(test_async_busy_discard),
+)

@@ -212,16 +212,9 @@ test_cancel_too_late(void **state)
 	env_down(&x.e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cancel_at_once),
-		cmocka_unit_test(test_cancel_in_precopy_round),
-		cmocka_unit_test(test_cancel_in_stop_copy),
-		cmocka_unit_test(test_cancel_too_late),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_cancel_at_once),
+	cmocka_unit_test(test_cancel_in_precopy_round),
+	cmocka_unit_test(test_cancel_in_stop_copy),
+	cmocka_unit_test(test_cancel_too_late),
+)

@@ -254,16 +254,9 @@ test_load_queue_count(void **state)
 	env_down(&e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_streams_refused),
-		cmocka_unit_test(test_compat),
-		cmocka_unit_test(test_driver_incompatible_stream),
-		cmocka_unit_test(test_load_queue_count),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_streams_refused),
+	cmocka_unit_test(test_compat),
+	cmocka_unit_test(test_driver_incompatible_stream),
+	cmocka_unit_test(test_load_queue_count),
+)

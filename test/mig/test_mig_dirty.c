@@ -218,15 +218,8 @@ test_dirty_span_too_large(void **state)
 	env_down(&e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dirty_low_level),
-		cmocka_unit_test(test_dirty_driver),
-		cmocka_unit_test(test_dirty_span_too_large),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_dirty_low_level),
+	cmocka_unit_test(test_dirty_driver),
+	cmocka_unit_test(test_dirty_span_too_large),
+)

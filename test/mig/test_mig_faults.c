@@ -396,18 +396,11 @@ test_write_eagain_keeps_partial(void **state)
 	env_down(&e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_faults_transient),
-		cmocka_unit_test(test_faults_hard),
-		cmocka_unit_test(test_faults_driver),
-		cmocka_unit_test(test_driver_active_misreported),
-		cmocka_unit_test(test_abort_mode_set_misreported),
-		cmocka_unit_test(test_write_eagain_keeps_partial),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_faults_transient),
+	cmocka_unit_test(test_faults_hard),
+	cmocka_unit_test(test_faults_driver),
+	cmocka_unit_test(test_driver_active_misreported),
+	cmocka_unit_test(test_abort_mode_set_misreported),
+	cmocka_unit_test(test_write_eagain_keeps_partial),
+)

@@ -210,16 +210,9 @@ test_migrate_same_pf(void **state)
 	env_down(&e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_migrate_matrix),
-		cmocka_unit_test(test_migrate_64_concurrent),
-		cmocka_unit_test(test_migrate_threaded),
-		cmocka_unit_test(test_migrate_same_pf),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_migrate_matrix),
+	cmocka_unit_test(test_migrate_64_concurrent),
+	cmocka_unit_test(test_migrate_threaded),
+	cmocka_unit_test(test_migrate_same_pf),
+)

@@ -113,14 +113,7 @@ test_precopy_info(void **state)
 	env_down(&e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_progress_control),
-		cmocka_unit_test(test_precopy_info),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_progress_control),
+	cmocka_unit_test(test_precopy_info),
+)

@@ -196,15 +196,8 @@ test_crash_safety(void **state)
 	vpf_model_destroy(sd.model);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_abort_discard_fails),
-		cmocka_unit_test(test_crash_safety),
-		cmocka_unit_test(test_orphan_written),
-	};
-
-	mig_test_filter();
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_abort_discard_fails),
+	cmocka_unit_test(test_crash_safety),
+	cmocka_unit_test(test_orphan_written),
+)

@@ -20,6 +20,7 @@
 #include "vpf_ctx.h"
 #include "vpf_mig.h"
 #include "mig/mig_internal.h"
+#include "mig_test_main.h"
 
 /* ---------------------------------------------------------------------------
  * Helpers
@@ -810,24 +811,18 @@ test_bitmap_mark(void **state)
 	assert_int_equal(vpf_mig_bitmap_words(4096 * 65, 4096), 2);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32c),
-		cmocka_unit_test(test_crc32c_paths),
-		cmocka_unit_test(test_roundtrip_chunks),
-		cmocka_unit_test(test_every_corruption_refused),
-		cmocka_unit_test(test_every_truncation_refused),
-		cmocka_unit_test(test_reordered_refused),
-		cmocka_unit_test(test_unknown_records),
-		cmocka_unit_test(test_header_refusals),
-		cmocka_unit_test(test_incompatible_refused),
-		cmocka_unit_test(test_malformed_context_refused),
-		cmocka_unit_test(test_arcs),
-		cmocka_unit_test(test_ranges),
-		cmocka_unit_test(test_bitmap_mark),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_crc32c),
+	cmocka_unit_test(test_crc32c_paths),
+	cmocka_unit_test(test_roundtrip_chunks),
+	cmocka_unit_test(test_every_corruption_refused),
+	cmocka_unit_test(test_every_truncation_refused),
+	cmocka_unit_test(test_reordered_refused),
+	cmocka_unit_test(test_unknown_records),
+	cmocka_unit_test(test_header_refusals),
+	cmocka_unit_test(test_incompatible_refused),
+	cmocka_unit_test(test_malformed_context_refused),
+	cmocka_unit_test(test_arcs),
+	cmocka_unit_test(test_ranges),
+	cmocka_unit_test(test_bitmap_mark),
+)

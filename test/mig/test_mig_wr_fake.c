@@ -29,6 +29,7 @@
 #include "vpf_pf.h"
 #include "mig/mig_vf.h"
 #include "../pf/fake_dev.h"
+#include "mig_test_main.h"
 
 #define BASE	0x100000u
 #define PAGES	256u
@@ -498,17 +499,11 @@ test_range_at_top(void **state)
 	hand_env_down(&e);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_merge_equal_pages),
-		cmocka_unit_test(test_merge_small_device_pages),
-		cmocka_unit_test(test_fields_query_malformed),
-		cmocka_unit_test(test_window_rounds_up_to_top),
-		cmocka_unit_test(test_window_ends_at_top),
-		cmocka_unit_test(test_range_at_top),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_merge_equal_pages),
+	cmocka_unit_test(test_merge_small_device_pages),
+	cmocka_unit_test(test_fields_query_malformed),
+	cmocka_unit_test(test_window_rounds_up_to_top),
+	cmocka_unit_test(test_window_ends_at_top),
+	cmocka_unit_test(test_range_at_top),
+)

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "mig/mig_internal.h"
+#include "mig_test_main.h"
 
 #define TOP(x)	((uint64_t)0 - (uint64_t)(x))
 #define K	1024u
@@ -235,17 +236,11 @@ test_progress_sums_saturate(void **state)
 	assert_int_equal(pr.dirty_bytes, 1024);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normalize_top),
-		cmocka_unit_test(test_mark_window_at_top),
-		cmocka_unit_test(test_window_at_top),
-		cmocka_unit_test(test_writer_record_len_wrap),
-		cmocka_unit_test(test_bitmap_span_top),
-		cmocka_unit_test(test_progress_sums_saturate),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_normalize_top),
+	cmocka_unit_test(test_mark_window_at_top),
+	cmocka_unit_test(test_window_at_top),
+	cmocka_unit_test(test_writer_record_len_wrap),
+	cmocka_unit_test(test_bitmap_span_top),
+	cmocka_unit_test(test_progress_sums_saturate),
+)
