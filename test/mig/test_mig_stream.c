@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include <rte_common.h>
+
 #include "vpf_ctx.h"
 #include "vpf_mig.h"
 #include "mig/mig_internal.h"
@@ -379,77 +381,76 @@ test_every_truncation_refused(void **state)
 	mig_buf_free(&s);
 }
 
+/* One record of a hand-made stream: a precopy context ('P', round
+ * @p round, context salt @p salt), the final context ('F', salt 9) or the
+ * END ('E'), with sequence number @p seq. */
+struct rec_op {
+	char kind;
+	uint32_t seq;
+	uint32_t round;
+	uint16_t salt;
+};
+
+static void
+put_ops(struct mig_buf *b, const struct rec_op *op, unsigned int n)
+{
+	unsigned int i;
+
+	put_header(b);
+	for (i = 0; i < n && op[i].kind != 0; i++) {
+		if (op[i].kind == 'P')
+			put_precopy(b, op[i].seq, op[i].round, op[i].salt);
+		else if (op[i].kind == 'F')
+			put_final(b, op[i].seq, op[i].salt);
+		else
+			put_end(b, op[i].seq);
+	}
+}
+
+#define P(seq, round, salt)	{ 'P', (seq), (round), (salt) }
+#define F(seq)			{ 'F', (seq), 0, 9 }
+#define E(seq)			{ 'E', (seq), 0, 0 }
+
 static void
 test_reordered_refused(void **state)
 {
+	static const struct {
+		const char *what;
+		struct rec_op op[4];
+		int rc;
+		bool nothing;	/* not even a precopy context reaches us */
+	} t[] = {
+		/* Correct hand-made stream first: the helpers are right. */
+		{ "in order", { P(0, 1, 1), P(1, 2, 2), F(2), E(3) }, 0, false },
+		{ "records swapped (sequence numbers out of order)",
+		  { P(1, 2, 2), P(0, 1, 1), F(2), E(3) }, -EBADMSG, true },
+		{ "renumbered, but rounds going backwards",
+		  { P(0, 2, 2), P(1, 1, 1), F(2), E(3) }, -EBADMSG, false },
+		{ "precopy after the final context",
+		  { F(0), P(1, 1, 1), E(2) }, -EBADMSG, true },
+		{ "END before the final context",
+		  { P(0, 1, 1), E(1) }, -EBADMSG, false },
+		{ "two finals", { F(0), F(1), E(2) }, -EBADMSG, false },
+		{ "a record repeated", { F(0), F(0), E(1) }, -EBADMSG, false },
+	};
 	struct mig_buf b;
 	struct seen sn;
+	unsigned int i;
+	int rc;
 
 	(void)state;
-	/* Correct hand-made stream first: the helpers are right. */
-	put_header(&b);
-	put_precopy(&b, 0, 1, 1);
-	put_precopy(&b, 1, 2, 2);
-	put_final(&b, 2, 9);
-	put_end(&b, 3);
-	assert_int_equal(parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL), 0);
-	assert_int_equal(sn.final, 1);
-	mig_buf_free(&b);
-
-	/* Records swapped (sequence numbers out of order). */
-	put_header(&b);
-	put_precopy(&b, 1, 2, 2);
-	put_precopy(&b, 0, 1, 1);
-	put_final(&b, 2, 9);
-	put_end(&b, 3);
-	assert_int_equal(parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL),
-			 -EBADMSG);
-	assert_int_equal(sn.final + sn.precopy, 0);
-	mig_buf_free(&b);
-
-	/* Renumbered, but rounds going backwards. */
-	put_header(&b);
-	put_precopy(&b, 0, 2, 2);
-	put_precopy(&b, 1, 1, 1);
-	put_final(&b, 2, 9);
-	put_end(&b, 3);
-	assert_int_equal(parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL),
-			 -EBADMSG);
-	assert_int_equal(sn.final, 0);
-	mig_buf_free(&b);
-
-	/* Precopy after the final context. */
-	put_header(&b);
-	put_final(&b, 0, 9);
-	put_precopy(&b, 1, 1, 1);
-	put_end(&b, 2);
-	assert_int_equal(parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL),
-			 -EBADMSG);
-	assert_int_equal(sn.final + sn.precopy, 0);
-	mig_buf_free(&b);
-
-	/* END before the final context; two finals; a record repeated. */
-	put_header(&b);
-	put_precopy(&b, 0, 1, 1);
-	put_end(&b, 1);
-	assert_int_equal(parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL),
-			 -EBADMSG);
-	mig_buf_free(&b);
-	put_header(&b);
-	put_final(&b, 0, 9);
-	put_final(&b, 1, 9);
-	put_end(&b, 2);
-	assert_int_equal(parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL),
-			 -EBADMSG);
-	assert_int_equal(sn.final, 0);
-	mig_buf_free(&b);
-	put_header(&b);
-	put_final(&b, 0, 9);
-	put_final(&b, 0, 9);
-	put_end(&b, 1);
-	assert_int_equal(parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL),
-			 -EBADMSG);
-	mig_buf_free(&b);
+	for (i = 0; i < RTE_DIM(t); i++) {
+		put_ops(&b, t[i].op, RTE_DIM(t[i].op));
+		rc = parse(b.p, b.len, 9, dst_fields, NDST, &sn, NULL);
+		if (rc != t[i].rc)
+			fail_msg("%s: parse says %d, not %d", t[i].what, rc,
+				 t[i].rc);
+		/* A refused stream's final context never reaches a caller. */
+		assert_int_equal(sn.final, t[i].rc == 0 ? 1 : 0);
+		if (t[i].nothing)
+			assert_int_equal(sn.precopy, 0);
+		mig_buf_free(&b);
+	}
 
 	/* An END whose totals do not match (a record dropped in transit
 	 * and renumbered around). */
@@ -467,6 +468,10 @@ test_reordered_refused(void **state)
 	assert_int_equal(sn.final, 0);
 	mig_buf_free(&b);
 }
+
+#undef P
+#undef F
+#undef E
 
 static void
 test_unknown_records(void **state)
