@@ -32,21 +32,11 @@ vpf_ctx_stream_init(struct vpf_ctx_stream *s, uint32_t flags,
 {
 	if (s == NULL)
 		return vpf_error(-EINVAL, "vpf_ctx_stream_init: NULL stream");
-	s->pos = 0;
-	s->remain = 0;
-	s->field_off = 0;
-	s->end = 0;
-	s->length = 0;
-	s->field_count = 0;
-	s->index = 0;
+	/* Every counter starts at 0; the vq_index bitmaps (most of the
+	 * struct) are not cleared here but reset lazily by their summary. */
+	memset(s, 0, offsetof(struct vpf_ctx_stream, seen));
 	s->flags = flags;
-	s->have = 0;
-	s->pfx_need = 0;
-	s->pad = 0;
-	s->type = 0;
-	s->fflags = 0;
 	s->state = ST_CTX_HDR;
-	s->cb_err = 0;
 	s->cb = cb;
 	s->cb_arg = arg;
 	ctx_err_clear(&s->err);
