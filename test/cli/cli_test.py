@@ -11,6 +11,7 @@ Each case runs the real binary (script mode, a pseudo-terminal, or next to
 dpdk-telemetry.py) and checks its exit status and `key: value` output.
 """
 
+import contextlib
 import json
 import os
 import pty
@@ -388,6 +389,14 @@ def non_regular_targets():
     return t
 
 
+def has_target_refusals(err, targets, line):
+    """@err says, from script line @line on, one target after the other,
+    that it is not a regular file."""
+    for i, (path, eno, why) in enumerate(targets):
+        has(err, r"^error: line %d: cannot write '%s': %s, not a regular file: %s$"
+            % (line + i, re.escape(path), why, eno))
+
+
 def check_targets_intact(targets):
     for path, _, why in targets:
         st = os.lstat(path)
@@ -414,9 +423,7 @@ def case_ctx_read_target():
     out, err = run(script, rc=1)
     size = int(value(section(out, 'ctx size src 1'), 'size'))
     assert size > 0, out
-    for i, (path, eno, why) in enumerate(targets):
-        has(err, r"^error: line %d: cannot write '%s': %s, not a regular file: %s$"
-            % (4 + i, re.escape(path), why, eno))
+    has_target_refusals(err, targets, 4)
     # nothing was read: the whole context is still there
     assert int(value(out, 'size', 1)) == size, out
     s = section(out, 'ctx read src 1 %s' % f('c.bin'))
@@ -436,9 +443,7 @@ def case_wr_read_target():
     out, err = run(script, rc=1)
     truth = int(value(section(out, 'model dirty src 1'), 'pages'))
     assert truth > 0, out
-    for i, (path, eno, why) in enumerate(targets):
-        has(err, r"^error: line %d: cannot write '%s': %s, not a regular file: %s$"
-            % (4 + i, re.escape(path), why, eno))
+    has_target_refusals(err, targets, 4)
     s = section(out, 'wr read src 1 0 1G')
     assert int(value(s, 'pages')) == truth, (s, truth)
     assert int(value(s, 'records')) >= truth, s
@@ -833,39 +838,45 @@ def case_reattach():
     hasnt(out, r'^exit: src vf 1: freeze -> active')
 
 
+def stdin_proc(script, args=()):
+    """vpf-cli reading commands from a pipe (-f -), @script written there
+    and the pipe left open."""
+    p = subprocess.Popen([CLI, '--', '-f', '-'] + list(args),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    p.stdin.write(script)
+    p.stdin.flush()
+    return p
+
+
+def interrupt(p, seen, sig, rc=None):
+    """Send @sig to @p and wait for it; @seen is what was read of its
+    stdout before. Fails on a sanitizer report or, unless @rc is None, an
+    exit status other than @rc. Returns (stdout, stderr)."""
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=30)
+    out = seen + out
+    check_sanitizers(err)
+    if rc is not None and p.returncode != rc:
+        raise Fail('signal %d: exit status %d\n%s\n%s' % (sig, p.returncode, out, err))
+    return out, err
+
+
 def case_signal():
     """SIGTERM while waiting for commands: report, restore, exit 128+15."""
-    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    p.stdin.write('mode set src 3 freeze\n')
-    p.stdin.flush()
-    deadline = time.time() + 20
-    line = ''
-    while time.time() < deadline and 'mode: freeze' not in line:
-        line = p.stdout.readline()
-    p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=20)
-    check_sanitizers(err)
-    if p.returncode != 128 + signal.SIGTERM:
-        raise Fail('exit status %d\n%s\n%s' % (p.returncode, out, err))
+    rc, out, err = signal_during_script(signal.SIGTERM, 'mode set src 3 freeze\n')
+    if rc != 128 + signal.SIGTERM:
+        raise Fail('exit status %d\n%s\n%s' % (rc, out, err))
     has(out, r'^exit: src vf 3: freeze -> active \(restored\)$')
     has(err, r'SIGTERM received')
 
 
 def signal_during_script(sig, script):
     """Feed @script on stdin, wait for its last result, send @sig."""
-    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    p.stdin.write(script)
-    p.stdin.flush()
-    deadline = time.time() + 20
-    line = ''
-    while time.time() < deadline and 'mode: freeze' not in line:
-        line = p.stdout.readline()
-    p.send_signal(sig)
-    out, err = p.communicate(timeout=20)
-    check_sanitizers(err)
-    return p.returncode, line + out, err
+    p = stdin_proc(script)
+    seen = wait_line(p, r'mode: freeze', timeout=20)
+    out, err = interrupt(p, seen, sig)
+    return p.returncode, out, err
 
 
 def case_signal_status():
@@ -930,12 +941,7 @@ def case_cancel_migrate_script():
         return SKIP
     p = script_proc(LONG_MIGRATE + 'mode get src 1\n')
     seen = wait_line(p, r'^progress: precopy round 3:')
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=30)
-    out = seen + out
-    check_sanitizers(err)
-    if p.returncode != 130:
-        raise Fail('exit status %d\n%s\n%s' % (p.returncode, out, err))
+    out, err = interrupt(p, seen, signal.SIGINT, 130)
     has(out, r'^status: cancelled$',
         r'^cancelled: migrate src vf 1 -> dst vf 1 after [\d.]+ s \(in precopy '
         r'round \d+\); source src vf 1 running \(active\), destination dst vf 1 '
@@ -955,12 +961,7 @@ def case_cancel_migrate_sigterm():
     for sig, name in ((signal.SIGTERM, 'SIGTERM'), (signal.SIGHUP, 'SIGHUP')):
         p = script_proc('mode set src 3 freeze\n' + LONG_MIGRATE)
         seen = wait_line(p, r'^progress: precopy round 2:')
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=30)
-        out = seen + out
-        check_sanitizers(err)
-        if p.returncode != 128 + sig:
-            raise Fail('%s: exit status %d\n%s\n%s' % (name, p.returncode, out, err))
+        out, err = interrupt(p, seen, sig, 128 + sig)
         has(out, r'^cancelled: migrate src vf 1 -> dst vf 1 .*source src vf 1 '
             r'running \(active\)', r'^exit: src vf 3: freeze -> active \(restored\)$')
         has(err, r'migrate cancelled by %s: ECANCELED' % name, r'%s received' % name)
@@ -976,12 +977,7 @@ def case_cancel_ctx_read():
                     'ctx read big 1 %s chunk=8\n' % c)
     seen = wait_line(p, r'^vpf> ctx read big 1 ')
     time.sleep(0.5)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=30)
-    out = seen + out
-    check_sanitizers(err)
-    if p.returncode != 130:
-        raise Fail('exit status %d\n%s\n%s' % (p.returncode, out, err))
+    out, err = interrupt(p, seen, signal.SIGINT, 130)
     has(out, r"^cancelled: ctx read big vf 1 after [\d.]+ s at offset \d+; "
         r"(partial read discarded|nothing was read); '%s' not written$" % re.escape(c),
         r'^exit: big vf 1: freeze -> active \(restored\)$')
@@ -995,13 +991,7 @@ def case_cancel_ctx_write_interactive():
     is discarded (the VF can go back to active, nothing applied) and the
     session goes on."""
     c = f('c.bin')
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(CLI, [CLI, '--', '-i'])
-    t = Pty(fd)
-    status = None
-    try:
-        t.expect(b'vpf> ', timeout=30)
+    with pty_session() as t:
         for cmd in ('pf attach model big vqs=16', 'pf attach model big2 vqs=16',
                     'mode set big 1 freeze', 'ctx read big 1 %s' % c,
                     'mode set big2 1 freeze', 'model digest big2 1',
@@ -1034,13 +1024,11 @@ def case_cancel_ctx_write_interactive():
         t.write(b'\x04')
         s = t.rest(20)
         check_sanitizers(s)
-    finally:
-        status = pty_finish(pid, fd, t)
-    if status != 0:
-        raise Fail('exit status %d' % status)
 
 
 def pty_finish(pid, fd, t):
+    """Wait for the session's vpf-cli (killed after 15 s: a failed step left
+    it open); return its exit status."""
     status = 0
     deadline = time.time() + 15
     try:
@@ -1059,17 +1047,29 @@ def pty_finish(pid, fd, t):
     return os.waitstatus_to_exitcode(status)
 
 
-def case_cancel_migrate_interactive():
-    """Ctrl-C at the prompt during a long `migrate` cancels it and the
-    prompt comes back (today's three Ctrl-C did nothing until the end)."""
-    if not migrate_available():
-        return SKIP
+@contextlib.contextmanager
+def pty_session():
+    """vpf-cli -i on a pseudo-terminal, at its first prompt. On the way out
+    it is waited for, and a non-zero exit status fails the case."""
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(CLI, [CLI, '--', '-i'])
     t = Pty(fd)
     try:
         t.expect(b'vpf> ', timeout=30)
+        yield t
+    finally:
+        status = pty_finish(pid, fd, t)
+    if status != 0:
+        raise Fail('exit status %d' % status)
+
+
+def case_cancel_migrate_interactive():
+    """Ctrl-C at the prompt during a long `migrate` cancels it and the
+    prompt comes back (today's three Ctrl-C did nothing until the end)."""
+    if not migrate_available():
+        return SKIP
+    with pty_session() as t:
         t.write(b'model fault src 1 delay 1000000\r')
         t.expect(b'vpf> ')
         t.write(b'migrate src 1 dst 1 precopy=1000\r')
@@ -1090,10 +1090,6 @@ def case_cancel_migrate_interactive():
         check_sanitizers(s)
         if 'Leave now' in s:
             raise Fail('quit asked with every VF active: %r' % s)
-    finally:
-        status = pty_finish(pid, fd, t)
-    if status != 0:
-        raise Fail('exit status %d' % status)
 
 
 def case_signal_hup():
@@ -1104,10 +1100,7 @@ def case_signal_hup():
         raise Fail('exit status %d\n%s\n%s' % (rc, out, err))
     has(out, r'^exit: src vf 3: freeze -> active \(restored\)$')
     has(err, r'SIGHUP received')
-    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    p.stdin.write('mode set src 3 freeze\n')
-    p.stdin.flush()
+    p = stdin_proc('mode set src 3 freeze\n')
     wait_line(p, r'^mode: freeze$')
     p.stdout.close()
     p.send_signal(signal.SIGHUP)
@@ -1124,28 +1117,20 @@ def case_rundir_removed():
     and is gone after every way out: quit, end of -f, SIGINT, SIGTERM,
     SIGHUP, a start-up failure."""
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        p.stdin.write('mode set src 3 freeze\n')
-        p.stdin.flush()
-        wait_line(p, r'^mode: freeze$')
+        p = stdin_proc('mode set src 3 freeze\n')
+        seen = wait_line(p, r'^mode: freeze$')
         if not os.path.isdir(rundir(p.pid)):
             p.kill()
             p.communicate()
             raise Fail('no runtime dir %s while running' % rundir(p.pid))
-        p.send_signal(sig)
-        out, err = p.communicate(timeout=20)
-        check_sanitizers(err)
-        if p.returncode != 128 + sig:
-            raise Fail('signal %d: exit status %d\n%s' % (sig, p.returncode, err))
+        interrupt(p, seen, sig, 128 + sig)
         if os.path.exists(rundir(p.pid)):
             raise Fail('signal %d: %s left' % (sig, rundir(p.pid)))
     # normal exits and a start-up failure, with the pid known
     for args, stdin, rc in (([], 'show pf\n', 0), ([], 'quit\n', 0),
                             (['--model', 'name=a', '--model', 'name=a'], 'show pf\n', 1)):
-        p = subprocess.Popen([CLI, '--', '-f', '-'] + args, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        out, err = p.communicate(stdin, timeout=30)
+        p = stdin_proc(stdin, args)
+        out, err = p.communicate(timeout=30)
         check_sanitizers(err)
         if p.returncode != rc:
             raise Fail('%r %r: exit status %d\n%s' % (args, stdin, p.returncode, err))
@@ -1185,12 +1170,7 @@ def case_migrate_force():
 def case_quit_confirm():
     """At the prompt, quit with a VF outside active says what leaving does
     and asks (y/N); no keeps everything. A script's quit never asks."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(CLI, [CLI, '--', '-i'])
-    t = Pty(fd)
-    try:
-        t.expect(b'vpf> ', timeout=30)
+    with pty_session() as t:
         t.write(b'mode set src 1 freeze\r')
         t.expect(b'mode: freeze', b'vpf> ')
         t.write(b'quit\r')
@@ -1209,10 +1189,6 @@ def case_quit_confirm():
         check_sanitizers(s)
         if 'exit: src vf 1: freeze -> active (restored)' not in s:
             raise Fail('no restore after yes: %r' % s)
-    finally:
-        status = pty_finish(pid, fd, t)
-    if status != 0:
-        raise Fail('exit status %d' % status)
     out, err = run('mode set src 1 freeze\nquit\nmode get src 1\n')
     hasnt(out, r'Leave now', r'^vpf> mode get src 1$')
     has(out, r'^exit: src vf 1: freeze -> active \(restored\)$')
@@ -1270,15 +1246,9 @@ def case_telemetry():
     tel = shutil.which('dpdk-telemetry.py') or '/usr/bin/dpdk-telemetry.py'
     if not os.path.exists(tel):
         return SKIP
-    p = subprocess.Popen([CLI, '--', '-f', '-'], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = stdin_proc('mode set src 2 freeze\nmode get src 2\n')
+    wait_line(p, r'mode: freeze', timeout=20)
     try:
-        p.stdin.write('mode set src 2 freeze\nmode get src 2\n')
-        p.stdin.flush()
-        deadline = time.time() + 20
-        line = ''
-        while time.time() < deadline and 'mode: freeze' not in line:
-            line = p.stdout.readline()
         q = subprocess.run(['python3', tel, '-f', 'vpf-cli-%d' % p.pid],
                            input='/vpf/pf/list\n/vpf/pf/info,src\n'
                                  '/vpf/vf/info,src,2\n/vpf/stats,src\n'
@@ -1381,12 +1351,7 @@ class Pty:
 def case_interactive():
     """A session through a pseudo-terminal: prompt, tab completion of
     commands and PF names, '?' help, history, errors, and EOF (Ctrl-D)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(CLI, [CLI, '--', '-i'])
-    t = Pty(fd)
-    try:
-        t.expect(b'vpf> ', timeout=30)
+    with pty_session() as t:
         t.write(b'he\t')
         t.expect(b'help')                         # he<TAB> completes
         t.write(b'\x03')                          # Ctrl-C clears the line
@@ -1422,25 +1387,6 @@ def case_interactive():
         check_sanitizers(s)
         if 'exit: src vf 1: freeze -> active (restored)' not in s:
             raise Fail('no exit report: %r' % s)
-    finally:
-        status = 0
-        deadline = time.time() + 15
-        try:
-            while True:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    break
-                if time.time() > deadline:
-                    # a failed step left the session open
-                    os.kill(pid, signal.SIGKILL)
-                    _, status = os.waitpid(pid, 0)
-                    break
-                t.rest(0.2)
-        except ChildProcessError:
-            pass
-        os.close(fd)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise Fail('exit status %d' % os.waitstatus_to_exitcode(status))
 
 
 def question(t, typed):
@@ -1457,12 +1403,7 @@ def question(t, typed):
 def case_help_question():
     """'?' lists each command once (not once per optional-argument
     variant), and where the variants part, each way on once."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(CLI, [CLI, '--', '-i'])
-    t = Pty(fd)
-    try:
-        t.expect(b'vpf> ', timeout=30)
+    with pty_session() as t:
         # "show [...]: show vf <pf> [<vf>]: one VF, ..."
         lines = question(t, b'')
         syn = [re.sub(r'^\S+ \[[^]]*\]: ', '', l).split(': ')[0]
@@ -1493,10 +1434,6 @@ def case_help_question():
         t.expect(b'vpf> ')
         t.write(b'\x04')
         check_sanitizers(t.rest(20))
-    finally:
-        rc = pty_finish(pid, fd, t)
-    if rc != 0:
-        raise Fail('exit status %d' % rc)
 
 
 def case_demo():
