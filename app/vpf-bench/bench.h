@@ -113,6 +113,25 @@ struct bench_backend {
 /* The forwarding ops table; pass a struct bench_backend * as @c dev. */
 extern const struct vpf_pf_ops bench_backend_ops;
 
+struct vpf_model;
+struct vpf_pf;
+
+/* A model PF attached through the instrumented backend. */
+struct bench_rig {
+	struct vpf_model *m;
+	struct bench_backend be;
+	struct vpf_pf *pf;
+	uint16_t num_vfs;
+};
+
+/* Create model @name with @num_vfs VFs of @guest_mem bytes each and attach
+ * it through bench_backend_ops. 0, or -1 with the reason on stderr (and
+ * nothing left to bench_rig_down()). */
+int bench_rig_up(struct bench_rig *r, const char *name, uint16_t num_vfs,
+		 uint64_t guest_mem);
+/* Detach and destroy what bench_rig_up() made (or what is left of it). */
+void bench_rig_down(struct bench_rig *r);
+
 /* ---------------------------------------------------------------------------
  * Benchmark modules. Each records its metrics with bench_metric() or says
  * why not with bench_skip(). Return 0, or -1 if a benchmark failed (the

@@ -34,50 +34,6 @@
 
 #define QD 32
 
-struct rig {
-	struct vpf_model *m;
-	struct bench_backend be;
-	struct vpf_pf *pf;
-	uint16_t num_vfs;
-};
-
-static int
-rig_up(struct rig *r, uint16_t num_vfs)
-{
-	struct vpf_model_params mp;
-	struct vpf_pf_params pp;
-
-	memset(r, 0, sizeof(*r));
-	vpf_model_params_init(&mp);
-	mp.name = "bench";
-	mp.num_vfs = num_vfs;
-	mp.guest_mem_size = 1u << 20;
-	r->m = vpf_model_create(&mp);
-	if (r->m == NULL) {
-		fprintf(stderr, "vpf-bench: model: %s\n", vpf_last_error());
-		return -1;
-	}
-	r->be.ops = &vpf_model_ops;
-	r->be.dev = r->m;
-	vpf_pf_params_init(&pp);
-	pp.name = "bench";
-	r->pf = vpf_pf_attach(&bench_backend_ops, &r->be, &pp);
-	if (r->pf == NULL) {
-		fprintf(stderr, "vpf-bench: attach: %s\n", vpf_last_error());
-		vpf_model_destroy(r->m);
-		return -1;
-	}
-	r->num_vfs = vpf_pf_num_vfs(r->pf);
-	return 0;
-}
-
-static void
-rig_down(struct rig *r)
-{
-	vpf_pf_detach(r->pf);
-	vpf_model_destroy(r->m);
-}
-
 struct qd_state {
 	struct vpf_pf *pf;
 	uint16_t num_vfs;
@@ -111,7 +67,7 @@ qd_done(struct vpf_admin_cmd *c)
 
 /* Run @n commands at depth 32. 0 or -1. */
 static int
-run_qd32(struct rig *r, struct qd_state *s, uint64_t n)
+run_qd32(struct bench_rig *r, struct qd_state *s, uint64_t n)
 {
 	memset(s, 0, sizeof(*s));
 	s->pf = r->pf;
@@ -149,7 +105,7 @@ run_qd32(struct rig *r, struct qd_state *s, uint64_t n)
 }
 
 static int
-run_qd1(struct rig *r, uint64_t n)
+run_qd1(struct bench_rig *r, uint64_t n)
 {
 	struct vpf_admin_cmd c;
 	uint8_t mode;
@@ -174,7 +130,7 @@ struct sample {
 };
 
 static int
-measure(struct rig *r, struct qd_state *s, bool qd32, uint64_t n,
+measure(struct bench_rig *r, struct qd_state *s, bool qd32, uint64_t n,
 	struct sample *out, uint64_t *allocs)
 {
 	struct bench_alloc_counts a0, a1;
@@ -227,12 +183,12 @@ bench_cmd(void)
 	double *v = calloc(reps, sizeof(*v));
 	struct qd_state *qs = calloc(1, sizeof(*qs));
 	uint64_t allocs = 0, calls0;
-	struct rig r;
+	struct bench_rig r;
 	int ret = -1;
 
 	if (s1 == NULL || s32 == NULL || v == NULL || qs == NULL)
 		goto out_free;
-	if (rig_up(&r, 4) != 0)
+	if (bench_rig_up(&r, "bench", 4, 1u << 20) != 0)
 		goto out_free;
 	/* Warm up caches and the branch predictors. */
 	if (run_qd1(&r, n / 10) != 0 || run_qd32(&r, qs, n / 10) != 0)
@@ -258,7 +214,7 @@ bench_cmd(void)
 		   (double)(r.be.calls - calls0) / (double)(4 * n * reps));
 	ret = 0;
 out:
-	rig_down(&r);
+	bench_rig_down(&r);
 out_free:
 	free(qs);
 	free(v);

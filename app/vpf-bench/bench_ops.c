@@ -14,6 +14,11 @@
  * the driver's own.
  */
 
+#include <stdio.h>
+#include <string.h>
+
+#include "vpf_common.h"
+#include "vpf_model.h"
 #include "vpf_pf.h"
 
 #include "bench.h"
@@ -158,3 +163,44 @@ const struct vpf_pf_ops bench_backend_ops = {
 	.dma_free = fw_dma_free,
 	.poll = fw_poll,
 };
+
+int
+bench_rig_up(struct bench_rig *r, const char *name, uint16_t num_vfs,
+	     uint64_t guest_mem)
+{
+	struct vpf_model_params mp;
+	struct vpf_pf_params pp;
+
+	memset(r, 0, sizeof(*r));
+	vpf_model_params_init(&mp);
+	mp.name = name;
+	mp.num_vfs = num_vfs;
+	mp.guest_mem_size = guest_mem;
+	r->m = vpf_model_create(&mp);
+	if (r->m == NULL) {
+		fprintf(stderr, "vpf-bench: model: %s\n", vpf_last_error());
+		return -1;
+	}
+	r->be.ops = &vpf_model_ops;
+	r->be.dev = r->m;
+	vpf_pf_params_init(&pp);
+	pp.name = name;
+	r->pf = vpf_pf_attach(&bench_backend_ops, &r->be, &pp);
+	if (r->pf == NULL) {
+		fprintf(stderr, "vpf-bench: attach: %s\n", vpf_last_error());
+		vpf_model_destroy(r->m);
+		r->m = NULL;
+		return -1;
+	}
+	r->num_vfs = vpf_pf_num_vfs(r->pf);
+	return 0;
+}
+
+void
+bench_rig_down(struct bench_rig *r)
+{
+	vpf_pf_detach(r->pf);
+	vpf_model_destroy(r->m);
+	r->pf = NULL;
+	r->m = NULL;
+}

@@ -33,9 +33,7 @@
 #define PAGE		4096u
 
 struct wrig {
-	struct vpf_model *m;
-	struct bench_backend be;
-	struct vpf_pf *pf;
+	struct bench_rig rig;
 	struct vpf_mig *mig;
 	uint64_t *bitmap;
 	size_t words;
@@ -45,32 +43,14 @@ struct wrig {
 static int
 wrig_up(struct wrig *r)
 {
-	struct vpf_model_params mp;
-	struct vpf_pf_params pp;
 	struct vpf_mig_params gp;
 	struct vpf_mig_range range = { .addr = 0, .len = GUEST_MEM };
 
 	memset(r, 0, sizeof(*r));
-	vpf_model_params_init(&mp);
-	mp.name = "wr";
-	mp.num_vfs = 1;
-	mp.guest_mem_size = GUEST_MEM;
-	r->m = vpf_model_create(&mp);
-	if (r->m == NULL) {
-		fprintf(stderr, "vpf-bench: model: %s\n", vpf_last_error());
+	if (bench_rig_up(&r->rig, "wr", 1, GUEST_MEM) != 0)
 		return -1;
-	}
-	r->be.ops = &vpf_model_ops;
-	r->be.dev = r->m;
-	vpf_pf_params_init(&pp);
-	pp.name = "wr";
-	r->pf = vpf_pf_attach(&bench_backend_ops, &r->be, &pp);
-	if (r->pf == NULL) {
-		fprintf(stderr, "vpf-bench: attach: %s\n", vpf_last_error());
-		return -1;
-	}
 	vpf_mig_params_init(&gp);
-	r->mig = vpf_mig_attach(r->pf, &gp);
+	r->mig = vpf_mig_attach(r->rig.pf, &gp);
 	if (r->mig == NULL) {
 		fprintf(stderr, "vpf-bench: vpf_mig_attach: %s\n",
 			vpf_last_error());
@@ -95,8 +75,7 @@ wrig_down(struct wrig *r)
 	if (r->mig != NULL)
 		(void)vpf_mig_dirty_stop(r->mig, 1);
 	vpf_mig_detach(r->mig);
-	vpf_pf_detach(r->pf);
-	vpf_model_destroy(r->m);
+	bench_rig_down(&r->rig);
 	free(r->bitmap);
 }
 
@@ -109,23 +88,23 @@ wr_round(struct wrig *r, bool admin, uint64_t *recs, uint64_t *wall,
 	uint64_t t0, t1, n = 0, in0;
 	int rc;
 
-	if (vpf_model_guest_step(r->m, 1, r->ops) != 0) {
+	if (vpf_model_guest_step(r->rig.m, 1, r->ops) != 0) {
 		fprintf(stderr, "vpf-bench: guest step: %s\n",
 			vpf_last_error());
 		return -1;
 	}
 	memset(r->bitmap, 0, r->words * sizeof(uint64_t));
-	r->be.timed = true;
-	in0 = r->be.ns_inside;
+	r->rig.be.timed = true;
+	in0 = r->rig.be.ns_inside;
 	t0 = bench_now_ns();
 	if (admin)
-		rc = vpf_admin_wr_read(r->pf, 1, 0, GUEST_MEM, PAGE,
+		rc = vpf_admin_wr_read(r->rig.pf, 1, 0, GUEST_MEM, PAGE,
 				       r->bitmap, &n);
 	else
 		rc = vpf_mig_dirty_sync(r->mig, 1, 0, GUEST_MEM, r->bitmap,
 					&n);
 	t1 = bench_now_ns();
-	r->be.timed = false;
+	r->rig.be.timed = false;
 	if (rc != 0) {
 		fprintf(stderr, "vpf-bench: %s: %s\n", admin ?
 			"vpf_admin_wr_read" : "vpf_mig_dirty_sync",
@@ -136,7 +115,7 @@ wr_round(struct wrig *r, bool admin, uint64_t *recs, uint64_t *wall,
 	 * and a drain returns each dirty page once. */
 	*recs += n;
 	*wall += t1 - t0;
-	*inside += r->be.ns_inside - in0;
+	*inside += r->rig.be.ns_inside - in0;
 	return 0;
 }
 
