@@ -384,17 +384,17 @@ f_dma_free(void *dev, struct vpf_dma_region *r)
 	r->va = NULL;
 }
 
+/* Both tables drive the same device; they differ in how the queue is
+ * synchronised (flags) and in who answers (the doorbell, or a poll). */
+#define FAKE_OPS_DEVICE \
+	.cfg_size = f_cfg_size, .cfg_read = f_cfg_read, .cfg_write = f_cfg_write, \
+	.bar_size = f_bar_size, .bar_read = f_bar_read, .bar_write = f_bar_write, \
+	.dma_alloc = f_dma_alloc, .dma_free = f_dma_free
+
 const struct vpf_pf_ops fake_ops = {
 	.name = "fake",
 	.flags = 0,
-	.cfg_size = f_cfg_size,
-	.cfg_read = f_cfg_read,
-	.cfg_write = f_cfg_write,
-	.bar_size = f_bar_size,
-	.bar_read = f_bar_read,
-	.bar_write = f_bar_write,
-	.dma_alloc = f_dma_alloc,
-	.dma_free = f_dma_free,
+	FAKE_OPS_DEVICE,
 	.poll = NULL,
 };
 
@@ -410,14 +410,7 @@ f_poll(void *dev)
 const struct vpf_pf_ops fake_ops_inproc = {
 	.name = "fake-inproc",
 	.flags = VPF_OPS_F_IN_PROCESS,
-	.cfg_size = f_cfg_size,
-	.cfg_read = f_cfg_read,
-	.cfg_write = f_cfg_write,
-	.bar_size = f_bar_size,
-	.bar_read = f_bar_read,
-	.bar_write = f_bar_write,
-	.dma_alloc = f_dma_alloc,
-	.dma_free = f_dma_free,
+	FAKE_OPS_DEVICE,
 	.poll = f_poll,
 };
 
@@ -446,11 +439,7 @@ fake_pop(struct fake_dev *fd, struct fake_req *r)
 	head = get16(avail + 4 + 2u * (fd->last_avail % fd->aq_size));
 	fd->last_avail++;
 	memset(r, 0, offsetof(struct fake_req, rd));
-	r->nw = 0;
-	r->wr_len = 0;
 	r->opcode = 0xffff;
-	r->group = 0;
-	r->member = 0;
 	r->head = head;
 	id = head;
 	for (n = 0; n < fd->aq_size; n++) {

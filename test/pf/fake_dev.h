@@ -50,7 +50,6 @@ struct fake_region {
 struct fake_req {
 	uint16_t head;
 	uint32_t rd_len;
-	uint8_t rd[70000];		/* header + data, copied */
 	uint32_t nw;
 	struct { uint64_t iova; uint32_t len; } w[8];
 	uint32_t wr_len;
@@ -58,6 +57,8 @@ struct fake_req {
 	uint16_t opcode;
 	uint16_t group;
 	uint64_t member;
+	/* Last: fake_pop() clears what comes before it, not its 70 KB. */
+	uint8_t rd[70000];		/* header + data, copied */
 };
 
 struct fake_vf {

@@ -53,31 +53,47 @@ attach_t(struct vpf_model *m, uint32_t timeout_us)
 	return vpf_pf_attach(&vpf_model_ops, m, &p);
 }
 
+/* A model of @p vfs VFs with the switches @p off, and PF "pf" attached to
+ * it (which must succeed). */
+static struct vpf_pf *
+model_up(uint16_t vfs, uint32_t off, uint32_t timeout_us, struct vpf_model **mp)
+{
+	struct vpf_pf *pf;
+
+	*mp = model(vfs, off);
+	pf = attach_t(*mp, timeout_us);
+	if (pf == NULL)
+		fail_msg("attach: %s", vpf_last_error());
+	return pf;
+}
+
+static void
+model_down(struct vpf_pf *pf, struct vpf_model *m)
+{
+	vpf_pf_detach(pf);
+	vpf_model_destroy(m);
+}
+
 static void
 test_bringup(void **state)
 {
-	struct vpf_model *m = model(4, 0);
-	struct vpf_pf *pf = attach_t(m, 0);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(4, 0, 0, &m);
 	struct vpf_pf_info info;
 
 	(void)state;
-	if (pf == NULL)
-		fail_msg("attach: %s", vpf_last_error());
 	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
 	assert_int_equal(info.num_vfs, 4);
-	assert_int_equal(info.dialect, VPF_DIALECT_SEED_2023);
+	assert_int_equal(info.dialect, VPF_DIALECT_DRAFT_2023);
 	assert_true(info.has_fields_query);
 	assert_true(info.has_write_record);
 	assert_true(info.driver_features & VPF_FEATURE(VPF_F_RING_RESET));
 	assert_int_equal(info.admin_queue_size, 512);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 
 	/* Without RING_RESET, FIELDS_QUERY, write recording: still attaches. */
-	m = model(2, VPF_MODEL_OFF_RING_RESET | VPF_MODEL_OFF_FIELDS_QUERY |
-		  VPF_MODEL_OFF_WRITE_RECORD);
-	pf = attach_t(m, 0);
-	assert_non_null(pf);
+	pf = model_up(2, VPF_MODEL_OFF_RING_RESET | VPF_MODEL_OFF_FIELDS_QUERY |
+		      VPF_MODEL_OFF_WRITE_RECORD, 0, &m);
 	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
 	assert_false(info.driver_features & VPF_FEATURE(VPF_F_RING_RESET));
 	assert_false(info.has_fields_query);
@@ -87,8 +103,7 @@ test_bringup(void **state)
 
 		assert_int_equal(vpf_admin_wr_cap_query(pf, 1, &cap), -ENOTSUP);
 	}
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 /* A reset that takes time: the driver polls device_status until it reads
@@ -119,8 +134,7 @@ test_slow_reset(void **state)
 	if (pf == NULL)
 		fail_msg("attach: %s", vpf_last_error());
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 
 	mp.reset_us = 200000;
 	m = vpf_model_create(&mp);
@@ -178,8 +192,8 @@ test_refusals(void **state)
 static void
 test_commands(void **state)
 {
-	struct vpf_model *m = model(4, 0);
-	struct vpf_pf *pf = attach_t(m, 0);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(4, 0, 0, &m);
 	struct vpf_admin_ctx_field_info fi[16];
 	struct vpf_admin_cmd c;
 	uint16_t st, q;
@@ -188,7 +202,6 @@ test_commands(void **state)
 	uint8_t mode, b[64];
 
 	(void)state;
-	assert_non_null(pf);
 	/* mode get/set */
 	assert_int_equal(vpf_admin_mode_get(pf, 2, &mode), 0);
 	assert_int_equal(mode, VPF_DEV_MODE_ACTIVE);
@@ -237,16 +250,15 @@ test_commands(void **state)
 	assert_int_equal(vpf_admin_mode_set(pf, 1, VPF_DEV_MODE_STOP), 0);
 	/* bad member refused locally */
 	assert_int_equal(vpf_admin_mode_get(pf, 5, &mode), -EINVAL);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 static void
 test_ctx_transfer(void **state)
 {
 	static const uint32_t chunks[] = { 8, 16, 64, 128, 136, 1000, 4096, 65536 };
-	struct vpf_model *m = model(4, 0);
-	struct vpf_pf *pf = attach_t(m, 0);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(4, 0, 0, &m);
 	uint8_t d1[32], d2[32];
 	size_t len, i;
 	uint64_t size;
@@ -254,7 +266,6 @@ test_ctx_transfer(void **state)
 	uint8_t *buf;
 
 	(void)state;
-	assert_non_null(pf);
 	buf = malloc(1 << 20);
 	assert_non_null(buf);
 	assert_int_equal(vpf_model_guest_step(m, 1, 500), 0);
@@ -302,22 +313,20 @@ test_ctx_transfer(void **state)
 	}
 	free(ctx);
 	free(buf);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 static void
 test_write_recording(void **state)
 {
-	struct vpf_model *m = model(2, 0);
-	struct vpf_pf *pf = attach_t(m, 0);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(2, 0, 0, &m);
 	struct vpf_admin_wr_range rg = { 0, GUEST_MEM / 4096 };
 	uint64_t *bm, *truth, recs, pages;
 	struct vpf_wr_cap cap;
 	size_t words = GUEST_MEM / 4096 / 64;
 
 	(void)state;
-	assert_non_null(pf);
 	bm = calloc(words, 8);
 	truth = calloc(words, 8);
 	assert_int_equal(vpf_admin_wr_cap_query(pf, 1, &cap), 0);
@@ -336,8 +345,7 @@ test_write_recording(void **state)
 	assert_int_equal(vpf_admin_wr_stop(pf, 1), 0);
 	free(bm);
 	free(truth);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 static int ndone;
@@ -352,8 +360,8 @@ done_cb(struct vpf_admin_cmd *c)
 static void
 test_64_vfs_in_flight(void **state)
 {
-	struct vpf_model *m = model(64, 0);
-	struct vpf_pf *pf = attach_t(m, 0);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(64, 0, 0, &m);
 	static struct vpf_admin_cmd cmds[192];
 	static uint8_t modes[64];
 	static uint64_t sizes[64];
@@ -362,7 +370,6 @@ test_64_vfs_in_flight(void **state)
 	uint8_t mode;
 
 	(void)state;
-	assert_non_null(pf);
 	memset(cmds, 0, sizeof(cmds));
 	ndone = 0;
 	/* Three commands per VF in flight at once: set, get, size. */
@@ -389,8 +396,7 @@ test_64_vfs_in_flight(void **state)
 		assert_int_equal(st.cmds[VPF_ADMIN_OP_DEV_MODE_SET], 1);
 		assert_int_equal(st.cmds[VPF_ADMIN_OP_DEV_MODE_GET], 1);
 	}
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 /* Pipelined stop-copy of 64 VFs under a threaded model with service time. */
@@ -432,8 +438,7 @@ test_pipelined_threaded(void **state)
 		assert_true(cmds[i].output > 0);
 		assert_true(cmds[i].output < sizeof(bufs[i]));	/* whole context */
 	}
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 /* ------------------------------------------------------------------------
@@ -443,8 +448,8 @@ test_pipelined_threaded(void **state)
 static void
 fault_hang(uint32_t off)
 {
-	struct vpf_model *m = model(8, off);
-	struct vpf_pf *pf = attach_t(m, 100000);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(8, off, 100000, &m);
 	static struct vpf_admin_cmd cmds[8];
 	static uint8_t modes[8];
 	struct vpf_pf_info info;
@@ -452,7 +457,6 @@ fault_hang(uint32_t off)
 	uint32_t i;
 	uint8_t mode;
 
-	assert_non_null(pf);
 	for (i = 1; i <= 8; i++)
 		assert_int_equal(vpf_admin_mode_set(pf, (uint16_t)i, VPF_DEV_MODE_STOP), 0);
 	assert_int_equal(vpf_model_fault_inject(m, 3, VPF_MODEL_FAULT_HANG, 1, 0), 0);
@@ -484,8 +488,7 @@ fault_hang(uint32_t off)
 		assert_int_equal(vpf_admin_mode_get(pf, (uint16_t)i, &mode), 0);
 		assert_int_equal(mode, VPF_DEV_MODE_STOP);
 	}
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 static void
@@ -505,10 +508,10 @@ test_fault_hang_reinit(void **state)
 static void
 test_fault_kinds(void **state)
 {
-	struct vpf_model *m = model(4, 0);
+	struct vpf_model *m;
 	/* Generous: a loaded CI machine must not turn a 2 ms delay or the
 	 * 5 ms stall check of the DMA fault into a timeout. */
-	struct vpf_pf *pf = attach_t(m, 500000);
+	struct vpf_pf *pf = model_up(4, 0, 500000, &m);
 	struct vpf_admin_stats st;
 	struct vpf_pf_info info;
 	uint16_t s, q;
@@ -516,7 +519,6 @@ test_fault_kinds(void **state)
 	uint32_t rec;
 
 	(void)state;
-	assert_non_null(pf);
 	/* eagain: retried, succeeds */
 	assert_int_equal(vpf_model_fault_inject(m, 1, VPF_MODEL_FAULT_EAGAIN, 3, 0), 0);
 	assert_int_equal(vpf_admin_mode_set(pf, 1, VPF_DEV_MODE_STOP), 0);
@@ -568,8 +570,7 @@ test_fault_kinds(void **state)
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
 	assert_int_equal(mode, VPF_DEV_MODE_STOP);	/* VF state survived */
 	/* PF-wide hang of a LIST-free command after recovery */
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 /* Every typed command's failure path: the device answers EINVAL with a
@@ -577,8 +578,8 @@ test_fault_kinds(void **state)
 static void
 test_every_command_fails_cleanly(void **state)
 {
-	struct vpf_model *m = model(2, 0);
-	struct vpf_pf *pf = attach_t(m, 0);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(2, 0, 0, &m);
 	struct vpf_admin_ctx_field_info fi[8];
 	struct vpf_admin_wr_range rg = { 0, 16 };
 	struct vpf_wr_cap cap;
@@ -589,7 +590,6 @@ test_every_command_fails_cleanly(void **state)
 	int rc = 0;
 
 	(void)state;
-	assert_non_null(pf);
 	assert_int_equal(vpf_admin_mode_set(pf, 1, VPF_DEV_MODE_FREEZE), 0);
 	for (i = 0; i < 12; i++) {
 		uint16_t st, q;
@@ -622,8 +622,7 @@ test_every_command_fails_cleanly(void **state)
 	/* A failed MODE_SET left the mode unchanged. */
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
 	assert_int_equal(mode, VPF_DEV_MODE_FREEZE);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
 /* A PF-wide fault that also hits the recovery's own LIST_QUERY: the
@@ -632,13 +631,12 @@ test_every_command_fails_cleanly(void **state)
 static void
 test_recovery_fails(void **state)
 {
-	struct vpf_model *m = model(2, VPF_MODEL_OFF_RING_RESET);
-	struct vpf_pf *pf = attach_t(m, 20000);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(2, VPF_MODEL_OFF_RING_RESET, 20000, &m);
 	struct vpf_pf_info info;
 	uint8_t mode;
 
 	(void)state;
-	assert_non_null(pf);
 	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG,
 						1 + VPF_ADMIN_RECOVERY_MAX, 0), 0);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ETIMEDOUT);
@@ -648,46 +646,38 @@ test_recovery_fails(void **state)
 	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
 	assert_true(info.failed);
 	assert_int_equal(info.recoveries, VPF_ADMIN_RECOVERY_MAX);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 
 	/* The recovery's first LIST_QUERY hangs, the second attempt works. */
-	m = model(2, VPF_MODEL_OFF_RING_RESET);
-	pf = attach_t(m, 20000);
-	assert_non_null(pf);
+	pf = model_up(2, VPF_MODEL_OFF_RING_RESET, 20000, &m);
 	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG, 2, 0), 0);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ETIMEDOUT);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
 	assert_int_equal(vpf_pf_info_get(pf, &info), 0);
 	assert_false(info.failed);
 	assert_int_equal(info.recoveries, 2);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 
 	/* The same with a single hang: re-init and LIST_USE succeed. */
-	m = model(2, VPF_MODEL_OFF_RING_RESET);
-	pf = attach_t(m, 20000);
-	assert_non_null(pf);
+	pf = model_up(2, VPF_MODEL_OFF_RING_RESET, 20000, &m);
 	assert_int_equal(vpf_model_fault_inject(m, 0, VPF_MODEL_FAULT_HANG, 1, 0), 0);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), -ETIMEDOUT);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
-	vpf_pf_detach(pf);
-	vpf_model_destroy(m);
+	model_down(pf, m);
 }
 
-/* Surprise removal (FACTS.md 3): once the device reads all-ones, a command
+/* Surprise removal (doc/protocol.md §3.6): once the device reads all-ones, a command
  * in flight and every later one fail with ENODEV well before their
  * deadline, detach does not hang, and a new attach is refused. */
 static void
 test_surprise_removal(void **state)
 {
-	struct vpf_model *m = model(2, 0);
-	struct vpf_pf *pf = attach_t(m, 2000000);
+	struct vpf_model *m;
+	struct vpf_pf *pf = model_up(2, 0, 2000000, &m);
 	struct vpf_admin_cmd c;
 	uint8_t mode = 0xff;
 
 	(void)state;
-	assert_non_null(pf);
 	assert_int_equal(vpf_admin_mode_get(pf, 1, &mode), 0);
 	memset(&c, 0, sizeof(c));
 	vpf_admin_prep_mode_get(&c, 2, &mode);
