@@ -179,6 +179,25 @@ probe_sriov(struct vpf_virtio_dev *vd, uint16_t pos)
 	return 0;
 }
 
+/* An all-ones read in the middle of a capability list: the vendor id
+ * tells a removed function (all-ones everywhere) from an odd header. */
+static int
+probe_gone_check(struct vpf_virtio_dev *vd, uint32_t pos)
+{
+	uint16_t vendor = 0;
+	int rc;
+
+	rc = cfg_rd16(vd, VPF_PCI_VENDOR_ID, &vendor);
+	if (rc < 0)
+		return rc;
+	if (vendor == 0xffff) {
+		vd->gone = true;
+		return vpf_error(-ENODEV, "device is gone (extended capability at 0x%x reads all-ones)",
+				 pos);
+	}
+	return 0;
+}
+
 static int
 probe_ext_caps(struct vpf_virtio_dev *vd)
 {
@@ -189,8 +208,7 @@ probe_ext_caps(struct vpf_virtio_dev *vd)
 
 	memset(seen, 0, sizeof(seen));
 	while (pos != 0) {
-		if (pos < VPF_PCI_EXT_CAP_START || (pos & 3) ||
-		    pos + 4 > vd->cfg_size)
+		if (pos < VPF_PCI_EXT_CAP_START || pos + 4 > vd->cfg_size)
 			return vpf_error(-EIO, "extended capability pointer 0x%x is out of range",
 					 pos);
 		if (seen[pos / 4 / 8] & (1u << (pos / 4 % 8)))
@@ -202,15 +220,26 @@ probe_ext_caps(struct vpf_virtio_dev *vd)
 		rc = cfg_rd32(vd, pos, &hdr);
 		if (rc < 0)
 			return rc;
-		/* 0: no extended capabilities; all-ones: none readable. */
-		if (hdr == 0 || hdr == 0xffffffffu)
+		/* Only the header at 0x100 says the list is empty: 0 (PCIe),
+		 * or all-ones (no extended config space behind this host). */
+		if (pos == VPF_PCI_EXT_CAP_START && (hdr == 0 || hdr == 0xffffffffu))
 			break;
+		/* Further on, all-ones is a header like any other (its next
+		 * pointer 0xffc is followed, as discovery does), unless the
+		 * function is gone: then it is a removal, not a list. */
+		if (hdr == 0xffffffffu) {
+			rc = probe_gone_check(vd, pos);
+			if (rc < 0)
+				return rc;
+		}
 		if ((hdr & 0xffff) == VPF_PCI_EXT_CAP_ID_SRIOV && vd->sriov.pos == 0) {
 			rc = probe_sriov(vd, (uint16_t)pos);
 			if (rc < 0)
 				return rc;
 		}
-		pos = hdr >> 20;
+		/* The low two bits of Next Capability Offset are reserved:
+		 * software must mask them (PCIe 7.6.3). */
+		pos = (hdr >> 20) & 0xffcu;
 	}
 	return 0;
 }

@@ -3,7 +3,9 @@
  *
  * The generic virtio-pci layer (lib/pf/vpf_virtio.c) and the split
  * virtqueue (lib/vq) against the scripted fake device: probe, reset,
- * negotiation, queue setup, every used-ring validation.
+ * negotiation, queue setup, every used-ring validation, and the extended
+ * capability walk, which must find what discovery (drivers/vfio,
+ * vpf_pci_parse_config()) finds in the same config space.
  */
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <rte_byteorder.h>
 
 #include "pf_harness.h"
+#include "vpf_vfio.h"
 #include "vpf_virtio.h"
 
 static void
@@ -168,8 +171,154 @@ test_vq_validation(void **state)
 	pft_fake_free(fd);
 }
 
+/* ------------------------------------------------------------------------
+ * Extended capability walk: the probe and discovery agree
+ * --------------------------------------------------------------------- */
+
+#define EXT_ID_AER	0x0001
+#define EXT_ID_VNDR	0x000b
+#define ALL_ONES	0xffffffffu
+
+/* Capability version 1; next in bits 31:20, its low two bits included. */
+#define EXT_HDR(id, next) \
+	((uint32_t)(id) | UINT32_C(1) << 16 | (uint32_t)(next) << 20)
+
+static void
+cfg_put32(struct fake_dev *fd, uint32_t pos, uint32_t v)
+{
+	fd->cfg[pos] = (uint8_t)v;
+	fd->cfg[pos + 1] = (uint8_t)(v >> 8);
+	fd->cfg[pos + 2] = (uint8_t)(v >> 16);
+	fd->cfg[pos + 3] = (uint8_t)(v >> 24);
+}
+
+/* One extended capability list: up to four headers, and where the fake's
+ * SR-IOV capability (at 0x100 as built) is moved to (0: left out). */
+struct ext_case {
+	const char *what;
+	struct { uint32_t pos, hdr; } h[4];
+	uint32_t sriov_at;
+	int want;		/* probe: 0 or a -errno */
+	uint16_t want_pos;	/* SR-IOV found there (0: none) */
+};
+
+static void
+ext_list_build(struct fake_dev *fd, const struct ext_case *k)
+{
+	uint8_t sriov[VPF_SRIOV_CAP_LEN];
+	uint32_t i;
+
+	memcpy(sriov, fd->cfg + VPF_PCI_EXT_CAP_START, sizeof(sriov));
+	memset(fd->cfg + VPF_PCI_EXT_CAP_START, 0,
+	       sizeof(fd->cfg) - VPF_PCI_EXT_CAP_START);
+	if (k->sriov_at != 0) {
+		memcpy(fd->cfg + k->sriov_at, sriov, sizeof(sriov));
+		cfg_put32(fd, k->sriov_at, EXT_HDR(VPF_PCI_EXT_CAP_ID_SRIOV, 0));
+	}
+	for (i = 0; i < RTE_DIM(k->h) && k->h[i].pos != 0; i++)
+		cfg_put32(fd, k->h[i].pos, k->h[i].hdr);
+}
+
+/* PCIe: the low two bits of a Next Capability Offset are reserved and
+ * software masks them; 0 or all-ones at 0x100 means no extended
+ * capabilities; anywhere else a header is a header and its next pointer
+ * is followed (an all-ones one leads to 0xffc), bounded by the loop and
+ * length checks. doc/driver.md, bring-up. */
+static void
+test_ext_caps_walk(void **state)
+{
+	static const struct ext_case cases[] = {
+		{ "SR-IOV first", { { 0, 0 } }, 0x100, 0, 0x100 },
+		{ "next pointer with its reserved low bits set",
+		  { { 0x100, EXT_HDR(EXT_ID_AER, 0x140 | 3) } }, 0x140, 0, 0x140 },
+		{ "low bits on every pointer",
+		  { { 0x100, EXT_HDR(EXT_ID_AER, 0x141) },
+		    { 0x140, EXT_HDR(EXT_ID_VNDR, 0x182) } }, 0x180, 0, 0x180 },
+		{ "masked pointer into the header",
+		  { { 0x100, EXT_HDR(EXT_ID_AER, 0x0ff) } }, 0x140, -EIO, 0 },
+		{ "all-ones in the middle: followed to 0xffc",
+		  { { 0x100, EXT_HDR(EXT_ID_AER, 0x140) }, { 0x140, ALL_ONES },
+		    { 0xffc, EXT_HDR(EXT_ID_VNDR, 0x200) } }, 0x200, 0, 0x200 },
+		{ "all-ones in the middle and at 0xffc: a loop",
+		  { { 0x100, EXT_HDR(EXT_ID_AER, 0x140) }, { 0x140, ALL_ONES },
+		    { 0xffc, ALL_ONES } }, 0x200, -EIO, 0 },
+		{ "zero header in the middle ends the list",
+		  { { 0x100, EXT_HDR(EXT_ID_AER, 0x140) }, { 0x140, 0 } }, 0x200, 0, 0 },
+		{ "null capability (id 0) with a next pointer",
+		  { { 0x100, EXT_HDR(0, 0x140) } }, 0x140, 0, 0x140 },
+		{ "zero at 0x100: none", { { 0x100, 0 } }, 0x200, 0, 0 },
+		{ "all-ones at 0x100: none", { { 0x100, ALL_ONES } }, 0x200, 0, 0 },
+		{ "loop", { { 0x100, EXT_HDR(EXT_ID_AER, 0x140) },
+			    { 0x140, EXT_HDR(EXT_ID_VNDR, 0x100) } }, 0, -EIO, 0 },
+	};
+	struct vpf_virtio_dev vd;
+	struct vpf_pci_func f;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		const struct ext_case *k = &cases[i];
+		struct fake_dev *fd = pft_fake_new(2, 0);
+		int rc, drc;
+
+		ext_list_build(fd, k);
+		rc = vpf_virtio_probe(&vd, &fake_ops, fd);
+		if (rc != k->want || (rc == 0 && vd.sriov.pos != k->want_pos))
+			fail_msg("%s: probe rc %d (want %d) SR-IOV at 0x%x (want 0x%x): %s",
+				 k->what, rc, k->want, rc == 0 ? vd.sriov.pos : 0,
+				 k->want_pos, rc ? vpf_last_error() : "");
+		/* Discovery reads the same bytes to the same end. */
+		memset(&f, 0, sizeof(f));
+		drc = vpf_pci_parse_config(fd->cfg, sizeof(fd->cfg), &f);
+		if ((drc == 0) != (rc == 0) ||
+		    (drc == 0 && (f.sriov.present ? f.sriov.pos : 0) != k->want_pos))
+			fail_msg("%s: discovery rc %d SR-IOV %d at 0x%x, probe rc %d: %s",
+				 k->what, drc, f.sriov.present, f.sriov.pos, rc,
+				 drc ? vpf_last_error() : "");
+		pft_fake_free(fd);
+	}
+}
+
+/* The function disappears during the walk: the all-ones header it then
+ * reads in the middle of the list is a removal (doc/protocol.md §3.6),
+ * not the end of the list. */
+static uint32_t gone_at;
+
+static int
+cfg_read_then_gone(void *dev, uint32_t off, void *buf, uint32_t len)
+{
+	struct fake_dev *fd = dev;
+
+	if (off == gone_at)
+		fd->flags |= FAKE_GONE;
+	return fake_ops.cfg_read(dev, off, buf, len);
+}
+
+static void
+test_ext_caps_device_gone(void **state)
+{
+	static const struct ext_case k = {
+		"removed", { { 0x100, EXT_HDR(EXT_ID_AER, 0x140) },
+			     { 0x140, EXT_HDR(EXT_ID_VNDR, 0) } }, 0x200, 0, 0,
+	};
+	struct fake_dev *fd = pft_fake_new(2, 0);
+	struct vpf_virtio_dev vd;
+	struct vpf_pf_ops ops = fake_ops;
+
+	(void)state;
+	ext_list_build(fd, &k);
+	ops.cfg_read = cfg_read_then_gone;
+	gone_at = 0x140;
+	assert_int_equal(vpf_virtio_probe(&vd, &ops, fd), -ENODEV);
+	assert_true(vd.gone);
+	assert_non_null(strstr(vpf_last_error(), "extended capability at 0x140 reads all-ones"));
+	pft_fake_free(fd);
+}
+
 const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_virtio_generic),
 	cmocka_unit_test(test_vq_validation),
+	cmocka_unit_test(test_ext_caps_walk),
+	cmocka_unit_test(test_ext_caps_device_gone),
 };
 const size_t pft_ntests = RTE_DIM(pft_tests);
