@@ -18,7 +18,7 @@ static const char *
 dialect_name(enum vpf_dialect d)
 {
 	switch (d) {
-	case VPF_DIALECT_SEED_2023:
+	case VPF_DIALECT_DRAFT_2023:
 		return "seed-2023";
 	case VPF_DIALECT_V14_PARTS:
 		return "virtio-1.4-parts";
