@@ -96,6 +96,17 @@ build_sample(struct vpf_ctx_builder *b)
 					     sizeof(sample_netcfg)), 0);
 }
 
+/* The sample context built into @p buf; returns its length. */
+static inline size_t
+sample_ctx(uint8_t *buf, size_t cap)
+{
+	struct vpf_ctx_builder b;
+
+	assert_int_equal(vpf_ctx_builder_init(&b, buf, cap), 0);
+	build_sample(&b);
+	return vpf_ctx_builder_len(&b);
+}
+
 /* Raw little-endian writers for hand-made (malformed) contexts. */
 static inline size_t
 put_u16(uint8_t *p, size_t off, uint16_t v)

@@ -48,23 +48,13 @@ collect(const struct vpf_ctx_cmp_issue *is, void *arg)
 	c->n++;
 }
 
-static size_t
-sample(void)
-{
-	struct vpf_ctx_builder b;
-
-	assert_int_equal(vpf_ctx_builder_init(&b, buf, sizeof(buf)), 0);
-	build_sample(&b);
-	return vpf_ctx_builder_len(&b);
-}
-
 static void
 test_compatible(void **state)
 {
 	struct vpf_admin_ctx_field_info info[6];
 	struct vpf_ctx_cmp_result r;
 	struct issues c = { 0 };
-	size_t len = sample();
+	size_t len = sample_ctx(buf, sizeof(buf));
 	size_t n = make_info(info, dst_types, dst_lens, 6);
 
 	(void)state;
@@ -89,6 +79,29 @@ test_compatible(void **state)
 static void
 test_missing_and_length(void **state)
 {
+	/* The issues reported, in field order. */
+	static const struct {
+		enum vpf_ctx_cmp_kind kind;
+		uint16_t type;
+		uint32_t index;
+		uint64_t len, dst_len;
+	} want[] = {
+		{ VPF_CTX_CMP_LENGTH, VPF_CTX_DEV_FEATURES, 1, 16, 8 },
+		{ VPF_CTX_CMP_LENGTH, VPF_CTX_PCI_VQ_CFG, 2, 30, 32 },
+		{ VPF_CTX_CMP_MISSING, VPF_CTX_VQ_SPLIT_RUNTIME_CFG, 3, 5, 0 },
+		{ VPF_CTX_CMP_LENGTH, VPF_CTX_VQ_SPLIT_DEV_OWN_DESC, 4, 10, 6 },
+		{ VPF_CTX_CMP_LENGTH, VPF_CTX_PCI_VQ_CFG, 5, 30, 32 },
+		{ VPF_CTX_CMP_MISSING, VPF_CTX_VQ_SPLIT_RUNTIME_CFG, 6, 5, 0 },
+		{ VPF_CTX_CMP_LENGTH, VPF_CTX_DEV_CFG, 8, 12, 11 },
+	};
+	static const struct {
+		enum vpf_ctx_cmp_kind kind;
+		const char *name;
+	} names[] = {
+		{ VPF_CTX_CMP_MISSING, "missing" }, { VPF_CTX_CMP_LENGTH, "length" },
+		{ VPF_CTX_CMP_UNKNOWN, "unknown" }, { VPF_CTX_CMP_OK, "ok" },
+	};
+	size_t k;
 	struct vpf_admin_ctx_field_info info[6];
 	struct vpf_ctx_cmp_result r;
 	struct issues c = { 0 };
@@ -100,7 +113,7 @@ test_missing_and_length(void **state)
 		VPF_CTX_DEV_CFG,
 	};
 	const uint64_t lens[] = { 64, 8, 32, 6, 11 };
-	size_t len = sample();
+	size_t len = sample_ctx(buf, sizeof(buf));
 	size_t n = make_info(info, types, lens, 5);
 
 	(void)state;
@@ -114,33 +127,18 @@ test_missing_and_length(void **state)
 	assert_int_equal(r.length, 5);
 	assert_int_equal(r.unknown, 0);
 	assert_int_equal(c.n, 7);
-	assert_int_equal(c.is[0].kind, VPF_CTX_CMP_LENGTH);
-	assert_int_equal(c.is[0].type, VPF_CTX_DEV_FEATURES);
-	assert_int_equal(c.is[0].field_index, 1);
-	assert_int_equal(c.is[0].field_offset, sample_off[1]);
-	assert_int_equal(c.is[0].length, 16);
-	assert_int_equal(c.is[0].dst_length, 8);
-	assert_int_equal(c.is[1].kind, VPF_CTX_CMP_LENGTH);
-	assert_int_equal(c.is[1].type, VPF_CTX_PCI_VQ_CFG);
-	assert_int_equal(c.is[1].dst_length, 32);
-	assert_int_equal(c.is[2].kind, VPF_CTX_CMP_MISSING);
-	assert_int_equal(c.is[2].type, VPF_CTX_VQ_SPLIT_RUNTIME_CFG);
-	assert_int_equal(c.is[2].field_index, 3);
-	assert_int_equal(c.is[2].dst_length, 0);
-	assert_int_equal(c.is[3].kind, VPF_CTX_CMP_LENGTH);
-	assert_int_equal(c.is[3].type, VPF_CTX_VQ_SPLIT_DEV_OWN_DESC);
-	assert_int_equal(c.is[3].field_index, 4);
-	assert_int_equal(c.is[6].kind, VPF_CTX_CMP_LENGTH);
-	assert_int_equal(c.is[6].type, VPF_CTX_DEV_CFG);
+	for (k = 0; k < c.n; k++) {
+		assert_int_equal(c.is[k].kind, want[k].kind);
+		assert_int_equal(c.is[k].type, want[k].type);
+		assert_int_equal(c.is[k].field_index, want[k].index);
+		assert_int_equal(c.is[k].field_offset, sample_off[want[k].index]);
+		assert_int_equal(c.is[k].length, want[k].len);
+		assert_int_equal(c.is[k].dst_length, want[k].dst_len);
+	}
 	assert_string_equal(vpf_last_error(),
 			    "context field 1 (DEV_FEATURES, 0x0001): length 16 exceeds the destination's 8");
-	assert_string_equal(vpf_ctx_cmp_kind_name(VPF_CTX_CMP_MISSING),
-			    "missing");
-	assert_string_equal(vpf_ctx_cmp_kind_name(VPF_CTX_CMP_LENGTH),
-			    "length");
-	assert_string_equal(vpf_ctx_cmp_kind_name(VPF_CTX_CMP_UNKNOWN),
-			    "unknown");
-	assert_string_equal(vpf_ctx_cmp_kind_name(VPF_CTX_CMP_OK), "ok");
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		assert_string_equal(vpf_ctx_cmp_kind_name(names[k].kind), names[k].name);
 
 	/* Only missing: the message names it. */
 	n = make_info(info, dst_types, dst_lens, 3);
@@ -258,7 +256,7 @@ test_bad_list_and_context(void **state)
 	const uint16_t unsorted[] = { 0, 2, 1 };
 	const uint16_t dup[] = { 0, 1, 1 };
 	const uint64_t lens[] = { 64, 8, 30 };
-	size_t len = sample();
+	size_t len = sample_ctx(buf, sizeof(buf));
 	size_t n;
 
 	(void)state;

@@ -529,6 +529,15 @@ test_truncate_everywhere(void **state)
 static void
 test_error_text(void **state)
 {
+	/* Two VQ_SPLIT_RUNTIME_CFG fields for vq 0, cut at each length. */
+	static const struct { size_t len; const char *msg; } trunc[] = {
+		{ 46, "field 1 (VQ_SPLIT_RUNTIME_CFG, 0x0003) at offset 25: vq_index 0 at offset 41 repeats within its type" },
+		{ 45, "field 1 (VQ_SPLIT_RUNTIME_CFG, 0x0003) at offset 25: vq_index 0 at offset 41 repeats within its type" },
+		{ 42, "field 1 (VQ_SPLIT_RUNTIME_CFG, 0x0003) at offset 25: value of 5 bytes runs past the end of the data at offset 42 (1 bytes present)" },
+		{ 40, "field 1 at offset 25: header truncated at offset 40: 15 of 16 bytes present" },
+		{ 2, "context header truncated: 2 of 4 bytes present" },
+		{ 25, "field_count is 2 but the data ends at offset 25 after 1 fields" },
+	};
 	struct vpf_ctx_error e;
 	char s[256];
 	int n;
@@ -556,25 +565,11 @@ test_error_text(void **state)
 	put_u32(buf, 0, 2);
 	put_tlv(buf, 4, VPF_CTX_VQ_SPLIT_RUNTIME_CFG, 5);
 	put_tlv(buf, 25, VPF_CTX_VQ_SPLIT_RUNTIME_CFG, 5);
-	assert_int_equal(vpf_ctx_validate(buf, 46, 0, &e), -EBADMSG);
-	vpf_ctx_error_str(&e, s, sizeof(s));
-	assert_string_equal(s, "field 1 (VQ_SPLIT_RUNTIME_CFG, 0x0003) at offset 25: vq_index 0 at offset 41 repeats within its type");
-
-	assert_int_equal(vpf_ctx_validate(buf, 45, 0, &e), -EBADMSG);
-	vpf_ctx_error_str(&e, s, sizeof(s));
-	assert_string_equal(s, "field 1 (VQ_SPLIT_RUNTIME_CFG, 0x0003) at offset 25: vq_index 0 at offset 41 repeats within its type");
-	assert_int_equal(vpf_ctx_validate(buf, 42, 0, &e), -EBADMSG);
-	vpf_ctx_error_str(&e, s, sizeof(s));
-	assert_string_equal(s, "field 1 (VQ_SPLIT_RUNTIME_CFG, 0x0003) at offset 25: value of 5 bytes runs past the end of the data at offset 42 (1 bytes present)");
-	assert_int_equal(vpf_ctx_validate(buf, 40, 0, &e), -EBADMSG);
-	vpf_ctx_error_str(&e, s, sizeof(s));
-	assert_string_equal(s, "field 1 at offset 25: header truncated at offset 40: 15 of 16 bytes present");
-	assert_int_equal(vpf_ctx_validate(buf, 2, 0, &e), -EBADMSG);
-	vpf_ctx_error_str(&e, s, sizeof(s));
-	assert_string_equal(s, "context header truncated: 2 of 4 bytes present");
-	assert_int_equal(vpf_ctx_validate(buf, 25, 0, &e), -EBADMSG);
-	vpf_ctx_error_str(&e, s, sizeof(s));
-	assert_string_equal(s, "field_count is 2 but the data ends at offset 25 after 1 fields");
+	for (c = 0; c < (int)(sizeof(trunc) / sizeof(trunc[0])); c++) {
+		assert_int_equal(vpf_ctx_validate(buf, trunc[c].len, 0, &e), -EBADMSG);
+		vpf_ctx_error_str(&e, s, sizeof(s));
+		assert_string_equal(s, trunc[c].msg);
+	}
 
 	e.code = VPF_CTX_OK;
 	vpf_ctx_error_str(&e, s, sizeof(s));

@@ -44,20 +44,22 @@ static const char sample_text[] =
 	" value=52540012345601000100dc05\n"
 	"end: well formed\n";
 
-static size_t
-sample(void)
+/* The line at *@p cur, cut at its newline; *@p cur moves past it. */
+static char *
+take_line(char **cur)
 {
-	struct vpf_ctx_builder b;
+	char *line = *cur, *nl = strchr(line, '\n');
 
-	assert_int_equal(vpf_ctx_builder_init(&b, buf, sizeof(buf)), 0);
-	build_sample(&b);
-	return vpf_ctx_builder_len(&b);
+	assert_non_null(nl);
+	*nl = '\0';
+	*cur = nl + 1;
+	return line;
 }
 
 static void
 test_print_sample(void **state)
 {
-	size_t len = sample(), need;
+	size_t len = sample_ctx(buf, sizeof(buf)), need;
 
 	(void)state;
 	assert_int_equal(vpf_ctx_print_buf(text, sizeof(text), &need, buf, len,
@@ -73,7 +75,7 @@ test_print_sample(void **state)
 static void
 test_print_file_equals_buf(void **state)
 {
-	size_t len = sample(), flen = 0;
+	size_t len = sample_ctx(buf, sizeof(buf)), flen = 0;
 	char *mem = NULL;
 	FILE *f;
 
@@ -96,7 +98,7 @@ test_print_file_equals_buf(void **state)
 static void
 test_print_truncated_buffer(void **state)
 {
-	size_t len = sample(), need, n;
+	size_t len = sample_ctx(buf, sizeof(buf)), need, n;
 	char small[41];
 
 	(void)state;
@@ -161,7 +163,7 @@ test_print_abbrev(void **state)
 	uint64_t words[9];
 	uint8_t blob[70];
 	uint8_t ext[30 + 70];
-	char *line, *next;
+	char *line, *cur;
 	unsigned int i;
 
 	(void)state;
@@ -186,52 +188,39 @@ test_print_abbrev(void **state)
 
 	assert_int_equal(vpf_ctx_print_buf(text, sizeof(text), NULL, buf,
 					   vpf_ctx_builder_len(&b), 0, NULL), 0);
-	line = strchr(text, '\n') + 1;
-	next = strchr(line, '\n');
-	*next = '\0';
+	cur = strchr(text, '\n') + 1;
+	line = take_line(&cur);
 	assert_string_equal(line,
 		"field 0 offset=4 type=VQ_SPLIT_DEV_OWN_DESC(0x0004) length=204"
 		" vq_index=4 desc_count=100 desc_idx=1000,1001,1002,1003,1004,"
 		"1005,1006,1007,1008,1009,1010,1011,1012,1013,1014,1015,"
 		"...(+80),1096,1097,1098,1099");
-	line = next + 1;
-	next = strchr(line, '\n');
-	*next = '\0';
+	line = take_line(&cur);
 	/* 20 = 16 + 4 is printed whole; 21 is abbreviated. */
 	assert_non_null(strstr(line, "desc_count=20 desc_idx=1000,1001,"));
 	assert_non_null(strstr(line, ",1018,1019"));
 	assert_null(strstr(line, "..."));
-	line = next + 1;
-	next = strchr(line, '\n');
-	*next = '\0';
+	line = take_line(&cur);
 	assert_non_null(strstr(line, "1015,...(+1),1017,1018,1019,1020"));
-	line = next + 1;
-	next = strchr(line, '\n');
-	*next = '\0';
+	line = take_line(&cur);
 	assert_non_null(strstr(line, " words=9 feature_bits=0x0000000000000000,"));
 	assert_non_null(strstr(line, ",0x0000000000000007,...(+1 words)"));
-	line = next + 1;
-	next = strchr(line, '\n');
-	*next = '\0';
+	line = take_line(&cur);
 	assert_string_equal(line,
 		"field 4 offset=434 type=RESERVED(0x2345) length=70 value="
 		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
 		"...(+6 bytes) reserved-type");
-	line = next + 1;
-	next = strchr(line, '\n');
-	*next = '\0';
+	line = take_line(&cur);
 	assert_non_null(strstr(line, "type=PCI_VQ_CFG(0x0002) length=100"
 			       " vq_index=0 "));
 	assert_non_null(strstr(line, " extended=70 ext=000102"));
 	assert_non_null(strstr(line, "3e3f...(+6 bytes)"));
-	line = next + 1;
-	next = strchr(line, '\n');
-	*next = '\0';
+	line = take_line(&cur);
 	assert_string_equal(line,
 		"field 6 offset=636 type=UNKNOWN_GENERIC(0x0abc) length=0"
 		" value=- unknown rsvd=7e0000000000");
-	assert_string_equal(next + 1, "end: well formed\n");
+	assert_string_equal(cur, "end: well formed\n");
 
 	/* FULL prints everything. */
 	assert_int_equal(vpf_ctx_print_buf(text, sizeof(text), NULL, buf,

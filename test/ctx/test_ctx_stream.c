@@ -12,22 +12,12 @@
 static uint8_t buf[8192];
 static struct vpf_ctx_stream st;
 
-static size_t
-sample(void)
-{
-	struct vpf_ctx_builder b;
-
-	assert_int_equal(vpf_ctx_builder_init(&b, buf, sizeof(buf)), 0);
-	build_sample(&b);
-	return vpf_ctx_builder_len(&b);
-}
-
 /* Every split of the sample into 2 and 3 chunks, and into fixed sizes. */
 static void
 test_every_split(void **state)
 {
 	struct vpf_ctx_error e;
-	size_t len = sample(), i, j, cuts[2];
+	size_t len = sample_ctx(buf, sizeof(buf)), i, j, cuts[2];
 
 	(void)state;
 	assert_int_equal(check_both(buf, len, 0, NULL), 0);
@@ -46,7 +36,7 @@ test_every_split(void **state)
 static void
 test_chunk_sizes_and_random(void **state)
 {
-	size_t len = sample(), c, off, n, i;
+	size_t len = sample_ctx(buf, sizeof(buf)), c, off, n, i;
 	size_t cuts[64];
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -90,7 +80,7 @@ static void
 test_corruptions_agree(void **state)
 {
 	static const uint8_t vals[] = { 0x00, 0x01, 0x7f, 0xff };
-	size_t len = sample(), i, v;
+	size_t len = sample_ctx(buf, sizeof(buf)), i, v;
 	int bad = 0;
 
 	(void)state;
@@ -115,7 +105,7 @@ test_corruptions_agree(void **state)
 static void
 test_complete_and_pad(void **state)
 {
-	size_t len = sample(), i;
+	size_t len = sample_ctx(buf, sizeof(buf)), i;
 	struct vpf_ctx_error e;
 
 	(void)state;
@@ -206,7 +196,7 @@ field_cb(const struct vpf_ctx_field *f, void *arg)
 static void
 test_callback(void **state)
 {
-	size_t len = sample(), i;
+	size_t len = sample_ctx(buf, sizeof(buf)), i;
 	struct cb_log log;
 	struct vpf_ctx_error e;
 	int rc;
