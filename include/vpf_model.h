@@ -11,7 +11,8 @@
  *
  * A strict, deterministic virtio-net SR-IOV PF behind the same backend ops
  * table as real hardware (vpf_model_ops, with the struct vpf_model as the
- * @c dev handle). It enforces every rule of FACTS.md and trusts nothing the
+ * @c dev handle). It enforces every protocol rule of doc/protocol.md (§9
+ * names where, with its decisions D-MOD.n in §8.3) and trusts nothing the
  * driver writes. Used by the tests, the CLI demo, vpf-bench and embedders' CI.
  *
  * Threading: by default the model is synchronous: it processes the admin
@@ -108,8 +109,8 @@ VPF_API const char *vpf_model_name(const struct vpf_model *m);
 VPF_API int vpf_model_guest_step(struct vpf_model *m, uint16_t vf,
 				 uint32_t ops);
 
-/** Digest of VF @p vf's migratable state (DESIGN.md: exactly what a Freeze
- *  context carries). Equal digests <=> identical state. */
+/** Digest of VF @p vf's migratable state: exactly what a Freeze context
+ *  carries (doc/protocol.md §4.4, §5). Equal digests <=> identical state. */
 VPF_API int vpf_model_digest(struct vpf_model *m, uint16_t vf,
 			     uint8_t digest[32]);
 
@@ -171,8 +172,8 @@ VPF_API int vpf_model_stats_get(struct vpf_model *m, uint16_t vf,
 
 /**
  * Surprise removal: from now on config space and BAR reads return all-ones,
- * writes are dropped and no command completes (FACTS.md 3: the driver must
- * fail with ENODEV, never spin). Irreversible; destroy the model after.
+ * writes are dropped and no command completes (doc/protocol.md §3.6: the
+ * driver must fail with ENODEV, never spin). Irreversible; destroy the model after.
  */
 VPF_API void vpf_model_surprise_remove(struct vpf_model *m);
 
@@ -188,7 +189,8 @@ VPF_API const char *vpf_model_last_fault(struct vpf_model *m);
  * Fault injection
  * ---------------------------------------------------------------------- */
 
-/** Fault kinds (DESIGN.md; `model fault` in the CLI uses these names). */
+/** Fault kinds (doc/model.md, Faults; `model fault` in the CLI uses these
+ *  names). */
 enum vpf_model_fault_kind {
 	VPF_MODEL_FAULT_NONE = 0,
 	VPF_MODEL_FAULT_HANG,	 /**< never complete the command */
@@ -232,8 +234,8 @@ VPF_API int vpf_model_fault_inject(struct vpf_model *m, uint16_t vf,
 /**
  * Like vpf_model_fault_inject(), but every command addressed to VF @p vf
  * (0: any command of the PF) during the next @p ms milliseconds (0: 1 ms)
- * gets fault @p kind (DESIGN.md: "for the next N commands or N
- * milliseconds"). A later call replaces the VF's fault.
+ * gets fault @p kind: a fault lasts for the next N commands or for N
+ * milliseconds. A later call replaces the VF's fault.
  */
 VPF_API int vpf_model_fault_inject_for(struct vpf_model *m, uint16_t vf,
 				       enum vpf_model_fault_kind kind,
