@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "../vpf_test_main.h"
+
 #include "cli_util.h"
 
 static void
@@ -446,26 +448,19 @@ test_read_file(void **state)
 	free(buf);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_errno_name),
-		cmocka_unit_test(test_parse_u64),
-		cmocka_unit_test(test_parse_range),
-		cmocka_unit_test(test_kv_parse),
-		cmocka_unit_test(test_kv_parse_model_spec),
-		cmocka_unit_test(test_ranges),
-		cmocka_unit_test(test_fmt_size),
-		cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir,
-						teardown_dir),
-		cmocka_unit_test_setup_teardown(test_atomic_abort_keeps_old,
-						setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_atomic_refuses_non_regular,
-						setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_read_file, setup_dir,
-						teardown_dir),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_errno_name),
+	cmocka_unit_test(test_parse_u64),
+	cmocka_unit_test(test_parse_range),
+	cmocka_unit_test(test_kv_parse),
+	cmocka_unit_test(test_kv_parse_model_spec),
+	cmocka_unit_test(test_ranges),
+	cmocka_unit_test(test_fmt_size),
+	cmocka_unit_test_setup_teardown(test_atomic_write, setup_dir,
+					teardown_dir),
+	cmocka_unit_test_setup_teardown(test_atomic_abort_keeps_old,
+					setup_dir, teardown_dir),
+	cmocka_unit_test_setup_teardown(test_atomic_refuses_non_regular,
+					setup_dir, teardown_dir),
+	cmocka_unit_test_setup_teardown(test_read_file, setup_dir,
+					teardown_dir))

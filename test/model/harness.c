@@ -487,6 +487,19 @@ h_vf_ctx(struct h *h, uint16_t vf, size_t *len)
 	return b;
 }
 
+uint8_t *
+h_stop_copy(struct h *src, struct h *dst, uint16_t vf, uint32_t chunk,
+	    size_t *len)
+{
+	uint8_t *b;
+
+	assert_int_equal(h_mode_set(src, vf, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_read_all(src, vf, chunk, &b, len), 0);
+	assert_int_equal(h_mode_set(dst, vf, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(h_write_all(dst, vf, b, *len, chunk), 0);
+	return b;
+}
+
 void
 h_activate_expect(struct h *h, uint16_t vf, const uint8_t digest[32])
 {

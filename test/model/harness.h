@@ -142,6 +142,12 @@ uint8_t h_vf_mode(struct h *h, uint16_t vf);
 /* A complete context of VF @p vf's state now, built by the model itself
  * (malloc'd: the caller frees it). */
 uint8_t *h_vf_ctx(struct h *h, uint16_t vf, size_t *len);
+/* Stop-copy of VF @p vf from @p src to the same VF of @p dst: both VFs to
+ * Freeze, the source's whole context read and written to the destination
+ * in @p chunk sized chunks, not yet applied. Asserts each step; returns
+ * the context (malloc'd: the caller frees it), its length in @p len. */
+uint8_t *h_stop_copy(struct h *src, struct h *dst, uint16_t vf,
+		     uint32_t chunk, size_t *len);
 /* MODE_SET Active of VF @p vf succeeds, and the VF then holds the state
  * whose digest is @p digest (the context written in Freeze applied). */
 void h_activate_expect(struct h *h, uint16_t vf, const uint8_t digest[32]);

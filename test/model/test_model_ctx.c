@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 struct seen {
@@ -287,10 +288,7 @@ test_activation_cost_counts_differing_fields(void **state)
 	/* Without precopy every field counts. */
 	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
 	assert_int_equal(h_up_all(&dst, h_model(0, 2, 2)), 0);
-	assert_int_equal(h_mode_set(&src, 1, VPF_DEV_MODE_FREEZE), 0);
-	assert_int_equal(h_read_all(&src, 1, 4096, &b1, &l1), 0);
-	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_FREEZE), 0);
-	assert_int_equal(h_write_all(&dst, 1, b1, l1, 4096), 0);
+	b1 = h_stop_copy(&src, &dst, 1, 4096, &l1);
 	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_ACTIVE), 0);
 	vpf_model_stats_get(dst.m, 1, &st);
 	assert_int_equal(st.fields_applied_diff, 3 + 3 * 5);
@@ -504,23 +502,16 @@ test_dirty_ground_truth(void **state)
 	vpf_model_destroy(m);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ctx_parses_for_many_seeds_and_sizes),
-		cmocka_unit_test(test_ctx_size_grows_with_queues_and_owned),
-		cmocka_unit_test(test_ctx_read_through_admin_queue_parses),
-		cmocka_unit_test(test_digest_reflects_state),
-		cmocka_unit_test(test_digest_excludes_mode_and_pending),
-		cmocka_unit_test(test_digest_equal_after_migration_to_other_pf),
-		cmocka_unit_test(test_activation_cost_counts_differing_fields),
-		cmocka_unit_test(test_activation_baseline_never_a_discarded_context),
-		cmocka_unit_test(test_activation_cost_ignores_field_order),
-		cmocka_unit_test(test_stats_count_commands),
-		cmocka_unit_test(test_digest_is_sha256_of_the_context),
-		cmocka_unit_test(test_dirty_ground_truth),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_ctx_parses_for_many_seeds_and_sizes),
+	cmocka_unit_test(test_ctx_size_grows_with_queues_and_owned),
+	cmocka_unit_test(test_ctx_read_through_admin_queue_parses),
+	cmocka_unit_test(test_digest_reflects_state),
+	cmocka_unit_test(test_digest_excludes_mode_and_pending),
+	cmocka_unit_test(test_digest_equal_after_migration_to_other_pf),
+	cmocka_unit_test(test_activation_cost_counts_differing_fields),
+	cmocka_unit_test(test_activation_baseline_never_a_discarded_context),
+	cmocka_unit_test(test_activation_cost_ignores_field_order),
+	cmocka_unit_test(test_stats_count_commands),
+	cmocka_unit_test(test_digest_is_sha256_of_the_context),
+	cmocka_unit_test(test_dirty_ground_truth))

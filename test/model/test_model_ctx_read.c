@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 static void
@@ -371,25 +372,18 @@ test_fields_query_absent_when_switched_off(void **state)
 	h_down(&h);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_ctx_read_works_in_every_mode),
-		H_TEST(test_ctx_read_end_of_stream),
-		H_TEST(test_ctx_read_exact_multiple_ends_with_zero),
-		H_TEST(test_ctx_read_result_buffer_rules),
-		H_TEST(test_one_context_per_mode),
-		H_TEST(test_ctx_read_snapshot_at_first_read),
-		H_TEST(test_discard_restarts_read),
-		H_TEST(test_size_get_decreases_as_read),
-		H_TEST(test_size_get_freeze_estimate),
-		H_TEST(test_size_get_bad_values),
-		H_TEST(test_result_buffer_short_for_fixed_result),
-		H_TEST(test_ctx_read_refusal_keeps_position),
-		H_TEST(test_fields_query_ascending_with_lengths),
-		H_TEST(test_fields_query_absent_when_switched_off),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_ctx_read_works_in_every_mode),
+	H_TEST(test_ctx_read_end_of_stream),
+	H_TEST(test_ctx_read_exact_multiple_ends_with_zero),
+	H_TEST(test_ctx_read_result_buffer_rules),
+	H_TEST(test_one_context_per_mode),
+	H_TEST(test_ctx_read_snapshot_at_first_read),
+	H_TEST(test_discard_restarts_read),
+	H_TEST(test_size_get_decreases_as_read),
+	H_TEST(test_size_get_freeze_estimate),
+	H_TEST(test_size_get_bad_values),
+	H_TEST(test_result_buffer_short_for_fixed_result),
+	H_TEST(test_ctx_read_refusal_keeps_position),
+	H_TEST(test_fields_query_ascending_with_lengths),
+	H_TEST(test_fields_query_absent_when_switched_off))

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 /* The refusals of a CTX_WRITE chunk for VF 1 that come from the checks
@@ -278,19 +279,12 @@ test_discard_drops_partial_write(void **state)
 	free(c);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_ctx_write_failure_drops_partial_write),
-		H_TEST(test_ctx_write_empty_chunk_fails_and_drops_partial_write),
-		H_TEST(test_ctx_write_framing_refusal_drops_partial_write),
-		H_TEST(test_ctx_write_after_refusal_starts_fresh),
-		H_TEST(test_ctx_write_eagain_keeps_partial_write),
-		H_TEST(test_ctx_write_refusal_without_vf_keeps_partial_write),
-		H_TEST(test_failed_write_keeps_previous_complete_context),
-		H_TEST(test_discard_drops_partial_write),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_ctx_write_failure_drops_partial_write),
+	H_TEST(test_ctx_write_empty_chunk_fails_and_drops_partial_write),
+	H_TEST(test_ctx_write_framing_refusal_drops_partial_write),
+	H_TEST(test_ctx_write_after_refusal_starts_fresh),
+	H_TEST(test_ctx_write_eagain_keeps_partial_write),
+	H_TEST(test_ctx_write_refusal_without_vf_keeps_partial_write),
+	H_TEST(test_failed_write_keeps_previous_complete_context),
+	H_TEST(test_discard_drops_partial_write))

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 static void
@@ -425,24 +426,17 @@ test_ctx_write_ring_wrapping_refused(void **state)
 	assert_memory_not_equal(before, after, 32);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_ctx_write_only_in_freeze),
-		H_TEST(test_ctx_write_field_length_mismatch),
-		H_TEST(test_ctx_write_unsupported_field_type),
-		H_TEST(test_ctx_write_refused_at_field_header),
-		H_TEST(test_ctx_write_owned_descriptors_below_resulting_queue_size),
-		H_TEST(test_ctx_write_chunks_split_anywhere),
-		H_TEST(test_ctx_write_trailing_zero_rule),
-		H_TEST(test_ctx_write_most_recent_complete_applies),
-		H_TEST(test_ctx_write_empty_context_changes_nothing),
-		H_TEST(test_zero_chunk_after_complete_write_replaces_pending),
-		H_TEST(test_discard_drops_written_context),
-		H_TEST(test_ctx_write_semantic_checks),
-		H_TEST(test_ctx_write_ring_wrapping_refused),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_ctx_write_only_in_freeze),
+	H_TEST(test_ctx_write_field_length_mismatch),
+	H_TEST(test_ctx_write_unsupported_field_type),
+	H_TEST(test_ctx_write_refused_at_field_header),
+	H_TEST(test_ctx_write_owned_descriptors_below_resulting_queue_size),
+	H_TEST(test_ctx_write_chunks_split_anywhere),
+	H_TEST(test_ctx_write_trailing_zero_rule),
+	H_TEST(test_ctx_write_most_recent_complete_applies),
+	H_TEST(test_ctx_write_empty_context_changes_nothing),
+	H_TEST(test_zero_chunk_after_complete_write_replaces_pending),
+	H_TEST(test_discard_drops_written_context),
+	H_TEST(test_ctx_write_semantic_checks),
+	H_TEST(test_ctx_write_ring_wrapping_refused))

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 
 static uint64_t
 ms(void)
@@ -275,23 +276,16 @@ test_fault_for_a_time_window(void **state)
 	assert_int_equal(d.status, 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_fault_names),
-		H_TEST(test_fault_hang),
-		H_TEST(test_fault_delay),
-		H_TEST(test_fault_eagain_n_times),
-		H_TEST(test_fault_einval_chosen_status),
-		H_TEST(test_fault_flr_and_reset_delay),
-		H_TEST(test_fault_dma),
-		H_TEST(test_fault_bad_id),
-		H_TEST(test_fault_bad_len),
-		H_TEST(test_fault_dup),
-		H_TEST(test_fault_pf_wide_and_count),
-		H_TEST(test_fault_for_a_time_window),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_fault_names),
+	H_TEST(test_fault_hang),
+	H_TEST(test_fault_delay),
+	H_TEST(test_fault_eagain_n_times),
+	H_TEST(test_fault_einval_chosen_status),
+	H_TEST(test_fault_flr_and_reset_delay),
+	H_TEST(test_fault_dma),
+	H_TEST(test_fault_bad_id),
+	H_TEST(test_fault_bad_len),
+	H_TEST(test_fault_dup),
+	H_TEST(test_fault_pf_wide_and_count),
+	H_TEST(test_fault_for_a_time_window))

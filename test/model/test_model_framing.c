@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 static void
@@ -295,23 +296,16 @@ test_completions_match_by_id(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_validation_order_group_opcode_member),
-		H_TEST_NOLIST(test_group_invalid_when_vf_enable_clear),
-		H_TEST(test_parts_multiple_of_8),
-		H_TEST(test_header_at_least_24_bytes),
-		H_TEST(test_part_too_big_checked_after_group_opcode_member),
-		H_TEST(test_no_buffer_for_command_is_eagain_noresource),
-		H_TEST(test_chain_readable_before_writable),
-		H_TEST(test_chain_status_part_at_least_8),
-		H_TEST(test_chain_no_loops),
-		H_TEST(test_chain_split_parts_accepted),
-		H_TEST(test_used_len_exact),
-		H_TEST(test_completions_match_by_id),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_validation_order_group_opcode_member),
+	H_TEST_NOLIST(test_group_invalid_when_vf_enable_clear),
+	H_TEST(test_parts_multiple_of_8),
+	H_TEST(test_header_at_least_24_bytes),
+	H_TEST(test_part_too_big_checked_after_group_opcode_member),
+	H_TEST(test_no_buffer_for_command_is_eagain_noresource),
+	H_TEST(test_chain_readable_before_writable),
+	H_TEST(test_chain_status_part_at_least_8),
+	H_TEST(test_chain_no_loops),
+	H_TEST(test_chain_split_parts_accepted),
+	H_TEST(test_used_len_exact),
+	H_TEST(test_completions_match_by_id))

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 static void
@@ -402,23 +403,16 @@ test_freeze_nothing_changes(void **state)
 	assert_int_equal(p0, p1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_mode_reserved_values_fail),
-		H_TEST(test_mode_set_to_current_succeeds),
-		H_TEST(test_mode_set_to_current_keeps_partial_read),
-		H_TEST(test_failed_mode_set_leaves_mode),
-		H_TEST(test_mode_set_fails_during_partial_read),
-		H_TEST(test_mode_set_fails_during_partial_write),
-		H_TEST(test_stop_accepts_notifications_but_no_dma),
-		H_TEST(test_stop_device_reads_no_ring_writes_no_page),
-		H_TEST(test_stop_notification_latched_acted_on_in_active),
-		H_TEST(test_disabled_queue_not_touched),
-		H_TEST(test_stop_no_config_change),
-		H_TEST(test_freeze_nothing_changes),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_mode_reserved_values_fail),
+	H_TEST(test_mode_set_to_current_succeeds),
+	H_TEST(test_mode_set_to_current_keeps_partial_read),
+	H_TEST(test_failed_mode_set_leaves_mode),
+	H_TEST(test_mode_set_fails_during_partial_read),
+	H_TEST(test_mode_set_fails_during_partial_write),
+	H_TEST(test_stop_accepts_notifications_but_no_dma),
+	H_TEST(test_stop_device_reads_no_ring_writes_no_page),
+	H_TEST(test_stop_notification_latched_acted_on_in_active),
+	H_TEST(test_disabled_queue_not_touched),
+	H_TEST(test_stop_no_config_change),
+	H_TEST(test_freeze_nothing_changes))

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 static uint64_t
@@ -209,19 +210,12 @@ test_after_reset_only_list_enabled(void **state)
 	only_list_then_use_all(&H);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST_NOLIST(test_list_query_reports_supported),
-		H_TEST_NOLIST(test_list_query_result_buffer_size),
-		H_TEST_NOLIST(test_list_query_carries_no_data),
-		H_TEST_NOLIST(test_list_use_before_other_commands),
-		H_TEST_NOLIST(test_list_use_subset_of_list_query),
-		H_TEST_NOLIST(test_list_use_enables_only_listed),
-		H_TEST_NOLIST(test_list_use_not_while_outstanding),
-		H_TEST(test_after_reset_only_list_enabled),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST_NOLIST(test_list_query_reports_supported),
+	H_TEST_NOLIST(test_list_query_result_buffer_size),
+	H_TEST_NOLIST(test_list_query_carries_no_data),
+	H_TEST_NOLIST(test_list_use_before_other_commands),
+	H_TEST_NOLIST(test_list_use_subset_of_list_query),
+	H_TEST_NOLIST(test_list_use_enables_only_listed),
+	H_TEST_NOLIST(test_list_use_not_while_outstanding),
+	H_TEST(test_after_reset_only_list_enabled))

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 
 static uint16_t
 cfg16(struct vpf_model *m, uint32_t off)
@@ -707,35 +708,28 @@ test_dump_config_lspci_format(void **state)
 	vpf_model_destroy(m);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_space_identity),
-		cmocka_unit_test(test_config_space_virtio_caps),
-		cmocka_unit_test(test_config_space_msix_cap),
-		cmocka_unit_test(test_config_space_sriov),
-		cmocka_unit_test(test_off_switches_config),
-		cmocka_unit_test(test_bar0_register_widths),
-		cmocka_unit_test(test_reset_and_handshake),
-		cmocka_unit_test(test_pf_flr_resets_device),
-		cmocka_unit_test(test_reset_takes_time),
-		cmocka_unit_test(test_reset_switched_off),
-		cmocka_unit_test(test_features_offered),
-		cmocka_unit_test(test_features_ok_refused_for_impossible_sets),
-		cmocka_unit_test(test_admin_queue_switched_off),
-		cmocka_unit_test(test_queue_programming),
-		cmocka_unit_test(test_queue_reset),
-		cmocka_unit_test(test_queue_enable_ring_wrapping_is_fatal),
-		cmocka_unit_test(test_notify_before_driver_ok_ignored),
-		cmocka_unit_test(test_dma_fault_unmapped_ring),
-		cmocka_unit_test(test_dma_fault_past_region_end),
-		cmocka_unit_test(test_dma_fault_freed_region),
-		cmocka_unit_test(test_surprise_removal_reads_all_ones),
-		cmocka_unit_test(test_pci_cfg_window_reaches_bar0),
-		cmocka_unit_test(test_isr_read_clears),
-		cmocka_unit_test(test_dump_config_lspci_format),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_config_space_identity),
+	cmocka_unit_test(test_config_space_virtio_caps),
+	cmocka_unit_test(test_config_space_msix_cap),
+	cmocka_unit_test(test_config_space_sriov),
+	cmocka_unit_test(test_off_switches_config),
+	cmocka_unit_test(test_bar0_register_widths),
+	cmocka_unit_test(test_reset_and_handshake),
+	cmocka_unit_test(test_pf_flr_resets_device),
+	cmocka_unit_test(test_reset_takes_time),
+	cmocka_unit_test(test_reset_switched_off),
+	cmocka_unit_test(test_features_offered),
+	cmocka_unit_test(test_features_ok_refused_for_impossible_sets),
+	cmocka_unit_test(test_admin_queue_switched_off),
+	cmocka_unit_test(test_queue_programming),
+	cmocka_unit_test(test_queue_reset),
+	cmocka_unit_test(test_queue_enable_ring_wrapping_is_fatal),
+	cmocka_unit_test(test_notify_before_driver_ok_ignored),
+	cmocka_unit_test(test_dma_fault_unmapped_ring),
+	cmocka_unit_test(test_dma_fault_past_region_end),
+	cmocka_unit_test(test_dma_fault_freed_region),
+	cmocka_unit_test(test_surprise_removal_reads_all_ones),
+	cmocka_unit_test(test_pci_cfg_window_reaches_bar0),
+	cmocka_unit_test(test_isr_read_clears),
+	cmocka_unit_test(test_dump_config_lspci_format))

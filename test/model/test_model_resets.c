@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 static void
@@ -166,15 +167,8 @@ test_flr_delays_not_errors(void **state)
 	assert_int_equal(h_vf_mode(&H, 1), VPF_DEV_MODE_STOP);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_owner_reset_effects),
-		H_TEST(test_owner_reset_drops_partial_write_keeps_pending),
-		H_TEST(test_flr_and_reset_delay_ctx_write),
-		H_TEST(test_flr_delays_not_errors),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_owner_reset_effects),
+	H_TEST(test_owner_reset_drops_partial_write_keeps_pending),
+	H_TEST(test_flr_and_reset_delay_ctx_write),
+	H_TEST(test_flr_delays_not_errors))

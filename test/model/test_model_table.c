@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 
 #define SRIOV_CAP	0x100u
 
@@ -414,23 +415,16 @@ test_table_queue_reset_keeps_vf_state(void **state)
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), H_EINV);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_table_discard_partial_read_size_get_whole),
-		H_TEST(test_table_check_order_value_before_state),
-		H_TEST(test_table_commands_without_data_refuse_data),
-		H_TEST(test_table_read_complete_at_last_byte),
-		H_TEST(test_table_group_needs_num_vfs),
-		H_TEST(test_table_member_bound_is_num_vfs),
-		H_TEST(test_table_vf_state_survives_vf_enable),
-		H_TEST(test_table_wr_start_any_mode_outside_memory),
-		H_TEST(test_table_wr_range_end_fits_64_bits),
-		H_TEST(test_table_v14_switch_only_changes_list_query),
-		H_TEST(test_table_owner_reset_keeps_complete_read),
-		H_TEST(test_table_queue_reset_keeps_vf_state),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_table_discard_partial_read_size_get_whole),
+	H_TEST(test_table_check_order_value_before_state),
+	H_TEST(test_table_commands_without_data_refuse_data),
+	H_TEST(test_table_read_complete_at_last_byte),
+	H_TEST(test_table_group_needs_num_vfs),
+	H_TEST(test_table_member_bound_is_num_vfs),
+	H_TEST(test_table_vf_state_survives_vf_enable),
+	H_TEST(test_table_wr_start_any_mode_outside_memory),
+	H_TEST(test_table_wr_range_end_fits_64_bits),
+	H_TEST(test_table_v14_switch_only_changes_list_query),
+	H_TEST(test_table_owner_reset_keeps_complete_read),
+	H_TEST(test_table_queue_reset_keeps_vf_state))

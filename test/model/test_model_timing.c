@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 
 static uint64_t
 us(void)
@@ -217,10 +218,7 @@ test_activation_cost_delays_leaving_freeze(void **state)
 	(void)state;
 	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
 	assert_int_equal(h_up_all(&dst, timed(1, 1, 1000)), 0);
-	assert_int_equal(h_mode_set(&src, 1, VPF_DEV_MODE_FREEZE), 0);
-	assert_int_equal(h_read_all(&src, 1, 4096, &b, &len), 0);
-	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_FREEZE), 0);
-	assert_int_equal(h_write_all(&dst, 1, b, len, 4096), 0);
+	b = h_stop_copy(&src, &dst, 1, 4096, &len);
 	t0 = us();
 	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_ACTIVE), 0);
 	/* 18 fields differ from nothing: 18 ms of activation. */
@@ -246,10 +244,7 @@ test_activation_holds_an_engine(void **state)
 	(void)state;
 	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
 	assert_int_equal(h_up_all(&dst, timed(1, 1, 1000)), 0);
-	assert_int_equal(h_mode_set(&src, 1, VPF_DEV_MODE_FREEZE), 0);
-	assert_int_equal(h_read_all(&src, 1, 4096, &b, &len), 0);
-	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_FREEZE), 0);
-	assert_int_equal(h_write_all(&dst, 1, b, len, 4096), 0);
+	b = h_stop_copy(&src, &dst, 1, 4096, &len);
 	h_post(&dst, 0, VPF_ADMIN_OP_DEV_MODE_SET, VPF_ADMIN_GROUP_SRIOV, 1,
 	       (uint8_t[8]){ mode }, 8, 0);
 	h_post(&dst, 1, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 2,
@@ -311,20 +306,13 @@ test_threaded_guest_and_digest_concurrently(void **state)
 	h_down(&h);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threaded_without_service_time),
-		cmocka_unit_test(test_service_time_and_concurrency),
-		cmocka_unit_test(test_threaded_commands_pending_until_due),
-		cmocka_unit_test(test_threaded_no_notify_only_while_polling),
-		cmocka_unit_test(test_threaded_no_notify_loses_nothing),
-		cmocka_unit_test(test_activation_cost_delays_leaving_freeze),
-		cmocka_unit_test(test_activation_holds_an_engine),
-		cmocka_unit_test(test_transfer_time_per_kib),
-		cmocka_unit_test(test_threaded_guest_and_digest_concurrently),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_threaded_without_service_time),
+	cmocka_unit_test(test_service_time_and_concurrency),
+	cmocka_unit_test(test_threaded_commands_pending_until_due),
+	cmocka_unit_test(test_threaded_no_notify_only_while_polling),
+	cmocka_unit_test(test_threaded_no_notify_loses_nothing),
+	cmocka_unit_test(test_activation_cost_delays_leaving_freeze),
+	cmocka_unit_test(test_activation_holds_an_engine),
+	cmocka_unit_test(test_transfer_time_per_kib),
+	cmocka_unit_test(test_threaded_guest_and_digest_concurrently))

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../vpf_test_main.h"
 #include "vpf_ctx.h"
 
 static uint16_t
@@ -408,26 +409,19 @@ test_wr_absent_when_switched_off(void **state)
 	h_down(&h);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		H_TEST(test_wr_cap_query),
-		H_TEST(test_wr_start_page_size_must_be_supported),
-		H_TEST(test_wr_start_ranges_limit),
-		H_TEST(test_wr_start_overlapping_ranges_fail),
-		H_TEST(test_wr_start_ranges_at_top_of_address_space),
-		H_TEST(test_wr_start_while_started_fails),
-		H_TEST(test_wr_read_before_start_fails),
-		H_TEST(test_wr_read_range_page_granular),
-		H_TEST(test_wr_read_clears_exactly_what_fits),
-		H_TEST(test_wr_stop_always_succeeds_and_drops_unread),
-		H_TEST(test_wr_page_written_again_after_read_reported_again),
-		H_TEST(test_wr_only_inside_started_ranges),
-		H_TEST(test_wr_flr_keeps_records),
-		H_TEST(test_wr_read_clears_only_after_all_entries_written),
-		H_TEST(test_wr_absent_when_switched_off),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	H_TEST(test_wr_cap_query),
+	H_TEST(test_wr_start_page_size_must_be_supported),
+	H_TEST(test_wr_start_ranges_limit),
+	H_TEST(test_wr_start_overlapping_ranges_fail),
+	H_TEST(test_wr_start_ranges_at_top_of_address_space),
+	H_TEST(test_wr_start_while_started_fails),
+	H_TEST(test_wr_read_before_start_fails),
+	H_TEST(test_wr_read_range_page_granular),
+	H_TEST(test_wr_read_clears_exactly_what_fits),
+	H_TEST(test_wr_stop_always_succeeds_and_drops_unread),
+	H_TEST(test_wr_page_written_again_after_read_reported_again),
+	H_TEST(test_wr_only_inside_started_ranges),
+	H_TEST(test_wr_flr_keeps_records),
+	H_TEST(test_wr_read_clears_only_after_all_entries_written),
+	H_TEST(test_wr_absent_when_switched_off))

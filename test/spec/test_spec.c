@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "../vpf_test_main.h"
+
 #include "vpf_spec.h"
 
 static void
@@ -94,15 +96,8 @@ test_last_error(void **state)
 	assert_non_null(vpf_version());
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_names),
-		cmocka_unit_test(test_status_errno),
-		cmocka_unit_test(test_layout_bytes),
-		cmocka_unit_test(test_last_error),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_status_names),
+	cmocka_unit_test(test_status_errno),
+	cmocka_unit_test(test_layout_bytes),
+	cmocka_unit_test(test_last_error))

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "../vpf_test_main.h"
+
 #include "vpf_spec.h"
 #include "vpf_vfio.h"
 
@@ -586,23 +588,16 @@ test_model_dump(void **state)
 	vpf_model_destroy(m);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bdf_parse),
-		cmocka_unit_test(test_parse_raw),
-		cmocka_unit_test(test_synthetic_sriov_pf),
-		cmocka_unit_test(test_vf_routing),
-		cmocka_unit_test(test_sriov_disabled),
-		cmocka_unit_test(test_no_ext_space),
-		cmocka_unit_test(test_short_common_cfg),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_not_virtio),
-		cmocka_unit_test(test_dump_libpci_errors),
-		cmocka_unit_test(test_dump_wrong_format),
-		cmocka_unit_test(test_model_dump),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+VPF_TEST_MAIN(setup, teardown,
+	cmocka_unit_test(test_bdf_parse),
+	cmocka_unit_test(test_parse_raw),
+	cmocka_unit_test(test_synthetic_sriov_pf),
+	cmocka_unit_test(test_vf_routing),
+	cmocka_unit_test(test_sriov_disabled),
+	cmocka_unit_test(test_no_ext_space),
+	cmocka_unit_test(test_short_common_cfg),
+	cmocka_unit_test(test_malformed),
+	cmocka_unit_test(test_not_virtio),
+	cmocka_unit_test(test_dump_libpci_errors),
+	cmocka_unit_test(test_dump_wrong_format),
+	cmocka_unit_test(test_model_dump))

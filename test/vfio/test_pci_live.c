@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "../vpf_test_main.h"
+
 #include "vpf_spec.h"
 #include "vpf_vfio.h"
 
@@ -426,15 +428,8 @@ test_vfio_open_without_eal(void **state)
 	assert_non_null(strstr(vpf_last_error(), "EAL is not initialised"));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_live_matches_lspci),
-		cmocka_unit_test(test_live_dump_roundtrip),
-		cmocka_unit_test(test_vfio_check_errors),
-		cmocka_unit_test(test_vfio_open_without_eal),
-	};
-
-	return cmocka_run_group_tests(tests, setup, NULL);
-}
+VPF_TEST_MAIN(setup, NULL,
+	cmocka_unit_test(test_live_matches_lspci),
+	cmocka_unit_test(test_live_dump_roundtrip),
+	cmocka_unit_test(test_vfio_check_errors),
+	cmocka_unit_test(test_vfio_open_without_eal))

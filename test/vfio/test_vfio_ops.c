@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "../vpf_test_main.h"
+
 #include "vfio_internal.h"
 #include "vpf_virtio.h"
 
@@ -257,17 +259,10 @@ test_msix_hole(void **state)
 	assert_false(vpf_vfio_msix_hole(&f, 2, 0x10000, 4096, &lo, &hi));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bar_mapped),
-		cmocka_unit_test(test_bar_pread),
-		cmocka_unit_test(test_cfg_rules),
-		cmocka_unit_test(test_no_function_reset_with_vfs),
-		cmocka_unit_test(test_virtio_probe_over_backend),
-		cmocka_unit_test(test_msix_hole),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_bar_mapped),
+	cmocka_unit_test(test_bar_pread),
+	cmocka_unit_test(test_cfg_rules),
+	cmocka_unit_test(test_no_function_reset_with_vfs),
+	cmocka_unit_test(test_virtio_probe_over_backend),
+	cmocka_unit_test(test_msix_hole))

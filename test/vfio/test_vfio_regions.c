@@ -25,6 +25,8 @@
 
 #include <cmocka.h>
 
+#include "../vpf_test_main.h"
+
 #include "vfio_internal.h"
 
 #define TOP(x)	((uint64_t)0 - (uint64_t)(x))
@@ -230,16 +232,9 @@ test_region_info_too_large(void **state)
 	free(ri);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_area_fits),
-		cmocka_unit_test(test_sparse_areas),
-		cmocka_unit_test(test_region_info_caps),
-		cmocka_unit_test(test_region_info_grows_forever),
-		cmocka_unit_test(test_region_info_too_large),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+VPF_TEST_MAIN(NULL, NULL,
+	cmocka_unit_test(test_area_fits),
+	cmocka_unit_test(test_sparse_areas),
+	cmocka_unit_test(test_region_info_caps),
+	cmocka_unit_test(test_region_info_grows_forever),
+	cmocka_unit_test(test_region_info_too_large))
