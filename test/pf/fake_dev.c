@@ -569,7 +569,7 @@ supported(struct fake_dev *fd)
 	if (fd->flags & FAKE_NO_MIGRATION)
 		s &= ~(VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_WRITE) |
 		       VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_DISCARD));
-	return s;
+	return s & ~fd->ops_hidden;
 }
 
 void
@@ -715,8 +715,8 @@ fake_handle(struct fake_dev *fd, struct fake_req *r)
 		fake_complete(fd, r, OK, 0, 0, NULL, 0, UINT32_MAX);
 		break;
 	case VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY:
-		put32(res, 0x1);
-		put32(res + 4, 4);
+		put32(res, fd->wr_cap_custom ? fd->wr_cap_bitmap : 0x1);
+		put32(res + 4, fd->wr_cap_custom ? fd->wr_cap_ranges : 4);
 		fake_complete(fd, r, OK, 0, 0, res, 8, UINT32_MAX);
 		break;
 	case VPF_ADMIN_OP_DEV_WRITE_RECORDS_START:

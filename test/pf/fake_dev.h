@@ -95,6 +95,10 @@ struct fake_dev {
 	uint16_t num_vfs;
 	struct fake_vf vf[FAKE_MAX_VFS + 1];
 	uint64_t enabled;	/* LIST_USE */
+	uint64_t ops_hidden;	/* opcodes LIST_QUERY does not report */
+	bool wr_cap_custom;	/* CAP_QUERY answers wr_cap_bitmap/ranges */
+	uint32_t wr_cap_bitmap;
+	uint32_t wr_cap_ranges;
 	struct fake_region reg[FAKE_MAX_REGIONS];
 	uint32_t nreg;
 	uint64_t next_iova;

@@ -309,9 +309,73 @@ test_endless_device(void **state)
 	free(b);
 }
 
+/* doc/protocol.md S-33: the four write-recording commands come as a set; a
+ * device that reports only some of them has no write recording for the
+ * driver, which neither enables nor sends any of them. */
+static void
+test_wr_partial_set_absent(void **state)
+{
+	static const uint8_t hide[] = {
+		VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY,
+		VPF_ADMIN_OP_DEV_WRITE_RECORDS_START,
+		VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+		VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ,
+	};
+	struct vpf_wr_cap cap;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(hide); i++) {
+		struct fake_dev *fd = pft_fake_new(4, 0);
+		struct vpf_pf *pf;
+		uint32_t answered;
+
+		fd->ops_hidden = VPF_ADMIN_OP_BIT(hide[i]);
+		pf = pft_attach(fd, 0);
+		assert_non_null(pf);
+		assert_int_equal(fd->enabled & VPF_ADMIN_OPS_WRITE_RECORD, 0);
+		answered = fd->answered;
+		assert_int_equal(vpf_admin_wr_cap_query(pf, 1, &cap), -ENOTSUP);
+		assert_string_equal(vpf_last_error(),
+				    "dirty tracking unavailable on this device (no write recording commands)");
+		assert_int_equal(fd->answered, answered);
+		pft_down(pf, fd);
+	}
+}
+
+/* doc/protocol.md S-34: CAP_QUERY reports at least one page size and a
+ * non-zero range count; an answer without either is a device error. */
+static void
+test_wr_cap_query_empty_answer(void **state)
+{
+	static const uint32_t answer[][2] = { { 0, 4 }, { 0x1, 0 }, { 0, 0 } };
+	struct vpf_admin_wr_range r = { 0x100000, 1 };
+	struct vpf_wr_cap cap;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(answer); i++) {
+		struct fake_dev *fd;
+		struct vpf_pf *pf = pft_up(4, 0, 0, &fd);
+
+		fd->wr_cap_custom = true;
+		fd->wr_cap_bitmap = answer[i][0];
+		fd->wr_cap_ranges = answer[i][1];
+		assert_int_equal(vpf_admin_wr_cap_query(pf, 1, &cap), -EIO);
+		assert_non_null(strstr(vpf_last_error(), "device error"));
+		/* wr_start asks CAP_QUERY first and refuses on its answer:
+		 * START is never sent. */
+		assert_int_equal(vpf_admin_wr_start(pf, 2, 4096, &r, 1), -EIO);
+		assert_false(fd->vf[2].wr_on);
+		pft_down(pf, fd);
+	}
+}
+
 const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_fields_discard_wr),
 	cmocka_unit_test(test_wr_start_local_refusals),
+	cmocka_unit_test(test_wr_partial_set_absent),
+	cmocka_unit_test(test_wr_cap_query_empty_answer),
 	cmocka_unit_test(test_endless_device),
 };
 const size_t pft_ntests = RTE_DIM(pft_tests);
