@@ -468,6 +468,17 @@ h_expect(const struct h_done *d, uint16_t status, uint16_t qual)
 	assert_int_equal(d->qual, qual);
 }
 
+struct h_done
+h_cmd_expect(struct h *h, uint16_t op, uint64_t member, const void *data,
+	     uint32_t dlen, uint32_t rcap, uint16_t status, uint16_t qual)
+{
+	struct h_done d;
+
+	assert_int_equal(h_cmd(h, op, member, data, dlen, rcap, &d), 0);
+	h_expect(&d, status, qual);
+	return d;
+}
+
 uint8_t
 h_vf_mode(struct h *h, uint16_t vf)
 {

@@ -137,6 +137,11 @@ int h_teardown(void **state);
 /* The completion failed (or succeeded) with exactly this status and
  * qualifier. */
 void h_expect(const struct h_done *d, uint16_t status, uint16_t qual);
+/* h_cmd() completes, with exactly @p status and @p qual (h_expect());
+ * returns the completion. */
+struct h_done h_cmd_expect(struct h *h, uint16_t op, uint64_t member,
+			   const void *data, uint32_t dlen, uint32_t rcap,
+			   uint16_t status, uint16_t qual);
 /* VF @p vf's mode as the model holds it (not through a command). */
 uint8_t h_vf_mode(struct h *h, uint16_t vf);
 /* A complete context of VF @p vf's state now, built by the model itself

@@ -107,13 +107,11 @@ test_ctx_read_result_buffer_rules(void **state)
 
 	(void)state;
 	/* No result buffer at all. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_READ, 1, NULL, 0, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_READ, 1, NULL, 0, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Data where none belongs. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_READ, 1, "\0\0\0\0\0\0"
-			       "\0\0", 8, 64, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_READ, 1, "\0\0\0\0\0\0\0\0",
+			 8, 64, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* context_len never exceeds the posted buffer. */
 	assert_int_equal(h_read(&H, 1, 8, NULL, &got, &d), 0);
 	assert_int_equal(got, 8);
@@ -250,39 +248,30 @@ test_size_get_bad_values(void **state)
 	uint8_t data[8] = { 2 };
 
 	(void)state;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, data, 8,
-			       8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, data, 8, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	data[0] = 0;
 	/* Result buffer shorter than le64 (none). */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, data, 8,
-			       0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, data, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Missing freeze_mode. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, NULL, 0,
-			       8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, data, 8,
-			       8, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 1, data, 8, 8,
+			 0, 0);
 	assert_int_equal(d.used_len, 16);
 }
 
 static void
 test_result_buffer_short_for_fixed_result(void **state)
 {
-	struct h_done d;
-
 	(void)state;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY, 1,
-			       NULL, 0, 0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL,
-			       0, 8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY, 1, NULL, 0,
+		     0, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 }
 
 /* A refused CTX_READ has no side effect (EINVAL: no side effect; only a
@@ -334,9 +323,8 @@ test_fields_query_ascending_with_lengths(void **state)
 	uint32_t n, i;
 
 	(void)state;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL,
-			       0, sizeof(fi), &d), 0);
-	h_expect(&d, 0, 0);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL, 0,
+			 sizeof(fi), 0, 0);
 	n = (d.used_len - 8) / 16;
 	assert_int_equal(n, 6);
 	memcpy(fi, h_res(&H, 0) + 8, n * 16);
@@ -351,9 +339,8 @@ test_fields_query_ascending_with_lengths(void **state)
 	assert_int_equal(fi[5].type, VPF_CTX_DEV_CFG);
 	assert_int_equal(fi[5].length, 12);
 	/* Fewer entries when the buffer holds fewer. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL,
-			       0, 32, &d), 0);
-	h_expect(&d, 0, 0);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL, 0, 32,
+			 0, 0);
 	assert_int_equal(d.used_len, 8 + 32);
 }
 
@@ -361,14 +348,12 @@ static void
 test_fields_query_absent_when_switched_off(void **state)
 {
 	struct h h;
-	struct h_done d;
 
 	(void)state;
 	assert_int_equal(h_up_all(&h, h_model(VPF_MODEL_OFF_FIELDS_QUERY, 2,
 					      1)), 0);
-	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL,
-			       0, 128, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	h_cmd_expect(&h, VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY, 1, NULL, 0, 128,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
 	h_down(&h);
 }
 

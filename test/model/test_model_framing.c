@@ -35,21 +35,17 @@ test_validation_order_group_opcode_member(void **state)
 	assert_int_equal(h_wait(&H, &d, 0, 1000), 0);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
 	/* Bad opcode and bad member: opcode wins. */
-	assert_int_equal(h_cmd(&H, 0x3f, 99, NULL, 0, 8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
-	assert_int_equal(h_cmd(&H, 0x0e, 99, NULL, 0, 8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	h_cmd_expect(&H, 0x3f, 99, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	h_cmd_expect(&H, 0x0e, 99, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
 	/* Bad member: 0 and above NumVFs. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 0, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 5, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 0, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 5, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
 	/* Member 1..NumVFs is fine. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 4, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 4, NULL, 0, 8, 0, 0);
 }
 
 static void
@@ -80,21 +76,16 @@ test_group_invalid_when_vf_enable_clear(void **state)
 static void
 test_parts_multiple_of_8(void **state)
 {
-	struct h_done d;
 	uint8_t data[8] = { 0 };
 
 	(void)state;
 	/* Readable part 24 + 4. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 4, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 4, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Writable part 8 + 4. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 4,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 4,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8, 0, 0);
 }
 
 static void

@@ -26,21 +26,18 @@
 static void
 test_mode_reserved_values_fail(void **state)
 {
-	struct h_done d;
 	uint8_t data[8] = { 3 };
 
 	(void)state;
 	assert_int_equal(h_mode_set(&H, 1, 3), H_EINV);
 	assert_int_equal(h_mode_set(&H, 1, 0xff), H_EINV);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 8, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Non-zero padding is a bad value too. */
 	data[0] = 1;
 	data[5] = 1;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 8, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	assert_int_equal(h_vf_mode(&H, 1), VPF_DEV_MODE_ACTIVE);
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
 	assert_int_equal(h_vf_mode(&H, 1), VPF_DEV_MODE_STOP);
@@ -112,7 +109,6 @@ test_failed_mode_set_leaves_mode(void **state)
 static void
 test_mode_set_fails_during_partial_read(void **state)
 {
-	struct h_done d;
 	uint8_t data[8] = { VPF_DEV_MODE_STOP };
 	uint32_t got;
 
@@ -120,9 +116,8 @@ test_mode_set_fails_during_partial_read(void **state)
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
 	assert_int_equal(got, 64);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 8, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, data, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), H_EINV);
 	/* Freeze (the current mode) is fine; after DISCARD Stop is too. */
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);

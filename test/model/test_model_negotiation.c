@@ -42,13 +42,11 @@ only_list_then_use_all(struct h *h)
 	struct h_done d;
 	uint64_t v;
 
-	assert_int_equal(h_cmd(h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	h_cmd_expect(h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
 	v = list_query(h, &d);
 	h_expect(&d, 0, 0);
-	assert_int_equal(h_cmd(h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, 0, 0);
 }
 
 static void
@@ -71,8 +69,8 @@ test_list_query_reports_supported(void **state)
 	v = list_query(&h, &d);
 	assert_int_equal(v, VPF_ADMIN_OPS_LIST | VPF_ADMIN_OPS_MIGRATION);
 	v |= VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY);
-	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	h_down(&h);
 	/* The 1.4 dialect switch shows bit 0xe. */
 	assert_int_equal(h_up(&h, h_model(VPF_MODEL_V14_DIALECT, 2, 1)), 0);
@@ -103,9 +101,8 @@ test_list_query_carries_no_data(void **state)
 
 	(void)state;
 	/* LIST_QUERY has no data (doc/protocol.md §2.1, D-MOD.3). */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, &junk, 8, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_LIST_QUERY, 0, &junk, 8, 8,
+			 H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	assert_int_equal(d.used_len, 8);
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d),
 			 0);
@@ -115,14 +112,10 @@ test_list_query_carries_no_data(void **state)
 static void
 test_list_use_before_other_commands(void **state)
 {
-	struct h_done d;
-
 	(void)state;
 	/* Before LIST_USE only LIST_QUERY / LIST_USE are enabled. */
 	only_list_then_use_all(&H);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8, 0, 0);
 }
 
 static void
@@ -133,16 +126,15 @@ test_list_use_subset_of_list_query(void **state)
 	uint64_t two[2] = { VPF_ADMIN_OPS_LIST, 1 };
 
 	(void)state;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Opcodes 64+ are never supported. */
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_USE, 0, two, 16, 0, &d),
 			 0);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* The failed LIST_USE enabled nothing. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
 }
 
 static void
@@ -152,11 +144,8 @@ test_list_use_enables_only_listed(void **state)
 	uint64_t v = VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_MODE_GET);
 
 	(void)state;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, 0, 0);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8, 0, 0);
 	/* A command not enabled fails with INVALID_OPCODE. */
 	assert_int_equal(h_mode_set(&H, 1, 1), H_EINV);
 	/* LIST_QUERY stays usable. */
@@ -183,14 +172,13 @@ test_list_use_not_while_outstanding(void **state)
 	vpf_model_fault_inject(H.m, 0, VPF_MODEL_FAULT_HANG, 1, 0);
 	h_post(&H, 1, VPF_ADMIN_OP_LIST_QUERY, 1, 0, NULL, 0, 8);
 	h_kick(&H);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_cmd_expect(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 	/* Alone, it succeeds (after the queue is reset). */
 	h_wr(&H, VPF_COMMON_STATUS, 1, 0);
 	h_down(&H);
 	assert_int_equal(h_up(&H, h_model(0, 4, 2)), 0);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, 0, 0);
 }
 
 static void

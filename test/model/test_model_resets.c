@@ -40,9 +40,8 @@ test_owner_reset_effects(void **state)
 	memcpy(wr, &(uint64_t){ 4096 }, 8);
 	memcpy(wr + 8, &(uint32_t){ 1 }, 4);
 	memcpy(wr + 24, &(uint64_t){ 16384 }, 8);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2,
-			       wr, 32, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2, wr, 32, 0,
+		     0, 0);
 	vpf_model_guest_step(H.m, 2, 2000);
 	vpf_model_digest(H.m, 1, before);
 	/* A command in flight (hung) is dropped by the reset. */
@@ -70,9 +69,8 @@ test_owner_reset_effects(void **state)
 	/* Write recording kept running and kept its records. */
 	memcpy(wr, &(uint64_t){ 0 }, 8);
 	memcpy(wr + 8, &(uint64_t){ 16384ull * 4096 }, 8);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 2, wr,
-			       16, 4096, &d), 0);
-	h_expect(&d, 0, 0);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 2, wr, 16,
+			 4096, 0, 0);
 	rec = d.output;
 	assert_true(rec > 0);
 }

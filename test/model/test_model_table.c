@@ -80,43 +80,36 @@ test_table_check_order_value_before_state(void **state)
 	uint8_t junk[64], ms[8] = { 3 };
 	uint64_t rd[2] = { 4096 + 512, 4096 };
 	uint8_t st[32] = { 0 };
-	struct h_done d;
 	uint32_t got;
 
 	(void)state;
 	/* Partial read in Freeze: MODE_SET 3 is a bad value first... */
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, ms, 8, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, ms, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* ...a valid mode then meets the state. */
 	ms[0] = VPF_DEV_MODE_ACTIVE;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, ms, 8, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_SET, 1, ms, 8, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 	/* START while started with an unsupported page size: the value. */
 	memcpy(st, &(uint64_t){ 4096 }, 8);
 	memcpy(st + 8, &(uint32_t){ 1 }, 4);
 	memcpy(st + 24, &(uint64_t){ 16 }, 8);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2, st,
-			       32, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2, st, 32, 0,
+		     0, 0);
 	memcpy(st, &(uint64_t){ 8192 }, 8);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2, st,
-			       32, 0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2, st, 32, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Exception: CTX_WRITE outside Freeze is refused for the mode
 	 * before any context byte is parsed. */
 	memset(junk, 0xff, sizeof(junk));
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_WRITE, 3, junk,
-			       sizeof(junk), 0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_WRITE, 3, junk, sizeof(junk), 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 	/* Exception: RECORDS_READ before START is refused for the state
 	 * before the range granularity (the page size comes from START). */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 3, rd,
-			       16, 64, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 3, rd, 16, 64,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 }
 
 /* D-MOD.3: a command without data carries none, fixed data is exactly
@@ -140,30 +133,25 @@ test_table_commands_without_data_refuse_data(void **state)
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
 	assert_int_equal(h_read(&H, 1, 64, NULL, &got, NULL), 0);
 	for (i = 0; i < sizeof(nodata) / sizeof(nodata[0]); i++) {
-		assert_int_equal(h_cmd(&H, nodata[i], 1, data, 8, 64, &d), 0);
-		h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+		d = h_cmd_expect(&H, nodata[i], 1, data, 8, 64,
+				 H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 		assert_int_equal(d.used_len, 8);
 	}
 	/* The refused DISCARD discarded nothing: still partial. */
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), H_EINV);
 	/* Fixed data: 16 bytes, or non-zero padding, are bad values. */
 	data[0] = VPF_DEV_MODE_FREEZE;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_SET, 2, data, 16, 0,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_SET, 2, data, 16, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	assert_int_equal(h_vf_mode(&H, 2), VPF_DEV_MODE_ACTIVE);
 	data[0] = 0;
 	data[7] = 1;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 8,
-			       8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 8, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	data[7] = 0;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 16,
-			       8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 8,
-			       8, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 16, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_CTX_SIZE_GET, 2, data, 8, 8, 0, 0);
 }
 
 /* D-MOD.6: a read is complete when its last byte is delivered: no
@@ -207,29 +195,21 @@ test_table_group_needs_num_vfs(void **state)
 	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8, &d),
 			 0);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
 	set_num_vfs(&H, 4);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8, 0, 0);
 }
 
 /* Status table, third row: the member bound is NumVFs, not TotalVFs. */
 static void
 test_table_member_bound_is_num_vfs(void **state)
 {
-	struct h_done d;
-
 	(void)state;
 	set_num_vfs(&H, 2);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 2, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 2, NULL, 0, 8, 0, 0);
 }
 
 /* D-MOD.14: clearing VF Enable fails every command INVALID_GROUP but
@@ -272,28 +252,23 @@ test_table_wr_start_any_mode_outside_memory(void **state)
 	memcpy(st + 24, &(uint64_t){ 256 }, 8);
 	for (mode = 0; mode <= VPF_DEV_MODE_MAX; mode++) {
 		assert_int_equal(h_mode_set(&H, 1, mode), 0);
-		assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START,
-				       1, st, 32, 0, &d), 0);
-		h_expect(&d, 0, 0);
-		assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
-				       1, NULL, 0, 0, &d), 0);
-		h_expect(&d, 0, 0);
+		h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
+			     32, 0, 0, 0);
+		h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP, 1, NULL,
+			     0, 0, 0, 0);
 	}
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
-			       32, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st, 32, 0,
+		     0, 0);
 	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
 	rd[0] = 1ull << 40;
 	rd[1] = 256 * 4096;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd,
-			       16, 64, &d), 0);
-	h_expect(&d, 0, 0);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd, 16,
+			 64, 0, 0);
 	assert_int_equal(d.output, 0);
 	/* VF 2 has not started: its READ fails. */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 2, rd,
-			       16, 64, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 2, rd, 16, 64,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_COMMAND);
 }
 
 /* D-6.11: START ranges and RECORDS_READ windows are bounded by their
@@ -313,24 +288,20 @@ test_table_wr_range_end_fits_64_bits(void **state)
 	memcpy(st + 16, &top, 8);
 	/* Five pages would wrap past 2^64: refused. */
 	memcpy(st + 24, &(uint64_t){ 5 }, 8);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
-			       32, 0, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st, 32, 0,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	/* Four end exactly at 2^64: accepted. */
 	memcpy(st + 24, &(uint64_t){ 4 }, 8);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st,
-			       32, 0, &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 1, st, 32, 0,
+		     0, 0);
 	/* A READ window ending exactly at 2^64 is fine (no records). */
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd,
-			       16, 64, &d), 0);
-	h_expect(&d, 0, 0);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd, 16,
+			 64, 0, 0);
 	assert_int_equal(d.output, 0);
 	/* One page further wraps: refused. */
 	rd[1] += 4096;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd,
-			       16, 64, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_READ, 1, rd, 16, 64,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 }
 
 /* D-MOD.16: the 1.4 dialect switch only changes LIST_QUERY: 0xe fails
@@ -350,13 +321,10 @@ test_table_v14_switch_only_changes_list_query(void **state)
 	h_expect(&d, 0, 0);
 	memcpy(&v, h_res(&h, 0) + 8, 8);
 	assert_true(v & VPF_ADMIN_OP_BIT(0x0e));
-	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, &d), 0);
-	h_expect(&d, 0, 0);
-	assert_int_equal(h_cmd(&h, 0x0e, 1, NULL, 0, 64, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
-	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	h_expect(&d, 0, 0);
+	h_cmd_expect(&h, VPF_ADMIN_OP_LIST_USE, 0, &v, 8, 0, 0, 0);
+	h_cmd_expect(&h, 0x0e, 1, NULL, 0, 64,
+		     H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	d = h_cmd_expect(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8, 0, 0);
 	assert_int_equal(d.used_len, 9);
 	assert_int_equal(h_res(&h, 0)[8], VPF_DEV_MODE_ACTIVE);
 	h_down(&h);

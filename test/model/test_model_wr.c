@@ -68,9 +68,8 @@ test_wr_cap_query(void **state)
 	struct vpf_admin_wr_cap cap;
 
 	(void)state;
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY, 1,
-			       NULL, 0, 8, &d), 0);
-	h_expect(&d, 0, 0);
+	d = h_cmd_expect(&H, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY, 1, NULL,
+			 0, 8, 0, 0);
 	assert_int_equal(d.used_len, 16);
 	memcpy(&cap, h_res(&H, 0) + 8, 8);
 	assert_true(cap.supported_page_size_bitmap & 1);
@@ -398,14 +397,12 @@ static void
 test_wr_absent_when_switched_off(void **state)
 {
 	struct h h;
-	struct h_done d;
 
 	(void)state;
 	assert_int_equal(h_up_all(&h, h_model(VPF_MODEL_OFF_WRITE_RECORD, 2,
 					      1)), 0);
-	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY, 1,
-			       NULL, 0, 8, &d), 0);
-	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
+	h_cmd_expect(&h, VPF_ADMIN_OP_DEV_WRITE_RECORD_CAP_QUERY, 1, NULL, 0,
+		     8, H_EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
 	h_down(&h);
 }
 
