@@ -59,9 +59,16 @@ struct vpf_pf_params {
 	/** First retry backoff in microseconds; doubles up to 1 ms (default 10). */
 	uint32_t retry_backoff_us;
 	/** Largest DEV_CTX_READ/WRITE chunk the engine's premapped buffers take,
-	 *  bytes, multiple of 8 (default 64 KiB). */
+	 *  bytes, multiple of 8 from #VPF_PF_MAX_CHUNK_MIN to
+	 *  #VPF_PF_MAX_CHUNK_MAX (default 64 KiB). */
 	uint32_t max_chunk;
 };
+
+/** Smallest vpf_pf_params::max_chunk: the driver's own LIST_QUERY result
+ *  (opcodes 0..511) must fit in one buffer. */
+#define VPF_PF_MAX_CHUNK_MIN	64u
+/** Largest vpf_pf_params::max_chunk (16 MiB). */
+#define VPF_PF_MAX_CHUNK_MAX	(1u << 24)
 /* Engine sizing (not parameters): admin_queue_size / 2 - 1 command slots
  * (one descriptor pair stays free, so a freed head is not reused at once;
  * 1 slot for a ring of 2) plus one kept for the driver's own LIST_QUERY /

@@ -148,9 +148,11 @@ vpf_pf_attach(const struct vpf_pf_ops *ops, void *dev,
 		vpf_pf_params_init(&defp);
 		p = &defp;
 	}
-	if (p->max_chunk == 0 || p->max_chunk % VPF_ADMIN_ALIGN ||
-	    p->max_chunk > (1u << 24)) {
-		vpf_error(-EINVAL, "max_chunk %u is not a multiple of 8 in 8..16 MiB",
+	/* The smallest chunk still carries the driver's own LIST_QUERY
+	 * result (64 bytes: opcodes 0..511). */
+	if (p->max_chunk < VPF_PF_MAX_CHUNK_MIN || p->max_chunk % VPF_ADMIN_ALIGN ||
+	    p->max_chunk > VPF_PF_MAX_CHUNK_MAX) {
+		vpf_error(-EINVAL, "max_chunk %u is not a multiple of 8 in 64 bytes..16 MiB",
 			  p->max_chunk);
 		errno = EINVAL;
 		return NULL;
