@@ -517,13 +517,28 @@ test_bdf_parse(void **state)
 	assert_string_equal(vpf_pci_virtio_type_name(999), "unknown");
 }
 
+/* A model made from @p mp writes its config space in `lspci -xxxx`
+ * format; vpf_pci_probe() of that dump into @p f returns what this does. */
+static int
+probe_model_dump(const struct vpf_model_params *mp, struct vpf_pci_func *f)
+{
+	struct vpf_model *m = vpf_model_create(mp);
+	int rc;
+
+	assert_non_null(m);
+	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
+			 0);
+	rc = vpf_pci_probe(dump_path, "0000:5e:00.0", f);
+	vpf_model_destroy(m);
+	return rc;
+}
+
 /* The model writes its own config space in `lspci -xxxx` format: discovery
  * must read back exactly the PF the driver core sees. */
 static void
 test_model_dump(void **state)
 {
 	struct vpf_model_params mp;
-	struct vpf_model *m;
 	struct vpf_pci_func f;
 	char bdf[VPF_PCI_BDF_LEN];
 	unsigned int i;
@@ -531,11 +546,7 @@ test_model_dump(void **state)
 	(void)state;
 	vpf_model_params_init(&mp);
 	mp.num_vfs = 6;
-	m = vpf_model_create(&mp);
-	assert_non_null(m);
-	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
-			 0);
-	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f), 0);
+	assert_int_equal(probe_model_dump(&mp, &f), 0);
 	assert_int_equal(f.vendor_id, VPF_VIRTIO_PCI_VENDOR);
 	assert_int_equal(f.virtio_type, VPF_VIRTIO_ID_NET);
 	assert_int_equal(f.cfg_size, 4096);
@@ -553,39 +564,22 @@ test_model_dump(void **state)
 		assert_int_equal(vf, i);
 	}
 	assert_int_equal(vpf_pci_vf_bdf(&f, 7, bdf), -ERANGE);
-	vpf_model_destroy(m);
 
 	/* The model with SR-IOV switched off / VFs disabled. */
 	mp.off = VPF_MODEL_OFF_VF_ENABLE;
-	m = vpf_model_create(&mp);
-	assert_non_null(m);
-	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
-			 0);
-	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f), 0);
+	assert_int_equal(probe_model_dump(&mp, &f), 0);
 	assert_int_equal(vpf_pci_vf_bdf(&f, 1, bdf), -ENODEV);
-	vpf_model_destroy(m);
 
 	/* The model's short common cfg is what QEMU devices have. */
 	mp.off = VPF_MODEL_OFF_LONG_COMMON_CFG;
-	m = vpf_model_create(&mp);
-	assert_non_null(m);
-	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
-			 0);
-	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f), 0);
+	assert_int_equal(probe_model_dump(&mp, &f), 0);
 	assert_false(f.admin_cfg_ok);
 	assert_non_null(strstr(f.notes, "too short for an admin queue"));
-	vpf_model_destroy(m);
 
 	/* A model whose capability list loops is malformed. */
 	mp.off = VPF_MODEL_OFF_CAP_LIST;
-	m = vpf_model_create(&mp);
-	assert_non_null(m);
-	assert_int_equal(vpf_model_dump_config(m, "0000:5e:00.0", dump_path),
-			 0);
-	assert_int_equal(vpf_pci_probe(dump_path, "0000:5e:00.0", &f),
-			 -EINVAL);
+	assert_int_equal(probe_model_dump(&mp, &f), -EINVAL);
 	assert_non_null(strstr(vpf_last_error(), "loops"));
-	vpf_model_destroy(m);
 }
 
 VPF_TEST_MAIN(setup, teardown,

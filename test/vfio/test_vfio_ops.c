@@ -221,40 +221,52 @@ test_virtio_probe_over_backend(void **state)
 static void
 test_msix_hole(void **state)
 {
+	/* MSI-X table and PBA placements, and the hole BAR @bar of @size
+	 * bytes gets in 4 KiB pages (none: present false). */
+	static const struct {
+		const char *what;
+		uint8_t table_bar, pba_bar;
+		uint32_t table_off, pba_off;
+		uint8_t bar;
+		uint64_t size;
+		bool present;
+		uint64_t lo, hi;
+	} c[] = {
+		{ "this machine's virtio devices: table 0x8000, PBA 0x48000, "
+		  "512 KiB", 0, 0, 0x8000, 0x48000, 0, 0x80000, true, 0x8000,
+		  0x49000 },
+		{ "QEMU's: a BAR of its own holding table and PBA", 1, 1, 0,
+		  0x800, 1, 0x1000, true, 0, 0x1000 },
+		{ "another BAR than the table's", 1, 1, 0, 0x800, 4, 0x4000,
+		  false, 0, 0 },
+		{ "unaligned table: the hole grows to whole pages", 2, 2,
+		  0x2010, 0x2810, 2, 0x10000, true, 0x2000, 0x3000 },
+		{ "a table outside its BAR leaves nothing to avoid", 2, 2,
+		  0x20000, 0x20800, 2, 0x10000, false, 0, 0 },
+	};
 	struct vpf_pci_func f;
-	uint64_t lo = 0, hi = 0;
+	uint64_t lo, hi;
+	size_t i;
 
 	(void)state;
 	memset(&f, 0, sizeof(f));
-	/* this machine's virtio devices: table 0x8000, PBA 0x48000, 512 KiB */
 	f.has_msix = true;
 	f.msix_table_size = 3;
-	f.msix_table_bar = 0;
-	f.msix_table_offset = 0x8000;
-	f.msix_pba_bar = 0;
-	f.msix_pba_offset = 0x48000;
-	assert_true(vpf_vfio_msix_hole(&f, 0, 0x80000, 4096, &lo, &hi));
-	assert_int_equal(lo, 0x8000);
-	assert_int_equal(hi, 0x49000);
-	/* QEMU's: a BAR of its own holding table and PBA */
-	f.msix_table_bar = f.msix_pba_bar = 1;
-	f.msix_table_offset = 0;
-	f.msix_pba_offset = 0x800;
-	assert_true(vpf_vfio_msix_hole(&f, 1, 0x1000, 4096, &lo, &hi));
-	assert_int_equal(lo, 0);
-	assert_int_equal(hi, 0x1000);
-	assert_false(vpf_vfio_msix_hole(&f, 4, 0x4000, 4096, &lo, &hi));
-	/* unaligned table: the hole grows to whole pages */
-	f.msix_table_bar = f.msix_pba_bar = 2;
-	f.msix_table_offset = 0x2010;
-	f.msix_pba_offset = 0x2810;
-	assert_true(vpf_vfio_msix_hole(&f, 2, 0x10000, 4096, &lo, &hi));
-	assert_int_equal(lo, 0x2000);
-	assert_int_equal(hi, 0x3000);
-	/* a table outside its BAR leaves nothing to avoid */
-	f.msix_table_offset = 0x20000;
-	f.msix_pba_offset = 0x20800;
-	assert_false(vpf_vfio_msix_hole(&f, 2, 0x10000, 4096, &lo, &hi));
+	for (i = 0; i < RTE_DIM(c); i++) {
+		print_message("%s\n", c[i].what);
+		f.msix_table_bar = c[i].table_bar;
+		f.msix_pba_bar = c[i].pba_bar;
+		f.msix_table_offset = c[i].table_off;
+		f.msix_pba_offset = c[i].pba_off;
+		lo = hi = 0;
+		assert_int_equal(vpf_vfio_msix_hole(&f, c[i].bar, c[i].size,
+						    4096, &lo, &hi),
+				 c[i].present);
+		if (c[i].present) {
+			assert_int_equal(lo, c[i].lo);
+			assert_int_equal(hi, c[i].hi);
+		}
+	}
 	f.has_msix = false;
 	assert_false(vpf_vfio_msix_hole(&f, 2, 0x10000, 4096, &lo, &hi));
 }
