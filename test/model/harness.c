@@ -98,6 +98,27 @@ h_reinit(struct h *h)
 	return rc != 0 ? rc : use_all(h);
 }
 
+/* Point the (selected) admin queue at the ring and enable it. */
+static void
+aq_program(struct h *h)
+{
+	h_wr(h, VPF_COMMON_Q_SELECT, 2, h->aq);
+	h_wr(h, VPF_COMMON_Q_SIZE, 2, H_QSIZE);
+	h_wr(h, VPF_COMMON_Q_DESC, 8, h->desc_iova);
+	h_wr(h, VPF_COMMON_Q_DRIVER, 8, h->avail_iova);
+	h_wr(h, VPF_COMMON_Q_DEVICE, 8, h->used_iova);
+	h_wr(h, VPF_COMMON_Q_ENABLE, 2, 1);
+}
+
+void
+h_aq_reenable(struct h *h)
+{
+	memset(h->ring.va, 0, h->ring.len);
+	h->avail = 0;
+	h->used_seen = 0;
+	aq_program(h);
+}
+
 static int
 up(struct h *h, struct vpf_model *m, bool keep)
 {
@@ -159,12 +180,7 @@ up(struct h *h, struct vpf_model *m, bool keep)
 	h->used_idx = (uint16_t *)(r + 16 * H_QSIZE + 4096) + 1;
 	h->used_ring = (void *)(r + 16 * H_QSIZE + 4096 + 4);
 	h->used_iova = h->avail_iova + 4096;
-	h_wr(h, VPF_COMMON_Q_SELECT, 2, h->aq);
-	h_wr(h, VPF_COMMON_Q_SIZE, 2, H_QSIZE);
-	h_wr(h, VPF_COMMON_Q_DESC, 8, h->desc_iova);
-	h_wr(h, VPF_COMMON_Q_DRIVER, 8, h->avail_iova);
-	h_wr(h, VPF_COMMON_Q_DEVICE, 8, h->used_iova);
-	h_wr(h, VPF_COMMON_Q_ENABLE, 2, 1);
+	aq_program(h);
 	h_wr(h, VPF_COMMON_STATUS, 1, VPF_STATUS_ACKNOWLEDGE |
 	     VPF_STATUS_DRIVER | VPF_STATUS_FEATURES_OK |
 	     VPF_STATUS_DRIVER_OK);

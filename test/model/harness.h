@@ -64,6 +64,10 @@ int h_up_all(struct h *h, struct vpf_model *m);
 /* Reset and bring up again (with LIST_USE), keeping the DMA regions. */
 int h_reinit(struct h *h);
 void h_down(struct h *h);
+/* After a queue reset of the admin queue: an empty ring at the same
+ * addresses, programmed and enabled again (the device's list and VF
+ * state are untouched). */
+void h_aq_reenable(struct h *h);
 
 /* Register helpers. */
 uint64_t h_rd(struct h *h, uint64_t off, unsigned int w);

@@ -22,32 +22,23 @@
 #include "harness.h"
 #include "../vpf_test_main.h"
 
-static uint16_t
-cfg16(struct vpf_model *m, uint32_t off)
-{
-	uint16_t v = 0;
-
-	assert_int_equal(vpf_model_ops.cfg_read(m, off, &v, 2), 0);
-	return v;
-}
-
+/* Config space read of @p w (1, 2 or 4) bytes, which must succeed. */
 static uint32_t
-cfg32(struct vpf_model *m, uint32_t off)
+cfg_rd(struct vpf_model *m, uint32_t off, unsigned int w)
 {
-	uint32_t v = 0;
+	union {
+		uint8_t u8;
+		uint16_t u16;
+		uint32_t u32;
+	} v = { .u32 = 0 };
 
-	assert_int_equal(vpf_model_ops.cfg_read(m, off, &v, 4), 0);
-	return v;
+	assert_int_equal(vpf_model_ops.cfg_read(m, off, &v, w), 0);
+	return w == 1 ? v.u8 : w == 2 ? v.u16 : v.u32;
 }
 
-static uint8_t
-cfg8(struct vpf_model *m, uint32_t off)
-{
-	uint8_t v = 0;
-
-	assert_int_equal(vpf_model_ops.cfg_read(m, off, &v, 1), 0);
-	return v;
-}
+#define cfg8(m, off) ((uint8_t)cfg_rd(m, off, 1))
+#define cfg16(m, off) ((uint16_t)cfg_rd(m, off, 2))
+#define cfg32(m, off) cfg_rd(m, off, 4)
 
 /* Walk the capability list; returns the offset of vendor cap @p type. */
 static uint32_t
@@ -441,14 +432,7 @@ test_queue_reset(void **state)
 	vpf_model_stats_get(h.m, 0, &st);
 	assert_int_equal(st.cmds_dropped, 1);
 	/* Re-program and re-enable; LIST_USE state survives. */
-	memset(h.ring.va, 0, h.ring.len);
-	h.avail = 0;
-	h.used_seen = 0;
-	h_wr(&h, VPF_COMMON_Q_SIZE, 2, H_QSIZE);
-	h_wr(&h, VPF_COMMON_Q_DESC, 8, h.desc_iova);
-	h_wr(&h, VPF_COMMON_Q_DRIVER, 8, h.avail_iova);
-	h_wr(&h, VPF_COMMON_Q_DEVICE, 8, h.used_iova);
-	h_wr(&h, VPF_COMMON_Q_ENABLE, 2, 1);
+	h_aq_reenable(&h);
 	assert_int_equal(h_rd(&h, VPF_COMMON_Q_RESET, 2), 0);
 	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
 			       &d), 0);

@@ -369,14 +369,7 @@ test_table_queue_reset_keeps_vf_state(void **state)
 	h_wr(&H, VPF_COMMON_Q_SELECT, 2, H.aq);
 	h_wr(&H, VPF_COMMON_Q_RESET, 2, 1);
 	assert_int_equal(h_rd(&H, VPF_COMMON_Q_RESET, 2), 1);
-	memset(H.ring.va, 0, H.ring.len);
-	H.avail = 0;
-	H.used_seen = 0;
-	h_wr(&H, VPF_COMMON_Q_SIZE, 2, H_QSIZE);
-	h_wr(&H, VPF_COMMON_Q_DESC, 8, H.desc_iova);
-	h_wr(&H, VPF_COMMON_Q_DRIVER, 8, H.avail_iova);
-	h_wr(&H, VPF_COMMON_Q_DEVICE, 8, H.used_iova);
-	h_wr(&H, VPF_COMMON_Q_ENABLE, 2, 1);
+	h_aq_reenable(&H);
 	assert_int_equal(h_vf_mode(&H, 1), VPF_DEV_MODE_FREEZE);
 	assert_int_equal(h_size_get(&H, 1, 0, &left), 0);
 	assert_int_equal(left, ctx_len_now(1) - 64);
