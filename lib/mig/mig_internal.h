@@ -199,6 +199,11 @@ void mig_parser_init(struct mig_parser *p,
 int mig_parser_feed(struct mig_parser *p, const void *buf, size_t len);
 /* End of data: 0 if the stream is complete, else -ENODATA / sticky error. */
 int mig_parser_finish(struct mig_parser *p);
+/* A whole stream held in memory: feed it in pieces of at most @p chunk
+ * (> 0 when @p len > 0) bytes, then finish. @return as mig_parser_finish,
+ * or the first feed error. */
+int mig_parser_run(struct mig_parser *p, const void *buf, size_t len,
+		   size_t chunk);
 void mig_parser_fini(struct mig_parser *p);
 
 /* Context helpers (on validated contexts). */

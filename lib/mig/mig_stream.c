@@ -729,6 +729,24 @@ mig_parser_finish(struct mig_parser *p)
 }
 
 int
+mig_parser_run(struct mig_parser *p, const void *buf, size_t len,
+	       size_t chunk)
+{
+	const uint8_t *s = buf;
+	size_t off = 0, n;
+	int rc = 0;
+
+	while (off < len && rc == 0) {
+		n = len - off < chunk ? len - off : chunk;
+		rc = mig_parser_feed(p, s + off, n);
+		off += n;
+	}
+	if (rc == 0)
+		rc = mig_parser_finish(p);
+	return rc;
+}
+
+int
 vpf_mig_stream_validate(const void *buf, size_t len,
 			const struct vpf_admin_ctx_field_info *fields,
 			unsigned int nfields, struct vpf_mig_stream_info *info)
@@ -742,9 +760,7 @@ vpf_mig_stream_validate(const void *buf, size_t len,
 		return vpf_error(-EINVAL, "migration stream: NULL field list");
 	memset(&p, 0, sizeof(p));
 	mig_parser_init(&p, fields, nfields, NULL, NULL);
-	rc = mig_parser_feed(&p, buf, len);
-	if (rc == 0)
-		rc = mig_parser_finish(&p);
+	rc = mig_parser_run(&p, buf, len, len);
 	if (info)
 		*info = p.info;
 	mig_parser_fini(&p);

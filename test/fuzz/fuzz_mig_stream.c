@@ -17,15 +17,7 @@
 
 #include "vpf_mig.h"
 #include "mig/mig_internal.h"
-
-static const struct vpf_admin_ctx_field_info fields[] = {
-	{ .type = VPF_CTX_PCI_COMMON_CFG, .length = 64 },
-	{ .type = VPF_CTX_DEV_FEATURES, .length = 16 },
-	{ .type = VPF_CTX_PCI_VQ_CFG, .length = 30 },
-	{ .type = VPF_CTX_VQ_SPLIT_RUNTIME_CFG, .length = 5 },
-	{ .type = VPF_CTX_VQ_SPLIT_DEV_OWN_DESC, .length = 4 + 2 * 256 },
-	{ .type = VPF_CTX_DEV_CFG, .length = 12 },
-};
+#include "../mig/mig_dst_fields.h"
 
 static int
 cb(struct mig_parser *p, enum mig_ctx_kind kind, uint32_t round,
@@ -105,17 +97,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct vpf_admin_ctx_field_info *f = NULL;
 	struct mig_parser p;
-	size_t chunk, off = 0;
+	size_t chunk;
 	uint8_t *copy = NULL;
 	uint32_t nf = 0;
-	int rc = 0, rv, fix;
+	int rc, rv, fix;
 
 	if (size < 2)
 		return 0;
 	chunk = (size_t)data[0] + 1;
 	if (data[1] & 1) {
-		f = fields;
-		nf = sizeof(fields) / sizeof(fields[0]);
+		f = dst_fields;
+		nf = NDST;
 	}
 	fix = data[1] & 2;
 	data += 2;
@@ -131,14 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&p, 0, sizeof(p));
 	mig_parser_init(&p, f, nf, cb, NULL);
-	while (off < size && rc == 0) {
-		size_t n = size - off < chunk ? size - off : chunk;
-
-		rc = mig_parser_feed(&p, data + off, n);
-		off += n;
-	}
-	if (rc == 0)
-		rc = mig_parser_finish(&p);
+	rc = mig_parser_run(&p, data, size, chunk);
 	mig_parser_fini(&p);
 
 	rv = vpf_mig_stream_validate(data, size, f, nf, NULL);

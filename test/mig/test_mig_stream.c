@@ -22,6 +22,7 @@
 #include "vpf_ctx.h"
 #include "vpf_mig.h"
 #include "mig/mig_internal.h"
+#include "mig_dst_fields.h"
 #include "mig_test_main.h"
 
 /* ---------------------------------------------------------------------------
@@ -64,17 +65,6 @@ make_ctx(uint8_t *buf, size_t cap, uint16_t salt)
 	assert_int_equal(vpf_ctx_add_dev_cfg(&b, cfg, sizeof(cfg)), 0);
 	return vpf_ctx_builder_len(&b);
 }
-
-/* The FIELDS_QUERY list of a destination (wire format). */
-static const struct vpf_admin_ctx_field_info dst_fields[] = {
-	{ .type = VPF_CTX_PCI_COMMON_CFG, .length = 64 },
-	{ .type = VPF_CTX_DEV_FEATURES, .length = 16 },
-	{ .type = VPF_CTX_PCI_VQ_CFG, .length = 30 },
-	{ .type = VPF_CTX_VQ_SPLIT_RUNTIME_CFG, .length = 5 },
-	{ .type = VPF_CTX_VQ_SPLIT_DEV_OWN_DESC, .length = 4 + 2 * 256 },
-	{ .type = VPF_CTX_DEV_CFG, .length = 12 },
-};
-#define NDST (sizeof(dst_fields) / sizeof(dst_fields[0]))
 
 static void
 desc_init(struct mig_src_desc *d)
@@ -147,20 +137,12 @@ parse(const uint8_t *buf, size_t len, size_t chunk,
       struct vpf_mig_stream_info *info)
 {
 	struct mig_parser p;
-	size_t off = 0;
-	int rc = 0;
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	memset(s, 0, sizeof(*s));
 	mig_parser_init(&p, f, nf, seen_cb, s);
-	while (off < len && rc == 0) {
-		size_t n = len - off < chunk ? len - off : chunk;
-
-		rc = mig_parser_feed(&p, buf + off, n);
-		off += n;
-	}
-	if (rc == 0)
-		rc = mig_parser_finish(&p);
+	rc = mig_parser_run(&p, buf, len, chunk);
 	if (info)
 		*info = p.info;
 	mig_parser_fini(&p);
