@@ -207,6 +207,17 @@ test_threaded_no_notify_loses_nothing(void **state)
 	h_down(&h);
 }
 
+/* h_stop_copy() of VF 1 from a plain model to a destination with one
+ * engine and 1 ms of activation per differing field (the context written
+ * in Freeze, not yet applied). @return the context: the caller frees it. */
+static uint8_t *
+stopped_copy_to_timed(struct h *src, struct h *dst, size_t *len)
+{
+	assert_int_equal(h_up_all(src, h_model(0, 2, 2)), 0);
+	assert_int_equal(h_up_all(dst, timed(1, 1, 1000)), 0);
+	return h_stop_copy(src, dst, 1, 4096, len);
+}
+
 static void
 test_activation_cost_delays_leaving_freeze(void **state)
 {
@@ -216,9 +227,7 @@ test_activation_cost_delays_leaving_freeze(void **state)
 	uint64_t t0;
 
 	(void)state;
-	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
-	assert_int_equal(h_up_all(&dst, timed(1, 1, 1000)), 0);
-	b = h_stop_copy(&src, &dst, 1, 4096, &len);
+	b = stopped_copy_to_timed(&src, &dst, &len);
 	t0 = us();
 	assert_int_equal(h_mode_set(&dst, 1, VPF_DEV_MODE_ACTIVE), 0);
 	/* 18 fields differ from nothing: 18 ms of activation. */
@@ -242,9 +251,7 @@ test_activation_holds_an_engine(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(h_up_all(&src, h_model(0, 2, 2)), 0);
-	assert_int_equal(h_up_all(&dst, timed(1, 1, 1000)), 0);
-	b = h_stop_copy(&src, &dst, 1, 4096, &len);
+	b = stopped_copy_to_timed(&src, &dst, &len);
 	h_post(&dst, 0, VPF_ADMIN_OP_DEV_MODE_SET, VPF_ADMIN_GROUP_SRIOV, 1,
 	       (uint8_t[8]){ mode }, 8, 0);
 	h_post(&dst, 1, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 2,
