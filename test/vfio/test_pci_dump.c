@@ -287,52 +287,56 @@ expect_malformed(const uint8_t *c, size_t len, const char *why)
 static void
 test_malformed(void **state)
 {
+	/* Each case: the sample PF with one byte (width 1) or dword (width 4)
+	 * changed, or none, dumped whole or cut to @p len bytes. */
+	static const struct {
+		const char *what;
+		uint16_t off;
+		uint8_t width;
+		uint32_t val;
+		size_t len;
+		const char *why;
+	} cases[] = {
+		{ "capability loop 0x40 -> 0x50 -> 0x40", 0x51, 1, 0x40, 0,
+		  "capability list loops at 0x40" },
+		{ "self loop", 0x41, 1, 0x40, 0, "loops" },
+		{ "pointer into the header", 0x61, 1, 0x20, 0,
+		  "capability pointer 0x20 outside" },
+		{ "first pointer out of range", VPF_PCI_CAPABILITY_LIST, 1, 0x10,
+		  0, "outside 0x40..0xfc" },
+		{ "truncated dump: the list points past the bytes we have", 0, 0,
+		  0, 0x60, "truncated dump" },
+		{ "header only", 0, 0, 0, 0x30, "truncated" },
+		{ "virtio cap too short", 0x52, 1, 8, 0,
+		  "cap_len 8, less than 16" },
+		{ "notify cap without its multiplier", 0x72, 1, 16, 0,
+		  "less than 20" },
+		{ "extended capability loop", 0x100, 4,
+		  VPF_PCI_EXT_CAP_ID_SRIOV | 1u << 16 | 0x100u << 20, 0,
+		  "extended capability list loops" },
+		{ "extended capability pointer into standard space", 0x100, 4,
+		  VPF_PCI_EXT_CAP_ID_SRIOV | 1u << 16 | 0x40u << 20, 0,
+		  "extended capability pointer 0x040" },
+	};
 	static uint8_t c[4096];
+	size_t i;
 
 	(void)state;
-	/* capability loop 0x40 -> 0x50 -> 0x40 */
-	make_pf(c, 8, 4, 1, 1);
-	c[0x51] = 0x40;
-	expect_malformed(c, sizeof(c), "capability list loops at 0x40");
-	/* self loop */
-	make_pf(c, 8, 4, 1, 1);
-	c[0x41] = 0x40;
-	expect_malformed(c, sizeof(c), "loops");
-	/* pointer into the header */
-	make_pf(c, 8, 4, 1, 1);
-	c[0x61] = 0x20;
-	expect_malformed(c, sizeof(c), "capability pointer 0x20 outside");
-	/* first pointer out of range */
-	make_pf(c, 8, 4, 1, 1);
-	c[VPF_PCI_CAPABILITY_LIST] = 0x10;
-	expect_malformed(c, sizeof(c), "outside 0x40..0xfc");
-	/* truncated dump: the list points past the bytes we have */
-	make_pf(c, 8, 4, 1, 1);
-	expect_malformed(c, 0x60, "truncated dump");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("%s\n", cases[i].what);
+		make_pf(c, 8, 4, 1, 1);
+		if (cases[i].width == 1)
+			c[cases[i].off] = (uint8_t)cases[i].val;
+		else if (cases[i].width == 4)
+			put32(c, cases[i].off, cases[i].val);
+		expect_malformed(c, cases[i].len ? cases[i].len : sizeof(c),
+				 cases[i].why);
+	}
 	/* truncated inside a virtio capability */
 	make_pf(c, 8, 4, 1, 1);
 	c[0x41] = 0xf4;
 	vcap(c, 0xf4, 16, VPF_PCI_CAP_COMMON_CFG, 0, 0, 0x40, 0);
 	expect_malformed(c, 256, "cut off");
-	/* header only */
-	make_pf(c, 8, 4, 1, 1);
-	expect_malformed(c, 0x30, "truncated");
-	/* virtio cap too short */
-	make_pf(c, 8, 4, 1, 1);
-	c[0x52] = 8;
-	expect_malformed(c, sizeof(c), "cap_len 8, less than 16");
-	/* notify cap without its multiplier */
-	make_pf(c, 8, 4, 1, 1);
-	c[0x72] = 16;
-	expect_malformed(c, sizeof(c), "less than 20");
-	/* extended capability loop */
-	make_pf(c, 8, 4, 1, 1);
-	put32(c, 0x100, VPF_PCI_EXT_CAP_ID_SRIOV | 1u << 16 | 0x100u << 20);
-	expect_malformed(c, sizeof(c), "extended capability list loops");
-	/* extended capability pointer into standard space */
-	make_pf(c, 8, 4, 1, 1);
-	put32(c, 0x100, VPF_PCI_EXT_CAP_ID_SRIOV | 1u << 16 | 0x40u << 20);
-	expect_malformed(c, sizeof(c), "extended capability pointer 0x040");
 }
 
 /* Text libpci's dump parser itself rejects: an error return, not exit(),
