@@ -310,12 +310,21 @@ h_wait(struct h *h, struct h_done *d, unsigned int slot_hint,
 }
 
 int
+h_submit(struct h *h, unsigned int s, uint16_t op, uint16_t group,
+	 uint64_t member, const void *data, uint32_t dlen, uint32_t rcap,
+	 struct h_done *d, uint32_t timeout_ms)
+{
+	h_post(h, s, op, group, member, data, dlen, rcap);
+	h_kick(h);
+	return h_wait(h, d, s, timeout_ms);
+}
+
+int
 h_cmd(struct h *h, uint16_t op, uint64_t member, const void *data,
       uint32_t dlen, uint32_t rcap, struct h_done *d)
 {
-	h_post(h, 0, op, VPF_ADMIN_GROUP_SRIOV, member, data, dlen, rcap);
-	h_kick(h);
-	return h_wait(h, d, 0, 5000);
+	return h_submit(h, 0, op, VPF_ADMIN_GROUP_SRIOV, member, data, dlen,
+			rcap, d, 5000);
 }
 
 uint16_t

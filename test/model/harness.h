@@ -94,7 +94,13 @@ int h_wait(struct h *h, struct h_done *d, unsigned int slot_hint,
 /* Whether a used entry is pending. */
 bool h_used_pending(struct h *h);
 
-/* Post, kick, wait. Result bytes are left in h_res(h, 0) + 8. */
+/* h_post() in slot @p s, h_kick(), then h_wait() up to @p timeout_ms
+ * for the next completion: 0, or -ETIMEDOUT (the command still held). */
+int h_submit(struct h *h, unsigned int s, uint16_t op, uint16_t group,
+	     uint64_t member, const void *data, uint32_t dlen, uint32_t rcap,
+	     struct h_done *d, uint32_t timeout_ms);
+/* h_submit() in slot 0, SR-IOV group, 5 s. Result bytes are left in
+ * h_res(h, 0) + 8. */
 int h_cmd(struct h *h, uint16_t op, uint64_t member, const void *data,
 	  uint32_t dlen, uint32_t rcap, struct h_done *d);
 

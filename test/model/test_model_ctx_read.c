@@ -295,10 +295,9 @@ test_ctx_read_refusal_keeps_position(void **state)
 	off = 64;
 	/* Data where none belongs, a writable part not a multiple of 8, no
 	 * result buffer, an injected failure. */
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ, VPF_ADMIN_GROUP_SRIOV, 1,
-	       pad, 8, 64);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 1000), 0);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ,
+				  VPF_ADMIN_GROUP_SRIOV, 1, pad, 8, 64, &d,
+				  1000), 0);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);
 	assert_int_equal(h_read(&H, 1, 60, NULL, &got, &d), H_EINV);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_FIELD);

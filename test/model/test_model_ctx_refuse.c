@@ -90,10 +90,9 @@ refuse_ctx_write(enum wr_refusal k, const uint8_t *data)
 		assert_int_equal(h_write(&H, 1, data, 12, &d), H_EINV);
 		break;
 	case REF_RESULT_NOT_8:
-		h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_WRITE, VPF_ADMIN_GROUP_SRIOV,
-		       1, data, 8, 4);
-		h_kick(&H);
-		assert_int_equal(h_wait(&H, &d, 0, 1000), 0);
+		assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_CTX_WRITE,
+					  VPF_ADMIN_GROUP_SRIOV, 1, data, 8, 4,
+					  &d, 1000), 0);
 		break;
 	case REF_TOO_BIG:
 		assert_int_equal(H.ops->dma_alloc(H.m, 16u << 20, 4096, &r), 0);
@@ -207,10 +206,9 @@ test_ctx_write_refusal_without_vf_keeps_partial_write(void **state)
 	assert_int_equal(vpf_model_digest(H.m, 2, want), 0);
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
 	assert_int_equal(h_write(&H, 1, c, 8, NULL), 0);
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_WRITE, VPF_ADMIN_GROUP_SELF, 1,
-	       c + 8, 8, 0);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 1000), 0);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_CTX_WRITE,
+				  VPF_ADMIN_GROUP_SELF, 1, c + 8, 8, 0, &d,
+				  1000), 0);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
 	assert_int_equal(h_write(&H, 99, c + 8, 8, &d), H_EINV);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_MEMBER);

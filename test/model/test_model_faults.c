@@ -55,17 +55,14 @@ test_fault_hang(void **state)
 
 	(void)state;
 	vpf_model_fault_inject(H.m, 2, VPF_MODEL_FAULT_HANG, 1, 0);
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 30), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL,
+				  0, 8, &d, 30), -ETIMEDOUT);
 	/* Other VFs are unaffected; the fault was for one command. */
-	h_post(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 1, 1000), 0);
+	assert_int_equal(h_submit(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL,
+				  0, 8, &d, 1000), 0);
 	assert_int_equal(d.id, 4);
-	h_post(&H, 2, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 2, 1000), 0);
+	assert_int_equal(h_submit(&H, 2, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL,
+				  0, 8, &d, 1000), 0);
 	assert_int_equal(d.id, 8);
 }
 
@@ -78,9 +75,8 @@ test_fault_delay(void **state)
 	(void)state;
 	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DELAY, 1, 200000);
 	t0 = ms();
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 2), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL,
+				  0, 8, &d, 2), -ETIMEDOUT);
 	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
 	assert_int_equal(d.status, 0);
 	assert_true(ms() - t0 >= 199);
@@ -142,20 +138,17 @@ test_fault_flr_and_reset_delay(void **state)
 	/* PF-wide reset in progress: every VF's MODE_SET waits. */
 	vpf_model_fault_inject(H.m, 0, VPF_MODEL_FAULT_RESET, 1, 200000);
 	t0 = ms();
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 4, data, 8, 0);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 3), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 4, data,
+				  8, 0, &d, 3), -ETIMEDOUT);
 	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
 	assert_int_equal(d.status, 0);
 	assert_true(ms() - t0 >= 199);
 	/* VF FLR delays CTX_READ of that VF only. */
 	vpf_model_fault_inject(H.m, 4, VPF_MODEL_FAULT_FLR, 1, 200000);
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ, 1, 4, NULL, 0, 64);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 3), -ETIMEDOUT);
-	h_post(&H, 1, VPF_ADMIN_OP_DEV_CTX_READ, 1, 3, NULL, 0, 64);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 1, 1000), 0);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ, 1, 4, NULL,
+				  0, 64, &d, 3), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 1, VPF_ADMIN_OP_DEV_CTX_READ, 1, 3, NULL,
+				  0, 64, &d, 1000), 0);
 	assert_int_equal(d.id, 4);
 	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
 	assert_int_equal(d.id, 0);
@@ -170,18 +163,16 @@ test_fault_dma(void **state)
 
 	(void)state;
 	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DMA, 1, 0);
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 20), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL,
+				  0, 8, &d, 20), -ETIMEDOUT);
 	assert_true(vpf_model_needs_reset(H.m));
 	assert_true(h_status(&H) & VPF_STATUS_DEVICE_NEEDS_RESET);
 	assert_non_null(strstr(vpf_model_last_fault(H.m), "DMA"));
 	vpf_model_stats_get(H.m, 0, &st);
 	assert_int_equal(st.dma_faults, 1);
 	/* Nothing more is processed until reset. */
-	h_post(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 1, 20), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL,
+				  0, 8, &d, 20), -ETIMEDOUT);
 }
 
 static void

@@ -30,9 +30,8 @@ test_validation_order_group_opcode_member(void **state)
 
 	(void)state;
 	/* Bad group, bad opcode and bad member: group wins. */
-	h_post(&H, 0, 0x3f, VPF_ADMIN_GROUP_SELF, 99, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 1000), 0);
+	assert_int_equal(h_submit(&H, 0, 0x3f, VPF_ADMIN_GROUP_SELF, 99, NULL,
+				  0, 8, &d, 1000), 0);
 	h_expect(&d, H_EINV, VPF_ADMIN_SQ_INVALID_GROUP);
 	/* Bad opcode and bad member: opcode wins. */
 	h_cmd_expect(&H, 0x3f, 99, NULL, 0, 8,

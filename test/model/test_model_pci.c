@@ -422,9 +422,8 @@ test_queue_reset(void **state)
 	assert_int_equal(h_up_all(&h, h_model(0, 4, 2)), 0);
 	/* A hung command is dropped by queue_reset. */
 	vpf_model_fault_inject(h.m, 1, VPF_MODEL_FAULT_HANG, 1, 0);
-	h_post(&h, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
-	h_kick(&h);
-	assert_int_equal(h_wait(&h, &d, 1, 20), -ETIMEDOUT);
+	assert_int_equal(h_submit(&h, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL,
+				  0, 8, &d, 20), -ETIMEDOUT);
 	h_wr(&h, VPF_COMMON_Q_SELECT, 2, h.aq);
 	h_wr(&h, VPF_COMMON_Q_RESET, 2, 1);
 	assert_int_equal(h_rd(&h, VPF_COMMON_Q_RESET, 2), 1);
@@ -520,9 +519,8 @@ test_notify_before_driver_ok_ignored(void **state)
 	h_wr(&h, VPF_COMMON_Q_DRIVER, 8, h.avail_iova);
 	h_wr(&h, VPF_COMMON_Q_DEVICE, 8, h.used_iova);
 	h_wr(&h, VPF_COMMON_Q_ENABLE, 2, 1);
-	h_post(&h, 0, VPF_ADMIN_OP_LIST_QUERY, 1, 0, NULL, 0, 8);
-	h_kick(&h);
-	assert_int_equal(h_wait(&h, &d, 0, 10), -ETIMEDOUT);
+	assert_int_equal(h_submit(&h, 0, VPF_ADMIN_OP_LIST_QUERY, 1, 0, NULL, 0,
+				  8, &d, 10), -ETIMEDOUT);
 	/* After DRIVER_OK the next doorbell processes it. */
 	h_wr(&h, VPF_COMMON_STATUS, 1, 0xf);
 	h_kick(&h);
@@ -607,9 +605,8 @@ test_surprise_removal_reads_all_ones(void **state)
 	assert_int_equal(cfg16(h.m, VPF_PCI_VENDOR_ID), 0xffff);
 	assert_int_equal(h_status(&h), 0xff);
 	assert_int_equal(h_rd(&h, VPF_COMMON_Q_DESC, 8), UINT64_MAX - 0);
-	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
-	h_kick(&h);
-	assert_int_equal(h_wait(&h, &d, 0, 10), -ETIMEDOUT);
+	assert_int_equal(h_submit(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL,
+				  0, 8, &d, 10), -ETIMEDOUT);
 	h_down(&h);
 }
 

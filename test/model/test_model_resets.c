@@ -150,13 +150,11 @@ test_flr_delays_not_errors(void **state)
 	(void)state;
 	/* FLR in progress for 30 ms: MODE_SET completes after it, OK. */
 	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_FLR, 1, 300000);
-	h_post(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 1, data, 8, 0);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 0, 5), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 1, data,
+				  8, 0, &d, 5), -ETIMEDOUT);
 	/* MODE_GET is not delayed. */
-	h_post(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL, 0, 8);
-	h_kick(&H);
-	assert_int_equal(h_wait(&H, &d, 1, 1000), 0);
+	assert_int_equal(h_submit(&H, 1, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL,
+				  0, 8, &d, 1000), 0);
 	assert_int_equal(d.id, 4);
 	h_expect(&d, 0, 0);
 	assert_int_equal(h_wait(&H, &d, 0, 2000), 0);

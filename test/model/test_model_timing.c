@@ -145,10 +145,8 @@ test_threaded_no_notify_only_while_polling(void **state)
 
 	(void)state;
 	assert_int_equal(h_up_all(&h, timed(50, 4, 0)), 0);
-	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
-	       NULL, 0, 8);
-	h_kick(&h);
-	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8, &d),
+			 0);
 	/* The thread clears the flag as it goes idle (however late a loaded
 	 * machine lets it run), then stays idle. */
 	t0 = us();
