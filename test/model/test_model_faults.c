@@ -66,26 +66,34 @@ test_fault_hang(void **state)
 	assert_int_equal(d.id, 8);
 }
 
+/* The command submitted in slot 0 is held by the 200 ms fault just
+ * injected: still pending after @p early_ms, then complete with status 0,
+ * no sooner than the fault allows. */
 static void
-test_fault_delay(void **state)
+expect_held_200ms(uint16_t op, uint64_t vf, const void *data, uint32_t dlen,
+		  uint32_t rcap, uint32_t early_ms)
 {
 	struct h_done d;
-	uint64_t t0;
+	uint64_t t0 = ms();
 
-	(void)state;
-	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DELAY, 1, 200000);
-	t0 = ms();
-	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 1, NULL,
-				  0, 8, &d, 2), -ETIMEDOUT);
+	assert_int_equal(h_submit(&H, 0, op, 1, vf, data, dlen, rcap, &d,
+				  early_ms), -ETIMEDOUT);
 	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
 	assert_int_equal(d.status, 0);
 	assert_true(ms() - t0 >= 199);
 }
 
 static void
+test_fault_delay(void **state)
+{
+	(void)state;
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_DELAY, 1, 200000);
+	expect_held_200ms(VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8, 2);
+}
+
+static void
 test_fault_eagain_n_times(void **state)
 {
-	struct h_done d;
 	uint8_t m = 0;
 	int i;
 
@@ -101,30 +109,22 @@ test_fault_eagain_n_times(void **state)
 	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
 	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_EAGAIN, 1,
 			       VPF_ADMIN_SQ_NORESOURCE);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
-			       &d), 0);
-	assert_int_equal(d.status, VPF_ADMIN_STATUS_EAGAIN);
-	assert_int_equal(d.qual, VPF_ADMIN_SQ_NORESOURCE);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+		     VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_NORESOURCE);
 }
 
 static void
 test_fault_einval_chosen_status(void **state)
 {
-	struct h_done d;
-
 	(void)state;
 	vpf_model_fault_inject(H.m, 3, VPF_MODEL_FAULT_EINVAL, 1,
 			       (VPF_ADMIN_STATUS_EBUSY << 16) |
 			       VPF_ADMIN_SQ_INVALID_COMMAND);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
-			       &d), 0);
-	assert_int_equal(d.status, VPF_ADMIN_STATUS_EBUSY);
-	assert_int_equal(d.qual, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
+		     VPF_ADMIN_STATUS_EBUSY, VPF_ADMIN_SQ_INVALID_COMMAND);
 	vpf_model_fault_inject(H.m, 3, VPF_MODEL_FAULT_EINVAL, 1, 0);
-	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
-			       &d), 0);
-	assert_int_equal(d.status, VPF_ADMIN_STATUS_EINVAL);
-	assert_int_equal(d.qual, VPF_ADMIN_SQ_INVALID_FIELD);
+	h_cmd_expect(&H, VPF_ADMIN_OP_DEV_MODE_GET, 3, NULL, 0, 8,
+		     VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_FIELD);
 }
 
 static void
@@ -132,17 +132,11 @@ test_fault_flr_and_reset_delay(void **state)
 {
 	struct h_done d;
 	uint8_t data[8] = { VPF_DEV_MODE_FREEZE };
-	uint64_t t0;
 
 	(void)state;
 	/* PF-wide reset in progress: every VF's MODE_SET waits. */
 	vpf_model_fault_inject(H.m, 0, VPF_MODEL_FAULT_RESET, 1, 200000);
-	t0 = ms();
-	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_SET, 1, 4, data,
-				  8, 0, &d, 3), -ETIMEDOUT);
-	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
-	assert_int_equal(d.status, 0);
-	assert_true(ms() - t0 >= 199);
+	expect_held_200ms(VPF_ADMIN_OP_DEV_MODE_SET, 4, data, 8, 0, 3);
 	/* VF FLR delays CTX_READ of that VF only. */
 	vpf_model_fault_inject(H.m, 4, VPF_MODEL_FAULT_FLR, 1, 200000);
 	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_CTX_READ, 1, 4, NULL,
