@@ -233,24 +233,20 @@ iter_end(struct vpf_ctx_iter *it)
 	return 0;
 }
 
-/* Hand out the checked field at it->pos and step past it. */
+/* Hand out the checked field at @p foff (it->pos) and step past it. */
 static inline int
-iter_emit(struct vpf_ctx_iter *it, struct vpf_ctx_field *f,
+iter_emit(struct vpf_ctx_iter *it, struct vpf_ctx_field *f, uint64_t foff,
 	  const uint8_t *tlv, uint16_t type, uint32_t flags, uint64_t length)
 {
-	/* Read before the stores to *f, which may alias it for the compiler. */
-	uint64_t foff = it->pos;
-	uint32_t index = it->index;
-
 	f->type = type;
 	f->flags = flags;
-	f->index = index;
+	f->index = it->index;
 	f->offset = foff;
 	f->length = length;
 	f->tlv = tlv;
 	f->value = tlv + VPF_CTX_TLV_HDR_SIZE;
 	it->pos = foff + VPF_CTX_TLV_HDR_SIZE + length;
-	it->index = index + 1;
+	it->index++;
 	return 1;
 }
 
@@ -313,7 +309,7 @@ iter_step(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 				    length);
 		return iter_fail(it);
 	}
-	return iter_emit(it, f, tlv, type, fflags, length);
+	return iter_emit(it, f, foff, tlv, type, fflags, length);
 }
 
 /* The common case through ctx_fast_field(); everything else (errors,
@@ -336,7 +332,7 @@ iter_fast(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 					     rem - VPF_CTX_TLV_HDR_SIZE, &type,
 					     &length), 0))
 		return iter_step(it, f);
-	return iter_emit(it, f, tlv, type, 0, length);
+	return iter_emit(it, f, foff, tlv, type, 0, length);
 }
 
 int
