@@ -79,7 +79,7 @@ vpf_admin_negotiate(struct vpf_pf *pf)
 	if (!(sup & VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_LIST_USE)))
 		return vpf_error(-ENOTSUP, "device does not report LIST_USE (bitmap 0x%" PRIx64 ")",
 				 sup);
-	pf->dialect = VPF_DIALECT_SEED_2023;
+	pf->dialect = VPF_DIALECT_DRAFT_2023;
 	use = VPF_ADMIN_OPS_LIST | VPF_ADMIN_OPS_MIGRATION;
 	pf->has_fields_query =
 		(sup & VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_DEV_CTX_FIELDS_QUERY)) != 0;
