@@ -248,6 +248,15 @@ VPF_API int vpf_mig_set_state_async(struct vpf_mig *m, uint16_t vf,
  */
 VPF_API int vpf_mig_poll(struct vpf_mig *m);
 
+/**
+ * vpf_mig_poll() that handles at most @p budget admin completions (0: no
+ * limit, as vpf_mig_poll()); what is left stays for the next call. This is
+ * how a dataplane loop bounds the time one call takes.
+ * @return number of operations completed, or a negative errno as
+ *   vpf_mig_poll().
+ */
+VPF_API int vpf_mig_poll_burst(struct vpf_mig *m, unsigned int budget);
+
 /** Whether an asynchronous operation is running on VF @p vf. */
 VPF_API bool vpf_mig_busy(const struct vpf_mig *m, uint16_t vf);
 
@@ -430,6 +439,22 @@ VPF_API int vpf_mig_dirty_sync(struct vpf_mig *m, uint16_t vf, uint64_t addr,
 
 /** Stop write recording (records not read are dropped: sync first). */
 VPF_API int vpf_mig_dirty_stop(struct vpf_mig *m, uint16_t vf);
+
+/** Asynchronous vpf_mig_dirty_start(): @p ranges are copied before the
+ *  call returns; @p done is called from vpf_mig_poll(). */
+VPF_API int vpf_mig_dirty_start_async(struct vpf_mig *m, uint16_t vf,
+				      const struct vpf_mig_range *ranges,
+				      unsigned int n, uint64_t page_size,
+				      vpf_mig_done_t done, void *arg);
+/** Asynchronous vpf_mig_dirty_sync(): @p bitmap and @p pages (may be NULL)
+ *  must stay valid until @p done is called; *@p pages is set then. */
+VPF_API int vpf_mig_dirty_sync_async(struct vpf_mig *m, uint16_t vf,
+				     uint64_t addr, uint64_t len,
+				     uint64_t *bitmap, uint64_t *pages,
+				     vpf_mig_done_t done, void *arg);
+/** Asynchronous vpf_mig_dirty_stop(). */
+VPF_API int vpf_mig_dirty_stop_async(struct vpf_mig *m, uint16_t vf,
+				     vpf_mig_done_t done, void *arg);
 
 /** Number of u64 words of a bitmap of @p len bytes in @p page_size pages. */
 VPF_API size_t vpf_mig_bitmap_words(uint64_t len, uint64_t page_size);

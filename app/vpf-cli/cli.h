@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vpf_mig.h"
 #include "vpf_pf.h"
 #include "cli_util.h"
 
@@ -56,6 +57,7 @@ struct cli_pf {
 	uint32_t max_chunk;		/* the PF's largest context chunk */
 	struct cli_vf *vfs;		/* [1..num_vfs], index 0 unused */
 	uint64_t dev_errors;		/* see cli_dev_begin() */
+	struct vpf_mig *mig;		/* migration layer, see cli_pf_mig() */
 };
 
 /** Context files vpf-cli wrote, so that a manual migration is recognised
@@ -252,6 +254,10 @@ unsigned int cli_pf_report_found(struct cli_pf *p);
 /** Drop the driver without restoring anything and attach it again to the
  *  same device, as a restarted vpf-cli would (models and VFIO PFs). */
 int cli_pf_reattach(struct cli_pf *p);
+/** The PF's migration layer (vpf_mig.h), attached at its first use and
+ *  kept until the PF is detached or re-attached; NULL (reported) when it
+ *  cannot be attached. Every `mig` and `migrate` command goes through it. */
+struct vpf_mig *cli_pf_mig(struct cli_pf *p);
 
 /* ---- cmdline glue ------------------------------------------------------- */
 

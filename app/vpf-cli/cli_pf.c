@@ -330,6 +330,12 @@ cli_pf_reattach(struct cli_pf *p)
 		ops = &vpf_vfio_ops;
 		dev = p->backend;
 	}
+	/* A restarted owner: the old migration layer dies with it, without
+	 * restoring anything. */
+	if (p->mig != NULL) {
+		vpf_mig_detach(p->mig);
+		p->mig = NULL;
+	}
 	vpf_pf_detach(p->pf);
 	p->pf = NULL;
 	vpf_pf_params_init(&pp);
@@ -406,6 +412,26 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 	fflush(stdout);
 }
 
+struct vpf_mig *
+cli_pf_mig(struct cli_pf *p)
+{
+	struct vpf_mig_params mp;
+
+	if (p->mig != NULL)
+		return p->mig;
+	vpf_mig_params_init(&mp);
+	/* vpf-cli restores (or leaves) VFs itself: cli_pf_leave(). */
+	mp.scan = false;
+	mp.restore_on_detach = false;
+	if (p->max_chunk && mp.chunk > p->max_chunk)
+		mp.chunk = p->max_chunk & ~7u;
+	p->mig = vpf_mig_attach(p->pf, &mp);
+	if (p->mig == NULL)
+		cli_fail(errno ? -errno : -EIO, "%s: migration layer: %s",
+			 p->name, vpf_last_error());
+	return p->mig;
+}
+
 void
 cli_pf_detach(struct cli_pf *p)
 {
@@ -421,6 +447,8 @@ cli_pf_detach(struct cli_pf *p)
 		}
 	}
 	pthread_mutex_unlock(&cli.lock);
+	vpf_mig_detach(p->mig);
+	p->mig = NULL;
 	vpf_pf_detach(p->pf);
 	if (p->model != NULL)
 		vpf_model_destroy(p->model);

@@ -1461,6 +1461,14 @@ def migrate_available():
     return 'migrate <src-pf>' in out
 
 
+# More cases live beside this file in cli_cases_<area>.py: they run in this
+# module's namespace (run(), has(), CLI, TMP ...), as if written here.
+for _f in sorted(os.listdir(os.path.dirname(os.path.abspath(__file__)))):
+    if _f.startswith('cli_cases_') and _f.endswith('.py'):
+        _p = os.path.join(os.path.dirname(os.path.abspath(__file__)), _f)
+        with open(_p) as _fp:
+            exec(compile(_fp.read(), _p, 'exec'), globals())
+
 CASES = [n[5:] for n in sorted(globals()) if n.startswith('case_')]
 
 

@@ -15,6 +15,8 @@
 #include "vpf_virtio.h"
 #include "vpf_pf.h"
 #include "vpf_mig.h"
+#include "vpf_mig_job.h"
+#include "vpf_mig_xport.h"
 #include "vpf_model.h"
 #include "vpf_vfio.h"
 

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * The public job calls (include/vpf_mig_job.h): checks, then dispatch to
+ * the job's kind (lib/mig/mig_job.h).
+ */
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "mig_job.h"
+#include "mig_vf.h"
+
+int
+vpf_mig_job_poll(struct vpf_mig_job *job, unsigned int budget)
+{
+	if (job == NULL || job->done)
+		return 0;
+	return job->ops->poll(job, budget ? budget : VPF_MIG_BUDGET_DEFAULT);
+}
+
+bool
+vpf_mig_job_done(const struct vpf_mig_job *job)
+{
+	return job == NULL || job->done;
+}
+
+enum vpf_mig_phase
+vpf_mig_job_phase(const struct vpf_mig_job *job)
+{
+	return job == NULL || job->done ? VPF_MIG_PHASE_DONE : job->phase;
+}
+
+void
+vpf_mig_job_cancel(struct vpf_mig_job *job)
+{
+	if (job == NULL || job->done || job->cancel_req)
+		return;
+	job->cancel_req = true;
+	job->ops->cancel(job);
+}
+
+int
+vpf_mig_job_finish(struct vpf_mig_job *job, struct vpf_mig_result *res)
+{
+	int rc;
+
+	if (job == NULL)
+		return vpf_error(-EINVAL, "vpf_mig_job_finish: no job");
+	if (!job->done) {
+		/* Cancelling takes bounded time: every command in flight has
+		 * a deadline, and nothing new starts once cancelled. */
+		vpf_mig_job_cancel(job);
+		while (!job->done)
+			job->ops->poll(job, VPF_MIG_BUDGET_DEFAULT);
+	}
+	rc = job->ops->result(job, res);
+	job->ops->destroy(job);
+	return rc;
+}
