@@ -145,5 +145,7 @@ int bench_downtime(void);	/* downtime_* */
 int bench_wr(void);		/* wr_merge_mrec_s */
 int bench_mem(void);		/* mem_per_vf_bytes, mem_per_pf_bytes */
 int bench_stream(void);		/* stream_validate_gbps */
+int bench_job(void);		/* poll_p99_us, poll_max_us, job_vs_blocking */
+int bench_twoproc(void);	/* downtime_64vf_2proc_* */
 
 #endif /* VPF_BENCH_H */

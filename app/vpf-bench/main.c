@@ -76,6 +76,13 @@ static struct metric metrics[] = {
 	{ .name = "downtime_64vf_vs_bound", .unit = "x", .group = "downtime" },
 	{ .name = "downtime_64vf_serial_vs_pipelined", .unit = "x",
 	  .group = "downtime" },
+	{ .name = "poll_p99_us", .unit = "us", .group = "job" },
+	{ .name = "poll_max_us", .unit = "us", .group = "job" },
+	{ .name = "job_vs_blocking", .unit = "x", .group = "job" },
+	{ .name = "downtime_64vf_2proc_us", .unit = "us", .group = "twoproc" },
+	{ .name = "downtime_64vf_2pf_us", .unit = "us", .group = "twoproc" },
+	{ .name = "downtime_64vf_2proc_vs_2pf", .unit = "x",
+	  .group = "twoproc" },
 	{ .name = "ctx_parse_gbps", .unit = "GB/s", .group = "ctx" },
 	{ .name = "memcpy_gbps", .unit = "GB/s", .group = "ctx" },
 	{ .name = "ctx_parse_vs_memcpy", .unit = "x", .group = "ctx" },
@@ -319,6 +326,8 @@ static const struct group groups[] = {
 	{ "mem", bench_mem },
 	{ "stopcopy", bench_stopcopy },
 	{ "downtime", bench_downtime },
+	{ "job", bench_job },
+	{ "twoproc", bench_twoproc },
 };
 
 static bool
