@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mig_journal.h"
 #include "mig_vf.h"
 
 static const char *const phase_names[VPF_MIG_PHASE_MAX] = {
@@ -431,12 +432,12 @@ adv_stop_copy(struct drv_pair *pp)
 		/* The guest runs on the destination now: the source leaves
 		 * STOP_COPY (its stream is drained) and is not reactivated
 		 * at detach. */
-		pp->s->complete = true;
+		(void)mig_vf_mark_complete(pp->s);
 		pp->stage = 5;
 		pair_set_state(pp, 0, VPF_MIG_STATE_STOP);
 		break;
 	case 5:
-		pp->s->complete = true;
+		(void)mig_vf_mark_complete(pp->s);
 		pair_phase_done(pp);
 		break;
 	}
@@ -469,7 +470,7 @@ pair_advance(struct drv_pair *pp)
 		/* Source back to running with its state unchanged,
 		 * destination with nothing applied (doc/protocol.md §7.5). */
 		pp->aborting = true;
-		pp->s->complete = false;
+		mig_vf_clear_complete(pp->s);
 		pair_abort(pp, 0);
 		pair_abort(pp, 1);
 		if (pp->pending == 0) {

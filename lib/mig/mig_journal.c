@@ -2,5 +2,21 @@
  * Copyright(c) 2026 vpf authors
  */
 
-/* Placeholder: being written. */
-typedef int mig_journal_placeholder;
+/*
+ * The per-PF journal (being written: for now only the in-memory mark).
+ */
+
+#include "mig_journal.h"
+
+int
+mig_vf_mark_complete(struct mig_vf *v)
+{
+	v->complete = true;
+	return 0;
+}
+
+void
+mig_vf_clear_complete(struct mig_vf *v)
+{
+	v->complete = false;
+}

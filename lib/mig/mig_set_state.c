@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mig_journal.h"
 #include "mig_vf.h"
 
 static int
@@ -28,7 +29,7 @@ local_target_state(struct mig_vf *v)
 {
 	v->state = v->target;
 	if (v->state == S_RUN) {
-		v->complete = false;
+		mig_vf_clear_complete(v);
 		if (v->moved && v->mode == v->orig_mode)
 			v->moved = false;
 	}
@@ -151,7 +152,7 @@ local_abort_end(struct mig_vf *v)
 	v->state = mig_plain_state(v->mode);
 	if (v->op_rc == 0) {
 		v->moved = false;
-		v->complete = false;
+		mig_vf_clear_complete(v);
 	}
 	return 0;
 }
@@ -207,7 +208,7 @@ local_recover_end(struct mig_vf *v)
 	}
 	v->state = S_RUN;
 	v->moved = false;
-	v->complete = false;
+	mig_vf_clear_complete(v);
 	return 0;
 }
 
@@ -252,8 +253,7 @@ vpf_mig_mark_complete(struct vpf_mig *m, uint16_t vf)
 
 	if (v == NULL)
 		return -EINVAL;
-	v->complete = true;
-	return 0;
+	return mig_vf_mark_complete(v);
 }
 
 int
