@@ -103,6 +103,20 @@ struct vpf_pf_ops {
 	 * engine calls it from its poll function.
 	 */
 	void (*poll)(void *dev);
+
+	/**
+	 * Optional (NULL: the PF has no identity, and the migration journal
+	 * is off for it): the function's identity, which keys its journal of
+	 * migrated VFs (doc/migration.md, "Crash safety"). @p addr receives
+	 * its address as a NUL-terminated string of at most @p len - 1
+	 * characters, "dddd:bb:dd.f" for PCI (a model's synthetic one), and
+	 * @p instance a 64-bit number that tells apart two devices that had
+	 * the same address over time: the same for as long as this device
+	 * exists, across owner restarts (VFIO: the PCIe Device Serial
+	 * Number, 0 without one; a model: random, drawn at creation).
+	 * -ENOSPC when @p len is too small.
+	 */
+	int (*identity)(void *dev, char *addr, size_t len, uint64_t *instance);
 };
 
 #ifdef __cplusplus

@@ -79,6 +79,15 @@ struct vpf_model_params {
 					 *   DEV_CTX_READ / DEV_CTX_WRITE per KiB
 					 *   of result buffer posted / data
 					 *   written (0: none) */
+	/** Synthetic PCI address "dddd:bb:dd.f" the model reports as its
+	 *  identity (vpf_pf_identity()); copied. NULL: one unique in this
+	 *  process and unlikely in others: domain 0x8000 | (process id &
+	 *  0x7fff), bus, device and function from a counter of the models
+	 *  this process created. Every model also draws a random 64-bit
+	 *  instance number at creation (getrandom), so a new model never
+	 *  shares a migration journal with an old one, whatever its
+	 *  address. */
+	const char *bdf;
 };
 
 /** Fill @p p with the defaults. */
@@ -92,6 +101,13 @@ VPF_API void vpf_model_destroy(struct vpf_model *m);
 
 /** Name given at creation. */
 VPF_API const char *vpf_model_name(const struct vpf_model *m);
+
+/** The model's identity: its synthetic PCI address (vpf_model_params::bdf
+ *  or the default, "dddd:bb:dd.f", 13 bytes with the NUL) and
+ *  @p instance (may be NULL), the random number drawn at creation.
+ *  @return 0, -EINVAL, -ENOSPC when @p len is too small. */
+VPF_API int vpf_model_identity(const struct vpf_model *m, char *addr,
+			       size_t len, uint64_t *instance);
 
 /* -------------------------------------------------------------------------
  * Simulated workload ("guest") and observability

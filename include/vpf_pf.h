@@ -162,6 +162,20 @@ VPF_API const char *vpf_pf_name(const struct vpf_pf *pf);
 /** Number of VFs (NumVFs) — valid member ids are 1..this. */
 VPF_API uint16_t vpf_pf_num_vfs(const struct vpf_pf *pf);
 
+/** Longest identity address vpf_pf_identity() gives, NUL included. */
+#define VPF_PF_ADDR_LEN		32
+
+/**
+ * The PF's identity as its backend reports it (vpf_pf_ops::identity): its
+ * address ("dddd:bb:dd.f") into @p addr (@p len bytes, NUL-terminated;
+ * VPF_PF_ADDR_LEN is enough) and an instance number into @p instance
+ * (may be NULL). The migration journal is keyed by both.
+ * @return 0; -ENOTSUP when the backend has no identity; -EINVAL; -ENOSPC
+ *   when @p len is too small; the backend's errno.
+ */
+VPF_API int vpf_pf_identity(const struct vpf_pf *pf, char *addr, size_t len,
+			    uint64_t *instance);
+
 #ifdef __cplusplus
 }
 #endif

@@ -147,6 +147,12 @@ struct vpf_pci_func {
 	/** Human-readable remarks, "; "-separated, e.g. "common cfg is 0x38
 	 *  bytes: too short for an admin queue (needs 0x40)". "" if none. */
 	char notes[384];
+
+	/** PCIe Device Serial Number extended capability present. */
+	bool has_dsn;
+	/** Its 64-bit serial number (0 without one): the instance part of
+	 *  the PF's identity (vpf_pf_identity()). */
+	uint64_t dsn;
 };
 
 /**

@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 
@@ -86,6 +88,12 @@ model_poll(void *dev)
 	pthread_mutex_unlock(&m->lock);
 }
 
+static int
+model_identity(void *dev, char *addr, size_t len, uint64_t *instance)
+{
+	return vpf_model_identity(dev, addr, len, instance);
+}
+
 const struct vpf_pf_ops vpf_model_ops = {
 	.name = "model",
 	.flags = VPF_OPS_F_IN_PROCESS,
@@ -98,7 +106,105 @@ const struct vpf_pf_ops vpf_model_ops = {
 	.dma_alloc = model_dma_alloc,
 	.dma_free = model_dma_free,
 	.poll = model_poll,
+	.identity = model_identity,
 };
+
+/* ---------------------------------------------------------------------
+ * Identity
+ * ------------------------------------------------------------------ */
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "dddd:bb:dd.f" (hex; device 0..1f, function 0..7) into @p out,
+ * lowercase. @return 0 or -EINVAL. */
+static int
+model_bdf_parse(const char *s, char out[16])
+{
+	static const char shape[] = "xxxx:xx:xx.x";
+	unsigned int v[4] = { 0, 0, 0, 0 }, f = 0, i;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return -EINVAL;
+	for (i = 0; i < sizeof(shape) - 1; i++) {
+		int h;
+
+		if (shape[i] != 'x') {
+			if (s[i] != shape[i])
+				return -EINVAL;
+			f++;
+			continue;
+		}
+		h = hexval(s[i]);
+		if (h < 0)
+			return -EINVAL;
+		v[f] = v[f] * 16 + (unsigned int)h;
+	}
+	if (v[2] > 0x1f || v[3] > 7)
+		return -EINVAL;
+	snprintf(out, 16, "%04x:%02x:%02x.%x", v[0], v[1], v[2], v[3]);
+	return 0;
+}
+
+/* A default address: unique among the models of this process, and across
+ * processes unless their ids agree in the low 15 bits. */
+static void
+model_bdf_default(char out[16])
+{
+	static unsigned int counter;
+	unsigned int n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+
+	snprintf(out, 16, "%04x:%02x:%02x.%x",
+		 0x8000u | ((unsigned int)getpid() & 0x7fffu), (n >> 8) & 0xffu,
+		 (n >> 3) & 0x1fu, n & 7u);
+}
+
+/* A random instance number; never 0 (the "no serial number" of VFIO). */
+static uint64_t
+model_instance_new(void)
+{
+	static uint64_t counter;
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+
+		/* No entropy yet (early boot): still distinct from every
+		 * model of this process, and most likely of others. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+		    ((uint64_t)getpid() << 40) ^
+		    (__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) *
+		     UINT64_C(0x9e3779b97f4a7c15));
+	}
+	return r ? r : 1;
+}
+
+int
+vpf_model_identity(const struct vpf_model *m, char *addr, size_t len,
+		   uint64_t *instance)
+{
+	if (m == NULL || addr == NULL || len == 0)
+		return vpf_error(-EINVAL, "model identity: bad arguments");
+	if (strlen(m->bdf) >= len) {
+		addr[0] = '\0';
+		return vpf_error(-ENOSPC, "model identity: %zu bytes are too few",
+				 len);
+	}
+	memcpy(addr, m->bdf, strlen(m->bdf) + 1);
+	if (instance != NULL)
+		*instance = m->instance;
+	return 0;
+}
 
 /* ---------------------------------------------------------------------
  * Create / destroy
@@ -125,6 +231,7 @@ vpf_model_create(const struct vpf_model_params *p)
 {
 	struct vpf_model_params def;
 	struct vpf_model *m;
+	char bdf[16];
 	uint16_t i;
 
 	if (p == NULL) {
@@ -143,6 +250,12 @@ vpf_model_create(const struct vpf_model_params *p)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (p->bdf != NULL && model_bdf_parse(p->bdf, bdf) < 0) {
+		vpf_error(-EINVAL, "model: bad PCI address '%s' (dddd:bb:dd.f, "
+			  "hex, device 0..1f, function 0..7)", p->bdf);
+		errno = EINVAL;
+		return NULL;
+	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		vpf_error(-ENOMEM, "model: out of memory");
@@ -150,6 +263,12 @@ vpf_model_create(const struct vpf_model_params *p)
 		return NULL;
 	}
 	m->p = *p;
+	if (p->bdf != NULL)
+		memcpy(m->bdf, bdf, sizeof(m->bdf));
+	else
+		model_bdf_default(m->bdf);
+	m->p.bdf = m->bdf;
+	m->instance = model_instance_new();
 	/* More engines than queue entries can never be busy. */
 	if (m->p.concurrency == 0)
 		m->p.concurrency = 1;
@@ -205,8 +324,8 @@ vpf_model_create(const struct vpf_model_params *p)
 		goto fail;
 	if (m->p.threaded && model_thread_start(m) != 0)
 		goto fail;
-	MODEL_LOG(INFO, m, "created: %u VFs, %u queue pairs, vq size %u%s",
-		  m->total_vfs, p->num_qp, p->vq_size,
+	MODEL_LOG(INFO, m, "created at %s: %u VFs, %u queue pairs, vq size %u%s",
+		  m->bdf, m->total_vfs, p->num_qp, p->vq_size,
 		  m->p.threaded ? ", device thread" : "");
 	return m;
 fail:

@@ -283,6 +283,9 @@ struct vpf_model {
 	bool needs_reset;
 	bool gone;			/* surprise removal: reads all-ones */
 	char last_fault[256];
+	/* identity (vpf_model_identity()) */
+	char bdf[16];			/* "dddd:bb:dd.f" */
+	uint64_t instance;		/* random, drawn at creation */
 
 	/* admin queue device side */
 	uint16_t last_avail;

@@ -24,6 +24,9 @@ void vpf_pci_recheck(struct vpf_pci_func *f);
 
 /* Capabilities a standard list can hold at most: (256 - 0x40) / 4. */
 #define PCI_STD_CAPS_MAX	48
+/* PCIe Device Serial Number extended capability and its length. */
+#define PCI_EXT_CAP_ID_DSN	0x0003
+#define PCI_EXT_CAP_DSN_LEN	12u
 /* Extended capabilities: (4096 - 0x100) / 4. */
 #define PCI_EXT_CAPS_MAX	960
 /* Offsets in the MSI-X capability. */
@@ -301,6 +304,17 @@ parse_ext_caps(const uint8_t *cfg, size_t len, struct vpf_pci_func *f)
 			f->sriov.vf_offset = rd16(s + VPF_SRIOV_VF_OFFSET);
 			f->sriov.vf_stride = rd16(s + VPF_SRIOV_VF_STRIDE);
 			f->sriov.vf_device_id = rd16(s + VPF_SRIOV_VF_DID);
+		}
+		if (id == PCI_EXT_CAP_ID_DSN && !f->has_dsn) {
+			/* Header, then the serial number's low and high
+			 * dwords (PCIe 6.0 7.9.3). */
+			if (pos + PCI_EXT_CAP_DSN_LEN > len)
+				return vpf_error(-EINVAL, "Device Serial Number "
+						 "capability at 0x%03x is cut off",
+						 pos);
+			f->has_dsn = true;
+			f->dsn = (uint64_t)rd32(cfg + pos + 4) |
+				 ((uint64_t)rd32(cfg + pos + 8) << 32);
 		}
 		if (next == 0)
 			break;

@@ -238,6 +238,21 @@ vfio_dma_free(void *dev, struct vpf_dma_region *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The PF's address, and its Device Serial Number as the instance (0
+ * without one): the same across owner restarts, so a restarted owner
+ * finds the journal its predecessor wrote (doc/migration.md). */
+static int
+vfio_identity(void *dev, char *addr, size_t len, uint64_t *instance)
+{
+	struct vpf_vfio_dev *d = dev;
+
+	if (strlen(d->bdf) >= len)
+		return -ENOSPC;
+	memcpy(addr, d->bdf, strlen(d->bdf) + 1);
+	*instance = d->func.has_dsn ? d->func.dsn : 0;
+	return 0;
+}
+
 const struct vpf_pf_ops vpf_vfio_ops = {
 	.name = "vfio",
 	.flags = 0,
@@ -250,4 +265,5 @@ const struct vpf_pf_ops vpf_vfio_ops = {
 	.dma_alloc = vfio_dma_alloc,
 	.dma_free = vfio_dma_free,
 	.poll = NULL,
+	.identity = vfio_identity,
 };

@@ -305,3 +305,29 @@ vpf_pf_num_vfs(const struct vpf_pf *pf)
 {
 	return pf != NULL ? pf->num_vfs : 0;
 }
+
+int
+vpf_pf_identity(const struct vpf_pf *pf, char *addr, size_t len,
+		uint64_t *instance)
+{
+	uint64_t inst = 0;
+	int rc;
+
+	if (pf == NULL || addr == NULL || len == 0)
+		return vpf_error(-EINVAL, "pf identity: bad arguments");
+	addr[0] = '\0';
+	if (pf->vd.ops->identity == NULL)
+		return vpf_error(-ENOTSUP, "%s: backend '%s' reports no identity",
+				 pf->name, pf->vd.ops->name);
+	rc = pf->vd.ops->identity(pf->vd.dev, addr, len, &inst);
+	if (rc < 0) {
+		addr[0] = '\0';
+		return vpf_error(rc, "%s: no identity from backend '%s'",
+				 pf->name, pf->vd.ops->name);
+	}
+	/* The backend's string, bounded whatever it did. */
+	addr[len - 1] = '\0';
+	if (instance != NULL)
+		*instance = inst;
+	return 0;
+}
