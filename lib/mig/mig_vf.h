@@ -72,6 +72,7 @@ enum mig_act {
 #define MIG_DISCARD_TRIES	3
 
 struct mig_vf;
+struct mig_journal;
 typedef int (*mig_local_fn)(struct mig_vf *v);
 
 struct mig_step {
@@ -257,6 +258,8 @@ struct vpf_mig {
 	uint64_t *done_bm;
 	unsigned int bm_words;
 	unsigned int ndone;		/* callbacks run by this vpf_mig_poll() */
+	/* the PF's journal of migrated VFs (mig_journal.c) */
+	struct mig_journal *jrn;
 	struct vpf_mig_orphan *orphans;
 	unsigned int norphans;
 };
