@@ -7,10 +7,12 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -479,4 +481,381 @@ cli_fmt_size(uint64_t bytes, char *buf, size_t len)
 		u++;
 	}
 	snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
+}
+
+/* ---- VF lists ----------------------------------------------------------- */
+
+/* A decimal VF number at *@p p (at most 5 digits), advancing *@p p. */
+static int
+vf_number(const char **p, uint16_t num_vfs, uint16_t *vf, const char *s,
+	  char *err, size_t errlen)
+{
+	const char *q = *p;
+	uint32_t v = 0;
+	unsigned int digits = 0;
+
+	while (*q >= '0' && *q <= '9') {
+		if (++digits > 5) {
+			set_err(err, errlen, "VF number too large in '%s' "
+				"(VFs 1..%u)", s, num_vfs);
+			return -EINVAL;
+		}
+		v = v * 10 + (uint32_t)(*q - '0');
+		q++;
+	}
+	if (digits == 0) {
+		set_err(err, errlen, "bad VF list '%s' (expected <vf>, "
+			"<first>-<last> or a comma-separated list of them, "
+			"e.g. 1-3,7)", s);
+		return -EINVAL;
+	}
+	if (v < 1 || v > num_vfs) {
+		set_err(err, errlen, "VF %u in '%s' is out of range (VFs 1..%u)",
+			v, s, num_vfs);
+		return -EINVAL;
+	}
+	*vf = (uint16_t)v;
+	*p = q;
+	return 0;
+}
+
+int
+cli_parse_vf_list(const char *s, uint16_t num_vfs, uint16_t *vfs,
+		  unsigned int max, char *err, size_t errlen)
+{
+	uint8_t seen[(UINT16_MAX + 1) / 8];
+	const char *p = s;
+	unsigned int n = 0;
+	int rc;
+
+	if (s == NULL || *s == '\0') {
+		set_err(err, errlen, "no VF given");
+		return -EINVAL;
+	}
+	if (num_vfs == 0) {
+		set_err(err, errlen, "the PF has no VF");
+		return -EINVAL;
+	}
+	memset(seen, 0, sizeof(seen));
+	for (;;) {
+		uint16_t first, last;
+		uint32_t v;
+
+		rc = vf_number(&p, num_vfs, &first, s, err, errlen);
+		if (rc < 0)
+			return rc;
+		last = first;
+		if (*p == '-') {
+			p++;
+			rc = vf_number(&p, num_vfs, &last, s, err, errlen);
+			if (rc < 0)
+				return rc;
+			if (last < first) {
+				set_err(err, errlen, "bad VF range %u-%u in "
+					"'%s' (first <= last)", first, last, s);
+				return -EINVAL;
+			}
+		}
+		if (*p != ',' && *p != '\0') {
+			set_err(err, errlen, "bad VF list '%s' at '%.16s' "
+				"(expected <vf>, <first>-<last> or a "
+				"comma-separated list of them, e.g. 1-3,7)", s, p);
+			return -EINVAL;
+		}
+		for (v = first; v <= last; v++) {
+			if (seen[v / 8] & (1u << (v % 8))) {
+				set_err(err, errlen, "VF %u given twice in '%s'",
+					v, s);
+				return -EINVAL;
+			}
+			if (n == max) {
+				set_err(err, errlen, "too many VFs in '%s' (at "
+					"most %u)", s, max);
+				return -E2BIG;
+			}
+			seen[v / 8] |= (uint8_t)(1u << (v % 8));
+			vfs[n++] = (uint16_t)v;
+		}
+		if (*p == '\0')
+			break;
+		p++;	/* ',' */
+	}
+	return (int)n;
+}
+
+void
+cli_fmt_vf_list(const uint16_t *vfs, unsigned int n, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i, j;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < n; i = j) {
+		int w;
+
+		/* the longest ascending run from i */
+		for (j = i + 1; j < n && vfs[j] == vfs[j - 1] + 1; j++)
+			;
+		if (j - i >= 2)
+			w = snprintf(buf + used, len - used, "%s%u-%u",
+				     i ? "," : "", vfs[i], vfs[j - 1]);
+		else
+			w = snprintf(buf + used, len - used, "%s%u",
+				     i ? "," : "", vfs[i]);
+		if (w < 0 || (size_t)w >= len - used) {
+			/* cut visibly */
+			if (len >= 4)
+				strcpy(buf + len - 4, "...");
+			return;
+		}
+		used += (size_t)w;
+	}
+}
+
+/* ---- migration streams -------------------------------------------------- */
+
+#define STREAM_TICK_MS		100
+
+static bool
+stream_cancelled(const struct cli_stream *s)
+{
+	return s->cancel != NULL && s->cancel(s->arg);
+}
+
+static void
+stream_init(struct cli_stream *s, unsigned int wait_ms, cli_cancel_t cancel,
+	    void *arg)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->af.fd = -1;
+	s->wait_ms = wait_ms;
+	s->cancel = cancel;
+	s->arg = arg;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Kind of an existing @p path (stat, following links): 0 and *@p st, or
+ * -ENOENT / another negative errno. */
+static int
+stream_stat(const char *path, struct stat *st)
+{
+	if (path == NULL || *path == '\0')
+		return -EINVAL;
+	if (stat(path, st) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+cli_stream_open_write(struct cli_stream *s, const char *path,
+		      unsigned int wait_ms, cli_cancel_t cancel, void *arg)
+{
+	struct stat st;
+	uint64_t deadline;
+	int rc;
+
+	stream_init(s, wait_ms, cancel, arg);
+	rc = stream_stat(path, &st);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc < 0 || !S_ISFIFO(st.st_mode)) {
+		rc = cli_atomic_open(&s->af, path);
+		if (rc < 0) {
+			snprintf(s->why, sizeof(s->why), "%s%s", s->af.why,
+				 s->af.why[0] && rc == -EINVAL ?
+				 " or a FIFO" : "");
+			return rc;
+		}
+		s->atomic = true;
+		s->fd = s->af.fd;
+		return 0;
+	}
+	/* A FIFO: open() for writing blocks until a reader comes, and a
+	 * non-blocking one fails with ENXIO until then. */
+	s->fifo = true;
+	deadline = mono_ms() + wait_ms;
+	for (;;) {
+		s->fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (s->fd >= 0)
+			return 0;
+		if (errno != ENXIO && errno != EINTR)
+			return -errno;
+		if (stream_cancelled(s))
+			return -ECANCELED;
+		if (mono_ms() >= deadline) {
+			snprintf(s->why, sizeof(s->why),
+				 "no reader opened the FIFO within %u s",
+				 (wait_ms + 999) / 1000);
+			return -ETIMEDOUT;
+		}
+		(void)poll(NULL, 0, 10);
+	}
+}
+
+int
+cli_stream_open_read(struct cli_stream *s, const char *path,
+		     unsigned int wait_ms, cli_cancel_t cancel, void *arg)
+{
+	struct stat st;
+	int rc;
+
+	stream_init(s, wait_ms, cancel, arg);
+	rc = stream_stat(path, &st);
+	if (rc < 0)
+		return rc;
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(s->why, sizeof(s->why), "a directory");
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		snprintf(s->why, sizeof(s->why), "%s, not a regular file or "
+			 "a FIFO", file_kind(st.st_mode));
+		return -EINVAL;
+	}
+	s->fifo = S_ISFIFO(st.st_mode);
+	/* Non-blocking for a FIFO: the open does not wait for a writer,
+	 * and neither does a read. */
+	s->fd = open(path, O_RDONLY | O_CLOEXEC | (s->fifo ? O_NONBLOCK : 0));
+	if (s->fd < 0)
+		return -errno;
+	/* the file may have been replaced between stat and open */
+	if (fstat(s->fd, &st) < 0 || S_ISFIFO(st.st_mode) != s->fifo ||
+	    (!s->fifo && !S_ISREG(st.st_mode))) {
+		close(s->fd);
+		s->fd = -1;
+		snprintf(s->why, sizeof(s->why), "changed while opened");
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+int
+cli_stream_write(struct cli_stream *s, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t deadline = mono_ms() + s->wait_ms;
+
+	if (s->fd < 0)
+		return -EBADF;
+	if (s->atomic) {
+		int rc = cli_atomic_write(&s->af, buf, len);
+
+		if (rc == 0)
+			s->bytes += len;
+		return rc;
+	}
+	while (len > 0) {
+		struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+		ssize_t n;
+
+		if (stream_cancelled(s))
+			return -ECANCELED;
+		n = write(s->fd, p, len);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			s->bytes += (uint64_t)n;
+			deadline = mono_ms() + s->wait_ms;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			if (errno == EPIPE)
+				snprintf(s->why, sizeof(s->why),
+					 "the reader closed the FIFO");
+			return -errno;
+		}
+		if (mono_ms() >= deadline) {
+			snprintf(s->why, sizeof(s->why),
+				 "the reader took nothing for %u s",
+				 (s->wait_ms + 999) / 1000);
+			return -ETIMEDOUT;
+		}
+		(void)poll(&pfd, 1, STREAM_TICK_MS);
+	}
+	return 0;
+}
+
+int
+cli_stream_read(struct cli_stream *s, void *buf, size_t len, size_t *got)
+{
+	uint64_t deadline = mono_ms() + s->wait_ms;
+
+	*got = 0;
+	if (s->fd < 0)
+		return -EBADF;
+	if (len == 0)
+		return 0;
+	for (;;) {
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (stream_cancelled(s))
+			return -ECANCELED;
+		n = read(s->fd, buf, len);
+		if (n > 0) {
+			s->peer = true;
+			s->bytes += (uint64_t)n;
+			*got = (size_t)n;
+			return 0;
+		}
+		if (n == 0 && (!s->fifo || s->peer))
+			return 0;	/* the end */
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (n < 0 && errno == EAGAIN)
+			s->peer = true;	/* a writer has it open */
+		if (mono_ms() >= deadline) {
+			snprintf(s->why, sizeof(s->why), s->peer ?
+				 "the writer sent nothing for %u s" :
+				 "no writer opened the FIFO within %u s",
+				 (s->wait_ms + 999) / 1000);
+			return -ETIMEDOUT;
+		}
+		/* Before a writer came, a FIFO reads as empty (0): wait a
+		 * tick; after, poll() says when data or the end come. */
+		(void)poll(s->peer ? &pfd : NULL, s->peer ? 1 : 0,
+			   s->peer ? STREAM_TICK_MS : 10);
+	}
+}
+
+int
+cli_stream_commit(struct cli_stream *s)
+{
+	int rc = 0;
+
+	if (s->atomic) {
+		rc = cli_atomic_commit(&s->af);
+		s->atomic = false;
+		s->fd = -1;
+		return rc;
+	}
+	if (s->fd >= 0 && close(s->fd) < 0)
+		rc = -errno;
+	s->fd = -1;
+	return rc;
+}
+
+void
+cli_stream_close(struct cli_stream *s)
+{
+	if (s->atomic) {
+		cli_atomic_abort(&s->af);
+		s->atomic = false;
+		s->fd = -1;
+		return;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }

@@ -107,6 +107,91 @@ int cli_atomic_commit(struct cli_atomic_file *f);
 /** Remove the temporary; the target is untouched. */
 void cli_atomic_abort(struct cli_atomic_file *f);
 
+/** Most VFs one VF list (cli_parse_vf_list()) may name. */
+#define CLI_VF_LIST_MAX		256
+
+/**
+ * Parse a VF list: comma-separated items, each a VF number or a range
+ * "<first>-<last>" (decimal, first <= last), e.g. "3", "1-8", "1,3,5",
+ * "1-3,7". Every VF must be in 1..@p num_vfs and appear once; the order
+ * given is kept (ranges ascending).
+ * @param vfs receives up to @p max VF numbers.
+ * @param err receives a sentence on failure (may be NULL).
+ * @return the number of VFs (>= 1), or -EINVAL (malformed, out of range,
+ *   duplicate) / -E2BIG (more than @p max).
+ */
+int cli_parse_vf_list(const char *s, uint16_t num_vfs, uint16_t *vfs,
+		      unsigned int max, char *err, size_t errlen);
+
+/** Write a VF list back in its shortest form ("1-4,7"). */
+void cli_fmt_vf_list(const uint16_t *vfs, unsigned int n, char *buf,
+		     size_t len);
+
+/* ---- migration streams: a regular file or a FIFO ------------------------ */
+
+/** Polled while a stream waits for its peer or for room: true stops the
+ *  wait with -ECANCELED. */
+typedef bool (*cli_cancel_t)(void *arg);
+
+/** A migration stream being written or read (`mig save`, `mig load`). */
+struct cli_stream {
+	int fd;
+	bool fifo;		/* a FIFO (else a regular file) */
+	bool peer;		/* FIFO read: a writer was seen */
+	bool atomic;		/* written through @c af */
+	struct cli_atomic_file af;
+	unsigned int wait_ms;	/* longest wait for the peer / progress */
+	cli_cancel_t cancel;
+	void *arg;
+	uint64_t bytes;		/* moved so far */
+	char why[128];		/* what a failure means, or "" */
+};
+
+/**
+ * Open @p path to write a stream. A FIFO is opened without blocking,
+ * retried until a reader has it open (at most @p wait_ms, -ETIMEDOUT;
+ * @p cancel, -ECANCELED); anything else must be a regular file or nothing
+ * and is written atomically (cli_atomic_open(): only a complete stream
+ * ever appears under @p path). @p s->why explains a refusal.
+ * @return 0 or a negative errno.
+ */
+int cli_stream_open_write(struct cli_stream *s, const char *path,
+			  unsigned int wait_ms, cli_cancel_t cancel,
+			  void *arg);
+
+/**
+ * Open @p path to read a stream: a regular file or a FIFO (opened without
+ * blocking; the writer is waited for by cli_stream_read()).
+ * @return 0, -ENOENT, -EISDIR, -EINVAL (another kind of file; @p s->why),
+ *   or another negative errno.
+ */
+int cli_stream_open_read(struct cli_stream *s, const char *path,
+			 unsigned int wait_ms, cli_cancel_t cancel, void *arg);
+
+/**
+ * Write all @p len bytes. For a FIFO, waits for room at most wait_ms
+ * without progress (-ETIMEDOUT); -EPIPE when the reader went away;
+ * -ECANCELED when @p s->cancel says so.
+ * @return 0 or a negative errno.
+ */
+int cli_stream_write(struct cli_stream *s, const void *buf, size_t len);
+
+/**
+ * Read up to @p len bytes; *@p got 0 is the end of the stream (a regular
+ * file's end, or the FIFO's writer closed it). For a FIFO, waits for a
+ * writer and for data at most wait_ms without progress (-ETIMEDOUT).
+ * @return 0 or a negative errno (-ECANCELED as above).
+ */
+int cli_stream_read(struct cli_stream *s, void *buf, size_t len, size_t *got);
+
+/** Finish a written stream: a regular file is committed (fsync, rename),
+ *  a FIFO closed (its reader sees the end). @return 0 or a negative errno. */
+int cli_stream_commit(struct cli_stream *s);
+
+/** Close a stream; a regular file being written is removed (the target is
+ *  untouched). Safe after a failed open or a commit. */
+void cli_stream_close(struct cli_stream *s);
+
 /** Human form of a page size bitmap bit: 4096 -> "4K", 2 MiB -> "2M". */
 void cli_fmt_size(uint64_t bytes, char *buf, size_t len);
 

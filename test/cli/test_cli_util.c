@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -448,6 +450,290 @@ test_read_file(void **state)
 	free(buf);
 }
 
+/* @p s parses to exactly the VFs in @p want (@p n of them). */
+static void
+vf_list_ok(const char *s, uint16_t num_vfs, const uint16_t *want,
+	   unsigned int n)
+{
+	uint16_t vfs[CLI_VF_LIST_MAX];
+	char err[256] = "";
+	int rc;
+
+	rc = cli_parse_vf_list(s, num_vfs, vfs, CLI_VF_LIST_MAX, err,
+			       sizeof(err));
+	if (rc != (int)n)
+		print_error("'%s': %d (%s)\n", s, rc, err);
+	assert_int_equal(rc, n);
+	assert_memory_equal(vfs, want, n * sizeof(*want));
+}
+
+/* @p s is refused with @p want_rc and an error containing @p why. */
+static void
+vf_list_bad(const char *s, uint16_t num_vfs, unsigned int max, int want_rc,
+	    const char *why)
+{
+	uint16_t vfs[CLI_VF_LIST_MAX];
+	char err[256] = "";
+	int rc;
+
+	rc = cli_parse_vf_list(s, num_vfs, vfs, max, err, sizeof(err));
+	if (rc != want_rc || strstr(err, why) == NULL)
+		print_error("'%s': %d, error '%s' (want %d, '%s')\n",
+			    s ? s : "(null)", rc, err, want_rc, why);
+	assert_int_equal(rc, want_rc);
+	assert_non_null(strstr(err, why));
+}
+
+static void
+test_vf_list(void **state)
+{
+	static const uint16_t one[] = { 3 };
+	static const uint16_t range[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint16_t list[] = { 1, 3, 5 };
+	static const uint16_t mix[] = { 1, 2, 3, 7 };
+	static const uint16_t order[] = { 7, 1, 2 };
+	static const uint16_t edge[] = { 256 };
+	uint16_t all[CLI_VF_LIST_MAX];
+	char buf[64];
+	unsigned int i;
+
+	(void)state;
+	vf_list_ok("3", 8, one, 1);
+	vf_list_ok("1-8", 8, range, 8);
+	vf_list_ok("1,3,5", 8, list, 3);
+	vf_list_ok("1-3,7", 8, mix, 4);
+	vf_list_ok("7,1-2", 8, order, 3);	/* the order given is kept */
+	vf_list_ok("3-3", 8, one, 1);
+	vf_list_ok("256", 256, edge, 1);
+	for (i = 0; i < CLI_VF_LIST_MAX; i++)
+		all[i] = (uint16_t)(i + 1);
+	vf_list_ok("1-256", 256, all, 256);
+
+	/* malformed */
+	vf_list_bad(NULL, 8, 16, -EINVAL, "no VF given");
+	vf_list_bad("", 8, 16, -EINVAL, "no VF given");
+	vf_list_bad("a", 8, 16, -EINVAL, "bad VF list 'a'");
+	vf_list_bad("1-", 8, 16, -EINVAL, "bad VF list '1-'");
+	vf_list_bad("-3", 8, 16, -EINVAL, "bad VF list '-3'");
+	vf_list_bad("1,,2", 8, 16, -EINVAL, "bad VF list '1,,2'");
+	vf_list_bad("1,", 8, 16, -EINVAL, "bad VF list '1,'");
+	vf_list_bad(",1", 8, 16, -EINVAL, "bad VF list ',1'");
+	vf_list_bad("1-2-3", 8, 16, -EINVAL, "at '-3'");
+	vf_list_bad("1 2", 8, 16, -EINVAL, "at ' 2'");
+	vf_list_bad("1x2", 8, 16, -EINVAL, "at 'x2'");
+	vf_list_bad("0x2", 8, 16, -EINVAL, "VF 0 in '0x2' is out of range");
+	vf_list_bad("+2", 8, 16, -EINVAL, "bad VF list '+2'");
+	vf_list_bad("1;2", 8, 16, -EINVAL, "at ';2'");
+	/* out of range */
+	vf_list_bad("0", 8, 16, -EINVAL, "VF 0 in '0' is out of range (VFs 1..8)");
+	vf_list_bad("9", 8, 16, -EINVAL, "VF 9 in '9' is out of range");
+	vf_list_bad("1-9", 8, 16, -EINVAL, "VF 9 in '1-9' is out of range");
+	vf_list_bad("0-3", 8, 16, -EINVAL, "VF 0 in '0-3'");
+	vf_list_bad("65536", 8, 16, -EINVAL, "VF 65536 in '65536' is out");
+	vf_list_bad("123456", 8, 16, -EINVAL, "too large");
+	vf_list_bad("99999999999999999999999", 8, 16, -EINVAL, "too large");
+	vf_list_bad("1", 0, 16, -EINVAL, "the PF has no VF");
+	/* reversed, duplicates */
+	vf_list_bad("3-1", 8, 16, -EINVAL, "bad VF range 3-1 in '3-1' (first <= last)");
+	vf_list_bad("1,1", 8, 16, -EINVAL, "VF 1 given twice in '1,1'");
+	vf_list_bad("1-3,2", 8, 16, -EINVAL, "VF 2 given twice");
+	vf_list_bad("1-4,3-6", 8, 16, -EINVAL, "VF 3 given twice");
+	/* bounded */
+	vf_list_bad("1-5", 8, 4, -E2BIG, "too many VFs in '1-5' (at most 4)");
+	vf_list_bad("1,2,3,4,5", 8, 4, -E2BIG, "too many VFs");
+
+	/* and back */
+	cli_fmt_vf_list(mix, 4, buf, sizeof(buf));
+	assert_string_equal(buf, "1-3,7");
+	cli_fmt_vf_list(order, 3, buf, sizeof(buf));
+	assert_string_equal(buf, "7,1-2");
+	cli_fmt_vf_list(list, 3, buf, sizeof(buf));
+	assert_string_equal(buf, "1,3,5");
+	cli_fmt_vf_list(one, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "3");
+	cli_fmt_vf_list(all, 256, buf, sizeof(buf));
+	assert_string_equal(buf, "1-256");
+	for (i = 0; i < 40; i++)
+		all[i] = (uint16_t)(2 * i + 1);
+	cli_fmt_vf_list(all, 40, buf, 16);
+	assert_int_equal(strlen(buf), 15);
+	assert_string_equal(buf + 12, "...");
+}
+
+/* ---- migration streams -------------------------------------------------- */
+
+static int cancel_after;	/* cancel hook: true once it reaches 0 */
+
+static bool
+cancel_countdown(void *arg)
+{
+	(void)arg;
+	return cancel_after >= 0 && cancel_after-- == 0;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+test_stream_file(void **state)
+{
+	struct tdir *d = *state;
+	char path[300], none[300];
+	struct cli_stream s;
+	uint8_t data[10000], back[4096];
+	uint64_t total = 0;
+	size_t got;
+
+	snprintf(path, sizeof(path), "%s/stream", d->path);
+	snprintf(none, sizeof(none), "%s/none", d->path);
+	memset(data, 0x5a, sizeof(data));
+	/* a regular file is written atomically: nothing under its name
+	 * until the commit, nothing left by a close without commit */
+	assert_int_equal(cli_stream_open_write(&s, path, 100, NULL, NULL), 0);
+	assert_false(s.fifo);
+	assert_int_equal(cli_stream_write(&s, data, sizeof(data)), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	cli_stream_close(&s);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(count_entries(d->path), 0);
+	assert_int_equal(cli_stream_open_write(&s, path, 100, NULL, NULL), 0);
+	assert_int_equal(cli_stream_write(&s, data, sizeof(data)), 0);
+	assert_int_equal(s.bytes, sizeof(data));
+	assert_int_equal(cli_stream_commit(&s), 0);
+	cli_stream_close(&s);		/* after a commit: harmless */
+	assert_int_equal(count_entries(d->path), 1);
+	/* read back in pieces to the end */
+	assert_int_equal(cli_stream_open_read(&s, path, 100, NULL, NULL), 0);
+	assert_false(s.fifo);
+	do {
+		assert_int_equal(cli_stream_read(&s, back, sizeof(back), &got), 0);
+		total += got;
+	} while (got > 0);
+	assert_int_equal(total, sizeof(data));
+	cli_stream_close(&s);
+	/* refusals */
+	assert_int_equal(cli_stream_open_read(&s, none, 100, NULL, NULL),
+			 -ENOENT);
+	assert_int_equal(cli_stream_open_read(&s, d->path, 100, NULL, NULL),
+			 -EISDIR);
+	assert_int_equal(cli_stream_open_write(&s, d->path, 100, NULL, NULL),
+			 -EISDIR);
+	assert_int_equal(cli_stream_open_read(&s, "/dev/null", 100, NULL,
+					      NULL), -EINVAL);
+	assert_string_equal(s.why, "a character device node, not a regular "
+			    "file or a FIFO");
+	assert_int_equal(cli_stream_open_write(&s, "/dev/null", 100, NULL,
+					       NULL), -EINVAL);
+	assert_string_equal(s.why, "a character device node, not a regular "
+			    "file or a FIFO");
+	assert_int_equal(count_entries(d->path), 1);
+}
+
+static void
+test_stream_fifo(void **state)
+{
+	struct tdir *d = *state;
+	char fifo[300];
+	struct cli_stream w, r;
+	uint8_t data[200000], back[200000];
+	size_t got, off;
+	uint64_t t0;
+	int rfd, wfd;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d->path);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* no reader: the writer waits at most wait_ms, then gives up */
+	t0 = now_ms();
+	assert_int_equal(cli_stream_open_write(&w, fifo, 300, NULL, NULL),
+			 -ETIMEDOUT);
+	assert_true(now_ms() - t0 >= 300);
+	assert_true(now_ms() - t0 < 3000);
+	assert_string_equal(w.why, "no reader opened the FIFO within 1 s");
+	/* ... or stops when cancelled */
+	cancel_after = 3;
+	assert_int_equal(cli_stream_open_write(&w, fifo, 60000,
+					       cancel_countdown, NULL),
+			 -ECANCELED);
+	assert_true(now_ms() - t0 < 3000);
+	cancel_after = -1;
+
+	/* no writer: the reader waits at most wait_ms */
+	assert_int_equal(cli_stream_open_read(&r, fifo, 300, NULL, NULL), 0);
+	assert_true(r.fifo);
+	t0 = now_ms();
+	assert_int_equal(cli_stream_read(&r, back, sizeof(back), &got),
+			 -ETIMEDOUT);
+	assert_true(now_ms() - t0 >= 300);
+	assert_string_equal(r.why, "no writer opened the FIFO within 1 s");
+	cancel_after = 2;
+	r.cancel = cancel_countdown;
+	assert_int_equal(cli_stream_read(&r, back, sizeof(back), &got),
+			 -ECANCELED);
+	r.cancel = NULL;
+	cancel_after = -1;
+
+	/* with the reader open, the writer gets in; more than the pipe
+	 * holds goes through in pieces, the end is seen after the data */
+	assert_int_equal(cli_stream_open_write(&w, fifo, 300, NULL, NULL), 0);
+	assert_true(w.fifo);
+	memset(data, 0xc3, sizeof(data));
+	data[sizeof(data) - 1] = 0x3c;
+	/* a full pipe and a reader that takes nothing: -ETIMEDOUT */
+	t0 = now_ms();
+	assert_int_equal(cli_stream_write(&w, data, sizeof(data)), -ETIMEDOUT);
+	assert_true(now_ms() - t0 >= 300);
+	assert_string_equal(w.why, "the reader took nothing for 1 s");
+	assert_true(w.bytes > 0 && w.bytes < sizeof(data));
+	off = 0;
+	for (;;) {
+		assert_int_equal(cli_stream_read(&r, back + off,
+						 sizeof(back) - off, &got), 0);
+		off += got;
+		if (off == w.bytes)
+			break;
+		assert_true(got > 0);
+	}
+	assert_int_equal(cli_stream_commit(&w), 0);	/* closes */
+	assert_int_equal(cli_stream_read(&r, back, sizeof(back), &got), 0);
+	assert_int_equal(got, 0);			/* the end */
+	cli_stream_close(&r);
+
+	/* the reader goes away: -EPIPE */
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	assert_true(rfd >= 0);
+	assert_int_equal(cli_stream_open_write(&w, fifo, 300, NULL, NULL), 0);
+	assert_int_equal(cli_stream_write(&w, data, 10), 0);
+	close(rfd);
+	assert_int_equal(cli_stream_write(&w, data, 10), -EPIPE);
+	assert_string_equal(w.why, "the reader closed the FIFO");
+	cli_stream_close(&w);
+
+	/* a writer that came and went before the first read: the data,
+	 * then the end (not a wait) */
+	assert_int_equal(cli_stream_open_read(&r, fifo, 300, NULL, NULL), 0);
+	wfd = open(fifo, O_WRONLY | O_NONBLOCK);
+	assert_true(wfd >= 0);
+	assert_int_equal(write(wfd, "abc", 3), 3);
+	close(wfd);
+	t0 = now_ms();
+	assert_int_equal(cli_stream_read(&r, back, sizeof(back), &got), 0);
+	assert_int_equal(got, 3);
+	assert_int_equal(cli_stream_read(&r, back, sizeof(back), &got), 0);
+	assert_int_equal(got, 0);
+	assert_true(now_ms() - t0 < 200);
+	cli_stream_close(&r);
+	/* the FIFO is still a FIFO */
+	assert_type(fifo, S_IFIFO);
+}
+
 VPF_TEST_MAIN(NULL, NULL,
 	cmocka_unit_test(test_errno_name),
 	cmocka_unit_test(test_parse_u64),
@@ -463,4 +749,9 @@ VPF_TEST_MAIN(NULL, NULL,
 	cmocka_unit_test_setup_teardown(test_atomic_refuses_non_regular,
 					setup_dir, teardown_dir),
 	cmocka_unit_test_setup_teardown(test_read_file, setup_dir,
+					teardown_dir),
+	cmocka_unit_test(test_vf_list),
+	cmocka_unit_test_setup_teardown(test_stream_file, setup_dir,
+					teardown_dir),
+	cmocka_unit_test_setup_teardown(test_stream_fifo, setup_dir,
 					teardown_dir))
