@@ -157,7 +157,7 @@ vpf_mig_load_write_async(struct vpf_mig *m, uint16_t vf, const void *buf,
 		return -EINVAL;
 	if (buf == NULL && len)
 		return vpf_error(-EINVAL, "load_write: NULL buffer");
-	if (v->busy)
+	if (mig_vf_busy(v))
 		return vpf_error(-EBUSY, "VF %u: an operation is running", vf);
 	rc = mig_load_feed(v, buf, len);
 	if (rc)

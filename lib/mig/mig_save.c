@@ -121,7 +121,7 @@ vpf_mig_save_read(struct vpf_mig *m, uint16_t vf, void *buf, size_t len,
 	if (!mig_is_save(v->state))
 		return vpf_error(-EPERM, "VF %u: no save stream in %s", vf,
 				 vpf_mig_state_name(v->state));
-	if (v->busy)
+	if (mig_vf_busy(v))
 		return vpf_error(-EBUSY, "VF %u: an operation is running", vf);
 	n = v->save.out.len - v->save.out.off;
 	if (n > len)

@@ -21,7 +21,9 @@
  *   mig_dirty.c     dirty-page tracking (write recording)
  *   mig_attach.c    attach (crash-safety scan) and detach
  *   mig_preflight.c compatibility pre-flight
- *   mig_driver.c    the multi-VF migration driver (vpf_mig_migrate)
+ *   mig_driver.c    the multi-VF migration driver: the in-process job
+ *                   (vpf_mig_job_start) and vpf_mig_migrate() over it
+ *   mig_job.c       the public job calls, dispatching to the job kinds
  *   mig_stream.c, mig_crc.c   the stream format (mig_internal.h)
  */
 
@@ -179,6 +181,11 @@ struct mig_dirty {
 	struct vpf_admin_wr_read_data rd;
 	uint64_t *rec;			/* rec_max records, while tracking */
 	uint32_t rec_max;
+	/* the asynchronous public forms (vpf_mig_dirty_*_async): the
+	 * caller's callback, run by mig_dirty.c's own once *pages is set */
+	vpf_mig_done_t async_done;
+	void *async_arg;
+	uint64_t *async_pages;
 };
 
 struct mig_vf {
@@ -243,6 +250,11 @@ struct mig_vf {
 	uint64_t t_freeze_issue;
 	uint64_t t_active_done;
 	uint64_t cmds;
+
+	/* The job this VF belongs to while one runs (NULL: none). Any other
+	 * operation on it is refused with -EBUSY (mig_vf_busy()); the job's
+	 * own calls pass while it is vpf_mig::acting. */
+	const void *owner;
 };
 
 struct vpf_mig {
@@ -262,7 +274,18 @@ struct vpf_mig {
 	struct mig_journal *jrn;
 	struct vpf_mig_orphan *orphans;
 	unsigned int norphans;
+	/* The job issuing the current call on its own VFs (NULL: none);
+	 * set around that call only, see mig_vf::owner. */
+	const void *acting;
 };
+
+/* Whether @p v refuses a new operation: one is running, or the VF belongs
+ * to a job that is not the one calling. */
+static inline bool
+mig_vf_busy(const struct mig_vf *v)
+{
+	return v->busy || (v->owner != NULL && v->owner != v->m->acting);
+}
 
 /* States (mig_states.c). */
 bool mig_state_ok(enum vpf_mig_state s);
@@ -279,6 +302,11 @@ int mig_op_add(struct mig_vf *v, uint8_t act, uint8_t arg, uint8_t flags,
 void mig_op_replan_fail(struct mig_vf *v, int rc);
 void mig_op_start(struct mig_vf *v);
 int mig_op_wait(struct mig_vf *v);
+/* vpf_mig_poll() that handles at most @p budget admin completions (0: no
+ * limit). *@p handled (may be NULL) receives the admin completions
+ * handled. @return operations completed, or a negative errno. */
+int mig_poll_budget(struct vpf_mig *m, unsigned int budget,
+		    unsigned int *handled);
 void mig_fail_all(struct vpf_mig *m, int rc);
 int mig_vf_fail(struct mig_vf *v, int rc, const char *fmt, ...)
 	VPF_PRINTF(3, 4);
