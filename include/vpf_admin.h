@@ -149,6 +149,19 @@ VPF_API void vpf_admin_kick(struct vpf_pf *pf);
  */
 VPF_API int vpf_admin_poll(struct vpf_pf *pf);
 
+/**
+ * vpf_admin_poll() that reads at most @p max completions from the used
+ * ring (0: no limit, as vpf_admin_poll()); the rest wait for the next
+ * call, so that one call's time is bounded. A call that read @p max
+ * completions leaves the deadline and stall checks to a later call that
+ * drains the ring (an answer not read yet never times out). A queue
+ * recovery (a deadline passed, the device needs a reset) fails every
+ * command on the ring at once: their callbacks all run in the call that
+ * recovered, whatever @p max.
+ * @return as vpf_admin_poll().
+ */
+VPF_API int vpf_admin_poll_burst(struct vpf_pf *pf, unsigned int max);
+
 /** Recovery attempts without an answered command in between before the PF
  *  is failed (see vpf_admin_poll()). */
 #define VPF_ADMIN_RECOVERY_MAX	3

@@ -298,10 +298,12 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
  * --------------------------------------------------------------------- */
 
 /* Read the used ring until used_idx == last_used, whatever is in flight
- * (bounded by the ring size), completing each entry; a used entry the
- * device got wrong is dropped or fails its command (D-DRV.5). */
+ * (bounded by the ring size and by @p max entries), completing each entry;
+ * a used entry the device got wrong is dropped or fails its command
+ * (D-DRV.5). */
 static bool
-poll_reap(struct vpf_pf *pf, uint64_t now, struct done_list *dl, int *rc)
+poll_reap(struct vpf_pf *pf, uint32_t max, uint64_t now, struct done_list *dl,
+	  int *rc)
 {
 	struct vpf_admin_slot *s;
 	struct vpf_vq_used u;
@@ -309,7 +311,7 @@ poll_reap(struct vpf_pf *pf, uint64_t now, struct done_list *dl, int *rc)
 	uint16_t before;
 	int r;
 
-	for (budget = pf->aq.size; budget > 0; budget--) {
+	for (budget = RTE_MIN((uint32_t)pf->aq.size, max); budget > 0; budget--) {
 		before = pf->aq.last_used;
 		r = vpf_vq_get_used(&pf->aq, &u);
 		if (r == 0)
@@ -424,9 +426,14 @@ poll_retries(struct vpf_pf *pf, uint64_t now)
 		vpf_admin_kick(pf);
 }
 
+/* One poll, reading at most @p max used entries. When it read that many,
+ * more may be waiting: the deadlines and the stall check wait for a poll
+ * that drained the ring (a command whose answer is still unread must not
+ * time out, and the device is making progress). */
 static int
-poll_once(struct vpf_pf *pf, struct done_list *dl)
+poll_once(struct vpf_pf *pf, uint32_t max, struct done_list *dl)
 {
+	uint16_t used0;
 	uint64_t now;
 	bool idle;
 	int rc = 0;
@@ -445,10 +452,16 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 	 * now instead of waiting until a new command reuses its head. */
 	idle = pf->inflight == 0;
 	now = idle ? 0 : vpf_ticks();
-	if (poll_reap(pf, now, dl, &rc))
+	used0 = pf->aq.last_used;
+	if (poll_reap(pf, max, now, dl, &rc))
 		return rc;
 	if (idle)
 		return 0;
+	if (max < pf->aq.size && (uint16_t)(pf->aq.last_used - used0) >= max) {
+		if (unlikely(pf->nretry > 0 && !pf->recovering))
+			poll_retries(pf, now);
+		return 0;
+	}
 	if (poll_deadline(pf, now, dl, &rc) || poll_stall(pf, now, dl, &rc))
 		return rc;
 	if (unlikely(pf->nretry > 0 && !pf->recovering))
@@ -456,8 +469,8 @@ poll_once(struct vpf_pf *pf, struct done_list *dl)
 	return 0;
 }
 
-int
-vpf_admin_poll(struct vpf_pf *pf)
+static int
+admin_poll(struct vpf_pf *pf, uint32_t max)
 {
 	struct done_list dl = { NULL, NULL };
 	int rc, n;
@@ -467,9 +480,21 @@ vpf_admin_poll(struct vpf_pf *pf)
 	if (unlikely(pf->cb_depth != 0))
 		return vpf_error(-EDEADLK, "PF %s: vpf_admin_poll() from a completion callback",
 				 pf->name);
-	rc = poll_once(pf, &dl);
+	rc = poll_once(pf, max, &dl);
 	n = admin_done_run(pf, &dl);
 	if (rc < 0 && n == 0)
 		return rc;
 	return n;
+}
+
+int
+vpf_admin_poll(struct vpf_pf *pf)
+{
+	return admin_poll(pf, UINT32_MAX);
+}
+
+int
+vpf_admin_poll_burst(struct vpf_pf *pf, unsigned int max)
+{
+	return admin_poll(pf, max ? max : UINT32_MAX);
 }

@@ -471,6 +471,10 @@ local_wr_setup(struct mig_vf *v)
 		return mig_vf_fail(v, -ENOMEM, "out of memory");
 	n = mig_ranges_normalize(v->dirty.req, v->dirty.req_n, dev_ps, maxr,
 				 v->dirty.ranges);
+	/* The request is used up (an asynchronous start's copy lives in
+	 * start_data, freed below). */
+	v->dirty.req = NULL;
+	v->dirty.req_n = 0;
 	if (n == -ERANGE)
 		return mig_vf_fail(v, n,
 				   "VF %u: a range reaches above 0x%" PRIx64
@@ -639,4 +643,116 @@ int
 vpf_mig_dirty_stop(struct vpf_mig *m, uint16_t vf)
 {
 	return mig_run(m, vf, plan_dirty_stop, NULL, NULL, NULL, true);
+}
+
+/*
+ * The asynchronous forms. Each runs the plan of its synchronous call; the
+ * caller's callback is kept in v->dirty and called by dirty_async_done(),
+ * which first sets what the call outputs (sync's *pages). The callback is
+ * read out before it is called, so it may start the next operation on the
+ * VF.
+ */
+static void
+dirty_async_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	struct mig_vf *v = arg;
+	vpf_mig_done_t done = v->dirty.async_done;
+	void *darg = v->dirty.async_arg;
+
+	if (v->dirty.async_pages)
+		*v->dirty.async_pages = v->dirty.new_bits;
+	v->dirty.async_done = NULL;
+	v->dirty.async_arg = NULL;
+	v->dirty.async_pages = NULL;
+	if (done)
+		done(m, vf, rc, darg);
+}
+
+/* Begin an asynchronous dirty operation on @p vf. */
+static struct mig_vf *
+dirty_async_begin(struct vpf_mig *m, uint16_t vf, vpf_mig_done_t done,
+		  void *arg, int *rc)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+
+	if (v == NULL) {
+		*rc = -EINVAL;
+		return NULL;
+	}
+	*rc = mig_op_begin(v, dirty_async_done, v);
+	if (*rc)
+		return NULL;
+	v->dirty.async_done = done;
+	v->dirty.async_arg = arg;
+	v->dirty.async_pages = NULL;
+	return v;
+}
+
+int
+vpf_mig_dirty_start_async(struct vpf_mig *m, uint16_t vf,
+			  const struct vpf_mig_range *ranges, unsigned int n,
+			  uint64_t page_size, vpf_mig_done_t done, void *arg)
+{
+	struct vpf_mig_range *copy;
+	struct mig_vf *v;
+	int rc;
+
+	v = dirty_async_begin(m, vf, done, arg, &rc);
+	if (v == NULL)
+		return rc;
+	rc = mig_dirty_start_plan(v, ranges, n, page_size);
+	if (rc)
+		return rc;
+	/* The ranges are read when CAP_QUERY has answered: copy them now.
+	 * The copy lives where START's data will (freed by local_wr_setup()
+	 * once read, or at detach); nothing else uses start_data while
+	 * recording is not started. */
+	copy = malloc((size_t)n * sizeof(*copy));
+	if (copy == NULL)
+		return mig_vf_fail(v, -ENOMEM, "out of memory");
+	memcpy(copy, ranges, (size_t)n * sizeof(*copy));
+	free(v->dirty.start_data);
+	v->dirty.start_data = (uint8_t *)copy;
+	v->dirty.start_len = 0;
+	v->dirty.req = copy;
+	mig_op_start(v);
+	return 0;
+}
+
+int
+vpf_mig_dirty_sync_async(struct vpf_mig *m, uint16_t vf, uint64_t addr,
+			 uint64_t len, uint64_t *bitmap, uint64_t *pages,
+			 vpf_mig_done_t done, void *arg)
+{
+	struct mig_vf *v;
+	int rc;
+
+	if (pages)
+		*pages = 0;
+	v = dirty_async_begin(m, vf, done, arg, &rc);
+	if (v == NULL)
+		return rc;
+	rc = mig_dirty_sync_plan(v, addr, len, bitmap);
+	if (rc)
+		return rc;
+	v->dirty.async_pages = pages;
+	mig_op_start(v);
+	return 0;
+}
+
+int
+vpf_mig_dirty_stop_async(struct vpf_mig *m, uint16_t vf, vpf_mig_done_t done,
+			 void *arg)
+{
+	struct mig_vf *v;
+	int rc;
+
+	v = dirty_async_begin(m, vf, done, arg, &rc);
+	if (v == NULL)
+		return rc;
+	rc = mig_dirty_stop_plan(v);
+	if (rc)
+		return rc;
+	mig_op_start(v);
+	return 0;
 }

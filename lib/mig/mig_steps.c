@@ -59,6 +59,9 @@ mig_op_begin(struct mig_vf *v, vpf_mig_done_t done, void *arg)
 	if (v->busy)
 		return vpf_error(-EBUSY, "VF %u: an operation is already running",
 				 v->vf);
+	if (mig_vf_busy(v))
+		return vpf_error(-EBUSY, "VF %u belongs to a running migration job",
+				 v->vf);
 	v->nsteps = 0;
 	v->istep = 0;
 	v->done = done;
@@ -363,17 +366,35 @@ vf_cmd_done(struct vpf_admin_cmd *c)
 	vf_run(v);
 }
 
-static void
-resubmit_one(struct mig_vf *v)
-{
-	if (v->need_submit)
-		vf_run(v);
-}
-
+/*
+ * Submit again the commands of the VFs that found every slot in use, in
+ * VF order. The walk stops at the first one that finds them all in use
+ * again: the others would too, and each try re-prepares its command. With
+ * more VFs waiting than slots (512 VFs on one PF, 255 slots) trying them
+ * all made every poll cost hundreds of failed submits.
+ */
 static void
 mig_resubmit(struct vpf_mig *m)
 {
-	vf_bm_each(m, m->submit_bm, resubmit_one);
+	unsigned int w, b;
+
+	for (w = 0; w < m->bm_words; w++) {
+		while (m->submit_bm[w] != 0) {
+			struct mig_vf *v;
+
+			b = (unsigned int)__builtin_ctzll(m->submit_bm[w]);
+			v = &m->vfs[w * 64 + b];
+			if (!v->need_submit) {
+				m->submit_bm[w] &= ~(UINT64_C(1) << b);
+				continue;
+			}
+			m->submit_bm[w] &= ~(UINT64_C(1) << b);
+			vf_run(v);
+			/* vf_issue() set the bit again: still no slot. */
+			if (v->need_submit)
+				return;
+		}
+	}
 }
 
 static void
@@ -415,14 +436,19 @@ mig_op_wait(struct mig_vf *v)
 }
 
 int
-vpf_mig_poll(struct vpf_mig *m)
+mig_poll_budget(struct vpf_mig *m, unsigned int budget, unsigned int *handled)
 {
 	unsigned int saved;
 	int rc, n;
 
+	if (handled)
+		*handled = 0;
 	if (m == NULL)
 		return vpf_error(-EINVAL, "no migration handle");
-	rc = vpf_admin_poll(m->pf);
+	rc = budget ? vpf_admin_poll_burst(m->pf, budget) :
+	     vpf_admin_poll(m->pf);
+	if (rc > 0 && handled)
+		*handled = (unsigned int)rc;
 	mig_resubmit(m);
 	saved = m->ndone;	/* a done callback may poll again */
 	m->ndone = 0;
@@ -432,6 +458,18 @@ vpf_mig_poll(struct vpf_mig *m)
 	if (rc < 0)
 		return rc;
 	return n;
+}
+
+int
+vpf_mig_poll(struct vpf_mig *m)
+{
+	return mig_poll_budget(m, 0, NULL);
+}
+
+int
+vpf_mig_poll_burst(struct vpf_mig *m, unsigned int budget)
+{
+	return mig_poll_budget(m, budget, NULL);
 }
 
 bool
