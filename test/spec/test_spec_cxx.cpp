@@ -10,6 +10,7 @@
 #include "vpf_common.h"
 #include "vpf_spec.h"
 #include "vpf_ctx.h"
+#include "vpf_parts.h"
 #include "vpf_backend.h"
 #include "vpf_admin.h"
 #include "vpf_virtio.h"
