@@ -139,6 +139,7 @@ void bench_rig_down(struct bench_rig *r);
  * ------------------------------------------------------------------------- */
 
 int bench_memcpy_ctx(void);	/* ctx_parse_gbps, memcpy_gbps, ratio */
+int bench_parts(void);		/* parts_parse_gbps, parts_parse_vs_memcpy */
 int bench_cmd(void);		/* cmd_rate_qd1/qd32, driver_ns_per_cmd */
 int bench_stopcopy(void);	/* stopcopy_* */
 int bench_downtime(void);	/* downtime_* */

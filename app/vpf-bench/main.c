@@ -94,6 +94,9 @@ static struct metric metrics[] = {
 	  .group = "ctx" },
 	{ .name = "ctx_parse_small_fields_ns_per_field", .unit = "ns",
 	  .group = "ctx" },
+	{ .name = "parts_parse_gbps", .unit = "GB/s", .group = "parts" },
+	{ .name = "parts_parse_vs_memcpy", .unit = "x", .group = "parts" },
+	{ .name = "parts_parse_ns_per_part", .unit = "ns", .group = "parts" },
 	{ .name = "stream_validate_gbps", .unit = "GB/s", .group = "stream" },
 	{ .name = "stream_validate_vs_memcpy", .unit = "x", .group = "stream" },
 	{ .name = "stream_bytes", .unit = "bytes", .group = "stream" },
@@ -302,8 +305,8 @@ usage(FILE *f)
 		"  --json       print one JSON document instead of metric lines\n"
 		"  --reps N     repetitions per metric, median reported\n"
 		"               (default 3 with --quick, 11 otherwise)\n"
-		"  --only LIST  comma-separated groups: ctx,cmd,stream,wr,mem,"
-		"stopcopy,downtime\n"
+		"  --only LIST  comma-separated groups: ctx,parts,cmd,stream,"
+		"wr,mem,stopcopy,downtime\n"
 		"  --rt PRIO    run under SCHED_FIFO priority PRIO (1..99; the\n"
 		"               model's device threads inherit it): keeps other\n"
 		"               load on a shared machine out of the timed metrics\n"
@@ -320,6 +323,7 @@ struct group {
 
 static const struct group groups[] = {
 	{ "ctx", bench_memcpy_ctx },
+	{ "parts", bench_parts },
 	{ "cmd", bench_cmd },
 	{ "stream", bench_stream },
 	{ "wr", bench_wr },
