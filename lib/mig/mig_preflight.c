@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "vpf_ctx.h"
-#include "mig_vf.h"
+#include "mig_half.h"
 
 static int
 local_pre_summary(struct mig_vf *v)
@@ -26,8 +26,8 @@ local_pre_summary(struct mig_vf *v)
 
 	if (vpf_ctx_validate(v->ctx.p, v->ctx.len, 0, &cerr)) {
 		vpf_ctx_error_str(&cerr, why, sizeof(why));
-		return mig_vf_fail(v, -EIO, "VF %u: device returned a malformed context: %s",
-				   v->vf, why);
+		return mig_vf_fail(v, -EIO, "%s VF %u: device returned a malformed context: %s",
+				   vpf_pf_name(v->m->pf), v->vf, why);
 	}
 	/* Size the stream buffers for the stop-copy now, while the VF runs,
 	 * so the downtime path neither grows them nor faults their pages in
@@ -54,8 +54,9 @@ mig_preflight_plan(struct mig_vf *v)
 	if (v->state != VPF_MIG_STATE_RUNNING &&
 	    v->state != VPF_MIG_STATE_RUNNING_P2P)
 		return mig_vf_fail(v, -EPERM,
-				   "VF %u: pre-flight needs a running VF (now %s)",
-				   v->vf, vpf_mig_state_name(v->state));
+				   "%s VF %u: pre-flight needs a running VF (now %s)",
+				   vpf_pf_name(v->m->pf), v->vf,
+				   vpf_mig_state_name(v->state));
 	mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
 	mig_op_add(v, ACT_SIZE_GET, 1, 0, NULL);
 	/* Read the running context and drop it again: the VF keeps running,
@@ -71,35 +72,47 @@ mig_preflight_plan(struct mig_vf *v)
 #define OWNER_ONLY_FEATURES \
 	(VPF_FEATURE(VPF_F_SR_IOV) | VPF_FEATURE(VPF_F_ADMIN_VQ))
 
+/*
+ * Source descriptor against destination VF (both pre-flight read): the
+ * part of the comparison that needs no source context, so that it runs
+ * as well on a descriptor from another host (mig_desc.c).
+ */
 int
-mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
-		   struct vpf_mig_compat *out)
+mig_desc_compare(const struct vpf_mig_desc *sd, const struct mig_vf *d,
+		 struct vpf_mig_compat *out)
 {
-	const struct vpf_pf_info *si = &s->m->info, *di = &d->m->info;
+	const struct vpf_pf_info *di = &d->m->info;
+	bool s_fields = (sd->flags & VPF_MIG_DESC_F_FIELDS) != 0;
 	uint64_t sf, df;
 	uint32_t i;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	out->src_queues = s->pre.num_queues;
+	out->src_queues = sd->num_queues;
 	out->dst_queues = d->pre.num_queues;
-	out->src_features = s->pre.features[0];
-	out->ctx_estimate = s->size_frz;
-	out->fields_checked = s->fields_valid && d->fields_valid;
+	out->src_features = sd->features[0];
+	out->ctx_estimate = sd->ctx_estimate;
+	out->fields_checked = s_fields && d->fields_valid;
 	if (!out->fields_checked)
 		snprintf(out->warning, sizeof(out->warning),
 			 "%s has no DEV_CTX_FIELDS_QUERY: context fields not checked against the destination",
-			 !s->fields_valid ? "source" : "destination");
+			 !s_fields ? "source" : "destination");
 
-	if (si->vendor_id != di->vendor_id || si->device_id != di->device_id) {
+	if (sd->vendor_id != di->vendor_id || sd->device_id != di->device_id) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "device type differs: source %04x:%04x, destination %04x:%04x",
-			 si->vendor_id, si->device_id, di->vendor_id, di->device_id);
+			 sd->vendor_id, sd->device_id, di->vendor_id,
+			 di->device_id);
+		goto incompatible;
+	}
+	if (sd->dialect != (uint8_t)di->dialect) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "admin command dialect differs: source %u, destination %u",
+			 sd->dialect, (unsigned int)di->dialect);
 		goto incompatible;
 	}
 	/* A VF's offered features are not visible through admin commands;
 	 * the PF's offer stands for its VFs' (D-MIG.8). */
-	sf = si->device_features & ~OWNER_ONLY_FEATURES;
+	sf = sd->pf_features & ~OWNER_ONLY_FEATURES;
 	df = di->device_features & ~OWNER_ONLY_FEATURES;
 	if (sf & ~df) {
 		snprintf(out->reason, sizeof(out->reason),
@@ -107,19 +120,19 @@ mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
 			 sf & ~df);
 		goto incompatible;
 	}
-	if (s->pre.num_queues != d->pre.num_queues) {
+	if (sd->num_queues != d->pre.num_queues) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "queue count differs: source %u, destination %u",
-			 s->pre.num_queues, d->pre.num_queues);
+			 sd->num_queues, d->pre.num_queues);
 		goto incompatible;
 	}
 	if (!out->fields_checked) {
 		out->compatible = true;
 		return 0;
 	}
-	for (i = 0; i < s->nfields; i++) {
-		uint16_t t = vpf_le16_load(&s->fields[i].type);
-		uint64_t l = vpf_le64_load(&s->fields[i].length), dl = 0;
+	for (i = 0; i < sd->nfields; i++) {
+		uint16_t t = vpf_le16_load(&sd->fields[i].type);
+		uint64_t l = vpf_le64_load(&sd->fields[i].length), dl = 0;
 		enum vpf_ctx_cmp_kind k;
 
 		k = vpf_ctx_field_compat(t, l, d->fields, d->nfields, &dl);
@@ -132,19 +145,36 @@ mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
 			goto incompatible;
 		}
 	}
+	out->compatible = true;
+	return 0;
+incompatible:
+	out->compatible = false;
+	return vpf_error(-EPROTO, "incompatible: %s", out->reason);
+}
+
+int
+mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
+		   struct vpf_mig_compat *out)
+{
+	struct vpf_mig_desc sd;
+	int rc;
+
+	mig_desc_from_vf(s, &sd);
+	rc = mig_desc_compare(&sd, d, out);
+	if (rc || !out->fields_checked)
+		return rc;
+	/* In one process the source's context itself is at hand: its
+	 * fields too must fit the destination's list. */
 	rc = vpf_ctx_compare_fields(s->ctx.p, s->ctx.len, 0, d->fields,
 				    d->nfields, NULL, NULL, NULL, NULL);
 	if (rc) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "source context does not fit the destination: %s",
 			 vpf_last_error());
-		goto incompatible;
+		out->compatible = false;
+		return vpf_error(-EPROTO, "incompatible: %s", out->reason);
 	}
-	out->compatible = true;
 	return 0;
-incompatible:
-	out->compatible = false;
-	return vpf_error(-EPROTO, "incompatible: %s", out->reason);
 }
 
 int
@@ -167,22 +197,28 @@ vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
 	rc = mig_op_begin(s, NULL, NULL);
 	if (rc == 0)
 		rc = mig_op_begin(d, NULL, NULL);
-	if (rc == 0)
-		rc = mig_preflight_plan(s);
-	if (rc == 0)
-		rc = mig_preflight_plan(d);
 	if (rc)
 		return rc;
+	rc = mig_preflight_plan(s);
+	if (rc)
+		return vpf_error(rc, "source %s", s->err);
+	rc = mig_preflight_plan(d);
+	if (rc)
+		return vpf_error(rc, "destination %s", d->err);
 	/* Both in flight together. */
 	mig_op_start(s);
 	mig_op_start(d);
 	rc = mig_op_wait(s);
 	rd = mig_op_wait(d);
 	if (rc)
-		return vpf_error(rc, "pre-flight of source: %s", s->err);
+		return vpf_error(rc, "source %s", s->err);
 	if (rd)
-		return vpf_error(rd, "pre-flight of destination: %s", d->err);
+		return vpf_error(rd, "destination %s", d->err);
 	rc = mig_compat_compare(s, d, out);
+	if (rc)
+		return vpf_error(rc, "source %s VF %u -> destination %s VF %u: %s",
+				 vpf_pf_name(src->pf), src_vf,
+				 vpf_pf_name(dst->pf), dst_vf, out->reason);
 	if (rc == 0 && out->warning[0])
 		VPF_LOG(mig, WARNING, "%s VF %u -> %s VF %u: %s",
 			vpf_pf_name(src->pf), src_vf, vpf_pf_name(dst->pf),

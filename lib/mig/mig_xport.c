@@ -2,5 +2,329 @@
  * Copyright(c) 2026 vpf authors
  */
 
-/* Placeholder: being written. */
-typedef int mig_xport_placeholder;
+/*
+ * Transports and the framed link the halves talk through (mig_half.h):
+ * the file-descriptor transport (vpf_mig_xport_fd_init()), the link's
+ * send queue and receive buffer over any transport, and what both halves
+ * share (polling their PFs, failing a pair).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mig_half.h"
+
+/* ---------------------------------------------------------------------------
+ * File-descriptor transport
+ * ------------------------------------------------------------------------- */
+
+/* write() to a pipe or FIFO whose reader is gone raises SIGPIPE: block it
+ * for the call and consume the one the call raised, unless one was
+ * pending already (then it is not ours to take). */
+static ssize_t
+write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	sigset_t pipe_set, old, pending;
+	bool was_pending;
+	ssize_t n;
+	int e;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigemptyset(&pending);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, buf, len);
+	e = errno;
+	if (n < 0 && e == EPIPE && !was_pending) {
+		const struct timespec zero = { 0, 0 };
+
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return n;
+}
+
+static ssize_t
+fd_send(void *ctx, const void *buf, size_t len)
+{
+	struct vpf_mig_fd_xport *fx = ctx;
+	ssize_t n;
+
+	if (fx->wfd < 0)
+		return -EBADF;
+	if (fx->wsock)
+		n = send(fx->wfd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	else
+		n = write_nosigpipe(fx->wfd, buf, len);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	return errno == ECONNRESET ? -EPIPE : -errno;
+}
+
+static ssize_t
+fd_recv(void *ctx, void *buf, size_t len)
+{
+	struct vpf_mig_fd_xport *fx = ctx;
+	ssize_t n;
+
+	if (fx->rfd < 0)
+		return -EBADF;
+	n = read(fx->rfd, buf, len);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		return len ? -ENODATA : 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	return errno == ECONNRESET ? -EPIPE : -errno;
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return vpf_error(-errno, "fd %d: fcntl: %s", fd,
+				 strerror(errno));
+	return 0;
+}
+
+int
+vpf_mig_xport_fd_init(struct vpf_mig_fd_xport *fx, int rfd, int wfd)
+{
+	struct stat st;
+	int rc;
+
+	if (fx == NULL || (rfd < 0 && wfd < 0))
+		return vpf_error(-EINVAL, "fd transport: no descriptor");
+	memset(fx, 0, sizeof(*fx));
+	fx->rfd = rfd < 0 ? -1 : rfd;
+	fx->wfd = wfd < 0 ? -1 : wfd;
+	if (rfd >= 0 && (rc = set_nonblock(rfd)) != 0)
+		return rc;
+	if (wfd >= 0 && wfd != rfd && (rc = set_nonblock(wfd)) != 0)
+		return rc;
+	if (wfd >= 0 && fstat(wfd, &st) == 0 && S_ISSOCK(st.st_mode))
+		fx->wsock = true;
+	fx->x.send = fd_send;
+	fx->x.recv = fd_recv;
+	fx->x.ctx = fx;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Link
+ * ------------------------------------------------------------------------- */
+
+int
+mig_link_init(struct mig_link *l, const struct vpf_mig_xport *x)
+{
+	memset(l, 0, sizeof(*l));
+	if (x == NULL || x->send == NULL || x->recv == NULL)
+		return vpf_error(-EINVAL, "transport without send/recv");
+	l->x = *x;
+	l->in = malloc(MIG_WIRE_FRAME_MAX);
+	if (l->in == NULL || mig_buf_reserve(&l->out, 64u << 10))
+		return vpf_error(-ENOMEM, "out of memory");
+	return 0;
+}
+
+void
+mig_link_fini(struct mig_link *l)
+{
+	free(l->in);
+	l->in = NULL;
+	mig_buf_free(&l->out);
+}
+
+int
+mig_link_fail(struct mig_link *l, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->err)
+		return l->err;
+	l->err = rc;
+	va_start(ap, fmt);
+	vsnprintf(l->why, sizeof(l->why), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+mig_link_put(struct mig_link *l, const struct mig_wire_frame *f)
+{
+	size_t before = l->out.len;
+	int rc;
+
+	if (l->err)
+		return l->err;
+	rc = mig_wire_encode(&l->out, f, l->tx_seq);
+	if (rc)
+		return mig_link_fail(l, rc, "%s", vpf_last_error());
+	l->tx_seq++;
+	l->queued += l->out.len - before;
+	return 0;
+}
+
+int
+mig_link_pair_msg(struct mig_link *l, uint16_t type, uint32_t pair, int err,
+		  uint64_t t_ns, const char *reason)
+{
+	struct mig_wire_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = type;
+	f.pair = pair;
+	f.err = (uint32_t)(err < 0 ? -err : err);
+	f.t_ns = t_ns;
+	if (reason)
+		snprintf(f.reason, sizeof(f.reason), "%s", reason);
+	return mig_link_put(l, &f);
+}
+
+int
+mig_link_flush(struct mig_link *l)
+{
+	int calls = 0, i;
+
+	if (l->err)
+		return l->err;
+	/* Bounded: a transport that keeps taking bytes ends with the queue. */
+	for (i = 0; i < 64 && mig_link_unsent(l) > 0; i++) {
+		ssize_t n = l->x.send(l->x.ctx, l->out.p + l->out.off,
+				      mig_link_unsent(l));
+
+		if (n < 0)
+			return mig_link_fail(l, (int)n, "transport: send: %s",
+					     strerror((int)-n));
+		if (n == 0)
+			break;
+		if ((size_t)n > mig_link_unsent(l))
+			return mig_link_fail(l, -EIO, "transport: send took %zd bytes of %zu",
+					     n, mig_link_unsent(l));
+		l->out.off += (size_t)n;
+		l->sent += (uint64_t)n;
+		calls++;
+	}
+	if (l->out.off == l->out.len)
+		l->out.off = l->out.len = 0;
+	return calls;
+}
+
+int
+mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
+{
+	char why[160];
+	int rc, i;
+
+	if (l->err)
+		return l->err;
+	if (l->in_off) {
+		memmove(l->in, l->in + l->in_off, l->in_len - l->in_off);
+		l->in_len -= l->in_off;
+		l->in_off = 0;
+	}
+	for (i = 0; i < 4; i++) {
+		ssize_t n;
+
+		rc = mig_wire_decode(l->in, l->in_len, l->rx_seq, f, why,
+				     sizeof(why));
+		if (rc < 0)
+			return mig_link_fail(l, rc, "corrupt frame from the peer: %s",
+					     why);
+		if (rc > 0) {
+			l->in_off = (size_t)rc;
+			l->rx_seq++;
+			if (f->type == MIG_W_BYE)
+				l->closed = true;
+			return 1;
+		}
+		if (l->eof)
+			break;
+		n = l->x.recv(l->x.ctx, l->in + l->in_len,
+			      MIG_WIRE_FRAME_MAX - l->in_len);
+		if (n == -ENODATA) {
+			l->eof = true;
+			break;
+		}
+		if (n < 0)
+			return mig_link_fail(l, (int)n, "transport: receive: %s",
+					     strerror((int)-n));
+		if (n == 0)
+			return 0;
+		if ((size_t)n > MIG_WIRE_FRAME_MAX - l->in_len)
+			return mig_link_fail(l, -EIO, "transport: receive returned %zd bytes",
+					     n);
+		l->in_len += (size_t)n;
+	}
+	if (l->eof && l->in_len > 0)
+		return mig_link_fail(l, -EPIPE,
+				     "the peer closed the transport in the middle of a frame (%zu bytes of it received)",
+				     l->in_len);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Both halves
+ * ------------------------------------------------------------------------- */
+
+unsigned int
+mig_half_poll_migs(struct vpf_mig **migs, unsigned int n, unsigned int budget)
+{
+	unsigned int used = 0, i;
+
+	for (i = 0; i < n; i++) {
+		int rc = vpf_mig_poll(migs[i]);
+
+		if (rc < 0)
+			mig_fail_all(migs[i], rc);
+		else
+			used += (unsigned int)rc;
+	}
+	(void)budget;
+	return used;
+}
+
+void
+mig_half_add_mig(struct vpf_mig **migs, unsigned int *n, struct vpf_mig *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (migs[i] == m)
+			return;
+	migs[(*n)++] = m;
+}
+
+void
+mig_half_pair_fail(struct vpf_mig_pair *p, enum vpf_mig_phase ph, int rc,
+		   const char *why)
+{
+	size_t n;
+
+	if (p->rc)
+		return;
+	p->rc = rc ? rc : -EIO;
+	p->failed_phase = ph;
+	n = strnlen(why, sizeof(p->error) - 1);
+	memcpy(p->error, why, n);
+	p->error[n] = '\0';
+	VPF_LOG(mig, ERR, "pair (VF %u -> VF %u) failed in %s: %s", p->src_vf,
+		p->dst_vf, vpf_mig_phase_name(ph), why);
+}
