@@ -33,6 +33,7 @@ const struct cli_cmd_group *const cli_groups[] = {
 	&cli_group_mode,
 	&cli_group_ctx,
 	&cli_group_wr,
+	&cli_group_mig,
 	&cli_group_migrate,
 	&cli_group_model,
 };
@@ -131,6 +132,10 @@ cli_cmd_run(const struct cli_cmd *cmd, struct cli_args *a)
 		if (rc < 0)
 			return rc;
 	}
+	/* a manual command on a VF the migration layer holds */
+	if (cmd->on == CLI_ON_VF &&
+	    (rc = cli_mig_manual_ok(cmd, a->p, a->vf)) < 0)
+		return rc;
 	if (cmd->on == CLI_ON_VF)
 		cli_dev_begin(a->p);
 	return cmd->fn(a);

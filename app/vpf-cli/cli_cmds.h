@@ -72,6 +72,34 @@ void cli_manual_activated(struct cli_pf *dst, uint16_t vf);
 bool cli_manual_target(struct cli_pf *p, uint16_t vf, char *from,
 		       size_t len);
 
+/* ---- the migration layer (doc/protocol.md D-CLI.9 - D-CLI.14) --------- */
+
+/**
+ * 0 when VF @p vf of @p p is where its migration layer @p m has it (the
+ * device's mode is the layer's) and, with @p need_running, in RUNNING;
+ * otherwise the reported refusal (-EBUSY, -EIO), which names the way back
+ * ('mode set ... active' for a VF moved by hand, 'mig abort' for one the
+ * layer holds). @p role ("source", "destination") prefixes the VF's name
+ * (may be NULL).
+ */
+int cli_mig_vf_ready(struct cli_pf *p, struct vpf_mig *m, uint16_t vf,
+		     const char *role, bool need_running);
+
+/** After a migration-layer call on VF @p vf of @p p: vpf-cli's record
+ *  follows the layer (running: nothing to restore; elsewhere: restored at
+ *  exit, unless @p how says where its state went: then left as is). */
+void cli_mig_note(struct cli_pf *p, uint16_t vf, const char *how);
+
+/** Before a manual command @p cmd (mode set, ctx read/write/discard,
+ *  wr start/read/stop) on VF @p vf of @p p: -EBUSY (reported) when the
+ *  migration layer holds the VF outside RUNNING. */
+int cli_mig_manual_ok(const struct cli_cmd *cmd, struct cli_pf *p,
+		      uint16_t vf);
+
+/** A destination that received a migration (or a context by hand) is
+ *  refused (-EBUSY, reported) unless @p force. */
+int cli_mig_dst_free(struct cli_pf *d, uint16_t dvf, bool force);
+
 /* ---- models ------------------------------------------------------------- */
 
 /**
@@ -90,6 +118,7 @@ extern const struct cli_cmd_group cli_group_pf;
 extern const struct cli_cmd_group cli_group_mode;
 extern const struct cli_cmd_group cli_group_ctx;
 extern const struct cli_cmd_group cli_group_wr;
+extern const struct cli_cmd_group cli_group_mig;
 extern const struct cli_cmd_group cli_group_migrate;
 extern const struct cli_cmd_group cli_group_model;
 
