@@ -110,7 +110,8 @@ def case_help():
 # commands each holds.
 HELP_AREAS = [('general', {'help', 'quit'}), ('show', {'show', 'stats'}),
               ('pf', {'pf'}), ('mode', {'mode'}), ('ctx', {'ctx'}),
-              ('wr', {'wr'}), ('migrate', {'migrate'}), ('model', {'model'})]
+              ('wr', {'wr'}), ('mig', {'mig'}), ('migrate', {'migrate'}),
+              ('model', {'model'})]
 
 
 def help_areas(out):
@@ -132,7 +133,7 @@ def help_areas(out):
 
 def case_help_groups():
     """`help` lists the commands under one header per area (general, show,
-    pf, mode, ctx, wr, migrate, model), each command once."""
+    pf, mode, ctx, wr, mig, migrate, model), each command once."""
     out, err = run('help\n')
     areas = help_areas(section(out, 'help'))
     if [a for a, _ in HELP_AREAS] != list(areas):
