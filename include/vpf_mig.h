@@ -147,16 +147,46 @@ struct vpf_mig_params {
 	/** At detach, put VFs the library moved back to Active (default
 	 *  true), except a source marked complete. */
 	bool restore_on_detach;
+	/**
+	 * Directory of the per-PF journal of VFs whose migration completed
+	 * (doc/migration.md, "Crash safety"); created if missing. NULL (the
+	 * default): $VPF_JOURNAL_DIR when set, else
+	 * VPF_MIG_JOURNAL_DIR_DEFAULT. "" turns the journal off: a restarted
+	 * owner then cannot tell a VF that migrated away from one left
+	 * mid-migration, and resumes neither. Read at attach only.
+	 */
+	const char *journal_dir;
+	/**
+	 * At attach with @c scan: resume (vpf_mig_recover()) every VF found
+	 * outside Active that the journal does not list as migrated away:
+	 * it was left mid-migration by an owner that died (default true).
+	 * Never done without a readable journal. false: only reported.
+	 */
+	bool recover_orphans;
 };
+
+/** Journal directory used when vpf_mig_params::journal_dir is NULL and
+ *  $VPF_JOURNAL_DIR is not set. */
+#define VPF_MIG_JOURNAL_DIR_DEFAULT	"/var/lib/vpf/journal"
 
 /** Fill @p p with the defaults. */
 VPF_API void vpf_mig_params_init(struct vpf_mig_params *p);
 
 /**
- * Create the migration layer of an attached PF. With @c scan, every VF's
- * mode is read (DEV_MODE_GET, pipelined); VFs found outside Active were left
- * by a process that died mid-migration: they are logged with the way back
- * and listed by vpf_mig_orphans(). Nothing is changed on the device.
+ * Create the migration layer of an attached PF and open its journal
+ * (vpf_mig_params::journal_dir, keyed by vpf_pf_identity()). With @c scan,
+ * every VF's mode is read (DEV_MODE_GET, pipelined) and held against the
+ * journal (doc/migration.md, "Crash safety"):
+ * - outside Active, listed in the journal: the VF migrated away (the guest
+ *   runs elsewhere); it is left stopped and marked complete;
+ * - outside Active, not listed: left mid-migration by an owner that died;
+ *   resumed with vpf_mig_recover() when @c recover_orphans, else left;
+ * - outside Active with the journal unreadable or corrupt: left as is, and
+ *   recorded as migrated away (the bad file is kept as "<file>.bad");
+ * - Active, listed: the entry is stale (the VF runs here) and dropped.
+ * vpf_mig_orphans() lists each such VF with what was done. A journal that
+ * cannot be opened does not fail the attach (vpf_mig_journal_info_get()
+ * says why; vpf_mig_mark_complete() then fails), but no VF is resumed.
  * @p pf must outlive the result.
  * @return the handle, or NULL with errno (EINVAL, ENOMEM, ENOTSUP when the
  *   PF lacks the migration command set) and vpf_last_error().
@@ -176,19 +206,77 @@ VPF_API void vpf_mig_detach(struct vpf_mig *m);
 /** The PF of a migration layer. */
 VPF_API struct vpf_pf *vpf_mig_pf(const struct vpf_mig *m);
 
-/** A VF found outside Active at attach. */
+/** What the attach scan did with a VF it reports (vpf_mig_orphan). */
+enum vpf_mig_orphan_fate {
+	/** Outside Active, left as is: vpf_mig_params::recover_orphans is
+	 *  false, or there is no journal (off, or the PF has no identity). */
+	VPF_MIG_ORPHAN_LEFT = 0,
+	/** Outside Active, not in the journal: left mid-migration by an
+	 *  owner that died; resumed (vpf_mig_recover()). */
+	VPF_MIG_ORPHAN_RESUMED,
+	/** As RESUMED, but vpf_mig_recover() failed (vpf_mig_vf_error()). */
+	VPF_MIG_ORPHAN_RESUME_FAILED,
+	/** Outside Active, in the journal: migrated away; left stopped. */
+	VPF_MIG_ORPHAN_MIGRATED,
+	/** Outside Active, the journal unreadable or corrupt: it may have
+	 *  migrated away; left as is and recorded so (when the journal could
+	 *  be rewritten). */
+	VPF_MIG_ORPHAN_UNKNOWN,
+	/** Active, in the journal: the entry was stale and is dropped. */
+	VPF_MIG_ORPHAN_STALE,
+};
+
+/** Name of a fate ("left", "resumed", "resume-failed", "migrated",
+ *  "unknown", "stale"; "invalid" otherwise). */
+VPF_API const char *vpf_mig_orphan_fate_name(enum vpf_mig_orphan_fate f);
+
+/** A VF the attach scan found outside Active, or with a stale entry. */
 struct vpf_mig_orphan {
 	uint16_t vf;		/**< VF number (1..NumVFs) */
 	uint8_t mode;		/**< VPF_DEV_MODE_* found */
+	enum vpf_mig_orphan_fate fate;	/**< what attach did */
 };
 
 /**
- * VFs found outside Active by the attach scan.
+ * VFs the attach scan found outside Active, and VFs whose journal entry it
+ * dropped as stale, in VF order.
  * @param out receives up to @p max entries (may be NULL with max 0).
  * @return the number found (may exceed @p max), or -EINVAL.
  */
 VPF_API int vpf_mig_orphans(const struct vpf_mig *m,
 			    struct vpf_mig_orphan *out, unsigned int max);
+
+/** State of a PF's journal (vpf_mig_journal_info_get()). */
+struct vpf_mig_journal_info {
+	/** A journal is kept: a directory was configured and the PF has an
+	 *  identity. */
+	bool enabled;
+	/** Entries can be written (the directory could be opened). */
+	bool usable;
+	/** The file found at attach was unreadable or corrupt (kept as
+	 *  "<path>.bad" when it could be renamed). */
+	bool was_bad;
+	uint32_t entries;	/**< VFs recorded as migrated away */
+	uint64_t instance;	/**< identity: the instance number */
+	char addr[32];		/**< identity: the address ("" without) */
+	char path[512];		/**< the journal file ("" when not enabled) */
+	char error[256];	/**< why not enabled / usable ("" if it is) */
+};
+
+/** Fill @p ji with the state of @p m's journal. @return 0 or -EINVAL. */
+VPF_API int vpf_mig_journal_info_get(const struct vpf_mig *m,
+				     struct vpf_mig_journal_info *ji);
+
+/**
+ * Operator override, DANGEROUS: drop VF @p vf's journal entry (and its
+ * complete mark), e.g. once it is known that the guest does not run on the
+ * destination after all. Afterwards nothing stops vpf_mig_recover() or a
+ * restarted owner from resuming the VF here: if the guest does run
+ * elsewhere, it then runs twice. Written durably before returning.
+ * @return 0 (also when there was no entry); -EINVAL; the journal's errno
+ *   when it cannot be rewritten (the entry stays).
+ */
+VPF_API int vpf_mig_journal_forget(struct vpf_mig *m, uint16_t vf);
 
 /**
  * The documented way back for a VF left outside Active (an orphan, or one in
@@ -286,8 +374,14 @@ VPF_API int vpf_mig_reset(struct vpf_mig *m, uint16_t vf);
 /**
  * Mark VF @p vf a source whose migration completed (the destination runs
  * the guest now): vpf_mig_detach() leaves it stopped instead of reactivating
- * it. vpf_mig_migrate() does this itself. Cleared by any later set_state
- * to RUNNING, abort or recover.
+ * it, and the PF's journal records it durably (written, fsynced and
+ * renamed into place) before this returns, so that an owner restarted
+ * later never resumes it. vpf_mig_migrate() does this itself. Cleared,
+ * with the journal entry, by any later set_state to RUNNING, or an abort
+ * or recover that brings the VF back to Active.
+ * @return 0; -EINVAL; the journal's errno when the entry could not be
+ *   written (the VF is still marked in this process, vpf_last_error()
+ *   says why); 0 without an entry when the journal is off ("").
  */
 VPF_API int vpf_mig_mark_complete(struct vpf_mig *m, uint16_t vf);
 
@@ -305,6 +399,8 @@ struct vpf_mig_vf_info {
 	uint64_t save_total;		/**< stream bytes produced */
 	uint64_t load_total;		/**< stream bytes accepted */
 	uint64_t ctx_written;		/**< context bytes sent by CTX_WRITE */
+	/** The PF's journal lists the VF as migrated away. */
+	bool journal;
 };
 
 /** Fill @p info for VF @p vf. */

@@ -4,8 +4,10 @@
 
 /*
  * Attach and detach, and the crash safety around them (doc/protocol.md
- * §7.5, D-MIG.11): attach reads every VF's mode, and a VF found out of
- * Active was left by a process that died mid-migration (an orphan);
+ * §7.5, D-MIG.11, D-JRN.n; doc/migration.md "Crash safety"): attach reads
+ * every VF's mode and holds it against the PF's journal of migrated VFs:
+ * a VF found out of Active either migrated away (in the journal: left
+ * stopped) or was left mid-migration by an owner that died (resumed);
  * detach puts back every VF this process moved, unless it was marked
  * complete, and stops the write recording it started.
  */
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mig_journal.h"
 #include "mig_vf.h"
 
 void
@@ -24,11 +27,31 @@ vpf_mig_params_init(struct vpf_mig_params *p)
 	p->chunk = 4096;
 	p->scan = true;
 	p->restore_on_detach = true;
+	p->journal_dir = NULL;
+	p->recover_orphans = true;
+}
+
+const char *
+vpf_mig_orphan_fate_name(enum vpf_mig_orphan_fate f)
+{
+	static const char *const names[] = {
+		[VPF_MIG_ORPHAN_LEFT] = "left",
+		[VPF_MIG_ORPHAN_RESUMED] = "resumed",
+		[VPF_MIG_ORPHAN_RESUME_FAILED] = "resume-failed",
+		[VPF_MIG_ORPHAN_MIGRATED] = "migrated",
+		[VPF_MIG_ORPHAN_UNKNOWN] = "unknown",
+		[VPF_MIG_ORPHAN_STALE] = "stale",
+	};
+
+	if ((unsigned int)f >= sizeof(names) / sizeof(names[0]))
+		return "invalid";
+	return names[f];
 }
 
 static void
 mig_free(struct vpf_mig *m)
 {
+	mig_journal_close(m);
 	free(m->vfs);
 	free(m->orphans);
 	free(m->submit_bm);
@@ -98,10 +121,11 @@ local_scan_done(struct mig_vf *v)
 	return 0;
 }
 
-/* What the scan found for @p v: a VF out of Active is an orphan. */
+/* What the scan found for @p v. */
 static void
 scan_note(struct vpf_mig *m, struct mig_vf *v)
 {
+	v->moved = false;
 	if (mig_op_wait(v)) {
 		MIG_LOG(WARNING, m->pf, "VF %u: mode unknown at attach: %s",
 			v->vf, v->err);
@@ -116,22 +140,72 @@ scan_note(struct vpf_mig *m, struct mig_vf *v)
 		 * doc/protocol.md §4.3, §7.5). */
 		v->read_started = v->partial = true;
 		v->written = v->mode == VPF_DEV_MODE_FREEZE;
-		m->orphans[m->norphans].vf = v->vf;
-		m->orphans[m->norphans].mode = v->mode;
-		m->norphans++;
+	}
+}
+
+static void
+orphan_add(struct vpf_mig *m, struct mig_vf *v, enum vpf_mig_orphan_fate f)
+{
+	struct vpf_mig_orphan *o = &m->orphans[m->norphans++];
+
+	o->vf = v->vf;
+	o->mode = v->mode;
+	o->fate = f;
+}
+
+/*
+ * What a VF outside Active is, by the journal (D-JRN.2, D-JRN.3): its
+ * fate, and whether to resume it. Nothing is resumed unless a readable
+ * journal says it did not migrate away.
+ */
+static enum vpf_mig_orphan_fate
+scan_fate(struct vpf_mig *m, struct mig_vf *v)
+{
+	switch (mig_journal_state(m)) {
+	case MIG_JRN_OK:
+		break;
+	case MIG_JRN_OFF:
+	default:
 		MIG_LOG(WARNING, m->pf,
-			"VF %u found in %s mode: a process may have died mid-migration; "
+			"VF %u found in %s mode, and no journal says whether it migrated away: left as is; "
+			"vpf_mig_recover() (CLI: ctx discard, mode set ... active) resumes it if it did not",
+			v->vf, vpf_dev_mode_name(v->mode));
+		return VPF_MIG_ORPHAN_LEFT;
+	}
+	if (mig_journal_was_bad(m)) {
+		/* Recorded as migrated away: the next attach will not
+		 * resume it either, whatever the bad file said. */
+		mig_journal_set(m, v->vf, true);
+		v->complete = true;
+		MIG_LOG(ERR, m->pf,
+			"VF %u found in %s mode with the journal unreadable: it may have migrated away; left as is",
+			v->vf, vpf_dev_mode_name(v->mode));
+		return VPF_MIG_ORPHAN_UNKNOWN;
+	}
+	if (mig_journal_has(m, v->vf)) {
+		v->complete = true;
+		MIG_LOG(INFO, m->pf,
+			"VF %u in %s mode migrated away (journal): left stopped",
+			v->vf, vpf_dev_mode_name(v->mode));
+		return VPF_MIG_ORPHAN_MIGRATED;
+	}
+	if (!m->prm.recover_orphans) {
+		MIG_LOG(WARNING, m->pf,
+			"VF %u found in %s mode: left mid-migration by an owner that died; "
 			"vpf_mig_recover() (CLI: ctx discard, mode set ... active) brings it back to Active, "
 			"dropping any written but unapplied context",
 			v->vf, vpf_dev_mode_name(v->mode));
+		return VPF_MIG_ORPHAN_LEFT;
 	}
-	v->moved = false;
+	return VPF_MIG_ORPHAN_RESUMED;
 }
 
-/* Crash safety: one DEV_MODE_GET per VF, all in flight together. */
+/* Crash safety: one DEV_MODE_GET per VF, all in flight together, then
+ * each VF held against the journal. */
 static void
 attach_scan(struct vpf_mig *m)
 {
+	bool changed = false;
 	uint16_t i;
 
 	for (i = 0; i < m->nvfs; i++) {
@@ -144,6 +218,63 @@ attach_scan(struct vpf_mig *m)
 	}
 	for (i = 0; i < m->nvfs; i++)
 		scan_note(m, &m->vfs[i]);
+
+	/* The journal first: entries dropped and added are durable before
+	 * anything is resumed. */
+	for (i = 0; i < m->nvfs; i++) {
+		struct mig_vf *v = &m->vfs[i];
+
+		if (v->mode == MIG_MODE_UNKNOWN) {
+			/* Cannot tell: an entry stays; with a bad journal
+			 * it is recorded, as for a VF out of Active. */
+			if (mig_journal_was_bad(m))
+				changed |= mig_journal_set(m, v->vf, true);
+			v->complete = mig_journal_has(m, v->vf);
+			continue;
+		}
+		if (v->mode == VPF_DEV_MODE_ACTIVE) {
+			if (mig_journal_has(m, v->vf)) {
+				/* It runs here: the entry is stale. */
+				changed |= mig_journal_set(m, v->vf, false);
+				orphan_add(m, v, VPF_MIG_ORPHAN_STALE);
+				MIG_LOG(WARNING, m->pf,
+					"VF %u is Active although the journal says it migrated away: stale entry dropped",
+					v->vf);
+			}
+			continue;
+		}
+		if (mig_journal_was_bad(m) && !mig_journal_has(m, v->vf))
+			changed = true;
+		orphan_add(m, v, scan_fate(m, v));
+	}
+	if (changed || mig_journal_was_bad(m))
+		(void)mig_journal_write(m);
+
+	/* Then resume the VFs left mid-migration. */
+	for (i = 0; i < m->norphans; i++) {
+		struct vpf_mig_orphan *o = &m->orphans[i];
+
+		if (o->fate != VPF_MIG_ORPHAN_RESUMED)
+			continue;
+		MIG_LOG(WARNING, m->pf,
+			"VF %u found in %s mode and not in the journal: left mid-migration by an owner that died; resuming it",
+			o->vf, vpf_dev_mode_name(o->mode));
+		if (vpf_mig_recover(m, o->vf) < 0) {
+			o->fate = VPF_MIG_ORPHAN_RESUME_FAILED;
+			MIG_LOG(ERR, m->pf, "VF %u could not be resumed: %s",
+				o->vf, m->vfs[o->vf - 1].err);
+		}
+	}
+}
+
+/* Without a scan: the journal's VFs are marked complete, nothing else. */
+static void
+attach_noscan(struct vpf_mig *m)
+{
+	uint16_t i;
+
+	for (i = 0; i < m->nvfs; i++)
+		m->vfs[i].complete = mig_journal_has(m, m->vfs[i].vf);
 }
 
 struct vpf_mig *
@@ -169,12 +300,18 @@ vpf_mig_attach(struct vpf_pf *pf, const struct vpf_mig_params *p)
 		return NULL;
 	}
 	rc = attach_alloc(pf, p, &m);
+	if (rc == 0)
+		rc = mig_journal_open(m, p->journal_dir, p->scan);
 	if (rc) {
+		if (m != NULL)
+			mig_free(m);
 		errno = -rc;
 		return NULL;
 	}
 	if (p->scan)
 		attach_scan(m);
+	else
+		attach_noscan(m);
 	return m;
 }
 

@@ -3,20 +3,715 @@
  */
 
 /*
- * The per-PF journal (being written: for now only the in-memory mark).
+ * The per-PF journal of VFs whose migration completed (doc/migration.md,
+ * "Crash safety"; decisions D-JRN.n in doc/protocol.md §8). One small file
+ * per PF, named after its identity (address and instance), rewritten
+ * whole at every change: a temporary file is written and fsynced, renamed
+ * over the journal, and the directory fsynced, so a crash leaves either
+ * the old journal or the new one. The file is untrusted input when read
+ * back: every length is checked, and a file that does not check out is
+ * never taken as "nothing migrated" (mig_attach.c decides what then).
  */
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "mig_journal.h"
+
+struct mig_journal {
+	enum mig_jrn_state state;
+	bool was_bad;		/* the file found at attach did not check out */
+	int dirfd;		/* -1 unless usable */
+	char dir[400];
+	char name[96];		/* "<addr>-<instance>.vpfj" */
+	char addr[MIG_JRN_ADDR_LEN];
+	uint64_t instance;
+	uint64_t gen;		/* generation of the file last read/written */
+	uint16_t nvfs;
+	uint32_t n;		/* entries */
+	uint64_t *bm;		/* bit vf - 1: VF has an entry */
+	uint64_t *t;		/* [vf - 1]: when it completed (realtime ns) */
+	uint8_t *buf;		/* the file being written: room for nvfs */
+	char why[1024];		/* why off or unusable */
+};
+
+/* ---------------------------------------------------------------------------
+ * Parsing (pure)
+ * ------------------------------------------------------------------------- */
+
+int
+mig_journal_parse(const uint8_t *buf, size_t len, struct mig_jrn_parsed *out,
+		  int (*each)(void *arg, uint16_t vf, uint64_t t_ns),
+		  void *arg, char *why, size_t whylen)
+{
+	uint32_t n, i, crc;
+	uint16_t ver, prev = 0;
+	const uint8_t *e;
+
+	memset(out, 0, sizeof(*out));
+	if (len < MIG_JRN_HDR + 4u) {
+		snprintf(why, whylen, "%zu bytes: shorter than a header", len);
+		return -EBADMSG;
+	}
+	if (len > MIG_JRN_MAX_SIZE) {
+		snprintf(why, whylen, "%zu bytes: larger than any journal (%u)",
+			 len, (unsigned int)MIG_JRN_MAX_SIZE);
+		return -EBADMSG;
+	}
+	if (memcmp(buf, MIG_JRN_MAGIC, 8) != 0) {
+		snprintf(why, whylen, "not a vpf journal (magic)");
+		return -EBADMSG;
+	}
+	crc = mig_crc32c(0, buf, len - 4);
+	if (crc != vpf_le32_load(buf + len - 4)) {
+		snprintf(why, whylen, "checksum mismatch (CRC-32C 0x%08x, file says 0x%08x)",
+			 crc, vpf_le32_load(buf + len - 4));
+		return -EBADMSG;
+	}
+	ver = vpf_le16_load(buf + MIG_JRN_OFF_VERSION);
+	if (ver != MIG_JRN_VERSION) {
+		snprintf(why, whylen, "version %u (this vpf reads %u)", ver,
+			 MIG_JRN_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (vpf_le16_load(buf + MIG_JRN_OFF_HDRLEN) != MIG_JRN_HDR) {
+		snprintf(why, whylen, "header length %u (expected %u)",
+			 vpf_le16_load(buf + MIG_JRN_OFF_HDRLEN), MIG_JRN_HDR);
+		return -EBADMSG;
+	}
+	n = vpf_le32_load(buf + MIG_JRN_OFF_COUNT);
+	/* n is bounded before it is multiplied: no overflow. */
+	if (n > MIG_JRN_MAX_ENTRIES ||
+	    (uint64_t)MIG_JRN_HDR + (uint64_t)n * MIG_JRN_ENTRY + 4u != len) {
+		snprintf(why, whylen, "%" PRIu32 " entries do not fill %zu bytes",
+			 n, len);
+		return -EBADMSG;
+	}
+	if (buf[MIG_JRN_OFF_ADDR + MIG_JRN_ADDR_LEN - 1] != '\0') {
+		snprintf(why, whylen, "address not terminated");
+		return -EBADMSG;
+	}
+	out->instance = vpf_le64_load(buf + MIG_JRN_OFF_INSTANCE);
+	memcpy(out->addr, buf + MIG_JRN_OFF_ADDR, MIG_JRN_ADDR_LEN);
+	out->gen = vpf_le64_load(buf + MIG_JRN_OFF_GEN);
+	out->n = n;
+	for (i = 0, e = buf + MIG_JRN_HDR; i < n; i++, e += MIG_JRN_ENTRY) {
+		uint16_t vf = vpf_le16_load(e);
+
+		if (vf == 0 || vf <= prev) {
+			snprintf(why, whylen, "entry %" PRIu32 ": VF %u %s", i,
+				 vf, vf == 0 ? "is not a VF" : "out of order");
+			return -EBADMSG;
+		}
+		if (vpf_le16_load(e + 2) != 0 || vpf_le32_load(e + 4) != 0) {
+			snprintf(why, whylen, "entry %" PRIu32 ": reserved bits set",
+				 i);
+			return -EBADMSG;
+		}
+		prev = vf;
+		if (each != NULL && each(arg, vf, vpf_le64_load(e + 8)) != 0)
+			break;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Open, load
+ * ------------------------------------------------------------------------- */
+
+static bool
+bit_get(const uint64_t *bm, uint16_t vf)
+{
+	return (bm[(vf - 1u) / 64] >> ((vf - 1u) % 64)) & 1u;
+}
+
+static void
+bit_put(uint64_t *bm, uint16_t vf, bool on)
+{
+	uint64_t b = UINT64_C(1) << ((vf - 1u) % 64);
+
+	if (on)
+		bm[(vf - 1u) / 64] |= b;
+	else
+		bm[(vf - 1u) / 64] &= ~b;
+}
+
+/* mkdir -p @p path (0755). @return 0 or a negative errno. */
+static int
+mkdir_p(const char *path)
+{
+	char p[sizeof(((struct mig_journal *)0)->dir)];
+	size_t i, len = strlen(path);
+
+	if (len == 0 || len >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		p[i] = i < len ? '/' : '\0';
+	}
+	return 0;
+}
+
+/* An identity address usable in a file name: [0-9A-Za-z:._-], 1..31. */
+static bool
+addr_ok(const char *a)
+{
+	size_t i, n = strlen(a);
+
+	if (n == 0 || n >= MIG_JRN_ADDR_LEN || a[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = a[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') || c == ':' || c == '.' ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+struct load_ctx {
+	struct vpf_mig *m;
+	struct mig_journal *j;
+	unsigned int beyond;
+};
+
+static int
+load_entry(void *arg, uint16_t vf, uint64_t t_ns)
+{
+	struct load_ctx *lc = arg;
+	struct mig_journal *j = lc->j;
+
+	if (vf > j->nvfs) {
+		/* The PF has fewer VFs now: that VF was destroyed with
+		 * its state (VF Enable cleared); nothing of it can resume. */
+		lc->beyond++;
+		return 0;
+	}
+	bit_put(j->bm, vf, true);
+	j->t[vf - 1] = t_ns;
+	j->n++;
+	return 0;
+}
+
+/* Read the journal file, at most MIG_JRN_MAX_SIZE + 1 bytes. @return 0
+ * (then *@p buf, *@p len), 1 no file, or a negative errno (@p why). */
+static int
+read_file(struct mig_journal *j, uint8_t **buf, size_t *len, char *why,
+	  size_t whylen)
+{
+	struct stat st;
+	size_t cap, got = 0;
+	uint8_t *b;
+	int fd, e;
+
+	/* O_NONBLOCK: a FIFO put in its place must not hang the attach;
+	 * O_NOFOLLOW: nor may a symbolic link point it elsewhere. */
+	fd = openat(j->dirfd, j->name,
+		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		e = errno;
+		snprintf(why, whylen, "cannot open it: %s", strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "not a regular file");
+		return -EBADMSG;
+	}
+	if (st.st_size < 0 || (uint64_t)st.st_size > MIG_JRN_MAX_SIZE) {
+		close(fd);
+		snprintf(why, whylen, "%lld bytes: larger than any journal",
+			 (long long)st.st_size);
+		return -EBADMSG;
+	}
+	cap = (size_t)st.st_size + 1;
+	b = malloc(cap);
+	if (b == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* Bounded by cap whatever the file does meanwhile. */
+	while (got < cap) {
+		ssize_t r = read(fd, b + got, cap - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			free(b);
+			close(fd);
+			snprintf(why, whylen, "read failed: %s", strerror(e));
+			return -e;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+/*
+ * The journal file did not check out (D-JRN.3). Without a scan nothing
+ * can replace it safely: it stays, and the journal is unusable (nothing
+ * written over it). With a scan, the attach records every VF it finds
+ * outside Active in a new journal; the bad file is kept beside it as
+ * "<name>.bad" (a hard link, so the journal's own name never goes
+ * missing: if the new one cannot be written, the next attach still finds
+ * the bad one).
+ */
+static void
+keep_bad(struct vpf_mig *m, struct mig_journal *j, bool scan)
+{
+	char bad[sizeof(j->name) + 8];
+
+	if (!scan) {
+		j->state = MIG_JRN_UNUSABLE;
+		snprintf(j->why + strlen(j->why), sizeof(j->why) - strlen(j->why),
+			 " (left as is: attach with a scan to rebuild it)");
+		return;
+	}
+	snprintf(bad, sizeof(bad), "%s.bad", j->name);
+	(void)unlinkat(j->dirfd, bad, 0);
+	if (linkat(j->dirfd, j->name, j->dirfd, bad, 0) < 0)
+		MIG_LOG(WARNING, m->pf, "journal %s/%s could not be kept as %s: %s",
+			j->dir, j->name, bad, strerror(errno));
+	else
+		MIG_LOG(WARNING, m->pf, "journal %s/%s kept as %s", j->dir,
+			j->name, bad);
+}
+
+/* Load the entries of the journal file of @p m. */
+static void
+load(struct vpf_mig *m, struct mig_journal *j, bool scan)
+{
+	struct load_ctx lc = { m, j, 0 };
+	struct mig_jrn_parsed ps;
+	char why[200] = "";
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = read_file(j, &buf, &len, why, sizeof(why));
+	if (rc == 1)
+		return;
+	if (rc == -ENOMEM) {
+		snprintf(why, sizeof(why), "out of memory");
+		rc = -EBADMSG;
+	}
+	if (rc == 0) {
+		rc = mig_journal_parse(buf, len, &ps, NULL, NULL, why,
+				       sizeof(why));
+		if (rc == 0 && (ps.instance != j->instance ||
+				strcmp(ps.addr, j->addr) != 0)) {
+			snprintf(why, sizeof(why),
+				 "written for %s instance %016" PRIx64,
+				 ps.addr, ps.instance);
+			rc = -EBADMSG;
+		}
+		if (rc == 0)
+			(void)mig_journal_parse(buf, len, &ps, load_entry, &lc,
+						why, sizeof(why));
+	}
+	free(buf);
+	if (rc < 0) {
+		memset(j->bm, 0, ((j->nvfs + 63u) / 64) * sizeof(uint64_t));
+		j->n = 0;
+		j->was_bad = true;
+		snprintf(j->why, sizeof(j->why), "%s/%s: %s", j->dir, j->name,
+			 why);
+		MIG_LOG(ERR, m->pf,
+			"journal %s is unreadable or corrupt: no VF it may list will be resumed",
+			j->why);
+		keep_bad(m, j, scan);
+		return;
+	}
+	j->gen = ps.gen;
+	if (lc.beyond)
+		MIG_LOG(WARNING, m->pf,
+			"journal %s/%s: %u entries for VFs beyond NumVFs %u dropped",
+			j->dir, j->name, lc.beyond, j->nvfs);
+	if (j->n)
+		MIG_LOG(INFO, m->pf, "journal %s/%s: %u VFs migrated away",
+			j->dir, j->name, j->n);
+}
+
+static void
+jrn_free(struct mig_journal *j)
+{
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	free(j->bm);
+	free(j->t);
+	free(j->buf);
+	free(j);
+}
+
+int
+mig_journal_open(struct vpf_mig *m, const char *dir, bool scan)
+{
+	struct mig_journal *j;
+	char addr[VPF_PF_ADDR_LEN];
+	uint16_t nw;
+	int rc;
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return vpf_error(-ENOMEM, "out of memory");
+	j->dirfd = -1;
+	j->nvfs = m->nvfs;
+	nw = (uint16_t)((m->nvfs + 63u) / 64);
+	j->bm = calloc(nw ? nw : 1, sizeof(uint64_t));
+	j->t = calloc(m->nvfs ? m->nvfs : 1, sizeof(uint64_t));
+	j->buf = malloc(MIG_JRN_HDR + (size_t)m->nvfs * MIG_JRN_ENTRY + 4u);
+	if (j->bm == NULL || j->t == NULL || j->buf == NULL) {
+		jrn_free(j);
+		return vpf_error(-ENOMEM, "out of memory");
+	}
+	m->jrn = j;
+	if (dir == NULL) {
+		dir = secure_getenv("VPF_JOURNAL_DIR");
+		if (dir == NULL || dir[0] == '\0')
+			dir = VPF_MIG_JOURNAL_DIR_DEFAULT;
+	}
+	if (dir[0] == '\0') {
+		snprintf(j->why, sizeof(j->why), "turned off (journal_dir \"\")");
+		MIG_LOG(WARNING, m->pf,
+			"migration journal turned off: a restarted owner cannot tell migrated VFs from interrupted ones");
+		return 0;
+	}
+	if (vpf_pf_identity(m->pf, addr, sizeof(addr), &j->instance) < 0 ||
+	    !addr_ok(addr)) {
+		snprintf(j->why, sizeof(j->why), "the PF has no identity: %s",
+			 addr[0] ? "address unusable in a file name" :
+			 vpf_last_error());
+		MIG_LOG(WARNING, m->pf, "no migration journal: %s", j->why);
+		return 0;
+	}
+	memcpy(j->addr, addr, sizeof(j->addr));
+	snprintf(j->name, sizeof(j->name), "%s-%016" PRIx64 ".vpfj", addr,
+		 j->instance);
+	j->state = MIG_JRN_UNUSABLE;
+	if (strlen(dir) >= sizeof(j->dir)) {
+		snprintf(j->why, sizeof(j->why), "directory name too long");
+		goto unusable;
+	}
+	snprintf(j->dir, sizeof(j->dir), "%s", dir);
+	rc = mkdir_p(dir);
+	if (rc == 0) {
+		j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rc = j->dirfd < 0 ? -errno : 0;
+	}
+	if (rc < 0) {
+		snprintf(j->why, sizeof(j->why), "cannot open directory %s: %s",
+			 dir, strerror(-rc));
+		goto unusable;
+	}
+	j->state = MIG_JRN_OK;
+	load(m, j, scan);
+	return 0;
+unusable:
+	MIG_LOG(ERR, m->pf,
+		"migration journal unusable (%s): VFs found outside Active are not resumed, and completed migrations are not recorded",
+		j->why);
+	return 0;
+}
+
+void
+mig_journal_close(struct vpf_mig *m)
+{
+	if (m->jrn != NULL)
+		jrn_free(m->jrn);
+	m->jrn = NULL;
+}
+
+enum mig_jrn_state
+mig_journal_state(const struct vpf_mig *m)
+{
+	return m->jrn != NULL ? m->jrn->state : MIG_JRN_OFF;
+}
+
+bool
+mig_journal_was_bad(const struct vpf_mig *m)
+{
+	return m->jrn != NULL && m->jrn->was_bad;
+}
+
+bool
+mig_journal_has(const struct vpf_mig *m, uint16_t vf)
+{
+	const struct mig_journal *j = m->jrn;
+
+	return j != NULL && vf >= 1 && vf <= j->nvfs && bit_get(j->bm, vf);
+}
+
+bool
+mig_journal_set(struct vpf_mig *m, uint16_t vf, bool on)
+{
+	struct mig_journal *j = m->jrn;
+	struct timespec ts;
+
+	if (j == NULL || j->state != MIG_JRN_OK || vf < 1 || vf > j->nvfs ||
+	    bit_get(j->bm, vf) == on)
+		return false;
+	bit_put(j->bm, vf, on);
+	if (on) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		j->t[vf - 1] = (uint64_t)ts.tv_sec * 1000000000u +
+			       (uint64_t)ts.tv_nsec;
+		j->n++;
+	} else {
+		j->n--;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Write
+ * ------------------------------------------------------------------------- */
+
+static size_t
+build(struct mig_journal *j)
+{
+	uint8_t *b = j->buf, *e = b + MIG_JRN_HDR;
+	uint32_t vf;
+	size_t len;
+
+	memset(b, 0, MIG_JRN_HDR);
+	memcpy(b, MIG_JRN_MAGIC, 8);
+	vpf_le16_store(b + MIG_JRN_OFF_VERSION, MIG_JRN_VERSION);
+	vpf_le16_store(b + MIG_JRN_OFF_HDRLEN, MIG_JRN_HDR);
+	vpf_le32_store(b + MIG_JRN_OFF_COUNT, j->n);
+	vpf_le64_store(b + MIG_JRN_OFF_INSTANCE, j->instance);
+	memcpy(b + MIG_JRN_OFF_ADDR, j->addr, strlen(j->addr));
+	vpf_le64_store(b + MIG_JRN_OFF_GEN, j->gen + 1);
+	for (vf = 1; vf <= j->nvfs; vf++) {
+		if (!bit_get(j->bm, (uint16_t)vf))
+			continue;
+		memset(e, 0, MIG_JRN_ENTRY);
+		vpf_le16_store(e, (uint16_t)vf);
+		vpf_le64_store(e + 8, j->t[vf - 1]);
+		e += MIG_JRN_ENTRY;
+	}
+	len = (size_t)(e - b);
+	vpf_le32_store(e, mig_crc32c(0, b, len));
+	return len + 4u;
+}
+
+static int
+write_all(int fd, const uint8_t *b, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, b, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		b += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+mig_journal_write(struct vpf_mig *m)
+{
+	struct mig_journal *j = m->jrn;
+	char tmp[sizeof(j->name) + 8];
+	const char *step;
+	size_t len;
+	int fd, rc;
+
+	if (j == NULL || j->state == MIG_JRN_OFF)
+		return 0;
+	if (j->state != MIG_JRN_OK)
+		return vpf_error(-EIO, "%s: migration journal unusable: %s",
+				 vpf_pf_name(m->pf), j->why);
+	if (j->n == 0) {
+		/* Nothing migrated away: no file (a removal made durable as
+		 * a rename is). */
+		step = "remove";
+		if (unlinkat(j->dirfd, j->name, 0) < 0 && errno != ENOENT)
+			goto fail_errno;
+		step = "fsync the directory of";
+		if (fsync(j->dirfd) < 0)
+			goto fail_errno;
+		return 0;
+	}
+	len = build(j);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", j->name);
+	step = "create";
+	fd = openat(j->dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		goto fail_errno;
+	rc = write_all(fd, j->buf, len);
+	step = "write";
+	if (rc == 0) {
+		step = "fsync";
+		rc = fsync(fd) < 0 ? -errno : 0;
+	}
+	if (close(fd) < 0 && rc == 0) {
+		step = "close";
+		rc = -errno;
+	}
+	if (rc == 0) {
+		step = "rename";
+		rc = renameat(j->dirfd, tmp, j->dirfd, j->name) < 0 ? -errno : 0;
+	}
+	if (rc < 0) {
+		(void)unlinkat(j->dirfd, tmp, 0);
+		goto fail;
+	}
+	j->gen++;
+	step = "fsync the directory of";
+	if (fsync(j->dirfd) < 0)
+		goto fail_errno;
+	return 0;
+fail_errno:
+	rc = -errno;
+fail:
+	rc = vpf_error(rc, "%s: cannot %s the migration journal %s/%s: %s",
+		       vpf_pf_name(m->pf), step, j->dir, j->name,
+		       strerror(-rc));
+	MIG_LOG(ERR, m->pf, "%s", vpf_last_error());
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * The marks
+ * ------------------------------------------------------------------------- */
 
 int
 mig_vf_mark_complete(struct mig_vf *v)
 {
+	struct vpf_mig *m = v->m;
+	int rc;
+
 	v->complete = true;
-	return 0;
+	if (mig_journal_state(m) == MIG_JRN_OFF || mig_journal_has(m, v->vf))
+		return 0;
+	if (mig_journal_state(m) != MIG_JRN_OK) {
+		rc = vpf_error(-EIO, "%s: VF %u migrated away but the journal is unusable (%s): a restarted owner will not know",
+			       vpf_pf_name(m->pf), v->vf, m->jrn->why);
+		MIG_LOG(ERR, m->pf, "%s", vpf_last_error());
+		return rc;
+	}
+	mig_journal_set(m, v->vf, true);
+	rc = mig_journal_write(m);
+	if (rc < 0) {
+		/* The file does not have it: neither does the memory. */
+		mig_journal_set(m, v->vf, false);
+		MIG_LOG(ERR, m->pf,
+			"VF %u migrated away but is not in the journal: a restarted owner will not know",
+			v->vf);
+	}
+	return rc;
 }
 
 void
 mig_vf_clear_complete(struct mig_vf *v)
 {
+	struct vpf_mig *m = v->m;
+
 	v->complete = false;
+	if (!mig_journal_set(m, v->vf, false))
+		return;
+	/* Left in the file, the entry is stale: the next attach finds the
+	 * VF running and drops it. */
+	if (mig_journal_write(m) < 0)
+		MIG_LOG(WARNING, m->pf,
+			"VF %u runs here again; its journal entry stays until the next attach",
+			v->vf);
+}
+
+/* ---------------------------------------------------------------------------
+ * Public calls
+ * ------------------------------------------------------------------------- */
+
+int
+vpf_mig_journal_forget(struct vpf_mig *m, uint16_t vf)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+	int rc;
+
+	if (v == NULL)
+		return -EINVAL;
+	if (!mig_journal_set(m, vf, false)) {
+		v->complete = false;
+		return 0;
+	}
+	rc = mig_journal_write(m);
+	if (rc < 0) {
+		mig_journal_set(m, vf, true);
+		return rc;
+	}
+	v->complete = false;
+	MIG_LOG(WARNING, m->pf,
+		"VF %u: journal entry dropped by the operator: nothing stops it from resuming here now",
+		vf);
+	return 0;
+}
+
+/* @p a @p b @p c into @p out, cut to @p n bytes. */
+static void
+copy_cut(char *out, size_t n, const char *a, const char *b, const char *c)
+{
+	size_t o = 0;
+	const char *parts[3] = { a, b, c };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		size_t l = strlen(parts[i]);
+
+		if (l > n - 1 - o)
+			l = n - 1 - o;
+		memcpy(out + o, parts[i], l);
+		o += l;
+	}
+	out[o] = '\0';
+}
+
+int
+vpf_mig_journal_info_get(const struct vpf_mig *m,
+			 struct vpf_mig_journal_info *ji)
+{
+	const struct mig_journal *j;
+
+	if (m == NULL || ji == NULL)
+		return vpf_error(-EINVAL, "journal info: bad arguments");
+	memset(ji, 0, sizeof(*ji));
+	j = m->jrn;
+	if (j == NULL)
+		return 0;
+	ji->enabled = j->state != MIG_JRN_OFF;
+	ji->usable = j->state == MIG_JRN_OK;
+	ji->was_bad = j->was_bad;
+	ji->entries = j->n;
+	ji->instance = j->instance;
+	snprintf(ji->addr, sizeof(ji->addr), "%s", j->addr);
+	if (ji->enabled)
+		copy_cut(ji->path, sizeof(ji->path), j->dir, "/", j->name);
+	if (!ji->usable || j->was_bad)
+		copy_cut(ji->error, sizeof(ji->error), j->why, "", "");
+	return 0;
 }

@@ -152,7 +152,11 @@ local_abort_end(struct mig_vf *v)
 	v->state = mig_plain_state(v->mode);
 	if (v->op_rc == 0) {
 		v->moved = false;
-		mig_vf_clear_complete(v);
+		/* Only a VF that runs here again loses its mark: an abort
+		 * that leaves a migrated source stopped (it was not moved
+		 * by this process) must not make it resumable (D-JRN.4). */
+		if (v->mode == VPF_DEV_MODE_ACTIVE)
+			mig_vf_clear_complete(v);
 	}
 	return 0;
 }
@@ -279,6 +283,7 @@ vpf_mig_vf_info_get(const struct vpf_mig *m, uint16_t vf,
 	info->save_total = v->save.total;
 	info->load_total = v->load.total;
 	info->ctx_written = v->load.ctx_written;
+	info->journal = mig_journal_has(m, vf);
 	return 0;
 }
 
