@@ -77,6 +77,9 @@ side_restart(struct side *sd, const char *name)
 	if (sd->pf == NULL)
 		fail_msg("attach: %s", vpf_last_error());
 	vpf_mig_params_init(&gp);
+	/* Only reports what the scan found (test_mig_journal.c covers
+	 * the journal's resuming). */
+	gp.recover_orphans = false;
 	sd->mig = vpf_mig_attach(sd->pf, &gp);
 	if (sd->mig == NULL)
 		fail_msg("mig attach: %s", vpf_last_error());

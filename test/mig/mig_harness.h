@@ -66,7 +66,9 @@ struct opt {
 void side_up(struct side *sd, const char *name, const struct opt *o);
 void side_down(struct side *sd);
 /* The process driving @p sd "dies" (detach without anything else) and the
- * next one attaches to the same model with default migration parameters. */
+ * next one attaches to the same model with default migration parameters,
+ * except that VFs found outside Active are only reported
+ * (vpf_mig_params::recover_orphans false). */
 void side_restart(struct side *sd, const char *name);
 /* @p od NULL: the destination is built like the source. */
 void env_up(struct env *e, const struct opt *os, const struct opt *od);
