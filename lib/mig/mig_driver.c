@@ -3,21 +3,30 @@
  */
 
 /*
- * The migration driver (vpf_mig_migrate()): N (source, VF) ->
- * (destination, VF) pairs through phases with a barrier between them
- * (pre-flight, setup, precopy rounds, stop-copy + resume). Inside a phase
- * every pair runs its own chain of per-VF asynchronous operations, so the
- * commands of all pairs are in flight together; in serial mode one pair
- * runs at a time and a pair never has two operations at once (one command
- * at a time, as the Linux driver does), for comparison.
+ * The in-process migration job (vpf_mig_job_start()) and the blocking
+ * vpf_mig_migrate() over it: N (source, VF) -> (destination, VF) pairs
+ * through phases with a barrier between them (pre-flight, setup, precopy
+ * rounds, stop-copy + resume). Inside a phase every pair runs its own
+ * chain of per-VF asynchronous operations, so the commands of all pairs
+ * are in flight together; in serial mode one pair runs at a time and a
+ * pair never has two operations at once (one command at a time, as the
+ * Linux driver does), for comparison.
+ *
+ * The job is a state machine driven by drv_poll(): each call starts pairs,
+ * moves stream pieces from sources to destinations and polls the PFs, at
+ * most a budget of work units in all (include/vpf_mig_job.h,
+ * doc/migration.md "Embedding: jobs"); a phase ends in the call that sees
+ * its last pair done, which reports it and begins the next.
  */
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mig_job.h"
 #include "mig_journal.h"
 #include "mig_vf.h"
 
@@ -50,6 +59,10 @@ static const struct vpf_mig_range default_range = {
 	.len = UINT64_C(1) << 30,
 };
 
+/* Largest stream piece one transfer unit moves (vpf_mig_opts::stream_chunk
+ * when smaller): what bounds the time of one unit. */
+#define DRV_PIECE_MAX	(64u << 10)
+
 struct drv;
 struct drv_pair;
 
@@ -65,12 +78,16 @@ struct drv_pair {
 	struct mig_vf *d;
 	struct drv_slot slot[2];
 	int stage;
-	int pending;		/* operations in flight */
+	int pending;		/* operations in flight (a transfer counts) */
 	bool started;		/* in this phase */
 	bool phase_done;
 	bool failed;
 	bool aborting;
 	bool finished;		/* failed and cleaned up */
+	bool xfer;		/* a transfer waits in the queue */
+	bool xfer_final;	/* it is stop-copy's */
+	bool activating;	/* counted in drv::nactivating */
+	struct drv_pair *xnext;	/* transfer queue */
 	uint64_t *bm;
 	bool bm_own;
 	uint32_t chunk_s, chunk_d;
@@ -82,22 +99,50 @@ struct drv_pair {
 	uint64_t t_written;	/* final context written on the destination */
 };
 
+/* Where the job's state machine is. */
+enum drv_step {
+	DS_BEGIN = 0,		/* begin drv->phase */
+	DS_RUN,			/* run it until every pair is done */
+	DS_DONE,		/* finished: results in drv->res, drv->rc */
+};
+
 struct drv {
-	const struct vpf_mig_opts *o;
+	struct vpf_mig_job job;	/* first: the job kind's base */
+	struct vpf_mig_opts opts;	/* the caller's, copied */
+	const struct vpf_mig_opts *o;	/* &opts */
+	struct vpf_mig_range *ranges_copy;
+	struct vpf_mig_pair *pairs;
 	struct drv_pair *pp;
 	unsigned int n;
 	struct vpf_mig **migs;	/* distinct handles to poll */
 	unsigned int nmigs;
+	unsigned int mig_next;	/* the handle polled first next time */
 	enum vpf_mig_phase phase;
 	uint32_t round;
 	uint64_t t0;
+	uint64_t t_phase;	/* the current phase began */
 	uint64_t bm_addr;
 	uint64_t bm_len;
 	const struct vpf_mig_range *ranges;
 	unsigned int nranges;
-	uint8_t *xbuf;		/* transfer buffer */
+	uint8_t *xbuf;		/* transfer buffer, xcap bytes */
 	size_t xcap;
-	bool cancelled;		/* vpf_mig_opts::cancel said so */
+	bool cancelled;		/* vpf_mig_opts::cancel or the job's */
+
+	/* the state machine */
+	enum drv_step step;
+	unsigned int cursor;	/* next pair to start in this phase */
+	unsigned int nrunning;	/* started, not yet done in this phase */
+	unsigned int ndone;	/* done in this phase */
+	unsigned int nactivating;	/* destination activation issued */
+	unsigned int nfailed;	/* pairs failed */
+	struct drv_pair *xq_head;	/* pairs with a transfer to do */
+	struct drv_pair *xq_tail;
+	int abort_rc;		/* the migration is aborted: why */
+	bool stop_pc;		/* no more precopy rounds */
+	bool aborting;		/* the abort phase (DONE) runs */
+	struct vpf_mig_result res;
+	int rc;			/* what vpf_mig_migrate() returns */
 };
 
 static void pair_advance(struct drv_pair *pp);
@@ -110,6 +155,7 @@ pair_fail(struct drv_pair *pp, int rc, const char *why)
 	if (pp->failed)
 		return;
 	pp->failed = true;
+	pp->drv->nfailed++;
 	p->rc = rc;
 	p->failed_phase = pp->drv->phase;
 	/* Truncation is fine: the full sentence is in the log line below. */
@@ -166,11 +212,19 @@ pair_start_op(struct drv_pair *pp, int which, int rc)
 	mig_op_start(v);
 }
 
+/* Begin an operation on the pair's source (@p which 0) or destination
+ * (1): the job's own call on a VF it owns (mig_vf::owner). */
 static int
 pair_begin(struct drv_pair *pp, int which)
 {
-	return mig_op_begin(which ? pp->d : pp->s, slot_done,
-			    &pp->slot[which]);
+	struct mig_vf *v = which ? pp->d : pp->s;
+	const void *was = v->m->acting;
+	int rc;
+
+	v->m->acting = pp->drv;
+	rc = mig_op_begin(v, slot_done, &pp->slot[which]);
+	v->m->acting = was;
+	return rc;
 }
 
 /* Move the source (@p which 0) or the destination (1) to @p target. */
@@ -205,47 +259,61 @@ pair_dirty_start(struct drv_pair *pp)
 					   drv->o->page_size));
 }
 
-/* Move every pending save-stream byte of the source into the
- * destination's parser, in stream_chunk pieces. */
-static int
-pair_transfer(struct drv_pair *pp)
+/* Stage 1 of a precopy round and of stop-copy: queue the transfer of the
+ * source's stream to the destination; drv_transfers() moves it in pieces
+ * (a transfer counts as an operation in flight). */
+static void
+pair_xfer_queue(struct drv_pair *pp, bool final)
 {
 	struct drv *drv = pp->drv;
-	size_t piece = drv->o->stream_chunk ? drv->o->stream_chunk :
-		       pp->s->save.out.len - pp->s->save.out.off;
+
+	pp->pending++;
+	pp->xfer = true;
+	pp->xfer_final = final;
+	pp->xnext = NULL;
+	if (drv->xq_tail != NULL)
+		drv->xq_tail->xnext = pp;
+	else
+		drv->xq_head = pp;
+	drv->xq_tail = pp;
+}
+
+/* One piece (at most drv->xcap bytes) of @p pp's stream from the source
+ * into the destination's parser. @return 1 when bytes moved, 0 when the
+ * stream is drained, or a negative errno. */
+static int
+pair_xfer_piece(struct drv_pair *pp)
+{
+	struct drv *drv = pp->drv;
+	struct vpf_mig *sm = pp->s->m;
+	const void *was = sm->acting;
 	size_t got;
 	int rc;
 
-	if (piece == 0)
+	sm->acting = drv;
+	rc = vpf_mig_save_read(sm, pp->s->vf, drv->xbuf, drv->xcap, &got);
+	sm->acting = was;
+	if (rc)
+		return rc;
+	if (got == 0)
 		return 0;
-	if (piece > drv->xcap) {
-		uint8_t *nb = realloc(drv->xbuf, piece);
-
-		if (nb == NULL)
-			return vpf_error(-ENOMEM, "out of memory");
-		drv->xbuf = nb;
-		drv->xcap = piece;
-	}
-	for (;;) {
-		rc = vpf_mig_save_read(pp->s->m, pp->s->vf, drv->xbuf, piece,
-				       &got);
-		if (rc)
-			return rc;
-		if (got == 0)
-			return 0;
-		pp->p->bytes += got;
-		pp->ph_bytes += got;
-		rc = mig_load_feed(pp->d, drv->xbuf, got);
-		if (rc)
-			return rc;
-	}
+	pp->p->bytes += got;
+	pp->ph_bytes += got;
+	rc = mig_load_feed(pp->d, drv->xbuf, got);
+	return rc ? rc : 1;
 }
 
 /* Write what the destination's parser accepted (the newest context). */
 static void
 pair_kick_load(struct drv_pair *pp)
 {
-	int rc = mig_load_kick(pp->d, slot_done, &pp->slot[1]);
+	struct vpf_mig *dm = pp->d->m;
+	const void *was = dm->acting;
+	int rc;
+
+	dm->acting = pp->drv;
+	rc = mig_load_kick(pp->d, slot_done, &pp->slot[1]);
+	dm->acting = was;
 
 	if (rc) {
 		pair_fail(pp, rc, vpf_last_error());
@@ -257,7 +325,14 @@ pair_kick_load(struct drv_pair *pp)
 static void
 pair_phase_done(struct drv_pair *pp)
 {
+	struct drv *drv = pp->drv;
+
+	if (pp->phase_done)
+		return;
 	pp->phase_done = true;
+	drv->ndone++;
+	if (pp->started)
+		drv->nrunning--;
 }
 
 static bool
@@ -352,20 +427,22 @@ adv_sync(struct drv_pair *pp, bool final)
 }
 
 /*
- * Stage 1 of a precopy round and of stop-copy: move the source's stream to
- * the destination, start its load, and start the dirty sync (@final: the
- * last one) at once when pipelined, or as stage 2 when serial.
+ * The source's stream has moved to the destination (@p rc 0) in a precopy
+ * round or in stop-copy (@p final): start its load, and start the dirty
+ * sync (@final: the last one) at once when pipelined, or as stage 2 when
+ * serial.
  */
 static void
-pair_transferred(struct drv_pair *pp, bool final)
+pair_transferred(struct drv_pair *pp, bool final, int rc)
 {
 	const struct vpf_mig_opts *o = pp->drv->o;
-	int rc = pair_transfer(pp);
 
 	if (rc) {
 		pair_fail(pp, rc, pp->d->err[0] ? pp->d->err : vpf_last_error());
 		return;
 	}
+	if (pp->failed)
+		return;		/* cancelled while it waited */
 	pp->stage = o->dirty && serial(pp) ? 2 : 3;
 	pair_kick_load(pp);
 	if (o->dirty && !serial(pp) && !pp->failed)
@@ -389,7 +466,7 @@ adv_precopy(struct drv_pair *pp)
 		break;
 	case 1:
 		pp->p->precopy_rounds = pp->drv->round;
-		pair_transferred(pp, false);
+		pair_xfer_queue(pp, false);
 		break;
 	case 2:
 	case 3:
@@ -410,7 +487,7 @@ adv_stop_copy(struct drv_pair *pp)
 	case 1:
 		pp->p->t_freeze_ns = pp->s->t_freeze_issue - pp->drv->t0;
 		pp->p->ctx_bytes = pp->s->ctx.len;
-		pair_transferred(pp, true);
+		pair_xfer_queue(pp, true);
 		break;
 	case 2:
 	case 3:
@@ -423,6 +500,10 @@ adv_stop_copy(struct drv_pair *pp)
 		}
 		pp->t_written = vpf_now_ns();
 		pp->stage = 4;
+		if (!pp->activating) {
+			pp->activating = true;
+			pp->drv->nactivating++;
+		}
 		pair_set_state(pp, 1, VPF_MIG_STATE_RUNNING);
 		break;
 	case 4:
@@ -464,7 +545,7 @@ pair_advance(struct drv_pair *pp)
 	if (pp->failed) {
 		if (pp->aborting) {
 			pp->finished = true;
-			pp->phase_done = true;
+			pair_phase_done(pp);
 			return;
 		}
 		/* Source back to running with its state unchanged,
@@ -475,7 +556,7 @@ pair_advance(struct drv_pair *pp)
 		pair_abort(pp, 1);
 		if (pp->pending == 0) {
 			pp->finished = true;
-			pp->phase_done = true;
+			pair_phase_done(pp);
 		}
 		return;
 	}
@@ -501,19 +582,20 @@ pair_advance(struct drv_pair *pp)
 		pair_advance(pp);
 }
 
-/* The caller's cancel hook: abort every pair that has not issued its
- * destination's activation (after that the guest may run there: the pair
- * completes). Checked once per poll, between completions, so a pair's
- * stage is never half-advanced here. */
+/* The caller's cancel hook or vpf_mig_job_cancel(): abort every pair that
+ * has not issued its destination's activation (after that the guest may
+ * run there: the pair completes). Checked once per pass of drv_poll(),
+ * between completions, so a pair's stage is never half-advanced here. */
 static void
 check_cancel(struct drv *drv)
 {
 	unsigned int i;
 
 	/* the abort of every pair (phase DONE) is not cancelled */
-	if (drv->cancelled || drv->o->cancel == NULL ||
-	    drv->phase > VPF_MIG_PHASE_STOP_COPY ||
-	    !drv->o->cancel(drv->o->arg))
+	if (drv->cancelled || drv->phase > VPF_MIG_PHASE_STOP_COPY)
+		return;
+	if (!drv->job.cancel_req &&
+	    (drv->o->cancel == NULL || !drv->o->cancel(drv->o->arg)))
 		return;
 	drv->cancelled = true;
 	for (i = 0; i < drv->n; i++) {
@@ -524,20 +606,23 @@ check_cancel(struct drv *drv)
 			continue;
 		pair_fail(pp, -ECANCELED, "cancelled");
 		/* A started pair with nothing in flight aborts now; the others
-		 * when their operation completes, or when run_phase() starts
-		 * them. */
+		 * when their operation or transfer completes, or when
+		 * drv_start_pairs() starts them. */
 		if (pp->started && pp->pending == 0)
 			pair_advance(pp);
 	}
 }
 
-/* Run the current phase for every pair still migrating. */
+/* Begin drv->phase for every pair still migrating. */
 static void
-run_phase(struct drv *drv)
+drv_phase_begin(struct drv *drv)
 {
-	unsigned int i, next = 0;
-	bool all;
+	unsigned int i;
 
+	drv->t_phase = vpf_now_ns();
+	drv->cursor = 0;
+	drv->nrunning = 0;
+	drv->ndone = 0;
 	for (i = 0; i < drv->n; i++) {
 		struct drv_pair *pp = &drv->pp[i];
 
@@ -546,36 +631,95 @@ run_phase(struct drv *drv)
 		pp->phase_done = pp->finished;
 		pp->ph_bytes = 0;
 		pp->ph_pages = 0;
+		if (pp->phase_done)
+			drv->ndone++;
 	}
-	for (;;) {
-		check_cancel(drv);
-		all = true;
-		/* Serial: the next pair starts when the one before is done. */
-		for (i = next; i < drv->n; i++) {
-			struct drv_pair *pp = &drv->pp[i];
+	drv->job.phase = drv->phase;
+	drv->step = DS_RUN;
+}
 
-			if (pp->phase_done) {
-				if (i == next)
-					next++;
+/* Start the pairs of this phase not started yet, at most @p budget (one
+ * work unit each); serial: the next one when the one before is done.
+ * @return the pairs started. */
+static unsigned int
+drv_start_pairs(struct drv *drv, unsigned int budget)
+{
+	unsigned int used = 0;
+
+	while (drv->cursor < drv->n && used < budget) {
+		struct drv_pair *pp = &drv->pp[drv->cursor];
+
+		if (pp->phase_done) {
+			drv->cursor++;
+			continue;
+		}
+		if (drv->o->serial && drv->nrunning > 0)
+			break;
+		drv->cursor++;
+		pp->started = true;
+		drv->nrunning++;
+		used++;
+		pair_advance(pp);
+	}
+	return used;
+}
+
+/* The transfers waiting, one piece (one work unit) at a time, at most
+ * @p budget pieces; a pair's whole stream goes before the next pair's.
+ * *@p moved is set when a transfer ended. @return the pieces moved. */
+static unsigned int
+drv_transfers(struct drv *drv, unsigned int budget, bool *moved)
+{
+	unsigned int used = 0;
+
+	while (drv->xq_head != NULL) {
+		struct drv_pair *pp = drv->xq_head;
+		int rc = 0;
+
+		if (!pp->failed) {
+			if (used >= budget)
+				break;
+			rc = pair_xfer_piece(pp);
+			if (rc == 1) {
+				used++;
 				continue;
 			}
-			all = false;
-			if (!pp->started) {
-				pp->started = true;
-				pair_advance(pp);
-			}
-			if (drv->o->serial && !pp->phase_done)
-				break;
 		}
-		if (all)
-			break;
-		for (i = 0; i < drv->nmigs; i++) {
-			int rc = vpf_mig_poll(drv->migs[i]);
-
-			if (rc < 0)
-				mig_fail_all(drv->migs[i], rc);
-		}
+		/* Drained, failed, or the pair was cancelled meanwhile. */
+		drv->xq_head = pp->xnext;
+		if (drv->xq_head == NULL)
+			drv->xq_tail = NULL;
+		pp->xnext = NULL;
+		pp->xfer = false;
+		pp->pending--;
+		*moved = true;
+		pair_transferred(pp, pp->xfer_final, rc);
+		pair_advance(pp);
 	}
+	return used;
+}
+
+/* Poll the PFs of the job, at most @p budget admin completions in all; the
+ * PF polled first turns round. *@p moved is set when something completed.
+ * @return the admin completions handled. */
+static unsigned int
+drv_poll_pfs(struct drv *drv, unsigned int budget, bool *moved)
+{
+	unsigned int used = 0, k;
+
+	for (k = 0; k < drv->nmigs && used < budget; k++) {
+		struct vpf_mig *m = drv->migs[(drv->mig_next + k) % drv->nmigs];
+		unsigned int h;
+		int rc = mig_poll_budget(m, budget - used, &h);
+
+		used += h;
+		if (rc > 0 || h > 0)
+			*moved = true;
+		if (rc < 0)
+			mig_fail_all(m, rc);
+	}
+	drv->mig_next = drv->mig_next + 1 < drv->nmigs ? drv->mig_next + 1 : 0;
+	return used;
 }
 
 void
@@ -682,6 +826,9 @@ drv_pair_check(struct drv *drv, const struct vpf_mig_opts *o,
 		return vpf_error(-EINVAL, "pair %u: source and destination are the same VF", i);
 	if (pp->s->busy || pp->d->busy)
 		return vpf_error(-EBUSY, "pair %u: a VF is busy", i);
+	if (pp->s->owner != NULL || pp->d->owner != NULL)
+		return vpf_error(-EBUSY, "pair %u: a VF belongs to another migration job",
+				 i);
 	for (j = 0; j < i; j++) {
 		struct drv_pair *q = &drv->pp[j];
 
@@ -767,7 +914,12 @@ drv_setup(struct drv *drv, const struct vpf_mig_opts *o,
 		return rc;
 	drv->pp = calloc(n, sizeof(*drv->pp));
 	drv->migs = calloc(2 * (size_t)n, sizeof(*drv->migs));
-	if (drv->pp == NULL || drv->migs == NULL)
+	/* One transfer unit: a piece of at most this much (no allocation
+	 * while the job runs). */
+	drv->xcap = o->stream_chunk && o->stream_chunk < DRV_PIECE_MAX ?
+		    o->stream_chunk : DRV_PIECE_MAX;
+	drv->xbuf = malloc(drv->xcap);
+	if (drv->pp == NULL || drv->migs == NULL || drv->xbuf == NULL)
 		return vpf_error(-ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		rc = drv_pair_check(drv, o, &pairs[i], i);
@@ -778,6 +930,11 @@ drv_setup(struct drv *drv, const struct vpf_mig_opts *o,
 		rc = drv_pair_init(drv, o, &pairs[i], i);
 		if (rc)
 			return rc;
+	}
+	/* The VFs belong to the job until it finishes. */
+	for (i = 0; i < n; i++) {
+		drv->pp[i].s->owner = drv;
+		drv->pp[i].d->owner = drv;
 	}
 	return 0;
 }
@@ -792,6 +949,10 @@ drv_teardown(struct drv *drv, struct vpf_mig_result *res)
 
 		if (pp->drv == NULL)
 			continue;
+		if (pp->s->owner == drv)
+			pp->s->owner = NULL;
+		if (pp->d->owner == drv)
+			pp->d->owner = NULL;
 		if (res)
 			res->cmds += pp->s->cmds + pp->d->cmds - pp->cmds0;
 		pp->s->chunk = pp->chunk_s;
@@ -803,6 +964,9 @@ drv_teardown(struct drv *drv, struct vpf_mig_result *res)
 	free(drv->pp);
 	free(drv->migs);
 	free(drv->xbuf);
+	drv->pp = NULL;
+	drv->migs = NULL;
+	drv->xbuf = NULL;
 }
 
 static uint64_t
@@ -816,74 +980,19 @@ popcount_bm(const uint64_t *bm, size_t words)
 	return n;
 }
 
-/* One phase for every pair still migrating, then its report. */
+/* Every pair aborted (drv->abort_rc: the callback's answer or cancel):
+ * the abort phase (DONE) begins. */
 static void
-drv_phase(struct drv *drv, enum vpf_mig_phase ph, struct vpf_mig_result *res,
-	  int *abort_rc, bool *stop_precopy)
-{
-	uint64_t t = vpf_now_ns();
-
-	drv->phase = ph;
-	run_phase(drv);
-	/* During precopy the sources still run: the callback may drive
-	 * their workload or copy the dirty pages. */
-	report(drv, ph, t, res, abort_rc, stop_precopy);
-	if (drv->cancelled && *abort_rc == 0)
-		*abort_rc = -ECANCELED;
-}
-
-/* Pre-flight, setup and the precopy rounds, while the sources run: no
- * downtime yet. @return 0, or why the migration is aborted. */
-static int
-drv_before_downtime(struct drv *drv, struct vpf_mig_result *res)
-{
-	const struct vpf_mig_opts *o = drv->o;
-	bool stop_pc = false;
-	int abort_rc = 0;
-
-	if (!o->no_preflight)
-		drv_phase(drv, VPF_MIG_PHASE_PREFLIGHT, res, &abort_rc, NULL);
-	if (abort_rc == 0)
-		drv_phase(drv, VPF_MIG_PHASE_SETUP, res, &abort_rc, NULL);
-	for (drv->round = 1; abort_rc == 0 && !stop_pc &&
-	     drv->round <= o->precopy_rounds; drv->round++)
-		drv_phase(drv, VPF_MIG_PHASE_PRECOPY, res, &abort_rc, &stop_pc);
-	if (res)
-		res->precopy_rounds = drv->round - 1;
-	return abort_rc;
-}
-
-/* Stop-copy and resume: they overlap per pair, and the two reports split
- * the time at the last pair's final context written. */
-static void
-drv_stop_copy(struct drv *drv, struct vpf_mig_result *res)
-{
-	uint64_t t = vpf_now_ns(), last_written = t;
-	int late = 0;	/* nothing left to abort */
-	unsigned int i;
-
-	drv->phase = VPF_MIG_PHASE_STOP_COPY;
-	run_phase(drv);
-	for (i = 0; i < drv->n; i++)
-		if (!drv->pp[i].failed && drv->pp[i].t_written > last_written)
-			last_written = drv->pp[i].t_written;
-	report(drv, VPF_MIG_PHASE_STOP_COPY, t, res, &late, NULL);
-	if (res)
-		res->phase_ns[VPF_MIG_PHASE_STOP_COPY] = last_written - t;
-	report(drv, VPF_MIG_PHASE_RESUME, last_written, res, &late, NULL);
-}
-
-/* Every pair aborted (@p abort_rc: the callback's answer or cancel). */
-static void
-drv_abort_all(struct drv *drv, int abort_rc)
+drv_abort_all(struct drv *drv)
 {
 	unsigned int i;
 
 	for (i = 0; i < drv->n; i++)
-		pair_fail(&drv->pp[i], abort_rc, drv->cancelled ?
+		pair_fail(&drv->pp[i], drv->abort_rc, drv->cancelled ?
 			  "cancelled" : "aborted by the progress callback");
 	drv->phase = VPF_MIG_PHASE_DONE;
-	run_phase(drv);
+	drv->aborting = true;
+	drv->step = DS_BEGIN;
 }
 
 /* Per-pair results into @p pairs and @p res. @return the first failed
@@ -953,47 +1062,227 @@ drv_report_done(struct drv *drv, const struct vpf_mig_result *res)
 	o->progress(&pr, o->arg);
 }
 
+/* Stop-copy and resume have run: they overlap per pair, and the two
+ * reports split the time at the last pair's final context written. */
+static void
+drv_stop_copy_end(struct drv *drv)
+{
+	uint64_t t = drv->t_phase, last_written = t;
+	int late = 0;	/* nothing left to abort */
+	unsigned int i;
+
+	for (i = 0; i < drv->n; i++)
+		if (!drv->pp[i].failed && drv->pp[i].t_written > last_written)
+			last_written = drv->pp[i].t_written;
+	report(drv, VPF_MIG_PHASE_STOP_COPY, t, &drv->res, &late, NULL);
+	drv->res.phase_ns[VPF_MIG_PHASE_STOP_COPY] = last_written - t;
+	report(drv, VPF_MIG_PHASE_RESUME, last_written, &drv->res, &late, NULL);
+}
+
+/* The job has finished: results, VFs given back, the last report. */
+static void
+drv_finish(struct drv *drv)
+{
+	drv->rc = drv_collect(drv, drv->pairs, &drv->res);
+	drv_teardown(drv, &drv->res);
+	drv->step = DS_DONE;
+	drv->job.phase = VPF_MIG_PHASE_DONE;
+	drv_report_done(drv, &drv->res);
+	drv->job.done = true;
+}
+
+/*
+ * Every pair is done with the current phase: report it and pick the next.
+ * Pre-flight, setup and the precopy rounds run while the sources run (no
+ * downtime yet); an abort (the progress callback's answer or a cancel)
+ * after any of them aborts every pair. Stop-copy ends the migration.
+ */
+static void
+drv_phase_end(struct drv *drv)
+{
+	enum vpf_mig_phase ph = drv->phase;
+
+	if (drv->aborting) {
+		drv_finish(drv);
+		return;
+	}
+	if (ph == VPF_MIG_PHASE_STOP_COPY) {
+		drv_stop_copy_end(drv);
+		drv_finish(drv);
+		return;
+	}
+	/* During precopy the sources still run: the callback may drive
+	 * their workload or copy the dirty pages. */
+	report(drv, ph, drv->t_phase, &drv->res, &drv->abort_rc,
+	       ph == VPF_MIG_PHASE_PRECOPY ? &drv->stop_pc : NULL);
+	if (drv->cancelled && drv->abort_rc == 0)
+		drv->abort_rc = -ECANCELED;
+	if (ph == VPF_MIG_PHASE_PRECOPY)
+		drv->round++;
+	if (drv->abort_rc) {
+		drv->res.precopy_rounds = drv->round - 1;
+		drv_abort_all(drv);
+		return;
+	}
+	if (ph == VPF_MIG_PHASE_PREFLIGHT) {
+		drv->phase = VPF_MIG_PHASE_SETUP;
+	} else if (!drv->stop_pc && drv->round <= drv->o->precopy_rounds) {
+		drv->phase = VPF_MIG_PHASE_PRECOPY;
+	} else {
+		drv->res.precopy_rounds = drv->round - 1;
+		drv->phase = VPF_MIG_PHASE_STOP_COPY;
+	}
+	drv->step = DS_BEGIN;
+}
+
+/*
+ * The job's poll: passes of (begin the phase, the cancel check, start
+ * pairs, end the phase when every pair is done, transfers, poll the PFs)
+ * while something moves and the budget lasts. Work units: a pair started,
+ * a transfer piece, an admin completion handled.
+ */
+static int
+drv_poll(struct vpf_mig_job *job, unsigned int budget)
+{
+	struct drv *drv = (struct drv *)job;
+	unsigned int used = 0;
+	bool moved = true;
+
+	while (moved && used < budget && !job->done) {
+		moved = false;
+		if (drv->step == DS_BEGIN)
+			drv_phase_begin(drv);
+		check_cancel(drv);
+		used += drv_start_pairs(drv, budget - used);
+		if (drv->ndone == drv->n) {
+			drv_phase_end(drv);
+			moved = true;
+			continue;
+		}
+		used += drv_transfers(drv, budget - used, &moved);
+		if (used < budget)
+			used += drv_poll_pfs(drv, budget - used, &moved);
+		if (drv->phase == VPF_MIG_PHASE_STOP_COPY &&
+		    drv->nactivating > 0 &&
+		    drv->nactivating + drv->nfailed >= drv->n)
+			drv->job.phase = VPF_MIG_PHASE_RESUME;
+		if (used > 0)
+			moved = true;
+	}
+	return (int)used;
+}
+
+/* vpf_mig_job_cancel(): job->cancel_req is set; the next pass of
+ * drv_poll() acts on it (check_cancel()). */
+static void
+drv_cancel(struct vpf_mig_job *job)
+{
+	(void)job;
+}
+
+static int
+drv_result(struct vpf_mig_job *job, struct vpf_mig_result *res)
+{
+	struct drv *drv = (struct drv *)job;
+	unsigned int i;
+
+	if (res)
+		*res = drv->res;
+	if (drv->abort_rc && drv->cancelled)
+		return vpf_error(-ECANCELED, "migration cancelled");
+	if (drv->abort_rc)
+		return vpf_error(drv->abort_rc, "migration aborted by the progress callback");
+	for (i = 0; drv->rc && i < drv->n; i++) {
+		const struct vpf_mig_pair *p = &drv->pairs[i];
+
+		if (p->rc)
+			return vpf_error(drv->rc, "pair %u (VF %u -> VF %u) failed in %s: %s",
+					 i, p->src_vf, p->dst_vf,
+					 vpf_mig_phase_name(p->failed_phase),
+					 p->error);
+	}
+	return drv->rc;
+}
+
+static void
+drv_destroy(struct vpf_mig_job *job)
+{
+	struct drv *drv = (struct drv *)job;
+
+	drv_teardown(drv, NULL);	/* nothing left after drv_finish() */
+	free(drv->ranges_copy);
+	free(drv);
+}
+
+static const struct mig_job_ops drv_ops = {
+	.poll = drv_poll,
+	.cancel = drv_cancel,
+	.result = drv_result,
+	.destroy = drv_destroy,
+};
+
+int
+vpf_mig_job_start(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
+		  unsigned int n, struct vpf_mig_job **job)
+{
+	struct drv *drv;
+	int rc;
+
+	if (job == NULL)
+		return vpf_error(-EINVAL, "vpf_mig_job_start: no job pointer");
+	*job = NULL;
+	if (pairs == NULL || n == 0)
+		return vpf_error(-EINVAL, "no pairs to migrate");
+	drv = calloc(1, sizeof(*drv));
+	if (drv == NULL)
+		return vpf_error(-ENOMEM, "out of memory");
+	if (o != NULL)
+		drv->opts = *o;
+	else
+		vpf_mig_opts_init(&drv->opts);
+	if (drv->opts.ranges != NULL && drv->opts.nranges > 0) {
+		drv->ranges_copy = calloc(drv->opts.nranges,
+					  sizeof(*drv->ranges_copy));
+		if (drv->ranges_copy == NULL) {
+			free(drv);
+			return vpf_error(-ENOMEM, "out of memory");
+		}
+		memcpy(drv->ranges_copy, drv->opts.ranges,
+		       drv->opts.nranges * sizeof(*drv->ranges_copy));
+		drv->opts.ranges = drv->ranges_copy;
+	}
+	drv->job.ops = &drv_ops;
+	drv->pairs = pairs;
+	rc = drv_setup(drv, &drv->opts, pairs, n);
+	if (rc) {
+		drv_destroy(&drv->job);
+		return rc;
+	}
+	drv->round = 1;
+	drv->phase = drv->opts.no_preflight ? VPF_MIG_PHASE_SETUP :
+		     VPF_MIG_PHASE_PREFLIGHT;
+	drv->job.phase = drv->phase;
+	drv->step = DS_BEGIN;
+	drv->t0 = vpf_now_ns();
+	*job = &drv->job;
+	return 0;
+}
+
 int
 vpf_mig_migrate(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 		unsigned int n, struct vpf_mig_result *res)
 {
-	struct vpf_mig_opts def;
-	struct drv drv;
-	int abort_rc, rc;
-	unsigned int i;
+	struct vpf_mig_job *job;
+	int rc;
 
-	if (o == NULL) {
-		vpf_mig_opts_init(&def);
-		o = &def;
-	}
-	if (pairs == NULL || n == 0)
-		return vpf_error(-EINVAL, "no pairs to migrate");
 	if (res)
 		memset(res, 0, sizeof(*res));
-	memset(&drv, 0, sizeof(drv));
-	rc = drv_setup(&drv, o, pairs, n);
-	if (rc) {
-		drv_teardown(&drv, NULL);
+	rc = vpf_mig_job_start(o, pairs, n, &job);
+	if (rc)
 		return rc;
-	}
-	drv.t0 = vpf_now_ns();
-	abort_rc = drv_before_downtime(&drv, res);
-	if (abort_rc)
-		drv_abort_all(&drv, abort_rc);
-	else
-		drv_stop_copy(&drv, res);
-	rc = drv_collect(&drv, pairs, res);
-	drv_teardown(&drv, res);
-	drv_report_done(&drv, res);
-	if (abort_rc && drv.cancelled)
-		return vpf_error(-ECANCELED, "migration cancelled");
-	if (abort_rc)
-		return vpf_error(abort_rc, "migration aborted by the progress callback");
-	for (i = 0; rc && i < n; i++)
-		if (pairs[i].rc)
-			return vpf_error(rc, "pair %u (VF %u -> VF %u) failed in %s: %s",
-					 i, pairs[i].src_vf, pairs[i].dst_vf,
-					 vpf_mig_phase_name(pairs[i].failed_phase),
-					 pairs[i].error);
-	return rc;
+	/* No budget: each poll does everything there is, as a loop of
+	 * vpf_mig_poll() would. */
+	while (!vpf_mig_job_done(job))
+		(void)vpf_mig_job_poll(job, UINT_MAX);
+	return vpf_mig_job_finish(job, res);
 }
