@@ -69,6 +69,13 @@ mig_link_unsent(const struct mig_link *l)
 	return l->out.len - l->out.off;
 }
 
+/* The peer ended the stream and every frame of it was taken. */
+static inline bool
+mig_link_ended(const struct mig_link *l)
+{
+	return l->eof && l->in_len == l->in_off;
+}
+
 /* Frames of one pair. */
 int mig_link_pair_msg(struct mig_link *l, uint16_t type, uint32_t pair,
 		      int err, uint64_t t_ns, const char *reason);
