@@ -619,6 +619,7 @@ struct vpf_parts_builder {
 	size_t len;			/**< bytes used (private) */
 	size_t base;			/**< command header size (private) */
 	uint32_t count;			/**< parts (private) */
+	bool padded;			/**< vpf_parts_builder_pad() (private) */
 };
 
 /**
