@@ -271,8 +271,8 @@ cmd_mig_state(struct cli_args *a)
 	cli_mig_note(p, a->vf, NULL);
 	print_state(m, a->vf);
 	if (rc < 0) {
-		cli_fail_dev(p, rc, vpf_mig_vf_error(m, a->vf)[0] ?
-			     vpf_mig_vf_error(m, a->vf) : "set_state");
+		/* a single word: vpf's sentence alone, which names the VF */
+		cli_fail_dev(p, rc, "set_state");
 		cli_hint("'mig abort %s %u' takes %s vf %u back to running "
 			 "with its state unchanged", p->name, a->vf, p->name,
 			 a->vf);
@@ -348,8 +348,7 @@ cmd_mig_abort(struct cli_args *a)
 	cli_mig_note(p, a->vf, NULL);
 	if (rc < 0) {
 		print_state(m, a->vf);
-		return cli_fail_dev(p, rc, vpf_mig_vf_error(m, a->vf)[0] ?
-				    vpf_mig_vf_error(m, a->vf) : "abort");
+		return cli_fail_dev(p, rc, "abort");
 	}
 	p->vfs[a->vf].moved = false;
 	p->vfs[a->vf].migrated = false;
@@ -814,13 +813,13 @@ cmd_mig_load(struct cli_args *a)
 			 vpf_mig_vf_error(io.m, io.vf) : vpf_last_error());
 		fate = load_undo(&io);
 		printf("status: %s\n", cancelled ? "cancelled" : "failed");
-		printf("received: %" PRIu64 "\n", io.bytes);
+		printf("received: %" PRIu64 "\n", io.st.bytes);
 		printf("elapsed-s: %.3f\n", io_elapsed(&io));
 		if (cancelled) {
 			printf("cancelled: mig load %s vf %u after %.3f s (in "
 			       "%s) at byte %" PRIu64 "; destination %s vf %u "
 			       "%s\n", p->name, io.vf, io_elapsed(&io),
-			       io.where, io.bytes, p->name, io.vf, fate);
+			       io.where, io.st.bytes, p->name, io.vf, fate);
 			return io_cancelled("mig load");
 		}
 		if (stream_rc)
