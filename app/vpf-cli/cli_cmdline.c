@@ -402,6 +402,9 @@ struct elem {
 /* Completion list of `model fault` kinds (vpf_model.h names). */
 static const char fault_kinds[] =
 	"hang|delay|eagain|einval|flr|reset|dma|bad-id|bad-len|dup|clear";
+/* Completion list of `mig state` targets (vpf_mig_state_name()). */
+static const char vfio_states[] =
+	"RUNNING|STOP|STOP_COPY|RESUMING|RUNNING_P2P|PRE_COPY|PRE_COPY_P2P";
 
 static char *
 xstrdup(const char *s)
@@ -492,6 +495,9 @@ split_syntax(const char *syntax, struct elem *e, unsigned int max, char *keys,
 			} else if (strcmp(e[n].name, "kind") == 0) {
 				e[n].kind = TOK_CHOICE;
 				e[n].choices = fault_kinds;
+			} else if (strcmp(e[n].name, "vfio-state") == 0) {
+				e[n].kind = TOK_CHOICE;
+				e[n].choices = vfio_states;
 			} else if (strcmp(e[n].name, "pf") == 0 ||
 				   strstr(e[n].name, "-pf") != NULL) {
 				e[n].kind = TOK_PF;

@@ -422,3 +422,22 @@ def case_cancel_migrate_multi():
         r'\(active, nothing applied\): 3 of 3$')
     has(err, r'^error: line 2: migrate cancelled by SIGINT: ECANCELED$')
     hasnt(out, r'^exit: ')
+
+
+def case_mig_state_completion():
+    """Tab completes the VFIO state names of mig state; '?' lists them."""
+    with pty_session() as t:
+        t.write(b'mig state src 1 RES\t')
+        t.expect(b'RESUMING')
+        t.write(b'\r')
+        s = t.expect(b'state: ', b'vpf> ')
+        if 'state: RESUMING' not in s:
+            raise Fail('mig state src 1 RES<Tab> gave %r' % s)
+        t.write(b'mig state src 2 ?')
+        t.expect(b'PRE_COPY_P2P', b'STOP_COPY', b'RUNNING_P2P', ordered=False)
+        t.write(b'\x03')
+        t.expect(b'vpf> ')
+        t.write(b'mig abort src 1\r')
+        s = t.expect(b'state: RUNNING', b'vpf> ')
+        t.write(b'quit\r')
+        check_sanitizers(t.rest(20))
