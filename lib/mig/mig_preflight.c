@@ -34,17 +34,8 @@ local_pre_summary(struct mig_vf *v)
 	 * (twice the estimate, for a workload that grows; a larger context
 	 * still works). The context buffer itself already holds a device
 	 * chunk more than a context. */
-	if (v->size_frz < VPF_MIG_REC_MAX / 2) {
-		size_t want = (size_t)v->size_frz * 2 + 4096;
-
-		/* Source side: the save stream; destination side: the load
-		 * buffers. Both, since either may become either. */
-		mig_buf_prefault(&v->save.out, want);
-		mig_buf_prefault(&v->load.pend, want);
-		mig_buf_prefault(&v->load.wbuf, want);
-		mig_buf_prefault(&v->load.parser.payload, want);
-		mig_buf_prefault(&v->load.parser.final, want);
-	}
+	if (v->size_frz < VPF_MIG_REC_MAX / 2)
+		mig_vf_prefault(v, (size_t)v->size_frz * 2 + 4096);
 	return mig_ctx_summarize(v->ctx.p, v->ctx.len, &v->pre);
 }
 

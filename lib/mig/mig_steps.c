@@ -435,6 +435,51 @@ mig_op_wait(struct mig_vf *v)
 	return 0;
 }
 
+/* The buffers mig_vf_prefault() sizes, in the order it does them. */
+static struct mig_buf *
+prefault_buf(struct mig_vf *v, unsigned int i)
+{
+	switch (i) {
+	case 0:
+		return &v->save.out;
+	case 1:
+		return &v->load.pend;
+	case 2:
+		return &v->load.wbuf;
+	case 3:
+		return &v->load.parser.payload;
+	case 4:
+		return &v->load.parser.final;
+	default:
+		return NULL;
+	}
+}
+
+bool
+mig_vf_prefault_run(struct mig_vf *v)
+{
+	struct mig_buf *b = prefault_buf(v, v->prefault_next);
+
+	if (v->prefault_want == 0 || b == NULL) {
+		v->prefault_want = 0;
+		return false;
+	}
+	mig_buf_prefault(b, v->prefault_want);
+	if (prefault_buf(v, ++v->prefault_next) == NULL)
+		v->prefault_want = 0;
+	return v->prefault_want != 0;
+}
+
+void
+mig_vf_prefault(struct mig_vf *v, size_t want)
+{
+	v->prefault_want = want;
+	v->prefault_next = 0;
+	if (v->owner == NULL)
+		while (mig_vf_prefault_run(v))
+			;
+}
+
 int
 mig_poll_budget(struct vpf_mig *m, unsigned int budget, unsigned int *handled)
 {

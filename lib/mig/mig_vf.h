@@ -255,6 +255,10 @@ struct mig_vf {
 	 * operation on it is refused with -EBUSY (mig_vf_busy()); the job's
 	 * own calls pass while it is vpf_mig::acting. */
 	const void *owner;
+	/* Stream buffer bytes to prefault, left for the owning job to do as
+	 * a work unit of its own (mig_vf_prefault()); 0: none. */
+	size_t prefault_want;
+	unsigned int prefault_next;	/* next buffer (mig_steps.c) */
 };
 
 struct vpf_mig {
@@ -302,6 +306,16 @@ int mig_op_add(struct mig_vf *v, uint8_t act, uint8_t arg, uint8_t flags,
 void mig_op_replan_fail(struct mig_vf *v, int rc);
 void mig_op_start(struct mig_vf *v);
 int mig_op_wait(struct mig_vf *v);
+/* Size the stream buffers of @p v (save stream, load buffers: either side
+ * may become either) to @p want bytes and fault their pages in, so that
+ * the downtime path neither grows them nor faults. A VF owned by a job
+ * only records @p want in v->prefault_want: the job does it later with
+ * mig_vf_prefault_run(), one buffer (one work unit) per call, instead of
+ * all five inside the completion that called this (tens of page faults:
+ * hundreds of microseconds). */
+void mig_vf_prefault(struct mig_vf *v, size_t want);
+/* One buffer of a recorded prefault. @return whether more remain. */
+bool mig_vf_prefault_run(struct mig_vf *v);
 /* vpf_mig_poll() that handles at most @p budget admin completions (0: no
  * limit). *@p handled (may be NULL) receives the admin completions
  * handled. @return operations completed, or a negative errno. */
