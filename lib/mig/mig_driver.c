@@ -88,6 +88,9 @@ struct drv_pair {
 	bool xfer_final;	/* it is stop-copy's */
 	bool activating;	/* counted in drv::nactivating */
 	struct drv_pair *xnext;	/* transfer queue */
+	struct drv_pair *pnext;	/* prefault queue */
+	struct drv_pair *mnext;	/* mark queue */
+	bool mark_new;		/* in this batch's journal write */
 	uint64_t *bm;
 	bool bm_own;
 	uint32_t chunk_s, chunk_d;
@@ -138,6 +141,10 @@ struct drv {
 	unsigned int nfailed;	/* pairs failed */
 	struct drv_pair *xq_head;	/* pairs with a transfer to do */
 	struct drv_pair *xq_tail;
+	struct drv_pair *pq_head;	/* pairs with buffers to prefault */
+	struct drv_pair *pq_tail;
+	struct drv_pair *mq_head;	/* sources to mark complete */
+	struct drv_pair *mq_tail;
 	int abort_rc;		/* the migration is aborted: why */
 	bool stop_pc;		/* no more precopy rounds */
 	bool aborting;		/* the abort phase (DONE) runs */
@@ -367,6 +374,22 @@ adv_preflight(struct drv_pair *pp)
 		if (c.warning[0])
 			VPF_LOG(mig, WARNING, "VF %u -> VF %u: %s", pp->s->vf,
 				pp->d->vf, c.warning);
+		pp->stage = 3;
+		if (pp->s->prefault_want || pp->d->prefault_want) {
+			/* The stream buffers of both VFs, sized by the
+			 * pre-flight: a work unit each (drv_prefaults()). */
+			struct drv *drv = pp->drv;
+
+			pp->pending++;
+			pp->pnext = NULL;
+			if (drv->pq_tail != NULL)
+				drv->pq_tail->pnext = pp;
+			else
+				drv->pq_head = pp;
+			drv->pq_tail = pp;
+		}
+		break;
+	case 3:
 		pair_phase_done(pp);
 		break;
 	}
@@ -510,14 +533,25 @@ adv_stop_copy(struct drv_pair *pp)
 		pp->p->t_active_ns = pp->d->t_active_done - pp->drv->t0;
 		pp->p->downtime_ns = pp->d->t_active_done -
 				     pp->s->t_freeze_issue;
-		/* The guest runs on the destination now: the source leaves
-		 * STOP_COPY (its stream is drained) and is not reactivated
-		 * at detach. */
-		(void)mig_vf_mark_complete(pp->s);
+		/* The guest runs on the destination now: the source is
+		 * marked complete (never resumed: at detach, or by a
+		 * restarted owner), durably, before it leaves STOP_COPY (its
+		 * stream is drained). drv_marks() writes the marks of all the
+		 * sources that got here together in one journal write. */
 		pp->stage = 5;
-		pair_set_state(pp, 0, VPF_MIG_STATE_STOP);
+		pp->pending++;
+		pp->mnext = NULL;
+		if (pp->drv->mq_tail != NULL)
+			pp->drv->mq_tail->mnext = pp;
+		else
+			pp->drv->mq_head = pp;
+		pp->drv->mq_tail = pp;
 		break;
 	case 5:
+		pp->stage = 6;
+		pair_set_state(pp, 0, VPF_MIG_STATE_STOP);
+		break;
+	case 6:
 		(void)mig_vf_mark_complete(pp->s);
 		pair_phase_done(pp);
 		break;
@@ -697,6 +731,83 @@ drv_transfers(struct drv *drv, unsigned int budget, bool *moved)
 		pair_advance(pp);
 	}
 	return used;
+}
+
+/* The pre-flight's buffer prefaults waiting (mig_vf_prefault()), one VF
+ * (one work unit) at a time, at most @p budget. *@p moved is set when a
+ * pair's are done. @return the VFs prefaulted. */
+static unsigned int
+drv_prefaults(struct drv *drv, unsigned int budget, bool *moved)
+{
+	unsigned int used = 0;
+
+	while (drv->pq_head != NULL && used < budget) {
+		struct drv_pair *pp = drv->pq_head;
+		struct mig_vf *v = pp->s->prefault_want ? pp->s : pp->d;
+
+		if (v->prefault_want) {
+			(void)mig_vf_prefault_run(v);
+			used++;
+			continue;
+		}
+		drv->pq_head = pp->pnext;
+		if (drv->pq_head == NULL)
+			drv->pq_tail = NULL;
+		pp->pnext = NULL;
+		pp->pending--;
+		*moved = true;
+		pair_advance(pp);
+	}
+	return used;
+}
+
+/*
+ * Mark the sources waiting in the mark queue complete: their journal
+ * entries are set in memory, then written with one durable write per PF
+ * (a write and its fsyncs per VF made the poll that activated 32
+ * destinations take 32 fsyncs), then mig_vf_mark_complete() for each,
+ * which finds the entry written (and on a failed batch write tries that
+ * VF alone, and says so). One work unit. *@p moved is set when it ran.
+ */
+static unsigned int
+drv_marks(struct drv *drv, bool *moved)
+{
+	struct drv_pair *pp, *next;
+	unsigned int k;
+
+	if (drv->mq_head == NULL)
+		return 0;
+	for (pp = drv->mq_head; pp != NULL; pp = pp->mnext) {
+		struct vpf_mig *m = pp->s->m;
+
+		pp->mark_new = mig_journal_state(m) == MIG_JRN_OK &&
+			       !mig_journal_has(m, pp->s->vf) &&
+			       mig_journal_set(m, pp->s->vf, true);
+	}
+	for (k = 0; k < drv->nmigs; k++) {
+		struct vpf_mig *m = drv->migs[k];
+		bool any = false;
+
+		for (pp = drv->mq_head; pp != NULL && !any; pp = pp->mnext)
+			any = pp->mark_new && pp->s->m == m;
+		if (!any || mig_journal_write(m) == 0)
+			continue;
+		for (pp = drv->mq_head; pp != NULL; pp = pp->mnext)
+			if (pp->mark_new && pp->s->m == m)
+				(void)mig_journal_set(m, pp->s->vf, false);
+	}
+	pp = drv->mq_head;
+	drv->mq_head = drv->mq_tail = NULL;
+	for (; pp != NULL; pp = next) {
+		next = pp->mnext;
+		pp->mnext = NULL;
+		pp->mark_new = false;
+		(void)mig_vf_mark_complete(pp->s);
+		pp->pending--;
+		pair_advance(pp);
+	}
+	*moved = true;
+	return 1;
 }
 
 /* Poll the PFs of the job, at most @p budget admin completions in all; the
@@ -1159,6 +1270,9 @@ drv_poll(struct vpf_mig_job *job, unsigned int budget)
 			moved = true;
 			continue;
 		}
+		if (used < budget)
+			used += drv_marks(drv, &moved);
+		used += drv_prefaults(drv, budget - used, &moved);
 		used += drv_transfers(drv, budget - used, &moved);
 		if (used < budget)
 			used += drv_poll_pfs(drv, budget - used, &moved);
