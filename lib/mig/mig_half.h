@@ -45,6 +45,8 @@ struct mig_link {
 	bool eof;			/* the peer's orderly end */
 	bool closed;			/* a BYE was received */
 	int err;			/* broken: negative errno */
+	int rx_err;			/* a bad frame came: nothing more is
+					 * read, but frames still go out */
 	char why[192];			/* why broken */
 };
 
@@ -57,8 +59,9 @@ int mig_link_put(struct mig_link *l, const struct mig_wire_frame *f);
  * the number of send calls that moved bytes, or the link's error. */
 int mig_link_flush(struct mig_link *l);
 /* The next frame received: 1 with @p f filled (its pointers valid until
- * the next call), 0 when none is complete now (eof may be set), or the
- * link's error (negative; l->why says why). */
+ * the next call), 0 when none is complete now (eof may be set), or a
+ * negative errno (l->why says why): the link's error, or a bad frame
+ * (l->rx_err; frames may still be sent). */
 int mig_link_next(struct mig_link *l, struct mig_wire_frame *f);
 /* Mark the link broken with @p rc (first error wins). @return l->err. */
 int mig_link_fail(struct mig_link *l, int rc, const char *fmt, ...)
@@ -74,6 +77,14 @@ static inline bool
 mig_link_ended(const struct mig_link *l)
 {
 	return l->eof && l->in_len == l->in_off;
+}
+
+/* Nothing more comes from the peer: the transport broke, a bad frame
+ * came, or the peer ended the stream. */
+static inline bool
+mig_link_rx_down(const struct mig_link *l)
+{
+	return l->err || l->rx_err || mig_link_ended(l);
 }
 
 /* Frames of one pair. */
@@ -112,6 +123,10 @@ unsigned int mig_half_poll_migs(struct vpf_mig **migs, unsigned int n,
 /* @p m joins @p migs (of *@p n) unless it is there already. */
 void mig_half_add_mig(struct vpf_mig **migs, unsigned int *n,
 		      struct vpf_mig *m);
+/* "<side> <pf> VF <vf>: <why>" into @p out, without naming the PF and
+ * VF twice when @p why starts with them. */
+void mig_half_who(char *out, size_t n, const char *side,
+		  const struct vpf_pf *pf, uint16_t vf, const char *why);
 /* A pair's failure in @p p (first one wins); logged. */
 void mig_half_pair_fail(struct vpf_mig_pair *p, enum vpf_mig_phase ph,
 			int rc, const char *why);

@@ -108,11 +108,10 @@ pair_fail(struct dst_pair *pp, int rc, const char *why, bool tell)
 
 	if (pp->failed || pp->ok || pp->stage >= DS_ACTIVATING)
 		return;
-	snprintf(msg, sizeof(msg), "destination %s VF %u: %.200s",
-		 vpf_pf_name(pp->d->m->pf), pp->d->vf, why);
+	mig_half_who(msg, sizeof(msg), "destination", pp->d->m->pf, pp->d->vf, why);
 	mig_half_pair_fail(pp->p, h->job.phase, rc, msg);
 	pp->failed = true;
-	if (tell && !h->link.err && !h->ended)
+	if (tell && !h->link.err)
 		(void)mig_link_pair_msg(&h->link,
 					pp->stage < DS_LOADING ? MIG_W_VERDICT :
 					MIG_W_RESULT, pp->idx, rc, 0, msg);
@@ -157,11 +156,14 @@ check_desc(struct dst_pair *pp)
 	int rc;
 
 	rc = vpf_mig_desc_parse(pp->desc, pp->desc_len, &sd);
-	if (rc == 0)
-		rc = mig_desc_compare(&sd, pp->d, &c);
+	if (rc) {
+		pair_fail(pp, rc, vpf_last_error(), true);
+		return;
+	}
+	rc = mig_desc_compare(&sd, pp->d, &c);
 	if (rc) {
 		snprintf(why, sizeof(why), "incompatible with source VF %u: %.180s",
-			 sd.src_vf, vpf_last_error());
+			 sd.src_vf, c.reason);
 		pair_fail(pp, rc, why, true);
 		return;
 	}
@@ -320,7 +322,7 @@ pair_activated(struct dst_pair *pp)
 	pp->ok = true;
 	pp->p->t_active_ns = d->t_active_done - h->t0;
 	pp->p->ctx_bytes = d->load.parser.info.final_len;
-	if (!h->link.err && !h->ended)
+	if (!h->link.err)
 		(void)mig_link_pair_msg(&h->link, MIG_W_RESULT, pp->idx, 0,
 					d->t_active_done, NULL);
 	else
@@ -433,15 +435,23 @@ pair_step(struct dst_pair *pp)
 /* The link is over with pairs not settled: those not being activated are
  * aborted (nothing applied). */
 static void
-link_down(struct half_dst *h, int rc, const char *cause)
+link_down(struct half_dst *h, int rc, const char *cause, bool tell)
 {
 	char why[256];
 	unsigned int i;
 
 	snprintf(why, sizeof(why), "transport to the source lost: %.200s",
 		 cause);
-	for (i = 0; i < h->n; i++)
-		pair_fail(&h->pp[i], rc, why, false);
+	for (i = 0; i < h->n; i++) {
+		struct dst_pair *pp = &h->pp[i];
+
+		/* A pair the source has not asked for yet: nothing to tell. */
+		if (tell && pp->stage > DS_WAIT_DESC && !pp->failed &&
+		    !pp->ok && pp->stage < DS_ACTIVATING)
+			(void)mig_link_pair_msg(&h->link, MIG_W_ABORT, pp->idx,
+						rc, 0, why);
+		pair_fail(pp, rc, why, false);
+	}
 }
 
 static bool
@@ -489,7 +499,7 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 	rc = mig_link_flush(&h->link);
 	if (rc > 0)
 		h->units += (unsigned int)rc;
-	while (h->units < budget && !h->link.err && !h->ended) {
+	while (h->units < budget && !mig_link_rx_down(&h->link) && !h->ended) {
 		rc = mig_link_next(&h->link, &f);
 		if (rc <= 0)
 			break;
@@ -498,15 +508,17 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 	}
 	h->units += mig_half_poll_migs(h->migs, h->nmigs,
 				       budget > h->units ? budget - h->units : 1);
-	if (h->link.err) {
-		link_down(h, h->link.err, h->link.why);
+	if (h->link.err || h->link.rx_err) {
+		/* After a bad frame the source is still told (ABORT). */
+		link_down(h, h->link.err ? h->link.err : h->link.rx_err,
+			  h->link.why, h->link.rx_err && !h->link.err);
 		h->ended = true;
 	} else if (!h->ended && mig_link_ended(&h->link)) {
-		link_down(h, -EPIPE, "the source closed the transport");
+		link_down(h, -EPIPE, "the source closed the transport", false);
 		h->ended = true;
 	} else if (h->ended) {
 		/* BYE: the source has ended every pair it knows of. */
-		link_down(h, -EPIPE, "the source ended the migration");
+		link_down(h, -EPIPE, "the source ended the migration", false);
 	}
 	for (i = 0; i < h->n; i++)
 		pair_step(&h->pp[i]);
@@ -519,7 +531,7 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 	/* Done once every pair is settled, everything told, and the source
 	 * has said BYE or gone; the last frames wait at most the linger. */
 	if (all_settled(h) &&
-	    (h->link.err || ((h->ended || mig_link_ended(&h->link)) &&
+	    (h->link.err || ((h->ended || mig_link_rx_down(&h->link)) &&
 			     mig_link_unsent(&h->link) == 0) ||
 	     vpf_now_ns() > h->linger_until))
 		job->done = true;

@@ -139,8 +139,7 @@ pair_fail(struct src_pair *pp, int rc, const char *why)
 
 	if (pp->failed || pp->stage == SS_DONE)
 		return;
-	snprintf(msg, sizeof(msg), "source %s VF %u: %.200s",
-		 vpf_pf_name(pp->s->m->pf), pp->s->vf, why);
+	mig_half_who(msg, sizeof(msg), "source", pp->s->m->pf, pp->s->vf, why);
 	mig_half_pair_fail(pp->p, h->job.phase, rc, msg);
 	pp->failed = true;
 	pp->want_abort = true;
@@ -674,6 +673,8 @@ link_down(struct half_src *h)
 
 	snprintf(why, sizeof(why), "transport to the destination lost: %.180s",
 		 h->link.why);
+	/* After a bad frame from the destination, ABORTs still go out
+	 * (pair_fail()) for the pairs before the commit point. */
 	for (i = 0; i < h->n; i++) {
 		struct src_pair *pp = &h->pp[i];
 
@@ -682,7 +683,8 @@ link_down(struct half_src *h)
 		if (pp->sent_all && h->link.sent >= pp->commit_at)
 			pair_unknown(pp, h->link.why);
 		else
-			pair_fail(pp, h->link.err, why);
+			pair_fail(pp, h->link.err ? h->link.err :
+				  h->link.rx_err, why);
 	}
 }
 
@@ -721,7 +723,7 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 	if (rc > 0)
 		h->units += (unsigned int)rc;
 	check_commits(h);
-	while (h->units < budget && !h->link.err) {
+	while (h->units < budget && !mig_link_rx_down(&h->link)) {
 		rc = mig_link_next(&h->link, &f);
 		if (rc <= 0)
 			break;
@@ -734,14 +736,15 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 	for (i = 0; i < h->n; i++)
 		if (h->pp[i].stage != SS_DONE)
 			all_done = false;
-	if (!all_done && !h->link.err && mig_link_ended(&h->link))
+	if (!all_done && !h->link.err && !h->link.rx_err &&
+	    mig_link_ended(&h->link))
 		mig_link_fail(&h->link, -EPIPE,
 			      "the destination closed the transport");
 	if (!all_done && h->linger_until && vpf_now_ns() > h->linger_until)
 		mig_link_fail(&h->link, -ETIMEDOUT,
 			      "no answer from the destination within %llu s",
 			      MIG_LINK_LINGER_NS / 1000000000ull);
-	if (h->link.err)
+	if (h->link.err || h->link.rx_err)
 		link_down(h);
 	for (i = 0; i < h->n; i++)
 		pair_step(&h->pp[i]);

@@ -233,8 +233,8 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 	char why[160];
 	int rc, i;
 
-	if (l->err)
-		return l->err;
+	if (l->err || l->rx_err)
+		return l->err ? l->err : l->rx_err;
 	if (l->in_off) {
 		memmove(l->in, l->in + l->in_off, l->in_len - l->in_off);
 		l->in_len -= l->in_off;
@@ -245,9 +245,12 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 
 		rc = mig_wire_decode(l->in, l->in_len, l->rx_seq, f, why,
 				     sizeof(why));
-		if (rc < 0)
-			return mig_link_fail(l, rc, "corrupt frame from the peer: %s",
-					     why);
+		if (rc < 0) {
+			l->rx_err = rc;
+			snprintf(l->why, sizeof(l->why),
+				 "bad frame from the peer: %.160s", why);
+			return rc;
+		}
 		if (rc > 0) {
 			l->in_off = (size_t)rc;
 			l->rx_seq++;
@@ -313,6 +316,26 @@ mig_half_add_mig(struct vpf_mig **migs, unsigned int *n, struct vpf_mig *m)
 }
 
 void
+mig_half_who(char *out, size_t n, const char *side, const struct vpf_pf *pf,
+	     uint16_t vf, const char *why)
+{
+	char who[48];
+	size_t l;
+
+	char vfs[16];
+	size_t lv;
+
+	l = (size_t)snprintf(who, sizeof(who), "%s VF %u", vpf_pf_name(pf), vf);
+	lv = (size_t)snprintf(vfs, sizeof(vfs), "VF %u: ", vf);
+	if (l < sizeof(who) && strncmp(why, who, l) == 0 && why[l] == ':')
+		snprintf(out, n, "%s %.200s", side, why);
+	else if (strncmp(why, vfs, lv) == 0)
+		snprintf(out, n, "%s %s: %.200s", side, who, why + lv);
+	else
+		snprintf(out, n, "%s %s: %.200s", side, who, why);
+}
+
+void
 mig_half_pair_fail(struct vpf_mig_pair *p, enum vpf_mig_phase ph, int rc,
 		   const char *why)
 {
@@ -325,6 +348,6 @@ mig_half_pair_fail(struct vpf_mig_pair *p, enum vpf_mig_phase ph, int rc,
 	n = strnlen(why, sizeof(p->error) - 1);
 	memcpy(p->error, why, n);
 	p->error[n] = '\0';
-	VPF_LOG(mig, ERR, "pair (VF %u -> VF %u) failed in %s: %s", p->src_vf,
-		p->dst_vf, vpf_mig_phase_name(ph), why);
+	VPF_LOG(mig, ERR, "pair failed in %s: %s", vpf_mig_phase_name(ph),
+		why);
 }

@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ *
+ * The source half and the destination half (vpf_mig_xport.h) in one
+ * process, over a socketpair, polled alternately: equal digests, precopy
+ * and dirty tracking; a transport that breaks (cut mid-DATA, a corrupt
+ * frame, a corrupt stream behind a good frame, the destination gone
+ * before its RESULT); refusals by the destination; cancel; the poll
+ * budget. Also the wire decoder, the descriptor and the fd transport on
+ * their own.
+ */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vpf_mig_job.h"
+#include "vpf_mig_xport.h"
+#include "mig/mig_wire.h"
+#include "mig_harness.h"
+
+/* ---------------------------------------------------------------------------
+ * A transport that edits the frames a side sends (over an fd transport)
+ * ------------------------------------------------------------------------- */
+
+enum tamper {
+	T_NONE = 0,
+	T_CUT_DATA,		/* close in the middle of DATA frame k */
+	T_FLIP_DATA,		/* flip a payload byte of DATA frame k */
+	T_FLIP_STREAM,		/* the same, frame checksum made right */
+	T_DROP_RESULT,		/* close instead of sending the first RESULT */
+};
+
+struct tx {
+	struct vpf_mig_fd_xport fx;
+	struct vpf_mig_xport x;
+	enum tamper mode;
+	unsigned int k;		/* DATA frame (0-based) to act on */
+	unsigned int ndata;
+	bool done;		/* acted */
+	struct mig_buf w;	/* taken, not yet on the socket */
+	size_t scan;		/* frames before it are complete and seen */
+	bool shut_after;	/* close once w is on the socket */
+	bool closed;
+	bool cut;		/* the send that cut fails */
+	int fd;
+};
+
+/* Look at the complete frames from t->scan on and apply the mode. */
+static void
+tx_scan(struct tx *t)
+{
+	while (t->w.len - t->scan >= MIG_WIRE_HDR) {
+		uint8_t *h = t->w.p + t->scan;
+		uint16_t type = vpf_le16_load(h);
+		uint32_t plen = vpf_le32_load(h + 8);
+		size_t flen = MIG_WIRE_HDR + plen + MIG_WIRE_TRL;
+		uint8_t *pl = h + MIG_WIRE_HDR;
+
+		if (t->w.len - t->scan < flen)
+			return;
+		if (!t->done && type == MIG_W_DATA && t->ndata++ == t->k &&
+		    t->mode >= T_CUT_DATA && t->mode <= T_FLIP_STREAM) {
+			t->done = true;
+			if (t->mode == T_CUT_DATA) {
+				/* The bytes of this send up to the cut reach
+				 * the peer; the call fails (-EPIPE). */
+				t->w.len = t->scan + MIG_WIRE_HDR + 8 + plen / 2;
+				t->scan = t->w.len;
+				t->shut_after = true;
+				t->cut = true;
+				return;
+			}
+			/* A byte in the middle of the stream bytes. */
+			pl[8 + (plen - 8) / 2] ^= 0x40;
+			if (t->mode == T_FLIP_STREAM)
+				vpf_le32_store(pl + plen,
+					       mig_crc32c(0, pl, plen));
+		}
+		if (!t->done && type == MIG_W_RESULT &&
+		    t->mode == T_DROP_RESULT) {
+			t->done = true;
+			t->w.len = t->scan;
+			t->shut_after = true;
+			return;
+		}
+		t->scan += flen;
+	}
+}
+
+static ssize_t
+tx_send(void *ctx, const void *buf, size_t len)
+{
+	struct tx *t = ctx;
+	ssize_t n;
+
+	if (t->closed)
+		return -EPIPE;
+	if (!t->shut_after) {
+		assert_int_equal(mig_buf_append(&t->w, buf, len), 0);
+		tx_scan(t);
+	}
+	/* Only complete, seen frames go out (a cut one: until the cut). */
+	while (t->scan > 0) {
+		n = t->fx.x.send(t->fx.x.ctx, t->w.p, t->scan);
+		if (n <= 0) {
+			/* The peer polls in the same loop: only a cut, which
+			 * is small, must get out now. */
+			if (t->cut)
+				continue;
+			break;
+		}
+		memmove(t->w.p, t->w.p + n, t->w.len - (size_t)n);
+		t->w.len -= (size_t)n;
+		t->scan -= (size_t)n;
+	}
+	if (t->shut_after && t->w.len == 0) {
+		shutdown(t->fd, SHUT_RDWR);
+		t->closed = true;
+		if (t->cut)
+			return -EPIPE;
+	}
+	return (ssize_t)len;
+}
+
+static ssize_t
+tx_recv(void *ctx, void *buf, size_t len)
+{
+	struct tx *t = ctx;
+
+	if (t->closed)
+		return -ENODATA;
+	return t->fx.x.recv(t->fx.x.ctx, buf, len);
+}
+
+static void
+tx_init(struct tx *t, int fd, enum tamper mode, unsigned int k)
+{
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(vpf_mig_xport_fd_init(&t->fx, fd, fd), 0);
+	t->fd = fd;
+	t->mode = mode;
+	t->k = k;
+	t->x.send = tx_send;
+	t->x.recv = tx_recv;
+	t->x.ctx = t;
+}
+
+/* ---------------------------------------------------------------------------
+ * Both halves over a socketpair
+ * ------------------------------------------------------------------------- */
+
+struct run {
+	int sv[2];
+	struct tx ts;		/* source's transport */
+	struct tx td;		/* destination's transport */
+	struct vpf_mig_job *sj;
+	struct vpf_mig_job *dj;
+	struct vpf_mig_pair sp[16];
+	struct vpf_mig_pair dp[16];
+	struct vpf_mig_result sres;
+	struct vpf_mig_result dres;
+	int src_rc;
+	int dst_rc;
+	unsigned int n;
+	struct vpf_mig_opts dopt;
+};
+
+static void
+run_start(struct run *r, struct env *e, const uint16_t *svf,
+	  const uint16_t *dvf, unsigned int n, const struct vpf_mig_opts *o,
+	  enum tamper ts, enum tamper td, unsigned int k)
+{
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, r->sv), 0);
+	tx_init(&r->ts, r->sv[0], ts, k);
+	tx_init(&r->td, r->sv[1], td, k);
+	r->n = n;
+	for (i = 0; i < n; i++) {
+		r->sp[i].src = e->s.mig;
+		r->sp[i].src_vf = svf[i];
+		r->dp[i].dst = e->d.mig;
+		r->dp[i].dst_vf = dvf[i];
+	}
+	/* The destination's own options: nothing of the source's. */
+	vpf_mig_opts_init(&r->dopt);
+	r->dopt.chunk = o->chunk;
+	assert_int_equal(vpf_mig_job_start_dest(&r->dopt, r->dp, n, &r->td.x,
+						&r->dj), 0);
+	if (vpf_mig_job_start_source(o, r->sp, n, &r->ts.x, &r->sj))
+		fail_msg("start_source: %s", vpf_last_error());
+}
+
+/* Poll both until done (at most 20 s), then finish both. */
+static void
+run_finish(struct run *r, unsigned int budget, unsigned int cancel_after)
+{
+	uint64_t t0 = vpf_now_ns();
+	unsigned int polls = 0;
+
+	while (!vpf_mig_job_done(r->sj) || !vpf_mig_job_done(r->dj)) {
+		int a = vpf_mig_job_poll(r->sj, budget);
+		int b = vpf_mig_job_poll(r->dj, budget);
+
+		if (budget) {
+			assert_true(a >= 0 && a <= (int)budget);
+			assert_true(b >= 0 && b <= (int)budget);
+		}
+		if (cancel_after && ++polls == cancel_after)
+			vpf_mig_job_cancel(r->sj);
+		if (vpf_now_ns() - t0 > 20ull * 1000000000ull)
+			fail_msg("halves did not finish in 20 s");
+	}
+	r->src_rc = vpf_mig_job_finish(r->sj, &r->sres);
+	r->dst_rc = vpf_mig_job_finish(r->dj, &r->dres);
+	close(r->sv[0]);
+	close(r->sv[1]);
+	mig_buf_free(&r->ts.w);
+	mig_buf_free(&r->td.w);
+}
+
+static bool
+complete(struct side *sd, uint16_t vf)
+{
+	struct vpf_mig_vf_info in;
+
+	assert_int_equal(vpf_mig_vf_info_get(sd->mig, vf, &in), 0);
+	return in.complete;
+}
+
+static const uint8_t *
+ds_of(struct env *e, uint16_t vf)
+{
+	static uint8_t x[32];
+
+	digest(&e->d, vf, x);
+	return x;
+}
+
+static const uint16_t SV[4] = { 1, 2, 3, 4 };
+static const uint16_t DV[4] = { 4, 3, 2, 1 };
+
+/* Every source VF runs with the digest it had, every destination VF has
+ * nothing applied (its own digest, Active). */
+static void
+assert_untouched(struct env *e, unsigned int n, uint8_t ds[][32],
+		 uint8_t dd[][32])
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		assert_running(&e->s, SV[i]);
+		assert_digest(&e->s, SV[i], ds[i]);
+		assert_false(complete(&e->s, SV[i]));
+		assert_running(&e->d, DV[i]);
+		assert_digest(&e->d, DV[i], dd[i]);
+	}
+}
+
+static void
+digests(struct env *e, unsigned int n, uint8_t ds[][32], uint8_t dd[][32])
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(vpf_model_guest_step(e->s.model, SV[i], 100 + i), 0);
+		digest(&e->s, SV[i], ds[i]);
+		digest(&e->d, DV[i], dd[i]);
+		assert_memory_not_equal(ds[i], dd[i], 32);
+	}
+}
+
+static void
+test_xport_migrate(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 5 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	struct env e;
+	struct run r;
+	unsigned int i;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	digests(&e, 4, ds, dd);
+	vpf_mig_opts_init(&o);
+	o.stream_chunk = 100;
+	run_start(&r, &e, SV, DV, 4, &o, T_NONE, T_NONE, 0);
+	run_finish(&r, 0, 0);
+	if (r.src_rc)
+		fail_msg("source: %s", r.sp[0].error);
+	assert_int_equal(r.dst_rc, 0);
+	assert_int_equal(r.sres.ok, 4);
+	assert_int_equal(r.dres.ok, 4);
+	for (i = 0; i < 4; i++) {
+		assert_digest(&e.d, DV[i], ds[i]);
+		assert_int_equal(mode(&e.d, DV[i]), VPF_DEV_MODE_ACTIVE);
+		assert_int_equal(vfstate(&e.d, DV[i]), VPF_MIG_STATE_RUNNING);
+		assert_int_equal(mode(&e.s, SV[i]), VPF_DEV_MODE_FREEZE);
+		assert_int_equal(vfstate(&e.s, SV[i]), VPF_MIG_STATE_STOP);
+		assert_true(complete(&e.s, SV[i]));
+		assert_true(r.sp[i].downtime_ns > 0);
+		assert_true(r.sp[i].downtime_ns <= r.sres.total_ns);
+		assert_true(r.sp[i].bytes > r.sp[i].ctx_bytes);
+		assert_int_equal(r.sp[i].bytes, r.dp[i].bytes);
+	}
+	assert_true(r.sres.downtime_ns >= r.sres.downtime_max_ns);
+	/* The destination runs the guest. */
+	assert_guest_runs(&e.d, DV[0], 10);
+	env_down(&e);
+}
+
+static void
+test_xport_precopy_dirty(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 1, .seed = 9 };
+	uint16_t wv[2] = { 1, 2 };
+	struct wl w = { .ops = 30, .n = 2, .vfs = wv };
+	struct vpf_mig_opts o;
+	uint8_t d0[32];
+	struct env e;
+	struct run r;
+	unsigned int i;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	w.s = &e.s;
+	vpf_mig_opts_init(&o);
+	o.precopy_rounds = 2;
+	o.dirty = true;
+	o.ranges = &(struct vpf_mig_range){ 0, MEM };
+	o.nranges = 1;
+	o.progress = wl_progress;
+	o.arg = &w;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(vpf_model_guest_step(e.s.model, SV[i], 50), 0);
+	digest(&e.d, DV[0], d0);
+	run_start(&r, &e, SV, DV, 2, &o, T_NONE, T_NONE, 0);
+	/* The destination's options come from the source. */
+	run_finish(&r, 0, 0);
+	if (r.src_rc)
+		fail_msg("source: %s", r.sp[0].error);
+	assert_int_equal(r.dst_rc, 0);
+	assert_int_equal(w.last_round, 2);
+	assert_int_equal(w.calls[VPF_MIG_PHASE_SETUP], 1);
+	assert_int_equal(w.calls[VPF_MIG_PHASE_DONE], 1);
+	assert_int_equal(r.sres.precopy_rounds, 2);
+	assert_true(r.sres.precopy_bytes > 0);
+	for (i = 0; i < 2; i++) {
+		assert_same_vf(&e.s, SV[i], &e.d, DV[i]);
+		assert_int_equal(r.sp[i].precopy_rounds, 2);
+		assert_true(r.sp[i].pages > 0);
+		/* precopy_to_dst (the default) reached the destination. */
+		assert_true(ncmd(&e.d, DV[i], VPF_ADMIN_OP_DEV_CTX_WRITE) > 1);
+	}
+	/* Something was migrated onto it. */
+	assert_memory_not_equal(d0, ds_of(&e, DV[0]), 32);
+	env_down(&e);
+}
+
+/* A broken transport before the commit point: @p side's transport
+ * tampers with DATA frame @p k. */
+static void
+broken(enum tamper t, bool dst_side, unsigned int k, int want_src_rc)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 11 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	struct env e;
+	struct run r;
+	unsigned int i;
+
+	env_up(&e, &op, NULL);
+	digests(&e, 4, ds, dd);
+	vpf_mig_opts_init(&o);
+	o.precopy_rounds = 1;
+	run_start(&r, &e, SV, DV, 4, &o, dst_side ? T_NONE : t,
+		  dst_side ? t : T_NONE, k);
+	run_finish(&r, 0, 0);
+	assert_true(r.ts.done || r.td.done);
+	assert_int_equal(r.sres.ok, 0);
+	assert_int_equal(r.dres.ok, 0);
+	if (want_src_rc)
+		assert_int_equal(r.src_rc, want_src_rc);
+	for (i = 0; i < 4; i++) {
+		assert_true(r.sp[i].rc < 0);
+		assert_true(r.dp[i].rc < 0);
+		assert_int_not_equal(r.sp[i].rc, -ENOTCONN);
+	}
+	assert_untouched(&e, 4, ds, dd);
+	env_down(&e);
+}
+
+static void
+test_xport_cut_mid_data(void **state)
+{
+	(void)state;
+	/* DATA frame 4: the first of the stop-copy (4 precopy frames
+	 * before it). */
+	broken(T_CUT_DATA, false, 4, -EPIPE);
+	/* In precopy. */
+	broken(T_CUT_DATA, false, 1, -EPIPE);
+}
+
+static void
+test_xport_corrupt_frame(void **state)
+{
+	(void)state;
+	broken(T_FLIP_DATA, false, 4, 0);
+	broken(T_FLIP_DATA, false, 0, 0);
+}
+
+/* A good frame around a corrupt stream: the VPFMIG checksum catches it,
+ * that pair fails, the others migrate. */
+static void
+test_xport_corrupt_stream(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 13 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	struct env e;
+	struct run r;
+	unsigned int i;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	digests(&e, 4, ds, dd);
+	vpf_mig_opts_init(&o);
+	/* No precopy: DATA frame 2 is pair 2's whole stream. */
+	run_start(&r, &e, SV, DV, 4, &o, T_FLIP_STREAM, T_NONE, 2);
+	run_finish(&r, 0, 0);
+	assert_true(r.ts.done);
+	assert_int_equal(r.sres.ok, 3);
+	assert_int_equal(r.dres.ok, 3);
+	for (i = 0; i < 4; i++) {
+		if (r.sp[i].rc == 0) {
+			assert_int_equal(r.dp[i].rc, 0);
+			assert_digest(&e.d, DV[i], ds[i]);
+			continue;
+		}
+		assert_int_equal(r.sp[i].rc, -EBADMSG);
+		assert_int_equal(r.dp[i].rc, -EBADMSG);
+		assert_non_null(strstr(r.sp[i].error, "destination dst VF"));
+		assert_running(&e.s, SV[i]);
+		assert_digest(&e.s, SV[i], ds[i]);
+		assert_running(&e.d, DV[i]);
+		assert_digest(&e.d, DV[i], dd[i]);
+		assert_int_equal(ncmd(&e.d, DV[i], VPF_ADMIN_OP_DEV_CTX_WRITE), 0);
+	}
+	env_down(&e);
+}
+
+/* The destination activates, then the transport closes before its
+ * RESULT: the source cannot know. It stays stopped, not complete. */
+static void
+test_xport_no_result(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 17 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	struct env e;
+	struct run r;
+	unsigned int i, unknown = 0;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	digests(&e, 2, ds, dd);
+	vpf_mig_opts_init(&o);
+	run_start(&r, &e, SV, DV, 2, &o, T_NONE, T_DROP_RESULT, 0);
+	run_finish(&r, 0, 0);
+	assert_true(r.td.done);
+	assert_int_not_equal(r.src_rc, 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_not_equal(r.sp[i].rc, 0);
+		if (r.sp[i].rc == -ENOTCONN) {
+			unknown++;
+			assert_non_null(strstr(r.sp[i].error, "outcome unknown"));
+			assert_non_null(strstr(r.sp[i].error, "mark it complete"));
+			assert_int_equal(vfstate(&e.s, SV[i]), VPF_MIG_STATE_STOP);
+			assert_int_equal(mode(&e.s, SV[i]), VPF_DEV_MODE_FREEZE);
+			assert_false(complete(&e.s, SV[i]));
+		} else {
+			/* Before the commit point: running, unchanged. */
+			assert_running(&e.s, SV[i]);
+			assert_digest(&e.s, SV[i], ds[i]);
+		}
+		if (r.dp[i].rc == 0) {
+			/* The destination did activate. */
+			assert_int_equal(r.sp[i].rc, -ENOTCONN);
+			assert_digest(&e.d, DV[i], ds[i]);
+		} else {
+			assert_running(&e.d, DV[i]);
+			assert_digest(&e.d, DV[i], dd[i]);
+		}
+	}
+	/* The RESULT dropped was of an activated pair. */
+	assert_true(unknown >= 1);
+	assert_true(r.dres.ok >= 1);
+	env_down(&e);
+}
+
+static void
+refuse(const struct opt *od, bool stop_dst, const char *want)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 19 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	struct env e;
+	struct run r;
+
+	env_up(&e, &op, od);
+	digests(&e, 2, ds, dd);
+	if (stop_dst)
+		assert_int_equal(vpf_mig_set_state(e.d.mig, DV[1], VPF_MIG_STATE_STOP), 0);
+	vpf_mig_opts_init(&o);
+	run_start(&r, &e, SV, DV, 2, &o, T_NONE, T_NONE, 0);
+	run_finish(&r, 0, 0);
+	assert_int_not_equal(r.sp[1].rc, 0);
+	assert_int_not_equal(r.dp[1].rc, 0);
+	if (strstr(r.sp[1].error, want) == NULL)
+		fail_msg("source's reason \"%s\" lacks \"%s\"", r.sp[1].error,
+			 want);
+	assert_non_null(strstr(r.dp[1].error, want));
+	/* Refused before the source stopped: it runs, unchanged. */
+	assert_running(&e.s, SV[1]);
+	assert_digest(&e.s, SV[1], ds[1]);
+	assert_int_equal(ncmd(&e.s, SV[1], VPF_ADMIN_OP_DEV_MODE_SET), 0);
+	if (stop_dst) {
+		/* Left as it was. */
+		assert_int_equal(vfstate(&e.d, DV[1]), VPF_MIG_STATE_STOP);
+		assert_int_equal(r.sres.ok, 1);
+	} else {
+		assert_running(&e.d, DV[1]);
+		assert_digest(&e.d, DV[1], dd[1]);
+	}
+	env_down(&e);
+}
+
+static void
+test_xport_refused(void **state)
+{
+	struct opt od = { .vfs = 4, .qp = 4, .seed = 19 };
+
+	(void)state;
+	refuse(&od, false,
+	       "destination dst VF 3: incompatible with source VF 2: queue count differs: source 5, destination 9");
+	refuse(NULL, true,
+	       "destination dst VF 3: pre-flight needs a running VF (now STOP)");
+}
+
+static void
+test_xport_cancel(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 23 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	unsigned int after;
+	struct env e;
+	struct run r;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	digests(&e, 4, ds, dd);
+	/* Cancelled early (pre-flight) and later (precopy rounds). */
+	for (after = 1; after <= 40; after += 39) {
+		vpf_mig_opts_init(&o);
+		o.precopy_rounds = 3;
+		run_start(&r, &e, SV, DV, 4, &o, T_NONE, T_NONE, 0);
+		run_finish(&r, 0, after);
+		if (r.sres.ok == 0) {
+			assert_int_equal(r.src_rc, -ECANCELED);
+			assert_int_equal(r.dres.ok, 0);
+			assert_untouched(&e, 4, ds, dd);
+		}
+	}
+	env_down(&e);
+}
+
+static void
+test_xport_budget(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 29 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	struct env e;
+	struct run r;
+	unsigned int i;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	digests(&e, 4, ds, dd);
+	vpf_mig_opts_init(&o);
+	o.precopy_rounds = 1;
+	run_start(&r, &e, SV, DV, 4, &o, T_NONE, T_NONE, 0);
+	run_finish(&r, 1, 0);
+	assert_int_equal(r.src_rc, 0);
+	assert_int_equal(r.dst_rc, 0);
+	for (i = 0; i < 4; i++)
+		assert_digest(&e.d, DV[i], ds[i]);
+	env_down(&e);
+}
+
+/* ---------------------------------------------------------------------------
+ * Pieces on their own
+ * ------------------------------------------------------------------------- */
+
+static void
+test_wire_frames(void **state)
+{
+	struct mig_wire_frame f, g;
+	struct mig_buf b = { 0 };
+	char why[160];
+	size_t i;
+	int rc;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.type = MIG_W_RESULT;
+	f.pair = 7;
+	f.err = 0;
+	f.t_ns = 123456789;
+	snprintf(f.reason, sizeof(f.reason), "fine");
+	assert_int_equal(mig_wire_encode(&b, &f, 3), 0);
+	/* Any prefix: more needed. */
+	for (i = 0; i < b.len; i++)
+		assert_int_equal(mig_wire_decode(b.p, i, 3, &g, why, sizeof(why)), 0);
+	rc = mig_wire_decode(b.p, b.len, 3, &g, why, sizeof(why));
+	assert_int_equal(rc, (int)b.len);
+	assert_int_equal(g.pair, 7);
+	assert_int_equal(g.t_ns, 123456789);
+	assert_string_equal(g.reason, "fine");
+	/* Wrong sequence number, flipped bytes. */
+	assert_int_equal(mig_wire_decode(b.p, b.len, 4, &g, why, sizeof(why)), -EBADMSG);
+	for (i = 0; i < b.len; i++) {
+		b.p[i] ^= 1;
+		rc = mig_wire_decode(b.p, b.len, 3, &g, why, sizeof(why));
+		assert_true(rc == -EBADMSG || rc == -EPROTONOSUPPORT);
+		b.p[i] ^= 1;
+	}
+	/* An unknown type with right checksums is refused. */
+	vpf_le16_store(b.p, 99);
+	vpf_le32_store(b.p + 12, mig_crc32c(0, b.p, 12));
+	assert_int_equal(mig_wire_decode(b.p, b.len, 3, &g, why, sizeof(why)),
+			 -EPROTONOSUPPORT);
+	assert_non_null(strstr(why, "unknown frame type 99"));
+	/* A length beyond the bound is refused from the header alone. */
+	vpf_le16_store(b.p, MIG_W_DATA);
+	vpf_le32_store(b.p + 8, MIG_WIRE_PAYLOAD_MAX + 1);
+	vpf_le32_store(b.p + 12, mig_crc32c(0, b.p, 12));
+	assert_int_equal(mig_wire_decode(b.p, MIG_WIRE_HDR, 3, &g, why, sizeof(why)),
+			 -EBADMSG);
+	mig_buf_free(&b);
+}
+
+static void
+test_desc(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 31 };
+	struct opt od = { .vfs = 4, .qp = 1, .seed = 31 };
+	uint8_t buf[VPF_MIG_DESC_MAX];
+	struct vpf_mig_compat c;
+	struct vpf_mig_desc d;
+	struct env e;
+	size_t len, i;
+
+	(void)state;
+	env_up(&e, &op, &od);
+	assert_int_equal(vpf_mig_desc_export(e.s.mig, 2, buf, 10, &len), -ENOSPC);
+	assert_int_equal(vpf_mig_desc_export(e.s.mig, 2, buf, sizeof(buf), &len), 0);
+	assert_running(&e.s, 2);
+	assert_int_equal(vpf_mig_desc_parse(buf, len, &d), 0);
+	assert_int_equal(d.src_vf, 2);
+	/* 2 queue pairs and the control queue. */
+	assert_int_equal(d.num_queues, 5);
+	assert_true(d.nfields > 0);
+	for (i = 0; i < len; i++) {
+		buf[i] ^= 0x10;
+		assert_int_not_equal(vpf_mig_desc_parse(buf, len, &d), 0);
+		buf[i] ^= 0x10;
+	}
+	assert_int_equal(vpf_mig_desc_parse(buf, len - 1, &d), -EBADMSG);
+	/* Another PF with other queue counts. */
+	assert_int_equal(vpf_mig_desc_check(e.d.mig, 3, buf, len, &c), -EPROTO);
+	assert_false(c.compatible);
+	assert_non_null(strstr(vpf_last_error(), "destination dst VF 3"));
+	assert_non_null(strstr(c.reason, "queue count differs"));
+	/* The same PF's VF is compatible. */
+	assert_int_equal(vpf_mig_desc_check(e.s.mig, 3, buf, len, &c), 0);
+	assert_true(c.compatible);
+	env_down(&e);
+}
+
+static void
+test_fd_xport(void **state)
+{
+	struct vpf_mig_fd_xport fx;
+	struct sigaction sa, old;
+	uint8_t b[64] = { 1 };
+	int p[2];
+
+	(void)state;
+	/* Default SIGPIPE action: it would kill the test if raised. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, &old);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(vpf_mig_xport_fd_init(&fx, p[0], p[1]), 0);
+	assert_int_equal(fx.x.recv(fx.x.ctx, b, sizeof(b)), 0);
+	assert_int_equal(fx.x.send(fx.x.ctx, b, sizeof(b)), 64);
+	assert_int_equal(fx.x.recv(fx.x.ctx, b, sizeof(b)), 64);
+	close(p[0]);
+	assert_int_equal(fx.x.send(fx.x.ctx, b, sizeof(b)), -EPIPE);
+	close(p[1]);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(vpf_mig_xport_fd_init(&fx, p[0], -1), 0);
+	close(p[1]);
+	assert_int_equal(fx.x.recv(fx.x.ctx, b, sizeof(b)), -ENODATA);
+	assert_int_equal(fx.x.send(fx.x.ctx, b, sizeof(b)), -EBADF);
+	close(p[0]);
+	assert_int_equal(vpf_mig_xport_fd_init(&fx, -1, -1), -EINVAL);
+	sigaction(SIGPIPE, &old, NULL);
+}
+
+MIG_TEST_MAIN(
+	cmocka_unit_test(test_wire_frames),
+	cmocka_unit_test(test_fd_xport),
+	cmocka_unit_test(test_desc),
+	cmocka_unit_test(test_xport_migrate),
+	cmocka_unit_test(test_xport_precopy_dirty),
+	cmocka_unit_test(test_xport_cut_mid_data),
+	cmocka_unit_test(test_xport_corrupt_frame),
+	cmocka_unit_test(test_xport_corrupt_stream),
+	cmocka_unit_test(test_xport_no_result),
+	cmocka_unit_test(test_xport_refused),
+	cmocka_unit_test(test_xport_cancel),
+	cmocka_unit_test(test_xport_budget)
+)
