@@ -279,10 +279,11 @@ dec_record(struct vpf_parts_linux_dec *d, const uint8_t *payload,
 		    pe->value == VPF_PARTS_LINUX_CVE_TAIL) {
 			parts_len = pe->part_offset;
 			rflags |= VPF_PARTS_LINUX_RF_CVE_TAIL;
-			d->warnings++;
-			VPF_LOG(parts, WARNING,
-				"Linux record %" PRIu32 " at offset %" PRIu64 ": %s",
-				d->index, d->rec_off, cve_warning);
+			/* Logged once per stream; each record says it. */
+			if (d->warnings++ == 0)
+				VPF_LOG(parts, WARNING,
+					"Linux record %" PRIu32 " at offset %" PRIu64 ": %s",
+					d->index, d->rec_off, cve_warning);
 		} else if (pe->code == VPF_PARTS_ERR_TRUNC_HEADER) {
 			dec_err(d, VPF_PARTS_LINUX_ERR_TRAILING,
 				d->rec_off + VPF_PARTS_LINUX_HDR_SIZE +
