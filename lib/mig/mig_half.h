@@ -116,10 +116,13 @@ void mig_side_name(const struct mig_vf *v, const char *side, char *out,
  * Both halves
  * ------------------------------------------------------------------------- */
 
-/* Poll each of the @p n handles @p migs for at most @p budget admin
- * completions in all. @return the units used. */
+/* Poll the @p n handles @p migs for at most @p budget admin completions
+ * in all (vpf_mig_poll_burst()). @return the completions handled. */
 unsigned int mig_half_poll_migs(struct vpf_mig **migs, unsigned int n,
 				unsigned int budget);
+/* mig_op_begin() on @p v, a VF job @p job owns (mig_vf::owner). */
+int mig_half_op_begin(struct mig_vf *v, const void *job, vpf_mig_done_t done,
+		      void *arg);
 /* @p m joins @p migs (of *@p n) unless it is there already. */
 void mig_half_add_mig(struct vpf_mig **migs, unsigned int *n,
 		      struct vpf_mig *m);

@@ -122,7 +122,7 @@ pair_fail(struct dst_pair *pp, int rc, const char *why, bool tell)
 static int
 op_begin(struct dst_pair *pp)
 {
-	return mig_op_begin(pp->d, dst_op_done, pp);
+	return mig_half_op_begin(pp->d, pp->h, dst_op_done, pp);
 }
 
 static void
@@ -417,7 +417,11 @@ pair_step(struct dst_pair *pp)
 	if (pp->stage != DS_LOADING)
 		return;
 	if (d->load.pend_valid) {
+		const void *was = d->m->acting;
+
+		d->m->acting = pp->h;
 		rc = mig_load_kick(d, dst_op_done, pp);
+		d->m->acting = was;
 		if (rc)
 			pair_fail(pp, rc, dst_err(pp), true);
 		else
@@ -520,8 +524,14 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 		/* BYE: the source has ended every pair it knows of. */
 		link_down(h, -EPIPE, "the source ended the migration", false);
 	}
-	for (i = 0; i < h->n; i++)
+	for (i = 0; i < h->n; i++) {
+		/* The pre-flight's buffer prefaults: a work unit each. */
+		while (h->pp[i].d->prefault_want && h->units < budget) {
+			(void)mig_vf_prefault_run(h->pp[i].d);
+			h->units++;
+		}
 		pair_step(&h->pp[i]);
+	}
 	update_phase(h);
 	rc = mig_link_flush(&h->link);
 	if (rc > 0)
@@ -605,6 +615,8 @@ dst_destroy(struct vpf_mig_job *job)
 
 		if (pp->h == NULL)
 			continue;
+		if (pp->d->owner == h)
+			pp->d->owner = NULL;
 		pp->d->chunk = pp->chunk_saved;
 		pp->d->load.precopy_write = pp->pw_saved;
 		free(pp->desc);
@@ -646,7 +658,7 @@ dst_setup(struct half_dst *h, struct vpf_mig_pair *pairs, unsigned int n,
 		if (pp->d == NULL)
 			return vpf_error(-EINVAL, "pair %u: %s", i,
 					 vpf_last_error());
-		if (pp->d->busy)
+		if (pp->d->busy || pp->d->owner != NULL)
 			return vpf_error(-EBUSY, "pair %u: destination VF %u is busy",
 					 i, pairs[i].dst_vf);
 		for (j = 0; j < i; j++)
@@ -668,6 +680,7 @@ dst_setup(struct half_dst *h, struct vpf_mig_pair *pairs, unsigned int n,
 		p->downtime_ns = p->bytes = p->ctx_bytes = p->pages = 0;
 		p->precopy_rounds = 0;
 		p->t_freeze_ns = p->t_active_ns = 0;
+		pp->d->owner = h;
 		pp->chunk_saved = pp->d->chunk;
 		pp->pw_saved = pp->d->load.precopy_write;
 		if (h->o.chunk)

@@ -170,7 +170,7 @@ pair_unknown(struct src_pair *pp, const char *cause)
 static int
 op_begin(struct src_pair *pp)
 {
-	return mig_op_begin(pp->s, src_op_done, pp);
+	return mig_half_op_begin(pp->s, pp->h, src_op_done, pp);
 }
 
 /* Start the op planned on the source (or fail the pair with @p rc). */
@@ -746,8 +746,14 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 			      MIG_LINK_LINGER_NS / 1000000000ull);
 	if (h->link.err || h->link.rx_err)
 		link_down(h);
-	for (i = 0; i < h->n; i++)
+	for (i = 0; i < h->n; i++) {
+		/* The pre-flight's buffer prefaults: a work unit each. */
+		while (h->pp[i].s->prefault_want && h->units < budget) {
+			(void)mig_vf_prefault_run(h->pp[i].s);
+			h->units++;
+		}
 		pair_step(&h->pp[i]);
+	}
 	advance_phase(h);
 	all_done = true;
 	for (i = 0; i < h->n; i++)
@@ -869,6 +875,8 @@ src_destroy(struct vpf_mig_job *job)
 
 		if (pp->h == NULL)
 			continue;
+		if (pp->s->owner == h)
+			pp->s->owner = NULL;
 		pp->s->chunk = pp->chunk_saved;
 		if (pp->bm_own)
 			free(pp->bm);
@@ -923,7 +931,7 @@ src_pair_check(struct half_src *h, struct vpf_mig_pair *p, unsigned int i)
 	pp->s = mig_vf_get(p->src, p->src_vf);
 	if (pp->s == NULL)
 		return vpf_error(-EINVAL, "pair %u: %s", i, vpf_last_error());
-	if (pp->s->busy)
+	if (pp->s->busy || pp->s->owner != NULL)
 		return vpf_error(-EBUSY, "pair %u: source VF %u is busy", i,
 				 p->src_vf);
 	for (j = 0; j < i; j++)
@@ -956,6 +964,7 @@ src_pair_init(struct half_src *h, struct vpf_mig_pair *p, unsigned int i)
 	p->downtime_ns = p->bytes = p->ctx_bytes = p->pages = 0;
 	p->precopy_rounds = 0;
 	p->t_freeze_ns = p->t_active_ns = 0;
+	pp->s->owner = h;
 	pp->chunk_saved = pp->s->chunk;
 	if (h->o.chunk)
 		pp->s->chunk = h->o.chunk;

@@ -290,18 +290,29 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 unsigned int
 mig_half_poll_migs(struct vpf_mig **migs, unsigned int n, unsigned int budget)
 {
-	unsigned int used = 0, i;
+	unsigned int used = 0, i, handled;
 
-	for (i = 0; i < n; i++) {
-		int rc = vpf_mig_poll(migs[i]);
+	for (i = 0; i < n && used < budget; i++) {
+		int rc = mig_poll_budget(migs[i], budget - used, &handled);
 
 		if (rc < 0)
 			mig_fail_all(migs[i], rc);
-		else
-			used += (unsigned int)rc;
+		used += handled;
 	}
-	(void)budget;
 	return used;
+}
+
+int
+mig_half_op_begin(struct mig_vf *v, const void *job, vpf_mig_done_t done,
+		  void *arg)
+{
+	const void *was = v->m->acting;
+	int rc;
+
+	v->m->acting = job;
+	rc = mig_op_begin(v, done, arg);
+	v->m->acting = was;
+	return rc;
 }
 
 void
