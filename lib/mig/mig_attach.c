@@ -168,7 +168,7 @@ scan_fate(struct vpf_mig *m, struct mig_vf *v)
 	default:
 		MIG_LOG(WARNING, m->pf,
 			"VF %u found in %s mode, and no journal says whether it migrated away: left as is; "
-			"vpf_mig_recover() (CLI: ctx discard, mode set ... active) resumes it if it did not",
+			"vpf_mig_recover() or vpf_mig_abort() (CLI: mig abort) resumes it if it did not",
 			v->vf, vpf_dev_mode_name(v->mode));
 		return VPF_MIG_ORPHAN_LEFT;
 	}
@@ -192,7 +192,7 @@ scan_fate(struct vpf_mig *m, struct mig_vf *v)
 	if (!m->prm.recover_orphans) {
 		MIG_LOG(WARNING, m->pf,
 			"VF %u found in %s mode: left mid-migration by an owner that died; "
-			"vpf_mig_recover() (CLI: ctx discard, mode set ... active) brings it back to Active, "
+			"vpf_mig_recover() or vpf_mig_abort() (CLI: mig abort) brings it back to Active, "
 			"dropping any written but unapplied context",
 			v->vf, vpf_dev_mode_name(v->mode));
 		return VPF_MIG_ORPHAN_LEFT;
@@ -265,6 +265,18 @@ attach_scan(struct vpf_mig *m)
 				o->vf, m->vfs[o->vf - 1].err);
 		}
 	}
+}
+
+bool
+mig_attach_left(const struct vpf_mig *m, uint16_t vf)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->norphans; i++)
+		if (m->orphans[i].vf == vf)
+			return m->orphans[i].fate != VPF_MIG_ORPHAN_RESUMED &&
+			       m->orphans[i].fate != VPF_MIG_ORPHAN_STALE;
+	return false;
 }
 
 /* Without a scan: the journal's VFs are marked complete, nothing else. */

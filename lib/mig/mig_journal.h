@@ -91,6 +91,10 @@ bool mig_journal_set(struct vpf_mig *m, uint16_t vf, bool on);
  * when there is none). @return 0 or a negative errno (vpf_last_error()). */
 int mig_journal_write(struct vpf_mig *m);
 
+/* Whether the attach scan found VF @p vf outside Active and left it there
+ * (any fate but resumed or stale): abort then means Active (mig_attach.c). */
+bool mig_attach_left(const struct vpf_mig *m, uint16_t vf);
+
 /* @p v migrated away: the destination runs the guest. Sets v->complete and
  * records it durably before returning. @return 0 or a negative errno
  * (with vpf_last_error()); on failure v->complete is still set (this

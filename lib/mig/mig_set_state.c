@@ -167,6 +167,13 @@ mig_abort_plan(struct mig_vf *v)
 	uint8_t mode = v->moved ? v->orig_mode :
 		       v->mode == MIG_MODE_UNKNOWN ? VPF_DEV_MODE_ACTIVE :
 		       v->mode;
+	/* A VF the attach scan found outside Active and left there: the
+	 * migration it was in was an owner's that died; undoing it means
+	 * Active, as vpf_mig_recover() does (D-JRN.5). */
+	bool orphan = !v->moved && mig_attach_left(v->m, v->vf);
+
+	if (orphan)
+		mode = VPF_DEV_MODE_ACTIVE;
 
 	if (v->mode == MIG_MODE_UNKNOWN || v->state == S_ERR)
 		mode = v->moved ? v->orig_mode : VPF_DEV_MODE_ACTIVE;
@@ -176,7 +183,8 @@ mig_abort_plan(struct mig_vf *v)
 	 * Freeze applies nothing. */
 	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
 		   NULL);
-	mig_op_add(v, ACT_WR_STOP, 0, STEP_F_BEST_EFFORT, NULL);
+	/* (for an orphan, also recording the dead owner started) */
+	mig_op_add(v, ACT_WR_STOP, orphan, STEP_F_BEST_EFFORT, NULL);
 	mig_op_add(v, ACT_MODE_SET, mode, STEP_F_NO_APPLY, NULL);
 	return mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_end);
 }

@@ -266,21 +266,31 @@ test_write_reread(void **state)
 	assert_int_equal(mig_journal_parse(buf, n, &ps, NULL, NULL, why,
 					   sizeof(why)), 0);
 	assert_int_equal(ps.n, 1);
-	/* An abort that leaves VF 2 in Freeze keeps its mark. */
-	{
-		struct side x = sd;
-
-		restart(&x, tmpdir, true);
-		sd = x;
-	}
+	/* After a restart, an explicit abort or recover brings VF 2 back
+	 * (D-JRN.5): the entry goes, and with the last one the file. */
+	restart(&sd, tmpdir, true);
 	assert_int_equal(fate_of(&sd, 2), VPF_MIG_ORPHAN_MIGRATED);
+	assert_int_equal(vpf_mig_set_state(sd.mig, 1, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_mark_complete(sd.mig, 1), 0);
 	assert_int_equal(vpf_mig_abort(sd.mig, 2), 0);
-	assert_int_equal(mode(&sd, 2), VPF_DEV_MODE_FREEZE);
-	assert_true(in_journal(&sd, 2));
-	/* recover brings it back: the entry goes, and so does the file. */
-	assert_int_equal(vpf_mig_recover(sd.mig, 2), 0);
+	assert_running(&sd, 2);
 	assert_false(in_journal(&sd, 2));
+	assert_true(exists(path));
+	assert_int_equal(vpf_mig_recover(sd.mig, 1), 0);
+	assert_running(&sd, 1);
+	assert_false(in_journal(&sd, 1));
 	assert_false(exists(path));
+	/* An abort that leaves a marked VF in Freeze keeps the mark: one
+	 * whose DISCARD keeps failing. */
+	assert_int_equal(vpf_mig_set_state(sd.mig, 4, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_mark_complete(sd.mig, 4), 0);
+	restart(&sd, tmpdir, true);
+	assert_int_equal(vpf_model_fault_inject(sd.model, 4, VPF_MODEL_FAULT_EINVAL, 100, 0), 0);
+	assert_int_not_equal(vpf_mig_abort(sd.mig, 4), 0);
+	vpf_model_fault_clear(sd.model);
+	assert_int_equal(mode(&sd, 4), VPF_DEV_MODE_FREEZE);
+	assert_true(in_journal(&sd, 4));
+	assert_true(exists(path));
 	down(&sd);
 }
 
