@@ -238,8 +238,10 @@ struct cli_pf *cli_pf_add(const char *name, struct vpf_pf *pf,
 /** Find PF and VF (1..num_vfs) or report the error. */
 int cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
 	      struct cli_pf **pp, uint16_t *vf);
+/** Create a model PF (@p bdf: its synthetic PCI address, NULL for a
+ *  unique one) and attach it. */
 int cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
-			uint64_t seed);
+			uint64_t seed, const char *bdf);
 /** Attach a PF through VFIO (vpf-cli built with libvpf_vfio). */
 int cli_pf_attach_vfio(const char *bdf, const char *name, const char *token);
 /** Detach, reporting/restoring VFs (see cli_pf_leave()). */
@@ -251,9 +253,26 @@ void cli_pf_leave(struct cli_pf *p, const char *why);
  *  process that died mid-migration) with the way back; changes nothing.
  *  @return how many were found. */
 unsigned int cli_pf_report_found(struct cli_pf *p);
+/**
+ * Attach @p p's migration layer with the attach scan and the journal, as
+ * an owner starting on a device another may have left (`pf reattach`,
+ * `pf attach vfio`), and print one `attach:` line per VF found outside
+ * Active or with a stale journal entry: migrated away (left stopped), left
+ * mid-migration (resumed when @p resume), ... Falls back to
+ * cli_pf_report_found() when the PF has no migration layer.
+ * @return how many VFs were reported.
+ */
+unsigned int cli_pf_attach_scan(struct cli_pf *p, bool resume);
 /** Drop the driver without restoring anything and attach it again to the
- *  same device, as a restarted vpf-cli would (models and VFIO PFs). */
-int cli_pf_reattach(struct cli_pf *p);
+ *  same device, as a restarted vpf-cli would (models and VFIO PFs), then
+ *  cli_pf_attach_scan(). */
+int cli_pf_reattach(struct cli_pf *p, bool resume);
+/** Whether the PF's journal lists VF @p vf as migrated away: 1 yes, 0 no,
+ *  -1 unknown (no migration layer or no usable journal). */
+int cli_pf_journal_has(struct cli_pf *p, uint16_t vf);
+/** The journal directory (--journal): NULL for the library's default
+ *  ($VPF_JOURNAL_DIR, else VPF_MIG_JOURNAL_DIR_DEFAULT), "" for none. */
+extern const char *cli_journal_dir;
 /** The PF's migration layer (vpf_mig.h), attached at its first use and
  *  kept until the PF is detached or re-attached; NULL (reported) when it
  *  cannot be attached. Every `mig` and `migrate` command goes through it. */

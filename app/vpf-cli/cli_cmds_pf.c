@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,17 @@
 #include "vpf_common.h"
 #include "vpf_vfio.h"
 #include "cli_cmds.h"
+
+/* "bdf: <address>" and "instance: <hex>" of @p p (vpf_pf_identity()). */
+static void
+print_identity(struct cli_pf *p)
+{
+	char addr[VPF_PF_ADDR_LEN];
+	uint64_t inst;
+
+	if (vpf_pf_identity(p->pf, addr, sizeof(addr), &inst) == 0)
+		printf("bdf: %s\ninstance: %016" PRIx64 "\n", addr, inst);
+}
 
 static int
 cmd_pf_attach_model(struct cli_args *a)
@@ -34,11 +46,12 @@ cmd_pf_attach_model(struct cli_args *a)
 	    cli_parse_u64(s, false, &seed) < 0)
 		return cli_fail(-EINVAL, "bad seed '%s'", s);
 	rc = cli_pf_attach_model(cli_arg(a, "name"), (uint16_t)vfs,
-				 (uint16_t)vqs, seed);
+				 (uint16_t)vqs, seed, cli_kv_get(&a->kv, "bdf"));
 	if (rc < 0)
 		return rc;
 	p = cli_pf_find(cli_arg(a, "name"));
 	printf("pf: %s\nbackend: model\nvfs: %u\n", p->name, p->num_vfs);
+	print_identity(p);
 	return 0;
 }
 
@@ -57,7 +70,11 @@ cmd_pf_detach(struct cli_args *a)
 static int
 cmd_pf_reattach(struct cli_args *a)
 {
-	return cli_pf_reattach(a->p);
+	const char *s = cli_kv_get(&a->kv, "resume");
+
+	if (s != NULL && strcmp(s, "yes") != 0 && strcmp(s, "no") != 0)
+		return cli_fail(-EINVAL, "bad resume '%s' (yes or no)", s);
+	return cli_pf_reattach(a->p, s == NULL || strcmp(s, "yes") == 0);
 }
 
 static int
@@ -172,7 +189,9 @@ cli_pf_attach_vfio(const char *bdf, const char *name, const char *token)
 	}
 	printf("pf: %s\nbackend: vfio\nbdf: %s\nvfs: %u\n", p->name, norm,
 	       p->num_vfs);
-	cli_pf_report_found(p);
+	/* A device another owner may have left: the scan and the journal
+	 * decide, as for `pf reattach`. */
+	cli_pf_attach_scan(p, true);
 	return 0;
 }
 
@@ -189,6 +208,15 @@ static const struct cli_opt attach_model_opts[] = {
 	{ "vfs=<n>", "4", "VFs; 1..256" },
 	{ "vqs=<n>", "2", "queue pairs per VF; 1..256" },
 	{ "seed=<n>", "1", "the simulated workload's seed" },
+	{ "bdf=<dddd:bb:dd.f>", "one unique in this process",
+	  "the model's synthetic PCI address, which keys its journal with a "
+	  "random instance number" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct cli_opt reattach_opts[] = {
+	{ "resume=yes|no", "yes", "resume VFs left mid-migration (outside "
+	  "active, not in the journal); no: only report them" },
 	{ NULL, NULL, NULL },
 };
 
@@ -205,7 +233,7 @@ static const struct cli_opt scan_opts[] = {
 };
 
 static const struct cli_cmd cmds[] = {
-	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>]",
+	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>] [bdf=<a>]",
 	  "create a software PF model with n VFs, vqs queue pairs per VF and "
 	  "a workload seed", cmd_pf_attach_model, attach_model_opts,
 	  CLI_ON_ARGS },
@@ -217,10 +245,11 @@ static const struct cli_cmd cmds[] = {
 	  cmd_pf_scan, scan_opts, CLI_ON_ARGS },
 	{ "pf detach <pf>", "detach a PF (VFs vpf-cli moved go back to active)",
 	  cmd_pf_detach, NULL, CLI_ON_PF },
-	{ "pf reattach <pf>",
+	{ "pf reattach <pf> [resume=yes|no]",
 	  "drop the driver without restoring anything and attach again, as a "
-	  "restarted process would; reports VFs found outside active",
-	  cmd_pf_reattach, NULL, CLI_ON_PF },
+	  "restarted process would: VFs that migrated away (journal) stay "
+	  "stopped, VFs left mid-migration are resumed",
+	  cmd_pf_reattach, reattach_opts, CLI_ON_PF },
 };
 
 const struct cli_cmd_group cli_group_pf = {

@@ -92,6 +92,18 @@ print_vf(struct cli_pf *p, uint16_t vf)
 	printf("mode: %s\n", vpf_dev_mode_name(mode));
 	printf("moved-by-cli: %s\n", cli_yes_no(v->moved));
 	printf("migrated-to: %s\n", v->migrated ? v->migrated_to : "none");
+	switch (cli_pf_journal_has(p, vf)) {
+	case 1:
+		printf("migrated-away: yes (journal)\n");
+		break;
+	case 0:
+		printf("migrated-away: %s\n", v->migrated ? "yes" : "no");
+		break;
+	default:
+		printf("migrated-away: %s (no journal)\n",
+		       v->migrated ? "yes" : "no");
+		break;
+	}
 	printf("migrated-from: %s\n", v->target ? v->target_of : "none");
 	printf("write-recording: %s\n", v->wr_on ? "on" : "off");
 	if (vpf_admin_stats_get(p->pf, vf, &st) == 0) {

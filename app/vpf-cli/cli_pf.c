@@ -22,6 +22,7 @@ struct cli_state cli = {
 	.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
 };
 char cli_where[32];
+const char *cli_journal_dir;
 
 static void
 print_error(int err, const char *text, const char *dev)
@@ -230,7 +231,7 @@ cli_pf_add(const char *name, struct vpf_pf *pf, struct vpf_model *m,
 
 int
 cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
-		    uint64_t seed)
+		    uint64_t seed, const char *bdf)
 {
 	struct vpf_model_params mp;
 	struct vpf_pf_params pp;
@@ -259,6 +260,7 @@ cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
 	if (qps)
 		mp.num_qp = qps;
 	mp.seed = seed;
+	mp.bdf = bdf;
 	vpf_error_clear();
 	m = vpf_model_create(&mp);
 	if (m == NULL) {
@@ -317,8 +319,137 @@ cli_pf_report_found(struct cli_pf *p)
 	return found;
 }
 
+/* The migration layer's parameters of vpf-cli: @p scan at attach (with
+ * @p resume), the journal in --journal's directory. */
+static struct vpf_mig *
+mig_attach(struct cli_pf *p, bool scan, bool resume)
+{
+	struct vpf_mig_params mp;
+
+	vpf_mig_params_init(&mp);
+	mp.scan = scan;
+	mp.recover_orphans = resume;
+	/* vpf-cli restores (or leaves) VFs itself: cli_pf_leave(). */
+	mp.restore_on_detach = false;
+	mp.journal_dir = cli_journal_dir;
+	if (p->max_chunk && mp.chunk > p->max_chunk)
+		mp.chunk = p->max_chunk & ~7u;
+	vpf_error_clear();
+	return vpf_mig_attach(p->pf, &mp);
+}
+
+/* What vpf-cli remembers of a VF the journal lists as migrated away. */
+static void
+note_journal(struct cli_pf *p, uint16_t vf)
+{
+	struct cli_vf *v = &p->vfs[vf];
+
+	v->migrated = true;
+	snprintf(v->migrated_to, sizeof(v->migrated_to),
+		 "its destination, per the journal");
+}
+
+unsigned int
+cli_pf_attach_scan(struct cli_pf *p, bool resume)
+{
+	struct vpf_mig_journal_info ji;
+	struct vpf_mig_orphan *o;
+	unsigned int i, left = 0;
+	int n;
+
+	if (p->mig != NULL) {
+		vpf_mig_detach(p->mig);
+		p->mig = NULL;
+	}
+	p->mig = mig_attach(p, true, resume);
+	if (p->mig == NULL) {
+		printf("attach: %s: no migration layer (%s); VFs only reported\n",
+		       p->name, vpf_last_error());
+		return cli_pf_report_found(p);
+	}
+	if (vpf_mig_journal_info_get(p->mig, &ji) == 0) {
+		printf("journal: %s\n", !ji.enabled ? "off" : ji.path);
+		if (ji.error[0])
+			printf("journal-error: %s\n", ji.error);
+	}
+	n = vpf_mig_orphans(p->mig, NULL, 0);
+	if (n <= 0) {
+		fflush(stdout);
+		return 0;
+	}
+	o = calloc((size_t)n, sizeof(*o));
+	if (o == NULL) {
+		cli_fail(-ENOMEM, "out of memory");
+		return 0;
+	}
+	n = vpf_mig_orphans(p->mig, o, (unsigned int)n);
+	for (i = 0; i < (unsigned int)n; i++) {
+		const char *mode = vpf_dev_mode_name(o[i].mode);
+		uint16_t vf = o[i].vf;
+
+		switch (o[i].fate) {
+		case VPF_MIG_ORPHAN_MIGRATED:
+			note_journal(p, vf);
+			printf("attach: %s vf %u: %s (migrated away per journal; left stopped)\n",
+			       p->name, vf, mode);
+			break;
+		case VPF_MIG_ORPHAN_UNKNOWN:
+			note_journal(p, vf);
+			printf("attach: %s vf %u: %s (journal unreadable: may have migrated away; left stopped)\n",
+			       p->name, vf, mode);
+			break;
+		case VPF_MIG_ORPHAN_RESUMED:
+			printf("attach: %s vf %u: %s -> active (left mid-migration; resumed)\n",
+			       p->name, vf, mode);
+			break;
+		case VPF_MIG_ORPHAN_RESUME_FAILED:
+			printf("attach: %s vf %u: %s (left mid-migration; resume failed: %s)\n",
+			       p->name, vf, mode, vpf_mig_vf_error(p->mig, vf));
+			left++;
+			break;
+		case VPF_MIG_ORPHAN_STALE:
+			printf("attach: %s vf %u: %s (stale journal entry dropped)\n",
+			       p->name, vf, mode);
+			break;
+		case VPF_MIG_ORPHAN_LEFT:
+		default:
+			/* Whether it should resume is the operator's call
+			 * (no journal, or resume=no): say how. The layer
+			 * knows it now, so its way back is the layer's. */
+			printf("attach: %s vf %u: %s (found outside active; left as is; "
+			       "way back: mig abort %s %u)\n",
+			       p->name, vf, mode, p->name, vf);
+			left++;
+			break;
+		}
+	}
+	free(o);
+	if (left)
+		printf("found-outside-active: %u\n", left);
+	fflush(stdout);
+	return (unsigned int)n;
+}
+
 int
-cli_pf_reattach(struct cli_pf *p)
+cli_pf_journal_has(struct cli_pf *p, uint16_t vf)
+{
+	struct vpf_mig_journal_info ji;
+	struct vpf_mig_vf_info vi;
+
+	if (p->mig == NULL) {
+		/* Quietly: a PF without the migration commands has none. */
+		p->mig = mig_attach(p, false, false);
+		if (p->mig == NULL)
+			return -1;
+	}
+	if (vpf_mig_journal_info_get(p->mig, &ji) < 0 || !ji.usable ||
+	    vpf_mig_vf_info_get(p->mig, vf, &vi) < 0)
+		return -1;
+	return vi.journal ? 1 : 0;
+}
+
+int
+cli_pf_reattach(struct cli_pf *p, bool resume)
 {
 	const struct vpf_pf_ops *ops = &vpf_model_ops;
 	void *dev = p->model;
@@ -354,7 +485,7 @@ cli_pf_reattach(struct cli_pf *p)
 	memset(p->vfs, 0, (p->num_vfs + 1u) * sizeof(*p->vfs));
 	pthread_mutex_unlock(&cli.lock);
 	printf("reattached: %s\n", p->name);
-	cli_pf_report_found(p);
+	cli_pf_attach_scan(p, resume);
 	return 0;
 }
 
@@ -365,6 +496,7 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 
 	for (vf = 1; vf <= p->num_vfs; vf++) {
 		struct cli_vf *v = &p->vfs[vf];
+		struct vpf_mig_vf_info vi;
 		uint8_t mode = 0;
 		int rc;
 
@@ -384,6 +516,12 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 		}
 		if (mode == VPF_DEV_MODE_ACTIVE)
 			continue;
+		/* The library's mark (the journal's entry) decides too: a
+		 * source that migrated away is never resumed. */
+		if (!v->migrated && p->mig != NULL &&
+		    vpf_mig_vf_info_get(p->mig, vf, &vi) == 0 &&
+		    (vi.complete || vi.journal))
+			note_journal(p, vf);
 		if (v->migrated) {
 			printf("%s: %s vf %u: %s (migrated to %s; left as is)\n",
 			       why, p->name, vf, vpf_dev_mode_name(mode),
@@ -415,17 +553,12 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 struct vpf_mig *
 cli_pf_mig(struct cli_pf *p)
 {
-	struct vpf_mig_params mp;
-
 	if (p->mig != NULL)
 		return p->mig;
-	vpf_mig_params_init(&mp);
-	/* vpf-cli restores (or leaves) VFs itself: cli_pf_leave(). */
-	mp.scan = false;
-	mp.restore_on_detach = false;
-	if (p->max_chunk && mp.chunk > p->max_chunk)
-		mp.chunk = p->max_chunk & ~7u;
-	p->mig = vpf_mig_attach(p->pf, &mp);
+	/* No scan: a model created by this process has every VF in
+	 * Active; a device found otherwise was scanned at its attach
+	 * (cli_pf_attach_scan()). The journal is loaded either way. */
+	p->mig = mig_attach(p, false, false);
 	if (p->mig == NULL)
 		cli_fail(errno ? -errno : -EIO, "%s: migration layer: %s",
 			 p->name, vpf_last_error());

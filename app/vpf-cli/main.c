@@ -117,9 +117,14 @@ usage(FILE *out)
 "  -f, --file FILE       run the commands of FILE ('-': stdin), then exit\n"
 "                        (with -i: then prompt)\n"
 "  --model SPEC          attach a software PF model; SPEC is\n"
-"                        name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]; repeatable\n"
+"                        name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>][,bdf=<a>];\n"
+"                        repeatable\n"
 "  --vfio BDF            attach the PF at BDF through VFIO; repeatable\n"
 "  --vfio-vf-token UUID  VF token for --vfio PFs (also given to EAL)\n"
+"  --journal DIR         journal of migrated VFs (default $VPF_JOURNAL_DIR,\n"
+"                        else " VPF_MIG_JOURNAL_DIR_DEFAULT "; '' for none: a\n"
+"                        restarted vpf-cli then cannot tell VFs that\n"
+"                        migrated away and resumes none)\n"
 "  -h, --help            this text\n"
 "\n"
 "Without --model/--vfio, two models are attached: src and dst, 4 VFs each.\n"
@@ -158,13 +163,14 @@ struct app_opts {
 static int
 parse_app_args(int argc, char **argv, struct app_opts *o)
 {
-	enum { OPT_MODEL = 256, OPT_VFIO, OPT_VF_TOKEN };
+	enum { OPT_MODEL = 256, OPT_VFIO, OPT_VF_TOKEN, OPT_JOURNAL };
 	static const struct option longopts[] = {
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "model", required_argument, NULL, OPT_MODEL },
 		{ "vfio", required_argument, NULL, OPT_VFIO },
 		{ "vfio-vf-token", required_argument, NULL, OPT_VF_TOKEN },
+		{ "journal", required_argument, NULL, OPT_JOURNAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -211,6 +217,9 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		case OPT_VF_TOKEN:
 			o->vf_token = optarg;
 			break;
+		case OPT_JOURNAL:
+			cli_journal_dir = optarg;
+			break;
 		case 'h':
 			return 1;
 		case ':':
@@ -231,12 +240,13 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	return 0;
 }
 
-/* --model name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]
+/* --model name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>][,bdf=<a>]
  * @return 0, EXIT_USAGE (bad SPEC) or 1 (attach failed). */
 static int
 attach_model_spec(const char *spec)
 {
-	static const char *const keys[] = { "name", "vfs", "vqs", "seed", NULL };
+	static const char *const keys[] = { "name", "vfs", "vqs", "seed", "bdf",
+					    NULL };
 	uint64_t vfs = 0, vqs = 0, seed = 1;
 	struct cli_kv kv;
 	char err[256];
@@ -259,7 +269,8 @@ attach_model_spec(const char *spec)
 		return EXIT_USAGE;
 	}
 	return cli_pf_attach_model(cli_kv_get(&kv, "name"), (uint16_t)vfs,
-				   (uint16_t)vqs, seed) < 0 ? 1 : 0;
+				   (uint16_t)vqs, seed,
+				   cli_kv_get(&kv, "bdf")) < 0 ? 1 : 0;
 }
 
 /* "$$" in a script line is the process id, as in sh: a shipped script
@@ -525,8 +536,8 @@ attach_initial(const struct app_opts *o)
 		if (cli_pf_attach_vfio(o->vfio[i], NULL, o->vf_token) < 0)
 			status = 1;
 	if (status == 0 && o->nmodels == 0 && o->nvfio == 0) {
-		if (cli_pf_attach_model("src", 4, 0, 1) < 0 ||
-		    cli_pf_attach_model("dst", 4, 0, 2) < 0)
+		if (cli_pf_attach_model("src", 4, 0, 1, NULL) < 0 ||
+		    cli_pf_attach_model("dst", 4, 0, 2, NULL) < 0)
 			status = 1;
 	}
 	return status;
