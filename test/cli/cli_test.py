@@ -819,14 +819,15 @@ def case_exit_restore():
 def case_reattach():
     # A restarted vpf-cli finds VFs a dead one left outside Active, says
     # how to bring them back, and leaves them alone (also at exit).
+    # (resume=no: cli_cases_journal.py has the resuming restart.)
     out, err = run('mode set src 1 freeze\nmode set src 2 stop\n'
-                   'pf reattach src\nmode get src 1\n'
-                   'ctx discard src 2\nmode set src 2 active\n'
-                   'pf reattach src\npf reattach nosuch\n', rc=1)
-    s = section(out, 'pf reattach src')
+                   'pf reattach src resume=no\nmode get src 1\n'
+                   'mig abort src 2\n'
+                   'pf reattach src resume=no\npf reattach nosuch\n', rc=1)
+    s = section(out, 'pf reattach src resume=no')
     has(s, r'^reattached: src$',
-        r'^attach: src vf 1: freeze \(found outside active; way back: '
-        r'wr stop src 1, ctx discard src 1, mode set src 1 active\)$',
+        r'^attach: src vf 1: freeze \(found outside active; left as is; '
+        r'way back: mig abort src 1\)$',
         r'^attach: src vf 2: stop \(found outside active',
         r'^found-outside-active: 2$')
     hasnt(s, r'^attach: src vf [34]')
@@ -834,7 +835,7 @@ def case_reattach():
     # Second reattach: only VF 1 is left out.
     second = out.split('vpf> pf reattach src', 2)[2]
     has(second, r'^found-outside-active: 1$')
-    has(err, r"^error: line 8: unknown PF 'nosuch' .*: ENOENT$")
+    has(err, r"^error: line 7: unknown PF 'nosuch' .*: ENOENT$")
     has(out, r'^exit: src vf 1: freeze \(not moved by vpf-cli; left as is\)$')
     hasnt(out, r'^exit: src vf 1: freeze -> active')
 
