@@ -286,6 +286,18 @@ vpf_parts_print_buf(char *buf, size_t size, size_t *needed, const void *parts,
 
 /* --- Linux record streams -------------------------------------------------- */
 
+/* Records @first to @end - 1 had unknown optional tags. */
+static void
+print_skipped(struct sink *s, uint32_t first, uint32_t end)
+{
+	if (end == first + 1)
+		sink_printf(s, "record %" PRIu32 ": unknown optional tag, skipped\n",
+			    first);
+	else if (end > first)
+		sink_printf(s, "records %" PRIu32 "-%" PRIu32 ": unknown optional tags, skipped\n",
+			    first, end - 1);
+}
+
 int64_t
 vpf_parts_linux_print(FILE *out, const void *data, size_t len, uint32_t flags)
 {
@@ -323,9 +335,7 @@ vpf_parts_linux_print(FILE *out, const void *data, size_t len, uint32_t flags)
 		}
 		if (rc < 0)
 			break;
-		if (rec.index > next)
-			sink_printf(&s, "records %" PRIu32 "-%" PRIu32 ": unknown optional tags, skipped\n",
-				    next, rec.index - 1);
+		print_skipped(&s, next, rec.index);
 		next = rec.index + 1;
 		records++;
 		sink_printf(&s, "record %" PRIu32 " offset=%" PRIu64 " size=%" PRIu64 " flags=0x%" PRIx32 " tag=DEVICE_DATA(0) parts=%" PRIu32 "\n",
@@ -340,11 +350,8 @@ vpf_parts_linux_print(FILE *out, const void *data, size_t len, uint32_t flags)
 	}
 	e = vpf_parts_linux_dec_error(d);
 	if (rc == 0) {
-		if (vpf_parts_linux_dec_skipped(d) > 0 &&
-		    next < vpf_parts_linux_dec_skipped(d) + records)
-			sink_printf(&s, "records %" PRIu32 "-%" PRIu32 ": unknown optional tags, skipped\n",
-				    next, vpf_parts_linux_dec_skipped(d) +
-				    (uint32_t)records - 1);
+		print_skipped(&s, next, vpf_parts_linux_dec_skipped(d) +
+			      (uint32_t)records);
 		sink_printf(&s, "end: %" PRId64 " records, %" PRIu32 " skipped, %" PRIu32 " warnings\n",
 			    records, vpf_parts_linux_dec_skipped(d),
 			    vpf_parts_linux_dec_warnings(d));
