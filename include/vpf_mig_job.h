@@ -19,14 +19,36 @@
  * through a transport. All kinds are polled, cancelled and finished with
  * the calls below.
  *
- * Threading rules (doc/migration.md, "Embedding"):
+ * Work units (the budget of vpf_mig_job_poll()), for a job started with
+ * vpf_mig_job_start():
+ * - one admin completion handled: a command read from a PF's used ring
+ *   (vpf_admin_poll_burst()), with its callbacks: the VF's next command,
+ *   and when it ends an operation, the pair's next step;
+ * - one pair started in a phase (its first operations submitted);
+ * - one transfer piece: at most 64 KiB (vpf_mig_opts::stream_chunk when
+ *   smaller) of a save stream moved into the destination's parser;
+ * - one stream buffer of a VF prefaulted after its pre-flight;
+ * - one journal write marking the sources activated since the last one
+ *   complete (one write per source PF).
+ * Phase changes and the progress callback cost no unit (one per phase).
+ * A queue recovery (a command timed out) fails every command on the
+ * queue inside one poll, whatever the budget.
+ *
+ * Threading rules (doc/migration.md, "Embedding: jobs"):
  * - a job is driven by one thread at a time, the thread that owns its PFs
  *   (struct vpf_pf has one owner thread);
  * - the progress callback (vpf_mig_opts::progress) and the cancel hook run
- *   inside vpf_mig_job_poll(); they must not poll, finish or free the job;
+ *   inside vpf_mig_job_poll(); they must not poll, finish or free the job
+ *   (vpf_mig_job_cancel() is allowed);
  * - while a job runs, its VFs belong to it: any other migration-layer
- *   call on one of them returns -EBUSY; calls on other VFs of the same PF
- *   (synchronous or asynchronous) are allowed from the same thread;
+ *   call on one of them returns -EBUSY, also between the job's operations;
+ *   calls on other VFs of the same PF (synchronous or asynchronous) are
+ *   allowed from the same thread, and the job's polls complete their
+ *   asynchronous operations too (vpf_mig_poll() of the same PF advances
+ *   the job's commands as well);
+ * - a completion callback of a per-VF asynchronous operation may start the
+ *   next asynchronous operation on that VF;
+ * - finish every job before vpf_mig_detach() of its PFs;
  * - nothing here needs EAL: no lcore, mempool or rte_malloc is used.
  */
 
@@ -42,7 +64,8 @@ extern "C" {
 
 struct vpf_mig_job;
 
-/** Work units one vpf_mig_job_poll() does when the caller passes 0. */
+/** Work units one vpf_mig_job_poll() does when the caller passes 0 (the
+ *  units are listed at the top of this file). */
 #define VPF_MIG_BUDGET_DEFAULT	32
 
 /**
@@ -62,8 +85,9 @@ VPF_API int vpf_mig_job_start(const struct vpf_mig_opts *o,
 /**
  * Drive a job: poll its PFs' admin queues and advance its pairs, doing at
  * most @p budget work units (0: VPF_MIG_BUDGET_DEFAULT). A work unit is
- * one admin completion handled or one transport transfer; the exact
- * accounting is in doc/migration.md. Never blocks.
+ * one admin completion handled or one transport transfer, as listed at the
+ * top of this file (doc/migration.md, "Embedding: jobs"). Never blocks
+ * (except for a journal write's fsync).
  * @return the work units done (0 .. budget); a finished job returns 0.
  */
 VPF_API int vpf_mig_job_poll(struct vpf_mig_job *job, unsigned int budget);
