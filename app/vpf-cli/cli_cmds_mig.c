@@ -307,7 +307,7 @@ cmd_mig_complete(struct cli_args *a)
 	if (rc < 0)
 		return cli_fail(rc, "%s vf %u: %s", p->name, a->vf,
 				vpf_last_error());
-	cli_mig_note(p, a->vf, "a stream (mig complete)");
+	cli_mig_note(p, a->vf, "a destination (mig complete)");
 	printf("complete: yes\n");
 	printf("state: %s\n", state_name(in.state));
 	return 0;

@@ -47,3 +47,13 @@ wr cap src 2
 model guest src 2 1000
 migrate src 2 dst 2 precopy=3 dirty=on guest=100
 show vf src 2
+#
+# Step by step through the migration layer, as a hypervisor drives VFIO:
+# VF 3's stream (header, a CRC per record, trailer) goes to a file as it is
+# produced - two precopy rounds, then stop-copy - and a destination takes
+# it. (A FIFO instead of the file lets another vpf-cli load it at once.)
+model guest src 3 500
+mig save src 3 /tmp/vpf-demo-mig-$$.bin precopy=2
+mig load dst 3 /tmp/vpf-demo-mig-$$.bin
+mig complete src 3
+model compare src 3 dst 3
