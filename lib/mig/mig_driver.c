@@ -139,6 +139,7 @@ struct drv {
 	unsigned int ndone;	/* done in this phase */
 	unsigned int nactivating;	/* destination activation issued */
 	unsigned int nfailed;	/* pairs failed */
+	unsigned int nact_inflight;	/* destination activations in flight */
 	struct drv_pair *xq_head;	/* pairs with a transfer to do */
 	struct drv_pair *xq_tail;
 	struct drv_pair *pq_head;	/* pairs with buffers to prefault */
@@ -186,6 +187,9 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 	(void)m;
 	(void)vf;
 	pp->pending--;
+	if (sl->which == 1 && pp->drv->phase == VPF_MIG_PHASE_STOP_COPY &&
+	    pp->stage == 4 && pp->drv->nact_inflight > 0)
+		pp->drv->nact_inflight--;
 	if (rc && sl->which == 1 && pp->drv->phase == VPF_MIG_PHASE_STOP_COPY &&
 	    pp->stage == 4 && pp->d->state == VPF_MIG_STATE_RUNNING) {
 		/* The activating MODE_SET failed, but the mode read back says
@@ -527,7 +531,10 @@ adv_stop_copy(struct drv_pair *pp)
 			pp->activating = true;
 			pp->drv->nactivating++;
 		}
+		pp->drv->nact_inflight++;
 		pair_set_state(pp, 1, VPF_MIG_STATE_RUNNING);
+		if (pp->pending == 0 && pp->drv->nact_inflight > 0)
+			pp->drv->nact_inflight--;	/* it did not start */
 		break;
 	case 4:
 		pp->p->t_active_ns = pp->d->t_active_done - pp->drv->t0;
@@ -775,7 +782,11 @@ drv_marks(struct drv *drv, bool *moved)
 	struct drv_pair *pp, *next;
 	unsigned int k;
 
-	if (drv->mq_head == NULL)
+	/* While activations are in flight, more sources are about to join
+	 * the batch: one fsynced write for all of them (a write per poll
+	 * made a job 1.6 times slower than the blocking call, whose one
+	 * poll gathers them all). */
+	if (drv->mq_head == NULL || drv->nact_inflight > 0)
 		return 0;
 	for (pp = drv->mq_head; pp != NULL; pp = pp->mnext) {
 		struct vpf_mig *m = pp->s->m;
