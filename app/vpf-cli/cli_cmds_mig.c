@@ -230,7 +230,17 @@ cmd_mig_state(struct cli_args *a)
 	if ((rc = mig_of(p, &m)) < 0)
 		return rc;
 	if (want == NULL) {
+		uint8_t mode;
+
 		print_state(m, a->vf);
+		(void)vpf_mig_vf_info_get(m, a->vf, &in);
+		if (in.state != VPF_MIG_STATE_ERROR &&
+		    cli_vf_mode(p, a->vf, &mode) == 0 &&
+		    mode != vpf_mig_state_mode(in.state))
+			printf("note: the device has %s vf %u in %s: it was "
+			       "moved outside mig (mig commands refuse it "
+			       "until it is back)\n", p->name, a->vf,
+			       vpf_dev_mode_name(mode));
 		return 0;
 	}
 	if (vpf_mig_state_parse(want, &to) < 0)

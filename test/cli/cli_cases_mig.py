@@ -78,7 +78,8 @@ def case_mig_state():
         r"unchanged$")
     # the layer's state of a VF moved by hand is still RUNNING; 'mig abort'
     # takes it back too (discard, active)
-    has(section(out, 'mig state src 4'), r'^state: RUNNING$')
+    has(section(out, 'mig state src 4'), r'^state: RUNNING$',
+        r'^note: the device has src vf 4 in freeze: it was moved outside mig ')
     has(section(out, 'mig abort src 4'), r'^aborted: recovered', r'^state: RUNNING$')
     has(section(out, 'mode get src 4'), r'^mode: active$')
     has(section(out, 'mig state src 4 pre_copy_p2p'), r'^state: PRE_COPY_P2P$',
