@@ -155,11 +155,15 @@ decode_payload(const uint8_t *p, uint32_t len, struct mig_wire_frame *f,
 	if (n > MIG_WIRE_REASON_MAX)
 		return bad(why, nwhy, -EBADMSG, "reason of %zu bytes (most %u)",
 			   n, MIG_WIRE_REASON_MAX);
-	/* Text from the peer: printable ASCII only, the rest shown as '?'. */
+	/* Text from the peer, shown to an operator: printable ASCII only. */
 	for (i = 0; i < n; i++) {
 		uint8_t c = p[fl + i];
 
-		f->reason[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		if (c < 0x20 || c >= 0x7f)
+			return bad(why, nwhy, -EBADMSG,
+				   "reason text byte %zu is 0x%02x, not printable ASCII",
+				   i, c);
+		f->reason[i] = (char)c;
 	}
 	f->reason[n] = '\0';
 	return 0;
@@ -255,8 +259,12 @@ mig_wire_encode(struct mig_buf *out, const struct mig_wire_frame *f,
 		vpf_le32_store(p + 4, f->err);
 		if (f->type == MIG_W_RESULT)
 			vpf_le64_store(p + 8, f->t_ns);
-		if (rl)
-			memcpy(p + fl, f->reason, rl);
+		for (size_t i = 0; i < rl; i++) {
+			uint8_t c = (uint8_t)f->reason[i];
+
+			/* What the decoder accepts: printable ASCII. */
+			p[fl + i] = c >= 0x20 && c < 0x7f ? c : '?';
+		}
 		if (dl)
 			memcpy(p + fl, f->data, dl);
 	}
