@@ -2,13 +2,323 @@
  * Copyright(c) 2026 vpf authors
  */
 
-/* Placeholder: being written. */
+/*
+ * Downtime of a 64-VF migration whose source and destination halves run
+ * in two processes (vpf_mig_job_start_source() / _dest(), joined by a
+ * Unix socket), beside the same migration in one process with two model
+ * PFs (vpf_mig_migrate()), in the same run:
+ *  - downtime_64vf_2proc_us: fork(); the child is the destination half
+ *    with its own timed model PF of 64 VFs, the parent the source half
+ *    with its own; first Freeze issued to last activation (the child's
+ *    CLOCK_MONOTONIC, the same clock on one host), as the source reports
+ *    it;
+ *  - downtime_64vf_2pf_us: the same migration in one process, two timed
+ *    model PFs, the in-process job;
+ *  - downtime_64vf_2proc_vs_2pf: their ratio (target <= 1.3).
+ * The timed model is bench_mig.c's: every command takes SERVICE_US, 16
+ * at once, activation costs ACT_US per differing field, 8 queue pairs;
+ * one precopy round, the guest running between it and stop-copy. The two
+ * kinds alternate, on fresh models each repetition.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vpf_mig.h"
+#include "vpf_mig_job.h"
+#include "vpf_mig_xport.h"
+#include "vpf_model.h"
+#include "vpf_pf.h"
 
 #include "bench.h"
+
+#define SERVICE_US	50u
+#define CONCURRENCY	16u
+#define ACT_US		5u
+#define NUM_QP		8u
+#define VQ_SIZE		256u
+#define NVF		64u
+#define GUEST_OPS	64u
+
+struct trig {
+	struct vpf_model *m;
+	struct vpf_pf *pf;
+	struct vpf_mig *mig;
+};
+
+static int
+trig_up(struct trig *r, const char *name, uint64_t seed)
+{
+	struct vpf_model_params mp;
+	struct vpf_pf_params pp;
+	struct vpf_mig_params gp;
+
+	memset(r, 0, sizeof(*r));
+	vpf_model_params_init(&mp);
+	mp.name = name;
+	mp.num_vfs = NVF;
+	mp.num_qp = NUM_QP;
+	mp.vq_size = VQ_SIZE;
+	mp.seed = seed;
+	mp.guest_mem_size = 16u << 20;
+	mp.threaded = true;
+	mp.service_time_us = SERVICE_US;
+	mp.concurrency = CONCURRENCY;
+	mp.activation_us_per_field = ACT_US;
+	r->m = vpf_model_create(&mp);
+	if (r->m == NULL)
+		goto fail;
+	vpf_pf_params_init(&pp);
+	pp.name = name;
+	r->pf = vpf_pf_attach(&vpf_model_ops, r->m, &pp);
+	if (r->pf == NULL)
+		goto fail;
+	vpf_mig_params_init(&gp);
+	gp.chunk = 65536;
+	r->mig = vpf_mig_attach(r->pf, &gp);
+	if (r->mig == NULL)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "vpf-bench: twoproc: timed model %s: %s\n", name,
+		vpf_last_error());
+	vpf_pf_detach(r->pf);
+	vpf_model_destroy(r->m);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+static void
+trig_down(struct trig *r)
+{
+	vpf_mig_detach(r->mig);
+	vpf_pf_detach(r->pf);
+	vpf_model_destroy(r->m);
+}
+
+struct tp_arg {
+	struct trig *r;
+	int rc;
+};
+
+/* The guest keeps running on the sources after the precopy round. */
+static int
+tp_progress(const struct vpf_mig_progress *p, void *arg)
+{
+	struct tp_arg *a = arg;
+
+	if (p->phase != VPF_MIG_PHASE_PRECOPY)
+		return 0;
+	for (uint16_t vf = 1; vf <= NVF; vf++)
+		if (vpf_model_guest_step(a->r->m, vf, GUEST_OPS) != 0)
+			a->rc = -1;
+	return 0;
+}
+
+static void
+tp_opts(struct vpf_mig_opts *o, struct tp_arg *a)
+{
+	vpf_mig_opts_init(o);
+	o->precopy_rounds = 1;
+	o->chunk = 65536;
+	o->progress = tp_progress;
+	o->arg = a;
+}
+
+/* The destination process: its own timed model, the destination half
+ * over @p fd. Exit status 0 when every pair was activated. */
+static void __attribute__((noreturn))
+tp_child(int fd, uint64_t seed)
+{
+	struct vpf_mig_pair pairs[NVF];
+	struct vpf_mig_fd_xport fx;
+	struct vpf_mig_opts o;
+	struct vpf_mig_job *job;
+	struct trig r;
+	int rc;
+
+	alarm(120);
+	if (trig_up(&r, "dst", seed) != 0)
+		_exit(2);
+	memset(pairs, 0, sizeof(pairs));
+	for (unsigned int i = 0; i < NVF; i++) {
+		pairs[i].dst = r.mig;
+		pairs[i].dst_vf = (uint16_t)(1 + i);
+	}
+	vpf_mig_opts_init(&o);
+	o.chunk = 65536;
+	if (vpf_mig_xport_fd_init(&fx, fd, fd) != 0 ||
+	    vpf_mig_job_start_dest(&o, pairs, NVF, &fx.x, &job) != 0) {
+		fprintf(stderr, "vpf-bench: twoproc destination: %s\n",
+			vpf_last_error());
+		_exit(3);
+	}
+	while (!vpf_mig_job_done(job))
+		if (vpf_mig_job_poll(job, 0) == 0)
+			sched_yield();
+	rc = vpf_mig_job_finish(job, NULL);
+	if (rc)
+		fprintf(stderr, "vpf-bench: twoproc destination: %s\n",
+			vpf_last_error());
+	trig_down(&r);
+	_exit(rc ? 4 : 0);
+}
+
+/* One 64-VF migration to a destination half in a child process. */
+static int
+run_2proc(uint64_t seed, double *us)
+{
+	struct vpf_mig_pair pairs[NVF];
+	struct vpf_mig_fd_xport fx;
+	struct vpf_mig_result res;
+	struct vpf_mig_opts o;
+	struct vpf_mig_job *job;
+	struct tp_arg a;
+	struct trig r;
+	int sv[2], st, rc, ret = -1;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return -1;
+	/* The child first: it forks a process without the source's model
+	 * thread. */
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		tp_child(sv[1], seed + 1000);
+	}
+	close(sv[1]);
+	if (trig_up(&r, "src", seed) != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		close(sv[0]);
+		return -1;
+	}
+	for (uint16_t vf = 1; vf <= NVF; vf++)
+		if (vpf_model_guest_step(r.m, vf, GUEST_OPS) != 0)
+			goto out;
+	memset(pairs, 0, sizeof(pairs));
+	for (unsigned int i = 0; i < NVF; i++) {
+		pairs[i].src = r.mig;
+		pairs[i].src_vf = (uint16_t)(1 + i);
+	}
+	a.r = &r;
+	a.rc = 0;
+	tp_opts(&o, &a);
+	if (vpf_mig_xport_fd_init(&fx, sv[0], sv[0]) != 0 ||
+	    vpf_mig_job_start_source(&o, pairs, NVF, &fx.x, &job) != 0) {
+		fprintf(stderr, "vpf-bench: twoproc source: %s\n",
+			vpf_last_error());
+		goto out;
+	}
+	while (!vpf_mig_job_done(job))
+		if (vpf_mig_job_poll(job, 0) == 0)
+			sched_yield();
+	rc = vpf_mig_job_finish(job, &res);
+	if (rc || a.rc) {
+		fprintf(stderr, "vpf-bench: twoproc source: %s\n",
+			rc ? vpf_last_error() : "workload failed");
+		goto out;
+	}
+	*us = (double)res.downtime_ns / 1e3;
+	ret = 0;
+out:
+	close(sv[0]);
+	if (ret != 0)
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0) {
+		if (ret == 0)
+			fprintf(stderr, "vpf-bench: twoproc destination process failed (status 0x%x)\n",
+				st);
+		ret = -1;
+	}
+	trig_down(&r);
+	return ret;
+}
+
+/* The same migration in one process, two model PFs. */
+static int
+run_2pf(uint64_t seed, double *us)
+{
+	struct vpf_mig_pair pairs[NVF];
+	struct vpf_mig_result res;
+	struct vpf_mig_opts o;
+	struct tp_arg a;
+	struct trig s, d;
+	int ret = -1;
+
+	if (trig_up(&s, "src", seed) != 0)
+		return -1;
+	if (trig_up(&d, "dst", seed + 1000) != 0) {
+		trig_down(&s);
+		return -1;
+	}
+	for (uint16_t vf = 1; vf <= NVF; vf++)
+		if (vpf_model_guest_step(s.m, vf, GUEST_OPS) != 0)
+			goto out;
+	memset(pairs, 0, sizeof(pairs));
+	for (unsigned int i = 0; i < NVF; i++) {
+		pairs[i].src = s.mig;
+		pairs[i].src_vf = (uint16_t)(1 + i);
+		pairs[i].dst = d.mig;
+		pairs[i].dst_vf = (uint16_t)(1 + i);
+	}
+	a.r = &s;
+	a.rc = 0;
+	tp_opts(&o, &a);
+	if (vpf_mig_migrate(&o, pairs, NVF, &res) != 0 || a.rc) {
+		fprintf(stderr, "vpf-bench: twoproc in one process: %s\n",
+			a.rc ? "workload failed" : vpf_last_error());
+		goto out;
+	}
+	*us = (double)res.downtime_ns / 1e3;
+	ret = 0;
+out:
+	trig_down(&d);
+	trig_down(&s);
+	return ret;
+}
 
 int
 bench_twoproc(void)
 {
-	bench_skip("downtime_64vf_2proc_us", "not written yet");
-	return 0;
+	unsigned int reps = bench_opts.quick ? 1 : bench_opts.reps;
+	double *p2 = calloc(reps, sizeof(double));
+	double *pf = calloc(reps, sizeof(double));
+	double m2, mf;
+	int ret = -1;
+
+	if (p2 == NULL || pf == NULL)
+		goto out;
+	for (unsigned int i = 0; i < reps; i++) {
+		/* Alternate the two, so that both see the same load. */
+		if (run_2proc(300 + i, &p2[i]) != 0 ||
+		    run_2pf(300 + i, &pf[i]) != 0)
+			goto out;
+		if (bench_opts.verbose)
+			fprintf(stderr, "# downtime 64 VFs rep %u: two processes %.0f us, one process two PFs %.0f us\n",
+				i, p2[i], pf[i]);
+	}
+	m2 = bench_metric_samples("downtime_64vf_2proc_us", p2, reps);
+	mf = bench_metric_samples("downtime_64vf_2pf_us", pf, reps);
+	bench_metric("downtime_64vf_2proc_vs_2pf", mf > 0 ? m2 / mf : 0);
+	ret = 0;
+out:
+	free(p2);
+	free(pf);
+	return ret;
 }
