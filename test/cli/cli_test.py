@@ -241,7 +241,8 @@ def case_pf_errors():
         r"^error: line 4: bad PF name 'bad/name' .*: EINVAL$",
         r"^error: line 5: unknown PF 'nope' \(attached: src dst\): ENOENT$",
         r'^error: line 6: bad arguments: EINVAL$',
-        r'^usage: pf attach model <name> \[vfs=<n>\] \[vqs=<n>\] \[seed=<n>\]$')
+        r'^usage: pf attach model <name> \[vfs=<n>\] \[vqs=<n>\] \[seed=<n>\] '
+        r'\[bdf=<a>\]$')
 
 
 def case_mode():
