@@ -93,9 +93,10 @@ cli_mig_vf_ready(struct cli_pf *p, struct vpf_mig *m, uint16_t vf,
 		return 0;
 	if (in.state == VPF_MIG_STATE_RUNNING)
 		return cli_fail(-EBUSY, "%s is in %s, not active (moved by "
-				"hand, outside mig: 'mode set %s %u active' "
-				"first)", who, vpf_dev_mode_name(mode),
-				p->name, vf);
+				"hand, outside mig: 'mode set %s %u active' or "
+				"'mig abort %s %u' first)", who,
+				vpf_dev_mode_name(mode), p->name, vf, p->name,
+				vf);
 	return cli_fail(-EBUSY, "%s is in %s on the device but in %s (%s) "
 			"under mig: it changed outside mig; 'mig abort %s "
 			"%u%s' puts both back to running", who,

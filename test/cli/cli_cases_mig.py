@@ -64,7 +64,7 @@ def case_mig_state():
         r"^error: line 13: bad state 'bogus' \(RUNNING, STOP, STOP_COPY, RESUMING, "
         r"RUNNING_P2P, PRE_COPY, PRE_COPY_P2P\): EINVAL$",
         r"^error: line 15: src vf 4 is in freeze, not active \(moved by hand, outside "
-        r"mig: 'mode set src 4 active' first\): EBUSY$")
+        r"mig: 'mode set src 4 active' or 'mig abort src 4' first\): EBUSY$")
     has(section(out, 'mig abort src 1'), r'^aborted: STOP_COPY$', r'^state: RUNNING$')
     has(section(out, 'mode get src 1'), r'^mode: active$')
     has(section(out, 'mig state src 2 resuming'), r'^state: RESUMING$')
