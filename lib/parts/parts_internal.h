@@ -20,6 +20,10 @@
 
 #include "common/vpf_le.h"
 
+/* Iterator flag (white-box tests only): no fast path, every part through
+ * the careful checks, so that a fuzzer can compare the two. */
+#define PARTS_F_CAREFUL		(1u << 31)
+
 static inline void
 parts_err_set(struct vpf_parts_error *e, enum vpf_parts_err code,
 	      uint32_t index, uint64_t offset, uint64_t part_offset,

@@ -27,10 +27,11 @@ enum {
 /* Ranks of the order rule (vpf_parts_type_rank()). */
 #define RANK_DEVICE	6
 
-/* Once-only types: bits of vpf_parts_seen::once. */
+/* Once-only types: bits of vpf_parts_seen::once, bit = 1 << rank (the
+ * fast path computes them so). */
 #define ONCE_DEV_FEATURES	(1u << 0)
 #define ONCE_DRV_FEATURES	(1u << 1)
-#define ONCE_STATUS		(1u << 2)
+#define ONCE_STATUS		(1u << 3)
 
 /* The PCI common configuration fields a PCI_COMMON_CFG part may name: the
  * virtio 1.3 layout of doc/protocol.md §3.2, by offset. */
@@ -468,6 +469,74 @@ dup:
 	return false;
 }
 
+/*
+ * Fast path: true if the part at @h, with @avail bytes after its header, is
+ * the common case — a known type at its exact length, in order, not a
+ * repeat, no reserved bit set, its value complete — which check_part()
+ * would accept with flags 0; it then records the part as check_part()
+ * does. False means "take the careful path", which decides everything
+ * itself: nothing is recorded before the last test (the repeat), so the
+ * careful path never finds a bit this one set for the same part.
+ */
+static inline bool
+fast_part(struct vpf_parts_iter *it, const uint8_t *h, uint64_t avail)
+{
+	uint64_t w0 = vpf_le64_load(h);
+	uint64_t w1 = vpf_le64_load(h + 8);
+	uint16_t type = (uint16_t)w0;
+	uint32_t length = (uint32_t)(w1 >> 32);
+	uint64_t sel = (w0 >> 32) | (w1 << 32);
+	uint32_t bit, off;
+	int rank;
+
+	/* Header flag bits 1-7 and the reserved byte; a value past the end. */
+	if ((w0 & UINT64_C(0xfffe0000)) != 0 || length > avail)
+		return false;
+	switch (type) {
+	case VPF_PARTS_VQ_CFG:
+	case VPF_PARTS_VQ_NOTIFY_CFG:
+		rank = type - VPF_PARTS_DEV_FEATURES;
+		if ((sel >> 16) != 0 || rank < it->rank ||
+		    length != (type == VPF_PARTS_VQ_CFG ?
+			       VPF_PARTS_VQ_CFG_SIZE :
+			       VPF_PARTS_VQ_NOTIFY_CFG_SIZE) ||
+		    seen_vq(&it->seen, type - VPF_PARTS_VQ_CFG, (uint16_t)sel))
+			return false;
+		break;
+	case VPF_PARTS_PCI_COMMON_CFG:
+		rank = 2;
+		off = (uint32_t)sel;
+		if ((sel >> 32) != 0 || rank < it->rank ||
+		    off >= VPF_PARTS_COMMON_CFG_SIZE ||
+		    cc_fields[off].size != length || length == 0 ||
+		    (it->seen.common & (UINT64_C(1) << off)))
+			return false;
+		it->seen.common |= UINT64_C(1) << off;
+		break;
+	case VPF_PARTS_DEV_FEATURES:
+	case VPF_PARTS_DRV_FEATURES:
+	case VPF_PARTS_DEVICE_STATUS:
+		rank = type - VPF_PARTS_DEV_FEATURES;
+		bit = UINT32_C(1) << rank;
+		if (sel != 0 || rank < it->rank || (it->seen.once & bit) ||
+		    (type == VPF_PARTS_DEVICE_STATUS ?
+		     length != VPF_PARTS_DEVICE_STATUS_SIZE :
+		     length == 0 || length % VPF_PARTS_FEATURE_WORD_SIZE))
+			return false;
+		it->seen.once |= bit;
+		break;
+	case VPF_PARTS_NET_CVQ_CFG:
+		rank = RANK_DEVICE;
+		if ((sel >> 16) != 0 || rank < it->rank)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	it->rank = rank;
+	return true;
+}
+
 int
 vpf_parts_iter_next(struct vpf_parts_iter *it, struct vpf_parts_part *p)
 {
@@ -498,7 +567,12 @@ vpf_parts_iter_next(struct vpf_parts_iter *it, struct vpf_parts_part *p)
 		return iter_fail(it);
 	}
 	h = it->buf + foff;
-	if (!check_part(it, h, foff, rem - VPF_PARTS_HDR_SIZE, &fl))
+	if (__builtin_expect(!(it->flags & (VPF_PARTS_F_HEADERS_ONLY |
+					    VPF_PARTS_F_NO_LENGTH |
+					    PARTS_F_CAREFUL)) &&
+			     fast_part(it, h, rem - VPF_PARTS_HDR_SIZE), 1))
+		fl = 0;
+	else if (!check_part(it, h, foff, rem - VPF_PARTS_HDR_SIZE, &fl))
 		return iter_fail(it);
 	length = vpf_le32_load(h + VPF_PARTS_HDR_LEN_OFF);
 	p->type = vpf_le16_load(h + VPF_PARTS_HDR_TYPE_OFF);
