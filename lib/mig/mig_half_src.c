@@ -38,6 +38,7 @@ enum src_stage {
 	SS_SC_OP,		/* op: STOP_COPY (Freeze, final read) */
 	SS_SC_SEND,		/* framing the stream; op: last sync + stop */
 	SS_WAIT_RESULT,		/* whole stream queued */
+	SS_MARK,		/* activated: to be marked complete */
 	SS_STOPPING,		/* op: STOP after the result (or unknown) */
 	SS_ABORTING,		/* op: abort */
 	SS_DONE
@@ -315,13 +316,11 @@ pair_step(struct src_pair *pp)
 	if (pp->op_done) {
 		pp->op_done = false;
 		if (pp->stage == SS_ABORTING || pp->stage == SS_STOPPING) {
-			if (pp->stage == SS_STOPPING && !pp->failed) {
-				if (pp->op_rc)
-					MIG_LOG(WARNING, pp->s->m->pf,
-						"VF %u: migrated, but STOP after it failed: %s",
-						pp->s->vf, pp->s->err);
-				(void)mig_vf_mark_complete(pp->s);
-			}
+			if (pp->stage == SS_STOPPING && !pp->failed &&
+			    pp->op_rc)
+				MIG_LOG(WARNING, pp->s->m->pf,
+					"VF %u: migrated, but STOP after it failed: %s",
+					pp->s->vf, pp->s->err);
 			pp->stage = SS_DONE;
 			return;
 		}
@@ -390,9 +389,13 @@ pair_step(struct src_pair *pp)
 	case SS_WAIT_RESULT:
 		if (!pp->result || pp->op_busy)
 			break;
-		/* The guest runs on the destination: the source leaves
-		 * STOP_COPY (its stream is sent) and is never resumed. */
-		(void)mig_vf_mark_complete(pp->s);
+		/* The guest runs on the destination: marked complete with
+		 * the others (mark_batch()), then out of STOP_COPY. */
+		pp->stage = SS_MARK;
+		break;
+	case SS_MARK:
+		if (!pp->s->complete)
+			break;
 		pp->stage = SS_STOPPING;
 		rc = op_begin(pp);
 		if (rc == 0)
@@ -512,6 +515,55 @@ on_frame(struct half_src *h, const struct mig_wire_frame *f)
 /* ---------------------------------------------------------------------------
  * Phases
  * ------------------------------------------------------------------------- */
+
+/*
+ * The sources whose destination runs the guest are marked complete
+ * (durably: the journal) before they leave STOP_COPY, in one journal
+ * write per PF for all of them (D-JOB.5), once no result is still
+ * expected. @return the work units used (1, or 0 when nothing ran).
+ */
+static unsigned int
+mark_batch(struct half_src *h)
+{
+	unsigned int i, k;
+	bool any = false;
+
+	for (i = 0; i < h->n; i++) {
+		struct src_pair *pp = &h->pp[i];
+
+		if (!pp->failed && pp->stage == SS_WAIT_RESULT)
+			return 0;	/* more are coming */
+		any = any || (pp->stage == SS_MARK && !pp->s->complete);
+	}
+	if (!any)
+		return 0;
+	for (k = 0; k < h->nmigs; k++) {
+		struct vpf_mig *m = h->migs[k];
+		bool changed = false;
+
+		if (mig_journal_state(m) != MIG_JRN_OK)
+			continue;
+		for (i = 0; i < h->n; i++) {
+			struct src_pair *pp = &h->pp[i];
+
+			if (pp->stage == SS_MARK && pp->s->m == m &&
+			    !mig_journal_has(m, pp->s->vf))
+				changed |= mig_journal_set(m, pp->s->vf, true);
+		}
+		/* A failed batch write: each VF tries alone below. */
+		if (changed && mig_journal_write(m) != 0)
+			for (i = 0; i < h->n; i++)
+				if (h->pp[i].stage == SS_MARK &&
+				    h->pp[i].s->m == m &&
+				    !h->pp[i].s->complete)
+					(void)mig_journal_set(m, h->pp[i].s->vf,
+							      false);
+	}
+	for (i = 0; i < h->n; i++)
+		if (h->pp[i].stage == SS_MARK && !h->pp[i].s->complete)
+			(void)mig_vf_mark_complete(h->pp[i].s);
+	return 1;
+}
 
 static bool
 pair_in(const struct src_pair *pp, enum src_stage st)
@@ -753,6 +805,11 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 			h->units++;
 		}
 		pair_step(&h->pp[i]);
+	}
+	if (h->units < budget && mark_batch(h)) {
+		h->units++;
+		for (i = 0; i < h->n; i++)
+			pair_step(&h->pp[i]);
 	}
 	advance_phase(h);
 	all_done = true;

@@ -231,6 +231,16 @@ complete(struct side *sd, uint16_t vf)
 	return in.complete;
 }
 
+/* The PF's journal lists @p vf as migrated away. */
+static bool
+journaled(struct side *sd, uint16_t vf)
+{
+	struct vpf_mig_vf_info in;
+
+	assert_int_equal(vpf_mig_vf_info_get(sd->mig, vf, &in), 0);
+	return in.journal;
+}
+
 static const uint8_t *
 ds_of(struct env *e, uint16_t vf)
 {
@@ -302,6 +312,8 @@ test_xport_migrate(void **state)
 		assert_int_equal(mode(&e.s, SV[i]), VPF_DEV_MODE_FREEZE);
 		assert_int_equal(vfstate(&e.s, SV[i]), VPF_MIG_STATE_STOP);
 		assert_true(complete(&e.s, SV[i]));
+		if (getenv("VPF_JOURNAL_DIR") != NULL)
+			assert_true(journaled(&e.s, SV[i]));
 		assert_true(r.sp[i].downtime_ns > 0);
 		assert_true(r.sp[i].downtime_ns <= r.sres.total_ns);
 		assert_true(r.sp[i].bytes > r.sp[i].ctx_bytes);
@@ -482,6 +494,7 @@ test_xport_no_result(void **state)
 			assert_int_equal(vfstate(&e.s, SV[i]), VPF_MIG_STATE_STOP);
 			assert_int_equal(mode(&e.s, SV[i]), VPF_DEV_MODE_FREEZE);
 			assert_false(complete(&e.s, SV[i]));
+			assert_false(journaled(&e.s, SV[i]));
 		} else {
 			/* Before the commit point: running, unchanged. */
 			assert_running(&e.s, SV[i]);
