@@ -799,7 +799,7 @@ VPF_API int vpf_parts_print_buf(char *buf, size_t size, size_t *needed,
 /** Largest record_size Linux accepts (4 GiB - 1). */
 #define VPF_PARTS_LINUX_MAX_RECORD	UINT64_C(0xffffffff)
 /** Bytes that Linux 6.13.0-6.15.2 appended to each record
- *  (CVE-2025-38314, D-PARTS.9). */
+ *  (CVE-2025-38314, D-PARTS.10). */
 #define VPF_PARTS_LINUX_CVE_TAIL	8u
 
 /** Wire record header (little-endian, packed). */
@@ -1034,7 +1034,7 @@ enum vpf_parts_stream_kind {
 #define VPF_PARTS_STREAM_DETECT_LEN	16u
 
 /**
- * Tell the format of a stream from its first @p len bytes (D-PARTS.10):
+ * Tell the format of a stream from its first @p len bytes (D-PARTS.11):
  * VPFMIG if they start with its magic; LINUX if the first 16 bytes are a
  * record header with record_size <= 4 GiB - 1 (the magic read as le64 is far
  * larger, so the two never overlap); NEED_MORE while fewer than 16 bytes do

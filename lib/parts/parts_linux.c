@@ -242,7 +242,7 @@ dec_header(struct vpf_parts_linux_dec *d)
 			return dec_fail(d, -EPROTONOSUPPORT);
 		}
 		/* Skipped without holding it: the caller's maximum, which is
-		 * about memory, does not apply (D-PARTS.8). */
+		 * about memory, does not apply (D-PARTS.9). */
 		d->state = D_SKIP;
 		return 0;
 	}
@@ -258,7 +258,7 @@ dec_header(struct vpf_parts_linux_dec *d)
 /*
  * The whole payload of a DEVICE_DATA record is at @payload: validate it and
  * fill @rec. Applies the CVE-2025-38314 rule: parts that end exactly 8 bytes
- * before the record's end are accepted without those bytes (D-PARTS.9).
+ * before the record's end are accepted without those bytes (D-PARTS.10).
  */
 static int
 dec_record(struct vpf_parts_linux_dec *d, const uint8_t *payload,
