@@ -500,9 +500,8 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 			pair_fail(&h->pp[i], -ECANCELED, "cancelled", true);
 		h->linger_until = vpf_now_ns() + MIG_LINK_LINGER_NS;
 	}
-	rc = mig_link_flush(&h->link);
-	if (rc > 0)
-		h->units += (unsigned int)rc;
+	/* Sending what is queued is part of the units that queued it. */
+	(void)mig_link_flush(&h->link);
 	while (h->units < budget && !mig_link_rx_down(&h->link) && !h->ended) {
 		rc = mig_link_next(&h->link, &f);
 		if (rc <= 0)
@@ -510,8 +509,9 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 		h->units++;
 		on_frame(h, &f);
 	}
-	h->units += mig_half_poll_migs(h->migs, h->nmigs,
-				       budget > h->units ? budget - h->units : 1);
+	if (h->units < budget)
+		h->units += mig_half_poll_migs(h->migs, h->nmigs,
+					       budget - h->units);
 	if (h->link.err || h->link.rx_err) {
 		/* After a bad frame the source is still told (ABORT). */
 		link_down(h, h->link.err ? h->link.err : h->link.rx_err,
@@ -533,9 +533,8 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 		pair_step(&h->pp[i]);
 	}
 	update_phase(h);
-	rc = mig_link_flush(&h->link);
-	if (rc > 0)
-		h->units += (unsigned int)rc;
+	/* Sending what is queued is part of the units that queued it. */
+	(void)mig_link_flush(&h->link);
 	if (all_settled(h) && h->linger_until == 0)
 		h->linger_until = vpf_now_ns() + MIG_LINK_LINGER_NS;
 	/* Done once every pair is settled, everything told, and the source
@@ -545,7 +544,7 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 			     mig_link_unsent(&h->link) == 0) ||
 	     vpf_now_ns() > h->linger_until))
 		job->done = true;
-	return (int)(h->units < budget ? h->units : budget);
+	return (int)h->units;
 }
 
 static void

@@ -264,8 +264,8 @@ send_desc(struct src_pair *pp)
 	f.pair = pp->idx;
 	f.data = buf;
 	f.data_len = (size_t)len;
+	/* Part of the pre-flight completion's work unit. */
 	(void)mig_link_put(&h->link, &f);
-	h->units++;
 }
 
 /* A completed operation of the pair, by stage. */
@@ -771,9 +771,8 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 		if (h->abort_rc == 0)
 			h->abort_rc = -ECANCELED;
 	}
-	rc = mig_link_flush(&h->link);
-	if (rc > 0)
-		h->units += (unsigned int)rc;
+	/* Sending what is queued is part of the units that queued it. */
+	(void)mig_link_flush(&h->link);
 	check_commits(h);
 	while (h->units < budget && !mig_link_rx_down(&h->link)) {
 		rc = mig_link_next(&h->link, &f);
@@ -782,8 +781,9 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 		h->units++;
 		on_frame(h, &f);
 	}
-	h->units += mig_half_poll_migs(h->migs, h->nmigs,
-				       budget > h->units ? budget - h->units : 1);
+	if (h->units < budget)
+		h->units += mig_half_poll_migs(h->migs, h->nmigs,
+					       budget - h->units);
 	all_done = true;
 	for (i = 0; i < h->n; i++)
 		if (h->pp[i].stage != SS_DONE)
@@ -825,15 +825,14 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 		if (h->linger_until == 0)
 			h->linger_until = vpf_now_ns() + MIG_LINK_LINGER_NS;
 	}
-	rc = mig_link_flush(&h->link);
-	if (rc > 0)
-		h->units += (unsigned int)rc;
+	/* Sending what is queued is part of the units that queued it. */
+	(void)mig_link_flush(&h->link);
 	check_commits(h);
 	if (all_done && h->job.phase == VPF_MIG_PHASE_DONE &&
 	    (h->link.err || (h->bye && mig_link_unsent(&h->link) == 0) ||
 	     vpf_now_ns() > h->linger_until))
 		job->done = true;
-	return (int)(h->units < budget ? h->units : budget);
+	return (int)h->units;
 }
 
 static void

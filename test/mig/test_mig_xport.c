@@ -706,6 +706,27 @@ test_desc(void **state)
 	env_down(&e);
 }
 
+/* The in-process pre-flight names the side and the PF too. */
+static void
+test_compat_names_side(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 37 };
+	struct vpf_mig_compat c;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 3, &c), -EPERM);
+	assert_string_equal(vpf_last_error(),
+			    "destination dst VF 3: pre-flight needs a running VF (now STOP)");
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 2, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_check_compat(e.s.mig, 2, e.d.mig, 1, &c), -EPERM);
+	assert_string_equal(vpf_last_error(),
+			    "source src VF 2: pre-flight needs a running VF (now STOP)");
+	env_down(&e);
+}
+
 static void
 test_fd_xport(void **state)
 {
@@ -741,6 +762,7 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_wire_frames),
 	cmocka_unit_test(test_fd_xport),
 	cmocka_unit_test(test_desc),
+	cmocka_unit_test(test_compat_names_side),
 	cmocka_unit_test(test_xport_migrate),
 	cmocka_unit_test(test_xport_precopy_dirty),
 	cmocka_unit_test(test_xport_cut_mid_data),
