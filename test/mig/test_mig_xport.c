@@ -196,19 +196,18 @@ run_start(struct run *r, struct env *e, const uint16_t *svf,
 
 /* Poll both until done (at most 20 s), then finish both. */
 static void
-run_finish(struct run *r, unsigned int budget, unsigned int cancel_after)
+run_finish2(struct run *r, unsigned int sb, unsigned int db,
+	    unsigned int cancel_after)
 {
 	uint64_t t0 = vpf_now_ns();
 	unsigned int polls = 0;
 
 	while (!vpf_mig_job_done(r->sj) || !vpf_mig_job_done(r->dj)) {
-		int a = vpf_mig_job_poll(r->sj, budget);
-		int b = vpf_mig_job_poll(r->dj, budget);
+		int a = vpf_mig_job_poll(r->sj, sb);
+		int b = vpf_mig_job_poll(r->dj, db);
 
-		if (budget) {
-			assert_true(a >= 0 && a <= (int)budget);
-			assert_true(b >= 0 && b <= (int)budget);
-		}
+		assert_true(a >= 0 && a <= (int)(sb ? sb : VPF_MIG_BUDGET_DEFAULT));
+		assert_true(b >= 0 && b <= (int)(db ? db : VPF_MIG_BUDGET_DEFAULT));
 		if (cancel_after && ++polls == cancel_after)
 			vpf_mig_job_cancel(r->sj);
 		if (vpf_now_ns() - t0 > 20ull * 1000000000ull)
@@ -220,6 +219,12 @@ run_finish(struct run *r, unsigned int budget, unsigned int cancel_after)
 	close(r->sv[1]);
 	mig_buf_free(&r->ts.w);
 	mig_buf_free(&r->td.w);
+}
+
+static void
+run_finish(struct run *r, unsigned int budget, unsigned int cancel_after)
+{
+	run_finish2(r, budget, budget, cancel_after);
 }
 
 static bool
@@ -600,19 +605,24 @@ test_xport_budget(void **state)
 	struct vpf_mig_opts o;
 	struct env e;
 	struct run r;
-	unsigned int i;
+	unsigned int i, k;
 
 	(void)state;
 	env_up(&e, &op, NULL);
 	digests(&e, 4, ds, dd);
-	vpf_mig_opts_init(&o);
-	o.precopy_rounds = 1;
-	run_start(&r, &e, SV, DV, 4, &o, T_NONE, T_NONE, 0);
-	run_finish(&r, 1, 0);
-	assert_int_equal(r.src_rc, 0);
-	assert_int_equal(r.dst_rc, 0);
-	for (i = 0; i < 4; i++)
-		assert_digest(&e.d, DV[i], ds[i]);
+	/* Budget 1 on one side while the other works at full speed (its
+	 * frames and completions pile up), then the other way round. */
+	for (k = 0; k < 2; k++) {
+		vpf_mig_opts_init(&o);
+		o.precopy_rounds = 1;
+		run_start(&r, &e, SV + 2 * k, DV + 2 * k, 2, &o, T_NONE,
+			  T_NONE, 0);
+		run_finish2(&r, k ? 64 : 1, k ? 1 : 64, 0);
+		assert_int_equal(r.src_rc, 0);
+		assert_int_equal(r.dst_rc, 0);
+		for (i = 2 * k; i < 2 * k + 2; i++)
+			assert_digest(&e.d, DV[i], ds[i]);
+	}
 	env_down(&e);
 }
 
