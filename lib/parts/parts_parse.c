@@ -537,15 +537,40 @@ fast_part(struct vpf_parts_iter *it, const uint8_t *h, uint64_t avail)
 	return true;
 }
 
-int
-vpf_parts_iter_next(struct vpf_parts_iter *it, struct vpf_parts_part *p)
+/* Hand out the checked part at @foff and step past it. */
+static inline int
+iter_emit(struct vpf_parts_iter *it, struct vpf_parts_part *p, uint64_t foff,
+	  const uint8_t *h, uint32_t fl)
+{
+	uint32_t length = vpf_le32_load(h + VPF_PARTS_HDR_LEN_OFF);
+
+	p->type = vpf_le16_load(h + VPF_PARTS_HDR_TYPE_OFF);
+	p->hflags = h[VPF_PARTS_HDR_FLAGS_OFF];
+	p->flags = fl;
+	p->index = it->index;
+	p->offset = foff;
+	p->length = length;
+	p->hdr = h;
+	if (it->flags & VPF_PARTS_F_HEADERS_ONLY) {
+		p->value = NULL;
+		it->pos = foff + VPF_PARTS_HDR_SIZE;
+	} else {
+		p->value = h + VPF_PARTS_HDR_SIZE;
+		it->pos = foff + VPF_PARTS_HDR_SIZE + length;
+	}
+	it->index++;
+	return 1;
+}
+
+/* Everything but the fast path's common case: the end, padding, errors,
+ * unknown, extended and reserved-bit parts, headers-only lists. */
+static int __attribute__((noinline))
+iter_careful(struct vpf_parts_iter *it, struct vpf_parts_part *p)
 {
 	const uint8_t *h;
 	uint64_t foff, rem;
-	uint32_t fl, length;
+	uint32_t fl;
 
-	if (it == NULL || p == NULL)
-		return vpf_error(-EINVAL, "vpf_parts_iter_next: NULL argument");
 	if (it->state != IT_PARTS) {
 		if (it->state == IT_DONE)
 			return 0;
@@ -567,30 +592,35 @@ vpf_parts_iter_next(struct vpf_parts_iter *it, struct vpf_parts_part *p)
 		return iter_fail(it);
 	}
 	h = it->buf + foff;
-	if (__builtin_expect(!(it->flags & (VPF_PARTS_F_HEADERS_ONLY |
-					    VPF_PARTS_F_NO_LENGTH |
-					    PARTS_F_CAREFUL)) &&
-			     fast_part(it, h, rem - VPF_PARTS_HDR_SIZE), 1))
-		fl = 0;
-	else if (!check_part(it, h, foff, rem - VPF_PARTS_HDR_SIZE, &fl))
+	if (!check_part(it, h, foff, rem - VPF_PARTS_HDR_SIZE, &fl))
 		return iter_fail(it);
-	length = vpf_le32_load(h + VPF_PARTS_HDR_LEN_OFF);
-	p->type = vpf_le16_load(h + VPF_PARTS_HDR_TYPE_OFF);
-	p->hflags = h[VPF_PARTS_HDR_FLAGS_OFF];
-	p->flags = fl;
-	p->index = it->index;
-	p->offset = foff;
-	p->length = length;
-	p->hdr = h;
-	if (it->flags & VPF_PARTS_F_HEADERS_ONLY) {
-		p->value = NULL;
-		it->pos = foff + VPF_PARTS_HDR_SIZE;
-	} else {
-		p->value = h + VPF_PARTS_HDR_SIZE;
-		it->pos = foff + VPF_PARTS_HDR_SIZE + length;
+	return iter_emit(it, p, foff, h, fl);
+}
+
+int
+vpf_parts_iter_next(struct vpf_parts_iter *it, struct vpf_parts_part *p)
+{
+	const uint8_t *h;
+	uint64_t foff, rem;
+
+	if (__builtin_expect(it == NULL || p == NULL, 0))
+		return vpf_error(-EINVAL, "vpf_parts_iter_next: NULL argument");
+	/* The fast path declines without changing anything, so the careful
+	 * path decides that part afresh. */
+	if (__builtin_expect(it->state == IT_PARTS &&
+			     !(it->flags & (VPF_PARTS_F_HEADERS_ONLY |
+					    VPF_PARTS_F_NO_LENGTH |
+					    PARTS_F_CAREFUL)), 1)) {
+		foff = it->pos;
+		rem = it->len - foff;
+		if (__builtin_expect(rem >= VPF_PARTS_HDR_SIZE, 1)) {
+			h = it->buf + foff;
+			if (__builtin_expect(fast_part(it, h, rem -
+						       VPF_PARTS_HDR_SIZE), 1))
+				return iter_emit(it, p, foff, h, 0);
+		}
 	}
-	it->index++;
-	return 1;
+	return iter_careful(it, p);
 }
 
 const struct vpf_parts_error *
