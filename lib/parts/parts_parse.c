@@ -739,31 +739,31 @@ vpf_parts_meta_list_build(void *out, size_t cap, const void *parts, size_t len,
 	struct vpf_parts_iter it;
 	struct vpf_parts_part p;
 	uint8_t *o = out;
-	uint64_t need;
-	int64_t n;
+	uint64_t need = VPF_PARTS_META_RESULT_SIZE;
 	int rc;
 
 	if ((out == NULL && cap > 0) || written == NULL)
 		return vpf_error(-EINVAL, "vpf_parts_meta_list_build: NULL argument");
 	flags &= ~(VPF_PARTS_F_HEADERS_ONLY | VPF_PARTS_F_NO_LENGTH);
-	n = vpf_parts_validate(parts, len, flags, NULL);
-	if (n < 0)
-		return (int)n;
-	need = VPF_PARTS_META_RESULT_SIZE + (uint64_t)n * VPF_PARTS_HDR_SIZE;
+	rc = vpf_parts_iter_init(&it, parts, len, flags);
+	if (rc < 0)
+		return rc;
+	/* One pass: headers are written while they fit, counted always. */
+	while ((rc = vpf_parts_iter_next(&it, &p)) > 0) {
+		if (need + VPF_PARTS_HDR_SIZE <= cap)
+			memcpy(o + need, p.hdr, VPF_PARTS_HDR_SIZE);
+		need += VPF_PARTS_HDR_SIZE;
+	}
+	if (rc < 0)
+		return rc;
 	*written = (size_t)need;
 	if (need > cap)
 		return vpf_error(-ENOSPC,
-				 "a METADATA_GET LIST result of %" PRIu64 " parts needs %" PRIu64 " bytes, the buffer has %zu",
-				 (uint64_t)n, need, cap);
-	vpf_le32_store(o, (uint32_t)n);
+				 "a METADATA_GET LIST result of %" PRIu32 " parts needs %" PRIu64 " bytes, the buffer has %zu",
+				 it.index, need, cap);
+	vpf_le32_store(o, it.index);
 	vpf_le32_store(o + 4, 0);
-	o += VPF_PARTS_META_RESULT_SIZE;
-	rc = vpf_parts_iter_init(&it, parts, len, flags);
-	while (rc == 0 && vpf_parts_iter_next(&it, &p) > 0) {
-		memcpy(o, p.hdr, VPF_PARTS_HDR_SIZE);
-		o += VPF_PARTS_HDR_SIZE;
-	}
-	return rc;
+	return 0;
 }
 
 int
