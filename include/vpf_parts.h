@@ -271,8 +271,10 @@ enum vpf_parts_err {
 	 *  the set's length; expected: the maximum. */
 	VPF_PARTS_ERR_TOO_LARGE,
 	/** The data ends inside a part header (1..15 bytes of it present;
-	 *  with VPF_PARTS_F_ALLOW_PAD, not up to 7 zero bytes). offset: the
-	 *  header's start; value: bytes present; expected: 16. */
+	 *  with VPF_PARTS_F_ALLOW_PAD, not up to 7 zero bytes), or a
+	 *  METADATA_GET LIST result has fewer headers than its count (0..15
+	 *  bytes of the first missing one). offset: the header's start;
+	 *  value: bytes present; expected: 16. */
 	VPF_PARTS_ERR_TRUNC_HEADER,
 	/** A value runs past the end of the data. offset: end of data;
 	 *  value: the part's length; expected: value bytes present. */
