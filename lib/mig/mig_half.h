@@ -39,7 +39,7 @@ struct mig_link {
 	uint64_t sent;			/* bytes the transport took */
 	uint8_t *in;			/* MIG_WIRE_FRAME_MAX bytes */
 	size_t in_len;			/* bytes in @c in */
-	size_t in_off;			/* consumed by the last frame */
+	size_t in_off;			/* bytes of it decoded */
 	uint32_t tx_seq;
 	uint32_t rx_seq;
 	bool eof;			/* the peer's orderly end */

@@ -222,8 +222,18 @@ mig_link_flush(struct mig_link *l)
 		l->sent += (uint64_t)n;
 		calls++;
 	}
-	if (l->out.off == l->out.len)
+	if (l->out.off == l->out.len) {
 		l->out.off = l->out.len = 0;
+	} else if (l->out.off >= (256u << 10) &&
+		   l->out.off >= l->out.len - l->out.off) {
+		/* A queue never drained whole must not grow for ever: move
+		 * what is left to the front (at most as many bytes as were
+		 * taken since). */
+		memmove(l->out.p, l->out.p + l->out.off,
+			l->out.len - l->out.off);
+		l->out.len -= l->out.off;
+		l->out.off = 0;
+	}
 	return calls;
 }
 
@@ -235,16 +245,13 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 
 	if (l->err || l->rx_err)
 		return l->err ? l->err : l->rx_err;
-	if (l->in_off) {
-		memmove(l->in, l->in + l->in_off, l->in_len - l->in_off);
-		l->in_len -= l->in_off;
-		l->in_off = 0;
-	}
 	for (i = 0; i < 4; i++) {
 		ssize_t n;
 
-		rc = mig_wire_decode(l->in, l->in_len, l->rx_seq, f, why,
-				     sizeof(why));
+		/* Frames are decoded where they lie; the bytes of a partial
+		 * one move to the front only before a receive. */
+		rc = mig_wire_decode(l->in + l->in_off, l->in_len - l->in_off,
+				     l->rx_seq, f, why, sizeof(why));
 		if (rc < 0) {
 			l->rx_err = rc;
 			snprintf(l->why, sizeof(l->why),
@@ -252,7 +259,7 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 			return rc;
 		}
 		if (rc > 0) {
-			l->in_off = (size_t)rc;
+			l->in_off += (size_t)rc;
 			l->rx_seq++;
 			if (f->type == MIG_W_BYE)
 				l->closed = true;
@@ -260,6 +267,11 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 		}
 		if (l->eof)
 			break;
+		if (l->in_off) {
+			memmove(l->in, l->in + l->in_off, l->in_len - l->in_off);
+			l->in_len -= l->in_off;
+			l->in_off = 0;
+		}
 		n = l->x.recv(l->x.ctx, l->in + l->in_len,
 			      MIG_WIRE_FRAME_MAX - l->in_len);
 		if (n == -ENODATA) {
@@ -276,10 +288,10 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 					     n);
 		l->in_len += (size_t)n;
 	}
-	if (l->eof && l->in_len > 0)
+	if (l->eof && l->in_len > l->in_off)
 		return mig_link_fail(l, -EPIPE,
 				     "the peer closed the transport in the middle of a frame (%zu bytes of it received)",
-				     l->in_len);
+				     l->in_len - l->in_off);
 	return 0;
 }
 
