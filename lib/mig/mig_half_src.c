@@ -781,6 +781,12 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 		h->units++;
 		on_frame(h, &f);
 	}
+	/* Stream bytes the last poll's completions produced go out before
+	 * more completions take the budget (else a busy device would hold
+	 * every pair's stream back until all its reads are done). */
+	for (i = 0; i < h->n; i++)
+		pair_step(&h->pp[i]);
+	(void)mig_link_flush(&h->link);
 	if (h->units < budget)
 		h->units += mig_half_poll_migs(h->migs, h->nmigs,
 					       budget - h->units);
