@@ -109,7 +109,8 @@ VPF_API int vpf_mig_xport_fd_init(struct vpf_mig_fd_xport *fx, int rfd,
  * precopy_rounds and precopy_to_dst travel to the destination in the
  * first message. The halves always run the compatibility pre-flight
  * (@c no_preflight is ignored): across hosts it is the only check before
- * the source stops.
+ * the source stops. @c serial and @c stream_chunk do not apply: pairs run
+ * together, and stream bytes travel in frames of up to 256 KiB.
  *
  * The job: sends HELLO, a compatibility descriptor per pair (read while
  * the source runs), waits for the destination's verdicts (refused pairs
