@@ -279,6 +279,18 @@ VPF_API int vpf_mig_journal_info_get(const struct vpf_mig *m,
 VPF_API int vpf_mig_journal_forget(struct vpf_mig *m, uint16_t vf);
 
 /**
+ * Remove @p m's journal file and every entry in it, for a device that
+ * ceases to exist with its owner: a software model about to be destroyed
+ * (its instance identity dies with it, so no later owner can ever read the
+ * file). Never call it for a real device: its VFs that migrated away would
+ * then be resumed by the next owner. The complete marks in memory stay, so
+ * vpf_mig_detach() still leaves those VFs stopped.
+ * @return 0 (also without a journal or file); -EINVAL; the errno of the
+ *   removal.
+ */
+VPF_API int vpf_mig_journal_remove(struct vpf_mig *m);
+
+/**
  * The documented way back for a VF left outside Active (an orphan, or one in
  * ERROR): DEV_WRITE_RECORDS_STOP (when the device has write recording),
  * DEV_CTX_DISCARD, MODE_SET Active. The VF resumes with the state it had

@@ -15,6 +15,7 @@
  * it is listed under "skipped" (stderr in text mode) with the reason.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vpf_common.h"
 
@@ -352,6 +354,45 @@ group_selected(const char *only, const char *name)
 	return false;
 }
 
+/* The migrations measured here complete for real, so their sources are
+ * journaled (doc/migration.md, "Crash safety"), with the fsyncs a real
+ * owner pays. The journals of models that die with vpf-bench go to a
+ * scratch directory removed at exit, unless VPF_JOURNAL_DIR says where. */
+static char journal_dir[64];
+
+static void
+journal_scratch(void)
+{
+	if (getenv("VPF_JOURNAL_DIR") != NULL)
+		return;
+	snprintf(journal_dir, sizeof(journal_dir), "/tmp/vpf-bench-journal.XXXXXX");
+	if (mkdtemp(journal_dir) == NULL) {
+		bench_note("no scratch journal directory (%s): the default is used",
+			   strerror(errno));
+		journal_dir[0] = '\0';
+		return;
+	}
+	setenv("VPF_JOURNAL_DIR", journal_dir, 1);
+}
+
+static void
+journal_scratch_remove(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (journal_dir[0] == '\0')
+		return;
+	d = opendir(journal_dir);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				(void)unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	(void)rmdir(journal_dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -438,6 +479,7 @@ main(int argc, char **argv)
 			bench_note("running under SCHED_FIFO priority %lu", rt);
 	}
 
+	journal_scratch();
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		uint64_t t0;
 
@@ -455,6 +497,7 @@ main(int argc, char **argv)
 				(double)(bench_now_ns() - t0) / 1e9);
 	}
 
+	journal_scratch_remove();
 	if (bench_opts.json)
 		print_json(stdout);
 	else

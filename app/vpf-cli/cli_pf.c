@@ -580,6 +580,10 @@ cli_pf_detach(struct cli_pf *p)
 		}
 	}
 	pthread_mutex_unlock(&cli.lock);
+	/* A model dies with this PF: its journal could never be read again
+	 * (a new model has a new instance), so it goes too. */
+	if (p->model != NULL && p->mig != NULL)
+		(void)vpf_mig_journal_remove(p->mig);
 	vpf_mig_detach(p->mig);
 	p->mig = NULL;
 	vpf_pf_detach(p->pf);

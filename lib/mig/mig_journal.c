@@ -672,6 +672,23 @@ vpf_mig_journal_forget(struct vpf_mig *m, uint16_t vf)
 	return 0;
 }
 
+int
+vpf_mig_journal_remove(struct vpf_mig *m)
+{
+	struct mig_journal *j;
+	uint16_t vf;
+
+	if (m == NULL)
+		return vpf_error(-EINVAL, "vpf_mig_journal_remove: no migration layer");
+	j = m->jrn;
+	if (j == NULL || j->state != MIG_JRN_OK)
+		return 0;
+	for (vf = 1; vf <= j->nvfs; vf++)
+		(void)mig_journal_set(m, vf, false);
+	/* With no entry left, a write is the durable removal of the file. */
+	return mig_journal_write(m);
+}
+
 /* @p a @p b @p c into @p out, cut to @p n bytes. */
 static void
 copy_cut(char *out, size_t n, const char *a, const char *b, const char *c)
