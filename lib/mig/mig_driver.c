@@ -83,6 +83,8 @@ struct drv_pair {
 	bool phase_done;
 	bool failed;
 	bool aborting;
+	/* the destination may run the guest: never resume the source */
+	bool outcome_unknown;
 	bool finished;		/* failed and cleaned up */
 	bool xfer;		/* a transfer waits in the queue */
 	bool xfer_final;	/* it is stop-copy's */
@@ -202,6 +204,37 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 		 * it precede the Freeze it is measured from. */
 		if (pp->d->t_active_done < pp->s->t_freeze_issue)
 			pp->d->t_active_done = vpf_now_ns();
+		rc = 0;
+	}
+	if (rc && sl->which == 1 && pp->drv->phase == VPF_MIG_PHASE_STOP_COPY &&
+	    pp->stage == 4 && pp->d->state == VPF_MIG_STATE_ERROR) {
+		char q[160], why[192];
+
+		/* The activating MODE_SET got no usable answer and the mode
+		 * could not be read back: the destination may have applied
+		 * the context and run the guest. Resuming the source could
+		 * run it twice, so neither side is touched (D-JOB.8). */
+		mig_err_quote(pp->d, q, sizeof(q));
+		pp->outcome_unknown = true;
+		snprintf(why, sizeof(why),
+			 "destination VF %u: activation outcome unknown: source left stopped; abort it only if the destination does not run the guest",
+			 pp->d->vf);
+		pair_fail(pp, -ENOTCONN, why);
+		MIG_LOG(ERR, pp->d->m->pf, "VF %u: the activation's answer: %s",
+			pp->d->vf, q);
+		/* Journaled as migrated away: neither detach nor a restarted
+		 * owner resumes it; vpf_mig_abort() by the operator does. */
+		(void)mig_vf_mark_complete(pp->s);
+		rc = 0;
+	}
+	if (rc && sl->which == 0 && pp->drv->phase == VPF_MIG_PHASE_STOP_COPY &&
+	    pp->stage == 6) {
+		/* The destination runs the guest: the source's last step
+		 * (STOP_COPY -> STOP) failing changes nothing of that. It
+		 * stays where it is, marked complete (D-JOB.8). */
+		MIG_LOG(WARNING, pp->s->m->pf,
+			"VF %u: %s; the destination runs the guest: migration completed, source left stopped",
+			pp->s->vf, pp->s->err);
 		rc = 0;
 	}
 	if (rc)
@@ -592,9 +625,11 @@ pair_advance(struct drv_pair *pp)
 		/* Source back to running with its state unchanged,
 		 * destination with nothing applied (doc/protocol.md §7.5). */
 		pp->aborting = true;
-		mig_vf_clear_complete(pp->s);
-		pair_abort(pp, 0);
-		pair_abort(pp, 1);
+		if (!pp->outcome_unknown) {
+			mig_vf_clear_complete(pp->s);
+			pair_abort(pp, 0);
+			pair_abort(pp, 1);
+		}
 		if (pp->pending == 0) {
 			pp->finished = true;
 			pair_phase_done(pp);

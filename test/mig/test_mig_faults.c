@@ -328,6 +328,52 @@ test_driver_active_misreported(void **state)
 	env_down(&e);
 }
 
+/* The destination's activating MODE_SET takes effect but its completion
+ * is refused, and so is the mode re-read: the outcome is unknown (the
+ * destination may run the guest, and here it does). The source must not
+ * be resumed (the guest would run twice): the pair fails with the source
+ * left stopped and a sentence that says so. */
+static void
+test_driver_active_unknown(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 58, .timeout_us = 20000 };
+	struct vpf_mig_opts mo;
+	struct vpf_mig_pair p;
+	struct vpf_mig_result res;
+	struct vpf_mig_vf_info info;
+	struct env e;
+	int rc;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 200), 0);
+	/* As test_driver_active_misreported, with the re-read refused too. */
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 1, VPF_MODEL_FAULT_DELAY, 3, 1), 0);
+	assert_int_equal(vpf_model_fault_inject(e.d.model, 0, VPF_MODEL_FAULT_BAD_LEN, 2, 0), 0);
+	vpf_mig_opts_init(&mo);
+	mo.no_preflight = true;
+	mo.chunk = 65536;
+	p = mig_pair(&e.s, 1, &e.d, 1);
+	rc = vpf_mig_migrate(&mo, &p, 1, &res);
+	vpf_model_fault_clear(e.d.model);
+	assert_int_equal(rc, -ENOTCONN);
+	assert_int_equal(p.rc, -ENOTCONN);
+	assert_non_null(strstr(p.error, "outcome unknown"));
+	assert_int_equal(res.failed, 1);
+	/* The destination did activate; the source stays stopped. */
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_FREEZE);
+	assert_same_vf(&e.s, 1, &e.d, 1);
+	/* Journaled as migrated away: detach leaves it stopped too. */
+	assert_int_equal(vpf_mig_vf_info_get(e.s.mig, 1, &info), 0);
+	assert_true(info.complete);
+	assert_true(info.journal);
+	vpf_mig_detach(e.s.mig);
+	e.s.mig = NULL;
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_FREEZE);
+	env_down(&e);
+}
+
 static void
 load_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 {
@@ -401,6 +447,7 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_faults_hard),
 	cmocka_unit_test(test_faults_driver),
 	cmocka_unit_test(test_driver_active_misreported),
+	cmocka_unit_test(test_driver_active_unknown),
 	cmocka_unit_test(test_abort_mode_set_misreported),
 	cmocka_unit_test(test_write_eagain_keeps_partial),
 )
