@@ -46,6 +46,7 @@ struct dst_pair {
 	bool touched;		/* this job started an operation on the VF */
 	bool failed;
 	bool ok;		/* activated */
+	uint32_t acked;		/* precopy records acknowledged (ACK) */
 	uint8_t *desc;		/* the source's descriptor, until checked */
 	size_t desc_len;
 	uint32_t chunk_saved;
@@ -427,6 +428,19 @@ pair_step(struct dst_pair *pp)
 		else
 			pp->op_busy = true;
 		return;
+	}
+	if (d->load.parser.info.precopy > pp->acked && !pp->h->link.err) {
+		/* Every precopy context received is written (or checked, or
+		 * superseded): the source's round may end (as the in-process
+		 * job's round waits for the destination's write). */
+		struct mig_wire_frame f;
+
+		memset(&f, 0, sizeof(f));
+		f.type = MIG_W_ACK;
+		f.pair = pp->idx;
+		f.rounds = d->load.parser.info.precopy;
+		(void)mig_link_put(&pp->h->link, &f);
+		pp->acked = f.rounds;
 	}
 	if (d->load.final_written && d->load.parser.state == MIG_P_DONE) {
 		pp->stage = DS_ACTIVATING;

@@ -60,6 +60,7 @@ struct src_pair {
 	uint64_t commit_at;	/* link.queued after its last byte */
 	bool committed;
 	bool result;		/* RESULT activated arrived */
+	uint32_t acked;		/* precopy rounds the destination took */
 	bool failed;
 	bool want_abort;	/* abort the source once idle */
 	bool unknown;		/* committed, no answer: leave it stopped */
@@ -368,7 +369,10 @@ pair_step(struct src_pair *pp)
 		}
 		/* fall through */
 	case SS_PC_SEND:
-		if (frame_stream(pp) && !pp->op_busy)
+		/* The round ends once the destination has taken it (ACK):
+		 * its context is written before the next round or the
+		 * stop-copy, as in one process. */
+		if (frame_stream(pp) && !pp->op_busy && pp->acked >= h->round)
 			pp->stage = SS_PC_DONE;
 		break;
 	case SS_SC_OP:
@@ -459,6 +463,7 @@ on_frame(struct half_src *h, const struct mig_wire_frame *f)
 	case MIG_W_VERDICT:
 	case MIG_W_RESULT:
 	case MIG_W_ABORT:
+	case MIG_W_ACK:
 		break;
 	default:
 		mig_link_fail(&h->link, -EBADMSG,
@@ -499,6 +504,15 @@ on_frame(struct half_src *h, const struct mig_wire_frame *f)
 			return;
 		}
 		pp->verdict = true;
+		break;
+	case MIG_W_ACK:
+		if (f->rounds > h->round || f->rounds < pp->acked) {
+			mig_link_fail(&h->link, -EBADMSG,
+				      "ACK of %u precopy rounds for pair %u (%u sent)",
+				      f->rounds, f->pair, h->round);
+			return;
+		}
+		pp->acked = f->rounds;
 		break;
 	case MIG_W_ABORT:
 		pp->peer_knows = true;

@@ -14,6 +14,7 @@
  *   ABORT   le32 pair (0xffffffff: all), le32 errno, reason
  *   RESULT  le32 pair, le32 errno (0 activated), le64 t, reason
  *   BYE     empty
+ *   ACK     le32 pair, le32 precopy rounds taken (written or checked)  (8)
  */
 
 #include <errno.h>
@@ -31,6 +32,7 @@ static const char *const type_names[MIG_W_MAX] = {
 	[MIG_W_ABORT] = "ABORT",
 	[MIG_W_RESULT] = "RESULT",
 	[MIG_W_BYE] = "BYE",
+	[MIG_W_ACK] = "ACK",
 };
 
 const char *
@@ -111,6 +113,13 @@ decode_payload(const uint8_t *p, uint32_t len, struct mig_wire_frame *f,
 			return bad(why, nwhy, -EBADMSG,
 				   "HELLO announces %u pairs (1..%u)",
 				   f->npairs, MIG_WIRE_PAIRS_MAX);
+		return 0;
+	case MIG_W_ACK:
+		if (len != 8)
+			return bad(why, nwhy, -EBADMSG, "ACK of %u bytes (want 8)",
+				   len);
+		f->pair = vpf_le32_load(p);
+		f->rounds = vpf_le32_load(p + 4);
 		return 0;
 	case MIG_W_BYE:
 		if (len != 0)
@@ -234,7 +243,8 @@ mig_wire_encode(struct mig_buf *out, const struct mig_wire_frame *f,
 			return vpf_error(-EINVAL, "%s frame of %zu bytes",
 					 mig_wire_type_name(f->type), dl);
 	}
-	plen = f->type == MIG_W_HELLO ? MIG_WIRE_HELLO_LEN : fl + rl + dl;
+	plen = f->type == MIG_W_HELLO ? MIG_WIRE_HELLO_LEN :
+	       f->type == MIG_W_ACK ? 8 : fl + rl + dl;
 	rc = mig_buf_reserve(out, MIG_WIRE_HDR + plen + MIG_WIRE_TRL);
 	if (rc)
 		return vpf_error(-ENOMEM, "out of memory");
@@ -252,6 +262,9 @@ mig_wire_encode(struct mig_buf *out, const struct mig_wire_frame *f,
 		vpf_le32_store(p + 12, f->npairs);
 		vpf_le32_store(p + 16, f->rounds);
 		vpf_le32_store(p + 20, f->flags);
+	} else if (f->type == MIG_W_ACK) {
+		vpf_le32_store(h + MIG_WIRE_HDR, f->pair);
+		vpf_le32_store(h + MIG_WIRE_HDR + 4, f->rounds);
 	} else if (f->type != MIG_W_BYE) {
 		uint8_t *p = h + MIG_WIRE_HDR;
 

@@ -54,6 +54,7 @@ enum mig_wire_type {
 	MIG_W_ABORT = 5,	/* either way: a pair (or all) aborted */
 	MIG_W_RESULT = 6,	/* dst -> src: activated, or failed */
 	MIG_W_BYE = 7,		/* src -> dst: nothing more */
+	MIG_W_ACK = 8,		/* dst -> src: a pair's precopy rounds taken */
 	MIG_W_MAX
 };
 
@@ -67,7 +68,7 @@ struct mig_wire_frame {
 	/* HELLO */
 	uint16_t version;
 	uint32_t npairs;
-	uint32_t rounds;
+	uint32_t rounds;	/* HELLO: precopy rounds; ACK: rounds taken */
 	uint32_t flags;
 	/* DESC, DATA: the bytes */
 	const uint8_t *data;
