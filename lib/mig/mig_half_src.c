@@ -62,7 +62,6 @@ struct src_pair {
 	bool result;		/* RESULT activated arrived */
 	uint32_t acked;		/* precopy rounds the destination took */
 	bool failed;
-	bool want_abort;	/* abort the source once idle */
 	bool unknown;		/* committed, no answer: leave it stopped */
 	bool peer_knows;	/* the destination ended the pair itself */
 	uint64_t *bm;
@@ -130,9 +129,10 @@ src_err(const struct src_pair *pp)
 	return pp->s->err[0] ? pp->s->err : vpf_last_error();
 }
 
-/* The pair fails with @p rc: aborted once idle (before the commit point,
- * or when the destination said it applied nothing), an ABORT to the
- * destination unless it ended the pair itself or the link is down. */
+/* The pair fails with @p rc: its source is aborted once idle (before the
+ * commit point, or when the destination said it applied nothing), and the
+ * destination gets an ABORT unless it ended the pair itself or the link
+ * is down. */
 static void
 pair_fail(struct src_pair *pp, int rc, const char *why)
 {
@@ -144,7 +144,6 @@ pair_fail(struct src_pair *pp, int rc, const char *why)
 	mig_half_who(msg, sizeof(msg), "source", pp->s->m->pf, pp->s->vf, why);
 	mig_half_pair_fail(pp->p, h->job.phase, rc, msg);
 	pp->failed = true;
-	pp->want_abort = true;
 	if (!pp->peer_knows && !h->link.err)
 		(void)mig_link_pair_msg(&h->link, MIG_W_ABORT, pp->idx, rc, 0,
 					why);
