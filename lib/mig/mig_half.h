@@ -43,7 +43,6 @@ struct mig_link {
 	uint32_t tx_seq;
 	uint32_t rx_seq;
 	bool eof;			/* the peer's orderly end */
-	bool closed;			/* a BYE was received */
 	int err;			/* broken: negative errno */
 	int rx_err;			/* a bad frame came: nothing more is
 					 * read, but frames still go out */

@@ -261,8 +261,6 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 		if (rc > 0) {
 			l->in_off += (size_t)rc;
 			l->rx_seq++;
-			if (f->type == MIG_W_BYE)
-				l->closed = true;
 			return 1;
 		}
 		if (l->eof)
