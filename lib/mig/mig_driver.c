@@ -148,6 +148,7 @@ struct drv {
 	struct drv_pair *pq_tail;
 	struct drv_pair *mq_head;	/* sources to mark complete */
 	struct drv_pair *mq_tail;
+	struct drv_pair *wq_head;	/* sources whose marks are being written */
 	int abort_rc;		/* the migration is aborted: why */
 	bool stop_pc;		/* no more precopy rounds */
 	bool aborting;		/* the abort phase (DONE) runs */
@@ -803,20 +804,65 @@ drv_prefaults(struct drv *drv, unsigned int budget, bool *moved)
 	return used;
 }
 
+/* Drop the in-memory entries of the sources in list @p pp on @p m (their
+ * write failed): mig_vf_mark_complete() tries each alone, and says so. */
+static void
+marks_unset(struct drv_pair *pp, struct vpf_mig *m)
+{
+	for (; pp != NULL; pp = pp->mnext)
+		if (pp->mark_new && pp->s->m == m)
+			(void)mig_journal_set(m, pp->s->vf, false);
+}
+
 /*
- * Mark the sources waiting in the mark queue complete: their journal
- * entries are set in memory, then written with one durable write per PF
- * (a write and its fsyncs per VF made the poll that activated 32
- * destinations take 32 fsyncs), then mig_vf_mark_complete() for each,
- * which finds the entry written (and on a failed batch write tries that
- * VF alone, and says so). One work unit. *@p moved is set when it ran.
+ * The marks being written (drv->wq_head): once every PF's write has
+ * landed, mig_vf_mark_complete() for each source, which finds its entry
+ * written, and the pairs go on. One work unit when they do.
  */
 static unsigned int
-drv_marks(struct drv *drv, bool *moved)
+drv_marks_collect(struct drv *drv, bool *moved)
 {
 	struct drv_pair *pp, *next;
 	unsigned int k;
 
+	for (k = 0; k < drv->nmigs; k++) {
+		int rc = mig_journal_write_done(drv->migs[k]);
+
+		if (rc == -EINPROGRESS)
+			return 0;
+		if (rc < 0)
+			marks_unset(drv->wq_head, drv->migs[k]);
+	}
+	pp = drv->wq_head;
+	drv->wq_head = NULL;
+	for (; pp != NULL; pp = next) {
+		next = pp->mnext;
+		pp->mnext = NULL;
+		pp->mark_new = false;
+		(void)mig_vf_mark_complete(pp->s);
+		pp->pending--;
+		pair_advance(pp);
+	}
+	*moved = true;
+	return 1;
+}
+
+/*
+ * Mark the sources waiting in the mark queue complete: their journal
+ * entries are set in memory, then written with one durable write per PF
+ * (a write and its fsyncs per VF made the poll that activated 32
+ * destinations take 32 fsyncs) on a writer thread, so that no poll waits
+ * for an fsync (D-JOB.9); drv_marks_collect() finishes them. One work
+ * unit. *@p moved is set when it ran.
+ */
+static unsigned int
+drv_marks(struct drv *drv, bool *moved)
+{
+	struct drv_pair *pp;
+	unsigned int k;
+
+	if (drv->wq_head != NULL)
+		return drv_marks_collect(drv, moved);
 	/* While activations are in flight, more sources are about to join
 	 * the batch: one fsynced write for all of them (a write per poll
 	 * made a job 1.6 times slower than the blocking call, whose one
@@ -836,22 +882,11 @@ drv_marks(struct drv *drv, bool *moved)
 
 		for (pp = drv->mq_head; pp != NULL && !any; pp = pp->mnext)
 			any = pp->mark_new && pp->s->m == m;
-		if (!any || mig_journal_write(m) == 0)
-			continue;
-		for (pp = drv->mq_head; pp != NULL; pp = pp->mnext)
-			if (pp->mark_new && pp->s->m == m)
-				(void)mig_journal_set(m, pp->s->vf, false);
+		if (any && mig_journal_write_start(m) < 0)
+			marks_unset(drv->mq_head, m);
 	}
-	pp = drv->mq_head;
+	drv->wq_head = drv->mq_head;
 	drv->mq_head = drv->mq_tail = NULL;
-	for (; pp != NULL; pp = next) {
-		next = pp->mnext;
-		pp->mnext = NULL;
-		pp->mark_new = false;
-		(void)mig_vf_mark_complete(pp->s);
-		pp->pending--;
-		pair_advance(pp);
-	}
 	*moved = true;
 	return 1;
 }

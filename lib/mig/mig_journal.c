@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,13 @@ struct mig_journal {
 	uint64_t *t;		/* [vf - 1]: when it completed (realtime ns) */
 	uint8_t *buf;		/* the file being written: room for nvfs */
 	char why[1024];		/* why off or unusable */
+	/* a write off the caller's thread (mig_journal_write_start()) */
+	pthread_t th;
+	bool bg;		/* started, not collected */
+	atomic_bool bg_done;
+	int bg_rc;
+	const char *bg_step;
+	size_t bg_len;		/* of buf; 0: remove the file */
 };
 
 /* ---------------------------------------------------------------------------
@@ -357,6 +366,8 @@ load(struct vpf_mig *m, struct mig_journal *j, bool scan)
 static void
 jrn_free(struct mig_journal *j)
 {
+	if (j->bg)
+		(void)pthread_join(j->th, NULL);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
 	free(j->bm);
@@ -532,69 +543,162 @@ write_all(int fd, const uint8_t *b, size_t len)
 	return 0;
 }
 
-int
-mig_journal_write(struct vpf_mig *m)
+/*
+ * The file's I/O: @p len bytes of j->buf to the journal durably, or with
+ * @p len 0 the file removed durably. Only system calls: it runs on the
+ * caller's thread or on a writer thread. @return 0 or a negative errno
+ * with the step that failed in *@p step.
+ */
+static int
+write_image(struct mig_journal *j, size_t len, const char **step)
+{
+	char tmp[sizeof(j->name) + 8];
+	int fd, rc;
+
+	if (len == 0) {
+		/* Nothing migrated away: no file (a removal made durable as
+		 * a rename is). */
+		*step = "remove";
+		if (unlinkat(j->dirfd, j->name, 0) < 0 && errno != ENOENT)
+			return -errno;
+		*step = "fsync the directory of";
+		return fsync(j->dirfd) < 0 ? -errno : 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", j->name);
+	*step = "create";
+	fd = openat(j->dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, j->buf, len);
+	*step = "write";
+	if (rc == 0) {
+		*step = "fsync";
+		rc = fsync(fd) < 0 ? -errno : 0;
+	}
+	if (close(fd) < 0 && rc == 0) {
+		*step = "close";
+		rc = -errno;
+	}
+	if (rc == 0) {
+		*step = "rename";
+		rc = renameat(j->dirfd, tmp, j->dirfd, j->name) < 0 ? -errno : 0;
+	}
+	if (rc < 0) {
+		(void)unlinkat(j->dirfd, tmp, 0);
+		return rc;
+	}
+	*step = "fsync the directory of";
+	return fsync(j->dirfd) < 0 ? -errno : 0;
+}
+
+/* The outcome of a write of @p len bytes (0: removal): the generation
+ * moves on when the file was replaced; a failure is reported. */
+static int
+write_result(struct vpf_mig *m, size_t len, int rc, const char *step)
 {
 	struct mig_journal *j = m->jrn;
-	char tmp[sizeof(j->name) + 8];
-	const char *step;
-	size_t len;
-	int fd, rc;
+
+	/* The rename is what replaces the generation on disk; a failure
+	 * after it (the directory's fsync) still left the new file. */
+	if (len > 0 && (rc == 0 || strcmp(step, "fsync the directory of") == 0))
+		j->gen++;
+	if (rc == 0)
+		return 0;
+	rc = vpf_error(rc, "%s: cannot %s the migration journal %s/%s: %s",
+		       vpf_pf_name(m->pf), step, j->dir, j->name,
+		       strerror(-rc));
+	MIG_LOG(ERR, m->pf, "%s", vpf_last_error());
+	return rc;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct mig_journal *j = arg;
+
+	j->bg_rc = write_image(j, j->bg_len, &j->bg_step);
+	atomic_store_explicit(&j->bg_done, true, memory_order_release);
+	return NULL;
+}
+
+/* Collect a write started by mig_journal_write_start(), waiting for it
+ * if @p wait. @return its result, or -EINPROGRESS. */
+static int
+bg_collect(struct vpf_mig *m, bool wait)
+{
+	struct mig_journal *j = m->jrn;
+
+	if (j == NULL || !j->bg)
+		return 0;
+	if (!wait &&
+	    !atomic_load_explicit(&j->bg_done, memory_order_acquire))
+		return -EINPROGRESS;
+	(void)pthread_join(j->th, NULL);
+	j->bg = false;
+	return write_result(m, j->bg_len, j->bg_rc, j->bg_step);
+}
+
+/* The state check shared by both ways of writing. @return 1 to write,
+ * 0 when there is nothing to write (journal off), or a negative errno. */
+static int
+write_check(struct vpf_mig *m)
+{
+	struct mig_journal *j = m->jrn;
 
 	if (j == NULL || j->state == MIG_JRN_OFF)
 		return 0;
 	if (j->state != MIG_JRN_OK)
 		return vpf_error(-EIO, "%s: migration journal unusable: %s",
 				 vpf_pf_name(m->pf), j->why);
-	if (j->n == 0) {
-		/* Nothing migrated away: no file (a removal made durable as
-		 * a rename is). */
-		step = "remove";
-		if (unlinkat(j->dirfd, j->name, 0) < 0 && errno != ENOENT)
-			goto fail_errno;
-		step = "fsync the directory of";
-		if (fsync(j->dirfd) < 0)
-			goto fail_errno;
-		return 0;
+	return 1;
+}
+
+int
+mig_journal_write(struct vpf_mig *m)
+{
+	struct mig_journal *j = m->jrn;
+	const char *step = "write";
+	size_t len;
+	int rc;
+
+	/* A write in the background lands first: the files are whole
+	 * snapshots, and the newest must be renamed last. */
+	(void)bg_collect(m, true);
+	rc = write_check(m);
+	if (rc <= 0)
+		return rc;
+	len = j->n ? build(j) : 0;
+	rc = write_image(j, len, &step);
+	return write_result(m, len, rc, step);
+}
+
+int
+mig_journal_write_start(struct vpf_mig *m)
+{
+	struct mig_journal *j = m->jrn;
+	int rc;
+
+	(void)bg_collect(m, true);
+	rc = write_check(m);
+	if (rc <= 0)
+		return rc;
+	j->bg_len = j->n ? build(j) : 0;
+	j->bg_step = "write";
+	atomic_store_explicit(&j->bg_done, false, memory_order_relaxed);
+	if (pthread_create(&j->th, NULL, writer_main, j) != 0) {
+		/* No thread: the write is made here, as before. */
+		rc = write_image(j, j->bg_len, &j->bg_step);
+		return write_result(m, j->bg_len, rc, j->bg_step);
 	}
-	len = build(j);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", j->name);
-	step = "create";
-	fd = openat(j->dirfd, tmp,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		goto fail_errno;
-	rc = write_all(fd, j->buf, len);
-	step = "write";
-	if (rc == 0) {
-		step = "fsync";
-		rc = fsync(fd) < 0 ? -errno : 0;
-	}
-	if (close(fd) < 0 && rc == 0) {
-		step = "close";
-		rc = -errno;
-	}
-	if (rc == 0) {
-		step = "rename";
-		rc = renameat(j->dirfd, tmp, j->dirfd, j->name) < 0 ? -errno : 0;
-	}
-	if (rc < 0) {
-		(void)unlinkat(j->dirfd, tmp, 0);
-		goto fail;
-	}
-	j->gen++;
-	step = "fsync the directory of";
-	if (fsync(j->dirfd) < 0)
-		goto fail_errno;
-	return 0;
-fail_errno:
-	rc = -errno;
-fail:
-	rc = vpf_error(rc, "%s: cannot %s the migration journal %s/%s: %s",
-		       vpf_pf_name(m->pf), step, j->dir, j->name,
-		       strerror(-rc));
-	MIG_LOG(ERR, m->pf, "%s", vpf_last_error());
-	return rc;
+	j->bg = true;
+	return 1;
+}
+
+int
+mig_journal_write_done(struct vpf_mig *m)
+{
+	return bg_collect(m, false);
 }
 
 /* ---------------------------------------------------------------------------

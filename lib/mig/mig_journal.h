@@ -90,6 +90,17 @@ bool mig_journal_set(struct vpf_mig *m, uint16_t vf, bool on);
 /* Write the entries in memory to the file durably (or remove the file
  * when there is none). @return 0 or a negative errno (vpf_last_error()). */
 int mig_journal_write(struct vpf_mig *m);
+/* mig_journal_write() off the caller's thread, so that a poll never waits
+ * for an fsync: the file image is built here and a writer thread does the
+ * I/O. Until mig_journal_write_done() has returned something other than
+ * -EINPROGRESS the entries are not durable; any other write waits for it
+ * first. @return 1 started, 0 nothing to write (journal off; or written
+ * here when no thread could be made: then its result), or a negative
+ * errno. */
+int mig_journal_write_start(struct vpf_mig *m);
+/* The result of the write mig_journal_write_start() began: 0 (also when
+ * none was started), -EINPROGRESS while it runs, or its errno. */
+int mig_journal_write_done(struct vpf_mig *m);
 
 /* Whether the attach scan found VF @p vf outside Active and left it there
  * (any fate but resumed or stale): abort then means Active (mig_attach.c). */
