@@ -25,10 +25,10 @@
  * and every destination VF with nothing applied, except after the commit
  * point: once the source has handed a VF's whole stream to the transport
  * and no answer comes back, the destination may run the guest already.
- * That pair fails with -ENOTCONN and its source VF stays stopped (STOP,
- * not marked complete): the operator resumes it (vpf_mig_abort()) only if
- * the destination does not run the guest, else marks it complete
- * (vpf_mig_mark_complete()).
+ * That pair fails with -ENOTCONN and its source VF stays stopped (STOP),
+ * journaled as migrated away so that neither vpf_mig_detach() nor a
+ * restarted owner resumes it: the operator resumes it (vpf_mig_abort())
+ * only if the destination does not run the guest.
  */
 
 #include <stdbool.h>

@@ -86,6 +86,7 @@ struct half_src {
 	int abort_rc;		/* every pair aborted with this */
 	bool cancelled;
 	bool bye;		/* BYE queued */
+	bool marks_writing;	/* mark_batch()'s journal writes run */
 	uint64_t linger_until;	/* 0: not lingering */
 	uint64_t t0;
 	uint64_t t_phase;
@@ -150,7 +151,9 @@ pair_fail(struct src_pair *pp, int rc, const char *why)
 }
 
 /* Committed and no answer: nobody knows whether the destination runs the
- * guest. The source stays stopped and is not marked complete. */
+ * guest. The source stays stopped and is journaled as migrated away, so
+ * that neither detach nor a restarted owner resumes it; an operator who
+ * knows the destination does not run the guest aborts it (D-JOB.8). */
 static void
 pair_unknown(struct src_pair *pp, const char *cause)
 {
@@ -160,12 +163,13 @@ pair_unknown(struct src_pair *pp, const char *cause)
 	if (pp->failed || pp->stage == SS_DONE)
 		return;
 	snprintf(msg, sizeof(msg),
-		 "outcome unknown (%.60s, after the whole stream was sent): resume this VF (abort) only if the destination does not run the guest, else mark it complete",
+		 "outcome unknown (%.60s, after the whole stream was sent): left stopped and journaled as migrated away; abort it (resume) only if the destination does not run the guest",
 		 cause);
 	pp->failed = true;
 	pp->unknown = true;
 	mig_half_pair_fail(pp->p, h->job.phase, -ENOTCONN, msg);
 	MIG_LOG(ERR, pp->s->m->pf, "VF %u: %s", pp->s->vf, msg);
+	(void)mig_vf_mark_complete(pp->s);
 }
 
 static int
@@ -332,7 +336,7 @@ pair_step(struct src_pair *pp)
 	if (pp->failed) {
 		if (pp->unknown) {
 			/* Leave STOP_COPY for STOP (both Freeze): the stream
-			 * is dropped, the VF stays stopped, not complete. */
+			 * is dropped, the VF stays stopped, marked complete. */
 			pp->stage = SS_STOPPING;
 			if (pp->s->state == S_STOP) {
 				pp->stage = SS_DONE;
@@ -529,11 +533,47 @@ on_frame(struct half_src *h, const struct mig_wire_frame *f)
  * Phases
  * ------------------------------------------------------------------------- */
 
+/* Drop the in-memory entries of the sources on @p m waiting in SS_MARK
+ * (their batch write failed): mig_vf_mark_complete() tries each alone. */
+static void
+marks_unset(struct half_src *h, struct vpf_mig *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->pp[i].stage == SS_MARK && h->pp[i].s->m == m &&
+		    !h->pp[i].s->complete)
+			(void)mig_journal_set(m, h->pp[i].s->vf, false);
+}
+
+/* The batch's writes have landed: mark each source complete (it finds its
+ * entry written). @return 1, or 0 while a write still runs. */
+static unsigned int
+marks_collect(struct half_src *h)
+{
+	unsigned int i, k;
+
+	for (k = 0; k < h->nmigs; k++) {
+		int rc = mig_journal_write_done(h->migs[k]);
+
+		if (rc == -EINPROGRESS)
+			return 0;
+		if (rc < 0)
+			marks_unset(h, h->migs[k]);
+	}
+	h->marks_writing = false;
+	for (i = 0; i < h->n; i++)
+		if (h->pp[i].stage == SS_MARK && !h->pp[i].s->complete)
+			(void)mig_vf_mark_complete(h->pp[i].s);
+	return 1;
+}
+
 /*
  * The sources whose destination runs the guest are marked complete
  * (durably: the journal) before they leave STOP_COPY, in one journal
  * write per PF for all of them (D-JOB.5), once no result is still
- * expected. @return the work units used (1, or 0 when nothing ran).
+ * expected, on a writer thread so that no poll waits for its fsyncs
+ * (D-JOB.9). @return the work units used (1, or 0 when nothing ran).
  */
 static unsigned int
 mark_batch(struct half_src *h)
@@ -541,6 +581,8 @@ mark_batch(struct half_src *h)
 	unsigned int i, k;
 	bool any = false;
 
+	if (h->marks_writing)
+		return marks_collect(h);
 	for (i = 0; i < h->n; i++) {
 		struct src_pair *pp = &h->pp[i];
 
@@ -563,18 +605,10 @@ mark_batch(struct half_src *h)
 			    !mig_journal_has(m, pp->s->vf))
 				changed |= mig_journal_set(m, pp->s->vf, true);
 		}
-		/* A failed batch write: each VF tries alone below. */
-		if (changed && mig_journal_write(m) != 0)
-			for (i = 0; i < h->n; i++)
-				if (h->pp[i].stage == SS_MARK &&
-				    h->pp[i].s->m == m &&
-				    !h->pp[i].s->complete)
-					(void)mig_journal_set(m, h->pp[i].s->vf,
-							      false);
+		if (changed && mig_journal_write_start(m) < 0)
+			marks_unset(h, m);
 	}
-	for (i = 0; i < h->n; i++)
-		if (h->pp[i].stage == SS_MARK && !h->pp[i].s->complete)
-			(void)mig_vf_mark_complete(h->pp[i].s);
+	h->marks_writing = true;
 	return 1;
 }
 

@@ -493,7 +493,8 @@ test_xport_corrupt_stream(void **state)
 }
 
 /* The destination activates, then the transport closes before its
- * RESULT: the source cannot know. It stays stopped, not complete. */
+ * RESULT: the source cannot know. It stays stopped, journaled as migrated
+ * away (D-JOB.8): detach does not resume it either. */
 static void
 test_xport_no_result(void **state)
 {
@@ -517,11 +518,11 @@ test_xport_no_result(void **state)
 		if (r.sp[i].rc == -ENOTCONN) {
 			unknown++;
 			assert_non_null(strstr(r.sp[i].error, "outcome unknown"));
-			assert_non_null(strstr(r.sp[i].error, "mark it complete"));
+			assert_non_null(strstr(r.sp[i].error, "journaled as migrated away"));
 			assert_int_equal(vfstate(&e.s, SV[i]), VPF_MIG_STATE_STOP);
 			assert_int_equal(mode(&e.s, SV[i]), VPF_DEV_MODE_FREEZE);
-			assert_false(complete(&e.s, SV[i]));
-			assert_false(journaled(&e.s, SV[i]));
+			assert_true(complete(&e.s, SV[i]));
+			assert_true(journaled(&e.s, SV[i]));
 		} else {
 			/* Before the commit point: running, unchanged. */
 			assert_running(&e.s, SV[i]);
@@ -539,6 +540,12 @@ test_xport_no_result(void **state)
 	/* The RESULT dropped was of an activated pair. */
 	assert_true(unknown >= 1);
 	assert_true(r.dres.ok >= 1);
+	/* Detach (which restores what it moved) leaves those stopped. */
+	vpf_mig_detach(e.s.mig);
+	e.s.mig = NULL;
+	for (i = 0; i < 2; i++)
+		if (r.sp[i].rc == -ENOTCONN)
+			assert_int_equal(mode(&e.s, SV[i]), VPF_DEV_MODE_FREEZE);
 	env_down(&e);
 }
 
