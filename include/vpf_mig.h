@@ -382,6 +382,10 @@ VPF_API int vpf_mig_abort_async(struct vpf_mig *m, uint16_t vf,
 
 /** Leave ERROR (VFIO: "left only by reset"): same as vpf_mig_recover(). */
 VPF_API int vpf_mig_reset(struct vpf_mig *m, uint16_t vf);
+/** Asynchronous vpf_mig_recover() (also the asynchronous vpf_mig_reset()):
+ *  @p done is called from vpf_mig_poll(). */
+VPF_API int vpf_mig_recover_async(struct vpf_mig *m, uint16_t vf,
+				  vpf_mig_done_t done, void *arg);
 
 /**
  * Mark VF @p vf a source whose migration completed (the destination runs
@@ -596,6 +600,19 @@ struct vpf_mig_compat {
 VPF_API int vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
 				 struct vpf_mig *dst, uint16_t dst_vf,
 				 struct vpf_mig_compat *out);
+
+/**
+ * The asynchronous form of the pre-flight's device part: read VF @p vf's
+ * field list, size and running context (then discarded; the VF keeps
+ * running) and complete from vpf_mig_poll(). When @p done reports 0 and
+ * nothing else has run on the VF since, the next vpf_mig_check_compat(),
+ * vpf_mig_desc_export() or vpf_mig_desc_check() (vpf_mig_xport.h) on that
+ * VF uses this read and sends no command for it: those calls then return
+ * without waiting for the device. The read is used once.
+ * @return 0, -EBUSY, -EPERM (the VF is not running), -EINVAL.
+ */
+VPF_API int vpf_mig_preflight_async(struct vpf_mig *m, uint16_t vf,
+				    vpf_mig_done_t done, void *arg);
 
 /* ===========================================================================
  * Stream format (pure; layout in doc/migration.md)

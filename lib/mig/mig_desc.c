@@ -172,13 +172,7 @@ preflight_wait(struct mig_vf *v, const char *side)
 	char who[64];
 	int rc;
 
-	rc = mig_op_begin(v, NULL, NULL);
-	if (rc == 0)
-		rc = mig_preflight_plan(v);
-	if (rc == 0) {
-		mig_op_start(v);
-		rc = mig_op_wait(v);
-	}
+	rc = mig_preflight_run(v);
 	if (rc) {
 		mig_side_name(v, side, who, sizeof(who));
 		return vpf_error(rc, "%s: %s", who, v->err[0] ? v->err :

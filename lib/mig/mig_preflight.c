@@ -59,6 +59,60 @@ mig_preflight_plan(struct mig_vf *v)
 	return mig_op_add(v, ACT_LOCAL, 0, 0, local_pre_summary);
 }
 
+static int
+local_pre_fresh(struct mig_vf *v)
+{
+	v->pre_fresh = true;
+	return 0;
+}
+
+static int
+plan_preflight_async(struct mig_vf *v, const void *unused)
+{
+	int rc;
+
+	(void)unused;
+	rc = mig_preflight_plan(v);
+	return rc ? rc : mig_op_add(v, ACT_LOCAL, 0, 0, local_pre_fresh);
+}
+
+int
+vpf_mig_preflight_async(struct vpf_mig *m, uint16_t vf, vpf_mig_done_t done,
+			void *arg)
+{
+	return mig_run(m, vf, plan_preflight_async, NULL, done, arg, false);
+}
+
+/* Whether @p v holds a pre-flight read by vpf_mig_preflight_async() that
+ * nothing has run after (then it is taken: used once). */
+static bool
+pre_take(struct mig_vf *v)
+{
+	if (!v->pre_fresh || v->busy || mig_vf_busy(v) ||
+	    (v->state != VPF_MIG_STATE_RUNNING &&
+	     v->state != VPF_MIG_STATE_RUNNING_P2P))
+		return false;
+	v->pre_fresh = false;
+	return true;
+}
+
+int
+mig_preflight_run(struct mig_vf *v)
+{
+	int rc;
+
+	if (pre_take(v))
+		return 0;
+	rc = mig_op_begin(v, NULL, NULL);
+	if (rc == 0)
+		rc = mig_preflight_plan(v);
+	if (rc == 0) {
+		mig_op_start(v);
+		rc = mig_op_wait(v);
+	}
+	return rc;
+}
+
 /* Feature bits only the owner (PF) has: not a VF's business. */
 #define OWNER_ONLY_FEATURES \
 	(VPF_FEATURE(VPF_F_SR_IOV) | VPF_FEATURE(VPF_F_ADMIN_VQ))
@@ -176,6 +230,7 @@ vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
 	struct mig_vf *s = mig_vf_get(src, src_vf);
 	struct mig_vf *d = mig_vf_get(dst, dst_vf);
 	struct vpf_mig_compat tmp;
+	bool sf, df;
 	int rc, rd;
 
 	if (s == NULL || d == NULL)
@@ -185,22 +240,27 @@ vpf_mig_check_compat(struct vpf_mig *src, uint16_t src_vf,
 	if (out == NULL)
 		out = &tmp;
 	memset(out, 0, sizeof(*out));
-	rc = mig_op_begin(s, NULL, NULL);
-	if (rc == 0)
+	/* A side vpf_mig_preflight_async() just read is not read again. */
+	sf = pre_take(s);
+	df = pre_take(d);
+	rc = sf ? 0 : mig_op_begin(s, NULL, NULL);
+	if (rc == 0 && !df)
 		rc = mig_op_begin(d, NULL, NULL);
 	if (rc)
 		return rc;
-	rc = mig_preflight_plan(s);
+	rc = sf ? 0 : mig_preflight_plan(s);
 	if (rc)
 		return vpf_error(rc, "source %s", s->err);
-	rc = mig_preflight_plan(d);
+	rc = df ? 0 : mig_preflight_plan(d);
 	if (rc)
 		return vpf_error(rc, "destination %s", d->err);
 	/* Both in flight together. */
-	mig_op_start(s);
-	mig_op_start(d);
-	rc = mig_op_wait(s);
-	rd = mig_op_wait(d);
+	if (!sf)
+		mig_op_start(s);
+	if (!df)
+		mig_op_start(d);
+	rc = sf ? 0 : mig_op_wait(s);
+	rd = df ? 0 : mig_op_wait(d);
 	if (rc)
 		return vpf_error(rc, "source %s", s->err);
 	if (rd)

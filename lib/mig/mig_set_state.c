@@ -253,6 +253,13 @@ vpf_mig_recover(struct vpf_mig *m, uint16_t vf)
 }
 
 int
+vpf_mig_recover_async(struct vpf_mig *m, uint16_t vf, vpf_mig_done_t done,
+		      void *arg)
+{
+	return mig_run(m, vf, plan_recover, NULL, done, arg, false);
+}
+
+int
 vpf_mig_reset(struct vpf_mig *m, uint16_t vf)
 {
 	return vpf_mig_recover(m, vf);

@@ -64,6 +64,8 @@ mig_op_begin(struct mig_vf *v, vpf_mig_done_t done, void *arg)
 				 v->vf);
 	v->nsteps = 0;
 	v->istep = 0;
+	/* Whatever runs now may change what a pre-flight read. */
+	v->pre_fresh = false;
 	v->done = done;
 	v->done_arg = arg;
 	return 0;

@@ -201,6 +201,9 @@ struct mig_vf {
 	bool read_started;		/* context of this mode (partly) read */
 	bool partial;			/* a read or write stopped midway */
 	bool written;			/* written, not applied or discarded */
+	/* vpf_mig_preflight_async() read it and nothing ran since: the
+	 * next pre-flight use takes v->pre and the field list as they are */
+	bool pre_fresh;
 	char err[256];
 
 	/* current operation (mig_steps.c) */
@@ -358,6 +361,9 @@ int mig_set_state_plan(struct mig_vf *v, enum vpf_mig_state target);
 int mig_abort_plan(struct mig_vf *v);
 int mig_precopy_round_plan(struct mig_vf *v);
 int mig_preflight_plan(struct mig_vf *v);
+/* The pre-flight of @p v, or nothing when vpf_mig_preflight_async() just
+ * did it (consumes that): begins, plans, starts and waits. */
+int mig_preflight_run(struct mig_vf *v);
 int mig_dirty_start_plan(struct mig_vf *v, const struct vpf_mig_range *r,
 			 unsigned int n, uint64_t page_size);
 int mig_dirty_sync_plan(struct mig_vf *v, uint64_t addr, uint64_t len,

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "mig_harness.h"
+#include "vpf_mig_xport.h"
 
 struct async_count {
 	unsigned int done;
@@ -134,6 +135,79 @@ async_many_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
  * queue far smaller than the commands in flight (-EBUSY, submitted again
  * from vpf_mig_poll()): every VF completes exactly once, and the polls'
  * return values add up to the callbacks run. */
+/* The pre-flight's asynchronous form: vpf_mig_preflight_async() on both
+ * sides, then vpf_mig_check_compat() and vpf_mig_desc_export() send no
+ * command for a side read that way (the read is used once); anything run
+ * on the VF in between makes it stale. And vpf_mig_recover_async(). */
+static void
+test_async_preflight_recover(void **state)
+{
+	struct opt o = { .vfs = 4, .qp = 2, .seed = 23 };
+	struct vpf_mig_compat c;
+	struct async_count ac;
+	uint8_t desc[16384], d0[32];
+	uint64_t ns, nd;
+	size_t len;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	memset(&ac, 0, sizeof(ac));
+	assert_int_equal(vpf_mig_preflight_async(e.s.mig, 1, async_done, &ac), 0);
+	assert_int_equal(vpf_mig_preflight_async(e.d.mig, 1, async_done, &ac), 0);
+	assert_int_equal(ac.done, 0);
+	while (ac.done < 2) {
+		assert_true(vpf_mig_poll(e.s.mig) >= 0);
+		assert_true(vpf_mig_poll(e.d.mig) >= 0);
+	}
+	assert_int_equal(ac.rc[1], 0);
+	ns = ncmds_all(&e.s, 1);
+	nd = ncmds_all(&e.d, 1);
+	assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 1, &c), 0);
+	assert_true(c.compatible);
+	assert_int_equal(ncmds_all(&e.s, 1), ns);
+	assert_int_equal(ncmds_all(&e.d, 1), nd);
+	/* Used once: the next check reads both again. */
+	assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 1, &c), 0);
+	assert_true(ncmds_all(&e.s, 1) > ns && ncmds_all(&e.d, 1) > nd);
+	/* Export from an asynchronous read: no command. */
+	memset(&ac, 0, sizeof(ac));
+	assert_int_equal(vpf_mig_preflight_async(e.s.mig, 1, async_done, &ac), 0);
+	while (ac.done < 1)
+		assert_true(vpf_mig_poll(e.s.mig) >= 0);
+	ns = ncmds_all(&e.s, 1);
+	assert_int_equal(vpf_mig_desc_export(e.s.mig, 1, desc, sizeof(desc), &len), 0);
+	assert_true(len > 0);
+	assert_int_equal(ncmds_all(&e.s, 1), ns);
+	/* Stale after anything else ran on the VF. */
+	memset(&ac, 0, sizeof(ac));
+	assert_int_equal(vpf_mig_preflight_async(e.s.mig, 1, async_done, &ac), 0);
+	while (ac.done < 1)
+		assert_true(vpf_mig_poll(e.s.mig) >= 0);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING_P2P), 0);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	ns = ncmds_all(&e.s, 1);
+	assert_int_equal(vpf_mig_desc_export(e.s.mig, 1, desc, sizeof(desc), &len), 0);
+	assert_true(ncmds_all(&e.s, 1) > ns);
+	/* A VF not running is refused at once. */
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 2, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_preflight_async(e.s.mig, 2, async_done, &ac), -EPERM);
+	/* vpf_mig_recover_async() brings it back, its state unchanged. */
+	assert_int_equal(vpf_model_guest_step(e.s.model, 3, 50), 0);
+	digest(&e.s, 3, d0);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 3, VPF_MIG_STATE_STOP_COPY), 0);
+	memset(&ac, 0, sizeof(ac));
+	assert_int_equal(vpf_mig_recover_async(e.s.mig, 3, async_done, &ac), 0);
+	assert_int_equal(vpf_mig_recover_async(e.s.mig, 3, async_done, &ac), -EBUSY);
+	assert_int_equal(ac.done, 0);
+	while (ac.done < 1)
+		assert_true(vpf_mig_poll(e.s.mig) >= 0);
+	assert_int_equal(ac.rc[3], 0);
+	assert_running(&e.s, 3);
+	assert_digest(&e.s, 3, d0);
+	env_down(&e);
+}
+
 static void
 test_async_many_words(void **state)
 {
@@ -267,6 +341,7 @@ test_async_busy_discard(void **state)
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_async_api),
 	cmocka_unit_test(test_async_many_words),
+	cmocka_unit_test(test_async_preflight_recover),
 	cmocka_unit_test(test_async_busy_write),
 	cmocka_unit_test(test_async_busy_discard),
 )
