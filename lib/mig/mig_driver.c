@@ -53,12 +53,6 @@ vpf_mig_opts_init(struct vpf_mig_opts *o)
 	o->page_size = 4096;
 }
 
-/* The model's default guest memory: what "no ranges" tracks. */
-static const struct vpf_mig_range default_range = {
-	.addr = 0,
-	.len = UINT64_C(1) << 30,
-};
-
 /* Largest stream piece one transfer unit moves (vpf_mig_opts::stream_chunk
  * when smaller): what bounds the time of one unit. */
 #define DRV_PIECE_MAX	(64u << 10)
@@ -977,27 +971,14 @@ report(struct drv *drv, enum vpf_mig_phase ph, uint64_t t_start,
 static int
 drv_check_opts(struct drv *drv, const struct vpf_mig_opts *o)
 {
-	uint64_t ps = o->page_size;
-	unsigned int bad;
-	int rc;
+	struct mig_job_span sp;
+	int rc = mig_job_check_opts(o, &sp);
 
-	drv->ranges = o->nranges ? o->ranges : &default_range;
-	drv->nranges = o->nranges ? o->nranges : 1;
-	if (o->chunk % 8)
-		return vpf_error(-EINVAL, "chunk %u is not a multiple of 8 bytes",
-				 o->chunk);
-	if (!o->dirty)
-		return 0;
-	if (ps < 4096 || (ps & (ps - 1)))
-		return vpf_error(-EINVAL, "page size %" PRIu64
-				 " is not a power of two >= 4096", ps);
-	rc = mig_bitmap_span(drv->ranges, drv->nranges, ps, &drv->bm_addr,
-			     &drv->bm_len, &bad);
-	if (rc == -ERANGE)
-		return vpf_error(rc, "dirty ranges span the whole 64-bit address space: no bitmap length covers them");
-	if (rc)
-		return vpf_error(rc, "bad dirty range %u", bad);
-	return 0;
+	drv->ranges = sp.ranges;
+	drv->nranges = sp.nranges;
+	drv->bm_addr = sp.bm_addr;
+	drv->bm_len = sp.bm_len;
+	return rc;
 }
 
 /* Pair @p i is usable: two distinct VFs, not busy, in no earlier pair, a

@@ -101,11 +101,6 @@ struct half_src {
 	unsigned int budget;
 };
 
-static const struct vpf_mig_range default_range = {
-	.addr = 0,
-	.len = UINT64_C(1) << 30,
-};
-
 static struct half_src *
 to_src(struct vpf_mig_job *job)
 {
@@ -1007,28 +1002,14 @@ static const struct mig_job_ops src_ops = {
 static int
 src_check_opts(struct half_src *h)
 {
-	const struct vpf_mig_opts *o = &h->o;
-	uint64_t ps = o->page_size;
-	unsigned int bad;
-	int rc;
+	struct mig_job_span sp;
+	int rc = mig_job_check_opts(&h->o, &sp);
 
-	h->ranges = o->nranges ? o->ranges : &default_range;
-	h->nranges = o->nranges ? o->nranges : 1;
-	if (o->chunk % 8)
-		return vpf_error(-EINVAL, "chunk %u is not a multiple of 8 bytes",
-				 o->chunk);
-	if (!o->dirty)
-		return 0;
-	if (ps < 4096 || (ps & (ps - 1)))
-		return vpf_error(-EINVAL, "page size %" PRIu64
-				 " is not a power of two >= 4096", ps);
-	rc = mig_bitmap_span(h->ranges, h->nranges, ps, &h->bm_addr,
-			     &h->bm_len, &bad);
-	if (rc == -ERANGE)
-		return vpf_error(rc, "dirty ranges span the whole 64-bit address space: no bitmap length covers them");
-	if (rc)
-		return vpf_error(rc, "bad dirty range %u", bad);
-	return 0;
+	h->ranges = sp.ranges;
+	h->nranges = sp.nranges;
+	h->bm_addr = sp.bm_addr;
+	h->bm_len = sp.bm_len;
+	return rc;
 }
 
 static int

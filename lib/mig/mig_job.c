@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 
 #include "mig_job.h"
@@ -59,4 +60,37 @@ vpf_mig_job_finish(struct vpf_mig_job *job, struct vpf_mig_result *res)
 	rc = job->ops->result(job, res);
 	job->ops->destroy(job);
 	return rc;
+}
+
+/* The model's default guest memory: what "no ranges" tracks. */
+static const struct vpf_mig_range default_range = {
+	.addr = 0,
+	.len = UINT64_C(1) << 30,
+};
+
+int
+mig_job_check_opts(const struct vpf_mig_opts *o, struct mig_job_span *sp)
+{
+	uint64_t ps = o->page_size;
+	unsigned int bad;
+	int rc;
+
+	sp->ranges = o->nranges ? o->ranges : &default_range;
+	sp->nranges = o->nranges ? o->nranges : 1;
+	sp->bm_addr = sp->bm_len = 0;
+	if (o->chunk % 8)
+		return vpf_error(-EINVAL, "chunk %u is not a multiple of 8 bytes",
+				 o->chunk);
+	if (!o->dirty)
+		return 0;
+	if (ps < 4096 || (ps & (ps - 1)))
+		return vpf_error(-EINVAL, "page size %" PRIu64
+				 " is not a power of two >= 4096", ps);
+	rc = mig_bitmap_span(sp->ranges, sp->nranges, ps, &sp->bm_addr,
+			     &sp->bm_len, &bad);
+	if (rc == -ERANGE)
+		return vpf_error(rc, "dirty ranges span the whole 64-bit address space: no bitmap length covers them");
+	if (rc)
+		return vpf_error(rc, "bad dirty range %u", bad);
+	return 0;
 }

@@ -16,6 +16,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vpf_mig_job.h"
 
@@ -38,5 +39,19 @@ struct vpf_mig_job {
 	bool cancel_req;
 	enum vpf_mig_phase phase;
 };
+
+/* The dirty ranges of a job's options and the span of its bitmaps. */
+struct mig_job_span {
+	const struct vpf_mig_range *ranges;	/* o->ranges, or 1 GiB at 0 */
+	unsigned int nranges;
+	uint64_t bm_addr;
+	uint64_t bm_len;
+};
+
+/* The options that hold for every pair of a job (both kinds check them
+ * before anything is sent): chunk, page size and the span of the dirty
+ * bitmap over the tracked ranges (D-MIG.9). @return 0 or a negative errno
+ * with vpf_last_error(). */
+int mig_job_check_opts(const struct vpf_mig_opts *o, struct mig_job_span *sp);
 
 #endif /* VPF_MIG_JOB_INTERNAL_H */
