@@ -146,6 +146,28 @@ int bench_downtime(void);	/* downtime_* */
 int bench_wr(void);		/* wr_merge_mrec_s */
 int bench_mem(void);		/* mem_per_vf_bytes, mem_per_pf_bytes */
 int bench_stream(void);		/* stream_validate_gbps */
+/* The timed model every migration benchmark uses (bench_mig.c): each
+ * command takes BENCH_SERVICE_US, BENCH_CONCURRENCY at once, activation
+ * costs BENCH_ACT_US per differing field, BENCH_NUM_QP queue pairs. */
+#define BENCH_SERVICE_US	50u
+#define BENCH_CONCURRENCY	16u
+#define BENCH_ACT_US		5u	/* per differing field on leaving Freeze */
+#define BENCH_NUM_QP		8u
+#define BENCH_VQ_SIZE		256u
+
+/* A timed model PF, attached, with its migration layer (64 KiB chunks). */
+struct bench_trig {
+	struct vpf_model *m;
+	struct vpf_pf *pf;
+	struct vpf_mig *mig;
+	uint16_t num_vfs;
+};
+
+/* @return 0, or -1 with a message on stderr (nothing left to free). */
+int bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
+		  uint64_t seed);
+void bench_trig_down(struct bench_trig *r);
+
 int bench_job(void);		/* poll_p99_us, poll_max_us, job_vs_blocking */
 int bench_twoproc(void);	/* downtime_64vf_2proc_* */
 

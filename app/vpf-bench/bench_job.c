@@ -4,8 +4,8 @@
 
 /*
  * Migration jobs (include/vpf_mig_job.h) on the timing model of
- * bench_mig.c (every admin command takes SERVICE_US, CONCURRENCY at once,
- * ACT_US per differing field on leaving Freeze; 8 queue pairs per VF).
+ * bench_mig.c (every admin command takes BENCH_SERVICE_US, BENCH_CONCURRENCY at once,
+ * BENCH_ACT_US per differing field on leaving Freeze; 8 queue pairs per VF).
  *
  * 256 VFs migrate through one job, one precopy round, from VFs 1..256 of
  * one timed model PF to VFs 1..256 of a second one (a model has at most
@@ -39,81 +39,12 @@
 
 #include "bench.h"
 
-#define SERVICE_US	50u
-#define CONCURRENCY	16u
-#define ACT_US		5u
-#define NUM_QP		8u
-#define VQ_SIZE		256u
 #define NVF_FULL	256u
 #define NVF_QUICK	64u
 #define GUEST_OPS	64u
 /* Polls recorded per job; a job that polls more keeps the first ones
  * (the note says so). */
 #define POLLS_MAX	(1u << 21)
-
-struct jrig {
-	struct vpf_model *m;
-	struct vpf_pf *pf;
-	struct vpf_mig *mig;
-};
-
-static int
-jrig_up(struct jrig *r, uint16_t num_vfs, uint64_t seed)
-{
-	struct vpf_model_params mp;
-	struct vpf_pf_params pp;
-	struct vpf_mig_params gp;
-
-	memset(r, 0, sizeof(*r));
-	vpf_model_params_init(&mp);
-	mp.name = "timed";
-	mp.num_vfs = num_vfs;
-	mp.num_qp = NUM_QP;
-	mp.vq_size = VQ_SIZE;
-	mp.seed = seed;
-	mp.guest_mem_size = 16u << 20;
-	mp.threaded = true;
-	mp.service_time_us = SERVICE_US;
-	mp.concurrency = CONCURRENCY;
-	mp.activation_us_per_field = ACT_US;
-	r->m = vpf_model_create(&mp);
-	if (r->m == NULL) {
-		fprintf(stderr, "vpf-bench: timed model: %s\n",
-			vpf_last_error());
-		return -1;
-	}
-	vpf_pf_params_init(&pp);
-	pp.name = "timed";
-	r->pf = vpf_pf_attach(&vpf_model_ops, r->m, &pp);
-	if (r->pf == NULL) {
-		fprintf(stderr, "vpf-bench: attach timed model: %s\n",
-			vpf_last_error());
-		goto fail;
-	}
-	vpf_mig_params_init(&gp);
-	gp.chunk = 65536;
-	r->mig = vpf_mig_attach(r->pf, &gp);
-	if (r->mig == NULL) {
-		fprintf(stderr, "vpf-bench: vpf_mig_attach: %s\n",
-			vpf_last_error());
-		goto fail;
-	}
-	return 0;
-fail:
-	vpf_pf_detach(r->pf);
-	vpf_model_destroy(r->m);
-	r->m = NULL;
-	r->pf = NULL;
-	return -1;
-}
-
-static void
-jrig_down(struct jrig *r)
-{
-	vpf_mig_detach(r->mig);
-	vpf_pf_detach(r->pf);
-	vpf_model_destroy(r->m);
-}
 
 /* What one run measured. */
 struct jrun {
@@ -131,18 +62,18 @@ job_run(uint16_t n, uint64_t seed, uint32_t *polls, struct jrun *out)
 	struct vpf_mig_result res;
 	struct vpf_mig_job *job;
 	struct vpf_mig_opts o;
-	struct jrig r, d;
+	struct bench_trig r, d;
 	uint64_t t0, t1;
 	int ret = -1, rc;
 
 	if (pairs == NULL)
 		return -1;
-	if (jrig_up(&r, n, seed) != 0) {
+	if (bench_trig_up(&r, "timed", n, seed) != 0) {
 		free(pairs);
 		return -1;
 	}
-	if (jrig_up(&d, n, seed + 1000) != 0) {
-		jrig_down(&r);
+	if (bench_trig_up(&d, "timed", n, seed + 1000) != 0) {
+		bench_trig_down(&r);
 		free(pairs);
 		return -1;
 	}
@@ -194,8 +125,8 @@ job_run(uint16_t n, uint64_t seed, uint32_t *polls, struct jrun *out)
 	out->total_ns = t1 - t0;
 	ret = 0;
 out:
-	jrig_down(&d);
-	jrig_down(&r);
+	bench_trig_down(&d);
+	bench_trig_down(&r);
 	free(pairs);
 	return ret;
 }

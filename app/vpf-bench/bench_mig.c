@@ -4,8 +4,8 @@
 
 /*
  * Stop-copy and downtime under the model's timing model: every admin command
- * takes SERVICE_US, the device works on CONCURRENCY commands at once, and
- * leaving Freeze costs ACT_US per context field that differs from the
+ * takes BENCH_SERVICE_US, the device works on BENCH_CONCURRENCY commands at once, and
+ * leaving Freeze costs BENCH_ACT_US per context field that differs from the
  * previously applied or written context. VFs have 8 queue pairs and a
  * simulated guest that keeps descriptors in flight.
  *
@@ -61,23 +61,12 @@
 
 #include "bench.h"
 
-#define SERVICE_US	50u
-#define CONCURRENCY	16u
-#define ACT_US		5u	/* per differing field on leaving Freeze */
-#define NUM_QP		8u
-#define VQ_SIZE		256u
 #define NVF		64u
 #define GUEST_OPS	64u	/* workload steps per VF between phases */
 
-struct mrig {
-	struct vpf_model *m;
-	struct vpf_pf *pf;
-	struct vpf_mig *mig;
-	uint16_t num_vfs;
-};
-
-static int
-mrig_up(struct mrig *r, uint16_t num_vfs, uint64_t seed)
+int
+bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
+	      uint64_t seed)
 {
 	struct vpf_model_params mp;
 	struct vpf_pf_params pp;
@@ -85,16 +74,16 @@ mrig_up(struct mrig *r, uint16_t num_vfs, uint64_t seed)
 
 	memset(r, 0, sizeof(*r));
 	vpf_model_params_init(&mp);
-	mp.name = "timed";
+	mp.name = name;
 	mp.num_vfs = num_vfs;
-	mp.num_qp = NUM_QP;
-	mp.vq_size = VQ_SIZE;
+	mp.num_qp = BENCH_NUM_QP;
+	mp.vq_size = BENCH_VQ_SIZE;
 	mp.seed = seed;
 	mp.guest_mem_size = 16u << 20;
 	mp.threaded = true;
-	mp.service_time_us = SERVICE_US;
-	mp.concurrency = CONCURRENCY;
-	mp.activation_us_per_field = ACT_US;
+	mp.service_time_us = BENCH_SERVICE_US;
+	mp.concurrency = BENCH_CONCURRENCY;
+	mp.activation_us_per_field = BENCH_ACT_US;
 	r->m = vpf_model_create(&mp);
 	if (r->m == NULL) {
 		fprintf(stderr, "vpf-bench: timed model: %s\n",
@@ -102,7 +91,7 @@ mrig_up(struct mrig *r, uint16_t num_vfs, uint64_t seed)
 		return -1;
 	}
 	vpf_pf_params_init(&pp);
-	pp.name = "timed";
+	pp.name = name;
 	r->pf = vpf_pf_attach(&vpf_model_ops, r->m, &pp);
 	if (r->pf == NULL) {
 		fprintf(stderr, "vpf-bench: attach timed model: %s\n",
@@ -128,8 +117,8 @@ fail:
 	return -1;
 }
 
-static void
-mrig_down(struct mrig *r)
+void
+bench_trig_down(struct bench_trig *r)
 {
 	vpf_mig_detach(r->mig);
 	vpf_pf_detach(r->pf);
@@ -137,7 +126,7 @@ mrig_down(struct mrig *r)
 }
 
 static int
-workload(struct mrig *r, uint16_t first, uint16_t n)
+workload(struct bench_trig *r, uint16_t first, uint16_t n)
 {
 	for (uint16_t vf = first; vf < first + n; vf++)
 		if (vpf_model_guest_step(r->m, vf, GUEST_OPS) != 0) {
@@ -150,7 +139,7 @@ workload(struct mrig *r, uint16_t first, uint16_t n)
 
 /* Mean admin-command latency since the last call (verbose diagnostics). */
 static double
-mean_latency_us(struct mrig *r)
+mean_latency_us(struct bench_trig *r)
 {
 	static uint64_t sum0, cnt0;
 	struct vpf_admin_stats st;
@@ -166,7 +155,7 @@ mean_latency_us(struct mrig *r)
 }
 
 static uint64_t
-model_cmds(struct mrig *r)
+model_cmds(struct bench_trig *r)
 {
 	struct vpf_model_stats st;
 	uint64_t n = 0;
@@ -218,7 +207,7 @@ memcpy_bytes_per_ns(void)
 /* The Linux way: per VF, Freeze, SIZE_GET, one READ; one command at a
  * time. @bytes receives the context bytes read. Returns ns or 0. */
 static uint64_t
-stopcopy_serial(struct mrig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
+stopcopy_serial(struct bench_trig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
 {
 	uint64_t t0, t1, ta, tb, tc, lat[3] = { 0, 0, 0 };
 
@@ -296,7 +285,7 @@ async_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 
 /* Move VFs 1..NVF to @target with the asynchronous state machine. */
 static int
-all_to_state(struct mrig *r, enum vpf_mig_state target)
+all_to_state(struct bench_trig *r, enum vpf_mig_state target)
 {
 	struct async_count c = { 0 };
 
@@ -323,7 +312,7 @@ all_to_state(struct mrig *r, enum vpf_mig_state target)
 }
 
 static uint64_t
-stopcopy_pipelined(struct mrig *r, uint8_t *buf, size_t cap,
+stopcopy_pipelined(struct bench_trig *r, uint8_t *buf, size_t cap,
 		   uint64_t *bytes, uint64_t *cmds)
 {
 	uint64_t t0, t1, c0 = model_cmds(r);
@@ -401,7 +390,7 @@ eng_done(struct vpf_admin_cmd *c)
 }
 
 static uint64_t
-stopcopy_engine(struct mrig *r, uint8_t *buf, uint32_t per_vf)
+stopcopy_engine(struct bench_trig *r, uint8_t *buf, uint32_t per_vf)
 {
 	struct eng *e = calloc(1, sizeof(*e));
 	uint64_t t0, t1 = 0;
@@ -479,7 +468,7 @@ flood_done(struct vpf_admin_cmd *c)
 }
 
 static double
-timed_rate(struct mrig *r, uint64_t n)
+timed_rate(struct bench_trig *r, uint64_t n)
 {
 	struct flood *f = calloc(1, sizeof(*f));
 	uint64_t t0, t1, started = 0;
@@ -514,7 +503,7 @@ out:
 /* Round trip of one command under the timing model, one at a time (the
  * service time is the ideal). Median, us. */
 static double
-timed_latency_us(struct mrig *r, unsigned int n)
+timed_latency_us(struct bench_trig *r, unsigned int n)
 {
 	double *v = calloc(n, sizeof(double));
 	double med = 0;
@@ -549,13 +538,13 @@ bench_stopcopy(void)
 	uint8_t *buf = malloc(cap);
 	uint8_t *ebuf = malloc((size_t)NVF * 16384);
 	uint64_t ctx_bytes = 0, stream_bytes = 0, pcmds = 0;
-	struct mrig r;
+	struct bench_trig r;
 	int ret = -1;
 
 	if (ser == NULL || pip == NULL || spd == NULL || buf == NULL ||
 	    eng == NULL || ebuf == NULL)
 		goto out_free;
-	if (mrig_up(&r, NVF, 1) != 0)
+	if (bench_trig_up(&r, "timed", NVF, 1) != 0)
 		goto out_free;
 	{
 		double lat = timed_latency_us(&r, bench_opts.quick ? 50 : 400);
@@ -568,7 +557,7 @@ bench_stopcopy(void)
 			goto out;
 		bench_metric("timed_cmd_rate_qd64", lat);
 		bench_metric("timed_cmd_rate_ideal",
-			     CONCURRENCY * 1e6 / SERVICE_US);
+			     BENCH_CONCURRENCY * 1e6 / BENCH_SERVICE_US);
 	}
 	for (unsigned int i = 0; i < reps; i++) {
 		uint64_t ns;
@@ -600,9 +589,9 @@ bench_stopcopy(void)
 	{
 		double p;
 		double cmds = 3.0 * NVF;
-		double rounds = (double)((3 * NVF + CONCURRENCY - 1) /
-					 CONCURRENCY);
-		double bound = rounds * SERVICE_US / 1e3 +
+		double rounds = (double)((3 * NVF + BENCH_CONCURRENCY - 1) /
+					 BENCH_CONCURRENCY);
+		double bound = rounds * BENCH_SERVICE_US / 1e3 +
 			       (double)ctx_bytes / memcpy_bytes_per_ns() / 1e6;
 
 		bench_metric_samples("stopcopy_64vf_serial_ms", ser, reps);
@@ -613,7 +602,7 @@ bench_stopcopy(void)
 		bench_metric("stopcopy_pipelined_vs_bound", p / bound);
 		bench_metric_samples("stopcopy_64vf_engine_ms", eng, reps);
 		bench_metric("stopcopy_64vf_serial_ideal_ms",
-			     cmds * SERVICE_US / 1e3);
+			     cmds * BENCH_SERVICE_US / 1e3);
 		bench_note("stopcopy: %.0f commands in the serial way, %" PRIu64
 			   " in the pipelined one; %" PRIu64 " context bytes "
 			   "(%" PRIu64 " per VF), %" PRIu64 " stream bytes",
@@ -622,7 +611,7 @@ bench_stopcopy(void)
 	}
 	ret = 0;
 out:
-	mrig_down(&r);
+	bench_trig_down(&r);
 out_free:
 	free(buf);
 	free(ebuf);
@@ -638,7 +627,7 @@ out_free:
  * ------------------------------------------------------------------------- */
 
 struct dt_arg {
-	struct mrig *r;
+	struct bench_trig *r;
 	uint16_t first;
 	uint16_t n;
 	int rc;
@@ -675,19 +664,19 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 	struct vpf_mig_result res;
 	struct vpf_mig_opts o;
 	struct dt_arg a;
-	struct mrig r, r2, *d = &r;
+	struct bench_trig r, r2, *d = &r;
 	uint64_t c0;
 	int ret = -1, rc;
 
 	if (pairs == NULL)
 		return -1;
-	if (mrig_up(&r, (uint16_t)(bench_opts.two_pf ? n : 2 * n), seed) != 0) {
+	if (bench_trig_up(&r, "timed", (uint16_t)(bench_opts.two_pf ? n : 2 * n), seed) != 0) {
 		free(pairs);
 		return -1;
 	}
 	if (bench_opts.two_pf) {
-		if (mrig_up(&r2, n, seed + 1000) != 0) {
-			mrig_down(&r);
+		if (bench_trig_up(&r2, "timed", n, seed + 1000) != 0) {
+			bench_trig_down(&r);
 			free(pairs);
 			return -1;
 		}
@@ -726,7 +715,7 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 		goto out;
 	out->downtime_us = (double)res.downtime_ns / 1e3;
 	out->act_us_sum = (double)(s1.fields_applied_diff -
-				   s0.fields_applied_diff) * ACT_US;
+				   s0.fields_applied_diff) * BENCH_ACT_US;
 	out->act_us_max = out->act_us_sum / n;
 	out->ctx_bytes = 0;
 	for (uint16_t i = 0; i < n; i++)
@@ -750,8 +739,8 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 	ret = 0;
 out:
 	if (d != &r)
-		mrig_down(d);
-	mrig_down(&r);
+		bench_trig_down(d);
+	bench_trig_down(&r);
 	free(pairs);
 	return ret;
 }
@@ -765,7 +754,7 @@ out:
 static double
 downtime_bound_us(const struct dt_sample *x, unsigned int n)
 {
-	double s = SERVICE_US, c = CONCURRENCY;
+	double s = BENCH_SERVICE_US, c = BENCH_CONCURRENCY;
 	double chain = 4.0 * s + x->act_us_max;
 	double b;
 

@@ -20,8 +20,8 @@
  * device thread too, on a machine that may have two CPUs). With -v, each
  * repetition also runs both halves in this process over a socketpair,
  * polled alternately: what the transport costs without a second process.
- * The timed model is bench_mig.c's: every command takes SERVICE_US, 16
- * at once, activation costs ACT_US per differing field, 8 queue pairs;
+ * The timed model is bench_mig.c's: every command takes BENCH_SERVICE_US, 16
+ * at once, activation costs BENCH_ACT_US per differing field, 8 queue pairs;
  * one precopy round, the guest running between it and stop-copy. The two
  * kinds alternate, on fresh models each repetition.
  */
@@ -45,72 +45,11 @@
 
 #include "bench.h"
 
-#define SERVICE_US	50u
-#define CONCURRENCY	16u
-#define ACT_US		5u
-#define NUM_QP		8u
-#define VQ_SIZE		256u
 #define NVF		64u
 #define GUEST_OPS	64u
 
-struct trig {
-	struct vpf_model *m;
-	struct vpf_pf *pf;
-	struct vpf_mig *mig;
-};
-
-static int
-trig_up(struct trig *r, const char *name, uint64_t seed)
-{
-	struct vpf_model_params mp;
-	struct vpf_pf_params pp;
-	struct vpf_mig_params gp;
-
-	memset(r, 0, sizeof(*r));
-	vpf_model_params_init(&mp);
-	mp.name = name;
-	mp.num_vfs = NVF;
-	mp.num_qp = NUM_QP;
-	mp.vq_size = VQ_SIZE;
-	mp.seed = seed;
-	mp.guest_mem_size = 16u << 20;
-	mp.threaded = true;
-	mp.service_time_us = SERVICE_US;
-	mp.concurrency = CONCURRENCY;
-	mp.activation_us_per_field = ACT_US;
-	r->m = vpf_model_create(&mp);
-	if (r->m == NULL)
-		goto fail;
-	vpf_pf_params_init(&pp);
-	pp.name = name;
-	r->pf = vpf_pf_attach(&vpf_model_ops, r->m, &pp);
-	if (r->pf == NULL)
-		goto fail;
-	vpf_mig_params_init(&gp);
-	gp.chunk = 65536;
-	r->mig = vpf_mig_attach(r->pf, &gp);
-	if (r->mig == NULL)
-		goto fail;
-	return 0;
-fail:
-	fprintf(stderr, "vpf-bench: twoproc: timed model %s: %s\n", name,
-		vpf_last_error());
-	vpf_pf_detach(r->pf);
-	vpf_model_destroy(r->m);
-	memset(r, 0, sizeof(*r));
-	return -1;
-}
-
-static void
-trig_down(struct trig *r)
-{
-	vpf_mig_detach(r->mig);
-	vpf_pf_detach(r->pf);
-	vpf_model_destroy(r->m);
-}
-
 struct tp_arg {
-	struct trig *r;
+	struct bench_trig *r;
 	int rc;
 };
 
@@ -147,11 +86,11 @@ tp_child(int fd, uint64_t seed)
 	struct vpf_mig_fd_xport fx;
 	struct vpf_mig_opts o;
 	struct vpf_mig_job *job;
-	struct trig r;
+	struct bench_trig r;
 	int rc;
 
 	alarm(120);
-	if (trig_up(&r, "dst", seed) != 0)
+	if (bench_trig_up(&r, "dst", NVF, seed) != 0)
 		_exit(2);
 	memset(pairs, 0, sizeof(pairs));
 	for (unsigned int i = 0; i < NVF; i++) {
@@ -173,7 +112,7 @@ tp_child(int fd, uint64_t seed)
 	if (rc)
 		fprintf(stderr, "vpf-bench: twoproc destination: %s\n",
 			vpf_last_error());
-	trig_down(&r);
+	bench_trig_down(&r);
 	_exit(rc ? 4 : 0);
 }
 
@@ -187,7 +126,7 @@ run_2proc(uint64_t seed, double *us)
 	struct vpf_mig_opts o;
 	struct vpf_mig_job *job;
 	struct tp_arg a;
-	struct trig r;
+	struct bench_trig r;
 	int sv[2], st, rc, ret = -1;
 	pid_t pid;
 
@@ -206,7 +145,7 @@ run_2proc(uint64_t seed, double *us)
 		tp_child(sv[1], seed + 1000);
 	}
 	close(sv[1]);
-	if (trig_up(&r, "src", seed) != 0) {
+	if (bench_trig_up(&r, "src", NVF, seed) != 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		close(sv[0]);
@@ -251,7 +190,7 @@ out:
 				st);
 		ret = -1;
 	}
-	trig_down(&r);
+	bench_trig_down(&r);
 	return ret;
 }
 
@@ -266,14 +205,14 @@ run_halves(uint64_t seed, double *us)
 	struct vpf_mig_opts o, od;
 	struct vpf_mig_job *sj, *dj;
 	struct tp_arg a;
-	struct trig s, d;
+	struct bench_trig s, d;
 	int sv[2], ret = -1, rc;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		return -1;
-	if (trig_up(&s, "src", seed) != 0)
+	if (bench_trig_up(&s, "src", NVF, seed) != 0)
 		goto out0;
-	if (trig_up(&d, "dst", seed + 1000) != 0)
+	if (bench_trig_up(&d, "dst", NVF, seed + 1000) != 0)
 		goto out1;
 	for (uint16_t vf = 1; vf <= NVF; vf++)
 		if (vpf_model_guest_step(s.m, vf, GUEST_OPS) != 0)
@@ -309,9 +248,9 @@ run_halves(uint64_t seed, double *us)
 		ret = 0;
 	}
 out:
-	trig_down(&d);
+	bench_trig_down(&d);
 out1:
-	trig_down(&s);
+	bench_trig_down(&s);
 out0:
 	close(sv[0]);
 	close(sv[1]);
@@ -326,13 +265,13 @@ run_2pf(uint64_t seed, double *us)
 	struct vpf_mig_result res;
 	struct vpf_mig_opts o;
 	struct tp_arg a;
-	struct trig s, d;
+	struct bench_trig s, d;
 	int ret = -1;
 
-	if (trig_up(&s, "src", seed) != 0)
+	if (bench_trig_up(&s, "src", NVF, seed) != 0)
 		return -1;
-	if (trig_up(&d, "dst", seed + 1000) != 0) {
-		trig_down(&s);
+	if (bench_trig_up(&d, "dst", NVF, seed + 1000) != 0) {
+		bench_trig_down(&s);
 		return -1;
 	}
 	for (uint16_t vf = 1; vf <= NVF; vf++)
@@ -356,8 +295,8 @@ run_2pf(uint64_t seed, double *us)
 	*us = (double)res.downtime_ns / 1e3;
 	ret = 0;
 out:
-	trig_down(&d);
-	trig_down(&s);
+	bench_trig_down(&d);
+	bench_trig_down(&s);
 	return ret;
 }
 
