@@ -1056,19 +1056,9 @@ drv_pair_init(struct drv *drv, const struct vpf_mig_opts *o,
 	}
 	pp->d->load.precopy_write = o->precopy_to_dst;
 	pp->cmds0 = pp->s->cmds + pp->d->cmds;
-	if (o->dirty) {
-		size_t words = vpf_mig_bitmap_words(drv->bm_len, o->page_size);
-
-		if (p->bitmap) {
-			pp->bm = p->bitmap;
-			memset(pp->bm, 0, words * sizeof(uint64_t));
-		} else {
-			pp->bm = calloc(words ? words : 1, sizeof(uint64_t));
-			if (pp->bm == NULL)
-				return vpf_error(-ENOMEM, "out of memory");
-			pp->bm_own = true;
-		}
-	}
+	if (o->dirty)
+		return mig_job_bitmap(p->bitmap, drv->bm_len, o->page_size,
+				      &pp->bm, &pp->bm_own);
 	return 0;
 }
 

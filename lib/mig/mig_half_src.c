@@ -1059,19 +1059,9 @@ src_pair_init(struct half_src *h, struct vpf_mig_pair *p, unsigned int i)
 	if (h->o.chunk)
 		pp->s->chunk = h->o.chunk;
 	pp->cmds0 = pp->s->cmds;
-	if (h->o.dirty) {
-		size_t words = vpf_mig_bitmap_words(h->bm_len, h->o.page_size);
-
-		if (p->bitmap) {
-			pp->bm = p->bitmap;
-			memset(pp->bm, 0, words * sizeof(uint64_t));
-		} else {
-			pp->bm = calloc(words ? words : 1, sizeof(uint64_t));
-			if (pp->bm == NULL)
-				return vpf_error(-ENOMEM, "out of memory");
-			pp->bm_own = true;
-		}
-	}
+	if (h->o.dirty)
+		return mig_job_bitmap(p->bitmap, h->bm_len, h->o.page_size,
+				      &pp->bm, &pp->bm_own);
 	return 0;
 }
 

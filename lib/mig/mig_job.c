@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "mig_job.h"
 #include "mig_vf.h"
@@ -92,5 +94,24 @@ mig_job_check_opts(const struct vpf_mig_opts *o, struct mig_job_span *sp)
 		return vpf_error(rc, "dirty ranges span the whole 64-bit address space: no bitmap length covers them");
 	if (rc)
 		return vpf_error(rc, "bad dirty range %u", bad);
+	return 0;
+}
+
+int
+mig_job_bitmap(uint64_t *given, uint64_t bm_len, uint64_t page_size,
+	       uint64_t **bm, bool *own)
+{
+	size_t words = vpf_mig_bitmap_words(bm_len, page_size);
+
+	*own = false;
+	if (given != NULL) {
+		*bm = given;
+		memset(given, 0, words * sizeof(uint64_t));
+		return 0;
+	}
+	*bm = calloc(words ? words : 1, sizeof(uint64_t));
+	if (*bm == NULL)
+		return vpf_error(-ENOMEM, "out of memory");
+	*own = true;
 	return 0;
 }

@@ -54,4 +54,10 @@ struct mig_job_span {
  * with vpf_last_error(). */
 int mig_job_check_opts(const struct vpf_mig_opts *o, struct mig_job_span *sp);
 
+/* A pair's dirty bitmap over @p bm_len bytes in @p page_size pages: the
+ * caller's @p given one cleared, or (NULL) one allocated here (*@p own).
+ * @return 0 or -ENOMEM. */
+int mig_job_bitmap(uint64_t *given, uint64_t bm_len, uint64_t page_size,
+		   uint64_t **bm, bool *own);
+
 #endif /* VPF_MIG_JOB_INTERNAL_H */
