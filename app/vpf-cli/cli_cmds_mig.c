@@ -573,6 +573,45 @@ opt_format(const struct cli_args *a, struct cli_pf *p)
 			p->name);
 }
 
+/* A save that failed or was cancelled before its last byte: the source
+ * is put back (save_undo()) and the reason reported. */
+static int
+save_failed(struct mig_io *io, int rc, int stream_rc, bool fifo)
+{
+	struct cli_pf *p = io->p;
+	const char *fate;
+	bool cancelled = rc == -ECANCELED && cli_cancelled();
+	char why[256];
+
+	/* the reason first: the abort overwrites the sentences */
+	snprintf(why, sizeof(why), "%s", stream_rc ? io->st.why :
+		 vpf_mig_vf_error(io->m, io->vf)[0] ?
+		 vpf_mig_vf_error(io->m, io->vf) : vpf_last_error());
+	cli_stream_close(&io->st);
+	fate = save_undo(io);
+	free(io->buf);
+	printf("status: %s\n", cancelled ? "cancelled" : "failed");
+	printf("elapsed-s: %.3f\n", io_elapsed(io));
+	if (cancelled) {
+		printf("cancelled: mig save %s vf %u after %.3f s (in "
+		       "%s, %u precopy rounds done); source %s vf %u "
+		       "%s; '%s' %s\n", p->name, io->vf,
+		       io_elapsed(io), io->where, io->rounds, p->name,
+		       io->vf, fate, io->path, fifo ?
+		       "cut short (its reader applies nothing)" :
+		       "not written");
+		return io_cancelled("mig save");
+	}
+	if (stream_rc)
+		return cli_fail(rc, "mig save %s vf %u failed in %s: "
+				"cannot write '%s': %s; source %s", p->name,
+				io->vf, io->where, io->path, why[0] ? why :
+				strerror(-rc), fate);
+	return cli_fail(rc, "mig save %s vf %u failed in %s: %s; "
+			"source %s", p->name, io->vf, io->where, why,
+			fate);
+}
+
 static int
 cmd_mig_save(struct cli_args *a)
 {
@@ -581,7 +620,7 @@ cmd_mig_save(struct cli_args *a)
 		.where = "waiting for a reader",
 	};
 	struct cli_pf *p = a->p;
-	const char *opt, *fate;
+	const char *opt;
 	char dg[65];
 	uint32_t precopy = 0;
 	uint64_t v;
@@ -637,38 +676,8 @@ cmd_mig_save(struct cli_args *a)
 	rc = save_run(&io, precopy, &stream_rc);
 	if (rc == 0)
 		rc = stream_rc = cli_stream_commit(&io.st);
-	if (rc < 0 && strcmp(io.where, "stop") != 0) {
-		bool cancelled = rc == -ECANCELED && cli_cancelled();
-		char why[256];
-
-		/* the reason first: the abort overwrites the sentences */
-		snprintf(why, sizeof(why), "%s", stream_rc ? io.st.why :
-			 vpf_mig_vf_error(io.m, io.vf)[0] ?
-			 vpf_mig_vf_error(io.m, io.vf) : vpf_last_error());
-		cli_stream_close(&io.st);
-		fate = save_undo(&io);
-		free(io.buf);
-		printf("status: %s\n", cancelled ? "cancelled" : "failed");
-		printf("elapsed-s: %.3f\n", io_elapsed(&io));
-		if (cancelled) {
-			printf("cancelled: mig save %s vf %u after %.3f s (in "
-			       "%s, %u precopy rounds done); source %s vf %u "
-			       "%s; '%s' %s\n", p->name, io.vf,
-			       io_elapsed(&io), io.where, io.rounds, p->name,
-			       io.vf, fate, io.path, fifo ?
-			       "cut short (its reader applies nothing)" :
-			       "not written");
-			return io_cancelled("mig save");
-		}
-		if (stream_rc)
-			return cli_fail(rc, "mig save %s vf %u failed in %s: "
-					"cannot write '%s': %s; source %s", p->name,
-					io.vf, io.where, io.path, why[0] ? why :
-					strerror(-rc), fate);
-		return cli_fail(rc, "mig save %s vf %u failed in %s: %s; "
-				"source %s", p->name, io.vf, io.where, why,
-				fate);
-	}
+	if (rc < 0 && strcmp(io.where, "stop") != 0)
+		return save_failed(&io, rc, stream_rc, fifo);
 	free(io.buf);
 	if (rc < 0) {
 		/* STOP_COPY -> STOP cannot fail on the device (same mode);
