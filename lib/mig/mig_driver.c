@@ -79,6 +79,9 @@ struct drv_pair {
 	bool aborting;
 	/* the destination may run the guest: never resume the source */
 	bool outcome_unknown;
+	/* serial: activated, only its journal mark left; the next pair
+	 * may start (a mark is not a device command) */
+	bool released;
 	bool finished;		/* failed and cleaned up */
 	bool xfer;		/* a transfer waits in the queue */
 	bool xfer_final;	/* it is stop-copy's */
@@ -370,7 +373,7 @@ pair_phase_done(struct drv_pair *pp)
 		return;
 	pp->phase_done = true;
 	drv->ndone++;
-	if (pp->started)
+	if (pp->started && !pp->released)
 		drv->nrunning--;
 }
 
@@ -574,6 +577,10 @@ adv_stop_copy(struct drv_pair *pp)
 		 * stream is drained). drv_marks() writes the marks of all the
 		 * sources that got here together in one journal write. */
 		pp->stage = 5;
+		if (serial(pp) && pp->started && !pp->released) {
+			pp->released = true;
+			pp->drv->nrunning--;
+		}
 		pp->pending++;
 		pp->mnext = NULL;
 		if (pp->drv->mq_tail != NULL)
@@ -699,6 +706,7 @@ drv_phase_begin(struct drv *drv)
 
 		pp->stage = 0;
 		pp->started = false;
+		pp->released = false;
 		pp->phase_done = pp->finished;
 		pp->ph_bytes = 0;
 		pp->ph_pages = 0;
