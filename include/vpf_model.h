@@ -28,6 +28,7 @@
 
 #include "vpf_backend.h"
 #include "vpf_common.h"
+#include "vpf_pf.h"
 #include "vpf_spec.h"
 
 #ifdef __cplusplus
@@ -54,6 +55,9 @@ VPF_API extern const struct vpf_pf_ops vpf_model_ops;
 #define VPF_MODEL_OFF_VF_ENABLE		(1u << 10) /**< VF Enable clear, NumVFs 0 */
 #define VPF_MODEL_V14_DIALECT		(1u << 11) /**< LIST_QUERY reports 1.4 parts */
 #define VPF_MODEL_OFF_CAP_BOUNDS	(1u << 12) /**< a virtio cap points past its BAR */
+/** Dialect 1.4 only: the self group's LIST_QUERY and LIST_USE fail with
+ *  INVALID_GROUP (a device of the Linux kind; doc/protocol.md §10.7). */
+#define VPF_MODEL_OFF_SELF_LIST		(1u << 13)
 
 /** Model parameters; initialise with vpf_model_params_init(). */
 struct vpf_model_params {
@@ -88,6 +92,15 @@ struct vpf_model_params {
 	 *  shares a migration journal with an old one, whatever its
 	 *  address. */
 	const char *bdf;
+	/** Admin command dialect: VPF_DIALECT_DRAFT_2023 (default;
+	 *  VPF_DIALECT_UNKNOWN means the same) or VPF_DIALECT_V14_PARTS, the
+	 *  virtio 1.4 device parts (doc/model.md "The 1.4 dialect"). */
+	enum vpf_dialect dialect;
+	/** 1.4: device-parts objects of each kind the device supports at
+	 *  once per PF (VIRTIO_DEV_PARTS_CAP; defaults 4 and 4, at most 255
+	 *  each, at least 1 in all). */
+	uint8_t parts_get_limit;
+	uint8_t parts_set_limit;	/**< see parts_get_limit */
 };
 
 /** Fill @p p with the defaults. */
@@ -126,7 +139,9 @@ VPF_API int vpf_model_guest_step(struct vpf_model *m, uint16_t vf,
 				 uint32_t ops);
 
 /** Digest of VF @p vf's migratable state: exactly what a Freeze context
- *  carries (doc/protocol.md §4.4, §5). Equal digests <=> identical state. */
+ *  carries (doc/protocol.md §4.4, §5); in dialect 1.4 exactly its device
+ *  parts, a PARTS_GET ALL result (§10.3). Equal digests <=> identical
+ *  state. */
 VPF_API int vpf_model_digest(struct vpf_model *m, uint16_t vf,
 			     uint8_t digest[32]);
 
@@ -158,6 +173,39 @@ VPF_API int vpf_model_dirty_count(struct vpf_model *m, uint16_t vf,
  */
 VPF_API int vpf_model_vf_ctx(struct vpf_model *m, uint16_t vf, void *buf,
 			     size_t cap, size_t *len);
+
+/** Version of the guest ring state vpf_model_guest_ring_export() writes. */
+#define VPF_MODEL_GUEST_RING_VERSION	1u
+/** Bytes of a guest ring state for @p nvq queues: a 16-byte header, then 8
+ *  bytes per queue. */
+#define VPF_MODEL_GUEST_RING_SIZE(nvq)	(16u + 8u * (size_t)(nvq))
+
+/**
+ * Dialect 1.4: export VF @p vf's guest-side ring state, what guest memory
+ * holds and a hypervisor moves as RAM (ring positions are not device
+ * parts): per queue the driver's avail index and the used index. Meant for
+ * a stopped VF (whose taken buffers were all written back); on a running one
+ * it is a snapshot. Layout (little-endian): `"VPFGRING"`, le16 version,
+ * le16 number of queues, le32 reserved; per queue le16 avail_idx, le16
+ * used_idx, le16 queue size, le16 reserved.
+ * @param len receives the length (the size needed with -ENOSPC).
+ * @return 0, -EINVAL, -ENOTSUP (draft dialect), -ENOSPC.
+ */
+VPF_API int vpf_model_guest_ring_export(struct vpf_model *m, uint16_t vf,
+					void *buf, size_t cap, size_t *len);
+
+/**
+ * Dialect 1.4: import a guest ring state exported by
+ * vpf_model_guest_ring_export() (from this or another model) into VF
+ * @p vf, which must be stopped: the device then continues each queue from
+ * those indices when it is resumed; buffers made available and not used
+ * are taken then. The bytes are untrusted: wrong magic, version, queue
+ * count, length, or more buffers outstanding than the queue's size (the
+ * size in force on the VF, after any PARTS_SET) are refused.
+ * @return 0, -EINVAL (bad state or VF), -EBUSY (VF running), -ENOTSUP.
+ */
+VPF_API int vpf_model_guest_ring_import(struct vpf_model *m, uint16_t vf,
+					const void *buf, size_t len);
 
 /** Per-model counters. */
 struct vpf_model_stats {

@@ -224,6 +224,9 @@ vpf_model_params_init(struct vpf_model_params *p)
 	p->admin_queue_size = VPF_ADMIN_QUEUE_SIZE_DEFAULT;
 	p->guest_mem_size = UINT64_C(1) << 30;
 	p->concurrency = 1;
+	p->dialect = VPF_DIALECT_DRAFT_2023;
+	p->parts_get_limit = 4;
+	p->parts_set_limit = 4;
 }
 
 struct vpf_model *
@@ -247,6 +250,16 @@ vpf_model_create(const struct vpf_model_params *p)
 		vpf_error(-EINVAL, "model: bad parameters (vfs 1..256, qp "
 			  "1..128, vq_size and admin_queue_size powers of 2, "
 			  "guest memory 4 KiB..1 TiB in whole pages)");
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((p->dialect != VPF_DIALECT_UNKNOWN &&
+	     p->dialect != VPF_DIALECT_DRAFT_2023 &&
+	     p->dialect != VPF_DIALECT_V14_PARTS) ||
+	    (p->dialect == VPF_DIALECT_V14_PARTS &&
+	     p->parts_get_limit + p->parts_set_limit == 0)) {
+		vpf_error(-EINVAL, "model: bad dialect (draft or 1.4; a 1.4 "
+			  "model supports at least one device-parts object)");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -320,7 +333,8 @@ vpf_model_create(const struct vpf_model_params *p)
 	m->config_msix = 0xffff;
 	m->enabled_ops = VPF_ADMIN_OPS_LIST;
 
-	if (model_vfs_init(m) != 0 || model_aq_init(m) != 0)
+	if (model_vfs_init(m) != 0 || model_aq_init(m) != 0 ||
+	    model_v14_init(m) != 0)
 		goto fail;
 	if (m->p.threaded && model_thread_start(m) != 0)
 		goto fail;
@@ -329,6 +343,7 @@ vpf_model_create(const struct vpf_model_params *p)
 		  m->p.threaded ? ", device thread" : "");
 	return m;
 fail:
+	model_v14_fini(m);
 	model_aq_fini(m);
 	model_vfs_fini(m);
 	pthread_cond_destroy(&m->cv);
@@ -347,6 +362,7 @@ vpf_model_destroy(struct vpf_model *m)
 	if (m == NULL)
 		return;
 	model_thread_stop(m);
+	model_v14_fini(m);
 	model_aq_fini(m);
 	model_vfs_fini(m);
 	for (i = 0; i < m->ndma; i++)

@@ -697,7 +697,7 @@ complete_due(struct vpf_model *m, uint64_t now)
 
 			if (!c->too_big &&
 			    c->r_total >= sizeof(*h) &&
-			    model_cmd_delayed_by_busy(
+			    model_cmd_delayed_by_busy(m,
 				    rte_le_to_cpu_16(h->opcode))) {
 				struct model_vf *vf = model_vf_get(m,
 					rte_le_to_cpu_64(h->group_member_id));

@@ -74,6 +74,7 @@ model_device_reset(struct vpf_model *m)
 	 * (doc/protocol.md §2.2). */
 	m->enabled_ops = VPF_ADMIN_OPS_LIST;
 	model_owner_reset_vfs(m);
+	model_v14_reset(m);
 	m->resets++;
 }
 

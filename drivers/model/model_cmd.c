@@ -688,8 +688,12 @@ cmd_wr_read(struct xcmd *x)
  * ------------------------------------------------------------------ */
 
 bool
-model_cmd_delayed_by_busy(uint16_t op)
+model_cmd_delayed_by_busy(const struct vpf_model *m, uint16_t op)
 {
+	/* 1.4: MODE_SET and PARTS_SET complete after an FLR or reset. */
+	if (model_v14_on(&m->p))
+		return op == MODEL_V14_OP_MODE_SET ||
+		       op == MODEL_V14_OP_PARTS_SET;
 	return op == VPF_ADMIN_OP_DEV_MODE_SET ||
 	       op == VPF_ADMIN_OP_DEV_CTX_READ ||
 	       op == VPF_ADMIN_OP_DEV_CTX_WRITE;
@@ -754,6 +758,11 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 	op = rte_le_to_cpu_16(h->opcode);
 	group = rte_le_to_cpu_16(h->group_type);
 	member = rte_le_to_cpu_64(h->group_member_id);
+	/* The 1.4 device parts dialect: its own commands (model_v14.c). */
+	if (model_v14_on(&m->p)) {
+		ok = model_v14_exec(m, c, r, &x.vf);
+		goto out;
+	}
 
 	/* Validation order: group, opcode, member (doc/protocol.md
 	 * §1.5). */
@@ -816,7 +825,7 @@ model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 		break;
 	}
 out:
-	if (ok && op == VPF_ADMIN_OP_DEV_CTX_WRITE)
+	if (ok && op == VPF_ADMIN_OP_DEV_CTX_WRITE && !model_v14_on(&m->p))
 		ctx_write_refused(x.vf, r);
 	if (ok)
 		account(m, x.vf, op, r);
@@ -843,6 +852,7 @@ model_cmd_account_fault(struct vpf_model *m, struct model_cmd *c,
 		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
 			vf = model_vf_get(m, member);
 		if (op == VPF_ADMIN_OP_DEV_CTX_WRITE && vf != NULL &&
+		    !model_v14_on(&m->p) &&
 		    (m->enabled_ops & VPF_ADMIN_OP_BIT(op)) &&
 		    member <= model_num_vfs(m))
 			ctx_write_refused(vf, r);

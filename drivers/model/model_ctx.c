@@ -536,6 +536,15 @@ vpf_model_digest(struct vpf_model *m, uint16_t vf_id, uint8_t digest[32])
 
 	if (m == NULL || digest == NULL)
 		return -EINVAL;
+	if (model_v14_on(&m->p)) {
+		int rc;
+
+		if (model_lock_vf(m, vf_id, &vf) != 0)
+			return -EINVAL;
+		rc = model_v14_digest(m, vf, digest);
+		pthread_mutex_unlock(&m->lock);
+		return rc;
+	}
 	buf = malloc(m->ctx_max);
 	if (buf == NULL)
 		return vpf_error(-ENOMEM, "model digest: out of memory");

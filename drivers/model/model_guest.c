@@ -46,6 +46,10 @@ guest_take(struct vpf_model *m, struct model_vf *vf, struct model_vf_vq *q,
 		q->own[d / 64] |= 1ull << (d % 64);
 		q->own_count++;
 		q->avail_idx++;
+		/* 1.4: each buffer of the control queue is a command the
+		 * device executes as it takes it (doc/model.md). */
+		if (vf->v14 != NULL && q == &vf->st.vq[m->nvq - 1])
+			model_v14_cvq_exec(m, vf);
 	}
 }
 
@@ -110,6 +114,15 @@ guest_op(struct vpf_model *m, struct model_vf *vf)
 	bool active = vf->mode == VPF_DEV_MODE_ACTIVE;
 
 	r >>= 24;
+	/* 1.4: the guest changes the net device's state only through
+	 * control-queue commands: one buffer made available on the control
+	 * queue, where the draft's device changed its config. */
+	if (vf->v14 != NULL && kind >= 85 && kind < 93) {
+		kind = 0;
+		qi = (uint16_t)(m->nvq - 1);
+		q = &vf->st.vq[qi];
+		r = 0;
+	}
 	if (kind < 40) {
 		/* The driver makes descriptors available and notifies. */
 		uint32_t n = 1 + (uint32_t)(r % 8);

@@ -20,6 +20,7 @@
 #include "vpf_ctx.h"
 #include "vpf_model.h"
 #include "vpf_spec.h"
+#include "model_v14.h"
 
 VPF_LOG_DECLARE(model);
 
@@ -214,6 +215,9 @@ struct model_vf {
 
 	struct model_fault fault;
 	struct model_stats_i stats;
+
+	/* Dialect 1.4 only (NULL in the draft): model_v14.h. */
+	struct model_v14_vf *v14;
 };
 
 /* A command the device has fetched and not completed. */
@@ -335,6 +339,9 @@ struct vpf_model {
 	uint64_t cmds_dropped;
 	uint64_t cmd_mem;		/* slot buffer bytes beyond the minimum */
 	struct model_stats_i pf_stats;
+
+	/* Dialect 1.4 only (NULL in the draft): model_v14.h. */
+	struct model_v14 *v14;
 };
 
 /* ---------------------------------------------------------------------
@@ -446,7 +453,7 @@ struct model_result {
 bool model_cmd_exec(struct vpf_model *m, struct model_cmd *c,
 		    struct model_result *r);
 /* Whether opcode @p op waits for an FLR/reset in progress. */
-bool model_cmd_delayed_by_busy(uint16_t op);
+bool model_cmd_delayed_by_busy(const struct vpf_model *m, uint16_t op);
 /* Time the command has to wait for (activation cost), 0 if none. */
 uint64_t model_cmd_pre_cost_ns(struct vpf_model *m, struct model_cmd *c);
 void model_owner_reset_vfs(struct vpf_model *m);
