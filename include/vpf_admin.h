@@ -323,6 +323,218 @@ VPF_API int vpf_admin_stats_get(const struct vpf_pf *pf, uint16_t vf,
 /** Zero all counters of @p pf. */
 VPF_API void vpf_admin_stats_reset(struct vpf_pf *pf);
 
+/* ===========================================================================
+ * The virtio 1.4 device-parts dialect (doc/protocol.md §10, §10.7;
+ * doc/driver.md "The 1.4 dialect"; decisions D-DRV14.*)
+ *
+ * On a PF whose dialect is VPF_DIALECT_V14_PARTS (vpf_pf_info::dialect)
+ * opcodes 0x7 and up mean what the 1.4 specification says: the draft's
+ * typed calls above return -ENOTSUP there, and the calls below return
+ * -ENOTSUP on a draft PF. Capabilities were negotiated at attach (and again
+ * after every device re-initialisation); the object limits are in
+ * vpf_pf_info.
+ * ========================================================================= */
+
+/** 1.4 opcodes (same numbers as some draft opcodes, other meanings). */
+#define VPF_ADMIN_V14_OP_CAP_ID_LIST_QUERY	0x07	/**< self group */
+#define VPF_ADMIN_V14_OP_DEVICE_CAP_GET		0x08	/**< self group */
+#define VPF_ADMIN_V14_OP_DRIVER_CAP_SET		0x09	/**< self group */
+#define VPF_ADMIN_V14_OP_RESOURCE_OBJ_CREATE	0x0a
+#define VPF_ADMIN_V14_OP_RESOURCE_OBJ_MODIFY	0x0b	/**< never sent */
+#define VPF_ADMIN_V14_OP_RESOURCE_OBJ_QUERY	0x0c	/**< never sent */
+#define VPF_ADMIN_V14_OP_RESOURCE_OBJ_DESTROY	0x0d
+#define VPF_ADMIN_V14_OP_DEV_PARTS_METADATA_GET	0x0e
+#define VPF_ADMIN_V14_OP_DEV_PARTS_GET		0x0f
+#define VPF_ADMIN_V14_OP_DEV_PARTS_SET		0x10
+#define VPF_ADMIN_V14_OP_DEV_MODE_SET		0x11
+/** The SR-IOV group opcodes vpf needs from a 1.4 device (D-DRV14.3). */
+#define VPF_ADMIN_V14_OPS_PARTS \
+	(VPF_ADMIN_OP_BIT(0x0a) | VPF_ADMIN_OP_BIT(0x0d) | \
+	 VPF_ADMIN_OP_BIT(0x0e) | VPF_ADMIN_OP_BIT(0x0f) | \
+	 VPF_ADMIN_OP_BIT(0x10) | VPF_ADMIN_OP_BIT(0x11))
+/** The self group's capability opcodes. */
+#define VPF_ADMIN_V14_OPS_CAP \
+	(VPF_ADMIN_OP_BIT(0x07) | VPF_ADMIN_OP_BIT(0x08) | \
+	 VPF_ADMIN_OP_BIT(0x09))
+/** Status EEXIST (the 1.4 text names it without a number: D-DRV14.7). */
+#define VPF_ADMIN_V14_STATUS_EEXIST		17
+/** Capability id of VIRTIO_DEV_PARTS_CAP (data: u8 get_limit, u8 set_limit). */
+#define VPF_ADMIN_V14_CAP_DEV_PARTS		0x0000
+/** DEV_MODE_SET flag: stopped. */
+#define VPF_ADMIN_V14_MODE_STOPPED		(1u << 0)
+/** How often a PARTS_GET that failed ENOMEM (the state grew after SIZE) is
+ *  sized and sent again before the read fails (D-DRV14.9). */
+#define VPF_ADMIN_V14_ENOMEM_RETRIES		4
+
+/** Name of a 1.4 opcode ("DEV_PARTS_GET", ...). Never NULL. */
+VPF_API const char *vpf_admin_v14_opcode_name(uint16_t opcode);
+
+/** A device-parts object of one VF, as the driver's allocator sees it. */
+struct vpf_admin_v14_obj {
+	uint32_t id;		/**< 0 .. get_limit + set_limit - 1 */
+	uint16_t vf;		/**< the VF that created it */
+	uint8_t kind;		/**< VPF_PARTS_OBJ_GET or VPF_PARTS_OBJ_SET */
+	uint8_t valid;		/**< 1 while the handle names an id */
+	uint32_t gen;		/**< device generation (a reset destroys all) */
+};
+
+/**
+ * RESOURCE_OBJ_CREATE of a device-parts object of @p kind for VF @p vf:
+ * an id is taken from the PF's allocator (one id space for both kinds,
+ * live objects counted per kind against the negotiated limits, D-DRV14.5)
+ * and created on the device. On any failure the id is given back (or kept
+ * out of use when the device may hold it, D-DRV14.6, D-DRV14.8).
+ * @return 0; -ENOSPC no id left for that kind (nothing sent); -EIO the
+ *   device answered EEXIST for an id the driver never gave out; the errno
+ *   of a device status; -ENOTSUP on a draft PF.
+ */
+VPF_API int vpf_admin_v14_obj_create(struct vpf_pf *pf, uint16_t vf,
+				     uint8_t kind,
+				     struct vpf_admin_v14_obj *obj);
+/**
+ * RESOURCE_OBJ_DESTROY. An object of an earlier device generation (the
+ * device was reset since: it holds no objects) is released without a
+ * command. ENXIO from the device counts as destroyed. @p obj is invalid
+ * afterwards whatever the outcome; an id whose destruction failed stays out
+ * of use until the device is next reset (D-DRV14.8).
+ */
+VPF_API int vpf_admin_v14_obj_destroy(struct vpf_pf *pf,
+				      struct vpf_admin_v14_obj *obj);
+/** Ids in use on @p pf now, GET and SET objects, and ids kept out of use;
+ *  any pointer may be NULL. @return 0 or -EINVAL / -ENOTSUP. */
+VPF_API int vpf_admin_v14_obj_usage(const struct vpf_pf *pf, uint32_t *get,
+				    uint32_t *set, uint32_t *quarantined);
+/** Copy up to @p max live objects into @p out; @return how many there are
+ *  in all (may exceed @p max), or a negative errno. */
+VPF_API int vpf_admin_v14_obj_list(const struct vpf_pf *pf,
+				   struct vpf_admin_v14_obj *out, uint32_t max);
+
+/** DEV_PARTS_METADATA_GET SIZE (a GET object): the largest total size of
+ *  all the VF's parts now. */
+VPF_API int vpf_admin_v14_meta_size(struct vpf_pf *pf,
+				    const struct vpf_admin_v14_obj *obj,
+				    uint32_t *size);
+/** DEV_PARTS_METADATA_GET COUNT. */
+VPF_API int vpf_admin_v14_meta_count(struct vpf_pf *pf,
+				     const struct vpf_admin_v14_obj *obj,
+				     uint32_t *count);
+/**
+ * DEV_PARTS_METADATA_GET LIST into @p buf (@p cap bytes, at most
+ * max_chunk): `le32 count; le32 reserved;` then count part headers,
+ * checked with vpf_parts_meta_list_check() before it is handed up. COUNT is
+ * asked first to size the result; ENOMEM (more parts since) is retried as
+ * PARTS_GET's (D-DRV14.9). @p len receives the result's length.
+ */
+VPF_API int vpf_admin_v14_meta_list(struct vpf_pf *pf,
+				    const struct vpf_admin_v14_obj *obj,
+				    void *buf, uint32_t cap, uint32_t *count,
+				    uint32_t *len);
+/**
+ * DEV_PARTS_GET ALL with a GET object: METADATA_GET SIZE, then PARTS_GET
+ * with a result buffer of that size (rounded up to 8); on ENOMEM SIZE is
+ * asked again and the read repeated, at most
+ * VPF_ADMIN_V14_ENOMEM_RETRIES times (D-DRV14.9). The result is validated
+ * (vpf_parts_validate(), VPF_PARTS_F_CARRY) before it is handed up.
+ * @return 0 with @p len set; -ENOSPC SIZE exceeds @p cap or max_chunk
+ *   (nothing read); -EIO a result that is not a valid parts set or longer
+ *   than SIZE said; -ENOMEM still too small after the retries.
+ */
+VPF_API int vpf_admin_v14_parts_get(struct vpf_pf *pf,
+				    const struct vpf_admin_v14_obj *obj,
+				    void *buf, uint32_t cap, uint32_t *len);
+/**
+ * DEV_PARTS_SET with a SET object: @p parts (@p len bytes) is validated
+ * (VPF_PARTS_F_CARRY) and sent after the object header, zero-padded to 8.
+ * @return 0; -EBADMSG a malformed set (nothing sent); -EINVAL too large for
+ *   max_chunk; the errno of a device status.
+ */
+VPF_API int vpf_admin_v14_parts_set(struct vpf_pf *pf,
+				    const struct vpf_admin_v14_obj *obj,
+				    const void *parts, uint32_t len);
+/** DEV_MODE_SET: stop (@p stopped) or resume VF @p vf (8-byte data). */
+VPF_API int vpf_admin_v14_mode_set(struct vpf_pf *pf, uint16_t vf,
+				   bool stopped);
+
+/** Request builder for DEV_MODE_SET (asynchronous use). */
+VPF_API void vpf_admin_v14_prep_mode_set(struct vpf_admin_cmd *c, uint16_t vf,
+					 bool stopped);
+
+/* ---------------------------------------------------------------------------
+ * Pipelined parts transfers: one object's whole life per VF, many VFs at once
+ * ------------------------------------------------------------------------- */
+
+/** What a transfer does. */
+enum vpf_admin_v14_xfer_kind {
+	VPF_ADMIN_V14_XFER_GET = 0,	/**< CREATE(GET), SIZE, PARTS_GET ALL,
+					 *   DESTROY */
+	VPF_ADMIN_V14_XFER_SET = 1,	/**< CREATE(SET), PARTS_SET, DESTROY */
+};
+
+/**
+ * One VF's parts transfer, driven by completion callbacks through the
+ * engine (EAGAIN retries, deadlines and recovery included), so that the
+ * transfers of many VFs are in flight together. The object it creates is
+ * destroyed on every path: success, device error, a malformed result,
+ * vpf_admin_v14_xfer_cancel(), a command cancelled by queue recovery (the
+ * device may still hold it) ; after a device reset (vpf_pf_reset(),
+ * re-initialisation) nothing is left to destroy (D-DRV14.10).
+ *
+ * Fill the request part, vpf_admin_v14_xfer_start() it, then call
+ * vpf_admin_v14_xfer_poll() until it says all are done (or use
+ * vpf_admin_v14_xfer_run()). Members after @c rc are private.
+ */
+struct vpf_admin_v14_xfer {
+	/* request */
+	uint16_t vf;
+	uint8_t kind;			/**< enum vpf_admin_v14_xfer_kind */
+	void *buf;			/**< GET: where the parts go */
+	uint32_t cap;			/**< GET: bytes at @c buf */
+	const void *parts;		/**< SET: the parts set */
+	uint32_t parts_len;		/**< SET: its length */
+	/* result */
+	uint32_t len;			/**< GET: bytes of parts read */
+	int rc;				/**< 0 or negative errno, final when
+					 *   vpf_admin_v14_xfer_done() */
+	/* private */
+	struct vpf_admin_cmd cmd;
+	struct vpf_admin_v14_obj obj;
+	struct vpf_pf *pf;
+	uint32_t size;
+	uint8_t state;
+	uint8_t enomem_left;
+	uint8_t destroy_left;
+	uint8_t cancel;
+	uint8_t pending;		/* submit refused for now: retry */
+	uint8_t meta[8];
+	uint8_t *setbuf;		/* SET: object header + parts + pad */
+	uint32_t setlen;
+};
+
+/** Start @p x on @p pf (queues its first command; no allocation except a
+ *  SET transfer's command buffer). @return 0 or a negative errno (then
+ *  @p x is done with that rc and nothing was sent). */
+VPF_API int vpf_admin_v14_xfer_start(struct vpf_pf *pf,
+				     struct vpf_admin_v14_xfer *x);
+/** Ask @p x to stop: its next step is the destruction of its object (a
+ *  command in flight completes first). */
+VPF_API void vpf_admin_v14_xfer_cancel(struct vpf_admin_v14_xfer *x);
+/** True once @p x finished (its object destroyed or never created). */
+VPF_API bool vpf_admin_v14_xfer_done(const struct vpf_admin_v14_xfer *x);
+/**
+ * Poll @p pf once and resubmit the steps of @p xs that the engine refused
+ * for lack of a slot or buffer. @return how many of the @p n transfers are
+ * not done yet, or a negative errno (the PF is unusable: every transfer
+ * is then finished with it).
+ */
+VPF_API int vpf_admin_v14_xfer_poll(struct vpf_pf *pf,
+				    struct vpf_admin_v14_xfer *xs, uint32_t n);
+/** Start the @p n transfers and poll until all are done. @return 0 when
+ *  all succeeded, else the rc of the first that failed. */
+VPF_API int vpf_admin_v14_xfer_run(struct vpf_pf *pf,
+				   struct vpf_admin_v14_xfer *xs, uint32_t n);
+/** Release what a finished SET transfer allocated. */
+VPF_API void vpf_admin_v14_xfer_fini(struct vpf_admin_v14_xfer *x);
+
 #ifdef __cplusplus
 }
 #endif

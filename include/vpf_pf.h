@@ -122,7 +122,9 @@ enum vpf_dialect {
 	VPF_DIALECT_UNKNOWN = 0,
 	VPF_DIALECT_DRAFT_2023,	/**< the Oct 2023 draft vpf speaks: 0x7-0xb
 				 *   and 0xd, no 0xe */
-	VPF_DIALECT_V14_PARTS,	/**< virtio 1.4 device parts (refused, §10) */
+	VPF_DIALECT_V14_PARTS,	/**< virtio 1.4 device parts (§10; the
+				 *   typed calls are vpf_admin.h's 1.4
+				 *   section) */
 };
 /** Former name of VPF_DIALECT_DRAFT_2023, kept for source compatibility. */
 #define VPF_DIALECT_SEED_2023	VPF_DIALECT_DRAFT_2023
@@ -151,6 +153,17 @@ struct vpf_pf_info {
 	uint32_t recoveries;		/**< queue resets / re-inits so far */
 	bool failed;			/**< recovery gave up: every command
 					 *   fails with -EIO (re-attach) */
+	/* The 1.4 dialect only (0 / false on a draft PF). */
+	uint8_t parts_get_limit;	/**< GET objects at once (negotiated) */
+	uint8_t parts_set_limit;	/**< SET objects at once (negotiated) */
+	uint16_t parts_get_in_use;	/**< live GET objects now */
+	uint16_t parts_set_in_use;	/**< live SET objects now */
+	uint16_t parts_ids_blocked;	/**< ids kept out of use until the next
+					 *   device reset (D-DRV14.8) */
+	bool caps_fallback;		/**< the device refused the self-group
+					 *   LIST_QUERY: capability commands
+					 *   were sent without a self-group
+					 *   LIST_USE (D-DRV14.2) */
 };
 
 /** Fill @p info. */

@@ -11,6 +11,10 @@
  *   vpf_admin_negotiate.c  LIST_QUERY / LIST_USE (attach and recovery)
  *   vpf_admin_cmds.c       request builders and the typed context commands
  *   vpf_admin_wr.c         the typed write-recording commands
+ *   vpf_admin_v14_neg.c    1.4: self group, capabilities (attach, re-init)
+ *   vpf_admin_v14_objs.c   1.4: object allocator, result checks, typed
+ *                          synchronous commands
+ *   vpf_admin_v14_xfer.c   1.4: pipelined per-VF parts transfers
  *
  * The engine's state is struct vpf_pf and its slots (lib/pf/pf_internal.h).
  * The helpers below that the fast path (submit, poll, complete) calls run
@@ -99,6 +103,15 @@ done_push(struct vpf_admin_cmd *c, struct done_list *dl)
 /* Run the callbacks of @p dl; returns how many commands completed. */
 int admin_done_run(struct vpf_pf *pf, struct done_list *dl);
 
+/* Name of @p op in the PF's dialect (the same numbers mean other commands
+ * in 1.4). */
+static inline const char *
+admin_opname(const struct vpf_pf *pf, uint16_t op)
+{
+	return pf->dialect == VPF_DIALECT_V14_PARTS ?
+		vpf_admin_v14_opcode_name(op) : vpf_admin_opcode_name(op);
+}
+
 static inline void
 stats_one(struct vpf_admin_stats *st, const struct vpf_admin_cmd *c,
 	  bool device_status)
@@ -112,6 +125,12 @@ stats_one(struct vpf_admin_stats *st, const struct vpf_admin_cmd *c,
 			st->errors_local++;
 		if (c->rc == -ETIMEDOUT)
 			st->timeouts++;
+	} else if (c->priv[2] & CMD_F_V14) {
+		/* 1.4: parts read and written (no command_specific_output). */
+		if (c->opcode == VPF_ADMIN_V14_OP_DEV_PARTS_GET)
+			st->bytes_read += c->result_written;
+		else if (c->opcode == VPF_ADMIN_V14_OP_DEV_PARTS_SET)
+			st->bytes_written += c->data_len;
 	} else if (c->opcode == VPF_ADMIN_OP_DEV_CTX_READ) {
 		st->bytes_read += c->output;
 	} else if (c->opcode == VPF_ADMIN_OP_DEV_CTX_WRITE) {
@@ -193,5 +212,8 @@ void admin_mark_gone(struct vpf_pf *pf, uint64_t now, struct done_list *dl);
 void admin_cmd_prep(struct vpf_admin_cmd *c, uint16_t op, uint16_t vf);
 int admin_cmd_run(struct vpf_pf *pf, struct vpf_admin_cmd *c);
 int admin_check_vf(struct vpf_pf *pf, uint16_t vf);
+
+/* The 1.4 dialect: lib/admin/admin_v14.h. */
+#include "admin_v14.h"
 
 #endif /* VPF_ADMIN_INTERNAL_H */

@@ -101,6 +101,9 @@ admin_check_vf(struct vpf_pf *pf, uint16_t vf)
 {
 	if (pf == NULL)
 		return vpf_error(-EINVAL, "no PF");
+	if (pf->dialect == VPF_DIALECT_V14_PARTS)
+		return vpf_error(-ENOTSUP, "PF %s speaks the virtio 1.4 device-parts dialect: the draft's commands do not exist there (use the vpf_admin_v14_* calls)",
+				 pf->name);
 	if (vf == 0 || vf > pf->num_vfs)
 		return vpf_error(-EINVAL, "VF %u does not exist (PF %s has %u VFs)",
 				 vf, pf->name, pf->num_vfs);

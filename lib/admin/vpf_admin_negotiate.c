@@ -61,13 +61,13 @@ vpf_admin_negotiate(struct vpf_pf *pf)
 	sup = rte_le_to_cpu_64(bm[0]);
 	pf->cmds_supported = sup;
 
-	/* Dialect from the whole bitmap (doc/protocol.md §2.3, D-2.1). */
+	/* Dialect from the whole bitmap (doc/protocol.md §2.3, D-2.1): bit
+	 * 0xe is the 1.4 device-parts dialect (D-DRV14.1). */
 	if (sup & VPF_ADMIN_OP_BIT(VPF_ADMIN_OP_V14_DEV_PARTS_METADATA_GET)) {
 		pf->dialect = VPF_DIALECT_V14_PARTS;
-		return vpf_error(-ENOTSUP,
-				 "device speaks the virtio 1.4 device-parts dialect (LIST_QUERY bit 0xe DEV_PARTS_METADATA_GET set, bitmap 0x%" PRIx64
-				 "), not the Oct 2023 migration commands vpf implements",
-				 sup);
+		pf->has_fields_query = false;
+		pf->has_write_record = false;
+		return admin_v14_negotiate(pf, sup);
 	}
 	if ((sup & VPF_ADMIN_OPS_MIGRATION) != VPF_ADMIN_OPS_MIGRATION) {
 		pf->dialect = VPF_DIALECT_UNKNOWN;

@@ -31,9 +31,9 @@ proto_error(struct vpf_pf *pf, const struct vpf_admin_cmd *c, const char *what,
 {
 	pf->protocol_errors++;
 	ADMIN_LOG(ERR, pf, "%s on member %" PRIu64 ": device error: %s (%" PRIu64
-		  " vs %" PRIu64 ")", vpf_admin_opcode_name(c->opcode), c->member, what, a, b);
+		  " vs %" PRIu64 ")", admin_opname(pf, c->opcode), c->member, what, a, b);
 	return vpf_error(-EIO, "%s on VF %" PRIu64 ": device error: %s (%" PRIu64
-			 " vs %" PRIu64 ")", vpf_admin_opcode_name(c->opcode), c->member, what,
+			 " vs %" PRIu64 ")", admin_opname(pf, c->opcode), c->member, what,
 			 a, b);
 }
 
@@ -69,6 +69,8 @@ check_result(struct vpf_pf *pf, struct vpf_admin_cmd *c, const uint8_t *res,
 {
 	uint64_t v;
 
+	if (c->priv[2] & CMD_F_V14)
+		return admin_v14_check_result(pf, c, res, written, posted);
 	switch (c->opcode) {
 	case VPF_ADMIN_OP_LIST_QUERY:
 		if (written < 8)
@@ -238,7 +240,8 @@ complete_retry(struct vpf_pf *pf, struct vpf_admin_slot *s, uint64_t now)
 
 	if (!(st == VPF_ADMIN_STATUS_EAGAIN ||
 	      (st == VPF_ADMIN_STATUS_ENOMEM && (q == VPF_ADMIN_SQ_NORESOURCE ||
-						q == VPF_ADMIN_SQ_TRYAGAIN))) ||
+						q == VPF_ADMIN_SQ_TRYAGAIN) &&
+	       !admin_v14_enomem_sizes(c))) ||
 	    c->retries >= pf->params.retry_max)
 		return false;
 	us = (uint64_t)pf->params.retry_backoff_us << RTE_MIN(c->retries, 20u);
@@ -283,8 +286,11 @@ slot_complete(struct vpf_pf *pf, struct vpf_admin_slot *s, uint32_t len,
 	if (complete_retry(pf, s, now))
 		return;
 	rc = vpf_admin_status_errno(c->status);
+	if ((c->priv[2] & CMD_F_V14) &&
+	    c->status == VPF_ADMIN_V14_STATUS_EEXIST)
+		rc = -EEXIST;	/* D-DRV14.7 */
 	vpf_error(rc, "%s on VF %" PRIu64 " failed: status %s (%u), qualifier %s (%u)",
-		  vpf_admin_opcode_name(c->opcode), c->member,
+		  admin_opname(pf, c->opcode), c->member,
 		  vpf_admin_status_name(c->status), c->status,
 		  vpf_admin_qualifier_name(c->qualifier), c->qualifier);
 	slot_finish(pf, s, rc, true, now, dl);
@@ -359,7 +365,7 @@ poll_deadline(struct vpf_pf *pf, uint64_t now, struct done_list *dl, int *rc)
 	if (likely(s == NULL || now <= s->deadline_tk))
 		return false;
 	snprintf(why, sizeof(why), "%s on VF %" PRIu64 " timed out after %u us",
-		 vpf_admin_opcode_name(s->cmd->opcode), s->cmd->member,
+		 admin_opname(pf, s->cmd->opcode), s->cmd->member,
 		 pf->params.cmd_timeout_us);
 	vpf_error(-ETIMEDOUT, "%s", why);
 	if (pf->recovering) {

@@ -96,11 +96,17 @@ submit_check(struct vpf_pf *pf, const struct vpf_admin_cmd *c)
 				 pf->name);
 	if (unlikely(c->priv[1] == CMD_BUSY))
 		return vpf_error(-EINVAL, "%s: command is already in flight",
-				 vpf_admin_opcode_name(c->opcode));
+				 admin_opname(pf, c->opcode));
 	if (unlikely(c->opcode >= 64 ||
-		     !(pf->cmds_enabled & VPF_ADMIN_OP_BIT(c->opcode))))
+		     !(admin_enabled(pf, c->group_type) & VPF_ADMIN_OP_BIT(c->opcode))))
 		return vpf_error(-ENOTSUP, "command %s (0x%x) not enabled on this device",
-				 vpf_admin_opcode_name(c->opcode), c->opcode);
+				 admin_opname(pf, c->opcode), c->opcode);
+	/* A command built for the other dialect never reaches the device
+	 * (D-DRV14.4): a draft CTX_READ would be a 1.4 CREATE. */
+	if (unlikely(c->opcode > VPF_ADMIN_OP_LIST_USE &&
+		     (pf->dialect == VPF_DIALECT_V14_PARTS) !=
+		     ((c->priv[2] & CMD_F_V14) != 0)))
+		return admin_v14_dialect_error(pf, c);
 	if (unlikely(c->opcode == VPF_ADMIN_OP_LIST_USE)) {
 		/* The engine owns the command list: a LIST_USE from outside
 		 * would leave its idea of what is enabled wrong. */
@@ -111,6 +117,10 @@ submit_check(struct vpf_pf *pf, const struct vpf_admin_cmd *c)
 			return vpf_error(-EBUSY, "LIST_USE while %u commands are outstanding",
 					 pf->nring);
 	}
+	if (unlikely(c->group_type == VPF_ADMIN_GROUP_SELF &&
+		     (c->priv[2] & CMD_F_V14) && c->member != 0))
+		return vpf_error(-EINVAL, "%s: the self group has member 0 only",
+				 admin_opname(pf, c->opcode));
 	if (c->opcode > VPF_ADMIN_OP_LIST_USE &&
 	    c->group_type == VPF_ADMIN_GROUP_SRIOV &&
 	    unlikely(c->member == 0 || c->member > pf->num_vfs))
@@ -118,28 +128,29 @@ submit_check(struct vpf_pf *pf, const struct vpf_admin_cmd *c)
 				 c->member, pf->name, pf->num_vfs);
 	if (unlikely((c->data_len % VPF_ADMIN_ALIGN) && !(c->priv[2] & CMD_F_PAD)))
 		return vpf_error(-EINVAL, "%s: data length %u is not a multiple of 8",
-				 vpf_admin_opcode_name(c->opcode), c->data_len);
+				 admin_opname(pf, c->opcode), c->data_len);
 	/* Every CTX_READ result buffer is a non-zero multiple of 8 (D-1.1):
 	 * the device fails any other, and context_len < posted would be
 	 * taken for the end of the stream. */
 	if (unlikely(c->opcode == VPF_ADMIN_OP_DEV_CTX_READ &&
+		     !(c->priv[2] & CMD_F_V14) &&
 		     (c->result_len == 0 || c->result_len % VPF_ADMIN_ALIGN)))
 		return vpf_error(-EINVAL, "DEV_CTX_READ chunk of %u bytes: must be a non-zero multiple of 8",
 				 c->result_len);
 	if (unlikely((c->data_len && c->data == NULL) ||
 		     (c->result_len && c->result == NULL)))
 		return vpf_error(-EINVAL, "%s: length without a buffer",
-				 vpf_admin_opcode_name(c->opcode));
+				 admin_opname(pf, c->opcode));
 	dlen = ROUND8(c->data_len);
 	rlen = ROUND8(c->result_len);
 	if (unlikely(c->data_len > pf->params.max_chunk ||
 		     c->result_len > pf->params.max_chunk))
 		return vpf_error(-EINVAL, "%s: data %u / result %u bytes exceed max_chunk %u",
-				 vpf_admin_opcode_name(c->opcode), c->data_len, c->result_len,
+				 admin_opname(pf, c->opcode), c->data_len, c->result_len,
 				 pf->params.max_chunk);
 	if (unlikely(HDR_LEN + dlen > SLOT_SMALL_RD && STS_LEN + rlen > SLOT_SMALL_WR))
 		return vpf_error(-EINVAL, "%s: data and result both larger than %u bytes",
-				 vpf_admin_opcode_name(c->opcode), SLOT_SMALL_RD - HDR_LEN);
+				 admin_opname(pf, c->opcode), SLOT_SMALL_RD - HDR_LEN);
 	return 0;
 }
 
@@ -222,7 +233,7 @@ vpf_admin_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 		return vpf_error(-EINVAL, "no PF or no command");
 	if (unlikely(pf->cb_depth != 0)) {
 		c->rc = vpf_error(-EDEADLK, "PF %s: %s waits for its completion: not allowed in a completion callback",
-				  pf->name, vpf_admin_opcode_name(c->opcode));
+				  pf->name, admin_opname(pf, c->opcode));
 		return c->rc;
 	}
 	for (;;) {

@@ -58,6 +58,7 @@ enum {
 /* Flags in cmd->priv[2] (engine-internal). */
 #define CMD_F_PAD	1u	/* data_len may be unaligned: zero-pad to 8 */
 #define CMD_F_INTERNAL	2u	/* engine's own command (allowed in recovery) */
+#define CMD_F_V14	4u	/* built by a 1.4 builder (lib/admin/admin_v14.h) */
 
 /** Size of each slot's small premapped buffers. */
 #define SLOT_SMALL_RD	128u	/* header (24) + 104 bytes of data */
@@ -81,6 +82,36 @@ struct vpf_admin_slot {
 	int32_t big;			/* big buffer index, -1: none */
 	uint16_t index;
 	uint8_t state;
+};
+
+/* The 1.4 dialect's per-PF state (lib/admin/vpf_admin_v14*.c): capability
+ * negotiation and the device-parts object allocator. Ids are 0 .. get_limit
+ * + set_limit - 1 (at most 2 x 255). */
+#define PF_V14_MAX_OBJS	512u
+enum {
+	PF_V14_FREE = 0,
+	PF_V14_LIVE,		/* created, or CREATE/DESTROY outcome unknown */
+	PF_V14_QUAR,		/* the device may hold it: unused until reset */
+};
+struct pf_v14_obj {
+	uint16_t vf;
+	uint8_t kind;
+	uint8_t state;
+};
+struct pf_v14 {
+	bool caps_no_self_list;		/* self-group LIST_QUERY refused:
+					 * capabilities the fallback way */
+	uint64_t self_supported;	/* self-group LIST_QUERY */
+	uint64_t self_enabled;		/* self-group opcodes usable */
+	uint64_t caps;			/* CAP_ID_LIST_QUERY, ids 0..63 */
+	uint8_t dev_get_limit;		/* DEVICE_CAP_GET */
+	uint8_t dev_set_limit;
+	uint8_t get_limit;		/* DRIVER_CAP_SET: what vpf uses */
+	uint8_t set_limit;
+	uint32_t gen;			/* device generation: +1 per reset */
+	uint32_t nget, nset, nquar;
+	uint32_t next;			/* where the id search starts */
+	struct pf_v14_obj objs[PF_V14_MAX_OBJS];
 };
 
 struct vpf_pf {
@@ -153,6 +184,8 @@ struct vpf_pf {
 	 * device is re-initialised. */
 	struct vpf_wr_cap *wr_cap;
 	bool *wr_cap_valid;
+
+	struct pf_v14 v14;		/* dialect VPF_DIALECT_V14_PARTS */
 };
 
 /* lib/admin */

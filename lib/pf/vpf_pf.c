@@ -291,6 +291,14 @@ vpf_pf_info_get(const struct vpf_pf *pf, struct vpf_pf_info *info)
 	info->inflight = pf->inflight;
 	info->recoveries = pf->recoveries;
 	info->failed = pf->dead;
+	if (pf->dialect == VPF_DIALECT_V14_PARTS) {
+		info->parts_get_limit = pf->v14.get_limit;
+		info->parts_set_limit = pf->v14.set_limit;
+		info->parts_get_in_use = (uint16_t)pf->v14.nget;
+		info->parts_set_in_use = (uint16_t)pf->v14.nset;
+		info->parts_ids_blocked = (uint16_t)pf->v14.nquar;
+		info->caps_fallback = pf->v14.caps_no_self_list;
+	}
 	return 0;
 }
 
