@@ -214,6 +214,11 @@ test_v14_resource_objects(void **state)
 	expect(v14_limits(&H, 2, 3), OK, 0);
 	expect(v14_create(&H, 1, 0, VPF_PARTS_OBJ_GET), OK, 0);
 	expect(v14_create(&H, 2, 4, VPF_PARTS_OBJ_SET), OK, 0);
+	/* The id space follows the driver's limits, not the device's. */
+	assert_int_equal(h_reinit(&H), 0);
+	expect(v14_limits(&H, 1, 2), OK, 0);
+	expect(v14_create(&H, 1, 3, VPF_PARTS_OBJ_SET), H_EINV, SQ_FIELD);
+	expect(v14_create(&H, 1, 2, VPF_PARTS_OBJ_SET), OK, 0);
 }
 
 /* METADATA_GET: SIZE is what PARTS_GET ALL returns, COUNT its parts,
@@ -417,6 +422,24 @@ test_v14_parts_set_checks(void **state)
 	assert_int_equal(vpf_parts_add_cvq(&b, 1, 1, mac, 6), 0);
 	expect(v14_set(&H, 1, 2, buf, vpf_parts_builder_len(&b)), H_EINV,
 	       SQ_FIELD);
+	/* Driver features the device does not offer. */
+	assert_int_equal(vpf_parts_builder_init(&b, buf, sizeof(buf)), 0);
+	w = 1ull << 1;
+	assert_int_equal(vpf_parts_add_drv_features(&b, &w, 1), 0);
+	assert_int_equal(vpf_parts_add_cvq(&b, 1, 1, mac, 6), 0);
+	expect(v14_set(&H, 1, 2, buf, vpf_parts_builder_len(&b)), H_EINV,
+	       SQ_FIELD);
+	/* VQ_NOTIFY_CFG is device-owned: another notify offset. */
+	assert_int_equal(vpf_parts_builder_init(&b, buf, sizeof(buf)), 0);
+	{
+		struct vpf_parts_vq_notify vn = { .vq_index = 1,
+			.queue_notify_off = 2, .queue_notif_config_data = 1 };
+
+		assert_int_equal(vpf_parts_add_vq_notify(&b, &vn), 0);
+	}
+	assert_int_equal(vpf_parts_add_cvq(&b, 1, 1, mac, 6), 0);
+	expect(v14_set(&H, 1, 2, buf, vpf_parts_builder_len(&b)), H_EINV,
+	       SQ_FIELD);
 	/* A queue that does not exist. */
 	assert_int_equal(vpf_parts_builder_init(&b, buf, sizeof(buf)), 0);
 	{
@@ -501,6 +524,66 @@ test_v14_mode_set_stop_writes_back_and_latches(void **state)
 	assert_true(s0.ring_reads > s1.ring_reads);
 }
 
+/* The NET_CVQ_CFG parts of VF 1 (PARTS_GET ALL, object 0), malloc'd. */
+static uint8_t *
+cvq_parts(size_t *n)
+{
+	struct vpf_parts_iter it;
+	struct vpf_parts_part p;
+	uint8_t *parts, *out;
+	size_t len;
+
+	expect(v14_get_all(&H, 1, 0, 96 * 1024, &parts, &len), OK, 0);
+	out = malloc(len);
+	assert_non_null(out);
+	*n = 0;
+	vpf_parts_iter_init(&it, parts, len, 0);
+	while (vpf_parts_iter_next(&it, &p) == 1)
+		if (p.type == VPF_PARTS_NET_CVQ_CFG) {
+			memcpy(out + *n, p.hdr, vpf_parts_part_size(&p));
+			*n += vpf_parts_part_size(&p);
+		}
+	free(parts);
+	return out;
+}
+
+static bool
+same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	return an == bn && memcmp(a, b, an) == 0;
+}
+
+/* The simulated guest changes the net state only through control-queue
+ * commands, which the device executes when it takes them: never while
+ * stopped (the notification is latched), after the resume. */
+static void
+test_v14_guest_net_state_through_control_queue(void **state)
+{
+	uint8_t *a, *b;
+	size_t an, bn;
+
+	(void)state;
+	objects(1);
+	a = cvq_parts(&an);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 2000), 0);
+	b = cvq_parts(&bn);
+	assert_false(same(a, an, b, bn));
+	free(a);
+	free(b);
+	expect(v14_mode(&H, 1, 1), OK, 0);
+	a = cvq_parts(&an);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 400), 0);
+	b = cvq_parts(&bn);
+	assert_true(same(a, an, b, bn));
+	free(b);
+	expect(v14_mode(&H, 1, 0), OK, 0);
+	assert_int_equal(vpf_model_guest_step(H.m, 1, 0), 0);
+	b = cvq_parts(&bn);
+	assert_false(same(a, an, b, bn));
+	free(a);
+	free(b);
+}
+
 /* Forward compatibility: command buffers shorter or longer than defined
  * are truncated or zero-filled, never refused for their length: Linux's
  * 25-byte MODE_SET, a LIST_QUERY with data and a long result buffer, a
@@ -529,10 +612,15 @@ test_v14_forward_compat_buffer_lengths(void **state)
 	q[4] = 3;
 	expect(v14_sriov(&H, V14_QUERY, 2, q, 8, 8), OK, 0);
 	assert_int_equal(h_res(&H, 0)[8], VPF_PARTS_OBJ_GET);
-	/* DEVICE_CAP_GET with Linux's 10-byte result buffer. */
+	/* DEVICE_CAP_GET with Linux's 10-byte result buffer, and with a
+	 * 1-byte one (truncated, not refused). */
 	r = v14_self(&H, V14_DEV_CAP_GET, q, 8, 10);
 	expect(r, OK, 0);
 	assert_int_equal(r.used_len, 10);
+	r = v14_self(&H, V14_DEV_CAP_GET, q, 8, 1);
+	expect(r, OK, 0);
+	assert_int_equal(r.used_len, 9);
+	assert_int_equal(h_res(&H, 0)[8], 2);
 }
 
 /* Opcodes 1.4 does not define (the draft's write recording beyond 0x11,
@@ -561,5 +649,6 @@ VPF_TEST_MAIN(NULL, NULL,
 	T(test_v14_parts_set_stopped_applies_on_resume_last_wins),
 	T(test_v14_parts_set_checks),
 	T(test_v14_mode_set_stop_writes_back_and_latches),
+	T(test_v14_guest_net_state_through_control_queue),
 	T(test_v14_forward_compat_buffer_lengths),
 	T(test_v14_draft_opcodes_refused))
