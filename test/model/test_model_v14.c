@@ -385,7 +385,7 @@ test_v14_parts_set_stopped_applies_on_resume_last_wins(void **state)
 static void
 test_v14_parts_set_checks(void **state)
 {
-	uint8_t buf[256], mac[6] = { 0x02, 1, 2, 3, 4, 5 }, now[6], st = 7;
+	uint8_t buf[256], mac[6] = { 0x02, 1, 2, 3, 4, 5 }, now[6], st[2] = { 7 };
 	struct vpf_parts_builder b;
 	uint64_t w;
 	uint32_t v;
@@ -398,7 +398,7 @@ test_v14_parts_set_checks(void **state)
 	 * MAC part: refused, and the MAC not applied. */
 	assert_int_equal(vpf_parts_builder_init(&b, buf, sizeof(buf)), 0);
 	assert_int_equal(vpf_parts_add_raw(&b, VPF_PARTS_DEVICE_STATUS, 0,
-					   NULL, &st, 2), 0);
+					   NULL, st, 2), 0);
 	assert_int_equal(vpf_parts_add_cvq(&b, 1, 1, mac, 6), 0);
 	expect(v14_set(&H, 1, 2, buf, vpf_parts_builder_len(&b)), H_EINV,
 	       SQ_FIELD);
