@@ -342,7 +342,9 @@ handle_sriov(struct fv14 *f, struct fake_req *r, const uint8_t *d, uint32_t dlen
 		}
 		n = f->parts_len[vf];
 		if (posted < n) {
-			st(fd, r, VPF_ADMIN_STATUS_ENOMEM, 0);
+			/* Too small; NORESOURCE, which the draft engine would
+			 * take for "try the same again". */
+			st(fd, r, VPF_ADMIN_STATUS_ENOMEM, VPF_ADMIN_SQ_NORESOURCE);
 			return;
 		}
 		memcpy(res, f->parts[vf], n);

@@ -285,7 +285,7 @@ dead_owner(struct fv14 *f)
 static void
 test_v14_owner_restart_ids(void **state)
 {
-	struct vpf_admin_v14_obj o;
+	struct vpf_admin_v14_obj o, n;
 	struct t14 t;
 
 	(void)state;
@@ -293,10 +293,16 @@ test_v14_owner_restart_ids(void **state)
 	assert_int_equal(fv14_live(t.f), 0);
 	assert_int_equal(vpf_admin_v14_obj_create(t.pf, 1, VPF_PARTS_OBJ_GET, &o), 0);
 	assert_int_equal(o.id, 0);
-	/* A reset since: the handle is stale, destroy sends nothing. */
+	/* A reset since: the handle is stale. Its id is given again; the
+	 * stale handle's destroy sends nothing and leaves the new object. */
 	assert_int_equal(vpf_pf_reset(t.pf), 0);
+	assert_int_equal(vpf_admin_v14_obj_create(t.pf, 1, VPF_PARTS_OBJ_GET, &n), 0);
+	assert_int_equal(n.id, o.id);
 	assert_int_equal(vpf_admin_v14_obj_destroy(t.pf, &o), 0);
 	assert_int_equal(t.f->ncmd[0xd], 0);
+	assert_int_equal(fv14_live(t.f), 1);
+	assert_int_equal(vpf_admin_v14_obj_destroy(t.pf, &n), 0);
+	assert_int_equal(fv14_live(t.f), 0);
 	down14(&t);
 }
 
@@ -563,6 +569,7 @@ test_v14_xfer_cancelled_by_recovery(void **state)
 {
 	struct vpf_admin_v14_xfer xs[4];
 	struct vpf_pf_info info;
+	uint32_t destroys;
 	struct t14 t;
 
 	(void)state;
@@ -572,6 +579,18 @@ test_v14_xfer_cancelled_by_recovery(void **state)
 	t.f->hold_n = 1;
 	assert_true(vpf_admin_v14_xfer_run(t.pf, xs, 4) < 0);
 	assert_true(t.fd->queue_resets + t.fd->resets > 0);
+	assert_int_equal(fv14_live(t.f), 0);
+	assert_int_equal(vpf_pf_info_get(t.pf, &info), 0);
+	assert_int_equal(info.parts_get_in_use, 0);
+	assert_int_equal(info.parts_ids_blocked, 0);
+	/* A DESTROY that times out is sent again after the recovery (the
+	 * device may not have run it): nothing leaks, no id is blocked. */
+	xfers_get(xs, 2);
+	t.f->hold_op = 0xd;
+	t.f->hold_n = 1;
+	destroys = t.f->ncmd[0xd];
+	assert_int_equal(vpf_admin_v14_xfer_run(t.pf, xs, 2), 0);
+	assert_int_equal(t.f->ncmd[0xd], destroys + 3);
 	assert_int_equal(fv14_live(t.f), 0);
 	assert_int_equal(vpf_pf_info_get(t.pf, &info), 0);
 	assert_int_equal(info.parts_get_in_use, 0);
