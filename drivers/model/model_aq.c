@@ -437,6 +437,16 @@ transfer_ns(struct vpf_model *m, const struct model_cmd *c)
 	    c->r_total < sizeof(*h))
 		return 0;
 	op = rte_le_to_cpu_16(h->opcode);
+	/* 1.4: the parts moved by PARTS_GET (result) and PARTS_SET (data). */
+	if (model_v14_on(&m->p)) {
+		if (op == MODEL_V14_OP_PARTS_GET)
+			bytes = c->w_total - sizeof(struct vpf_admin_cmd_status);
+		else if (op == MODEL_V14_OP_PARTS_SET)
+			bytes = c->r_total - sizeof(*h);
+		else
+			return 0;
+		return bytes * m->p.transfer_ns_per_kib / 1024;
+	}
 	if (op == VPF_ADMIN_OP_DEV_CTX_READ)
 		bytes = c->w_total - sizeof(struct vpf_admin_cmd_status);
 	else if (op == VPF_ADMIN_OP_DEV_CTX_WRITE)

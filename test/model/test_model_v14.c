@@ -584,6 +584,45 @@ test_v14_guest_net_state_through_control_queue(void **state)
 	free(b);
 }
 
+/* An FLR or reset in progress delays DEV_MODE_SET and PARTS_SET until it
+ * ends (they then succeed); other commands of the VF are not delayed. */
+static void
+test_v14_flr_delays_mode_set_and_parts_set(void **state)
+{
+	uint8_t stop[8] = { 1 }, buf[64], mac[6] = { 0x02, 1, 2, 3, 4, 5 };
+	uint8_t q[8] = { 0 };
+	struct h_done d;
+	size_t n;
+
+	(void)state;
+	objects(1);
+	assert_int_equal(vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_FLR, 1,
+						200000), 0);
+	assert_int_equal(h_submit(&H, 0, V14_MODE, VPF_ADMIN_GROUP_SRIOV, 1,
+				  stop, 8, 0, &d, 20), -ETIMEDOUT);
+	/* QUERY is not delayed. */
+	q[4] = 2;
+	assert_int_equal(h_submit(&H, 1, V14_QUERY, VPF_ADMIN_GROUP_SRIOV, 1,
+				  q, 8, 8, &d, 1000), 0);
+	assert_int_equal(d.id, 4);
+	h_expect(&d, OK, 0);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	assert_int_equal(d.id, 0);
+	h_expect(&d, OK, 0);
+	assert_int_equal(h_vf_mode(&H, 1), VPF_DEV_MODE_STOP);
+	/* PARTS_SET likewise. */
+	memset(buf, 0, sizeof(buf));
+	buf[4] = 2;
+	n = 8 + mac_set(buf + 8, sizeof(buf) - 8, mac);
+	n = (n + 7) & ~(size_t)7;
+	assert_int_equal(vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_FLR, 1,
+						200000), 0);
+	assert_int_equal(h_submit(&H, 0, V14_SET, VPF_ADMIN_GROUP_SRIOV, 1,
+				  buf, (uint32_t)n, 0, &d, 20), -ETIMEDOUT);
+	assert_int_equal(h_wait(&H, &d, 0, 5000), 0);
+	h_expect(&d, OK, 0);
+}
+
 /* Forward compatibility: command buffers shorter or longer than defined
  * are truncated or zero-filled, never refused for their length: Linux's
  * 25-byte MODE_SET, a LIST_QUERY with data and a long result buffer, a
@@ -650,5 +689,6 @@ VPF_TEST_MAIN(NULL, NULL,
 	T(test_v14_parts_set_checks),
 	T(test_v14_mode_set_stop_writes_back_and_latches),
 	T(test_v14_guest_net_state_through_control_queue),
+	T(test_v14_flr_delays_mode_set_and_parts_set),
 	T(test_v14_forward_compat_buffer_lengths),
 	T(test_v14_draft_opcodes_refused))
