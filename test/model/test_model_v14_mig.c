@@ -42,6 +42,36 @@ setup(void **state)
 	return 0;
 }
 
+/* The same with a device thread and a service time per command. */
+static struct vpf_model *
+threaded_model(void)
+{
+	struct vpf_model_params p;
+
+	vpf_model_params_init(&p);
+	p.num_vfs = 4;
+	p.num_qp = 2;
+	p.guest_mem_size = 64ull << 20;
+	p.dialect = VPF_DIALECT_V14_PARTS;
+	p.parts_get_limit = 2;
+	p.parts_set_limit = 2;
+	p.service_time_us = 50;
+	p.concurrency = 2;
+	return vpf_model_create(&p);
+}
+
+static int
+setup_threaded(void **state)
+{
+	(void)state;
+	memset(&S, 0, sizeof(S));
+	memset(&D, 0, sizeof(D));
+	if (v14_up(&S, threaded_model()) != 0 ||
+	    v14_up(&D, threaded_model()) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 teardown(void **state)
 {
@@ -222,4 +252,6 @@ VPF_TEST_MAIN(NULL, NULL,
 	cmocka_unit_test_setup_teardown(test_v14_migrate_vf_continues_queues,
 					setup, teardown),
 	cmocka_unit_test_setup_teardown(test_v14_guest_ring_state_checks,
-					setup, teardown))
+					setup, teardown),
+	cmocka_unit_test_setup_teardown(test_v14_migrate_vf_continues_queues,
+					setup_threaded, teardown))
