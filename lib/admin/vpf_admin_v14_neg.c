@@ -7,9 +7,11 @@
  * (a device reset clears the limits and destroys every object):
  *
  *   self-group LIST_QUERY, LIST_USE (or, if the device refuses the
- *   self-group LIST_QUERY with INVALID_GROUP, no self-group LIST_USE);
+ *   self-group LIST_QUERY with INVALID_GROUP, the Linux way: an SR-IOV
+ *   LIST_USE that also enables 0x7-0x9, and no self-group LIST_USE);
  *   CAP_ID_LIST_QUERY, DEVICE_CAP_GET and DRIVER_CAP_SET of the
- *   device-parts capability; SR-IOV LIST_USE of the device-parts commands.
+ *   device-parts capability; SR-IOV LIST_USE of the device-parts commands
+ *   (without 0x7-0x9).
  */
 
 #include <errno.h>
@@ -36,6 +38,24 @@ v14_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 /* Every refusal names the dialect: the device is a 1.4 device vpf cannot
  * use. A device status becomes -ENOTSUP; a local or transport failure
  * (-ETIMEDOUT, -EIO, -ENODEV, ...) keeps its errno. */
+/* LIST_USE of @p use on the SR-IOV group. */
+static int
+sriov_list_use(struct vpf_pf *pf, uint64_t use)
+{
+	struct vpf_admin_cmd c;
+	uint64_t le = rte_cpu_to_le_64(use);
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	admin_v14_prep(&c, VPF_ADMIN_OP_LIST_USE, VPF_ADMIN_GROUP_SRIOV, 0);
+	c.data = &le;
+	c.data_len = sizeof(le);
+	rc = v14_exec(pf, &c);
+	if (rc == 0)
+		pf->cmds_enabled = use;
+	return rc;
+}
+
 static int
 v14_refuse(struct vpf_pf *pf, int rc, uint64_t sup, const char *what)
 {
@@ -87,12 +107,22 @@ admin_v14_negotiate(struct vpf_pf *pf, uint64_t sup)
 	rc = v14_exec(pf, &c);
 	if (rc < 0 && c.status == VPF_ADMIN_STATUS_EINVAL &&
 	    c.qualifier == VPF_ADMIN_SQ_INVALID_GROUP) {
-		/* The device does not know the self group in LIST_QUERY: the
-		 * capability commands are sent the way Linux sends them,
-		 * without a self-group LIST_USE. */
+		/* The device does not know the self group in LIST_QUERY: it
+		 * is of the kind Linux drives, and so driven the Linux way:
+		 * the capability commands it reports in the SR-IOV
+		 * LIST_QUERY go into the SR-IOV LIST_USE, sent first, and
+		 * are then sent on the self group without a self-group
+		 * LIST_USE. Only here (D-DRV14.2). */
 		v->caps_no_self_list = true;
 		v->self_enabled = VPF_ADMIN_OPS_LIST | VPF_ADMIN_V14_OPS_CAP;
 		ADMIN_LOG(WARNING, pf, "device refuses the self-group LIST_QUERY (INVALID_GROUP): capability commands are sent without a self-group LIST_USE");
+		rc = sriov_list_use(pf, VPF_ADMIN_OPS_LIST | VPF_ADMIN_V14_OPS_PARTS |
+				    (sup & VPF_ADMIN_V14_OPS_CAP));
+		if (rc < 0) {
+			snprintf(why, sizeof(why), "its SR-IOV LIST_USE failed: %.150s",
+				 vpf_last_error());
+			return v14_refuse(pf, rc, sup, why);
+		}
 	} else if (rc < 0) {
 		snprintf(why, sizeof(why), "its self-group LIST_QUERY failed: %.150s",
 			 vpf_last_error());
@@ -174,20 +204,15 @@ admin_v14_negotiate(struct vpf_pf *pf, uint64_t sup)
 	v->set_limit = res[1];
 
 	/* SR-IOV group: the device-parts commands, never the capability
-	 * commands (D-DRV14.2). */
-	use = VPF_ADMIN_OPS_LIST | VPF_ADMIN_V14_OPS_PARTS;
-	le = rte_cpu_to_le_64(use);
-	memset(&c, 0, sizeof(c));
-	admin_v14_prep(&c, VPF_ADMIN_OP_LIST_USE, VPF_ADMIN_GROUP_SRIOV, 0);
-	c.data = &le;
-	c.data_len = sizeof(le);
-	rc = v14_exec(pf, &c);
-	if (rc < 0) {
-		snprintf(why, sizeof(why), "its SR-IOV LIST_USE failed: %.150s",
-			 vpf_last_error());
-		return v14_refuse(pf, rc, sup, why);
+	 * commands (D-DRV14.2); the fallback sent its LIST_USE already. */
+	if (!v->caps_no_self_list) {
+		rc = sriov_list_use(pf, VPF_ADMIN_OPS_LIST | VPF_ADMIN_V14_OPS_PARTS);
+		if (rc < 0) {
+			snprintf(why, sizeof(why), "its SR-IOV LIST_USE failed: %.150s",
+				 vpf_last_error());
+			return v14_refuse(pf, rc, sup, why);
+		}
 	}
-	pf->cmds_enabled = use;
 	ADMIN_LOG(INFO, pf, "virtio 1.4 device parts: object limits get %u, set %u%s",
 		  v->get_limit, v->set_limit,
 		  v->caps_no_self_list ? " (capabilities without self-group LIST_USE)" : "");

@@ -144,9 +144,11 @@ handle_self(struct fv14 *f, struct fake_req *r, const uint8_t *d, uint32_t dlen,
 	}
 	if (!f->self_list_used)
 		f->caps_before_self_use = true;
-	/* Strict unless the device is one that refuses the self-group
-	 * LIST_QUERY (then it takes capability commands as Linux sends). */
-	if (!f->refuse_self_lq && !(f->self_enabled & VPF_ADMIN_OP_BIT(r->opcode))) {
+	/* Enabled by the self-group LIST_USE; a device that refuses the
+	 * self-group LIST_QUERY takes them enabled by the SR-IOV LIST_USE,
+	 * as Linux sends them. */
+	if (!((f->refuse_self_lq ? f->sriov_enabled : f->self_enabled) &
+	      VPF_ADMIN_OP_BIT(r->opcode))) {
 		st(fd, r, EINV, VPF_ADMIN_SQ_INVALID_OPCODE);
 		return;
 	}
