@@ -373,6 +373,13 @@ cmd_parts_get(struct v14x *x)
 	if (d[8] == VPF_PARTS_GET_SELECTED && x->dlen > sizeof(d)) {
 		list = x->data + sizeof(d);
 		nlist = x->dlen - sizeof(d);
+		/* Matching costs headers x parts: a bounded list
+		 * (D-MOD14.5). */
+		if (nlist > (uint64_t)MODEL_V14_SELECTED_MAX *
+		    VPF_PARTS_HDR_SIZE + VPF_PARTS_MAX_PAD) {
+			fail_field(x);
+			return true;
+		}
 		/* Headers, in the set's order, padded with at most 7 zero
 		 * bytes; parts the model does not have are skipped. */
 		if (vpf_parts_validate(list, nlist, VPF_PARTS_F_HEADERS_ONLY |

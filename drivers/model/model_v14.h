@@ -38,6 +38,8 @@ struct model_result;
 #define MODEL_V14_OP_PARTS_SET		0x10
 #define MODEL_V14_OP_MODE_SET		0x11
 
+/* Most part headers a PARTS_GET SELECTED list may carry. */
+#define MODEL_V14_SELECTED_MAX		4096u
 /* Capability 0: VIRTIO_DEV_PARTS_CAP {u8 get_limit; u8 set_limit}. */
 #define MODEL_V14_CAP_DEV_PARTS		0x0000
 /* DEV_MODE_SET flags: bit 0 STOPPED. */

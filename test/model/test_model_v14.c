@@ -308,6 +308,26 @@ test_v14_parts_get(void **state)
 		assert_int_equal(p.type, VPF_PARTS_VQ_CFG);
 		assert_int_equal(vpf_parts_part_vq_index(&p), 1);
 	}
+	/* A list of more than 4096 headers is refused (matching is
+	 * bounded). */
+	{
+		uint32_t n = 16 + 4097 * 16;
+		uint8_t *big = calloc(1, n);
+		uint32_t i;
+
+		assert_non_null(big);
+		big[8] = VPF_PARTS_GET_SELECTED;
+		for (i = 0; i < 4097; i++) {
+			/* Distinct unknown types, each OPTIONAL, in order. */
+			big[16 + 16 * i] = (uint8_t)i;
+			big[16 + 16 * i + 1] = (uint8_t)(0x40 + (i >> 8));
+			big[16 + 16 * i + 2] = VPF_PARTS_HF_OPTIONAL;
+		}
+		expect(v14_sriov(&H, V14_GET, 1, big, n, 4096), H_EINV,
+		       SQ_FIELD);
+		expect(v14_sriov(&H, V14_GET, 1, big, n - 16, 4096), OK, 0);
+		free(big);
+	}
 	free(parts);
 }
 
