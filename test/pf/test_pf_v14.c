@@ -39,16 +39,23 @@ new_fv14(struct fake_dev *fd, uint8_t gl, uint8_t sl)
 /* A 1.4 fake of @p vfs VFs; @p setup (may be NULL) tweaks it before the
  * attach; the attach must succeed. */
 static void
-up14(struct t14 *t, uint16_t vfs, uint8_t gl, uint8_t sl,
-     void (*setup)(struct fv14 *), uint32_t timeout_us)
+up14_flags(struct t14 *t, uint16_t vfs, uint32_t flags, uint8_t gl, uint8_t sl,
+	   void (*setup)(struct fv14 *), uint32_t timeout_us)
 {
-	t->fd = pft_fake_new(vfs, 0);
+	t->fd = pft_fake_new(vfs, flags);
 	t->f = new_fv14(t->fd, gl, sl);
 	if (setup != NULL)
 		setup(t->f);
 	t->pf = pft_attach(t->fd, timeout_us);
 	if (t->pf == NULL)
 		fail_msg("attach: %s", vpf_last_error());
+}
+
+static void
+up14(struct t14 *t, uint16_t vfs, uint8_t gl, uint8_t sl,
+     void (*setup)(struct fv14 *), uint32_t timeout_us)
+{
+	up14_flags(t, vfs, 0, gl, sl, setup, timeout_us);
 }
 
 static void
@@ -600,6 +607,43 @@ test_v14_xfer_cancelled_by_recovery(void **state)
 	down14(&t);
 }
 
+/* A timeout on a device without RING_RESET: the recovery re-initialises
+ * the device, which destroys every object and clears the limits; the
+ * capabilities are negotiated again, the transfers end without a DESTROY
+ * and the allocator starts empty. */
+static void
+test_v14_xfer_reinit_recovery(void **state)
+{
+	struct vpf_admin_v14_xfer xs[4];
+	struct vpf_admin_v14_obj o;
+	struct vpf_pf_info info;
+	uint32_t caps_set;
+	struct t14 t;
+
+	(void)state;
+	up14_flags(&t, 4, FAKE_NO_RING_RESET, 4, 1, NULL, 20000);
+	caps_set = t.f->nself[9];
+	xfers_get(xs, 4);
+	t.f->hold_op = 0xf;
+	t.f->hold_n = 1;
+	assert_true(vpf_admin_v14_xfer_run(t.pf, xs, 4) < 0);
+	assert_true(t.fd->resets > 1);
+	/* VFs 2-4 finished before the timeout and destroyed theirs; the
+	 * reset destroyed VF 1's: no DESTROY was sent for it. */
+	assert_int_equal(xs[0].rc, -ETIMEDOUT);
+	assert_int_equal(xs[1].rc, 0);
+	assert_int_equal(t.f->ncmd[0xd], 3);
+	assert_int_equal(t.f->nself[9], caps_set + 1);
+	assert_int_equal(t.f->drv_get, 4);
+	assert_int_equal(fv14_live(t.f), 0);
+	assert_int_equal(vpf_pf_info_get(t.pf, &info), 0);
+	assert_int_equal(info.parts_get_in_use, 0);
+	assert_int_equal(info.parts_ids_blocked, 0);
+	assert_int_equal(vpf_admin_v14_obj_create(t.pf, 1, VPF_PARTS_OBJ_GET, &o), 0);
+	assert_int_equal(vpf_admin_v14_obj_destroy(t.pf, &o), 0);
+	down14(&t);
+}
+
 /* vpf_pf_reset() with transfers in flight: the device's reset destroyed
  * every object, the callbacks see -ECANCELED and send no DESTROY; the
  * allocator starts again empty. */
@@ -655,6 +699,7 @@ const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_v14_xfer_pipelined),
 	cmocka_unit_test(test_v14_xfer_destroys_on_error),
 	cmocka_unit_test(test_v14_xfer_cancelled_by_recovery),
+	cmocka_unit_test(test_v14_xfer_reinit_recovery),
 	cmocka_unit_test(test_v14_xfer_owner_reset),
 };
 const size_t pft_ntests = RTE_DIM(pft_tests);
