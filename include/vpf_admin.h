@@ -460,6 +460,72 @@ VPF_API void vpf_admin_v14_prep_mode_set(struct vpf_admin_cmd *c, uint16_t vf,
 					 bool stopped);
 
 /* ---------------------------------------------------------------------------
+ * Single commands for callers that pipeline them themselves (a migration
+ * job keeping an object across rounds). Each builder fills @p c (its
+ * callback and arg left as they are); submit with vpf_admin_submit(). The
+ * *_done() calls keep the allocator right and must see every CREATE's and
+ * DESTROY's completion rc; on an unknown outcome they keep the object
+ * (destroy it), as vpf_admin_v14_xfer does (D-DRV14.6).
+ * ------------------------------------------------------------------------- */
+
+/** Take an id for a @p kind object of VF @p vf (no command). -ENOSPC when
+ *  the kind is used up; release it with vpf_admin_v14_obj_destroy_done()
+ *  (rc 0) if it is never created. */
+VPF_API int vpf_admin_v14_obj_alloc(struct vpf_pf *pf, uint16_t vf,
+				    uint8_t kind,
+				    struct vpf_admin_v14_obj *obj);
+/** RESOURCE_OBJ_CREATE of @p obj (24 bytes, in c->inline_data). */
+VPF_API void vpf_admin_v14_prep_obj_create(struct vpf_admin_cmd *c,
+					   const struct vpf_admin_v14_obj *obj);
+/** Account the CREATE's completion @p rc: returns what to report (EEXIST
+ *  becomes -EIO, D-DRV14.7). When it returns < 0 and obj->valid is still
+ *  1, the object may exist: destroy it. */
+VPF_API int vpf_admin_v14_obj_create_done(struct vpf_pf *pf,
+					  struct vpf_admin_v14_obj *obj,
+					  int rc);
+/** RESOURCE_OBJ_DESTROY of @p obj (in c->inline_data). */
+VPF_API void vpf_admin_v14_prep_obj_destroy(struct vpf_admin_cmd *c,
+					    const struct vpf_admin_v14_obj *obj);
+/** Account the DESTROY's completion @p rc (ENXIO counts as destroyed; an
+ *  object of an earlier device generation is released whatever @p rc). */
+VPF_API int vpf_admin_v14_obj_destroy_done(struct vpf_pf *pf,
+					   struct vpf_admin_v14_obj *obj,
+					   int rc);
+/** Whether @p obj names a live object of the device's current generation
+ *  (false after a device reset: nothing to destroy). */
+VPF_API bool vpf_admin_v14_obj_live(const struct vpf_pf *pf,
+				    const struct vpf_admin_v14_obj *obj);
+/** DEV_PARTS_METADATA_GET of @p type (VPF_PARTS_META_*) into @p res of
+ *  @p res_len bytes (8 for SIZE and COUNT). */
+VPF_API void vpf_admin_v14_prep_meta_get(struct vpf_admin_cmd *c,
+					 const struct vpf_admin_v14_obj *obj,
+					 uint8_t type, void *res,
+					 uint32_t res_len);
+/** DEV_PARTS_GET ALL into @p buf of @p len bytes (size it from SIZE,
+ *  rounded up to 8). Check the result with vpf_admin_v14_parts_check()
+ *  before use; ENOMEM means: SIZE again (D-DRV14.9). */
+VPF_API void vpf_admin_v14_prep_parts_get_all(struct vpf_admin_cmd *c,
+					      const struct vpf_admin_v14_obj *obj,
+					      void *buf, uint32_t len);
+/** Validate a PARTS_GET result of VF @p vf (@p len = min(result_written,
+ *  result_len)): 0, or -EIO with the malformation in vpf_last_error(). */
+VPF_API int vpf_admin_v14_parts_check(struct vpf_pf *pf, uint16_t vf,
+				      const void *buf, uint32_t len);
+/** Build DEV_PARTS_SET data for @p obj into @p out (@p cap bytes): the
+ *  object header, @p parts validated, zero padding to 8; @p dlen receives
+ *  its length. -EBADMSG malformed, -EINVAL too large. */
+VPF_API int vpf_admin_v14_parts_set_build(struct vpf_pf *pf,
+					  const struct vpf_admin_v14_obj *obj,
+					  const void *parts, uint32_t len,
+					  void *out, size_t cap,
+					  uint32_t *dlen);
+/** DEV_PARTS_SET with @p data built by vpf_admin_v14_parts_set_build()
+ *  (it must stay valid while the command is in flight). */
+VPF_API void vpf_admin_v14_prep_parts_set(struct vpf_admin_cmd *c,
+					  const struct vpf_admin_v14_obj *obj,
+					  const void *data, uint32_t dlen);
+
+/* ---------------------------------------------------------------------------
  * Pipelined parts transfers: one object's whole life per VF, many VFs at once
  * ------------------------------------------------------------------------- */
 

@@ -728,3 +728,102 @@ vpf_admin_v14_mode_set(struct vpf_pf *pf, uint16_t vf, bool stopped)
 	vpf_admin_v14_prep_mode_set(&c, vf, stopped);
 	return run(pf, &c);
 }
+
+/* ------------------------------------------------------------------------
+ * Single commands for callers that pipeline them (vpf_admin.h)
+ * --------------------------------------------------------------------- */
+
+int
+vpf_admin_v14_obj_alloc(struct vpf_pf *pf, uint16_t vf, uint8_t kind,
+			struct vpf_admin_v14_obj *obj)
+{
+	if (obj == NULL)
+		return vpf_error(-EINVAL, "no object");
+	return admin_v14_obj_take(pf, vf, kind, obj);
+}
+
+void
+vpf_admin_v14_prep_obj_create(struct vpf_admin_cmd *c,
+			      const struct vpf_admin_v14_obj *obj)
+{
+	admin_v14_prep_create(c, obj);
+}
+
+int
+vpf_admin_v14_obj_create_done(struct vpf_pf *pf, struct vpf_admin_v14_obj *obj,
+			      int rc)
+{
+	if (pf == NULL || obj == NULL)
+		return vpf_error(-EINVAL, "no PF or no object");
+	return admin_v14_create_done(pf, obj, rc);
+}
+
+void
+vpf_admin_v14_prep_obj_destroy(struct vpf_admin_cmd *c,
+			       const struct vpf_admin_v14_obj *obj)
+{
+	admin_v14_prep_destroy(c, obj);
+}
+
+int
+vpf_admin_v14_obj_destroy_done(struct vpf_pf *pf, struct vpf_admin_v14_obj *obj,
+			       int rc)
+{
+	if (pf == NULL || obj == NULL)
+		return vpf_error(-EINVAL, "no PF or no object");
+	return admin_v14_destroy_done(pf, obj, rc);
+}
+
+bool
+vpf_admin_v14_obj_live(const struct vpf_pf *pf,
+		       const struct vpf_admin_v14_obj *obj)
+{
+	return pf != NULL && obj != NULL && admin_v14_obj_current(pf, obj);
+}
+
+void
+vpf_admin_v14_prep_meta_get(struct vpf_admin_cmd *c,
+			    const struct vpf_admin_v14_obj *obj, uint8_t type,
+			    void *res, uint32_t res_len)
+{
+	admin_v14_prep_meta(c, obj, type, res, res_len);
+}
+
+void
+vpf_admin_v14_prep_parts_get_all(struct vpf_admin_cmd *c,
+				 const struct vpf_admin_v14_obj *obj, void *buf,
+				 uint32_t len)
+{
+	admin_v14_prep_get_all(c, obj, buf, len);
+}
+
+int
+vpf_admin_v14_parts_check(struct vpf_pf *pf, uint16_t vf, const void *buf,
+			  uint32_t len)
+{
+	if (pf == NULL || (buf == NULL && len != 0))
+		return vpf_error(-EINVAL, "no PF or no buffer");
+	return admin_v14_check_parts(pf, vf, buf, len, 0);
+}
+
+int
+vpf_admin_v14_parts_set_build(struct vpf_pf *pf,
+			      const struct vpf_admin_v14_obj *obj,
+			      const void *parts, uint32_t len, void *out,
+			      size_t cap, uint32_t *dlen)
+{
+	if (pf == NULL || obj == NULL || out == NULL || dlen == NULL)
+		return vpf_error(-EINVAL, "DEV_PARTS_SET: bad arguments");
+	return build_set(pf, obj, parts, len, out, cap, dlen);
+}
+
+void
+vpf_admin_v14_prep_parts_set(struct vpf_admin_cmd *c,
+			     const struct vpf_admin_v14_obj *obj,
+			     const void *data, uint32_t dlen)
+{
+	admin_v14_prep(c, VPF_ADMIN_V14_OP_DEV_PARTS_SET, VPF_ADMIN_GROUP_SRIOV,
+		       obj->vf);
+	c->data = data;
+	c->data_len = dlen;
+}

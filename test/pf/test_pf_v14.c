@@ -683,6 +683,83 @@ test_v14_xfer_owner_reset(void **state)
 	down14(&t);
 }
 
+/* The single-command builders, pipelined by the caller: CREATE, SIZE,
+ * PARTS_GET, PARTS_SET and DESTROY of four VFs each in flight together;
+ * the *_done() calls keep the allocator right. */
+static void
+test_v14_single_commands_pipelined(void **state)
+{
+	static struct vpf_admin_cmd c[4];
+	struct vpf_admin_v14_obj g[4], s1;
+	uint8_t meta[4][8], set[2048];
+	struct vpf_pf_info info;
+	uint32_t i, size, dlen = 0;
+	struct t14 t;
+
+	(void)state;
+	up14(&t, 4, 4, 1, NULL, 0);
+	pft_record_reset();
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(vpf_admin_v14_obj_alloc(t.pf, (uint16_t)(i + 1),
+							 VPF_PARTS_OBJ_GET, &g[i]), 0);
+		memset(&c[i], 0, sizeof(c[i]));
+		vpf_admin_v14_prep_obj_create(&c[i], &g[i]);
+		c[i].done = pft_record_cb;
+		c[i].arg = (void *)(uintptr_t)i;
+		assert_int_equal(vpf_admin_submit(t.pf, &c[i]), 0);
+	}
+	while (pft_cb_total < 4)
+		assert_true(vpf_admin_poll(t.pf) >= 0);
+	assert_true(t.f->max_batch >= 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(vpf_admin_v14_obj_create_done(t.pf, &g[i], c[i].rc), 0);
+		assert_true(vpf_admin_v14_obj_live(t.pf, &g[i]));
+		vpf_admin_v14_prep_meta_get(&c[i], &g[i], VPF_PARTS_META_SIZE, meta[i], 8);
+		assert_int_equal(vpf_admin_submit(t.pf, &c[i]), 0);
+	}
+	while (pft_cb_total < 8)
+		assert_true(vpf_admin_poll(t.pf) >= 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(c[i].rc, 0);
+		memcpy(&size, meta[i], 4);
+		assert_int_equal(size, t.f->parts_len[i + 1]);
+		vpf_admin_v14_prep_parts_get_all(&c[i], &g[i], xbuf[i], (size + 7) & ~7u);
+		assert_int_equal(vpf_admin_submit(t.pf, &c[i]), 0);
+	}
+	while (pft_cb_total < 12)
+		assert_true(vpf_admin_poll(t.pf) >= 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(c[i].rc, 0);
+		assert_int_equal(vpf_admin_v14_parts_check(t.pf, (uint16_t)(i + 1), xbuf[i],
+							   c[i].result_written), 0);
+		assert_memory_equal(xbuf[i], t.f->parts[i + 1], c[i].result_written);
+		vpf_admin_v14_prep_obj_destroy(&c[i], &g[i]);
+		assert_int_equal(vpf_admin_submit(t.pf, &c[i]), 0);
+	}
+	while (pft_cb_total < 16)
+		assert_true(vpf_admin_poll(t.pf) >= 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(vpf_admin_v14_obj_destroy_done(t.pf, &g[i], c[i].rc), 0);
+	/* PARTS_SET from built data; a malformed set is refused building. */
+	assert_int_equal(vpf_admin_v14_mode_set(t.pf, 3, true), 0);
+	assert_int_equal(vpf_admin_v14_obj_create(t.pf, 3, VPF_PARTS_OBJ_SET, &s1), 0);
+	assert_int_equal(vpf_admin_v14_parts_set_build(t.pf, &s1, xbuf[0], 17, set,
+						       sizeof(set), &dlen), -EBADMSG);
+	assert_int_equal(vpf_admin_v14_parts_set_build(t.pf, &s1, xbuf[0],
+						       t.f->parts_len[1], set,
+						       sizeof(set), &dlen), 0);
+	assert_int_equal(dlen % 8, 0);
+	memset(&c[0], 0, sizeof(c[0]));
+	vpf_admin_v14_prep_parts_set(&c[0], &s1, set, dlen);
+	assert_int_equal(vpf_admin_exec(t.pf, &c[0]), 0);
+	assert_memory_equal(t.f->set_parts[3], t.f->parts[1], t.f->parts_len[1]);
+	assert_int_equal(vpf_admin_v14_obj_destroy(t.pf, &s1), 0);
+	assert_int_equal(fv14_live(t.f), 0);
+	assert_int_equal(vpf_pf_info_get(t.pf, &info), 0);
+	assert_int_equal(info.parts_get_in_use + info.parts_set_in_use, 0);
+	down14(&t);
+}
+
 const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_v14_attach_negotiates),
 	cmocka_unit_test(test_v14_self_group_fallback),
@@ -701,5 +778,6 @@ const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_v14_xfer_cancelled_by_recovery),
 	cmocka_unit_test(test_v14_xfer_reinit_recovery),
 	cmocka_unit_test(test_v14_xfer_owner_reset),
+	cmocka_unit_test(test_v14_single_commands_pipelined),
 };
 const size_t pft_ntests = RTE_DIM(pft_tests);
