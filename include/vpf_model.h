@@ -207,6 +207,17 @@ VPF_API int vpf_model_guest_ring_export(struct vpf_model *m, uint16_t vf,
 VPF_API int vpf_model_guest_ring_import(struct vpf_model *m, uint16_t vf,
 					const void *buf, size_t len);
 
+/**
+ * Dialect 1.4: build VF @p vf's parts now (what PARTS_GET ALL would return)
+ * into @p buf of @p cap bytes without any admin command, e.g. to compare
+ * with what a driver read. @p len receives the length (the size needed
+ * with -ENOSPC).
+ * @return 0, -EINVAL, -ENOTSUP (draft dialect: vpf_model_vf_ctx()),
+ *   -ENOSPC.
+ */
+VPF_API int vpf_model_vf_parts(struct vpf_model *m, uint16_t vf, void *buf,
+			       size_t cap, size_t *len);
+
 /** Per-model counters. */
 struct vpf_model_stats {
 	uint64_t cmds[VPF_ADMIN_OP_MAX + 1];	/**< processed, by opcode */

@@ -602,6 +602,32 @@ model_v14_digest(struct vpf_model *m, struct model_vf *vf, uint8_t digest[32])
 	return 0;
 }
 
+int
+vpf_model_vf_parts(struct vpf_model *m, uint16_t vf_id, void *buf, size_t cap,
+		   size_t *len)
+{
+	struct model_vf *vf;
+	size_t n;
+
+	if (m == NULL || len == NULL || (buf == NULL && cap > 0))
+		return vpf_error(-EINVAL, "model parts: bad arguments");
+	if (!model_v14_on(&m->p))
+		return vpf_error(-ENOTSUP, "model parts: the draft dialect "
+				 "has contexts (vpf_model_vf_ctx)");
+	if (model_lock_vf(m, vf_id, &vf) != 0)
+		return -EINVAL;
+	model_v14_state_get(m, vf, &m->v14->scr);
+	n = model_v14_parts_build(m, &m->v14->scr);
+	*len = n;
+	if (n > cap) {
+		pthread_mutex_unlock(&m->lock);
+		return vpf_error(-ENOSPC, "model parts: %zu bytes needed", n);
+	}
+	memcpy(buf, m->v14->buf, n);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
 static const uint8_t ring_magic[8] = { 'V', 'P', 'F', 'G', 'R', 'I', 'N', 'G' };
 
 int

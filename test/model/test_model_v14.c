@@ -274,6 +274,19 @@ test_v14_parts_get(void **state)
 	objects(1);
 	expect(v14_get_all(&H, 1, 0, 64 * 1024, &parts, &len), OK, 0);
 	assert_true(vpf_parts_validate(parts, len, 0, NULL) > 10);
+	/* The same bytes without a command (vpf_model_vf_parts). */
+	{
+		uint8_t *own = malloc(len);
+		size_t olen = 0;
+
+		assert_non_null(own);
+		assert_int_equal(vpf_model_vf_parts(H.m, 1, own, len - 1, &olen),
+				 -ENOSPC);
+		assert_int_equal(olen, len);
+		assert_int_equal(vpf_model_vf_parts(H.m, 1, own, len, &olen), 0);
+		assert_memory_equal(own, parts, len);
+		free(own);
+	}
 	expect(v14_get_all(&H, 1, 0, (uint32_t)len - 1, &(uint8_t *){ NULL },
 			   &(size_t){ 0 }), VPF_ADMIN_STATUS_ENOMEM,
 	       VPF_ADMIN_SQ_NORESOURCE);
