@@ -66,7 +66,7 @@ struct vpf_mig_job;
 
 /** Work units one vpf_mig_job_poll() does when the caller passes 0 (the
  *  units are listed at the top of this file). */
-#define VPF_MIG_BUDGET_DEFAULT	32
+#define VPF_MIG_BUDGET_DEFAULT	16
 
 /**
  * Start migrating @p n pairs in this process: the options and pairs of
