@@ -11,43 +11,14 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "ctx_internal.h"
-
-struct sink {
-	FILE *f;
-	char *buf;
-	size_t size;
-	size_t n;	/* bytes the full text needs so far */
-	bool io_err;
-};
-
-static void VPF_PRINTF(2, 3)
-sink_printf(struct sink *s, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	if (s->f != NULL) {
-		r = vfprintf(s->f, fmt, ap);
-	} else {
-		size_t room = s->n < s->size ? s->size - s->n : 0;
-
-		r = vsnprintf(room > 0 ? s->buf + s->n : NULL, room, fmt, ap);
-	}
-	va_end(ap);
-	if (r < 0)
-		s->io_err = true;
-	else
-		s->n += (size_t)r;
-}
+#include "common/vpf_sink.h"
 
 /* Value bytes as hex, abbreviated after VPF_CTX_PRINT_HEX_MAX bytes. */
 static void
-print_hex(struct sink *s, const char *key, const uint8_t *p, uint64_t len,
+print_hex(struct vpf_sink *s, const char *key, const uint8_t *p, uint64_t len,
 	  uint32_t flags)
 {
 	uint64_t n = len, i;
@@ -56,9 +27,9 @@ print_hex(struct sink *s, const char *key, const uint8_t *p, uint64_t len,
 
 	if (!(flags & VPF_CTX_PRINT_FULL) && n > VPF_CTX_PRINT_HEX_MAX)
 		n = VPF_CTX_PRINT_HEX_MAX;
-	sink_printf(s, " %s=", key);
+	vpf_sink_printf(s, " %s=", key);
 	if (len == 0) {
-		sink_printf(s, "-");
+		vpf_sink_printf(s, "-");
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -68,48 +39,48 @@ print_hex(struct sink *s, const char *key, const uint8_t *p, uint64_t len,
 		chunk[c++] = hx[p[i] & 0xf];
 		if (c == sizeof(chunk) - 1) {
 			chunk[c] = '\0';
-			sink_printf(s, "%s", chunk);
+			vpf_sink_printf(s, "%s", chunk);
 			c = 0;
 		}
 	}
 	chunk[c] = '\0';
-	sink_printf(s, "%s", chunk);
+	vpf_sink_printf(s, "%s", chunk);
 	if (n < len)
-		sink_printf(s, "...(+%" PRIu64 " bytes)", len - n);
+		vpf_sink_printf(s, "...(+%" PRIu64 " bytes)", len - n);
 }
 
 static void
-print_common_cfg(struct sink *s, const struct vpf_ctx_field *f)
+print_common_cfg(struct vpf_sink *s, const struct vpf_ctx_field *f)
 {
 	struct vpf_ctx_common_cfg c;
 
 	if (vpf_ctx_decode_common_cfg(f, &c) < 0)
 		return;
-	sink_printf(s, " device_feature_select=%" PRIu32
+	vpf_sink_printf(s, " device_feature_select=%" PRIu32
 		    " device_feature=0x%08" PRIx32
 		    " driver_feature_select=%" PRIu32
 		    " driver_feature=0x%08" PRIx32,
 		    c.device_feature_select, c.device_feature,
 		    c.driver_feature_select, c.driver_feature);
-	sink_printf(s, " config_msix_vector=%u num_queues=%u"
+	vpf_sink_printf(s, " config_msix_vector=%u num_queues=%u"
 		    " device_status=0x%02x config_generation=%u",
 		    c.config_msix_vector, c.num_queues, c.device_status,
 		    c.config_generation);
-	sink_printf(s, " queue_select=%u queue_size=%u queue_msix_vector=%u"
+	vpf_sink_printf(s, " queue_select=%u queue_size=%u queue_msix_vector=%u"
 		    " queue_enable=%u queue_notify_off=%u",
 		    c.queue_select, c.queue_size, c.queue_msix_vector,
 		    c.queue_enable, c.queue_notify_off);
-	sink_printf(s, " queue_desc=0x%016" PRIx64 " queue_driver=0x%016" PRIx64
+	vpf_sink_printf(s, " queue_desc=0x%016" PRIx64 " queue_driver=0x%016" PRIx64
 		    " queue_device=0x%016" PRIx64,
 		    c.queue_desc, c.queue_driver, c.queue_device);
-	sink_printf(s, " queue_notif_config_data=%u queue_reset=%u"
+	vpf_sink_printf(s, " queue_notif_config_data=%u queue_reset=%u"
 		    " admin_queue_index=%u admin_queue_num=%u",
 		    c.queue_notif_config_data, c.queue_reset,
 		    c.admin_queue_index, c.admin_queue_num);
 }
 
 static void
-print_features(struct sink *s, const struct vpf_ctx_field *f, uint32_t flags)
+print_features(struct vpf_sink *s, const struct vpf_ctx_field *f, uint32_t flags)
 {
 	struct vpf_ctx_features ft;
 	uint64_t i, n;
@@ -120,22 +91,22 @@ print_features(struct sink *s, const struct vpf_ctx_field *f, uint32_t flags)
 	if (!(flags & VPF_CTX_PRINT_FULL) &&
 	    n > VPF_CTX_PRINT_HEX_MAX / VPF_CTX_FEATURE_WORD_SIZE)
 		n = VPF_CTX_PRINT_HEX_MAX / VPF_CTX_FEATURE_WORD_SIZE;
-	sink_printf(s, " words=%" PRIu64 " feature_bits=", ft.nwords);
+	vpf_sink_printf(s, " words=%" PRIu64 " feature_bits=", ft.nwords);
 	for (i = 0; i < n; i++)
-		sink_printf(s, "%s0x%016" PRIx64, i ? "," : "",
+		vpf_sink_printf(s, "%s0x%016" PRIx64, i ? "," : "",
 			    vpf_ctx_features_word(&ft, i));
 	if (n < ft.nwords)
-		sink_printf(s, ",...(+%" PRIu64 " words)", ft.nwords - n);
+		vpf_sink_printf(s, ",...(+%" PRIu64 " words)", ft.nwords - n);
 }
 
 static void
-print_vq_cfg(struct sink *s, const struct vpf_ctx_field *f)
+print_vq_cfg(struct vpf_sink *s, const struct vpf_ctx_field *f)
 {
 	struct vpf_ctx_vq_cfg q;
 
 	if (vpf_ctx_decode_vq_cfg(f, &q) < 0)
 		return;
-	sink_printf(s, " vq_index=%u queue_size=%u queue_msix_vector=%u"
+	vpf_sink_printf(s, " vq_index=%u queue_size=%u queue_msix_vector=%u"
 		    " queue_desc=0x%016" PRIx64 " queue_driver=0x%016" PRIx64
 		    " queue_device=0x%016" PRIx64,
 		    q.vq_index, q.queue_size, q.queue_msix_vector,
@@ -143,18 +114,18 @@ print_vq_cfg(struct sink *s, const struct vpf_ctx_field *f)
 }
 
 static void
-print_vq_runtime(struct sink *s, const struct vpf_ctx_field *f)
+print_vq_runtime(struct vpf_sink *s, const struct vpf_ctx_field *f)
 {
 	struct vpf_ctx_vq_runtime rt;
 
 	if (vpf_ctx_decode_vq_runtime(f, &rt) < 0)
 		return;
-	sink_printf(s, " vq_index=%u dev_avail_idx=%u enabled=%u",
+	vpf_sink_printf(s, " vq_index=%u dev_avail_idx=%u enabled=%u",
 		    rt.vq_index, rt.dev_avail_idx, rt.enabled);
 }
 
 static void
-print_own_desc(struct sink *s, const struct vpf_ctx_field *f, uint32_t flags)
+print_own_desc(struct vpf_sink *s, const struct vpf_ctx_field *f, uint32_t flags)
 {
 	const uint32_t head = VPF_CTX_PRINT_DESC_HEAD;
 	const uint32_t tail = VPF_CTX_PRINT_DESC_TAIL;
@@ -166,29 +137,29 @@ print_own_desc(struct sink *s, const struct vpf_ctx_field *f, uint32_t flags)
 		return;
 	n = od.desc_count;
 	abbrev = !(flags & VPF_CTX_PRINT_FULL) && n > head + tail;
-	sink_printf(s, " vq_index=%u desc_count=%u desc_idx=", od.vq_index,
+	vpf_sink_printf(s, " vq_index=%u desc_count=%u desc_idx=", od.vq_index,
 		    od.desc_count);
 	if (n == 0) {
-		sink_printf(s, "-");
+		vpf_sink_printf(s, "-");
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		if (abbrev && i == head) {
 			/* Deterministic: first 16, a count, last 4. */
-			sink_printf(s, ",...(+%u)", n - head - tail);
+			vpf_sink_printf(s, ",...(+%u)", n - head - tail);
 			i = n - tail;
 		}
-		sink_printf(s, "%s%u", i ? "," : "",
+		vpf_sink_printf(s, "%s%u", i ? "," : "",
 			    vpf_ctx_own_desc_idx(&od, i));
 	}
 }
 
 static void
-print_field(struct sink *s, const struct vpf_ctx_field *f, uint32_t flags)
+print_field(struct vpf_sink *s, const struct vpf_ctx_field *f, uint32_t flags)
 {
 	uint64_t size = vpf_ctx_type_fixed_size(f->type);
 
-	sink_printf(s, "field %" PRIu32 " offset=%" PRIu64 " type=%s(0x%04x) length=%" PRIu64,
+	vpf_sink_printf(s, "field %" PRIu32 " offset=%" PRIu64 " type=%s(0x%04x) length=%" PRIu64,
 		    f->index, f->offset, vpf_ctx_type_name(f->type), f->type,
 		    f->length);
 	switch (f->type) {
@@ -214,20 +185,20 @@ print_field(struct sink *s, const struct vpf_ctx_field *f, uint32_t flags)
 		break;
 	}
 	if (f->flags & VPF_CTX_FIELD_F_EXTENDED) {
-		sink_printf(s, " extended=%" PRIu64, f->length - size);
+		vpf_sink_printf(s, " extended=%" PRIu64, f->length - size);
 		print_hex(s, "ext", f->value + size, f->length - size, flags);
 	}
 	if (f->flags & VPF_CTX_FIELD_F_UNKNOWN)
-		sink_printf(s, " unknown");
+		vpf_sink_printf(s, " unknown");
 	if (f->flags & VPF_CTX_FIELD_F_RESERVED)
-		sink_printf(s, " reserved-type");
+		vpf_sink_printf(s, " reserved-type");
 	if (f->flags & VPF_CTX_FIELD_F_RSVD_SET)
 		print_hex(s, "rsvd", f->tlv + CTX_TLV_RSVD_OFF, 6, flags);
-	sink_printf(s, "\n");
+	vpf_sink_printf(s, "\n");
 }
 
 static int
-print_ctx(struct sink *s, const void *ctx, size_t len, uint32_t flags,
+print_ctx(struct vpf_sink *s, const void *ctx, size_t len, uint32_t flags,
 	  struct vpf_ctx_error *err)
 {
 	struct vpf_ctx_iter it;
@@ -240,17 +211,17 @@ print_ctx(struct sink *s, const void *ctx, size_t len, uint32_t flags,
 		return rc;
 	rc = vpf_ctx_iter_next(&it, &f);
 	if (len >= VPF_CTX_HDR_SIZE)
-		sink_printf(s, "context: field_count=%" PRIu32 " bytes=%zu\n",
+		vpf_sink_printf(s, "context: field_count=%" PRIu32 " bytes=%zu\n",
 			    vpf_ctx_iter_field_count(&it), len);
 	else
-		sink_printf(s, "context: bytes=%zu\n", len);
+		vpf_sink_printf(s, "context: bytes=%zu\n", len);
 	for (; rc > 0; rc = vpf_ctx_iter_next(&it, &f))
 		print_field(s, &f, flags);
 	if (rc == 0) {
-		sink_printf(s, "end: well formed\n");
+		vpf_sink_printf(s, "end: well formed\n");
 	} else {
 		vpf_ctx_error_str(vpf_ctx_iter_error(&it), msg, sizeof(msg));
-		sink_printf(s, "error: %s at offset %" PRIu64 ": %s\n",
+		vpf_sink_printf(s, "error: %s at offset %" PRIu64 ": %s\n",
 			    vpf_ctx_err_name(vpf_ctx_iter_error(&it)->code),
 			    vpf_ctx_iter_error(&it)->offset, msg);
 	}
@@ -267,7 +238,7 @@ int
 vpf_ctx_print(FILE *out, const void *ctx, size_t len, uint32_t flags,
 	      struct vpf_ctx_error *err)
 {
-	struct sink s = { .f = out };
+	struct vpf_sink s = { .f = out };
 
 	if (out == NULL)
 		return vpf_error(-EINVAL, "vpf_ctx_print: NULL stream");
@@ -278,7 +249,7 @@ int
 vpf_ctx_print_buf(char *buf, size_t size, size_t *needed, const void *ctx,
 		  size_t len, uint32_t flags, struct vpf_ctx_error *err)
 {
-	struct sink s = { .buf = buf, .size = size };
+	struct vpf_sink s = { .buf = buf, .size = size };
 	int rc;
 
 	if (buf == NULL && size > 0)

@@ -11,44 +11,15 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "parts_internal.h"
-
-struct sink {
-	FILE *f;
-	char *buf;
-	size_t size;
-	size_t n;	/* bytes the full text needs so far */
-	bool io_err;
-};
-
-static void VPF_PRINTF(2, 3)
-sink_printf(struct sink *s, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	if (s->f != NULL) {
-		r = vfprintf(s->f, fmt, ap);
-	} else {
-		size_t room = s->n < s->size ? s->size - s->n : 0;
-
-		r = vsnprintf(room > 0 ? s->buf + s->n : NULL, room, fmt, ap);
-	}
-	va_end(ap);
-	if (r < 0)
-		s->io_err = true;
-	else
-		s->n += (size_t)r;
-}
+#include "common/vpf_sink.h"
 
 /* Bytes as hex, abbreviated after VPF_PARTS_PRINT_HEX_MAX bytes. */
 static void
-print_hex(struct sink *s, const char *key, const uint8_t *p, uint64_t len,
+print_hex(struct vpf_sink *s, const char *key, const uint8_t *p, uint64_t len,
 	  uint32_t flags)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -58,9 +29,9 @@ print_hex(struct sink *s, const char *key, const uint8_t *p, uint64_t len,
 
 	if (!(flags & VPF_PARTS_PRINT_FULL) && n > VPF_PARTS_PRINT_HEX_MAX)
 		n = VPF_PARTS_PRINT_HEX_MAX;
-	sink_printf(s, " %s=", key);
+	vpf_sink_printf(s, " %s=", key);
 	if (len == 0) {
-		sink_printf(s, "-");
+		vpf_sink_printf(s, "-");
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -68,18 +39,18 @@ print_hex(struct sink *s, const char *key, const uint8_t *p, uint64_t len,
 		chunk[c++] = hx[p[i] & 0xf];
 		if (c == sizeof(chunk) - 1) {
 			chunk[c] = '\0';
-			sink_printf(s, "%s", chunk);
+			vpf_sink_printf(s, "%s", chunk);
 			c = 0;
 		}
 	}
 	chunk[c] = '\0';
-	sink_printf(s, "%s", chunk);
+	vpf_sink_printf(s, "%s", chunk);
 	if (n < len)
-		sink_printf(s, "...(+%" PRIu64 " bytes)", len - n);
+		vpf_sink_printf(s, "...(+%" PRIu64 " bytes)", len - n);
 }
 
 static void
-print_features(struct sink *s, const struct vpf_parts_part *p, uint32_t flags)
+print_features(struct vpf_sink *s, const struct vpf_parts_part *p, uint32_t flags)
 {
 	struct vpf_parts_features f;
 	uint32_t i, n;
@@ -90,16 +61,16 @@ print_features(struct sink *s, const struct vpf_parts_part *p, uint32_t flags)
 	if (!(flags & VPF_PARTS_PRINT_FULL) &&
 	    n > VPF_PARTS_PRINT_HEX_MAX / VPF_PARTS_FEATURE_WORD_SIZE)
 		n = VPF_PARTS_PRINT_HEX_MAX / VPF_PARTS_FEATURE_WORD_SIZE;
-	sink_printf(s, " words=%" PRIu32 " bits=", f.nwords);
+	vpf_sink_printf(s, " words=%" PRIu32 " bits=", f.nwords);
 	for (i = 0; i < n; i++)
-		sink_printf(s, "%s0x%016" PRIx64, i ? "," : "",
+		vpf_sink_printf(s, "%s0x%016" PRIx64, i ? "," : "",
 			    vpf_parts_features_word(&f, i));
 	if (n < f.nwords)
-		sink_printf(s, ",...(+%" PRIu32 " words)", f.nwords - n);
+		vpf_sink_printf(s, ",...(+%" PRIu32 " words)", f.nwords - n);
 }
 
 static void
-print_value(struct sink *s, const struct vpf_parts_part *p, uint32_t flags)
+print_value(struct vpf_sink *s, const struct vpf_parts_part *p, uint32_t flags)
 {
 	uint32_t size = vpf_parts_type_fixed_size(p->type);
 	struct vpf_parts_common cc;
@@ -110,7 +81,7 @@ print_value(struct sink *s, const struct vpf_parts_part *p, uint32_t flags)
 
 	if (p->flags & VPF_PARTS_PF_UNKNOWN) {
 		if (p->type == VPF_PARTS_PCI_COMMON_CFG)
-			sink_printf(s, " at=%" PRIu32,
+			vpf_sink_printf(s, " at=%" PRIu32,
 				    vpf_parts_part_common_offset(p));
 		else
 			print_hex(s, "selector", p->hdr + VPF_PARTS_HDR_SEL_OFF,
@@ -125,17 +96,17 @@ print_value(struct sink *s, const struct vpf_parts_part *p, uint32_t flags)
 		break;
 	case VPF_PARTS_PCI_COMMON_CFG:
 		if (vpf_parts_decode_common(p, &cc) == 0)
-			sink_printf(s, " field=%s at=%" PRIu32 " value=0x%0*" PRIx64,
+			vpf_sink_printf(s, " field=%s at=%" PRIu32 " value=0x%0*" PRIx64,
 				    vpf_parts_common_field_name(cc.offset),
 				    cc.offset, (int)(2 * cc.size), cc.value);
 		break;
 	case VPF_PARTS_DEVICE_STATUS:
 		if (vpf_parts_decode_status(p, &st) == 0)
-			sink_printf(s, " status=0x%02x", st);
+			vpf_sink_printf(s, " status=0x%02x", st);
 		break;
 	case VPF_PARTS_VQ_CFG:
 		if (vpf_parts_decode_vq_cfg(p, &q) == 0)
-			sink_printf(s, " vq=%u queue_size=%u vector=%u enabled=%u"
+			vpf_sink_printf(s, " vq=%u queue_size=%u vector=%u enabled=%u"
 				    " desc=0x%016" PRIx64 " driver=0x%016" PRIx64
 				    " device=0x%016" PRIx64,
 				    q.vq_index, q.queue_size, q.vector,
@@ -143,14 +114,14 @@ print_value(struct sink *s, const struct vpf_parts_part *p, uint32_t flags)
 		break;
 	case VPF_PARTS_VQ_NOTIFY_CFG:
 		if (vpf_parts_decode_vq_notify(p, &vn) == 0)
-			sink_printf(s, " vq=%u queue_notify_off=%u"
+			vpf_sink_printf(s, " vq=%u queue_notify_off=%u"
 				    " queue_notif_config_data=%u",
 				    vn.vq_index, vn.queue_notify_off,
 				    vn.queue_notif_config_data);
 		break;
 	case VPF_PARTS_NET_CVQ_CFG:
 		if (vpf_parts_decode_cvq(p, &cvq) == 0) {
-			sink_printf(s, " class=%u command=%u", cvq.cls,
+			vpf_sink_printf(s, " class=%u command=%u", cvq.cls,
 				    cvq.command);
 			print_hex(s, "data", cvq.data, cvq.len, flags);
 		}
@@ -159,23 +130,23 @@ print_value(struct sink *s, const struct vpf_parts_part *p, uint32_t flags)
 		break;
 	}
 	if (p->flags & VPF_PARTS_PF_EXTENDED) {
-		sink_printf(s, " extended=%" PRIu32, p->length - size);
+		vpf_sink_printf(s, " extended=%" PRIu32, p->length - size);
 		print_hex(s, "ext", p->value + size, p->length - size, flags);
 	}
 }
 
 static void
-print_part(struct sink *s, const char *indent, const struct vpf_parts_part *p,
+print_part(struct vpf_sink *s, const char *indent, const struct vpf_parts_part *p,
 	   uint32_t flags)
 {
-	sink_printf(s, "%spart %" PRIu32 " offset=%" PRIu64 " type=%s(0x%04x)%s length=%" PRIu32,
+	vpf_sink_printf(s, "%spart %" PRIu32 " offset=%" PRIu64 " type=%s(0x%04x)%s length=%" PRIu32,
 		    indent, p->index, p->offset, vpf_parts_type_name(p->type),
 		    p->type, vpf_parts_part_optional(p) ? " optional" : "",
 		    p->length);
 	if (p->type == VPF_PARTS_VQ_CFG || p->type == VPF_PARTS_VQ_NOTIFY_CFG ||
 	    p->type == VPF_PARTS_PCI_COMMON_CFG) {
 		if (p->value == NULL)
-			sink_printf(s, " %s=%" PRIu32,
+			vpf_sink_printf(s, " %s=%" PRIu32,
 				    p->type == VPF_PARTS_PCI_COMMON_CFG ?
 				    "at" : "vq",
 				    p->type == VPF_PARTS_PCI_COMMON_CFG ?
@@ -188,25 +159,25 @@ print_part(struct sink *s, const char *indent, const struct vpf_parts_part *p,
 		print_hex(s, "selector", p->hdr + VPF_PARTS_HDR_SEL_OFF,
 			  VPF_PARTS_SEL_SIZE, flags);
 	if (p->flags & VPF_PARTS_PF_UNKNOWN)
-		sink_printf(s, " unknown");
+		vpf_sink_printf(s, " unknown");
 	if (p->flags & VPF_PARTS_PF_RSVD_SET)
 		print_hex(s, "reserved-set", p->hdr, VPF_PARTS_HDR_SIZE, flags);
-	sink_printf(s, "\n");
+	vpf_sink_printf(s, "\n");
 }
 
 static void
-print_error(struct sink *s, const char *indent, const struct vpf_parts_error *e)
+print_error(struct vpf_sink *s, const char *indent, const struct vpf_parts_error *e)
 {
 	char msg[320];
 
 	vpf_parts_error_str(e, msg, sizeof(msg));
-	sink_printf(s, "%serror: %s at offset %" PRIu64 ": %s\n", indent,
+	vpf_sink_printf(s, "%serror: %s at offset %" PRIu64 ": %s\n", indent,
 		    vpf_parts_err_name(e->code), e->offset, msg);
 }
 
 /* The parts of one set, then "end" or "error"; the iterator's verdict. */
 static int
-print_set(struct sink *s, const char *indent, struct vpf_parts_iter *it,
+print_set(struct vpf_sink *s, const char *indent, struct vpf_parts_iter *it,
 	  uint64_t len, uint32_t flags)
 {
 	struct vpf_parts_part p;
@@ -217,12 +188,12 @@ print_set(struct sink *s, const char *indent, struct vpf_parts_iter *it,
 	if (rc == 0) {
 		uint64_t end = vpf_parts_iter_end(it);
 
-		sink_printf(s, "%send: %" PRIu32 " parts, well formed", indent,
+		vpf_sink_printf(s, "%send: %" PRIu32 " parts, well formed", indent,
 			    vpf_parts_iter_count(it));
 		if (end < len)
-			sink_printf(s, " (%" PRIu64 " padding bytes)",
+			vpf_sink_printf(s, " (%" PRIu64 " padding bytes)",
 				    len - end);
-		sink_printf(s, "\n");
+		vpf_sink_printf(s, "\n");
 	} else {
 		print_error(s, indent, vpf_parts_iter_error(it));
 	}
@@ -230,7 +201,7 @@ print_set(struct sink *s, const char *indent, struct vpf_parts_iter *it,
 }
 
 static int
-print_parts(struct sink *s, const void *parts, size_t len, uint32_t flags,
+print_parts(struct vpf_sink *s, const void *parts, size_t len, uint32_t flags,
 	    struct vpf_parts_error *err)
 {
 	struct vpf_parts_iter *it;
@@ -244,7 +215,7 @@ print_parts(struct sink *s, const void *parts, size_t len, uint32_t flags,
 		free(it);
 		return rc;
 	}
-	sink_printf(s, "parts: bytes=%zu\n", len);
+	vpf_sink_printf(s, "parts: bytes=%zu\n", len);
 	rc = print_set(s, "", it, len, flags);
 	if (err != NULL)
 		*err = *vpf_parts_iter_error(it);
@@ -260,7 +231,7 @@ int
 vpf_parts_print(FILE *out, const void *parts, size_t len, uint32_t flags,
 		struct vpf_parts_error *err)
 {
-	struct sink s = { .f = out };
+	struct vpf_sink s = { .f = out };
 
 	if (out == NULL)
 		return vpf_error(-EINVAL, "vpf_parts_print: NULL stream");
@@ -271,7 +242,7 @@ int
 vpf_parts_print_buf(char *buf, size_t size, size_t *needed, const void *parts,
 		    size_t len, uint32_t flags, struct vpf_parts_error *err)
 {
-	struct sink s = { .buf = buf, .size = size };
+	struct vpf_sink s = { .buf = buf, .size = size };
 	int rc;
 
 	if (buf == NULL && size > 0)
@@ -288,20 +259,20 @@ vpf_parts_print_buf(char *buf, size_t size, size_t *needed, const void *parts,
 
 /* Records @first to @end - 1 had unknown optional tags. */
 static void
-print_skipped(struct sink *s, uint32_t first, uint32_t end)
+print_skipped(struct vpf_sink *s, uint32_t first, uint32_t end)
 {
 	if (end == first + 1)
-		sink_printf(s, "record %" PRIu32 ": unknown optional tag, skipped\n",
+		vpf_sink_printf(s, "record %" PRIu32 ": unknown optional tag, skipped\n",
 			    first);
 	else if (end > first)
-		sink_printf(s, "records %" PRIu32 "-%" PRIu32 ": unknown optional tags, skipped\n",
+		vpf_sink_printf(s, "records %" PRIu32 "-%" PRIu32 ": unknown optional tags, skipped\n",
 			    first, end - 1);
 }
 
 int64_t
 vpf_parts_linux_print(FILE *out, const void *data, size_t len, uint32_t flags)
 {
-	struct sink s = { .f = out };
+	struct vpf_sink s = { .f = out };
 	struct vpf_parts_linux_dec *d;
 	struct vpf_parts_linux_rec rec;
 	const struct vpf_parts_linux_error *e;
@@ -324,7 +295,7 @@ vpf_parts_linux_print(FILE *out, const void *data, size_t len, uint32_t flags)
 	}
 	rc = vpf_parts_linux_dec_init(d, NULL, VPF_PARTS_LINUX_MAX_RECORD,
 				      flags & VPF_PARTS_F_CARRY);
-	sink_printf(&s, "linux stream: bytes=%zu\n", len);
+	vpf_sink_printf(&s, "linux stream: bytes=%zu\n", len);
 	while (rc >= 0) {
 		rc = vpf_parts_linux_dec_feed(d, p + off, len - off, &used,
 					      &rec);
@@ -338,26 +309,26 @@ vpf_parts_linux_print(FILE *out, const void *data, size_t len, uint32_t flags)
 		print_skipped(&s, next, rec.index);
 		next = rec.index + 1;
 		records++;
-		sink_printf(&s, "record %" PRIu32 " offset=%" PRIu64 " size=%" PRIu64 " flags=0x%" PRIx32 " tag=DEVICE_DATA(0) parts=%" PRIu32 "\n",
+		vpf_sink_printf(&s, "record %" PRIu32 " offset=%" PRIu64 " size=%" PRIu64 " flags=0x%" PRIx32 " tag=DEVICE_DATA(0) parts=%" PRIu32 "\n",
 			    rec.index, rec.offset, rec.size, rec.flags,
 			    rec.count);
 		vpf_parts_iter_init(it, rec.parts, rec.parts_len,
 				    flags & VPF_PARTS_F_CARRY);
 		print_set(&s, "  ", it, rec.parts_len, flags);
 		if (vpf_parts_linux_rec_warning(&rec) != NULL)
-			sink_printf(&s, "  warning: %s\n",
+			vpf_sink_printf(&s, "  warning: %s\n",
 				    vpf_parts_linux_rec_warning(&rec));
 	}
 	e = vpf_parts_linux_dec_error(d);
 	if (rc == 0) {
 		print_skipped(&s, next, vpf_parts_linux_dec_skipped(d) +
 			      (uint32_t)records);
-		sink_printf(&s, "end: %" PRId64 " records, %" PRIu32 " skipped, %" PRIu32 " warnings\n",
+		vpf_sink_printf(&s, "end: %" PRId64 " records, %" PRIu32 " skipped, %" PRIu32 " warnings\n",
 			    records, vpf_parts_linux_dec_skipped(d),
 			    vpf_parts_linux_dec_warnings(d));
 	} else if (e->code != VPF_PARTS_LINUX_OK) {
 		vpf_parts_linux_error_str(e, msg, sizeof(msg));
-		sink_printf(&s, "error: %s at offset %" PRIu64 ": %s\n",
+		vpf_sink_printf(&s, "error: %s at offset %" PRIu64 ": %s\n",
 			    vpf_parts_linux_err_name(e->code), e->offset, msg);
 		/* The sentence of the failing call, not of the printing. */
 		vpf_error(rc, "Linux migration stream: %s", msg);
