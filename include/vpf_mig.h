@@ -627,6 +627,16 @@ VPF_API int vpf_mig_preflight_async(struct vpf_mig *m, uint16_t vf,
 #define VPF_MIG_REC_FINAL	0x0002	/**< the final context (required) */
 #define VPF_MIG_REC_INFO	0x0003	/**< statistics text (optional) */
 #define VPF_MIG_REC_END		0x00ff	/**< trailer (required) */
+/** A precopy parts set: le32 round, le32 reserved, then a virtio 1.4
+ *  PARTS_GET result (required; only in a stream with
+ *  VPF_MIG_HDR_F_PARTS). */
+#define VPF_MIG_REC_PARTS_PRECOPY	0x0011
+/** The final parts set (required; only with VPF_MIG_HDR_F_PARTS). */
+#define VPF_MIG_REC_PARTS_FINAL		0x0012
+/** Header flag: the stream carries virtio 1.4 parts sets (records
+ *  PARTS_PRECOPY and PARTS_FINAL) instead of draft TLV contexts; the
+ *  header's field list is then empty. */
+#define VPF_MIG_HDR_F_PARTS	0x0001
 /** Record flag: the reader must understand this type or refuse. */
 #define VPF_MIG_REC_F_REQUIRED	0x8000
 /** Largest record payload a reader accepts (16 MiB). */
@@ -644,6 +654,8 @@ struct vpf_mig_stream_info {
 	uint64_t features[2];		/**< source DEV_FEATURES words 0-1 */
 	uint32_t nfields;		/**< source FIELDS_QUERY entries (0:
 					 *   the source had none) */
+	bool parts;			/**< VPF_MIG_HDR_F_PARTS: the state
+					 *   records are 1.4 parts sets */
 	uint32_t records;		/**< records seen (END included) */
 	uint32_t precopy;		/**< precopy contexts seen */
 	uint32_t skipped;		/**< optional unknown records skipped */
@@ -655,7 +667,8 @@ struct vpf_mig_stream_info {
 
 /**
  * Validate a whole stream held in memory: framing, every CRC, record order,
- * every context (doc/protocol.md §5.4, zero padding allowed) and, if
+ * every context (doc/protocol.md §5.4, zero padding allowed) or parts set
+ * (doc/protocol.md §10, a stream with VPF_MIG_HDR_F_PARTS) and, if
  * @p fields is not NULL, every field against that FIELDS_QUERY list
  * (@p nfields entries, wire format) and the header's field list against it.
  * @param info filled as far as parsing got (may be NULL).

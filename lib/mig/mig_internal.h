@@ -84,6 +84,9 @@ struct mig_src_desc {
 	uint64_t features[2];
 	const struct vpf_admin_ctx_field_info *fields;	/* wire format */
 	uint32_t nfields;
+	/* 1.4 parts sets, not draft contexts (VPF_MIG_HDR_F_PARTS): nfields
+	 * must be 0 */
+	bool parts;
 };
 
 /* A growable byte buffer with a read position. */
@@ -109,11 +112,14 @@ struct mig_writer {
 	uint32_t seq;
 	bool started;		/* header written */
 	bool ended;		/* END written */
+	bool parts;		/* the header said VPF_MIG_HDR_F_PARTS */
 };
 
 void mig_writer_init(struct mig_writer *w, struct mig_buf *out);
 int mig_writer_header(struct mig_writer *w, const struct mig_src_desc *d);
-/* A record with @p len payload bytes from @p pfx (@p pfx_len) then @p data. */
+/* A record with @p len payload bytes from @p pfx (@p pfx_len) then @p data.
+ * mig_writer_precopy() and mig_writer_final() write the record type of
+ * the header's kind: a draft context or a 1.4 parts set. */
 int mig_writer_record(struct mig_writer *w, uint16_t type, uint16_t flags,
 		      const void *pfx, size_t pfx_len,
 		      const void *data, size_t len);
@@ -134,6 +140,10 @@ enum mig_parse_state {
 	MIG_P_FAILED,
 };
 
+#define MIG_EXPECT_ANY		0
+#define MIG_EXPECT_CTX		1
+#define MIG_EXPECT_PARTS	2
+
 enum mig_ctx_kind {
 	MIG_CTX_PRECOPY = 1,
 	MIG_CTX_FINAL = 2,
@@ -142,7 +152,8 @@ enum mig_ctx_kind {
 struct mig_parser;
 
 /*
- * Called for a complete, valid context record (precopy: at once; final:
+ * Called for a complete, valid context record, or parts set in a stream
+ * with p->info.parts (precopy: at once; final:
  * only once END validated the whole stream). @p ctx is valid until the
  * next feed. A negative return fails the stream with that errno.
  */
@@ -181,6 +192,10 @@ struct mig_parser {
 	/* destination's FIELDS_QUERY list (wire format), or NULL */
 	const struct vpf_admin_ctx_field_info *dst_fields;
 	uint32_t dst_nfields;
+	/* what the destination takes: MIG_EXPECT_ANY, or only draft
+	 * contexts or only 1.4 parts sets (a stream of the other kind is
+	 * refused with -EPROTO at its header) */
+	uint8_t expect_kind;
 	/* destination's PCI ids to check the header against (0: no check) */
 	uint16_t expect_vendor;
 	uint16_t expect_device;

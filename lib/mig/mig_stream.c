@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "vpf_ctx.h"
+#include "vpf_parts.h"
 #include "common/vpf_mem.h"
 #include "mig_internal.h"
 
@@ -132,10 +133,13 @@ mig_writer_header(struct mig_writer *w, const struct mig_src_desc *d)
 	if (d->nfields > VPF_MIG_FIELDS_MAX)
 		return vpf_error(-EINVAL, "migration stream: %u fields, at most %u",
 				 d->nfields, VPF_MIG_FIELDS_MAX);
+	if (d->parts && d->nfields)
+		return vpf_error(-EINVAL, "migration stream: a parts stream has no field list");
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, VPF_MIG_STREAM_MAGIC, 8);
 	vpf_le16_store(hdr + MIG_HDR_OFF_VERSION, VPF_MIG_STREAM_VERSION);
-	vpf_le16_store(hdr + MIG_HDR_OFF_FLAGS, 0);
+	vpf_le16_store(hdr + MIG_HDR_OFF_FLAGS,
+		       d->parts ? VPF_MIG_HDR_F_PARTS : 0);
 	vpf_le32_store(hdr + MIG_HDR_OFF_LEN,
 		       MIG_HDR_FIXED + d->nfields * MIG_FIELD_SIZE + MIG_CRC_SIZE);
 	vpf_le16_store(hdr + MIG_HDR_OFF_VENDOR, d->vendor_id);
@@ -155,8 +159,10 @@ mig_writer_header(struct mig_writer *w, const struct mig_src_desc *d)
 		rc = writer_put(w, d->fields, d->nfields * MIG_FIELD_SIZE);
 	if (rc == 0)
 		rc = writer_put(w, crcb, sizeof(crcb));
-	if (rc == 0)
+	if (rc == 0) {
 		w->started = true;
+		w->parts = d->parts;
+	}
 	return rc;
 }
 
@@ -204,14 +210,16 @@ mig_writer_precopy(struct mig_writer *w, uint32_t round, const void *ctx,
 	uint8_t pfx[MIG_PRECOPY_PFX] = { 0 };
 
 	vpf_le32_store(pfx, round);
-	return mig_writer_record(w, VPF_MIG_REC_PRECOPY, VPF_MIG_REC_F_REQUIRED,
+	return mig_writer_record(w, w->parts ? VPF_MIG_REC_PARTS_PRECOPY :
+				 VPF_MIG_REC_PRECOPY, VPF_MIG_REC_F_REQUIRED,
 				 pfx, sizeof(pfx), ctx, len);
 }
 
 int
 mig_writer_final(struct mig_writer *w, const void *ctx, size_t len)
 {
-	return mig_writer_record(w, VPF_MIG_REC_FINAL, VPF_MIG_REC_F_REQUIRED,
+	return mig_writer_record(w, w->parts ? VPF_MIG_REC_PARTS_FINAL :
+				 VPF_MIG_REC_FINAL, VPF_MIG_REC_F_REQUIRED,
 				 NULL, 0, ctx, len);
 }
 
@@ -282,6 +290,27 @@ pfail(struct mig_parser *p, int err, const char *fmt, ...)
 	return vpf_error(err, "%s", p->errmsg);
 }
 
+/* Check a parts set record's payload (doc/protocol.md §10.4): well formed,
+ * at least one part; unknown and extended parts are carried (the
+ * destination device decides on them). */
+static int
+check_parts(struct mig_parser *p, const uint8_t *set, size_t len)
+{
+	struct vpf_parts_error perr;
+	char why[160];
+	int64_t n;
+
+	n = vpf_parts_validate(set, len, VPF_PARTS_F_CARRY, &perr);
+	if (n < 0) {
+		vpf_parts_error_str(&perr, why, sizeof(why));
+		return pfail(p, -EBADMSG, "record %u: malformed parts set: %s",
+			     p->rseq, why);
+	}
+	if (n == 0)
+		return pfail(p, -EBADMSG, "record %u: empty parts set", p->rseq);
+	return 0;
+}
+
 /* Check a context record's payload: well formed (doc/protocol.md §5.4)
  * and, with a destination list, every field accepted by it (§5.6). */
 static int
@@ -291,6 +320,8 @@ check_ctx(struct mig_parser *p, const uint8_t *ctx, size_t len)
 	char why[160];
 	int rc;
 
+	if (p->info.parts)
+		return check_parts(p, ctx, len);
 	rc = vpf_ctx_validate(ctx, len, 0, &cerr);
 	if (rc) {
 		vpf_ctx_error_str(&cerr, why, sizeof(why));
@@ -327,14 +358,25 @@ hdr_fixed_done(struct mig_parser *p)
 			     p->info.version, VPF_MIG_STREAM_VERSION);
 	flags = vpf_le16_load(h + MIG_HDR_OFF_FLAGS);
 	rsvd = vpf_le32_load(h + MIG_HDR_OFF_RSVD);
-	if (flags != 0 || rsvd != 0)
+	if ((flags & ~VPF_MIG_HDR_F_PARTS) != 0 || rsvd != 0)
 		return pfail(p, -EPROTONOSUPPORT,
 			     "header flags 0x%x / reserved 0x%x not understood",
 			     flags, rsvd);
+	p->info.parts = (flags & VPF_MIG_HDR_F_PARTS) != 0;
 	nf = vpf_le32_load(h + MIG_HDR_OFF_NFIELDS);
 	if (nf > VPF_MIG_FIELDS_MAX)
 		return pfail(p, -EBADMSG, "header lists %u fields, at most %u",
 			     nf, VPF_MIG_FIELDS_MAX);
+	if (p->info.parts && nf)
+		return pfail(p, -EBADMSG,
+			     "a parts stream's header lists %u fields (it has none)",
+			     nf);
+	if (p->expect_kind == MIG_EXPECT_PARTS && !p->info.parts)
+		return pfail(p, -EPROTO,
+			     "stream carries draft device contexts, the destination speaks the virtio 1.4 dialect (parts)");
+	if (p->expect_kind == MIG_EXPECT_CTX && p->info.parts)
+		return pfail(p, -EPROTO,
+			     "stream carries virtio 1.4 parts sets, the destination speaks the draft dialect (contexts)");
 	hlen = vpf_le32_load(h + MIG_HDR_OFF_LEN);
 	if (hlen != MIG_HDR_FIXED + nf * MIG_FIELD_SIZE + MIG_CRC_SIZE)
 		return pfail(p, -EBADMSG, "header length %u does not match %u fields",
@@ -406,6 +448,25 @@ hdr_fields_check(struct mig_parser *p)
 	return 0;
 }
 
+/* The record's type as the state machine sees it: a parts record in a
+ * parts stream counts as its context twin. A context record in a parts
+ * stream, or the reverse, is 0 (malformed: the caller refuses it). */
+static uint16_t
+rec_kind(const struct mig_parser *p)
+{
+	switch (p->rtype) {
+	case VPF_MIG_REC_PRECOPY:
+	case VPF_MIG_REC_FINAL:
+		return p->info.parts ? 0 : p->rtype;
+	case VPF_MIG_REC_PARTS_PRECOPY:
+		return p->info.parts ? VPF_MIG_REC_PRECOPY : 0;
+	case VPF_MIG_REC_PARTS_FINAL:
+		return p->info.parts ? VPF_MIG_REC_FINAL : 0;
+	default:
+		return p->rtype;
+	}
+}
+
 static int
 rec_hdr_done(struct mig_parser *p, uint32_t crc_start, uint64_t bytes_start)
 {
@@ -427,7 +488,12 @@ rec_hdr_done(struct mig_parser *p, uint32_t crc_start, uint64_t bytes_start)
 		return pfail(p, -EBADMSG,
 			     "record sequence %u where %u was expected (reordered, lost or repeated record)",
 			     p->rseq, p->next_seq);
-	switch (p->rtype) {
+	switch (rec_kind(p)) {
+	case 0:
+		return pfail(p, -EBADMSG,
+			     "record %u: type 0x%04x does not belong in a stream of %s",
+			     p->rseq, p->rtype,
+			     p->info.parts ? "1.4 parts sets" : "draft contexts");
 	case VPF_MIG_REC_PRECOPY:
 		if (p->info.final)
 			return pfail(p, -EBADMSG,
@@ -494,7 +560,7 @@ rec_done(struct mig_parser *p)
 	p->state = MIG_P_REC_HDR;
 	p->have = 0;
 
-	switch (p->rtype) {
+	switch (rec_kind(p)) {
 	case VPF_MIG_REC_PRECOPY:
 		round = vpf_le32_load(pl);
 		if (vpf_le32_load(pl + 4) != 0)

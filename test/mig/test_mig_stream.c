@@ -20,6 +20,7 @@
 #include <rte_common.h>
 
 #include "vpf_ctx.h"
+#include "vpf_parts.h"
 #include "vpf_mig.h"
 #include "mig/mig_internal.h"
 #include "mig_dst_fields.h"
@@ -632,6 +633,147 @@ test_malformed_context_refused(void **state)
  * State machine table (pure)
  * ------------------------------------------------------------------------- */
 
+/* A small valid parts set (what a 1.4 PARTS_GET ALL returns). */
+static size_t
+make_parts(uint8_t *buf, size_t cap, uint8_t status)
+{
+	struct vpf_parts_builder b;
+	uint64_t feat = (UINT64_C(1) << 32) | 1;
+
+	assert_int_equal(vpf_parts_builder_init(&b, buf, cap), 0);
+	assert_int_equal(vpf_parts_add_dev_features(&b, &feat, 1), 0);
+	assert_int_equal(vpf_parts_add_drv_features(&b, &feat, 1), 0);
+	assert_int_equal(vpf_parts_add_status(&b, status), 0);
+	return vpf_parts_builder_parts_len(&b);
+}
+
+static void
+parts_stream(struct mig_buf *out, unsigned int rounds, bool draft_rec)
+{
+	struct mig_writer w;
+	struct mig_src_desc d;
+	uint8_t set[256];
+	size_t n;
+	unsigned int r;
+
+	memset(out, 0, sizeof(*out));
+	mig_writer_init(&w, out);
+	desc_init(&d);
+	d.fields = NULL;
+	d.nfields = 0;
+	d.parts = true;
+	assert_int_equal(mig_writer_header(&w, &d), 0);
+	for (r = 1; r <= rounds; r++) {
+		n = make_parts(set, sizeof(set), 0x0f);
+		assert_int_equal(mig_writer_precopy(&w, r, set, n), 0);
+	}
+	n = make_parts(set, sizeof(set), 0x4f);
+	if (draft_rec)
+		assert_int_equal(mig_writer_record(&w, VPF_MIG_REC_FINAL,
+						   VPF_MIG_REC_F_REQUIRED,
+						   NULL, 0, set, n), 0);
+	else
+		assert_int_equal(mig_writer_final(&w, set, n), 0);
+	assert_int_equal(mig_writer_end(&w), 0);
+}
+
+static int
+parse_kind(const struct mig_buf *s, uint8_t kind)
+{
+	struct mig_parser p;
+	struct seen sn;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&sn, 0, sizeof(sn));
+	mig_parser_init(&p, NULL, 0, seen_cb, &sn);
+	p.expect_kind = kind;
+	rc = mig_parser_run(&p, s->p, s->len, 13);
+	mig_parser_fini(&p);
+	return rc;
+}
+
+/* A 1.4 stream: header flag PARTS, no field list, PARTS_PRECOPY and
+ * PARTS_FINAL records holding parts sets; neither kind of record is
+ * accepted in the other kind of stream, and a destination refuses the
+ * other dialect's stream at the header. */
+static void
+test_parts_stream(void **state)
+{
+	struct vpf_mig_stream_info info;
+	struct mig_writer w;
+	struct mig_src_desc d;
+	struct mig_buf s;
+	struct seen sn;
+	uint8_t ref[256], bad[64];
+	size_t reflen;
+
+	(void)state;
+	reflen = make_parts(ref, sizeof(ref), 0x4f);
+	parts_stream(&s, 2, false);
+	assert_int_equal(parse(s.p, s.len, 5, NULL, 0, &sn, &info), 0);
+	assert_true(info.parts);
+	assert_true(info.complete);
+	assert_int_equal(info.nfields, 0);
+	assert_int_equal(sn.precopy, 2);
+	assert_int_equal(sn.final, 1);
+	assert_int_equal(sn.final_len, reflen);
+	assert_memory_equal(sn.final_ctx, ref, reflen);
+	assert_int_equal(vpf_mig_stream_validate(s.p, s.len, NULL, 0, &info), 0);
+	assert_int_equal(parse_kind(&s, MIG_EXPECT_PARTS), 0);
+	assert_int_equal(parse_kind(&s, MIG_EXPECT_CTX), -EPROTO);
+	mig_buf_free(&s);
+
+	/* A draft stream where a 1.4 destination expects parts. */
+	make_stream(&s, 1);
+	assert_int_equal(parse_kind(&s, MIG_EXPECT_PARTS), -EPROTO);
+	assert_int_equal(parse_kind(&s, MIG_EXPECT_CTX), 0);
+	mig_buf_free(&s);
+
+	/* A draft FINAL record inside a parts stream. */
+	parts_stream(&s, 0, true);
+	assert_int_equal(parse(s.p, s.len, 64, NULL, 0, &sn, NULL), -EBADMSG);
+	mig_buf_free(&s);
+
+	/* A parts record inside a draft stream. */
+	put_header(&s);
+	reflen = make_parts(ref, sizeof(ref), 0x4f);
+	put_rec(&s, VPF_MIG_REC_PARTS_FINAL, VPF_MIG_REC_F_REQUIRED, 0, ref,
+		reflen);
+	put_end(&s, 1);
+	assert_int_equal(parse(s.p, s.len, 64, NULL, 0, &sn, NULL), -EBADMSG);
+	mig_buf_free(&s);
+
+	/* A malformed parts set, and an empty one. */
+	memset(bad, 0xff, sizeof(bad));
+	memset(&s, 0, sizeof(s));
+	mig_writer_init(&w, &s);
+	desc_init(&d);
+	d.fields = NULL;
+	d.nfields = 0;
+	d.parts = true;
+	assert_int_equal(mig_writer_header(&w, &d), 0);
+	assert_int_equal(mig_writer_final(&w, bad, sizeof(bad)), 0);
+	assert_int_equal(mig_writer_end(&w), 0);
+	assert_int_equal(parse(s.p, s.len, 64, NULL, 0, &sn, NULL), -EBADMSG);
+	mig_buf_free(&s);
+	memset(&s, 0, sizeof(s));
+	mig_writer_init(&w, &s);
+	assert_int_equal(mig_writer_header(&w, &d), 0);
+	assert_int_equal(mig_writer_final(&w, bad, 0), 0);
+	assert_int_equal(mig_writer_end(&w), 0);
+	assert_int_equal(parse(s.p, s.len, 64, NULL, 0, &sn, NULL), -EBADMSG);
+	mig_buf_free(&s);
+
+	/* The writer refuses a parts header with a field list. */
+	memset(&s, 0, sizeof(s));
+	mig_writer_init(&w, &s);
+	desc_init(&d);
+	d.parts = true;
+	assert_int_equal(mig_writer_header(&w, &d), -EINVAL);
+	mig_buf_free(&s);
+}
+
 static void
 test_arcs(void **state)
 {
@@ -809,6 +951,7 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_header_refusals),
 	cmocka_unit_test(test_incompatible_refused),
 	cmocka_unit_test(test_malformed_context_refused),
+	cmocka_unit_test(test_parts_stream),
 	cmocka_unit_test(test_arcs),
 	cmocka_unit_test(test_ranges),
 	cmocka_unit_test(test_bitmap_mark),
