@@ -44,6 +44,10 @@ struct cli_vf {
 	 * guest runs here now; `migrate` to it again needs force=yes */
 	bool target;
 	char target_of[CLI_NAME_LEN + 16];
+	/* 1.4 dialect: the driver's record of the VF's mode (a 1.4 device
+	 * cannot report it): true after a DEV_MODE_SET stop vpf-cli sent,
+	 * false after a resume (doc/cli.md D-CLI14.3) */
+	bool stopped14;
 };
 
 /** One attached PF. */
@@ -235,13 +239,37 @@ struct cli_pf *cli_pf_add(const char *name, struct vpf_pf *pf,
 			  struct vpf_model *m, void *backend,
 			  void (*backend_free)(void *backend),
 			  uint32_t max_chunk);
+/** Whether @p p speaks the virtio 1.4 device-parts dialect. */
+bool cli_pf_v14(const struct cli_pf *p);
+/**
+ * The mode of VF @p vf: on a draft PF DEV_MODE_GET; on a 1.4 PF, whose
+ * device cannot report it, the driver's record (active unless vpf-cli
+ * stopped it: D-CLI14.3), and *@p recorded is set (may be NULL).
+ * @return 0 or the negative errno of the command (not reported).
+ */
+int cli_mode_get(struct cli_pf *p, uint16_t vf, uint8_t *mode,
+		 bool *recorded);
+/**
+ * Set VF @p vf's mode: DEV_MODE_SET on a draft PF; on a 1.4 PF DEV_MODE_SET
+ * with or without STOPPED for stop and active (freeze: -ENOTSUP, nothing
+ * sent, vpf_last_error() says why), and the driver's record follows.
+ * @return 0 or the negative errno (not reported).
+ */
+int cli_mode_set(struct cli_pf *p, uint16_t vf, uint8_t mode);
 /** Find PF and VF (1..num_vfs) or report the error. */
 int cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
 	      struct cli_pf **pp, uint16_t *vf);
 /** Create a model PF (@p bdf: its synthetic PCI address, NULL for a
- *  unique one) and attach it. */
+ *  unique one) speaking @p dialect (VPF_DIALECT_UNKNOWN: the draft) and
+ *  attach it. */
 int cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
-			uint64_t seed, const char *bdf);
+			uint64_t seed, const char *bdf,
+			enum vpf_dialect dialect);
+/** Parse a dialect name as `dialect=` takes it: "seed-2023" (the draft)
+ *  or "1.4"; -EINVAL (not reported) otherwise. */
+int cli_parse_dialect(const char *s, enum vpf_dialect *d);
+/** The dialect's name as vpf-cli prints it: "seed-2023", "1.4". */
+const char *cli_dialect_name(enum vpf_dialect d);
 /** Attach a PF through VFIO (vpf-cli built with libvpf_vfio). */
 int cli_pf_attach_vfio(const char *bdf, const char *name, const char *token);
 /** Detach, reporting/restoring VFs (see cli_pf_leave()). */

@@ -13,6 +13,7 @@
 #include <rte_common.h>
 
 #include "vpf_common.h"
+#include "vpf_model.h"
 #include "cli_cmds.h"
 
 static int
@@ -31,12 +32,35 @@ parse_mode(const char *s, uint8_t *mode)
 	return 0;
 }
 
+/* A 1.4 device cannot report a VF's mode: vpf-cli says its own record,
+ * and that it is one (doc/cli.md D-CLI14.3); a model also tells the
+ * device's. */
+static int
+mode_get_v14(struct cli_args *a)
+{
+	uint8_t mode, dev;
+	int rc;
+
+	rc = cli_mode_get(a->p, a->vf, &mode, NULL);
+	if (rc < 0)
+		return cli_fail_dev(a->p, rc, "mode");
+	printf("mode: %s\n", vpf_dev_mode_name(mode));
+	printf("mode-source: driver record (a virtio 1.4 device cannot "
+	       "report a VF's mode)\n");
+	if (a->p->model != NULL && vpf_model_vf_mode(a->p->model, a->vf,
+						     &dev) == 0)
+		printf("model-mode: %s\n", vpf_dev_mode_name(dev));
+	return 0;
+}
+
 static int
 cmd_mode_get(struct cli_args *a)
 {
 	uint8_t mode;
 	int rc;
 
+	if (cli_pf_v14(a->p))
+		return mode_get_v14(a);
 	rc = cli_vf_call(a->p, a->vf, VPF_ADMIN_OP_DEV_MODE_GET,
 			 vpf_admin_mode_get(a->p->pf, a->vf, &mode), NULL);
 	if (rc < 0)
@@ -56,10 +80,17 @@ cmd_mode_set(struct cli_args *a)
 	rc = parse_mode(cli_arg(a, "choice"), &mode);
 	if (rc < 0)
 		return rc;
-	rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_MODE_SET,
-			 vpf_admin_mode_set(p->pf, vf, mode), NULL);
-	if (rc < 0)
-		return rc;
+	if (cli_pf_v14(p)) {
+		/* DEV_MODE_SET with or without STOPPED (no freeze in 1.4) */
+		rc = cli_mode_set(p, vf, mode);
+		if (rc < 0)
+			return cli_fail_dev(p, rc, "DEV_MODE_SET");
+	} else {
+		rc = cli_vf_call(p, vf, VPF_ADMIN_OP_DEV_MODE_SET,
+				 vpf_admin_mode_set(p->pf, vf, mode), NULL);
+		if (rc < 0)
+			return rc;
+	}
 	if (mode == VPF_DEV_MODE_ACTIVE) {
 		p->vfs[vf].moved = false;
 		p->vfs[vf].migrated = false;
@@ -72,9 +103,11 @@ cmd_mode_set(struct cli_args *a)
 }
 
 static const struct cli_cmd cmds[] = {
-	{ "mode get <pf> <vf>", "DEV_MODE_GET -> mode: active|stop|freeze",
+	{ "mode get <pf> <vf>", "DEV_MODE_GET -> mode: active|stop|freeze "
+	  "(1.4: the driver's record, the device cannot tell)",
 	  cmd_mode_get, NULL, CLI_ON_VF },
-	{ "mode set <pf> <vf> active|stop|freeze", "DEV_MODE_SET",
+	{ "mode set <pf> <vf> active|stop|freeze", "DEV_MODE_SET (1.4: "
+	  "stop sets STOPPED, active resumes; no freeze)",
 	  cmd_mode_set, NULL, CLI_ON_VF },
 };
 

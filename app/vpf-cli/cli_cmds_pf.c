@@ -31,6 +31,7 @@ print_identity(struct cli_pf *p)
 static int
 cmd_pf_attach_model(struct cli_args *a)
 {
+	enum vpf_dialect dialect = VPF_DIALECT_DRAFT_2023;
 	uint64_t vfs = 0, vqs = 0, seed = 1;
 	const char *s;
 	struct cli_pf *p;
@@ -45,12 +46,17 @@ cmd_pf_attach_model(struct cli_args *a)
 	if ((s = cli_kv_get(&a->kv, "seed")) != NULL &&
 	    cli_parse_u64(s, false, &seed) < 0)
 		return cli_fail(-EINVAL, "bad seed '%s'", s);
+	if ((s = cli_kv_get(&a->kv, "dialect")) != NULL &&
+	    cli_parse_dialect(s, &dialect) < 0)
+		return cli_fail(-EINVAL, "bad dialect '%s' (seed-2023 or 1.4)", s);
 	rc = cli_pf_attach_model(cli_arg(a, "name"), (uint16_t)vfs,
-				 (uint16_t)vqs, seed, cli_kv_get(&a->kv, "bdf"));
+				 (uint16_t)vqs, seed, cli_kv_get(&a->kv, "bdf"),
+				 dialect);
 	if (rc < 0)
 		return rc;
 	p = cli_pf_find(cli_arg(a, "name"));
-	printf("pf: %s\nbackend: model\nvfs: %u\n", p->name, p->num_vfs);
+	printf("pf: %s\nbackend: model\nvfs: %u\ndialect: %s\n", p->name,
+	       p->num_vfs, cli_dialect_name(dialect));
 	print_identity(p);
 	return 0;
 }
@@ -208,6 +214,8 @@ static const struct cli_opt attach_model_opts[] = {
 	{ "vfs=<n>", "4", "VFs; 1..256" },
 	{ "vqs=<n>", "2", "queue pairs per VF; 1..256" },
 	{ "seed=<n>", "1", "the simulated workload's seed" },
+	{ "dialect=seed-2023|1.4", "seed-2023", "the admin command dialect: "
+	  "the draft vpf speaks, or virtio 1.4 device parts" },
 	{ "bdf=<dddd:bb:dd.f>", "one unique in this process",
 	  "the model's synthetic PCI address, which keys its journal with a "
 	  "random instance number" },
@@ -233,9 +241,10 @@ static const struct cli_opt scan_opts[] = {
 };
 
 static const struct cli_cmd cmds[] = {
-	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>] [bdf=<a>]",
-	  "create a software PF model with n VFs, vqs queue pairs per VF and "
-	  "a workload seed", cmd_pf_attach_model, attach_model_opts,
+	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>] "
+	  "[dialect=seed-2023|1.4] [bdf=<a>]",
+	  "create a software PF model with n VFs, vqs queue pairs per VF, "
+	  "a workload seed and an admin command dialect", cmd_pf_attach_model, attach_model_opts,
 	  CLI_ON_ARGS },
 	{ "pf attach vfio <bdf> [name=<n>] [vf-token=<uuid>]",
 	  "attach a real PF bound to vfio-pci", cmd_pf_attach_vfio,

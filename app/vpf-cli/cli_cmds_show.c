@@ -12,22 +12,32 @@
 #include <rte_common.h>
 
 #include "vpf_common.h"
+#include "vpf_parts.h"
 #include "cli_cmds.h"
 
-static const char *
-dialect_name(enum vpf_dialect d)
-{
-	switch (d) {
-	case VPF_DIALECT_DRAFT_2023:
-		return "seed-2023";
-	case VPF_DIALECT_V14_PARTS:
-		return "virtio-1.4-parts";
-	default:
-		return "unknown";
-	}
-}
-
 /* ---- show --------------------------------------------------------------- */
+
+/* A 1.4 PF: the object limits the driver negotiated and the objects it
+ * holds (doc/cli.md "show pf"). */
+static void
+print_pf_v14(struct cli_pf *p, const struct vpf_pf_info *in)
+{
+	struct vpf_admin_v14_obj objs[64];
+	int n, i;
+
+	printf("parts-get-limit: %u\n", in->parts_get_limit);
+	printf("parts-set-limit: %u\n", in->parts_set_limit);
+	printf("parts-get-in-use: %u\n", in->parts_get_in_use);
+	printf("parts-set-in-use: %u\n", in->parts_set_in_use);
+	printf("parts-ids-blocked: %u\n", in->parts_ids_blocked);
+	n = vpf_admin_v14_obj_list(p->pf, objs, RTE_DIM(objs));
+	if (n < 0)
+		return;
+	printf("parts-objects: %d\n", n);
+	for (i = 0; i < RTE_MIN(n, (int)RTE_DIM(objs)); i++)
+		printf("parts-object: %u vf %u %s\n", objs[i].id, objs[i].vf,
+		       objs[i].kind == VPF_PARTS_OBJ_GET ? "get" : "set");
+}
 
 static void
 print_pf(struct cli_pf *p)
@@ -51,11 +61,13 @@ print_pf(struct cli_pf *p)
 	printf("driver-features: 0x%016" PRIx64 "\n", in.driver_features);
 	printf("admin-queue-index: %u\n", in.admin_queue_index);
 	printf("admin-queue-size: %u\n", in.admin_queue_size);
-	printf("dialect: %s\n", dialect_name(in.dialect));
+	printf("dialect: %s\n", cli_dialect_name(in.dialect));
 	printf("fields-query: %s\n", cli_yes_no(in.has_fields_query));
 	printf("write-recording: %s\n", cli_yes_no(in.has_write_record));
 	printf("inflight: %u\n", in.inflight);
 	printf("recoveries: %u\n", in.recoveries);
+	if (in.dialect == VPF_DIALECT_V14_PARTS)
+		print_pf_v14(p, &in);
 }
 
 static int
@@ -78,11 +90,12 @@ print_vf(struct cli_pf *p, uint16_t vf)
 	struct cli_vf *v = &p->vfs[vf];
 	struct vpf_admin_stats st;
 	char bdf[32];
+	bool recorded;
 	uint8_t mode;
 	int rc;
 
 	cli_dev_begin(p);
-	rc = vpf_admin_mode_get(p->pf, vf, &mode);
+	rc = cli_mode_get(p, vf, &mode, &recorded);
 	if (rc < 0)
 		return cli_fail_dev(p, rc, "DEV_MODE_GET");
 	printf("vf: %u\n", vf);
@@ -90,6 +103,8 @@ print_vf(struct cli_pf *p, uint16_t vf)
 	if (bdf[0] != '\0')
 		printf("bdf: %s\n", bdf);
 	printf("mode: %s\n", vpf_dev_mode_name(mode));
+	if (recorded)
+		printf("mode-source: driver record\n");
 	printf("moved-by-cli: %s\n", cli_yes_no(v->moved));
 	printf("migrated-to: %s\n", v->migrated ? v->migrated_to : "none");
 	switch (cli_pf_journal_has(p, vf)) {
@@ -148,7 +163,7 @@ cmd_show_cmds(struct cli_args *a)
 	rc = vpf_pf_info_get(a->p->pf, &in);
 	if (rc < 0)
 		return cli_fail(rc, "%s", vpf_last_error());
-	printf("dialect: %s\n", dialect_name(in.dialect));
+	printf("dialect: %s\n", cli_dialect_name(in.dialect));
 	printf("supported: 0x%016" PRIx64 "\n", in.cmds_supported);
 	printf("enabled: 0x%016" PRIx64 "\n", in.cmds_enabled);
 	for (op = 0; op < 64; op++) {

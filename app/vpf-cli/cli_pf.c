@@ -191,6 +191,49 @@ cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
 	return 0;
 }
 
+bool
+cli_pf_v14(const struct cli_pf *p)
+{
+	struct vpf_pf_info in;
+
+	return p->pf != NULL && vpf_pf_info_get(p->pf, &in) == 0 &&
+	       in.dialect == VPF_DIALECT_V14_PARTS;
+}
+
+int
+cli_mode_get(struct cli_pf *p, uint16_t vf, uint8_t *mode, bool *recorded)
+{
+	if (recorded != NULL)
+		*recorded = false;
+	if (!cli_pf_v14(p))
+		return vpf_admin_mode_get(p->pf, vf, mode);
+	if (vf < 1 || vf > p->num_vfs)
+		return vpf_error(-EINVAL, "VF %u does not exist", vf);
+	/* A 1.4 device has no command that reports a VF's mode. */
+	*mode = p->vfs[vf].stopped14 ? VPF_DEV_MODE_STOP : VPF_DEV_MODE_ACTIVE;
+	if (recorded != NULL)
+		*recorded = true;
+	return 0;
+}
+
+int
+cli_mode_set(struct cli_pf *p, uint16_t vf, uint8_t mode)
+{
+	int rc;
+
+	if (!cli_pf_v14(p))
+		return vpf_admin_mode_set(p->pf, vf, mode);
+	if (mode != VPF_DEV_MODE_ACTIVE && mode != VPF_DEV_MODE_STOP)
+		return vpf_error(-ENOTSUP, "a virtio 1.4 VF is running or stopped: there is no %s (stop is where its parts are read and set)",
+				 vpf_dev_mode_name(mode));
+	if (vf < 1 || vf > p->num_vfs)
+		return vpf_error(-EINVAL, "VF %u does not exist", vf);
+	rc = vpf_admin_v14_mode_set(p->pf, vf, mode == VPF_DEV_MODE_STOP);
+	if (rc == 0)
+		p->vfs[vf].stopped14 = mode == VPF_DEV_MODE_STOP;
+	return rc;
+}
+
 int
 cli_pf_can_add(const char *name)
 {
@@ -230,8 +273,33 @@ cli_pf_add(const char *name, struct vpf_pf *pf, struct vpf_model *m,
 }
 
 int
+cli_parse_dialect(const char *s, enum vpf_dialect *d)
+{
+	if (s != NULL && strcmp(s, "seed-2023") == 0)
+		*d = VPF_DIALECT_DRAFT_2023;
+	else if (s != NULL && strcmp(s, "1.4") == 0)
+		*d = VPF_DIALECT_V14_PARTS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *
+cli_dialect_name(enum vpf_dialect d)
+{
+	switch (d) {
+	case VPF_DIALECT_DRAFT_2023:
+		return "seed-2023";
+	case VPF_DIALECT_V14_PARTS:
+		return "1.4";
+	default:
+		return "unknown";
+	}
+}
+
+int
 cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
-		    uint64_t seed, const char *bdf)
+		    uint64_t seed, const char *bdf, enum vpf_dialect dialect)
 {
 	struct vpf_model_params mp;
 	struct vpf_pf_params pp;
@@ -261,6 +329,7 @@ cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
 		mp.num_qp = qps;
 	mp.seed = seed;
 	mp.bdf = bdf;
+	mp.dialect = dialect;
 	vpf_error_clear();
 	m = vpf_model_create(&mp);
 	if (m == NULL) {
@@ -294,7 +363,7 @@ cli_pf_report_found(struct cli_pf *p)
 
 	for (vf = 1; vf <= p->num_vfs; vf++) {
 		uint8_t mode = 0;
-		int rc = vpf_admin_mode_get(p->pf, vf, &mode);
+		int rc = cli_mode_get(p, vf, &mode, NULL);
 
 		if (rc < 0) {
 			printf("attach: %s vf %u: mode unknown (%s: %s)\n",
@@ -508,7 +577,7 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 			       vf, rc == 0 ? "stopped" : "could not be stopped");
 			v->wr_on = false;
 		}
-		rc = vpf_admin_mode_get(p->pf, vf, &mode);
+		rc = cli_mode_get(p, vf, &mode, NULL);
 		if (rc < 0) {
 			printf("%s: %s vf %u: mode unknown (%s: %s)\n", why,
 			       p->name, vf, cli_errno_name(rc), vpf_last_error());
@@ -535,8 +604,9 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 		}
 		/* A partial read or write blocks the way back to Active
 		 * (doc/protocol.md §4.10): drop it first. */
-		(void)vpf_admin_ctx_discard(p->pf, vf);
-		rc = vpf_admin_mode_set(p->pf, vf, VPF_DEV_MODE_ACTIVE);
+		if (!cli_pf_v14(p))
+			(void)vpf_admin_ctx_discard(p->pf, vf);
+		rc = cli_mode_set(p, vf, VPF_DEV_MODE_ACTIVE);
 		if (rc == 0) {
 			v->moved = false;
 			printf("%s: %s vf %u: %s -> active (restored)\n", why,

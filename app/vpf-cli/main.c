@@ -117,8 +117,8 @@ usage(FILE *out)
 "  -f, --file FILE       run the commands of FILE ('-': stdin), then exit\n"
 "                        (with -i: then prompt)\n"
 "  --model SPEC          attach a software PF model; SPEC is\n"
-"                        name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>][,bdf=<a>];\n"
-"                        repeatable\n"
+"                        name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]\n"
+"                        [,dialect=seed-2023|1.4][,bdf=<a>]; repeatable\n"
 "  --vfio BDF            attach the PF at BDF through VFIO; repeatable\n"
 "  --vfio-vf-token UUID  VF token for --vfio PFs (also given to EAL)\n"
 "  --journal DIR         journal of migrated VFs (default $VPF_JOURNAL_DIR,\n"
@@ -240,13 +240,14 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	return 0;
 }
 
-/* --model name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>][,bdf=<a>]
+/* --model name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>][,dialect=<d>][,bdf=<a>]
  * @return 0, EXIT_USAGE (bad SPEC) or 1 (attach failed). */
 static int
 attach_model_spec(const char *spec)
 {
 	static const char *const keys[] = { "name", "vfs", "vqs", "seed", "bdf",
-					    NULL };
+					    "dialect", NULL };
+	enum vpf_dialect dialect = VPF_DIALECT_DRAFT_2023;
 	uint64_t vfs = 0, vqs = 0, seed = 1;
 	struct cli_kv kv;
 	char err[256];
@@ -268,9 +269,15 @@ attach_model_spec(const char *spec)
 			spec, s);
 		return EXIT_USAGE;
 	}
+	if ((s = cli_kv_get(&kv, "dialect")) != NULL &&
+	    cli_parse_dialect(s, &dialect) < 0) {
+		fprintf(stderr, "vpf-cli: --model %s: bad dialect '%s' "
+			"(seed-2023 or 1.4): EINVAL\n", spec, s);
+		return EXIT_USAGE;
+	}
 	return cli_pf_attach_model(cli_kv_get(&kv, "name"), (uint16_t)vfs,
-				   (uint16_t)vqs, seed,
-				   cli_kv_get(&kv, "bdf")) < 0 ? 1 : 0;
+				   (uint16_t)vqs, seed, cli_kv_get(&kv, "bdf"),
+				   dialect) < 0 ? 1 : 0;
 }
 
 /* "$$" in a script line is the process id, as in sh: a shipped script
@@ -536,8 +543,10 @@ attach_initial(const struct app_opts *o)
 		if (cli_pf_attach_vfio(o->vfio[i], NULL, o->vf_token) < 0)
 			status = 1;
 	if (status == 0 && o->nmodels == 0 && o->nvfio == 0) {
-		if (cli_pf_attach_model("src", 4, 0, 1, NULL) < 0 ||
-		    cli_pf_attach_model("dst", 4, 0, 2, NULL) < 0)
+		if (cli_pf_attach_model("src", 4, 0, 1, NULL,
+					VPF_DIALECT_DRAFT_2023) < 0 ||
+		    cli_pf_attach_model("dst", 4, 0, 2, NULL,
+					VPF_DIALECT_DRAFT_2023) < 0)
 			status = 1;
 	}
 	return status;
