@@ -230,6 +230,10 @@ struct mig_ctx_summary {
 };
 int mig_ctx_summarize(const uint8_t *ctx, size_t len,
 		      struct mig_ctx_summary *s);
+/* The same for a 1.4 parts set (num_queues from PCI_COMMON_CFG, else the
+ * VQ_CFG parts counted; features from DEV_FEATURES). */
+int mig_parts_summarize(const uint8_t *set, size_t len,
+			struct mig_ctx_summary *s);
 
 /* Range normalisation for write recording (pure; exported for tests). */
 struct mig_norm_range {

@@ -868,3 +868,41 @@ mig_ctx_summarize(const uint8_t *ctx, size_t len, struct mig_ctx_summary *s)
 	}
 	return rc;
 }
+
+/* The same summary of a validated 1.4 parts set: queue count from the
+ * num_queues field of a PCI_COMMON_CFG part (else the number of VQ_CFG
+ * parts), features from DEV_FEATURES. */
+int
+mig_parts_summarize(const uint8_t *set, size_t len, struct mig_ctx_summary *s)
+{
+	struct vpf_parts_iter it;
+	struct vpf_parts_part p;
+	uint32_t vqs = 0;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = vpf_parts_iter_init(&it, set, len, VPF_PARTS_F_CARRY);
+	if (rc)
+		return rc;
+	while ((rc = vpf_parts_iter_next(&it, &p)) == 1) {
+		struct vpf_parts_features ft;
+		struct vpf_parts_common cc;
+
+		if (p.type == VPF_PARTS_VQ_CFG) {
+			vqs++;
+		} else if (p.type == VPF_PARTS_PCI_COMMON_CFG &&
+			   vpf_parts_decode_common(&p, &cc) == 0 &&
+			   cc.offset == VPF_COMMON_NUMQ) {
+			s->num_queues = (uint16_t)cc.value;
+			s->has_common = true;
+		} else if (p.type == VPF_PARTS_DEV_FEATURES &&
+			   vpf_parts_decode_features(&p, &ft) == 0) {
+			s->features[0] = vpf_parts_features_word(&ft, 0);
+			s->features[1] = vpf_parts_features_word(&ft, 1);
+			s->has_features = true;
+		}
+	}
+	if (!s->has_common && vqs <= UINT16_MAX)
+		s->num_queues = (uint16_t)vqs;
+	return rc < 0 ? -EBADMSG : 0;
+}

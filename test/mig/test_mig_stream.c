@@ -774,6 +774,47 @@ test_parts_stream(void **state)
 	mig_buf_free(&s);
 }
 
+/* The summary a 1.4 source writes into its stream header. */
+static void
+test_parts_summary(void **state)
+{
+	struct vpf_parts_builder b;
+	struct vpf_parts_vq_cfg q;
+	struct mig_ctx_summary sum;
+	uint64_t feat[2] = { UINT64_C(1) << 32 | 5, 3 };
+	uint8_t buf[512];
+
+	(void)state;
+	assert_int_equal(vpf_parts_builder_init(&b, buf, sizeof(buf)), 0);
+	assert_int_equal(vpf_parts_add_dev_features(&b, feat, 2), 0);
+	assert_int_equal(vpf_parts_add_common(&b, VPF_COMMON_NUMQ, 6), 0);
+	assert_int_equal(mig_parts_summarize(vpf_parts_builder_parts(&b),
+					     vpf_parts_builder_parts_len(&b),
+					     &sum), 0);
+	assert_true(sum.has_common);
+	assert_true(sum.has_features);
+	assert_int_equal(sum.num_queues, 6);
+	assert_true(sum.features[0] == feat[0]);
+	assert_true(sum.features[1] == feat[1]);
+
+	/* No num_queues part: the VQ_CFG parts are counted. */
+	assert_int_equal(vpf_parts_builder_init(&b, buf, sizeof(buf)), 0);
+	memset(&q, 0, sizeof(q));
+	for (q.vq_index = 0; q.vq_index < 3; q.vq_index++) {
+		q.queue_size = 256;
+		assert_int_equal(vpf_parts_add_vq_cfg(&b, &q), 0);
+	}
+	assert_int_equal(mig_parts_summarize(vpf_parts_builder_parts(&b),
+					     vpf_parts_builder_parts_len(&b),
+					     &sum), 0);
+	assert_false(sum.has_common);
+	assert_false(sum.has_features);
+	assert_int_equal(sum.num_queues, 3);
+	/* Malformed. */
+	memset(buf, 0xee, 32);
+	assert_int_equal(mig_parts_summarize(buf, 32, &sum), -EBADMSG);
+}
+
 static void
 test_arcs(void **state)
 {
@@ -952,6 +993,7 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_incompatible_refused),
 	cmocka_unit_test(test_malformed_context_refused),
 	cmocka_unit_test(test_parts_stream),
+	cmocka_unit_test(test_parts_summary),
 	cmocka_unit_test(test_arcs),
 	cmocka_unit_test(test_ranges),
 	cmocka_unit_test(test_bitmap_mark),
