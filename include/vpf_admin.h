@@ -455,6 +455,61 @@ VPF_API int vpf_admin_v14_parts_set(struct vpf_pf *pf,
 VPF_API int vpf_admin_v14_mode_set(struct vpf_pf *pf, uint16_t vf,
 				   bool stopped);
 
+/* ---------------------------------------------------------------------------
+ * Capabilities and objects for tools (vpf-cli's `cap` and `parts obj`;
+ * D-CLI14.1, D-CLI14.2 in doc/cli.md). Synchronous, self group member 0.
+ * ------------------------------------------------------------------------- */
+
+/** Most bytes of one capability's data vpf reads or writes. */
+#define VPF_ADMIN_V14_CAP_DATA_MAX	64u
+
+/**
+ * CAP_ID_LIST_QUERY: the capability ids the device supports, as a bitmap
+ * of ids 0..63 (bit n: id n) in @p ids.
+ * @return 0; -ENOTSUP on a draft PF; -EIO a result under 8 bytes; the
+ *   errno of a device status.
+ */
+VPF_API int vpf_admin_v14_cap_list(struct vpf_pf *pf, uint64_t *ids);
+
+/**
+ * DEVICE_CAP_GET of capability @p id: what the device offers. The result
+ * (at most VPF_ADMIN_V14_CAP_DATA_MAX bytes are posted) is copied to
+ * @p buf, at most @p cap bytes; @p len receives the bytes the device wrote.
+ * @return 0; -ENOSPC the device wrote more than @p cap (the first @p cap
+ *   bytes copied); -EIO a device-parts result under 2 bytes; -ENOTSUP on
+ *   a draft PF; the errno of a device status (ENXIO: unknown id).
+ */
+VPF_API int vpf_admin_v14_cap_get(struct vpf_pf *pf, uint16_t id, void *buf,
+				  uint32_t cap, uint32_t *len);
+
+/**
+ * DRIVER_CAP_SET of capability @p id to @p len bytes of @p val (at most
+ * VPF_ADMIN_V14_CAP_DATA_MAX; sent after the 8-byte id header, padded
+ * with zeros to a multiple of 8). For the device-parts capability
+ * (VPF_ADMIN_V14_CAP_DEV_PARTS: `u8 get_limit; u8 set_limit`, exactly 2
+ * bytes) it is refused with -EBUSY while any object is live or any id
+ * blocked, and once the device took it the allocator uses the new limits
+ * (its ids are 0 .. get + set - 1 of them) until the next negotiation: a
+ * device reset or re-initialisation takes the device's limits again
+ * (D-CLI14.2).
+ * @return 0; -EINVAL bad length; -EBUSY; -ENOTSUP on a draft PF; the errno
+ *   of a device status (the device refuses limits above its own).
+ */
+VPF_API int vpf_admin_v14_cap_set(struct vpf_pf *pf, uint16_t id,
+				  const void *val, uint32_t len);
+
+/**
+ * As vpf_admin_v14_obj_create(), at id @p id chosen by the caller instead
+ * of the allocator's next (D-CLI14.1).
+ * @return 0; -EINVAL @p id outside 0 .. get + set - 1; -EEXIST @p id is a
+ *   live object (nothing sent); -EBUSY @p id is blocked until the next
+ *   device reset; -ENOSPC no object of @p kind left; as
+ *   vpf_admin_v14_obj_create() otherwise.
+ */
+VPF_API int vpf_admin_v14_obj_create_id(struct vpf_pf *pf, uint16_t vf,
+					uint8_t kind, uint32_t id,
+					struct vpf_admin_v14_obj *obj);
+
 /** Request builder for DEV_MODE_SET (asynchronous use). */
 VPF_API void vpf_admin_v14_prep_mode_set(struct vpf_admin_cmd *c, uint16_t vf,
 					 bool stopped);

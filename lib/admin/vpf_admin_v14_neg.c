@@ -23,6 +23,7 @@
 #include <rte_common.h>
 
 #include "admin_internal.h"
+#include "vpf_parts.h"
 
 static int
 v14_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
@@ -217,4 +218,213 @@ admin_v14_negotiate(struct vpf_pf *pf, uint64_t sup)
 		  v->get_limit, v->set_limit,
 		  v->caps_no_self_list ? " (capabilities without self-group LIST_USE)" : "");
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The capability commands for tools (include/vpf_admin.h: cap_list,
+ * cap_get, cap_set) and object creation at a chosen id (D-CLI14.1,
+ * D-CLI14.2)
+ * --------------------------------------------------------------------- */
+
+/* A command of the caller's (not the engine's own: no internal slot,
+ * refused while the queue is recovered). */
+static int
+v14_user_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
+{
+	c->done = NULL;
+	c->arg = NULL;
+	c->priv[0] = 0;
+	c->priv[1] = 0;
+	return vpf_admin_exec(pf, c);
+}
+
+static int
+v14_cap_check(struct vpf_pf *pf)
+{
+	if (pf == NULL)
+		return vpf_error(-EINVAL, "no PF");
+	if (pf->dialect != VPF_DIALECT_V14_PARTS)
+		return vpf_error(-ENOTSUP, "PF %s does not speak the virtio 1.4 device-parts dialect",
+				 pf->name);
+	return 0;
+}
+
+int
+vpf_admin_v14_cap_list(struct vpf_pf *pf, uint64_t *ids)
+{
+	struct vpf_admin_cmd c;
+	uint64_t w = 0;
+	int rc;
+
+	if (ids == NULL)
+		return vpf_error(-EINVAL, "no output");
+	rc = v14_cap_check(pf);
+	if (rc < 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	admin_v14_prep(&c, VPF_ADMIN_V14_OP_CAP_ID_LIST_QUERY, VPF_ADMIN_GROUP_SELF, 0);
+	c.result = &w;
+	c.result_len = sizeof(w);
+	rc = v14_user_exec(pf, &c);
+	if (rc < 0)
+		return rc;
+	/* admin_v14_check_result() refused a result under 8 bytes. */
+	*ids = rte_le_to_cpu_64(w);
+	return 0;
+}
+
+int
+vpf_admin_v14_cap_get(struct vpf_pf *pf, uint16_t id, void *buf, uint32_t cap,
+		      uint32_t *len)
+{
+	uint8_t data[8], res[VPF_ADMIN_V14_CAP_DATA_MAX];
+	struct vpf_admin_cmd c;
+	uint32_t n;
+	uint16_t le = rte_cpu_to_le_16(id);
+	int rc;
+
+	if (len == NULL || (buf == NULL && cap > 0))
+		return vpf_error(-EINVAL, "no output");
+	*len = 0;
+	rc = v14_cap_check(pf);
+	if (rc < 0)
+		return rc;
+	memset(data, 0, sizeof(data));
+	memcpy(data, &le, sizeof(le));		/* le16 id, 6 reserved */
+	memset(res, 0, sizeof(res));
+	memset(&c, 0, sizeof(c));
+	admin_v14_prep(&c, VPF_ADMIN_V14_OP_DEVICE_CAP_GET, VPF_ADMIN_GROUP_SELF, 0);
+	c.data = data;
+	c.data_len = sizeof(data);
+	c.result = res;
+	c.result_len = sizeof(res);
+	rc = v14_user_exec(pf, &c);
+	if (rc < 0)
+		return rc;
+	/* The engine never reports more than it posted; bounded again so
+	 * that a wrong count cannot overrun @p res. */
+	n = RTE_MIN(c.result_written, (uint32_t)sizeof(res));
+	*len = n;
+	memcpy(buf, res, RTE_MIN(n, cap));
+	if (n > cap)
+		return vpf_error(-ENOSPC, "DEVICE_CAP_GET of capability 0x%04x: %u bytes, room for %u",
+				 id, n, cap);
+	return 0;
+}
+
+int
+vpf_admin_v14_cap_set(struct vpf_pf *pf, uint16_t id, const void *val,
+		      uint32_t len)
+{
+	uint8_t data[8 + VPF_ADMIN_V14_CAP_DATA_MAX];
+	struct pf_v14 *v;
+	struct vpf_admin_cmd c;
+	uint16_t le = rte_cpu_to_le_16(id);
+	const uint8_t *b = val;
+	int rc;
+
+	rc = v14_cap_check(pf);
+	if (rc < 0)
+		return rc;
+	if ((val == NULL && len > 0) || len > VPF_ADMIN_V14_CAP_DATA_MAX)
+		return vpf_error(-EINVAL, "capability data of %u bytes (at most %u)",
+				 len, VPF_ADMIN_V14_CAP_DATA_MAX);
+	v = &pf->v14;
+	if (id == VPF_ADMIN_V14_CAP_DEV_PARTS) {
+		/* The allocator's id space is get + set of these limits:
+		 * changing them under live or blocked ids could hand out an
+		 * id the device still holds, or strand one (D-CLI14.2). */
+		if (len != 2)
+			return vpf_error(-EINVAL, "the device-parts capability is 2 bytes (get limit, set limit), not %u",
+					 len);
+		if (v->nget + v->nset + v->nquar > 0)
+			return vpf_error(-EBUSY, "PF %s: %u GET and %u SET device-parts objects live, %u ids blocked: destroy them before changing the limits",
+					 pf->name, v->nget, v->nset, v->nquar);
+	}
+	memset(data, 0, sizeof(data));
+	memcpy(data, &le, sizeof(le));		/* le16 id, 6 reserved */
+	if (len > 0)
+		memcpy(data + 8, b, len);
+	memset(&c, 0, sizeof(c));
+	admin_v14_prep(&c, VPF_ADMIN_V14_OP_DRIVER_CAP_SET, VPF_ADMIN_GROUP_SELF, 0);
+	c.data = data;
+	c.data_len = 8 + RTE_ALIGN_CEIL(len, 8u);
+	rc = v14_user_exec(pf, &c);
+	if (rc < 0)
+		return rc;
+	if (id == VPF_ADMIN_V14_CAP_DEV_PARTS) {
+		/* The device enforces what the driver set: so does the
+		 * allocator, until the next negotiation (a device reset or
+		 * re-initialisation takes the device's limits again). No
+		 * object was live, so the allocator starts over. */
+		v->get_limit = b[0];
+		v->set_limit = b[1];
+		v->next = 0;
+		ADMIN_LOG(INFO, pf, "device-parts object limits set to get %u, set %u",
+			  v->get_limit, v->set_limit);
+	}
+	return 0;
+}
+
+int
+vpf_admin_v14_obj_create_id(struct vpf_pf *pf, uint16_t vf, uint8_t kind,
+			    uint32_t id, struct vpf_admin_v14_obj *obj)
+{
+	struct vpf_admin_cmd c;
+	struct pf_v14 *v;
+	struct pf_v14_obj *o;
+	uint32_t *count, limit, n;
+	char keep[256];
+	int rc;
+
+	if (obj == NULL)
+		return vpf_error(-EINVAL, "no object");
+	memset(obj, 0, sizeof(*obj));
+	rc = v14_cap_check(pf);
+	if (rc < 0)
+		return rc;
+	if (vf == 0 || vf > pf->num_vfs)
+		return vpf_error(-EINVAL, "VF %u does not exist (PF %s has %u VFs)",
+				 vf, pf->name, pf->num_vfs);
+	if (kind != VPF_PARTS_OBJ_GET && kind != VPF_PARTS_OBJ_SET)
+		return vpf_error(-EINVAL, "device-parts object kind %u (0 GET, 1 SET)", kind);
+	v = &pf->v14;
+	n = (uint32_t)v->get_limit + v->set_limit;
+	if (id >= n)
+		return vpf_error(-EINVAL, "object id %u out of range: PF %s has ids 0..%d (get limit %u + set limit %u)",
+				 id, pf->name, (int)n - 1, v->get_limit, v->set_limit);
+	o = &v->objs[id];
+	if (o->state == PF_V14_LIVE)
+		return vpf_error(-EEXIST, "object id %u is in use: a %s object of VF %u",
+				 id, o->kind == VPF_PARTS_OBJ_GET ? "GET" : "SET", o->vf);
+	if (o->state == PF_V14_QUAR)
+		return vpf_error(-EBUSY, "object id %u is blocked until the next device reset (the device may hold it)",
+				 id);
+	count = kind == VPF_PARTS_OBJ_GET ? &v->nget : &v->nset;
+	limit = kind == VPF_PARTS_OBJ_GET ? v->get_limit : v->set_limit;
+	if (*count >= limit)
+		return vpf_error(-ENOSPC, "PF %s: no device-parts %s object left: %u of %u in use",
+				 pf->name, kind == VPF_PARTS_OBJ_GET ? "GET" : "SET",
+				 *count, limit);
+	/* Taken as admin_v14_obj_take() takes one, at this id. */
+	o->state = PF_V14_LIVE;
+	o->vf = vf;
+	o->kind = kind;
+	(*count)++;
+	obj->id = id;
+	obj->vf = vf;
+	obj->kind = kind;
+	obj->valid = 1;
+	obj->gen = v->gen;
+	memset(&c, 0, sizeof(c));
+	admin_v14_prep_create(&c, obj);
+	rc = v14_user_exec(pf, &c);
+	rc = admin_v14_create_done(pf, obj, rc);
+	if (rc < 0 && obj->valid) {
+		/* The device may hold it: destroy before reporting. */
+		snprintf(keep, sizeof(keep), "%s", vpf_last_error());
+		vpf_admin_v14_obj_destroy(pf, obj);
+		vpf_error(rc, "%s", keep);
+	}
+	return rc;
 }
