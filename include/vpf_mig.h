@@ -731,6 +731,8 @@ struct vpf_mig_progress {
 typedef int (*vpf_mig_progress_t)(const struct vpf_mig_progress *p,
 				  void *arg);
 
+struct vpf_mig_pair;
+
 /** Options of vpf_mig_migrate(); initialise with vpf_mig_opts_init(). */
 struct vpf_mig_opts {
 	/** Precopy rounds (0: none; the source goes straight to STOP_COPY). */
@@ -773,6 +775,18 @@ struct vpf_mig_opts {
 	 * PF's command timeout each), so cancelling takes bounded time.
 	 */
 	bool (*cancel)(void *arg);
+	/**
+	 * Called (may be NULL) with @c arg once per pair when the destination
+	 * holds the source's whole state and has not been resumed yet: the
+	 * point where a hypervisor has finished copying the guest's memory.
+	 * In the virtio 1.4 dialect that memory holds the rings' positions,
+	 * which are not device state (doc/migration.md, "The virtio 1.4
+	 * dialect"); a software model's guest ring state is moved here. A
+	 * negative errno fails the pair as a failed load does: the source is
+	 * resumed and the destination gets its earlier state back. The
+	 * destination half of a migration across processes calls it too.
+	 */
+	int (*before_resume)(const struct vpf_mig_pair *p, void *arg);
 };
 
 /** Fill @p o with the defaults. */
@@ -844,6 +858,169 @@ struct vpf_mig_result {
 VPF_API int vpf_mig_migrate(const struct vpf_mig_opts *o,
 			    struct vpf_mig_pair *pairs, unsigned int n,
 			    struct vpf_mig_result *res);
+
+/* ===========================================================================
+ * Linux's record format (doc/migration.md, "Linux's record format")
+ * ========================================================================= */
+
+/**
+ * Streaming converters between vpf's stream of a virtio 1.4 VF (header
+ * flag VPF_MIG_HDR_F_PARTS) and the migration data Linux's virtio-vfio-pci
+ * driver writes: records `le64 record_size; le32 flags; le32 tag` each
+ * followed by record_size bytes, a DEVICE_DATA record (tag 0) holding one
+ * complete PARTS_GET result (doc/protocol.md §10.6). Both directions take
+ * their input in pieces split anywhere (a FIFO's reads) and hand their
+ * output to a callback as it becomes final; memory is bounded by one
+ * record (at most VPF_MIG_REC_MAX bytes) held plus the one arriving.
+ *
+ * - vpf -> Linux (VPF_MIG_LINUX_TO): the input is checked as a destination
+ *   checks it (framing, every CRC, order, each parts set); one DEVICE_DATA
+ *   record is written per PARTS_PRECOPY record as soon as it passed, and
+ *   one for PARTS_FINAL only once END proved the whole stream intact. The
+ *   header's identity (PCI ids, source VF, queue count) and the precopy
+ *   round numbers have no place in Linux's format and are dropped. A
+ *   stream of draft device contexts is refused (-EPROTO): Linux's format
+ *   carries 1.4 device parts only.
+ * - Linux -> vpf (VPF_MIG_LINUX_FROM): each DEVICE_DATA record is checked
+ *   (VPF_PARTS_F_CARRY); every record but the last becomes a PARTS_PRECOPY
+ *   record (rounds 1, 2, ...), the last PARTS_FINAL, then END: the last
+ *   record is held back until the input ends. Records with an unknown tag
+ *   flagged optional are skipped; an unknown tag without the flag is
+ *   refused; a record whose parts end exactly 8 bytes before its end (Linux
+ *   6.13.0-6.15.2, CVE-2025-38314) is taken without those bytes and
+ *   counted as a warning. Linux's format says nothing about its source:
+ *   the header written carries the identity the caller passes
+ *   (struct vpf_mig_linux_id), normally the destination's own, so the
+ *   header checks of vpf_mig_load_write() pass by construction.
+ *
+ * Errors are sticky: after one, feed and finish return it again.
+ * vpf_last_error() and vpf_mig_linux_conv_errmsg() hold the sentence.
+ */
+
+/** Which way a converter goes. */
+enum vpf_mig_linux_dir {
+	VPF_MIG_LINUX_TO = 0,	/**< vpf stream in, Linux records out */
+	VPF_MIG_LINUX_FROM = 1,	/**< Linux records in, vpf stream out */
+};
+
+/** What a vpf stream made from Linux records says about its source:
+ *  Linux's format carries no identity, so these are the caller's. */
+struct vpf_mig_linux_id {
+	uint16_t vendor_id;	/**< PCI vendor id written in the header */
+	uint16_t device_id;	/**< PCI device id */
+	uint16_t vf;		/**< "source" VF number */
+	uint16_t num_queues;	/**< queue count (0: none claimed) */
+	uint64_t features[2];	/**< DEV_FEATURES words 0-1 (informative) */
+};
+
+/**
+ * Where converted bytes go. Called with each piece of output in order, as
+ * soon as it is final; @p buf is valid for the call only.
+ * @return 0, or a negative errno that fails the conversion.
+ */
+typedef int (*vpf_mig_linux_out_t)(const void *buf, size_t len, void *arg);
+
+/** A streaming converter (opaque). */
+struct vpf_mig_linux_conv;
+
+/** Counts of a conversion so far. */
+struct vpf_mig_linux_stats {
+	uint64_t bytes_in;	/**< input bytes consumed */
+	uint64_t bytes_out;	/**< output bytes handed to the callback */
+	uint32_t records_in;	/**< state records read (DEVICE_DATA, or
+				 *   PARTS_PRECOPY / PARTS_FINAL) */
+	uint32_t records_out;	/**< state records written */
+	uint32_t skipped;	/**< optional records skipped (either way) */
+	uint32_t warnings;	/**< Linux records whose CVE-2025-38314 tail
+				 *   was dropped */
+	bool done;		/**< vpf_mig_linux_conv_finish() succeeded */
+};
+
+/**
+ * A converter.
+ * @param dir which way.
+ * @param id the identity to write (VPF_MIG_LINUX_FROM; ignored and may be
+ *   NULL for VPF_MIG_LINUX_TO).
+ * @param out where the output goes (not NULL).
+ * @return the converter, or NULL with vpf_last_error() (-EINVAL, -ENOMEM).
+ */
+VPF_API struct vpf_mig_linux_conv *
+vpf_mig_linux_conv_new(enum vpf_mig_linux_dir dir,
+		       const struct vpf_mig_linux_id *id,
+		       vpf_mig_linux_out_t out, void *arg);
+
+/** Free a converter (NULL allowed). */
+VPF_API void vpf_mig_linux_conv_free(struct vpf_mig_linux_conv *c);
+
+/**
+ * Feed @p len input bytes (any split; the output does not depend on it).
+ * @return 0; a stream error (-EBADMSG, -EPROTO for a draft stream to
+ *   Linux, -EPROTONOSUPPORT for a required unknown Linux tag or an
+ *   unknown vpf version, -EFBIG for a Linux record over 4 GiB - 1 or over
+ *   what a vpf record holds); the output callback's errno; -ENOMEM;
+ *   -EINVAL (fed after finish).
+ */
+VPF_API int vpf_mig_linux_conv_feed(struct vpf_mig_linux_conv *c,
+				    const void *buf, size_t len);
+
+/**
+ * End of input: Linux -> vpf writes the held record as PARTS_FINAL and the
+ * END record.
+ * @return 0; -ENODATA (input cut inside a record; a vpf stream without its
+ *   END; Linux records with no DEVICE_DATA record: "no device data"); an
+ *   earlier sticky error.
+ */
+VPF_API int vpf_mig_linux_conv_finish(struct vpf_mig_linux_conv *c);
+
+/** Counts so far. */
+VPF_API void vpf_mig_linux_conv_stats(const struct vpf_mig_linux_conv *c,
+				      struct vpf_mig_linux_stats *s);
+
+/** The sentence of the sticky error ("" if none). */
+VPF_API const char *
+vpf_mig_linux_conv_errmsg(const struct vpf_mig_linux_conv *c);
+
+/** The warning for a dropped CVE-2025-38314 tail (names the Linux versions
+ *  and the CVE) if any record had one, else NULL. */
+VPF_API const char *
+vpf_mig_linux_conv_warning(const struct vpf_mig_linux_conv *c);
+
+/**
+ * Convert a whole stream held in memory.
+ * @param out receives a malloc()ed buffer with the output (free() it); NULL
+ *   on failure.
+ * @param out_len its length.
+ * @param stats filled (may be NULL), also on failure.
+ * @return as vpf_mig_linux_conv_feed() / _finish().
+ */
+VPF_API int vpf_mig_linux_convert(enum vpf_mig_linux_dir dir,
+				  const struct vpf_mig_linux_id *id,
+				  const void *in, size_t len, void **out,
+				  size_t *out_len,
+				  struct vpf_mig_linux_stats *stats);
+
+/** What a migration stream's first bytes say it is. */
+enum vpf_mig_format {
+	VPF_MIG_FORMAT_NEED_MORE = 0,	/**< too few bytes to tell */
+	VPF_MIG_FORMAT_UNKNOWN,		/**< neither */
+	VPF_MIG_FORMAT_VPF,		/**< vpf's stream (its magic) */
+	VPF_MIG_FORMAT_LINUX,		/**< Linux records */
+};
+
+/** Bytes vpf_mig_format_detect() needs to decide in every case (16). */
+#define VPF_MIG_FORMAT_DETECT_LEN	16u
+
+/**
+ * Tell a stream's format from its first @p len bytes: VPF if they start
+ * with VPF_MIG_STREAM_MAGIC; LINUX if the first 16 bytes are a record
+ * header with record_size <= 4 GiB - 1; NEED_MORE while fewer bytes do not
+ * decide it (never once @p len >= VPF_MIG_FORMAT_DETECT_LEN); UNKNOWN
+ * otherwise.
+ */
+VPF_API enum vpf_mig_format vpf_mig_format_detect(const void *buf, size_t len);
+
+/** "need-more", "unknown", "vpf" or "linux". */
+VPF_API const char *vpf_mig_format_name(enum vpf_mig_format f);
 
 #ifdef __cplusplus
 }

@@ -556,6 +556,15 @@ adv_stop_copy(struct drv_pair *pp)
 				  "destination did not receive a complete stream");
 			break;
 		}
+		if (pp->drv->o->before_resume) {
+			int rc = pp->drv->o->before_resume(pp->p,
+							   pp->drv->o->arg);
+
+			if (rc < 0) {
+				pair_fail(pp, rc, "the caller's before-resume hook failed");
+				break;
+			}
+		}
 		pp->t_written = vpf_now_ns();
 		pp->stage = 4;
 		if (!pp->activating) {
@@ -1022,9 +1031,7 @@ drv_pair_check(struct drv *drv, const struct vpf_mig_opts *o,
 		return vpf_error(-EPERM, "pair %u: source VF %u is %s, not RUNNING",
 				 i, p->src_vf, vpf_mig_state_name(pp->s->state));
 	if (o->dirty && !p->src->info.has_write_record)
-		return vpf_error(-ENOTSUP,
-				 "dirty tracking unavailable on this device (%s has no write recording)",
-				 vpf_pf_name(p->src->pf));
+		return mig_dirty_unavailable(p->src);
 	for (k = 0; k < 2; k++) {
 		for (j = 0; j < drv->nmigs; j++)
 			if (drv->migs[j] == mm[k])

@@ -443,6 +443,15 @@ pair_step(struct dst_pair *pp)
 		pp->acked = f.rounds;
 	}
 	if (d->load.final_written && d->load.parser.state == MIG_P_DONE) {
+		if (pp->h->o.before_resume) {
+			int rc = pp->h->o.before_resume(pp->p, pp->h->o.arg);
+
+			if (rc < 0) {
+				pair_fail(pp, rc, "the caller's before-resume hook failed",
+					  true);
+				return;
+			}
+		}
 		pp->stage = DS_ACTIVATING;
 		start_set_state(pp, VPF_MIG_STATE_RUNNING);
 		if (!pp->op_busy && !pp->failed)

@@ -1033,9 +1033,7 @@ src_pair_check(struct half_src *h, struct vpf_mig_pair *p, unsigned int i)
 				 i, vpf_pf_name(p->src->pf), p->src_vf,
 				 vpf_mig_state_name(pp->s->state));
 	if (h->o.dirty && !p->src->info.has_write_record)
-		return vpf_error(-ENOTSUP,
-				 "dirty tracking unavailable on this device (%s has no write recording)",
-				 vpf_pf_name(p->src->pf));
+		return mig_dirty_unavailable(p->src);
 	mig_half_add_mig(h->migs, &h->nmigs, p->src);
 	return 0;
 }

@@ -115,3 +115,15 @@ mig_job_bitmap(uint64_t *given, uint64_t bm_len, uint64_t page_size,
 	*own = true;
 	return 0;
 }
+
+int
+mig_dirty_unavailable(const struct vpf_mig *m)
+{
+	if (m->info.dialect == VPF_DIALECT_V14_PARTS)
+		return vpf_error(-ENOTSUP,
+				 "dirty tracking unavailable on %s: the virtio 1.4 dialect has no device-side dirty-page tracking; track the device's DMA writes in the IOMMU (IOMMUFD dirty tracking)",
+				 vpf_pf_name(m->pf));
+	return vpf_error(-ENOTSUP,
+			 "dirty tracking unavailable on this device (%s has no write recording)",
+			 vpf_pf_name(m->pf));
+}

@@ -54,6 +54,11 @@ struct mig_job_span {
  * with vpf_last_error(). */
 int mig_job_check_opts(const struct vpf_mig_opts *o, struct mig_job_span *sp);
 
+/* A job asked for dirty tracking on source @p m, which cannot do it:
+ * -ENOTSUP with the sentence saying why (a 1.4 PF: the IOMMU's job; a
+ * draft PF without write recording). */
+int mig_dirty_unavailable(const struct vpf_mig *m);
+
 /* A pair's dirty bitmap over @p bm_len bytes in @p page_size pages: the
  * caller's @p given one cleared, or (NULL) one allocated here (*@p own).
  * @return 0 or -ENOMEM. */

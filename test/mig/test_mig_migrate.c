@@ -210,9 +210,69 @@ test_migrate_same_pf(void **state)
 	env_down(&e);
 }
 
+struct hook {
+	struct env *e;
+	unsigned int calls;
+	int rc;			/* what the hook returns */
+	bool dst_stopped;	/* the destination was not resumed yet */
+};
+
+static int
+before_resume(const struct vpf_mig_pair *p, void *arg)
+{
+	struct hook *h = arg;
+
+	h->calls++;
+	h->dst_stopped = vfstate(&h->e->d, p->dst_vf) != VPF_MIG_STATE_RUNNING &&
+			 mode(&h->e->d, p->dst_vf) != VPF_DEV_MODE_ACTIVE;
+	return h->rc;
+}
+
+/* vpf_mig_opts::before_resume runs once per pair, after the destination
+ * holds the whole state and before it runs; its failure fails the pair
+ * like a failed load (the source runs on, its guest unchanged). */
+static void
+test_migrate_before_resume(void **state)
+{
+	struct opt o = { .vfs = 4, .qp = 2, .seed = 5 };
+	struct vpf_mig_pair p[2];
+	struct vpf_mig_opts mo;
+	struct hook h = { 0 };
+	uint8_t before[32];
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	h.e = &e;
+	vpf_mig_opts_init(&mo);
+	mo.before_resume = before_resume;
+	mo.arg = &h;
+	assert_int_equal(vpf_model_guest_step(e.s.model, 1, 100), 0);
+	assert_int_equal(vpf_model_guest_step(e.s.model, 2, 100), 0);
+	p[0] = mig_pair(&e.s, 1, &e.d, 1);
+	p[1] = mig_pair(&e.s, 2, &e.d, 2);
+	assert_int_equal(vpf_mig_migrate(&mo, p, 2, NULL), 0);
+	assert_int_equal(h.calls, 2);
+	assert_true(h.dst_stopped);
+	assert_same_vf(&e.s, 1, &e.d, 1);
+
+	h.calls = 0;
+	h.rc = -EIO;
+	digest(&e.s, 3, before);
+	p[0] = mig_pair(&e.s, 3, &e.d, 3);
+	assert_int_equal(vpf_mig_migrate(&mo, p, 1, NULL), -EIO);
+	assert_int_equal(p[0].rc, -EIO);
+	assert_int_equal(h.calls, 1);
+	assert_running(&e.s, 3);
+	assert_digest(&e.s, 3, before);
+	assert_guest_runs(&e.s, 3, 50);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_migrate_matrix),
 	cmocka_unit_test(test_migrate_64_concurrent),
 	cmocka_unit_test(test_migrate_threaded),
 	cmocka_unit_test(test_migrate_same_pf),
+	cmocka_unit_test(test_migrate_before_resume),
 )

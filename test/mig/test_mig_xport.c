@@ -165,7 +165,20 @@ struct run {
 	int dst_rc;
 	unsigned int n;
 	struct vpf_mig_opts dopt;
+	unsigned int before_resume;	/* destination hook calls */
 };
+
+static int
+count_before_resume(const struct vpf_mig_pair *p, void *arg)
+{
+	unsigned int *calls = arg;
+	enum vpf_mig_state st;
+
+	assert_int_equal(vpf_mig_get_state(p->dst, p->dst_vf, &st), 0);
+	assert_int_equal(st, VPF_MIG_STATE_RESUMING);
+	(*calls)++;
+	return 0;
+}
 
 static void
 run_start(struct run *r, struct env *e, const uint16_t *svf,
@@ -188,6 +201,8 @@ run_start(struct run *r, struct env *e, const uint16_t *svf,
 	/* The destination's own options: nothing of the source's. */
 	vpf_mig_opts_init(&r->dopt);
 	r->dopt.chunk = o->chunk;
+	r->dopt.before_resume = count_before_resume;
+	r->dopt.arg = &r->before_resume;
 	assert_int_equal(vpf_mig_job_start_dest(&r->dopt, r->dp, n, &r->td.x,
 						&r->dj), 0);
 	if (vpf_mig_job_start_source(o, r->sp, n, &r->ts.x, &r->sj))
@@ -310,6 +325,8 @@ test_xport_migrate(void **state)
 	assert_int_equal(r.dst_rc, 0);
 	assert_int_equal(r.sres.ok, 4);
 	assert_int_equal(r.dres.ok, 4);
+	/* The destination half calls the hook once per pair, in RESUMING. */
+	assert_int_equal(r.before_resume, 4);
 	for (i = 0; i < 4; i++) {
 		assert_digest(&e.d, DV[i], ds[i]);
 		assert_int_equal(mode(&e.d, DV[i]), VPF_DEV_MODE_ACTIVE);
