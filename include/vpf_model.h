@@ -208,6 +208,16 @@ VPF_API int vpf_model_guest_ring_import(struct vpf_model *m, uint16_t vf,
 					const void *buf, size_t len);
 
 /**
+ * Dialect 1.4: what a hypervisor does with guest memory between two hosts,
+ * for model PFs: export VF @p src_vf's guest ring state from @p src and
+ * import it into the stopped VF @p dst_vf of @p dst (the same model
+ * allowed). Both models must have the same number of queues.
+ * @return 0, or as vpf_model_guest_ring_export() / _import().
+ */
+VPF_API int vpf_model_guest_ring_move(struct vpf_model *src, uint16_t src_vf,
+				      struct vpf_model *dst, uint16_t dst_vf);
+
+/**
  * Dialect 1.4: build VF @p vf's parts now (what PARTS_GET ALL would return)
  * into @p buf of @p cap bytes without any admin command, e.g. to compare
  * with what a driver read. @p len receives the length (the size needed

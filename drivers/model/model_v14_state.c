@@ -729,3 +729,19 @@ vpf_model_guest_ring_import(struct vpf_model *m, uint16_t vf_id,
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
+
+int
+vpf_model_guest_ring_move(struct vpf_model *src, uint16_t src_vf,
+			  struct vpf_model *dst, uint16_t dst_vf)
+{
+	/* the most queues a model has: 128 pairs and the control queue
+	 * (model.c refuses more) */
+	uint8_t buf[VPF_MODEL_GUEST_RING_SIZE(2 * 128 + 1)];
+	size_t len;
+	int rc;
+
+	rc = vpf_model_guest_ring_export(src, src_vf, buf, sizeof(buf), &len);
+	if (rc)
+		return rc;
+	return vpf_model_guest_ring_import(dst, dst_vf, buf, len);
+}

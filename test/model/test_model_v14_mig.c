@@ -239,6 +239,29 @@ test_v14_guest_ring_state_checks(void **state)
 	export(&D, after);
 	assert_memory_equal(after, bad, RSZ);
 
+	/* The convenience move: S's VF 1 (running: a snapshot) into D's
+	 * stopped VF 2; into a running VF refused; from a model with another
+	 * number of queues refused. */
+	export(&S, r);
+	expect(v14_mode(&D, 2, 1), OK);
+	assert_int_equal(vpf_model_guest_ring_move(S.m, 1, D.m, 2), 0);
+	assert_int_equal(vpf_model_guest_ring_export(D.m, 2, after, RSZ, &len),
+			 0);
+	assert_memory_equal(after + 16, r + 16, RSZ - 16);
+	assert_int_equal(vpf_model_guest_ring_move(S.m, 1, S.m, 2), -EBUSY);
+	{
+		struct vpf_model_params p;
+
+		vpf_model_params_init(&p);
+		p.num_vfs = 2;
+		p.num_qp = 3;
+		p.dialect = VPF_DIALECT_V14_PARTS;
+		draft = vpf_model_create(&p);
+	}
+	assert_non_null(draft);
+	assert_int_equal(vpf_model_guest_ring_move(draft, 1, D.m, 2), -EINVAL);
+	vpf_model_destroy(draft);
+
 	draft = h_model(0, 1, 1);
 	assert_non_null(draft);
 	assert_int_equal(vpf_model_guest_ring_export(draft, 1, r, RSZ, &len),
