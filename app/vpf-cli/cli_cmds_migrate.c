@@ -171,6 +171,25 @@ mig_note_done(struct mig_cmd *m, unsigned int i)
 		 m->s->name, m->svf[i]);
 }
 
+/* The destination holds the whole state and is not resumed yet: where a
+ * hypervisor has copied the guest's RAM. Between two model PFs of the 1.4
+ * dialect the rings' positions live there (guest memory, not device
+ * parts), so vpf-cli, playing the hypervisor, moves them (D-CLI.15). */
+static int
+mig_before_resume(const struct vpf_mig_pair *p, void *arg)
+{
+	struct mig_cmd *m = arg;
+	int rc;
+
+	if (m->s->model == NULL || m->d->model == NULL)
+		return 0;
+	rc = vpf_model_guest_ring_move(m->s->model, p->src_vf, m->d->model,
+				       p->dst_vf);
+	if (rc == -ENOTSUP)	/* draft dialect: rings are in the context */
+		return 0;
+	return rc;
+}
+
 /* Both PFs' migration layers: the persistent ones (cli_pf_mig(),
  * D-CLI.9). */
 static int
@@ -191,6 +210,7 @@ mig_run(struct mig_cmd *m, struct vpf_mig *ms, struct vpf_mig *md)
 
 	m->o.progress = mig_progress;
 	m->o.cancel = mig_cancel;
+	m->o.before_resume = mig_before_resume;
 	m->o.arg = m;
 	for (i = 0; i < m->n; i++) {
 		m->pair[i].src = ms;
