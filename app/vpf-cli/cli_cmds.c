@@ -36,6 +36,7 @@ const struct cli_cmd_group *const cli_groups[] = {
 	&cli_group_mig,
 	&cli_group_migrate,
 	&cli_group_model,
+	&cli_group_parts,
 };
 const unsigned int cli_ngroups = RTE_DIM(cli_groups);
 

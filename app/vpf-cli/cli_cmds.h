@@ -121,5 +121,6 @@ extern const struct cli_cmd_group cli_group_wr;
 extern const struct cli_cmd_group cli_group_mig;
 extern const struct cli_cmd_group cli_group_migrate;
 extern const struct cli_cmd_group cli_group_model;
+extern const struct cli_cmd_group cli_group_parts;
 
 #endif /* VPF_CLI_CMDS_H */

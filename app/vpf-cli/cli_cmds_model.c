@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 
 #include "vpf_common.h"
@@ -194,6 +195,54 @@ cmd_model_fault(struct cli_args *a)
 	return 0;
 }
 
+/* Dialect 1.4: ring positions are guest memory, not device parts; a
+ * hypervisor moves them with the guest's RAM. Between two models this
+ * command is that move (vpf_model_guest_ring_export/import). */
+static int
+cmd_model_ring_move(struct cli_args *a)
+{
+	uint8_t buf[VPF_MODEL_GUEST_RING_SIZE(2 * 256 + 8)];	/* vqs=256 */
+	struct cli_pf *s, *d;
+	uint16_t svf, dvf, nq, q;
+	size_t len = 0;
+	int rc;
+
+	rc = cli_pf_vf(a, "src-pf", "src-vf", &s, &svf);
+	if (rc < 0 || (rc = cli_need_model(s)) < 0)
+		return rc;
+	rc = cli_pf_vf(a, "dst-pf", "dst-vf", &d, &dvf);
+	if (rc < 0 || (rc = cli_need_model(d)) < 0)
+		return rc;
+	vpf_error_clear();
+	rc = vpf_model_guest_ring_export(s->model, svf, buf, sizeof(buf), &len);
+	if (rc < 0)
+		return cli_fail(rc, "ring state of %s vf %u: %s", s->name, svf,
+				vpf_last_error());
+	rc = vpf_model_guest_ring_import(d->model, dvf, buf, len);
+	if (rc < 0) {
+		cli_fail(rc, "ring state into %s vf %u: %s", d->name, dvf,
+			 vpf_last_error());
+		if (rc == -EBUSY)
+			cli_hint("the destination must be stopped: 'mode set "
+				 "%s %u stop'", d->name, dvf);
+		return rc;
+	}
+	/* export wrote the layout of include/vpf_model.h: le16 queues at
+	 * 10, then 8 bytes per queue from 16 */
+	memcpy(&nq, buf + 10, 2);
+	nq = rte_le_to_cpu_16(nq);
+	printf("queues: %u\n", nq);
+	for (q = 0; q < nq && VPF_MODEL_GUEST_RING_SIZE(q + 1u) <= len; q++) {
+		uint16_t v[3];
+
+		memcpy(v, buf + 16 + 8u * q, sizeof(v));
+		printf("vq: %u avail %u used %u size %u\n", q,
+		       rte_le_to_cpu_16(v[0]), rte_le_to_cpu_16(v[1]),
+		       rte_le_to_cpu_16(v[2]));
+	}
+	return 0;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 static const struct cli_opt dump_opts[] = {
@@ -215,6 +264,10 @@ static const struct cli_cmd cmds[] = {
 	{ "model compare <src-pf> <src-vf> <dst-pf> <dst-vf>",
 	  "compare two VFs' digests; fails unless equal", cmd_model_compare,
 	  NULL, CLI_ON_ARGS },
+	{ "model ring-move <src-pf> <src-vf> <dst-pf> <dst-vf>",
+	  "1.4: move the guest's ring positions (guest memory, not device "
+	  "parts) from a VF to a stopped VF, as moving the guest's RAM would",
+	  cmd_model_ring_move, NULL, CLI_ON_ARGS },
 	{ "model dirty <pf> <vf>",
 	  "pages the VF wrote since write recording started (ground truth)",
 	  cmd_model_dirty, NULL, CLI_ON_MODEL_VF },
