@@ -111,7 +111,7 @@ def case_help():
 HELP_AREAS = [('general', {'help', 'quit'}), ('show', {'show', 'stats'}),
               ('pf', {'pf'}), ('mode', {'mode'}), ('ctx', {'ctx'}),
               ('wr', {'wr'}), ('mig', {'mig'}), ('migrate', {'migrate'}),
-              ('model', {'model'})]
+              ('model', {'model'}), ('parts', {'parts', 'cap'})]
 
 
 def help_areas(out):
@@ -133,7 +133,7 @@ def help_areas(out):
 
 def case_help_groups():
     """`help` lists the commands under one header per area (general, show,
-    pf, mode, ctx, wr, mig, migrate, model), each command once."""
+    pf, mode, ctx, wr, mig, migrate, model, parts), each command once."""
     out, err = run('help\n')
     areas = help_areas(section(out, 'help'))
     if [a for a, _ in HELP_AREAS] != list(areas):
