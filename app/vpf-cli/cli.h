@@ -301,6 +301,10 @@ int cli_pf_journal_has(struct cli_pf *p, uint16_t vf);
 /** The journal directory (--journal): NULL for the library's default
  *  ($VPF_JOURNAL_DIR, else VPF_MIG_JOURNAL_DIR_DEFAULT), "" for none. */
 extern const char *cli_journal_dir;
+/** The dialect of a model attached without dialect= (--dialect; the
+ *  draft's by default): the two default models, --model and
+ *  `pf attach model`. */
+extern enum vpf_dialect cli_model_dialect;
 /** The PF's migration layer (vpf_mig.h), attached at its first use and
  *  kept until the PF is detached or re-attached; NULL (reported) when it
  *  cannot be attached. Every `mig` and `migrate` command goes through it. */

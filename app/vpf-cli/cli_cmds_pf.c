@@ -31,7 +31,7 @@ print_identity(struct cli_pf *p)
 static int
 cmd_pf_attach_model(struct cli_args *a)
 {
-	enum vpf_dialect dialect = VPF_DIALECT_DRAFT_2023;
+	enum vpf_dialect dialect = cli_model_dialect;
 	uint64_t vfs = 0, vqs = 0, seed = 1;
 	const char *s;
 	struct cli_pf *p;

@@ -23,6 +23,7 @@ struct cli_state cli = {
 };
 char cli_where[32];
 const char *cli_journal_dir;
+enum vpf_dialect cli_model_dialect = VPF_DIALECT_DRAFT_2023;
 
 static void
 print_error(int err, const char *text, const char *dev)

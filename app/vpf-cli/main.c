@@ -121,6 +121,9 @@ usage(FILE *out)
 "                        [,dialect=seed-2023|1.4][,bdf=<a>]; repeatable\n"
 "  --vfio BDF            attach the PF at BDF through VFIO; repeatable\n"
 "  --vfio-vf-token UUID  VF token for --vfio PFs (also given to EAL)\n"
+"  --dialect D           dialect of the models attached without dialect=\n"
+"                        (the two default ones, --model, pf attach model):\n"
+"                        seed-2023 (default) or 1.4\n"
 "  --journal DIR         journal of migrated VFs (default $VPF_JOURNAL_DIR,\n"
 "                        else " VPF_MIG_JOURNAL_DIR_DEFAULT "; '' for none: a\n"
 "                        restarted vpf-cli then cannot tell VFs that\n"
@@ -163,7 +166,8 @@ struct app_opts {
 static int
 parse_app_args(int argc, char **argv, struct app_opts *o)
 {
-	enum { OPT_MODEL = 256, OPT_VFIO, OPT_VF_TOKEN, OPT_JOURNAL };
+	enum { OPT_MODEL = 256, OPT_VFIO, OPT_VF_TOKEN, OPT_JOURNAL,
+	       OPT_DIALECT };
 	static const struct option longopts[] = {
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "file", required_argument, NULL, 'f' },
@@ -171,6 +175,7 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		{ "vfio", required_argument, NULL, OPT_VFIO },
 		{ "vfio-vf-token", required_argument, NULL, OPT_VF_TOKEN },
 		{ "journal", required_argument, NULL, OPT_JOURNAL },
+		{ "dialect", required_argument, NULL, OPT_DIALECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,6 +225,15 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		case OPT_JOURNAL:
 			cli_journal_dir = optarg;
 			break;
+		case OPT_DIALECT:
+			/* before any --model is attached: they come after
+			 * the whole command line is read */
+			if (cli_parse_dialect(optarg, &cli_model_dialect) < 0) {
+				fprintf(stderr, "vpf-cli: --dialect %s: not "
+					"seed-2023 or 1.4\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			return 1;
 		case ':':
@@ -247,7 +261,7 @@ attach_model_spec(const char *spec)
 {
 	static const char *const keys[] = { "name", "vfs", "vqs", "seed", "bdf",
 					    "dialect", NULL };
-	enum vpf_dialect dialect = VPF_DIALECT_DRAFT_2023;
+	enum vpf_dialect dialect = cli_model_dialect;
 	uint64_t vfs = 0, vqs = 0, seed = 1;
 	struct cli_kv kv;
 	char err[256];
@@ -544,9 +558,9 @@ attach_initial(const struct app_opts *o)
 			status = 1;
 	if (status == 0 && o->nmodels == 0 && o->nvfio == 0) {
 		if (cli_pf_attach_model("src", 4, 0, 1, NULL,
-					VPF_DIALECT_DRAFT_2023) < 0 ||
+					cli_model_dialect) < 0 ||
 		    cli_pf_attach_model("dst", 4, 0, 2, NULL,
-					VPF_DIALECT_DRAFT_2023) < 0)
+					cli_model_dialect) < 0)
 			status = 1;
 	}
 	return status;

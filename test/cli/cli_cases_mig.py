@@ -17,7 +17,7 @@ def popen_script(name, script, args=()):
     path = f(name)
     with open(path, 'w') as fp:
         fp.write(script)
-    return subprocess.Popen([CLI, '--', '-f', path] + list(args),
+    return subprocess.Popen(argv0() + ['-f', path] + list(args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 

@@ -28,6 +28,22 @@ import time
 CLI = None
 TMP = None
 SKIP = 77
+# 'CASE_v14' runs CASE with every model vpf-cli attaches in the virtio 1.4
+# dialect (--dialect 1.4); only cases marked @both are listed that way.
+DIALECT = None
+BOTH = set()
+
+
+def both(fn):
+    """Mark a case as meaningful in both dialects: meson runs it as NAME
+    and NAME_v14."""
+    BOTH.add(fn.__name__[5:])
+    return fn
+
+
+def argv0():
+    """vpf-cli and the options every case's process gets."""
+    return [CLI, '--'] + (['--dialect', DIALECT] if DIALECT else [])
 
 
 class Fail(Exception):
@@ -48,7 +64,7 @@ def run(script, args=None, rc=0, timeout=30, stdin=None):
     if script is not None:
         with open(path, 'w') as fp:
             fp.write(script)
-    cmd = [CLI, '--'] + (['-f', path] if script is not None else []) + (args or [])
+    cmd = argv0() + (['-f', path] if script is not None else []) + (args or [])
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True,
                        timeout=timeout)
     check_sanitizers(p.stderr)
@@ -189,13 +205,19 @@ def case_help_defaults():
         raise Fail('model fault without <count> did not use 1:\n%s' % out)
 
 
+@both
 def case_show():
     out, err = run('show pf\nshow vf src\nshow vf dst 2\nshow cmds src\n')
+    v14 = DIALECT == '1.4'
     s = section(out, 'show pf')
     has(s, r'^pfs: 2$', r'^pf: src$', r'^pf: dst$', r'^backend: model$',
-        r'^num-vfs: 4$', r'^vendor-id: 0x1af4$', r'^dialect: seed-2023$',
-        r'^fields-query: yes$', r'^write-recording: yes$',
+        r'^num-vfs: 4$', r'^vendor-id: 0x1af4$',
+        r'^dialect: %s$' % (DIALECT or 'seed-2023'),
+        r'^fields-query: %s$' % ('no' if v14 else 'yes'),
+        r'^write-recording: %s$' % ('no' if v14 else 'yes'),
         r'^admin-queue-size: \d+$')
+    if v14:
+        has(s, r'^parts-get-limit: \d+$', r'^parts-objects: 0$')
     s = section(out, 'show vf src')
     has(s, r'^vfs: 4$', r'^vf: 4$', r'^mode: active$', r'^moved-by-cli: no$')
     s = section(out, 'show vf dst 2')
@@ -203,8 +225,13 @@ def case_show():
         r'^write-recording: off$')
     hasnt(s, r'^vf: 1$')
     s = section(out, 'show cmds src')
-    has(s, r'^0x07 DEV_MODE_GET: enabled$', r'^0x0c DEV_CTX_FIELDS_QUERY: enabled$',
-        r'^0x12 DEV_WRITE_RECORDS_READ: enabled$', r'^enabled: 0x[0-9a-f]{16}$')
+    if v14:
+        has(s, r'^dialect: 1.4$', r'^enabled: 0x[0-9a-f]{16}$')
+    else:
+        has(s, r'^0x07 DEV_MODE_GET: enabled$',
+            r'^0x0c DEV_CTX_FIELDS_QUERY: enabled$',
+            r'^0x12 DEV_WRITE_RECORDS_READ: enabled$',
+            r'^enabled: 0x[0-9a-f]{16}$')
 
 
 def case_stats():
@@ -796,9 +823,9 @@ def case_two_instances():
     with open(script, 'w') as fp:
         fp.write('model guest src 1 2000\nmode set src 1 freeze\n'
                  'ctx read src 1 %s\nmode set src 1 active\n' % f('x.bin'))
-    a = subprocess.Popen([CLI, '--', '-f', script], stdout=subprocess.PIPE,
+    a = subprocess.Popen(argv0() + ['-f', script], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    b = subprocess.Popen([CLI, '--', '-f', script], stdout=subprocess.PIPE,
+    b = subprocess.Popen(argv0() + ['-f', script], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     for p in (a, b):
         out, err = p.communicate(timeout=30)
@@ -844,7 +871,7 @@ def case_reattach():
 def stdin_proc(script, args=()):
     """vpf-cli reading commands from a pipe (-f -), @script written there
     and the pipe left open."""
-    p = subprocess.Popen([CLI, '--', '-f', '-'] + list(args),
+    p = subprocess.Popen(argv0() + ['-f', '-'] + list(args),
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     p.stdin.write(script)
@@ -927,7 +954,7 @@ def script_proc(script):
     path = f('script.cmd')
     with open(path, 'w') as fp:
         fp.write(script)
-    return subprocess.Popen([CLI, '--', '-f', path], stdout=subprocess.PIPE,
+    return subprocess.Popen(argv0() + ['-f', path], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -1056,7 +1083,7 @@ def pty_session():
     it is waited for, and a non-zero exit status fails the case."""
     pid, fd = pty.fork()
     if pid == 0:
-        os.execv(CLI, [CLI, '--', '-i'])
+        os.execv(CLI, argv0() + ['-i'])
     t = Pty(fd)
     try:
         t.expect(b'vpf> ', timeout=30)
@@ -1448,7 +1475,7 @@ def case_demo():
     cwd = os.getcwd()
     os.chdir(TMP)
     try:
-        p = subprocess.run([CLI, '--', '-f', demo], capture_output=True,
+        p = subprocess.run(argv0() + ['-f', demo], capture_output=True,
                            text=True, timeout=60)
     finally:
         os.chdir(cwd)
@@ -1476,17 +1503,21 @@ CASES = [n[5:] for n in sorted(globals()) if n.startswith('case_')]
 
 
 def main():
-    global CLI, TMP
+    global CLI, TMP, DIALECT
     if len(sys.argv) == 2 and sys.argv[1] == '--list':
-        print('\n'.join(CASES))
+        print('\n'.join(CASES + sorted(c + '_v14' for c in BOTH)))
         return 0
-    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
-        print('usage: cli_test.py --list | VPF_CLI CASE', file=sys.stderr)
+    name = sys.argv[2] if len(sys.argv) == 3 else ''
+    if name.endswith('_v14') and name[:-4] in BOTH:
+        DIALECT = '1.4'
+        name = name[:-4]
+    if len(sys.argv) != 3 or name not in CASES:
+        print('usage: cli_test.py --list | VPF_CLI CASE[_v14]', file=sys.stderr)
         return 2
     CLI = os.path.abspath(sys.argv[1])
     TMP = tempfile.mkdtemp(prefix='vpf-cli-test-')
     try:
-        rc = globals()['case_' + sys.argv[2]]()
+        rc = globals()['case_' + name]()
     except (Fail, AssertionError) as e:
         print('FAIL %s: %s' % (sys.argv[2], e))
         return 1
