@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "vpf_pf.h"
+
 /* ---------------------------------------------------------------------------
  * Options and the metric registry (main.c)
  * ------------------------------------------------------------------------- */
@@ -154,19 +156,75 @@ int bench_stream(void);		/* stream_validate_gbps */
 #define BENCH_ACT_US		5u	/* per differing field on leaving Freeze */
 #define BENCH_NUM_QP		8u
 #define BENCH_VQ_SIZE		256u
+/* 1.4: device-parts objects of each kind the timed model offers per PF
+ * (D-BENCH14.1): enough for every VF of a PF that holds 64 sources and
+ * 64 destinations, so the object limit never paces a pipelined run. */
+#define BENCH_V14_OBJS		128u
+
+struct bench_trig;
+
+/*
+ * A dialect the stop-copy and downtime groups run in (bench_mig.c runs each
+ * group once per dialect, same code). The draft's metrics keep their names;
+ * the 1.4 dialect's are the draft twin's name plus "_v14".
+ */
+struct bench_dialect {
+	enum vpf_dialect id;
+	const char *suffix;	/* appended to metric names: "" or "_v14" */
+	const char *label;	/* in notes: "draft", "1.4" */
+	/* Stop-copy of VFs 1..n, one command at a time as Linux does; the
+	 * parts or context bytes read go to @bytes. ns, or 0 on failure. */
+	uint64_t (*serial)(struct bench_trig *r, uint16_t n, uint8_t *buf,
+			   size_t cap, uint64_t *bytes);
+	/* The pipelined stop-copy straight on the admin engine (no migration
+	 * layer), @per_vf bytes of @buf per VF. ns, or 0 on failure. */
+	uint64_t (*engine)(struct bench_trig *r, uint16_t n, uint8_t *buf,
+			   uint32_t per_vf);
+	unsigned int serial_cmds;	/* commands per VF, the serial way */
+	unsigned int stop_cmds;		/* per VF in the stop-copy bound */
+	unsigned int window_src_cmds;	/* per VF in the downtime window, on
+					 * the source ... */
+	unsigned int window_dst_cmds;	/* ... and on the destination */
+	const char *serial_what;	/* the serial way's commands, for notes */
+	bool noprecopy_runs;		/* downtime: also without
+					 * precopy-to-destination (activation
+					 * cost: draft only) */
+	bool guest_rings;		/* downtime: the ring positions are in
+					 * guest memory, moved between the
+					 * models before the resume (1.4) */
+};
+
+extern const struct bench_dialect bench_draft;
+extern const struct bench_dialect bench_v14;
+
+#define BENCH_NAME_MAX		64
+/* @base plus @d's suffix, in @buf of BENCH_NAME_MAX bytes; returns @buf. */
+const char *bench_dname(char *buf, const struct bench_dialect *d,
+			const char *base);
 
 /* A timed model PF, attached, with its migration layer (64 KiB chunks). */
 struct bench_trig {
 	struct vpf_model *m;
 	struct vpf_pf *pf;
-	struct vpf_mig *mig;
+	struct vpf_mig *mig;	/* NULL: the layer does not support the
+				 * dialect yet (1.4 only; @why says so) */
 	uint16_t num_vfs;
+	const struct bench_dialect *d;
+	char why[192];
 };
 
-/* @return 0, or -1 with a message on stderr (nothing left to free). */
+/* @return 0, or -1 with a message on stderr (nothing left to free). In the
+ * 1.4 dialect a migration layer that refuses the PF (-ENOTSUP) leaves
+ * r->mig NULL with the reason in r->why and is not an error. */
 int bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
-		  uint64_t seed);
+		  uint64_t seed, const struct bench_dialect *d);
 void bench_trig_down(struct bench_trig *r);
+
+/* bench_v14.c: the 1.4 dialect's serial and engine stop-copy. */
+uint64_t bench_v14_serial(struct bench_trig *r, uint16_t n, uint8_t *buf,
+			  size_t cap, uint64_t *bytes);
+uint64_t bench_v14_engine(struct bench_trig *r, uint16_t n, uint8_t *buf,
+			  uint32_t per_vf);
 
 int bench_job(void);		/* poll_p99_us, poll_max_us, job_vs_blocking */
 int bench_twoproc(void);	/* downtime_64vf_2proc_* */

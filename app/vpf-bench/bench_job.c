@@ -68,11 +68,11 @@ job_run(uint16_t n, uint64_t seed, uint32_t *polls, struct jrun *out)
 
 	if (pairs == NULL)
 		return -1;
-	if (bench_trig_up(&r, "timed", n, seed) != 0) {
+	if (bench_trig_up(&r, "timed", n, seed, &bench_draft) != 0) {
 		free(pairs);
 		return -1;
 	}
-	if (bench_trig_up(&d, "timed", n, seed + 1000) != 0) {
+	if (bench_trig_up(&d, "timed", n, seed + 1000, &bench_draft) != 0) {
 		bench_trig_down(&r);
 		free(pairs);
 		return -1;

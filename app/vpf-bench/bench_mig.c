@@ -47,6 +47,24 @@
  *    plus the context bytes at memcpy_gbps.
  * Each repetition uses fresh models, so every destination starts from the
  * same state.
+ *
+ * Both groups run twice, once per dialect, with the same code (struct
+ * bench_dialect); the 1.4 run's metrics carry the suffix "_v14". In 1.4:
+ *  - serial: per VF MODE_SET stop, RESOURCE_OBJ_CREATE (GET),
+ *    METADATA_GET SIZE and PARTS_GET ALL (vpf_admin_v14_parts_get() sends
+ *    the two), RESOURCE_OBJ_DESTROY: 5 typed synchronous commands;
+ *  - pipelined: the same migration API calls as in the draft;
+ *  - bound: the 4 commands per VF the STOP -> STOP_COPY arc must send
+ *    (MODE_SET stop, CREATE, SIZE, PARTS_GET; the DESTROY happens when
+ *    the VF leaves STOP_COPY), ceil(256 / 16) * 50 us, plus the parts bytes
+ *    at memcpy_gbps (D-BENCH14.2);
+ *  - downtime: from the source's MODE_SET stop issued to the destination's
+ *    MODE_SET resume completed; the window's commands per VF are
+ *    bench_v14.window_src_cmds and window_dst_cmds (D-BENCH14.3). The model charges no activation
+ *    cost in 1.4 (a resume installs the parts set): the bound takes the
+ *    activation from the model's counters as the draft's does, and they
+ *    say 0.
+ * The 1.4 model offers BENCH_V14_OBJS objects of each kind (D-BENCH14.1).
  */
 
 #include <errno.h>
@@ -64,15 +82,23 @@
 #define NVF		64u
 #define GUEST_OPS	64u	/* workload steps per VF between phases */
 
+const char *
+bench_dname(char *buf, const struct bench_dialect *d, const char *base)
+{
+	snprintf(buf, BENCH_NAME_MAX, "%s%s", base, d->suffix);
+	return buf;
+}
+
 int
 bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
-	      uint64_t seed)
+	      uint64_t seed, const struct bench_dialect *d)
 {
 	struct vpf_model_params mp;
 	struct vpf_pf_params pp;
 	struct vpf_mig_params gp;
 
 	memset(r, 0, sizeof(*r));
+	r->d = d;
 	vpf_model_params_init(&mp);
 	mp.name = name;
 	mp.num_vfs = num_vfs;
@@ -84,6 +110,11 @@ bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
 	mp.service_time_us = BENCH_SERVICE_US;
 	mp.concurrency = BENCH_CONCURRENCY;
 	mp.activation_us_per_field = BENCH_ACT_US;
+	mp.dialect = d->id;
+	if (d->id == VPF_DIALECT_V14_PARTS) {
+		mp.parts_get_limit = BENCH_V14_OBJS;
+		mp.parts_set_limit = BENCH_V14_OBJS;
+	}
 	r->m = vpf_model_create(&mp);
 	if (r->m == NULL) {
 		fprintf(stderr, "vpf-bench: timed model: %s\n",
@@ -104,6 +135,14 @@ bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
 	gp.chunk = 65536;
 	r->mig = vpf_mig_attach(r->pf, &gp);
 	if (r->mig == NULL) {
+		if (errno == ENOTSUP && d->id != VPF_DIALECT_DRAFT_2023) {
+			/* The admin layer alone still measures the serial
+			 * and engine paths. */
+			snprintf(r->why, sizeof(r->why), "the migration API "
+				 "refuses a %s PF: %s", d->label,
+				 vpf_last_error());
+			return 0;
+		}
 		fprintf(stderr, "vpf-bench: vpf_mig_attach: %s\n",
 			vpf_last_error());
 		goto fail;
@@ -207,13 +246,14 @@ memcpy_bytes_per_ns(void)
 /* The Linux way: per VF, Freeze, SIZE_GET, one READ; one command at a
  * time. @bytes receives the context bytes read. Returns ns or 0. */
 static uint64_t
-stopcopy_serial(struct bench_trig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
+draft_serial(struct bench_trig *r, uint16_t n, uint8_t *buf, size_t cap,
+	     uint64_t *bytes)
 {
 	uint64_t t0, t1, ta, tb, tc, lat[3] = { 0, 0, 0 };
 
 	*bytes = 0;
 	t0 = bench_now_ns();
-	for (uint16_t vf = 1; vf <= NVF; vf++) {
+	for (uint16_t vf = 1; vf <= n; vf++) {
 		uint64_t size;
 		uint32_t len, got;
 		int rc;
@@ -253,10 +293,10 @@ stopcopy_serial(struct bench_trig *r, uint8_t *buf, size_t cap, uint64_t *bytes)
 	if (bench_opts.verbose)
 		fprintf(stderr, "# serial stop-copy: mean round trip MODE_SET "
 			"%.1f us, SIZE_GET %.1f us, CTX_READ %.1f us\n",
-			(double)lat[0] / NVF / 1e3, (double)lat[1] / NVF / 1e3,
-			(double)lat[2] / NVF / 1e3);
+			(double)lat[0] / n / 1e3, (double)lat[1] / n / 1e3,
+			(double)lat[2] / n / 1e3);
 	/* Back to Active (not timed). */
-	for (uint16_t vf = 1; vf <= NVF; vf++)
+	for (uint16_t vf = 1; vf <= n; vf++)
 		if (vpf_admin_mode_set(r->pf, vf, VPF_DEV_MODE_ACTIVE) != 0) {
 			fprintf(stderr, "vpf-bench: VF %u back to Active: %s\n",
 				vf, vpf_last_error());
@@ -390,17 +430,19 @@ eng_done(struct vpf_admin_cmd *c)
 }
 
 static uint64_t
-stopcopy_engine(struct bench_trig *r, uint8_t *buf, uint32_t per_vf)
+draft_engine(struct bench_trig *r, uint16_t n, uint8_t *buf, uint32_t per_vf)
 {
 	struct eng *e = calloc(1, sizeof(*e));
-	uint64_t t0, t1 = 0;
+	uint64_t t0 = 0, t1 = 0;
 
 	if (e == NULL)
 		return 0;
 	e->pf = r->pf;
 	(void)mean_latency_us(r);
+	if (n > NVF)
+		goto out;
 	t0 = bench_now_ns();
-	for (uint16_t i = 0; i < NVF; i++) {
+	for (uint16_t i = 0; i < n; i++) {
 		struct eng_vf *v = &e->vf[i];
 
 		v->buf = buf + (size_t)i * per_vf;
@@ -416,7 +458,7 @@ stopcopy_engine(struct bench_trig *r, uint8_t *buf, uint32_t per_vf)
 		}
 	}
 	vpf_admin_kick(r->pf);
-	while (e->done < NVF)
+	while (e->done < n)
 		if (vpf_admin_poll(r->pf) < 0)
 			goto out;
 	t1 = bench_now_ns();
@@ -429,7 +471,7 @@ stopcopy_engine(struct bench_trig *r, uint8_t *buf, uint32_t per_vf)
 		t1 = 0;
 		goto out;
 	}
-	for (uint16_t vf = 1; vf <= NVF; vf++)
+	for (uint16_t vf = 1; vf <= n; vf++)
 		if (vpf_admin_mode_set(r->pf, vf, VPF_DEV_MODE_ACTIVE) != 0) {
 			t1 = 0;
 			goto out;
@@ -526,10 +568,73 @@ timed_latency_us(struct bench_trig *r, unsigned int n)
 	return med;
 }
 
-int
-bench_stopcopy(void)
+/* Repetitions of a group in dialect @d: with --quick the 1.4 run takes
+ * fewer (the test command runs --quick). */
+static unsigned int
+group_reps(const struct bench_dialect *d)
 {
 	unsigned int reps = bench_opts.reps;
+
+	if (bench_opts.quick && d != &bench_draft && reps > 1)
+		reps = (reps + 1) / 2;
+	return reps;
+}
+
+static void
+metric(const struct bench_dialect *d, const char *base, double v)
+{
+	char n[BENCH_NAME_MAX];
+
+	bench_metric(bench_dname(n, d, base), v);
+}
+
+static double
+metric_samples(const struct bench_dialect *d, const char *base, double *v,
+	       size_t cnt)
+{
+	char n[BENCH_NAME_MAX];
+
+	return bench_metric_samples(bench_dname(n, d, base), v, cnt);
+}
+
+static void
+skip(const struct bench_dialect *d, const char *const *bases, size_t cnt,
+     const char *why)
+{
+	char n[BENCH_NAME_MAX];
+
+	for (size_t i = 0; i < cnt; i++)
+		bench_skip(bench_dname(n, d, bases[i]), why);
+}
+
+/* The timed model's command latency and rate (one DEV_MODE_GET at a time,
+ * 64 in flight): properties of the model, measured once (draft). */
+static int
+timed_cmd_metrics(struct bench_trig *r)
+{
+	double lat = timed_latency_us(r, bench_opts.quick ? 50 : 400);
+
+	if (lat == 0)
+		return -1;
+	bench_metric("timed_cmd_latency_us", lat);
+	lat = timed_rate(r, bench_opts.quick ? 2000 : 20000);
+	if (lat == 0)
+		return -1;
+	bench_metric("timed_cmd_rate_qd64", lat);
+	bench_metric("timed_cmd_rate_ideal",
+		     BENCH_CONCURRENCY * 1e6 / BENCH_SERVICE_US);
+	return 0;
+}
+
+static const char *const stopcopy_pipelined_names[] = {
+	"stopcopy_64vf_pipelined_ms", "stopcopy_speedup",
+	"stopcopy_pipelined_vs_bound",
+};
+
+static int
+stopcopy_group(const struct bench_dialect *d)
+{
+	unsigned int reps = group_reps(d);
 	size_t cap = 65536;
 	double *ser = calloc(reps, sizeof(double));
 	double *pip = calloc(reps, sizeof(double));
@@ -544,70 +649,75 @@ bench_stopcopy(void)
 	if (ser == NULL || pip == NULL || spd == NULL || buf == NULL ||
 	    eng == NULL || ebuf == NULL)
 		goto out_free;
-	if (bench_trig_up(&r, "timed", NVF, 1) != 0)
+	if (bench_trig_up(&r, "timed", NVF, 1, d) != 0)
 		goto out_free;
-	{
-		double lat = timed_latency_us(&r, bench_opts.quick ? 50 : 400);
-
-		if (lat == 0)
-			goto out;
-		bench_metric("timed_cmd_latency_us", lat);
-		lat = timed_rate(&r, bench_opts.quick ? 2000 : 20000);
-		if (lat == 0)
-			goto out;
-		bench_metric("timed_cmd_rate_qd64", lat);
-		bench_metric("timed_cmd_rate_ideal",
-			     BENCH_CONCURRENCY * 1e6 / BENCH_SERVICE_US);
-	}
+	if (d == &bench_draft && timed_cmd_metrics(&r) != 0)
+		goto out;
+	if (r.mig == NULL)
+		bench_note("stopcopy%s: pipelined way not measured: %s",
+			   d->suffix, r.why);
 	for (unsigned int i = 0; i < reps; i++) {
 		uint64_t ns;
 
 		if (workload(&r, 1, NVF) != 0)
 			goto out;
-		ns = stopcopy_serial(&r, buf, cap, &ctx_bytes);
+		ns = d->serial(&r, NVF, buf, cap, &ctx_bytes);
 		if (ns == 0)
 			goto out;
 		ser[i] = (double)ns / 1e6;
+		if (r.mig != NULL) {
+			if (workload(&r, 1, NVF) != 0)
+				goto out;
+			ns = stopcopy_pipelined(&r, buf, cap, &stream_bytes,
+						&pcmds);
+			if (ns == 0)
+				goto out;
+			pip[i] = (double)ns / 1e6;
+			spd[i] = ser[i] / pip[i];
+		}
 		if (workload(&r, 1, NVF) != 0)
 			goto out;
-		ns = stopcopy_pipelined(&r, buf, cap, &stream_bytes, &pcmds);
-		if (ns == 0)
-			goto out;
-		pip[i] = (double)ns / 1e6;
-		spd[i] = ser[i] / pip[i];
-		if (workload(&r, 1, NVF) != 0)
-			goto out;
-		ns = stopcopy_engine(&r, ebuf, 16384);
+		ns = d->engine(&r, NVF, ebuf, 16384);
 		if (ns == 0)
 			goto out;
 		eng[i] = (double)ns / 1e6;
 		if (bench_opts.verbose)
-			fprintf(stderr, "# stopcopy rep %u: serial %.3f ms "
+			fprintf(stderr, "# stopcopy%s rep %u: serial %.3f ms "
 				"pipelined %.3f ms (%" PRIu64 " cmds), engine "
-				"%.3f ms\n", i, ser[i], pip[i], pcmds, eng[i]);
+				"%.3f ms\n", d->suffix, i, ser[i], pip[i],
+				pcmds, eng[i]);
 	}
 	{
 		double p;
-		double cmds = 3.0 * NVF;
-		double rounds = (double)((3 * NVF + BENCH_CONCURRENCY - 1) /
+		double cmds = (double)d->serial_cmds * NVF;
+		unsigned int bcmds = d->stop_cmds * NVF;
+		double rounds = (double)((bcmds + BENCH_CONCURRENCY - 1) /
 					 BENCH_CONCURRENCY);
 		double bound = rounds * BENCH_SERVICE_US / 1e3 +
 			       (double)ctx_bytes / memcpy_bytes_per_ns() / 1e6;
 
-		bench_metric_samples("stopcopy_64vf_serial_ms", ser, reps);
-		p = bench_metric_samples("stopcopy_64vf_pipelined_ms", pip,
-					 reps);
-		bench_metric_samples("stopcopy_speedup", spd, reps);
-		bench_metric("stopcopy_bound_ms", bound);
-		bench_metric("stopcopy_pipelined_vs_bound", p / bound);
-		bench_metric_samples("stopcopy_64vf_engine_ms", eng, reps);
-		bench_metric("stopcopy_64vf_serial_ideal_ms",
-			     cmds * BENCH_SERVICE_US / 1e3);
-		bench_note("stopcopy: %.0f commands in the serial way, %" PRIu64
-			   " in the pipelined one; %" PRIu64 " context bytes "
-			   "(%" PRIu64 " per VF), %" PRIu64 " stream bytes",
-			   cmds, pcmds, ctx_bytes, ctx_bytes / NVF,
-			   stream_bytes);
+		metric_samples(d, "stopcopy_64vf_serial_ms", ser, reps);
+		metric(d, "stopcopy_bound_ms", bound);
+		if (r.mig != NULL) {
+			p = metric_samples(d, "stopcopy_64vf_pipelined_ms",
+					   pip, reps);
+			metric_samples(d, "stopcopy_speedup", spd, reps);
+			metric(d, "stopcopy_pipelined_vs_bound", p / bound);
+		} else {
+			skip(d, stopcopy_pipelined_names,
+			     sizeof(stopcopy_pipelined_names) /
+			     sizeof(stopcopy_pipelined_names[0]), r.why);
+		}
+		metric_samples(d, "stopcopy_64vf_engine_ms", eng, reps);
+		metric(d, "stopcopy_64vf_serial_ideal_ms",
+		       cmds * BENCH_SERVICE_US / 1e3);
+		bench_note("stopcopy%s: %.0f commands in the serial way (%s), "
+			   "%u in the bound, %" PRIu64 " in the pipelined one; "
+			   "%" PRIu64 " %s bytes (%" PRIu64 " per VF), %" PRIu64
+			   " stream bytes", d->suffix, cmds, d->serial_what,
+			   bcmds, pcmds, ctx_bytes,
+			   d == &bench_draft ? "context" : "parts",
+			   ctx_bytes / NVF, stream_bytes);
 	}
 	ret = 0;
 out:
@@ -622,6 +732,16 @@ out_free:
 	return ret;
 }
 
+int
+bench_stopcopy(void)
+{
+	int ret = stopcopy_group(&bench_draft);
+
+	if (stopcopy_group(&bench_v14) != 0)
+		ret = -1;
+	return ret;
+}
+
 /* ---------------------------------------------------------------------------
  * Downtime
  * ------------------------------------------------------------------------- */
@@ -631,6 +751,10 @@ struct dt_arg {
 	uint16_t first;
 	uint16_t n;
 	int rc;
+	struct vpf_model *src_m;	/* models of the pairs' sides */
+	struct vpf_model *dst_m;
+	unsigned int rings;		/* guest ring states moved */
+	uint64_t ring_ns;		/* time that took */
 };
 
 /* The guest keeps running on the sources after each precopy round. */
@@ -645,50 +769,86 @@ dt_progress(const struct vpf_mig_progress *p, void *arg)
 	return 0;
 }
 
+/* 1.4: the rings' positions live in guest memory, not in the device's
+ * parts; the hypervisor moves them with the RAM, once the destination
+ * holds the whole state and before it is resumed (inside the window). */
+static int
+dt_before_resume(const struct vpf_mig_pair *p, void *arg)
+{
+	struct dt_arg *a = arg;
+	uint8_t ring[1024];
+	uint64_t t0 = bench_now_ns();
+	size_t len;
+	int rc;
+
+	rc = vpf_model_guest_ring_export(a->src_m, p->src_vf, ring,
+					 sizeof(ring), &len);
+	if (rc == 0)
+		rc = vpf_model_guest_ring_import(a->dst_m, p->dst_vf, ring,
+						 len);
+	a->ring_ns += bench_now_ns() - t0;
+	if (rc != 0) {
+		fprintf(stderr, "vpf-bench: guest ring state VF %u -> VF %u: "
+			"%s\n", p->src_vf, p->dst_vf, vpf_last_error());
+		return rc;
+	}
+	a->rings++;
+	return 0;
+}
+
 struct dt_sample {
 	double downtime_us;
 	double act_us_sum;	/* activation cost of all pairs, us */
 	double act_us_max;	/* largest per VF (estimate: mean) */
 	uint64_t ctx_bytes;
 	uint64_t cmds;
+	double ring_us;		/* moving guest ring states (1.4), in all */
 };
 
-/* Migrate VFs 1..n to VFs n+1..2n of one fresh timed model, or with
- * --two-pf to VFs 1..n of a second one. */
+/* Migrate VFs 1..n to VFs n+1..2n of one fresh timed model of dialect
+ * @d, or with --two-pf to VFs 1..n of a second one. 1 (with the reason in
+ * @why) when the migration layer refuses the dialect. */
 static int
-downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
-	     struct dt_sample *out)
+downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
+	     bool serial, uint64_t seed, struct dt_sample *out, char *why,
+	     size_t why_len)
 {
 	struct vpf_mig_pair *pairs = calloc(n, sizeof(*pairs));
 	struct vpf_model_stats s0, s1;
 	struct vpf_mig_result res;
 	struct vpf_mig_opts o;
 	struct dt_arg a;
-	struct bench_trig r, r2, *d = &r;
+	struct bench_trig r, r2, *dr = &r;
 	uint64_t c0;
 	int ret = -1, rc;
 
 	if (pairs == NULL)
 		return -1;
-	if (bench_trig_up(&r, "timed", (uint16_t)(bench_opts.two_pf ? n : 2 * n), seed) != 0) {
+	if (bench_trig_up(&r, "timed", (uint16_t)(bench_opts.two_pf ? n : 2 * n),
+			  seed, d) != 0) {
 		free(pairs);
 		return -1;
 	}
 	if (bench_opts.two_pf) {
-		if (bench_trig_up(&r2, "timed", n, seed + 1000) != 0) {
+		if (bench_trig_up(&r2, "timed", n, seed + 1000, d) != 0) {
 			bench_trig_down(&r);
 			free(pairs);
 			return -1;
 		}
-		d = &r2;
+		dr = &r2;
+	}
+	if (r.mig == NULL || dr->mig == NULL) {
+		snprintf(why, why_len, "%s", r.mig == NULL ? r.why : dr->why);
+		ret = 1;
+		goto out;
 	}
 	if (workload(&r, 1, n) != 0)
 		goto out;
 	for (uint16_t i = 0; i < n; i++) {
 		pairs[i].src = r.mig;
 		pairs[i].src_vf = (uint16_t)(1 + i);
-		pairs[i].dst = d->mig;
-		pairs[i].dst_vf = (uint16_t)(d == &r ? 1 + n + i : 1 + i);
+		pairs[i].dst = dr->mig;
+		pairs[i].dst_vf = (uint16_t)(dr == &r ? 1 + n + i : 1 + i);
 	}
 	vpf_mig_opts_init(&o);
 	o.precopy_rounds = 1;
@@ -699,19 +859,26 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 	a.first = 1;
 	a.n = n;
 	a.rc = 0;
+	a.src_m = r.m;
+	a.dst_m = dr->m;
+	a.rings = 0;
+	a.ring_ns = 0;
 	o.progress = dt_progress;
 	o.arg = &a;
-	if (vpf_model_stats_get(d->m, 0, &s0) != 0)
+	if (d->guest_rings)
+		o.before_resume = dt_before_resume;
+	if (vpf_model_stats_get(dr->m, 0, &s0) != 0)
 		goto out;
-	c0 = model_cmds(&r) + (d != &r ? model_cmds(d) : 0);
+	c0 = model_cmds(&r) + (dr != &r ? model_cmds(dr) : 0);
 	rc = vpf_mig_migrate(&o, pairs, n, &res);
-	if (rc != 0 || a.rc != 0) {
+	if (rc != 0 || a.rc != 0 || (d->guest_rings && a.rings != n)) {
 		fprintf(stderr, "vpf-bench: migrate %u VFs: %s\n", n,
 			rc ? (pairs[0].error[0] ? pairs[0].error :
-			      vpf_last_error()) : "workload failed");
+			      vpf_last_error()) : a.rc ? "workload failed" :
+			"guest ring states not all moved");
 		goto out;
 	}
-	if (vpf_model_stats_get(d->m, 0, &s1) != 0)
+	if (vpf_model_stats_get(dr->m, 0, &s1) != 0)
 		goto out;
 	out->downtime_us = (double)res.downtime_ns / 1e3;
 	out->act_us_sum = (double)(s1.fields_applied_diff -
@@ -722,49 +889,61 @@ downtime_run(uint16_t n, bool to_dst, bool serial, uint64_t seed,
 		out->ctx_bytes += pairs[i].ctx_bytes;
 	if (n == 1)
 		out->downtime_us = (double)pairs[0].downtime_ns / 1e3;
-	out->cmds = model_cmds(&r) + (d != &r ? model_cmds(d) : 0) - c0;
+	out->cmds = model_cmds(&r) + (dr != &r ? model_cmds(dr) : 0) - c0;
+	out->ring_us = (double)a.ring_ns / 1e3;
 	if (bench_opts.verbose) {
-		fprintf(stderr, "# migrate %u VFs%s%s: phases (ms)", n,
-			serial ? " serial" : "", to_dst ? "" : " no-precopy-to-dst");
+		fprintf(stderr, "# migrate%s %u VFs%s%s: phases (ms)", d->suffix,
+			n, serial ? " serial" : "",
+			to_dst ? "" : " no-precopy-to-dst");
 		for (int ph = 0; ph < VPF_MIG_PHASE_MAX; ph++)
 			fprintf(stderr, " %s %.3f", vpf_mig_phase_name(ph),
 				(double)res.phase_ns[ph] / 1e6);
-		fprintf(stderr, "; destination commands by opcode:");
+		if (d->guest_rings)
+			fprintf(stderr, "; guest ring states moved in %.1f us",
+				out->ring_us);
+		fprintf(stderr, "; %s commands by opcode:",
+			dr == &r ? "source and destination" : "destination");
 		for (unsigned int op = 0; op <= VPF_ADMIN_OP_MAX; op++)
 			if (s1.cmds[op] != s0.cmds[op])
-				fprintf(stderr, " 0x%x:%" PRIu64, op,
+				fprintf(stderr, " %s:%" PRIu64,
+					d->id == VPF_DIALECT_V14_PARTS ?
+					vpf_admin_v14_opcode_name((uint16_t)op) :
+					vpf_admin_opcode_name((uint16_t)op),
 					s1.cmds[op] - s0.cmds[op]);
 		fprintf(stderr, "\n");
 	}
 	ret = 0;
 out:
-	if (d != &r)
-		bench_trig_down(d);
+	if (dr != &r)
+		bench_trig_down(dr);
 	bench_trig_down(&r);
 	free(pairs);
 	return ret;
 }
 
 /* The timing model's lower bound for migrating @x's n VFs (us). Window per
- * VF: source Freeze and one CTX_READ, destination one CTX_WRITE and
- * MODE_SET Active plus its activation. One device: all of it shares the
+ * VF: d->window_src_cmds on the source (draft: Freeze and one CTX_READ),
+ * d->window_dst_cmds on the destination (draft: one CTX_WRITE and MODE_SET
+ * Active) plus its activation. One device: all of it shares the
  * concurrency. Two devices: the destination's work cannot start before the
- * first context is read (2 service times), the last VF's WRITE and Active
- * follow the source's last READ. */
+ * first VF's source commands completed, the last VF's destination commands
+ * and activation follow the source's last. */
 static double
-downtime_bound_us(const struct dt_sample *x, unsigned int n)
+downtime_bound_us(const struct bench_dialect *d, const struct dt_sample *x,
+		  unsigned int n)
 {
 	double s = BENCH_SERVICE_US, c = BENCH_CONCURRENCY;
-	double chain = 4.0 * s + x->act_us_max;
+	double ns = d->window_src_cmds, nd = d->window_dst_cmds;
+	double chain = (ns + nd) * s + x->act_us_max;
 	double b;
 
 	if (!bench_opts.two_pf) {
-		b = (4.0 * n * s + x->act_us_sum) / c;
+		b = ((ns + nd) * n * s + x->act_us_sum) / c;
 	} else {
-		double src = 2.0 * n * s / c;
-		double dst = (2.0 * n * s + x->act_us_sum) / c;
-		double t1 = src + 2.0 * s + x->act_us_max;
-		double t2 = 2.0 * s + dst;
+		double src = ns * n * s / c;
+		double dst = (nd * n * s + x->act_us_sum) / c;
+		double t1 = src + nd * s + x->act_us_max;
+		double t2 = ns * s + dst;
 
 		b = t1 > t2 ? t1 : t2;
 	}
@@ -773,76 +952,112 @@ downtime_bound_us(const struct dt_sample *x, unsigned int n)
 	return b + (double)x->ctx_bytes / memcpy_bytes_per_ns() / 1e3;
 }
 
-int
-bench_downtime(void)
+/* What a dialect's downtime group sets (the draft's extras: the 1-VF run
+ * without precopy-to-destination and the activation parts). */
+static const char *const downtime_names[] = {
+	"downtime_1vf_us", "downtime_64vf_us", "downtime_64vf_serial_us",
+	"downtime_64vf_bound_us", "downtime_64vf_vs_bound",
+	"downtime_64vf_serial_vs_pipelined",
+};
+
+static int
+downtime_group(const struct bench_dialect *d)
 {
-	unsigned int reps = bench_opts.reps;
+	unsigned int reps = group_reps(d);
 	/* 1-VF runs are short and noisy next to the 90 us that
 	 * precopy-to-destination saves: take 4x the samples (2x when
 	 * quick). */
 	unsigned int r1 = (bench_opts.quick ? 2 : 4) * reps;
+	unsigned int nv = d->noprecopy_runs ? 2 : 1;	/* variants */
 	struct dt_sample *s1 = calloc(2 * (size_t)r1, sizeof(*s1));
 	struct dt_sample *s64 = calloc(2 * (size_t)reps, sizeof(*s64));
 	double *v = calloc(r1, sizeof(double));
 	double *b = calloc(reps, sizeof(double));
+	char why[192];
 	double med[4];
-	int ret = -1;
+	int ret = -1, rc;
 
 	if (s1 == NULL || s64 == NULL || v == NULL || b == NULL)
 		goto out;
 	for (unsigned int i = 0; i < r1; i++) {
 		/* Alternate the two so that both see the same load. */
-		if (downtime_run(1, true, false, 100 + i, &s1[2 * i]) != 0 ||
-		    downtime_run(1, false, false, 100 + i, &s1[2 * i + 1]) != 0)
-			goto out;
-		if (bench_opts.verbose)
-			fprintf(stderr, "# downtime 1 VF rep %u: %.0f us, without "
-				"precopy-to-dst %.0f us\n", i,
-				s1[2 * i].downtime_us, s1[2 * i + 1].downtime_us);
+		for (unsigned int k = 0; k < nv; k++) {
+			rc = downtime_run(d, 1, k == 0, false, 100 + i,
+					  &s1[2 * i + k], why, sizeof(why));
+			if (rc == 1) {
+				bench_note("downtime%s: not measured: %s",
+					   d->suffix, why);
+				skip(d, downtime_names, sizeof(downtime_names) /
+				     sizeof(downtime_names[0]), why);
+				ret = 0;
+				goto out;
+			}
+			if (rc != 0)
+				goto out;
+		}
+		if (bench_opts.verbose && nv == 2)
+			fprintf(stderr, "# downtime%s 1 VF rep %u: %.0f us, "
+				"without precopy-to-dst %.0f us\n", d->suffix,
+				i, s1[2 * i].downtime_us,
+				s1[2 * i + 1].downtime_us);
+		else if (bench_opts.verbose)
+			fprintf(stderr, "# downtime%s 1 VF rep %u: %.0f us\n",
+				d->suffix, i, s1[2 * i].downtime_us);
 	}
 	for (unsigned int i = 0; i < reps; i++) {
 		struct dt_sample *x = &s64[2 * i];
 
-		if (downtime_run(NVF, true, false, 200 + i, &x[0]) != 0 ||
-		    downtime_run(NVF, true, true, 200 + i, &x[1]) != 0)
+		if (downtime_run(d, NVF, true, false, 200 + i, &x[0], why,
+				 sizeof(why)) != 0 ||
+		    downtime_run(d, NVF, true, true, 200 + i, &x[1], why,
+				 sizeof(why)) != 0)
 			goto out;
-		b[i] = downtime_bound_us(&x[0], NVF);
+		b[i] = downtime_bound_us(d, &x[0], NVF);
 		if (bench_opts.verbose)
-			fprintf(stderr, "# downtime 64 VFs rep %u: %.0f us, serial "
-				"%.0f us (activation %.0f us, bound %.0f us)\n",
-				i, x[0].downtime_us, x[1].downtime_us,
-				x[0].act_us_sum, b[i]);
+			fprintf(stderr, "# downtime%s 64 VFs rep %u: %.0f us, "
+				"serial %.0f us (activation %.0f us, bound "
+				"%.0f us)\n", d->suffix, i, x[0].downtime_us,
+				x[1].downtime_us, x[0].act_us_sum, b[i]);
 	}
 	for (unsigned int k = 0; k < 2; k++) {
-		for (unsigned int i = 0; i < r1; i++)
-			v[i] = s1[2 * i + k].downtime_us;
-		med[k] = bench_metric_samples(k ? "downtime_1vf_noprecopy_us" :
-					      "downtime_1vf_us", v, r1);
+		if (k < nv) {
+			for (unsigned int i = 0; i < r1; i++)
+				v[i] = s1[2 * i + k].downtime_us;
+			metric_samples(d, k ? "downtime_1vf_noprecopy_us" :
+				       "downtime_1vf_us", v, r1);
+		}
 		for (unsigned int i = 0; i < reps; i++)
 			v[i] = s64[2 * i + k].downtime_us;
-		med[2 + k] = bench_metric_samples(k ? "downtime_64vf_serial_us" :
-						  "downtime_64vf_us", v, reps);
+		med[2 + k] = metric_samples(d, k ? "downtime_64vf_serial_us" :
+					    "downtime_64vf_us", v, reps);
 	}
 	/* The activation part of the 1-VF downtimes, from the model's
 	 * counters: what precopy-to-destination saves, without the timing
 	 * noise of the commands around it. */
-	for (unsigned int k = 0; k < 2; k++) {
+	for (unsigned int k = 0; k < nv && d->noprecopy_runs; k++) {
 		for (unsigned int i = 0; i < r1; i++)
 			v[i] = s1[2 * i + k].act_us_sum;
-		bench_metric_samples(k ? "downtime_1vf_noprecopy_activation_us" :
-				     "downtime_1vf_activation_us", v, r1);
+		metric_samples(d, k ? "downtime_1vf_noprecopy_activation_us" :
+			       "downtime_1vf_activation_us", v, r1);
 	}
 	{
-		double bound = bench_metric_samples("downtime_64vf_bound_us", b,
-						    reps);
+		double bound = metric_samples(d, "downtime_64vf_bound_us", b,
+					      reps);
 
-		bench_metric("downtime_64vf_vs_bound", med[2] / bound);
-		bench_metric("downtime_64vf_serial_vs_pipelined", med[3] / med[2]);
+		metric(d, "downtime_64vf_vs_bound", med[2] / bound);
+		metric(d, "downtime_64vf_serial_vs_pipelined", med[3] / med[2]);
 	}
-	bench_note("downtime: 64 VFs: %.0f us of activation in all, %" PRIu64
-		   " context bytes, %" PRIu64 " commands (whole migration)%s",
-		   s64[0].act_us_sum, s64[0].ctx_bytes, s64[0].cmds,
+	bench_note("downtime%s: 64 VFs: %.0f us of activation in all, %" PRIu64
+		   " %s bytes, %" PRIu64 " commands (whole migration), %u + %u "
+		   "per VF in the window%s", d->suffix, s64[0].act_us_sum,
+		   s64[0].ctx_bytes, d == &bench_draft ? "context" : "parts",
+		   s64[0].cmds, d->window_src_cmds, d->window_dst_cmds,
 		   bench_opts.two_pf ? ", destinations on a second PF" : "");
+	if (d->guest_rings)
+		bench_note("downtime%s: moving the 64 guest ring states took "
+			   "%.0f us of the window in all (the hypervisor's "
+			   "part, as for guest memory)", d->suffix,
+			   s64[0].ring_us);
 	ret = 0;
 out:
 	free(s1);
@@ -851,3 +1066,51 @@ out:
 	free(b);
 	return ret;
 }
+
+int
+bench_downtime(void)
+{
+	int ret = downtime_group(&bench_draft);
+
+	if (downtime_group(&bench_v14) != 0)
+		ret = -1;
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------
+ * The dialects
+ * ------------------------------------------------------------------------- */
+
+const struct bench_dialect bench_draft = {
+	.id = VPF_DIALECT_DRAFT_2023,
+	.suffix = "",
+	.label = "draft",
+	.serial = draft_serial,
+	.engine = draft_engine,
+	.serial_cmds = 3,
+	.stop_cmds = 3,
+	.window_src_cmds = 2,
+	.window_dst_cmds = 2,
+	.serial_what = "MODE_SET Freeze, CTX_SIZE_GET, CTX_READ",
+	.noprecopy_runs = true,
+	.guest_rings = false,
+};
+
+const struct bench_dialect bench_v14 = {
+	.id = VPF_DIALECT_V14_PARTS,
+	.suffix = "_v14",
+	.label = "1.4",
+	.serial = bench_v14_serial,
+	.engine = bench_v14_engine,
+	.serial_cmds = 5,
+	.stop_cmds = 4,
+	/* D-BENCH14.3: MODE_SET stop, METADATA_GET SIZE, PARTS_GET ALL on
+	 * the source (its GET object lives from precopy on), PARTS_SET and
+	 * MODE_SET resume on the destination. */
+	.window_src_cmds = 3,
+	.window_dst_cmds = 2,
+	.serial_what = "MODE_SET stop, OBJ_CREATE, METADATA_GET SIZE, "
+		       "PARTS_GET ALL, OBJ_DESTROY",
+	.noprecopy_runs = false,
+	.guest_rings = true,
+};

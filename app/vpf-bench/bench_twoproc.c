@@ -90,7 +90,7 @@ tp_child(int fd, uint64_t seed)
 	int rc;
 
 	alarm(120);
-	if (bench_trig_up(&r, "dst", NVF, seed) != 0)
+	if (bench_trig_up(&r, "dst", NVF, seed, &bench_draft) != 0)
 		_exit(2);
 	memset(pairs, 0, sizeof(pairs));
 	for (unsigned int i = 0; i < NVF; i++) {
@@ -145,7 +145,7 @@ run_2proc(uint64_t seed, double *us)
 		tp_child(sv[1], seed + 1000);
 	}
 	close(sv[1]);
-	if (bench_trig_up(&r, "src", NVF, seed) != 0) {
+	if (bench_trig_up(&r, "src", NVF, seed, &bench_draft) != 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		close(sv[0]);
@@ -210,9 +210,9 @@ run_halves(uint64_t seed, double *us)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		return -1;
-	if (bench_trig_up(&s, "src", NVF, seed) != 0)
+	if (bench_trig_up(&s, "src", NVF, seed, &bench_draft) != 0)
 		goto out0;
-	if (bench_trig_up(&d, "dst", NVF, seed + 1000) != 0)
+	if (bench_trig_up(&d, "dst", NVF, seed + 1000, &bench_draft) != 0)
 		goto out1;
 	for (uint16_t vf = 1; vf <= NVF; vf++)
 		if (vpf_model_guest_step(s.m, vf, GUEST_OPS) != 0)
@@ -268,9 +268,9 @@ run_2pf(uint64_t seed, double *us)
 	struct bench_trig s, d;
 	int ret = -1;
 
-	if (bench_trig_up(&s, "src", NVF, seed) != 0)
+	if (bench_trig_up(&s, "src", NVF, seed, &bench_draft) != 0)
 		return -1;
-	if (bench_trig_up(&d, "dst", NVF, seed + 1000) != 0) {
+	if (bench_trig_up(&d, "dst", NVF, seed + 1000, &bench_draft) != 0) {
 		bench_trig_down(&s);
 		return -1;
 	}

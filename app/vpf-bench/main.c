@@ -78,6 +78,30 @@ static struct metric metrics[] = {
 	{ .name = "downtime_64vf_vs_bound", .unit = "x", .group = "downtime" },
 	{ .name = "downtime_64vf_serial_vs_pipelined", .unit = "x",
 	  .group = "downtime" },
+	/* The same two groups in the 1.4 dialect (bench_v14 in bench_mig.c):
+	 * the draft twin's name plus "_v14". */
+	{ .name = "stopcopy_64vf_serial_ms_v14", .unit = "ms",
+	  .group = "stopcopy" },
+	{ .name = "stopcopy_64vf_pipelined_ms_v14", .unit = "ms",
+	  .group = "stopcopy" },
+	{ .name = "stopcopy_speedup_v14", .unit = "x", .group = "stopcopy" },
+	{ .name = "stopcopy_bound_ms_v14", .unit = "ms", .group = "stopcopy" },
+	{ .name = "stopcopy_pipelined_vs_bound_v14", .unit = "x",
+	  .group = "stopcopy" },
+	{ .name = "stopcopy_64vf_engine_ms_v14", .unit = "ms",
+	  .group = "stopcopy" },
+	{ .name = "stopcopy_64vf_serial_ideal_ms_v14", .unit = "ms",
+	  .group = "stopcopy" },
+	{ .name = "downtime_1vf_us_v14", .unit = "us", .group = "downtime" },
+	{ .name = "downtime_64vf_us_v14", .unit = "us", .group = "downtime" },
+	{ .name = "downtime_64vf_serial_us_v14", .unit = "us",
+	  .group = "downtime" },
+	{ .name = "downtime_64vf_bound_us_v14", .unit = "us",
+	  .group = "downtime" },
+	{ .name = "downtime_64vf_vs_bound_v14", .unit = "x",
+	  .group = "downtime" },
+	{ .name = "downtime_64vf_serial_vs_pipelined_v14", .unit = "x",
+	  .group = "downtime" },
 	{ .name = "poll_p99_us", .unit = "us", .group = "job" },
 	{ .name = "poll_max_us", .unit = "us", .group = "job" },
 	{ .name = "job_vs_blocking", .unit = "x", .group = "job" },
@@ -308,7 +332,9 @@ usage(FILE *f)
 		"  --reps N     repetitions per metric, median reported\n"
 		"               (default 3 with --quick, 11 otherwise)\n"
 		"  --only LIST  comma-separated groups: ctx,parts,cmd,stream,"
-		"wr,mem,stopcopy,downtime\n"
+		"wr,mem,stopcopy,downtime,\n"
+		"               job,twoproc (stopcopy and downtime run in both\n"
+		"               dialects: the 1.4 metrics end in _v14)\n"
 		"  --rt PRIO    run under SCHED_FIFO priority PRIO (1..99; the\n"
 		"               model's device threads inherit it): keeps other\n"
 		"               load on a shared machine out of the timed metrics\n"
