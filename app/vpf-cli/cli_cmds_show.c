@@ -171,7 +171,10 @@ cmd_show_cmds(struct cli_args *a)
 
 		if (!(in.cmds_supported & bit))
 			continue;
-		printf("0x%02x %s: %s\n", op, vpf_admin_opcode_name(op),
+		/* the same opcode numbers mean other commands in 1.4 */
+		printf("0x%02x %s: %s\n", op,
+		       in.dialect == VPF_DIALECT_V14_PARTS ?
+		       vpf_admin_v14_opcode_name(op) : vpf_admin_opcode_name(op),
 		       (in.cmds_enabled & bit) ? "enabled" : "supported");
 	}
 	return 0;
@@ -183,8 +186,12 @@ static void
 print_stats(struct cli_pf *p)
 {
 	struct vpf_admin_stats st;
+	struct vpf_pf_info in;
+	bool v14;
 	unsigned int i;
 
+	v14 = vpf_pf_info_get(p->pf, &in) == 0 &&
+	      in.dialect == VPF_DIALECT_V14_PARTS;
 	printf("pf: %s\n", p->name);
 	if (vpf_admin_stats_get(p->pf, 0, &st) < 0) {
 		printf("error: %s\n", vpf_last_error());
@@ -194,6 +201,7 @@ print_stats(struct cli_pf *p)
 	for (i = 0; i < RTE_DIM(st.cmds); i++)
 		if (st.cmds[i])
 			printf("cmds.%s: %" PRIu64 "\n",
+			       v14 ? vpf_admin_v14_opcode_name(i) :
 			       vpf_admin_opcode_name(i), st.cmds[i]);
 	for (i = 0; i < RTE_DIM(st.errors_by_status); i++)
 		if (st.errors_by_status[i])

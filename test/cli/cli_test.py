@@ -226,7 +226,9 @@ def case_show():
     hasnt(s, r'^vf: 1$')
     s = section(out, 'show cmds src')
     if v14:
-        has(s, r'^dialect: 1.4$', r'^enabled: 0x[0-9a-f]{16}$')
+        has(s, r'^dialect: 1.4$', r'^enabled: 0x[0-9a-f]{16}$',
+            r'^0x0f DEV_PARTS_GET: enabled$', r'^0x11 DEV_MODE_SET: enabled$')
+        hasnt(s, r'DEV_CTX_')
     else:
         has(s, r'^0x07 DEV_MODE_GET: enabled$',
             r'^0x0c DEV_CTX_FIELDS_QUERY: enabled$',
