@@ -35,6 +35,8 @@ mode_set_prep(struct mig_vf *v, const struct mig_step *st)
 {
 	struct vpf_admin_cmd *c = &v->cmd;
 
+	if (mig_is_v14(v->m))
+		return mig_v14_mode_set_prep(v, st);
 	if (v->mode == st->arg && !(st->flags & STEP_F_FORCE))
 		return 1;
 	if ((st->flags & STEP_F_NO_APPLY) &&
@@ -72,7 +74,10 @@ mode_set_prep(struct mig_vf *v, const struct mig_step *st)
 static void
 mode_set_commit(struct mig_vf *v, const struct mig_step *st, bool on)
 {
-	(void)st;
+	if (mig_is_v14(v->m)) {
+		mig_v14_mode_set_commit(v, st, on);
+		return;
+	}
 	if (v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_DISCARD)
 		v->pre_discard = on;
 	else if (on && v->cmd.inline_data[0] == VPF_DEV_MODE_FREEZE)
@@ -84,6 +89,8 @@ mode_set_done(struct mig_vf *v, const struct mig_step *st)
 {
 	uint8_t prev;
 
+	if (mig_is_v14(v->m))
+		return mig_v14_mode_set_done(v, st);
 	if (v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_DISCARD) {
 		/* the DISCARD issued before this MODE_SET */
 		v->read_started = v->partial = v->written = false;
@@ -110,7 +117,8 @@ mode_set_failed(struct mig_vf *v, const struct mig_step *st, int rc,
 	(void)st;
 	(void)rc;
 	/* The DISCARD before the MODE_SET failed: a retry issues it again. */
-	if (sent && v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_DISCARD)
+	if (sent && !mig_is_v14(v->m) &&
+	    v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_DISCARD)
 		v->pre_discard = false;
 }
 
@@ -481,5 +489,26 @@ const struct mig_act_ops mig_act_table[ACT_MAX] = {
 	[ACT_WR_STOP] = {
 		.name = "WR_STOP", .prep = mig_wr_stop_prep,
 		.done = mig_wr_stop_done,
+	},
+	/* The virtio 1.4 dialect (mig_v14.c) */
+	[ACT_V14_CREATE] = {
+		.name = "V14_CREATE", .prep = mig_v14_create_prep,
+		.done = mig_v14_create_done, .failed = mig_v14_create_failed,
+	},
+	[ACT_V14_READ] = {
+		.name = "V14_READ", .prep = mig_v14_read_prep,
+		.done = mig_v14_read_done, .again = mig_v14_read_again,
+	},
+	[ACT_V14_PARTS_SET] = {
+		.name = "V14_PARTS_SET", .prep = mig_v14_parts_set_prep,
+		.commit = mig_v14_parts_set_commit,
+		.done = mig_v14_parts_set_done,
+		.failed = mig_v14_parts_set_failed,
+	},
+	[ACT_V14_DESTROY] = {
+		.name = "V14_DESTROY", .prep = mig_v14_destroy_prep,
+		.done = mig_v14_destroy_done,
+		.failed = mig_v14_destroy_failed,
+		.again = mig_v14_destroy_again,
 	},
 };

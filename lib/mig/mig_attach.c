@@ -77,8 +77,16 @@ attach_alloc(struct vpf_pf *pf, const struct vpf_mig_params *p,
 	rc = vpf_pf_info_get(pf, &m->info);
 	if (rc)
 		goto fail;
-	if ((m->info.cmds_enabled & VPF_ADMIN_OPS_MIGRATION) !=
-	    VPF_ADMIN_OPS_MIGRATION) {
+	if (m->info.dialect == VPF_DIALECT_V14_PARTS) {
+		/* The 1.4 device-parts commands (D-DRV14.3). */
+		if ((m->info.cmds_enabled & VPF_ADMIN_V14_OPS_PARTS) !=
+		    VPF_ADMIN_V14_OPS_PARTS) {
+			rc = vpf_error(-ENOTSUP, "%s: device lacks the 1.4 device-parts commands (enabled 0x%" PRIx64 ")",
+				       vpf_pf_name(pf), m->info.cmds_enabled);
+			goto fail;
+		}
+	} else if ((m->info.cmds_enabled & VPF_ADMIN_OPS_MIGRATION) !=
+		   VPF_ADMIN_OPS_MIGRATION) {
 		rc = vpf_error(-ENOTSUP, "%s: device lacks the migration commands (enabled 0x%" PRIx64 ")",
 			       vpf_pf_name(pf), m->info.cmds_enabled);
 		goto fail;
@@ -198,6 +206,96 @@ scan_fate(struct vpf_mig *m, struct mig_vf *v)
 		return VPF_MIG_ORPHAN_LEFT;
 	}
 	return VPF_MIG_ORPHAN_RESUMED;
+}
+
+/*
+ * Crash safety on a 1.4 PF (D-MIG14.3): there is no MODE_GET, so the
+ * journal is all there is. A VF journaled as migrated away is left
+ * stopped; every other one is sent a resume (harmless on a running VF),
+ * all in flight together, and those with a stop mark are reported. With
+ * vpf_mig_params::recover_orphans false the stop-marked ones are only
+ * reported. Without a readable journal nothing is sent: a VF may have
+ * migrated away, and the modes are unknown.
+ */
+static void
+attach_scan_v14(struct vpf_mig *m)
+{
+	bool changed = false;
+	uint16_t i;
+
+	if (mig_journal_state(m) != MIG_JRN_OK || mig_journal_was_bad(m)) {
+		for (i = 0; i < m->nvfs; i++) {
+			m->vfs[i].mode = MIG_MODE_UNKNOWN;
+			m->vfs[i].complete = mig_journal_has(m, m->vfs[i].vf);
+		}
+		if (m->nvfs)
+			MIG_LOG(WARNING, m->pf,
+				"virtio 1.4 PF without a readable journal: the modes of its VFs cannot be read; none is resumed. "
+				"vpf_mig_recover() or vpf_mig_abort() (CLI: mig abort) resumes a VF that did not migrate away");
+		return;
+	}
+	for (i = 0; i < m->nvfs; i++) {
+		struct mig_vf *v = &m->vfs[i];
+		bool marked = mig_journal_stopped(m, v->vf);
+
+		v->moved = false;
+		if (mig_journal_has(m, v->vf)) {
+			v->mode = VPF_DEV_MODE_FREEZE;
+			v->state = S_STOP;
+			v->complete = true;
+			orphan_add(m, v, VPF_MIG_ORPHAN_MIGRATED);
+			MIG_LOG(INFO, m->pf,
+				"VF %u migrated away (journal): left stopped",
+				v->vf);
+			continue;
+		}
+		if (marked && !m->prm.recover_orphans) {
+			v->mode = VPF_DEV_MODE_FREEZE;
+			v->state = S_STOP;
+			orphan_add(m, v, VPF_MIG_ORPHAN_LEFT);
+			m->orphans[m->norphans - 1].mode = VPF_DEV_MODE_STOP;
+			MIG_LOG(WARNING, m->pf,
+				"VF %u was stopped by an owner that died (journal): left stopped; "
+				"vpf_mig_recover() or vpf_mig_abort() (CLI: mig abort) resumes it",
+				v->vf);
+			continue;
+		}
+		if (marked) {
+			orphan_add(m, v, VPF_MIG_ORPHAN_RESUMED);
+			m->orphans[m->norphans - 1].mode = VPF_DEV_MODE_STOP;
+			MIG_LOG(WARNING, m->pf,
+				"VF %u was stopped by an owner that died (journal): resuming it",
+				v->vf);
+		}
+		mig_op_begin(v, NULL, NULL);
+		mig_op_add(v, ACT_MODE_SET, VPF_DEV_MODE_ACTIVE, STEP_F_FORCE,
+			   NULL);
+		mig_op_add(v, ACT_LOCAL, 0, 0, local_scan_done);
+		mig_op_start(v);
+	}
+	for (i = 0; i < m->nvfs; i++) {
+		struct mig_vf *v = &m->vfs[i];
+		unsigned int k;
+
+		if (!v->busy && v->state != S_RUN)
+			continue;
+		if (mig_op_wait(v) == 0) {
+			v->moved = false;
+			changed |= mig_journal_stop_set(m, v->vf, false);
+			continue;
+		}
+		/* The mode is unknown now. */
+		v->mode = MIG_MODE_UNKNOWN;
+		v->state = S_RUN;
+		MIG_LOG(ERR, m->pf, "VF %u could not be resumed at attach: %s",
+			v->vf, v->err);
+		for (k = 0; k < m->norphans; k++)
+			if (m->orphans[k].vf == v->vf)
+				m->orphans[k].fate =
+					VPF_MIG_ORPHAN_RESUME_FAILED;
+	}
+	if (changed)
+		(void)mig_journal_write(m);
 }
 
 /* Crash safety: one DEV_MODE_GET per VF, all in flight together, then
@@ -320,7 +418,9 @@ vpf_mig_attach(struct vpf_pf *pf, const struct vpf_mig_params *p)
 		errno = -rc;
 		return NULL;
 	}
-	if (p->scan)
+	if (p->scan && mig_is_v14(m))
+		attach_scan_v14(m);
+	else if (p->scan)
 		attach_scan(m);
 	else
 		attach_noscan(m);
@@ -346,6 +446,13 @@ vpf_mig_orphans(const struct vpf_mig *m, struct vpf_mig_orphan *out,
 	return (int)m->norphans;
 }
 
+static int
+mig_v14_tidy_plan_p(struct mig_vf *v, const void *unused)
+{
+	(void)unused;
+	return mig_v14_tidy_plan(v);
+}
+
 /* Put @p v back as detach leaves it: the mode it had before this process
  * moved it (unless it is a source marked complete), recording stopped. */
 static void
@@ -360,6 +467,13 @@ detach_restore(struct vpf_mig *m, struct mig_vf *v)
 		else
 			MIG_LOG(INFO, m->pf, "VF %u restored to %s at detach",
 				v->vf, vpf_dev_mode_name(v->mode));
+	} else if (mig_is_v14(m) && mig_v14_holds(v)) {
+		/* No object outlives the handle (a source marked complete
+		 * still in STOP_COPY, ...). */
+		if (mig_run(m, v->vf, mig_v14_tidy_plan_p, NULL,
+			    NULL, NULL, true))
+			MIG_LOG(ERR, m->pf, "VF %u: device-parts objects not destroyed at detach: %s",
+				v->vf, v->err);
 	} else if (v->dirty.started) {
 		/* The driver must stop recording it started (D-6.9). */
 		if (vpf_mig_dirty_stop(m, v->vf))
@@ -371,6 +485,7 @@ detach_restore(struct vpf_mig *m, struct mig_vf *v)
 static void
 vf_free(struct mig_vf *v)
 {
+	mig_v14_free(v);
 	mig_buf_free(&v->ctx);
 	mig_buf_free(&v->save.out);
 	mig_buf_free(&v->load.pend);

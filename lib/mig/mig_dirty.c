@@ -512,6 +512,11 @@ local_wr_setup(struct mig_vf *v)
 static int
 check_wr(struct mig_vf *v)
 {
+	if (mig_is_v14(v->m))
+		/* D-MIG14.5: the dialect has no write recording. */
+		return mig_vf_fail(v, -ENOTSUP,
+				   "%s: the virtio 1.4 dialect has no device-side dirty tracking; track DMA writes in the IOMMU (IOMMUFD dirty tracking)",
+				   vpf_pf_name(v->m->pf));
 	if (!v->m->info.has_write_record)
 		return mig_vf_fail(v, -ENOTSUP,
 				   "dirty tracking unavailable on this device (%s has no write recording)",

@@ -39,6 +39,8 @@ struct mig_journal {
 	uint16_t nvfs;
 	uint32_t n;		/* entries */
 	uint64_t *bm;		/* bit vf - 1: VF has an entry */
+	uint64_t *sbm;		/* bit vf - 1: VF has a stop mark (1.4) */
+	uint32_t ns;		/* stop marks */
 	uint64_t *t;		/* [vf - 1]: when it completed (realtime ns) */
 	uint8_t *buf;		/* the file being written: room for nvfs */
 	char why[1024];		/* why off or unusable */
@@ -55,10 +57,14 @@ struct mig_journal {
  * Parsing (pure)
  * ------------------------------------------------------------------------- */
 
-int
-mig_journal_parse(const uint8_t *buf, size_t len, struct mig_jrn_parsed *out,
-		  int (*each)(void *arg, uint16_t vf, uint64_t t_ns),
-		  void *arg, char *why, size_t whylen)
+typedef int (*jrn_each_t)(void *arg, uint16_t vf, uint64_t t_ns);
+
+/* mig_journal_parse(), and @p each_stop (may be NULL) for every stop mark
+ * (an entry with MIG_JRN_F_STOPPED; @p each sees the others). */
+static int
+parse(const uint8_t *buf, size_t len, struct mig_jrn_parsed *out,
+      jrn_each_t each, jrn_each_t each_stop, void *arg, char *why,
+      size_t whylen)
 {
 	uint32_t n, i, crc;
 	uint16_t ver, prev = 0;
@@ -119,16 +125,31 @@ mig_journal_parse(const uint8_t *buf, size_t len, struct mig_jrn_parsed *out,
 				 vf, vf == 0 ? "is not a VF" : "out of order");
 			return -EBADMSG;
 		}
-		if (vpf_le16_load(e + 2) != 0 || vpf_le32_load(e + 4) != 0) {
+		if ((vpf_le16_load(e + 2) & ~MIG_JRN_F_STOPPED) != 0 ||
+		    vpf_le32_load(e + 4) != 0) {
 			snprintf(why, whylen, "entry %" PRIu32 ": reserved bits set",
 				 i);
 			return -EBADMSG;
 		}
 		prev = vf;
+		if (vpf_le16_load(e + 2) & MIG_JRN_F_STOPPED) {
+			if (each_stop != NULL &&
+			    each_stop(arg, vf, vpf_le64_load(e + 8)) != 0)
+				break;
+			continue;
+		}
 		if (each != NULL && each(arg, vf, vpf_le64_load(e + 8)) != 0)
 			break;
 	}
 	return 0;
+}
+
+int
+mig_journal_parse(const uint8_t *buf, size_t len, struct mig_jrn_parsed *out,
+		  int (*each)(void *arg, uint16_t vf, uint64_t t_ns),
+		  void *arg, char *why, size_t whylen)
+{
+	return parse(buf, len, out, each, NULL, arg, why, whylen);
 }
 
 /* ---------------------------------------------------------------------------
@@ -213,6 +234,20 @@ load_entry(void *arg, uint16_t vf, uint64_t t_ns)
 	bit_put(j->bm, vf, true);
 	j->t[vf - 1] = t_ns;
 	j->n++;
+	return 0;
+}
+
+static int
+load_stop(void *arg, uint16_t vf, uint64_t t_ns)
+{
+	struct load_ctx *lc = arg;
+	struct mig_journal *j = lc->j;
+
+	(void)t_ns;
+	if (vf > j->nvfs)
+		return 0;
+	bit_put(j->sbm, vf, true);
+	j->ns++;
 	return 0;
 }
 
@@ -337,13 +372,15 @@ load(struct vpf_mig *m, struct mig_journal *j, bool scan)
 			rc = -EBADMSG;
 		}
 		if (rc == 0)
-			(void)mig_journal_parse(buf, len, &ps, load_entry, &lc,
-						why, sizeof(why));
+			(void)parse(buf, len, &ps, load_entry, load_stop, &lc,
+				    why, sizeof(why));
 	}
 	free(buf);
 	if (rc < 0) {
 		memset(j->bm, 0, ((j->nvfs + 63u) / 64) * sizeof(uint64_t));
+		memset(j->sbm, 0, ((j->nvfs + 63u) / 64) * sizeof(uint64_t));
 		j->n = 0;
+		j->ns = 0;
 		j->was_bad = true;
 		snprintf(j->why, sizeof(j->why), "%s/%s: %s", j->dir, j->name,
 			 why);
@@ -371,6 +408,7 @@ jrn_free(struct mig_journal *j)
 	if (j->dirfd >= 0)
 		close(j->dirfd);
 	free(j->bm);
+	free(j->sbm);
 	free(j->t);
 	free(j->buf);
 	free(j);
@@ -391,9 +429,11 @@ mig_journal_open(struct vpf_mig *m, const char *dir, bool scan)
 	j->nvfs = m->nvfs;
 	nw = (uint16_t)((m->nvfs + 63u) / 64);
 	j->bm = calloc(nw ? nw : 1, sizeof(uint64_t));
+	j->sbm = calloc(nw ? nw : 1, sizeof(uint64_t));
 	j->t = calloc(m->nvfs ? m->nvfs : 1, sizeof(uint64_t));
 	j->buf = malloc(MIG_JRN_HDR + (size_t)m->nvfs * MIG_JRN_ENTRY + 4u);
-	if (j->bm == NULL || j->t == NULL || j->buf == NULL) {
+	if (j->bm == NULL || j->sbm == NULL || j->t == NULL ||
+	    j->buf == NULL) {
 		jrn_free(j);
 		return vpf_error(-ENOMEM, "out of memory");
 	}
@@ -503,25 +543,31 @@ static size_t
 build(struct mig_journal *j)
 {
 	uint8_t *b = j->buf, *e = b + MIG_JRN_HDR;
-	uint32_t vf;
+	uint32_t vf, cnt = 0;
 	size_t len;
 
 	memset(b, 0, MIG_JRN_HDR);
 	memcpy(b, MIG_JRN_MAGIC, 8);
 	vpf_le16_store(b + MIG_JRN_OFF_VERSION, MIG_JRN_VERSION);
 	vpf_le16_store(b + MIG_JRN_OFF_HDRLEN, MIG_JRN_HDR);
-	vpf_le32_store(b + MIG_JRN_OFF_COUNT, j->n);
 	vpf_le64_store(b + MIG_JRN_OFF_INSTANCE, j->instance);
 	memcpy(b + MIG_JRN_OFF_ADDR, j->addr, strlen(j->addr));
 	vpf_le64_store(b + MIG_JRN_OFF_GEN, j->gen + 1);
 	for (vf = 1; vf <= j->nvfs; vf++) {
-		if (!bit_get(j->bm, (uint16_t)vf))
+		bool done = bit_get(j->bm, (uint16_t)vf);
+
+		/* A VF that migrated away needs no stop mark: its entry
+		 * says more. */
+		if (!done && !bit_get(j->sbm, (uint16_t)vf))
 			continue;
 		memset(e, 0, MIG_JRN_ENTRY);
 		vpf_le16_store(e, (uint16_t)vf);
-		vpf_le64_store(e + 8, j->t[vf - 1]);
+		vpf_le16_store(e + 2, done ? 0 : MIG_JRN_F_STOPPED);
+		vpf_le64_store(e + 8, done ? j->t[vf - 1] : 0);
 		e += MIG_JRN_ENTRY;
+		cnt++;
 	}
+	vpf_le32_store(b + MIG_JRN_OFF_COUNT, cnt);
 	len = (size_t)(e - b);
 	vpf_le32_store(e, mig_crc32c(0, b, len));
 	return len + 4u;
@@ -668,7 +714,7 @@ mig_journal_write(struct vpf_mig *m)
 	rc = write_check(m);
 	if (rc <= 0)
 		return rc;
-	len = j->n ? build(j) : 0;
+	len = j->n || j->ns ? build(j) : 0;
 	rc = write_image(j, len, &step);
 	return write_result(m, len, rc, step);
 }
@@ -683,7 +729,7 @@ mig_journal_write_start(struct vpf_mig *m)
 	rc = write_check(m);
 	if (rc <= 0)
 		return rc;
-	j->bg_len = j->n ? build(j) : 0;
+	j->bg_len = j->n || j->ns ? build(j) : 0;
 	j->bg_step = "write";
 	atomic_store_explicit(&j->bg_done, false, memory_order_relaxed);
 	if (pthread_create(&j->th, NULL, writer_main, j) != 0) {
@@ -749,6 +795,65 @@ mig_vf_clear_complete(struct mig_vf *v)
 }
 
 /* ---------------------------------------------------------------------------
+ * Stop marks (the virtio 1.4 dialect, D-MIG14.3)
+ * ------------------------------------------------------------------------- */
+
+bool
+mig_journal_stopped(const struct vpf_mig *m, uint16_t vf)
+{
+	const struct mig_journal *j = m->jrn;
+
+	return j != NULL && vf >= 1 && vf <= j->nvfs && bit_get(j->sbm, vf);
+}
+
+bool
+mig_journal_stop_set(struct vpf_mig *m, uint16_t vf, bool on)
+{
+	struct mig_journal *j = m->jrn;
+
+	if (j == NULL || j->state != MIG_JRN_OK || vf < 1 || vf > j->nvfs ||
+	    bit_get(j->sbm, vf) == on)
+		return false;
+	bit_put(j->sbm, vf, on);
+	if (on)
+		j->ns++;
+	else
+		j->ns--;
+	return true;
+}
+
+int
+mig_stop_intent_batch(struct vpf_mig *m, const uint16_t *vfs, unsigned int n)
+{
+	bool any = false;
+	unsigned int i;
+	int rc;
+
+	if (m == NULL || (vfs == NULL && n))
+		return vpf_error(-EINVAL, "stop marks: bad arguments");
+	if (!mig_is_v14(m) || mig_journal_state(m) != MIG_JRN_OK)
+		return 0;
+	for (i = 0; i < n; i++)
+		any |= mig_journal_stop_set(m, vfs[i], true);
+	if (!any)
+		return 0;
+	rc = mig_journal_write(m);
+	if (rc < 0) {
+		for (i = 0; i < n; i++)
+			(void)mig_journal_stop_set(m, vfs[i], false);
+		MIG_LOG(WARNING, m->pf,
+			"stop marks not journaled: a restarted owner resumes these VFs without reporting them");
+	}
+	return rc;
+}
+
+int
+mig_vf_stop_intent(struct mig_vf *v)
+{
+	return mig_stop_intent_batch(v->m, &v->vf, 1);
+}
+
+/* ---------------------------------------------------------------------------
  * Public calls
  * ------------------------------------------------------------------------- */
 
@@ -787,8 +892,10 @@ vpf_mig_journal_remove(struct vpf_mig *m)
 	j = m->jrn;
 	if (j == NULL || j->state != MIG_JRN_OK)
 		return 0;
-	for (vf = 1; vf <= j->nvfs; vf++)
+	for (vf = 1; vf <= j->nvfs; vf++) {
 		(void)mig_journal_set(m, vf, false);
+		(void)mig_journal_stop_set(m, vf, false);
+	}
 	/* With no entry left, a write is the durable removal of the file. */
 	return mig_journal_write(m);
 }

@@ -17,9 +17,13 @@
  *  12  le32 entries n        16 le64 instance of the PF
  *  24  addr[32] of the PF, NUL-padded
  *  56  le64 generation (one more at each write)
- *  64  n entries of 16 bytes: le16 vf, le16 flags (0), le32 reserved (0),
- *      le64 CLOCK_REALTIME ns when the migration completed; VFs strictly
- *      ascending
+ *  64  n entries of 16 bytes: le16 vf, le16 flags, le32 reserved (0),
+ *      le64 CLOCK_REALTIME ns when the migration completed (0 for a stop
+ *      mark); VFs strictly ascending. flags 0: the VF migrated away;
+ *      MIG_JRN_F_STOPPED: a stop mark of a 1.4 PF (the VF was, or was
+ *      about to be, stopped by the owner: D-MIG14.3). A reader that
+ *      knows no stop marks takes such a file as corrupt and resumes
+ *      nothing.
  *  64 + 16 n: le32 CRC-32C of every byte before it
  */
 
@@ -39,6 +43,8 @@
 #define MIG_JRN_OFF_ADDR	24
 #define MIG_JRN_ADDR_LEN	32u
 #define MIG_JRN_OFF_GEN		56
+/* Entry flag: a stop mark, not a migration that completed. */
+#define MIG_JRN_F_STOPPED	0x0001u
 /* Most entries a file may hold: one per possible VF number. */
 #define MIG_JRN_MAX_ENTRIES	65535u
 #define MIG_JRN_MAX_SIZE \
@@ -101,6 +107,12 @@ int mig_journal_write_start(struct vpf_mig *m);
 /* The result of the write mig_journal_write_start() began: 0 (also when
  * none was started), -EINPROGRESS while it runs, or its errno. */
 int mig_journal_write_done(struct vpf_mig *m);
+
+/* Stop marks (1.4; also see mig_vf_stop_intent() in mig_vf.h): whether
+ * @p vf has one; add (@p on) or drop it in memory for a later write.
+ * mig_journal_stop_set() @return whether anything changed. */
+bool mig_journal_stopped(const struct vpf_mig *m, uint16_t vf);
+bool mig_journal_stop_set(struct vpf_mig *m, uint16_t vf, bool on);
 
 /* Whether the attach scan found VF @p vf outside Active and left it there
  * (any fate but resumed or stale): abort then means Active (mig_attach.c). */

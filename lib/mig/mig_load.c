@@ -39,17 +39,27 @@ load_cb(struct mig_parser *p, enum mig_ctx_kind kind, uint32_t round,
 int
 mig_local_load_begin(struct mig_vf *v)
 {
-	if (!v->fields_valid)
-		MIG_LOG(WARNING, v->m->pf, "VF %u has no DEV_CTX_FIELDS_QUERY: load streams are checked for form only, not against the device's fields",
-			v->vf);
-	mig_parser_init(&v->load.parser, v->fields_valid ? v->fields : NULL,
-			v->fields_valid ? v->nfields : 0, load_cb, v);
+	if (mig_is_v14(v->m)) {
+		/* Parts sets only; each is checked when its record is
+		 * complete and again by the device (doc/protocol.md §10). */
+		mig_parser_init(&v->load.parser, NULL, 0, load_cb, v);
+		v->load.parser.expect_kind = MIG_EXPECT_PARTS;
+	} else {
+		if (!v->fields_valid)
+			MIG_LOG(WARNING, v->m->pf, "VF %u has no DEV_CTX_FIELDS_QUERY: load streams are checked for form only, not against the device's fields",
+				v->vf);
+		mig_parser_init(&v->load.parser,
+				v->fields_valid ? v->fields : NULL,
+				v->fields_valid ? v->nfields : 0, load_cb, v);
+		/* The queue count is known once a pre-flight read this
+		 * VF's context; feature bits only the pre-flight compares
+		 * (the PFs' offers: a VF's are not readable through admin
+		 * commands). */
+		v->load.parser.expect_queues = v->pre.num_queues;
+		v->load.parser.expect_kind = MIG_EXPECT_CTX;
+	}
 	v->load.parser.expect_vendor = v->m->info.vendor_id;
 	v->load.parser.expect_device = v->m->info.device_id;
-	/* The queue count is known once a pre-flight read this VF's
-	 * context; feature bits only the pre-flight compares (the PFs'
-	 * offers: a VF's are not readable through admin commands). */
-	v->load.parser.expect_queues = v->pre.num_queues;
 	v->load.active = true;
 	v->load.err = 0;
 	v->load.pend_valid = false;
@@ -140,7 +150,9 @@ mig_load_kick(struct mig_vf *v, vpf_mig_done_t done, void *arg)
 
 	if (rc)
 		return rc;
-	if (v->load.pend_valid)
+	if (v->load.pend_valid && mig_is_v14(v->m))
+		mig_op_add(v, ACT_V14_PARTS_SET, MIG_V14_SET_LOAD, 0, NULL);
+	else if (v->load.pend_valid)
 		mig_op_add(v, ACT_WRITE_CTX, 0, 0, NULL);
 	mig_op_start(v);
 	return 0;

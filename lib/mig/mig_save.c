@@ -30,12 +30,14 @@ save_emit(struct mig_vf *v, bool final)
 {
 	struct vpf_ctx_error cerr;
 	struct mig_ctx_summary sum;
+	bool v14 = mig_is_v14(v->m);
 	char why[160];
 	int rc;
 
 	/* The device is untrusted: its context must be well formed before it
-	 * goes into a stream (the destination would refuse it anyway). */
-	rc = vpf_ctx_validate(v->ctx.p, v->ctx.len, 0, &cerr);
+	 * goes into a stream (the destination would refuse it anyway). A
+	 * 1.4 parts set was checked when it was read (mig_v14.c). */
+	rc = v14 ? 0 : vpf_ctx_validate(v->ctx.p, v->ctx.len, 0, &cerr);
 	if (rc) {
 		vpf_ctx_error_str(&cerr, why, sizeof(why));
 		return mig_vf_fail(v, -EIO, "VF %u: device returned a malformed context: %s",
@@ -49,16 +51,22 @@ save_emit(struct mig_vf *v, bool final)
 	if (!v->save.w.started) {
 		struct mig_src_desc d;
 
-		mig_ctx_summarize(v->ctx.p, v->ctx.len, &sum);
 		memset(&d, 0, sizeof(d));
 		d.vendor_id = v->m->info.vendor_id;
 		d.device_id = v->m->info.device_id;
 		d.src_vf = v->vf;
+		if (v14) {
+			/* Parts records, no field list. */
+			mig_parts_summarize(v->ctx.p, v->ctx.len, &sum);
+			d.parts = true;
+		} else {
+			mig_ctx_summarize(v->ctx.p, v->ctx.len, &sum);
+			d.nfields = v->fields_valid ? v->nfields : 0;
+			d.fields = v->fields;
+		}
 		d.num_queues = sum.num_queues;
 		d.features[0] = sum.features[0];
 		d.features[1] = sum.features[1];
-		d.nfields = v->fields_valid ? v->nfields : 0;
-		d.fields = v->fields;
 		rc = mig_writer_header(&v->save.w, &d);
 		if (rc)
 			return rc;
@@ -152,7 +160,8 @@ vpf_mig_precopy_info(const struct vpf_mig *m, uint16_t vf,
 		return vpf_error(-EPERM, "VF %u: precopy info only in PRE_COPY states (now %s)",
 				 vf, vpf_mig_state_name(v->state));
 	/* SIZE_GET(current) of the round being read, the same figure the
-	 * driver's progress report sums (D-7.5, D-MIG.12). */
+	 * driver's progress report sums (D-7.5, D-MIG.12); on a 1.4 PF
+	 * METADATA SIZE, and no dirty bytes (D-MIG14.6). */
 	info->initial_bytes = v->save.round_size;
 	info->dirty_bytes = v->save.dirty_bytes;
 	info->round_size = v->save.round_size;
@@ -168,6 +177,8 @@ mig_precopy_round_plan(struct mig_vf *v)
 		return mig_vf_fail(v, -EPERM, "VF %u: precopy round only in PRE_COPY states (now %s)",
 				   v->vf, vpf_mig_state_name(v->state));
 	v->target = v->state;
+	if (mig_is_v14(v->m))
+		return mig_v14_precopy_round_plan(v);
 	/* DISCARD makes the next READ start a fresh complete context of
 	 * the current state (doc/protocol.md §4.8). */
 	mig_op_add(v, ACT_DISCARD_FORCE, 0, 0, NULL);

@@ -59,6 +59,10 @@ mig_set_state_plan(struct mig_vf *v, enum vpf_mig_state target)
 	for (i = 0; i < n; i++)
 		keep = keep && mig_is_save(path[i]);
 	v->target = target;
+	if (mig_is_v14(v->m))
+		return mig_v14_set_state_plan(v, from, target, keep,
+					      local_plain_state,
+					      local_target_state);
 
 	/* Exit actions of the state left. */
 	if (from == S_RES)
@@ -177,6 +181,9 @@ mig_abort_plan(struct mig_vf *v)
 
 	if (v->mode == MIG_MODE_UNKNOWN || v->state == S_ERR)
 		mode = v->moved ? v->orig_mode : VPF_DEV_MODE_ACTIVE;
+	if (mig_is_v14(v->m))
+		return mig_v14_abort_plan(v, mode, false, local_abort_begin,
+					  local_abort_end);
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_begin);
 	/* Partial reads and writes, and a written context not yet applied,
 	 * are dropped before the mode changes (doc/protocol.md §4.8), so leaving
@@ -228,6 +235,9 @@ static int
 plan_recover(struct mig_vf *v, const void *unused)
 {
 	(void)unused;
+	if (mig_is_v14(v->m))
+		return mig_v14_abort_plan(v, VPF_DEV_MODE_ACTIVE, true,
+					  local_abort_begin, local_recover_end);
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_abort_begin);
 	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
 		   NULL);

@@ -147,9 +147,10 @@ op_finish(struct mig_vf *v)
 }
 
 static const char *
-cmd_name(const struct vpf_admin_cmd *c)
+cmd_name(const struct mig_vf *v, const struct vpf_admin_cmd *c)
 {
-	return vpf_admin_opcode_name(c->opcode);
+	return mig_is_v14(v->m) ? vpf_admin_v14_opcode_name(c->opcode) :
+	       vpf_admin_opcode_name(c->opcode);
 }
 
 static void
@@ -159,12 +160,12 @@ cmd_fail_msg(struct mig_vf *v, int rc)
 
 	if (c->status)
 		mig_vf_fail(v, rc, "%s: VF %u: %s failed: %s (status %s, qualifier %s)",
-			    vpf_pf_name(v->m->pf), v->vf, cmd_name(c),
+			    vpf_pf_name(v->m->pf), v->vf, cmd_name(v, c),
 			    strerror(-rc), vpf_admin_status_name(c->status),
 			    vpf_admin_qualifier_name(c->qualifier));
 	else
 		mig_vf_fail(v, rc, "%s: VF %u: %s failed: %s",
-			    vpf_pf_name(v->m->pf), v->vf, cmd_name(c),
+			    vpf_pf_name(v->m->pf), v->vf, cmd_name(v, c),
 			    strerror(-rc));
 }
 
@@ -198,7 +199,13 @@ step_failed(struct mig_vf *v, const struct mig_step *st, int rc, bool sent)
 		/* Cleanup goes on; the first error is what the op returns. */
 		if (v->op_rc == 0)
 			v->op_rc = rc;
-		if (st->act == ACT_MODE_SET && v->cmd.status == 0 &&
+		if (mig_is_v14(v->m)) {
+			/* 1.4: no MODE_GET; the MODE_SET is sent again. */
+			if (st->act == ACT_MODE_SET && sent &&
+			    v->cmd.status == 0 &&
+			    v->cmd.opcode == VPF_ADMIN_V14_OP_DEV_MODE_SET)
+				mig_v14_mode_lost(v, st);
+		} else if (st->act == ACT_MODE_SET && v->cmd.status == 0 &&
 		    v->cmd.opcode == VPF_ADMIN_OP_DEV_MODE_SET &&
 		    v->nsteps < MIG_STEPS_MAX) {
 			/* A cleanup MODE_SET without a device answer: the
@@ -213,6 +220,18 @@ step_failed(struct mig_vf *v, const struct mig_step *st, int rc, bool sent)
 			v->lost_mode = st->arg;
 			v->mode = MIG_MODE_UNKNOWN;
 		}
+		v->istep++;
+		return;
+	}
+	if (mig_is_v14(v->m)) {
+		/* 1.4: the operation ends; the objects it holds do not
+		 * outlive it (a later step creates them again), and a
+		 * MODE_SET without answer is sent once more (D-MIG14.2). */
+		mig_op_replan_fail(v, rc);
+		if (st->act == ACT_MODE_SET && sent && v->cmd.status == 0 &&
+		    v->cmd.opcode == VPF_ADMIN_V14_OP_DEV_MODE_SET)
+			mig_v14_mode_lost(v, st);
+		mig_v14_fail_tidy(v);
 		v->istep++;
 		return;
 	}
@@ -360,6 +379,9 @@ vf_cmd_done(struct vpf_admin_cmd *c)
 			step_failed(v, st, rc, true);
 			v->step_cont = false;
 		}
+	} else if (mig_act_table[st->act].again != NULL &&
+		   mig_act_table[st->act].again(v, st, c->rc)) {
+		v->step_cont = true;
 	} else {
 		cmd_fail_msg(v, c->rc);
 		step_failed(v, st, c->rc, true);
@@ -453,7 +475,9 @@ prefault_buf(struct mig_vf *v, unsigned int i)
 	case 4:
 		return &v->load.parser.final;
 	default:
-		return NULL;
+		/* 1.4: the parts read and the PARTS_SET data */
+		return mig_is_v14(v->m) ? mig_v14_prefault_buf(v, i - 5) :
+		       NULL;
 	}
 }
 

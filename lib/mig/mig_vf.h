@@ -25,8 +25,13 @@
  *                   (vpf_mig_job_start) and vpf_mig_migrate() over it
  *   mig_job.c       the public job calls, dispatching to the job kinds
  *   mig_stream.c, mig_crc.c   the stream format (mig_internal.h)
+ *   mig_v14.c       the virtio 1.4 dialect's actions (device parts
+ *                   objects, METADATA SIZE + PARTS_GET, PARTS_SET), its
+ *                   MODE_SET and stop marks (doc/migration.md "The virtio
+ *                   1.4 dialect")
  */
 
+#include "vpf_parts.h"
 #include "mig_internal.h"
 
 /* Short names of the states, for tables and plans. */
@@ -56,6 +61,14 @@ enum mig_act {
 	ACT_WR_START,
 	ACT_WR_READ,		/* v->dirty window into v->dirty.bm */
 	ACT_WR_STOP,		/* skipped unless started (arg 1: always) */
+	/* The virtio 1.4 dialect (mig_v14.c); arg: see MIG_V14_* */
+	ACT_V14_CREATE,		/* arg: VPF_PARTS_OBJ_GET/SET [| RESTORE];
+				 * skipped when the object exists */
+	ACT_V14_READ,		/* METADATA SIZE, then PARTS_GET ALL (SIZE
+				 * again on ENOMEM); arg: MIG_V14_INTO_* */
+	ACT_V14_PARTS_SET,	/* arg: MIG_V14_SET_LOAD or _PRIOR */
+	ACT_V14_DESTROY,	/* arg: VPF_PARTS_OBJ_GET/SET; skipped
+				 * when there is none */
 	ACT_MAX
 };
 
@@ -106,6 +119,10 @@ struct mig_act_ops {
 	 * failure). Runs before the engine decides how to go on. */
 	void (*failed)(struct mig_vf *v, const struct mig_step *st, int rc,
 		       bool sent);
+	/* The command completed with @p rc < 0: true to issue the same
+	 * step again instead of failing it (prep sees v->step_cont), e.g.
+	 * a 1.4 PARTS_GET refused ENOMEM asks SIZE again. May be NULL. */
+	bool (*again)(struct mig_vf *v, const struct mig_step *st, int rc);
 };
 
 extern const struct mig_act_ops mig_act_table[ACT_MAX];
@@ -153,6 +170,51 @@ struct mig_load {
 	bool final_written;
 	uint64_t total;			/* stream bytes accepted */
 	uint64_t ctx_written;		/* context bytes written */
+};
+
+/* ---------------------------------------------------------------------------
+ * The virtio 1.4 dialect (mig_v14.c; doc/migration.md "The virtio 1.4
+ * dialect", D-MIG14.n)
+ * ------------------------------------------------------------------------- */
+
+/* ACT_V14_CREATE arg: the kind, and whether the object is only needed to
+ * set a destination's own parts back (skipped unless a load's set may be
+ * pending on the device). */
+#define MIG_V14_RESTORE		0x80u
+/* ACT_V14_READ arg: where the parts go. */
+#define MIG_V14_INTO_CTX	0	/* v->ctx (a save stream's record) */
+#define MIG_V14_INTO_PRIOR	1	/* v->v14.prior (a destination's own) */
+/* ACT_V14_PARTS_SET arg. */
+#define MIG_V14_SET_LOAD	0	/* the newest valid set of the load */
+#define MIG_V14_SET_PRIOR	1	/* the destination's own parts back */
+
+/* A device-parts object the library created (or may have) for a VF. */
+struct mig_v14_obj {
+	struct vpf_admin_v14_obj o;	/* o.valid: an id is held */
+	bool made;			/* CREATE sent: it may exist */
+};
+
+struct mig_v14 {
+	struct mig_v14_obj get;		/* save states; STOP->RESUMING */
+	struct mig_v14_obj set;		/* RESUMING */
+	uint8_t meta[8];		/* METADATA_GET SIZE result */
+	uint32_t size;			/* the last SIZE */
+	uint32_t post;			/* PARTS_GET result buffer bytes */
+	bool read_get;			/* ACT_V14_READ: SIZE done, GET next */
+	unsigned int enomem_left;
+	/* destination: its parts as they were before the load (read at
+	 * STOP -> RESUMING), set back when a load does not complete */
+	struct mig_buf prior;
+	bool prior_valid;
+	/* a PARTS_SET of a load may be pending on the device: resuming the
+	 * VF would apply it (until the prior parts are set back, or the
+	 * load completed and the VF resumed) */
+	bool load_dirty;
+	bool load_dirty_prev;		/* (undone when a submit fails) */
+	struct mig_buf sbuf;		/* PARTS_SET data being sent */
+	size_t slen;			/* parts bytes in it */
+	bool sfinal;			/* it is the load's final set */
+	bool mode_retried;		/* a MODE_SET without answer resent */
 };
 
 /* Dirty-page tracking through write recording (mig_dirty.c). */
@@ -249,6 +311,9 @@ struct mig_vf {
 
 	struct mig_dirty dirty;
 
+	/* the virtio 1.4 dialect only (mig_v14.c) */
+	struct mig_v14 v14;
+
 	/* timing and accounting */
 	uint64_t t_freeze_issue;
 	uint64_t t_active_done;
@@ -292,6 +357,14 @@ static inline bool
 mig_vf_busy(const struct mig_vf *v)
 {
 	return v->busy || (v->owner != NULL && v->owner != v->m->acting);
+}
+
+/* Whether @p m's PF speaks the virtio 1.4 device-parts dialect: the plans
+ * then use the ACT_V14_* actions and MODE_SET means stop / resume. */
+static inline bool
+mig_is_v14(const struct vpf_mig *m)
+{
+	return m->info.dialect == VPF_DIALECT_V14_PARTS;
 }
 
 /* States (mig_states.c). */
@@ -373,5 +446,72 @@ int mig_load_feed(struct mig_vf *v, const void *buf, size_t len);
 int mig_load_kick(struct mig_vf *v, vpf_mig_done_t done, void *arg);
 int mig_compat_compare(struct mig_vf *s, struct mig_vf *d,
 		       struct vpf_mig_compat *out);
+
+/* ---------------------------------------------------------------------------
+ * The virtio 1.4 dialect (mig_v14.c)
+ * ------------------------------------------------------------------------- */
+
+/* The hooks of the ACT_V14_* entries of mig_act_table, and MODE_SET's on a
+ * 1.4 PF (mig_actions.c calls these when mig_is_v14()). */
+int mig_v14_create_prep(struct mig_vf *v, const struct mig_step *st);
+int mig_v14_create_done(struct mig_vf *v, const struct mig_step *st);
+void mig_v14_create_failed(struct mig_vf *v, const struct mig_step *st,
+			   int rc, bool sent);
+int mig_v14_read_prep(struct mig_vf *v, const struct mig_step *st);
+int mig_v14_read_done(struct mig_vf *v, const struct mig_step *st);
+bool mig_v14_read_again(struct mig_vf *v, const struct mig_step *st, int rc);
+int mig_v14_parts_set_prep(struct mig_vf *v, const struct mig_step *st);
+void mig_v14_parts_set_commit(struct mig_vf *v, const struct mig_step *st,
+			      bool on);
+int mig_v14_parts_set_done(struct mig_vf *v, const struct mig_step *st);
+void mig_v14_parts_set_failed(struct mig_vf *v, const struct mig_step *st,
+			      int rc, bool sent);
+int mig_v14_destroy_prep(struct mig_vf *v, const struct mig_step *st);
+int mig_v14_destroy_done(struct mig_vf *v, const struct mig_step *st);
+void mig_v14_destroy_failed(struct mig_vf *v, const struct mig_step *st,
+			    int rc, bool sent);
+bool mig_v14_destroy_again(struct mig_vf *v, const struct mig_step *st,
+			   int rc);
+int mig_v14_mode_set_prep(struct mig_vf *v, const struct mig_step *st);
+void mig_v14_mode_set_commit(struct mig_vf *v, const struct mig_step *st,
+			     bool on);
+int mig_v14_mode_set_done(struct mig_vf *v, const struct mig_step *st);
+/* A MODE_SET without a device answer (there is no MODE_GET): add a forced
+ * resend of it after the current step; called by the engine. */
+void mig_v14_mode_lost(struct mig_vf *v, const struct mig_step *st);
+/* The operation failed for good: append the DESTROYs of every object the
+ * VF holds (cleanup steps: the state left decides nothing else). */
+void mig_v14_fail_tidy(struct mig_vf *v);
+/* Plans (called by mig_set_state.c, mig_save.c for a 1.4 PF). */
+int mig_v14_set_state_plan(struct mig_vf *v, enum vpf_mig_state from,
+			   enum vpf_mig_state target, bool keep,
+			   mig_local_fn plain_state, mig_local_fn target_state);
+int mig_v14_abort_plan(struct mig_vf *v, uint8_t mode, bool force,
+		       mig_local_fn begin, mig_local_fn end);
+int mig_v14_precopy_round_plan(struct mig_vf *v);
+/* The DESTROYs of the objects @p v holds, as an operation of their own
+ * (detach). */
+int mig_v14_tidy_plan(struct mig_vf *v);
+bool mig_v14_holds(const struct mig_vf *v);
+void mig_v14_free(struct mig_vf *v);
+/* The prefault buffers of the 1.4 dialect (mig_steps.c): @p i from 0. */
+struct mig_buf *mig_v14_prefault_buf(struct mig_vf *v, unsigned int i);
+
+/*
+ * Stop marks (mig_journal.c): on a 1.4 PF the device's mode cannot be read
+ * back, so a VF's stop is journaled durably before its MODE_SET stop is
+ * sent (D-MIG14.3). A restarted owner resumes every VF not journaled as
+ * migrated away and reports those with a stop mark.
+ *
+ * mig_vf_stop_intent(): the mark of one VF, written (and fsynced) now
+ * unless it is already there or the journal is off; a failed write is
+ * logged and the stop goes on (the mark only decides what a restart
+ * reports). mig_stop_intent_batch(): the marks of @p n VFs of @p m in
+ * one durable write, for a job's setup, so that no mark is written inside
+ * a source's downtime. @return 0 or a negative errno.
+ */
+int mig_vf_stop_intent(struct mig_vf *v);
+int mig_stop_intent_batch(struct vpf_mig *m, const uint16_t *vfs,
+			  unsigned int n);
 
 #endif /* VPF_MIG_VF_H */

@@ -6,6 +6,15 @@
 
 #include "mig_harness.h"
 
+enum vpf_dialect
+harness_dialect(void)
+{
+	const char *e = getenv("VPF_TEST_DIALECT");
+
+	return e != NULL && strcmp(e, "1.4") == 0 ? VPF_DIALECT_V14_PARTS :
+	       VPF_DIALECT_DRAFT_2023;
+}
+
 void
 side_up(struct side *sd, const char *name, const struct opt *o)
 {
@@ -22,6 +31,8 @@ side_up(struct side *sd, const char *name, const struct opt *o)
 	mp.seed = o->seed ? o->seed : 1;
 	mp.off = o->off;
 	mp.guest_mem_size = MEM;
+	mp.dialect = o->dialect != VPF_DIALECT_UNKNOWN ? o->dialect :
+		     harness_dialect();
 	if (o->aq_size)
 		mp.admin_queue_size = o->aq_size;
 	if (o->service_us) {

@@ -61,7 +61,16 @@ struct opt {
 	uint32_t service_us;	/* > 0: threaded device with a timing model */
 	uint16_t aq_size;	/* admin queue size [the default] */
 	uint32_t chunk;		/* vpf_mig_params::chunk [4096] */
+	/* The model's dialect [harness_dialect(): VPF_TEST_DIALECT=1.4 in
+	 * the environment picks the virtio 1.4 device parts, anything else
+	 * the draft] */
+	enum vpf_dialect dialect;
 };
+
+/* The dialect a side is built with when struct opt does not say:
+ * VPF_DIALECT_V14_PARTS when the environment has VPF_TEST_DIALECT=1.4,
+ * else VPF_DIALECT_DRAFT_2023. */
+enum vpf_dialect harness_dialect(void);
 
 void side_up(struct side *sd, const char *name, const struct opt *o);
 void side_down(struct side *sd);
