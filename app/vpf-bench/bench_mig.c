@@ -206,6 +206,22 @@ model_cmds(struct bench_trig *r)
 	return n;
 }
 
+/* Verbose: the commands the model processed between two snapshots of its
+ * counters, by opcode name (@d's dialect). */
+static void
+print_ops(const struct bench_dialect *d, const struct vpf_model_stats *s0,
+	  const struct vpf_model_stats *s1)
+{
+	for (unsigned int op = 0; op <= VPF_ADMIN_OP_MAX; op++)
+		if (s1->cmds[op] != s0->cmds[op])
+			fprintf(stderr, " %s:%" PRIu64,
+				d->id == VPF_DIALECT_V14_PARTS ?
+				vpf_admin_v14_opcode_name((uint16_t)op) :
+				vpf_admin_opcode_name((uint16_t)op),
+				s1->cmds[op] - s0->cmds[op]);
+	fprintf(stderr, "\n");
+}
+
 /* memcpy rate for the bounds, bytes per ns: this run's memcpy_gbps, or a
  * quick measurement if the ctx group was not run. */
 static double
@@ -356,15 +372,21 @@ stopcopy_pipelined(struct bench_trig *r, uint8_t *buf, size_t cap,
 		   uint64_t *bytes, uint64_t *cmds)
 {
 	uint64_t t0, t1, c0 = model_cmds(r);
+	struct vpf_model_stats s0, s1;
 
 	(void)mean_latency_us(r);
+	(void)vpf_model_stats_get(r->m, 0, &s0);
 	t0 = bench_now_ns();
 	if (all_to_state(r, VPF_MIG_STATE_STOP_COPY) != 0)
 		return 0;
 	t1 = bench_now_ns();
-	if (bench_opts.verbose)
-		fprintf(stderr, "# pipelined stop-copy: mean command latency "
-			"%.1f us\n", mean_latency_us(r));
+	if (bench_opts.verbose) {
+		(void)vpf_model_stats_get(r->m, 0, &s1);
+		fprintf(stderr, "# pipelined stop-copy%s: mean command latency "
+			"%.1f us; commands by opcode:", r->d->suffix,
+			mean_latency_us(r));
+		print_ops(r->d, &s0, &s1);
+	}
 	*cmds = model_cmds(r) - c0;
 	/* Drain the save streams (what the VMM does next; not timed). */
 	*bytes = 0;
@@ -657,14 +679,17 @@ stopcopy_group(const struct bench_dialect *d)
 		bench_note("stopcopy%s: pipelined way not measured: %s",
 			   d->suffix, r.why);
 	for (unsigned int i = 0; i < reps; i++) {
+		struct vpf_model_stats st[4];
 		uint64_t ns;
 
 		if (workload(&r, 1, NVF) != 0)
 			goto out;
+		(void)vpf_model_stats_get(r.m, 0, &st[0]);
 		ns = d->serial(&r, NVF, buf, cap, &ctx_bytes);
 		if (ns == 0)
 			goto out;
 		ser[i] = (double)ns / 1e6;
+		(void)vpf_model_stats_get(r.m, 0, &st[1]);
 		if (r.mig != NULL) {
 			if (workload(&r, 1, NVF) != 0)
 				goto out;
@@ -677,10 +702,21 @@ stopcopy_group(const struct bench_dialect *d)
 		}
 		if (workload(&r, 1, NVF) != 0)
 			goto out;
+		(void)vpf_model_stats_get(r.m, 0, &st[2]);
 		ns = d->engine(&r, NVF, ebuf, 16384);
 		if (ns == 0)
 			goto out;
 		eng[i] = (double)ns / 1e6;
+		(void)vpf_model_stats_get(r.m, 0, &st[3]);
+		if (bench_opts.verbose && i == 0) {
+			/* Resuming (not timed) included. */
+			fprintf(stderr, "# stopcopy%s serial way, commands by "
+				"opcode:", d->suffix);
+			print_ops(d, &st[0], &st[1]);
+			fprintf(stderr, "# stopcopy%s engine, commands by "
+				"opcode:", d->suffix);
+			print_ops(d, &st[2], &st[3]);
+		}
 		if (bench_opts.verbose)
 			fprintf(stderr, "# stopcopy%s rep %u: serial %.3f ms "
 				"pipelined %.3f ms (%" PRIu64 " cmds), engine "
@@ -903,14 +939,7 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 				out->ring_us);
 		fprintf(stderr, "; %s commands by opcode:",
 			dr == &r ? "source and destination" : "destination");
-		for (unsigned int op = 0; op <= VPF_ADMIN_OP_MAX; op++)
-			if (s1.cmds[op] != s0.cmds[op])
-				fprintf(stderr, " %s:%" PRIu64,
-					d->id == VPF_DIALECT_V14_PARTS ?
-					vpf_admin_v14_opcode_name((uint16_t)op) :
-					vpf_admin_opcode_name((uint16_t)op),
-					s1.cmds[op] - s0.cmds[op]);
-		fprintf(stderr, "\n");
+		print_ops(d, &s0, &s1);
 	}
 	ret = 0;
 out:
