@@ -261,6 +261,9 @@ attach_scan_v14(struct vpf_mig *m)
 			continue;
 		}
 		if (marked) {
+			/* The mark goes once the resume succeeded (the
+			 * MODE_SET's completion drops it in memory). */
+			changed = true;
 			orphan_add(m, v, VPF_MIG_ORPHAN_RESUMED);
 			m->orphans[m->norphans - 1].mode = VPF_DEV_MODE_STOP;
 			MIG_LOG(WARNING, m->pf,
@@ -280,8 +283,8 @@ attach_scan_v14(struct vpf_mig *m)
 		if (!v->busy && v->state != S_RUN)
 			continue;
 		if (mig_op_wait(v) == 0) {
+			/* (its stop mark went with the resume) */
 			v->moved = false;
-			changed |= mig_journal_stop_set(m, v->vf, false);
 			continue;
 		}
 		/* The mode is unknown now. */
