@@ -791,17 +791,49 @@ struct dt_arg {
 	struct vpf_model *dst_m;
 	unsigned int rings;		/* guest ring states moved */
 	uint64_t ring_ns;		/* time that took */
+	/* Both models' counters after the precopy round (and the guest's
+	 * steps), after stop-copy and after the resume (verbose). */
+	struct vpf_model_stats ph[3];
+	unsigned int ph_mask;
 };
+
+/* The counters of the models on both sides (each model once). */
+static void
+dt_stats(const struct dt_arg *a, struct vpf_model_stats *st)
+{
+	struct vpf_model_stats d;
+
+	memset(st, 0, sizeof(*st));
+	(void)vpf_model_stats_get(a->src_m, 0, st);
+	if (a->dst_m == a->src_m ||
+	    vpf_model_stats_get(a->dst_m, 0, &d) != 0)
+		return;
+	for (unsigned int op = 0; op <= VPF_ADMIN_OP_MAX; op++)
+		st->cmds[op] += d.cmds[op];
+}
 
 /* The guest keeps running on the sources after each precopy round. */
 static int
 dt_progress(const struct vpf_mig_progress *p, void *arg)
 {
 	struct dt_arg *a = arg;
+	int k = -1;
 
 	if (p->phase == VPF_MIG_PHASE_PRECOPY && workload(a->r, a->first,
 							  a->n) != 0)
 		a->rc = -1;
+	if (!bench_opts.verbose)
+		return 0;
+	if (p->phase == VPF_MIG_PHASE_PRECOPY)
+		k = 0;
+	else if (p->phase == VPF_MIG_PHASE_STOP_COPY)
+		k = 1;
+	else if (p->phase == VPF_MIG_PHASE_RESUME)
+		k = 2;
+	if (k >= 0) {
+		dt_stats(a, &a->ph[k]);
+		a->ph_mask |= 1u << k;
+	}
 	return 0;
 }
 
@@ -899,6 +931,7 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 	a.dst_m = dr->m;
 	a.rings = 0;
 	a.ring_ns = 0;
+	a.ph_mask = 0;
 	o.progress = dt_progress;
 	o.arg = &a;
 	if (d->guest_rings)
@@ -948,6 +981,14 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 		fprintf(stderr, "; %s commands by opcode:",
 			dr == &r ? "source and destination" : "destination");
 		print_ops(d, &s0, &s1);
+		if (a.ph_mask == 7u) {
+			/* What the downtime window holds: the stop-copy and
+			 * resume phases, both sides. */
+			fprintf(stderr, "#   stop-copy phase, both sides:");
+			print_ops(d, &a.ph[0], &a.ph[1]);
+			fprintf(stderr, "#   resume phase, both sides:");
+			print_ops(d, &a.ph[1], &a.ph[2]);
+		}
 	}
 	ret = 0;
 out:
