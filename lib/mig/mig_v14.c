@@ -134,7 +134,7 @@ mig_v14_destroy_prep(struct mig_vf *v, const struct mig_step *st)
 		return 1;
 	}
 	if (!v->step_cont)
-		v->v14.enomem_left = V14_DESTROY_TRIES - 1;
+		v->v14.destroy_left = V14_DESTROY_TRIES - 1;
 	vpf_admin_v14_prep_obj_destroy(&v->cmd, &ob->o);
 	return 0;
 }
@@ -156,9 +156,10 @@ mig_v14_destroy_again(struct mig_vf *v, const struct mig_step *st,
 	struct mig_v14_obj *ob = v14_obj(v, st->arg);
 
 	/* No answer: the device may not have run it. */
-	if ((rc == -ETIMEDOUT || rc == -ECANCELED) && v->v14.enomem_left > 0 &&
+	if ((rc == -ETIMEDOUT || rc == -ECANCELED) &&
+	    v->v14.destroy_left > 0 &&
 	    vpf_admin_v14_obj_live(v->m->pf, &ob->o)) {
-		v->v14.enomem_left--;
+		v->v14.destroy_left--;
 		return true;
 	}
 	return false;

@@ -201,7 +201,8 @@ struct mig_v14 {
 	uint32_t size;			/* the last SIZE */
 	uint32_t post;			/* PARTS_GET result buffer bytes */
 	bool read_get;			/* ACT_V14_READ: SIZE done, GET next */
-	unsigned int enomem_left;
+	unsigned int enomem_left;	/* SIZE again after ENOMEM */
+	unsigned int destroy_left;	/* DESTROY again without answer */
 	/* destination: its parts as they were before the load (read at
 	 * STOP -> RESUMING), set back when a load does not complete */
 	struct mig_buf prior;

@@ -383,6 +383,42 @@ test_v14_dirty_notsup(void **state)
 	env_down(&e);
 }
 
+/* EAGAIN is retried by the admin engine; a stop that gets no answer is
+ * sent once more (there is no MODE_GET): the VF is stopped, the call
+ * fails, no object is left, and abort brings the VF back. */
+static void
+test_v14_eagain_and_lost_stop(void **state)
+{
+	struct opt o = O14;
+	struct mig_buf b;
+	struct env e;
+	uint64_t ms;
+
+	(void)state;
+	o.timeout_us = 20000;
+	env_up(&e, &o, NULL);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_EAGAIN, 4, 0), 0);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP_COPY), 0);
+	drain(&e.s, 1, &b, 4096);
+	assert_true(b.len > 0);
+	assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
+	assert_running(&e.s, 1);
+	assert_no_objs(&e.s);
+
+	ms = ncmd(&e.s, 2, VPF_ADMIN_V14_OP_DEV_MODE_SET);
+	assert_int_equal(vpf_model_fault_inject(e.s.model, 2, VPF_MODEL_FAULT_HANG, 1, 0), 0);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 2, VPF_MIG_STATE_STOP_COPY), -ETIMEDOUT);
+	assert_int_equal(ncmd(&e.s, 2, VPF_ADMIN_V14_OP_DEV_MODE_SET), ms + 1);
+	assert_int_equal(mode(&e.s, 2), VPF_DEV_MODE_STOP);
+	assert_int_equal(vfstate(&e.s, 2), VPF_MIG_STATE_STOP);
+	assert_no_objs(&e.s);
+	assert_int_equal(vpf_mig_abort(e.s.mig, 2), 0);
+	assert_running(&e.s, 2);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
 static char jdir[64];
 
 static int
@@ -514,5 +550,6 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_abort_save_states),
 	cmocka_unit_test(test_v14_failed_load_restores),
 	cmocka_unit_test(test_v14_dirty_notsup),
+	cmocka_unit_test(test_v14_eagain_and_lost_stop),
 	cmocka_unit_test(test_v14_attach_scan),
 )
