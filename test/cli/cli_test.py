@@ -271,7 +271,7 @@ def case_pf_errors():
         r"^error: line 5: unknown PF 'nope' \(attached: src dst\): ENOENT$",
         r'^error: line 6: bad arguments: EINVAL$',
         r'^usage: pf attach model <name> \[vfs=<n>\] \[vqs=<n>\] \[seed=<n>\] '
-        r'\[bdf=<a>\]$')
+        r'\[dialect=seed-2023\|1\.4\] \[bdf=<a>\]$')
 
 
 def case_mode():
