@@ -388,6 +388,12 @@ struct mig_io {
 	uint32_t rounds;
 	bool model_digest;	/* a model: digest before (load) */
 	char digest0[65];
+	/* format=linux (save) or a Linux record stream detected (load): the
+	 * vpf stream goes through this converter (D-LNX.1, D-LNX.6) */
+	struct vpf_mig_linux_conv *conv;
+	int out_rc;		/* the converter's output failed: the stream
+				 * (save) or the layer (load) */
+	bool linux_fmt;
 };
 
 static bool
@@ -483,6 +489,22 @@ save_undo(struct mig_io *io)
 	       "NOT running ('mig abort' again)";
 }
 
+/* format=linux: the converter's records go to the file as they are
+ * final (a precopy round's at once, the final one after END). */
+static int
+save_linux_out(const void *buf, size_t len, void *arg)
+{
+	struct mig_io *io = arg;
+	int rc = cli_stream_write(&io->st, buf, len);
+
+	if (rc < 0) {
+		io->out_rc = rc;
+		return rc;
+	}
+	io->bytes += len;
+	return 0;
+}
+
 /* Pull everything the layer has and write it out. */
 static int
 save_pump(struct mig_io *io, int *stream_rc)
@@ -496,6 +518,16 @@ save_pump(struct mig_io *io, int *stream_rc)
 				       &got);
 		if (rc < 0 || got == 0)
 			return rc;
+		if (io->conv != NULL) {
+			rc = vpf_mig_linux_conv_feed(io->conv, io->buf, got);
+			if (rc < 0) {
+				if (io->out_rc)
+					*stream_rc = io->out_rc;
+				return rc;
+			}
+			io_tick(io, "sent");
+			continue;
+		}
 		rc = cli_stream_write(&io->st, io->buf, got);
 		if (rc < 0) {
 			*stream_rc = rc;
@@ -545,32 +577,45 @@ save_run(struct mig_io *io, uint32_t precopy, int *stream_rc)
 	printf("progress: stop-copy: bytes=%" PRIu64 " elapsed-s=%.3f\n",
 	       io->bytes - before, io_elapsed(io));
 	fflush(stdout);
+	/* format=linux: the layer's stream ended with END, so the final
+	 * record is out; the converter confirms the stream was whole. */
+	if (io->conv != NULL && (rc = vpf_mig_linux_conv_finish(io->conv)) < 0)
+		return rc;
 	/* The whole stream is out: from here on the reader may apply it,
 	 * so nothing undoes the save any more (a cancel is too late). */
 	io->where = "stop";
 	return vpf_mig_set_state(io->m, io->vf, VPF_MIG_STATE_STOP);
 }
 
-static int
-opt_format(const struct cli_args *a, struct cli_pf *p)
+static bool
+pf_is_v14(struct cli_pf *p)
 {
-	const char *s = cli_kv_get(&a->kv, "format");
 	struct vpf_pf_info in;
 
+	return vpf_pf_info_get(p->pf, &in) == 0 &&
+	       in.dialect == VPF_DIALECT_V14_PARTS;
+}
+
+/* format=vpf|linux; *@p linux_fmt says which. */
+static int
+opt_format(const struct cli_args *a, struct cli_pf *p, bool *linux_fmt)
+{
+	const char *s = cli_kv_get(&a->kv, "format");
+
+	*linux_fmt = false;
 	if (s == NULL || strcmp(s, "vpf") == 0)
 		return 0;
 	if (strcmp(s, "linux") != 0)
 		return cli_fail(-EINVAL, "bad format '%s' (vpf or linux)", s);
 	/* Linux's own stream carries the virtio 1.4 device parts; this
 	 * PF's contexts are the draft dialect's (D-CLI.14). */
-	if (vpf_pf_info_get(p->pf, &in) == 0 &&
-	    in.dialect == VPF_DIALECT_V14_PARTS)
-		return cli_fail(-ENOTSUP, "format=linux is not implemented "
-				"yet for the virtio 1.4 dialect");
-	return cli_fail(-ENOTSUP, "format=linux needs the virtio 1.4 "
-			"dialect (device parts); %s speaks seed-2023, whose "
-			"contexts travel in vpf's stream only (format=vpf)",
-			p->name);
+	if (!pf_is_v14(p))
+		return cli_fail(-ENOTSUP, "format=linux needs the virtio 1.4 "
+				"dialect (device parts); %s speaks seed-2023, "
+				"whose contexts travel in vpf's stream only "
+				"(format=vpf)", p->name);
+	*linux_fmt = true;
+	return 0;
 }
 
 /* A save that failed or was cancelled before its last byte: the source
@@ -590,6 +635,8 @@ save_failed(struct mig_io *io, int rc, int stream_rc, bool fifo)
 	cli_stream_close(&io->st);
 	fate = save_undo(io);
 	free(io->buf);
+	vpf_mig_linux_conv_free(io->conv);
+	io->conv = NULL;
 	printf("status: %s\n", cancelled ? "cancelled" : "failed");
 	printf("elapsed-s: %.3f\n", io_elapsed(io));
 	if (cancelled) {
@@ -620,6 +667,7 @@ cmd_mig_save(struct cli_args *a)
 		.where = "waiting for a reader",
 	};
 	struct cli_pf *p = a->p;
+	struct vpf_mig_linux_stats lst = { 0 };
 	const char *opt;
 	char dg[65];
 	uint32_t precopy = 0;
@@ -634,8 +682,8 @@ cmd_mig_save(struct cli_args *a)
 					"0..1000)", opt);
 		precopy = (uint32_t)v;
 	}
-	if ((rc = opt_format(a, p)) < 0 || (rc = opt_wait(a, &io.wait_s)) < 0 ||
-	    (rc = mig_of(p, &io.m)) < 0)
+	if ((rc = opt_format(a, p, &io.linux_fmt)) < 0 ||
+	    (rc = opt_wait(a, &io.wait_s)) < 0 || (rc = mig_of(p, &io.m)) < 0)
 		return rc;
 	rc = cli_mig_vf_ready(p, io.m, io.vf, NULL, true);
 	if (rc < 0)
@@ -646,6 +694,14 @@ cmd_mig_save(struct cli_args *a)
 	io.buf = malloc(MIG_IO_BUF);
 	if (io.buf == NULL)
 		return cli_fail(-ENOMEM, "out of memory");
+	if (io.linux_fmt) {
+		io.conv = vpf_mig_linux_conv_new(VPF_MIG_LINUX_TO, NULL,
+						 save_linux_out, &io);
+		if (io.conv == NULL) {
+			free(io.buf);
+			return cli_fail(-ENOMEM, "%s", vpf_last_error());
+		}
+	}
 	io.t0 = io.last = cli_now();
 	fifo = is_fifo(io.path);
 	if (fifo) {
@@ -660,6 +716,7 @@ cmd_mig_save(struct cli_args *a)
 				   io_cancel, NULL);
 	if (rc < 0) {
 		free(io.buf);
+		vpf_mig_linux_conv_free(io.conv);
 		if (rc != -ECANCELED)
 			return io_stream_fail(&io, rc, "write");
 		printf("status: cancelled\n");
@@ -679,6 +736,9 @@ cmd_mig_save(struct cli_args *a)
 	if (rc < 0 && strcmp(io.where, "stop") != 0)
 		return save_failed(&io, rc, stream_rc, fifo);
 	free(io.buf);
+	if (io.conv != NULL)
+		vpf_mig_linux_conv_stats(io.conv, &lst);
+	vpf_mig_linux_conv_free(io.conv);
 	if (rc < 0) {
 		/* STOP_COPY -> STOP cannot fail on the device (same mode);
 		 * if it did, the stream is out anyway: say so, undo nothing */
@@ -692,6 +752,9 @@ cmd_mig_save(struct cli_args *a)
 	printf("status: ok\n");
 	printf("saved: %" PRIu64 "\n", io.bytes);
 	printf("file: %s\n", io.path);
+	printf("format: %s\n", io.linux_fmt ? "linux" : "vpf");
+	if (io.linux_fmt)
+		printf("linux-records: %u\n", lst.records_out);
 	printf("precopy-rounds: %u\n", io.rounds);
 	printf("state: %s\n", state_name(VPF_MIG_STATE_STOP));
 	printf("elapsed-s: %.3f\n", io_elapsed(&io));
@@ -730,10 +793,65 @@ load_undo(struct mig_io *io)
 	       "running (active), but its digest CHANGED";
 }
 
+/* A Linux record stream: the converter's vpf stream goes to the layer. */
+static int
+load_linux_out(const void *buf, size_t len, void *arg)
+{
+	struct mig_io *io = arg;
+	int rc = vpf_mig_load_write(io->m, io->vf, buf, len);
+
+	if (rc < 0)
+		io->out_rc = rc;
+	return rc;
+}
+
+/* The stream's first bytes say its format (D-LNX.6): vpf's own stream
+ * goes to the layer as it is; Linux records go through a converter whose
+ * header carries this PF's ids and this VF (Linux's records name no
+ * source). Anything else goes to the layer, which says what is wrong. */
+static int
+load_detect(struct mig_io *io, const uint8_t *head, size_t len)
+{
+	struct vpf_mig_linux_id id;
+	struct vpf_pf_info in;
+
+	if (vpf_mig_format_detect(head, len) != VPF_MIG_FORMAT_LINUX)
+		return 0;
+	io->linux_fmt = true;
+	printf("format: linux\n");
+	fflush(stdout);
+	if (vpf_pf_info_get(io->p->pf, &in) < 0 ||
+	    in.dialect != VPF_DIALECT_V14_PARTS)
+		return vpf_error(-EPROTO, "'%s' holds Linux virtio-vfio-pci "
+				 "migration records, which carry virtio 1.4 "
+				 "device parts; %s speaks seed-2023 (draft "
+				 "contexts) and cannot load them", io->path,
+				 io->p->name);
+	memset(&id, 0, sizeof(id));
+	id.vendor_id = in.vendor_id;
+	id.device_id = in.device_id;
+	id.vf = io->vf;
+	io->conv = vpf_mig_linux_conv_new(VPF_MIG_LINUX_FROM, &id,
+					  load_linux_out, io);
+	return io->conv == NULL ? -ENOMEM : 0;
+}
+
+/* @p len stream bytes to the layer, through the converter if any. */
+static int
+load_put(struct mig_io *io, const void *buf, size_t len)
+{
+	if (io->conv != NULL)
+		return vpf_mig_linux_conv_feed(io->conv, buf, len);
+	return vpf_mig_load_write(io->m, io->vf, buf, len);
+}
+
 /* Feed the stream to the layer until its end. */
 static int
 load_run(struct mig_io *io, int *stream_rc)
 {
+	uint8_t head[VPF_MIG_FORMAT_DETECT_LEN];
+	size_t hlen = 0;
+	bool detected = false;
 	int rc;
 
 	io->where = "resuming";
@@ -742,7 +860,7 @@ load_run(struct mig_io *io, int *stream_rc)
 		return rc;
 	io->where = "the stream";
 	for (;;) {
-		size_t got = 0;
+		size_t got = 0, off = 0;
 
 		rc = cli_stream_read(&io->st, io->buf, MIG_IO_BUF, &got);
 		if (rc < 0) {
@@ -757,14 +875,37 @@ load_run(struct mig_io *io, int *stream_rc)
 			*stream_rc = -EFBIG;
 			return -EFBIG;
 		}
-		rc = vpf_mig_load_write(io->m, io->vf, io->buf, got);
-		if (rc < 0)
+		if (!detected) {
+			/* gather the first bytes (a FIFO's reads may be
+			 * short) until they tell the format */
+			off = RTE_MIN(got, sizeof(head) - hlen);
+			memcpy(head + hlen, io->buf, off);
+			hlen += off;
+			io->bytes += off;
+			if (vpf_mig_format_detect(head, hlen) ==
+			    VPF_MIG_FORMAT_NEED_MORE)
+				continue;
+			detected = true;
+			if ((rc = load_detect(io, head, hlen)) < 0 ||
+			    (rc = load_put(io, head, hlen)) < 0)
+				return rc;
+		}
+		if (got > off && (rc = load_put(io, io->buf + off,
+						 got - off)) < 0)
 			return rc;
-		io->bytes += got;
+		io->bytes += got - off;
 		io_tick(io, "received");
 	}
+	/* a stream shorter than the detection needs: the layer says so */
+	if (!detected && hlen > 0 &&
+	    (rc = vpf_mig_load_write(io->m, io->vf, head, hlen)) < 0)
+		return rc;
 	if (cli_cancelled())
 		return -ECANCELED;
+	/* Linux records: the last one, held back, goes out as the final
+	 * parts set with END (D-LNX.3). */
+	if (io->conv != NULL && (rc = vpf_mig_linux_conv_finish(io->conv)) < 0)
+		return rc;
 	/* RESUMING -> STOP checks that the stream was complete (D-7.4),
 	 * STOP -> RUNNING applies it. */
 	io->where = "activation";
@@ -780,8 +921,9 @@ cmd_mig_load(struct cli_args *a)
 	};
 	struct cli_pf *p = a->p;
 	enum vpf_mig_state s = VPF_MIG_STATE_ERROR;
+	struct vpf_mig_linux_stats lst = { 0 };
 	const char *fate;
-	char dg[65];
+	char dg[65], warn[256] = "";
 	bool force;
 	int rc, stream_rc = 0;
 
@@ -818,6 +960,14 @@ cmd_mig_load(struct cli_args *a)
 	rc = load_run(&io, &stream_rc);
 	cli_stream_close(&io.st);
 	free(io.buf);
+	if (io.conv != NULL) {
+		vpf_mig_linux_conv_stats(io.conv, &lst);
+		if (vpf_mig_linux_conv_warning(io.conv) != NULL)
+			snprintf(warn, sizeof(warn), "%s",
+				 vpf_mig_linux_conv_warning(io.conv));
+	}
+	vpf_mig_linux_conv_free(io.conv);
+	io.conv = NULL;
 	if (rc < 0)
 		(void)vpf_mig_get_state(io.m, io.vf, &s);
 	/* A failed activation whose outcome the device told late may still
@@ -858,6 +1008,16 @@ cmd_mig_load(struct cli_args *a)
 	printf("status: ok\n");
 	printf("loaded: %" PRIu64 "\n", io.bytes);
 	printf("file: %s\n", io.path);
+	if (io.linux_fmt) {
+		printf("linux-records: %u\n", lst.records_in);
+		if (lst.skipped)
+			printf("linux-skipped: %u (unknown tags flagged "
+			       "optional)\n", lst.skipped);
+		if (lst.warnings)
+			printf("warning: %u Linux record%s: %s\n",
+			       lst.warnings, lst.warnings == 1 ? "" : "s",
+			       warn);
+	}
 	printf("state: %s\n", state_name(VPF_MIG_STATE_RUNNING));
 	printf("elapsed-s: %.3f\n", io_elapsed(&io));
 	digest_hex(p, io.vf, dg);
@@ -884,8 +1044,8 @@ static const struct cli_opt state_opts[] = {
 
 static const struct cli_opt save_opts[] = {
 	{ "precopy=<rounds>", "0", "no precopy round; 0..1000" },
-	{ "format=vpf|linux", "vpf", "vpf's checksummed stream; linux needs "
-	  "the virtio 1.4 dialect" },
+	{ "format=vpf|linux", "vpf", "vpf's checksummed stream; linux: Linux "
+	  "virtio-vfio-pci's records (the virtio 1.4 dialect only)" },
 	{ "wait=<s>", "60", "how long a FIFO's reader may take to come or to "
 	  "take bytes; 1..3600" },
 	{ NULL, NULL, NULL },
@@ -917,7 +1077,9 @@ static const struct cli_cmd cmds[] = {
 	  save_opts, CLI_ON_VF },
 	{ "mig load <pf> <vf> <file> [force=yes|no] [wait=<s>]",
 	  "feed a migration stream from a file or a FIFO as it arrives, then "
-	  "resume -> loaded: <bytes>; a bad or cut stream applies nothing",
+	  "resume -> loaded: <bytes>; a bad or cut stream applies nothing; "
+	  "Linux virtio-vfio-pci records are recognised and converted "
+	  "(format: linux)",
 	  cmd_mig_load, load_opts, CLI_ON_VF },
 	{ "mig complete <pf> <vf>",
 	  "the source migrated away (the destination runs): never resumed, "
