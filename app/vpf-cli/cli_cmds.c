@@ -76,7 +76,8 @@ cli_vf_mode(struct cli_pf *p, uint16_t vf, uint8_t *mode)
 {
 	if (p->model != NULL)
 		return vpf_model_vf_mode(p->model, vf, mode);
-	return vpf_admin_mode_get(p->pf, vf, mode);
+	/* a 1.4 device cannot report it: the driver's record */
+	return cli_mode_get(p, vf, mode, NULL);
 }
 
 /* ---- options ------------------------------------------------------------ */

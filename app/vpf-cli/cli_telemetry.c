@@ -103,11 +103,12 @@ tel_vf_info(struct cli_pf *p, uint16_t vf, struct rte_tel_data *d)
 	uint8_t mode = 0xff;
 	int rc;
 
-	/* A model answers without an admin command; a real PF is asked. */
+	/* A model answers without an admin command; a real PF is asked
+	 * (a 1.4 one cannot say: the driver's record, cli_mode_get()). */
 	if (p->model != NULL)
 		rc = vpf_model_vf_mode(p->model, vf, &mode);
 	else
-		rc = vpf_admin_mode_get(p->pf, vf, &mode);
+		rc = cli_mode_get(p, vf, &mode, NULL);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "pf", p->name);
 	rte_tel_data_add_dict_int(d, "vf", vf);
