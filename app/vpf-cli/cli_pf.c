@@ -204,14 +204,22 @@ cli_pf_v14(const struct cli_pf *p)
 int
 cli_mode_get(struct cli_pf *p, uint16_t vf, uint8_t *mode, bool *recorded)
 {
+	struct vpf_mig_vf_info vi;
+
 	if (recorded != NULL)
 		*recorded = false;
 	if (!cli_pf_v14(p))
 		return vpf_admin_mode_get(p->pf, vf, mode);
 	if (vf < 1 || vf > p->num_vfs)
 		return vpf_error(-EINVAL, "VF %u does not exist", vf);
-	/* A 1.4 device has no command that reports a VF's mode. */
+	/* A 1.4 device has no command that reports a VF's mode: the
+	 * driver's record is what vpf-cli sent, or what the migration
+	 * layer sent when it moved the VF (`migrate`, `mig`). */
 	*mode = p->vfs[vf].stopped14 ? VPF_DEV_MODE_STOP : VPF_DEV_MODE_ACTIVE;
+	if (p->mig != NULL && vpf_mig_vf_info_get(p->mig, vf, &vi) == 0 &&
+	    vi.moved && (vi.mode == VPF_DEV_MODE_STOP ||
+			 vi.mode == VPF_DEV_MODE_FREEZE))
+		*mode = VPF_DEV_MODE_STOP;
 	if (recorded != NULL)
 		*recorded = true;
 	return 0;

@@ -268,3 +268,18 @@ def case_parts_migrate_by_hand():
     # the source stays stopped: its guest runs at the destination
     has(out, r'^exit: a vf 1: stop \(migrated to b vf 1; left as is\)$')
     hasnt(out, r'^exit: b vf 1')
+
+
+def case_parts_mode_after_migrate():
+    """On a 1.4 PF the driver's record of a VF's mode includes what the
+    migration layer sent: a source `migrate` stopped reads stop (mode get,
+    show vf), and the exit leaves it so."""
+    out, err = run('model guest a 1 100\nmigrate a 1 b 1\nmode get a 1\n'
+                   'mode get b 1\nshow vf a 1\n', args=V14, rc=None)
+    if re.search(r'^error: line 2: .*EOPNOTSUPP', err, re.M):
+        return SKIP     # the migration layer does not take 1.4 PFs
+    has(section(out, 'migrate a 1 b 1'), r'^digest: equal$')
+    has(section(out, 'mode get a 1'), r'^mode: stop$', r'^model-mode: stop$')
+    has(section(out, 'mode get b 1'), r'^mode: active$')
+    has(section(out, 'show vf a 1'), r'^mode: stop$', r'^migrated-to: b vf 1$')
+    has(out, r'^exit: a vf 1: stop \(migrated to b vf 1; left as is\)$')
