@@ -60,7 +60,8 @@ mig_desc_from_vf(const struct mig_vf *v, struct vpf_mig_desc *d)
 	d->pf_features = in->device_features;
 	d->features[0] = v->pre.features[0];
 	d->features[1] = v->pre.features[1];
-	d->ctx_estimate = v->size_frz;
+	/* 1.4: no SIZE_GET; the pre-flight's whole read is the estimate */
+	d->ctx_estimate = mig_is_v14(v->m) ? v->ctx.len : v->size_frz;
 	d->nfields = v->fields_valid ? v->nfields : 0;
 	d->fields = d->nfields ? v->fields : NULL;
 }

@@ -39,6 +39,33 @@ local_pre_summary(struct mig_vf *v)
 	return mig_ctx_summarize(v->ctx.p, v->ctx.len, &v->pre);
 }
 
+/* The 1.4 pre-flight's read: a parts set, checked by the admin layer
+ * (vpf_admin_v14_parts_check()) as it arrived; summarised like a
+ * context. */
+static int
+local_pre_summary_v14(struct mig_vf *v)
+{
+	if (mig_parts_summarize(v->ctx.p, v->ctx.len, &v->pre) != 0)
+		return mig_vf_fail(v, -EIO, "%s VF %u: device returned a malformed parts set",
+				   vpf_pf_name(v->m->pf), v->vf);
+	/* The stop-copy reads the same size again (D-MIG.13). */
+	if (v->ctx.len < VPF_MIG_REC_MAX / 2)
+		mig_vf_prefault(v, v->ctx.len * 2 + 4096);
+	return 0;
+}
+
+/* The 1.4 pre-flight: the running VF's whole state read once with a GET
+ * object of its own (created and destroyed here), which the device lets
+ * a driver do while the VF runs; nothing changes for the VF (D-MIG14.20). */
+static int
+preflight_plan_v14(struct mig_vf *v)
+{
+	mig_op_add(v, ACT_V14_CREATE, VPF_PARTS_OBJ_GET, 0, NULL);
+	mig_op_add(v, ACT_V14_READ, MIG_V14_INTO_CTX, 0, NULL);
+	mig_op_add(v, ACT_V14_DESTROY, VPF_PARTS_OBJ_GET, 0, NULL);
+	return mig_op_add(v, ACT_LOCAL, 0, 0, local_pre_summary_v14);
+}
+
 int
 mig_preflight_plan(struct mig_vf *v)
 {
@@ -48,6 +75,8 @@ mig_preflight_plan(struct mig_vf *v)
 				   "%s VF %u: pre-flight needs a running VF (now %s)",
 				   vpf_pf_name(v->m->pf), v->vf,
 				   vpf_mig_state_name(v->state));
+	if (mig_is_v14(v->m))
+		return preflight_plan_v14(v);
 	mig_op_add(v, ACT_FIELDS_QUERY, 0, 0, NULL);
 	mig_op_add(v, ACT_SIZE_GET, 1, 0, NULL);
 	/* Read the running context and drop it again: the VF keeps running,
@@ -137,7 +166,9 @@ mig_desc_compare(const struct vpf_mig_desc *sd, const struct mig_vf *d,
 	out->src_features = sd->features[0];
 	out->ctx_estimate = sd->ctx_estimate;
 	out->fields_checked = s_fields && d->fields_valid;
-	if (!out->fields_checked)
+	/* 1.4 has no field list: the destination device checks each part
+	 * at PARTS_SET (length, order, DEV_FEATURES). */
+	if (!out->fields_checked && sd->dialect != VPF_DIALECT_V14_PARTS)
 		snprintf(out->warning, sizeof(out->warning),
 			 "%s has no DEV_CTX_FIELDS_QUERY: context fields not checked against the destination",
 			 !s_fields ? "source" : "destination");
