@@ -565,10 +565,12 @@ cmd_parts_set(struct cli_args *a)
 	}
 	if ((rc = parts_file_check(path, data, len, &count)) < 0)
 		goto out;
-	if (len > a->p->max_chunk - 8) {
+	/* the object header and the padding to 8 go with the parts */
+	if (RTE_ALIGN_CEIL((uint64_t)len + 8, 8) > a->p->max_chunk) {
 		rc = cli_fail(-EFBIG, "'%s' has %zu bytes of parts; %s takes "
 			      "at most %u in one DEV_PARTS_SET", path, len,
-			      a->p->name, a->p->max_chunk - 8);
+			      a->p->name, a->p->max_chunk >= 8 ?
+			      (a->p->max_chunk & ~7u) - 8 : 0);
 		goto out;
 	}
 	if ((rc = obj_take(a, VPF_PARTS_OBJ_SET, &o, &created)) < 0)

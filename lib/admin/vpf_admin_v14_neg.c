@@ -305,7 +305,8 @@ vpf_admin_v14_cap_get(struct vpf_pf *pf, uint16_t id, void *buf, uint32_t cap,
 	 * that a wrong count cannot overrun @p res. */
 	n = RTE_MIN(c.result_written, (uint32_t)sizeof(res));
 	*len = n;
-	memcpy(buf, res, RTE_MIN(n, cap));
+	if (cap > 0)
+		memcpy(buf, res, RTE_MIN(n, cap));
 	if (n > cap)
 		return vpf_error(-ENOSPC, "DEVICE_CAP_GET of capability 0x%04x: %u bytes, room for %u",
 				 id, n, cap);

@@ -283,3 +283,21 @@ def case_parts_mode_after_migrate():
     has(section(out, 'mode get b 1'), r'^mode: active$')
     has(section(out, 'show vf a 1'), r'^mode: stop$', r'^migrated-to: b vf 1$')
     has(out, r'^exit: a vf 1: stop \(migrated to b vf 1; left as is\)$')
+
+
+def case_parts_set_too_large():
+    """A parts set larger than one DEV_PARTS_SET can carry (the PF's
+    largest command, 64 KiB) is refused before anything is sent."""
+    big = f('big.bin')
+    with open(big, 'wb') as fp:
+        # one NET_CVQ_CFG part (any length) of 70000 bytes: a valid set
+        fp.write(struct.pack('<HBBQI', 0x0200, 0, 0, 0, 70000) + bytes(70000))
+    out, err = run('mode set b 1 stop\nstats b\nparts set b 1 %s\nstats b\n'
+                   'parts dump %s\n' % (big, big), args=V14, rc=1)
+    has(err, r"^error: line 3: '%s' has 70016 bytes of parts; b takes at most "
+        r"65528 in one DEV_PARTS_SET: EFBIG$" % re.escape(big))
+    before, after = re.findall(r'^cmds: (\d+)$', out, re.M)[:2]
+    if before != after:
+        raise Fail('the set reached the device:\n%s' % out)
+    has(section(out, 'parts dump %s' % big), r'^format: parts$',
+        r'^end: 1 parts, well formed$')
