@@ -647,7 +647,7 @@ cmd_parts_dump(struct cli_args *a)
 
 static const struct cli_opt create_opts[] = {
 	{ "id=<n>", "the allocator's next free id",
-	  "an id in use is refused (EEXIST)" },
+	  "an id in use is refused with EEXIST" },
 	{ NULL, NULL, NULL },
 };
 
