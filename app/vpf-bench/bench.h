@@ -189,9 +189,6 @@ struct bench_dialect {
 	bool noprecopy_runs;		/* downtime: also without
 					 * precopy-to-destination (activation
 					 * cost: draft only) */
-	bool guest_rings;		/* downtime: the ring positions are in
-					 * guest memory, moved between the
-					 * models before the resume (1.4) */
 };
 
 extern const struct bench_dialect bench_draft;

@@ -789,8 +789,6 @@ struct dt_arg {
 	int rc;
 	struct vpf_model *src_m;	/* models of the pairs' sides */
 	struct vpf_model *dst_m;
-	unsigned int rings;		/* guest ring states moved */
-	uint64_t ring_ns;		/* time that took */
 	/* Both models' counters after the precopy round (and the guest's
 	 * steps), after stop-copy and after the resume (verbose). */
 	struct vpf_model_stats ph[3];
@@ -837,30 +835,27 @@ dt_progress(const struct vpf_mig_progress *p, void *arg)
 	return 0;
 }
 
-/* 1.4: the rings' positions live in guest memory, not in the device's
- * parts; the hypervisor moves them with the RAM, once the destination
- * holds the whole state and before it is resumed (inside the window). */
+/* After a migration: every destination VF holds its source's migratable
+ * state (the model's digests: the context in the draft, the parts in
+ * 1.4). The guest does not continue on the destinations here, so in 1.4
+ * the rings' positions (guest memory, not device state) are not moved
+ * (D-BENCH14.4). */
 static int
-dt_before_resume(const struct vpf_mig_pair *p, void *arg)
+dt_check(const struct dt_arg *a, const struct vpf_mig_pair *pairs,
+	 uint16_t n)
 {
-	struct dt_arg *a = arg;
-	uint8_t ring[1024];
-	uint64_t t0 = bench_now_ns();
-	size_t len;
-	int rc;
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t ds[32], dd[32];
 
-	rc = vpf_model_guest_ring_export(a->src_m, p->src_vf, ring,
-					 sizeof(ring), &len);
-	if (rc == 0)
-		rc = vpf_model_guest_ring_import(a->dst_m, p->dst_vf, ring,
-						 len);
-	a->ring_ns += bench_now_ns() - t0;
-	if (rc != 0) {
-		fprintf(stderr, "vpf-bench: guest ring state VF %u -> VF %u: "
-			"%s\n", p->src_vf, p->dst_vf, vpf_last_error());
-		return rc;
+		if (vpf_model_digest(a->src_m, pairs[i].src_vf, ds) != 0 ||
+		    vpf_model_digest(a->dst_m, pairs[i].dst_vf, dd) != 0 ||
+		    memcmp(ds, dd, sizeof(ds)) != 0) {
+			fprintf(stderr, "vpf-bench: VF %u -> VF %u: the "
+				"destination's state is not the source's\n",
+				pairs[i].src_vf, pairs[i].dst_vf);
+			return -1;
+		}
 	}
-	a->rings++;
 	return 0;
 }
 
@@ -870,7 +865,6 @@ struct dt_sample {
 	double act_us_max;	/* largest per VF (estimate: mean) */
 	uint64_t ctx_bytes;
 	uint64_t cmds;
-	double ring_us;		/* moving guest ring states (1.4), in all */
 };
 
 /* Migrate VFs 1..n to VFs n+1..2n of one fresh timed model of dialect
@@ -929,13 +923,9 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 	a.rc = 0;
 	a.src_m = r.m;
 	a.dst_m = dr->m;
-	a.rings = 0;
-	a.ring_ns = 0;
 	a.ph_mask = 0;
 	o.progress = dt_progress;
 	o.arg = &a;
-	if (d->guest_rings)
-		o.before_resume = dt_before_resume;
 	if (vpf_model_stats_get(dr->m, 0, &s0) != 0)
 		goto out;
 	c0 = model_cmds(&r) + (dr != &r ? model_cmds(dr) : 0);
@@ -948,13 +938,14 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 		ret = 1;
 		goto out;
 	}
-	if (rc != 0 || a.rc != 0 || (d->guest_rings && a.rings != n)) {
+	if (rc != 0 || a.rc != 0) {
 		fprintf(stderr, "vpf-bench: migrate %u VFs: %s\n", n,
 			rc ? (pairs[0].error[0] ? pairs[0].error :
-			      vpf_last_error()) : a.rc ? "workload failed" :
-			"guest ring states not all moved");
+			      vpf_last_error()) : "workload failed");
 		goto out;
 	}
+	if (dt_check(&a, pairs, n) != 0)
+		goto out;
 	if (vpf_model_stats_get(dr->m, 0, &s1) != 0)
 		goto out;
 	out->downtime_us = (double)res.downtime_ns / 1e3;
@@ -967,7 +958,6 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 	if (n == 1)
 		out->downtime_us = (double)pairs[0].downtime_ns / 1e3;
 	out->cmds = model_cmds(&r) + (dr != &r ? model_cmds(dr) : 0) - c0;
-	out->ring_us = (double)a.ring_ns / 1e3;
 	if (bench_opts.verbose) {
 		fprintf(stderr, "# migrate%s %u VFs%s%s: phases (ms)", d->suffix,
 			n, serial ? " serial" : "",
@@ -975,9 +965,6 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 		for (int ph = 0; ph < VPF_MIG_PHASE_MAX; ph++)
 			fprintf(stderr, " %s %.3f", vpf_mig_phase_name(ph),
 				(double)res.phase_ns[ph] / 1e6);
-		if (d->guest_rings)
-			fprintf(stderr, "; guest ring states moved in %.1f us",
-				out->ring_us);
 		fprintf(stderr, "; %s commands by opcode:",
 			dr == &r ? "source and destination" : "destination");
 		print_ops(d, &s0, &s1);
@@ -1131,11 +1118,6 @@ downtime_group(const struct bench_dialect *d)
 		   s64[0].ctx_bytes, d == &bench_draft ? "context" : "parts",
 		   s64[0].cmds, d->window_src_cmds, d->window_dst_cmds,
 		   bench_opts.two_pf ? ", destinations on a second PF" : "");
-	if (d->guest_rings)
-		bench_note("downtime%s: moving the 64 guest ring states took "
-			   "%.0f us of the window in all (the hypervisor's "
-			   "part, as for guest memory)", d->suffix,
-			   s64[0].ring_us);
 	ret = 0;
 out:
 	free(s1);
@@ -1171,7 +1153,6 @@ const struct bench_dialect bench_draft = {
 	.window_dst_cmds = 2,
 	.serial_what = "MODE_SET Freeze, CTX_SIZE_GET, CTX_READ",
 	.noprecopy_runs = true,
-	.guest_rings = false,
 };
 
 const struct bench_dialect bench_v14 = {
@@ -1190,5 +1171,4 @@ const struct bench_dialect bench_v14 = {
 	.serial_what = "MODE_SET stop, OBJ_CREATE, METADATA_GET SIZE, "
 		       "PARTS_GET ALL, OBJ_DESTROY",
 	.noprecopy_runs = false,
-	.guest_rings = true,
 };
