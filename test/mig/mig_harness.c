@@ -15,6 +15,53 @@ harness_dialect(void)
 	       VPF_DIALECT_DRAFT_2023;
 }
 
+bool
+v14(void)
+{
+	return harness_dialect() == VPF_DIALECT_V14_PARTS;
+}
+
+void
+need_draft(const char *why)
+{
+	if (!v14())
+		return;
+	print_message("[ SKIP 1.4 ] %s\n", why);
+	skip();
+}
+
+uint8_t
+dmode(uint8_t m)
+{
+	return v14() && m == VPF_DEV_MODE_FREEZE ? VPF_DEV_MODE_STOP : m;
+}
+
+uint16_t
+dop(uint16_t op)
+{
+	if (!v14())
+		return op;
+	switch (op) {
+	case VPF_ADMIN_OP_DEV_MODE_SET:
+		return VPF_ADMIN_V14_OP_DEV_MODE_SET;
+	case VPF_ADMIN_OP_DEV_CTX_SIZE_GET:
+		return VPF_ADMIN_V14_OP_DEV_PARTS_METADATA_GET;
+	case VPF_ADMIN_OP_DEV_CTX_READ:
+		return VPF_ADMIN_V14_OP_DEV_PARTS_GET;
+	case VPF_ADMIN_OP_DEV_CTX_WRITE:
+		return VPF_ADMIN_V14_OP_DEV_PARTS_SET;
+	default:
+		fail_msg("draft opcode %#x has no 1.4 equivalent", op);
+	}
+	return op;
+}
+
+uint64_t
+nmodeset(struct side *sd, uint16_t vf)
+{
+	return ncmd(sd, vf, dop(VPF_ADMIN_OP_DEV_MODE_SET));
+}
+
 void
 side_up(struct side *sd, const char *name, const struct opt *o)
 {

@@ -71,6 +71,24 @@ struct opt {
  * VPF_DIALECT_V14_PARTS when the environment has VPF_TEST_DIALECT=1.4,
  * else VPF_DIALECT_DRAFT_2023. */
 enum vpf_dialect harness_dialect(void);
+/* The tests run in the virtio 1.4 dialect (harness_dialect()). */
+bool v14(void);
+/* In the 1.4 dialect: print @p why and skip the test (cmocka's skip()),
+ * for behaviour the dialect does not have (dirty tracking, DISCARD,
+ * FIELDS_QUERY, draft contexts, ...). In the draft: nothing. */
+void need_draft(const char *why);
+/* The mode the model reports for a VF the library put in draft mode
+ * @p m: in 1.4 STOP and FREEZE are both "stopped" (VPF_DEV_MODE_STOP,
+ * D-MIG14.2); in the draft @p m itself. */
+uint8_t dmode(uint8_t m);
+/* The opcode that does draft opcode @p op's work in the current dialect:
+ * DEV_MODE_SET, CTX_SIZE_GET (-> METADATA_GET), CTX_READ (-> PARTS_GET),
+ * CTX_WRITE (-> PARTS_SET); in the draft @p op. 1.4 has no equivalent of
+ * the others: fails the test. */
+uint16_t dop(uint16_t op);
+/* DEV_MODE_SET commands the model completed for @p vf, in either
+ * dialect. */
+uint64_t nmodeset(struct side *sd, uint16_t vf);
 
 void side_up(struct side *sd, const char *name, const struct opt *o);
 void side_down(struct side *sd);

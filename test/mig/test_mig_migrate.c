@@ -50,7 +50,8 @@ test_migrate_matrix(void **state)
 		mo.precopy_to_dst = (i % 4) != 3;
 		mo.chunk = chunks[i % 5];
 		mo.stream_chunk = schunks[(i / 2) % 4];
-		mo.dirty = (i % 3) == 0;
+		/* 1.4 has no device-side dirty tracking (D-MIG14.5). */
+		mo.dirty = !v14() && (i % 3) == 0;
 		mo.ranges = &(struct vpf_mig_range){ 0, MEM };
 		mo.nranges = 1;
 		mo.serial = (i % 7) == 0;
@@ -65,8 +66,9 @@ test_migrate_matrix(void **state)
 		assert_int_equal(w.calls[VPF_MIG_PHASE_STOP_COPY], 1);
 		assert_int_equal(w.calls[VPF_MIG_PHASE_RESUME], 1);
 		assert_int_equal(w.calls[VPF_MIG_PHASE_DONE], 1);
-		/* The source stays in Freeze: its digest is the one at Freeze. */
-		assert_int_equal(mode(&ep->s, k), VPF_DEV_MODE_FREEZE);
+		/* The source stays in Freeze (1.4: stopped): its digest is
+		 * the one at the stop. */
+		assert_int_equal(mode(&ep->s, k), dmode(VPF_DEV_MODE_FREEZE));
 		assert_int_equal(mode(&ep->d, j), VPF_DEV_MODE_ACTIVE);
 		assert_int_equal(vfstate(&ep->s, k), VPF_MIG_STATE_STOP);
 		assert_int_equal(vfstate(&ep->d, j), VPF_MIG_STATE_RUNNING);
@@ -75,8 +77,8 @@ test_migrate_matrix(void **state)
 		assert_true(res.downtime_ns > 0 && res.downtime_ns <= res.total_ns);
 		assert_int_equal(res.downtime_ns, p.downtime_ns);
 		if (mo.precopy_rounds && mo.precopy_to_dst)
-			assert_true(ncmd(&ep->d, j, VPF_ADMIN_OP_DEV_CTX_WRITE) >
-				    1);
+			assert_true(ncmd(&ep->d, j,
+					 dop(VPF_ADMIN_OP_DEV_CTX_WRITE)) > 1);
 		/* The destination runs the guest now. */
 		assert_int_equal(vpf_model_guest_step(ep->d.model, j, 20), 0);
 	}
@@ -167,7 +169,8 @@ test_migrate_threaded(void **state)
 		}
 		vpf_mig_opts_init(&mo);
 		mo.precopy_rounds = 2;
-		mo.dirty = true;
+		/* 1.4: no dirty tracking, precopy re-reads the state. */
+		mo.dirty = !v14();
 		mo.ranges = &r;
 		mo.nranges = 1;
 		mo.serial = pass == 1;
@@ -178,7 +181,8 @@ test_migrate_threaded(void **state)
 		assert_int_equal(res.ok, 8);
 		for (i = 0; i < 8; i++) {
 			assert_same_vf(&e.s, vfs[i], &e.d, vfs[i]);
-			assert_true(p[i].pages > 0);
+			if (!v14())
+				assert_true(p[i].pages > 0);
 		}
 	}
 	env_down(&e);
