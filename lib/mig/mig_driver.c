@@ -1434,7 +1434,9 @@ vpf_mig_job_start(const struct vpf_mig_opts *o, struct vpf_mig_pair *pairs,
 	}
 	drv->job.ops = &drv_ops;
 	drv->pairs = pairs;
-	rc = drv_setup(drv, &drv->opts, pairs, n);
+	rc = mig_job_objects_check(pairs, n, MIG_SIDE_SRC | MIG_SIDE_DST);
+	if (rc == 0)
+		rc = drv_setup(drv, &drv->opts, pairs, n);
 	if (rc) {
 		drv_destroy(&drv->job);
 		return rc;

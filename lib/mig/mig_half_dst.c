@@ -736,7 +736,9 @@ vpf_mig_job_start_dest(const struct vpf_mig_opts *o,
 		h->o = *o;
 	else
 		vpf_mig_opts_init(&h->o);
-	rc = dst_setup(h, pairs, n, x);
+	rc = mig_job_objects_check(pairs, n, MIG_SIDE_DST);
+	if (rc == 0)
+		rc = dst_setup(h, pairs, n, x);
 	if (rc) {
 		dst_destroy(&h->job);
 		return rc;

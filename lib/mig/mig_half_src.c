@@ -1121,7 +1121,9 @@ vpf_mig_job_start_source(const struct vpf_mig_opts *o,
 		h->o = *o;
 	else
 		vpf_mig_opts_init(&h->o);
-	rc = src_setup(h, pairs, n, x);
+	rc = mig_job_objects_check(pairs, n, MIG_SIDE_SRC);
+	if (rc == 0)
+		rc = src_setup(h, pairs, n, x);
 	if (rc) {
 		/* Nothing sent; the chunks of the pairs set up go back. */
 		src_destroy(&h->job);

@@ -127,3 +127,58 @@ mig_dirty_unavailable(const struct vpf_mig *m)
 			 "dirty tracking unavailable on this device (%s has no write recording)",
 			 vpf_pf_name(m->pf));
 }
+
+/* The 1.4 device-parts objects the pairs need on @p m, counting @p sides. */
+static void
+objects_needed(const struct vpf_mig_pair *pairs, unsigned int n,
+	       unsigned int sides, const struct vpf_mig *m, uint32_t *get,
+	       uint32_t *set)
+{
+	unsigned int j;
+
+	*get = *set = 0;
+	for (j = 0; j < n; j++) {
+		if ((sides & MIG_SIDE_SRC) && pairs[j].src == m)
+			(*get)++;
+		if ((sides & MIG_SIDE_DST) && pairs[j].dst == m) {
+			(*get)++;
+			(*set)++;
+		}
+	}
+}
+
+int
+mig_job_objects_check(const struct vpf_mig_pair *pairs, unsigned int n,
+		      unsigned int sides)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < 2 * n; i++) {
+		const struct vpf_mig *m = i < n ? pairs[i].src :
+					  pairs[i - n].dst;
+		bool first = true;
+		struct vpf_pf_info in;
+		uint32_t get, set;
+
+		if (!(sides & (i < n ? MIG_SIDE_SRC : MIG_SIDE_DST)) ||
+		    m == NULL || !mig_is_v14(m))
+			continue;
+		/* each PF once, where it first appears */
+		for (k = 0; k < i && first; k++)
+			if (sides & (k < n ? MIG_SIDE_SRC : MIG_SIDE_DST))
+				first = (k < n ? pairs[k].src :
+					 pairs[k - n].dst) != m;
+		if (!first || vpf_pf_info_get(m->pf, &in) != 0)
+			continue;
+		objects_needed(pairs, n, sides, m, &get, &set);
+		if (get + in.parts_get_in_use > in.parts_get_limit ||
+		    set + in.parts_set_in_use > in.parts_set_limit)
+			return vpf_error(-ENOSPC,
+					 "%s: these %u pairs need %u GET and %u SET device-parts objects at once; %d and %d are free (limits %u and %u): migrate fewer VFs per job, or raise the PF's limits",
+					 vpf_pf_name(m->pf), n, get, set,
+					 (int)in.parts_get_limit - in.parts_get_in_use,
+					 (int)in.parts_set_limit - in.parts_set_in_use,
+					 in.parts_get_limit, in.parts_set_limit);
+	}
+	return 0;
+}

@@ -54,6 +54,20 @@ struct mig_job_span {
  * with vpf_last_error(). */
 int mig_job_check_opts(const struct vpf_mig_opts *o, struct mig_job_span *sp);
 
+/* Which PFs of each pair mig_job_objects_check() counts. */
+#define MIG_SIDE_SRC	1u
+#define MIG_SIDE_DST	2u
+
+/* Whether the @p n pairs fit the free device-parts objects of their 1.4
+ * PFs, counting the pairs' @p sides (MIG_SIDE_*): a GET object per pair
+ * read on a PF (its pre-flight and saves; a destination's own parts),
+ * a SET object per destination (all of RESUMING). Pairs with a NULL
+ * handle are left to the job's own checks. @return 0, or -ENOSPC with a
+ * sentence naming the PF, what the job needs and what is free
+ * (D-MIG14.21). */
+int mig_job_objects_check(const struct vpf_mig_pair *pairs, unsigned int n,
+			  unsigned int sides);
+
 /* A job asked for dirty tracking on source @p m, which cannot do it:
  * -ENOTSUP with the sentence saying why (a 1.4 PF: the IOMMU's job; a
  * draft PF without write recording). */

@@ -15,10 +15,12 @@
  */
 
 #include <ftw.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "mig_harness.h"
+#include "vpf_mig_xport.h"
 #include "mig/mig_journal.h"
 #include "vpf_parts.h"
 
@@ -544,6 +546,74 @@ test_v14_attach_scan(void **state)
 	nftw(jdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static int
+ring_hook(const struct vpf_mig_pair *p, void *arg)
+{
+	struct env *e = arg;
+	struct vpf_model *sm = p->src == e->s.mig ? e->s.model : e->d.model;
+	struct vpf_model *dm = p->dst == e->s.mig ? e->s.model : e->d.model;
+
+	return vpf_model_guest_ring_move(sm, p->src_vf, dm, p->dst_vf);
+}
+
+/* A job whose pairs need more device-parts objects at once than a PF has
+ * free is refused before anything is sent (D-MIG14.20), in one process
+ * and by either half; one that fits migrates. */
+static void
+test_v14_job_objects(void **state)
+{
+	struct vpf_admin_v14_obj held;
+	struct vpf_mig_fd_xport fx;
+	struct vpf_mig_pair p[4];
+	struct vpf_mig_opts mo;
+	struct vpf_mig_job *job;
+	uint64_t before[4];
+	struct env e;
+	unsigned int i;
+	int sv[2];
+
+	(void)state;
+	env_up(&e, &O14, NULL);
+	for (i = 0; i < 4; i++)
+		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d, (uint16_t)(i + 1));
+	vpf_mig_opts_init(&mo);
+	mo.before_resume = ring_hook;
+	mo.arg = &e;
+	/* One GET object of the source PF's 4 taken by someone else. */
+	assert_int_equal(vpf_admin_v14_obj_create(e.s.pf, 1, VPF_PARTS_OBJ_GET,
+						  &held), 0);
+	for (i = 0; i < 4; i++)
+		before[i] = ncmds_all(&e.s, (uint16_t)(i + 1)) +
+			    ncmds_all(&e.d, (uint16_t)(i + 1));
+	assert_int_equal(vpf_mig_migrate(&mo, p, 4, NULL), -ENOSPC);
+	assert_non_null(strstr(vpf_last_error(), "need 4 GET"));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(vpf_mig_xport_fd_init(&fx, sv[0], sv[0]), 0);
+	assert_int_equal(vpf_mig_job_start_source(&mo, p, 4, &fx.x, &job),
+			 -ENOSPC);
+	for (i = 0; i < 4; i++) {
+		assert_running(&e.s, (uint16_t)(i + 1));
+		assert_int_equal(ncmds_all(&e.s, (uint16_t)(i + 1)) +
+				 ncmds_all(&e.d, (uint16_t)(i + 1)), before[i]);
+	}
+	/* The destination half counts its own PF: a GET and a SET per VF. */
+	assert_int_equal(vpf_admin_v14_obj_destroy(e.s.pf, &held), 0);
+	assert_int_equal(vpf_admin_v14_obj_create(e.d.pf, 1, VPF_PARTS_OBJ_SET,
+						  &held), 0);
+	assert_int_equal(vpf_mig_job_start_dest(&mo, p, 4, &fx.x, &job),
+			 -ENOSPC);
+	assert_int_equal(vpf_admin_v14_obj_destroy(e.d.pf, &held), 0);
+	close(sv[0]);
+	close(sv[1]);
+	/* All free: the 4 pairs fit and migrate; nothing is left held. */
+	assert_int_equal(vpf_mig_migrate(&mo, p, 4, NULL), 0);
+	for (i = 0; i < 4; i++)
+		assert_same_vf(&e.s, (uint16_t)(i + 1), &e.d, (uint16_t)(i + 1));
+	assert_no_objs(&e.s);
+	assert_no_objs(&e.d);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_save_load),
 	cmocka_unit_test(test_v14_precopy_rounds),
@@ -552,4 +622,5 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_dirty_notsup),
 	cmocka_unit_test(test_v14_eagain_and_lost_stop),
 	cmocka_unit_test(test_v14_attach_scan),
+	cmocka_unit_test(test_v14_job_objects),
 )
