@@ -82,6 +82,10 @@ side_up(struct side *sd, const char *name, const struct opt *o)
 		     harness_dialect();
 	if (o->aq_size)
 		mp.admin_queue_size = o->aq_size;
+	if (o->parts_limit) {
+		mp.parts_get_limit = o->parts_limit;
+		mp.parts_set_limit = o->parts_limit;
+	}
 	if (o->service_us) {
 		mp.threaded = true;
 		mp.service_time_us = o->service_us;

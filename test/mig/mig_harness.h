@@ -65,6 +65,10 @@ struct opt {
 	 * the environment picks the virtio 1.4 device parts, anything else
 	 * the draft] */
 	enum vpf_dialect dialect;
+	/* 1.4: the model's parts_get_limit and parts_set_limit, for tests
+	 * that hold more VFs in save states or RESUMING at once [the
+	 * model's, 4 each] */
+	uint8_t parts_limit;
 };
 
 /* The dialect a side is built with when struct opt does not say:

@@ -40,7 +40,8 @@ async_wait(struct vpf_mig *m, struct async_count *c, unsigned int n)
 static void
 test_async_api(void **state)
 {
-	struct opt o = { .vfs = 16, .qp = 2, .seed = 17 };
+	/* 1.4: 16 VFs in save states at once need 16 GET objects. */
+	struct opt o = { .vfs = 16, .qp = 2, .seed = 17, .parts_limit = 16 };
 	struct async_count c;
 	struct env e;
 	uint16_t vf;
@@ -211,7 +212,8 @@ test_async_preflight_recover(void **state)
 static void
 test_async_many_words(void **state)
 {
-	struct opt o = { .vfs = 130, .qp = 1, .seed = 23, .aq_size = 8 };
+	struct opt o = { .vfs = 130, .qp = 1, .seed = 23, .aq_size = 8,
+			 .parts_limit = 130 };
 	struct async_many c;
 	struct side sd;
 	unsigned int polled = 0;
@@ -269,7 +271,8 @@ async_wait_deadline(struct vpf_mig *m, struct async_count *c, unsigned int n,
 static void
 test_async_busy_write(void **state)
 {
-	struct opt o = { .vfs = 16, .qp = 1, .seed = 9, .aq_size = 8 };
+	struct opt o = { .vfs = 16, .qp = 1, .seed = 9, .aq_size = 8,
+			 .parts_limit = 16 };
 	struct env e;
 	struct mig_buf b[17];
 	struct async_count c;
@@ -310,6 +313,7 @@ test_async_busy_discard(void **state)
 	uint16_t vf;
 
 	(void)state;
+	need_draft("1.4 has no DEV_CTX_DISCARD: a partial read leaves nothing to discard");
 	side_up(&sd, "busy", &o);
 	for (vf = 1; vf <= 16; vf++) {
 		/* FIELDS_QUERY cached, then a CTX_READ that fails midway in
