@@ -14,6 +14,7 @@
  * records.
  */
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static const struct vpf_mig_linux_id id = {
 static int
 to_buf(const void *buf, size_t len, void *arg)
 {
-	return mig_buf_append(arg, buf, len) ? -12 : 0;
+	return mig_buf_append(arg, buf, len) ? -ENOMEM : 0;
 }
 
 /* Convert @p data fed in pieces of @p chunk bytes into @p out. */
@@ -84,7 +85,7 @@ canon_cb(const struct vpf_parts_linux_rec *rec, void *arg)
 				      VPF_PARTS_LINUX_TAG_DEVICE_DATA) < 0 ||
 	    mig_buf_append(b, h, sizeof(h)) ||
 	    mig_buf_append(b, rec->parts, rec->parts_len))
-		return -12;
+		return -ENOMEM;
 	return 0;
 }
 
