@@ -38,6 +38,34 @@ assert_covers(const uint64_t *bm, uint64_t base, uint64_t ps,
 	assert_true(hits > 0);
 }
 
+/* Dirty tracking refused on @p e's source VF 1 with an error holding
+ * @p msg, by the low-level call and by vpf_mig_migrate() before it sends
+ * anything; without it the migration works. */
+static void
+no_dirty(struct env *e, const char *msg)
+{
+	struct vpf_mig_range r = { 0, MEM };
+	struct vpf_mig_opts mo;
+	struct vpf_mig_pair p = mig_pair(&e->s, 1, &e->d, 1);
+	/* (a 1.4 attach sent a resume already) */
+	uint64_t n0 = ncmds_all(&e->s, 1), m0 = nmodeset(&e->s, 1);
+
+	assert_int_equal(vpf_mig_dirty_start(e->s.mig, 1, &r, 1, 4096), -ENOTSUP);
+	assert_non_null(strstr(vpf_last_error(), msg));
+	vpf_mig_opts_init(&mo);
+	mo.dirty = true;
+	assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), -ENOTSUP);
+	assert_non_null(strstr(vpf_last_error(), msg));
+	/* Nothing was sent. */
+	assert_int_equal(nmodeset(&e->s, 1), m0);
+	assert_int_equal(ncmds_all(&e->s, 1), n0);
+	assert_running(&e->s, 1);
+	/* Without dirty tracking the migration works. */
+	mo.dirty = false;
+	assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), 0);
+	assert_same_vf(&e->s, 1, &e->d, 1);
+}
+
 static void
 test_dirty_low_level(void **state)
 {
@@ -50,6 +78,13 @@ test_dirty_low_level(void **state)
 
 	(void)state;
 	env_up(&e, &o, NULL);
+	if (v14()) {
+		/* No device-side dirty tracking at all (D-MIG14.5): the
+		 * refusal names the IOMMU. */
+		no_dirty(&e, "IOMMU");
+		env_down(&e);
+		return;
+	}
 	truth = calloc(MEM / 4096 / 64, 8);
 	bm = calloc(MEM / 4096 / 64, 8);
 	for (s = 0; s < 4; s++) {
@@ -113,25 +148,7 @@ test_dirty_low_level(void **state)
 	/* A device without write recording. */
 	o.off = VPF_MODEL_OFF_WRITE_RECORD;
 	env_up(&e, &o, NULL);
-	r[0] = (struct vpf_mig_range){ 0, MEM };
-	assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, r, 1, 4096), -ENOTSUP);
-	assert_non_null(strstr(vpf_last_error(),
-			       "dirty tracking unavailable on this device"));
-	{
-		struct vpf_mig_opts mo;
-		struct vpf_mig_pair p = mig_pair(&e.s, 1, &e.d, 1);
-
-		vpf_mig_opts_init(&mo);
-		mo.dirty = true;
-		assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), -ENOTSUP);
-		assert_non_null(strstr(vpf_last_error(),
-				       "dirty tracking unavailable on this device"));
-		/* Nothing was sent. */
-		assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET), 0);
-		/* Without dirty tracking the migration works. */
-		mo.dirty = false;
-		assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), 0);
-	}
+	no_dirty(&e, "dirty tracking unavailable on this device");
 	env_down(&e);
 }
 
@@ -150,6 +167,7 @@ test_dirty_driver(void **state)
 	unsigned int i;
 
 	(void)state;
+	need_draft("1.4 has no device-side dirty tracking (test_dirty_low_level checks the refusal)");
 	env_up(&e, &o, NULL);
 	w.s = &e.s;
 	truth = calloc(MEM / 4096 / 64, 8);
