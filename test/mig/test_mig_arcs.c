@@ -46,7 +46,8 @@ test_every_arc_and_walk(void **state)
 				fail_msg("%s -> %s: %s", vpf_mig_state_name(a),
 					 vpf_mig_state_name(b), vpf_last_error());
 			assert_int_equal(vfstate(&e.s, 1), b);
-			assert_int_equal(mode(&e.s, 1), vpf_mig_state_mode(b));
+			assert_int_equal(mode(&e.s, 1),
+					 dmode(vpf_mig_state_mode(b)));
 			if (a == b)
 				assert_int_equal(ncmds_all(&e.s, 1), before);
 			/* Save states have a stream to pull. */
@@ -80,20 +81,25 @@ test_single_arc_commands(void **state)
 
 	(void)state;
 	env_up(&e, &o, NULL);
-	/* One MODE_SET per mode-changing arc. */
-	ms = ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET);
+	/* One MODE_SET per mode-changing arc (1.4: per crossing of the
+	 * Active boundary; RUNNING_P2P and STOP are both stopped, D-MIG14.2). */
+	ms = nmodeset(&e.s, 1);
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING_P2P), 0);
-	assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET), ms + 1);
+	assert_int_equal(nmodeset(&e.s, 1), ms + 1);
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP), 0);
-	assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET), ms + 2);
+	assert_int_equal(nmodeset(&e.s, 1), ms + (v14() ? 1 : 2));
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
-	/* A walk RUNNING -> STOP coalesces into one MODE_SET Freeze. */
-	ms = ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET);
+	assert_int_equal(nmodeset(&e.s, 1), ms + (v14() ? 2 : 3));
+	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
+	/* A walk RUNNING -> STOP coalesces into one MODE_SET Freeze (1.4:
+	 * one stop). */
+	ms = nmodeset(&e.s, 1);
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP), 0);
-	assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET), ms + 1);
-	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_FREEZE);
+	assert_int_equal(nmodeset(&e.s, 1), ms + 1);
+	assert_int_equal(mode(&e.s, 1), dmode(VPF_DEV_MODE_FREEZE));
 	/* STOP -> STOP_COPY -> STOP -> STOP_COPY: a second full stream
-	 * (the device context is discarded before re-reading). */
+	 * (the device context is discarded before re-reading; 1.4: a new
+	 * GET object reads all parts again). */
 	{
 		struct mig_buf a, b;
 		struct vpf_mig_stream_info ia, ib;
@@ -109,6 +115,7 @@ test_single_arc_commands(void **state)
 		assert_int_equal(vpf_mig_stream_validate(b.p, b.len, NULL, 0, &ib), 0);
 		assert_int_equal(ia.final_len, ib.final_len);
 		assert_int_equal(a.len, b.len);
+		assert_int_equal(ia.parts, v14());
 		mig_buf_free(&a);
 		mig_buf_free(&b);
 	}
@@ -116,17 +123,31 @@ test_single_arc_commands(void **state)
 
 	/* A read that failed midway leaves a partial context: leaving
 	 * Freeze for Active DISCARDs it first (the device would refuse the
-	 * MODE_SET otherwise: doc/protocol.md §4.8). */
+	 * MODE_SET otherwise: doc/protocol.md §4.8). 1.4 has no DISCARD: the
+	 * failed read's objects are gone and the resume is all it sends. */
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP), 0);
 	assert_int_equal(vpf_model_fault_inject(e.s.model, 1, VPF_MODEL_FAULT_EINVAL,
 						1, 0), 0);
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_STOP_COPY),
 			 -EINVAL);
 	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_STOP);
-	assert_non_null(strstr(vpf_mig_vf_error(e.s.mig, 1), "DEV_CTX_READ"));
-	ms = ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD);
-	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
-	assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD), ms + 1);
+	if (v14()) {
+		uint32_t g = 99, so = 99;
+		uint64_t n0 = ncmds_all(&e.s, 1);
+
+		assert_true(vpf_mig_vf_error(e.s.mig, 1)[0] != '\0');
+		assert_int_equal(vpf_admin_v14_obj_usage(e.s.pf, &g, &so, NULL), 0);
+		assert_int_equal(g + so, 0);
+		ms = nmodeset(&e.s, 1);
+		assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+		assert_int_equal(nmodeset(&e.s, 1), ms + 1);
+		assert_int_equal(ncmds_all(&e.s, 1), n0 + 1);
+	} else {
+		assert_non_null(strstr(vpf_mig_vf_error(e.s.mig, 1), "DEV_CTX_READ"));
+		ms = ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD);
+		assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+		assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_DISCARD), ms + 1);
+	}
 	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
 	env_down(&e);
 }
@@ -157,15 +178,21 @@ test_device_fatal(void **state)
 }
 
 /* VF 1 of src on its way to STOP meets @p hangs commands that never
- * complete: the MODE_SET, then the MODE_GET that re-reads the mode. */
+ * complete: the MODE_SET, then the MODE_GET that re-reads the mode (1.4:
+ * the MODE_SET sent once more, D-MIG14.2); the call returns @p rc. */
 static void
-stop_times_out(struct env *e, uint32_t hangs)
+arc_times_out(struct env *e, enum vpf_mig_state to, uint32_t hangs, int rc)
 {
 	assert_int_equal(vpf_model_fault_inject(e->s.model, 1, VPF_MODEL_FAULT_HANG,
 						hangs, 0), 0);
-	assert_int_equal(vpf_mig_set_state(e->s.mig, 1, VPF_MIG_STATE_STOP),
-			 -ETIMEDOUT);
+	assert_int_equal(vpf_mig_set_state(e->s.mig, 1, to), rc);
 	vpf_model_fault_clear(e->s.model);
+}
+
+static void
+stop_times_out(struct env *e, uint32_t hangs, int rc)
+{
+	arc_times_out(e, VPF_MIG_STATE_STOP, hangs, rc);
 }
 
 static void
@@ -199,7 +226,7 @@ test_refused_arcs(void **state)
 	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_RUNNING);
 
 	/* Into ERROR: MODE_SET and the MODE_GET that re-reads it both hang. */
-	stop_times_out(&e, 2);
+	stop_times_out(&e, 2, -ETIMEDOUT);
 	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_ERROR);
 	before = ncmds_all(&e.s, 1);
 	for (t = 1; t < VPF_MIG_STATE_MAX; t++)
@@ -209,18 +236,26 @@ test_refused_arcs(void **state)
 	assert_int_equal(vpf_mig_reset(e.s.mig, 1), 0);
 	assert_running(&e.s, 1);
 
-	/* Abort from ERROR works too. */
+	/* Abort from ERROR works too. (1.4: RUNNING_P2P -> STOP sends
+	 * nothing; the resume back to RUNNING is the one that hangs.) */
 	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING_P2P), 0);
-	stop_times_out(&e, 2);
+	if (v14())
+		arc_times_out(&e, VPF_MIG_STATE_RUNNING, 2, -ETIMEDOUT);
+	else
+		stop_times_out(&e, 2, -ETIMEDOUT);
 	assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_ERROR);
 	assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
 	assert_running(&e.s, 1);
 
 	/* A timed-out MODE_SET whose re-read works: the state follows the
-	 * device, not ERROR. */
-	stop_times_out(&e, 1);
+	 * device, not ERROR. 1.4: the MODE_SET sent again works, the VF
+	 * is in STOP (the call still says the first one timed out). */
+	stop_times_out(&e, 1, -ETIMEDOUT);
 	assert_int_not_equal(vfstate(&e.s, 1), VPF_MIG_STATE_ERROR);
-	assert_int_equal(vpf_mig_state_mode(vfstate(&e.s, 1)), mode(&e.s, 1));
+	if (v14())
+		assert_int_equal(vfstate(&e.s, 1), VPF_MIG_STATE_STOP);
+	assert_int_equal(dmode(vpf_mig_state_mode(vfstate(&e.s, 1))),
+			 mode(&e.s, 1));
 	assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
 	assert_int_equal(mode(&e.s, 1), VPF_DEV_MODE_ACTIVE);
 	env_down(&e);
@@ -245,13 +280,17 @@ test_abort_each_state(void **state)
 		uint64_t w0;
 
 		digest(&e.s, 1, d0);
-		assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, &r, 1, 4096), 0);
+		/* (1.4: no dirty tracking to stop) */
+		if (!v14())
+			assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, &r, 1,
+							     4096), 0);
 		/* With a complete stream loaded for RESUMING: as if nothing
 		 * was written. */
-		w0 = ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_WRITE);
+		w0 = ncmd(&e.s, 1, dop(VPF_ADMIN_OP_DEV_CTX_WRITE));
 		reach(&e, s, &stream);
 		if (s == VPF_MIG_STATE_RESUMING)
-			assert_true(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_CTX_WRITE) > w0);
+			assert_true(ncmd(&e.s, 1,
+					 dop(VPF_ADMIN_OP_DEV_CTX_WRITE)) > w0);
 		assert_int_equal(vpf_mig_abort(e.s.mig, 1), 0);
 		assert_running(&e.s, 1);
 		assert_digest(&e.s, 1, d0);
