@@ -234,7 +234,10 @@ mig_run(struct mig_cmd *m, struct vpf_mig *ms, struct vpf_mig *md)
 	m->t0 = cli_now();
 	rc = vpf_mig_migrate(&m->o, m->pair, m->n, &m->res);
 	for (i = 0; i < m->n; i++) {
-		if (m->pair[i].rc == 0 && rc != -EINVAL && rc != -ERANGE)
+		/* A job that never started (refused options, busy VFs, too
+		 * few 1.4 objects, no dirty tracking) leaves every pair's rc
+		 * 0 and its result empty: nothing moved. */
+		if (m->pair[i].rc == 0 && m->res.pairs > 0)
 			mig_note_done(m, i);
 		else
 			cli_mig_note(m->s, m->svf[i], NULL);
