@@ -14,7 +14,7 @@
 static int
 load_refused(struct env *e, const uint8_t *s, size_t len, int want)
 {
-	uint64_t w0 = ncmd(&e->d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE);
+	uint64_t w0 = ncmd(&e->d, 1, dop(VPF_ADMIN_OP_DEV_CTX_WRITE));
 	uint8_t d0[32];
 	size_t off = 0;
 	int rc = 0, rs;
@@ -32,11 +32,33 @@ load_refused(struct env *e, const uint8_t *s, size_t len, int want)
 	rs = vpf_mig_set_state(e->d.mig, 1, VPF_MIG_STATE_STOP);
 	assert_int_equal(rs, want);
 	assert_int_equal(vfstate(&e->d, 1), VPF_MIG_STATE_STOP);
-	assert_int_equal(ncmd(&e->d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE), w0);
+	assert_int_equal(ncmd(&e->d, 1, dop(VPF_ADMIN_OP_DEV_CTX_WRITE)), w0);
 	/* Nothing applied when the VF runs again. */
 	assert_int_equal(vpf_mig_set_state(e->d.mig, 1, VPF_MIG_STATE_RUNNING), 0);
 	assert_digest(&e->d, 1, d0);
 	return rs;
+}
+
+/* 1.4: the stream @p s of a VF whose parts destination VF 1 does not
+ * take (no field list to check them against: the device checks each
+ * part) is refused by the device's PARTS_SET; the VF gets its own parts
+ * back before it runs (D-MIG14.4), and no object is left. */
+static void
+load_device_refused(struct env *e, const uint8_t *s, size_t len)
+{
+	uint32_t g = 99, so = 99;
+	uint8_t d0[32];
+
+	digest(&e->d, 1, d0);
+	assert_int_equal(vpf_mig_set_state(e->d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_load_write(e->d.mig, 1, s, len), -EINVAL);
+	assert_non_null(strstr(vpf_mig_vf_error(e->d.mig, 1), "DEV_PARTS_SET"));
+	assert_int_equal(vpf_mig_set_state(e->d.mig, 1, VPF_MIG_STATE_STOP), -EINVAL);
+	assert_int_equal(vfstate(&e->d, 1), VPF_MIG_STATE_STOP);
+	assert_int_equal(vpf_mig_set_state(e->d.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	assert_digest(&e->d, 1, d0);
+	assert_int_equal(vpf_admin_v14_obj_usage(e->d.pf, &g, &so, NULL), 0);
+	assert_int_equal(g + so, 0);
 }
 
 static void
@@ -59,7 +81,9 @@ test_streams_refused(void **state)
 
 	/* Corrupt: a byte of every region (header, final record, END). */
 	{
-		size_t where[] = { 3, 20, MIG_HDR_FIXED + 5, good.len / 2,
+		/* (1.4: no field list, so the third is the header's CRC) */
+		size_t where[] = { 3, 20, v14() ? MIG_HDR_FIXED + 2 :
+					  MIG_HDR_FIXED + 5, good.len / 2,
 				   good.len - 30, good.len - 1 };
 		unsigned int i;
 
@@ -117,7 +141,10 @@ test_streams_refused(void **state)
 	od.vq_size = 64;
 	env_up(&e, &o, &od);
 	run_and_save(&e.s, 1, 300, &good);
-	load_refused(&e, good.p, good.len, -EPROTO);
+	if (v14())
+		load_device_refused(&e, good.p, good.len);
+	else
+		load_refused(&e, good.p, good.len, -EPROTO);
 	mig_buf_free(&good);
 	env_down(&e);
 }
@@ -137,7 +164,9 @@ test_compat(void **state)
 	digest(&e.s, 1, d0);
 	assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 2, &c), 0);
 	assert_true(c.compatible);
-	assert_true(c.fields_checked);
+	/* (1.4 has no FIELDS_QUERY: the destination device checks each
+	 * part) */
+	assert_int_equal(c.fields_checked, !v14());
 	assert_int_equal(c.src_queues, 2 * 2 + 1);	/* + control */
 	assert_int_equal(c.dst_queues, 2 * 2 + 1);
 	assert_true(c.ctx_estimate > 0);
@@ -156,18 +185,29 @@ test_compat(void **state)
 	assert_non_null(strstr(c.reason, "queue count"));
 	{
 		struct vpf_mig_pair p = mig_pair(&e.s, 1, &e.d, 1);
+		/* (a 1.4 attach sent a resume already) */
+		uint64_t ms0 = nmodeset(&e.s, 1), md0 = nmodeset(&e.d, 1);
 
 		assert_int_equal(vpf_mig_migrate(NULL, &p, 1, NULL), -EPROTO);
 		assert_int_equal(p.failed_phase, VPF_MIG_PHASE_PREFLIGHT);
-		assert_int_equal(ncmd(&e.s, 1, VPF_ADMIN_OP_DEV_MODE_SET), 0);
-		assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_MODE_SET), 0);
+		assert_int_equal(nmodeset(&e.s, 1), ms0);
+		assert_int_equal(nmodeset(&e.d, 1), md0);
 	}
 	env_down(&e);
 
-	/* Queue sizes differ: FIELDS_QUERY lengths do not fit. */
+	/* Queue sizes differ: FIELDS_QUERY lengths do not fit. (1.4: no
+	 * field list; the destination device checks each part, see
+	 * test_driver_incompatible_stream.) */
 	od = o;
 	od.vq_size = 64;
 	env_up(&e, &o, &od);
+	if (v14()) {
+		assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 1, &c), 0);
+		assert_true(c.compatible);
+		assert_false(c.fields_checked);
+		env_down(&e);
+		return;
+	}
 	assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 1, &c), -EPROTO);
 	assert_non_null(strstr(c.reason, "VQ_SPLIT_DEV_OWN_DESC"));
 	env_down(&e);
@@ -191,7 +231,8 @@ test_compat(void **state)
 
 /* Without the pre-flight, an incompatible destination is caught by the
  * load checks: the pair fails before any CTX_WRITE, in precopy or in
- * stop-copy, and the source runs on unchanged. */
+ * stop-copy, and the source runs on unchanged (1.4: by the destination
+ * device, which keeps its own state). */
 static void
 test_driver_incompatible_stream(void **state)
 {
@@ -216,11 +257,16 @@ test_driver_incompatible_stream(void **state)
 		mo.no_preflight = true;
 		mo.precopy_rounds = pc;
 		p = mig_pair(&e.s, vf, &e.d, vf);
-		assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL), -EPROTO);
+		/* 1.4: no field list; the destination device refuses the
+		 * parts (its PARTS_SET), and gets its own back (D-MIG14.4). */
+		assert_int_equal(vpf_mig_migrate(&mo, &p, 1, NULL),
+				 v14() ? -EINVAL : -EPROTO);
 		assert_int_equal(p.failed_phase, pc ? VPF_MIG_PHASE_PRECOPY :
 				 VPF_MIG_PHASE_STOP_COPY);
-		assert_non_null(strstr(p.error, "VQ_SPLIT_DEV_OWN_DESC"));
-		assert_int_equal(ncmd(&e.d, vf, VPF_ADMIN_OP_DEV_CTX_WRITE), 0);
+		assert_non_null(strstr(p.error, v14() ? "DEV_PARTS_SET" :
+				       "VQ_SPLIT_DEV_OWN_DESC"));
+		if (!v14())
+			assert_int_equal(ncmd(&e.d, vf, VPF_ADMIN_OP_DEV_CTX_WRITE), 0);
 		assert_int_equal(mode(&e.s, vf), VPF_DEV_MODE_ACTIVE);
 		assert_int_equal(mode(&e.d, vf), VPF_DEV_MODE_ACTIVE);
 		assert_digest(&e.s, vf, s0);
@@ -241,6 +287,7 @@ test_load_queue_count(void **state)
 	struct env e;
 
 	(void)state;
+	need_draft("TODO lead: a 1.4 load does not compare the stream's queue count with the pre-flight's (mig_local_load_begin sets parser.expect_queues only for the draft); the PARTS_SET goes to the device, which refuses it -EINVAL");
 	od.qp = 1;
 	env_up(&e, &o, &od);
 	assert_int_equal(vpf_mig_check_compat(e.s.mig, 1, e.d.mig, 1, &c), -EPROTO);
@@ -248,7 +295,7 @@ test_load_queue_count(void **state)
 	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_RESUMING), 0);
 	assert_int_equal(vpf_mig_load_write(e.d.mig, 1, b.p, b.len), -EPROTO);
 	assert_non_null(strstr(vpf_last_error(), "queues"));
-	assert_int_equal(ncmd(&e.d, 1, VPF_ADMIN_OP_DEV_CTX_WRITE), 0);
+	assert_int_equal(ncmd(&e.d, 1, dop(VPF_ADMIN_OP_DEV_CTX_WRITE)), 0);
 	assert_int_equal(vpf_mig_set_state(e.d.mig, 1, VPF_MIG_STATE_STOP), -EPROTO);
 	mig_buf_free(&b);
 	env_down(&e);
