@@ -25,7 +25,7 @@ struct cc {
 enum {
 	WHEN_ALWAYS,		/* at once */
 	WHEN_ROUND2,		/* 3 polls into precopy round 2 */
-	WHEN_SRC_FROZEN,	/* stop-copy: the source is in Freeze */
+	WHEN_SRC_FROZEN,	/* stop-copy: the source is in Freeze (1.4: stopped) */
 	WHEN_DST_ACTIVE,	/* destination Active, source not */
 };
 
@@ -43,7 +43,7 @@ cancel_cb(void *arg)
 		now = c->armed && ++c->polls >= 3;
 		break;
 	case WHEN_SRC_FROZEN:
-		now = mode(c->s, 1) == VPF_DEV_MODE_FREEZE;
+		now = mode(c->s, 1) == dmode(VPF_DEV_MODE_FREEZE);
 		break;
 	case WHEN_DST_ACTIVE:
 		now = c->reports[VPF_MIG_PHASE_SETUP] > 0 &&
