@@ -159,6 +159,7 @@ child(struct proc *pr)
 	mp.num_qp = QP;
 	mp.seed = SEED;
 	mp.guest_mem_size = MEM;
+	mp.dialect = harness_dialect();		/* the source's */
 	m = vpf_model_create(&mp);
 	vpf_pf_params_init(&pp);
 	pp.name = "dst";
@@ -327,7 +328,7 @@ two_proc(enum link_kind kind)
 	for (i = 0; i < NP; i++) {
 		assert_memory_equal(dg[i], ds[i], 32);
 		assert_int_equal(vfstate(&s, SV[i]), VPF_MIG_STATE_STOP);
-		assert_int_equal(mode(&s, SV[i]), VPF_DEV_MODE_FREEZE);
+		assert_int_equal(mode(&s, SV[i]), dmode(VPF_DEV_MODE_FREEZE));
 		assert_true(p[i].downtime_ns > 0);
 	}
 	proc_end(&pr, rfd, wfd);
@@ -435,7 +436,7 @@ killed(enum link_kind kind, bool stall)
 		assert_true(p[i].rc < 0);
 		assert_running(&s, SV[i]);
 		assert_digest(&s, SV[i], ds[i]);
-		assert_guest_runs(&s, SV[i], 5);
+		assert_guest_runs(&s, SV[i], 50);
 	}
 	proc_end(&pr, rfd, wfd);
 	side_down(&s);
