@@ -215,6 +215,12 @@ struct bench_trig {
  * r->mig NULL with the reason in r->why and is not an error. */
 int bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
 		  uint64_t seed, const struct bench_dialect *d);
+/* As bench_trig_up(), the migration layer's journal in @journal_dir (NULL:
+ * the default; "": no journal, for the metrics that show its cost). */
+int bench_trig_up_journal(struct bench_trig *r, const char *name,
+			  uint16_t num_vfs, uint64_t seed,
+			  const struct bench_dialect *d,
+			  const char *journal_dir);
 void bench_trig_down(struct bench_trig *r);
 
 /* bench_v14.c: the 1.4 dialect's serial and engine stop-copy. */

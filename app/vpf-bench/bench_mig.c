@@ -73,6 +73,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_log.h>
+
 #include "vpf_mig.h"
 #include "vpf_model.h"
 #include "vpf_pf.h"
@@ -93,6 +95,15 @@ int
 bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
 	      uint64_t seed, const struct bench_dialect *d)
 {
+	return bench_trig_up_journal(r, name, num_vfs, seed, d, NULL);
+}
+
+int
+bench_trig_up_journal(struct bench_trig *r, const char *name,
+		      uint16_t num_vfs, uint64_t seed,
+		      const struct bench_dialect *d, const char *journal_dir)
+{
+	int logtype = -1, level = 0;
 	struct vpf_model_params mp;
 	struct vpf_pf_params pp;
 	struct vpf_mig_params gp;
@@ -133,7 +144,18 @@ bench_trig_up(struct bench_trig *r, const char *name, uint16_t num_vfs,
 	vpf_mig_params_init(&gp);
 	/* One DEV_CTX_READ per context, as the serial baseline does. */
 	gp.chunk = 65536;
+	gp.journal_dir = journal_dir;
+	if (journal_dir != NULL && journal_dir[0] == '\0') {
+		/* Turned off on purpose: not the operator's warning. */
+		logtype = rte_log_register("vpf.mig");
+		if (logtype >= 0) {
+			level = rte_log_get_level((uint32_t)logtype);
+			(void)rte_log_set_level((uint32_t)logtype, RTE_LOG_ERR);
+		}
+	}
 	r->mig = vpf_mig_attach(r->pf, &gp);
+	if (logtype >= 0 && level > 0)
+		(void)rte_log_set_level((uint32_t)logtype, (uint32_t)level);
 	if (r->mig == NULL) {
 		if (errno == ENOTSUP && d->id != VPF_DIALECT_DRAFT_2023) {
 			/* The admin layer alone still measures the serial
@@ -650,7 +672,7 @@ timed_cmd_metrics(struct bench_trig *r)
 
 static const char *const stopcopy_pipelined_names[] = {
 	"stopcopy_64vf_pipelined_ms", "stopcopy_speedup",
-	"stopcopy_pipelined_vs_bound",
+	"stopcopy_pipelined_vs_bound", "stopcopy_64vf_pipelined_nojournal_ms",
 };
 
 static int
@@ -662,17 +684,27 @@ stopcopy_group(const struct bench_dialect *d)
 	double *pip = calloc(reps, sizeof(double));
 	double *spd = calloc(reps, sizeof(double));
 	double *eng = calloc(reps, sizeof(double));
+	double *pnj = calloc(reps, sizeof(double));
 	uint8_t *buf = malloc(cap);
 	uint8_t *ebuf = malloc((size_t)NVF * 16384);
 	uint64_t ctx_bytes = 0, stream_bytes = 0, pcmds = 0;
-	struct bench_trig r;
+	struct bench_trig r, rn;
 	int ret = -1;
 
+	rn.m = NULL;
 	if (ser == NULL || pip == NULL || spd == NULL || buf == NULL ||
-	    eng == NULL || ebuf == NULL)
+	    eng == NULL || ebuf == NULL || pnj == NULL)
 		goto out_free;
 	if (bench_trig_up(&r, "timed", NVF, 1, d) != 0)
 		goto out_free;
+	/* The same PF without the migration layer's journal: what the
+	 * journal's writes in the window cost (1.4 journals each stop before
+	 * sending it, doc/migration.md). */
+	if (r.mig != NULL &&
+	    bench_trig_up_journal(&rn, "timed-nj", NVF, 1, d, "") != 0) {
+		rn.m = NULL;
+		goto out;
+	}
 	if (d == &bench_draft && timed_cmd_metrics(&r) != 0)
 		goto out;
 	if (r.mig == NULL)
@@ -699,6 +731,13 @@ stopcopy_group(const struct bench_dialect *d)
 				goto out;
 			pip[i] = (double)ns / 1e6;
 			spd[i] = ser[i] / pip[i];
+			if (workload(&rn, 1, NVF) != 0)
+				goto out;
+			ns = stopcopy_pipelined(&rn, buf, cap, &stream_bytes,
+						&pcmds);
+			if (ns == 0)
+				goto out;
+			pnj[i] = (double)ns / 1e6;
 		}
 		if (workload(&r, 1, NVF) != 0)
 			goto out;
@@ -719,9 +758,10 @@ stopcopy_group(const struct bench_dialect *d)
 		}
 		if (bench_opts.verbose)
 			fprintf(stderr, "# stopcopy%s rep %u: serial %.3f ms "
-				"pipelined %.3f ms (%" PRIu64 " cmds), engine "
-				"%.3f ms\n", d->suffix, i, ser[i], pip[i],
-				pcmds, eng[i]);
+				"pipelined %.3f ms (%" PRIu64 " cmds; without "
+				"the journal %.3f ms), engine %.3f ms\n",
+				d->suffix, i, ser[i], pip[i], pcmds, pnj[i],
+				eng[i]);
 	}
 	{
 		double p;
@@ -739,6 +779,8 @@ stopcopy_group(const struct bench_dialect *d)
 					   pip, reps);
 			metric_samples(d, "stopcopy_speedup", spd, reps);
 			metric(d, "stopcopy_pipelined_vs_bound", p / bound);
+			metric_samples(d, "stopcopy_64vf_pipelined_nojournal_ms",
+				       pnj, reps);
 		} else {
 			skip(d, stopcopy_pipelined_names,
 			     sizeof(stopcopy_pipelined_names) /
@@ -757,11 +799,14 @@ stopcopy_group(const struct bench_dialect *d)
 	}
 	ret = 0;
 out:
+	if (rn.m != NULL)
+		bench_trig_down(&rn);
 	bench_trig_down(&r);
 out_free:
 	free(buf);
 	free(ebuf);
 	free(eng);
+	free(pnj);
 	free(ser);
 	free(pip);
 	free(spd);
@@ -872,9 +917,10 @@ struct dt_sample {
  * @why) when the migration layer refuses the dialect. */
 static int
 downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
-	     bool serial, uint64_t seed, struct dt_sample *out, char *why,
-	     size_t why_len)
+	     bool serial, bool journal, uint64_t seed, struct dt_sample *out,
+	     char *why, size_t why_len)
 {
+	const char *jd = journal ? NULL : "";
 	struct vpf_mig_pair *pairs = calloc(n, sizeof(*pairs));
 	struct vpf_model_stats s0, s1;
 	struct vpf_mig_result res;
@@ -886,13 +932,15 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 
 	if (pairs == NULL)
 		return -1;
-	if (bench_trig_up(&r, "timed", (uint16_t)(bench_opts.two_pf ? n : 2 * n),
-			  seed, d) != 0) {
+	if (bench_trig_up_journal(&r, "timed",
+				  (uint16_t)(bench_opts.two_pf ? n : 2 * n),
+				  seed, d, jd) != 0) {
 		free(pairs);
 		return -1;
 	}
 	if (bench_opts.two_pf) {
-		if (bench_trig_up(&r2, "timed", n, seed + 1000, d) != 0) {
+		if (bench_trig_up_journal(&r2, "timed", n, seed + 1000, d,
+					  jd) != 0) {
 			bench_trig_down(&r);
 			free(pairs);
 			return -1;
@@ -1022,7 +1070,7 @@ downtime_bound_us(const struct bench_dialect *d, const struct dt_sample *x,
 static const char *const downtime_names[] = {
 	"downtime_1vf_us", "downtime_64vf_us", "downtime_64vf_serial_us",
 	"downtime_64vf_bound_us", "downtime_64vf_vs_bound",
-	"downtime_64vf_serial_vs_pipelined",
+	"downtime_64vf_serial_vs_pipelined", "downtime_64vf_nojournal_us",
 };
 
 static int
@@ -1035,7 +1083,7 @@ downtime_group(const struct bench_dialect *d)
 	unsigned int r1 = (bench_opts.quick ? 2 : 4) * reps;
 	unsigned int nv = d->noprecopy_runs ? 2 : 1;	/* variants */
 	struct dt_sample *s1 = calloc(2 * (size_t)r1, sizeof(*s1));
-	struct dt_sample *s64 = calloc(2 * (size_t)reps, sizeof(*s64));
+	struct dt_sample *s64 = calloc(3 * (size_t)reps, sizeof(*s64));
 	double *v = calloc(r1, sizeof(double));
 	double *b = calloc(reps, sizeof(double));
 	char why[192];
@@ -1047,7 +1095,7 @@ downtime_group(const struct bench_dialect *d)
 	for (unsigned int i = 0; i < r1; i++) {
 		/* Alternate the two so that both see the same load. */
 		for (unsigned int k = 0; k < nv; k++) {
-			rc = downtime_run(d, 1, k == 0, false, 100 + i,
+			rc = downtime_run(d, 1, k == 0, false, true, 100 + i,
 					  &s1[2 * i + k], why, sizeof(why));
 			if (rc == 1) {
 				bench_note("downtime%s: not measured: %s",
@@ -1070,19 +1118,25 @@ downtime_group(const struct bench_dialect *d)
 				d->suffix, i, s1[2 * i].downtime_us);
 	}
 	for (unsigned int i = 0; i < reps; i++) {
-		struct dt_sample *x = &s64[2 * i];
+		struct dt_sample *x = &s64[3 * i];
 
-		if (downtime_run(d, NVF, true, false, 200 + i, &x[0], why,
+		/* Pipelined, serial, and pipelined without the migration
+		 * layer's journal (what its writes cost the window). */
+		if (downtime_run(d, NVF, true, false, true, 200 + i, &x[0], why,
 				 sizeof(why)) != 0 ||
-		    downtime_run(d, NVF, true, true, 200 + i, &x[1], why,
-				 sizeof(why)) != 0)
+		    downtime_run(d, NVF, true, true, true, 200 + i, &x[1], why,
+				 sizeof(why)) != 0 ||
+		    downtime_run(d, NVF, true, false, false, 200 + i, &x[2],
+				 why, sizeof(why)) != 0)
 			goto out;
 		b[i] = downtime_bound_us(d, &x[0], NVF);
 		if (bench_opts.verbose)
 			fprintf(stderr, "# downtime%s 64 VFs rep %u: %.0f us, "
-				"serial %.0f us (activation %.0f us, bound "
-				"%.0f us)\n", d->suffix, i, x[0].downtime_us,
-				x[1].downtime_us, x[0].act_us_sum, b[i]);
+				"serial %.0f us, without the journal %.0f us "
+				"(activation %.0f us, bound %.0f us)\n",
+				d->suffix, i, x[0].downtime_us,
+				x[1].downtime_us, x[2].downtime_us,
+				x[0].act_us_sum, b[i]);
 	}
 	for (unsigned int k = 0; k < 2; k++) {
 		if (k < nv) {
@@ -1092,10 +1146,13 @@ downtime_group(const struct bench_dialect *d)
 				       "downtime_1vf_us", v, r1);
 		}
 		for (unsigned int i = 0; i < reps; i++)
-			v[i] = s64[2 * i + k].downtime_us;
+			v[i] = s64[3 * i + k].downtime_us;
 		med[2 + k] = metric_samples(d, k ? "downtime_64vf_serial_us" :
 					    "downtime_64vf_us", v, reps);
 	}
+	for (unsigned int i = 0; i < reps; i++)
+		v[i] = s64[3 * i + 2].downtime_us;
+	metric_samples(d, "downtime_64vf_nojournal_us", v, reps);
 	/* The activation part of the 1-VF downtimes, from the model's
 	 * counters: what precopy-to-destination saves, without the timing
 	 * noise of the commands around it. */
