@@ -436,7 +436,8 @@ killed(enum link_kind kind, bool stall)
 		assert_true(p[i].rc < 0);
 		assert_running(&s, SV[i]);
 		assert_digest(&s, SV[i], ds[i]);
-		assert_guest_runs(&s, SV[i], 50);
+		/* (1.4: 5 operations may leave a VF's parts unchanged) */
+		assert_guest_runs(&s, SV[i], v14() ? 50 : 5);
 	}
 	proc_end(&pr, rfd, wfd);
 	side_down(&s);
