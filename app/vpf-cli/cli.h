@@ -241,6 +241,11 @@ struct cli_pf *cli_pf_add(const char *name, struct vpf_pf *pf,
 			  uint32_t max_chunk);
 /** Whether @p p speaks the virtio 1.4 device-parts dialect. */
 bool cli_pf_v14(const struct cli_pf *p);
+/** @p mode as @p p's device has it: a 1.4 device is running or stopped,
+ *  so the migration layer's Freeze is Stop there (D-MIG14.2). */
+uint8_t cli_mode_fold(const struct cli_pf *p, uint8_t mode);
+/** The name of cli_mode_fold(@p p, @p mode). */
+const char *cli_mode_name(const struct cli_pf *p, uint8_t mode);
 /**
  * The mode of VF @p vf: on a draft PF DEV_MODE_GET; on a 1.4 PF, whose
  * device cannot report it, the driver's record (active unless vpf-cli

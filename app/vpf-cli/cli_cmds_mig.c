@@ -88,7 +88,10 @@ cli_mig_vf_ready(struct cli_pf *p, struct vpf_mig *m, uint16_t vf,
 			 role ? role : "mig");
 		return cli_fail_dev(p, rc, what);
 	}
-	want = vpf_mig_state_mode(in.state);
+	/* A 1.4 device is running or stopped: the layer's Stop and Freeze
+	 * are both "stopped" there (D-MIG14.2). */
+	want = cli_mode_fold(p, vpf_mig_state_mode(in.state));
+	mode = cli_mode_fold(p, mode);
 	if (mode == want)
 		return 0;
 	if (in.state == VPF_MIG_STATE_RUNNING)
@@ -206,7 +209,7 @@ cli_mig_dst_free(struct cli_pf *d, uint16_t dvf, bool force)
 /* ---- mig state ---------------------------------------------------------- */
 
 static void
-print_state(struct vpf_mig *m, uint16_t vf)
+print_state(struct cli_pf *p, struct vpf_mig *m, uint16_t vf)
 {
 	struct vpf_mig_vf_info in;
 
@@ -214,7 +217,7 @@ print_state(struct vpf_mig *m, uint16_t vf)
 		return;
 	printf("state: %s\n", state_name(in.state));
 	printf("mode: %s\n", in.state == VPF_MIG_STATE_ERROR ? "unknown" :
-	       vpf_dev_mode_name(vpf_mig_state_mode(in.state)));
+	       cli_mode_name(p, vpf_mig_state_mode(in.state)));
 	printf("complete: %s\n", cli_yes_no(in.complete));
 }
 
@@ -233,11 +236,12 @@ cmd_mig_state(struct cli_args *a)
 	if (want == NULL) {
 		uint8_t mode;
 
-		print_state(m, a->vf);
+		print_state(p, m, a->vf);
 		(void)vpf_mig_vf_info_get(m, a->vf, &in);
 		if (in.state != VPF_MIG_STATE_ERROR &&
 		    cli_vf_mode(p, a->vf, &mode) == 0 &&
-		    mode != vpf_mig_state_mode(in.state))
+		    cli_mode_fold(p, mode) !=
+		    cli_mode_fold(p, vpf_mig_state_mode(in.state)))
 			printf("note: the device has %s vf %u in %s: it was "
 			       "moved outside mig (mig commands refuse it "
 			       "until it is back)\n", p->name, a->vf,
@@ -280,7 +284,7 @@ cmd_mig_state(struct cli_args *a)
 	vpf_error_clear();
 	rc = vpf_mig_set_state(m, a->vf, to);
 	cli_mig_note(p, a->vf, NULL);
-	print_state(m, a->vf);
+	print_state(p, m, a->vf);
 	if (rc < 0) {
 		/* a single word: vpf's sentence alone, which names the VF */
 		cli_fail_dev(p, rc, "set_state");
@@ -358,7 +362,7 @@ cmd_mig_abort(struct cli_args *a)
 	rc = recover ? vpf_mig_recover(m, a->vf) : vpf_mig_abort(m, a->vf);
 	cli_mig_note(p, a->vf, NULL);
 	if (rc < 0) {
-		print_state(m, a->vf);
+		print_state(p, m, a->vf);
 		return cli_fail_dev(p, rc, "abort");
 	}
 	p->vfs[a->vf].moved = false;
@@ -366,7 +370,7 @@ cmd_mig_abort(struct cli_args *a)
 	printf("aborted: %s\n", recover ? "recovered (discard, active)" :
 	       in.state == VPF_MIG_STATE_RUNNING ? "nothing to abort" :
 	       state_name(in.state));
-	print_state(m, a->vf);
+	print_state(p, m, a->vf);
 	return 0;
 }
 

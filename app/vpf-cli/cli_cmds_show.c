@@ -102,7 +102,7 @@ print_vf(struct cli_pf *p, uint16_t vf)
 	cli_pf_vf_bdf(p, vf, bdf, sizeof(bdf));
 	if (bdf[0] != '\0')
 		printf("bdf: %s\n", bdf);
-	printf("mode: %s\n", vpf_dev_mode_name(mode));
+	printf("mode: %s\n", cli_mode_name(p, mode));
 	if (recorded)
 		printf("mode-source: driver record\n");
 	printf("moved-by-cli: %s\n", cli_yes_no(v->moved));

@@ -387,7 +387,7 @@ cli_pf_report_found(struct cli_pf *p)
 		 * (the way back of vpf_mig_recover()). */
 		printf("attach: %s vf %u: %s (found outside active; way back: "
 		       "wr stop %s %u, ctx discard %s %u, mode set %s %u active)\n",
-		       p->name, vf, vpf_dev_mode_name(mode), p->name, vf,
+		       p->name, vf, cli_mode_name(p, mode), p->name, vf,
 		       p->name, vf, p->name, vf);
 		found++;
 	}
@@ -450,6 +450,12 @@ cli_pf_attach_scan(struct cli_pf *p, bool resume)
 		if (ji.error[0])
 			printf("journal-error: %s\n", ji.error);
 	}
+	/* 1.4: the scan resumed every VF the journal does not hold (a
+	 * device cannot say which were stopped); the record starts from
+	 * there, and the orphans below say which stay stopped. */
+	if (cli_pf_v14(p))
+		for (i = 1; i <= p->num_vfs; i++)
+			p->vfs[i].stopped14 = false;
 	n = vpf_mig_orphans(p->mig, NULL, 0);
 	if (n <= 0) {
 		fflush(stdout);
@@ -462,9 +468,13 @@ cli_pf_attach_scan(struct cli_pf *p, bool resume)
 	}
 	n = vpf_mig_orphans(p->mig, o, (unsigned int)n);
 	for (i = 0; i < (unsigned int)n; i++) {
-		const char *mode = vpf_dev_mode_name(o[i].mode);
+		const char *mode = cli_mode_name(p, o[i].mode);
 		uint16_t vf = o[i].vf;
 
+		if (cli_pf_v14(p) && vf <= p->num_vfs)
+			p->vfs[vf].stopped14 =
+				o[i].fate != VPF_MIG_ORPHAN_RESUMED &&
+				o[i].fate != VPF_MIG_ORPHAN_STALE;
 		switch (o[i].fate) {
 		case VPF_MIG_ORPHAN_MIGRATED:
 			note_journal(p, vf);
@@ -602,13 +612,13 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 			note_journal(p, vf);
 		if (v->migrated) {
 			printf("%s: %s vf %u: %s (migrated to %s; left as is)\n",
-			       why, p->name, vf, vpf_dev_mode_name(mode),
+			       why, p->name, vf, cli_mode_name(p, mode),
 			       v->migrated_to);
 			continue;
 		}
 		if (!v->moved) {
 			printf("%s: %s vf %u: %s (not moved by vpf-cli; left as is)\n",
-			       why, p->name, vf, vpf_dev_mode_name(mode));
+			       why, p->name, vf, cli_mode_name(p, mode));
 			continue;
 		}
 		/* A partial read or write blocks the way back to Active
@@ -619,10 +629,10 @@ cli_pf_leave(struct cli_pf *p, const char *why)
 		if (rc == 0) {
 			v->moved = false;
 			printf("%s: %s vf %u: %s -> active (restored)\n", why,
-			       p->name, vf, vpf_dev_mode_name(mode));
+			       p->name, vf, cli_mode_name(p, mode));
 		} else {
 			printf("%s: %s vf %u: %s (restore failed: %s: %s)\n", why,
-			       p->name, vf, vpf_dev_mode_name(mode),
+			       p->name, vf, cli_mode_name(p, mode),
 			       cli_errno_name(rc), vpf_last_error());
 		}
 	}
@@ -672,4 +682,17 @@ cli_pf_detach(struct cli_pf *p)
 		p->backend_free(p->backend);
 	free(p->vfs);
 	free(p);
+}
+
+uint8_t
+cli_mode_fold(const struct cli_pf *p, uint8_t mode)
+{
+	return cli_pf_v14(p) && mode == VPF_DEV_MODE_FREEZE ?
+	       VPF_DEV_MODE_STOP : mode;
+}
+
+const char *
+cli_mode_name(const struct cli_pf *p, uint8_t mode)
+{
+	return vpf_dev_mode_name(cli_mode_fold(p, mode));
 }

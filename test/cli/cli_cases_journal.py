@@ -142,3 +142,35 @@ def case_journal_off():
     out, err = run('show pf\n', args=['--model', 'name=a,bdf=0000:00:20.0'],
                    rc=1)
     has(err, r"bad PCI address '0000:00:20\.0'")
+
+
+def case_journal_1_4_reattach():
+    """The same restarts on 1.4 PFs, whose devices cannot report a VF's
+    mode: the restarted owner resumes every VF its journal does not hold
+    as migrated away (a hand-stopped VF without a line: nothing recorded
+    it), reports the ones the layer had stopped, and keeps a migrated-away
+    source stopped, recorded as stopped."""
+    d = jdir('v14')
+    out, err = run('model guest src 1 200\nmodel digest src 1\n'
+                   'mig state src 1 STOP\nmode set src 2 stop\n'
+                   'pf reattach src\nmodel digest src 1\nshow vf src 1\n'
+                   'mode get src 2\n'
+                   'pf attach model m1 vfs=2\npf attach model m2 vfs=2\n'
+                   'model guest m1 1 300\nmigrate m1 1 m2 2\n'
+                   'pf reattach m1\nshow vf m1 1\nmode get m1 1\n',
+                   args=['--dialect', '1.4', '--journal', d])
+    s = section(out, 'pf reattach src')
+    has(s, r'^attach: src vf 1: stop -> active \(left mid-migration; resumed\)$')
+    hasnt(s, r'^attach: src vf 2', r'^found-outside-active')
+    digests = re.findall(r'^digest: (\w+)$', out, re.M)
+    if len(digests) < 2 or digests[0] != digests[1]:
+        raise Fail('digest changed across the restart: %s' % digests)
+    has(section(out, 'show vf src 1'), r'^mode: active$')
+    has(section(out, 'mode get src 2'), r'^mode: active$', r'^model-mode: active$')
+    has(section(out, 'pf reattach m1'),
+        r'^attach: m1 vf 1: stop \(migrated away per journal; left stopped\)$')
+    has(section(out, 'show vf m1 1'), r'^mode: stop$',
+        r'^migrated-away: yes \(journal\)$')
+    has(section(out, 'mode get m1 1'), r'^mode: stop$', r'^model-mode: stop$')
+    has(out, r'^exit: m1 vf 1: stop \(migrated to its destination, per the '
+        r'journal; left as is\)$')

@@ -16,7 +16,7 @@ def popen_script(name, script, args=()):
     """vpf-cli running @script (written to TMP/@name) in the background."""
     path = f(name)
     with open(path, 'w') as fp:
-        fp.write(script)
+        fp.write(d14(script))
     return subprocess.Popen(argv0() + ['-f', path] + list(args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -129,6 +129,7 @@ def case_mig_errors():
     hasnt(out, r'^exit:')
 
 
+@both
 def case_mig_save_load_file():
     """mig save to a regular file in one vpf-cli, mig load from it in
     another: the destination's digest is the source's; the source stays in
@@ -178,6 +179,7 @@ def case_mig_save_load_file():
     hasnt(out, r'^exit:')
 
 
+@both
 def case_mig_load_bad_stream():
     """A truncated, corrupt or incompatible stream leaves the destination
     running with nothing applied (digest unchanged), from a file and
@@ -226,6 +228,7 @@ def case_mig_load_bad_stream():
     has(section(out, 'mig state dst 2'), r'^state: RUNNING$')
 
 
+@both
 def case_mig_fifo():
     """Two vpf-cli processes stream a migration through a FIFO while it is
     produced (the saver with 3 precopy rounds): equal digests; the saver
@@ -265,6 +268,7 @@ def case_mig_fifo():
         assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
+@both
 def case_mig_save_unconfirmed_exit():
     """A source whose whole stream went out but that was neither completed
     nor aborted is left as is at exit (its destination may run the guest);
@@ -277,6 +281,7 @@ def case_mig_save_unconfirmed_exit():
         r'^exit: src vf 3: freeze -> active \(restored\)$')
 
 
+@both
 def case_migrate_multi():
     """migrate over ranges and lists: all pairs together, per-pair results,
     a summary with downtime, equal digests."""
@@ -316,6 +321,7 @@ def case_migrate_multi():
             % (vf, vf + 4))
 
 
+@both
 def case_migrate_list_errors():
     """Bad VF lists are refused with a sentence, nothing migrated."""
     if not migrate_available():
@@ -343,6 +349,7 @@ def case_migrate_list_errors():
     has(section(out, 'mig state dst 1'), r'^state: RUNNING$')
 
 
+@both
 def case_cancel_mig_save_fifo():
     """Ctrl-C (SIGINT) during a mig save to a FIFO: while nobody reads it
     (the source untouched), and mid-stream with a reader that takes
@@ -377,6 +384,7 @@ def case_cancel_mig_save_fifo():
     hasnt(out, r'^exit: ')
 
 
+@both
 def case_cancel_mig_load():
     """Ctrl-C while mig load waits for its writer: the destination goes
     back to running with nothing applied; and at the prompt the session
@@ -408,6 +416,7 @@ def case_cancel_mig_load():
         check_sanitizers(t.rest(20))
 
 
+@both
 def case_cancel_migrate_multi():
     """SIGINT during a long migrate of several pairs: every source runs,
     every destination has nothing applied."""
@@ -425,6 +434,7 @@ def case_cancel_migrate_multi():
     hasnt(out, r'^exit: ')
 
 
+@both
 def case_mig_state_completion():
     """Tab completes the VFIO state names of mig state; '?' lists them."""
     with pty_session() as t:

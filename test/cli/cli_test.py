@@ -41,6 +41,15 @@ def both(fn):
     return fn
 
 
+def d14(text):
+    """@text (a script, or a pattern it should print) as the 1.4 dialect
+    has it: a 1.4 device is running or stopped, so where the draft's cases
+    freeze a VF, the 1.4 run stops it (and expects "stop")."""
+    if DIALECT != '1.4' or text is None:
+        return text
+    return re.sub(r'\bfreeze\b', 'stop', text)
+
+
 def argv0():
     """vpf-cli and the options every case's process gets."""
     return [CLI, '--'] + (['--dialect', DIALECT] if DIALECT else [])
@@ -63,7 +72,7 @@ def run(script, args=None, rc=0, timeout=30, stdin=None):
     path = os.path.join(TMP, 'script.cmd')
     if script is not None:
         with open(path, 'w') as fp:
-            fp.write(script)
+            fp.write(d14(script))
     cmd = argv0() + (['-f', path] if script is not None else []) + (args or [])
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True,
                        timeout=timeout)
@@ -76,13 +85,13 @@ def run(script, args=None, rc=0, timeout=30, stdin=None):
 
 def has(text, *pats):
     """Every regex of @pats matches a line of @text."""
-    for pat in pats:
+    for pat in map(d14, pats):
         if not re.search(pat, text, re.M):
             raise Fail('no line matches %r in:\n%s' % (pat, text))
 
 
 def hasnt(text, *pats):
-    for pat in pats:
+    for pat in map(d14, pats):
         if re.search(pat, text, re.M):
             raise Fail('unexpected %r in:\n%s' % (pat, text))
 
@@ -249,6 +258,7 @@ def case_stats():
     has(last, r'^cmds: 0$')
 
 
+@both
 def case_pf_attach_detach():
     out, err = run('pf attach model m3 vfs=2 vqs=1 seed=7\nshow pf\n'
                    'mode set m3 2 freeze\npf detach m3\nshow pf\n')
@@ -260,6 +270,7 @@ def case_pf_attach_detach():
     assert out.rstrip().endswith('pfs: 2') or 'pfs: 2' in out.rsplit('vpf> show pf', 1)[1]
 
 
+@both
 def case_pf_errors():
     out, err = run('pf attach model src\npf attach model x vfs=0\n'
                    'pf attach model y vfz=2\npf attach model bad/name\n'
@@ -587,6 +598,7 @@ def case_wr_errors():
     has(out, r'^exit: src vf 1: write recording stopped$')
 
 
+@both
 def case_model():
     out, err = run('model digest src 1\nmodel guest src 1 50\nmodel digest src 1\n'
                    'model digest dst 1\nmodel compare src 2 dst 2\n'
@@ -697,6 +709,7 @@ def case_migrate_errors():
         r'^error: line 8: write recording started .*: EBUSY$')
 
 
+@both
 def case_migrate_fail():
     """A migration that fails (an incompatible destination: other queue
     count): the source keeps running, nothing is left moved."""
@@ -723,6 +736,7 @@ def case_migrate_fail():
     hasnt(out, r'^exit:')
 
 
+@both
 def case_exit_status():
     # all succeed: 0, nothing on stderr
     out, err = run('show pf\n# a comment\n\nmode get src 1\n', rc=0)
@@ -894,7 +908,7 @@ def stdin_proc(script, args=()):
     p = subprocess.Popen(argv0() + ['-f', '-'] + list(args),
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    p.stdin.write(script)
+    p.stdin.write(d14(script))
     p.stdin.flush()
     return p
 
@@ -912,6 +926,7 @@ def interrupt(p, seen, sig, rc=None):
     return out, err
 
 
+@both
 def case_signal():
     """SIGTERM while waiting for commands: report, restore, exit 128+15."""
     rc, out, err = signal_during_script(signal.SIGTERM, 'mode set src 3 freeze\n')
@@ -929,6 +944,7 @@ def signal_during_script(sig, script):
     return p.returncode, out, err
 
 
+@both
 def case_signal_status():
     """A signal always exits 128+n (doc/cli.md), also after a command
     failed earlier in the script (which alone would exit 1)."""
@@ -956,6 +972,7 @@ def rundir(pid):
 
 def wait_line(p, pat, timeout=30):
     """Read @p's stdout until a line matches @pat; return what was read."""
+    pat = d14(pat)
     deadline = time.time() + timeout
     seen = ''
     while time.time() < deadline:
@@ -973,7 +990,7 @@ def wait_line(p, pat, timeout=30):
 def script_proc(script):
     path = f('script.cmd')
     with open(path, 'w') as fp:
-        fp.write(script)
+        fp.write(d14(script))
     return subprocess.Popen(argv0() + ['-f', path], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -983,6 +1000,7 @@ def script_proc(script):
 LONG_MIGRATE = 'model fault src 1 delay 1000000\nmigrate src 1 dst 1 precopy=1000\n'
 
 
+@both
 def case_cancel_migrate_script():
     """SIGINT during a long `migrate` under -f: the migration stops (not
     after its 1000 rounds), the source runs, the destination has nothing
@@ -1003,6 +1021,7 @@ def case_cancel_migrate_script():
     assert not os.path.exists(rundir(p.pid)), rundir(p.pid)
 
 
+@both
 def case_cancel_migrate_sigterm():
     """SIGTERM (and SIGHUP, an ssh drop) during a long `migrate`: cancelled
     as Ctrl-C, restore, exit 128+n."""
@@ -1114,6 +1133,7 @@ def pty_session():
         raise Fail('exit status %d' % status)
 
 
+@both
 def case_cancel_migrate_interactive():
     """Ctrl-C at the prompt during a long `migrate` cancels it and the
     prompt comes back (today's three Ctrl-C did nothing until the end)."""
@@ -1142,6 +1162,7 @@ def case_cancel_migrate_interactive():
             raise Fail('quit asked with every VF active: %r' % s)
 
 
+@both
 def case_signal_hup():
     """SIGHUP (an ssh drop) restores as quit does and exits 129, also when
     stdout is gone (no death by SIGPIPE in the middle of the restore)."""
@@ -1162,6 +1183,7 @@ def case_signal_hup():
     assert not os.path.exists(rundir(p.pid)), rundir(p.pid)
 
 
+@both
 def case_rundir_removed():
     """The runtime directory of vpf-cli's own prefix exists while it runs
     and is gone after every way out: quit, end of -f, SIGINT, SIGTERM,
