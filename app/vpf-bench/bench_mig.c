@@ -59,11 +59,13 @@
  *    the VF leaves STOP_COPY), ceil(256 / 16) * 50 us, plus the parts bytes
  *    at memcpy_gbps (D-BENCH14.2);
  *  - downtime: from the source's MODE_SET stop issued to the destination's
- *    MODE_SET resume completed; the window's commands per VF are
- *    bench_v14.window_src_cmds and window_dst_cmds (D-BENCH14.3). The model charges no activation
- *    cost in 1.4 (a resume installs the parts set): the bound takes the
- *    activation from the model's counters as the draft's does, and they
- *    say 0.
+ *    MODE_SET resume completed; the bound counts the 5 commands per VF the
+ *    window needs (source MODE_SET stop, SIZE, PARTS_GET; destination
+ *    PARTS_SET, MODE_SET resume: bench_v14.window_*_cmds, D-BENCH14.3).
+ *    The model charges no activation cost in 1.4 (a resume installs the
+ *    parts set): the bound takes the activation from the model's counters
+ *    as the draft's does, and they say 0. The guest ring state is not
+ *    moved; a digest check proves each migration (D-BENCH14.4).
  * The 1.4 model offers BENCH_V14_OBJS objects of each kind (D-BENCH14.1).
  */
 
