@@ -146,6 +146,9 @@ struct drv {
 	struct drv_pair *mq_head;	/* sources to mark complete */
 	struct drv_pair *mq_tail;
 	struct drv_pair *wq_head;	/* sources whose marks are being written */
+	/* 1.4: the sources' stop marks, written in the background during
+	 * setup (D-MIG14.22); bit k: drv->migs[k]'s write is running */
+	uint64_t smarks;
 	int abort_rc;		/* the migration is aborted: why */
 	bool stop_pc;		/* no more precopy rounds */
 	bool aborting;		/* the abort phase (DONE) runs */
@@ -700,11 +703,66 @@ check_cancel(struct drv *drv)
 	}
 }
 
+/*
+ * 1.4 sources are journaled as stopped before their stop is sent
+ * (D-MIG14.3). Rather than one durable write per VF inside the downtime
+ * window (each source's set_state would write its own), setup marks every
+ * source of the job and writes each PF's journal once, in the background,
+ * while the destinations enter RESUMING; the first phase after setup
+ * collects the writes (D-MIG14.22). A source already marked writes
+ * nothing at its stop.
+ */
+static void
+drv_stop_marks_start(struct drv *drv)
+{
+	unsigned int i, k;
+
+	for (k = 0; k < drv->nmigs && k < 64; k++) {
+		struct vpf_mig *m = drv->migs[k];
+		bool any = false;
+
+		if (!mig_is_v14(m) || mig_journal_state(m) != MIG_JRN_OK)
+			continue;
+		for (i = 0; i < drv->n; i++)
+			if (drv->pp[i].s->m == m && !drv->pp[i].finished)
+				any |= mig_journal_stop_set(m, drv->pp[i].s->vf,
+							    true);
+		if (any && mig_journal_write_start(m) == 0)
+			drv->smarks |= UINT64_C(1) << k;
+	}
+}
+
+static void
+drv_stop_marks_end(struct drv *drv)
+{
+	unsigned int i, k;
+
+	for (k = 0; k < drv->nmigs && k < 64; k++) {
+		struct vpf_mig *m = drv->migs[k];
+
+		if (!(drv->smarks & (UINT64_C(1) << k)))
+			continue;
+		drv->smarks &= ~(UINT64_C(1) << k);
+		if (mig_journal_write_done(m) >= 0)
+			continue;
+		/* Not durable: each source's own stop writes its mark. */
+		for (i = 0; i < drv->n; i++)
+			if (drv->pp[i].s->m == m)
+				(void)mig_journal_stop_set(m, drv->pp[i].s->vf,
+							   false);
+	}
+}
+
 /* Begin drv->phase for every pair still migrating. */
 static void
 drv_phase_begin(struct drv *drv)
 {
 	unsigned int i;
+
+	if (drv->phase == VPF_MIG_PHASE_SETUP)
+		drv_stop_marks_start(drv);
+	else if (drv->smarks)
+		drv_stop_marks_end(drv);
 
 	drv->t_phase = vpf_now_ns();
 	drv->cursor = 0;
@@ -1261,6 +1319,7 @@ drv_stop_copy_end(struct drv *drv)
 static void
 drv_finish(struct drv *drv)
 {
+	drv_stop_marks_end(drv);
 	drv->rc = drv_collect(drv, drv->pairs, &drv->res);
 	drv_teardown(drv, &drv->res);
 	drv->step = DS_DONE;

@@ -479,6 +479,8 @@ static void
 test_v14_attach_scan(void **state)
 {
 	struct opt o = O14;
+	const char *was = getenv("VPF_JOURNAL_DIR");
+	char *old = was ? strdup(was) : NULL;
 	struct mig_buf b;
 	struct side s;
 	int found;
@@ -542,7 +544,12 @@ test_v14_attach_scan(void **state)
 	vpf_mig_detach(s.mig);
 	vpf_pf_detach(s.pf);
 	vpf_model_destroy(s.model);
-	unsetenv("VPF_JOURNAL_DIR");
+	/* the environment as the test runner set it, for the tests after */
+	if (old != NULL)
+		assert_int_equal(setenv("VPF_JOURNAL_DIR", old, 1), 0);
+	else
+		unsetenv("VPF_JOURNAL_DIR");
+	free(old);
 	nftw(jdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -614,6 +621,65 @@ test_v14_job_objects(void **state)
 	env_down(&e);
 }
 
+struct marks_seen {
+	struct env *e;
+	unsigned int setup_marked;	/* sources marked when setup ended */
+};
+
+static int
+marks_progress(const struct vpf_mig_progress *p, void *arg)
+{
+	struct marks_seen *ms = arg;
+	uint16_t vf;
+
+	if (p->phase != VPF_MIG_PHASE_SETUP)
+		return 0;
+	for (vf = 1; vf <= 4; vf++) {
+		enum vpf_mig_state st;
+
+		assert_int_equal(vpf_mig_get_state(ms->e->s.mig, vf, &st), 0);
+		assert_int_equal(st, VPF_MIG_STATE_RUNNING);
+		ms->setup_marked += mig_journal_stopped(ms->e->s.mig, vf);
+	}
+	return 0;
+}
+
+static int
+marks_hook(const struct vpf_mig_pair *p, void *arg)
+{
+	return ring_hook(p, ((struct marks_seen *)arg)->e);
+}
+
+/* A job journals its 1.4 sources' stops during setup, while they still
+ * run, in one write per PF, so that no source writes its mark inside the
+ * downtime window (D-MIG14.22). */
+static void
+test_v14_job_stop_marks(void **state)
+{
+	struct vpf_mig_pair p[4];
+	struct vpf_mig_opts mo;
+	struct marks_seen ms = { 0 };
+	struct env e;
+	unsigned int i;
+
+	(void)state;
+	if (getenv("VPF_JOURNAL_DIR") == NULL)
+		skip();		/* (meson sets it) */
+	env_up(&e, &O14, NULL);
+	ms.e = &e;
+	for (i = 0; i < 4; i++)
+		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d, (uint16_t)(i + 1));
+	vpf_mig_opts_init(&mo);
+	mo.before_resume = marks_hook;
+	mo.progress = marks_progress;
+	mo.arg = &ms;
+	assert_int_equal(vpf_mig_migrate(&mo, p, 4, NULL), 0);
+	assert_int_equal(ms.setup_marked, 4);
+	for (i = 0; i < 4; i++)
+		assert_same_vf(&e.s, (uint16_t)(i + 1), &e.d, (uint16_t)(i + 1));
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_save_load),
 	cmocka_unit_test(test_v14_precopy_rounds),
@@ -623,4 +689,5 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_eagain_and_lost_stop),
 	cmocka_unit_test(test_v14_attach_scan),
 	cmocka_unit_test(test_v14_job_objects),
+	cmocka_unit_test(test_v14_job_stop_marks),
 )
