@@ -702,6 +702,29 @@ all_in(struct half_src *h, enum src_stage st)
 	return true;
 }
 
+/* 1.4 sources are journaled as stopping before any is stopped, one write
+ * per PF after the pre-flight, while they run, rather than one per source
+ * inside the downtime window (D-MIG14.22; a write that fails leaves each
+ * source to write its own). */
+static void
+stop_marks(struct half_src *h)
+{
+	uint16_t *vfs = calloc(h->n ? h->n : 1, sizeof(*vfs));
+	unsigned int i, k, nv;
+
+	if (vfs == NULL)
+		return;
+	for (k = 0; k < h->nmigs; k++) {
+		if (!mig_is_v14(h->migs[k]))
+			continue;
+		for (i = 0, nv = 0; i < h->n; i++)
+			if (h->pp[i].s->m == h->migs[k] && !h->pp[i].failed)
+				vfs[nv++] = h->pp[i].s->vf;
+		(void)mig_stop_intent_batch(h->migs[k], vfs, nv);
+	}
+	free(vfs);
+}
+
 /* The barrier between phases. */
 static void
 advance_phase(struct half_src *h)
@@ -737,8 +760,10 @@ advance_phase(struct half_src *h)
 		return;
 	if (h->job.phase == VPF_MIG_PHASE_PREFLIGHT) {
 		report(h, VPF_MIG_PHASE_PREFLIGHT);
-		if (h->abort_rc == 0)
+		if (h->abort_rc == 0) {
+			stop_marks(h);
 			report(h, VPF_MIG_PHASE_SETUP);
+		}
 	} else {
 		h->rounds_done = h->round;
 		report(h, VPF_MIG_PHASE_PRECOPY);

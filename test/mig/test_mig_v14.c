@@ -680,6 +680,58 @@ test_v14_job_stop_marks(void **state)
 	env_down(&e);
 }
 
+/* The same for the source half of a migration across processes (here
+ * over a socketpair, both halves polled in turn). */
+static void
+test_v14_half_stop_marks(void **state)
+{
+	struct vpf_mig_fd_xport fs, fd;
+	struct vpf_mig_pair sp[4], dp[4];
+	struct vpf_mig_opts so, dopt;
+	struct vpf_mig_job *sj, *dj;
+	struct marks_seen ms = { 0 };
+	uint64_t t0;
+	struct env e;
+	unsigned int i;
+	int sv[2];
+
+	(void)state;
+	if (getenv("VPF_JOURNAL_DIR") == NULL)
+		skip();		/* (meson sets it) */
+	env_up(&e, &O14, NULL);
+	ms.e = &e;
+	memset(sp, 0, sizeof(sp));
+	memset(dp, 0, sizeof(dp));
+	for (i = 0; i < 4; i++) {
+		sp[i].src = e.s.mig;
+		sp[i].src_vf = (uint16_t)(i + 1);
+		dp[i].dst = e.d.mig;
+		dp[i].dst_vf = (uint16_t)(i + 1);
+	}
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(vpf_mig_xport_fd_init(&fs, sv[0], sv[0]), 0);
+	assert_int_equal(vpf_mig_xport_fd_init(&fd, sv[1], sv[1]), 0);
+	vpf_mig_opts_init(&so);
+	so.progress = marks_progress;
+	so.arg = &ms;
+	vpf_mig_opts_init(&dopt);
+	assert_int_equal(vpf_mig_job_start_dest(&dopt, dp, 4, &fd.x, &dj), 0);
+	assert_int_equal(vpf_mig_job_start_source(&so, sp, 4, &fs.x, &sj), 0);
+	t0 = vpf_now_ns();
+	while (!vpf_mig_job_done(sj) || !vpf_mig_job_done(dj)) {
+		(void)vpf_mig_job_poll(sj, 0);
+		(void)vpf_mig_job_poll(dj, 0);
+		if (vpf_now_ns() - t0 > 20ull * 1000000000ull)
+			fail_msg("halves did not finish in 20 s");
+	}
+	assert_int_equal(vpf_mig_job_finish(sj, NULL), 0);
+	assert_int_equal(vpf_mig_job_finish(dj, NULL), 0);
+	close(sv[0]);
+	close(sv[1]);
+	assert_int_equal(ms.setup_marked, 4);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_save_load),
 	cmocka_unit_test(test_v14_precopy_rounds),
@@ -690,4 +742,5 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_attach_scan),
 	cmocka_unit_test(test_v14_job_objects),
 	cmocka_unit_test(test_v14_job_stop_marks),
+	cmocka_unit_test(test_v14_half_stop_marks),
 )
