@@ -134,7 +134,7 @@ cli_mig_note(struct cli_pf *p, uint16_t vf, const char *how)
  * bypass the migration layer. */
 static const char *const manual_cmds[] = {
 	"mode set ", "ctx read ", "ctx write ", "ctx discard ", "wr start ",
-	"wr read ", "wr stop ",
+	"wr read ", "wr stop ", "parts get ", "parts set ", "parts obj ",
 };
 
 int

@@ -1,6 +1,7 @@
 # vpf-cli demo: migrate VF 1 of the software PF "src" to VF 1 of "dst" by
-# hand, one admin command at a time, then VF 2 with `migrate`.
-# (vpf-cli attached both models at start-up: 4 VFs each.)
+# hand, one admin command at a time, then VF 2 with `migrate`; then the
+# same in the virtio 1.4 dialect between two more models, s14 and d14.
+# (vpf-cli attached src and dst at start-up: 4 VFs each.)
 show pf
 show cmds src
 #
@@ -57,3 +58,33 @@ mig save src 3 /tmp/vpf-demo-mig-$$.bin precopy=2
 mig load dst 3 /tmp/vpf-demo-mig-$$.bin
 mig complete src 3
 model compare src 3 dst 3
+#
+# The same in the virtio 1.4 "device parts" dialect, which real devices
+# speak: two more software PFs, s14 and d14. A 1.4 VF is running or
+# stopped; its state is a set of parts read and written through
+# device-parts objects; ring positions live in guest memory, which
+# vpf-cli moves between the two models as a hypervisor moves RAM.
+pf attach model s14 dialect=1.4
+pf attach model d14 dialect=1.4
+show cmds s14
+cap list s14
+model guest s14 1 500
+parts meta s14 1 size
+#
+# VF 1 by hand: stop, read its parts, set them on the stopped destination,
+# move the guest's ring state, resume there.
+mode set s14 1 stop
+parts get s14 1 /tmp/vpf-demo-parts-$$.bin
+parts dump /tmp/vpf-demo-parts-$$.bin
+mode set d14 1 stop
+parts set d14 1 /tmp/vpf-demo-parts-$$.bin
+model ring-move s14 1 d14 1
+mode set d14 1 active
+model compare s14 1 d14 1
+#
+# VF 2 with the migration API: two precopy rounds (each reads the whole
+# state again: the dialect has nothing incremental), stop-copy, resume.
+# Dirty pages are the IOMMU's job here (dirty=on is refused).
+model guest s14 2 1000
+migrate s14 2 d14 2 precopy=2 guest=100
+model guest d14 2 100

@@ -1524,8 +1524,11 @@ def case_demo():
     check_sanitizers(p.stderr)
     if p.returncode != 0:
         raise Fail('demo failed (%d):\n%s\n%s' % (p.returncode, p.stdout, p.stderr))
-    assert len(re.findall(r'^digest: equal$', p.stdout, re.M)) >= 2, p.stdout
+    assert len(re.findall(r'^digest: equal$', p.stdout, re.M)) >= 5, p.stdout
     has(p.stdout, r'^progress: precopy round 1: ', r'^status: ok$')
+    # and one 1.4 VF by hand, another with the migration API
+    has(p.stdout, r'^dialect: 1.4$', r'^end: \d+ parts, well formed$',
+        r'^exit: s14 vf 2: stop \(migrated to d14 vf 2; left as is\)$')
 
 
 def migrate_available():
