@@ -301,3 +301,17 @@ def case_parts_set_too_large():
         raise Fail('the set reached the device:\n%s' % out)
     has(section(out, 'parts dump %s' % big), r'^format: parts$',
         r'^end: 1 parts, well formed$')
+
+
+def case_parts_behind_mig():
+    """A VF the migration layer holds (here in STOP_COPY) refuses the
+    manual parts commands, as it refuses mode set and ctx read."""
+    out, err = run('mig state src 1 STOP_COPY\nparts get src 1 %s\n'
+                   'parts set src 1 %s\nparts obj create src 1 get\n'
+                   'mig abort src 1\n' % (f('p.bin'), f('p.bin')),
+                   args=['--dialect', '1.4'], rc=1)
+    for line, what in ((2, 'parts get'), (3, 'parts set'),
+                       (4, 'parts obj')):
+        has(err, r"^error: line %d: src vf 1 is in STOP_COPY under mig: "
+            r"%s would act behind mig; 'mig abort src 1' first: EBUSY$"
+            % (line, what))
