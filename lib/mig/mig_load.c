@@ -44,6 +44,8 @@ mig_local_load_begin(struct mig_vf *v)
 		 * complete and again by the device (doc/protocol.md §10). */
 		mig_parser_init(&v->load.parser, NULL, 0, load_cb, v);
 		v->load.parser.expect_kind = MIG_EXPECT_PARTS;
+		/* (a pre-flight summarised its parts, D-MIG14.20) */
+		v->load.parser.expect_queues = v->pre.num_queues;
 	} else {
 		if (!v->fields_valid)
 			MIG_LOG(WARNING, v->m->pf, "VF %u has no DEV_CTX_FIELDS_QUERY: load streams are checked for form only, not against the device's fields",

@@ -396,7 +396,10 @@ hdr_fixed_done(struct mig_parser *p)
 			     "stream comes from device %04x:%04x, the destination is %04x:%04x",
 			     p->info.vendor_id, p->info.device_id,
 			     p->expect_vendor, p->expect_device);
-	if (p->expect_queues && p->info.num_queues != p->expect_queues)
+	/* 0 in the header: the source did not know (a stream converted
+	 * from Linux's records, which carry no identity) */
+	if (p->expect_queues && p->info.num_queues &&
+	    p->info.num_queues != p->expect_queues)
 		return pfail(p, -EPROTO,
 			     "stream comes from a VF with %u queues, the destination has %u",
 			     p->info.num_queues, p->expect_queues);

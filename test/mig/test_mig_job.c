@@ -69,8 +69,10 @@ poll_counted(struct vpf_mig_job *job, unsigned int budget, struct env *e,
 static void
 env_job(struct env *e, uint16_t vfs)
 {
+	/* (1.4: the job's pairs must fit the PFs' device-parts objects) */
 	struct opt os = { .vfs = vfs, .seed = 1, .no_scan = true,
-			  .timeout_us = 2000000 };
+			  .timeout_us = 2000000,
+			  .parts_limit = (uint8_t)(vfs < 255 ? vfs : 255) };
 	struct opt od = os;
 
 	od.seed = 2;

@@ -89,7 +89,9 @@ test_migrate_matrix(void **state)
 static void
 run_many(bool serial, bool precopy, uint16_t aq)
 {
-	struct opt o = { .vfs = 64, .qp = 1, .seed = 7, .aq_size = aq };
+	/* (1.4: a job's pairs must fit the PFs' device-parts objects) */
+	struct opt o = { .vfs = 64, .qp = 1, .seed = 7, .aq_size = aq,
+			 .parts_limit = 64 };
 	struct vpf_mig_pair p[64];
 	struct vpf_mig_opts mo;
 	struct vpf_mig_result res;
@@ -143,7 +145,8 @@ test_migrate_64_concurrent(void **state)
 static void
 test_migrate_threaded(void **state)
 {
-	struct opt o = { .vfs = 16, .qp = 2, .seed = 13, .service_us = 20 };
+	struct opt o = { .vfs = 16, .qp = 2, .seed = 13, .service_us = 20,
+			 .parts_limit = 16 };
 	struct vpf_mig_range r = { 0, MEM };
 	struct vpf_mig_pair p[16];
 	struct vpf_mig_opts mo;
