@@ -257,6 +257,9 @@ struct vpf_mig_journal_info {
 	 *  "<path>.bad" when it could be renamed). */
 	bool was_bad;
 	uint32_t entries;	/**< VFs recorded as migrated away */
+	/** Generation of the file last read or written: each write adds
+	 *  one. */
+	uint64_t generation;
 	uint64_t instance;	/**< identity: the instance number */
 	char addr[32];		/**< identity: the address ("" without) */
 	char path[512];		/**< the journal file ("" when not enabled) */

@@ -56,6 +56,7 @@ mig_free(struct vpf_mig *m)
 	free(m->orphans);
 	free(m->submit_bm);
 	free(m->done_bm);
+	free(m->jwait_bm);
 	free(m);
 }
 
@@ -98,8 +99,10 @@ attach_alloc(struct vpf_pf *pf, const struct vpf_mig_params *p,
 		m->bm_words = (m->nvfs + 63u) / 64;
 		m->submit_bm = calloc(m->bm_words, sizeof(uint64_t));
 		m->done_bm = calloc(m->bm_words, sizeof(uint64_t));
+		m->jwait_bm = calloc(m->bm_words, sizeof(uint64_t));
 		if (m->vfs == NULL || m->orphans == NULL ||
-		    m->submit_bm == NULL || m->done_bm == NULL) {
+		    m->submit_bm == NULL || m->done_bm == NULL ||
+		    m->jwait_bm == NULL) {
 			rc = vpf_error(-ENOMEM, "out of memory");
 			goto fail;
 		}

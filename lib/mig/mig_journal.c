@@ -51,6 +51,14 @@ struct mig_journal {
 	int bg_rc;
 	const char *bg_step;
 	size_t bg_len;		/* of buf; 0: remove the file */
+	/* Group commit of stop marks (D-MIG14.23): every change in memory
+	 * counts in mgen; a write that ended (well or not) covered the
+	 * changes up to done_gen; VFs wait for want. */
+	uint64_t mgen;
+	uint64_t done_gen;
+	uint64_t bg_mgen;	/* mgen when the background write was built */
+	uint64_t want;
+	int done_rc;		/* the last write's result */
 };
 
 /* ---------------------------------------------------------------------------
@@ -524,6 +532,7 @@ mig_journal_set(struct vpf_mig *m, uint16_t vf, bool on)
 	    bit_get(j->bm, vf) == on)
 		return false;
 	bit_put(j->bm, vf, on);
+	j->mgen++;
 	if (on) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		j->t[vf - 1] = (uint64_t)ts.tv_sec * 1000000000u +
@@ -682,6 +691,9 @@ bg_collect(struct vpf_mig *m, bool wait)
 		return -EINPROGRESS;
 	(void)pthread_join(j->th, NULL);
 	j->bg = false;
+	if (j->bg_mgen > j->done_gen)
+		j->done_gen = j->bg_mgen;
+	j->done_rc = j->bg_rc;
 	return write_result(m, j->bg_len, j->bg_rc, j->bg_step);
 }
 
@@ -705,6 +717,7 @@ mig_journal_write(struct vpf_mig *m)
 {
 	struct mig_journal *j = m->jrn;
 	const char *step = "write";
+	uint64_t gen;
 	size_t len;
 	int rc;
 
@@ -715,7 +728,11 @@ mig_journal_write(struct vpf_mig *m)
 	if (rc <= 0)
 		return rc;
 	len = j->n || j->ns ? build(j) : 0;
+	gen = j->mgen;
 	rc = write_image(j, len, &step);
+	if (gen > j->done_gen)
+		j->done_gen = gen;
+	j->done_rc = rc;
 	return write_result(m, len, rc, step);
 }
 
@@ -730,11 +747,15 @@ mig_journal_write_start(struct vpf_mig *m)
 	if (rc <= 0)
 		return rc;
 	j->bg_len = j->n || j->ns ? build(j) : 0;
+	j->bg_mgen = j->mgen;
 	j->bg_step = "write";
 	atomic_store_explicit(&j->bg_done, false, memory_order_relaxed);
 	if (pthread_create(&j->th, NULL, writer_main, j) != 0) {
 		/* No thread: the write is made here, as before. */
 		rc = write_image(j, j->bg_len, &j->bg_step);
+		if (j->bg_mgen > j->done_gen)
+			j->done_gen = j->bg_mgen;
+		j->done_rc = rc;
 		return write_result(m, j->bg_len, rc, j->bg_step);
 	}
 	j->bg = true;
@@ -815,6 +836,7 @@ mig_journal_stop_set(struct vpf_mig *m, uint16_t vf, bool on)
 	    bit_get(j->sbm, vf) == on)
 		return false;
 	bit_put(j->sbm, vf, on);
+	j->mgen++;
 	if (on)
 		j->ns++;
 	else
@@ -935,6 +957,7 @@ vpf_mig_journal_info_get(const struct vpf_mig *m,
 	ji->usable = j->state == MIG_JRN_OK;
 	ji->was_bad = j->was_bad;
 	ji->entries = j->n;
+	ji->generation = j->gen;
 	ji->instance = j->instance;
 	snprintf(ji->addr, sizeof(ji->addr), "%s", j->addr);
 	if (ji->enabled)
@@ -942,4 +965,62 @@ vpf_mig_journal_info_get(const struct vpf_mig *m,
 	if (!ji->usable || j->was_bad)
 		copy_cut(ji->error, sizeof(ji->error), j->why, "", "");
 	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Group commit of stop marks (D-MIG14.23)
+ * ------------------------------------------------------------------------- */
+
+int
+mig_stop_mark_async(struct mig_vf *v)
+{
+	struct vpf_mig *m = v->m;
+	struct mig_journal *j = m->jrn;
+
+	if (v->jwait_gen != 0) {
+		if (j == NULL || j->done_gen >= v->jwait_gen) {
+			if (j != NULL && j->done_rc < 0)
+				MIG_LOG(WARNING, m->pf,
+					"VF %u: stop mark not journaled: a restarted owner resumes it without reporting it",
+					v->vf);
+			v->jwait_gen = 0;
+			return 0;
+		}
+		return 1;
+	}
+	if (!mig_is_v14(m) || mig_journal_state(m) != MIG_JRN_OK)
+		return 0;
+	(void)mig_journal_stop_set(m, v->vf, true);
+	if (j->done_gen >= j->mgen)
+		return 0;		/* already durable */
+	v->jwait_gen = j->mgen;
+	if (j->want < j->mgen)
+		j->want = j->mgen;
+	mig_journal_pump(m);
+	return j->done_gen >= v->jwait_gen ? mig_stop_mark_async(v) : 1;
+}
+
+bool
+mig_journal_pump(struct vpf_mig *m)
+{
+	struct mig_journal *j = m->jrn;
+
+	if (j == NULL || j->want <= j->done_gen)
+		return false;
+	if (j->bg && bg_collect(m, false) == -EINPROGRESS)
+		return false;
+	if (j->want > j->done_gen && !j->bg &&
+	    mig_journal_write_start(m) <= 0 && j->want > j->done_gen) {
+		/* nothing could be written (the journal became unusable):
+		 * the waiters go on, their marks not durable */
+		j->done_gen = j->want;
+		j->done_rc = -EIO;
+	}
+	return true;
+}
+
+bool
+mig_journal_covers(const struct vpf_mig *m, uint64_t gen)
+{
+	return m->jrn == NULL || m->jrn->done_gen >= gen;
 }

@@ -108,6 +108,21 @@ int mig_journal_write_start(struct vpf_mig *m);
  * none was started), -EINPROGRESS while it runs, or its errno. */
 int mig_journal_write_done(struct vpf_mig *m);
 
+/*
+ * Group commit of 1.4 stop marks (D-MIG14.23). mig_stop_mark_async():
+ * set @p v's mark and return 0 once a write that holds it ended (or when
+ * none is needed: journal off, not 1.4, already durable), 1 while the VF
+ * must wait; the first waiter starts a background write, later ones
+ * share the next. mig_journal_pump(): collect a finished write and start
+ * the next one if VFs wait; @return whether waiters may be ready.
+ * mig_journal_covers(): a write ended that holds the changes up to
+ * @p gen. A failed write lets the waiters go on (logged: their marks only
+ * decide what a restarted owner reports).
+ */
+int mig_stop_mark_async(struct mig_vf *v);
+bool mig_journal_pump(struct vpf_mig *m);
+bool mig_journal_covers(const struct vpf_mig *m, uint64_t gen);
+
 /* Stop marks (1.4; also see mig_vf_stop_intent() in mig_vf.h): whether
  * @p vf has one; add (@p on) or drop it in memory for a later write.
  * mig_journal_stop_set() @return whether anything changed. */

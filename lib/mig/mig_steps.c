@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mig_journal.h"
 #include "mig_vf.h"
 
 VPF_LOG_REGISTER(mig);
@@ -293,6 +294,12 @@ vf_local(struct mig_vf *v, const struct mig_step *st)
 {
 	int rc = st->fn(v);
 
+	if (rc == -EINPROGRESS) {
+		/* It waits for the journal: mig_jwait_run() runs the step
+		 * again once the write that holds its change ended. */
+		vf_bm_set(v->m->jwait_bm, v->vf);
+		return false;
+	}
 	if (rc == 0) {
 		v->istep++;
 		v->step_cont = false;
@@ -353,6 +360,7 @@ mig_op_start(struct mig_vf *v)
 	v->pre_discard = false;
 	v->discard_tries = 0;
 	v->lost_mode = MIG_MODE_UNKNOWN;
+	v->jwait_gen = 0;
 	v->failing = false;
 	v->op_rc = 0;
 	v->err[0] = '\0';
@@ -432,6 +440,25 @@ done_one(struct mig_vf *v)
 		v->done(v->m, v->vf, v->op_rc, v->done_arg);
 }
 
+static void
+jwait_one(struct mig_vf *v)
+{
+	if (v->busy && !v->in_cmd && mig_journal_covers(v->m, v->jwait_gen))
+		vf_run(v);
+	else if (v->busy && v->jwait_gen != 0)
+		vf_bm_set(v->m->jwait_bm, v->vf);	/* not yet */
+}
+
+/* VFs waiting for the journal: a finished write is collected (the next
+ * started), and those it covers go on. */
+static void
+mig_jwait_run(struct vpf_mig *m)
+{
+	if (m->jwait_bm == NULL || !mig_journal_pump(m))
+		return;
+	vf_bm_each(m, m->jwait_bm, jwait_one);
+}
+
 int
 mig_op_wait(struct mig_vf *v)
 {
@@ -452,6 +479,7 @@ mig_op_wait(struct mig_vf *v)
 			break;
 		}
 		mig_resubmit(m);
+		mig_jwait_run(m);
 	}
 	v->done_pending = false;
 	if (v->op_rc)
@@ -521,6 +549,7 @@ mig_poll_budget(struct vpf_mig *m, unsigned int budget, unsigned int *handled)
 	if (rc > 0 && handled)
 		*handled = (unsigned int)rc;
 	mig_resubmit(m);
+	mig_jwait_run(m);
 	saved = m->ndone;	/* a done callback may poll again */
 	m->ndone = 0;
 	vf_bm_each(m, m->done_bm, done_one);

@@ -493,8 +493,9 @@ local_stop_mark(struct mig_vf *v)
 {
 	/* Only when a stop will be sent (the mode the library recorded is
 	 * the device's: D-MIG14.2). */
-	if (v->mode == MIG_MODE_UNKNOWN || !mode_stopped(v->mode))
-		(void)mig_vf_stop_intent(v);
+	if ((v->mode == MIG_MODE_UNKNOWN || !mode_stopped(v->mode)) &&
+	    mig_stop_mark_async(v) == 1)
+		return -EINPROGRESS;	/* mig_steps.c runs it again */
 	return 0;
 }
 

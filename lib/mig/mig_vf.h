@@ -327,6 +327,9 @@ struct mig_vf {
 	/* Stream buffer bytes to prefault, left for the owning job to do as
 	 * a work unit of its own (mig_vf_prefault()); 0: none. */
 	size_t prefault_want;
+	/* the journal change its operation waits to see written (0: none;
+	 * mig_stop_mark_async(), D-MIG14.23) */
+	uint64_t jwait_gen;
 	unsigned int prefault_next;	/* next buffer (mig_steps.c) */
 };
 
@@ -341,6 +344,8 @@ struct vpf_mig {
 	 * VF's state. */
 	uint64_t *submit_bm;
 	uint64_t *done_bm;
+	/* VFs whose operation waits for the journal (mig_stop_mark_async) */
+	uint64_t *jwait_bm;
 	unsigned int bm_words;
 	unsigned int ndone;		/* callbacks run by this vpf_mig_poll() */
 	/* the PF's journal of migrated VFs (mig_journal.c) */

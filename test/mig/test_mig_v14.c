@@ -732,6 +732,56 @@ test_v14_half_stop_marks(void **state)
 	env_down(&e);
 }
 
+static void
+count_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
+{
+	(void)m;
+	(void)vf;
+	assert_int_equal(rc, 0);
+	(*(unsigned int *)arg)++;
+}
+
+/* Stops of many VFs issued together share their journal writes: the
+ * first starts one, all those that come while it runs share the next
+ * (D-MIG14.23); every VF is marked before its stop is sent. */
+static void
+test_v14_stop_marks_grouped(void **state)
+{
+	struct opt o = O14;
+	struct vpf_mig_journal_info j0, j1;
+	unsigned int done = 0;
+	uint64_t t0;
+	struct env e;
+	uint16_t vf;
+
+	(void)state;
+	if (getenv("VPF_JOURNAL_DIR") == NULL)
+		skip();		/* (meson sets it) */
+	o.vfs = 32;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_mig_journal_info_get(e.s.mig, &j0), 0);
+	for (vf = 1; vf <= 32; vf++)
+		assert_int_equal(vpf_mig_set_state_async(e.s.mig, vf,
+							 VPF_MIG_STATE_STOP,
+							 count_done, &done), 0);
+	t0 = vpf_now_ns();
+	while (done < 32) {
+		assert_true(vpf_mig_poll(e.s.mig) >= 0);
+		if (vpf_now_ns() - t0 > 10ull * 1000000000ull)
+			fail_msg("stops did not complete in 10 s");
+	}
+	assert_int_equal(vpf_mig_journal_info_get(e.s.mig, &j1), 0);
+	for (vf = 1; vf <= 32; vf++) {
+		assert_true(mig_journal_stopped(e.s.mig, vf));
+		assert_int_equal(vfstate(&e.s, vf), VPF_MIG_STATE_STOP);
+	}
+	assert_true(j1.generation - j0.generation <= 2);
+	assert_true(j1.generation - j0.generation >= 1);
+	for (vf = 1; vf <= 32; vf++)
+		assert_int_equal(vpf_mig_abort(e.s.mig, vf), 0);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_save_load),
 	cmocka_unit_test(test_v14_precopy_rounds),
@@ -743,4 +793,5 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_v14_job_objects),
 	cmocka_unit_test(test_v14_job_stop_marks),
 	cmocka_unit_test(test_v14_half_stop_marks),
+	cmocka_unit_test(test_v14_stop_marks_grouped),
 )
