@@ -40,6 +40,7 @@ struct mig_journal {
 	uint32_t n;		/* entries */
 	uint64_t *bm;		/* bit vf - 1: VF has an entry */
 	uint64_t *sbm;		/* bit vf - 1: VF has a stop mark (1.4) */
+	uint64_t *sgen;		/* [vf - 1]: mgen when its mark was set */
 	uint32_t ns;		/* stop marks */
 	uint64_t *t;		/* [vf - 1]: when it completed (realtime ns) */
 	uint8_t *buf;		/* the file being written: room for nvfs */
@@ -417,6 +418,7 @@ jrn_free(struct mig_journal *j)
 		close(j->dirfd);
 	free(j->bm);
 	free(j->sbm);
+	free(j->sgen);
 	free(j->t);
 	free(j->buf);
 	free(j);
@@ -438,10 +440,11 @@ mig_journal_open(struct vpf_mig *m, const char *dir, bool scan)
 	nw = (uint16_t)((m->nvfs + 63u) / 64);
 	j->bm = calloc(nw ? nw : 1, sizeof(uint64_t));
 	j->sbm = calloc(nw ? nw : 1, sizeof(uint64_t));
+	j->sgen = calloc(m->nvfs ? m->nvfs : 1, sizeof(uint64_t));
 	j->t = calloc(m->nvfs ? m->nvfs : 1, sizeof(uint64_t));
 	j->buf = malloc(MIG_JRN_HDR + (size_t)m->nvfs * MIG_JRN_ENTRY + 4u);
-	if (j->bm == NULL || j->sbm == NULL || j->t == NULL ||
-	    j->buf == NULL) {
+	if (j->bm == NULL || j->sbm == NULL || j->sgen == NULL ||
+	    j->t == NULL || j->buf == NULL) {
 		jrn_free(j);
 		return vpf_error(-ENOMEM, "out of memory");
 	}
@@ -837,6 +840,7 @@ mig_journal_stop_set(struct vpf_mig *m, uint16_t vf, bool on)
 		return false;
 	bit_put(j->sbm, vf, on);
 	j->mgen++;
+	j->sgen[vf - 1] = j->mgen;
 	if (on)
 		j->ns++;
 	else
@@ -991,11 +995,13 @@ mig_stop_mark_async(struct mig_vf *v)
 	if (!mig_is_v14(m) || mig_journal_state(m) != MIG_JRN_OK)
 		return 0;
 	(void)mig_journal_stop_set(m, v->vf, true);
-	if (j->done_gen >= j->mgen)
+	/* (the change that set it: a mark set by an earlier write, e.g. a
+	 * job's setup, needs nothing more) */
+	if (j->done_gen >= j->sgen[v->vf - 1])
 		return 0;		/* already durable */
-	v->jwait_gen = j->mgen;
-	if (j->want < j->mgen)
-		j->want = j->mgen;
+	v->jwait_gen = j->sgen[v->vf - 1];
+	if (j->want < v->jwait_gen)
+		j->want = v->jwait_gen;
 	mig_journal_pump(m);
 	return j->done_gen >= v->jwait_gen ? mig_stop_mark_async(v) : 1;
 }
