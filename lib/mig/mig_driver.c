@@ -735,7 +735,7 @@ drv_stop_marks_start(struct drv *drv)
 static void
 drv_stop_marks_end(struct drv *drv)
 {
-	unsigned int i, k;
+	unsigned int k;
 
 	for (k = 0; k < drv->nmigs && k < 64; k++) {
 		struct vpf_mig *m = drv->migs[k];
@@ -743,13 +743,10 @@ drv_stop_marks_end(struct drv *drv)
 		if (!(drv->smarks & (UINT64_C(1) << k)))
 			continue;
 		drv->smarks &= ~(UINT64_C(1) << k);
-		if (mig_journal_write_done(m) >= 0)
-			continue;
-		/* Not durable: each source's own stop writes its mark. */
-		for (i = 0; i < drv->n; i++)
-			if (drv->pp[i].s->m == m)
-				(void)mig_journal_stop_set(m, drv->pp[i].s->vf,
-							   false);
+		/* Still running: a source whose stop comes before it ends
+		 * waits for it as a step (D-MIG14.23), and the poll collects
+		 * it. Failed: logged; the stops go on. */
+		(void)mig_journal_write_done(m);
 	}
 }
 
