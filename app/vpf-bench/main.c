@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -370,6 +371,27 @@ static const struct group groups[] = {
 	{ "twoproc", bench_twoproc },
 };
 
+/* Watchdog: a group that hangs (a library bug) ends the run with a message
+ * instead of holding a CI job until its own timeout. Generous: 60 s plus
+ * 20 s per repetition (a full group takes seconds). */
+static const char *running_group;
+
+static void
+watchdog(int sig)
+{
+	static const char msg[] = "vpf-bench: a benchmark group did not "
+				  "finish in time (hung?): ";
+	ssize_t rc;
+
+	(void)sig;
+	rc = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	if (running_group != NULL)
+		rc = write(STDERR_FILENO, running_group, strlen(running_group));
+	rc = write(STDERR_FILENO, "\n", 1);
+	(void)rc;
+	_exit(3);
+}
+
 static bool
 group_selected(const char *only, const char *name)
 {
@@ -514,17 +536,21 @@ main(int argc, char **argv)
 	}
 
 	journal_scratch();
+	signal(SIGALRM, watchdog);
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		uint64_t t0;
 
 		if (!group_selected(only, groups[i].name))
 			continue;
 		t0 = bench_now_ns();
+		running_group = groups[i].name;
+		alarm(60u + 20u * bench_opts.reps);
 		if (groups[i].fn() != 0) {
 			fprintf(stderr, "vpf-bench: benchmark %s failed\n",
 				groups[i].name);
 			failed = 1;
 		}
+		alarm(0);
 		if (bench_opts.verbose)
 			fprintf(stderr, "# group %s took %.2f s\n",
 				groups[i].name,
