@@ -1002,8 +1002,9 @@ mig_stop_mark_async(struct mig_vf *v)
 	v->jwait_gen = j->sgen[v->vf - 1];
 	if (j->want < v->jwait_gen)
 		j->want = v->jwait_gen;
-	mig_journal_pump(m);
-	return j->done_gen >= v->jwait_gen ? mig_stop_mark_async(v) : 1;
+	/* The write starts at the end of the poll (mig_jwait_run()), so
+	 * that every stop issued before it shares it. */
+	return 1;
 }
 
 bool

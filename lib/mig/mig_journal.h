@@ -112,8 +112,9 @@ int mig_journal_write_done(struct vpf_mig *m);
  * Group commit of 1.4 stop marks (D-MIG14.23). mig_stop_mark_async():
  * set @p v's mark and return 0 once a write that holds it ended (or when
  * none is needed: journal off, not 1.4, already durable), 1 while the VF
- * must wait; the first waiter starts a background write, later ones
- * share the next. mig_journal_pump(): collect a finished write and start
+ * must wait; the poll (or the wait of a synchronous call) starts one
+ * background write for all the marks set so far, and marks set while it
+ * runs share the next. mig_journal_pump(): collect a finished write and start
  * the next one if VFs wait; @return whether waiters may be ready.
  * mig_journal_covers(): a write ended that holds the changes up to
  * @p gen. A failed write lets the waiters go on (logged: their marks only
