@@ -454,8 +454,17 @@ jwait_one(struct mig_vf *v)
 static void
 mig_jwait_run(struct vpf_mig *m)
 {
-	if (m->jwait_bm == NULL || !mig_journal_pump(m))
+	unsigned int w;
+
+	if (m->jwait_bm == NULL)
 		return;
+	for (w = 0; w < m->bm_words && m->jwait_bm[w] == 0; w++)
+		;
+	if (w == m->bm_words)
+		return;
+	/* (any write that ended may cover a waiter: a synchronous one of
+	 * another operation too, so the waiters are looked at each time) */
+	(void)mig_journal_pump(m);
 	vf_bm_each(m, m->jwait_bm, jwait_one);
 }
 
