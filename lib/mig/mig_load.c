@@ -94,7 +94,7 @@ local_state_stop_after_fail(struct mig_vf *v)
 }
 
 int
-mig_local_resuming_exit(struct mig_vf *v)
+mig_load_exit_check(struct mig_vf *v, const char *what)
 {
 	int rc = 0;
 
@@ -103,19 +103,27 @@ mig_local_resuming_exit(struct mig_vf *v)
 	else if (v->load.parser.state != MIG_P_DONE)
 		rc = mig_parser_finish(&v->load.parser);
 	else if (!v->load.final_written)
-		rc = vpf_error(-ENODATA, "final context not written");
+		rc = vpf_error(-ENODATA, "final %s not written", what);
 	if (rc == 0) {
 		v->load.active = false;
 		v->state = S_STOP;
 		return 0;
 	}
-	/* D-7.4: an incomplete or invalid load stream fails here with
-	 * nothing applied. */
 	mig_vf_fail(v, rc, "VF %u: RESUMING -> STOP: load stream %s: %s",
 		    v->vf, rc == -ENODATA ? "incomplete" : "invalid",
 		    v->load.parser.state == MIG_P_FAILED ? v->load.parser.errmsg :
 		    vpf_last_error());
 	mig_op_replan_fail(v, rc);
+	return rc;
+}
+
+int
+mig_local_resuming_exit(struct mig_vf *v)
+{
+	/* D-7.4: an incomplete or invalid load stream fails here with
+	 * nothing applied. */
+	if (mig_load_exit_check(v, "context") == 0)
+		return 0;
 	mig_op_add(v, ACT_DISCARD_FORCE, 0, STEP_F_BEST_EFFORT | STEP_F_RETRY,
 		   NULL);
 	mig_op_add(v, ACT_LOCAL, 0, 0, local_state_stop_after_fail);

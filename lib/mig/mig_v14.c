@@ -532,24 +532,8 @@ local_res_fail_end(struct mig_vf *v)
 static int
 local_resuming_exit(struct mig_vf *v)
 {
-	int rc = 0;
-
-	if (v->load.err)
-		rc = v->load.err;
-	else if (v->load.parser.state != MIG_P_DONE)
-		rc = mig_parser_finish(&v->load.parser);
-	else if (!v->load.final_written)
-		rc = vpf_error(-ENODATA, "final parts set not written");
-	if (rc == 0) {
-		v->load.active = false;
-		v->state = S_STOP;
+	if (mig_load_exit_check(v, "parts set") == 0)
 		return 0;
-	}
-	mig_vf_fail(v, rc, "VF %u: RESUMING -> STOP: load stream %s: %s",
-		    v->vf, rc == -ENODATA ? "incomplete" : "invalid",
-		    v->load.parser.state == MIG_P_FAILED ? v->load.parser.errmsg :
-		    vpf_last_error());
-	mig_op_replan_fail(v, rc);
 	/* Its own parts back (D-MIG14.4), then no object left. */
 	mig_op_add(v, ACT_V14_CREATE, VPF_PARTS_OBJ_SET | MIG_V14_RESTORE, 0,
 		   NULL);

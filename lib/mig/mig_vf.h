@@ -434,6 +434,11 @@ int mig_local_save_round(struct mig_vf *v);
 int mig_local_save_final(struct mig_vf *v);
 int mig_local_load_begin(struct mig_vf *v);
 int mig_local_resuming_exit(struct mig_vf *v);
+/* Leaving RESUMING: 0 (the VF is in STOP) when the load stream was
+ * complete and its final @p what written; else the operation is failed
+ * with the reason and replanned (the caller adds its clean-up steps) and
+ * the errno returned. */
+int mig_load_exit_check(struct mig_vf *v, const char *what);
 
 /* Operation builders used by the driver (async, done from vpf_mig_poll). */
 int mig_set_state_plan(struct mig_vf *v, enum vpf_mig_state target);
