@@ -404,6 +404,23 @@ VPF_API int vpf_mig_recover_async(struct vpf_mig *m, uint16_t vf,
  */
 VPF_API int vpf_mig_mark_complete(struct vpf_mig *m, uint16_t vf);
 
+/**
+ * Prepare the stops of a migration (virtio 1.4 dialect): journal, in one
+ * durable write before this returns, that VFs @p vfs[0 .. @p n - 1] are
+ * about to be stopped. A 1.4 stop is journaled before it is sent (a
+ * restarted owner reports such a VF and resumes it); a stop whose mark is
+ * already written waits for no write, so a caller that drives the VFIO
+ * states itself calls this when its migration begins (while the VFs
+ * run), as vpf_mig_migrate() does in its setup (doc/migration.md, "The
+ * virtio 1.4 dialect"). A mark left by a migration that did not stop the
+ * VF only makes a restart send it a harmless resume.
+ * @return 0 (also on a draft PF, or with the journal off); -EINVAL (a VF
+ *   that does not exist); the journal's errno when it could not be written
+ *   (the stops then write their own marks).
+ */
+VPF_API int vpf_mig_stop_prepare(struct vpf_mig *m, const uint16_t *vfs,
+				 unsigned int n);
+
 /** What the library knows about one VF. */
 struct vpf_mig_vf_info {
 	enum vpf_mig_state state;

@@ -1031,3 +1031,16 @@ mig_journal_covers(const struct vpf_mig *m, uint64_t gen)
 {
 	return m->jrn == NULL || m->jrn->done_gen >= gen;
 }
+
+int
+vpf_mig_stop_prepare(struct vpf_mig *m, const uint16_t *vfs, unsigned int n)
+{
+	unsigned int i;
+
+	if (m == NULL || (vfs == NULL && n))
+		return vpf_error(-EINVAL, "stop_prepare: bad arguments");
+	for (i = 0; i < n; i++)
+		if (mig_vf_get(m, vfs[i]) == NULL)
+			return -EINVAL;
+	return mig_stop_intent_batch(m, vfs, n);
+}

@@ -779,6 +779,33 @@ test_v14_stop_marks_grouped(void **state)
 	assert_int_equal(j1.generation - j0.generation, 1);
 	for (vf = 1; vf <= 32; vf++)
 		assert_int_equal(vpf_mig_abort(e.s.mig, vf), 0);
+
+	/* Prepared first (one write, while they run), the stops write
+	 * nothing (D-MIG14.24). */
+	{
+		uint16_t vfs[32];
+
+		for (vf = 1; vf <= 32; vf++)
+			vfs[vf - 1] = vf;
+		vfs[31] = 33;
+		assert_int_equal(vpf_mig_stop_prepare(e.s.mig, vfs, 32), -EINVAL);
+		vfs[31] = 32;
+		assert_int_equal(vpf_mig_stop_prepare(e.s.mig, vfs, 32), 0);
+	}
+	assert_int_equal(vpf_mig_journal_info_get(e.s.mig, &j0), 0);
+	done = 0;
+	for (vf = 1; vf <= 32; vf++)
+		assert_int_equal(vpf_mig_set_state_async(e.s.mig, vf,
+							 VPF_MIG_STATE_STOP,
+							 count_done, &done), 0);
+	while (done < 32)
+		assert_true(vpf_mig_poll(e.s.mig) >= 0);
+	assert_int_equal(vpf_mig_journal_info_get(e.s.mig, &j1), 0);
+	assert_int_equal(j1.generation, j0.generation);
+	for (vf = 1; vf <= 32; vf++) {
+		assert_true(mig_journal_stopped(e.s.mig, vf));
+		assert_int_equal(vpf_mig_abort(e.s.mig, vf), 0);
+	}
 	env_down(&e);
 }
 
