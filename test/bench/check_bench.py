@@ -20,6 +20,13 @@ METRICS = [
     "ctx_parse_gbps", "memcpy_gbps", "ctx_parse_vs_memcpy",
     "wr_merge_mrec_s",
     "mem_per_vf_bytes", "mem_per_pf_bytes",
+    # the virtio 1.4 twins of the stop-copy and downtime groups
+    "stopcopy_64vf_serial_ms_v14", "stopcopy_64vf_pipelined_ms_v14",
+    "stopcopy_speedup_v14", "stopcopy_bound_ms_v14",
+    "stopcopy_pipelined_vs_bound_v14",
+    "downtime_1vf_us_v14", "downtime_64vf_us_v14",
+    "downtime_64vf_bound_us_v14", "downtime_64vf_vs_bound_v14",
+    "parts_parse_vs_memcpy",
 ]
 
 
