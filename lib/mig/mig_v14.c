@@ -550,11 +550,16 @@ mig_v14_set_state_plan(struct mig_vf *v, enum vpf_mig_state from,
 		       mig_local_fn plain_state, mig_local_fn target_state)
 {
 	uint8_t tmode = vpf_mig_state_mode(target);
+	/* A destination resumed after its load drops its objects after the
+	 * resume: the guest's downtime does not wait for them (D-MIG14.25).
+	 * A failed resume destroys them as any failed step does. */
+	bool late = from == S_RES && !mode_stopped(tmode);
 
 	v->v14.mode_retried = false;
 	/* Exit actions of the state left. */
-	if (from == S_RES) {
+	if (from == S_RES)
 		mig_op_add(v, ACT_LOCAL, 0, 0, local_resuming_exit);
+	if (from == S_RES && !late) {
 		mig_op_add(v, ACT_V14_DESTROY, VPF_PARTS_OBJ_GET,
 			   STEP_F_BEST_EFFORT, NULL);
 		mig_op_add(v, ACT_V14_DESTROY, VPF_PARTS_OBJ_SET,
@@ -572,6 +577,12 @@ mig_v14_set_state_plan(struct mig_vf *v, enum vpf_mig_state from,
 		mig_op_add(v, ACT_LOCAL, 0, 0, local_stop_mark);
 	mig_op_add(v, ACT_MODE_SET, tmode, 0, NULL);
 	mig_op_add(v, ACT_LOCAL, 0, 0, plain_state);
+	if (late) {
+		mig_op_add(v, ACT_V14_DESTROY, VPF_PARTS_OBJ_GET,
+			   STEP_F_BEST_EFFORT, NULL);
+		mig_op_add(v, ACT_V14_DESTROY, VPF_PARTS_OBJ_SET,
+			   STEP_F_BEST_EFFORT, NULL);
+	}
 
 	/* Entry actions of the target. */
 	switch (target) {

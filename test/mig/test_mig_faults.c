@@ -358,7 +358,8 @@ test_abort_mode_set_misreported(void **state)
  * in a vpf_mig_migrate() of @p mo: in the draft MODE_SET Freeze,
  * FIELDS_QUERY and one CTX_WRITE (64 KiB chunks); in 1.4 counted on a
  * migration of VF 2 without faults (its stop, the GET and SET objects,
- * the parts read and set). */
+ * the parts read and set), less the resume and the SET object's DESTROY
+ * that follows it (D-MIG14.25). */
 static uint32_t
 dst_cmds_before_resume(struct env *e, const struct vpf_mig_opts *mo)
 {
@@ -371,7 +372,7 @@ dst_cmds_before_resume(struct env *e, const struct vpf_mig_opts *mo)
 	p = mig_pair(&e->s, 2, &e->d, 2);
 	assert_int_equal(vpf_mig_migrate(mo, &p, 1, NULL), 0);
 	assert_same_vf(&e->s, 2, &e->d, 2);
-	return (uint32_t)(ncmds_all(&e->d, 2) - n0 - 1);
+	return (uint32_t)(ncmds_all(&e->d, 2) - n0 - 2);
 }
 
 /* The destination's activating MODE_SET is done but its completion is
