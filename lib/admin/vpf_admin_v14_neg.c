@@ -25,15 +25,13 @@
 #include "admin_internal.h"
 #include "vpf_parts.h"
 
+/* A command of the engine's own (an internal slot; allowed while the
+ * queue is being brought up). */
 static int
 v14_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
 {
 	c->priv[2] |= CMD_F_INTERNAL;
-	c->done = NULL;
-	c->arg = NULL;
-	c->priv[0] = 0;
-	c->priv[1] = 0;
-	return vpf_admin_exec(pf, c);
+	return admin_cmd_run(pf, c);
 }
 
 /* Every refusal names the dialect: the device is a 1.4 device vpf cannot
@@ -226,18 +224,6 @@ admin_v14_negotiate(struct vpf_pf *pf, uint64_t sup)
  * D-CLI14.2)
  * --------------------------------------------------------------------- */
 
-/* A command of the caller's (not the engine's own: no internal slot,
- * refused while the queue is recovered). */
-static int
-v14_user_exec(struct vpf_pf *pf, struct vpf_admin_cmd *c)
-{
-	c->done = NULL;
-	c->arg = NULL;
-	c->priv[0] = 0;
-	c->priv[1] = 0;
-	return vpf_admin_exec(pf, c);
-}
-
 static int
 v14_cap_check(struct vpf_pf *pf)
 {
@@ -265,7 +251,7 @@ vpf_admin_v14_cap_list(struct vpf_pf *pf, uint64_t *ids)
 	admin_v14_prep(&c, VPF_ADMIN_V14_OP_CAP_ID_LIST_QUERY, VPF_ADMIN_GROUP_SELF, 0);
 	c.result = &w;
 	c.result_len = sizeof(w);
-	rc = v14_user_exec(pf, &c);
+	rc = admin_cmd_run(pf, &c);
 	if (rc < 0)
 		return rc;
 	/* admin_v14_check_result() refused a result under 8 bytes. */
@@ -298,7 +284,7 @@ vpf_admin_v14_cap_get(struct vpf_pf *pf, uint16_t id, void *buf, uint32_t cap,
 	c.data_len = sizeof(data);
 	c.result = res;
 	c.result_len = sizeof(res);
-	rc = v14_user_exec(pf, &c);
+	rc = admin_cmd_run(pf, &c);
 	if (rc < 0)
 		return rc;
 	/* The engine never reports more than it posted; bounded again so
@@ -350,7 +336,7 @@ vpf_admin_v14_cap_set(struct vpf_pf *pf, uint16_t id, const void *val,
 	admin_v14_prep(&c, VPF_ADMIN_V14_OP_DRIVER_CAP_SET, VPF_ADMIN_GROUP_SELF, 0);
 	c.data = data;
 	c.data_len = 8 + RTE_ALIGN_CEIL(len, 8u);
-	rc = v14_user_exec(pf, &c);
+	rc = admin_cmd_run(pf, &c);
 	if (rc < 0)
 		return rc;
 	if (id == VPF_ADMIN_V14_CAP_DEV_PARTS) {
@@ -419,7 +405,7 @@ vpf_admin_v14_obj_create_id(struct vpf_pf *pf, uint16_t vf, uint8_t kind,
 	obj->gen = v->gen;
 	memset(&c, 0, sizeof(c));
 	admin_v14_prep_create(&c, obj);
-	rc = v14_user_exec(pf, &c);
+	rc = admin_cmd_run(pf, &c);
 	rc = admin_v14_create_done(pf, obj, rc);
 	if (rc < 0 && obj->valid) {
 		/* The device may hold it: destroy before reporting. */

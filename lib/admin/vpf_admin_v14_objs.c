@@ -456,16 +456,6 @@ admin_v14_check_parts(struct vpf_pf *pf, uint16_t vf, const void *buf,
  * --------------------------------------------------------------------- */
 
 static int
-run(struct vpf_pf *pf, struct vpf_admin_cmd *c)
-{
-	c->done = NULL;
-	c->arg = NULL;
-	c->priv[0] = 0;
-	c->priv[1] = 0;
-	return vpf_admin_exec(pf, c);
-}
-
-static int
 obj_check(struct vpf_pf *pf, const struct vpf_admin_v14_obj *obj, int kind)
 {
 	int rc;
@@ -499,7 +489,7 @@ vpf_admin_v14_obj_destroy(struct vpf_pf *pf, struct vpf_admin_v14_obj *obj)
 	for (t = 0; t < DESTROY_TRIES && admin_v14_obj_current(pf, obj); t++) {
 		memset(&c, 0, sizeof(c));
 		admin_v14_prep_destroy(&c, obj);
-		rc = run(pf, &c);
+		rc = admin_cmd_run(pf, &c);
 		if (rc != -ETIMEDOUT && rc != -ECANCELED)
 			break;
 	}
@@ -521,7 +511,7 @@ vpf_admin_v14_obj_create(struct vpf_pf *pf, uint16_t vf, uint8_t kind,
 		return rc;
 	memset(&c, 0, sizeof(c));
 	admin_v14_prep_create(&c, obj);
-	rc = run(pf, &c);
+	rc = admin_cmd_run(pf, &c);
 	rc = admin_v14_create_done(pf, obj, rc);
 	if (rc < 0 && obj->valid) {
 		/* The device may hold it: destroy before reporting. */
@@ -545,7 +535,7 @@ meta_value(struct vpf_pf *pf, const struct vpf_admin_v14_obj *obj,
 		return rc;
 	memset(&c, 0, sizeof(c));
 	admin_v14_prep_meta(&c, obj, type, r, sizeof(r));
-	rc = run(pf, &c);
+	rc = admin_cmd_run(pf, &c);
 	if (rc == 0 && out != NULL)
 		*out = rte_le_to_cpu_32(r[0]);
 	return rc;
@@ -589,7 +579,7 @@ vpf_admin_v14_meta_list(struct vpf_pf *pf, const struct vpf_admin_v14_obj *obj,
 					 obj->vf, n, need, cap, pf->params.max_chunk);
 		memset(&c, 0, sizeof(c));
 		admin_v14_prep_meta(&c, obj, VPF_PARTS_META_LIST, buf, (uint32_t)need);
-		rc = run(pf, &c);
+		rc = admin_cmd_run(pf, &c);
 		if (rc == -ENOMEM)
 			continue;	/* more parts since COUNT */
 		if (rc < 0)
@@ -635,7 +625,7 @@ vpf_admin_v14_parts_get(struct vpf_pf *pf, const struct vpf_admin_v14_obj *obj,
 					 obj->vf, size, cap, pf->params.max_chunk);
 		memset(&c, 0, sizeof(c));
 		admin_v14_prep_get_all(&c, obj, buf, RTE_MIN(post, cap));
-		rc = run(pf, &c);
+		rc = admin_cmd_run(pf, &c);
 		if (rc == -ENOMEM)
 			continue;	/* grew since SIZE (D-DRV14.9) */
 		if (rc < 0)
@@ -704,7 +694,7 @@ vpf_admin_v14_parts_set(struct vpf_pf *pf, const struct vpf_admin_v14_obj *obj,
 		       obj->vf);
 	c.data = pf->scratch;
 	c.data_len = dlen;
-	return run(pf, &c);
+	return admin_cmd_run(pf, &c);
 }
 
 int
@@ -726,7 +716,7 @@ vpf_admin_v14_mode_set(struct vpf_pf *pf, uint16_t vf, bool stopped)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	vpf_admin_v14_prep_mode_set(&c, vf, stopped);
-	return run(pf, &c);
+	return admin_cmd_run(pf, &c);
 }
 
 /* ------------------------------------------------------------------------
