@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 vpf authors
+ */
+
+/*
+ * vpf-oob-plugin.so: the out-of-band VFIO migration plugin
+ * (vfio-migration-plugin.h) for VFs whose PF vpfd owns. QEMU keeps the VF
+ * passed through with VFIO; the VF's state moves through vpfd's JSON-RPC
+ * socket instead of a VFIO migration region.
+ *
+ * The plugin maps QEMU's v1 device states to vpfd's VFIO v2 states
+ * (vf_mig_state_set):
+ *   RUNNING           -> RUNNING
+ *   RUNNING | SAVING  -> PRE_COPY   (each update_pending + save pass is one
+ *                                    precopy round)
+ *   SAVING            -> STOP_COPY
+ *   STOP              -> STOP
+ *   RESUMING          -> RESUMING   (then RUNNING: the load is complete)
+ *   SAVING... -> RUNNING: QEMU cancelled the migration, vf_mig_abort.
+ *
+ * update_pending() fixes the next piece of the save stream: vpfd writes it
+ * into the handle's memfd (vf_mig_save_next) and the plugin reports its
+ * exact length; save() preads it. load() pwrites a piece into the memfd and
+ * hands it to vf_mig_load. One RPC connection and one mutex per handle;
+ * failures are negative errno values with one line on stderr.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "oob_rpc.h"
+#include "vfio-migration-plugin.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Largest piece vpfd's vf_mig_load reads at once. */
+#define LOAD_MAX	(16u << 20)
+#define DEVID_LEN	12	/* "dddd:bb:dd.f" */
+
+struct oob_handle {
+	pthread_mutex_t lock;
+	char devid[DEVID_LEN + 1];
+	struct oob_rpc rpc;
+	int memfd;
+	uint32_t v1;		/* the state QEMU last set */
+	/* the piece of the save stream in the memfd */
+	uint64_t piece_len;
+	uint64_t piece_off;	/* bytes of it saved */
+	bool piece_valid;
+	bool saving_seen;	/* SAVING (stop-copy) entered */
+	bool end;		/* the stop-copy piece read was the last */
+	bool fail_logged;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+plog(const char *devid, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One write per line: handles of other threads do not interleave. */
+	fprintf(stderr, "vpf-oob-plugin: %s: %s\n", devid ? devid : "?", line);
+}
+
+static bool
+devid_valid(const char *s)
+{
+	/* dddd:bb:dd.f, hex digits, function 0..7 */
+	static const char pat[] = "xxxx:xx:xx.f";
+
+	if (s == NULL || strlen(s) != sizeof(pat) - 1)
+		return false;
+	for (size_t i = 0; pat[i]; i++) {
+		char c = s[i];
+
+		if (pat[i] == 'x') {
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			      (c >= 'A' && c <= 'F')))
+				return false;
+		} else if (pat[i] == 'f') {
+			if (c < '0' || c > '7')
+				return false;
+		} else if (c != pat[i]) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* {"bdf": devid} plus, when @p key is set, one more string member. */
+static json_t *
+vf_params(const struct oob_handle *h, const char *key, const char *val)
+{
+	json_t *p = json_pack("{ss}", "bdf", h->devid);
+
+	if (p != NULL && key != NULL)
+		json_object_set_new(p, key, json_string(val));
+	return p;
+}
+
+/* One RPC on the handle's connection; a failure is logged. */
+static int
+call(struct oob_handle *h, const char *method, json_t *params, int fd,
+     json_t **result)
+{
+	int rc = oob_rpc_call(&h->rpc, method, params, fd, result);
+
+	if (rc != 0)
+		plog(h->devid, "%s", h->rpc.err);
+	return rc;
+}
+
+static int
+state_set(struct oob_handle *h, const char *state)
+{
+	return call(h, "vf_mig_state_set", vf_params(h, "state", state), -1,
+		    NULL);
+}
+
+static void *
+op_init(char *devid, char *arg)
+{
+	struct oob_handle *h;
+	json_t *res = NULL;
+	const char *st;
+	int rc;
+
+	if (!devid_valid(devid)) {
+		plog(devid, "not a PCI address (dddd:bb:dd.f)");
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		plog(devid, "out of memory");
+		return NULL;
+	}
+	snprintf(h->devid, sizeof(h->devid), "%s", devid);
+	h->memfd = memfd_create("vpf-oob-state", MFD_CLOEXEC);
+	if (h->memfd < 0) {
+		plog(devid, "memfd_create: %s", strerror(errno));
+		free(h);
+		return NULL;
+	}
+	rc = oob_rpc_open(&h->rpc, arg);
+	if (rc != 0) {
+		plog(devid, "%s", h->rpc.err);
+		goto fail;
+	}
+	/* The daemon must know the VF; QEMU's device is running now. */
+	rc = call(h, "vf_mig_state_get", vf_params(h, NULL, NULL), -1, &res);
+	if (rc != 0)
+		goto fail;
+	st = json_string_value(json_object_get(res, "state"));
+	if (st == NULL) {
+		plog(devid, "vf_mig_state_get: no state in the answer");
+		goto fail;
+	}
+	if (strcasecmp(st, "RUNNING") != 0) {
+		/* Someone else migrates it (or left it stopped): refuse
+		 * rather than take over. */
+		plog(devid, "the VF is in state %s, not RUNNING", st);
+		goto fail;
+	}
+	json_decref(res);
+	res = NULL;
+	h->v1 = VFIO_DEVICE_STATE_V1_RUNNING;
+	if (pthread_mutex_init(&h->lock, NULL) != 0) {
+		plog(devid, "pthread_mutex_init failed");
+		goto fail;
+	}
+	return h;
+fail:
+	json_decref(res);
+	oob_rpc_close(&h->rpc);
+	close(h->memfd);
+	free(h);
+	return NULL;
+}
+
+static void
+piece_reset(struct oob_handle *h)
+{
+	h->piece_valid = false;
+	h->piece_len = 0;
+	h->piece_off = 0;
+}
+
+static int
+op_set_state(void *handle, uint32_t value)
+{
+	struct oob_handle *h = handle;
+	uint32_t prev;
+	int rc;
+
+	if (h == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	prev = h->v1;
+	if (value == prev) {
+		pthread_mutex_unlock(&h->lock);
+		return 0;
+	}
+	switch (value) {
+	case VFIO_DEVICE_STATE_V1_RUNNING:
+		if (prev & VFIO_DEVICE_STATE_V1_SAVING ||
+		    (prev == VFIO_DEVICE_STATE_V1_STOP && h->saving_seen)) {
+			/* QEMU cancelled: the source runs again. */
+			rc = call(h, "vf_mig_abort", vf_params(h, NULL, NULL),
+				  -1, NULL);
+			if (rc == 0) {
+				piece_reset(h);
+				h->saving_seen = false;
+				h->end = false;
+			}
+		} else {
+			rc = state_set(h, "RUNNING");
+		}
+		break;
+	case VFIO_DEVICE_STATE_V1_RUNNING | VFIO_DEVICE_STATE_V1_SAVING:
+		if (prev != VFIO_DEVICE_STATE_V1_RUNNING) {
+			plog(h->devid, "set_state: precopy only from RUNNING "
+			     "(state %#x)", prev);
+			rc = -EINVAL;
+			break;
+		}
+		piece_reset(h);
+		h->saving_seen = false;
+		h->end = false;
+		rc = state_set(h, "PRE_COPY");
+		break;
+	case VFIO_DEVICE_STATE_V1_SAVING:
+		if (prev & VFIO_DEVICE_STATE_V1_RESUMING) {
+			plog(h->devid, "set_state: SAVING from RESUMING");
+			rc = -EINVAL;
+			break;
+		}
+		/* An unsaved precopy piece stays first in line: the stream
+		 * stays in order. */
+		rc = state_set(h, "STOP_COPY");
+		if (rc == 0) {
+			h->saving_seen = true;
+			h->end = false;
+		}
+		break;
+	case VFIO_DEVICE_STATE_V1_STOP:
+		rc = state_set(h, "STOP");
+		break;
+	case VFIO_DEVICE_STATE_V1_RESUMING:
+		if (prev & VFIO_DEVICE_STATE_V1_SAVING) {
+			plog(h->devid, "set_state: RESUMING while saving");
+			rc = -EINVAL;
+			break;
+		}
+		piece_reset(h);
+		h->saving_seen = false;
+		rc = state_set(h, "RESUMING");
+		break;
+	default:
+		plog(h->devid, "set_state: state %#x is not supported", value);
+		rc = -EINVAL;
+		break;
+	}
+	if (rc == 0)
+		h->v1 = value;
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+static int
+op_get_state(void *handle, uint32_t *value)
+{
+	struct oob_handle *h = handle;
+
+	if (h == NULL || value == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	*value = h->v1;
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+static int
+op_update_pending(void *handle, uint64_t *pending)
+{
+	struct oob_handle *h = handle;
+	json_t *res = NULL, *jb, *je;
+	int rc = 0;
+
+	if (h == NULL || pending == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	*pending = 0;
+	if (!(h->v1 & VFIO_DEVICE_STATE_V1_SAVING)) {
+		plog(h->devid, "update_pending: not saving (state %#x)", h->v1);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (h->piece_valid && h->piece_off < h->piece_len) {
+		/* The last piece is not all saved: what is left of it. */
+		*pending = h->piece_len - h->piece_off;
+		goto out;
+	}
+	if (h->saving_seen && h->end)
+		goto out;	/* the stop-copy state is all out */
+	rc = call(h, "vf_mig_save_next", vf_params(h, NULL, NULL), h->memfd,
+		  &res);
+	if (rc != 0)
+		goto out;
+	jb = json_object_get(res, "bytes");
+	je = json_object_get(res, "end");
+	if (!json_is_integer(jb) || json_integer_value(jb) < 0 ||
+	    !json_is_boolean(je)) {
+		plog(h->devid, "vf_mig_save_next: answer without bytes/end");
+		rc = -EPROTO;
+		goto out;
+	}
+	h->piece_valid = true;
+	h->piece_len = (uint64_t)json_integer_value(jb);
+	h->piece_off = 0;
+	if (h->saving_seen && json_is_true(je))
+		h->end = true;
+	*pending = h->piece_len;
+out:
+	json_decref(res);
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+static int
+op_save(void *handle, uint8_t *state, uint64_t len)
+{
+	struct oob_handle *h = handle;
+	uint64_t done = 0;
+	int rc = 0;
+
+	if (h == NULL || (state == NULL && len > 0))
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	if (!h->piece_valid || len > h->piece_len - h->piece_off) {
+		plog(h->devid, "save: %" PRIu64 " bytes asked, %" PRIu64
+		     " reported and not saved", len,
+		     h->piece_valid ? h->piece_len - h->piece_off : 0);
+		rc = -EINVAL;
+		goto out;
+	}
+	while (done < len) {
+		ssize_t n = pread(h->memfd, state + done, len - done,
+				  (off_t)(h->piece_off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			plog(h->devid, "save: reading the piece: %s",
+			     n < 0 ? strerror(errno) : "short file");
+			goto out;
+		}
+		done += (uint64_t)n;
+	}
+	h->piece_off += len;
+out:
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+static int
+op_load(void *handle, uint8_t *state, uint64_t len)
+{
+	struct oob_handle *h = handle;
+	uint64_t done = 0;
+	json_t *p;
+	int rc = 0;
+
+	if (h == NULL || (state == NULL && len > 0))
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	if (h->v1 != VFIO_DEVICE_STATE_V1_RESUMING) {
+		plog(h->devid, "load: not resuming (state %#x)", h->v1);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (len > LOAD_MAX) {
+		plog(h->devid, "load: piece of %" PRIu64 " bytes (at most %u)",
+		     len, LOAD_MAX);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (len == 0)
+		goto out;
+	if (ftruncate(h->memfd, 0) != 0) {
+		rc = -errno;
+		plog(h->devid, "load: ftruncate: %s", strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		ssize_t n = pwrite(h->memfd, state + done, len - done,
+				   (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			plog(h->devid, "load: writing the piece: %s",
+			     n < 0 ? strerror(errno) : "no progress");
+			goto out;
+		}
+		done += (uint64_t)n;
+	}
+	p = vf_params(h, NULL, NULL);
+	if (p != NULL)
+		json_object_set_new(p, "bytes", json_integer((json_int_t)len));
+	rc = call(h, "vf_mig_load", p, h->memfd, NULL);
+out:
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
+static int
+op_cleanup(void *handle)
+{
+	struct oob_handle *h = handle;
+	int rc = 0;
+
+	if (h == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	if (h->saving_seen && h->end &&
+	    (!h->piece_valid || h->piece_off == h->piece_len) &&
+	    (h->v1 == VFIO_DEVICE_STATE_V1_SAVING ||
+	     h->v1 == VFIO_DEVICE_STATE_V1_STOP)) {
+		/* Its whole state went to the destination: it must never
+		 * run here again. */
+		rc = call(h, "vf_mig_complete", vf_params(h, NULL, NULL), -1,
+			  NULL);
+	} else if (h->v1 != VFIO_DEVICE_STATE_V1_RUNNING) {
+		rc = call(h, "vf_mig_abort", vf_params(h, NULL, NULL), -1,
+			  NULL);
+	}
+	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_destroy(&h->lock);
+	oob_rpc_close(&h->rpc);
+	close(h->memfd);
+	free(h);
+	return rc;
+}
+
+static VFIOMigrationPluginOps oob_ops = {
+	.init = op_init,
+	.save = op_save,
+	.load = op_load,
+	.update_pending = op_update_pending,
+	.set_state = op_set_state,
+	.get_state = op_get_state,
+	.cleanup = op_cleanup,
+};
+
+EXPORT int
+vfio_lm_get_plugin_version(void)
+{
+	return VFIO_LM_PLUGIN_API_VERSION;
+}
+
+EXPORT VFIOMigrationPluginOps *
+vfio_lm_get_plugin_ops(void)
+{
+	return &oob_ops;
+}
