@@ -136,6 +136,15 @@ if grep -q "^app/vpf-cli/vpf-cli:" <<< "$targets"; then
 		say "WARNING: vpf-cli does not build: CLI checks skipped"
 	fi
 fi
+# and vpfd, to own the PF through VFIO as a service (--vfio BDF)
+vpfd=
+if [ -n "$cli" ] && grep -q "^app/vpfd/vpfd:" <<< "$targets"; then
+	if ninja -C "$builddir" app/vpfd/vpfd >/dev/null; then
+		vpfd="$builddir/app/vpfd/vpfd"
+	else
+		say "WARNING: vpfd does not build: vpfd checks skipped"
+	fi
+fi
 
 # --- initramfs ---------------------------------------------------------------
 work="$builddir/vfio-qemu"
@@ -158,7 +167,8 @@ done
 # finds none in the guest, so no DPDK PMD can claim the device).
 cp "$prog" "$root/bin/vpf-vfio-qemu-guest"
 [ -z "$cli" ] || cp "$cli" "$root/bin/vpf-cli"
-ldd "$prog" ${cli:+"$cli"} | awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }' |
+[ -z "$vpfd" ] || cp "$vpfd" "$root/bin/vpfd"
+ldd "$prog" ${cli:+"$cli"} ${vpfd:+"$vpfd"} | awk '/=> \// { print $3 } /^\s*\/lib/ { print $1 }' |
 while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
@@ -211,6 +221,11 @@ else
 		echo "exit status $?" >> /tmp/cli.log
 		sed 's/^/vpf-cli: /' /tmp/cli.log
 	fi
+	if [ -x /bin/vpfd ]; then
+		/bin/vpfd -- -s /tmp/vpf.sock --journal /tmp/journal --vfio $bdf > /tmp/vpfd.log 2>&1
+		echo "exit status $?" >> /tmp/vpfd.log
+		sed 's/^/vpfd: /' /tmp/vpfd.log
+	fi
 fi
 echo "vpf-init: done"
 sync
@@ -238,7 +253,7 @@ qrc=$?
 set -e
 end=$(date +%s)
 say "guest ran $((end - start)) s (qemu exit status $qrc)"
-grep -E "^(vpf-qemu|vpf-init|vpf-cli):|vpf\.vfio" "$log" | tr -d '\r' || true
+grep -E "^(vpf-qemu|vpf-init|vpf-cli|vpfd):|vpf\.vfio" "$log" | tr -d '\r' || true
 
 fail=0
 if [ "$qrc" -eq 124 ]; then
@@ -269,6 +284,15 @@ if [ -n "$cli" ]; then
 	fi
 else
 	say "vpf-cli not built in $builddir: CLI checks skipped"
+fi
+if [ -n "$vpfd" ]; then
+	# vpfd --vfio BDF opens the device through VFIO and refuses to own
+	# it for the same reason, before serving anything.
+	if ! grep -q "^vpfd: .*device does not offer VIRTIO_F_ADMIN_VQ" "$log" ||
+	   ! grep -q "^vpfd: exit status 1" "$log"; then
+		say "FAILED: vpfd --vfio did not refuse with the ADMIN_VQ reason"
+		fail=1
+	fi
 fi
 if ! grep -q "^vpf-qemu: ALL STEPS PASSED" "$log"; then
 	fail=1
