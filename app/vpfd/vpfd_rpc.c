@@ -279,6 +279,10 @@ conn_answer(struct vpfd *d, struct vpfd_conn *c, json_t *ans)
 	char *text;
 	size_t len, need;
 
+	if (ans == NULL) {
+		conn_drop(d, c, "out of memory");
+		return;
+	}
 	if (c->fd < 0) {
 		json_decref(c->last);
 		c->last = ans;
@@ -319,10 +323,30 @@ conn_answer(struct vpfd *d, struct vpfd_conn *c, json_t *ans)
 	conn_flush(d, c);
 }
 
+/* A message as a JSON string. Messages quote what a client sent, cut to
+ * a length, which may split a UTF-8 sequence: jansson refuses invalid
+ * UTF-8, so such bytes become '?'. */
+static json_t *
+msg_string(const char *msg)
+{
+	char safe[sizeof(((struct vpfd_req *)0)->msg)];
+	json_t *s = json_string(msg);
+	size_t i;
+
+	if (s != NULL)
+		return s;
+	snprintf(safe, sizeof(safe), "%s", msg);
+	for (i = 0; safe[i] != '\0'; i++)
+		if ((unsigned char)safe[i] >= 0x80)
+			safe[i] = '?';
+	return json_string(safe);
+}
+
 static json_t *
 error_json(json_t *id, int code, const char *msg, const char *errname)
 {
-	json_t *e = json_pack("{s:i, s:s}", "code", code, "message", msg);
+	json_t *e = json_pack("{s:i, s:o}", "code", code, "message",
+			      msg_string(msg));
 
 	if (e != NULL && errname != NULL)
 		json_object_set_new(e, "data",
@@ -399,7 +423,7 @@ dispatch(struct vpfd *d, struct vpfd_conn *c, json_t *req, int fd_in)
 {
 	struct vpfd_req r = { .d = d, .conn = c, .fd = -1 };
 	const struct vpfd_method *m;
-	json_t *id, *ver, *meth, *result = NULL;
+	json_t *id, *ver, *meth, *result = NULL, *ans;
 	bool notify;
 	int rc;
 
@@ -475,8 +499,10 @@ out:
 	}
 	if (rc < 0)
 		return error_json(id, r.code, r.msg, r.errname);
-	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
-			 "result", result);
+	ans = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id,
+			"result", result);
+	return ans != NULL ? ans : error_json(id, VPFD_E_INTERNAL,
+					      "out of memory", NULL);
 }
 
 json_t *
