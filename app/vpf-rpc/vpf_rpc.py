@@ -7,8 +7,10 @@
             [-t TIMEOUT] METHOD [key=value ...]
 
 Each key=value becomes a member of the request's params object; the value
-is taken as JSON when it parses as JSON (vf=1 -> 1, complete=true -> true,
-pairs='[{...}]' -> an array) and as a string otherwise (pf=src -> "src").
+is taken as JSON when it parses as JSON (vf=1 -> 1, serial=true -> true,
+pairs='[{...}]' -> an array) and as a string otherwise (pf=src -> "src"),
+except that a number with a fraction or an exponent stays a string
+(dialect=1.4 -> "1.4").
 The result is printed as JSON (indent 2) and the exit status is 0; an error
 answer is printed to stderr and the exit status is 1. Usage errors exit 2,
 a daemon that cannot be reached 3, a connection that gives no answer
@@ -230,11 +232,14 @@ class VpfRpcClient:
 
 
 def parse_value(text):
-    """A command-line value: JSON when it parses as JSON, else the text."""
+    """A command-line value: JSON when it parses as JSON, else the text;
+    but a number with a fraction or an exponent stays the text (vpfd has
+    no such parameter, and dialect=1.4 means the dialect "1.4")."""
     try:
-        return json.loads(text)
+        v = json.loads(text)
     except ValueError:
         return text
+    return text if isinstance(v, float) else v
 
 
 def parse_params(args):
@@ -258,7 +263,8 @@ def build_parser():
                     'doc/vpfd.md describes them.',
         epilog='Values are JSON when they parse as JSON, strings otherwise: '
                'vf=1 is 1, pf=src is "src", pairs=\'[{"src_pf":"src",...}]\' '
-               'is an array; quote a string that looks like JSON: '
+               'is an array; a number with a fraction or exponent stays a '
+               'string (dialect=1.4); quote a string that looks like JSON: '
                'name=\'"123"\'. Exit status: 0 result, 1 error answer, '
                '2 usage, 3 cannot connect, 4 no answer.')
     p.add_argument('-s', '--socket', metavar='SOCKET',

@@ -266,6 +266,9 @@ class Usage(RpcCase):
         self.assertEqual(pv('"123"'), '123')
         self.assertEqual(pv('0000:01:00.1'), '0000:01:00.1')
         self.assertEqual(pv('0123'), '0123')        # not JSON: a string
+        self.assertEqual(pv('1.4'), '1.4')          # a dialect, not 1.4
+        self.assertEqual(pv('2e3'), '2e3')
+        self.assertEqual(pv('[1.5]'), [1.5])        # inside JSON: JSON
         self.assertEqual(pv(''), '')
         self.assertEqual(pv('[{"src_pf":"src","src_vf":1}]'),
                          [{'src_pf': 'src', 'src_vf': 1}])
@@ -306,6 +309,8 @@ class Connect(RpcCase):
         srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         srv.bind(self.path('mute.sock'))
         srv.listen(4)
+        srv.settimeout(CALL_TIMEOUT)
+        p = None
         try:
             p = subprocess.Popen([sys.executable, VPF_RPC, '-s',
                                   self.path('mute.sock'), '-t', '1',
@@ -331,6 +336,9 @@ class Connect(RpcCase):
             self.assertIn('partial or malformed answer', err)
         finally:
             srv.close()
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 # ------------------------------------------------------------ daemon ------
@@ -372,6 +380,28 @@ class Methods(RpcCase):
         self.assertEqual({k: got[k] for k in PF_LIST_KEYS},
                          {k: pfs[0][k] for k in PF_LIST_KEYS})
 
+    def test_bdf_addressing(self):
+        """Every VF's PCI address is its own (no other VF or PF has it)
+        and addresses that VF: {"bdf": ...} is {"pf": ..., "vf": ...}."""
+        self.daemon()
+        self.call('pf_attach_model', 'name=third', 'vfs=3')
+        owner = {}
+        for p in self.call('pf_list'):
+            self.assertNotIn(p['bdf'], owner, 'PF %s has the address of %s'
+                             % (p['name'], owner.get(p['bdf'])))
+            owner[p['bdf']] = (p['name'], 0)
+            for vf in range(1, p['num_vfs'] + 1):
+                bdf = self.call('vf_get', 'pf=' + p['name'],
+                                'vf=%d' % vf)['bdf']
+                self.assertNotIn(bdf, owner, '%s vf %d has the address of '
+                                 '%s' % (p['name'], vf, owner.get(bdf)))
+                owner[bdf] = (p['name'], vf)
+        for bdf, (pf, vf) in owner.items():
+            if vf == 0:
+                continue
+            got = self.call('vf_get', 'bdf=' + bdf)
+            self.assertEqual((got['pf'], got['vf']), (pf, vf), bdf)
+
     def test_value_types(self):
         """Values reach the daemon as the JSON they parse as: vf=1 is a
         number, vf='"1"' a string (refused), a BDF a string."""
@@ -390,6 +420,10 @@ class Methods(RpcCase):
                       True)
         self.assertIs(self.call('model_guest', 'pf="src"', 'vf=2',
                                 'ops=50'), True)
+        # dialect=1.4 is the string "1.4", vfs=2 the number 2
+        pf = self.call('pf_attach_model', 'name=v14', 'vfs=2', 'dialect=1.4')
+        self.assertEqual((pf['name'], pf['dialect'], pf['num_vfs']),
+                         ('v14', '1.4', 2))
         # an array of objects: a whole migration job
         job = self.call('mig_job_start',
                         'pairs=[{"src_pf":"src","src_vf":2,'
@@ -667,6 +701,32 @@ class Tcp(RpcCase):
             self.assertIn('pf_list', c.call('rpc_get_methods'))
 
 
+# ------------------------------------------------------------ doc ---------
+
+DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                   'doc', 'vpfd.md')
+
+
+class Doc(RpcCase):
+
+    def test_methods_documented(self):
+        """doc/vpfd.md describes every method the daemon serves, and only
+        those; its generated list is rpc_get_methods' answer."""
+        with open(DOC) as fp:
+            doc = fp.read()
+        sec = doc.split('\n## Methods\n', 1)[1].split('\n## ', 1)[0]
+        described = re.findall(r'^\| `([a-z_0-9]+)`', sec, re.M)
+        self.assertEqual(len(described), len(set(described)), described)
+        m = re.search(r'<!-- rpc_get_methods -->\n(.*?)<!-- end -->', sec,
+                      re.S)
+        self.assertIsNotNone(m, 'no generated method list')
+        listed = re.findall(r'`([a-z_0-9]+)`', m.group(1))
+        self.daemon()
+        methods = self.call('rpc_get_methods')
+        self.assertEqual(listed, methods, 'the generated list is stale')
+        self.assertEqual(sorted(described), methods)
+
+
 # ------------------------------------------------------------ unit --------
 
 class Unit(RpcCase):
@@ -709,7 +769,7 @@ class Unit(RpcCase):
 def cases():
     loader = unittest.TestLoader()
     names = []
-    for cls in (Usage, Connect, Methods, FdChannel, Tcp, Unit):
+    for cls in (Usage, Connect, Methods, FdChannel, Tcp, Doc, Unit):
         for n in loader.getTestCaseNames(cls):
             names.append('%s.%s' % (cls.__name__, n))
     return names
