@@ -212,7 +212,9 @@ class VpfRpcClient:
            ('result' in resp) == ('error' in resp):
             raise VpfRpcProtocolError('not a JSON-RPC 2.0 response: %r'
                                       % (resp,))
-        if resp.get('id') != rid and 'result' in resp:
+        # an error about a request the daemon could not read has a null id
+        if resp.get('id') != rid and \
+           ('result' in resp or resp.get('id') is not None):
             raise VpfRpcProtocolError('answer to id %r, expected %d'
                                       % (resp.get('id'), rid))
         return resp

@@ -473,6 +473,11 @@ class Methods(RpcCase):
                 c.call('pf_get', {'pf': 'nope'})
             self.assertEqual(cm.exception.code, -32602)
             self.assertIn('nope', cm.exception.message)
+            # a request over vpfd's 1 MiB is refused before it is sent
+            with self.assertRaises(ValueError):
+                c.call('model_ring_import', {'pf': 'src', 'vf': 1,
+                                             'ring': '00' * (1 << 19)})
+            self.assertEqual(c.call('pf_get', {'pf': 'dst'})['name'], 'dst')
             st = c.call('vf_mig_state_set', {'pf': 'src', 'vf': 1,
                                              'state': 'stop'})
             self.assertEqual(st, {'state': 'STOP'})
