@@ -380,6 +380,21 @@ class Methods(RpcCase):
         self.assertEqual({k: got[k] for k in PF_LIST_KEYS},
                          {k: pfs[0][k] for k in PF_LIST_KEYS})
 
+    def test_socket_and_lock(self):
+        """The socket is mode 0600; a second daemon on it fails (exit 1,
+        "Address already in use") and the first one goes on serving."""
+        self.daemon()
+        self.assertEqual(os.stat(self.d.sock).st_mode & 0o777, 0o600)
+        self.assertTrue(os.path.exists(self.d.sock + '.lock'))
+        p = subprocess.run([VPFD, '--', '-s', self.d.sock, '--journal',
+                            self.d.journal, '--model', 'name=x'],
+                           capture_output=True, text=True,
+                           timeout=START_TIMEOUT, cwd=self.tmp)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('Address already in use', p.stderr)
+        self.assertEqual([x['name'] for x in self.call('pf_list')],
+                         ['src', 'dst'])
+
     def test_bdf_addressing(self):
         """Every VF's PCI address is its own (no other VF or PF has it)
         and addresses that VF: {"bdf": ...} is {"pf": ..., "vf": ...}."""
@@ -458,6 +473,11 @@ class Methods(RpcCase):
                                 'kind=einval'), True)
         _, err = self.rpc('vf_mode_get', 'pf=src', 'vf=1', rc=1)
         self.assertRegex(err, r'error -22: .*\(EINVAL\)$')
+        # a descriptor that is not a regular file (a FIFO)
+        os.mkfifo(self.path('fifo'))
+        out, err = self.rpc('vf_mig_save_next', 'pf=src', 'vf=2',
+                            fds=[self.path('fifo')], rc=1)
+        self.assertRegex(err, r'error -32602: .*regular file')
         # save_next without a descriptor
         out, err = self.rpc('vf_mig_save_next', 'pf=src', 'vf=2', rc=1)
         self.assertRegex(err, r'error -32602: .*needs a file descriptor')
