@@ -57,6 +57,41 @@ sleep_ms(unsigned int ms)
 		;
 }
 
+/* The last line of file @p path in @p buf ("" when there is none). */
+static void
+log_tail(const char *path, char *buf, size_t len)
+{
+	char tail[512];
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+	char *p;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0) {
+		off_t from = end > (off_t)sizeof(tail) - 1 ?
+			     end - (off_t)sizeof(tail) + 1 : 0;
+
+		n = pread(fd, tail, sizeof(tail) - 1, from);
+	}
+	close(fd);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+		tail[--n] = '\0';
+	p = strrchr(tail, '\n');
+	p = p ? p + 1 : tail;
+	n = (ssize_t)strlen(p);
+	if ((size_t)n >= len)
+		n = (ssize_t)len - 1;
+	memcpy(buf, p, (size_t)n);
+	buf[n] = '\0';
+}
+
 int
 oob_daemon_start(struct oob_daemon *d, const char *vpfd, const char *dir,
 		 const char *tag, const char *model, const char *const *extra,
@@ -115,7 +150,13 @@ oob_daemon_start(struct oob_daemon *d, const char *vpfd, const char *dir,
 			dup2(fd, STDERR_FILENO);
 		}
 		execv(vpfd, (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", vpfd, strerror(errno));
+		{
+			/* only async-signal-safe calls after fork() */
+			static const char msg[] = "oob_daemon_start: exec failed\n";
+			ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+			(void)w;
+		}
 		_exit(127);
 	}
 	d->pid = pid;
@@ -133,10 +174,13 @@ oob_daemon_start(struct oob_daemon *d, const char *vpfd, const char *dir,
 				return 0;
 		}
 		if (waitpid(pid, &st, WNOHANG) == pid) {
+			char last[200];
+
 			d->pid = 0;
+			log_tail(d->log, last, sizeof(last));
 			seterr(err, errlen, "%s exited (status %#x) before "
-			       "answering on %s; see %s", vpfd, st, d->sock,
-			       d->log);
+			       "answering on %s: %s", vpfd, st, d->sock,
+			       last[0] ? last : "(no output)");
 			return -1;
 		}
 		if (oob_now_ns() > deadline) {
@@ -461,18 +505,28 @@ move_ring(struct oob_mig *m)
 	return rc;
 }
 
+static void
+step(struct oob_mig *m, unsigned int k, uint64_t *tk)
+{
+	uint64_t now = oob_now_ns();
+
+	m->step_ns[k] = now - *tk;
+	*tk = now;
+}
+
 int
 oob_migrate(struct oob_mig *m)
 {
 	const VFIOMigrationPluginOps *ops = m->ops;
 	struct oob_stream s;
-	uint64_t t0, ts, bytes;
+	uint64_t t0, ts, tk, bytes;
 	bool ended = false;
 	int rc;
 
 	m->err[0] = '\0';
 	m->downtime_ns = m->total_ns = 0;
 	m->precopy_bytes = m->stopcopy_bytes = 0;
+	memset(m->step_ns, 0, sizeof(m->step_ns));
 	rc = oob_stream_open(&s, m->dir ? m->dir : "/tmp");
 	if (rc != 0) {
 		seterr(m->err, sizeof(m->err), "stream file: %s",
@@ -509,7 +563,9 @@ oob_migrate(struct oob_mig *m)
 	}
 	/* The VM stops: the downtime starts. */
 	ts = oob_now_ns();
+	tk = ts;
 	rc = ops->set_state(m->src, VFIO_DEVICE_STATE_V1_SAVING);
+	step(m, 0, &tk);
 	if (rc != 0) {
 		seterr(m->err, sizeof(m->err), "source SAVING: %d", rc);
 		goto out;
@@ -520,7 +576,9 @@ oob_migrate(struct oob_mig *m)
 		rc = oob_stream_end(&s);
 	if (rc != 0)
 		goto out;
+	step(m, 1, &tk);
 	rc = ops->set_state(m->src, VFIO_DEVICE_STATE_V1_STOP);
+	step(m, 2, &tk);
 	if (rc != 0) {
 		seterr(m->err, sizeof(m->err), "source STOP: %d", rc);
 		goto out;
@@ -529,6 +587,7 @@ oob_migrate(struct oob_mig *m)
 			      sizeof(m->err));
 	if (rc != 0)
 		goto out;
+	step(m, 3, &tk);
 	if (!ended) {
 		seterr(m->err, sizeof(m->err), "stream without its end");
 		rc = -EPROTO;
@@ -539,11 +598,13 @@ oob_migrate(struct oob_mig *m)
 		if (rc != 0)
 			goto out;
 	}
+	step(m, 4, &tk);
 	rc = ops->set_state(m->dst, VFIO_DEVICE_STATE_V1_RUNNING);
 	if (rc != 0) {
 		seterr(m->err, sizeof(m->err), "destination RUNNING: %d", rc);
 		goto out;
 	}
+	step(m, 5, &tk);
 	m->downtime_ns = oob_now_ns() - ts;
 	m->total_ns = oob_now_ns() - t0;
 out:

@@ -128,6 +128,10 @@ struct oob_mig {
 				 * destination's set_state(RUNNING)
 				 * returned */
 	uint64_t total_ns;
+	/* the downtime's steps: source SAVING, its stop-copy pass (stream
+	 * written), source STOP, the destination's load, the ring's move,
+	 * destination RUNNING */
+	uint64_t step_ns[6];
 	uint64_t precopy_bytes, stopcopy_bytes;
 	char err[256];
 };

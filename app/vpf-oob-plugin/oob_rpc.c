@@ -402,18 +402,14 @@ map_error(struct oob_rpc *c, const char *method, json_t *err)
 }
 
 int
-oob_rpc_call(struct oob_rpc *c, const char *method, json_t *params,
-	     int fd, json_t **result)
+oob_rpc_send(struct oob_rpc *c, const char *method, json_t *params, int fd,
+	     uint64_t *id)
 {
-	json_t *req, *ans = NULL, *id;
-	json_error_t jerr;
-	size_t line_len = 0;
-	uint64_t my_id;
+	json_t *req;
 	char *text;
+	size_t n;
 	int rc;
 
-	if (result != NULL)
-		*result = NULL;
 	if (params == NULL)
 		params = json_object();
 	if (c->fd < 0) {
@@ -421,9 +417,9 @@ oob_rpc_call(struct oob_rpc *c, const char *method, json_t *params,
 		set_err(c, "%s: not connected", method);
 		return -ENOTCONN;
 	}
-	my_id = c->next_id++;
+	*id = c->next_id++;
 	req = json_pack("{sssssosI}", "jsonrpc", "2.0", "method", method,
-			"params", params, "id", (json_int_t)my_id);
+			"params", params, "id", (json_int_t)*id);
 	if (req == NULL) {
 		set_err(c, "%s: cannot build the request", method);
 		return -ENOMEM;
@@ -434,20 +430,33 @@ oob_rpc_call(struct oob_rpc *c, const char *method, json_t *params,
 		set_err(c, "%s: cannot encode the request", method);
 		return -ENOMEM;
 	}
-	{
-		size_t n = strlen(text);
-
-		text[n] = '\n';	/* json_dumps()'s NUL: we send n + 1 */
-		rc = send_all(c, text, n + 1, fd);
-		text[n] = '\0';
-	}
+	n = strlen(text);
+	text[n] = '\n';	/* over json_dumps()'s NUL: n + 1 bytes sent */
+	rc = send_all(c, text, n + 1, fd);
 	free(text);
 	if (rc != 0) {
 		char e[sizeof(c->err)];
 
 		snprintf(e, sizeof(e), "%s", c->err);
 		set_err(c, "%s: %s", method, e);
-		return rc;
+	}
+	return rc;
+}
+
+int
+oob_rpc_recv(struct oob_rpc *c, const char *method, uint64_t my_id,
+	     json_t **result)
+{
+	json_t *ans, *id;
+	json_error_t jerr;
+	size_t line_len = 0;
+	int rc;
+
+	if (result != NULL)
+		*result = NULL;
+	if (c->fd < 0) {
+		set_err(c, "%s: not connected", method);
+		return -ENOTCONN;
 	}
 	rc = recv_line(c, &line_len);
 	if (rc != 0) {
@@ -497,6 +506,21 @@ oob_rpc_call(struct oob_rpc *c, const char *method, json_t *params,
 		*result = json_incref(json_object_get(ans, "result"));
 	json_decref(ans);
 	return 0;
+}
+
+int
+oob_rpc_call(struct oob_rpc *c, const char *method, json_t *params,
+	     int fd, json_t **result)
+{
+	uint64_t id;
+	int rc;
+
+	if (result != NULL)
+		*result = NULL;
+	rc = oob_rpc_send(c, method, params, fd, &id);
+	if (rc != 0)
+		return rc;
+	return oob_rpc_recv(c, method, id, result);
 }
 
 void

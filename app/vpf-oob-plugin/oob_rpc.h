@@ -56,6 +56,16 @@ int oob_rpc_open(struct oob_rpc *c, const char *addr);
 int oob_rpc_call(struct oob_rpc *c, const char *method, json_t *params,
 		 int fd, json_t **result);
 
+/*
+ * The two halves of oob_rpc_call(), for requests sent back to back before
+ * their answers are read (the daemon answers in request order; read them
+ * in that order). oob_rpc_send() gives the request's id in *id.
+ */
+int oob_rpc_send(struct oob_rpc *c, const char *method, json_t *params,
+		 int fd, uint64_t *id);
+int oob_rpc_recv(struct oob_rpc *c, const char *method, uint64_t id,
+		 json_t **result);
+
 /* Close the connection and free the buffer (idempotent). */
 void oob_rpc_close(struct oob_rpc *c);
 

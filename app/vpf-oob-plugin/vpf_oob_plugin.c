@@ -198,6 +198,40 @@ piece_reset(struct oob_handle *h)
 	h->piece_off = 0;
 }
 
+/* The answer of vf_mig_save_next: the handle's next piece. */
+static int
+piece_take(struct oob_handle *h, json_t *res)
+{
+	json_t *jb = json_object_get(res, "bytes");
+	json_t *je = json_object_get(res, "end");
+
+	if (!json_is_integer(jb) || json_integer_value(jb) < 0 ||
+	    !json_is_boolean(je)) {
+		plog(h->devid, "vf_mig_save_next: answer without bytes/end");
+		return -EPROTO;
+	}
+	h->piece_valid = true;
+	h->piece_len = (uint64_t)json_integer_value(jb);
+	h->piece_off = 0;
+	if (h->saving_seen && json_is_true(je))
+		h->end = true;
+	return 0;
+}
+
+/* SAVING: STOP_COPY. An unsaved precopy piece stays first in line: the
+ * stream stays in order. */
+static int
+enter_stop_copy(struct oob_handle *h)
+{
+	int rc = state_set(h, "STOP_COPY");
+
+	if (rc == 0) {
+		h->saving_seen = true;
+		h->end = false;
+	}
+	return rc;
+}
+
 static int
 op_set_state(void *handle, uint32_t value)
 {
@@ -247,13 +281,7 @@ op_set_state(void *handle, uint32_t value)
 			rc = -EINVAL;
 			break;
 		}
-		/* An unsaved precopy piece stays first in line: the stream
-		 * stays in order. */
-		rc = state_set(h, "STOP_COPY");
-		if (rc == 0) {
-			h->saving_seen = true;
-			h->end = false;
-		}
+		rc = enter_stop_copy(h);
 		break;
 	case VFIO_DEVICE_STATE_V1_STOP:
 		rc = state_set(h, "STOP");
@@ -296,7 +324,7 @@ static int
 op_update_pending(void *handle, uint64_t *pending)
 {
 	struct oob_handle *h = handle;
-	json_t *res = NULL, *jb, *je;
+	json_t *res = NULL;
 	int rc = 0;
 
 	if (h == NULL || pending == NULL)
@@ -317,22 +345,10 @@ op_update_pending(void *handle, uint64_t *pending)
 		goto out;	/* the stop-copy state is all out */
 	rc = call(h, "vf_mig_save_next", vf_params(h, NULL, NULL), h->memfd,
 		  &res);
-	if (rc != 0)
-		goto out;
-	jb = json_object_get(res, "bytes");
-	je = json_object_get(res, "end");
-	if (!json_is_integer(jb) || json_integer_value(jb) < 0 ||
-	    !json_is_boolean(je)) {
-		plog(h->devid, "vf_mig_save_next: answer without bytes/end");
-		rc = -EPROTO;
-		goto out;
-	}
-	h->piece_valid = true;
-	h->piece_len = (uint64_t)json_integer_value(jb);
-	h->piece_off = 0;
-	if (h->saving_seen && json_is_true(je))
-		h->end = true;
-	*pending = h->piece_len;
+	if (rc == 0)
+		rc = piece_take(h, res);
+	if (rc == 0)
+		*pending = h->piece_len;
 out:
 	json_decref(res);
 	pthread_mutex_unlock(&h->lock);
