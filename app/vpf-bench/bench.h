@@ -231,5 +231,6 @@ uint64_t bench_v14_engine(struct bench_trig *r, uint16_t n, uint8_t *buf,
 
 int bench_job(void);		/* poll_p99_us, poll_max_us, job_vs_blocking */
 int bench_twoproc(void);	/* downtime_64vf_2proc_* */
+int bench_oob(void);		/* oob_*: vpf-oob-plugin.so and two vpfd */
 
 #endif /* VPF_BENCH_H */

@@ -118,6 +118,9 @@ static struct metric metrics[] = {
 	{ .name = "downtime_64vf_2pf_us", .unit = "us", .group = "twoproc" },
 	{ .name = "downtime_64vf_2proc_vs_2pf", .unit = "x",
 	  .group = "twoproc" },
+	{ .name = "oob_downtime_1vf_us", .unit = "us", .group = "oob" },
+	{ .name = "oob_inproc_1vf_us", .unit = "us", .group = "oob" },
+	{ .name = "oob_downtime_vs_inproc", .unit = "x", .group = "oob" },
 	{ .name = "ctx_parse_gbps", .unit = "GB/s", .group = "ctx" },
 	{ .name = "memcpy_gbps", .unit = "GB/s", .group = "ctx" },
 	{ .name = "ctx_parse_vs_memcpy", .unit = "x", .group = "ctx" },
@@ -342,7 +345,7 @@ usage(FILE *f)
 		"               (default 3 with --quick, 11 otherwise)\n"
 		"  --only LIST  comma-separated groups: ctx,parts,cmd,stream,"
 		"wr,mem,stopcopy,downtime,\n"
-		"               job,twoproc (stopcopy and downtime run in both\n"
+		"               job,twoproc,oob (stopcopy and downtime run in both\n"
 		"               dialects: the 1.4 metrics end in _v14)\n"
 		"  --rt PRIO    run under SCHED_FIFO priority PRIO (1..99; the\n"
 		"               model's device threads inherit it): keeps other\n"
@@ -369,6 +372,7 @@ static const struct group groups[] = {
 	{ "downtime", bench_downtime },
 	{ "job", bench_job },
 	{ "twoproc", bench_twoproc },
+	{ "oob", bench_oob },
 };
 
 /* Watchdog: a group that hangs (a library bug) ends the run with a message

@@ -27,6 +27,8 @@ METRICS = [
     "downtime_1vf_us_v14", "downtime_64vf_us_v14",
     "downtime_64vf_bound_us_v14", "downtime_64vf_vs_bound_v14",
     "parts_parse_vs_memcpy",
+    # QEMU's out-of-band plugin and two vpfd processes (group oob)
+    "oob_downtime_1vf_us", "oob_inproc_1vf_us", "oob_downtime_vs_inproc",
 ]
 
 
