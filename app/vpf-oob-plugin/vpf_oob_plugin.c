@@ -458,9 +458,13 @@ op_cleanup(void *handle)
 	    (h->v1 == VFIO_DEVICE_STATE_V1_SAVING ||
 	     h->v1 == VFIO_DEVICE_STATE_V1_STOP)) {
 		/* Its whole state went to the destination: it must never
-		 * run here again. */
-		rc = call(h, "vf_mig_complete", vf_params(h, NULL, NULL), -1,
-			  NULL);
+		 * run here again. vpfd completes a stopped source: a QEMU
+		 * that cleans up in SAVING gets the STOP it skipped. */
+		if (h->v1 == VFIO_DEVICE_STATE_V1_SAVING)
+			rc = state_set(h, "STOP");
+		if (rc == 0)
+			rc = call(h, "vf_mig_complete",
+				  vf_params(h, NULL, NULL), -1, NULL);
 	} else if (h->v1 != VFIO_DEVICE_STATE_V1_RUNNING) {
 		rc = call(h, "vf_mig_abort", vf_params(h, NULL, NULL), -1,
 			  NULL);

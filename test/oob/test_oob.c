@@ -557,6 +557,65 @@ test_contract(void **state)
 	guest(&f->src, "src", 3, GUEST_OPS);
 }
 
+/* cleanup in SAVING: with the whole stop-copy state saved the source is
+ * complete (the plugin adds the STOP QEMU skipped); with part of it left,
+ * the migration is aborted and the source runs again. */
+static void
+test_cleanup_saving(void **state)
+{
+	struct fx *f = *state;
+	char sb[16], db[16], ds[65], dd[65];
+	struct oob_stream s;
+	uint64_t n, p;
+	uint8_t buf[16];
+	char err[256];
+	bool ended;
+	json_t *g;
+	void *h, *hd;
+
+	vf_bdf(&f->src, "src", 1, sb);
+	vf_bdf(&f->dst, "dst", 1, db);
+	guest(&f->src, "src", 1, GUEST_OPS);
+	h = plugin_init(f, &f->src, sb);
+	hd = plugin_init(f, &f->dst, db);
+	assert_int_equal(oob_stream_open(&s, f->dir), 0);
+	assert_int_equal(f->ops->set_state(hd, VFIO_DEVICE_STATE_V1_RESUMING),
+			 0);
+	assert_int_equal(f->ops->set_state(h, VFIO_DEVICE_STATE_V1_SAVING), 0);
+	assert_int_equal(oob_save_pass(f->ops, h, &s, true, &n, err,
+				       sizeof(err)), 0);
+	assert_true(n > 0);
+	assert_int_equal(oob_stream_end(&s), 0);
+	assert_int_equal(oob_load_pending(f->ops, hd, &s, &ended, err,
+					  sizeof(err)), 0);
+	assert_true(ended);
+	oob_stream_close(&s);
+	assert_int_equal(f->ops->set_state(hd, VFIO_DEVICE_STATE_V1_RUNNING),
+			 0);
+	assert_int_equal(f->ops->cleanup(h), 0);
+	assert_int_equal(f->ops->cleanup(hd), 0);
+	g = vf_get(&f->src, "src", 1);
+	assert_true(json_is_true(json_object_get(g, "complete")));
+	assert_string_equal(jstr(g, "state"), "STOP");
+	json_decref(g);
+	digest(&f->src, "src", 1, ds);
+	digest(&f->dst, "dst", 1, dd);
+	assert_string_equal(ds, dd);
+
+	/* Part of the stop-copy piece unsaved: not complete. */
+	vf_bdf(&f->src, "src", 2, sb);
+	h = plugin_init(f, &f->src, sb);
+	assert_int_equal(f->ops->set_state(h, VFIO_DEVICE_STATE_V1_SAVING), 0);
+	assert_int_equal(f->ops->update_pending(h, &p), 0);
+	assert_true(p > sizeof(buf));
+	assert_int_equal(f->ops->save(h, buf, sizeof(buf)), 0);
+	assert_int_equal(f->ops->cleanup(h), 0);
+	g = vf_get(&f->src, "src", 2);
+	assert_false(json_is_true(json_object_get(g, "complete")));
+	assert_string_equal(jstr(g, "state"), "RUNNING");
+	json_decref(g);
+}
+
 /* A QEMU that dies mid-migration (SIGKILL in stop-copy) leaves its VF as
  * it was, marked left_by; and so does a raw client that disconnects. */
 static void
@@ -772,6 +831,8 @@ VPF_TEST_MAIN(NULL, NULL,
 	T(test_cancel, draft),
 	T(test_cancel, v14),
 	T(test_contract, draft),
+	T(test_cleanup_saving, draft),
+	T(test_cleanup_saving, v14),
 	T(test_vanish, draft),
 	T(test_vanish, v14),
 	T(test_bad_args, draft))
