@@ -267,9 +267,7 @@ int cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
 /** Create a model PF (@p bdf: its synthetic PCI address, NULL for a
  *  unique one) speaking @p dialect (VPF_DIALECT_UNKNOWN: the draft) and
  *  attach it. */
-int cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
-			uint64_t seed, const char *bdf,
-			enum vpf_dialect dialect);
+int cli_pf_attach_model(const struct cli_model_spec *s);
 /** Parse a dialect name as `dialect=` takes it: "seed-2023" (the draft)
  *  or "1.4"; -EINVAL (not reported) otherwise. */
 int cli_parse_dialect(const char *s, enum vpf_dialect *d);

@@ -31,27 +31,17 @@ print_identity(struct cli_pf *p)
 static int
 cmd_pf_attach_model(struct cli_args *a)
 {
-	enum vpf_dialect dialect = cli_model_dialect;
-	uint64_t vfs = 0, vqs = 0, seed = 1;
-	const char *s;
+	struct cli_model_spec ms = { .dialect = cli_model_dialect };
+	enum vpf_dialect dialect;
 	struct cli_pf *p;
+	char err[256];
 	int rc;
 
-	if ((s = cli_kv_get(&a->kv, "vfs")) != NULL &&
-	    cli_parse_range(s, false, 1, 256, &vfs) < 0)
-		return cli_fail(-EINVAL, "bad vfs '%s' (1..256)", s);
-	if ((s = cli_kv_get(&a->kv, "vqs")) != NULL &&
-	    cli_parse_range(s, false, 1, 256, &vqs) < 0)
-		return cli_fail(-EINVAL, "bad vqs '%s' (queue pairs, 1..256)", s);
-	if ((s = cli_kv_get(&a->kv, "seed")) != NULL &&
-	    cli_parse_u64(s, false, &seed) < 0)
-		return cli_fail(-EINVAL, "bad seed '%s'", s);
-	if ((s = cli_kv_get(&a->kv, "dialect")) != NULL &&
-	    cli_parse_dialect(s, &dialect) < 0)
-		return cli_fail(-EINVAL, "bad dialect '%s' (seed-2023 or 1.4)", s);
-	rc = cli_pf_attach_model(cli_arg(a, "name"), (uint16_t)vfs,
-				 (uint16_t)vqs, seed, cli_kv_get(&a->kv, "bdf"),
-				 dialect);
+	if (cli_model_spec_get(&a->kv, false, &ms, err, sizeof(err)) < 0)
+		return cli_fail(-EINVAL, "%s", err);
+	ms.name = cli_arg(a, "name");
+	dialect = ms.dialect;
+	rc = cli_pf_attach_model(&ms);
 	if (rc < 0)
 		return rc;
 	p = cli_pf_find(cli_arg(a, "name"));
@@ -219,6 +209,11 @@ static const struct cli_opt attach_model_opts[] = {
 	{ "bdf=<dddd:bb:dd.f>", "one unique in this process",
 	  "the model's synthetic PCI address, which keys its journal with a "
 	  "random instance number" },
+	{ "service_us=<n>", "0", "timed model: each admin command takes n us "
+	  "(0: commands complete when polled)" },
+	{ "concurrency=<n>", "1", "timed model: commands worked on at once" },
+	{ "act_us=<n>", "0", "timed model: cost of resuming, per field that "
+	  "differs from the previous state" },
 	{ NULL, NULL, NULL },
 };
 
@@ -242,7 +237,8 @@ static const struct cli_opt scan_opts[] = {
 
 static const struct cli_cmd cmds[] = {
 	{ "pf attach model <name> [vfs=<n>] [vqs=<n>] [seed=<n>] "
-	  "[dialect=seed-2023|1.4] [bdf=<a>]",
+	  "[dialect=seed-2023|1.4] [bdf=<a>] [service_us=<n>] "
+	  "[concurrency=<n>] [act_us=<n>]",
 	  "create a software PF model with n VFs, vqs queue pairs per VF, "
 	  "a workload seed and an admin command dialect", cmd_pf_attach_model, attach_model_opts,
 	  CLI_ON_ARGS },

@@ -307,9 +307,9 @@ cli_dialect_name(enum vpf_dialect d)
 }
 
 int
-cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
-		    uint64_t seed, const char *bdf, enum vpf_dialect dialect)
+cli_pf_attach_model(const struct cli_model_spec *s)
 {
+	const char *name = s->name;
 	struct vpf_model_params mp;
 	struct vpf_pf_params pp;
 	struct vpf_model *m;
@@ -331,14 +331,7 @@ cli_pf_attach_model(const char *name, uint16_t vfs, uint16_t qps,
 		return rc;
 
 	vpf_model_params_init(&mp);
-	mp.name = name;
-	if (vfs)
-		mp.num_vfs = vfs;
-	if (qps)
-		mp.num_qp = qps;
-	mp.seed = seed;
-	mp.bdf = bdf;
-	mp.dialect = dialect;
+	cli_model_params(s, &mp);
 	vpf_error_clear();
 	m = vpf_model_create(&mp);
 	if (m == NULL) {

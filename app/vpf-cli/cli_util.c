@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vpf_model.h"
 #include "cli_util.h"
 
 const char *
@@ -858,4 +859,95 @@ cli_stream_close(struct cli_stream *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+}
+
+const char *const cli_model_keys[] = { "name", "vfs", "vqs", "seed", "bdf",
+				       "dialect", "service_us", "concurrency",
+				       "act_us", NULL };
+
+/* One numeric key of a model SPEC: @return 0 (absent or good), -EINVAL
+ * with @p err naming the key and its range. */
+static int
+spec_num(const struct cli_kv *kv, const char *key, uint64_t min,
+	 uint64_t max, const char *what, uint64_t *out, char *err,
+	 size_t errlen)
+{
+	const char *t = cli_kv_get(kv, key);
+
+	if (t == NULL)
+		return 0;
+	if (cli_parse_range(t, false, min, max, out) < 0) {
+		set_err(err, errlen, "bad %s '%s' (%s%" PRIu64 "..%" PRIu64 ")",
+			key, t, what, min, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+cli_model_spec_get(const struct cli_kv *kv, bool need_name,
+		   struct cli_model_spec *s, char *err, size_t errlen)
+{
+	enum vpf_dialect dialect = s->dialect;
+	uint64_t vfs = 0, vqs = 0, svc = 0, conc = 0, act = 0;
+	const char *t;
+
+	memset(s, 0, sizeof(*s));
+	s->dialect = dialect;
+	s->seed = 1;
+	s->name = cli_kv_get(kv, "name");
+	s->bdf = cli_kv_get(kv, "bdf");
+	if (need_name && s->name == NULL) {
+		set_err(err, errlen, "name=<n> is required");
+		return -EINVAL;
+	}
+	if (spec_num(kv, "vfs", 1, 256, "", &vfs, err, errlen) < 0 ||
+	    spec_num(kv, "vqs", 1, 256, "queue pairs, ", &vqs, err,
+		     errlen) < 0 ||
+	    spec_num(kv, "service_us", 0, 1000000, "", &svc, err, errlen) < 0 ||
+	    spec_num(kv, "concurrency", 1, 1024, "", &conc, err, errlen) < 0 ||
+	    spec_num(kv, "act_us", 0, 1000000, "", &act, err, errlen) < 0)
+		return -EINVAL;
+	if ((t = cli_kv_get(kv, "seed")) != NULL &&
+	    cli_parse_u64(t, false, &s->seed) < 0) {
+		set_err(err, errlen, "bad seed '%s'", t);
+		return -EINVAL;
+	}
+	s->vfs = (uint16_t)vfs;
+	s->vqs = (uint16_t)vqs;
+	s->service_us = (uint32_t)svc;
+	s->concurrency = (uint32_t)conc;
+	s->act_us = (uint32_t)act;
+	if ((t = cli_kv_get(kv, "dialect")) != NULL) {
+		if (strcmp(t, "seed-2023") == 0) {
+			s->dialect = VPF_DIALECT_DRAFT_2023;
+		} else if (strcmp(t, "1.4") == 0) {
+			s->dialect = VPF_DIALECT_V14_PARTS;
+		} else {
+			set_err(err, errlen, "bad dialect '%s' (seed-2023 or "
+				"1.4)", t);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void
+cli_model_params(const struct cli_model_spec *s, struct vpf_model_params *mp)
+{
+	mp->name = s->name;
+	if (s->vfs)
+		mp->num_vfs = s->vfs;
+	if (s->vqs)
+		mp->num_qp = s->vqs;
+	mp->seed = s->seed;
+	mp->bdf = s->bdf;
+	mp->dialect = s->dialect;
+	if (s->service_us > 0 || s->act_us > 0) {
+		mp->threaded = true;
+		mp->service_time_us = s->service_us;
+		mp->activation_us_per_field = s->act_us;
+	}
+	if (s->concurrency > 0)
+		mp->concurrency = s->concurrency;
 }

@@ -15,10 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vpf_pf.h"
 #include "vpf_spec.h"
 
 /** Most key=value options one argument list may carry. */
-#define CLI_KV_MAX		8
+#define CLI_KV_MAX		12
 /** Longest key, value (bytes, NUL included). */
 #define CLI_KV_KEY_LEN		16
 #define CLI_KV_VAL_LEN		256
@@ -194,5 +195,43 @@ void cli_stream_close(struct cli_stream *s);
 
 /** Human form of a page size bitmap bit: 4096 -> "4K", 2 MiB -> "2M". */
 void cli_fmt_size(uint64_t bytes, char *buf, size_t len);
+
+/**
+ * A software PF model as vpf-cli's and vpfd's --model SPEC and vpf-cli's
+ * `pf attach model` describe it: name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]
+ * [,dialect=seed-2023|1.4][,bdf=<a>][,service_us=<n>][,concurrency=<n>]
+ * [,act_us=<n>]. The last three are the timing model (vpf_model_params:
+ * per-command service time, commands worked on at once, activation cost
+ * per differing field), 0 (the default) for a synchronous model.
+ */
+struct cli_model_spec {
+	const char *name;	/* points into the cli_kv it came from */
+	uint16_t vfs;		/* 0: the model's default */
+	uint16_t vqs;		/* 0: the model's default */
+	uint64_t seed;
+	const char *bdf;	/* NULL: a unique one */
+	enum vpf_dialect dialect;
+	uint32_t service_us;
+	uint32_t concurrency;
+	uint32_t act_us;
+};
+
+/** The keys of a model SPEC, NULL-terminated. */
+extern const char *const cli_model_keys[];
+
+/**
+ * Fill @p s from parsed options (cli_kv_parse() with cli_model_keys):
+ * @p s->dialect is kept when the options have no dialect=, everything else
+ * starts from the defaults (seed 1). @p need_name: name= is required.
+ * @return 0, or -EINVAL with @p err saying which option is bad.
+ */
+int cli_model_spec_get(const struct cli_kv *kv, bool need_name,
+		       struct cli_model_spec *s, char *err, size_t errlen);
+
+struct vpf_model_params;
+/** Set @p mp (initialised with vpf_model_params_init()) as @p s says; a
+ *  service time or an activation cost makes the model threaded. */
+void cli_model_params(const struct cli_model_spec *s,
+		      struct vpf_model_params *mp);
 
 #endif /* VPF_CLI_UTIL_H */

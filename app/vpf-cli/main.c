@@ -118,7 +118,9 @@ usage(FILE *out)
 "                        (with -i: then prompt)\n"
 "  --model SPEC          attach a software PF model; SPEC is\n"
 "                        name=<n>[,vfs=<n>][,vqs=<n>][,seed=<n>]\n"
-"                        [,dialect=seed-2023|1.4][,bdf=<a>]; repeatable\n"
+"                        [,dialect=seed-2023|1.4][,bdf=<a>][,service_us=<n>]\n"
+"                        [,concurrency=<n>][,act_us=<n>]; repeatable (the\n"
+"                        last three: a timed model, doc/model.md)\n"
 "  --vfio BDF            attach the PF at BDF through VFIO; repeatable\n"
 "  --vfio-vf-token UUID  VF token for --vfio PFs (also given to EAL)\n"
 "  --dialect D           dialect of the models attached without dialect=\n"
@@ -259,39 +261,16 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 static int
 attach_model_spec(const char *spec)
 {
-	static const char *const keys[] = { "name", "vfs", "vqs", "seed", "bdf",
-					    "dialect", NULL };
-	enum vpf_dialect dialect = cli_model_dialect;
-	uint64_t vfs = 0, vqs = 0, seed = 1;
+	struct cli_model_spec ms = { .dialect = cli_model_dialect };
 	struct cli_kv kv;
 	char err[256];
-	const char *s;
 
-	if (cli_kv_parse(spec, ",", keys, &kv, err, sizeof(err)) < 0) {
+	if (cli_kv_parse(spec, ",", cli_model_keys, &kv, err, sizeof(err)) < 0 ||
+	    cli_model_spec_get(&kv, true, &ms, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vpf-cli: --model %s: %s: EINVAL\n", spec, err);
 		return EXIT_USAGE;
 	}
-	if (cli_kv_get(&kv, "name") == NULL) {
-		fprintf(stderr, "vpf-cli: --model %s: name=<n> is required: "
-			"EINVAL\n", spec);
-		return EXIT_USAGE;
-	}
-	if (((s = cli_kv_get(&kv, "vfs")) && cli_parse_range(s, false, 1, 256, &vfs)) ||
-	    ((s = cli_kv_get(&kv, "vqs")) && cli_parse_range(s, false, 1, 256, &vqs)) ||
-	    ((s = cli_kv_get(&kv, "seed")) && cli_parse_u64(s, false, &seed))) {
-		fprintf(stderr, "vpf-cli: --model %s: bad value '%s': EINVAL\n",
-			spec, s);
-		return EXIT_USAGE;
-	}
-	if ((s = cli_kv_get(&kv, "dialect")) != NULL &&
-	    cli_parse_dialect(s, &dialect) < 0) {
-		fprintf(stderr, "vpf-cli: --model %s: bad dialect '%s' "
-			"(seed-2023 or 1.4): EINVAL\n", spec, s);
-		return EXIT_USAGE;
-	}
-	return cli_pf_attach_model(cli_kv_get(&kv, "name"), (uint16_t)vfs,
-				   (uint16_t)vqs, seed, cli_kv_get(&kv, "bdf"),
-				   dialect) < 0 ? 1 : 0;
+	return cli_pf_attach_model(&ms) < 0 ? 1 : 0;
 }
 
 /* "$$" in a script line is the process id, as in sh: a shipped script
@@ -557,10 +536,15 @@ attach_initial(const struct app_opts *o)
 		if (cli_pf_attach_vfio(o->vfio[i], NULL, o->vf_token) < 0)
 			status = 1;
 	if (status == 0 && o->nmodels == 0 && o->nvfio == 0) {
-		if (cli_pf_attach_model("src", 4, 0, 1, NULL,
-					cli_model_dialect) < 0 ||
-		    cli_pf_attach_model("dst", 4, 0, 2, NULL,
-					cli_model_dialect) < 0)
+		struct cli_model_spec src = { .name = "src", .vfs = 4,
+					      .seed = 1,
+					      .dialect = cli_model_dialect };
+		struct cli_model_spec dst = src;
+
+		dst.name = "dst";
+		dst.seed = 2;
+		if (cli_pf_attach_model(&src) < 0 ||
+		    cli_pf_attach_model(&dst) < 0)
 			status = 1;
 	}
 	return status;

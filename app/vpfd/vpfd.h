@@ -168,6 +168,10 @@ void vpfd_log(const struct vpfd *d, const char *fmt, ...)
 int vpfd_pf_attach_model(struct vpfd *d, const char *name, uint16_t vfs,
 			 uint16_t vqs, uint64_t seed, enum vpf_dialect dialect,
 			 const char *bdf, struct vpfd_pf **out);
+struct cli_model_spec;
+/* A model as a --model SPEC describes it (app/vpf-cli/cli_util.h). */
+int vpfd_pf_attach_spec(struct vpfd *d, const struct cli_model_spec *ms,
+			struct vpfd_pf **out);
 int vpfd_pf_attach_vfio(struct vpfd *d, const char *bdf, const char *name,
 			struct vpfd_pf **out);
 /* Restore what the journal allows, detach and free. */

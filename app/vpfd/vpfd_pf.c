@@ -192,6 +192,19 @@ vpfd_pf_attach_model(struct vpfd *d, const char *name, uint16_t vfs,
 		     uint16_t vqs, uint64_t seed, enum vpf_dialect dialect,
 		     const char *bdf, struct vpfd_pf **out)
 {
+	struct cli_model_spec ms = {
+		.name = name, .vfs = vfs, .vqs = vqs, .seed = seed,
+		.dialect = dialect, .bdf = bdf,
+	};
+
+	return vpfd_pf_attach_spec(d, &ms, out);
+}
+
+int
+vpfd_pf_attach_spec(struct vpfd *d, const struct cli_model_spec *ms,
+		    struct vpfd_pf **out)
+{
+	const char *name = ms->name;
 	struct vpf_model_params mp;
 	struct vpf_pf_params pp;
 	struct vpf_model *m;
@@ -202,14 +215,7 @@ vpfd_pf_attach_model(struct vpfd *d, const char *name, uint16_t vfs,
 	if (rc < 0)
 		return rc;
 	vpf_model_params_init(&mp);
-	mp.name = name;
-	if (vfs)
-		mp.num_vfs = vfs;
-	if (vqs)
-		mp.num_qp = vqs;
-	mp.seed = seed;
-	mp.bdf = bdf;
-	mp.dialect = dialect;
+	cli_model_params(ms, &mp);
 	m = vpf_model_create(&mp);
 	if (m == NULL)
 		return vpf_error(errno ? -errno : -EINVAL,
@@ -385,34 +391,14 @@ vpfd_pf_busy(const struct vpfd *d, const struct vpfd_pf *p)
 int
 vpfd_model_spec(struct vpfd *d, const char *spec, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "name", "vfs", "vqs", "seed", "bdf",
-					    "dialect", NULL };
-	enum vpf_dialect dialect = VPF_DIALECT_DRAFT_2023;
-	uint64_t vfs = 0, vqs = 0, seed = 1;
+	struct cli_model_spec ms = { .dialect = VPF_DIALECT_DRAFT_2023 };
 	struct cli_kv kv;
-	const char *s;
 	int rc;
 
-	if (cli_kv_parse(spec, ",", keys, &kv, err, errlen) < 0)
+	if (cli_kv_parse(spec, ",", cli_model_keys, &kv, err, errlen) < 0 ||
+	    cli_model_spec_get(&kv, true, &ms, err, errlen) < 0)
 		return -EINVAL;
-	if (cli_kv_get(&kv, "name") == NULL) {
-		snprintf(err, errlen, "name=<n> is required");
-		return -EINVAL;
-	}
-	if (((s = cli_kv_get(&kv, "vfs")) && cli_parse_range(s, false, 1, 256, &vfs)) ||
-	    ((s = cli_kv_get(&kv, "vqs")) && cli_parse_range(s, false, 1, 256, &vqs)) ||
-	    ((s = cli_kv_get(&kv, "seed")) && cli_parse_u64(s, false, &seed))) {
-		snprintf(err, errlen, "bad value '%s'", s);
-		return -EINVAL;
-	}
-	if ((s = cli_kv_get(&kv, "dialect")) != NULL &&
-	    vpfd_dialect_parse(s, &dialect) < 0) {
-		snprintf(err, errlen, "bad dialect '%s' (seed-2023 or 1.4)", s);
-		return -EINVAL;
-	}
-	rc = vpfd_pf_attach_model(d, cli_kv_get(&kv, "name"), (uint16_t)vfs,
-				  (uint16_t)vqs, seed, dialect,
-				  cli_kv_get(&kv, "bdf"), NULL);
+	rc = vpfd_pf_attach_spec(d, &ms, NULL);
 	if (rc < 0)
 		snprintf(err, errlen, "%s", vpf_last_error());
 	return rc;
@@ -471,24 +457,32 @@ m_pf_get(struct vpfd_req *r, json_t **res)
 static int
 m_pf_attach_model(struct vpfd_req *r, json_t **res)
 {
-	const char *name = NULL, *dial = NULL, *bdf = NULL;
-	enum vpf_dialect dialect = VPF_DIALECT_DRAFT_2023;
-	uint64_t vfs = 0, vqs = 0, seed = 1;
+	struct cli_model_spec ms = { .dialect = VPF_DIALECT_DRAFT_2023,
+				     .seed = 1 };
+	const char *dial = NULL;
+	uint64_t vfs = 0, vqs = 0, svc = 0, conc = 0, act = 0;
 	struct vpfd_pf *p;
 	int rc;
 
-	if (vpfd_p_str(r, "name", true, &name) < 0 ||
+	if (vpfd_p_str(r, "name", true, &ms.name) < 0 ||
 	    vpfd_p_u64(r, "vfs", false, 1, 256, &vfs) < 0 ||
 	    vpfd_p_u64(r, "vqs", false, 1, 256, &vqs) < 0 ||
-	    vpfd_p_u64(r, "seed", false, 0, UINT64_MAX, &seed) < 0 ||
+	    vpfd_p_u64(r, "seed", false, 0, UINT64_MAX, &ms.seed) < 0 ||
 	    vpfd_p_str(r, "dialect", false, &dial) < 0 ||
-	    vpfd_p_str(r, "bdf", false, &bdf) < 0)
+	    vpfd_p_str(r, "bdf", false, &ms.bdf) < 0 ||
+	    vpfd_p_u64(r, "service_us", false, 0, 1000000, &svc) < 0 ||
+	    vpfd_p_u64(r, "concurrency", false, 1, 1024, &conc) < 0 ||
+	    vpfd_p_u64(r, "act_us", false, 0, 1000000, &act) < 0)
 		return -1;
-	if (dial != NULL && vpfd_dialect_parse(dial, &dialect) < 0)
+	if (dial != NULL && vpfd_dialect_parse(dial, &ms.dialect) < 0)
 		return vpfd_fail(r, VPFD_E_PARAMS, "bad dialect '%s' "
 				 "(seed-2023 or 1.4)", dial);
-	rc = vpfd_pf_attach_model(r->d, name, (uint16_t)vfs, (uint16_t)vqs,
-				  seed, dialect, bdf, &p);
+	ms.vfs = (uint16_t)vfs;
+	ms.vqs = (uint16_t)vqs;
+	ms.service_us = (uint32_t)svc;
+	ms.concurrency = (uint32_t)conc;
+	ms.act_us = (uint32_t)act;
+	rc = vpfd_pf_attach_spec(r->d, &ms, &p);
 	if (rc < 0)
 		return vpfd_fail_rc(r, rc, "pf_attach_model");
 	*res = vpfd_pf_json(p, true);
@@ -601,7 +595,8 @@ m_stats(struct vpfd_req *r, json_t **res)
 static const char *const k_none[] = { NULL };
 static const char *const k_pf[] = { "pf", NULL };
 static const char *const k_model[] = { "name", "vfs", "vqs", "seed", "dialect",
-				       "bdf", NULL };
+				       "bdf", "service_us", "concurrency",
+				       "act_us", NULL };
 static const char *const k_vfio[] = { "bdf", "name", NULL };
 
 const struct vpfd_method vpfd_methods_pf[] = {

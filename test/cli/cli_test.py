@@ -282,7 +282,8 @@ def case_pf_errors():
         r"^error: line 5: unknown PF 'nope' \(attached: src dst\): ENOENT$",
         r'^error: line 6: bad arguments: EINVAL$',
         r'^usage: pf attach model <name> \[vfs=<n>\] \[vqs=<n>\] \[seed=<n>\] '
-        r'\[dialect=seed-2023\|1\.4\] \[bdf=<a>\]$')
+        r'\[dialect=seed-2023\|1\.4\] \[bdf=<a>\] \[service_us=<n>\] '
+        r'\[concurrency=<n>\] \[act_us=<n>\]$')
 
 
 def case_mode():
@@ -612,6 +613,18 @@ def case_model():
     has(section(out, 'model dirty src 1'), r'^pages: \d+$')
 
 
+def case_model_timed():
+    """service_us/concurrency/act_us make a timed model (the SPEC vpfd
+    shares): every command takes at least the service time."""
+    out, err = run('pf attach model ts vfs=2 service_us=300 concurrency=2 act_us=1\n'
+                   'pf attach model td vfs=2 service_us=300\n'
+                   'migrate ts 1 td 1\nstats ts\n'
+                   'pf attach model tx service_us=x\n', rc=1)
+    assert int(value(section(out, 'stats ts'), 'latency-min-ns')) >= 300000, out
+    has(err, r"^error: line 5: bad service_us 'x' \(0\.\.1000000\): EINVAL$")
+    hasnt(err, r'^error: line [1-4]:')
+
+
 def case_faults():
     out, err = run('model fault src 1 einval\nmode get src 1\nmode get src 1\n'
                    'model fault src 1 eagain\nmode get src 1\nstats src\n'
@@ -777,9 +790,13 @@ def case_usage_errors():
             (['--model', 'name=a,color=red'],
              r"^vpf-cli: --model name=a,color=red: unknown option 'color': EINVAL$"),
             (['--model', 'name=a,vfs=x'],
-             r"^vpf-cli: --model name=a,vfs=x: bad value 'x': EINVAL$"),
+             r"^vpf-cli: --model name=a,vfs=x: bad vfs 'x' \(1\.\.256\): EINVAL$"),
             (['--model', 'name=a,vfs=300'],
-             r"^vpf-cli: --model name=a,vfs=300: bad value '300': EINVAL$")):
+             r"^vpf-cli: --model name=a,vfs=300: bad vfs '300' \(1\.\.256\): EINVAL$"),
+            (['--model', 'name=a,service_us=-1'],
+             r"^vpf-cli: --model name=a,service_us=-1: bad service_us '-1' \(0\.\.1000000\): EINVAL$"),
+            (['--model', 'name=a,concurrency=0'],
+             r"^vpf-cli: --model name=a,concurrency=0: bad concurrency '0' \(1\.\.1024\): EINVAL$")):
         out, err = run('show pf\n', args=args, rc=2)
         has(err, pat)
         hasnt(out, r'^vpf> ')
