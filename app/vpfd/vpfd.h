@@ -79,6 +79,9 @@ struct vpfd_pf {
 
 struct vpfd_job {
 	uint32_t id;
+	/* the pairs' PF names, copied at start: a finished job outlives a
+	 * pf_detach */
+	char (*names)[2][VPFD_NAME_LEN];
 	struct vpf_mig_job *job;
 	struct vpf_mig_pair *pairs;
 	unsigned int npairs;
@@ -186,6 +189,9 @@ int vpfd_vf_by_bdf(struct vpfd *d, const char *bdf, struct vpfd_pf **p,
 int vpfd_vf_bdf(const struct vpfd_pf *p, uint16_t vf, char *bdf);
 const char *vpfd_dialect_name(enum vpf_dialect d);
 enum vpf_dialect vpfd_pf_dialect(const struct vpfd_pf *p);
+/* A device mode's name as vpfd reports it: on a 1.4 PF, Freeze (the
+ * layer's name for the stopped device) is "stop". */
+const char *vpfd_mode_name(const struct vpfd_pf *p, uint8_t mode);
 int vpfd_dialect_parse(const char *s, enum vpf_dialect *d);
 /* "model SPEC" of --model: name=<n>[,vfs=..][,vqs=..][,seed=..]
  * [,dialect=..][,bdf=..]. -EINVAL with @p err set. */

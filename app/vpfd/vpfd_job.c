@@ -106,6 +106,7 @@ vpfd_jobs_poll(struct vpfd *d)
 static void
 job_free(struct vpfd_job *j)
 {
+	free(j->names);
 	free(j->pairs);
 	free(j);
 }
@@ -237,8 +238,10 @@ m_job_start(struct vpfd_req *r, json_t **res)
 		return vpfd_fail(r, -EBUSY, "%d jobs are running", VPFD_MAX_JOBS);
 	n = (unsigned int)json_array_size(pairs);
 	j = calloc(1, sizeof(*j));
-	if (j == NULL || (j->pairs = calloc(n, sizeof(*j->pairs))) == NULL) {
-		free(j);
+	if (j == NULL || (j->pairs = calloc(n, sizeof(*j->pairs))) == NULL ||
+	    (j->names = calloc(n, sizeof(*j->names))) == NULL) {
+		if (j != NULL)
+			job_free(j);
 		return vpfd_fail(r, -ENOMEM, "out of memory");
 	}
 	for (i = 0; i < n; i++)
@@ -259,6 +262,10 @@ m_job_start(struct vpfd_req *r, json_t **res)
 	}
 	j->id = ++r->d->next_job;
 	for (i = 0; i < n; i++) {
+		snprintf(j->names[i][0], VPFD_NAME_LEN, "%s",
+			 pf_of_mig(r->d, j->pairs[i].src)->name);
+		snprintf(j->names[i][1], VPFD_NAME_LEN, "%s",
+			 pf_of_mig(r->d, j->pairs[i].dst)->name);
 		pf_of_mig(r->d, j->pairs[i].src)->vfs[j->pairs[i].src_vf].job =
 			j->id;
 		pf_of_mig(r->d, j->pairs[i].dst)->vfs[j->pairs[i].dst_vf].job =
@@ -271,7 +278,7 @@ m_job_start(struct vpfd_req *r, json_t **res)
 }
 
 static json_t *
-job_json(struct vpfd *d, struct vpfd_job *j)
+job_json(struct vpfd_job *j)
 {
 	json_t *o, *arr;
 	unsigned int i;
@@ -294,12 +301,10 @@ job_json(struct vpfd *d, struct vpfd_job *j)
 	arr = json_array();
 	for (i = 0; arr != NULL && i < j->npairs; i++) {
 		struct vpf_mig_pair *pr = &j->pairs[i];
-		struct vpfd_pf *s = pf_of_mig(d, pr->src);
-		struct vpfd_pf *t = pf_of_mig(d, pr->dst);
 
 		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:i, s:i, s:s, s:I}",
-			"src_pf", s ? s->name : "?", "src_vf", pr->src_vf,
-			"dst_pf", t ? t->name : "?", "dst_vf", pr->dst_vf,
+			"src_pf", j->names[i][0], "src_vf", pr->src_vf,
+			"dst_pf", j->names[i][1], "dst_vf", pr->dst_vf,
 			"rc", pr->rc, "error", pr->error,
 			"downtime_us", (json_int_t)(pr->downtime_ns / 1000)));
 	}
@@ -328,7 +333,7 @@ m_job_get(struct vpfd_req *r, json_t **res)
 
 	if (job_param(r, &j) < 0)
 		return -1;
-	*res = job_json(r->d, j);
+	*res = job_json(j);
 	return 0;
 }
 

@@ -98,8 +98,8 @@ vpfd_conn_gone(struct vpfd *d, uint64_t conn_id)
 	}
 }
 
-static const char *
-mode_name(const struct vpfd_pf *p, uint8_t mode)
+const char *
+vpfd_mode_name(const struct vpfd_pf *p, uint8_t mode)
 {
 	/* a 1.4 device is running or stopped: Freeze is the layer's name
 	 * for the same stopped device */
@@ -131,7 +131,7 @@ m_vf_get(struct vpfd_req *r, json_t **res)
 		json_object_set_new(*res, "state",
 				    json_string(vpf_mig_state_name(vi.state)));
 		json_object_set_new(*res, "mode",
-				    json_string(mode_name(p, vi.mode)));
+				    json_string(vpfd_mode_name(p, vi.mode)));
 		json_object_set_new(*res, "moved", json_boolean(vi.moved));
 		json_object_set_new(*res, "complete", json_boolean(vi.complete));
 		json_object_set_new(*res, "journal", json_boolean(vi.journal));
@@ -172,7 +172,7 @@ m_vf_mode_get(struct vpfd_req *r, json_t **res)
 		if (rc < 0)
 			return vpfd_fail_rc(r, rc, "vf_mode_get");
 	}
-	*res = json_pack("{s:s}", "mode", mode_name(p, mode));
+	*res = json_pack("{s:s}", "mode", vpfd_mode_name(p, mode));
 	return 0;
 }
 
@@ -331,6 +331,7 @@ m_vf_mig_save_next(struct vpfd_req *r, json_t **res)
 static int
 m_vf_mig_load(struct vpfd_req *r, json_t **res)
 {
+	enum vpf_mig_state s = VPF_MIG_STATE_ERROR;
 	struct vpf_mig_vf_info vi;
 	struct vpfd_pf *p;
 	struct vpf_mig *m;
@@ -348,6 +349,11 @@ m_vf_mig_load(struct vpfd_req *r, json_t **res)
 		return vpfd_fail(r, VPFD_E_PARAMS, "vf_mig_load: the file "
 				 "holds fewer than %llu bytes",
 				 (unsigned long long)bytes);
+	(void)vpf_mig_get_state(m, vf, &s);
+	if (s != VPF_MIG_STATE_RESUMING)
+		return vpfd_fail(r, -EPERM, "vf_mig_load: %s vf %u is in %s; "
+				 "the load stream exists in RESUMING", p->name,
+				 vf, vpf_mig_state_name(s));
 	while (off < bytes) {
 		size_t n = bytes - off < sizeof(io_buf) ?
 			   (size_t)(bytes - off) : sizeof(io_buf);

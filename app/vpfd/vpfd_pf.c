@@ -558,7 +558,7 @@ m_pf_reattach(struct vpfd_req *r, json_t **res)
 	for (i = 0; *res != NULL && i < n && i < 64; i++)
 		json_array_append_new(json_object_get(*res, "orphans"),
 				      json_pack("{s:i, s:s, s:s}", "vf", o[i].vf,
-						"mode", vpf_dev_mode_name(o[i].mode),
+						"mode", vpfd_mode_name(p, o[i].mode),
 						"fate", vpf_mig_orphan_fate_name(o[i].fate)));
 	return 0;
 }

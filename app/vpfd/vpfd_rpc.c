@@ -417,6 +417,16 @@ conn_take_fd(struct vpfd_conn *c)
 	return fd;
 }
 
+/* An envelope refusal: the descriptor passed in is closed as on every
+ * other path. */
+static json_t *
+refuse(int fd, json_t *ans)
+{
+	if (fd >= 0)
+		close(fd);
+	return ans;
+}
+
 /* Serve one parsed request; returns the answer (NULL: a notification). */
 static json_t *
 dispatch(struct vpfd *d, struct vpfd_conn *c, json_t *req, int fd_in)
@@ -429,25 +439,25 @@ dispatch(struct vpfd *d, struct vpfd_conn *c, json_t *req, int fd_in)
 
 	d->requests++;
 	if (!json_is_object(req))
-		return error_json(NULL, VPFD_E_REQUEST,
+		return refuse(fd_in, error_json(NULL, VPFD_E_REQUEST,
 				  json_is_array(req) ?
 				  "batch requests are not supported" :
-				  "a request must be a JSON object", NULL);
+				  "a request must be a JSON object", NULL));
 	id = json_object_get(req, "id");
 	notify = id == NULL;
 	if (id != NULL && !json_is_string(id) && !json_is_integer(id) &&
 	    !json_is_null(id))
-		return error_json(NULL, VPFD_E_REQUEST,
+		return refuse(fd_in, error_json(NULL, VPFD_E_REQUEST,
 				  "'id' must be a string, an integer or null",
-				  NULL);
+				  NULL));
 	ver = json_object_get(req, "jsonrpc");
 	meth = json_object_get(req, "method");
 	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
-		return error_json(id, VPFD_E_REQUEST,
-				  "'jsonrpc' must be \"2.0\"", NULL);
+		return refuse(fd_in, error_json(id, VPFD_E_REQUEST,
+				  "'jsonrpc' must be \"2.0\"", NULL));
 	if (!json_is_string(meth))
-		return error_json(id, VPFD_E_REQUEST,
-				  "'method' must be a string", NULL);
+		return refuse(fd_in, error_json(id, VPFD_E_REQUEST,
+				  "'method' must be a string", NULL));
 	r.method = json_string_value(meth);
 	r.params = json_object_get(req, "params");
 	r.conn_id = c != NULL ? c->id : 0;
