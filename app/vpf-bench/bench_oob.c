@@ -17,10 +17,13 @@
  *    daemons have one VF per repetition).
  *  - oob_inproc_1vf_us: the same migration in this process with
  *    vpf_mig_migrate() (one precopy round written to the destination, as
- *    the downtime group's downtime_1vf_us) between two model PFs made as
- *    vpfd makes its --model PFs (the model's default timing, not the
- *    downtime group's timed model: the ratio compares the ways, not the
- *    devices). Repetitions alternate with the out-of-band ones.
+ *    the downtime group's downtime_1vf_us). Both ways run on the timed
+ *    model every migration figure uses (BENCH_SERVICE_US per command,
+ *    BENCH_CONCURRENCY at once, BENCH_ACT_US per differing field,
+ *    BENCH_NUM_QP queue pairs): vpfd's models get it through the SPEC
+ *    keys service_us, concurrency, act_us and vqs. An untimed model
+ *    answers in nanoseconds, which would compare socket round trips with
+ *    nothing. Repetitions alternate with the out-of-band ones.
  *  - oob_downtime_vs_inproc: the first over the second (target <= 2.0,
  *    not asserted).
  *
@@ -306,6 +309,11 @@ ip_up(struct ip_side *s, const char *name, uint64_t seed)
 	mp.name = name;
 	mp.num_vfs = 1;
 	mp.seed = seed;
+	mp.num_qp = BENCH_NUM_QP;
+	mp.threaded = true;
+	mp.service_time_us = BENCH_SERVICE_US;
+	mp.concurrency = BENCH_CONCURRENCY;
+	mp.activation_us_per_field = BENCH_ACT_US;
 	s->m = vpf_model_create(&mp);
 	if (s->m == NULL)
 		goto fail;
@@ -391,13 +399,17 @@ out:
 int
 bench_oob(void)
 {
-	char vpfd[PATH_MAX], plugin[PATH_MAX], err[512], spec[128];
+	char vpfd[PATH_MAX], plugin[PATH_MAX], err[512], spec[256];
 	unsigned int reps = bench_opts.reps;
 	struct oob_run r;
 	double *vo = NULL, *vi = NULL, mo, mi, dt1;
+	char timed[128];
 	int ret = -1;
 
 	memset(&r, 0, sizeof(r));
+	snprintf(timed, sizeof(timed), ",vqs=%u,service_us=%u,concurrency=%u,"
+		 "act_us=%u", BENCH_NUM_QP, BENCH_SERVICE_US, BENCH_CONCURRENCY,
+		 BENCH_ACT_US);
 	if (!find("VPFD", VPF_BENCH_VPFD_BUILT, "vpfd", getenv("PATH"), X_OK,
 		  vpfd, sizeof(vpfd))) {
 		oob_skip("vpfd not found (set VPFD=path)");
@@ -430,15 +442,16 @@ bench_oob(void)
 		ret = 0;
 		goto out;
 	}
-	snprintf(spec, sizeof(spec), "name=src,vfs=%u,bdf=0000:81:00.0", reps);
+	snprintf(spec, sizeof(spec), "name=src,vfs=%u,bdf=0000:81:00.0%s", reps,
+		 timed);
 	if (oob_daemon_start(&r.src, vpfd, r.dir, "src", spec, NULL, err,
 			     sizeof(err)) != 0) {
 		oob_skip(err);
 		ret = 0;
 		goto out;
 	}
-	snprintf(spec, sizeof(spec), "name=dst,vfs=%u,bdf=0000:82:00.0,seed=2",
-		 reps);
+	snprintf(spec, sizeof(spec), "name=dst,vfs=%u,bdf=0000:82:00.0,seed=2%s",
+		 reps, timed);
 	if (oob_daemon_start(&r.dst, vpfd, r.dir, "dst", spec, NULL, err,
 			     sizeof(err)) != 0) {
 		oob_skip(err);
@@ -465,8 +478,9 @@ bench_oob(void)
 	else
 		bench_skip("oob_downtime_vs_inproc", "in-process downtime 0");
 	if (bench_metric_get("downtime_1vf_us", &dt1))
-		bench_note("oob: downtime_1vf_us (timed model) %.0f us, "
-			   "out-of-band %.0f us (vpfd's model)", dt1, mo);
+		bench_note("oob: downtime_1vf_us %.0f us, in process here "
+			   "%.0f us, out-of-band %.0f us (the same timed model)",
+			   dt1, mi, mo);
 	ret = 0;
 out:
 	oob_daemon_stop(&r.src, 5000);

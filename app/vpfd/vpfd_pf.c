@@ -118,6 +118,10 @@ mig_attach(struct vpfd *d, struct vpfd_pf *p, bool scan)
 	/* vpfd restores itself, at shutdown and detach (vpfd_pf_detach) */
 	mp.restore_on_detach = false;
 	mp.journal_dir = d->o.journal_dir;
+	/* the engine's default max_chunk: a context moves in as few
+	 * commands as the PF allows (the library's 4 KiB default would
+	 * take two commands for a 5 KiB context, in the downtime) */
+	mp.chunk = 65536;
 	return vpf_mig_attach(p->pf, &mp);
 }
 
