@@ -42,6 +42,9 @@ STOP_TIMEOUT = 15       # seconds for it to exit on SIGTERM
 IO_TIMEOUT = 10         # seconds for one answer
 REQ_MAX = 1 << 20       # the contract's largest request
 MAX_CONN = 256          # connections the daemon serves at once
+# what a sanitizer build of the daemon writes to its log
+SANITIZER_MARKS = ('runtime error:', 'ERROR: AddressSanitizer',
+                   'ERROR: LeakSanitizer', 'ERROR: UndefinedBehavior')
 E_PARSE, E_REQUEST, E_METHOD, E_PARAMS, E_AUTH = \
     -32700, -32600, -32601, -32602, -32001
 
@@ -146,6 +149,16 @@ class Daemon:
             self.rc = None
         self.log.close()
         return self.rc
+
+    def rm_eal_dir(self):
+        """EAL leaves an empty runtime directory named after the daemon's
+        file prefix (vpfd-PID) when it exits: removed if still empty."""
+        for base in ('/var/run/dpdk', os.path.join(
+                os.environ.get('XDG_RUNTIME_DIR', '/nonexistent'), 'dpdk')):
+            try:
+                os.rmdir(os.path.join(base, 'vpfd-%d' % self.pid))
+            except OSError:
+                pass
 
     def quiet_fds(self):
         """fds() once it stays the same for 0.2 s (connections just
@@ -268,6 +281,13 @@ class NetCase(unittest.TestCase):
                     if rc != 0:
                         self.fail('vpfd exited with %r on SIGTERM:\n%s'
                                   % (rc, d.logtext()))
+            # a sanitizer build reports without always stopping (UBSan)
+            for d in self.daemons:
+                d.rm_eal_dir()
+                log = d.logtext()
+                for mark in SANITIZER_MARKS:
+                    if mark in log:
+                        self.fail('vpfd: %s:\n%s' % (mark, log))
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
