@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import unittest
 
@@ -748,7 +749,10 @@ class Doc(RpcCase):
         listed = re.findall(r'`([a-z_0-9]+)`', m.group(1))
         self.daemon()
         methods = self.call('rpc_get_methods')
-        self.assertEqual(listed, methods, 'the generated list is stale')
+        body = ', '.join('`%s`' % m for m in methods)
+        self.assertEqual(listed, methods, 'the generated list is stale; '
+                         'between the markers put:\n%s'
+                         % textwrap.fill(body, 76))
         self.assertEqual(sorted(described), methods)
 
 
