@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
@@ -260,6 +261,7 @@ main(int argc, char **argv)
 	int dd = -1, i, rc, status = 0;
 	struct app_opts a;
 	sigset_t blocked;
+	char rundir[PATH_MAX] = "";
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++)
@@ -303,6 +305,12 @@ main(int argc, char **argv)
 			vpfd_log(d, "%s: shutting down", strsignal(d->stop));
 	}
 	vpfd_fini(d);
+	/* our own prefix's runtime directory (empty: no shared config, no
+	 * telemetry) goes with us */
+	if (dd <= 1)
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	if (rundir[0] != '\0')
+		(void)rmdir(rundir);
 	return status;
 }

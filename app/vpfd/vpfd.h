@@ -36,6 +36,13 @@
 #define VPFD_CONN_FDS		4
 /* Connections served at once; more are accepted and closed at once. */
 #define VPFD_MAX_CONN		256
+/* TCP connections at most (the rest stays for the Unix socket), of which
+ * not yet authenticated; such a connection has VPFD_AUTH_MS to call auth
+ * and may send at most VPFD_AUTH_REQ_MAX bytes until it has. */
+#define VPFD_MAX_TCP		128
+#define VPFD_MAX_UNAUTH		16
+#define VPFD_AUTH_MS		5000
+#define VPFD_AUTH_REQ_MAX	4096
 /* Largest piece vf_mig_load reads from its fd. */
 #define VPFD_LOAD_MAX		(16u << 20)
 #define VPFD_MAX_JOBS		16
@@ -110,6 +117,8 @@ struct vpfd {
 	uint32_t next_job;
 	struct vpfd_conn *conns;	/* list */
 	unsigned int nconn;
+	unsigned int ntcp;		/* of which TCP */
+	unsigned int nunauth;		/* of which TCP, not authenticated */
 	uint64_t next_conn;
 	int epfd;
 	int unix_fd;

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -44,6 +45,7 @@ struct vpfd_conn {
 	int fd;			/* -1: internal (no socket) */
 	bool tcp;
 	bool authed;
+	uint64_t auth_deadline;	/* ms, CLOCK_MONOTONIC (TCP only) */
 	bool dead;		/* close after this turn */
 	bool want_out;		/* EPOLLOUT registered */
 	/* input: bytes not yet served, and the framing scan over them */
@@ -61,6 +63,15 @@ struct vpfd_conn {
 	/* internal connections collect their last answer here */
 	json_t *last;
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* epoll tags of the listeners (connections use their pointer) */
 static char tag_unix, tag_tcp;
@@ -622,6 +633,14 @@ conn_process(struct vpfd *d, struct vpfd_conn *c)
 			break;
 		}
 		if (n == 0) {
+			if (c->tcp && !c->authed &&
+			    c->in_len > VPFD_AUTH_REQ_MAX) {
+				conn_answer(d, c, error_json(NULL, VPFD_E_AUTH,
+					    "authentication required: call "
+					    "auth {token} first", NULL));
+				conn_drop(d, c, "large request before auth");
+				break;
+			}
 			if (c->in_len > VPFD_REQ_MAX) {
 				conn_answer(d, c, error_json(NULL, VPFD_E_REQUEST,
 					    "request larger than 1048576 bytes",
@@ -783,14 +802,41 @@ conn_free(struct vpfd *d, struct vpfd_conn *c)
 	json_decref(c->last);
 	free(c->in);
 	free(c->out);
+	if (c->tcp) {
+		d->ntcp--;
+		if (!c->authed)
+			d->nunauth--;
+	}
 	free(c);
 	d->nconn--;
+}
+
+/* TCP clients that did not authenticate in time are dropped. */
+static void
+expire(struct vpfd *d)
+{
+	struct vpfd_conn *c;
+	uint64_t now;
+
+	if (d->nunauth == 0)
+		return;
+	now = now_ms();
+	for (c = d->conns; c != NULL; c = c->next)
+		if (c->tcp && !c->authed && !c->dead &&
+		    now >= c->auth_deadline) {
+			conn_answer(d, c, error_json(NULL, VPFD_E_AUTH,
+				    "authentication required: no auth within "
+				    "5 s", NULL));
+			conn_drop(d, c, "did not authenticate in time");
+		}
 }
 
 static void
 reap(struct vpfd *d)
 {
 	struct vpfd_conn **pp = &d->conns;
+
+	expire(d);
 
 	while (*pp != NULL) {
 		struct vpfd_conn *c = *pp;
@@ -815,9 +861,13 @@ do_accept(struct vpfd *d, int lfd, bool tcp)
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (d->nconn >= VPFD_MAX_CONN) {
-			vpfd_log(d, "refusing a client: %u connections",
-				 d->nconn);
+		if (d->nconn >= VPFD_MAX_CONN ||
+		    (tcp && (d->ntcp >= VPFD_MAX_TCP ||
+			     d->nunauth >= VPFD_MAX_UNAUTH))) {
+			vpfd_log(d, "refusing a %s client: %u connections "
+				 "(%u TCP, %u not authenticated)",
+				 tcp ? "TCP" : "Unix", d->nconn, d->ntcp,
+				 d->nunauth);
 			close(fd);
 			continue;
 		}
@@ -831,6 +881,10 @@ do_accept(struct vpfd *d, int lfd, bool tcp)
 		c->id = ++d->next_conn;
 		if (tcp) {
 			int one = 1;
+
+			c->auth_deadline = now_ms() + VPFD_AUTH_MS;
+			d->ntcp++;
+			d->nunauth++;
 
 			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 					 sizeof(one));
@@ -1027,9 +1081,15 @@ vpfd_serve(struct vpfd *d, int timeout_ms)
 	int i, n;
 
 	sigemptyset(&none);
+	/* wake up for the deadlines of unauthenticated clients */
+	if (d->nunauth > 0 && (timeout_ms < 0 || timeout_ms > 500))
+		timeout_ms = 500;
 	n = epoll_pwait(d->epfd, ev, 64, timeout_ms, &none);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
+	if (n < 0) {
+		if (errno != EINTR)
+			return -errno;
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
 		struct vpfd_conn *c;
 
@@ -1132,7 +1192,10 @@ m_auth(struct vpfd_req *r, json_t **res)
 			 (unsigned long long)r->conn->id);
 		return vpfd_fail(r, VPFD_E_AUTH, "wrong token");
 	}
-	r->conn->authed = true;
+	if (!r->conn->authed) {
+		r->conn->authed = true;
+		r->d->nunauth--;
+	}
 	*res = json_true();
 	return 0;
 }

@@ -961,6 +961,55 @@ class Tcp(NetCase):
         self.assert_serves(other)
         self.assertEqual(self.snapshot(other), before)
 
+    def test_tcp_unauthenticated(self):
+        """TCP clients that never authenticate cannot lock anyone out:
+        at most 16 wait for auth at once (more are closed at accept), they
+        may send 4 KiB before auth, and are dropped after 5 s; Unix and
+        authenticated clients are served throughout."""
+        port = free_port()
+        self.start(['--listen', 'tcp:127.0.0.1:%d' % port,
+                    '--token-file', self.token_file()])
+        other = self.conn()
+        before = self.snapshot(other)
+        addr = ('127.0.0.1', port)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                Conn(tcp=addr).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        # more than 4 KiB before auth: refused and closed
+        big = Conn(tcp=addr)
+        self.conns.append(big)
+        try:
+            big.s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"auth",'
+                          b'"params":{"token":"' + b'x' * 8192)
+        except OSError:
+            pass
+        self.assertTrue(big.closed())
+        idle = []
+        for _ in range(40):
+            c = Conn(tcp=addr)
+            self.conns.append(c)
+            idle.append(c)
+        waiting = [c for c in idle if not c.closed(timeout=0.2)]
+        self.assertLessEqual(len(waiting), 16)
+        self.assertGreaterEqual(len(waiting), 8)
+        # the Unix socket is served while the slots wait
+        self.assert_serves(self.conn())
+        # the idle ones are dropped after the deadline
+        time.sleep(5.5)
+        for c in waiting:
+            self.assertTrue(c.closed(timeout=1), 'idle TCP client kept')
+        c = Conn(tcp=addr)
+        self.conns.append(c)
+        self.assertIs(c.result('auth', {'token': self.TOKEN}), True)
+        self.assert_serves(c)
+        self.assertEqual(self.snapshot(other), before)
+
     def test_tcp_startup_errors(self):
         """A token file others can read, or a short token: exit 1 before
         serving; --listen without --token-file: usage error, exit 2."""
