@@ -85,9 +85,10 @@ struct vpf_model_params {
 					 *   written (0: none) */
 	/** Synthetic PCI address "dddd:bb:dd.f" the model reports as its
 	 *  identity (vpf_pf_identity()); copied. NULL: one unique in this
-	 *  process and unlikely in others: domain 0x8000 | (process id &
-	 *  0x7fff), bus, device and function from a counter of the models
-	 *  this process created. Every model also draws a random 64-bit
+	 *  process and unlikely in others: "dddd:bb:00.0" with domain
+	 *  0x8000 | (process id & 0x7fff) and an even bus from a counter of
+	 *  the models this process created (two buses per model, so that no
+	 *  VF of one model has the address of another model or its VFs). Every model also draws a random 64-bit
 	 *  instance number at creation (getrandom), so a new model never
 	 *  shares a migration journal with an old one, whatever its
 	 *  address. */

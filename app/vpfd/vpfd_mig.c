@@ -50,6 +50,26 @@ vpfd_vf_free(struct vpfd_req *r, struct vpfd_pf *p, uint16_t vf)
 	return 0;
 }
 
+/* A source that migrated away is never resumed by accident: a request
+ * that would move it needs force=true (D-VPFD.14). */
+static int
+not_migrated_away(struct vpfd_req *r, struct vpfd_pf *p, uint16_t vf)
+{
+	struct vpf_mig_vf_info vi;
+	bool force = false;
+
+	if (vpfd_p_bool(r, "force", false, &force) < 0)
+		return -1;
+	if (force || p->mig == NULL ||
+	    vpf_mig_vf_info_get(p->mig, vf, &vi) < 0 ||
+	    !(vi.complete || vi.journal))
+		return 0;
+	return vpfd_fail(r, -EBUSY, "%s vf %u migrated away (journaled): its "
+			 "guest runs at the destination and resuming it here "
+			 "would run it twice; pass force=true only if the "
+			 "destination never ran it", p->name, vf);
+}
+
 /* The VF may be driven by this request's connection. */
 static int
 vf_mine(struct vpfd_req *r, struct vpfd_pf *p, uint16_t vf)
@@ -222,6 +242,8 @@ m_vf_mig_state_set(struct vpfd_req *r, json_t **res)
 	    vpfd_p_mig(r, p, &m) < 0 || vf_mine(r, p, vf) < 0)
 		return -1;
 	(void)vpf_mig_get_state(m, vf, &now);
+	if (s != now && not_migrated_away(r, p, vf) < 0)
+		return -1;
 	/* 1.4: the stop's journal mark is written while the VF still runs,
 	 * so that the stop itself waits for no write (downtime) */
 	if (now == VPF_MIG_STATE_RUNNING && s != VPF_MIG_STATE_RUNNING &&
@@ -434,7 +456,7 @@ m_vf_mig_abort(struct vpfd_req *r, json_t **res)
 	int rc;
 
 	if (vpfd_p_vf(r, &p, &vf) < 0 || vpfd_p_mig(r, p, &m) < 0 ||
-	    vf_mine(r, p, vf) < 0)
+	    vf_mine(r, p, vf) < 0 || not_migrated_away(r, p, vf) < 0)
 		return -1;
 	rc = vpf_mig_abort(m, vf);
 	(void)vpf_mig_get_state(m, vf, &s);
@@ -449,7 +471,9 @@ m_vf_mig_abort(struct vpfd_req *r, json_t **res)
 }
 
 static const char *const k_vf[] = { "pf", "vf", "bdf", NULL };
-static const char *const k_state[] = { "pf", "vf", "bdf", "state", NULL };
+static const char *const k_state[] = { "pf", "vf", "bdf", "state", "force",
+				       NULL };
+static const char *const k_abort[] = { "pf", "vf", "bdf", "force", NULL };
 static const char *const k_load[] = { "pf", "vf", "bdf", "bytes", NULL };
 
 const struct vpfd_method vpfd_methods_mig[] = {
@@ -461,6 +485,6 @@ const struct vpfd_method vpfd_methods_mig[] = {
 	{ "vf_mig_load", m_vf_mig_load, VPFD_M_FD, k_load },
 	{ "vf_mig_precopy_info", m_vf_mig_precopy_info, 0, k_vf },
 	{ "vf_mig_complete", m_vf_mig_complete, 0, k_vf },
-	{ "vf_mig_abort", m_vf_mig_abort, 0, k_vf },
+	{ "vf_mig_abort", m_vf_mig_abort, 0, k_abort },
 	{ NULL, NULL, 0, NULL },
 };

@@ -146,6 +146,49 @@ pf_name_ok(struct vpfd *d, const char *name)
 	return 0;
 }
 
+static void
+pf_free(struct vpfd_pf *p)
+{
+	free(p->vfs);
+	free(p);
+}
+
+/* Whether PCI address @p bdf is @p q's own or one of its VFs'. */
+static bool
+addr_taken(const struct vpfd_pf *q, const char *bdf)
+{
+	uint16_t vf;
+
+	return strcmp(q->bdf, bdf) == 0 ||
+	       (vpf_pci_vf_member(&q->func, bdf, &vf) == 0 && vf >= 1 &&
+		vf <= q->num_vfs);
+}
+
+/* Every address of @p p (its own, its VFs') names nothing else the
+ * daemon owns: VFs are addressed by PCI address (D-VPFD.13). */
+static int
+addr_check(struct vpfd *d, const struct vpfd_pf *p)
+{
+	char bdf[VPF_PCI_BDF_LEN];
+	unsigned int i;
+	uint16_t vf;
+
+	for (i = 0; i < d->npf; i++) {
+		const struct vpfd_pf *q = d->pfs[i];
+
+		if (addr_taken(q, p->bdf) || addr_taken(p, q->bdf))
+			return vpf_error(-EEXIST, "%s's address %s collides "
+					 "with %s (%s) or its VFs", p->name,
+					 p->bdf, q->name, q->bdf);
+		for (vf = 1; vf <= p->num_vfs; vf++)
+			if (vpfd_vf_bdf(p, vf, bdf) == 0 && addr_taken(q, bdf))
+				return vpf_error(-EEXIST, "%s vf %u's address "
+						 "%s is %s's or one of its VFs'",
+						 p->name, vf, bdf, q->name);
+	}
+	return 0;
+}
+
 /* Put an attached PF in the table. */
 static int
 pf_add(struct vpfd *d, const char *name, struct vpf_pf *pf,
@@ -167,6 +210,10 @@ pf_add(struct vpfd *d, const char *name, struct vpf_pf *pf,
 		return vpf_error(-ENOMEM, "out of memory");
 	}
 	pci_view(p);
+	if (addr_check(d, p) < 0) {
+		pf_free(p);
+		return -EEXIST;
+	}
 	/* A missing migration layer (a PF without the commands) is not
 	 * fatal: the mig methods then say why. */
 	p->mig = mig_attach(d, p, scan);
@@ -312,13 +359,6 @@ pf_restore(struct vpfd *d, struct vpfd_pf *p, const char *why)
 			 vpf_mig_state_name(vi.state),
 			 rc == 0 ? "RUNNING (restored)" : vpf_last_error());
 	}
-}
-
-static void
-pf_free(struct vpfd_pf *p)
-{
-	free(p->vfs);
-	free(p);
 }
 
 void

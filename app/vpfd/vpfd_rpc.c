@@ -1016,6 +1016,12 @@ listen_tcp(struct vpfd *d)
 		return -EINVAL;
 	}
 	*port++ = '\0';
+	/* [v6] as in URLs */
+	if (host[0] == '[' && strlen(host) >= 2 &&
+	    host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
 	rc = read_token(d);
 	if (rc < 0)
 		return rc;

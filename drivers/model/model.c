@@ -156,16 +156,19 @@ model_bdf_parse(const char *s, char out[16])
 }
 
 /* A default address: unique among the models of this process, and across
- * processes unless their ids agree in the low 15 bits. */
+ * processes unless their ids agree in the low 15 bits. Each model gets
+ * two buses of its own, function 0: its VFs (offset 1, stride 1, up to
+ * 256 of them) then never take another model's routing ids, so a VF's
+ * PCI address names one VF (doc/migration.md, "Journal"). */
 static void
 model_bdf_default(char out[16])
 {
 	static unsigned int counter;
 	unsigned int n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
 
-	snprintf(out, 16, "%04x:%02x:%02x.%x",
-		 0x8000u | ((unsigned int)getpid() & 0x7fffu), (n >> 8) & 0xffu,
-		 (n >> 3) & 0x1fu, n & 7u);
+	snprintf(out, 16, "%04x:%02x:00.0",
+		 0x8000u | (((unsigned int)getpid() + (n >> 7)) & 0x7fffu),
+		 (n & 0x7fu) << 1);
 }
 
 /* A random instance number; never 0 (the "no serial number" of VFIO). */

@@ -47,7 +47,7 @@ CALL_TIMEOUT = 30       # seconds for one vpf-rpc process
 CONTRACT_METHODS = sorted([
     'rpc_get_methods', 'auth', 'pf_list', 'pf_get', 'pf_attach_model',
     'pf_attach_vfio', 'pf_detach', 'pf_reattach', 'vf_get', 'vf_mode_get',
-    'vf_mode_set', 'vf_mig_state_get', 'vf_mig_state_set',
+    'vf_mig_state_get', 'vf_mig_state_set',
     'vf_mig_save_next', 'vf_mig_load', 'vf_mig_precopy_info',
     'vf_mig_complete', 'vf_mig_abort', 'mig_job_start', 'mig_job_get',
     'mig_job_cancel', 'mig_job_list', 'model_guest', 'model_digest',

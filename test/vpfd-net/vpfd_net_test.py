@@ -1010,6 +1010,42 @@ class Tcp(NetCase):
         self.assert_serves(c)
         self.assertEqual(self.snapshot(other), before)
 
+    def test_tcp_ipv6(self):
+        """--listen tcp:[::1]:PORT: the brackets are URL syntax, the
+        daemon listens on the IPv6 loopback."""
+        try:
+            probe = socket.socket(socket.AF_INET6)
+            probe.bind(('::1', 0))
+            port = probe.getsockname()[1]
+            probe.close()
+        except OSError:
+            self.skipTest('no IPv6 loopback')
+        self.start(['--listen', 'tcp:[::1]:%d' % port,
+                    '--token-file', self.token_file()])
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            s6 = socket.socket(socket.AF_INET6)
+            s6.settimeout(IO_TIMEOUT)
+            try:
+                s6.connect(('::1', port))
+                break
+            except OSError:
+                s6.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        s6.sendall(req('auth', {'token': self.TOKEN}) + req('pf_list', rid=2))
+        got = b''
+        while got.count(b'\n') < 2:
+            chunk = s6.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        s6.close()
+        answers = [json.loads(x) for x in got.splitlines()]
+        self.assertIs(answers[0]['result'], True)
+        self.assertEqual(answers[1]['result'][0]['name'], 'src')
+
     def test_tcp_startup_errors(self):
         """A token file others can read, or a short token: exit 1 before
         serving; --listen without --token-file: usage error, exit 2."""

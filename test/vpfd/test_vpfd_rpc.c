@@ -927,6 +927,7 @@ test_pf_attach_model(void **state)
 {
 	struct fx *f = *state;
 	const char *other = v14(f) ? "seed-2023" : "1.4";
+	const char *msg;
 	json_t *o;
 	char name[64];
 	unsigned int i;
@@ -949,6 +950,24 @@ test_pf_attach_model(void **state)
 	assert_string_equal(sget(o, "dialect"), "seed-2023");
 	assert_true(iget(o, "num_vfs") >= 1);
 
+	/* addresses: a PF whose address or VFs' addresses are another's
+	 * or its VFs' is refused, so a VF address names one VF; two default
+	 * models never collide */
+	ok(f, "pf_attach_model", "{\"name\":\"c1\",\"vfs\":4,"
+	   "\"bdf\":\"0000:a0:00.0\"}");
+	msg = err(f, -EEXIST, "pf_attach_model", "{\"name\":\"c2\",\"vfs\":2,"
+		  "\"bdf\":\"0000:a0:00.2\"}");
+	assert_non_null(strstr(msg, "c1"));
+	err(f, -EEXIST, "pf_attach_model", "{\"name\":\"c3\",\"vfs\":2,"
+	    "\"bdf\":\"0000:9f:1f.7\"}");
+	ok(f, "pf_attach_model", "{\"name\":\"d1\",\"vfs\":256}");
+	ok(f, "pf_attach_model", "{\"name\":\"d2\",\"vfs\":256}");
+	snprintf(name, sizeof(name), "{\"bdf\":\"%s\"}",
+		 sget(ok(f, "vf_get", "{\"pf\":\"d2\",\"vf\":1}"), "bdf"));
+	assert_string_equal(sget(ok(f, "vf_get", name), "pf"), "d2");
+	ok(f, "pf_detach", "{\"pf\":\"d1\"}");
+	ok(f, "pf_detach", "{\"pf\":\"d2\"}");
+	ok(f, "pf_detach", "{\"pf\":\"c1\"}");
 	/* a duplicate name */
 	err(f, -EEXIST, "pf_attach_model", "{\"name\":\"src\"}");
 	err(f, -EEXIST, "pf_attach_model", "{\"name\":\"plain\",\"vfs\":1}");
@@ -1189,8 +1208,21 @@ test_abort_complete(void **state)
 				    "\"vf\":2}")));
 	assert_true(bget(ok(f, "vf_get", "{\"pf\":\"src\",\"vf\":2}"),
 			 "complete"));
-	/* abort is the way back, and clears the mark */
-	ok(f, "vf_mig_abort", "{\"pf\":\"src\",\"vf\":2}");
+	/* a source that migrated away is not resumed by accident: abort
+	 * and every state change need force=true (its guest runs at the
+	 * destination) */
+	err(f, -EBUSY, "vf_mig_abort", "{\"pf\":\"src\",\"vf\":2}");
+	err(f, -EBUSY, "vf_mig_state_set", "{\"pf\":\"src\",\"vf\":2,"
+	    "\"state\":\"RUNNING\"}");
+	err(f, VPFD_E_PARAMS, "vf_mig_abort",
+	    "{\"pf\":\"src\",\"vf\":2,\"force\":1}");
+	assert_string_equal(sget(ok(f, "vf_mig_state_set", "{\"pf\":\"src\","
+				    "\"vf\":2,\"state\":\"STOP\"}"), "state"),
+			    "STOP");
+	assert_true(bget(ok(f, "vf_get", "{\"pf\":\"src\",\"vf\":2}"),
+			 "complete"));
+	/* with force, abort is the way back, and clears the mark */
+	ok(f, "vf_mig_abort", "{\"pf\":\"src\",\"vf\":2,\"force\":true}");
 	assert_false(bget(ok(f, "vf_get", "{\"pf\":\"src\",\"vf\":2}"),
 			  "complete"));
 	err(f, VPFD_E_PARAMS, "vf_mig_abort",
