@@ -45,6 +45,11 @@
 
 /* Largest piece vpfd's vf_mig_load reads at once. */
 #define LOAD_MAX	(16u << 20)
+/* Requests sent and not yet answered (D-OOB.13); the memfd holds at most
+ * this many load pieces at once. */
+#define PEND_MAX	8
+/* Bytes of load pieces the memfd holds before they are settled. */
+#define LOAD_BUF_MAX	(64u << 20)
 #define DEVID_LEN	12	/* "dddd:bb:dd.f" */
 
 struct oob_handle {
@@ -60,6 +65,13 @@ struct oob_handle {
 	bool saving_seen;	/* SAVING (stop-copy) entered */
 	bool end;		/* the stop-copy piece read was the last */
 	bool fail_logged;
+	/* requests whose answers are read later, oldest first */
+	struct {
+		uint64_t id;
+		const char *method;
+	} pend[PEND_MAX];
+	unsigned int npend;
+	uint64_t load_off;	/* where the next load piece goes */
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -111,13 +123,64 @@ vf_params(const struct oob_handle *h, const char *key, const char *val)
 	return p;
 }
 
-/* One RPC on the handle's connection; a failure is logged. */
+/* Read the answers of the requests sent ahead, in order. @return 0, or
+ * the first failure (each one logged). */
+static int
+settle(struct oob_handle *h)
+{
+	int rc = 0, r;
+	unsigned int i;
+
+	for (i = 0; i < h->npend; i++) {
+		r = oob_rpc_recv(&h->rpc, h->pend[i].method, h->pend[i].id,
+				 NULL);
+		if (r != 0) {
+			plog(h->devid, "%s", h->rpc.err);
+			if (rc == 0)
+				rc = r;
+		}
+	}
+	h->npend = 0;
+	h->load_off = 0;
+	return rc;
+}
+
+/* Send a request whose answer settle() reads later. */
+static int
+send_ahead(struct oob_handle *h, const char *method, json_t *params, int fd)
+{
+	int rc;
+
+	if (h->npend == PEND_MAX) {
+		rc = settle(h);
+		if (rc != 0) {
+			json_decref(params);
+			return rc;
+		}
+	}
+	rc = oob_rpc_send(&h->rpc, method, params, fd,
+			  &h->pend[h->npend].id);
+	if (rc != 0) {
+		plog(h->devid, "%s", h->rpc.err);
+		return rc;
+	}
+	h->pend[h->npend++].method = method;
+	return 0;
+}
+
+/* One RPC on the handle's connection, after the answers sent ahead; a
+ * failure is logged. */
 static int
 call(struct oob_handle *h, const char *method, json_t *params, int fd,
      json_t **result)
 {
-	int rc = oob_rpc_call(&h->rpc, method, params, fd, result);
+	int rc = settle(h);
 
+	if (rc != 0) {
+		json_decref(params);
+		return rc;
+	}
+	rc = oob_rpc_call(&h->rpc, method, params, fd, result);
 	if (rc != 0)
 		plog(h->devid, "%s", h->rpc.err);
 	return rc;
@@ -218,17 +281,37 @@ piece_take(struct oob_handle *h, json_t *res)
 	return 0;
 }
 
+/* Enter a saving state and take its first piece from the same answer
+ * (save=true: one round trip, not two, D-OOB.12). */
+static int
+enter_saving(struct oob_handle *h, const char *state)
+{
+	json_t *p = vf_params(h, "state", state), *res = NULL;
+	int rc;
+
+	if (p != NULL)
+		json_object_set_new(p, "save", json_true());
+	rc = call(h, "vf_mig_state_set", p, h->memfd, &res);
+	if (rc == 0)
+		rc = piece_take(h, res);
+	json_decref(res);
+	return rc;
+}
+
 /* SAVING: STOP_COPY. An unsaved precopy piece stays first in line: the
- * stream stays in order. */
+ * stream stays in order (then the stop-copy piece is asked for later). */
 static int
 enter_stop_copy(struct oob_handle *h)
 {
-	int rc = state_set(h, "STOP_COPY");
+	bool unsaved = h->piece_valid && h->piece_off < h->piece_len;
+	int rc;
 
-	if (rc == 0) {
-		h->saving_seen = true;
-		h->end = false;
-	}
+	h->saving_seen = true;
+	h->end = false;
+	rc = unsaved ? state_set(h, "STOP_COPY") :
+		       enter_saving(h, "STOP_COPY");
+	if (rc != 0)
+		h->saving_seen = false;
 	return rc;
 }
 
@@ -259,6 +342,14 @@ op_set_state(void *handle, uint32_t value)
 				h->saving_seen = false;
 				h->end = false;
 			}
+		} else if (prev == VFIO_DEVICE_STATE_V1_RESUMING) {
+			/* the loads sent ahead, then the resume, back to
+			 * back; the daemon refuses to resume an incomplete
+			 * or corrupt stream, so a failed piece never runs */
+			rc = send_ahead(h, "vf_mig_state_set",
+					vf_params(h, "state", "RUNNING"), -1);
+			if (rc == 0)
+				rc = settle(h);
 		} else {
 			rc = state_set(h, "RUNNING");
 		}
@@ -273,7 +364,7 @@ op_set_state(void *handle, uint32_t value)
 		piece_reset(h);
 		h->saving_seen = false;
 		h->end = false;
-		rc = state_set(h, "PRE_COPY");
+		rc = enter_saving(h, "PRE_COPY");
 		break;
 	case VFIO_DEVICE_STATE_V1_SAVING:
 		if (prev & VFIO_DEVICE_STATE_V1_RESUMING) {
@@ -284,7 +375,14 @@ op_set_state(void *handle, uint32_t value)
 		rc = enter_stop_copy(h);
 		break;
 	case VFIO_DEVICE_STATE_V1_STOP:
-		rc = state_set(h, "STOP");
+		/* after stop-copy the device is stopped already: the state's
+		 * name changes, nothing waits for it (its answer is read by
+		 * the next call, cleanup's) */
+		if (prev == VFIO_DEVICE_STATE_V1_SAVING)
+			rc = send_ahead(h, "vf_mig_state_set",
+					vf_params(h, "state", "STOP"), -1);
+		else
+			rc = state_set(h, "STOP");
 		break;
 	case VFIO_DEVICE_STATE_V1_RESUMING:
 		if (prev & VFIO_DEVICE_STATE_V1_SAVING) {
@@ -416,14 +514,16 @@ op_load(void *handle, uint8_t *state, uint64_t len)
 	}
 	if (len == 0)
 		goto out;
-	if (ftruncate(h->memfd, 0) != 0) {
-		rc = -errno;
-		plog(h->devid, "load: ftruncate: %s", strerror(errno));
-		goto out;
+	/* pieces sent ahead stay in the memfd until answered: this one goes
+	 * after them */
+	if (h->npend == PEND_MAX || h->load_off + len > LOAD_BUF_MAX) {
+		rc = settle(h);
+		if (rc != 0)
+			goto out;
 	}
 	while (done < len) {
 		ssize_t n = pwrite(h->memfd, state + done, len - done,
-				   (off_t)done);
+				   (off_t)(h->load_off + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -436,9 +536,17 @@ op_load(void *handle, uint8_t *state, uint64_t len)
 		done += (uint64_t)n;
 	}
 	p = vf_params(h, NULL, NULL);
-	if (p != NULL)
+	if (p != NULL) {
 		json_object_set_new(p, "bytes", json_integer((json_int_t)len));
-	rc = call(h, "vf_mig_load", p, h->memfd, NULL);
+		json_object_set_new(p, "offset",
+				    json_integer((json_int_t)h->load_off));
+	}
+	/* answered by the next call: the next load's settle, or RUNNING's
+	 * (D-OOB.13) */
+	rc = send_ahead(h, "vf_mig_load", p, h->memfd);
+	if (rc == 0)
+		h->load_off += len;
+	goto out;
 out:
 	pthread_mutex_unlock(&h->lock);
 	return rc;
@@ -448,27 +556,32 @@ static int
 op_cleanup(void *handle)
 {
 	struct oob_handle *h = handle;
-	int rc = 0;
+	int rc = 0, early;
 
 	if (h == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&h->lock);
+	/* what was sent ahead (a STOP, loads) is answered first */
+	early = settle(h);
 	if (h->saving_seen && h->end &&
 	    (!h->piece_valid || h->piece_off == h->piece_len) &&
 	    (h->v1 == VFIO_DEVICE_STATE_V1_SAVING ||
 	     h->v1 == VFIO_DEVICE_STATE_V1_STOP)) {
 		/* Its whole state went to the destination: it must never
-		 * run here again. vpfd completes a stopped source: a QEMU
-		 * that cleans up in SAVING gets the STOP it skipped. */
-		if (h->v1 == VFIO_DEVICE_STATE_V1_SAVING)
+		 * run here again, whatever failed on the way. vpfd
+		 * completes a stopped source: a QEMU that cleans up in
+		 * SAVING, or a STOP sent ahead that failed, gets a STOP. */
+		if (h->v1 == VFIO_DEVICE_STATE_V1_SAVING || early != 0)
 			rc = state_set(h, "STOP");
 		if (rc == 0)
 			rc = call(h, "vf_mig_complete",
 				  vf_params(h, NULL, NULL), -1, NULL);
-	} else if (h->v1 != VFIO_DEVICE_STATE_V1_RUNNING) {
+	} else if (h->v1 != VFIO_DEVICE_STATE_V1_RUNNING || early != 0) {
 		rc = call(h, "vf_mig_abort", vf_params(h, NULL, NULL), -1,
 			  NULL);
 	}
+	if (rc == 0)
+		rc = early;
 	pthread_mutex_unlock(&h->lock);
 	pthread_mutex_destroy(&h->lock);
 	oob_rpc_close(&h->rpc);

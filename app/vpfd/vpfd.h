@@ -149,6 +149,7 @@ struct vpfd_req {
 typedef int (*vpfd_method_fn)(struct vpfd_req *r, json_t **result);
 
 #define VPFD_M_FD	0x1	/* takes a passed file descriptor */
+#define VPFD_M_FD_OPT	0x2	/* takes one when the request carries one */
 
 struct vpfd_method {
 	const char *name;

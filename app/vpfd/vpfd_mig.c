@@ -27,8 +27,14 @@
 #define VPFD_IO_CHUNK	(64u << 10)
 /* Most bytes one vf_mig_save_next hands out (a bound on its loop). */
 #define VPFD_SAVE_MAX	(1ull << 32)
+/* Largest offset vf_mig_load reads at. */
+#define VPFD_OFFSET_MAX	(1ull << 40)
 
 static uint8_t io_buf[VPFD_IO_CHUNK];
+
+static int data_fd_check(struct vpfd_req *r, int fd);
+static int save_piece(struct vpfd_req *r, struct vpfd_pf *p,
+		      struct vpf_mig *m, uint16_t vf, json_t *res);
 
 int
 vpfd_p_mig(struct vpfd_req *r, struct vpfd_pf *p, struct vpf_mig **m)
@@ -233,13 +239,23 @@ static int
 m_vf_mig_state_set(struct vpfd_req *r, json_t **res)
 {
 	enum vpf_mig_state s, now = VPF_MIG_STATE_ERROR;
+	bool save = false;
 	struct vpfd_pf *p;
 	struct vpf_mig *m;
 	uint16_t vf;
 	int rc;
 
 	if (vpfd_p_vf(r, &p, &vf) < 0 || state_param(r, &s) < 0 ||
+	    vpfd_p_bool(r, "save", false, &save) < 0 ||
 	    vpfd_p_mig(r, p, &m) < 0 || vf_mine(r, p, vf) < 0)
+		return -1;
+	if (save && (r->fd < 0 || (s != VPF_MIG_STATE_STOP_COPY &&
+				   s != VPF_MIG_STATE_PRE_COPY &&
+				   s != VPF_MIG_STATE_PRE_COPY_P2P)))
+		return vpfd_fail(r, VPFD_E_PARAMS, "save=true needs a file "
+				 "descriptor and a saving state (PRE_COPY, "
+				 "PRE_COPY_P2P, STOP_COPY)");
+	if (save && data_fd_check(r, r->fd) < 0)
 		return -1;
 	(void)vpf_mig_get_state(m, vf, &now);
 	if (s != now && not_migrated_away(r, p, vf) < 0)
@@ -260,6 +276,13 @@ m_vf_mig_state_set(struct vpfd_req *r, json_t **res)
 	if (rc < 0)
 		return vpfd_fail_rc(r, rc, "vf_mig_state_set");
 	*res = json_pack("{s:s}", "state", vpf_mig_state_name(now));
+	/* save: the first piece of the state entered, in the same answer
+	 * (one round trip less inside a stop-copy's downtime) */
+	if (*res != NULL && save && save_piece(r, p, m, vf, *res) < 0) {
+		json_decref(*res);
+		*res = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -306,20 +329,21 @@ save_out(struct vpfd_req *r, struct vpf_mig *m, uint16_t vf, uint64_t *total)
 	return 0;
 }
 
+/* The next piece of VF @p vf's save stream into the request's file: one
+ * precopy round in PRE_COPY(_P2P) (the round read on entry, else a new
+ * one), everything to the end in STOP_COPY. Adds bytes, round and end to
+ * @p res. */
 static int
-m_vf_mig_save_next(struct vpfd_req *r, json_t **res)
+save_piece(struct vpfd_req *r, struct vpfd_pf *p, struct vpf_mig *m,
+	   uint16_t vf, json_t *res)
 {
 	struct vpf_mig_precopy_info pi = { 0 };
 	enum vpf_mig_state s = VPF_MIG_STATE_ERROR;
-	struct vpfd_pf *p;
-	struct vpf_mig *m;
 	uint64_t total = 0;
-	uint16_t vf;
 	bool pre;
 	int rc;
 
-	if (vpfd_p_vf(r, &p, &vf) < 0 || vpfd_p_mig(r, p, &m) < 0 ||
-	    vf_mine(r, p, vf) < 0 || data_fd_check(r, r->fd) < 0)
+	if (data_fd_check(r, r->fd) < 0)
 		return -1;
 	(void)vpf_mig_get_state(m, vf, &s);
 	pre = s == VPF_MIG_STATE_PRE_COPY || s == VPF_MIG_STATE_PRE_COPY_P2P;
@@ -344,9 +368,32 @@ m_vf_mig_save_next(struct vpfd_req *r, json_t **res)
 	}
 	if (save_out(r, m, vf, &total) < 0)
 		return -1;
-	*res = json_pack("{s:I, s:s, s:i, s:b}", "bytes", (json_int_t)total,
-			 "state", vpf_mig_state_name(s), "round", pi.round,
-			 "end", !pre);
+	json_object_set_new(res, "bytes", json_integer((json_int_t)total));
+	json_object_set_new(res, "round", json_integer(pi.round));
+	json_object_set_new(res, "end", json_boolean(!pre));
+	return 0;
+}
+
+static int
+m_vf_mig_save_next(struct vpfd_req *r, json_t **res)
+{
+	enum vpf_mig_state s = VPF_MIG_STATE_ERROR;
+	struct vpfd_pf *p;
+	struct vpf_mig *m;
+	uint16_t vf;
+
+	if (vpfd_p_vf(r, &p, &vf) < 0 || vpfd_p_mig(r, p, &m) < 0 ||
+	    vf_mine(r, p, vf) < 0 || data_fd_check(r, r->fd) < 0)
+		return -1;
+	(void)vpf_mig_get_state(m, vf, &s);
+	*res = json_pack("{s:s}", "state", vpf_mig_state_name(s));
+	if (*res == NULL)
+		return 0;
+	if (save_piece(r, p, m, vf, *res) < 0) {
+		json_decref(*res);
+		*res = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -357,20 +404,23 @@ m_vf_mig_load(struct vpfd_req *r, json_t **res)
 	struct vpf_mig_vf_info vi;
 	struct vpfd_pf *p;
 	struct vpf_mig *m;
-	uint64_t bytes = 0, off = 0;
+	uint64_t bytes = 0, off = 0, start = 0;
 	struct stat st;
 	uint16_t vf;
 	int rc;
 
 	if (vpfd_p_vf(r, &p, &vf) < 0 ||
 	    vpfd_p_u64(r, "bytes", true, 0, VPFD_LOAD_MAX, &bytes) < 0 ||
+	    vpfd_p_u64(r, "offset", false, 0, VPFD_OFFSET_MAX, &start) < 0 ||
 	    vpfd_p_mig(r, p, &m) < 0 || vf_mine(r, p, vf) < 0 ||
 	    data_fd_check(r, r->fd) < 0)
 		return -1;
-	if (fstat(r->fd, &st) < 0 || (uint64_t)st.st_size < bytes)
+	if (fstat(r->fd, &st) < 0 || (uint64_t)st.st_size < start ||
+	    (uint64_t)st.st_size - start < bytes)
 		return vpfd_fail(r, VPFD_E_PARAMS, "vf_mig_load: the file "
-				 "holds fewer than %llu bytes",
-				 (unsigned long long)bytes);
+				 "holds fewer than %llu bytes at offset %llu",
+				 (unsigned long long)bytes,
+				 (unsigned long long)start);
 	(void)vpf_mig_get_state(m, vf, &s);
 	if (s != VPF_MIG_STATE_RESUMING)
 		return vpfd_fail(r, -EPERM, "vf_mig_load: %s vf %u is in %s; "
@@ -379,7 +429,7 @@ m_vf_mig_load(struct vpfd_req *r, json_t **res)
 	while (off < bytes) {
 		size_t n = bytes - off < sizeof(io_buf) ?
 			   (size_t)(bytes - off) : sizeof(io_buf);
-		ssize_t got = pread(r->fd, io_buf, n, (off_t)off);
+		ssize_t got = pread(r->fd, io_buf, n, (off_t)(start + off));
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -472,15 +522,16 @@ m_vf_mig_abort(struct vpfd_req *r, json_t **res)
 
 static const char *const k_vf[] = { "pf", "vf", "bdf", NULL };
 static const char *const k_state[] = { "pf", "vf", "bdf", "state", "force",
-				       NULL };
+				       "save", NULL };
 static const char *const k_abort[] = { "pf", "vf", "bdf", "force", NULL };
-static const char *const k_load[] = { "pf", "vf", "bdf", "bytes", NULL };
+static const char *const k_load[] = { "pf", "vf", "bdf", "bytes", "offset",
+				      NULL };
 
 const struct vpfd_method vpfd_methods_mig[] = {
 	{ "vf_get", m_vf_get, 0, k_vf },
 	{ "vf_mode_get", m_vf_mode_get, 0, k_vf },
 	{ "vf_mig_state_get", m_vf_mig_state_get, 0, k_vf },
-	{ "vf_mig_state_set", m_vf_mig_state_set, 0, k_state },
+	{ "vf_mig_state_set", m_vf_mig_state_set, VPFD_M_FD_OPT, k_state },
 	{ "vf_mig_save_next", m_vf_mig_save_next, VPFD_M_FD, k_vf },
 	{ "vf_mig_load", m_vf_mig_load, VPFD_M_FD, k_load },
 	{ "vf_mig_precopy_info", m_vf_mig_precopy_info, 0, k_vf },

@@ -493,10 +493,10 @@ dispatch(struct vpfd *d, struct vpfd_conn *c, json_t *req, int fd_in)
 		goto out;
 	}
 	rc = keys_check(&r, m);
-	if (rc == 0 && (m->flags & VPFD_M_FD)) {
+	if (rc == 0 && (m->flags & (VPFD_M_FD | VPFD_M_FD_OPT))) {
 		r.fd = fd_in >= 0 ? fd_in : conn_take_fd(c);
 		fd_in = -1;
-		if (r.fd < 0)
+		if (r.fd < 0 && (m->flags & VPFD_M_FD))
 			rc = vpfd_fail(&r, VPFD_E_PARAMS,
 				       "%s needs a file descriptor (passed with "
 				       "the request, SCM_RIGHTS)", m->name);

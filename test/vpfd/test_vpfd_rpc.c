@@ -1320,7 +1320,14 @@ test_load_errors(void **state)
 	err_fd(f, dupfd(fd), VPFD_E_PARAMS, "vf_mig_load",
 	       "{\"pf\":\"dst\",\"vf\":1,\"bytes\":65}");
 	err_fd(f, dupfd(fd), VPFD_E_PARAMS, "vf_mig_load",
-	       "{\"pf\":\"dst\",\"vf\":1,\"bytes\":8,\"offset\":0}");
+	       "{\"pf\":\"dst\",\"vf\":1,\"bytes\":8,\"at\":0}");
+	/* offset: the piece must lie inside the file */
+	err_fd(f, dupfd(fd), VPFD_E_PARAMS, "vf_mig_load",
+	       "{\"pf\":\"dst\",\"vf\":1,\"bytes\":8,\"offset\":60}");
+	err_fd(f, dupfd(fd), VPFD_E_PARAMS, "vf_mig_load",
+	       "{\"pf\":\"dst\",\"vf\":1,\"bytes\":0,\"offset\":65}");
+	err_fd(f, dupfd(fd), VPFD_E_PARAMS, "vf_mig_load",
+	       "{\"pf\":\"dst\",\"vf\":1,\"bytes\":8,\"offset\":-1}");
 	/* outside RESUMING, also an empty piece */
 	err_fd(f, dupfd(fd), -EPERM, "vf_mig_load",
 	       "{\"pf\":\"dst\",\"vf\":1,\"bytes\":64}");
@@ -1697,6 +1704,76 @@ test_migrate(void **state)
 	assert_true(is_true(ok(f, "pf_detach", "{\"pf\":\"src\"}")));
 	assert_int_not_equal(access(path, F_OK), 0);
 	free(path);
+}
+
+/* The forms that spare round trips (what the plugin uses): the first
+ * save piece in vf_mig_state_set's answer (save=true), and load pieces
+ * appended in one file, each taken at its offset. */
+static void
+test_state_set_save(void **state)
+{
+	struct fx *f = *state;
+	json_int_t off = 0, n;
+	char ds[65], dd[65];
+	int fd = memfd(), in = memfd();
+	char buf[65536];
+	json_t *o;
+
+	guest(f, "src", 1, 300);
+	set_state(f, "dst", 1, "RESUMING");
+	/* refusals: no descriptor; a state that has no save stream */
+	err(f, VPFD_E_PARAMS, "vf_mig_state_set", "{\"pf\":\"src\",\"vf\":1,"
+	    "\"state\":\"PRE_COPY\",\"save\":true}");
+	err_fd(f, dupfd(fd), VPFD_E_PARAMS, "vf_mig_state_set",
+	       "{\"pf\":\"src\",\"vf\":1,\"state\":\"STOP\",\"save\":true}");
+	err_fd(f, dupfd(fd), VPFD_E_PARAMS, "vf_mig_state_set",
+	       "{\"pf\":\"src\",\"vf\":1,\"state\":\"PRE_COPY\","
+	       "\"save\":1}");
+	assert_string_equal(state_of(f, "src", 1), "RUNNING");
+	/* precopy: the answer carries the first round */
+	o = ok_fd(f, dupfd(fd), "vf_mig_state_set", "{\"pf\":\"src\",\"vf\":1,"
+		  "\"state\":\"PRE_COPY\",\"save\":true}");
+	assert_string_equal(sget(o, "state"), "PRE_COPY");
+	assert_int_equal(iget(o, "round"), 1);
+	assert_false(bget(o, "end"));
+	n = iget(o, "bytes");
+	assert_true(n > 0 && n < (json_int_t)sizeof(buf));
+	assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+	assert_int_equal(pwrite(in, buf, (size_t)n, off), n);
+	off += n;
+	guest(f, "src", 1, 100);
+	/* stop-copy: the rest, to the end */
+	o = ok_fd(f, dupfd(fd), "vf_mig_state_set", "{\"pf\":\"src\",\"vf\":1,"
+		  "\"state\":\"STOP_COPY\",\"save\":true}");
+	assert_true(bget(o, "end"));
+	n = iget(o, "bytes");
+	assert_true(n > 0 && n < (json_int_t)sizeof(buf));
+	assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+	assert_int_equal(pwrite(in, buf, (size_t)n, off), n);
+	/* both pieces from one file, at their offsets */
+	ok_fd(f, dupfd(in), "vf_mig_load", "{\"pf\":\"dst\",\"vf\":1,"
+	      "\"bytes\":%lld,\"offset\":0}", (long long)off);
+	assert_int_equal(iget(ok_fd(f, dupfd(in), "vf_mig_load",
+				    "{\"pf\":\"dst\",\"vf\":1,\"bytes\":%lld,"
+				    "\"offset\":%lld}", (long long)n,
+				    (long long)off), "loaded"), off + n);
+	close(fd);
+	close(in);
+	set_state(f, "src", 1, "STOP");
+	set_state(f, "dst", 1, "STOP");
+	if (v14(f)) {
+		char *ring = strdup(sget(ok(f, "model_ring_export",
+					    "{\"pf\":\"src\",\"vf\":1}"),
+					 "ring"));
+
+		ok(f, "model_ring_import", "{\"pf\":\"dst\",\"vf\":1,"
+		   "\"ring\":\"%s\"}", ring);
+		free(ring);
+	}
+	set_state(f, "dst", 1, "RUNNING");
+	digest_of(f, "src", 1, ds);
+	digest_of(f, "dst", 1, dd);
+	assert_string_equal(ds, dd);
 }
 
 /* ---- jobs --------------------------------------------------------------- */
@@ -2209,6 +2286,7 @@ VPF_TEST_MAIN(NULL, NULL,
 	BOTH(test_abort_complete),
 	BOTH(test_save_next_errors),
 	BOTH(test_load_errors),
+	BOTH(test_state_set_save),
 	BOTH(test_precopy_info),
 	BOTH(test_model_guest_digest),
 	BOTH(test_model_ring),
