@@ -19,10 +19,13 @@
  *   SAVING... -> RUNNING: QEMU cancelled the migration, vf_mig_abort.
  *
  * update_pending() fixes the next piece of the save stream: vpfd writes it
- * into the handle's memfd (vf_mig_save_next) and the plugin reports its
- * exact length; save() preads it. load() pwrites a piece into the memfd and
- * hands it to vf_mig_load. One RPC connection and one mutex per handle;
- * failures are negative errno values with one line on stderr.
+ * into the handle's memfd (vf_mig_save_next, or with the state change that
+ * entered a saving state) and the plugin reports its exact length; save()
+ * preads it. load() appends a piece to the memfd and sends vf_mig_load
+ * without waiting for its answer, which the next call reads (doc/vpfd.md,
+ * D-OOB.12-13: fewer round trips inside the downtime). One RPC connection
+ * and one mutex per handle; failures are negative errno values with one
+ * line on stderr.
  */
 
 #include <errno.h>
