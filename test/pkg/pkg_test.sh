@@ -11,9 +11,20 @@
 #  3. a program per .pc links against it shared and static
 #     (`pkg-config --static --libs`, vpf archives taken with -l:libX.a) and
 #     runs: test/pkg/core.c (libvpf), the README's "Embedding" example
-#     (libvpf_model), test/pkg/vfio.c (libvpf_vfio).
+#     (libvpf_model), test/pkg/vfio.c (libvpf_vfio);
+#  4. the operator's side: bin/vpfd runs from the destdir (`vpfd -h`, the
+#     installed libraries through LD_LIBRARY_PATH) and bin/vpf-rpc
+#     (`vpf-rpc -h`, python3) too; <libdir>/vpf/vpf-oob-plugin.so exports
+#     exactly QEMU's two entry points and needs neither DPDK nor libvpf;
+#     the systemd unit vpfd.service is installed and its ExecStart runs
+#     the installed vpfd.
 #
 #   pkg_test.sh MESON BUILDDIR SRCDIR SANITIZE ARCHIVES CC...
+# The environment (set by test/pkg/meson.build) names the final install
+# directories, without the destdir: VPF_PKG_BINDIR, VPF_PKG_PLUGINDIR,
+# VPF_PKG_UNITDIR; and VPF_PKG_PRODUCTS the part-4 products this
+# configuration builds (vpfd vpf-rpc vpf-oob-plugin vpfd.service): one
+# left out is a skip, one named but not installed a failure.
 # SANITIZE is meson's b_sanitize ("none", "address,undefined", ...): the
 # programs are built with the same -fsanitize flags as the libraries.
 # ARCHIVES is "localized" when the build localizes the archives' internal
@@ -208,6 +219,144 @@ for mode in shared static; do
 	fi
 	build_run vfio libvpf_vfio "$src/test/pkg/vfio.c" "$mode"
 done
+
+# --- 4. daemon, client, plugin, unit --------------------------------------
+products=" ${VPF_PKG_PRODUCTS-} "
+bindir=${VPF_PKG_BINDIR:-}
+plugindir=${VPF_PKG_PLUGINDIR:-}
+unitdir=${VPF_PKG_UNITDIR:-}
+if [ -z "$bindir" ] || [ -z "$plugindir" ] || [ -z "$unitdir" ]; then
+	fail "VPF_PKG_BINDIR, VPF_PKG_PLUGINDIR or VPF_PKG_UNITDIR not set" \
+		"(run by meson test)"
+	products=" "
+fi
+# want PRODUCT: 0 when this configuration builds it, else prints the skip.
+want() {
+	[[ $products == *" $1 "* ]] && return 0
+	echo "skip: $1 (not built by this configuration)"
+	return 1
+}
+# installed_exe PATH: an executable regular file in the destdir.
+installed_exe() {
+	if [ ! -e "$1" ]; then
+		fail "${1#"$root"} not installed"
+		return 1
+	fi
+	if [ ! -f "$1" ] || [ ! -x "$1" ]; then
+		fail "${1#"$root"} is not an executable file:" \
+			"$(stat -c %A "$1")"
+		return 1
+	fi
+	return 0
+}
+
+if want vpfd; then
+	exe=$root$bindir/vpfd
+	if installed_exe "$exe"; then
+		# vpfd takes vpf's libraries statically; a libvpf*.so it
+		# needs all the same must be one of the installed ones.
+		for n in $(readelf -d "$exe" |
+			sed -n 's/.*NEEDED.*\[\(libvpf[^]]*\)\].*/\1/p'); do
+			if [ -e "$libdir/$n" ]; then
+				pass "vpfd needs $n: installed"
+			else
+				fail "vpfd needs $n, not installed in" \
+					"${libdir#"$root"}"
+			fi
+		done
+		LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+			timeout 30 "$exe" -h >"$tmp/run.log" 2>"$tmp/err.log"
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			cat "$tmp/run.log" "$tmp/err.log"
+			fail "$bindir/vpfd -h exits $rc"
+		elif ! grep -q '^usage: vpfd ' "$tmp/run.log"; then
+			cat "$tmp/run.log" "$tmp/err.log"
+			fail "$bindir/vpfd -h prints no usage on stdout"
+		else
+			pass "$bindir/vpfd -h: $(head -n 1 "$tmp/run.log")"
+		fi
+	fi
+fi
+
+if want vpf-rpc; then
+	exe=$root$bindir/vpf-rpc
+	if installed_exe "$exe"; then
+		if ! command -v python3 >/dev/null; then
+			echo "skip: vpf-rpc -h (no python3)"
+		elif ! timeout 30 "$exe" -h >"$tmp/run.log" \
+				2>"$tmp/err.log"; then
+			cat "$tmp/run.log" "$tmp/err.log"
+			fail "$bindir/vpf-rpc -h fails"
+		elif ! grep -q '^usage: vpf-rpc' "$tmp/run.log"; then
+			cat "$tmp/run.log" "$tmp/err.log"
+			fail "$bindir/vpf-rpc -h prints no usage on stdout"
+		else
+			pass "$bindir/vpf-rpc -h: $(head -n 1 "$tmp/run.log")"
+		fi
+	fi
+fi
+
+if want vpf-oob-plugin; then
+	f=$root$plugindir/vpf-oob-plugin.so
+	if [ ! -f "$f" ]; then
+		fail "$plugindir/vpf-oob-plugin.so not installed"
+	elif ! nm -D --defined-only "$f" >"$tmp/nm" 2>&1; then
+		cat "$tmp/nm"
+		fail "nm -D vpf-oob-plugin.so fails"
+	else
+		# QEMU loads it into its own process: neither DPDK nor libvpf.
+		needed=$(readelf -d "$f" |
+			sed -n 's/.*NEEDED.*\[\(lib\(rte\|vpf\)[^]]*\)\].*/\1/p')
+		if [ -z "$needed" ]; then
+			pass "vpf-oob-plugin.so needs neither DPDK nor libvpf"
+		else
+			fail "vpf-oob-plugin.so needs" \
+				"$(echo "$needed" | tr '\n' ' ')"
+		fi
+		# QEMU's two entry points, nothing else (a sanitized build
+		# may add the runtime's own).
+		plugin_syms=$(awk 'NF == 3 { print $3 }' "$tmp/nm" | sort -u)
+		ours=$plugin_syms
+		if [ "$sanitize" != none ]; then
+			ours=$(echo "$plugin_syms" |
+				grep -Ev '^(__odr_asan|__asan_|__ubsan_|__sancov_)')
+		fi
+		expect=$(printf '%s\n' vfio_lm_get_plugin_ops \
+			vfio_lm_get_plugin_version)
+		if [ "$ours" = "$expect" ]; then
+			pass "vpf-oob-plugin.so exports exactly" \
+				"$(echo "$ours" | tr '\n' ' ')"
+		else
+			fail "vpf-oob-plugin.so exports" \
+				"$(echo "$ours" | head -n 12 | tr '\n' ' ')" \
+				"($(echo "$ours" | grep -c .) in all), want" \
+				"$(echo "$expect" | tr '\n' ' ')"
+		fi
+	fi
+fi
+
+if want vpfd.service; then
+	f=$root$unitdir/vpfd.service
+	if [ ! -f "$f" ]; then
+		fail "$unitdir/vpfd.service not installed"
+	else
+		# The command is ExecStart's first word (systemd prefixes
+		# such as '-' or '@' would be ours to check as well).
+		cmd=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$f")
+		if [ "$(echo "$cmd" | grep -c .)" -ne 1 ]; then
+			fail "vpfd.service has not one ExecStart: '$cmd'"
+		elif [ "$cmd" != "$bindir/vpfd" ]; then
+			fail "vpfd.service ExecStart runs $cmd," \
+				"not the installed $bindir/vpfd"
+		elif [[ $products == *" vpfd "* ]] &&
+		     [ ! -x "$root$cmd" ]; then
+			fail "vpfd.service ExecStart $cmd is not installed"
+		else
+			pass "vpfd.service in $unitdir, ExecStart=$cmd"
+		fi
+	fi
+fi
 
 echo "$((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
