@@ -36,6 +36,8 @@ import unittest
 sys.dont_write_bytecode = True
 
 VPFD = os.environ.get('VPFD')
+if VPFD:
+    VPFD = os.path.abspath(VPFD)
 SKIP = 77
 START_TIMEOUT = 20      # seconds for a daemon to serve its socket
 STOP_TIMEOUT = 15       # seconds for it to exit on SIGTERM
