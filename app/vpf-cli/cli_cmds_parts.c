@@ -205,7 +205,7 @@ cmd_cap_get(struct cli_args *a)
 {
 	uint8_t buf[VPF_ADMIN_V14_CAP_DATA_MAX];
 	uint32_t len = 0;
-	uint16_t id;
+	uint16_t id = 0;
 	int rc;
 
 	if ((rc = need_v14(a->p, "cap get")) < 0 || (rc = cap_id(a, &id)) < 0)
@@ -269,7 +269,7 @@ cmd_cap_set(struct cli_args *a)
 	const char *hex = cli_arg(a, "hex-bytes");
 	struct vpf_pf_info in;
 	uint32_t n = 0;
-	uint16_t id;
+	uint16_t id = 0;
 	int rc;
 
 	if ((rc = need_v14(a->p, "cap set")) < 0 || (rc = cap_id(a, &id)) < 0)
