@@ -264,15 +264,8 @@ int cli_mode_set(struct cli_pf *p, uint16_t vf, uint8_t mode);
 /** Find PF and VF (1..num_vfs) or report the error. */
 int cli_pf_vf(const struct cli_args *a, const char *pfkey, const char *vfkey,
 	      struct cli_pf **pp, uint16_t *vf);
-/** Create a model PF (@p bdf: its synthetic PCI address, NULL for a
- *  unique one) speaking @p dialect (VPF_DIALECT_UNKNOWN: the draft) and
- *  attach it. */
+/** Create the model PF @p s describes and attach it. */
 int cli_pf_attach_model(const struct cli_model_spec *s);
-/** Parse a dialect name as `dialect=` takes it: "seed-2023" (the draft)
- *  or "1.4"; -EINVAL (not reported) otherwise. */
-int cli_parse_dialect(const char *s, enum vpf_dialect *d);
-/** The dialect's name as vpf-cli prints it: "seed-2023", "1.4". */
-const char *cli_dialect_name(enum vpf_dialect d);
 /** Attach a PF through VFIO (vpf-cli built with libvpf_vfio). */
 int cli_pf_attach_vfio(const char *bdf, const char *name, const char *token);
 /** Detach, reporting/restoring VFs (see cli_pf_leave()). */

@@ -282,31 +282,6 @@ cli_pf_add(const char *name, struct vpf_pf *pf, struct vpf_model *m,
 }
 
 int
-cli_parse_dialect(const char *s, enum vpf_dialect *d)
-{
-	if (s != NULL && strcmp(s, "seed-2023") == 0)
-		*d = VPF_DIALECT_DRAFT_2023;
-	else if (s != NULL && strcmp(s, "1.4") == 0)
-		*d = VPF_DIALECT_V14_PARTS;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *
-cli_dialect_name(enum vpf_dialect d)
-{
-	switch (d) {
-	case VPF_DIALECT_DRAFT_2023:
-		return "seed-2023";
-	case VPF_DIALECT_V14_PARTS:
-		return "1.4";
-	default:
-		return "unknown";
-	}
-}
-
-int
 cli_pf_attach_model(const struct cli_model_spec *s)
 {
 	const char *name = s->name;

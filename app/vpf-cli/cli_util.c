@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -861,6 +862,31 @@ cli_stream_close(struct cli_stream *s)
 	s->fd = -1;
 }
 
+int
+cli_parse_dialect(const char *s, enum vpf_dialect *d)
+{
+	if (s != NULL && strcmp(s, "seed-2023") == 0)
+		*d = VPF_DIALECT_DRAFT_2023;
+	else if (s != NULL && strcmp(s, "1.4") == 0)
+		*d = VPF_DIALECT_V14_PARTS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *
+cli_dialect_name(enum vpf_dialect d)
+{
+	switch (d) {
+	case VPF_DIALECT_DRAFT_2023:
+		return "seed-2023";
+	case VPF_DIALECT_V14_PARTS:
+		return "1.4";
+	default:
+		return "unknown";
+	}
+}
+
 const char *const cli_model_keys[] = { "name", "vfs", "vqs", "seed", "bdf",
 				       "dialect", "service_us", "concurrency",
 				       "act_us", NULL };
@@ -918,16 +944,10 @@ cli_model_spec_get(const struct cli_kv *kv, bool need_name,
 	s->service_us = (uint32_t)svc;
 	s->concurrency = (uint32_t)conc;
 	s->act_us = (uint32_t)act;
-	if ((t = cli_kv_get(kv, "dialect")) != NULL) {
-		if (strcmp(t, "seed-2023") == 0) {
-			s->dialect = VPF_DIALECT_DRAFT_2023;
-		} else if (strcmp(t, "1.4") == 0) {
-			s->dialect = VPF_DIALECT_V14_PARTS;
-		} else {
-			set_err(err, errlen, "bad dialect '%s' (seed-2023 or "
-				"1.4)", t);
-			return -EINVAL;
-		}
+	if ((t = cli_kv_get(kv, "dialect")) != NULL &&
+	    cli_parse_dialect(t, &s->dialect) < 0) {
+		set_err(err, errlen, "bad dialect '%s' (seed-2023 or 1.4)", t);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -950,4 +970,17 @@ cli_model_params(const struct cli_model_spec *s, struct vpf_model_params *mp)
 	}
 	if (s->concurrency > 0)
 		mp->concurrency = s->concurrency;
+}
+
+int
+cli_first_cpu(void)
+{
+	cpu_set_t set;
+	int i;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &set))
+				return i;
+	return 0;
 }

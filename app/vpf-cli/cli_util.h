@@ -216,6 +216,16 @@ struct cli_model_spec {
 	uint32_t act_us;
 };
 
+/** Parse a dialect name as `dialect=` takes it: "seed-2023" (the draft)
+ *  or "1.4"; -EINVAL (not reported) otherwise. */
+int cli_parse_dialect(const char *s, enum vpf_dialect *d);
+/** The dialect's name as vpf-cli and vpfd print it: "seed-2023", "1.4". */
+const char *cli_dialect_name(enum vpf_dialect d);
+
+/** The first CPU this process may run on: the single lcore vpf-cli and
+ *  vpfd give EAL when they choose its options. */
+int cli_first_cpu(void);
+
 /** The keys of a model SPEC, NULL-terminated. */
 extern const char *const cli_model_keys[];
 

@@ -17,7 +17,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,20 +137,6 @@ usage(FILE *out)
 "\n"
 "Exit status: 0 every command succeeded; 1 a command or start-up failed;\n"
 "2 usage error. Type 'help' at the prompt for the commands.\n", out);
-}
-
-/* First CPU we may run on: EAL's single lcore. */
-static int
-first_cpu(void)
-{
-	cpu_set_t set;
-	int i;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (i = 0; i < CPU_SETSIZE; i++)
-			if (CPU_ISSET(i, &set))
-				return i;
-	return 0;
 }
 
 struct app_opts {
@@ -478,7 +463,7 @@ eal_args_own(struct eal_args *e, const struct app_opts *o)
 {
 	snprintf(e->prefix, sizeof(e->prefix), "--file-prefix=vpf-cli-%d",
 		 (int)getpid());
-	snprintf(e->lcore, sizeof(e->lcore), "%d", first_cpu());
+	snprintf(e->lcore, sizeof(e->lcore), "%d", cli_first_cpu());
 	/* --no-shconf: no shared config files, so nothing is left in the
 	 * runtime directory but telemetry's sockets. For --vfio PFs,
 	 * anonymous memory is DMA-mapped with IOVA = VA (an IOMMU is

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include <rte_log.h>
 
 #include "vpf_common.h"
+#include "cli_util.h"
 #include "vpfd.h"
 
 #define EXIT_USAGE	2
@@ -147,19 +147,6 @@ parse_args(int argc, char **argv, struct app_opts *a)
 	return 0;
 }
 
-static int
-first_cpu(void)
-{
-	cpu_set_t set;
-	int i;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (i = 0; i < CPU_SETSIZE; i++)
-			if (CPU_ISSET(i, &set))
-				return i;
-	return 0;
-}
-
 struct eal_args {
 	char *argv[40];
 	int argc;
@@ -179,7 +166,7 @@ eal_args_build(struct eal_args *e, char **argv, int dd, bool vfio)
 	} else {
 		snprintf(e->prefix, sizeof(e->prefix),
 			 "--file-prefix=vpfd-%d", (int)getpid());
-		snprintf(e->lcore, sizeof(e->lcore), "%d", first_cpu());
+		snprintf(e->lcore, sizeof(e->lcore), "%d", cli_first_cpu());
 		e->argv[e->argc++] = "--no-huge";
 		e->argv[e->argc++] = "--no-shconf";
 		if (vfio) {

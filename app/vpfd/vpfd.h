@@ -197,12 +197,10 @@ struct vpfd_pf *vpfd_pf_find(struct vpfd *d, const char *name);
 int vpfd_vf_by_bdf(struct vpfd *d, const char *bdf, struct vpfd_pf **p,
 		   uint16_t *vf);
 int vpfd_vf_bdf(const struct vpfd_pf *p, uint16_t vf, char *bdf);
-const char *vpfd_dialect_name(enum vpf_dialect d);
 enum vpf_dialect vpfd_pf_dialect(const struct vpfd_pf *p);
 /* A device mode's name as vpfd reports it: on a 1.4 PF, Freeze (the
  * layer's name for the stopped device) is "stop". */
 const char *vpfd_mode_name(const struct vpfd_pf *p, uint8_t mode);
-int vpfd_dialect_parse(const char *s, enum vpf_dialect *d);
 /* "model SPEC" of --model: name=<n>[,vfs=..][,vqs=..][,seed=..]
  * [,dialect=..][,bdf=..]. -EINVAL with @p err set. */
 int vpfd_model_spec(struct vpfd *d, const char *spec, char *err,

@@ -18,31 +18,6 @@
 #include "cli_util.h"
 #include "vpfd.h"
 
-const char *
-vpfd_dialect_name(enum vpf_dialect d)
-{
-	switch (d) {
-	case VPF_DIALECT_DRAFT_2023:
-		return "seed-2023";
-	case VPF_DIALECT_V14_PARTS:
-		return "1.4";
-	default:
-		return "unknown";
-	}
-}
-
-int
-vpfd_dialect_parse(const char *s, enum vpf_dialect *d)
-{
-	if (s != NULL && strcmp(s, "seed-2023") == 0)
-		*d = VPF_DIALECT_DRAFT_2023;
-	else if (s != NULL && strcmp(s, "1.4") == 0)
-		*d = VPF_DIALECT_V14_PARTS;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 struct vpfd_pf *
 vpfd_pf_find(struct vpfd *d, const char *name)
 {
@@ -224,7 +199,7 @@ pf_add(struct vpfd *d, const char *name, struct vpf_pf *pf,
 	if (out != NULL)
 		*out = p;
 	vpfd_log(d, "attached %s (%s, %s, %u VFs)", name, p->bdf,
-		 vpfd_dialect_name(vpfd_pf_dialect(p)), p->num_vfs);
+		 cli_dialect_name(vpfd_pf_dialect(p)), p->num_vfs);
 	return 0;
 }
 
@@ -460,7 +435,7 @@ vpfd_pf_json(const struct vpfd_pf *p, bool full)
 	if (vpf_pf_info_get(p->pf, &info) < 0)
 		memset(&info, 0, sizeof(info));
 	o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s}", "name", p->name,
-		      "bdf", p->bdf, "dialect", vpfd_dialect_name(info.dialect),
+		      "bdf", p->bdf, "dialect", cli_dialect_name(info.dialect),
 		      "num_vfs", p->num_vfs, "vf_offset", info.vf_offset,
 		      "vf_stride", info.vf_stride, "backend",
 		      p->model != NULL ? "model" : "vfio");
@@ -518,7 +493,7 @@ m_pf_attach_model(struct vpfd_req *r, json_t **res)
 	    vpfd_p_u64(r, "concurrency", false, 1, 1024, &conc) < 0 ||
 	    vpfd_p_u64(r, "act_us", false, 0, 1000000, &act) < 0)
 		return -1;
-	if (dial != NULL && vpfd_dialect_parse(dial, &ms.dialect) < 0)
+	if (dial != NULL && cli_parse_dialect(dial, &ms.dialect) < 0)
 		return vpfd_fail(r, VPFD_E_PARAMS, "bad dialect '%s' "
 				 "(seed-2023 or 1.4)", dial);
 	ms.vfs = (uint16_t)vfs;
