@@ -438,37 +438,51 @@ refuse(int fd, json_t *ans)
 	return ans;
 }
 
+/* The JSON-RPC 2.0 envelope of @p req: NULL when it is a request (its id,
+ * or NULL for a notification, and its method given back), else the
+ * refusal to answer. */
+static json_t *
+envelope(json_t *req, json_t **id, json_t **meth)
+{
+	json_t *ver;
+
+	*id = NULL;
+	if (!json_is_object(req))
+		return error_json(NULL, VPFD_E_REQUEST, json_is_array(req) ?
+				  "batch requests are not supported" :
+				  "a request must be a JSON object", NULL);
+	*id = json_object_get(req, "id");
+	if (*id != NULL && !json_is_string(*id) && !json_is_integer(*id) &&
+	    !json_is_null(*id))
+		return error_json(NULL, VPFD_E_REQUEST,
+				  "'id' must be a string, an integer or null",
+				  NULL);
+	ver = json_object_get(req, "jsonrpc");
+	*meth = json_object_get(req, "method");
+	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
+		return error_json(*id, VPFD_E_REQUEST,
+				  "'jsonrpc' must be \"2.0\"", NULL);
+	if (!json_is_string(*meth))
+		return error_json(*id, VPFD_E_REQUEST,
+				  "'method' must be a string", NULL);
+	return NULL;
+}
+
 /* Serve one parsed request; returns the answer (NULL: a notification). */
 static json_t *
 dispatch(struct vpfd *d, struct vpfd_conn *c, json_t *req, int fd_in)
 {
 	struct vpfd_req r = { .d = d, .conn = c, .fd = -1 };
 	const struct vpfd_method *m;
-	json_t *id, *ver, *meth, *result = NULL, *ans;
+	json_t *id, *meth = NULL, *result = NULL, *ans;
 	bool notify;
 	int rc;
 
 	d->requests++;
-	if (!json_is_object(req))
-		return refuse(fd_in, error_json(NULL, VPFD_E_REQUEST,
-				  json_is_array(req) ?
-				  "batch requests are not supported" :
-				  "a request must be a JSON object", NULL));
-	id = json_object_get(req, "id");
+	ans = envelope(req, &id, &meth);
+	if (ans != NULL)
+		return refuse(fd_in, ans);
 	notify = id == NULL;
-	if (id != NULL && !json_is_string(id) && !json_is_integer(id) &&
-	    !json_is_null(id))
-		return refuse(fd_in, error_json(NULL, VPFD_E_REQUEST,
-				  "'id' must be a string, an integer or null",
-				  NULL));
-	ver = json_object_get(req, "jsonrpc");
-	meth = json_object_get(req, "method");
-	if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
-		return refuse(fd_in, error_json(id, VPFD_E_REQUEST,
-				  "'jsonrpc' must be \"2.0\"", NULL));
-	if (!json_is_string(meth))
-		return refuse(fd_in, error_json(id, VPFD_E_REQUEST,
-				  "'method' must be a string", NULL));
 	r.method = json_string_value(meth);
 	r.params = json_object_get(req, "params");
 	r.conn_id = c != NULL ? c->id : 0;
