@@ -1202,6 +1202,32 @@ describe(const struct plan *p)
 	      p->pc_steps, p->budget);
 }
 
+/* Planted bugs that act on a VF whose guest did not migrate away: leave
+ * it stopped (I3), or start write recording and never stop it (I4). */
+static void
+plant_on_running_vf(void)
+{
+	static const struct vpf_mig_range r = { .addr = 0, .len = MEM };
+	unsigned int si;
+	uint16_t vf;
+	int rc;
+
+	for (si = 0; si < NSIDE; si++)
+		for (vf = 1; vf <= NVF; vf++) {
+			if (sides[si].vf[vf].role == R_AWAY)
+				continue;
+			if (planted("leave-stopped"))
+				rc = vpf_mig_set_state(sides[si].mig, vf,
+						       VPF_MIG_STATE_STOP);
+			else
+				rc = vpf_mig_dirty_start(sides[si].mig, vf,
+							 &r, 1, 4096);
+			logop("  PLANT %s on %s vf %u: rc %d", opt.plant,
+			      sides[si].name, vf, rc);
+			return;
+		}
+}
+
 /* ---------------------------------------------------------------------------
  * Campaign of one dialect
  * ------------------------------------------------------------------------- */
@@ -1285,22 +1311,9 @@ campaign(enum vpf_dialect dl, uint64_t count, double seconds, bool warmup)
 		}
 		if (violated)
 			break;
-		if (cur_op == 3 && planted("leave-stopped")) {
-			for (vf = 1; vf <= NVF; vf++)
-				if (sides[1].vf[vf].role == R_FREE)
-					break;
-			if (vf <= NVF)
-				(void)vpf_mig_set_state(sides[1].mig, vf,
-							VPF_MIG_STATE_STOP);
-		}
-		if (cur_op == 3 && planted("skip-wr-stop") && !v14) {
-			for (vf = 1; vf <= NVF; vf++)
-				if (sides[0].vf[vf].role != R_AWAY)
-					break;
-			if (vf <= NVF)
-				(void)vpf_mig_dirty_start(sides[0].mig, vf,
-							  NULL, 0, 4096);
-		}
+		if (cur_op == 3 && (planted("leave-stopped") ||
+				    planted("skip-wr-stop")))
+			plant_on_running_vf();
 		if (planted("leak") && leak == NULL) {
 			leak = malloc(4096);
 			memset(leak, 1, 4096);
