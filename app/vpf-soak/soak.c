@@ -670,7 +670,6 @@ judge_pair(struct opctx *c, unsigned int i, int src_rc, int dst_rc,
 	/* -ENOTCONN: the commit point passed without an answer (source
 	 * stopped, journaled). The operator knows from the destination
 	 * whether the guest runs there (D-SOAK.4). */
-	(void)dst_rc;
 	/* Does the guest run on the destination? What a hypervisor asks
 	 * the destination host; here: Active with the source's state. */
 	on_dst = dmode == VPF_DEV_MODE_ACTIVE &&
@@ -729,14 +728,21 @@ judge_pair(struct opctx *c, unsigned int i, int src_rc, int dst_rc,
 			(void)dig(d, vf, dd);
 		}
 		if (memcmp(dd, d->vf[vf].digest, 32) != 0) {
-			if (v14 && memcmp(dd, s->vf[vf].digest, 32) == 0)
-				violation("I2", "%s vf %u: the guest runs on "
-					  "both sides (applied twice)",
-					  d->name, vf);
+			if (dmode == VPF_DEV_MODE_ACTIVE &&
+			    memcmp(dd, s->vf[vf].digest, 32) == 0)
+				violation("I2", "%s vf %u -> %s: the guest runs "
+					  "on both sides (applied twice): "
+					  "source rc %d, destination rc %d",
+					  s->name, vf, d->name, src_rc, dst_rc);
 			else
 				violation("I2", "%s vf %u: migration failed "
-					  "and the destination's state changed",
-					  d->name, vf);
+					  "(rc %d/%d) and the destination's "
+					  "state changed (%s, mode %u, its "
+					  "digest %s the source's)", d->name,
+					  vf, src_rc, dst_rc,
+					  vpf_mig_state_name(di.state), dmode,
+					  memcmp(dd, sd, 32) == 0 ? "equals" :
+					  "differs from");
 			return;
 		}
 		if (src_rc == 0)
