@@ -1364,8 +1364,9 @@ print_figs(bool json, const char *heap_note)
 
 	if (!json) {
 		for (i = 0; i < nfigs; i++)
-			printf("%s %.0f %s\n", figs[i].name, figs[i].value,
-			       figs[i].unit);
+			printf(figs[i].value == (double)(uint64_t)figs[i].value ?
+			       "%s %.0f %s\n" : "%s %.1f %s\n", figs[i].name,
+			       figs[i].value, figs[i].unit);
 		if (heap_note != NULL)
 			fprintf(stderr, "# %s\n", heap_note);
 		return;
@@ -1446,6 +1447,8 @@ main(int argc, char **argv)
 	uint64_t t0;
 	double secs;
 	unsigned int k;
+	uint64_t per[2][4] = { { 0 } };
+	bool ran[2] = { false, false };
 
 	while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
 		switch (c) {
@@ -1563,8 +1566,16 @@ main(int argc, char **argv)
 				      VPF_DIALECT_V14_PARTS :
 				      VPF_DIALECT_DRAFT_2023;
 
+		uint64_t m0 = tot.migrations, s0 = tot.succeeded;
+		uint64_t f0 = tot.failed_clean, o0 = tot.ops;
+
 		if (campaign(dl, opt.count, opt.seconds / nd, false) != 0)
 			return 2;
+		per[dl == VPF_DIALECT_V14_PARTS][0] = tot.ops - o0;
+		per[dl == VPF_DIALECT_V14_PARTS][1] = tot.migrations - m0;
+		per[dl == VPF_DIALECT_V14_PARTS][2] = tot.succeeded - s0;
+		per[dl == VPF_DIALECT_V14_PARTS][3] = tot.failed_clean - f0;
+		ran[dl == VPF_DIALECT_V14_PARTS] = true;
 	}
 	h1 = heap_used();
 	secs = (double)(now_ns() - t0) / 1e9;
@@ -1608,6 +1619,23 @@ main(int argc, char **argv)
 	fig("vf_recoveries", (double)tot.vf_recoveries, "vfs");
 	fig("reclaims", (double)tot.reclaims, "vfs");
 	fig("v14_pending_applied", (double)tot.v14_pending_applied, "vfs");
+	for (k = 0; k < 2; k++) {
+		static const char *const dn[2] = { "seed2023", "v14" };
+		static const char *const pn[4] = { "operations", "migrations",
+						   "succeeded",
+						   "failed_clean" };
+		static const char *const pu[4] = { "ops", "pairs", "pairs",
+						   "pairs" };
+		char n[48];
+		unsigned int j;
+
+		if (!ran[k])
+			continue;
+		for (j = 0; j < 4; j++) {
+			snprintf(n, sizeof(n), "%s_%s", pn[j], dn[k]);
+			fig(n, (double)per[k][j], pu[j]);
+		}
+	}
 	fig("heap_delta", SOAK_ASAN ? 0 : (double)h1 - (double)h0, "bytes");
 	fig("invariant_violations", (double)tot.violations, "violations");
 	fig("seconds", secs, "s");
