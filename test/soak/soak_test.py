@@ -60,6 +60,10 @@ def main():
     elif mode == 'plant':
         name, inv = rest[0], rest[1]
         rc, out, err = run(exe, rest[2:], plant=name)
+        if inv == 'I5' and 'I5 heap check skipped' in err:
+            # AddressSanitizer: mallinfo2() reads 0 (doc/reliability.md).
+            print('SKIP: ' + err.strip().splitlines()[-1])
+            sys.exit(77)
         v = first_violation(err)
         if rc != 1 or v is None or ('violation %s:' % inv) not in v:
             fail('plant %s: exit %d, violation %r; want exit 1 and %s'
