@@ -583,7 +583,6 @@ struct opctx {
 	unsigned int before_resume[NVF];
 	unsigned int async_done;
 	int async_rc;
-	struct vpf_mig_pair *dp;	/* pairs of the call before_resume gets */
 };
 
 static int
@@ -624,8 +623,12 @@ cb_before_resume(const struct vpf_mig_pair *pp, void *arg)
 	struct opctx *c = arg;
 	unsigned int i = 0;
 
-	if (c->dp != NULL && pp >= c->dp && pp < c->dp + c->p->n)
-		i = (unsigned int)(pp - c->dp);
+	/* Pairs join VF g of one PF to VF g of the other: find the pair
+	 * by its VF (a half may pass its own copy of the pair). */
+	while (i < c->p->n && c->p->vfs[i] != pp->dst_vf)
+		i++;
+	if (i == c->p->n)
+		return -EINVAL;
 	c->before_resume[i]++;
 	if (!v14)
 		return 0;
@@ -869,7 +872,6 @@ run_job(struct plan *p)
 		pairs[i].dst = c.d->mig;
 		pairs[i].dst_vf = p->vfs[i];
 	}
-	c.dp = pairs;
 	fill_opts(&o, p, &c);
 	rc = vpf_mig_job_start(&o, pairs, p->n, &job);
 	if (rc != 0) {
@@ -955,7 +957,6 @@ run_xport(struct plan *p)
 		dp[i].dst = c.d->mig;
 		dp[i].dst_vf = p->vfs[i];
 	}
-	c.dp = dp;
 	fill_opts(&o, p, &c);
 	vpf_mig_opts_init(&od);
 	od.progress = cb_progress_dst;
