@@ -108,6 +108,7 @@ struct counts {
 	uint64_t reported_failed_moved;	/* rc != 0, guest moved (documented) */
 	uint64_t operator_resumes;	/* -ENOTCONN sources resumed */
 	uint64_t vf_recoveries;		/* VFs a fault left stopped, recovered */
+	uint64_t wr_stop_retries;	/* recording a fault left on, stopped */
 	uint64_t reclaims;		/* migrated-away VFs reused as dst */
 	uint64_t v14_pending_applied;	/* D-MIG14 known limit seen */
 	uint64_t refused_start;		/* job refused before sending */
@@ -818,6 +819,32 @@ judge_pair(struct opctx *c, unsigned int i, int src_rc, int dst_rc,
 		  vpf_mig_state_name(si.state), src_rc);
 }
 
+/* After an operation with a fault: write recording the library could not
+ * stop (its STOP command failed) is stopped again with the documented
+ * call; I4 then demands it stopped (D-SOAK.9). */
+static void
+wr_stop_sweep(struct opctx *c)
+{
+	struct side *t[2] = { c->s, c->d };
+	unsigned int k;
+	uint16_t vf;
+
+	for (k = 0; k < 2; k++)
+		for (vf = 1; vf <= NVF; vf++) {
+			struct vpf_mig_vf_info vi;
+			int rc;
+
+			if (vpf_mig_vf_info_get(t[k]->mig, vf, &vi) != 0 ||
+			    !vi.dirty_tracking || vi.busy)
+				continue;
+			rc = vpf_mig_dirty_stop(t[k]->mig, vf);
+			tot.wr_stop_retries++;
+			logop("  %s vf %u: write recording still on after a "
+			      "fault: stopped again (rc %d)", t[k]->name, vf,
+			      rc);
+		}
+}
+
 static void
 maybe_fault(struct opctx *c, uint32_t polls, bool *faulted)
 {
@@ -923,6 +950,8 @@ run_job(struct plan *p)
 			      pairs[i].rc, pairs[i].error);
 		judge_pair(&c, i, pairs[i].rc, pairs[i].rc, faulted);
 	}
+	if (faulted && !violated)
+		wr_stop_sweep(&c);
 }
 
 static void
@@ -1047,6 +1076,8 @@ run_xport(struct plan *p)
 			      sp[i].rc, dp[i].rc, sp[i].error, dp[i].error);
 		judge_pair(&c, i, sp[i].rc, dp[i].rc, faulted);
 	}
+	if (faulted && !violated)
+		wr_stop_sweep(&c);
 }
 
 /* A single-VF migration by per-VF calls, cut short by the death of both
@@ -1618,6 +1649,7 @@ main(int argc, char **argv)
 	fig("dirty_refused", (double)tot.dirty_refused, "jobs");
 	fig("operator_resumes", (double)tot.operator_resumes, "vfs");
 	fig("vf_recoveries", (double)tot.vf_recoveries, "vfs");
+	fig("wr_stop_retries", (double)tot.wr_stop_retries, "vfs");
 	fig("reclaims", (double)tot.reclaims, "vfs");
 	fig("v14_pending_applied", (double)tot.v14_pending_applied, "vfs");
 	for (k = 0; k < 2; k++) {
