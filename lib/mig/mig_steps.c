@@ -527,6 +527,11 @@ mig_vf_prefault_run(struct mig_vf *v)
 		v->prefault_want = 0;
 		return false;
 	}
+	/* A command in flight may be writing into one of these buffers
+	 * (a 1.4 PARTS_GET into v->ctx): growing it now would move it
+	 * under the device. Later, when the VF is idle. */
+	if (v->busy)
+		return true;
 	mig_buf_prefault(b, v->prefault_want);
 	if (prefault_buf(v, ++v->prefault_next) == NULL)
 		v->prefault_want = 0;
@@ -539,7 +544,7 @@ mig_vf_prefault(struct mig_vf *v, size_t want)
 	v->prefault_want = want;
 	v->prefault_next = 0;
 	if (v->owner == NULL)
-		while (mig_vf_prefault_run(v))
+		while (!v->busy && mig_vf_prefault_run(v))
 			;
 }
 

@@ -396,7 +396,9 @@ int mig_op_wait(struct mig_vf *v);
  * all five inside the completion that called this (tens of page faults:
  * hundreds of microseconds). */
 void mig_vf_prefault(struct mig_vf *v, size_t want);
-/* One buffer of a recorded prefault. @return whether more remain. */
+/* One buffer of a recorded prefault; nothing while the VF has a command in
+ * flight (it may be writing into one of them). @return whether more
+ * remain. */
 bool mig_vf_prefault_run(struct mig_vf *v);
 /* vpf_mig_poll() that handles at most @p budget admin completions (0: no
  * limit). *@p handled (may be NULL) receives the admin completions
