@@ -351,7 +351,7 @@ check_all(void)
 			}
 			if (dig(s, vf, d) != 0 ||
 			    memcmp(d, s->vf[vf].digest, 32) != 0) {
-				violation(s->vf[vf].role == R_HOST ? "I2" : "I2",
+				violation("I2",
 					  "%s vf %u (%s): digest differs from "
 					  "the ledger", s->name, vf,
 					  s->vf[vf].role == R_HOST ? "guest" :
@@ -706,9 +706,10 @@ judge_pair(struct opctx *c, unsigned int i, int src_rc, int dst_rc,
 	}
 	if (si.state == VPF_MIG_STATE_RUNNING) {
 		/* The guest stayed: I2. */
-		if (planted("step-src"))
-			(void)vpf_model_guest_step(s->model, vf, 7),
+		if (planted("step-src")) {
+			(void)vpf_model_guest_step(s->model, vf, 7);
 			(void)dig(s, vf, sd);
+		}
 		if (memcmp(sd, s->vf[vf].digest, 32) != 0) {
 			violation("I2", "%s vf %u: migration failed (rc %d) and "
 				  "the source's state changed", s->name, vf,
@@ -757,9 +758,10 @@ judge_pair(struct opctx *c, unsigned int i, int src_rc, int dst_rc,
 	}
 	if (si.complete || si.journal) {
 		/* The guest moved: I1. */
-		if (planted("step-dst"))
-			(void)vpf_model_guest_step(d->model, vf, 7),
+		if (planted("step-dst")) {
+			(void)vpf_model_guest_step(d->model, vf, 7);
 			(void)dig(d, vf, dd);
+		}
 		if (planted("resume-src")) {
 			(void)vpf_mig_set_state(s->mig, vf,
 						VPF_MIG_STATE_RUNNING);
@@ -1201,7 +1203,10 @@ draw_plan(uint64_t *st, struct plan *p)
 		p->fault_dst = rndn(st, 2);
 		p->fault_at = rndn(st, 24);
 	} else {
-		(void)rnd(st), (void)rnd(st), (void)rnd(st), (void)rnd(st);
+		/* A fixed number of draws: the sequence depends on no
+		 * outcome (4, not 5: kept so that recorded seeds replay). */
+		for (i = 0; i < 4; i++)
+			(void)rnd(st);
 	}
 	p->cancel_at = rndn(st, 100) < 15 ? 1 + rndn(st, 40) : 0;
 	p->cancel_dst = rndn(st, 2);
