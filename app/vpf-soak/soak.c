@@ -684,9 +684,11 @@ judge_pair(struct opctx *c, unsigned int i, int src_rc, int dst_rc,
 		 * the mode could not be re-read): the library's record is
 		 * brought back with vpf_mig_reset() (D-SOAK.4). */
 		tot.vf_recoveries++;
-		logop("  %s vf %u: %s but Active on the device: reset",
-		      d->name, vf, vpf_mig_state_name(di.state));
-		(void)vpf_mig_reset(d->mig, vf);
+		int rrc = vpf_mig_reset(d->mig, vf);
+
+		logop("  %s vf %u: %s but Active on the device: reset rc %d%s%s",
+		      d->name, vf, vpf_mig_state_name(di.state), rrc,
+		      rrc ? ": " : "", rrc ? vpf_last_error() : "");
 		(void)vpf_mig_vf_info_get(d->mig, vf, &di);
 		(void)vpf_model_vf_mode(d->model, vf, &dmode);
 		(void)dig(d, vf, dd);
