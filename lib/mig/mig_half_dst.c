@@ -120,6 +120,34 @@ pair_fail(struct dst_pair *pp, int rc, const char *why, bool tell)
 	pp->desc = NULL;
 }
 
+/*
+ * The activating MODE_SET got no usable answer and the mode could not be
+ * read back: the VF may run the guest. It is left as it is (never
+ * aborted: that could destroy the only running copy), and the source is
+ * told the outcome is unknown (RESULT with ENOTCONN), so that it stays
+ * stopped and journaled, as one process does (D-JOB.8). Found by
+ * vpf-soak: the halves used to report a failure, and the source resumed
+ * while the destination ran the guest.
+ */
+static void
+pair_unknown(struct dst_pair *pp)
+{
+	struct half_dst *h = pp->h;
+	char msg[256];
+
+	mig_half_who(msg, sizeof(msg), "destination", pp->d->m->pf, pp->d->vf,
+		     "activation outcome unknown: left as it is; the source stays stopped");
+	mig_half_pair_fail(pp->p, h->job.phase, -ENOTCONN, msg);
+	MIG_LOG(ERR, pp->d->m->pf, "VF %u: %s", pp->d->vf, pp->d->err);
+	pp->failed = true;
+	pp->stage = DS_DONE;
+	if (!h->link.err)
+		(void)mig_link_pair_msg(&h->link, MIG_W_RESULT, pp->idx,
+					-ENOTCONN, 0, msg);
+	free(pp->desc);
+	pp->desc = NULL;
+}
+
 static int
 op_begin(struct dst_pair *pp)
 {
@@ -369,6 +397,10 @@ op_completed(struct dst_pair *pp, int rc)
 			if (d->t_active_done < pp->h->t0)
 				d->t_active_done = vpf_now_ns();
 			rc = 0;
+		}
+		if (rc && d->state == VPF_MIG_STATE_ERROR) {
+			pair_unknown(pp);
+			return;
 		}
 		if (rc) {
 			/* Not activated: abort below (nothing applied). */

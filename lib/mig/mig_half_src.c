@@ -434,6 +434,12 @@ on_result(struct half_src *h, struct src_pair *pp,
 	char why[256];
 
 	pp->peer_knows = true;
+	if (f->err == ENOTCONN && pp->sent_all) {
+		/* The destination cannot tell whether it runs the guest:
+		 * this source must not (D-JOB.8). */
+		pair_unknown(pp, "the destination's activation got no answer");
+		return;
+	}
 	if (f->err) {
 		snprintf(why, sizeof(why), "the destination failed: %.191s (%.30s)",
 			 f->reason, strerror((int)f->err));
