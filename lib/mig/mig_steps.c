@@ -518,8 +518,9 @@ prefault_buf(struct mig_vf *v, unsigned int i)
 	}
 }
 
-bool
-mig_vf_prefault_run(struct mig_vf *v)
+/* One buffer of the recorded prefault. @return whether more remain. */
+static bool
+prefault_one(struct mig_vf *v)
 {
 	struct mig_buf *b = prefault_buf(v, v->prefault_next);
 
@@ -527,15 +528,23 @@ mig_vf_prefault_run(struct mig_vf *v)
 		v->prefault_want = 0;
 		return false;
 	}
-	/* A command in flight may be writing into one of these buffers
-	 * (a 1.4 PARTS_GET into v->ctx): growing it now would move it
-	 * under the device. Later, when the VF is idle. */
-	if (v->busy)
-		return true;
 	mig_buf_prefault(b, v->prefault_want);
 	if (prefault_buf(v, ++v->prefault_next) == NULL)
 		v->prefault_want = 0;
 	return v->prefault_want != 0;
+}
+
+bool
+mig_vf_prefault_run(struct mig_vf *v)
+{
+	/* A job's work unit runs between the VF's commands: one may be in
+	 * flight and writing into one of these buffers (a 1.4 PARTS_GET
+	 * into v->ctx), and growing it now would move it under the device
+	 * (found by vpf-soak as a use after free). Later, when the VF is
+	 * idle. */
+	if (v->busy && v->prefault_want != 0)
+		return true;
+	return prefault_one(v);
 }
 
 void
@@ -543,8 +552,10 @@ mig_vf_prefault(struct mig_vf *v, size_t want)
 {
 	v->prefault_want = want;
 	v->prefault_next = 0;
+	/* Without a job: right here, in the completion that asked for it,
+	 * before the VF's next command is submitted. */
 	if (v->owner == NULL)
-		while (!v->busy && mig_vf_prefault_run(v))
+		while (prefault_one(v))
 			;
 }
 
