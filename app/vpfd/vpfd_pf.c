@@ -336,19 +336,26 @@ pf_restore(struct vpfd *d, struct vpfd_pf *p, const char *why)
 	}
 }
 
-void
-vpfd_pf_detach(struct vpfd *d, struct vpfd_pf *p)
+/* Take @p p out of the table (nothing else). */
+static void
+pf_unlink(struct vpfd *d, const struct vpfd_pf *p)
 {
 	unsigned int i;
 
-	pf_restore(d, p, "detach");
 	for (i = 0; i < d->npf; i++)
 		if (d->pfs[i] == p) {
 			memmove(&d->pfs[i], &d->pfs[i + 1],
 				(d->npf - i - 1) * sizeof(d->pfs[0]));
 			d->npf--;
-			break;
+			return;
 		}
+}
+
+void
+vpfd_pf_detach(struct vpfd *d, struct vpfd_pf *p)
+{
+	pf_restore(d, p, "detach");
+	pf_unlink(d, p);
 	/* A model dies with the daemon's PF: its journal could never be
 	 * read again (a new model has a new instance). */
 	if (p->model != NULL && p->mig != NULL)
@@ -557,14 +564,7 @@ m_pf_reattach(struct vpfd_req *r, json_t **res)
 	if (rc < 0) {
 		/* without a driver the PF cannot stay in the table */
 		if (p->pf == NULL) {
-			for (i = 0; i < (int)r->d->npf; i++)
-				if (r->d->pfs[i] == p) {
-					memmove(&r->d->pfs[i], &r->d->pfs[i + 1],
-						(r->d->npf - i - 1) *
-						sizeof(r->d->pfs[0]));
-					r->d->npf--;
-					break;
-				}
+			pf_unlink(r->d, p);
 			if (p->model != NULL)
 				vpf_model_destroy(p->model);
 			vpf_vfio_close(p->vfio);
