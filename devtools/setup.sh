@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 PKGS=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libdpdk-dev dpdk-dev libpci-dev libcmocka-dev pciutils python3
 	libjansson-dev   # vpfd's JSON-RPC
+	libisal-dev      # crc32c (crc32_iscsi) of the migration stream
 	libsystemd-dev)  # static DPDK links (test/pkg): dbus-1.pc wants -lsystemd
 
 SUDO=
