@@ -383,6 +383,28 @@ VPF_API int vpf_mig_abort(struct vpf_mig *m, uint16_t vf);
 VPF_API int vpf_mig_abort_async(struct vpf_mig *m, uint16_t vf,
 				vpf_mig_done_t done, void *arg);
 
+/**
+ * Operator: the guest runs on destination VF @p vf, or is to run there,
+ * with the state the VF loaded. For a destination whose activation
+ * outcome is unknown (a job's pair ended -ENOTCONN: the activating
+ * MODE_SET got no usable answer and the mode could not be read back, so the
+ * library holds the VF in ERROR while the device may well run the guest),
+ * once the operator knows the source stays stopped. vpf_mig_recover() and
+ * vpf_mig_reset() are the wrong way out there: they drop (draft) or set
+ * back (1.4) what was loaded, and on a device that already runs the guest
+ * that overwrites its state or is refused.
+ *
+ * Sends MODE_SET Active (1.4: resume) without discarding or setting
+ * anything back: on a VF that runs it changes nothing, on a stopped one it
+ * applies the load. The state becomes RUNNING.
+ * @return 0 (also when the VF is RUNNING already); -EPERM when the VF is
+ *   not in ERROR or STOP with a complete load that has not been resumed,
+ *   dropped or set back since (vpf_mig_recover() is its way back); -EBUSY
+ *   while an operation runs on it; the MODE_SET's error (the VF stays
+ *   where it was).
+ */
+VPF_API int vpf_mig_adopt(struct vpf_mig *m, uint16_t vf);
+
 /** Leave ERROR (VFIO: "left only by reset"): same as vpf_mig_recover(). */
 VPF_API int vpf_mig_reset(struct vpf_mig *m, uint16_t vf);
 /** Asynchronous vpf_mig_recover() (also the asynchronous vpf_mig_reset()):

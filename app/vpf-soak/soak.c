@@ -681,12 +681,13 @@ judge_pair(struct opctx *c, unsigned int i, int src_rc, int dst_rc,
 	if (si.state != VPF_MIG_STATE_RUNNING && (si.complete || si.journal) &&
 	    on_dst && di.state != VPF_MIG_STATE_RUNNING) {
 		/* The destination runs (its activation was misreported and
-		 * the mode could not be re-read): the library's record is
-		 * brought back with vpf_mig_reset() (D-SOAK.4). */
+		 * the mode could not be re-read): the operator adopts it,
+		 * the documented way for a destination known to run the
+		 * guest (vpf_mig_adopt(), D-SOAK.4). */
 		tot.vf_recoveries++;
-		int rrc = vpf_mig_reset(d->mig, vf);
+		int rrc = vpf_mig_adopt(d->mig, vf);
 
-		logop("  %s vf %u: %s but Active on the device: reset rc %d%s%s",
+		logop("  %s vf %u: %s but Active on the device: adopt rc %d%s%s",
 		      d->name, vf, vpf_mig_state_name(di.state), rrc,
 		      rrc ? ": " : "", rrc ? vpf_last_error() : "");
 		(void)vpf_mig_vf_info_get(d->mig, vf, &di);

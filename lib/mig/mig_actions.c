@@ -94,6 +94,7 @@ mode_set_done(struct mig_vf *v, const struct mig_step *st)
 	if (v->cmd.opcode == VPF_ADMIN_OP_DEV_CTX_DISCARD) {
 		/* the DISCARD issued before this MODE_SET */
 		v->read_started = v->partial = v->written = false;
+		v->load.loaded = false;
 		return 1;
 	}
 	prev = v->mode;
@@ -105,8 +106,10 @@ mode_set_done(struct mig_vf *v, const struct mig_step *st)
 	v->partial = false;
 	if (prev == VPF_DEV_MODE_FREEZE)
 		v->written = false;
-	if (st->arg == VPF_DEV_MODE_ACTIVE)
+	if (st->arg == VPF_DEV_MODE_ACTIVE) {
 		v->t_active_done = vpf_now_ns();
+		v->load.loaded = false;
+	}
 	return 0;
 }
 
@@ -151,8 +154,10 @@ mode_get_done(struct mig_vf *v, const struct mig_step *st)
 		v->read_started = v->partial = false;
 		if (v->mode != VPF_DEV_MODE_FREEZE)
 			v->written = false;
-		if (v->mode == VPF_DEV_MODE_ACTIVE)
+		if (v->mode == VPF_DEV_MODE_ACTIVE) {
 			v->t_active_done = vpf_now_ns();
+			v->load.loaded = false;
+		}
 	}
 	v->lost_mode = MIG_MODE_UNKNOWN;
 	return 0;
@@ -190,6 +195,7 @@ discard_done(struct mig_vf *v, const struct mig_step *st)
 {
 	(void)st;
 	v->read_started = v->partial = v->written = false;
+	v->load.loaded = false;
 	return 0;
 }
 

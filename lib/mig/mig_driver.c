@@ -218,7 +218,7 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 		mig_err_quote(pp->d, q, sizeof(q));
 		pp->outcome_unknown = true;
 		snprintf(why, sizeof(why),
-			 "destination VF %u: activation outcome unknown: source left stopped; abort it only if the destination does not run the guest",
+			 "destination VF %u: activation outcome unknown: source left stopped; if the destination runs the guest adopt it (vpf_mig_adopt), else abort the source",
 			 pp->d->vf);
 		pair_fail(pp, -ENOTCONN, why);
 		MIG_LOG(ERR, pp->d->m->pf, "VF %u: the activation's answer: %s",

@@ -66,6 +66,7 @@ mig_local_load_begin(struct mig_vf *v)
 	v->load.err = 0;
 	v->load.pend_valid = false;
 	v->load.final_written = false;
+	v->load.loaded = false;
 	v->load.total = 0;
 	v->load.ctx_written = 0;
 	v->state = S_RES;
@@ -106,6 +107,7 @@ mig_load_exit_check(struct mig_vf *v, const char *what)
 		rc = vpf_error(-ENODATA, "final %s not written", what);
 	if (rc == 0) {
 		v->load.active = false;
+		v->load.loaded = true;
 		v->state = S_STOP;
 		return 0;
 	}

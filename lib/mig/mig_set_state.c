@@ -147,6 +147,8 @@ local_abort_begin(struct mig_vf *v)
 	v->load.err = 0;
 	v->load.pend_valid = false;
 	v->load.final_written = false;
+	/* (load.loaded stays until the load is dropped, set back or
+	 * resumed: a cleanup that fails before that leaves it adoptable) */
 	return 0;
 }
 
@@ -273,6 +275,51 @@ int
 vpf_mig_reset(struct vpf_mig *m, uint16_t vf)
 {
 	return vpf_mig_recover(m, vf);
+}
+
+static int
+local_adopt_end(struct mig_vf *v)
+{
+	v->state = S_RUN;
+	v->moved = false;
+	mig_vf_clear_complete(v);
+	return 0;
+}
+
+static int
+plan_adopt(struct mig_vf *v, const void *unused)
+{
+	(void)unused;
+	v->v14.mode_retried = false;
+	/* Sent even when the library believes the VF stopped or does not
+	 * know its mode: on a VF that runs the loaded state it changes
+	 * nothing (doc/protocol.md: a MODE_SET to the current mode
+	 * succeeds), on one that does not it applies the complete load,
+	 * as the activation would have. Nothing is discarded or set back
+	 * first (D-MIG.15). */
+	mig_op_add(v, ACT_MODE_SET, VPF_DEV_MODE_ACTIVE, STEP_F_FORCE, NULL);
+	return mig_op_add(v, ACT_LOCAL, 0, 0, local_adopt_end);
+}
+
+int
+vpf_mig_adopt(struct vpf_mig *m, uint16_t vf)
+{
+	struct mig_vf *v = mig_vf_get(m, vf);
+	int rc;
+
+	if (v == NULL)
+		return -EINVAL;
+	if (v->state == S_RUN && !v->busy)
+		return 0;
+	if (!v->load.loaded || (v->state != S_ERR && v->state != S_STOP))
+		return vpf_error(-EPERM,
+				 "VF %u (%s): no complete load to adopt; vpf_mig_recover() resumes it with its own state",
+				 vf, vpf_mig_state_name(v->state));
+	rc = mig_run(m, vf, plan_adopt, NULL, NULL, NULL, true);
+	if (rc == 0)
+		MIG_LOG(INFO, m->pf, "VF %u adopted: resumed with its loaded state",
+			vf);
+	return rc;
 }
 
 int

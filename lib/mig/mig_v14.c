@@ -361,6 +361,7 @@ mig_v14_parts_set_done(struct mig_vf *v, const struct mig_step *st)
 
 	if (st->arg == MIG_V14_SET_PRIOR) {
 		x->load_dirty = false;
+		v->load.loaded = false;
 		return 0;
 	}
 	v->load.ctx_written += x->slen;
@@ -438,6 +439,7 @@ mig_v14_mode_set_done(struct mig_vf *v, const struct mig_step *st)
 		/* A pending set was applied: whatever it was, it is the
 		 * VF's state now. */
 		v->v14.load_dirty = false;
+		v->load.loaded = false;
 		v->t_active_done = vpf_now_ns();
 		/* The stop mark goes with the next journal write; left in
 		 * the file it only makes a restart report the VF and send

@@ -168,6 +168,11 @@ struct mig_load {
 	size_t woff;
 	bool wfinal;
 	bool final_written;
+	/* The last load passed RESUMING -> STOP (a whole stream, its final
+	 * context or parts written) and the VF has not resumed since, nor
+	 * has anything dropped or replaced it: what vpf_mig_adopt()
+	 * resumes. */
+	bool loaded;
 	uint64_t total;			/* stream bytes accepted */
 	uint64_t ctx_written;		/* context bytes written */
 };

@@ -298,8 +298,93 @@ test_crash_safety(void **state)
 	vpf_model_destroy(sd.model);
 }
 
+/* Destination VF @p vf loaded with the whole of @p b and stopped, its
+ * activation sent with @p kind on its next two commands: the MODE_SET
+ * and the one that should tell (the draft's MODE_GET, 1.4's resend)
+ * both lose their answer. The pair's outcome is unknown: ERROR. */
+static void
+activation_lost(struct env *e, uint16_t vf, const struct mig_buf *b,
+		enum vpf_model_fault_kind kind)
+{
+	assert_int_equal(vpf_mig_set_state(e->d.mig, vf, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_load_write(e->d.mig, vf, b->p, b->len), 0);
+	assert_int_equal(vpf_mig_set_state(e->d.mig, vf, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_model_fault_inject(e->d.model, vf, kind, 2, 0), 0);
+	assert_int_not_equal(vpf_mig_set_state(e->d.mig, vf, VPF_MIG_STATE_RUNNING), 0);
+	vpf_model_fault_clear(e->d.model);
+	assert_int_equal(vfstate(&e->d, vf), VPF_MIG_STATE_ERROR);
+}
+
+/* A destination whose activation outcome is unknown is adopted, not reset
+ * (D-MIG.15): vpf_mig_adopt() resumes it with the state it loaded,
+ * whether the device had applied it (answers lost) or not (commands
+ * hung), and a second call changes nothing. A VF with no complete load
+ * (never loaded, or its load aborted) is refused. In 1.4, reset is the
+ * wrong way out (doc/reliability.md, finding 6): it tries to set the VF's
+ * own parts back under the running guest, and the device refuses. */
+static void
+test_adopt_unknown_activation(void **state)
+{
+	uint8_t ds[32], ds2[32], d0[32];
+	struct mig_buf b, b2;
+	struct env e;
+	struct opt o = { .timeout_us = 20000 };
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	assert_int_equal(vpf_mig_adopt(e.d.mig, 3), 0);	/* RUNNING */
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_adopt(e.d.mig, 3), -EPERM);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_RUNNING), 0);
+
+	run_and_save(&e.s, 1, 900, &b);
+	digest(&e.s, 1, ds);
+	digest(&e.d, 1, d0);
+	assert_memory_not_equal(ds, d0, 32);
+
+	/* Applied, answers lost: the device runs the guest. */
+	activation_lost(&e, 1, &b, VPF_MODEL_FAULT_BAD_ID);
+	assert_int_equal(mode(&e.d, 1), VPF_DEV_MODE_ACTIVE);
+	assert_digest(&e.d, 1, ds);
+	if (v14()) {
+		assert_int_not_equal(vpf_mig_reset(e.d.mig, 1), 0);
+		assert_int_equal(vfstate(&e.d, 1), VPF_MIG_STATE_ERROR);
+		assert_digest(&e.d, 1, ds);
+	}
+	assert_int_equal(vpf_mig_adopt(e.d.mig, 1), 0);
+	assert_running(&e.d, 1);
+	assert_digest(&e.d, 1, ds);
+	assert_int_equal(vpf_mig_adopt(e.d.mig, 1), 0);
+	assert_guest_runs(&e.d, 1, 300);
+
+	/* Never applied (both commands hung until the queue was reset):
+	 * adopting applies the load. */
+	run_and_save(&e.s, 2, 700, &b2);
+	digest(&e.s, 2, ds2);
+	activation_lost(&e, 2, &b2, VPF_MODEL_FAULT_HANG);
+	assert_int_not_equal(mode(&e.d, 2), VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(vpf_mig_adopt(e.d.mig, 2), 0);
+	assert_running(&e.d, 2);
+	assert_digest(&e.d, 2, ds2);
+
+	/* A load that was aborted leaves nothing to adopt. */
+	digest(&e.d, 3, d0);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_load_write(e.d.mig, 3, b.p, b.len), 0);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_abort(e.d.mig, 3), 0);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_adopt(e.d.mig, 3), -EPERM);
+	assert_int_equal(vpf_mig_set_state(e.d.mig, 3, VPF_MIG_STATE_RUNNING), 0);
+	assert_digest(&e.d, 3, d0);
+	mig_buf_free(&b);
+	mig_buf_free(&b2);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_abort_discard_fails),
 	cmocka_unit_test(test_crash_safety),
 	cmocka_unit_test(test_orphan_written),
+	cmocka_unit_test(test_adopt_unknown_activation),
 )
