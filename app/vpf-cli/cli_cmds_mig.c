@@ -3,7 +3,7 @@
  */
 
 /*
- * vpf-cli commands: mig state|save|load|complete|abort, one VF through the
+ * vpf-cli commands: mig state|save|load|complete|abort|adopt, one VF through the
  * PF's migration layer (vpf_mig.h, doc/migration.md), the way a VFIO-based
  * hypervisor drives it; and the rules that keep the manual commands (mode,
  * ctx, wr) and the migration layer from contradicting each other
@@ -370,6 +370,40 @@ cmd_mig_abort(struct cli_args *a)
 	printf("aborted: %s\n", recover ? "recovered (discard, active)" :
 	       in.state == VPF_MIG_STATE_RUNNING ? "nothing to abort" :
 	       state_name(in.state));
+	print_state(p, m, a->vf);
+	return 0;
+}
+
+/* The operator knows the guest runs on this destination (or is to run
+ * there) with what it loaded: vpf_mig_adopt(), never a reset. */
+static int
+cmd_mig_adopt(struct cli_args *a)
+{
+	struct cli_pf *p = a->p;
+	struct vpf_mig_vf_info in;
+	struct vpf_mig *m;
+	int rc;
+
+	if ((rc = mig_of(p, &m)) < 0)
+		return rc;
+	rc = vpf_mig_vf_info_get(m, a->vf, &in);
+	if (rc < 0)
+		return cli_fail(rc, "%s", vpf_last_error());
+	cli_dev_begin(p);
+	vpf_error_clear();
+	rc = vpf_mig_adopt(m, a->vf);
+	cli_mig_note(p, a->vf, NULL);
+	if (rc < 0) {
+		print_state(p, m, a->vf);
+		return cli_fail_dev(p, rc, "adopt");
+	}
+	if (in.state != VPF_MIG_STATE_RUNNING) {
+		p->vfs[a->vf].target = true;
+		snprintf(p->vfs[a->vf].target_of,
+			 sizeof(p->vfs[a->vf].target_of), "a stream (mig adopt)");
+	}
+	printf("adopted: %s\n", in.state == VPF_MIG_STATE_RUNNING ?
+	       "nothing to adopt (running)" : state_name(in.state));
 	print_state(p, m, a->vf);
 	return 0;
 }
@@ -774,6 +808,30 @@ cmd_mig_save(struct cli_args *a)
 	return 0;
 }
 
+/* The activating MODE_SET got no usable answer and the mode could not be
+ * read back: the VF may run the guest. Undoing it now could overwrite the
+ * migrated state (1.4: set its own parts back under the running guest),
+ * so it is left in ERROR for the operator, with both ways out
+ * (doc/migration.md "Failures", D-MIG.15). */
+static int
+load_unknown(struct mig_io *io, int rc)
+{
+	struct cli_pf *p = io->p;
+
+	cli_mig_note(p, io->vf, NULL);
+	printf("status: unknown\n");
+	printf("received: %" PRIu64 "\n", io->st.bytes);
+	printf("state: %s\n", state_name(VPF_MIG_STATE_ERROR));
+	printf("elapsed-s: %.3f\n", io_elapsed(io));
+	cli_hint("'mig adopt %s %u' if the guest runs there (keep the source "
+		 "stopped: 'mig complete'), 'mig abort %s %u' if it does not",
+		 p->name, io->vf, p->name, io->vf);
+	return cli_fail(rc, "mig load %s vf %u: activation outcome unknown: "
+			"%s; left in ERROR, nothing undone", p->name, io->vf,
+			vpf_mig_vf_error(io->m, io->vf)[0] ?
+			vpf_mig_vf_error(io->m, io->vf) : vpf_last_error());
+}
+
 /* The destination back to running with nothing applied; the sentence. */
 static const char *
 load_undo(struct mig_io *io)
@@ -974,6 +1032,9 @@ cmd_mig_load(struct cli_args *a)
 	io.conv = NULL;
 	if (rc < 0)
 		(void)vpf_mig_get_state(io.m, io.vf, &s);
+	if (rc < 0 && strcmp(io.where, "activation") == 0 &&
+	    s == VPF_MIG_STATE_ERROR)
+		return load_unknown(&io, rc);
 	/* A failed activation whose outcome the device told late may still
 	 * have applied the context (doc/migration.md, Failures): then the
 	 * guest runs here, and undoing it is not the CLI's call. */
@@ -1091,6 +1152,10 @@ static const struct cli_cmd cmds[] = {
 	{ "mig abort <pf> <vf> [force=yes|no]",
 	  "back to RUNNING with the state unchanged, partial state dropped",
 	  cmd_mig_abort, abort_opts, CLI_ON_VF },
+	{ "mig adopt <pf> <vf>",
+	  "a destination whose activation outcome is unknown (ERROR after "
+	  "mig load) runs the guest: resume it with what it loaded, nothing "
+	  "dropped", cmd_mig_adopt, NULL, CLI_ON_VF },
 };
 
 const struct cli_cmd_group cli_group_mig = {

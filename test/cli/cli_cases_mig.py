@@ -130,6 +130,24 @@ def case_mig_errors():
 
 
 @both
+def case_mig_adopt():
+    """mig adopt resumes a destination with what it loaded and nothing
+    else: a running VF is left as it is, a VF without a complete load is
+    refused with the way back (the unknown-activation case it exists for
+    is tested in test/mig, test_adopt_unknown_activation)."""
+    out, err = run('mig adopt dst 2\nmig state dst 3 stop\nmig adopt dst 3\n'
+                   'mig state dst 3\nmig abort dst 3\nhelp mig adopt\n', rc=1)
+    has(section(out, 'mig adopt dst 2'), r'^adopted: nothing to adopt \(running\)$',
+        r'^state: RUNNING$', r'^mode: active$')
+    has(err, r'^error: line 3: VF 3 \(STOP\): no complete load to adopt; '
+        r'vpf_mig_recover\(\) resumes it with its own state: EPERM$')
+    has(section(out, 'mig state dst 3'), r'^state: STOP$')
+    has(section(out, 'mig abort dst 3'), r'^state: RUNNING$')
+    has(section(out, 'help mig adopt'), r'^mig adopt <pf> <vf>$')
+    hasnt(err, r'^error: line (1|2|4|5|6):')
+
+
+@both
 def case_mig_save_load_file():
     """mig save to a regular file in one vpf-cli, mig load from it in
     another: the destination's digest is the source's; the source stays in
