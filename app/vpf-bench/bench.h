@@ -27,9 +27,20 @@ struct bench_opts {
 	bool quick;		/* CI smoke run: < 20 s in total */
 	bool json;		/* one JSON document on stdout */
 	bool verbose;		/* per-repetition samples on stderr */
-	bool two_pf;		/* downtime: destinations on a second PF */
+	bool scaling;		/* --scaling: groups run once per VF count
+				 * (the downtime group leaves out its 1-VF
+				 * runs) */
+	uint16_t nvf;		/* --vfs: VFs of the stopcopy and downtime
+				 * groups (BENCH_NVF_DEFAULT) */
 	unsigned int reps;	/* repetitions of which the median is taken */
 };
+
+/* The VF count the stop-copy and downtime metrics are named after
+ * (stopcopy_64vf_*, downtime_64vf_*); --vfs changes the count, not the
+ * names (the JSON's "vfs" says which). */
+#define BENCH_NVF_DEFAULT	64u
+/* VFs a model PF can have (vpf_model_params.num_vfs). */
+#define BENCH_MODEL_MAX_VFS	256u
 
 extern struct bench_opts bench_opts;
 
@@ -64,6 +75,13 @@ bench_now_ns(void)
 
 /* Median of @n samples (sorts @v in place). 0 for n == 0. */
 double bench_median(double *v, size_t n);
+
+struct vpf_admin_cmd;
+
+/* vpf_admin_submit(), polling the PF while every command slot is in use
+ * (-EBUSY): a run of more VFs than slots (admin_queue_size / 2 - 1). Not
+ * from a completion callback. */
+int bench_submit(struct vpf_pf *pf, struct vpf_admin_cmd *cmd);
 
 /* Keep the compiler from optimising a computed value away. */
 static inline void
@@ -189,6 +207,10 @@ struct bench_dialect {
 	bool noprecopy_runs;		/* downtime: also without
 					 * precopy-to-destination (activation
 					 * cost: draft only) */
+	uint16_t max_vfs;		/* the most VFs the groups can run
+					 * with in this dialect ... */
+	const char *max_vfs_why;	/* ... and why (beyond the model's
+					 * BENCH_MODEL_MAX_VFS) */
 };
 
 extern const struct bench_dialect bench_draft;

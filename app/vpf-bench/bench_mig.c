@@ -71,6 +71,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@
 
 #include "bench.h"
 
-#define NVF		64u
+#define NFLOOD		64u	/* commands in flight in timed_rate() */
 #define GUEST_OPS	64u	/* workload steps per VF between phases */
 
 const char *
@@ -125,8 +126,14 @@ bench_trig_up_journal(struct bench_trig *r, const char *name,
 	mp.activation_us_per_field = BENCH_ACT_US;
 	mp.dialect = d->id;
 	if (d->id == VPF_DIALECT_V14_PARTS) {
-		mp.parts_get_limit = BENCH_V14_OBJS;
-		mp.parts_set_limit = BENCH_V14_OBJS;
+		/* One object of a kind per VF at least, so that the limit
+		 * never paces a run of --vfs up to the model's 255. */
+		unsigned int objs = num_vfs > BENCH_V14_OBJS ? num_vfs :
+				    BENCH_V14_OBJS;
+
+		objs = objs > UINT8_MAX ? UINT8_MAX : objs;
+		mp.parts_get_limit = (uint8_t)objs;
+		mp.parts_set_limit = (uint8_t)objs;
 	}
 	r->m = vpf_model_create(&mp);
 	if (r->m == NULL) {
@@ -363,13 +370,13 @@ async_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 	}
 }
 
-/* Move VFs 1..NVF to @target with the asynchronous state machine. */
+/* Move VFs 1..r->num_vfs to @target with the asynchronous state machine. */
 static int
 all_to_state(struct bench_trig *r, enum vpf_mig_state target)
 {
 	struct async_count c = { 0 };
 
-	for (uint16_t vf = 1; vf <= NVF; vf++) {
+	for (uint16_t vf = 1; vf <= r->num_vfs; vf++) {
 		int rc = vpf_mig_set_state_async(r->mig, vf, target,
 						 async_done, &c);
 
@@ -382,7 +389,7 @@ all_to_state(struct bench_trig *r, enum vpf_mig_state target)
 			return -1;
 		}
 	}
-	while (c.done < NVF)
+	while (c.done < r->num_vfs)
 		if (vpf_mig_poll(r->mig) < 0) {
 			fprintf(stderr, "vpf-bench: vpf_mig_poll: %s\n",
 				vpf_last_error());
@@ -397,14 +404,19 @@ stopcopy_pipelined(struct bench_trig *r, uint8_t *buf, size_t cap,
 {
 	uint64_t t0, t1, c0 = model_cmds(r);
 	struct vpf_model_stats s0, s1;
-	uint16_t vfs[NVF];
+	uint16_t *vfs = calloc(r->num_vfs, sizeof(*vfs));
+	int rc;
 
 	/* As a VMM does when its migration begins, while the VFs run (1.4:
 	 * the stop marks' journal write; nothing on a draft PF): not part
 	 * of the stop-copy (D-BENCH14.6). */
-	for (uint16_t vf = 1; vf <= NVF; vf++)
+	if (vfs == NULL)
+		return 0;
+	for (uint16_t vf = 1; vf <= r->num_vfs; vf++)
 		vfs[vf - 1] = vf;
-	if (vpf_mig_stop_prepare(r->mig, vfs, NVF) != 0)
+	rc = vpf_mig_stop_prepare(r->mig, vfs, r->num_vfs);
+	free(vfs);
+	if (rc != 0)
 		fprintf(stderr, "vpf-bench: stop_prepare: %s\n",
 			vpf_last_error());
 	(void)mean_latency_us(r);
@@ -423,7 +435,7 @@ stopcopy_pipelined(struct bench_trig *r, uint8_t *buf, size_t cap,
 	*cmds = model_cmds(r) - c0;
 	/* Drain the save streams (what the VMM does next; not timed). */
 	*bytes = 0;
-	for (uint16_t vf = 1; vf <= NVF; vf++) {
+	for (uint16_t vf = 1; vf <= r->num_vfs; vf++) {
 		size_t got;
 
 		do {
@@ -449,14 +461,16 @@ struct eng_vf {
 	uint8_t *buf;
 	uint32_t len;
 	int stage;
+	bool pending;	/* the READ waits for a free command slot */
 	uint32_t got;
 };
 
 struct eng {
 	struct vpf_pf *pf;
-	struct eng_vf vf[NVF];
 	unsigned int done;
 	unsigned int failed;
+	unsigned int pending;	/* VFs whose READ waits for a slot */
+	struct eng_vf vf[];	/* one per VF */
 };
 
 static void
@@ -472,9 +486,17 @@ eng_done(struct vpf_admin_cmd *c)
 		return;
 	}
 	if (v->stage == 0) {
+		int rc;
+
 		v->stage = 1;
 		vpf_admin_prep_ctx_read(c, vf, v->buf, v->len);
-		if (vpf_admin_submit(e->pf, c) != 0) {
+		rc = vpf_admin_submit(e->pf, c);
+		if (rc == -EBUSY) {
+			/* More VFs than slots: draft_engine() submits it
+			 * after its next poll. */
+			v->pending = true;
+			e->pending++;
+		} else if (rc != 0) {
 			e->failed++;
 			e->done++;
 		}
@@ -487,15 +509,14 @@ eng_done(struct vpf_admin_cmd *c)
 static uint64_t
 draft_engine(struct bench_trig *r, uint16_t n, uint8_t *buf, uint32_t per_vf)
 {
-	struct eng *e = calloc(1, sizeof(*e));
+	struct eng *e = calloc(1, sizeof(*e) + (size_t)n * sizeof(e->vf[0]));
 	uint64_t t0 = 0, t1 = 0;
+	unsigned int started = 0;
 
 	if (e == NULL)
 		return 0;
 	e->pf = r->pf;
 	(void)mean_latency_us(r);
-	if (n > NVF)
-		goto out;
 	t0 = bench_now_ns();
 	for (uint16_t i = 0; i < n; i++) {
 		struct eng_vf *v = &e->vf[i];
@@ -506,16 +527,34 @@ draft_engine(struct bench_trig *r, uint16_t n, uint8_t *buf, uint32_t per_vf)
 					VPF_DEV_MODE_FREEZE);
 		v->c.done = eng_done;
 		v->c.arg = e;
-		if (vpf_admin_submit(r->pf, &v->c) != 0) {
+		if (bench_submit(r->pf, &v->c) != 0) {
 			fprintf(stderr, "vpf-bench: submit: %s\n",
 				vpf_last_error());
-			goto out;
+			goto drain;
 		}
+		started++;
 	}
 	vpf_admin_kick(r->pf);
-	while (e->done < n)
+	while (e->done < n) {
 		if (vpf_admin_poll(r->pf) < 0)
 			goto out;
+		for (uint16_t i = 0; i < n && e->pending > 0; i++) {
+			struct eng_vf *v = &e->vf[i];
+			int rc;
+
+			if (!v->pending)
+				continue;
+			rc = vpf_admin_submit(r->pf, &v->c);
+			if (rc == -EBUSY)
+				break;
+			v->pending = false;
+			e->pending--;
+			if (rc != 0) {
+				e->failed++;
+				e->done++;
+			}
+		}
+	}
 	t1 = bench_now_ns();
 	if (bench_opts.verbose)
 		fprintf(stderr, "# engine stop-copy: mean command latency "
@@ -531,6 +570,13 @@ draft_engine(struct bench_trig *r, uint16_t n, uint8_t *buf, uint32_t per_vf)
 			t1 = 0;
 			goto out;
 		}
+	goto out;
+drain:
+	/* Nothing in flight may outlive @e. */
+	while (e->done < started)
+		if (vpf_admin_poll(r->pf) < 0)
+			break;
+	t1 = 0;
 out:
 	free(e);
 	return t1 ? t1 - t0 : 0;
@@ -543,8 +589,8 @@ struct flood {
 	uint64_t left;
 	uint64_t done;
 	uint64_t failed;
-	uint8_t mode[NVF];
-	struct vpf_admin_cmd c[NVF];
+	uint8_t mode[NFLOOD];
+	struct vpf_admin_cmd c[NFLOOD];
 };
 
 static void
@@ -574,9 +620,9 @@ timed_rate(struct bench_trig *r, uint64_t n)
 	if (f == NULL)
 		return 0;
 	f->pf = r->pf;
-	f->left = n - NVF;
+	f->left = n - NFLOOD;
 	t0 = bench_now_ns();
-	for (size_t i = 0; i < NVF; i++) {
+	for (size_t i = 0; i < NFLOOD; i++) {
 		vpf_admin_prep_mode_get(&f->c[i], (uint16_t)(1 + i), &f->mode[i]);
 		f->c[i].done = flood_done;
 		f->c[i].arg = f;
@@ -611,7 +657,7 @@ timed_latency_us(struct bench_trig *r, unsigned int n)
 		uint64_t t0 = bench_now_ns();
 		uint8_t mode;
 
-		if (vpf_admin_mode_get(r->pf, (uint16_t)(1 + i % NVF),
+		if (vpf_admin_mode_get(r->pf, (uint16_t)(1 + i % NFLOOD),
 				       &mode) != 0) {
 			free(v);
 			return 0;
@@ -667,19 +713,43 @@ skip(const struct bench_dialect *d, const char *const *bases, size_t cnt,
 static int
 timed_cmd_metrics(struct bench_trig *r)
 {
-	double lat = timed_latency_us(r, bench_opts.quick ? 50 : 400);
+	struct bench_trig own;
+	double lat;
+	int ret = -1;
 
+	/* 64 commands in flight, one per VF: a PF of fewer VFs (--vfs)
+	 * lends its place to one of 64. */
+	if (r->num_vfs < NFLOOD) {
+		if (bench_trig_up_journal(&own, "timed-rate", NFLOOD, 1,
+					  &bench_draft, "") != 0)
+			return -1;
+		r = &own;
+	}
+	lat = timed_latency_us(r, bench_opts.quick ? 50 : 400);
 	if (lat == 0)
-		return -1;
+		goto out;
 	bench_metric("timed_cmd_latency_us", lat);
 	lat = timed_rate(r, bench_opts.quick ? 2000 : 20000);
 	if (lat == 0)
-		return -1;
+		goto out;
 	bench_metric("timed_cmd_rate_qd64", lat);
 	bench_metric("timed_cmd_rate_ideal",
 		     BENCH_CONCURRENCY * 1e6 / BENCH_SERVICE_US);
-	return 0;
+	ret = 0;
+out:
+	if (r == &own)
+		bench_trig_down(&own);
+	return ret;
 }
+
+/* Every metric of the stop-copy group of a dialect (for a --vfs it
+ * cannot run). */
+static const char *const stopcopy_names[] = {
+	"stopcopy_64vf_serial_ms", "stopcopy_64vf_pipelined_ms",
+	"stopcopy_speedup", "stopcopy_bound_ms", "stopcopy_pipelined_vs_bound",
+	"stopcopy_64vf_pipelined_nojournal_ms", "stopcopy_64vf_engine_ms",
+	"stopcopy_64vf_serial_ideal_ms",
+};
 
 static const char *const stopcopy_pipelined_names[] = {
 	"stopcopy_64vf_pipelined_ms", "stopcopy_speedup",
@@ -690,6 +760,7 @@ static int
 stopcopy_group(const struct bench_dialect *d)
 {
 	unsigned int reps = group_reps(d);
+	uint16_t nvf = bench_opts.nvf;
 	size_t cap = 65536;
 	double *ser = calloc(reps, sizeof(double));
 	double *pip = calloc(reps, sizeof(double));
@@ -697,22 +768,32 @@ stopcopy_group(const struct bench_dialect *d)
 	double *eng = calloc(reps, sizeof(double));
 	double *pnj = calloc(reps, sizeof(double));
 	uint8_t *buf = malloc(cap);
-	uint8_t *ebuf = malloc((size_t)NVF * 16384);
+	uint8_t *ebuf = malloc((size_t)nvf * 16384);
 	uint64_t ctx_bytes = 0, stream_bytes = 0, pcmds = 0;
 	struct bench_trig r, rn;
 	int ret = -1;
 
 	rn.m = NULL;
+	if (nvf > d->max_vfs) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "--vfs %u: %s", nvf, d->max_vfs_why);
+		bench_note("stopcopy%s: not measured: %s", d->suffix, why);
+		skip(d, stopcopy_names, sizeof(stopcopy_names) /
+		     sizeof(stopcopy_names[0]), why);
+		ret = 0;
+		goto out_free;
+	}
 	if (ser == NULL || pip == NULL || spd == NULL || buf == NULL ||
 	    eng == NULL || ebuf == NULL || pnj == NULL)
 		goto out_free;
-	if (bench_trig_up(&r, "timed", NVF, 1, d) != 0)
+	if (bench_trig_up(&r, "timed", nvf, 1, d) != 0)
 		goto out_free;
 	/* The same PF without the migration layer's journal: what the
 	 * journal's writes in the window cost (1.4 journals each stop before
 	 * sending it, doc/migration.md). */
 	if (r.mig != NULL &&
-	    bench_trig_up_journal(&rn, "timed-nj", NVF, 1, d, "") != 0) {
+	    bench_trig_up_journal(&rn, "timed-nj", nvf, 1, d, "") != 0) {
 		rn.m = NULL;
 		goto out;
 	}
@@ -725,16 +806,16 @@ stopcopy_group(const struct bench_dialect *d)
 		struct vpf_model_stats st[4];
 		uint64_t ns;
 
-		if (workload(&r, 1, NVF) != 0)
+		if (workload(&r, 1, nvf) != 0)
 			goto out;
 		(void)vpf_model_stats_get(r.m, 0, &st[0]);
-		ns = d->serial(&r, NVF, buf, cap, &ctx_bytes);
+		ns = d->serial(&r, nvf, buf, cap, &ctx_bytes);
 		if (ns == 0)
 			goto out;
 		ser[i] = (double)ns / 1e6;
 		(void)vpf_model_stats_get(r.m, 0, &st[1]);
 		if (r.mig != NULL) {
-			if (workload(&r, 1, NVF) != 0)
+			if (workload(&r, 1, nvf) != 0)
 				goto out;
 			ns = stopcopy_pipelined(&r, buf, cap, &stream_bytes,
 						&pcmds);
@@ -742,7 +823,7 @@ stopcopy_group(const struct bench_dialect *d)
 				goto out;
 			pip[i] = (double)ns / 1e6;
 			spd[i] = ser[i] / pip[i];
-			if (workload(&rn, 1, NVF) != 0)
+			if (workload(&rn, 1, nvf) != 0)
 				goto out;
 			ns = stopcopy_pipelined(&rn, buf, cap, &stream_bytes,
 						&pcmds);
@@ -750,10 +831,10 @@ stopcopy_group(const struct bench_dialect *d)
 				goto out;
 			pnj[i] = (double)ns / 1e6;
 		}
-		if (workload(&r, 1, NVF) != 0)
+		if (workload(&r, 1, nvf) != 0)
 			goto out;
 		(void)vpf_model_stats_get(r.m, 0, &st[2]);
-		ns = d->engine(&r, NVF, ebuf, 16384);
+		ns = d->engine(&r, nvf, ebuf, 16384);
 		if (ns == 0)
 			goto out;
 		eng[i] = (double)ns / 1e6;
@@ -776,8 +857,8 @@ stopcopy_group(const struct bench_dialect *d)
 	}
 	{
 		double p;
-		double cmds = (double)d->serial_cmds * NVF;
-		unsigned int bcmds = d->stop_cmds * NVF;
+		double cmds = (double)d->serial_cmds * nvf;
+		unsigned int bcmds = d->stop_cmds * nvf;
 		double rounds = (double)((bcmds + BENCH_CONCURRENCY - 1) /
 					 BENCH_CONCURRENCY);
 		double bound = rounds * BENCH_SERVICE_US / 1e3 +
@@ -800,13 +881,14 @@ stopcopy_group(const struct bench_dialect *d)
 		metric_samples(d, "stopcopy_64vf_engine_ms", eng, reps);
 		metric(d, "stopcopy_64vf_serial_ideal_ms",
 		       cmds * BENCH_SERVICE_US / 1e3);
-		bench_note("stopcopy%s: %.0f commands in the serial way (%s), "
-			   "%u in the bound, %" PRIu64 " in the pipelined one; "
-			   "%" PRIu64 " %s bytes (%" PRIu64 " per VF), %" PRIu64
-			   " stream bytes", d->suffix, cmds, d->serial_what,
+		bench_note("stopcopy%s: %u VFs: %.0f commands in the serial "
+			   "way (%s), %u in the bound, %" PRIu64 " in the "
+			   "pipelined one; %" PRIu64 " %s bytes (%" PRIu64
+			   " per VF), %" PRIu64 " stream bytes", d->suffix,
+			   nvf, cmds, d->serial_what,
 			   bcmds, pcmds, ctx_bytes,
 			   d == &bench_draft ? "context" : "parts",
-			   ctx_bytes / NVF, stream_bytes);
+			   ctx_bytes / nvf, stream_bytes);
 	}
 	ret = 0;
 out:
@@ -924,12 +1006,12 @@ struct dt_sample {
 };
 
 /* Migrate VFs 1..n to VFs n+1..2n of one fresh timed model of dialect
- * @d, or with --two-pf to VFs 1..n of a second one. 1 (with the reason in
+ * @d, or with @two_pf to VFs 1..n of a second one. 1 (with the reason in
  * @why) when the migration layer refuses the dialect. */
 static int
-downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
-	     bool serial, bool journal, uint64_t seed, struct dt_sample *out,
-	     char *why, size_t why_len)
+downtime_run(const struct bench_dialect *d, uint16_t n, bool two_pf,
+	     bool to_dst, bool serial, bool journal, uint64_t seed,
+	     struct dt_sample *out, char *why, size_t why_len)
 {
 	const char *jd = journal ? NULL : "";
 	struct vpf_mig_pair *pairs = calloc(n, sizeof(*pairs));
@@ -944,12 +1026,12 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 	if (pairs == NULL)
 		return -1;
 	if (bench_trig_up_journal(&r, "timed",
-				  (uint16_t)(bench_opts.two_pf ? n : 2 * n),
+				  (uint16_t)(two_pf ? n : 2 * n),
 				  seed, d, jd) != 0) {
 		free(pairs);
 		return -1;
 	}
-	if (bench_opts.two_pf) {
+	if (two_pf) {
 		if (bench_trig_up_journal(&r2, "timed", n, seed + 1000, d,
 					  jd) != 0) {
 			bench_trig_down(&r);
@@ -1018,8 +1100,9 @@ downtime_run(const struct bench_dialect *d, uint16_t n, bool to_dst,
 		out->downtime_us = (double)pairs[0].downtime_ns / 1e3;
 	out->cmds = model_cmds(&r) + (dr != &r ? model_cmds(dr) : 0) - c0;
 	if (bench_opts.verbose) {
-		fprintf(stderr, "# migrate%s %u VFs%s%s: phases (ms)", d->suffix,
-			n, serial ? " serial" : "",
+		fprintf(stderr, "# migrate%s %u VFs%s%s%s: phases (ms)",
+			d->suffix, n, two_pf ? " to a second PF" : "",
+			serial ? " serial" : "",
 			to_dst ? "" : " no-precopy-to-dst");
 		for (int ph = 0; ph < VPF_MIG_PHASE_MAX; ph++)
 			fprintf(stderr, " %s %.3f", vpf_mig_phase_name(ph),
@@ -1054,14 +1137,14 @@ out:
  * and activation follow the source's last. */
 static double
 downtime_bound_us(const struct bench_dialect *d, const struct dt_sample *x,
-		  unsigned int n)
+		  unsigned int n, bool two_pf)
 {
 	double s = BENCH_SERVICE_US, c = BENCH_CONCURRENCY;
 	double ns = d->window_src_cmds, nd = d->window_dst_cmds;
 	double chain = (ns + nd) * s + x->act_us_max;
 	double b;
 
-	if (!bench_opts.two_pf) {
+	if (!two_pf) {
 		b = ((ns + nd) * n * s + x->act_us_sum) / c;
 	} else {
 		double src = ns * n * s / c;
@@ -1082,40 +1165,69 @@ static const char *const downtime_names[] = {
 	"downtime_1vf_us", "downtime_64vf_us", "downtime_64vf_serial_us",
 	"downtime_64vf_bound_us", "downtime_64vf_vs_bound",
 	"downtime_64vf_serial_vs_pipelined", "downtime_64vf_nojournal_us",
+	"downtime_64vf_2pf_us", "downtime_64vf_2pf_bound_us",
+	"downtime_64vf_2pf_vs_bound",
+};
+
+/* The n-VF metrics whose sources and destinations share one PF. */
+static const char *const downtime_1pf_names[] = {
+	"downtime_64vf_us", "downtime_64vf_serial_us",
+	"downtime_64vf_bound_us", "downtime_64vf_vs_bound",
+	"downtime_64vf_serial_vs_pipelined", "downtime_64vf_nojournal_us",
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Samples of one repetition of the n-VF runs. */
+enum {
+	DT_PIP,		/* one PF, pipelined */
+	DT_2PF,		/* two PFs, pipelined */
+	DT_SER,		/* one PF, serial */
+	DT_NJ,		/* one PF, pipelined, no journal */
+	DT_KINDS
 };
 
 static int
 downtime_group(const struct bench_dialect *d)
 {
 	unsigned int reps = group_reps(d);
+	uint16_t nvf = bench_opts.nvf;
+	/* n sources and n destinations on one PF fit the model? In 1.4 a
+	 * pair on one PF takes two GET objects (source and destination
+	 * VF), of at most 255. */
+	bool one_pf = 2u * nvf <= BENCH_MODEL_MAX_VFS &&
+		      (d->id != VPF_DIALECT_V14_PARTS || 2u * nvf <= UINT8_MAX);
 	/* 1-VF runs are short and noisy next to the 90 us that
 	 * precopy-to-destination saves: take 4x the samples (2x when
-	 * quick). */
-	unsigned int r1 = (bench_opts.quick ? 2 : 4) * reps;
+	 * quick). They do not depend on --vfs: a scaling run leaves them
+	 * out. */
+	unsigned int r1 = bench_opts.scaling ? 0 :
+			  (bench_opts.quick ? 2 : 4) * reps;
 	unsigned int nv = d->noprecopy_runs ? 2 : 1;	/* variants */
-	struct dt_sample *s1 = calloc(2 * (size_t)r1, sizeof(*s1));
-	struct dt_sample *s64 = calloc(3 * (size_t)reps, sizeof(*s64));
-	double *v = calloc(r1, sizeof(double));
+	struct dt_sample *s1 = calloc(2 * (size_t)r1 + 1, sizeof(*s1));
+	struct dt_sample *sn = calloc(DT_KINDS * (size_t)reps, sizeof(*sn));
+	double *v = calloc(r1 + reps, sizeof(double));
 	double *b = calloc(reps, sizeof(double));
+	double *b2 = calloc(reps, sizeof(double));
 	char why[192];
-	double med[4];
+	double med[DT_KINDS], bound;
 	int ret = -1, rc;
 
-	if (s1 == NULL || s64 == NULL || v == NULL || b == NULL)
+	if (s1 == NULL || sn == NULL || v == NULL || b == NULL || b2 == NULL)
 		goto out;
+	if (nvf > d->max_vfs) {
+		snprintf(why, sizeof(why), "--vfs %u: %s", nvf,
+			 d->max_vfs_why);
+		goto refused;
+	}
 	for (unsigned int i = 0; i < r1; i++) {
 		/* Alternate the two so that both see the same load. */
 		for (unsigned int k = 0; k < nv; k++) {
-			rc = downtime_run(d, 1, k == 0, false, true, 100 + i,
-					  &s1[2 * i + k], why, sizeof(why));
-			if (rc == 1) {
-				bench_note("downtime%s: not measured: %s",
-					   d->suffix, why);
-				skip(d, downtime_names, sizeof(downtime_names) /
-				     sizeof(downtime_names[0]), why);
-				ret = 0;
-				goto out;
-			}
+			rc = downtime_run(d, 1, false, k == 0, false, true,
+					  100 + i, &s1[2 * i + k], why,
+					  sizeof(why));
+			if (rc == 1)
+				goto refused;
 			if (rc != 0)
 				goto out;
 		}
@@ -1129,69 +1241,110 @@ downtime_group(const struct bench_dialect *d)
 				d->suffix, i, s1[2 * i].downtime_us);
 	}
 	for (unsigned int i = 0; i < reps; i++) {
-		struct dt_sample *x = &s64[3 * i];
+		struct dt_sample *x = &sn[DT_KINDS * i];
 
-		/* Pipelined, serial, and pipelined without the migration
-		 * layer's journal (what its writes cost the window). */
-		if (downtime_run(d, NVF, true, false, true, 200 + i, &x[0], why,
-				 sizeof(why)) != 0 ||
-		    downtime_run(d, NVF, true, true, true, 200 + i, &x[1], why,
-				 sizeof(why)) != 0 ||
-		    downtime_run(d, NVF, true, false, false, 200 + i, &x[2],
-				 why, sizeof(why)) != 0)
-			goto out;
-		b[i] = downtime_bound_us(d, &x[0], NVF);
-		if (bench_opts.verbose)
-			fprintf(stderr, "# downtime%s 64 VFs rep %u: %.0f us, "
-				"serial %.0f us, without the journal %.0f us "
-				"(activation %.0f us, bound %.0f us)\n",
-				d->suffix, i, x[0].downtime_us,
-				x[1].downtime_us, x[2].downtime_us,
-				x[0].act_us_sum, b[i]);
-	}
-	for (unsigned int k = 0; k < 2; k++) {
-		if (k < nv) {
-			for (unsigned int i = 0; i < r1; i++)
-				v[i] = s1[2 * i + k].downtime_us;
-			metric_samples(d, k ? "downtime_1vf_noprecopy_us" :
-				       "downtime_1vf_us", v, r1);
+		/* Pipelined on one PF and on two, serial, and pipelined
+		 * without the migration layer's journal (what its writes
+		 * cost the window); the same seed, fresh models. */
+		for (unsigned int k = 0; k < DT_KINDS; k++) {
+			if (k != DT_2PF && !one_pf)
+				continue;
+			rc = downtime_run(d, nvf, k == DT_2PF, true,
+					  k == DT_SER, k != DT_NJ, 200 + i,
+					  &x[k], why, sizeof(why));
+			if (rc == 1)
+				goto refused;
+			if (rc != 0)
+				goto out;
 		}
-		for (unsigned int i = 0; i < reps; i++)
-			v[i] = s64[3 * i + k].downtime_us;
-		med[2 + k] = metric_samples(d, k ? "downtime_64vf_serial_us" :
-					    "downtime_64vf_us", v, reps);
+		if (one_pf)
+			b[i] = downtime_bound_us(d, &x[DT_PIP], nvf, false);
+		b2[i] = downtime_bound_us(d, &x[DT_2PF], nvf, true);
+		if (bench_opts.verbose)
+			fprintf(stderr, "# downtime%s %u VFs rep %u: one PF "
+				"%.0f us (bound %.0f us, activation %.0f us), "
+				"serial %.0f us, without the journal %.0f us; "
+				"two PFs %.0f us (bound %.0f us, activation "
+				"%.0f us)\n", d->suffix, nvf, i,
+				x[DT_PIP].downtime_us, b[i],
+				x[DT_PIP].act_us_sum, x[DT_SER].downtime_us,
+				x[DT_NJ].downtime_us, x[DT_2PF].downtime_us,
+				b2[i], x[DT_2PF].act_us_sum);
 	}
-	for (unsigned int i = 0; i < reps; i++)
-		v[i] = s64[3 * i + 2].downtime_us;
-	metric_samples(d, "downtime_64vf_nojournal_us", v, reps);
+	for (unsigned int k = 0; k < 2 && r1 > 0; k++) {
+		if (k >= nv)
+			break;
+		for (unsigned int i = 0; i < r1; i++)
+			v[i] = s1[2 * i + k].downtime_us;
+		metric_samples(d, k ? "downtime_1vf_noprecopy_us" :
+			       "downtime_1vf_us", v, r1);
+	}
 	/* The activation part of the 1-VF downtimes, from the model's
 	 * counters: what precopy-to-destination saves, without the timing
 	 * noise of the commands around it. */
-	for (unsigned int k = 0; k < nv && d->noprecopy_runs; k++) {
+	for (unsigned int k = 0; k < nv && d->noprecopy_runs && r1 > 0; k++) {
 		for (unsigned int i = 0; i < r1; i++)
 			v[i] = s1[2 * i + k].act_us_sum;
 		metric_samples(d, k ? "downtime_1vf_noprecopy_activation_us" :
 			       "downtime_1vf_activation_us", v, r1);
 	}
-	{
-		double bound = metric_samples(d, "downtime_64vf_bound_us", b,
-					      reps);
+	for (unsigned int k = 0; k < DT_KINDS; k++) {
+		static const char *const name[DT_KINDS] = {
+			[DT_PIP] = "downtime_64vf_us",
+			[DT_2PF] = "downtime_64vf_2pf_us",
+			[DT_SER] = "downtime_64vf_serial_us",
+			[DT_NJ] = "downtime_64vf_nojournal_us",
+		};
 
-		metric(d, "downtime_64vf_vs_bound", med[2] / bound);
-		metric(d, "downtime_64vf_serial_vs_pipelined", med[3] / med[2]);
+		if (k != DT_2PF && !one_pf)
+			continue;
+		for (unsigned int i = 0; i < reps; i++)
+			v[i] = sn[DT_KINDS * i + k].downtime_us;
+		med[k] = metric_samples(d, name[k], v, reps);
 	}
-	bench_note("downtime%s: 64 VFs: %.0f us of activation in all, %" PRIu64
-		   " %s bytes, %" PRIu64 " commands (whole migration), %u + %u "
-		   "per VF in the window%s", d->suffix, s64[0].act_us_sum,
-		   s64[0].ctx_bytes, d == &bench_draft ? "context" : "parts",
-		   s64[0].cmds, d->window_src_cmds, d->window_dst_cmds,
-		   bench_opts.two_pf ? ", destinations on a second PF" : "");
+	if (one_pf) {
+		bound = metric_samples(d, "downtime_64vf_bound_us", b, reps);
+		metric(d, "downtime_64vf_vs_bound", med[DT_PIP] / bound);
+		metric(d, "downtime_64vf_serial_vs_pipelined",
+		       med[DT_SER] / med[DT_PIP]);
+	} else {
+		if (2u * nvf > BENCH_MODEL_MAX_VFS)
+			snprintf(why, sizeof(why), "--vfs %u: one model PF "
+				 "holds at most %u VFs, not %u sources and %u "
+				 "destinations (the two-PF metrics measure %u "
+				 "VFs)", nvf, BENCH_MODEL_MAX_VFS, nvf, nvf,
+				 nvf);
+		else
+			snprintf(why, sizeof(why), "--vfs %u: %u pairs on one "
+				 "1.4 PF need %u GET objects, the model offers "
+				 "255 (the two-PF metrics measure %u VFs)", nvf,
+				 nvf, 2u * nvf, nvf);
+		skip(d, downtime_1pf_names, NELEM(downtime_1pf_names), why);
+		bench_note("downtime%s: one PF not measured: %s", d->suffix,
+			   why);
+	}
+	bound = metric_samples(d, "downtime_64vf_2pf_bound_us", b2, reps);
+	metric(d, "downtime_64vf_2pf_vs_bound", med[DT_2PF] / bound);
+	bench_note("downtime%s: %u VFs: activation %.0f us in all on two PFs "
+		   "(%.0f on one), %" PRIu64 " %s bytes, %" PRIu64
+		   " commands (whole migration, two PFs), %u + %u per VF in "
+		   "the window", d->suffix, nvf, sn[DT_2PF].act_us_sum,
+		   one_pf ? sn[DT_PIP].act_us_sum : NAN,
+		   sn[DT_2PF].ctx_bytes,
+		   d == &bench_draft ? "context" : "parts", sn[DT_2PF].cmds,
+		   d->window_src_cmds, d->window_dst_cmds);
+	ret = 0;
+	goto out;
+refused:
+	bench_note("downtime%s: not measured: %s", d->suffix, why);
+	skip(d, downtime_names, NELEM(downtime_names), why);
 	ret = 0;
 out:
 	free(s1);
-	free(s64);
+	free(sn);
 	free(v);
 	free(b);
+	free(b2);
 	return ret;
 }
 
@@ -1221,6 +1374,8 @@ const struct bench_dialect bench_draft = {
 	.window_dst_cmds = 2,
 	.serial_what = "MODE_SET Freeze, CTX_SIZE_GET, CTX_READ",
 	.noprecopy_runs = true,
+	.max_vfs = BENCH_MODEL_MAX_VFS,
+	.max_vfs_why = "",
 };
 
 const struct bench_dialect bench_v14 = {
@@ -1239,4 +1394,7 @@ const struct bench_dialect bench_v14 = {
 	.serial_what = "MODE_SET stop, OBJ_CREATE, METADATA_GET SIZE, "
 		       "PARTS_GET ALL, OBJ_DESTROY",
 	.noprecopy_runs = false,
+	.max_vfs = UINT8_MAX,
+	.max_vfs_why = "the 1.4 model offers at most 255 device-parts "
+		       "objects of a kind per PF, one per VF in flight",
 };

@@ -13,8 +13,14 @@
  *    CLOCK_MONOTONIC, the same clock on one host), as the source reports
  *    it;
  *  - downtime_64vf_2pf_us: the same migration in one process, two timed
- *    model PFs, the in-process job;
- *  - downtime_64vf_2proc_vs_2pf: their ratio (target <= 1.3).
+ *    model PFs, the in-process job. The metric belongs to the downtime
+ *    group, which measures it always (beside its bound); this group sets
+ *    it only when the downtime group did not run, and otherwise notes its
+ *    own median;
+ *  - downtime_64vf_2proc_vs_2pf: the two-process downtime over this
+ *    group's own one-process samples, taken alternately with it (target
+ *    <= 1.3). This group always runs 64 VFs (--vfs is the stopcopy and
+ *    downtime groups').
  * The halves poll with the default budget, as an embedder's loop would,
  * and yield the CPU when a poll found nothing to do (each process has a
  * device thread too, on a machine that may have two CPUs). With -v, each
@@ -325,7 +331,16 @@ bench_twoproc(void)
 		}
 	}
 	m2 = bench_metric_samples("downtime_64vf_2proc_us", p2, reps);
-	mf = bench_metric_samples("downtime_64vf_2pf_us", pf, reps);
+	if (bench_metric_get("downtime_64vf_2pf_us", NULL)) {
+		/* The downtime group's figure stays; the ratio takes the
+		 * samples taken beside the two-process ones. */
+		mf = bench_median(pf, reps);
+		bench_note("twoproc: one process, two PFs, %u VFs: %.0f us "
+			   "(downtime_64vf_2pf_us is the downtime group's, "
+			   "%u VFs)", NVF, mf, bench_opts.nvf);
+	} else {
+		mf = bench_metric_samples("downtime_64vf_2pf_us", pf, reps);
+	}
 	bench_metric("downtime_64vf_2proc_vs_2pf", mf > 0 ? m2 / mf : 0);
 	ret = 0;
 out:

@@ -2,9 +2,23 @@
  * Copyright(c) 2026 vpf authors
  */
 
+#include <errno.h>
 #include <stdlib.h>
 
+#include "vpf_admin.h"
+
 #include "bench.h"
+
+int
+bench_submit(struct vpf_pf *pf, struct vpf_admin_cmd *cmd)
+{
+	int rc;
+
+	while ((rc = vpf_admin_submit(pf, cmd)) == -EBUSY)
+		if (vpf_admin_poll(pf) < 0)
+			break;
+	return rc;
+}
 
 static int
 cmp_double(const void *a, const void *b)

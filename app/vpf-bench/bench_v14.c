@@ -17,6 +17,7 @@
  *    as leaving STOP_COPY does.
  */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,7 @@ struct e14_vf {
 	uint32_t size;
 	uint32_t len;
 	int stage;
+	bool pending;	/* the next command waits for a free slot */
 	uint8_t meta[VPF_PARTS_META_RESULT_SIZE];
 };
 
@@ -117,6 +119,7 @@ struct e14 {
 	struct e14_vf *vf;
 	unsigned int done;
 	unsigned int failed;
+	unsigned int pending;	/* VFs whose next command waits for a slot */
 };
 
 static void
@@ -197,8 +200,36 @@ e14_done(struct vpf_admin_cmd *c)
 	v->stage++;
 	c->done = e14_done;
 	c->arg = e;
-	if (vpf_admin_submit(e->pf, c) != 0)
+	rc = vpf_admin_submit(e->pf, c);
+	if (rc == -EBUSY) {
+		/* More VFs than command slots: bench_v14_engine() submits
+		 * it after its next poll. */
+		v->pending = true;
+		e->pending++;
+	} else if (rc != 0) {
 		e14_fail(e, v, "submit", -1);
+	}
+}
+
+/* Submit the commands that found no free slot in a completion callback,
+ * while slots are free. */
+static void
+e14_submit_pending(struct e14 *e, uint16_t n)
+{
+	for (uint16_t i = 0; i < n && e->pending > 0; i++) {
+		struct e14_vf *v = &e->vf[i];
+		int rc;
+
+		if (!v->pending)
+			continue;
+		rc = vpf_admin_submit(e->pf, &v->c);
+		if (rc == -EBUSY)
+			return;
+		v->pending = false;
+		e->pending--;
+		if (rc != 0)
+			e14_fail(e, v, "submit", -1);
+	}
 }
 
 uint64_t
@@ -221,7 +252,7 @@ bench_v14_engine(struct bench_trig *r, uint16_t n, uint8_t *buf,
 		vpf_admin_v14_prep_mode_set(&v->c, (uint16_t)(i + 1), true);
 		v->c.done = e14_done;
 		v->c.arg = &e;
-		if (vpf_admin_submit(r->pf, &v->c) != 0) {
+		if (bench_submit(r->pf, &v->c) != 0) {
 			fprintf(stderr, "vpf-bench: submit: %s\n",
 				vpf_last_error());
 			break;
@@ -229,7 +260,7 @@ bench_v14_engine(struct bench_trig *r, uint16_t n, uint8_t *buf,
 		started++;
 	}
 	vpf_admin_kick(r->pf);
-	while (e.done < started)
+	while (e.done < started) {
 		if (vpf_admin_poll(r->pf) < 0) {
 			fprintf(stderr, "vpf-bench: engine stop-copy (1.4): "
 				"poll: %s\n", vpf_last_error());
@@ -237,6 +268,8 @@ bench_v14_engine(struct bench_trig *r, uint16_t n, uint8_t *buf,
 			e.failed++;
 			break;
 		}
+		e14_submit_pending(&e, started);
+	}
 	t1 = bench_now_ns();
 	if (started < n)
 		e.failed++;

@@ -7,12 +7,15 @@
  * one-command-at-a-time way, all in one process run (doc/performance.md).
  *
  *   vpf-bench [--quick] [--json] [--reps N] [--only GROUP[,GROUP...]]
- *             [--rt PRIO] [--two-pf] [-v]
+ *             [--rt PRIO] [--vfs N] [-v]
+ *   vpf-bench --scaling [--vfs-list N[,N...]] [--quick] [--reps N] [-v]
  *
  * Output: one "name value unit" line per metric, or with --json one JSON
  * document {"metrics": {name: {"value": v, "unit": u}}, "skipped": {...}}.
  * A metric that could not be measured is never printed with a made-up value:
  * it is listed under "skipped" (stderr in text mode) with the reason.
+ * With --scaling: the stopcopy and downtime groups once per VF count, one
+ * CSV row per count and dialect (doc/performance.md, "The curve").
  */
 
 #include <dirent.h>
@@ -84,7 +87,10 @@ static struct metric metrics[] = {
 	{ .name = "downtime_64vf_nojournal_us", .unit = "us",
 	  .group = "downtime" },
 	/* Source and destination on two model PFs (two hosts' devices),
-	 * always measured; its bound counts both devices. */
+	 * always measured; its bound counts both devices. The twoproc group
+	 * measures downtime_64vf_2pf_us too (for its ratio) and sets it when
+	 * this group did not run. */
+	{ .name = "downtime_64vf_2pf_us", .unit = "us", .group = "downtime" },
 	{ .name = "downtime_64vf_2pf_bound_us", .unit = "us",
 	  .group = "downtime" },
 	{ .name = "downtime_64vf_2pf_vs_bound", .unit = "x",
@@ -127,7 +133,6 @@ static struct metric metrics[] = {
 	{ .name = "poll_max_us", .unit = "us", .group = "job" },
 	{ .name = "job_vs_blocking", .unit = "x", .group = "job" },
 	{ .name = "downtime_64vf_2proc_us", .unit = "us", .group = "twoproc" },
-	{ .name = "downtime_64vf_2pf_us", .unit = "us", .group = "twoproc" },
 	{ .name = "downtime_64vf_2proc_vs_2pf", .unit = "x",
 	  .group = "twoproc" },
 	{ .name = "oob_downtime_1vf_us", .unit = "us", .group = "oob" },
@@ -284,9 +289,9 @@ print_json(FILE *f)
 	fprintf(f, "{\n  \"tool\": \"vpf-bench\",\n  \"version\": ");
 	json_string(f, vpf_version());
 	fprintf(f, ",\n  \"mode\": \"%s\",\n  \"reps\": %u,\n"
-		"  \"two_pf\": %s,\n",
+		"  \"vfs\": %u,\n  \"two_pf\": false,\n",
 		bench_opts.quick ? "quick" : "full", bench_opts.reps,
-		bench_opts.two_pf ? "true" : "false");
+		bench_opts.nvf);
 	fprintf(f, "  \"metrics\": {");
 	for (size_t i = 0; i < NUM_METRICS; i++) {
 		if (!metrics[i].set || !isfinite(metrics[i].value))
@@ -353,7 +358,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vpf-bench [--quick] [--json] [--reps N] [--only LIST] [-v]\n"
+		"usage: vpf-bench [--quick] [--json] [--reps N] [--only LIST] [--vfs N] [-v]\n"
+		"       vpf-bench --scaling [--vfs-list N,N,...] [--quick] [--reps N] [-v]\n"
 		"  --quick      CI smoke run (under 20 s); numbers are rough\n"
 		"  --json       print one JSON document instead of metric lines\n"
 		"  --reps N     repetitions per metric, median reported\n"
@@ -365,8 +371,19 @@ usage(FILE *f)
 		"  --rt PRIO    run under SCHED_FIFO priority PRIO (1..99; the\n"
 		"               model's device threads inherit it): keeps other\n"
 		"               load on a shared machine out of the timed metrics\n"
-		"  --two-pf     downtime: destination VFs on a second model PF\n"
-		"               (default: one PF; see doc/performance.md)\n"
+		"  --vfs N      stopcopy and downtime groups with N VFs (1..256,\n"
+		"               default 64) instead of 64; the metric names stay\n"
+		"               (..._64vf_...), the JSON's \"vfs\" says N. One PF\n"
+		"               holds 256 VFs: above 128 the one-PF downtime is\n"
+		"               skipped; the 1.4 dialect runs up to 255\n"
+		"  --scaling    the stopcopy and downtime groups once per VF count\n"
+		"               of --vfs-list; prints CSV (one row per count and\n"
+		"               dialect) instead of metrics\n"
+		"  --vfs-list L comma-separated VF counts for --scaling\n"
+		"               (default 1,4,16,64,128,256)\n"
+		"  --two-pf     accepted for old scripts, no effect: the downtime\n"
+		"               group always measures two PFs too\n"
+		"               (downtime_64vf_2pf_*)\n"
 		"  -v           print every repetition's sample on stderr\n"
 		"  --list       print the metric names and units, then exit\n");
 }
@@ -468,6 +485,160 @@ journal_scratch_remove(void)
 	(void)rmdir(journal_dir);
 }
 
+/* Run the groups @only selects (NULL: all). 0, or 1 if one failed. */
+static int
+run_groups(const char *only)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		uint64_t t0;
+
+		if (!group_selected(only, groups[i].name))
+			continue;
+		t0 = bench_now_ns();
+		running_group = groups[i].name;
+		alarm(60u + 20u * bench_opts.reps);
+		if (groups[i].fn() != 0) {
+			fprintf(stderr, "vpf-bench: benchmark %s failed\n",
+				groups[i].name);
+			failed = 1;
+		}
+		alarm(0);
+		if (bench_opts.verbose)
+			fprintf(stderr, "# group %s took %.2f s\n",
+				groups[i].name,
+				(double)(bench_now_ns() - t0) / 1e9);
+	}
+	return failed;
+}
+
+/* A VF count of --vfs or --vfs-list: 1..BENCH_MODEL_MAX_VFS. */
+static int
+parse_vfs(const char *s, const char *opt, uint16_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < 1 ||
+	    v > BENCH_MODEL_MAX_VFS) {
+		fprintf(stderr, "vpf-bench: %s: '%s' is not a VF count (1..%u, "
+			"the VFs a model PF can have)\n", opt, s,
+			BENCH_MODEL_MAX_VFS);
+		return -1;
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+#define SCALING_MAX	32	/* counts in --vfs-list */
+
+/* --vfs-list: 1..SCALING_MAX comma-separated counts. */
+static int
+parse_vfs_list(const char *s, uint16_t *list, unsigned int *n)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "vpf-bench: --vfs-list is too long\n");
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	*n = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (*n == SCALING_MAX) {
+			fprintf(stderr, "vpf-bench: --vfs-list takes at most "
+				"%u counts\n", SCALING_MAX);
+			return -1;
+		}
+		if (parse_vfs(tok, "--vfs-list", &list[*n]) != 0)
+			return -1;
+		(*n)++;
+	}
+	if (*n == 0) {
+		fprintf(stderr, "vpf-bench: --vfs-list: no VF count\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Forget every metric (the next VF count of a scaling run). */
+static void
+metrics_reset(void)
+{
+	for (size_t i = 0; i < NUM_METRICS; i++) {
+		metrics[i].set = false;
+		metrics[i].nsamples = 0;
+		metrics[i].why[0] = '\0';
+	}
+}
+
+/* A CSV field: the metric's value, or empty when it was not measured. */
+static void
+csv_field(FILE *f, const char *base, const char *suffix)
+{
+	char name[BENCH_NAME_MAX];
+	double v;
+
+	snprintf(name, sizeof(name), "%s%s", base, suffix);
+	fputc(',', f);
+	if (bench_metric_get(name, &v) && isfinite(v))
+		fprintf(f, "%.1f", v);
+}
+
+/* The columns of a scaling row after "vfs,dialect": metric base names. */
+static const char *const scaling_cols[][2] = {
+	{ "downtime_pipelined_us", "downtime_64vf_us" },
+	{ "downtime_serial_us", "downtime_64vf_serial_us" },
+	{ "downtime_bound_us", "downtime_64vf_bound_us" },
+	{ "downtime_2pf_us", "downtime_64vf_2pf_us" },
+	{ "downtime_2pf_bound_us", "downtime_64vf_2pf_bound_us" },
+	{ "stopcopy_pipelined_ms", "stopcopy_64vf_pipelined_ms" },
+	{ "stopcopy_serial_ms", "stopcopy_64vf_serial_ms" },
+	{ "stopcopy_bound_ms", "stopcopy_bound_ms" },
+};
+
+/* --scaling: the stopcopy and downtime groups (those of @only) once per
+ * count of @list; one CSV row per count and dialect on stdout, printed as
+ * soon as the count is done. A field is empty when its metric was not
+ * measured (the reason is on stderr). */
+static int
+run_scaling(const char *only, const uint16_t *list, unsigned int n)
+{
+	static const struct {
+		const char *label;
+		const char *suffix;
+	} dialects[] = { { "draft", "" }, { "1.4", "_v14" } };
+	int failed = 0;
+
+	printf("vfs,dialect");
+	for (size_t c = 0; c < sizeof(scaling_cols) / sizeof(scaling_cols[0]);
+	     c++)
+		printf(",%s", scaling_cols[c][0]);
+	printf("\n");
+	fflush(stdout);
+	for (unsigned int i = 0; i < n; i++) {
+		metrics_reset();
+		bench_opts.nvf = list[i];
+		if (run_groups(only) != 0)
+			failed = 1;
+		for (size_t k = 0; k < sizeof(dialects) / sizeof(dialects[0]);
+		     k++) {
+			printf("%u,%s", list[i], dialects[k].label);
+			for (size_t c = 0; c < sizeof(scaling_cols) /
+			     sizeof(scaling_cols[0]); c++)
+				csv_field(stdout, scaling_cols[c][1],
+					  dialects[k].suffix);
+			printf("\n");
+		}
+		fflush(stdout);
+	}
+	return failed;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -479,13 +650,21 @@ main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "rt", required_argument, NULL, 'R' },
 		{ "two-pf", no_argument, NULL, 'T' },
+		{ "vfs", required_argument, NULL, 'V' },
+		{ "scaling", no_argument, NULL, 'S' },
+		{ "vfs-list", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint16_t list[SCALING_MAX] = { 1, 4, 16, 64, 128, 256 };
+	unsigned int nlist = 6;
+	bool vfs_given = false, list_given = false, two_pf = false;
 	const char *only = NULL;
 	unsigned long reps = 0, rt = 0;
 	int failed = 0;
 	int c;
+
+	bench_opts.nvf = BENCH_NVF_DEFAULT;
 
 	while ((c = getopt_long(argc, argv, "qjr:o:lhv", lopts, NULL)) != -1) {
 		char *end;
@@ -512,7 +691,20 @@ main(int argc, char **argv)
 			only = optarg;
 			break;
 		case 'T':
-			bench_opts.two_pf = true;
+			two_pf = true;
+			break;
+		case 'V':
+			if (parse_vfs(optarg, "--vfs", &bench_opts.nvf) != 0)
+				return 2;
+			vfs_given = true;
+			break;
+		case 'S':
+			bench_opts.scaling = true;
+			break;
+		case 'L':
+			if (parse_vfs_list(optarg, list, &nlist) != 0)
+				return 2;
+			list_given = true;
 			break;
 		case 'R':
 			errno = 0;
@@ -539,6 +731,38 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (list_given && !bench_opts.scaling) {
+		fprintf(stderr, "vpf-bench: --vfs-list goes with --scaling\n");
+		return 2;
+	}
+	if (bench_opts.scaling) {
+		if (vfs_given) {
+			fprintf(stderr, "vpf-bench: --scaling takes its VF "
+				"counts from --vfs-list, not --vfs\n");
+			return 2;
+		}
+		if (bench_opts.json) {
+			fprintf(stderr, "vpf-bench: --scaling prints CSV; "
+				"--json is for one VF count (--vfs N --json)\n");
+			return 2;
+		}
+		if (only == NULL)
+			only = "stopcopy,downtime";
+		for (const char *p = only; *p;) {
+			size_t len = strcspn(p, ",");
+
+			if (!((len == 8 && strncmp(p, "stopcopy", 8) == 0) ||
+			      (len == 8 && strncmp(p, "downtime", 8) == 0))) {
+				fprintf(stderr, "vpf-bench: --scaling runs the "
+					"stopcopy and downtime groups only "
+					"(--only %s)\n", only);
+				return 2;
+			}
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
 	bench_opts.reps = reps ? (unsigned int)reps :
 			  bench_opts.quick ? 3 : 11;
 	if (rt) {
@@ -554,28 +778,23 @@ main(int argc, char **argv)
 			bench_note("running under SCHED_FIFO priority %lu", rt);
 	}
 
+	if (two_pf)
+		bench_note("--two-pf has no effect: the downtime group measures "
+			   "two PFs always (downtime_64vf_2pf_*); "
+			   "downtime_64vf_us is one PF's");
+	if (bench_opts.nvf != BENCH_NVF_DEFAULT)
+		bench_note("--vfs %u: the stopcopy_64vf_* and downtime_64vf_* "
+			   "metrics measure %u VFs", bench_opts.nvf,
+			   bench_opts.nvf);
+
 	journal_scratch();
 	signal(SIGALRM, watchdog);
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		uint64_t t0;
-
-		if (!group_selected(only, groups[i].name))
-			continue;
-		t0 = bench_now_ns();
-		running_group = groups[i].name;
-		alarm(60u + 20u * bench_opts.reps);
-		if (groups[i].fn() != 0) {
-			fprintf(stderr, "vpf-bench: benchmark %s failed\n",
-				groups[i].name);
-			failed = 1;
-		}
-		alarm(0);
-		if (bench_opts.verbose)
-			fprintf(stderr, "# group %s took %.2f s\n",
-				groups[i].name,
-				(double)(bench_now_ns() - t0) / 1e9);
+	if (bench_opts.scaling) {
+		failed = run_scaling(only, list, nlist);
+		journal_scratch_remove();
+		return failed;
 	}
-
+	failed = run_groups(only);
 	journal_scratch_remove();
 	if (bench_opts.json)
 		print_json(stdout);

@@ -4,8 +4,13 @@
 """Smoke test of vpf-bench: run it with --quick --json, check that the output
 is one JSON document that names every metric of issue 8 with a finite number
 and a unit, and that the text mode prints the same names as "name value unit"
-lines. Numbers are never asserted (a benchmark is not a test)."""
+lines. Then --vfs (a bad count is refused with a clear message; --vfs 4
+runs the downtime group with 4 VFs and says so) and --scaling (a CSV header
+and one row per VF count and dialect). Numbers are never asserted (a
+benchmark is not a test)."""
 
+import csv
+import io
 import json
 import math
 import subprocess
@@ -27,14 +32,113 @@ METRICS = [
     "downtime_1vf_us_v14", "downtime_64vf_us_v14",
     "downtime_64vf_bound_us_v14", "downtime_64vf_vs_bound_v14",
     "parts_parse_vs_memcpy",
+    # the downtime group measures two PFs always (both dialects)
+    "downtime_64vf_2pf_us", "downtime_64vf_2pf_bound_us",
+    "downtime_64vf_2pf_vs_bound",
+    "downtime_64vf_2pf_us_v14", "downtime_64vf_2pf_bound_us_v14",
+    "downtime_64vf_2pf_vs_bound_v14",
     # QEMU's out-of-band plugin and two vpfd processes (group oob)
     "oob_downtime_1vf_us", "oob_inproc_1vf_us", "oob_downtime_vs_inproc",
 ]
 
 
+# What --vfs 4 --only downtime must print (both dialects, one PF and two).
+DOWNTIME = [
+    "downtime_64vf_us", "downtime_64vf_serial_us", "downtime_64vf_bound_us",
+    "downtime_64vf_2pf_us", "downtime_64vf_2pf_bound_us",
+    "downtime_64vf_2pf_vs_bound",
+    "downtime_64vf_us_v14", "downtime_64vf_2pf_us_v14",
+    "downtime_64vf_2pf_bound_us_v14", "downtime_64vf_2pf_vs_bound_v14",
+]
+
+CSV_HEADER = ["vfs", "dialect", "downtime_pipelined_us",
+              "downtime_serial_us", "downtime_bound_us", "downtime_2pf_us",
+              "downtime_2pf_bound_us", "stopcopy_pipelined_ms",
+              "stopcopy_serial_ms", "stopcopy_bound_ms"]
+
+
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
+
+
+def finite(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) \
+        and math.isfinite(v)
+
+
+def check_vfs(exe):
+    """--vfs: bad counts refused with a message naming the option and the
+    range; --vfs 4 runs the downtime group with 4 VFs."""
+    for bad in ("0", "257", "x", "-4", ""):
+        p = subprocess.run([exe, "--vfs", bad, "--only", "downtime"],
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode != 2:
+            fail("--vfs %r: exit %d, not 2 (refused)" % (bad, p.returncode))
+        if "--vfs" not in p.stderr or "1..256" not in p.stderr:
+            fail("--vfs %r: no clear message: %r" % (bad, p.stderr))
+        if p.stdout.strip():
+            fail("--vfs %r: measured anyway: %r" % (bad, p.stdout))
+    p = subprocess.run([exe, "--vfs", "4", "--quick", "--only", "downtime",
+                        "--json"], capture_output=True, text=True,
+                       timeout=120)
+    sys.stderr.write(p.stderr)
+    if p.returncode != 0:
+        fail("--vfs 4 --quick --only downtime exited %d" % p.returncode)
+    doc = json.loads(p.stdout)
+    if doc.get("vfs") != 4:
+        fail("--vfs 4: the JSON's vfs is %r" % doc.get("vfs"))
+    for name in DOWNTIME:
+        m = doc["metrics"].get(name)
+        if m is None or not finite(m.get("value")):
+            fail("--vfs 4: %s not measured (%s)" % (
+                name, doc["skipped"].get(name, "not in the output")))
+    if not any("4 VFs" in n for n in doc["notes"]):
+        fail("--vfs 4: no note names the VF count: %r" % doc["notes"])
+    others = [n for n in doc["metrics"] if not n.startswith("downtime")]
+    if others:
+        fail("--only downtime measured %r" % others)
+    print("ok: --vfs")
+
+
+def check_scaling(exe):
+    """--scaling: CSV, a header and one row per VF count and dialect."""
+    p = subprocess.run([exe, "--scaling", "--vfs-list", "1,2", "--quick",
+                        "--reps", "1", "--only", "downtime"],
+                       capture_output=True, text=True, timeout=120)
+    sys.stderr.write(p.stderr)
+    if p.returncode != 0:
+        fail("--scaling exited %d" % p.returncode)
+    rows = list(csv.reader(io.StringIO(p.stdout)))
+    if not rows or rows[0] != CSV_HEADER:
+        fail("--scaling: header %r, not %r" % (rows[0] if rows else None,
+                                               CSV_HEADER))
+    want = [("1", "draft"), ("1", "1.4"), ("2", "draft"), ("2", "1.4")]
+    got = [tuple(r[:2]) for r in rows[1:]]
+    if got != want:
+        fail("--scaling: rows %r, not %r" % (got, want))
+    for r in rows[1:]:
+        if len(r) != len(CSV_HEADER):
+            fail("--scaling: row %r has %d fields" % (r, len(r)))
+        # the downtime columns are measured (--only downtime)
+        for v in r[2:7]:
+            try:
+                if not math.isfinite(float(v)) or float(v) <= 0:
+                    raise ValueError
+            except ValueError:
+                fail("--scaling: row %r: %r is not a positive number" %
+                     (r, v))
+        if any(r[7:]):
+            fail("--scaling --only downtime: stop-copy fields in %r" % r)
+    for args in (["--scaling", "--json"], ["--scaling", "--vfs", "4"],
+                 ["--vfs-list", "4"], ["--scaling", "--vfs-list", "1,0"],
+                 ["--scaling", "--only", "cmd"]):
+        p = subprocess.run([exe] + args, capture_output=True, text=True,
+                           timeout=30)
+        if p.returncode != 2 or "vpf-bench:" not in p.stderr:
+            fail("%r: exit %d, not refused with a message (%r)" % (
+                args, p.returncode, p.stderr))
+    print("ok: --scaling")
 
 
 def main():
@@ -65,8 +169,7 @@ def main():
             missing.append("%s (%s)" % (name, why))
             continue
         v = m.get("value")
-        if not isinstance(v, (int, float)) or isinstance(v, bool) \
-                or not math.isfinite(v):
+        if not finite(v):
             fail("%s has no finite value: %r" % (name, m))
         if not isinstance(m.get("unit"), str) or not m["unit"]:
             fail("%s has no unit: %r" % (name, m))
@@ -88,6 +191,9 @@ def main():
         if len(line.split()) != 2:
             fail("--list line is not 'name unit': %r" % line)
     print("ok: %d metrics" % len(METRICS))
+
+    check_vfs(exe)
+    check_scaling(exe)
 
 
 if __name__ == "__main__":
