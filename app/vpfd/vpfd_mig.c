@@ -520,6 +520,34 @@ m_vf_mig_abort(struct vpfd_req *r, json_t **res)
 	return 0;
 }
 
+/* A destination whose activation outcome is unknown (a job's pair ended
+ * -ENOTCONN; ERROR) runs the guest, or is to: resume it with what it
+ * loaded, nothing dropped or set back (vpf_mig_adopt(), D-MIG.15 of
+ * doc/migration.md). */
+static int
+m_vf_mig_adopt(struct vpfd_req *r, json_t **res)
+{
+	enum vpf_mig_state s = VPF_MIG_STATE_ERROR;
+	struct vpfd_pf *p;
+	struct vpf_mig *m;
+	uint16_t vf;
+	int rc;
+
+	if (vpfd_p_vf(r, &p, &vf) < 0 || vpfd_p_mig(r, p, &m) < 0 ||
+	    vf_mine(r, p, vf) < 0)
+		return -1;
+	rc = vpf_mig_adopt(m, vf);
+	(void)vpf_mig_get_state(m, vf, &s);
+	if (s == VPF_MIG_STATE_RUNNING) {
+		p->vfs[vf].holder = 0;
+		p->vfs[vf].left_by[0] = '\0';
+	}
+	if (rc < 0)
+		return vpfd_fail_rc(r, rc, "vf_mig_adopt");
+	*res = json_pack("{s:s}", "state", vpf_mig_state_name(s));
+	return 0;
+}
+
 static const char *const k_vf[] = { "pf", "vf", "bdf", NULL };
 static const char *const k_state[] = { "pf", "vf", "bdf", "state", "force",
 				       "save", NULL };
@@ -537,5 +565,6 @@ const struct vpfd_method vpfd_methods_mig[] = {
 	{ "vf_mig_precopy_info", m_vf_mig_precopy_info, 0, k_vf },
 	{ "vf_mig_complete", m_vf_mig_complete, 0, k_vf },
 	{ "vf_mig_abort", m_vf_mig_abort, 0, k_abort },
+	{ "vf_mig_adopt", m_vf_mig_adopt, 0, k_vf },
 	{ NULL, NULL, 0, NULL },
 };

@@ -125,6 +125,7 @@ static const struct {
 	{ "stats", false },
 	{ "vf_get", false },
 	{ "vf_mig_abort", false },
+	{ "vf_mig_adopt", false },
 	{ "vf_mig_complete", false },
 	{ "vf_mig_load", false },
 	{ "vf_mig_precopy_info", false },
@@ -715,6 +716,7 @@ static const struct {
 	{ "vf_mig_precopy_info", "", false },
 	{ "vf_mig_complete", "", false },
 	{ "vf_mig_abort", "", false },
+	{ "vf_mig_adopt", "", false },
 	{ "model_guest", "\"ops\":1", false },
 	{ "model_digest", "", false },
 	{ "model_ring_export", "", false },
@@ -1229,6 +1231,17 @@ test_abort_complete(void **state)
 	    "{\"pf\":\"src\",\"vf\":2,\"state\":\"RUNNING\"}");
 	err(f, VPFD_E_PARAMS, "vf_mig_complete",
 	    "{\"pf\":\"src\",\"vf\":2,\"force\":true}");
+	/* adopt: a running VF stays as it is; one without a complete load
+	 * is refused, and stays where it was */
+	assert_string_equal(sget(ok(f, "vf_mig_adopt", "{\"pf\":\"dst\","
+				    "\"vf\":2}"), "state"), "RUNNING");
+	set_state(f, "dst", 2, "STOP");
+	err(f, -EPERM, "vf_mig_adopt", "{\"pf\":\"dst\",\"vf\":2}");
+	assert_string_equal(sget(ok(f, "vf_mig_state_get", "{\"pf\":\"dst\","
+				    "\"vf\":2}"), "state"), "STOP");
+	err(f, VPFD_E_PARAMS, "vf_mig_adopt",
+	    "{\"pf\":\"dst\",\"vf\":2,\"force\":true}");
+	ok(f, "vf_mig_abort", "{\"pf\":\"dst\",\"vf\":2}");
 }
 
 static void
