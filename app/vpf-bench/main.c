@@ -380,7 +380,7 @@ usage(FILE *f)
 		"               of --vfs-list; prints CSV (one row per count and\n"
 		"               dialect) instead of metrics\n"
 		"  --vfs-list L comma-separated VF counts for --scaling\n"
-		"               (default 1,4,16,64,128,256)\n"
+		"               (default 1,2,4,8,16,32,64,128,256)\n"
 		"  --two-pf     accepted for old scripts, no effect: the downtime\n"
 		"               group always measures two PFs too\n"
 		"               (downtime_64vf_2pf_*)\n"
@@ -586,7 +586,7 @@ csv_field(FILE *f, const char *base, const char *suffix)
 	snprintf(name, sizeof(name), "%s%s", base, suffix);
 	fputc(',', f);
 	if (bench_metric_get(name, &v) && isfinite(v))
-		fprintf(f, "%.1f", v);
+		fprintf(f, "%.3f", v);
 }
 
 /* The columns of a scaling row after "vfs,dialect": metric base names. */
@@ -656,8 +656,8 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint16_t list[SCALING_MAX] = { 1, 4, 16, 64, 128, 256 };
-	unsigned int nlist = 6;
+	uint16_t list[SCALING_MAX] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
+	unsigned int nlist = 9;
 	bool vfs_given = false, list_given = false, two_pf = false;
 	const char *only = NULL;
 	unsigned long reps = 0, rt = 0;
