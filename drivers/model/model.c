@@ -79,10 +79,14 @@ model_poll(void *dev)
 {
 	struct vpf_model *m = dev;
 
-	/* With a device thread there is nothing to do here; not taking the
-	 * lock keeps a spinning driver from slowing the device down. */
-	if (m == NULL || m->thread_on)
+	if (m == NULL)
 		return;
+	/* With a device thread: publish what is due, without waiting for
+	 * the lock (a spinning driver never slows the device down). */
+	if (m->thread_on) {
+		model_aq_poll_timed(m);
+		return;
+	}
 	pthread_mutex_lock(&m->lock);
 	model_aq_poll(m);
 	pthread_mutex_unlock(&m->lock);

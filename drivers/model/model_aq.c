@@ -22,6 +22,9 @@
 /* Default parameter of delay faults whose param is 0. */
 #define FAULT_DELAY_US_DEFAULT	1000u
 
+static bool cmd_execute(struct vpf_model *m, struct model_cmd *c,
+			struct model_result *r);
+
 bool
 model_aq_ready(struct vpf_model *m)
 {
@@ -50,6 +53,7 @@ model_aq_init(struct vpf_model *m)
 	    m->vis_ns == NULL)
 		return -ENOMEM;
 	m->npool = n;
+	m->due_min = UINT64_MAX;
 	/* Every slot can always take a header, so that a command whose
 	 * readable part cannot be copied is still checked in the order of
 	 * doc/protocol.md §1.5 and failed with the right
@@ -90,6 +94,7 @@ cmd_release(struct vpf_model *m, struct model_cmd *c)
 	if (c->state == CMD_HUNG)
 		m->nhung--;
 	c->state = CMD_FREE;
+	c->executed = false;
 	c->next = NULL;
 	/* Give a large buffer back: it counts against MODEL_CMD_MEM_MAX. */
 	if (c->data_cap > MODEL_CMD_DATA_KEEP) {
@@ -112,6 +117,8 @@ work_remove(struct vpf_model *m, struct model_cmd *c)
 		if (*pp == c) {
 			*pp = c->next;
 			m->nwork--;
+			if (!c->executed)
+				m->ndeferred--;
 			return;
 		}
 	}
@@ -133,6 +140,8 @@ model_aq_drop_all(struct vpf_model *m, const char *why)
 	}
 	m->work = NULL;
 	m->nwork = 0;
+	m->ndeferred = 0;
+	__atomic_store_n(&m->due_min, UINT64_MAX, __ATOMIC_RELAXED);
 	m->nhung = 0;
 	m->kicked = false;
 	if (m->slot_free != NULL)
@@ -549,6 +558,50 @@ schedule_threaded(struct vpf_model *m, struct model_cmd *c)
 	m->slot_free[best] = c->due_ns;
 }
 
+/*
+ * Timed mode: whether the command's work runs now, at fetch, with only
+ * its completion published at its due time (doc/model.md "Device CPU
+ * time"), so that the simulator's CPU time overlaps the simulated service
+ * time instead of adding to it. Commands run in fetch order: none runs
+ * early while an earlier one waits to run at its due time. These wait:
+ * an FLR or reset fault (the command itself is delayed by it), a command
+ * an FLR or reset in progress delays (doc/protocol.md §4.9, D-4.10), and
+ * LIST_USE, which must see what is still outstanding when it completes.
+ */
+static bool
+exec_at_fetch(struct vpf_model *m, const struct model_cmd *c, uint64_t now)
+{
+	const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
+	struct model_vf *vf;
+	uint16_t op;
+
+	if (!m->p.threaded || m->ndeferred > 0)
+		return false;
+	switch (c->fault) {
+	case VPF_MODEL_FAULT_NONE:
+	case VPF_MODEL_FAULT_DELAY:
+	case VPF_MODEL_FAULT_EAGAIN:
+	case VPF_MODEL_FAULT_EINVAL:
+	case VPF_MODEL_FAULT_BAD_ID:
+	case VPF_MODEL_FAULT_BAD_LEN:
+	case VPF_MODEL_FAULT_DUP:
+		break;
+	default:
+		return false;
+	}
+	if (c->too_big || c->r_total < sizeof(*h))
+		return true;
+	op = rte_le_to_cpu_16(h->opcode);
+	if (op == VPF_ADMIN_OP_LIST_USE)
+		return false;
+	if (model_cmd_delayed_by_busy(m, op)) {
+		vf = model_vf_get(m, rte_le_to_cpu_64(h->group_member_id));
+		if (vf != NULL && vf->busy_until > now)
+			return false;
+	}
+	return true;
+}
+
 /* Queue @p c behind the commands already in work (fetch order). */
 static void
 work_append(struct vpf_model *m, struct model_cmd *c)
@@ -560,6 +613,8 @@ work_append(struct vpf_model *m, struct model_cmd *c)
 		;
 	*pp = c;
 	m->nwork++;
+	if (!c->executed)
+		m->ndeferred++;
 }
 
 /* Fetch one new command from the avail ring. False when there is none
@@ -603,8 +658,23 @@ fetch_one(struct vpf_model *m, uint64_t now)
 	}
 	c->state = CMD_WORK;
 	c->due_ns = now;
-	if (m->p.threaded)
+	c->executed = false;
+	if (m->p.threaded) {
+		bool early = exec_at_fetch(m, c, now);
+
+		/* The activation cost is computed on the state before the
+		 * command runs: with every earlier command run already, it
+		 * is known here. */
 		schedule_threaded(m, c);
+		if (early) {
+			c->cost_checked = true;
+			if (!cmd_execute(m, c, &c->res)) {
+				cmd_release(m, c);
+				return false;
+			}
+			c->executed = true;
+		}
+	}
 	if (c->fault == VPF_MODEL_FAULT_DELAY)
 		c->due_ns += 1000ull * (c->fault_param ? c->fault_param :
 					FAULT_DELAY_US_DEFAULT);
@@ -638,43 +708,58 @@ publish_used(struct vpf_model *m, uint32_t id, uint32_t len)
 	return true;
 }
 
-static void
-cmd_complete(struct vpf_model *m, struct model_cmd *c)
+/*
+ * Carry out the command's work (or its injected failure) into @p r.
+ * False when there is nothing to publish: a DMA fault stopped it.
+ */
+static bool
+cmd_execute(struct vpf_model *m, struct model_cmd *c, struct model_result *r)
 {
-	struct model_pf_vq *q = &m->q[m->aq_index];
-	struct model_result r = { 0 };
-	struct vpf_admin_cmd_status st;
-	uint32_t id = c->head, len;
 	bool ok = true;
 
+	memset(r, 0, sizeof(*r));
 	if (c->fault == VPF_MODEL_FAULT_EAGAIN) {
-		r.status = VPF_ADMIN_STATUS_EAGAIN;
-		r.qualifier = c->fault_param == VPF_ADMIN_SQ_NORESOURCE ?
+		r->status = VPF_ADMIN_STATUS_EAGAIN;
+		r->qualifier = c->fault_param == VPF_ADMIN_SQ_NORESOURCE ?
 			VPF_ADMIN_SQ_NORESOURCE : VPF_ADMIN_SQ_TRYAGAIN;
 	} else if (c->fault == VPF_MODEL_FAULT_EINVAL) {
-		r.status = c->fault_param ? (uint16_t)(c->fault_param >> 16) :
+		r->status = c->fault_param ?
+			(uint16_t)(c->fault_param >> 16) :
 			VPF_ADMIN_STATUS_EINVAL;
-		r.qualifier = c->fault_param ? (uint16_t)c->fault_param :
+		r->qualifier = c->fault_param ? (uint16_t)c->fault_param :
 			VPF_ADMIN_SQ_INVALID_FIELD;
 	} else {
-		ok = model_cmd_exec(m, c, &r);
+		ok = model_cmd_exec(m, c, r);
 	}
 	if (!ok || m->needs_reset)
-		return;		/* DMA fault while executing: no completion */
+		return false;	/* DMA fault while executing: no completion */
 	if (c->fault == VPF_MODEL_FAULT_EAGAIN ||
 	    c->fault == VPF_MODEL_FAULT_EINVAL)
-		model_cmd_account_fault(m, c, &r);
-	if (r.status != VPF_ADMIN_STATUS_OK) {
-		r.output = 0;
-		r.result_len = 0;
+		model_cmd_account_fault(m, c, r);
+	if (r->status != VPF_ADMIN_STATUS_OK) {
+		r->output = 0;
+		r->result_len = 0;
 	}
-	st.status = rte_cpu_to_le_16(r.status);
-	st.status_qualifier = rte_cpu_to_le_16(r.qualifier);
-	r.output = rte_cpu_to_le_32(r.output);
-	memcpy(st.command_specific_output, &r.output, 4);
+	return true;
+}
+
+/* Publish the completion of an executed command: its status, then the
+ * used element (with the faults that act there: bad id, bad len, dup). */
+static void
+cmd_publish(struct vpf_model *m, struct model_cmd *c,
+	    const struct model_result *r)
+{
+	struct model_pf_vq *q = &m->q[m->aq_index];
+	struct vpf_admin_cmd_status st;
+	uint32_t id = c->head, len, out;
+
+	st.status = rte_cpu_to_le_16(r->status);
+	st.status_qualifier = rte_cpu_to_le_16(r->qualifier);
+	out = rte_cpu_to_le_32(r->output);
+	memcpy(st.command_specific_output, &out, 4);
 	if (model_cmd_write(m, c, 0, &st, sizeof(st)) != 0)
 		return;
-	len = (uint32_t)sizeof(st) + r.result_len;
+	len = (uint32_t)sizeof(st) + r->result_len;
 	if (c->fault == VPF_MODEL_FAULT_BAD_ID)
 		id = (uint32_t)q->size + c->head;
 	if (c->fault == VPF_MODEL_FAULT_BAD_LEN)
@@ -684,6 +769,17 @@ cmd_complete(struct vpf_model *m, struct model_cmd *c)
 		return;
 	if (c->fault == VPF_MODEL_FAULT_DUP)
 		(void)publish_used(m, id, len);
+}
+
+static void
+cmd_complete(struct vpf_model *m, struct model_cmd *c)
+{
+	struct model_result r;
+
+	if (c->executed)
+		cmd_publish(m, c, &c->res);
+	else if (cmd_execute(m, c, &r))
+		cmd_publish(m, c, &r);
 }
 
 /* Complete the commands whose time has come; returns how many. */
@@ -697,11 +793,12 @@ complete_due(struct vpf_model *m, uint64_t now)
 		next = c->next;
 		if (c->due_ns > now)
 			continue;
-		if (c->fault == VPF_MODEL_FAULT_NONE ||
+		if (!c->executed &&
+		    (c->fault == VPF_MODEL_FAULT_NONE ||
 		    c->fault == VPF_MODEL_FAULT_DELAY ||
 		    c->fault == VPF_MODEL_FAULT_FLR ||
 		    c->fault == VPF_MODEL_FAULT_RESET ||
-		    c->fault >= VPF_MODEL_FAULT_BAD_ID) {
+		     c->fault >= VPF_MODEL_FAULT_BAD_ID)) {
 			uint64_t busy = 0;
 			const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
 
@@ -741,6 +838,27 @@ complete_due(struct vpf_model *m, uint64_t now)
 	return n;
 }
 
+/* Recompute the earliest due time the driver's poll checks. */
+static void
+due_min_update(struct vpf_model *m)
+{
+	struct model_cmd *c;
+	uint64_t due = UINT64_MAX;
+
+	if (!m->needs_reset)
+		for (c = m->work; c != NULL; c = c->next)
+			if (c->due_ns < due)
+				due = c->due_ns;
+	__atomic_store_n(&m->due_min, due, __ATOMIC_RELAXED);
+}
+
+uint64_t
+model_aq_next_due(struct vpf_model *m)
+{
+	return m->needs_reset ? UINT64_MAX :
+		__atomic_load_n(&m->due_min, __ATOMIC_RELAXED);
+}
+
 void
 model_aq_run(struct vpf_model *m)
 {
@@ -749,16 +867,17 @@ model_aq_run(struct vpf_model *m)
 		uint32_t done;
 
 		if (m->needs_reset)
-			return;
+			break;
 		now = vpf_now_ns();
 		done = complete_due(m, now);
 		if (m->needs_reset)
-			return;
+			break;
 		if (fetch_one(m, now))
 			continue;
 		if (done == 0)
-			return;
+			break;
 	}
+	due_min_update(m);
 }
 
 void
@@ -774,7 +893,6 @@ model_aq_notify(struct vpf_model *m)
 		mark_visible(m, rte_le_to_cpu_16(__atomic_load_n(pidx,
 					__ATOMIC_ACQUIRE)), vpf_now_ns());
 	m->kicked = true;
-	__atomic_add_fetch(&m->wake, 1, __ATOMIC_RELAXED);
 	if (m->thread_on)
 		pthread_cond_signal(&m->cv);
 	else
@@ -786,4 +904,26 @@ model_aq_poll(struct vpf_model *m)
 {
 	if (!m->thread_on)
 		model_aq_run(m);
+}
+
+/*
+ * The driver's poll in timed mode: a completion whose time has come is
+ * published by whoever gets there first, the driver polling for it or the
+ * device thread waking up for it, so a polling driver sees it on time
+ * without a device thread that spins. Only completions: fetching stays
+ * with the device thread (doorbells wake it). The check is one load; a
+ * lock held by someone else means the device is at work already.
+ */
+void
+model_aq_poll_timed(struct vpf_model *m)
+{
+	uint64_t due = __atomic_load_n(&m->due_min, __ATOMIC_RELAXED);
+
+	if (due == UINT64_MAX || vpf_now_ns() < due)
+		return;
+	if (pthread_mutex_trylock(&m->lock) != 0)
+		return;
+	m->polls_published += complete_due(m, vpf_now_ns());
+	due_min_update(m);
+	pthread_mutex_unlock(&m->lock);
 }

@@ -2,8 +2,9 @@
  * Copyright(c) 2026 vpf authors
  *
  * The admin commands of doc/protocol.md §2, §4 and §6, executed at
- * completion time with the validation order group -> opcode -> member
- * (§1.5) and the status/qualifier table of §4.10. Nothing the driver wrote is
+ * completion time (synchronous model) or when the device fetches them
+ * (timed model, model_aq.c), with the validation order group -> opcode
+ * -> member (§1.5) and the status/qualifier table of §4.10. Nothing the driver wrote is
  * trusted: every length and value is checked before use.
  */
 

@@ -220,6 +220,15 @@ struct model_vf {
 	struct model_v14_vf *v14;
 };
 
+/* What a command's completion reports (model_cmd.c). */
+struct model_result {
+	uint16_t status;
+	uint16_t qualifier;
+	uint32_t output;
+	uint32_t result_len;	/* bytes written to the result */
+	uint64_t extra_ns;	/* activation cost etc. */
+};
+
 /* A command the device has fetched and not completed. */
 enum model_cmd_state { CMD_FREE = 0, CMD_WORK, CMD_HUNG };
 
@@ -229,6 +238,10 @@ struct model_cmd {
 	uint64_t due_ns;		/* completion time */
 	uint64_t seq;			/* fetch order */
 	bool cost_checked;		/* activation cost added */
+	/* Timed mode: the command's work ran when it was fetched; res is
+	 * what its completion publishes at due_ns (model_aq.c). */
+	bool executed;
+	struct model_result res;
 	/* parsed chain */
 	uint32_t nchain;
 	uint16_t chain[MODEL_MAX_CHAIN];
@@ -299,6 +312,10 @@ struct vpf_model {
 	uint32_t npool;
 	struct model_cmd *work;		/* fetched, not completed (FIFO) */
 	uint32_t nwork, nhung;
+	uint32_t ndeferred;		/* in work, not executed yet */
+	/* Earliest due time in work (UINT64_MAX: none); written under the
+	 * lock, read without it by the driver's poll (model_aq_poll). */
+	uint64_t due_min;
 	uint64_t seq;
 	bool kicked;			/* doorbell seen, avail not drained */
 	bool polling;			/* device thread polls avail (NO_NOTIFY) */
@@ -310,7 +327,6 @@ struct vpf_model {
 	uint64_t *slot_free;		/* timing model: when each of the
 					 * device's @c concurrency engines is
 					 * free again (virtual time) */
-	uint32_t wake;			/* doorbells (device thread wakeup) */
 	uint8_t *owned;			/* descriptor in flight */
 	uint32_t *visit;		/* chain loop detection */
 	uint32_t visit_gen;
@@ -337,6 +353,8 @@ struct vpf_model {
 	/* stats */
 	uint64_t dma_faults, notifies, resets, protocol_errors;
 	uint64_t cmds_dropped;
+	uint64_t polls_published;	/* completions the driver's poll
+					 * published (timed mode) */
 	uint64_t cmd_mem;		/* slot buffer bytes beyond the minimum */
 	struct model_stats_i pf_stats;
 
@@ -425,6 +443,11 @@ bool model_aq_ready(struct vpf_model *m);
 void model_aq_run(struct vpf_model *m);
 void model_aq_notify(struct vpf_model *m);
 void model_aq_poll(struct vpf_model *m);
+/* Timed mode, lock NOT held: the driver's poll publishes the completions
+ * whose time has come, if the lock is free (a cheap check first). */
+void model_aq_poll_timed(struct vpf_model *m);
+/* Earliest due time of the commands in work (UINT64_MAX: none). */
+uint64_t model_aq_next_due(struct vpf_model *m);
 void model_aq_drop_all(struct vpf_model *m, const char *why);
 int model_aq_init(struct vpf_model *m);
 void model_aq_fini(struct vpf_model *m);
@@ -441,13 +464,6 @@ void model_thread_stop(struct vpf_model *m);
 void model_fault_pick(struct vpf_model *m, struct model_cmd *c);
 
 /* model_cmd.c: the admin commands */
-struct model_result {
-	uint16_t status;
-	uint16_t qualifier;
-	uint32_t output;
-	uint32_t result_len;	/* bytes written to the result */
-	uint64_t extra_ns;	/* activation cost etc. */
-};
 /* Execute the command in @c (writes the result through DMA).
  * Returns false when a DMA fault stopped it. */
 bool model_cmd_exec(struct vpf_model *m, struct model_cmd *c,

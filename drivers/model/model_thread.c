@@ -2,9 +2,11 @@
  * Copyright(c) 2026 vpf authors
  *
  * The device thread of the timing model (doc/model.md "Timing model"):
- * it runs the admin queue asynchronously, completes commands at their
- * due time in virtual time, sleeps or spins until the next one, and
- * suppresses doorbells while it polls the avail ring itself.
+ * it runs the admin queue asynchronously, executes commands when it
+ * fetches them and publishes their completions at their due time in
+ * virtual time (or lets the driver's poll publish them), sleeps until the
+ * next one or a doorbell, and suppresses doorbells while it polls the
+ * avail ring itself.
  */
 
 #include <errno.h>
@@ -12,7 +14,6 @@
 #include <time.h>
 
 #include <rte_byteorder.h>
-#include <rte_pause.h>
 
 #include "model_internal.h"
 
@@ -70,20 +71,6 @@ aq_run_threaded(struct vpf_model *m)
 	}
 }
 
-static uint64_t
-next_due(struct vpf_model *m)
-{
-	struct model_cmd *c;
-	uint64_t due = UINT64_MAX;
-
-	if (m->needs_reset)
-		return UINT64_MAX;
-	for (c = m->work; c != NULL; c = c->next)
-		if (c->due_ns < due)
-			due = c->due_ns;
-	return due;
-}
-
 static void *
 dev_thread(void *arg)
 {
@@ -93,35 +80,26 @@ dev_thread(void *arg)
 	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	pthread_mutex_lock(&m->lock);
 	while (!m->stopping) {
-		uint64_t due, now;
+		struct timespec ts;
+		uint64_t due;
 
 		aq_run_threaded(m);
-		due = next_due(m);
+		due = model_aq_next_due(m);
 		if (due == UINT64_MAX) {
 			pthread_cond_wait(&m->cv, &m->lock);
 			continue;
 		}
-		now = vpf_now_ns();
-		if (due <= now)
+		if (due <= vpf_now_ns())
 			continue;
-		if (due - now < 100000) {
-			/* Short waits: spin without the lock so the
-			 * driver keeps running; a doorbell ends the spin. */
-			uint32_t w = m->wake;
-
-			pthread_mutex_unlock(&m->lock);
-			while (vpf_now_ns() < due &&
-			       __atomic_load_n(&m->wake, __ATOMIC_RELAXED) == w &&
-			       !__atomic_load_n(&m->stopping, __ATOMIC_RELAXED))
-				rte_pause();
-			pthread_mutex_lock(&m->lock);
-		} else {
-			struct timespec ts;
-
-			ts.tv_sec = (time_t)(due / 1000000000ull);
-			ts.tv_nsec = (long)(due % 1000000000ull);
-			pthread_cond_timedwait(&m->cv, &m->lock, &ts);
-		}
+		/* Sleep, never spin: the machine's CPUs belong to the
+		 * driver. A command's work ran when it was fetched; what is
+		 * left at the due time is publishing its completion, which a
+		 * polling driver does itself (model_aq_poll_timed()); this
+		 * wake-up is for a driver that sleeps. A doorbell ends the
+		 * wait early. */
+		ts.tv_sec = (time_t)(due / 1000000000ull);
+		ts.tv_nsec = (long)(due % 1000000000ull);
+		pthread_cond_timedwait(&m->cv, &m->lock, &ts);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;

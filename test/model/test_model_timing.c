@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 
 #include <cmocka.h>
 
 #include "harness.h"
 #include "../vpf_test_main.h"
+/* White box: the count of completions the driver's poll published. */
+#include "model_internal.h"
 
 static uint64_t
 us(void)
@@ -311,6 +315,248 @@ test_threaded_guest_and_digest_concurrently(void **state)
 	h_down(&h);
 }
 
+
+/* Mode of VF @p vf, through the model's own API (no command). */
+static uint8_t
+vf_mode(struct h *h, uint16_t vf)
+{
+	uint8_t m = 0xff;
+
+	assert_int_equal(vpf_model_vf_mode(h->m, vf, &m), 0);
+	return m;
+}
+
+/* Wait up to @p ms until VF @p vf is in @p mode; the time it took (us),
+ * or UINT64_MAX. */
+static uint64_t
+wait_mode(struct h *h, uint16_t vf, uint8_t mode, uint64_t t0, uint32_t ms)
+{
+	while (us() - t0 < 1000ull * ms) {
+		if (vf_mode(h, vf) == mode)
+			return us() - t0;
+	}
+	return UINT64_MAX;
+}
+
+/* Timed mode: a command's work runs when the device fetches it, its
+ * completion is published at its due time only (doc/model.md "Device CPU
+ * time"). */
+static void
+test_threaded_work_at_fetch_completion_at_due(void **state)
+{
+	uint8_t mode = VPF_DEV_MODE_STOP;
+	struct h h;
+	struct h_done d;
+	uint64_t t0, t_mode;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(300000, 1, 0)), 0);
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_SET, VPF_ADMIN_GROUP_SRIOV, 1,
+	       (uint8_t[8]){ mode }, 8, 0);
+	t0 = us();
+	h_kick(&h);
+	/* The VF stops long before the 300 ms of service time are over... */
+	t_mode = wait_mode(&h, 1, VPF_DEV_MODE_STOP, t0, 5000);
+	assert_true(t_mode < 300000);
+	/* ...and its completion is not visible before they are. */
+	assert_false(h_used_pending(&h));
+	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	assert_true(us() - t0 >= 300000);
+	h_expect(&d, VPF_ADMIN_STATUS_OK, VPF_ADMIN_SQ_OK);
+	h_down(&h);
+}
+
+/* A driver that polls publishes its completions itself when they are
+ * due: the device thread sleeps until then, it does not spin. */
+static void
+test_threaded_poll_publishes(void **state)
+{
+	struct h h;
+	struct h_done d;
+	uint64_t pub;
+	int i;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(2000, 1, 0)), 0);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL,
+				       0, 8, &d), 0);
+		assert_int_equal(d.status, 0);
+	}
+	/* Racing with the device thread's wake-up at the due time, the
+	 * polling driver gets there first at least once in 20. */
+	pub = __atomic_load_n(&h.m->polls_published, __ATOMIC_RELAXED);
+	print_message("completions published by the poll: %" PRIu64 "\n",
+		      pub);
+	assert_true(pub > 0);
+	h_down(&h);
+}
+
+/* CPU time of the model's device thread so far (ns). */
+static uint64_t
+dev_thread_cpu_ns(struct h *h)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	assert_int_equal(pthread_getcpuclockid(h->m->thread, &cid), 0);
+	assert_int_equal(clock_gettime(cid, &ts), 0);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A driver that sleeps still gets its completions: the device thread
+ * publishes them at their due time, and sleeps, not spins, until then. */
+static void
+test_threaded_sleeping_driver(void **state)
+{
+	struct timespec nap = { 0, 5000000 };
+	uint64_t cpu0, cpu_ns;
+	unsigned int s;
+	struct h h;
+	int i;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(95, 1, 0)), 0);
+	cpu0 = dev_thread_cpu_ns(&h);
+	for (i = 0; i < 8; i++) {
+		/* Batches of 10 commands of 95 us on one engine, the driver
+		 * asleep until long after the last one's due time: it
+		 * never polls before the completions are published. */
+		for (s = 0; s < 10; s++)
+			h_post(&h, s, VPF_ADMIN_OP_DEV_MODE_GET,
+			       VPF_ADMIN_GROUP_SRIOV, 1, NULL, 0, 8);
+		h_kick(&h);
+		nanosleep(&nap, NULL);
+		for (s = 0; s < 10; s++) {
+			assert_int_not_equal(__atomic_load_n(h.used_idx,
+							     __ATOMIC_ACQUIRE),
+					     h.used_seen);
+			h.used_seen++;
+		}
+	}
+	cpu_ns = dev_thread_cpu_ns(&h) - cpu0;
+	print_message("device thread CPU time for 80 commands of 95 us: %"
+		      PRIu64 " us\n", cpu_ns / 1000);
+	/* Spinning from one due time to the next would take about 80 x 95
+	 * us; each wake-up of a thread that sleeps costs a few. */
+	assert_true(cpu_ns < 80ull * 95000 * 2 / 5);
+	h_down(&h);
+}
+
+/* Publication faults still act when the work ran at fetch, and faults
+ * that act at execution (FLR, delay) still delay. */
+static void
+test_threaded_faults_act(void **state)
+{
+	uint8_t mode = VPF_DEV_MODE_STOP;
+	struct h h;
+	struct h_done d;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(50, 4, 0)), 0);
+	/* bad-id: the used id is out of range. */
+	vpf_model_fault_inject(h.m, 1, VPF_MODEL_FAULT_BAD_ID, 1, 0);
+	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_true(d.id >= h.qsize);
+	/* bad-len: longer than posted. */
+	vpf_model_fault_inject(h.m, 1, VPF_MODEL_FAULT_BAD_LEN, 1, 0);
+	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_true(d.used_len > 16);
+	/* dup: two used entries for one command. */
+	vpf_model_fault_inject(h.m, 1, VPF_MODEL_FAULT_DUP, 1, 0);
+	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 1, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	assert_int_equal(d.id, 0);
+	/* delay: the work runs at fetch, the completion comes 100 ms late. */
+	vpf_model_fault_inject(h.m, 2, VPF_MODEL_FAULT_DELAY, 1, 100000);
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_SET, VPF_ADMIN_GROUP_SRIOV, 2,
+	       (uint8_t[8]){ mode }, 8, 0);
+	t0 = us();
+	h_kick(&h);
+	assert_true(wait_mode(&h, 2, VPF_DEV_MODE_STOP, t0, 5000) < 100000);
+	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	assert_true(us() - t0 >= 100000);
+	h_expect(&d, VPF_ADMIN_STATUS_OK, VPF_ADMIN_SQ_OK);
+	/* eagain: no side effect, though decided at fetch. */
+	vpf_model_fault_inject(h.m, 3, VPF_MODEL_FAULT_EAGAIN, 1, 0);
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_SET, VPF_ADMIN_GROUP_SRIOV, 3,
+	       (uint8_t[8]){ mode }, 8, 0);
+	h_kick(&h);
+	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	h_expect(&d, VPF_ADMIN_STATUS_EAGAIN, VPF_ADMIN_SQ_TRYAGAIN);
+	assert_int_equal(vf_mode(&h, 3), VPF_DEV_MODE_ACTIVE);
+	/* flr: a MODE_SET during the FLR neither runs nor completes before
+	 * it ends (the command that met the FLR is a MODE_GET, which it
+	 * does not delay). */
+	vpf_model_fault_inject(h.m, 4, VPF_MODEL_FAULT_FLR, 1, 150000);
+	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_DEV_MODE_GET, 4, NULL, 0, 8,
+			       &d), 0);
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_SET, VPF_ADMIN_GROUP_SRIOV, 4,
+	       (uint8_t[8]){ mode }, 8, 0);
+	t0 = us();
+	h_kick(&h);
+	assert_int_equal(h_wait(&h, &d, 0, 5000), 0);
+	h_expect(&d, VPF_ADMIN_STATUS_OK, VPF_ADMIN_SQ_OK);
+	assert_int_equal(vf_mode(&h, 4), VPF_DEV_MODE_STOP);
+	h_down(&h);
+}
+
+/* LIST_USE, after MODE_GET in slot 1 (delayed by @p delay_us with a
+ * fault when not 0): the LIST_USE's completion. */
+static struct h_done
+list_use_behind_get(struct h *h, uint64_t ops, uint32_t delay_us)
+{
+	struct h_done d, lu = { 0 };
+	int i, n = 0;
+
+	if (delay_us > 0)
+		vpf_model_fault_inject(h->m, 1, VPF_MODEL_FAULT_DELAY, 1,
+				       delay_us);
+	h_post(h, 1, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
+	       NULL, 0, 8);
+	h_post(h, 2, VPF_ADMIN_OP_LIST_USE, VPF_ADMIN_GROUP_SRIOV, 0, &ops,
+	       8, 0);
+	h_kick(h);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(h_wait(h, &d, 0, 5000), 0);
+		if (d.id / 4 == 2) {
+			lu = d;
+			n++;
+		}
+	}
+	assert_int_equal(n, 1);
+	return lu;
+}
+
+/* LIST_USE judges what is outstanding when it completes, not when it is
+ * fetched: refused while the command before it is still in flight (a
+ * delay fault), allowed when that one completed first. */
+static void
+test_threaded_list_use_sees_outstanding(void **state)
+{
+	uint64_t ops;
+	struct h h;
+	struct h_done d;
+
+	(void)state;
+	assert_int_equal(h_up_all(&h, timed(20000, 4, 0)), 0);
+	assert_int_equal(h_cmd(&h, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8,
+			       &d), 0);
+	memcpy(&ops, h_res(&h, 0) + 8, 8);
+	/* Both due after 20 ms on two engines: the MODE_GET completes
+	 * first (fetch order), the LIST_USE finds nothing outstanding. */
+	d = list_use_behind_get(&h, ops, 0);
+	h_expect(&d, VPF_ADMIN_STATUS_OK, VPF_ADMIN_SQ_OK);
+	/* The MODE_GET 200 ms late: still outstanding. */
+	d = list_use_behind_get(&h, ops, 200000);
+	h_expect(&d, VPF_ADMIN_STATUS_EINVAL, VPF_ADMIN_SQ_INVALID_COMMAND);
+	h_down(&h);
+}
+
 VPF_TEST_MAIN(NULL, NULL,
 	cmocka_unit_test(test_threaded_without_service_time),
 	cmocka_unit_test(test_service_time_and_concurrency),
@@ -320,4 +566,9 @@ VPF_TEST_MAIN(NULL, NULL,
 	cmocka_unit_test(test_activation_cost_delays_leaving_freeze),
 	cmocka_unit_test(test_activation_holds_an_engine),
 	cmocka_unit_test(test_transfer_time_per_kib),
-	cmocka_unit_test(test_threaded_guest_and_digest_concurrently))
+	cmocka_unit_test(test_threaded_guest_and_digest_concurrently),
+	cmocka_unit_test(test_threaded_work_at_fetch_completion_at_due),
+	cmocka_unit_test(test_threaded_poll_publishes),
+	cmocka_unit_test(test_threaded_sleeping_driver),
+	cmocka_unit_test(test_threaded_faults_act),
+	cmocka_unit_test(test_threaded_list_use_sees_outstanding))
