@@ -27,10 +27,12 @@
  * Source and destination VFs belong to one model PF (a pair may use the
  * same PF twice): this machine has two CPUs, and each timed model runs a
  * device thread that spins for waits under 100 us, so two models plus the
- * driver would over-subscribe the CPUs and measure the scheduler. The
- * bound below counts the shared device. --two-pf puts the destinations on
- * a second model PF, as two hosts' devices would be (for machines with
- * CPUs to spare); the bound then counts two devices.
+ * driver over-subscribe the CPUs and partly measure the scheduler. The
+ * bound below counts the shared device. Each repetition also runs the
+ * same migration with the destinations on a second model PF, as two
+ * hosts' devices would be (downtime_64vf_2pf_*); its bound counts two
+ * devices. (--two-pf, which used to put the one-PF metrics on two PFs, is
+ * accepted and does nothing.)
  *  - downtime_1vf_us: 1 VF, precopy context written to the destination;
  *  - downtime_1vf_noprecopy_us: the same without precopy-to-destination
  *    (the round is read but not written: the destination applies the whole
@@ -38,6 +40,10 @@
  *  - downtime_64vf_us: 64 VFs of one VM together, pipelined, with
  *    precopy-to-destination: first Freeze issued to last Active completed;
  *  - downtime_64vf_serial_us: the same, one VF after another (serial);
+ *  - downtime_64vf_2pf_us: downtime_64vf_us with the destinations on a
+ *    second model PF, taken right after it on fresh models;
+ *    downtime_64vf_2pf_bound_us its bound, downtime_64vf_2pf_vs_bound the
+ *    ratio of the medians;
  *  - downtime_64vf_bound_us: the timing model's lower bound for 64 VFs:
  *    the commands that must fall inside the downtime window (source Freeze
  *    and one CTX_READ, destination one CTX_WRITE and MODE_SET Active, i.e.
@@ -47,6 +53,13 @@
  *    plus the context bytes at memcpy_gbps.
  * Each repetition uses fresh models, so every destination starts from the
  * same state.
+ *
+ * --vfs N runs both groups with N VFs instead of 64 (the names stay; one
+ * PF holds at most 256 VFs, so above 128 the one-PF downtime is skipped,
+ * and a 1.4 model offers at most 255 device-parts objects of a kind: the
+ * 1.4 groups run up to 255 VFs, its one-PF downtime up to 127). The
+ * engine stop-copies keep more than a queue's command slots in flight by
+ * submitting what found no slot after the next poll.
  *
  * Both groups run twice, once per dialect, with the same code (struct
  * bench_dialect); the 1.4 run's metrics carry the suffix "_v14". In 1.4:
