@@ -29,9 +29,12 @@ local_target_state(struct mig_vf *v)
 {
 	v->state = v->target;
 	if (v->state == S_RUN) {
+		/* Running is where a VF is restored to: nothing is left to
+		 * put back, also for a VF first found stopped (orig_mode
+		 * Stop or Freeze) that the caller resumed; a later failure
+		 * must not stop it again (soak finding 1). */
 		mig_vf_clear_complete(v);
-		if (v->moved && v->mode == v->orig_mode)
-			v->moved = false;
+		v->moved = false;
 	}
 	return 0;
 }

@@ -757,6 +757,35 @@ test_restart_after_completion(void **state)
 	down(&d);
 }
 
+/* A migrated-away VF that a restarted owner found stopped and the caller
+ * then resumed with vpf_mig_set_state(RUNNING) is an ordinary running VF:
+ * a load into it that is aborted, and a detach that restores, leave it
+ * running, never stopped as it was found (soak finding 1). */
+static void
+test_reclaim_set_running(void **state)
+{
+	struct side s, d;
+
+	(void)state;
+	up(&s, "src", tmpdir, NULL, 4);
+	up(&d, "dst", tmpdir, NULL, 4);
+	migrate1(&s, 1, &d, 2);
+	restart(&s, tmpdir, true);
+	assert_int_equal(fate_of(&s, 1), VPF_MIG_ORPHAN_MIGRATED);
+	assert_int_equal(vpf_mig_set_state(s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	assert_running(&s, 1);
+	assert_int_equal(vpf_mig_set_state(s.mig, 1, VPF_MIG_STATE_RESUMING), 0);
+	assert_int_equal(vpf_mig_abort(s.mig, 1), 0);
+	assert_running(&s, 1);
+	assert_int_equal(vpf_mig_set_state(s.mig, 1, VPF_MIG_STATE_STOP), 0);
+	assert_int_equal(vpf_mig_set_state(s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	vpf_mig_detach(s.mig);
+	s.mig = mig_up(s.pf, tmpdir, true);
+	assert_running(&s, 1);
+	down(&s);
+	down(&d);
+}
+
 /* An entry for a VF found running is stale: dropped at attach (and the
  * file with it when it was the last one). */
 static void
@@ -798,4 +827,5 @@ MIG_TEST_MAIN(
 	T(test_restart_before_completion),
 	T(test_restart_after_completion),
 	T(test_stale_entry),
+	T(test_reclaim_set_running),
 )
