@@ -190,6 +190,11 @@ def main():
     for line in p.stdout.splitlines():
         if len(line.split()) != 2:
             fail("--list line is not 'name unit': %r" % line)
+    # --two-pf stays accepted (scripts of the time it was an option).
+    p = subprocess.run([exe, "--two-pf", "--list"], capture_output=True,
+                       text=True, timeout=30)
+    if p.returncode != 0:
+        fail("--two-pf is no longer accepted: %r" % p.stderr)
     print("ok: %d metrics" % len(METRICS))
 
     check_vfs(exe)
