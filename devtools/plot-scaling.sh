@@ -117,8 +117,8 @@ if [ -z "$sub" ]; then
 	fi
 	sub="commit $rev, $(nproc) CPUs, --reps $reps, $(date -u +%Y-%m-%d)"
 fi
-# gnuplot strings: no double quotes in the subtitle
-sub=${sub//\"/}
+# gnuplot strings and the SVG's XML: none of " < > & in the subtitle
+sub=${sub//[\"<>&]/}
 
 gnuplot <<EOF
 set terminal svg size 1200,900 dynamic font "sans,11" background rgb "white"
@@ -128,7 +128,7 @@ set logscale xy
 set xlabel "VFs migrated together"
 set ylabel "ms"
 set key top left Left reverse font ",9" samplen 2
-set grid xtics ytics mxtics mytics lc rgb "#dddddd"
+set grid xtics ytics lc rgb "#dddddd"
 set xtics (1, 2, 4, 8, 16, 32, 64, 128, 256)
 set xrange [0.8:320]
 # the same colour for the same way in every panel
@@ -160,4 +160,17 @@ plot "$tmp/1.4.csv" using 1:8 with linespoints @pip title "pipelined", \
      "" using 1:10 with lines @bnd title "bound"
 unset multiplot
 EOF
+# The SVG carries its data: the CSV in its <desc> (XML-safe: digits,
+# letters, commas, dots, underscores).
+awk -v csv="$tmp/all.csv" -v sub_="$sub" '
+	!done && /<desc>/ {
+		print "<desc>vpf-bench --scaling (" sub_ "):"
+		while ((getline l < csv) > 0)
+			print l
+		print "</desc>"
+		done = 1
+		next
+	}
+	{ print }' "$out" >"$tmp/out.svg"
+cp "$tmp/out.svg" "$out"
 echo "plot-scaling: wrote $out" >&2
