@@ -3,6 +3,8 @@
 # The whole test suite (README "Quick start", and .ci/run):
 #  1. gcc build, `meson test`;
 #  2. the same suite under AddressSanitizer + UBSan (build-asan);
+#     after each of the two suites, a bounded soak campaign (vpf-soak,
+#     60 s split over both dialects, fixed seeds; doc/reliability.md);
 #  3. clang build with the libFuzzer targets, each run for a bounded time;
 #  4. vpf-bench --quick (numbers are printed, never asserted);
 #  5. the real-VFIO run under QEMU (devtools/vfio-qemu-test.sh).
@@ -29,12 +31,24 @@ devtools/setup.sh build || exit 1
 step "meson test (gcc)"
 run meson test -C build --print-errorlogs --num-processes 2
 
+soak() {
+	# $1 build dir, $2 seed: 60 s in all, both dialects; on a violation
+	# the log replays it (vpf-soak --replay).
+	step "vpf-soak, 60 s, both dialects, seed $2 ($1)"
+	run "$1/app/vpf-soak/vpf-soak" --seconds 60 --dialect both --seed "$2" \
+		--log "$1/soak-60s.log"
+}
+soak build 11
+
 step "meson test (gcc, AddressSanitizer + UBSan)"
 if devtools/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run meson test -C build-asan --print-errorlogs --num-processes 2 \
 			--timeout-multiplier 3
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		soak build-asan 12
 else
 	echo "FAILED: asan build"; fail=1
 fi
