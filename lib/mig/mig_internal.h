@@ -71,9 +71,13 @@ mig_add_sat(uint64_t a, uint64_t b)
  *  value (0 to start). */
 uint32_t mig_crc32c(uint32_t crc, const void *buf, size_t len);
 /** Both @p crc_a and @p crc_b (each as for mig_crc32c()) extended by the
- *  same bytes, in one pass. */
+ *  same bytes, in one pass (@p crc_b follows from @p crc_a). */
 void mig_crc32c_2(uint32_t *crc_a, uint32_t *crc_b, const void *buf,
 		  size_t len);
+/** The un-inverted CRC-32C register @p v advanced over @p len zero bytes
+ *  (v * x^(8 len) mod P): what mig_crc32c_2() derives its second CRC
+ *  with. */
+uint32_t mig_crc32c_shift(uint32_t v, uint64_t len);
 
 /* Source description written into a stream header. */
 struct mig_src_desc {
@@ -187,6 +191,12 @@ struct mig_parser {
 	bool rskip;			/* optional unknown: not buffered */
 	struct mig_buf payload;		/* current record payload */
 	struct mig_buf final;		/* final context, held until END */
+	/* mig_parser_run(): the whole stream stays where it is until the
+	 * run returns, so payloads are looked at there, not copied (one
+	 * pass over the bytes); payload and final stay empty */
+	bool borrow;
+	const uint8_t *pl;		/* borrow: the current payload */
+	const uint8_t *final_pl;	/* borrow: the final context */
 	uint32_t next_seq;
 	uint32_t last_round;
 	/* destination's FIELDS_QUERY list (wire format), or NULL */
@@ -215,8 +225,10 @@ int mig_parser_feed(struct mig_parser *p, const void *buf, size_t len);
 /* End of data: 0 if the stream is complete, else -ENODATA / sticky error. */
 int mig_parser_finish(struct mig_parser *p);
 /* A whole stream held in memory: feed it in pieces of at most @p chunk
- * (> 0 when @p len > 0) bytes, then finish. @return as mig_parser_finish,
- * or the first feed error. */
+ * (> 0 when @p len > 0) bytes, then finish. On a fresh parser the
+ * payloads are not copied (contexts handed to the callback point into
+ * @p buf; p->final is not filled). @return as mig_parser_finish, or the
+ * first feed error. */
 int mig_parser_run(struct mig_parser *p, const void *buf, size_t len,
 		   size_t chunk);
 void mig_parser_fini(struct mig_parser *p);

@@ -481,6 +481,7 @@ rec_hdr_done(struct mig_parser *p, uint32_t crc_start, uint64_t bytes_start)
 	p->rlen = vpf_le64_load(h + 8);
 	p->rgot = 0;
 	p->rskip = false;
+	p->pl = NULL;
 	p->crc_rec = mig_crc32c(0, h, MIG_REC_HDR);
 	mig_buf_reset(&p->payload);
 
@@ -539,7 +540,7 @@ rec_hdr_done(struct mig_parser *p, uint32_t crc_start, uint64_t bytes_start)
 		p->rskip = true;
 		break;
 	}
-	if (!p->rskip && mig_buf_reserve(&p->payload, p->rlen))
+	if (!p->rskip && !p->borrow && mig_buf_reserve(&p->payload, p->rlen))
 		return pfail(p, -ENOMEM, "out of memory for a %llu-byte record",
 			     (unsigned long long)p->rlen);
 	p->state = p->rlen ? MIG_P_PAYLOAD : MIG_P_REC_CRC;
@@ -550,7 +551,7 @@ rec_hdr_done(struct mig_parser *p, uint32_t crc_start, uint64_t bytes_start)
 static int
 rec_done(struct mig_parser *p)
 {
-	const uint8_t *pl = p->payload.p;
+	const uint8_t *pl = p->borrow ? p->pl : p->payload.p;
 	uint64_t len = p->rlen;
 	uint32_t round;
 	int rc;
@@ -591,9 +592,14 @@ rec_done(struct mig_parser *p)
 		if (rc)
 			return rc;
 		/* Held back until END proves the whole stream intact. */
-		mig_buf_reset(&p->final);
-		if (mig_buf_append(&p->final, pl, len))
-			return pfail(p, -ENOMEM, "out of memory");
+		if (p->borrow) {
+			p->final_pl = pl;
+		} else {
+			mig_buf_reset(&p->final);
+			if (mig_buf_append(&p->final, pl, len))
+				return pfail(p, -ENOMEM, "out of memory");
+			p->final_pl = p->final.p;
+		}
 		p->info.final = true;
 		p->info.final_len = len;
 		return 0;
@@ -609,8 +615,8 @@ rec_done(struct mig_parser *p)
 		p->info.complete = true;
 		p->state = MIG_P_DONE;
 		if (p->cb) {
-			rc = p->cb(p, MIG_CTX_FINAL, 0, p->final.p, p->final.len,
-				   p->cb_arg);
+			rc = p->cb(p, MIG_CTX_FINAL, 0, p->final_pl,
+				   p->info.final_len, p->cb_arg);
 			if (rc)
 				return pfail(p, rc, "final context refused: %s",
 					     vpf_last_error());
@@ -712,8 +718,12 @@ feed_payload(struct mig_parser *p, const uint8_t *s, size_t len, size_t *n)
 	uint64_t left = p->rlen - p->rgot;
 
 	*n = take(left < SIZE_MAX ? (size_t)left : SIZE_MAX, len);
-	if (!p->rskip)
+	if (p->borrow) {
+		if (p->rgot == 0)
+			p->pl = s;	/* the rest follows it in the buffer */
+	} else if (!p->rskip) {
 		mig_buf_append(&p->payload, s, *n);	/* reserved */
+	}
 	/* Record CRC and running CRC in one pass. */
 	mig_crc32c_2(&p->crc_rec, &p->crc_run, s, *n);
 	p->info.bytes += *n;
@@ -805,6 +815,9 @@ mig_parser_run(struct mig_parser *p, const void *buf, size_t len,
 	size_t off = 0, n;
 	int rc = 0;
 
+	/* Fed from the start, every payload lies whole in @p buf. */
+	p->borrow = p->state == MIG_P_HDR && p->have == 0 &&
+		    p->info.bytes == 0;
 	while (off < len && rc == 0) {
 		n = len - off < chunk ? len - off : chunk;
 		rc = mig_parser_feed(p, s + off, n);
@@ -812,6 +825,16 @@ mig_parser_run(struct mig_parser *p, const void *buf, size_t len,
 	}
 	if (rc == 0)
 		rc = mig_parser_finish(p);
+	/* Nothing may point into @p buf after the run, and a parser left
+	 * inside a record it did not copy cannot be fed on. */
+	if (p->borrow && rc != 0 && p->state != MIG_P_FAILED) {
+		snprintf(p->errmsg, sizeof(p->errmsg), "%s", vpf_last_error());
+		p->err = rc;
+		p->state = MIG_P_FAILED;
+	}
+	p->borrow = false;
+	p->pl = NULL;
+	p->final_pl = NULL;
 	return rc;
 }
 
