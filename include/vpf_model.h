@@ -18,8 +18,10 @@
  * Threading: by default the model is synchronous: it processes the admin
  * queue inside the doorbell write (bar_write on the notify region) and in
  * vpf_pf_ops::poll. With a timing model (service_time_us > 0 or threaded)
- * a device thread processes commands asynchronously; the functions here
- * are then safe to call from the driver's thread (the model locks itself).
+ * a device thread processes commands asynchronously (vpf_pf_ops::poll then
+ * publishes the completions whose time has come, without waiting for the
+ * model's lock); the functions here are then safe to call from the
+ * driver's thread (the model locks itself).
  */
 
 #include <stdbool.h>

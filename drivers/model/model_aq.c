@@ -880,6 +880,25 @@ model_aq_run(struct vpf_model *m)
 	due_min_update(m);
 }
 
+/*
+ * Whether a doorbell must wake the device thread. Waking a thread costs
+ * the driver a system call and an inter-processor interrupt; one that
+ * wakes up by itself well within the service time fetches the new
+ * commands then, in time for their due times (counted from this doorbell,
+ * vis_ns), so it is left asleep. A thread that runs (sleep_until 0: it
+ * takes the lock after this doorbell) sees the kick in its next pass.
+ */
+static bool
+wake_needed(struct vpf_model *m)
+{
+	uint64_t soon = 500ull * m->p.service_time_us;
+
+	if (m->sleep_until == 0)
+		return false;
+	return m->sleep_until == UINT64_MAX || soon == 0 ||
+	       m->sleep_until > vpf_now_ns() + soon;
+}
+
 void
 model_aq_notify(struct vpf_model *m)
 {
@@ -893,10 +912,10 @@ model_aq_notify(struct vpf_model *m)
 		mark_visible(m, rte_le_to_cpu_16(__atomic_load_n(pidx,
 					__ATOMIC_ACQUIRE)), vpf_now_ns());
 	m->kicked = true;
-	if (m->thread_on)
-		pthread_cond_signal(&m->cv);
-	else
+	if (!m->thread_on)
 		model_aq_run(m);
+	else if (wake_needed(m))
+		pthread_cond_signal(&m->cv);
 }
 
 void

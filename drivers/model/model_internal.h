@@ -319,6 +319,9 @@ struct vpf_model {
 	uint64_t seq;
 	bool kicked;			/* doorbell seen, avail not drained */
 	bool polling;			/* device thread polls avail (NO_NOTIFY) */
+	/* When the device thread wakes up by itself: 0 while it runs,
+	 * UINT64_MAX while it waits for a doorbell only. */
+	uint64_t sleep_until;
 	/* When each avail entry became visible to the device (the doorbell,
 	 * or the polling pass that saw it), by ring slot; vis_idx is the
 	 * first avail index not yet stamped. Commands start no earlier. */

@@ -86,7 +86,9 @@ dev_thread(void *arg)
 		aq_run_threaded(m);
 		due = model_aq_next_due(m);
 		if (due == UINT64_MAX) {
+			m->sleep_until = UINT64_MAX;
 			pthread_cond_wait(&m->cv, &m->lock);
+			m->sleep_until = 0;
 			continue;
 		}
 		if (due <= vpf_now_ns())
@@ -99,7 +101,9 @@ dev_thread(void *arg)
 		 * wait early. */
 		ts.tv_sec = (time_t)(due / 1000000000ull);
 		ts.tv_nsec = (long)(due % 1000000000ull);
+		m->sleep_until = due;
 		pthread_cond_timedwait(&m->cv, &m->lock, &ts);
+		m->sleep_until = 0;
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
