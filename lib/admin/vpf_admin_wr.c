@@ -230,6 +230,58 @@ vpf_admin_wr_stop(struct vpf_pf *pf, uint16_t vf)
 	return admin_cmd_run(pf, &c);
 }
 
+/*
+ * Merge @p cnt records at @p rec into @p bitmap (bit 0 = the page at
+ * @p addr, pages of 2^@p sh bytes). Every record is checked: one outside
+ * [addr, addr + len) or not page aligned is a device error, and the
+ * records before it are merged. Each record is loaded once: the check and
+ * the bit use the same value.
+ *
+ * Records come mostly in address order, many to one bitmap word: the
+ * current word is kept in a register and stored when the records move to
+ * another word, instead of a load-or-store per record whose load waits for
+ * the previous record's store (store-to-load forwarding).
+ */
+static int
+wr_merge(const uint64_t *rec, uint32_t cnt, uint64_t addr, uint64_t len,
+	 unsigned int sh, uint64_t *bitmap)
+{
+	const uint64_t pages = len >> sh;
+	uint64_t w, cur, a, off;
+	uint32_t i;
+
+	if (cnt == 0)
+		return 0;
+	/* Start on word 0 (the bitmap has one at least, len > 0), so that
+	 * the loop needs no "no word yet" test. */
+	w = 0;
+	cur = bitmap[0];
+	for (i = 0; i < cnt; i++) {
+		a = rte_le_to_cpu_64(rec[i]);
+		/* One test for both conditions: addr and len are page
+		 * multiples (checked by the caller), so a record is aligned
+		 * and inside exactly when (a - addr) rotated right by the
+		 * page shift is below the page count: a misaligned record's
+		 * low bits rotate to the top. */
+		off = a - addr;
+		off = (off >> sh) | (off << ((64 - sh) & 63));
+		if (__builtin_expect(off >= pages, 0)) {
+			bitmap[w] = cur;
+			return vpf_error(-EIO, "DEV_WRITE_RECORDS_READ: device reported page 0x%" PRIx64
+					 " outside 0x%" PRIx64 "+0x%" PRIx64 " or not page aligned",
+					 a, addr, len);
+		}
+		if (off / 64 != w) {
+			bitmap[w] = cur;
+			w = off / 64;
+			cur = bitmap[w];
+		}
+		cur |= UINT64_C(1) << (off % 64);
+	}
+	bitmap[w] = cur;
+	return 0;
+}
+
 int
 vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr, uint64_t len,
 		  uint64_t page_size, uint64_t *bitmap, uint64_t *records)
@@ -237,8 +289,8 @@ vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr, uint64_t len,
 	struct vpf_admin_wr_read_data d;
 	struct vpf_admin_cmd c;
 	const uint64_t *rec;
-	uint64_t total = 0, a, bit, pages, rounds = 0, max_rounds;
-	uint32_t fit, i, cnt;
+	uint64_t total = 0, pages, rounds = 0, max_rounds;
+	uint32_t fit, cnt;
 	unsigned int sh;
 	int rc;
 
@@ -292,17 +344,7 @@ vpf_admin_wr_read(struct vpf_pf *pf, uint16_t vf, uint64_t addr, uint64_t len,
 				       " pages", cnt, pages);
 			break;
 		}
-		for (i = 0; i < cnt; i++) {
-			a = rte_le_to_cpu_64(rec[i]);
-			if (a - addr >= len || ((a - addr) & (page_size - 1))) {
-				rc = vpf_error(-EIO, "DEV_WRITE_RECORDS_READ: device reported page 0x%" PRIx64
-					       " outside 0x%" PRIx64 "+0x%" PRIx64 " or not page aligned",
-					       a, addr, len);
-				break;
-			}
-			bit = (a - addr) >> sh;
-			bitmap[bit / 64] |= UINT64_C(1) << (bit % 64);
-		}
+		rc = wr_merge(rec, cnt, addr, len, sh, bitmap);
 		if (rc < 0)
 			break;
 		total += cnt;

@@ -245,10 +245,19 @@ wr_bad(struct mig_vf *v, uint64_t a)
 			   v->vf, a, v->dirty.lo, v->dirty.hi);
 }
 
+/* @p x rotated right by @p n bits (1 <= n <= 63; one ror instruction). */
+static inline uint64_t
+wr_ror(uint64_t x, unsigned int n)
+{
+	return (x >> n) | (x << ((64 - n) & 63));
+}
+
 /* Merge @p cnt records of v->dirty.rec into the bitmap. Every record is
  * checked (device page aligned, inside the window read): one outside is
- * a device error. Page sizes are powers of two (checked at start and by
- * mig_pick_page_size()), so no division. */
+ * a device error, and the records before it are merged. Page sizes are
+ * powers of two (checked at start and by mig_pick_page_size()), so no
+ * division. Each record is loaded once: the check and the bit use the
+ * same value. */
 static int
 wr_merge(struct mig_vf *v, uint32_t cnt)
 {
@@ -260,20 +269,52 @@ wr_merge(struct mig_vf *v, uint32_t cnt)
 	if (v->dirty.dev_ps == v->dirty.ps) {
 		/* One bit per record. The window [lo, hi) lies inside the
 		 * bitmap's range: with equal page sizes, bm_addr and bm_len
-		 * are device-page multiples (sync plan). */
-		const uint64_t base = v->dirty.bm_addr;
+		 * are device-page multiples (sync plan).
+		 *
+		 * Records come mostly in address order, many to one bitmap
+		 * word: the current word is kept in a register (cur) and
+		 * stored when the records move to another word, instead of a
+		 * load-or-store per record whose load waits for the previous
+		 * record's store (store-to-load forwarding, about 5 cycles a
+		 * record). */
 		const unsigned int sh = v->dirty.ps_shift;
+		const uint64_t pages = span >> sh;
+		const uint64_t pofs = (lo - v->dirty.bm_addr) >> sh;
+		uint64_t w, cur, dups = 0;
 
+		if (cnt == 0)
+			return 0;
+		/* Start on word 0 (the bitmap has one at least), so that
+		 * the loop needs no "no word yet" test. */
+		w = 0;
+		cur = bm[0];
 		for (i = 0; i < cnt; i++) {
-			uint64_t a = rte_le_to_cpu_64(v->dirty.rec[i]), p, bit;
+			uint64_t a = rte_le_to_cpu_64(v->dirty.rec[i]), p;
 
-			if ((a & amask) || a - lo >= span)
+			/* One test for both conditions: lo and span are
+			 * device-page multiples (mig_wr_window()), so a
+			 * record is aligned and inside the window exactly
+			 * when (a - lo) rotated right by the page shift is
+			 * below the window's page count: a misaligned
+			 * record's low bits rotate to the top. */
+			p = wr_ror(a - lo, sh);
+			if (__builtin_expect(p >= pages, 0)) {
+				bm[w] = cur;
 				return wr_bad(v, a);
-			p = (a - base) >> sh;
-			bit = UINT64_C(1) << (p % 64);
-			newbits += !(bm[p / 64] & bit);
-			bm[p / 64] |= bit;
+			}
+			p += pofs;
+			if (p / 64 != w) {
+				bm[w] = cur;
+				w = p / 64;
+				cur = bm[w];
+			}
+			/* Records whose bit is set already (an earlier sync
+			 * or a repeat): the rest are new bits. */
+			dups += (cur >> (p % 64)) & 1;
+			cur |= UINT64_C(1) << (p % 64);
 		}
+		bm[w] = cur;
+		newbits = cnt - dups;
 	} else {
 		for (i = 0; i < cnt; i++) {
 			uint64_t a = rte_le_to_cpu_64(v->dirty.rec[i]);

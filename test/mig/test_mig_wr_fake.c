@@ -135,6 +135,105 @@ test_merge_equal_pages(void **state)
 	env_down(&e);
 }
 
+/* The equal-page merge keeps the current bitmap word in a register and
+ * stores it when the records move on: records in any order, back and
+ * forth between words and repeated across them, land on their bits, are
+ * ORed into what the bitmap held, and count once as new; a bad record
+ * after good ones leaves those merged; every misaligned bit position and
+ * both ends of the window are refused (one rotate-and-compare test). */
+static void
+test_merge_order_and_errors(void **state)
+{
+	static const uint32_t pg[] = {
+		200, 3, 130, 4, 199, 3, 64, 63, 255, 0, 130, 10,
+	};
+	struct vpf_mig_range r = { .addr = BASE, .len = PAGES * 4096 };
+	uint64_t bm[PAGES / 64], want[PAGES / 64], rec[16], pages;
+	struct env e;
+	unsigned int i, j;
+
+	(void)state;
+	env_up(&e);
+	assert_int_equal(vpf_mig_dirty_start(e.m, 3, &r, 1, 4096), 0);
+	for (i = 0; i < RTE_DIM(pg); i++)
+		rec[i] = BASE + (uint64_t)pg[i] * 4096;
+	put_records(&e, 3, rec, RTE_DIM(pg));
+	memset(bm, 0, sizeof(bm));
+	bm[0] = UINT64_C(1) << 10;	/* already dirty: not new */
+	bm[2] = UINT64_C(1) << 7;	/* a word no record touches */
+	memcpy(want, bm, sizeof(want));
+	for (i = 0; i < RTE_DIM(pg); i++)
+		want[pg[i] / 64] |= UINT64_C(1) << (pg[i] % 64);
+	assert_int_equal(vpf_mig_dirty_sync(e.m, 3, BASE, PAGES * 4096, bm,
+					    &pages), 0);
+	assert_memory_equal(bm, want, sizeof(bm));
+	/* 12 records: 3 and 130 twice, 10 already set. */
+	assert_int_equal(pages, 9);
+
+	/* Good records, then a bad one: the good ones are merged. */
+	rec[0] = BASE + 5 * 4096;
+	rec[1] = BASE + 6 * 4096;
+	rec[2] = BASE + 70 * 4096;
+	rec[3] = BASE + 71 * 4096 + 4096 / 2;
+	rec[4] = BASE + 72 * 4096;
+	put_records(&e, 3, rec, 5);
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(vpf_mig_dirty_sync(e.m, 3, BASE, PAGES * 4096, bm,
+					    &pages), -EIO);
+	assert_int_equal(bm[0], UINT64_C(3) << 5);
+	assert_int_equal(bm[1], UINT64_C(1) << 6);
+	assert_int_equal(bm[2] | bm[3], 0);
+	/* Same, the bad record in the word of the good ones. */
+	rec[2] = BASE + 9 * 4096 + 8;
+	put_records(&e, 3, rec, 3);
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(vpf_mig_dirty_sync(e.m, 3, BASE, PAGES * 4096, bm,
+					    &pages), -EIO);
+	assert_int_equal(bm[0], UINT64_C(3) << 5);
+
+	/* Every low bit of a 4 KiB page, set alone, in a window that starts
+	 * 8 pages into the tracked range: refused. */
+	for (j = 0; j < 12; j++) {
+		rec[0] = BASE + 20 * 4096 + (UINT64_C(1) << j);
+		put_records(&e, 3, rec, 1);
+		memset(bm, 0, sizeof(bm));
+		if (vpf_mig_dirty_sync(e.m, 3, BASE + 8 * 4096, 64 * 4096, bm,
+				       &pages) != -EIO)
+			fail_msg("record misaligned by 0x%llx taken",
+				 1ull << j);
+		assert_int_equal(bm[0] | bm[1] | bm[2] | bm[3], 0);
+	}
+	/* The ends of that window: one page below, the first page past it
+	 * and the top of the address space are refused; the first and the
+	 * last page are taken. */
+	{
+		const uint64_t bad[] = {
+			BASE + 7 * 4096, BASE + 72 * 4096,
+			BASE + 72 * 4096 - 1, UINT64_MAX & ~UINT64_C(4095),
+			BASE + 8 * 4096 - (UINT64_C(1) << 63),
+		};
+
+		for (i = 0; i < RTE_DIM(bad); i++) {
+			put_records(&e, 3, &bad[i], 1);
+			if (vpf_mig_dirty_sync(e.m, 3, BASE + 8 * 4096,
+					       64 * 4096, bm, &pages) != -EIO)
+				fail_msg("record 0x%llx taken",
+					 (unsigned long long)bad[i]);
+		}
+		rec[0] = BASE + 8 * 4096;
+		rec[1] = BASE + 71 * 4096;
+		put_records(&e, 3, rec, 2);
+		memset(bm, 0, sizeof(bm));
+		assert_int_equal(vpf_mig_dirty_sync(e.m, 3, BASE + 8 * 4096,
+						    64 * 4096, bm, &pages), 0);
+		/* The bitmap starts at the sync address. */
+		assert_int_equal(pages, 2);
+		assert_int_equal(bm[0], UINT64_C(1) | UINT64_C(1) << 63);
+	}
+	assert_int_equal(vpf_mig_dirty_stop(e.m, 3), 0);
+	env_down(&e);
+}
+
 /* 8 KiB bitmap pages over the fake's 4 KiB device pages: each record
  * sets the bit of the bitmap page that contains it. */
 static void
@@ -501,6 +600,7 @@ test_range_at_top(void **state)
 
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_merge_equal_pages),
+	cmocka_unit_test(test_merge_order_and_errors),
 	cmocka_unit_test(test_merge_small_device_pages),
 	cmocka_unit_test(test_fields_query_malformed),
 	cmocka_unit_test(test_window_rounds_up_to_top),

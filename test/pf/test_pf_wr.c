@@ -171,6 +171,106 @@ test_fields_discard_wr(void **state)
 	pft_down(pf, fd);
 }
 
+/* Put @p n records in VF 2's queue and READ them over the 256 pages at
+ * 0x100000 in @p ps-byte pages. */
+static int
+wr_read_these(struct vpf_pf *pf, struct fake_dev *fd, const uint64_t *rec,
+	      uint32_t n, uint64_t ps, uint64_t *bm, uint64_t *recs)
+{
+	memcpy(fd->vf[2].dirty, rec, n * sizeof(*rec));
+	fd->vf[2].ndirty = n;
+	return vpf_admin_wr_read(pf, 2, 0x100000, 256 * 4096, ps, bm, recs);
+}
+
+/* vpf_admin_wr_read()'s merge keeps the current bitmap word in a register
+ * and stores it when the records move on: records in any order, back and
+ * forth between words and repeated, land on their bits and are ORed into
+ * what the bitmap held; a bad record after good ones leaves those merged;
+ * every misaligned bit position and both ends of the range are refused
+ * (one rotate-and-compare test). */
+static void
+test_wr_read_merge(void **state)
+{
+	static const uint32_t pg[] = {
+		200, 3, 130, 4, 199, 3, 64, 63, 255, 0, 130, 10,
+	};
+	struct fake_dev *fd;
+	struct vpf_pf *pf = pft_up(4, 0, 0, &fd);
+	struct vpf_admin_wr_range rg = { 0x100000, 256 };
+	uint64_t bm[4], want[4], rec[16], recs;
+	uint32_t i, j;
+
+	(void)state;
+	assert_int_equal(vpf_admin_wr_start(pf, 2, 4096, &rg, 1), 0);
+	for (i = 0; i < RTE_DIM(pg); i++)
+		rec[i] = 0x100000 + (uint64_t)pg[i] * 4096;
+	memset(bm, 0, sizeof(bm));
+	bm[0] = UINT64_C(1) << 10;
+	bm[2] = UINT64_C(1) << 7;	/* a word no record touches */
+	memcpy(want, bm, sizeof(want));
+	for (i = 0; i < RTE_DIM(pg); i++)
+		want[pg[i] / 64] |= UINT64_C(1) << (pg[i] % 64);
+	assert_int_equal(wr_read_these(pf, fd, rec, RTE_DIM(pg), 4096, bm,
+				       &recs), 0);
+	assert_int_equal(recs, RTE_DIM(pg));
+	assert_memory_equal(bm, want, sizeof(bm));
+
+	/* Good records, then a bad one: the good ones are merged. */
+	rec[0] = 0x100000 + 5 * 4096;
+	rec[1] = 0x100000 + 6 * 4096;
+	rec[2] = 0x100000 + 70 * 4096;
+	rec[3] = 0x100000 + 71 * 4096 + 2048;
+	rec[4] = 0x100000 + 72 * 4096;
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(wr_read_these(pf, fd, rec, 5, 4096, bm, &recs), -EIO);
+	assert_int_equal(bm[0], UINT64_C(3) << 5);
+	assert_int_equal(bm[1], UINT64_C(1) << 6);
+	assert_int_equal(bm[2] | bm[3], 0);
+	/* Same, the bad record in the word of the good ones. */
+	rec[2] = 0x100000 + 9 * 4096 + 8;
+	memset(bm, 0, sizeof(bm));
+	assert_int_equal(wr_read_these(pf, fd, rec, 3, 4096, bm, &recs), -EIO);
+	assert_int_equal(bm[0], UINT64_C(3) << 5);
+
+	/* Every low bit of a page, set alone, in 4 and 8 KiB pages. */
+	for (j = 0; j < 13; j++) {
+		rec[0] = 0x100000 + 20 * 4096 + (UINT64_C(1) << j);
+		memset(bm, 0, sizeof(bm));
+		if (j < 12 &&
+		    wr_read_these(pf, fd, rec, 1, 4096, bm, &recs) != -EIO)
+			fail_msg("record misaligned by 0x%x taken (4 KiB)",
+				 1u << j);
+		if (wr_read_these(pf, fd, rec, 1, 8192, bm, &recs) != -EIO)
+			fail_msg("record misaligned by 0x%x taken (8 KiB)",
+				 1u << j);
+		assert_int_equal(bm[0] | bm[1] | bm[2] | bm[3], 0);
+	}
+	/* The ends: one page below, the first page past the range, the top
+	 * of the address space, 2^63 below the start; the first and the last
+	 * page are taken. */
+	{
+		const uint64_t bad[] = {
+			0x100000 - 4096, 0x100000 + 256 * 4096,
+			0x100000 + 256 * 4096 - 1, UINT64_MAX & ~UINT64_C(4095),
+			0x100000 - (UINT64_C(1) << 63),
+		};
+
+		for (i = 0; i < RTE_DIM(bad); i++)
+			if (wr_read_these(pf, fd, &bad[i], 1, 4096, bm,
+					  &recs) != -EIO)
+				fail_msg("record 0x%" PRIx64 " taken", bad[i]);
+		rec[0] = 0x100000;
+		rec[1] = 0x100000 + 255 * 4096;
+		memset(bm, 0, sizeof(bm));
+		assert_int_equal(wr_read_these(pf, fd, rec, 2, 4096, bm,
+					       &recs), 0);
+		assert_int_equal(bm[0], 1);
+		assert_int_equal(bm[3], UINT64_C(1) << 63);
+	}
+	assert_int_equal(vpf_admin_wr_stop(pf, 2), 0);
+	pft_down(pf, fd);
+}
+
 static void
 test_wr_start_local_refusals(void **state)
 {
@@ -373,6 +473,7 @@ test_wr_cap_query_empty_answer(void **state)
 
 const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_fields_discard_wr),
+	cmocka_unit_test(test_wr_read_merge),
 	cmocka_unit_test(test_wr_start_local_refusals),
 	cmocka_unit_test(test_wr_partial_set_absent),
 	cmocka_unit_test(test_wr_cap_query_empty_answer),
