@@ -477,6 +477,69 @@ test_unknown_reserved(void **state)
 	assert_false(vpf_ctx_type_is_reserved(VPF_CTX_DEV_CFG));
 }
 
+/* A known type with a reserved byte set is taken, flagged RSVD_SET
+ * (D-CTX.6): the fast path takes the type and the reserved bytes in one
+ * compare, so each reserved byte, each known type, and a low and a high
+ * bit. A vq_index that follows is still checked for repeats. */
+static void
+test_known_rsvd_set(void **state)
+{
+	static const struct {
+		uint16_t type;
+		uint64_t len;
+	} k[] = {
+		{ VPF_CTX_PCI_COMMON_CFG, 64 }, { VPF_CTX_DEV_FEATURES, 8 },
+		{ VPF_CTX_PCI_VQ_CFG, 30 }, { VPF_CTX_VQ_SPLIT_RUNTIME_CFG, 5 },
+		{ VPF_CTX_VQ_SPLIT_DEV_OWN_DESC, 8 }, { VPF_CTX_DEV_CFG, 12 },
+	};
+	static const uint8_t bits[] = { 0x01, 0x80 };
+	struct vpf_ctx_iter it;
+	struct vpf_ctx_field f;
+	size_t o, f1, i, r, b;
+
+	(void)state;
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		for (r = 2; r < 8; r++) {
+			for (b = 0; b < sizeof(bits); b++) {
+				memset(buf, 0, sizeof(buf));
+				o = put_u32(buf, 0, 2);
+				/* field 0: clean, vq_index 7 if per-VQ */
+				o = put_tlv(buf, o, k[i].type, k[i].len);
+				put_u16(buf, o, 7);
+				if (k[i].type == VPF_CTX_VQ_SPLIT_DEV_OWN_DESC)
+					put_u16(buf, o + 2, 2);
+				o += k[i].len;
+				/* field 1: reserved byte r set, vq_index 8 */
+				f1 = o;
+				o = put_tlv(buf, o, k[i].type, k[i].len);
+				buf[f1 + r] = bits[b];
+				put_u16(buf, o, 8);
+				if (k[i].type == VPF_CTX_VQ_SPLIT_DEV_OWN_DESC)
+					put_u16(buf, o + 2, 2);
+				o += k[i].len;
+				assert_int_equal(check_both(buf, o, 0, NULL), 0);
+				assert_int_equal(vpf_ctx_iter_init(&it, buf, o, 0), 0);
+				assert_int_equal(vpf_ctx_iter_next(&it, &f), 1);
+				assert_int_equal(f.flags, 0);
+				assert_int_equal(vpf_ctx_iter_next(&it, &f), 1);
+				if (f.type != k[i].type ||
+				    f.flags != VPF_CTX_FIELD_F_RSVD_SET)
+					fail_msg("type 0x%x, reserved byte %zu = 0x%x: type 0x%x flags 0x%x",
+						 k[i].type, r, bits[b], f.type,
+						 f.flags);
+				assert_int_equal(f.length, k[i].len);
+				assert_int_equal(vpf_ctx_iter_next(&it, &f), 0);
+				if (!vpf_ctx_type_is_per_vq(k[i].type))
+					continue;
+				/* The flagged field repeats vq_index 7. */
+				put_u16(buf, f1 + 16, 7);
+				expect_bad(buf, o, 0, VPF_CTX_ERR_DUP_VQ, 1,
+					   f1 + 16, f1, k[i].type, 7, 0);
+			}
+		}
+	}
+}
+
 /* Truncate the sample at every byte: the exact truncation error each time. */
 static void
 test_truncate_everywhere(void **state)
@@ -626,6 +689,7 @@ main(void)
 		cmocka_unit_test(test_dup_vq_many),
 		cmocka_unit_test(test_extended),
 		cmocka_unit_test(test_unknown_reserved),
+		cmocka_unit_test(test_known_rsvd_set),
 		cmocka_unit_test(test_truncate_everywhere),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_parse_callback),
