@@ -496,8 +496,12 @@ m_vf_mig_complete(struct vpfd_req *r, json_t **res)
 	return 0;
 }
 
+/* Abort or adopt: @p op takes the VF back to RUNNING; whoever held it
+ * holds it no longer once it runs (also when @p op failed after that). */
 static int
-m_vf_mig_abort(struct vpfd_req *r, json_t **res)
+vf_to_running(struct vpfd_req *r, json_t **res,
+	      int (*op)(struct vpf_mig *m, uint16_t vf), const char *name,
+	      bool away_check)
 {
 	enum vpf_mig_state s = VPF_MIG_STATE_ERROR;
 	struct vpfd_pf *p;
@@ -506,18 +510,25 @@ m_vf_mig_abort(struct vpfd_req *r, json_t **res)
 	int rc;
 
 	if (vpfd_p_vf(r, &p, &vf) < 0 || vpfd_p_mig(r, p, &m) < 0 ||
-	    vf_mine(r, p, vf) < 0 || not_migrated_away(r, p, vf) < 0)
+	    vf_mine(r, p, vf) < 0 ||
+	    (away_check && not_migrated_away(r, p, vf) < 0))
 		return -1;
-	rc = vpf_mig_abort(m, vf);
+	rc = op(m, vf);
 	(void)vpf_mig_get_state(m, vf, &s);
 	if (s == VPF_MIG_STATE_RUNNING) {
 		p->vfs[vf].holder = 0;
 		p->vfs[vf].left_by[0] = '\0';
 	}
 	if (rc < 0)
-		return vpfd_fail_rc(r, rc, "vf_mig_abort");
+		return vpfd_fail_rc(r, rc, name);
 	*res = json_pack("{s:s}", "state", vpf_mig_state_name(s));
 	return 0;
+}
+
+static int
+m_vf_mig_abort(struct vpfd_req *r, json_t **res)
+{
+	return vf_to_running(r, res, vpf_mig_abort, "vf_mig_abort", true);
 }
 
 /* A destination whose activation outcome is unknown (a job's pair ended
@@ -527,25 +538,7 @@ m_vf_mig_abort(struct vpfd_req *r, json_t **res)
 static int
 m_vf_mig_adopt(struct vpfd_req *r, json_t **res)
 {
-	enum vpf_mig_state s = VPF_MIG_STATE_ERROR;
-	struct vpfd_pf *p;
-	struct vpf_mig *m;
-	uint16_t vf;
-	int rc;
-
-	if (vpfd_p_vf(r, &p, &vf) < 0 || vpfd_p_mig(r, p, &m) < 0 ||
-	    vf_mine(r, p, vf) < 0)
-		return -1;
-	rc = vpf_mig_adopt(m, vf);
-	(void)vpf_mig_get_state(m, vf, &s);
-	if (s == VPF_MIG_STATE_RUNNING) {
-		p->vfs[vf].holder = 0;
-		p->vfs[vf].left_by[0] = '\0';
-	}
-	if (rc < 0)
-		return vpfd_fail_rc(r, rc, "vf_mig_adopt");
-	*res = json_pack("{s:s}", "state", vpf_mig_state_name(s));
-	return 0;
+	return vf_to_running(r, res, vpf_mig_adopt, "vf_mig_adopt", false);
 }
 
 static const char *const k_vf[] = { "pf", "vf", "bdf", NULL };
