@@ -104,7 +104,8 @@ struct vpf_admin_cmd {
 };
 
 /**
- * Queue @p cmd. The doorbell is rung once per batch: by vpf_admin_kick() or
+ * Queue @p cmd. The doorbell is rung once per batch: by vpf_admin_kick(), at
+ * the end of the vpf_admin_poll() whose completion callback submitted it, or
  * by the next vpf_admin_poll(). No allocation.
  *
  * @return 0; -EBUSY when every slot is in use (poll, then retry) or the

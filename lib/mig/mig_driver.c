@@ -365,6 +365,10 @@ pair_kick_load(struct drv_pair *pp)
 		return;
 	}
 	pp->pending++;
+	/* The destination is told now, not at its PF's next poll: that poll
+	 * comes after the other transfers of this pass, and in stop-copy
+	 * every microsecond the write waits is downtime (D-PERF.6). */
+	vpf_admin_kick(dm->pf);
 }
 
 static void

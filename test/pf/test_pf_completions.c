@@ -242,6 +242,50 @@ test_dup_completion_small_ring(void **state)
 /* Status and qualifier ranges (doc/protocol.md §1.4, §1.5): OK needs qualifier 0, a known
  * status a qualifier 0..7; only EAGAIN, and ENOMEM with NORESOURCE or
  * TRYAGAIN, are retried. */
+/* A completion callback that submits the next command of a chain. */
+static void
+chain_next(struct vpf_admin_cmd *c)
+{
+	struct vpf_admin_cmd *next = c->arg;
+
+	if (next != NULL)
+		assert_int_equal(vpf_admin_submit(next->arg, next), 0);
+}
+
+/* A command a completion callback submits is told to the device at the end
+ * of that poll, not at the PF's next one: a caller polling several PFs in
+ * turn would otherwise delay every command a completion starts by a turn. */
+static void
+test_callback_submit_kicked(void **state)
+{
+	struct fake_dev *fd;
+	struct vpf_pf *pf = pft_up(4, 0, 0, &fd);
+	struct vpf_admin_cmd a, b;
+	uint32_t k;
+	uint8_t ma, mb;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	vpf_admin_prep_mode_get(&a, 1, &ma);
+	vpf_admin_prep_mode_get(&b, 2, &mb);
+	a.done = chain_next;
+	a.arg = &b;
+	b.arg = pf;		/* (chain_next's way to the PF) */
+	assert_int_equal(vpf_admin_submit(pf, &a), 0);
+	vpf_admin_kick(pf);
+	k = fd->kicks;
+	while (vpf_admin_poll(pf) == 0)
+		;
+	assert_int_equal(a.rc, 0);
+	/* b was submitted in a's callback and its doorbell rung already
+	 * (the fake answers at the doorbell). */
+	assert_int_equal(fd->kicks, k + 1);
+	assert_int_equal(vpf_admin_poll(pf), 1);
+	assert_int_equal(b.rc, 0);
+	pft_down(pf, fd);
+}
+
 static void
 test_status_qualifier_ranges(void **state)
 {
@@ -311,5 +355,6 @@ const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_status_not_written),
 	cmocka_unit_test(test_dup_completion_small_ring),
 	cmocka_unit_test(test_status_qualifier_ranges),
+	cmocka_unit_test(test_callback_submit_kicked),
 };
 const size_t pft_ntests = RTE_DIM(pft_tests);
