@@ -228,6 +228,15 @@ slot_done(struct vpf_mig *m, uint16_t vf, int rc, void *arg)
 		(void)mig_vf_mark_complete(pp->s);
 		rc = 0;
 	}
+	if (rc && sl->which == 1 && pp->stage == 6) {
+		/* The destination runs the guest; only its objects' DESTROY
+		 * failed: they stay until the device's next reset
+		 * (D-DRV14.8), nothing else changes. */
+		MIG_LOG(WARNING, pp->d->m->pf,
+			"VF %u: %s; the migration completed, its device-parts objects stay",
+			pp->d->vf, pp->d->err);
+		rc = 0;
+	}
 	if (rc && sl->which == 0 && pp->drv->phase == VPF_MIG_PHASE_STOP_COPY &&
 	    pp->stage == 6) {
 		/* The destination runs the guest: the source's last step
@@ -579,6 +588,10 @@ adv_stop_copy(struct drv_pair *pp)
 			pp->drv->nactivating++;
 		}
 		pp->drv->nact_inflight++;
+		/* 1.4: the destination's objects go after the window, not
+		 * between the activations of the other VFs (D-PERF.7). */
+		if (mig_is_v14(pp->d->m))
+			pp->d->v14.keep_objs = true;
 		pair_set_state(pp, 1, VPF_MIG_STATE_RUNNING);
 		if (pp->pending == 0 && pp->drv->nact_inflight > 0)
 			pp->drv->nact_inflight--;	/* it did not start */
@@ -608,6 +621,17 @@ adv_stop_copy(struct drv_pair *pp)
 	case 5:
 		pp->stage = 6;
 		pair_set_state(pp, 0, VPF_MIG_STATE_STOP);
+		/* The marks of this batch were written once no activation
+		 * was in flight: now the destination's device-parts objects
+		 * go (D-PERF.7). */
+		if (mig_is_v14(pp->d->m) &&
+		    (pp->d->v14.get.o.valid || pp->d->v14.set.o.valid) &&
+		    pair_begin(pp, 1) == 0) {
+			/* (best effort: a failure only leaves the objects) */
+			(void)mig_v14_tidy_plan(pp->d);
+			pp->pending++;
+			mig_op_start(pp->d);
+		}
 		break;
 	case 6:
 		(void)mig_vf_mark_complete(pp->s);

@@ -556,8 +556,10 @@ mig_v14_set_state_plan(struct mig_vf *v, enum vpf_mig_state from,
 	 * resume: the guest's downtime does not wait for them (D-MIG14.25).
 	 * A failed resume destroys them as any failed step does. */
 	bool late = from == S_RES && !mode_stopped(tmode);
+	bool defer = late && v->v14.keep_objs;
 
 	v->v14.mode_retried = false;
+	v->v14.keep_objs = false;
 	/* Exit actions of the state left. */
 	if (from == S_RES)
 		mig_op_add(v, ACT_LOCAL, 0, 0, local_resuming_exit);
@@ -579,7 +581,7 @@ mig_v14_set_state_plan(struct mig_vf *v, enum vpf_mig_state from,
 		mig_op_add(v, ACT_LOCAL, 0, 0, local_stop_mark);
 	mig_op_add(v, ACT_MODE_SET, tmode, 0, NULL);
 	mig_op_add(v, ACT_LOCAL, 0, 0, plain_state);
-	if (late) {
+	if (late && !defer) {
 		mig_op_add(v, ACT_V14_DESTROY, VPF_PARTS_OBJ_GET,
 			   STEP_F_BEST_EFFORT, NULL);
 		mig_op_add(v, ACT_V14_DESTROY, VPF_PARTS_OBJ_SET,

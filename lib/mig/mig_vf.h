@@ -221,6 +221,11 @@ struct mig_v14 {
 	size_t slen;			/* parts bytes in it */
 	bool sfinal;			/* it is the load's final set */
 	bool mode_retried;		/* a MODE_SET without answer resent */
+	/* Set by the migration driver before a destination's RESUMING ->
+	 * RUNNING: that plan leaves the objects, and the driver destroys
+	 * them once the job's activations are done (D-PERF.7). Consumed by
+	 * the plan. */
+	bool keep_objs;
 };
 
 /* Dirty-page tracking through write recording (mig_dirty.c). */
