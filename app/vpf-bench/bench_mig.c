@@ -1387,7 +1387,7 @@ const struct bench_dialect bench_draft = {
 	 * and the engine path send (the pre-flight sized the buffer, so no
 	 * SIZE_GET in the arc). It counted the serial way's 3 until the
 	 * timed model stopped queueing its own CPU time: the pipelined path
-	 * then read 0.83 of that "bound" (D-PERF.5). */
+	 * then read 0.83 of that "bound" (D-PERF.1). */
 	.stop_cmds = 2,
 	.window_src_cmds = 2,
 	.window_dst_cmds = 2,

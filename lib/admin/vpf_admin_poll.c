@@ -491,7 +491,7 @@ admin_poll(struct vpf_pf *pf, uint32_t max)
 	/* What the callbacks submitted is told to the device now, in one
 	 * doorbell, rather than at the start of this PF's next poll: a
 	 * caller that polls several PFs in turn would otherwise add one
-	 * turn to each command a completion starts (D-PERF.6). */
+	 * turn to each command a completion starts (D-PERF.2). */
 	if (pf->unkicked && !pf->dead && !pf->gone)
 		vpf_admin_kick(pf);
 	if (rc < 0 && n == 0)

@@ -376,7 +376,7 @@ pair_kick_load(struct drv_pair *pp)
 	pp->pending++;
 	/* The destination is told now, not at its PF's next poll: that poll
 	 * comes after the other transfers of this pass, and in stop-copy
-	 * every microsecond the write waits is downtime (D-PERF.6). */
+	 * every microsecond the write waits is downtime (D-PERF.2). */
 	vpf_admin_kick(dm->pf);
 }
 
@@ -589,7 +589,7 @@ adv_stop_copy(struct drv_pair *pp)
 		}
 		pp->drv->nact_inflight++;
 		/* 1.4: the destination's objects go after the window, not
-		 * between the activations of the other VFs (D-PERF.7). */
+		 * between the activations of the other VFs (D-PERF.3). */
 		if (mig_is_v14(pp->d->m))
 			pp->d->v14.keep_objs = true;
 		pair_set_state(pp, 1, VPF_MIG_STATE_RUNNING);
@@ -623,7 +623,7 @@ adv_stop_copy(struct drv_pair *pp)
 		pair_set_state(pp, 0, VPF_MIG_STATE_STOP);
 		/* The marks of this batch were written once no activation
 		 * was in flight: now the destination's device-parts objects
-		 * go (D-PERF.7). */
+		 * go (D-PERF.3). */
 		if (mig_is_v14(pp->d->m) &&
 		    (pp->d->v14.get.o.valid || pp->d->v14.set.o.valid) &&
 		    pair_begin(pp, 1) == 0) {

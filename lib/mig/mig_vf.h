@@ -223,7 +223,7 @@ struct mig_v14 {
 	bool mode_retried;		/* a MODE_SET without answer resent */
 	/* Set by the migration driver before a destination's RESUMING ->
 	 * RUNNING: that plan leaves the objects, and the driver destroys
-	 * them once the job's activations are done (D-PERF.7). Consumed by
+	 * them once the job's activations are done (D-PERF.3). Consumed by
 	 * the plan. */
 	bool keep_objs;
 };
