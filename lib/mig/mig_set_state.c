@@ -152,6 +152,7 @@ local_abort_begin(struct mig_vf *v)
 	v->load.final_written = false;
 	/* (load.loaded stays until the load is dropped, set back or
 	 * resumed: a cleanup that fails before that leaves it adoptable) */
+	v->v14.keep_objs = false;
 	return 0;
 }
 
