@@ -639,6 +639,54 @@ run_scaling(const char *only, const uint16_t *list, unsigned int n)
 	return failed;
 }
 
+/* --scaling's companions: not --vfs nor --json, and only the stopcopy and
+ * downtime groups (the default). 0, or -1 with the reason on stderr. */
+static int
+scaling_opts_check(bool vfs_given, const char **only)
+{
+	if (vfs_given) {
+		fprintf(stderr, "vpf-bench: --scaling takes its VF counts from "
+			"--vfs-list, not --vfs\n");
+		return -1;
+	}
+	if (bench_opts.json) {
+		fprintf(stderr, "vpf-bench: --scaling prints CSV; --json is "
+			"for one VF count (--vfs N --json)\n");
+		return -1;
+	}
+	if (*only == NULL)
+		*only = "stopcopy,downtime";
+	for (const char *p = *only; *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (!((len == 8 && strncmp(p, "stopcopy", 8) == 0) ||
+		      (len == 8 && strncmp(p, "downtime", 8) == 0))) {
+			fprintf(stderr, "vpf-bench: --scaling runs the stopcopy "
+				"and downtime groups only (--only %s)\n", *only);
+			return -1;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* --rt: SCHED_FIFO at @p prio. Threads created later (the model's device
+ * threads) inherit the policy. The kernel's RT throttling still leaves the
+ * rest of the system its share. */
+static void
+rt_set(unsigned long prio)
+{
+	struct sched_param sp = { .sched_priority = (int)prio };
+
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+		bench_note("--rt: cannot set SCHED_FIFO %lu: %s; running with "
+			   "the normal policy", prio, strerror(errno));
+	else
+		bench_note("running under SCHED_FIFO priority %lu", prio);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -735,48 +783,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "vpf-bench: --vfs-list goes with --scaling\n");
 		return 2;
 	}
-	if (bench_opts.scaling) {
-		if (vfs_given) {
-			fprintf(stderr, "vpf-bench: --scaling takes its VF "
-				"counts from --vfs-list, not --vfs\n");
-			return 2;
-		}
-		if (bench_opts.json) {
-			fprintf(stderr, "vpf-bench: --scaling prints CSV; "
-				"--json is for one VF count (--vfs N --json)\n");
-			return 2;
-		}
-		if (only == NULL)
-			only = "stopcopy,downtime";
-		for (const char *p = only; *p;) {
-			size_t len = strcspn(p, ",");
-
-			if (!((len == 8 && strncmp(p, "stopcopy", 8) == 0) ||
-			      (len == 8 && strncmp(p, "downtime", 8) == 0))) {
-				fprintf(stderr, "vpf-bench: --scaling runs the "
-					"stopcopy and downtime groups only "
-					"(--only %s)\n", only);
-				return 2;
-			}
-			p += len;
-			if (*p == ',')
-				p++;
-		}
-	}
+	if (bench_opts.scaling && scaling_opts_check(vfs_given, &only) != 0)
+		return 2;
 	bench_opts.reps = reps ? (unsigned int)reps :
 			  bench_opts.quick ? 3 : 11;
-	if (rt) {
-		struct sched_param sp = { .sched_priority = (int)rt };
-
-		/* Threads created later (the model's device threads) inherit
-		 * the policy. The kernel's RT throttling still leaves the
-		 * rest of the system its share. */
-		if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
-			bench_note("--rt: cannot set SCHED_FIFO %lu: %s; running "
-				   "with the normal policy", rt, strerror(errno));
-		else
-			bench_note("running under SCHED_FIFO priority %lu", rt);
-	}
+	if (rt)
+		rt_set(rt);
 
 	if (two_pf)
 		bench_note("--two-pf has no effect: the downtime group measures "
