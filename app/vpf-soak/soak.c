@@ -464,7 +464,10 @@ struct bx {
 	int fd;
 	enum xbreak mode;
 	uint64_t off;		/* break after this many bytes */
-	uint64_t moved;
+	/* Counted apart: a sending end also receives (acknowledgements),
+	 * and the send limit is off - tx, which must never wrap. */
+	uint64_t tx;		/* bytes the transport took */
+	uint64_t rx;		/* bytes it gave */
 	bool broken;
 	bool hit;
 };
@@ -478,8 +481,8 @@ bx_send(void *ctx, const void *buf, size_t len)
 
 	if (b->broken)
 		return -EPIPE;
-	if (b->mode == XB_CUT_SEND && b->moved + len > b->off) {
-		len = (size_t)(b->off - b->moved);
+	if (b->mode == XB_CUT_SEND && len > b->off - b->tx) {
+		len = (size_t)(b->off - b->tx);
 		if (len == 0) {
 			shutdown(b->fd, SHUT_RDWR);
 			b->broken = true;
@@ -487,24 +490,23 @@ bx_send(void *ctx, const void *buf, size_t len)
 			return -EPIPE;
 		}
 	}
-	if (b->mode == XB_CORRUPT && !b->hit && b->moved <= b->off &&
-	    b->moved + len > b->off) {
+	if (b->mode == XB_CORRUPT && !b->hit && len > b->off - b->tx) {
 		if (len > sizeof(tmp))
 			len = sizeof(tmp);
 		memcpy(tmp, buf, len);
-		if (b->off - b->moved < len) {
-			tmp[b->off - b->moved] ^= 0x5a;
+		if (b->off - b->tx < len) {
+			tmp[b->off - b->tx] ^= 0x5a;
 			n = b->fx.x.send(b->fx.x.ctx, tmp, len);
-			if (n > (ssize_t)(b->off - b->moved))
+			if (n > (ssize_t)(b->off - b->tx))
 				b->hit = true;
 			if (n > 0)
-				b->moved += (uint64_t)n;
+				b->tx += (uint64_t)n;
 			return n;
 		}
 	}
 	n = b->fx.x.send(b->fx.x.ctx, buf, len);
 	if (n > 0)
-		b->moved += (uint64_t)n;
+		b->tx += (uint64_t)n;
 	return n;
 }
 
@@ -516,7 +518,7 @@ bx_recv(void *ctx, void *buf, size_t len)
 
 	if (b->broken)
 		return -ENODATA;
-	if (b->mode == XB_CLOSE_RECV && b->moved >= b->off) {
+	if (b->mode == XB_CLOSE_RECV && b->rx >= b->off) {
 		shutdown(b->fd, SHUT_RDWR);
 		b->broken = true;
 		b->hit = true;
@@ -524,7 +526,7 @@ bx_recv(void *ctx, void *buf, size_t len)
 	}
 	n = b->fx.x.recv(b->fx.x.ctx, buf, len);
 	if (n > 0)
-		b->moved += (uint64_t)n;
+		b->rx += (uint64_t)n;
 	return n;
 }
 
