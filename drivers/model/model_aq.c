@@ -108,20 +108,23 @@ cmd_release(struct vpf_model *m, struct model_cmd *c)
 	}
 }
 
+/* O(1): the list is doubly linked, because the driver's poll removes
+ * the commands it publishes and must not walk the list for each. */
 static void
 work_remove(struct vpf_model *m, struct model_cmd *c)
 {
-	struct model_cmd **pp;
-
-	for (pp = &m->work; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			m->nwork--;
-			if (!c->executed)
-				m->ndeferred--;
-			return;
-		}
-	}
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		m->work = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		m->work_tail = c->prev;
+	c->next = c->prev = NULL;
+	m->nwork--;
+	if (!c->executed)
+		m->ndeferred--;
 }
 
 /* Owner reset or admin queue reset: the commands in flight are failed
@@ -138,7 +141,7 @@ model_aq_drop_all(struct vpf_model *m, const char *why)
 			n++;
 		}
 	}
-	m->work = NULL;
+	m->work = m->work_tail = NULL;
 	m->nwork = 0;
 	m->ndeferred = 0;
 	__atomic_store_n(&m->due_min, UINT64_MAX, __ATOMIC_RELAXED);
@@ -606,12 +609,13 @@ exec_at_fetch(struct vpf_model *m, const struct model_cmd *c, uint64_t now)
 static void
 work_append(struct vpf_model *m, struct model_cmd *c)
 {
-	struct model_cmd **pp;
-
 	c->next = NULL;
-	for (pp = &m->work; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = c;
+	c->prev = m->work_tail;
+	if (m->work_tail != NULL)
+		m->work_tail->next = c;
+	else
+		m->work = c;
+	m->work_tail = c;
 	m->nwork++;
 	if (!c->executed)
 		m->ndeferred++;
@@ -782,17 +786,42 @@ cmd_complete(struct vpf_model *m, struct model_cmd *c)
 		cmd_publish(m, c, &r);
 }
 
-/* Complete the commands whose time has come; returns how many. */
+/* Recompute the earliest due time the driver's poll checks. */
+static void
+due_min_update(struct vpf_model *m)
+{
+	struct model_cmd *c;
+	uint64_t due = UINT64_MAX;
+
+	if (!m->needs_reset)
+		for (c = m->work; c != NULL; c = c->next)
+			if (c->due_ns < due)
+				due = c->due_ns;
+	__atomic_store_n(&m->due_min, due, __ATOMIC_RELAXED);
+}
+
+
+/*
+ * Complete the commands whose time has come; returns how many, and
+ * publishes the earliest due time of those left (m->due_min) from the
+ * same walk. A command run here rather than at fetch may act on others
+ * (a reset drops them all), so after one the list is walked again.
+ */
 static uint32_t
 complete_due(struct vpf_model *m, uint64_t now)
 {
 	struct model_cmd *c, *next;
+	uint64_t left = UINT64_MAX;
+	bool rescan = false;
 	uint32_t n = 0;
 
 	for (c = m->work; c != NULL && !m->needs_reset; c = next) {
 		next = c->next;
-		if (c->due_ns > now)
+		if (c->due_ns > now) {
+			if (c->due_ns < left)
+				left = c->due_ns;
 			continue;
+		}
 		if (!c->executed &&
 		    (c->fault == VPF_MODEL_FAULT_NONE ||
 		    c->fault == VPF_MODEL_FAULT_DELAY ||
@@ -817,6 +846,7 @@ complete_due(struct vpf_model *m, uint64_t now)
 			 * §4.9, D-4.10). */
 			if (busy > now) {
 				c->due_ns = busy;
+				left = busy < left ? busy : left;
 				continue;
 			}
 			if (!c->cost_checked) {
@@ -825,31 +855,23 @@ complete_due(struct vpf_model *m, uint64_t now)
 				c->cost_checked = true;
 				if (cost > 0) {
 					c->due_ns = now + cost;
+					left = c->due_ns < left ? c->due_ns : left;
 					continue;
 				}
 			}
 		}
+		rescan |= !c->executed;
 		work_remove(m, c);
 		cmd_complete(m, c);
 		if (c->state != CMD_FREE)
 			cmd_release(m, c);
 		n++;
 	}
+	if (rescan || m->needs_reset)
+		due_min_update(m);
+	else
+		__atomic_store_n(&m->due_min, left, __ATOMIC_RELAXED);
 	return n;
-}
-
-/* Recompute the earliest due time the driver's poll checks. */
-static void
-due_min_update(struct vpf_model *m)
-{
-	struct model_cmd *c;
-	uint64_t due = UINT64_MAX;
-
-	if (!m->needs_reset)
-		for (c = m->work; c != NULL; c = c->next)
-			if (c->due_ns < due)
-				due = c->due_ns;
-	__atomic_store_n(&m->due_min, due, __ATOMIC_RELAXED);
 }
 
 uint64_t
@@ -877,6 +899,7 @@ model_aq_run(struct vpf_model *m)
 		if (done == 0)
 			break;
 	}
+	/* Fetching adds commands complete_due() did not see. */
 	due_min_update(m);
 }
 
@@ -943,6 +966,5 @@ model_aq_poll_timed(struct vpf_model *m)
 	if (pthread_mutex_trylock(&m->lock) != 0)
 		return;
 	m->polls_published += complete_due(m, vpf_now_ns());
-	due_min_update(m);
 	pthread_mutex_unlock(&m->lock);
 }

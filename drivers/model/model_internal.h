@@ -259,7 +259,8 @@ struct model_cmd {
 	/* fault applied to this command */
 	enum vpf_model_fault_kind fault;
 	uint32_t fault_param;
-	struct model_cmd *next;
+	struct model_cmd *next;		/* work list, fetch order */
+	struct model_cmd *prev;
 };
 
 struct vpf_model {
@@ -311,6 +312,7 @@ struct vpf_model {
 	struct model_cmd *pool;		/* one per admin queue entry */
 	uint32_t npool;
 	struct model_cmd *work;		/* fetched, not completed (FIFO) */
+	struct model_cmd *work_tail;
 	uint32_t nwork, nhung;
 	uint32_t ndeferred;		/* in work, not executed yet */
 	/* Earliest due time in work (UINT64_MAX: none); written under the
