@@ -165,6 +165,14 @@ VPF_API int vpf_model_dirty_bitmap(struct vpf_model *m, uint16_t vf,
 				   uint64_t page_size, uint64_t *bitmap,
 				   uint64_t *pages);
 
+/**
+ * Whether write recording is on for VF @p vf as the device sees it (started
+ * and not stopped since; no admin command), e.g. to check that a driver
+ * stopped it. @return 0, or -EINVAL (no such VF, NULL @p on).
+ */
+VPF_API int vpf_model_wr_recording(struct vpf_model *m, uint16_t vf,
+				   bool *on);
+
 /** Number of pages VF @p vf wrote since write recording started. */
 VPF_API int vpf_model_dirty_count(struct vpf_model *m, uint16_t vf,
 				  uint64_t *pages);
@@ -328,6 +336,21 @@ VPF_API int vpf_model_fault_inject(struct vpf_model *m, uint16_t vf,
 VPF_API int vpf_model_fault_inject_for(struct vpf_model *m, uint16_t vf,
 				       enum vpf_model_fault_kind kind,
 				       uint32_t ms, uint32_t param);
+
+/**
+ * Aim a fault at one admin opcode: the next @p count (0: 1) commands
+ * addressed to VF @p vf (0: any command of the PF) whose opcode is
+ * @p opcode (VPF_ADMIN_OP_*, or the 1.4 dialect's number) get fault
+ * @p kind; @p param as for vpf_model_fault_inject(). Commands with another
+ * opcode pass untouched and do not use the fault up, so a test can hit,
+ * say, the DEV_WRITE_RECORDS_STOP of an abort and nothing before it. It is
+ * the VF's fault like any other: a later call of any of these replaces it.
+ * @return 0, or -EINVAL (no such VF, bad kind).
+ */
+VPF_API int vpf_model_fault_inject_op(struct vpf_model *m, uint16_t vf,
+				      uint16_t opcode,
+				      enum vpf_model_fault_kind kind,
+				      uint32_t count, uint32_t param);
 
 /** Remove all pending faults. */
 VPF_API void vpf_model_fault_clear(struct vpf_model *m);

@@ -56,10 +56,13 @@ vpf_model_fault_name(enum vpf_model_fault_kind kind)
 	return fault_names[kind];
 }
 
-int
-vpf_model_fault_inject(struct vpf_model *m, uint16_t vf_id,
-		       enum vpf_model_fault_kind kind, uint32_t count,
-		       uint32_t param)
+/* Arm VF @p vf_id's fault (the PF's for 0) under the model's lock, in one
+ * go: a command fetched meanwhile by the device thread sees either the
+ * old fault or the whole new one. @p ms 0: by count; @p op < 0: any
+ * opcode. */
+static int
+fault_arm(struct vpf_model *m, uint16_t vf_id, enum vpf_model_fault_kind kind,
+	  uint32_t count, uint32_t ms, int op, uint32_t param)
 {
 	struct model_fault *f;
 	struct model_vf *vf;
@@ -76,10 +79,29 @@ vpf_model_fault_inject(struct vpf_model *m, uint16_t vf_id,
 	}
 	f->kind = kind;
 	f->count = kind == VPF_MODEL_FAULT_NONE ? 0 : (count ? count : 1);
-	f->until_ns = 0;
+	f->until_ns = kind == VPF_MODEL_FAULT_NONE || ms == 0 ? 0 :
+		      vpf_now_ns() + 1000000ull * ms;
 	f->param = param;
+	f->by_op = kind != VPF_MODEL_FAULT_NONE && op >= 0;
+	f->op = f->by_op ? (uint16_t)op : 0;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+int
+vpf_model_fault_inject(struct vpf_model *m, uint16_t vf_id,
+		       enum vpf_model_fault_kind kind, uint32_t count,
+		       uint32_t param)
+{
+	return fault_arm(m, vf_id, kind, count, 0, -1, param);
+}
+
+int
+vpf_model_fault_inject_op(struct vpf_model *m, uint16_t vf_id,
+			  uint16_t opcode, enum vpf_model_fault_kind kind,
+			  uint32_t count, uint32_t param)
+{
+	return fault_arm(m, vf_id, kind, count, 0, opcode, param);
 }
 
 int
@@ -87,16 +109,7 @@ vpf_model_fault_inject_for(struct vpf_model *m, uint16_t vf_id,
 			   enum vpf_model_fault_kind kind, uint32_t ms,
 			   uint32_t param)
 {
-	int rc = vpf_model_fault_inject(m, vf_id, kind, 1, param);
-	struct model_fault *f;
-
-	if (rc != 0 || kind == VPF_MODEL_FAULT_NONE)
-		return rc;
-	pthread_mutex_lock(&m->lock);
-	f = vf_id == 0 ? &m->pf_fault : &model_vf_get(m, vf_id)->fault;
-	f->until_ns = vpf_now_ns() + 1000000ull * (ms ? ms : 1);
-	pthread_mutex_unlock(&m->lock);
-	return 0;
+	return fault_arm(m, vf_id, kind, 1, ms ? ms : 1, -1, param);
 }
 
 void
@@ -120,10 +133,14 @@ vpf_model_fault_clear(struct vpf_model *m)
  * The pick at fetch time
  * ------------------------------------------------------------------ */
 
+/* Whether @p f hits a command with opcode @p op (-1: the header could
+ * not be read, which a fault aimed at an opcode never hits). */
 static bool
-fault_active(struct model_fault *f)
+fault_active(struct model_fault *f, int op)
 {
 	if (f->kind == VPF_MODEL_FAULT_NONE)
+		return false;
+	if (f->by_op && op != (int)f->op)
 		return false;
 	if (f->until_ns != 0) {
 		if (vpf_now_ns() < f->until_ns)
@@ -142,18 +159,22 @@ model_fault_pick(struct vpf_model *m, struct model_cmd *c)
 {
 	struct model_fault *f = NULL;
 	struct model_vf *vf = NULL;
+	int op = -1;
 
 	c->fault = VPF_MODEL_FAULT_NONE;
 	c->fault_param = 0;
 	if (!c->too_big && c->r_total >= sizeof(struct vpf_admin_cmd_hdr)) {
 		const struct vpf_admin_cmd_hdr *h = (const void *)c->data;
 
+		op = rte_le_to_cpu_16(h->opcode);
 		if (rte_le_to_cpu_16(h->group_type) == VPF_ADMIN_GROUP_SRIOV)
 			vf = model_vf_get(m, rte_le_to_cpu_64(h->group_member_id));
 	}
-	if (vf != NULL && fault_active(&vf->fault))
+	/* A fault aimed at another opcode leaves the command alone (and
+	 * is not used up by it). */
+	if (vf != NULL && fault_active(&vf->fault, op))
 		f = &vf->fault;
-	else if (fault_active(&m->pf_fault))
+	else if (fault_active(&m->pf_fault, op))
 		f = &m->pf_fault;
 	if (f == NULL)
 		return;

@@ -145,6 +145,8 @@ struct model_fault {
 	uint32_t count;		/* next @c count commands, or */
 	uint64_t until_ns;	/* every command until then (0: by count) */
 	uint32_t param;
+	bool by_op;		/* only commands with opcode @c op count */
+	uint16_t op;
 };
 
 struct model_stats_i {

@@ -91,6 +91,22 @@ vpf_model_dirty_bitmap(struct vpf_model *m, uint16_t vf_id, uint64_t addr,
 }
 
 int
+vpf_model_wr_recording(struct vpf_model *m, uint16_t vf_id, bool *on)
+{
+	struct model_vf *vf;
+	int rc;
+
+	if (m == NULL || on == NULL)
+		return -EINVAL;
+	rc = model_lock_vf(m, vf_id, &vf);
+	if (rc != 0)
+		return rc;
+	*on = vf->wr_on;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int
 vpf_model_dirty_count(struct vpf_model *m, uint16_t vf_id, uint64_t *pages)
 {
 	struct model_vf *vf;

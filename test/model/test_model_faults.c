@@ -2,7 +2,8 @@
  * Copyright(c) 2026 vpf authors
  *
  * Every fault kind of vpf_model_fault_inject() is observable, per VF and
- * per PF, for the next N commands.
+ * per PF, for the next N commands; vpf_model_fault_inject_op() hits only
+ * its opcode.
  */
 
 #include <errno.h>
@@ -261,6 +262,106 @@ test_fault_for_a_time_window(void **state)
 	assert_int_equal(d.status, 0);
 }
 
+/* A fault aimed at one opcode hits the next commands with that opcode and
+ * nothing else: the others pass and do not use it up. */
+static void
+test_fault_aimed_at_an_opcode(void **state)
+{
+	struct h_done d;
+	uint8_t m = 0;
+
+	(void)state;
+	assert_int_equal(vpf_model_fault_inject_op(H.m, 1,
+						   VPF_ADMIN_OP_DEV_MODE_SET,
+						   VPF_MODEL_FAULT_EAGAIN, 2,
+						   0), 0);
+	/* Other opcodes of the VF, and the same opcode on another VF. */
+	assert_int_equal(h_mode_get(&H, 1, &m), 0);
+	assert_int_equal(m, VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(h_mode_set(&H, 2, VPF_DEV_MODE_STOP), 0);
+	assert_int_equal(h_mode_get(&H, 1, &m), 0);
+	/* The two MODE_SETs of VF 1, with a MODE_GET between them. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP),
+			 VPF_ADMIN_STATUS_EAGAIN);
+	assert_int_equal(h_mode_get(&H, 1, &m), 0);
+	assert_int_equal(m, VPF_DEV_MODE_ACTIVE);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP),
+			 VPF_ADMIN_STATUS_EAGAIN);
+	/* Used up. */
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+
+	/* PF-wide (vf 0): LIST_QUERY only, whichever member. */
+	assert_int_equal(vpf_model_fault_inject_op(H.m, 0,
+						   VPF_ADMIN_OP_LIST_QUERY,
+						   VPF_MODEL_FAULT_EAGAIN, 1,
+						   0), 0);
+	assert_int_equal(h_mode_get(&H, 3, &m), 0);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, VPF_ADMIN_STATUS_EAGAIN);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_LIST_QUERY, 0, NULL, 0, 8,
+			       &d), 0);
+	assert_int_equal(d.status, 0);
+
+	/* A later plain fault replaces the aimed one: any opcode again. */
+	vpf_model_fault_inject_op(H.m, 1, VPF_ADMIN_OP_DEV_MODE_SET,
+				  VPF_MODEL_FAULT_EAGAIN, 1, 0);
+	vpf_model_fault_inject(H.m, 1, VPF_MODEL_FAULT_EAGAIN, 1, 0);
+	assert_int_equal(h_mode_get(&H, 1, &m), VPF_ADMIN_STATUS_EAGAIN);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_STOP), 0);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+
+	assert_int_equal(vpf_model_fault_inject_op(H.m, 9,
+						   VPF_ADMIN_OP_DEV_MODE_SET,
+						   VPF_MODEL_FAULT_HANG, 1, 0),
+			 -EINVAL);
+	assert_int_equal(vpf_model_fault_inject_op(H.m, 1,
+						   VPF_ADMIN_OP_DEV_MODE_SET,
+						   VPF_MODEL_FAULT_MAX, 1, 0),
+			 -EINVAL);
+}
+
+/* A hang aimed at DEV_WRITE_RECORDS_STOP: the START and the MODE_GET
+ * before it complete, the STOP never does, and recording stays on. */
+static void
+test_fault_hang_aimed_at_wr_stop(void **state)
+{
+	uint8_t buf[32];
+	uint64_t ps = 4096, rg[2] = { 0, 16 };
+	uint32_t n = 1;
+	struct h_done d;
+	bool on = true;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &ps, 8);
+	memcpy(buf + 8, &n, 4);
+	memcpy(buf + 16, rg, 16);
+	vpf_model_fault_inject_op(H.m, 2, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+				  VPF_MODEL_FAULT_HANG, 1, 0);
+	assert_int_equal(vpf_model_wr_recording(H.m, 2, &on), 0);
+	assert_false(on);
+	assert_int_equal(h_cmd(&H, VPF_ADMIN_OP_DEV_WRITE_RECORDS_START, 2,
+			       buf, sizeof(buf), 0, &d), 0);
+	assert_int_equal(d.status, 0);
+	assert_int_equal(vpf_model_wr_recording(H.m, 2, &on), 0);
+	assert_true(on);
+	assert_int_equal(h_submit(&H, 0, VPF_ADMIN_OP_DEV_MODE_GET, 1, 2, NULL,
+				  0, 8, &d, 1000), 0);
+	assert_int_equal(h_submit(&H, 1, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+				  1, 2, NULL, 0, 0, &d, 30), -ETIMEDOUT);
+	assert_int_equal(vpf_model_wr_recording(H.m, 2, &on), 0);
+	assert_true(on);
+	/* The next STOP is not aimed at: it completes and stops. */
+	assert_int_equal(h_submit(&H, 2, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+				  1, 2, NULL, 0, 0, &d, 1000), 0);
+	assert_int_equal(d.status, 0);
+	assert_int_equal(vpf_model_wr_recording(H.m, 2, &on), 0);
+	assert_false(on);
+	assert_int_equal(vpf_model_wr_recording(H.m, 9, &on), -EINVAL);
+}
+
 VPF_TEST_MAIN(NULL, NULL,
 	H_TEST(test_fault_names),
 	H_TEST(test_fault_hang),
@@ -273,4 +374,6 @@ VPF_TEST_MAIN(NULL, NULL,
 	H_TEST(test_fault_bad_len),
 	H_TEST(test_fault_dup),
 	H_TEST(test_fault_pf_wide_and_count),
-	H_TEST(test_fault_for_a_time_window))
+	H_TEST(test_fault_for_a_time_window),
+	H_TEST(test_fault_aimed_at_an_opcode),
+	H_TEST(test_fault_hang_aimed_at_wr_stop))
