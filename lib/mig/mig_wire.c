@@ -15,6 +15,7 @@
  *   RESULT  le32 pair, le32 errno (0 activated), le64 t, reason
  *   BYE     empty
  *   ACK     le32 pair, le32 precopy rounds taken (written or checked)  (8)
+ *   PING    empty (HELLO flag bit 2: sent when a direction is idle)
  */
 
 #include <errno.h>
@@ -33,6 +34,7 @@ static const char *const type_names[MIG_W_MAX] = {
 	[MIG_W_RESULT] = "RESULT",
 	[MIG_W_BYE] = "BYE",
 	[MIG_W_ACK] = "ACK",
+	[MIG_W_PING] = "PING",
 };
 
 const char *
@@ -42,7 +44,7 @@ mig_wire_type_name(uint16_t type)
 }
 
 /* Bytes before the reason text (VERDICT, ABORT, RESULT) or the data
- * (DESC, DATA); 0 for HELLO and BYE. */
+ * (DESC, DATA); 0 for HELLO, BYE and PING. */
 static size_t
 fixed_len(uint16_t type)
 {
@@ -122,9 +124,11 @@ decode_payload(const uint8_t *p, uint32_t len, struct mig_wire_frame *f,
 		f->rounds = vpf_le32_load(p + 4);
 		return 0;
 	case MIG_W_BYE:
+	case MIG_W_PING:
 		if (len != 0)
 			return bad(why, nwhy, -EBADMSG,
-				   "BYE with %u payload bytes", len);
+				   "%s with %u payload bytes",
+				   mig_wire_type_name(f->type), len);
 		return 0;
 	default:
 		break;
@@ -265,7 +269,7 @@ mig_wire_encode(struct mig_buf *out, const struct mig_wire_frame *f,
 	} else if (f->type == MIG_W_ACK) {
 		vpf_le32_store(h + MIG_WIRE_HDR, f->pair);
 		vpf_le32_store(h + MIG_WIRE_HDR + 4, f->rounds);
-	} else if (f->type != MIG_W_BYE) {
+	} else if (f->type != MIG_W_BYE && f->type != MIG_W_PING) {
 		uint8_t *p = h + MIG_WIRE_HDR;
 
 		vpf_le32_store(p, f->pair);

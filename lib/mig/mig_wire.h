@@ -40,7 +40,11 @@
 #define MIG_WIRE_HELLO_LEN	32u
 #define MIG_WIRE_HELLO_F_PRECOPY_TO_DST	1u
 #define MIG_WIRE_HELLO_F_DIRTY		2u
-#define MIG_WIRE_HELLO_F_KNOWN		3u
+/* The source sends PING frames when its direction is idle and takes them
+ * from the destination, which may send them only when this bit is set
+ * (a destination without PING refuses the unknown bit at HELLO). */
+#define MIG_WIRE_HELLO_F_PING		4u
+#define MIG_WIRE_HELLO_F_KNOWN		7u
 /* Most pairs one connection carries. */
 #define MIG_WIRE_PAIRS_MAX	65535u
 /* ABORT for every pair. */
@@ -55,6 +59,9 @@ enum mig_wire_type {
 	MIG_W_RESULT = 6,	/* dst -> src: activated, or failed */
 	MIG_W_BYE = 7,		/* src -> dst: nothing more */
 	MIG_W_ACK = 8,		/* dst -> src: a pair's precopy rounds taken */
+	MIG_W_PING = 9,		/* either way (HELLO_F_PING): alive, nothing
+				 * to say; taken by the link, never shown to
+				 * a half */
 	MIG_W_MAX
 };
 
