@@ -829,6 +829,22 @@ struct vpf_mig_opts {
 	 * destination half of a migration across processes calls it too.
 	 */
 	int (*before_resume)(const struct vpf_mig_pair *p, void *arg);
+	/**
+	 * Peer timeout of a half over a transport (vpf_mig_xport.h; each
+	 * half reads its own options; vpf_mig_migrate() and
+	 * vpf_mig_job_start() ignore it): while its job runs, a half that
+	 * receives no byte from its peer for this many milliseconds fails
+	 * the link with -ETIMEDOUT ("no data from the destination for N
+	 * ms"), as if the transport broke: a peer that neither answers nor
+	 * closes (its host died, a network partition) does not hold the
+	 * half for ever. Halves send a keep-alive frame after a quarter of
+	 * it without traffic, so a slow peer that polls its job is never
+	 * timed out; the callbacks of either side (progress,
+	 * before_resume, the caller's own work between polls) must not
+	 * hold a poll that long. 0: VPF_MIG_PEER_TIMEOUT_MS_DEFAULT
+	 * (30 s). There is no "never": UINT32_MAX (49 days) comes close.
+	 */
+	uint32_t peer_timeout_ms;
 };
 
 /** Fill @p o with the defaults. */

@@ -29,6 +29,12 @@
  * journaled as migrated away so that neither vpf_mig_detach() nor a
  * restarted owner resumes it: the operator resumes it (vpf_mig_abort())
  * only if the destination does not run the guest.
+ *
+ * A peer that goes silent without closing the transport is a broken
+ * transport too, after vpf_mig_opts::peer_timeout_ms without a byte from
+ * it (-ETIMEDOUT; pairs past the commit point -ENOTCONN as above). Each
+ * half sends a PING frame when it has sent nothing for a quarter of its
+ * timeout, so a peer that is slow but polls its job stays connected.
  */
 
 #include <stdbool.h>
@@ -47,6 +53,9 @@ extern "C" {
 /* ===========================================================================
  * Transports
  * ========================================================================= */
+
+/** Peer timeout of a half when vpf_mig_opts::peer_timeout_ms is 0. */
+#define VPF_MIG_PEER_TIMEOUT_MS_DEFAULT	30000u
 
 /**
  * A byte transport between the two halves: a reliable, ordered byte
@@ -117,7 +126,8 @@ VPF_API int vpf_mig_xport_fd_init(struct vpf_mig_fd_xport *fx, int rfd,
  * fail, their sources keep running), runs the precopy rounds and
  * stop-copy sending each VF's stream, and waits for each pair's result:
  * activated (the source goes to STOP and is marked complete) or failed
- * (the source is aborted: running, state unchanged).
+ * (the source is aborted: running, state unchanged). No byte from the
+ * destination for @c peer_timeout_ms fails the link (-ETIMEDOUT).
  *
  * Each vpf_mig_job_poll() unit is one admin completion or one frame sent
  * or received. Results (vpf_mig_job_finish()) are as vpf_mig_migrate()'s;
@@ -139,8 +149,8 @@ VPF_API int vpf_mig_job_start_source(const struct vpf_mig_opts *o,
 /**
  * Start the destination half of a migration of @p n pairs over transport
  * @p x. Only @c dst and @c dst_vf of each pair are used. Of @p o only
- * @c chunk, @c progress, @c cancel and @c arg are used; the rest comes
- * from the source.
+ * @c chunk, @c progress, @c cancel, @c before_resume, @c peer_timeout_ms
+ * and @c arg are used; the rest comes from the source.
  *
  * The job: checks each pair's descriptor against its VF (pre-flight read
  * while the VF runs, then the comparison of vpf_mig_desc_check()), moves

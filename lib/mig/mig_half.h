@@ -43,6 +43,16 @@ struct mig_link {
 	uint32_t tx_seq;
 	uint32_t rx_seq;
 	bool eof;			/* the peer's orderly end */
+	/* Peer timeout (mig_link_watch()): no byte from the peer for
+	 * timeout_ns fails the link with -ETIMEDOUT; PINGs keep an idle
+	 * direction alive for the peer. */
+	const char *peer;		/* "source", "destination" */
+	uint64_t timeout_ns;		/* 0: none */
+	uint64_t t_rx;			/* last byte received (or watch start) */
+	uint64_t t_tx;			/* last byte the transport took */
+	bool ping;			/* the peer takes PING frames */
+	uint64_t pings_tx;
+	uint64_t pings_rx;
 	int err;			/* broken: negative errno */
 	int rx_err;			/* a bad frame came: nothing more is
 					 * read, but frames still go out */
@@ -58,10 +68,22 @@ int mig_link_put(struct mig_link *l, const struct mig_wire_frame *f);
  * the number of send calls that moved bytes, or the link's error. */
 int mig_link_flush(struct mig_link *l);
 /* The next frame received: 1 with @p f filled (its pointers valid until
- * the next call), 0 when none is complete now (eof may be set), or a
+ * the next call; PINGs are taken here, never returned), 0 when none is
+ * complete now (eof may be set), or a
  * negative errno (l->why says why): the link's error, or a bad frame
  * (l->rx_err; frames may still be sent). */
 int mig_link_next(struct mig_link *l, struct mig_wire_frame *f);
+/* Watch peer @p peer ("destination", ...): from now on, no byte from it
+ * for @p timeout_ms (0: VPF_MIG_PEER_TIMEOUT_MS_DEFAULT) fails the link in
+ * mig_link_tick(). */
+void mig_link_watch(struct mig_link *l, const char *peer,
+		    uint32_t timeout_ms);
+/* Once per poll, after receiving: queue a PING when l->ping and nothing
+ * went out for a quarter of the timeout; fail the link with -ETIMEDOUT
+ * (l->why: "no data from the <peer> for N ms") when nothing came in for
+ * the whole timeout and nothing is waiting to be received. @return 0 or
+ * the link's error. */
+int mig_link_tick(struct mig_link *l);
 /* Mark the link broken with @p rc (first error wins). @return l->err. */
 int mig_link_fail(struct mig_link *l, int rc, const char *fmt, ...)
 	VPF_PRINTF(3, 4);

@@ -294,6 +294,9 @@ on_frame(struct half_dst *h, const struct mig_wire_frame *f)
 			return;
 		}
 		h->precopy_write = (f->flags & MIG_WIRE_HELLO_F_PRECOPY_TO_DST) != 0;
+		/* A source that takes PINGs gets them when this side has
+		 * nothing to say (loading, activating). */
+		h->link.ping = (f->flags & MIG_WIRE_HELLO_F_PING) != 0;
 		for (i = 0; i < h->n; i++)
 			h->pp[i].d->load.precopy_write = h->precopy_write;
 		return;
@@ -567,6 +570,12 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 	if (h->units < budget)
 		h->units += mig_half_poll_migs(h->migs, h->nmigs,
 					       budget - h->units);
+	/* A source that neither sends nor closes (its host died, a
+	 * partition) fails the link after the peer timeout (vpf-soak,
+	 * doc/reliability.md, finding 3); after its BYE nothing more is
+	 * waited for. */
+	if (!h->ended)
+		(void)mig_link_tick(&h->link);
 	if (h->link.err || h->link.rx_err) {
 		/* After a bad frame the source is still told (ABORT). */
 		link_down(h, h->link.err ? h->link.err : h->link.rx_err,
@@ -776,6 +785,7 @@ vpf_mig_job_start_dest(const struct vpf_mig_opts *o,
 		return rc;
 	}
 	h->t0 = vpf_now_ns();
+	mig_link_watch(&h->link, "source", h->o.peer_timeout_ms);
 	*job = &h->job;
 	return 0;
 }

@@ -879,6 +879,12 @@ src_poll(struct vpf_mig_job *job, unsigned int budget)
 	    mig_link_ended(&h->link))
 		mig_link_fail(&h->link, -EPIPE,
 			      "the destination closed the transport");
+	/* A destination that neither answers nor closes (its host died, a
+	 * partition) fails the link after the peer timeout, as one that
+	 * closed does; its PINGs keep a slow one connected. Found by
+	 * vpf-soak (doc/reliability.md, finding 3). */
+	if (!h->bye)
+		(void)mig_link_tick(&h->link);
 	if (!all_done && h->linger_until && vpf_now_ns() > h->linger_until)
 		mig_link_fail(&h->link, -ETIMEDOUT,
 			      "no answer from the destination within %llu s",
@@ -1169,12 +1175,15 @@ vpf_mig_job_start_source(const struct vpf_mig_opts *o,
 		return rc;
 	}
 	h->t0 = h->t_phase = vpf_now_ns();
+	mig_link_watch(&h->link, "destination", h->o.peer_timeout_ms);
+	h->link.ping = true;
 	memset(&f, 0, sizeof(f));
 	f.type = MIG_W_HELLO;
 	f.npairs = n;
 	f.rounds = h->o.precopy_rounds;
 	f.flags = (h->o.precopy_to_dst ? MIG_WIRE_HELLO_F_PRECOPY_TO_DST : 0) |
-		  (h->o.dirty ? MIG_WIRE_HELLO_F_DIRTY : 0);
+		  (h->o.dirty ? MIG_WIRE_HELLO_F_DIRTY : 0) |
+		  MIG_WIRE_HELLO_F_PING;
 	(void)mig_link_put(&h->link, &f);
 	for (i = 0; i < n; i++) {
 		struct src_pair *pp = &h->pp[i];

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -222,6 +223,8 @@ mig_link_flush(struct mig_link *l)
 		l->sent += (uint64_t)n;
 		calls++;
 	}
+	if (calls)
+		l->t_tx = vpf_now_ns();
 	if (l->out.off == l->out.len) {
 		l->out.off = l->out.len = 0;
 	} else if (l->out.off >= (256u << 10) &&
@@ -237,17 +240,52 @@ mig_link_flush(struct mig_link *l)
 	return calls;
 }
 
+/* One receive into the free end of l->in (bytes of a partial frame move
+ * to the front first). @return the bytes received, 0 (nothing now, or no
+ * room: a whole frame waits to be decoded), or the link's error; the
+ * peer's end sets l->eof (0). */
+static ssize_t
+link_recv(struct mig_link *l)
+{
+	ssize_t n;
+
+	if (l->in_off) {
+		memmove(l->in, l->in + l->in_off, l->in_len - l->in_off);
+		l->in_len -= l->in_off;
+		l->in_off = 0;
+	}
+	if (l->in_len == MIG_WIRE_FRAME_MAX)
+		return 0;
+	n = l->x.recv(l->x.ctx, l->in + l->in_len,
+		      MIG_WIRE_FRAME_MAX - l->in_len);
+	if (n == -ENODATA) {
+		l->eof = true;
+		return 0;
+	}
+	if (n < 0)
+		return mig_link_fail(l, (int)n, "transport: receive: %s",
+				     strerror((int)-n));
+	if (n == 0)
+		return 0;
+	if ((size_t)n > MIG_WIRE_FRAME_MAX - l->in_len)
+		return mig_link_fail(l, -EIO, "transport: receive returned %zd bytes",
+				     n);
+	l->in_len += (size_t)n;
+	l->t_rx = vpf_now_ns();
+	return n;
+}
+
 int
 mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 {
+	bool partial = false;
 	char why[160];
+	ssize_t n;
 	int rc, i;
 
 	if (l->err || l->rx_err)
 		return l->err ? l->err : l->rx_err;
 	for (i = 0; i < 4; i++) {
-		ssize_t n;
-
 		/* Frames are decoded where they lie; the bytes of a partial
 		 * one move to the front only before a receive. */
 		rc = mig_wire_decode(l->in + l->in_off, l->in_len - l->in_off,
@@ -261,36 +299,76 @@ mig_link_next(struct mig_link *l, struct mig_wire_frame *f)
 		if (rc > 0) {
 			l->in_off += (size_t)rc;
 			l->rx_seq++;
-			return 1;
+			if (f->type != MIG_W_PING)
+				return 1;
+			/* The peer is alive (t_rx); nothing for the half. */
+			l->pings_rx++;
+			continue;
 		}
-		if (l->eof)
-			break;
-		if (l->in_off) {
-			memmove(l->in, l->in + l->in_off, l->in_len - l->in_off);
-			l->in_len -= l->in_off;
-			l->in_off = 0;
-		}
-		n = l->x.recv(l->x.ctx, l->in + l->in_len,
-			      MIG_WIRE_FRAME_MAX - l->in_len);
-		if (n == -ENODATA) {
-			l->eof = true;
+		if (l->eof) {
+			partial = l->in_len > l->in_off;
 			break;
 		}
+		n = link_recv(l);
 		if (n < 0)
-			return mig_link_fail(l, (int)n, "transport: receive: %s",
-					     strerror((int)-n));
-		if (n == 0)
+			return (int)n;
+		if (n == 0 && !l->eof)
 			return 0;
-		if ((size_t)n > MIG_WIRE_FRAME_MAX - l->in_len)
-			return mig_link_fail(l, -EIO, "transport: receive returned %zd bytes",
-					     n);
-		l->in_len += (size_t)n;
 	}
-	if (l->eof && l->in_len > l->in_off)
+	/* (After PINGs the loop may end with whole frames left: not an
+	 * error, the next call takes them.) */
+	if (partial)
 		return mig_link_fail(l, -EPIPE,
 				     "the peer closed the transport in the middle of a frame (%zu bytes of it received)",
 				     l->in_len - l->in_off);
 	return 0;
+}
+
+void
+mig_link_watch(struct mig_link *l, const char *peer, uint32_t timeout_ms)
+{
+	uint64_t now = vpf_now_ns();
+
+	l->peer = peer;
+	l->timeout_ns = (uint64_t)(timeout_ms ? timeout_ms :
+				   VPF_MIG_PEER_TIMEOUT_MS_DEFAULT) * 1000000ull;
+	l->t_rx = l->t_tx = now;
+}
+
+int
+mig_link_tick(struct mig_link *l)
+{
+	uint64_t now = vpf_now_ns();
+	struct mig_wire_frame f;
+
+	if (l->err)
+		return l->err;
+	if (l->timeout_ns == 0)
+		return 0;
+	/* Keep-alive: a quarter of the timeout without a byte going out
+	 * (and nothing waiting to) is a PING, so that a peer with nothing
+	 * to say (loading, a long precopy read) is not taken for dead. */
+	if (l->ping && mig_link_unsent(l) == 0 &&
+	    now - l->t_tx >= l->timeout_ns / 4) {
+		memset(&f, 0, sizeof(f));
+		f.type = MIG_W_PING;
+		if (mig_link_put(l, &f) == 0) {
+			l->pings_tx++;
+			/* The next one a quarter later, also when the
+			 * transport takes nothing now. */
+			l->t_tx = now;
+		}
+	}
+	if (mig_link_rx_down(l) || now - l->t_rx < l->timeout_ns)
+		return l->err;
+	/* The poll may have stopped receiving at its budget: whatever
+	 * arrived meanwhile counts. */
+	if (link_recv(l) != 0 || l->eof || l->in_len == MIG_WIRE_FRAME_MAX)
+		return l->err;
+	return mig_link_fail(l, -ETIMEDOUT,
+			     "no data from the %s for %" PRIu64 " ms (it neither answers nor closes the transport)",
+			     l->peer ? l->peer : "peer",
+			     (uint64_t)(l->timeout_ns / 1000000u));
 }
 
 /* ---------------------------------------------------------------------------
