@@ -5,8 +5,9 @@
  * process, over a socketpair, polled alternately: equal digests, precopy
  * and dirty tracking; a transport that breaks (cut mid-DATA, a corrupt
  * frame, a corrupt stream behind a good frame, the destination gone
- * before its RESULT); refusals by the destination; cancel; the poll
- * budget. Also the wire decoder, the descriptor and the fd transport on
+ * before its RESULT); a peer that goes silent without closing (the peer
+ * timeout) and one that is slow but alive (keep-alive PINGs); refusals by
+ * the destination; cancel; the poll budget. Also the wire decoder, the descriptor and the fd transport on
  * their own.
  */
 
@@ -30,6 +31,8 @@ enum tamper {
 	T_FLIP_DATA,		/* flip a payload byte of DATA frame k */
 	T_FLIP_STREAM,		/* the same, frame checksum made right */
 	T_DROP_RESULT,		/* close instead of sending the first RESULT */
+	T_SILENT_DATA,		/* from DATA frame k on: silent both ways */
+	T_SILENT_RESULT,	/* from the first RESULT on: silent both ways */
 };
 
 struct tx {
@@ -44,6 +47,9 @@ struct tx {
 	bool shut_after;	/* close once w is on the socket */
 	bool closed;
 	bool cut;		/* the send that cut fails */
+	bool silent;		/* sends vanish, nothing is received (a peer
+				 * host gone, a partition) */
+	unsigned int pings;	/* PING frames sent */
 	int fd;
 };
 
@@ -60,6 +66,18 @@ tx_scan(struct tx *t)
 
 		if (t->w.len - t->scan < flen)
 			return;
+		if (type == MIG_W_PING)
+			t->pings++;
+		if (!t->done &&
+		    ((type == MIG_W_DATA && t->mode == T_SILENT_DATA &&
+		      t->ndata == t->k) ||
+		     (type == MIG_W_RESULT && t->mode == T_SILENT_RESULT))) {
+			/* This frame and all after it vanish. */
+			t->done = true;
+			t->silent = true;
+			t->w.len = t->scan;
+			return;
+		}
 		if (!t->done && type == MIG_W_DATA && t->ndata++ == t->k &&
 		    t->mode >= T_CUT_DATA && t->mode <= T_FLIP_STREAM) {
 			t->done = true;
@@ -97,7 +115,7 @@ tx_send(void *ctx, const void *buf, size_t len)
 
 	if (t->closed)
 		return -EPIPE;
-	if (!t->shut_after) {
+	if (!t->shut_after && !t->silent) {
 		assert_int_equal(mig_buf_append(&t->w, buf, len), 0);
 		tx_scan(t);
 	}
@@ -131,6 +149,8 @@ tx_recv(void *ctx, void *buf, size_t len)
 
 	if (t->closed)
 		return -ENODATA;
+	if (t->silent)
+		return 0;
 	return t->fx.x.recv(t->fx.x.ctx, buf, len);
 }
 
@@ -201,6 +221,7 @@ run_start(struct run *r, struct env *e, const uint16_t *svf,
 	/* The destination's own options: nothing of the source's. */
 	vpf_mig_opts_init(&r->dopt);
 	r->dopt.chunk = o->chunk;
+	r->dopt.peer_timeout_ms = o->peer_timeout_ms;
 	r->dopt.before_resume = count_before_resume;
 	r->dopt.arg = &r->before_resume;
 	assert_int_equal(vpf_mig_job_start_dest(&r->dopt, r->dp, n, &r->td.x,
@@ -511,11 +532,12 @@ test_xport_corrupt_stream(void **state)
 	env_down(&e);
 }
 
-/* The destination activates, then the transport closes before its
- * RESULT: the source cannot know. It stays stopped, journaled as migrated
- * away (D-JOB.8): detach does not resume it either. */
+/* The destination activates, then its transport closes (T_DROP_RESULT)
+ * or goes silent (T_SILENT_RESULT, with a peer timeout of @p peer_ms)
+ * before its RESULT: the source cannot know. It stays stopped, journaled
+ * as migrated away (D-JOB.8): detach does not resume it either. */
 static void
-test_xport_no_result(void **state)
+lost_result(enum tamper td, uint32_t peer_ms)
 {
 	struct opt op = { .vfs = 4, .qp = 2, .seed = 17 };
 	uint8_t ds[4][32], dd[4][32];
@@ -524,16 +546,19 @@ test_xport_no_result(void **state)
 	struct run r;
 	unsigned int i, unknown = 0;
 
-	(void)state;
 	env_up(&e, &op, NULL);
 	digests(&e, 2, ds, dd);
 	vpf_mig_opts_init(&o);
-	run_start(&r, &e, SV, DV, 2, &o, T_NONE, T_DROP_RESULT, 0);
+	o.peer_timeout_ms = peer_ms;
+	run_start(&r, &e, SV, DV, 2, &o, T_NONE, td, 0);
 	run_finish(&r, 0, 0);
 	assert_true(r.td.done);
 	assert_int_not_equal(r.src_rc, 0);
 	for (i = 0; i < 2; i++) {
 		assert_int_not_equal(r.sp[i].rc, 0);
+		if (td == T_SILENT_RESULT)
+			assert_non_null(strstr(r.sp[i].error,
+					       "no data from the destination for"));
 		if (r.sp[i].rc == -ENOTCONN) {
 			unknown++;
 			assert_non_null(strstr(r.sp[i].error, "outcome unknown"));
@@ -565,6 +590,309 @@ test_xport_no_result(void **state)
 	for (i = 0; i < 2; i++)
 		if (r.sp[i].rc == -ENOTCONN)
 			assert_int_equal(mode(&e.s, SV[i]), dmode(VPF_DEV_MODE_FREEZE));
+	env_down(&e);
+}
+
+static void
+test_xport_no_result(void **state)
+{
+	(void)state;
+	lost_result(T_DROP_RESULT, 0);
+}
+
+/* ---------------------------------------------------------------------------
+ * Peer timeout (doc/migration.md, "Transports and halves")
+ * ------------------------------------------------------------------------- */
+
+#define PEER_MS	150u
+
+/* A peer that is gone without closing: takes every byte, sends none. */
+static ssize_t
+void_send(void *ctx, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	return (ssize_t)len;
+}
+
+static ssize_t
+void_recv(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+static const struct vpf_mig_xport void_x = {
+	.send = void_send, .recv = void_recv, .ctx = NULL,
+};
+
+/* Poll @p j alone until done; @return the milliseconds since @p t0. */
+static uint64_t
+poll_alone(struct vpf_mig_job *j, uint64_t t0)
+{
+	while (!vpf_mig_job_done(j)) {
+		assert_true(vpf_mig_job_poll(j, 0) >= 0);
+		if (vpf_now_ns() - t0 > 5ull * 1000000000ull)
+			fail_msg("a half with a silent peer still runs after 5 s");
+	}
+	return (vpf_now_ns() - t0) / 1000000u;
+}
+
+/* Each half alone with a peer that never answers: it fails after the
+ * peer timeout with -ETIMEDOUT, and the VFs are as after a broken
+ * transport before anything was sent: sources run, unchanged;
+ * destinations have nothing applied. */
+static void
+test_peer_silent_alone(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 37 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_pair p[2];
+	struct vpf_mig_result res;
+	struct vpf_mig_opts o;
+	struct vpf_mig_job *j;
+	unsigned int i, side;
+	struct env e;
+	uint64_t t0, ms;
+	int rc;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	digests(&e, 2, ds, dd);
+	for (side = 0; side < 2; side++) {
+		memset(p, 0, sizeof(p));
+		for (i = 0; i < 2; i++) {
+			p[i].src = e.s.mig;
+			p[i].src_vf = SV[i];
+			p[i].dst = e.d.mig;
+			p[i].dst_vf = DV[i];
+		}
+		vpf_mig_opts_init(&o);
+		o.peer_timeout_ms = PEER_MS;
+		t0 = vpf_now_ns();
+		rc = side ? vpf_mig_job_start_dest(&o, p, 2, &void_x, &j) :
+		     vpf_mig_job_start_source(&o, p, 2, &void_x, &j);
+		assert_int_equal(rc, 0);
+		ms = poll_alone(j, t0);
+		rc = vpf_mig_job_finish(j, &res);
+		assert_int_equal(rc, -ETIMEDOUT);
+		assert_int_equal(res.ok, 0);
+		/* Not before the timeout, and not much after it. */
+		assert_true(ms >= PEER_MS);
+		assert_true(ms < PEER_MS + 2000);
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(p[i].rc, -ETIMEDOUT);
+			if (strstr(p[i].error, side ?
+				   "no data from the source for 150 ms" :
+				   "no data from the destination for 150 ms") == NULL)
+				fail_msg("pair %u: \"%s\"", i, p[i].error);
+		}
+	}
+	assert_untouched(&e, 2, ds, dd);
+	env_down(&e);
+}
+
+/* The source's transport goes silent both ways at DATA frame @p k (the
+ * destination's host is gone, or a partition), with 4 pairs and one
+ * precopy round: frames 0..3 are the precopy's, 4 the first of the
+ * stop-copy. Both halves fail after the peer timeout. A pair whose whole
+ * stream the transport took is past its commit point: its outcome is
+ * unknown (-ENOTCONN, the source stays stopped and journaled); any other
+ * fails with -ETIMEDOUT and its source runs, unchanged. The destination,
+ * which never got a whole stream, applies nothing. */
+static void
+silent_at(unsigned int k)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 41 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	unsigned int i, unknown = 0;
+	struct env e;
+	struct run r;
+
+	env_up(&e, &op, NULL);
+	digests(&e, 4, ds, dd);
+	vpf_mig_opts_init(&o);
+	o.precopy_rounds = 1;
+	o.peer_timeout_ms = PEER_MS;
+	run_start(&r, &e, SV, DV, 4, &o, T_SILENT_DATA, T_NONE, k);
+	run_finish(&r, 0, 0);
+	assert_true(r.ts.done);
+	assert_int_equal(r.sres.ok, 0);
+	assert_int_equal(r.dres.ok, 0);
+	assert_int_equal(r.dst_rc, -ETIMEDOUT);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(r.dp[i].rc, -ETIMEDOUT);
+		assert_non_null(strstr(r.dp[i].error,
+				       "no data from the source for 150 ms"));
+		assert_running(&e.d, DV[i]);
+		assert_digest(&e.d, DV[i], dd[i]);
+		assert_non_null(strstr(r.sp[i].error,
+				       "no data from the destination for 150 ms"));
+		if (r.sp[i].rc == -ENOTCONN) {
+			unknown++;
+			assert_int_equal(vfstate(&e.s, SV[i]), VPF_MIG_STATE_STOP);
+			assert_true(complete(&e.s, SV[i]));
+			if (getenv("VPF_JOURNAL_DIR") != NULL)
+				assert_true(journaled(&e.s, SV[i]));
+			continue;
+		}
+		assert_int_equal(r.sp[i].rc, -ETIMEDOUT);
+		assert_running(&e.s, SV[i]);
+		assert_digest(&e.s, SV[i], ds[i]);
+		assert_false(complete(&e.s, SV[i]));
+	}
+	if (k < 4) {
+		/* In precopy: no pair got near its commit point. */
+		assert_int_equal(unknown, 0);
+		assert_int_equal(r.src_rc, -ETIMEDOUT);
+	} else {
+		/* In stop-copy: the transport took whole streams. */
+		assert_true(unknown >= 1);
+		/* The operator's way back for those: abort (resume). */
+		for (i = 0; i < 4; i++)
+			if (r.sp[i].rc == -ENOTCONN) {
+				assert_int_equal(vpf_mig_abort(e.s.mig, SV[i]), 0);
+				assert_running(&e.s, SV[i]);
+			}
+	}
+	env_down(&e);
+}
+
+static void
+test_peer_silent_midway(void **state)
+{
+	(void)state;
+	silent_at(1);
+	silent_at(4);
+}
+
+/* Silent from the destination's first RESULT on: the source cannot know
+ * whether the guest runs there (as with a transport closed before it). */
+static void
+test_peer_silent_after_activation(void **state)
+{
+	(void)state;
+	lost_result(T_SILENT_RESULT, PEER_MS);
+}
+
+/* Slow but alive: each side's device takes far longer than the peer
+ * timeout (commands delayed 400 ms, timeout 150 ms) while the other waits
+ * for it with nothing to receive: first the source's pre-flight (the
+ * destination waits for the descriptors after HELLO), then the
+ * destination's pre-flight and RESUMING (the source waits for the
+ * verdicts). The PINGs of the idle side keep the link up and the
+ * migration completes. */
+static void
+test_peer_slow_alive(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 43,
+			  .timeout_us = 3000000 };
+	uint8_t ds[4][32], dd[4][32];
+	struct vpf_mig_opts o;
+	struct env e;
+	struct run r;
+	uint64_t t0, ms;
+	unsigned int i;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	digests(&e, 2, ds, dd);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(vpf_model_fault_inject(e.s.model, SV[i],
+							VPF_MODEL_FAULT_DELAY,
+							2, 400000), 0);
+		assert_int_equal(vpf_model_fault_inject(e.d.model, DV[i],
+							VPF_MODEL_FAULT_DELAY,
+							2, 400000), 0);
+	}
+	vpf_mig_opts_init(&o);
+	o.peer_timeout_ms = PEER_MS;
+	t0 = vpf_now_ns();
+	run_start(&r, &e, SV, DV, 2, &o, T_NONE, T_NONE, 0);
+	run_finish(&r, 0, 0);
+	ms = (vpf_now_ns() - t0) / 1000000u;
+	if (r.src_rc)
+		fail_msg("source: %s", r.sp[0].error);
+	if (r.dst_rc)
+		fail_msg("destination: %s", r.dp[0].error);
+	assert_int_equal(r.sres.ok, 2);
+	/* The delays did hold the link idle for longer than the timeout,
+	 * and keep-alives went both ways. */
+	assert_true(ms >= 2 * PEER_MS);
+	assert_true(r.ts.pings > 0);
+	assert_true(r.td.pings > 0);
+	for (i = 0; i < 2; i++)
+		assert_digest(&e.d, DV[i], ds[i]);
+	env_down(&e);
+}
+
+/* The destination sends PINGs only to a source whose HELLO says it takes
+ * them (one without the option bit would refuse the unknown frame type),
+ * and times out such a source all the same. */
+static void
+test_peer_ping_needs_hello_bit(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 2, .seed = 47 };
+	struct vpf_mig_fd_xport fx;
+	struct mig_wire_frame f, g;
+	struct vpf_mig_pair p[1];
+	struct mig_buf b = { 0 };
+	struct vpf_mig_opts o;
+	struct vpf_mig_job *j;
+	unsigned int bit, pings;
+	uint8_t in[4096];
+	uint32_t seq;
+	size_t off;
+	ssize_t n;
+	struct env e;
+	int sv[2], rc;
+
+	(void)state;
+	env_up(&e, &op, NULL);
+	for (bit = 0; bit < 2; bit++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		assert_int_equal(vpf_mig_xport_fd_init(&fx, sv[1], sv[1]), 0);
+		memset(p, 0, sizeof(p));
+		p[0].dst = e.d.mig;
+		p[0].dst_vf = DV[0];
+		vpf_mig_opts_init(&o);
+		o.peer_timeout_ms = PEER_MS;
+		assert_int_equal(vpf_mig_job_start_dest(&o, p, 1, &fx.x, &j), 0);
+		/* A source's HELLO, then nothing. */
+		memset(&f, 0, sizeof(f));
+		f.type = MIG_W_HELLO;
+		f.npairs = 1;
+		f.flags = bit ? MIG_WIRE_HELLO_F_PING : 0;
+		b.len = 0;
+		assert_int_equal(mig_wire_encode(&b, &f, 0), 0);
+		assert_int_equal(write(sv[0], b.p, b.len), (ssize_t)b.len);
+		poll_alone(j, vpf_now_ns());
+		assert_int_equal(vpf_mig_job_finish(j, NULL), -ETIMEDOUT);
+		assert_int_equal(p[0].rc, -ETIMEDOUT);
+		assert_running(&e.d, DV[0]);
+		/* What the destination sent: only PINGs, and only with the
+		 * bit. */
+		n = recv(sv[0], in, sizeof(in), MSG_DONTWAIT);
+		pings = 0;
+		for (off = 0, seq = 0; n > 0 && off < (size_t)n; seq++) {
+			rc = mig_wire_decode(in + off, (size_t)n - off, seq,
+					     &g, NULL, 0);
+			assert_true(rc > 0);
+			assert_int_equal(g.type, MIG_W_PING);
+			pings++;
+			off += (size_t)rc;
+		}
+		if (bit)
+			assert_true(pings >= 1);
+		else
+			assert_int_equal(pings, 0);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	mig_buf_free(&b);
 	env_down(&e);
 }
 
@@ -726,6 +1054,29 @@ test_wire_frames(void **state)
 	vpf_le32_store(b.p + 12, mig_crc32c(0, b.p, 12));
 	assert_int_equal(mig_wire_decode(b.p, MIG_WIRE_HDR, 3, &g, why, sizeof(why)),
 			 -EBADMSG);
+	/* PING: an empty payload; one with bytes is refused. */
+	b.len = 0;
+	memset(&f, 0, sizeof(f));
+	f.type = MIG_W_PING;
+	assert_int_equal(mig_wire_encode(&b, &f, 5), 0);
+	assert_int_equal(b.len, MIG_WIRE_HDR + MIG_WIRE_TRL);
+	assert_int_equal(mig_wire_decode(b.p, b.len, 5, &g, why, sizeof(why)),
+			 (int)b.len);
+	assert_int_equal(g.type, MIG_W_PING);
+	assert_string_equal(mig_wire_type_name(MIG_W_PING), "PING");
+	b.len = 0;
+	f.type = MIG_W_BYE;
+	assert_int_equal(mig_wire_encode(&b, &f, 5), 0);
+	assert_int_equal(mig_buf_append(&b, "x", 1), 0);
+	vpf_le16_store(b.p, MIG_W_PING);
+	vpf_le32_store(b.p + 8, 1);
+	vpf_le32_store(b.p + 12, mig_crc32c(0, b.p, 12));
+	memmove(b.p + MIG_WIRE_HDR + 1, b.p + MIG_WIRE_HDR, MIG_WIRE_TRL);
+	b.p[MIG_WIRE_HDR] = 'x';
+	vpf_le32_store(b.p + MIG_WIRE_HDR + 1, mig_crc32c(0, b.p + MIG_WIRE_HDR, 1));
+	assert_int_equal(mig_wire_decode(b.p, b.len, 5, &g, why, sizeof(why)),
+			 -EBADMSG);
+	assert_non_null(strstr(why, "PING with 1 payload bytes"));
 	mig_buf_free(&b);
 }
 
@@ -834,6 +1185,11 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_xport_corrupt_frame),
 	cmocka_unit_test(test_xport_corrupt_stream),
 	cmocka_unit_test(test_xport_no_result),
+	cmocka_unit_test(test_peer_silent_alone),
+	cmocka_unit_test(test_peer_silent_midway),
+	cmocka_unit_test(test_peer_silent_after_activation),
+	cmocka_unit_test(test_peer_slow_alive),
+	cmocka_unit_test(test_peer_ping_needs_hello_bit),
 	cmocka_unit_test(test_xport_refused),
 	cmocka_unit_test(test_xport_cancel),
 	cmocka_unit_test(test_xport_budget)
