@@ -870,22 +870,22 @@ drv_transfers(struct drv *drv, unsigned int budget, bool *moved)
 	return used;
 }
 
-/* The pre-flight's buffer prefaults waiting (mig_vf_prefault()), one VF
- * (one work unit) at a time, at most @p budget. *@p moved is set when a
- * pair's are done. @return the VFs prefaulted. */
+/* The pre-flight's buffer prefaults waiting (mig_vf_prefault()): one
+ * buffer, which ends the poll (mig_vf_prefault_run()). *@p moved is set
+ * when a pair's are done. @return the work units used: @p budget after a
+ * prefault, else 0. */
 static unsigned int
 drv_prefaults(struct drv *drv, unsigned int budget, bool *moved)
 {
-	unsigned int used = 0;
-
-	while (drv->pq_head != NULL && used < budget) {
+	while (drv->pq_head != NULL && budget > 0) {
 		struct drv_pair *pp = drv->pq_head;
 		struct mig_vf *v = pp->s->prefault_want ? pp->s : pp->d;
 
 		if (v->prefault_want) {
+			if (!mig_vf_prefault_ready(v))
+				return 0;	/* after its command completes */
 			(void)mig_vf_prefault_run(v);
-			used++;
-			continue;
+			return budget;
 		}
 		drv->pq_head = pp->pnext;
 		if (drv->pq_head == NULL)
@@ -895,7 +895,7 @@ drv_prefaults(struct drv *drv, unsigned int budget, bool *moved)
 		*moved = true;
 		pair_advance(pp);
 	}
-	return used;
+	return 0;
 }
 
 /* Drop the in-memory entries of the sources in list @p pp on @p m (their

@@ -402,14 +402,26 @@ int mig_op_wait(struct mig_vf *v);
  * may become either) to @p want bytes and fault their pages in, so that
  * the downtime path neither grows them nor faults. A VF owned by a job
  * only records @p want in v->prefault_want: the job does it later with
- * mig_vf_prefault_run(), one buffer (one work unit) per call, instead of
+ * mig_vf_prefault_run(), one buffer per poll, instead of
  * all five inside the completion that called this (tens of page faults:
  * hundreds of microseconds). */
 void mig_vf_prefault(struct mig_vf *v, size_t want);
 /* One buffer of a recorded prefault; nothing while the VF has a command in
- * flight (it may be writing into one of them). @return whether more
- * remain. */
+ * flight (it may be writing into one of them: see mig_vf_prefault_ready()).
+ * @return whether more remain.
+ * A job's poll prefaults one buffer and ends there, whatever its budget
+ * (the rest of the budget counts as used): the pages of a fresh buffer
+ * cost microseconds each to fault in inside a VM, several times a whole
+ * admin completion, and a poll must stay short (doc/migration.md,
+ * "Budget"). */
 bool mig_vf_prefault_run(struct mig_vf *v);
+/* Whether mig_vf_prefault_run() would prefault now (a buffer waits and
+ * the VF has no command in flight). */
+static inline bool
+mig_vf_prefault_ready(const struct mig_vf *v)
+{
+	return v->prefault_want != 0 && !v->busy;
+}
 /* vpf_mig_poll() that handles at most @p budget admin completions (0: no
  * limit). *@p handled (may be NULL) receives the admin completions
  * handled. @return operations completed, or a negative errno. */
