@@ -779,7 +779,9 @@ test_peer_silent_after_activation(void **state)
 }
 
 /* Slow but alive: each side's device takes far longer than the peer
- * timeout (commands delayed 400 ms, timeout 150 ms) while the other waits
+ * timeout (commands delayed 700 ms, timeout 300 ms: a test process
+ * descheduled for the whole timeout would be taken for a silent peer,
+ * both halves being polled by one thread) while the other waits
  * for it with nothing to receive: first the source's pre-flight (the
  * destination waits for the descriptors after HELLO), then the
  * destination's pre-flight and RESUMING (the source waits for the
@@ -803,13 +805,13 @@ test_peer_slow_alive(void **state)
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(vpf_model_fault_inject(e.s.model, SV[i],
 							VPF_MODEL_FAULT_DELAY,
-							2, 400000), 0);
+							2, 700000), 0);
 		assert_int_equal(vpf_model_fault_inject(e.d.model, DV[i],
 							VPF_MODEL_FAULT_DELAY,
-							2, 400000), 0);
+							2, 700000), 0);
 	}
 	vpf_mig_opts_init(&o);
-	o.peer_timeout_ms = PEER_MS;
+	o.peer_timeout_ms = 2 * PEER_MS;
 	t0 = vpf_now_ns();
 	run_start(&r, &e, SV, DV, 2, &o, T_NONE, T_NONE, 0);
 	run_finish(&r, 0, 0);
@@ -821,7 +823,7 @@ test_peer_slow_alive(void **state)
 	assert_int_equal(r.sres.ok, 2);
 	/* The delays did hold the link idle for longer than the timeout,
 	 * and keep-alives went both ways. */
-	assert_true(ms >= 2 * PEER_MS);
+	assert_true(ms >= 4 * PEER_MS);
 	assert_true(r.ts.pings > 0);
 	assert_true(r.td.pings > 0);
 	for (i = 0; i < 2; i++)
