@@ -494,7 +494,8 @@ const struct mig_act_ops mig_act_table[ACT_MAX] = {
 	},
 	[ACT_WR_STOP] = {
 		.name = "WR_STOP", .prep = mig_wr_stop_prep,
-		.done = mig_wr_stop_done,
+		.done = mig_wr_stop_done, .failed = mig_wr_stop_failed,
+		.again = mig_wr_stop_again,
 	},
 	/* The virtio 1.4 dialect (mig_v14.c) */
 	[ACT_V14_CREATE] = {

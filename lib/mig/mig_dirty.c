@@ -448,6 +448,10 @@ mig_wr_stop_prep(struct mig_vf *v, const struct mig_step *st)
 	if (!v->m->info.has_write_record ||
 	    (!v->dirty.started && st->arg == 0))
 		return 1;
+	if (!v->step_cont) {
+		v->dirty.stop_retried = false;
+		v->dirty.stop_failed = false;
+	}
 	mig_prep_raw(&v->cmd, VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP, v->vf);
 	return 0;
 }
@@ -459,6 +463,75 @@ mig_wr_stop_done(struct mig_vf *v, const struct mig_step *st)
 	v->dirty.started = false;
 	mig_wr_rec_free(v);
 	return 0;
+}
+
+/*
+ * A cleanup's STOP (abort, recover, the steps after a failure) that got
+ * no answer from the device (it timed out, or the queue's recovery
+ * cancelled it) is sent once more: the completion runs after the admin
+ * queue was recovered, so the second one has a working queue. A STOP
+ * always succeeds and changes nothing where recording is off
+ * (doc/protocol.md §6.4, D-6.6), so sending it twice is harmless.
+ * Without this, an abort whose STOP hung left recording on under a VF
+ * that runs again (soak finding 7, D-MIG.K1).
+ */
+bool
+mig_wr_stop_again(struct mig_vf *v, const struct mig_step *st, int rc)
+{
+	(void)st;
+	if (!v->failing || v->dirty.stop_retried || v->cmd.status != 0 ||
+	    rc == -ENODEV)
+		return false;
+	v->dirty.stop_retried = true;
+	MIG_LOG(WARNING, v->m->pf,
+		"VF %u: DEV_WRITE_RECORDS_STOP got no answer (%s); sending it again",
+		v->vf, strerror(-rc));
+	return true;
+}
+
+/* The STOP failed (after its retry): it may or may not have happened.
+ * Recording counts as on, also where this process did not start it (an
+ * orphan's, a recover's), so that vpf_mig_vf_info::dirty_tracking says so
+ * and vpf_mig_dirty_stop() sends the STOP again. */
+void
+mig_wr_stop_failed(struct mig_vf *v, const struct mig_step *st, int rc,
+		   bool sent)
+{
+	(void)st;
+	(void)rc;
+	(void)sent;
+	v->dirty.started = true;
+	v->dirty.stop_failed = true;
+}
+
+void
+mig_wr_cleanup_note(struct mig_vf *v)
+{
+	char why[160];
+
+	if (!v->dirty.started || !v->dirty.stop_failed || v->op_rc == 0)
+		return;
+	mig_err_quote(v, why, sizeof(why));
+	mig_vf_fail(v, v->op_rc,
+		    "VF %u: write recording may still be on: its DEV_WRITE_RECORDS_STOP failed%s (vpf_mig_dirty_stop() stops it); %s",
+		    v->vf, v->dirty.stop_retried ? " twice" : "", why);
+	MIG_LOG(ERR, v->m->pf, "%s", v->err);
+}
+
+void
+mig_wr_pair_note(const struct mig_vf *s, char *error, size_t size)
+{
+	static const char note[] =
+		"; write recording may still be on: vpf_mig_dirty_stop()";
+	size_t n;
+
+	if (!s->dirty.started || !s->dirty.stop_failed ||
+	    size < sizeof(note))
+		return;
+	n = strnlen(error, size - 1);
+	if (n > size - sizeof(note))
+		n = size - sizeof(note);
+	memcpy(error + n, note, sizeof(note));
 }
 
 /* The record buffer only exists while tracking runs: most VFs never
@@ -574,8 +647,10 @@ mig_dirty_start_plan(struct mig_vf *v, const struct vpf_mig_range *r,
 	if (rc)
 		return rc;
 	if (v->dirty.started)
-		return mig_vf_fail(v, -EBUSY, "VF %u: dirty tracking already started",
-				   v->vf);
+		return mig_vf_fail(v, -EBUSY, "VF %u: dirty tracking already started%s",
+				   v->vf, v->dirty.stop_failed ?
+				   " (a STOP of it failed: vpf_mig_dirty_stop() first)" :
+				   "");
 	if (!pow2(page_size) || page_size < VPF_WR_PAGE_SIZE_BASE)
 		return mig_vf_fail(v, -EINVAL,
 				   "page size %" PRIu64 " is not a power of two >= 4096",

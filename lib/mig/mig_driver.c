@@ -660,6 +660,10 @@ pair_advance(struct drv_pair *pp)
 		return;
 	if (pp->failed) {
 		if (pp->aborting) {
+			/* (the abort ran unless the outcome is unknown) */
+			if (!pp->outcome_unknown)
+				mig_wr_pair_note(pp->s, pp->p->error,
+						 sizeof(pp->p->error));
 			pp->finished = true;
 			pair_phase_done(pp);
 			return;

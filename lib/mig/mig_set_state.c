@@ -159,6 +159,7 @@ local_abort_begin(struct mig_vf *v)
 static int
 local_abort_end(struct mig_vf *v)
 {
+	mig_wr_cleanup_note(v);
 	v->state = mig_plain_state(v->mode);
 	if (v->op_rc == 0) {
 		v->moved = false;
@@ -225,6 +226,7 @@ vpf_mig_abort(struct vpf_mig *m, uint16_t vf)
 static int
 local_recover_end(struct mig_vf *v)
 {
+	mig_wr_cleanup_note(v);
 	if (v->mode != VPF_DEV_MODE_ACTIVE) {
 		/* The MODE_SET failed or was refused (nothing could be
 		 * discarded): the VF stays where it is. */

@@ -254,6 +254,10 @@ struct mig_dirty {
 	struct vpf_admin_wr_read_data rd;
 	uint64_t *rec;			/* rec_max records, while tracking */
 	uint32_t rec_max;
+	/* the STOP of the current (or last) step: sent again after no
+	 * answer; failed in the end */
+	bool stop_retried;
+	bool stop_failed;
 	/* the asynchronous public forms (vpf_mig_dirty_*_async): the
 	 * caller's callback, run by mig_dirty.c's own once *pages is set */
 	vpf_mig_done_t async_done;
@@ -449,6 +453,16 @@ int mig_wr_read_prep(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_read_done(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_stop_prep(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_stop_done(struct mig_vf *v, const struct mig_step *st);
+void mig_wr_stop_failed(struct mig_vf *v, const struct mig_step *st, int rc,
+			bool sent);
+bool mig_wr_stop_again(struct mig_vf *v, const struct mig_step *st, int rc);
+/* End of an abort or recover: when its STOP failed and recording may
+ * still be on, the operation's error says so (D-MIG.K1). */
+void mig_wr_cleanup_note(struct mig_vf *v);
+/* After the abort of a failed pair whose source is @p s: when recording
+ * may still be on there, the pair's @p error (@p size bytes) ends with a
+ * note that says so (its reason is cut if it must be). */
+void mig_wr_pair_note(const struct mig_vf *s, char *error, size_t size);
 int mig_wr_rec_alloc(struct mig_vf *v);
 void mig_wr_rec_free(struct mig_vf *v);
 

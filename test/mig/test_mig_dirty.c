@@ -236,8 +236,159 @@ test_dirty_span_too_large(void **state)
 	env_down(&e);
 }
 
+/* Whether the device records VF @p vf's writes (model ground truth). */
+static bool
+recording(struct side *sd, uint16_t vf)
+{
+	bool on = false;
+
+	assert_int_equal(vpf_model_wr_recording(sd->model, vf, &on), 0);
+	return on;
+}
+
+/* After a failed abort: the VF runs, recording is still on and the
+ * caller was told (vpf_mig_vf_info, @p err); vpf_mig_dirty_stop() is the
+ * way out. */
+static void
+assert_left_on_and_told(struct side *sd, uint16_t vf, const char *err)
+{
+	struct vpf_mig_vf_info vi;
+	char want[32];
+
+	snprintf(want, sizeof(want), "VF %u", vf);
+	assert_non_null(strstr(err, "write recording may still be on"));
+	assert_non_null(strstr(err, "vpf_mig_dirty_stop()"));
+	assert_running(sd, vf);
+	assert_true(recording(sd, vf));
+	assert_int_equal(vpf_mig_vf_info_get(sd->mig, vf, &vi), 0);
+	assert_true(vi.dirty_tracking);
+	assert_int_equal(vpf_mig_dirty_stop(sd->mig, vf), 0);
+	assert_false(recording(sd, vf));
+	assert_int_equal(vpf_mig_vf_info_get(sd->mig, vf, &vi), 0);
+	assert_false(vi.dirty_tracking);
+}
+
+/* The abort's DEV_WRITE_RECORDS_STOP hangs (the admin queue is recovered
+ * after the timeout): the abort sends it once more and recording is off
+ * on a VF that runs again. When the second one hangs too, the abort fails
+ * and says that recording may still be on (soak finding 7, D-MIG.K1). */
+static void
+test_dirty_abort_stop_hangs(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 21, .timeout_us = 20000 };
+	struct vpf_mig_range r = { 0, MEM };
+	struct vpf_mig_vf_info vi;
+	uint32_t hangs;
+	struct env e;
+
+	(void)state;
+	need_draft("1.4 has no device-side dirty tracking");
+	env_up(&e, &o, NULL);
+	for (hangs = 1; hangs <= 2; hangs++) {
+		int rc;
+
+		assert_int_equal(vpf_mig_dirty_start(e.s.mig, 1, &r, 1, 4096), 0);
+		assert_int_equal(vpf_mig_set_state(e.s.mig, 1,
+						   VPF_MIG_STATE_PRE_COPY), 0);
+		assert_true(recording(&e.s, 1));
+		assert_int_equal(vpf_model_fault_inject_op(e.s.model, 1,
+				VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+				VPF_MODEL_FAULT_HANG, hangs, 0), 0);
+		rc = vpf_mig_abort(e.s.mig, 1);
+		if (hangs == 1) {
+			assert_int_equal(rc, 0);
+			assert_running(&e.s, 1);
+			assert_false(recording(&e.s, 1));
+			assert_int_equal(vpf_mig_vf_info_get(e.s.mig, 1, &vi), 0);
+			assert_false(vi.dirty_tracking);
+			assert_guest_runs(&e.s, 1, 20);
+		} else {
+			assert_int_equal(rc, -ETIMEDOUT);
+			assert_non_null(strstr(vpf_last_error(), "VF 1"));
+			assert_string_equal(vpf_mig_vf_error(e.s.mig, 1),
+					    vpf_last_error());
+			assert_left_on_and_told(&e.s, 1, vpf_last_error());
+		}
+	}
+	/* VF 2 was never touched. */
+	assert_false(recording(&e.s, 2));
+	assert_running(&e.s, 2);
+	env_down(&e);
+}
+
+/* What the job's progress callback does: at the end of the first precopy
+ * round, aim @p hangs hangs at the source's STOP and abort the job. */
+struct stop_hang {
+	struct side *s;
+	uint16_t vf;
+	uint32_t hangs;
+};
+
+static int
+stop_hang_progress(const struct vpf_mig_progress *p, void *arg)
+{
+	struct stop_hang *h = arg;
+
+	if (p->phase != VPF_MIG_PHASE_PRECOPY)
+		return 0;
+	assert_int_equal(vpf_model_fault_inject_op(h->s->model, h->vf,
+			VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+			VPF_MODEL_FAULT_HANG, h->hangs, 0), 0);
+	return -ECANCELED;
+}
+
+/* The same in a migration job with dirty tracking, aborted after a
+ * precopy round: the pair's abort leaves recording off, or the pair's
+ * error says that it may still be on. */
+static void
+test_dirty_job_abort_stop_hangs(void **state)
+{
+	struct opt o = { .vfs = 1, .qp = 1, .seed = 22, .timeout_us = 20000 };
+	struct vpf_mig_range r = { 0, MEM };
+	struct stop_hang h;
+	struct vpf_mig_opts mo;
+	struct vpf_mig_pair p;
+	struct vpf_mig_vf_info vi;
+	uint8_t before[32];
+	struct env e;
+
+	(void)state;
+	need_draft("1.4 has no device-side dirty tracking");
+	env_up(&e, &o, NULL);
+	for (h.hangs = 1; h.hangs <= 2; h.hangs++) {
+		h.s = &e.s;
+		h.vf = 1;
+		vpf_mig_opts_init(&mo);
+		mo.precopy_rounds = 2;
+		mo.dirty = true;
+		mo.ranges = &r;
+		mo.nranges = 1;
+		mo.progress = stop_hang_progress;
+		mo.arg = &h;
+		p = mig_pair(&e.s, 1, &e.d, 1);
+		assert_int_equal(vpf_model_guest_step(e.s.model, 1, 50), 0);
+		digest(&e.s, 1, before);
+		assert_true(vpf_mig_migrate(&mo, &p, 1, NULL) < 0);
+		assert_int_equal(p.rc, -ECANCELED);
+		assert_running(&e.s, 1);
+		assert_digest(&e.s, 1, before);
+		assert_running(&e.d, 1);
+		if (h.hangs == 1) {
+			assert_false(recording(&e.s, 1));
+			assert_int_equal(vpf_mig_vf_info_get(e.s.mig, 1, &vi), 0);
+			assert_false(vi.dirty_tracking);
+			assert_null(strstr(p.error, "write recording"));
+		} else {
+			assert_left_on_and_told(&e.s, 1, p.error);
+		}
+	}
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_dirty_low_level),
 	cmocka_unit_test(test_dirty_driver),
 	cmocka_unit_test(test_dirty_span_too_large),
+	cmocka_unit_test(test_dirty_abort_stop_hangs),
+	cmocka_unit_test(test_dirty_job_abort_stop_hangs),
 )
