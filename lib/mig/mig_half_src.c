@@ -320,6 +320,11 @@ pair_step(struct src_pair *pp)
 				MIG_LOG(WARNING, pp->s->m->pf,
 					"VF %u: migrated, but STOP after it failed: %s",
 					pp->s->vf, pp->s->err);
+			/* A STOP of recording that failed in the abort (after
+			 * its retry) is told in the pair's error (D-MIG.K1). */
+			if (pp->stage == SS_ABORTING)
+				mig_wr_pair_note(pp->s, pp->p->error,
+						 sizeof(pp->p->error));
 			pp->stage = SS_DONE;
 			return;
 		}

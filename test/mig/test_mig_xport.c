@@ -440,6 +440,80 @@ test_xport_precopy_dirty(void **state)
 	env_down(&e);
 }
 
+/* The source half's progress callback: at the end of the first precopy
+ * round, aim @p hangs hangs at source VF 1's DEV_WRITE_RECORDS_STOP and
+ * abort the migration. */
+struct stop_hang {
+	struct side *s;
+	uint32_t hangs;
+};
+
+static int
+stop_hang_progress(const struct vpf_mig_progress *p, void *arg)
+{
+	struct stop_hang *h = arg;
+
+	if (p->phase != VPF_MIG_PHASE_PRECOPY)
+		return 0;
+	assert_int_equal(vpf_model_fault_inject_op(h->s->model, SV[0],
+			VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+			VPF_MODEL_FAULT_HANG, h->hangs, 0), 0);
+	return -ECANCELED;
+}
+
+/* The source half's abort of a pair with dirty tracking: its STOP of
+ * recording hangs once (sent again: recording off) or twice (the pair's
+ * error says that recording may still be on; soak finding 7, D-MIG.K1). */
+static void
+test_xport_abort_stop_hangs(void **state)
+{
+	struct opt op = { .vfs = 4, .qp = 1, .seed = 31, .timeout_us = 20000 };
+	struct vpf_mig_range rg = { 0, MEM };
+	struct vpf_mig_vf_info vi;
+	struct vpf_mig_opts o;
+	struct stop_hang h;
+	struct env e;
+	struct run r;
+	bool on;
+
+	(void)state;
+	need_draft("1.4 has no device-side dirty tracking");
+	env_up(&e, &op, NULL);
+	for (h.hangs = 1; h.hangs <= 2; h.hangs++) {
+		h.s = &e.s;
+		vpf_mig_opts_init(&o);
+		o.precopy_rounds = 2;
+		o.dirty = true;
+		o.ranges = &rg;
+		o.nranges = 1;
+		o.progress = stop_hang_progress;
+		o.arg = &h;
+		run_start(&r, &e, SV, DV, 1, &o, T_NONE, T_NONE, 0);
+		run_finish(&r, 0, 0);
+		assert_true(r.src_rc < 0);
+		assert_int_equal(r.sres.ok, 0);
+		assert_running(&e.s, SV[0]);
+		assert_running(&e.d, DV[0]);
+		assert_int_equal(vpf_model_wr_recording(e.s.model, SV[0], &on),
+				 0);
+		assert_int_equal(vpf_mig_vf_info_get(e.s.mig, SV[0], &vi), 0);
+		assert_int_equal(vi.dirty_tracking, on);
+		if (h.hangs == 1) {
+			assert_false(on);
+			assert_null(strstr(r.sp[0].error, "write recording"));
+		} else {
+			assert_true(on);
+			assert_non_null(strstr(r.sp[0].error,
+					       "write recording may still be on"));
+			assert_int_equal(vpf_mig_dirty_stop(e.s.mig, SV[0]), 0);
+			assert_int_equal(vpf_model_wr_recording(e.s.model,
+								SV[0], &on), 0);
+			assert_false(on);
+		}
+	}
+	env_down(&e);
+}
+
 /* A broken transport before the commit point: @p side's transport
  * tampers with DATA frame @p k. */
 static void
@@ -1183,6 +1257,7 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_compat_names_side),
 	cmocka_unit_test(test_xport_migrate),
 	cmocka_unit_test(test_xport_precopy_dirty),
+	cmocka_unit_test(test_xport_abort_stop_hangs),
 	cmocka_unit_test(test_xport_cut_mid_data),
 	cmocka_unit_test(test_xport_corrupt_frame),
 	cmocka_unit_test(test_xport_corrupt_stream),
