@@ -101,6 +101,7 @@ struct counts {
 	uint64_t faults[VPF_MODEL_FAULT_MAX];
 	uint64_t cancels;
 	uint64_t transport_breaks;
+	uint64_t transport_silences;	/* of those: the peer went silent */
 	uint64_t owner_restarts;
 	uint64_t mid_restarts;		/* restarts mid-migration */
 	uint64_t dirty_runs;
@@ -454,9 +455,16 @@ restart_side(struct side *s)
  * Transport with breakage
  * ------------------------------------------------------------------------- */
 
-enum xbreak { XB_NONE = 0, XB_CUT_SEND, XB_CORRUPT, XB_CLOSE_RECV, XB_MAX };
+/* XB_SILENT is not drawn on its own (that would change every recorded
+ * seed's sequence): an eighth of the closes become silences (D-SOAK.13). */
+enum xbreak { XB_NONE = 0, XB_CUT_SEND, XB_CORRUPT, XB_CLOSE_RECV, XB_MAX,
+	      XB_SILENT = XB_MAX };
 static const char *const xbreak_name[] = { "none", "cut", "corrupt",
-					   "close" };
+					   "close", "silent" };
+/* The halves' peer timeout here: short, so that a silent peer ends its
+ * operation quickly; their PINGs keep a live one connected (the halves
+ * are polled in turn without a pause). */
+#define SOAK_PEER_TIMEOUT_MS	500u
 
 struct bx {
 	struct vpf_mig_fd_xport fx;
@@ -481,6 +489,8 @@ bx_send(void *ctx, const void *buf, size_t len)
 
 	if (b->broken)
 		return -EPIPE;
+	if (b->mode == XB_SILENT && b->hit)
+		return (ssize_t)len;
 	if (b->mode == XB_CUT_SEND && len > b->off - b->tx) {
 		len = (size_t)(b->off - b->tx);
 		if (len == 0) {
@@ -518,6 +528,12 @@ bx_recv(void *ctx, void *buf, size_t len)
 
 	if (b->broken)
 		return -ENODATA;
+	if (b->mode == XB_SILENT && b->rx >= b->off) {
+		/* The peer's host is gone without a word: nothing comes in
+		 * again, and what this end sends is lost. */
+		b->hit = true;
+		return 0;
+	}
 	if (b->mode == XB_CLOSE_RECV && b->rx >= b->off) {
 		shutdown(b->fd, SHUT_RDWR);
 		b->broken = true;
@@ -981,10 +997,10 @@ run_xport(struct plan *p)
 		perror("socketpair");
 		return;
 	}
-	bx_init(&bs, sv[0], p->xb == XB_CLOSE_RECV ? XB_NONE : p->xb,
-		p->xb_off);
-	bx_init(&bd, sv[1], p->xb == XB_CLOSE_RECV ? XB_CLOSE_RECV : XB_NONE,
-		p->xb_off);
+	bx_init(&bs, sv[0], p->xb == XB_CLOSE_RECV || p->xb == XB_SILENT ?
+		XB_NONE : p->xb, p->xb_off);
+	bx_init(&bd, sv[1], p->xb == XB_CLOSE_RECV || p->xb == XB_SILENT ?
+		p->xb : XB_NONE, p->xb_off);
 	memset(sp, 0, sizeof(sp));
 	memset(dp, 0, sizeof(dp));
 	for (i = 0; i < p->n; i++) {
@@ -994,7 +1010,9 @@ run_xport(struct plan *p)
 		dp[i].dst_vf = p->vfs[i];
 	}
 	fill_opts(&o, p, &c);
+	o.peer_timeout_ms = SOAK_PEER_TIMEOUT_MS;
 	vpf_mig_opts_init(&od);
+	od.peer_timeout_ms = SOAK_PEER_TIMEOUT_MS;
 	od.progress = cb_progress_dst;
 	od.arg = &c;
 	od.before_resume = cb_before_resume;
@@ -1067,6 +1085,8 @@ run_xport(struct plan *p)
 	vpf_model_fault_clear(c.d->model);
 	if (bs.hit || bd.hit) {
 		tot.transport_breaks++;
+		if (p->xb == XB_SILENT)
+			tot.transport_silences++;
 		logop("  transport %s at byte %" PRIu64,
 		      xbreak_name[p->xb], p->xb_off);
 	}
@@ -1218,6 +1238,8 @@ draw_plan(uint64_t *st, struct plan *p)
 	p->xb = p->kind == K_XPORT && rndn(st, 100) < 25 ?
 		(enum xbreak)(1 + rndn(st, XB_MAX - 1)) : XB_NONE;
 	p->xb_off = rndn(st, 24000);
+	if (p->xb == XB_CLOSE_RECV && p->xb_off % 8 == 0)
+		p->xb = XB_SILENT;
 	p->restart_after = rndn(st, 100) < 10;
 	p->cut = 1 + rndn(st, 4);
 	p->pc_steps = rndn(st, 20);
@@ -1653,6 +1675,7 @@ main(int argc, char **argv)
 	    "jobs");
 	fig("cancels", (double)tot.cancels, "cancels");
 	fig("transport_breaks", (double)tot.transport_breaks, "breaks");
+	fig("transport_silences", (double)tot.transport_silences, "breaks");
 	fig("owner_restarts", (double)tot.owner_restarts, "restarts");
 	fig("mid_migration_restarts", (double)tot.mid_restarts, "restarts");
 	fig("dirty_runs", (double)tot.dirty_runs, "jobs");
