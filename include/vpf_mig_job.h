@@ -27,9 +27,9 @@
  * - one pair started in a phase (its first operations submitted);
  * - one transfer piece: at most 64 KiB (vpf_mig_opts::stream_chunk when
  *   smaller) of a save stream moved into the destination's parser;
- * - one stream buffer of a VF prefaulted after its pre-flight, which ends
- *   the poll: the rest of the budget counts as used (faulting a fresh
- *   buffer's pages in costs microseconds per page in a VM);
+ * - one step of a VF's stream buffer prefault after its pre-flight (a
+ *   buffer's growth or one page of it), which ends the poll: the rest of
+ *   the budget counts as used (a page fault costs microseconds in a VM);
  * - one journal write marking the sources activated since the last one
  *   complete (one write per source PF).
  * Phase changes and the progress callback cost no unit (one per phase).

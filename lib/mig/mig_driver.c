@@ -874,10 +874,11 @@ drv_transfers(struct drv *drv, unsigned int budget, bool *moved)
 	return used;
 }
 
-/* The pre-flight's buffer prefaults waiting (mig_vf_prefault()): one
- * buffer, which ends the poll (mig_vf_prefault_run()). *@p moved is set
- * when a pair's are done. @return the work units used: @p budget after a
- * prefault, else 0. */
+/* The pre-flight's buffer prefaults waiting (mig_vf_prefault()): one step
+ * (a buffer's growth or one page), which ends the poll, or with an
+ * unlimited budget (UINT_MAX) all of them (mig_vf_prefault_run()). *@p
+ * moved is set when a pair's are done. @return the work units used:
+ * @p budget after a step, else 0. */
 static unsigned int
 drv_prefaults(struct drv *drv, unsigned int budget, bool *moved)
 {
@@ -888,8 +889,13 @@ drv_prefaults(struct drv *drv, unsigned int budget, bool *moved)
 		if (v->prefault_want) {
 			if (!mig_vf_prefault_ready(v))
 				return 0;	/* after its command completes */
-			(void)mig_vf_prefault_run(v);
-			return budget;
+			if (budget != UINT_MAX) {
+				(void)mig_vf_prefault_run(v);
+				return budget;
+			}
+			while (mig_vf_prefault_run(v))	/* blocking call */
+				;
+			continue;
 		}
 		drv->pq_head = pp->pnext;
 		if (drv->pq_head == NULL)

@@ -534,6 +534,53 @@ prefault_one(struct mig_vf *v)
 	return v->prefault_want != 0;
 }
 
+/* The step of a job's prefault: a page (4 KiB, the smallest Linux page on
+ * the machines this runs on; a larger page only makes steps touch a page
+ * already present). */
+#define MIG_PAGE	4096u
+
+/*
+ * One step of the recorded prefault, for a job's poll: the next buffer's
+ * growth, or one page of its spare room written. Each is about one page
+ * fault; a poll does one (D-JOB.12). @return whether more remain.
+ */
+static bool
+prefault_step(struct mig_vf *v)
+{
+	struct mig_buf *b = prefault_buf(v, v->prefault_next);
+	size_t spare, n;
+	uint8_t *at;
+
+	if (v->prefault_want == 0 || b == NULL) {
+		v->prefault_want = 0;
+		return false;
+	}
+	if (!v->prefault_grown) {
+		v->prefault_grown = true;
+		v->prefault_off = 0;
+		/* (a buffer that cannot grow is left as it is, as
+		 * mig_buf_prefault() leaves it: the window grows it) */
+		if (mig_buf_reserve(b, v->prefault_want) == 0)
+			return true;
+	}
+	spare = b->cap > b->len ? b->cap - b->len : 0;
+	if (v->prefault_off < spare) {
+		at = b->p + b->len + v->prefault_off;
+		n = MIG_PAGE - ((uintptr_t)at & (MIG_PAGE - 1));
+		if (n > spare - v->prefault_off)
+			n = spare - v->prefault_off;
+		memset(at, 0, n);
+		v->prefault_off += n;
+		if (v->prefault_off < spare)
+			return true;
+	}
+	v->prefault_grown = false;
+	v->prefault_off = 0;
+	if (prefault_buf(v, ++v->prefault_next) == NULL)
+		v->prefault_want = 0;
+	return v->prefault_want != 0;
+}
+
 bool
 mig_vf_prefault_run(struct mig_vf *v)
 {
@@ -544,7 +591,7 @@ mig_vf_prefault_run(struct mig_vf *v)
 	 * idle. */
 	if (v->busy && v->prefault_want != 0)
 		return true;
-	return prefault_one(v);
+	return prefault_step(v);
 }
 
 void
@@ -552,6 +599,8 @@ mig_vf_prefault(struct mig_vf *v, size_t want)
 {
 	v->prefault_want = want;
 	v->prefault_next = 0;
+	v->prefault_grown = false;
+	v->prefault_off = 0;
 	/* Without a job: right here, in the completion that asked for it,
 	 * before the VF's next command is submitted. */
 	if (v->owner == NULL)

@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "vpf_ctx.h"
 #include "vpf_parts.h"
@@ -49,46 +47,16 @@ mig_buf_reserve(struct mig_buf *b, size_t more)
 	return 0;
 }
 
-/*
- * Make the pages of [p, p + len) present and writable with one
- * madvise(MADV_POPULATE_WRITE) (Linux 5.14) over the pages they touch.
- * Faulting them in by writing costs a trap per page, which in a VM is
- * microseconds each (doc/performance.md, "Poll latency"), and a job's
- * work unit that prefaults must stay short. Populating changes no byte:
- * a page already present is left alone and a new one reads as zeroes, as
- * it would have, so the parts of the first and last page that belong to
- * other heap blocks are safe. Kernels without it get the writes.
- */
-static void
-populate(uint8_t *p, size_t len)
-{
-#ifdef MADV_POPULATE_WRITE
-	static long page;
-	uintptr_t a, b, mask;
-
-	if (page == 0)
-		page = sysconf(_SC_PAGESIZE);
-	if (page > 0 && (page & (page - 1)) == 0) {
-		mask = (uintptr_t)page - 1;
-		a = (uintptr_t)p & ~mask;
-		b = ((uintptr_t)p + len + mask) & ~mask;
-		if (madvise((void *)a, b - a, MADV_POPULATE_WRITE) == 0)
-			return;
-	}
-#endif
-	memset(p, 0, len);
-}
-
 int
 mig_buf_prefault(struct mig_buf *b, size_t more)
 {
 	int rc = mig_buf_reserve(b, more);
 
-	/* Fault the spare room's pages in now: a fresh heap or mmap block
-	 * faults them on first write, and that write must not be the one on
-	 * the downtime path. */
+	/* Touch the spare room now: a fresh heap or mmap block faults its
+	 * pages in on first write, and that write must not be the one on
+	 * the downtime path (a page fault costs microseconds in a VM). */
 	if (rc == 0 && b->cap > b->len)
-		populate(b->p + b->len, b->cap - b->len);
+		memset(b->p + b->len, 0, b->cap - b->len);
 	return rc;
 }
 

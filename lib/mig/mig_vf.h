@@ -341,6 +341,10 @@ struct mig_vf {
 	/* Stream buffer bytes to prefault, left for the owning job to do as
 	 * a work unit of its own (mig_vf_prefault()); 0: none. */
 	size_t prefault_want;
+	/* the job's step through the current buffer (mig_steps.c): grown
+	 * yet, and the bytes of its spare room written so far */
+	bool prefault_grown;
+	size_t prefault_off;
 	/* the journal change its operation waits to see written (0: none;
 	 * mig_stop_mark_async(), D-MIG14.23) */
 	uint64_t jwait_gen;
@@ -406,18 +410,17 @@ int mig_op_wait(struct mig_vf *v);
  * may become either) to @p want bytes and fault their pages in, so that
  * the downtime path neither grows them nor faults. A VF owned by a job
  * only records @p want in v->prefault_want: the job does it later with
- * mig_vf_prefault_run(), one buffer per poll, instead of
+ * mig_vf_prefault_run(), one page per poll, instead of
  * all five inside the completion that called this (tens of page faults:
  * hundreds of microseconds). */
 void mig_vf_prefault(struct mig_vf *v, size_t want);
-/* One buffer of a recorded prefault; nothing while the VF has a command in
- * flight (it may be writing into one of them: see mig_vf_prefault_ready()).
- * @return whether more remain.
- * A job's poll prefaults one buffer and ends there, whatever its budget
- * (the rest of the budget counts as used): the pages of a fresh buffer
- * cost microseconds each to fault in inside a VM, several times a whole
- * admin completion, and a poll must stay short (doc/migration.md,
- * "Budget"). */
+/* One step of a recorded prefault: a buffer's growth or one page of it;
+ * nothing while the VF has a command in flight (it may be writing into one
+ * of them: see mig_vf_prefault_ready()). @return whether more remain.
+ * A job's poll does one step and ends there (the rest of the budget
+ * counts as used) unless its budget is unlimited (UINT_MAX, the blocking
+ * calls): a page fault costs about 12 us inside the test VM, ten times
+ * an admin completion, and a poll must stay short (D-JOB.12). */
 bool mig_vf_prefault_run(struct mig_vf *v);
 /* Whether mig_vf_prefault_run() would prefault now (a buffer waits and
  * the VF has no command in flight). */
