@@ -377,6 +377,10 @@ VPF_API const char *vpf_mig_vf_error(const struct vpf_mig *m, uint16_t vf);
  * or partial context may be on the device, the VF does not leave Freeze
  * (leaving would apply it, doc/protocol.md §4.3, D-MIG.6): the error is
  * returned with the VF in STOP and nothing applied.
+ * A DEV_WRITE_RECORDS_STOP without answer is sent once more; if it still
+ * fails, the VF is put back all the same but the error says that write
+ * recording may still be on, and vpf_mig_vf_info::dirty_tracking stays
+ * set: vpf_mig_dirty_stop() stops it (D-MIG.K1).
  */
 VPF_API int vpf_mig_abort(struct vpf_mig *m, uint16_t vf);
 /** Asynchronous vpf_mig_abort(). */
@@ -450,7 +454,9 @@ struct vpf_mig_vf_info {
 	uint8_t orig_mode;		/**< mode before the library moved it */
 	bool moved;			/**< the library changed its mode */
 	bool complete;			/**< vpf_mig_mark_complete() */
-	bool dirty_tracking;		/**< write recording started by vpf */
+	bool dirty_tracking;		/**< write recording started by vpf,
+					 *   or possibly on after a START
+					 *   or STOP without an answer */
 	bool busy;			/**< async operation running */
 	uint32_t precopy_round;		/**< rounds read in this save session */
 	uint64_t save_pending;		/**< stream bytes not yet pulled */

@@ -320,6 +320,7 @@ check_all(void)
 			struct vpf_mig_vf_info vi;
 			uint8_t mode = 0xff;
 			uint8_t d[32];
+			bool rec = false;
 
 			if (vpf_model_vf_mode(s->model, vf, &mode) != 0 ||
 			    vpf_mig_vf_info_get(s->mig, vf, &vi) != 0) {
@@ -330,6 +331,14 @@ check_all(void)
 			if (vi.dirty_tracking) {
 				violation("I4", "%s vf %u: write recording left "
 					  "running", s->name, vf);
+				return;
+			}
+			/* The device's own view too (D-SOAK.11). */
+			if (vpf_model_wr_recording(s->model, vf, &rec) == 0 &&
+			    rec) {
+				violation("I4", "%s vf %u: the device still "
+					  "records writes; the library says "
+					  "it stopped", s->name, vf);
 				return;
 			}
 			if (s->vf[vf].role == R_AWAY) {

@@ -486,7 +486,7 @@ const struct mig_act_ops mig_act_table[ACT_MAX] = {
 	},
 	[ACT_WR_START] = {
 		.name = "WR_START", .prep = mig_wr_start_prep,
-		.done = mig_wr_start_done,
+		.done = mig_wr_start_done, .failed = mig_wr_start_failed,
 	},
 	[ACT_WR_READ] = {
 		.name = "WR_READ", .prep = mig_wr_read_prep,

@@ -387,6 +387,24 @@ mig_wr_start_done(struct mig_vf *v, const struct mig_step *st)
 	return 0;
 }
 
+/*
+ * A START that reached the device and got no usable answer (a malformed
+ * completion, a timeout, the queue's recovery) may have started
+ * recording: it counts as on, so that the failure's cleanup sends a STOP
+ * (harmless where recording is off, D-6.6) and, should that fail too,
+ * vpf_mig_vf_info::dirty_tracking says so. A START the device refused
+ * with a status started nothing. Found by vpf-soak (finding 9): a bad-len
+ * answer to a START left the device recording under a VF that ran on.
+ */
+void
+mig_wr_start_failed(struct mig_vf *v, const struct mig_step *st, int rc,
+		    bool sent)
+{
+	(void)st;
+	if (sent && v->cmd.status == 0 && rc != -ENODEV)
+		v->dirty.started = true;
+}
+
 /* One READ per tracked range that meets the sync window, repeated while
  * the device fills the buffer. */
 int

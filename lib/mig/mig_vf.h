@@ -452,6 +452,8 @@ int mig_wr_cap_prep(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_cap_done(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_start_prep(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_start_done(struct mig_vf *v, const struct mig_step *st);
+void mig_wr_start_failed(struct mig_vf *v, const struct mig_step *st,
+			 int rc, bool sent);
 int mig_wr_read_prep(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_read_done(struct mig_vf *v, const struct mig_step *st);
 int mig_wr_stop_prep(struct mig_vf *v, const struct mig_step *st);

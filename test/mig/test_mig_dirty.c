@@ -316,6 +316,47 @@ test_dirty_abort_stop_hangs(void **state)
 	env_down(&e);
 }
 
+/* A START whose answer is malformed (bad-len: the device started
+ * recording, its completion is wrong) fails the job's pair in setup, and
+ * the cleanup stops recording on the device (soak finding 9); a START the
+ * device refused (einval) started nothing and needs no STOP. */
+static void
+test_dirty_start_bad_answer(void **state)
+{
+	struct opt o = { .vfs = 2, .qp = 1, .seed = 23, .timeout_us = 20000 };
+	struct vpf_mig_pair p;
+	struct vpf_mig_result res;
+	struct vpf_mig_vf_info vi;
+	struct vpf_mig_opts mo;
+	struct env e;
+
+	(void)state;
+	need_draft("1.4 has no device-side dirty tracking");
+	env_up(&e, &o, NULL);
+	p = mig_pair(&e.s, 1, &e.d, 1);
+	vpf_mig_opts_init(&mo);
+	mo.dirty = true;
+	mo.precopy_rounds = 1;
+	assert_int_equal(vpf_model_fault_inject_op(e.s.model, 1,
+			VPF_ADMIN_OP_DEV_WRITE_RECORDS_START,
+			VPF_MODEL_FAULT_BAD_LEN, 1, 0), 0);
+	assert_int_not_equal(vpf_mig_migrate(&mo, &p, 1, &res), 0);
+	assert_int_not_equal(p.rc, 0);
+	assert_false(recording(&e.s, 1));
+	assert_int_equal(vpf_mig_vf_info_get(e.s.mig, 1, &vi), 0);
+	assert_false(vi.dirty_tracking);
+	assert_running(&e.s, 1);
+	/* refused with a status: nothing started, nothing left */
+	p = mig_pair(&e.s, 1, &e.d, 1);
+	assert_int_equal(vpf_model_fault_inject_op(e.s.model, 1,
+			VPF_ADMIN_OP_DEV_WRITE_RECORDS_START,
+			VPF_MODEL_FAULT_EINVAL, 1, 0), 0);
+	assert_int_not_equal(vpf_mig_migrate(&mo, &p, 1, &res), 0);
+	assert_false(recording(&e.s, 1));
+	assert_running(&e.s, 1);
+	env_down(&e);
+}
+
 /* What the job's progress callback does: at the end of the first precopy
  * round, aim @p hangs hangs at the source's STOP and abort the job. */
 struct stop_hang {
@@ -390,5 +431,6 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_dirty_driver),
 	cmocka_unit_test(test_dirty_span_too_large),
 	cmocka_unit_test(test_dirty_abort_stop_hangs),
+	cmocka_unit_test(test_dirty_start_bad_answer),
 	cmocka_unit_test(test_dirty_job_abort_stop_hangs),
 )
