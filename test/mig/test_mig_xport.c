@@ -244,8 +244,9 @@ prefaulted(const struct vpf_mig_pair *p, unsigned int n, bool dst)
 	return k;
 }
 
-/* One poll of a half: within its budget, and a poll that prefaulted did
- * one buffer and counts its whole budget as used (D-JOB.12). */
+/* One poll of a half: within its budget, and a poll whose prefault step
+ * finished a buffer finished only that one and counts its whole budget
+ * as used (one step per poll, D-JOB.12). */
 static int
 poll_half(struct vpf_mig_job *j, unsigned int budget,
 	  const struct vpf_mig_pair *p, unsigned int n, bool dst)
