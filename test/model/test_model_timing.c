@@ -409,9 +409,9 @@ dev_thread_cpu_ns(struct h *h)
 static void
 test_threaded_sleeping_driver(void **state)
 {
-	struct timespec nap = { 0, 5000000 };
+	struct timespec nap = { 0, 5000000 }, ms = { 0, 1000000 };
 	uint64_t cpu0, cpu_ns;
-	unsigned int s;
+	unsigned int s, w;
 	struct h h;
 	int i;
 
@@ -428,6 +428,14 @@ test_threaded_sleeping_driver(void **state)
 		h_kick(&h);
 		nanosleep(&nap, NULL);
 		for (s = 0; s < 10; s++) {
+			/* Due 0.95 ms after the doorbell: published while the
+			 * driver slept, unless the machine is starved (a VM's
+			 * slow phase), which gets 1 s more, still without a
+			 * poll. */
+			for (w = 0; w < 1000 &&
+			     __atomic_load_n(h.used_idx, __ATOMIC_ACQUIRE) ==
+			     h.used_seen; w++)
+				nanosleep(&ms, NULL);
 			assert_int_not_equal(__atomic_load_n(h.used_idx,
 							     __ATOMIC_ACQUIRE),
 					     h.used_seen);
@@ -437,9 +445,11 @@ test_threaded_sleeping_driver(void **state)
 	cpu_ns = dev_thread_cpu_ns(&h) - cpu0;
 	print_message("device thread CPU time for 80 commands of 95 us: %"
 		      PRIu64 " us\n", cpu_ns / 1000);
-	/* Spinning from one due time to the next would take about 80 x 95
-	 * us; each wake-up of a thread that sleeps costs a few. */
-	assert_true(cpu_ns < 80ull * 95000 * 2 / 5);
+	/* Spinning from one due time to the next would take at least 80 x
+	 * 95 us (7.6 ms); a thread that sleeps takes 1.1-1.9 ms here, up to
+	 * 3.2 in a VM's slow phase (measured), hence three quarters of the
+	 * spinner's time as the limit. */
+	assert_true(cpu_ns < 80ull * 95000 * 3 / 4);
 	h_down(&h);
 }
 
