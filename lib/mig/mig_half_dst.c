@@ -589,8 +589,8 @@ dst_poll(struct vpf_mig_job *job, unsigned int budget)
 		link_down(h, -EPIPE, "the source ended the migration", false);
 	}
 	for (i = 0; i < h->n; i++) {
-		/* The pre-flight's buffer prefaults: one buffer ends the
-		 * poll (mig_vf_prefault_run()). */
+		/* The pre-flight's buffer prefaults: one step (a buffer's
+		 * growth or one page) ends the poll (mig_vf_prefault_run()). */
 		if (mig_vf_prefault_ready(h->pp[i].d) && h->units < budget) {
 			(void)mig_vf_prefault_run(h->pp[i].d);
 			h->units = budget;
