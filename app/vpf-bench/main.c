@@ -150,6 +150,8 @@ static struct metric metrics[] = {
 	  .group = "ctx" },
 	{ .name = "ctx_parse_small_fields_ns_per_field", .unit = "ns",
 	  .group = "ctx" },
+	{ .name = "ctx_iter_small_fields_ns_per_field", .unit = "ns",
+	  .group = "ctx" },
 	{ .name = "parts_parse_gbps", .unit = "GB/s", .group = "parts" },
 	{ .name = "parts_parse_vs_memcpy", .unit = "x", .group = "parts" },
 	{ .name = "parts_parse_ns_per_part", .unit = "ns", .group = "parts" },

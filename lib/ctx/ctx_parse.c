@@ -193,6 +193,54 @@ vpf_ctx_report(const struct vpf_ctx_error *e)
 	return vpf_error(-EBADMSG, "malformed device context: %s", msg);
 }
 
+/* Bitmap word @w of @slot, initialised on first touch. */
+static uint64_t *
+seen_word(struct vpf_ctx_vq_seen *s, unsigned int slot, uint32_t w)
+{
+	uint64_t sbit = UINT64_C(1) << (w & 63);
+	uint64_t *sum = &s->sum[slot][w >> 6];
+
+	if (!(*sum & sbit)) {
+		*sum |= sbit;
+		s->bits[slot][w] = 0;
+	}
+	return &s->bits[slot][w];
+}
+
+bool
+ctx_seen_slow(struct vpf_ctx_vq_seen *s, unsigned int slot, uint16_t vq)
+{
+	uint32_t lo = s->run_lo[slot], next = s->run_next[slot], w, wend;
+	uint64_t *word;
+
+	if (vq >= lo && vq < next)
+		return true;
+	if (vq < s->bits_next[slot]) {
+		word = seen_word(s, slot, (uint32_t)vq >> 6);
+		if (*word & (UINT64_C(1) << (vq & 63)))
+			return true;
+	}
+	/* New: the run goes into the bitmap (at most 1024 words, and each
+	 * value only once), and a new run starts at @vq. */
+	if (next > lo) {
+		wend = (next - 1) >> 6;
+		for (w = lo >> 6; w <= wend; w++) {
+			uint64_t m = ~UINT64_C(0);
+
+			if (w == lo >> 6)
+				m &= ~UINT64_C(0) << (lo & 63);
+			if (w == wend)
+				m &= ~UINT64_C(0) >> (63 - ((next - 1) & 63));
+			*seen_word(s, slot, w) |= m;
+		}
+		if (next > s->bits_next[slot])
+			s->bits_next[slot] = next;
+	}
+	s->run_lo[slot] = vq;
+	s->run_next[slot] = (uint32_t)vq + 1;
+	return false;
+}
+
 int
 vpf_ctx_iter_init(struct vpf_ctx_iter *it, const void *ctx, size_t len,
 		  uint32_t flags)
@@ -206,6 +254,7 @@ vpf_ctx_iter_init(struct vpf_ctx_iter *it, const void *ctx, size_t len,
 	it->index = 0;
 	it->flags = flags;
 	it->state = IT_START;
+	it->own_len_guess = 0;
 	ctx_err_clear(&it->err);
 	ctx_seen_reset(&it->seen);
 	return 0;
@@ -312,27 +361,115 @@ iter_step(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 	return iter_emit(it, f, foff, tlv, type, fflags, length);
 }
 
-/* The common case through ctx_fast_field(); everything else (errors,
- * extensions, unknown types, the end) through iter_step(). */
-static inline int
-iter_fast(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
+/*
+ * Hand out up to @p n common-case fields from it->pos on (state IT_FIELDS,
+ * it->index < field_count): ctx_fast_shape() and a vq_index that continues
+ * its type's run (ctx_seen_continues()). The walk's offset, the runs and
+ * the OWN_DESC length guess stay in registers through the loop; it stops
+ * before the first other field, which iter_step() then takes as the only
+ * field of its call. Returns the number of fields filled.
+ */
+static inline unsigned int
+iter_run(struct vpf_ctx_iter *it, struct vpf_ctx_field *f, unsigned int n)
 {
-	const uint8_t *tlv;
-	uint64_t foff, rem, length;
-	uint16_t type;
+	struct vpf_ctx_vq_seen *seen = &it->seen;
+	const uint8_t *buf = it->buf;
+	uint64_t len = it->len, foff = it->pos, guess = it->own_len_guess;
+	uint64_t length, stride;
+	uint32_t idx = it->index, max = it->field_count - idx;
+	uint32_t next0 = seen->run_next[0], next1 = seen->run_next[1];
+	uint32_t next2 = seen->run_next[2];
+	unsigned int k = 0;
+	uint16_t type, vq = 0;
+	int slot;
+
+	if (max > n)
+		max = n;
+	while (k < max && len - foff >= VPF_CTX_TLV_HDR_SIZE) {
+		slot = ctx_fast_shape(buf + foff,
+				      len - foff - VPF_CTX_TLV_HDR_SIZE, &type,
+				      &length, &stride, &vq, &guess);
+		if (slot == 0) {
+			if (!ctx_seen_continues(vq, next0, seen->bits_next[0]))
+				break;
+			next0 = (uint32_t)vq + 1;
+		} else if (slot == 1) {
+			if (!ctx_seen_continues(vq, next1, seen->bits_next[1]))
+				break;
+			next1 = (uint32_t)vq + 1;
+		} else if (slot == 2) {
+			if (!ctx_seen_continues(vq, next2, seen->bits_next[2]))
+				break;
+			next2 = (uint32_t)vq + 1;
+		} else if (slot == CTX_FAST_NO) {
+			break;
+		}
+		f[k].type = type;
+		f[k].flags = 0;
+		f[k].index = idx + k;
+		f[k].offset = foff;
+		f[k].length = length;
+		f[k].tlv = buf + foff;
+		f[k].value = buf + foff + VPF_CTX_TLV_HDR_SIZE;
+		foff += stride;
+		k++;
+	}
+	seen->run_next[0] = next0;
+	seen->run_next[1] = next1;
+	seen->run_next[2] = next2;
+	it->own_len_guess = guess;
+	it->pos = foff;
+	it->index = idx + k;
+	return k;
+}
+
+/* One call's worth: a run of common-case fields, or one field through
+ * iter_step() (which also starts the walk and reports the end and every
+ * error). */
+static inline int
+iter_burst(struct vpf_ctx_iter *it, struct vpf_ctx_field *f, unsigned int n)
+{
+	unsigned int k;
+
+	if (__builtin_expect(it->state == IT_FIELDS &&
+			     it->index != it->field_count, 1)) {
+		k = iter_run(it, f, n);
+		if (k > 0)
+			return (int)k;
+	}
+	return iter_step(it, f);
+}
+
+/* iter_burst() for one field: no run state to load and store back. */
+static inline int
+iter_one(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
+{
+	uint64_t foff = it->pos, rem = it->len - foff, length, stride;
+	const uint8_t *tlv = it->buf + foff;
+	uint16_t type, vq = 0;
+	int slot;
 
 	if (__builtin_expect(it->state != IT_FIELDS ||
-			     it->index == it->field_count, 0))
+			     it->index == it->field_count ||
+			     rem < VPF_CTX_TLV_HDR_SIZE, 0))
 		return iter_step(it, f);
-	foff = it->pos;
-	rem = it->len - foff;
-	tlv = it->buf + foff;
-	if (__builtin_expect(rem < VPF_CTX_TLV_HDR_SIZE ||
-			     !ctx_fast_field(&it->seen, tlv,
-					     rem - VPF_CTX_TLV_HDR_SIZE, &type,
-					     &length), 0))
+	slot = ctx_fast_shape(tlv, rem - VPF_CTX_TLV_HDR_SIZE, &type, &length,
+			      &stride, &vq, &it->own_len_guess);
+	if (__builtin_expect(slot == CTX_FAST_NO ||
+			     (slot != CTX_FAST_NO_VQ &&
+			      ctx_seen_test_set(&it->seen, (unsigned int)slot,
+						vq)), 0))
 		return iter_step(it, f);
-	return iter_emit(it, f, foff, tlv, type, 0, length);
+	f->type = type;
+	f->flags = 0;
+	f->index = it->index;
+	f->offset = foff;
+	f->length = length;
+	f->tlv = tlv;
+	f->value = tlv + VPF_CTX_TLV_HDR_SIZE;
+	it->pos = foff + stride;
+	it->index++;
+	return 1;
 }
 
 int
@@ -340,7 +477,18 @@ vpf_ctx_iter_next(struct vpf_ctx_iter *it, struct vpf_ctx_field *f)
 {
 	if (it == NULL || f == NULL)
 		return vpf_error(-EINVAL, "vpf_ctx_iter_next: NULL argument");
-	return iter_fast(it, f);
+	return iter_one(it, f);
+}
+
+int
+vpf_ctx_iter_burst(struct vpf_ctx_iter *it, struct vpf_ctx_field *f,
+		   unsigned int n)
+{
+	if (it == NULL || f == NULL || n == 0)
+		return vpf_error(-EINVAL, "vpf_ctx_iter_burst: %s",
+				 n == 0 ? "no room for a field" :
+				 "NULL argument");
+	return iter_burst(it, f, n);
 }
 
 const struct vpf_ctx_error *
@@ -355,25 +503,30 @@ vpf_ctx_iter_field_count(const struct vpf_ctx_iter *it)
 	return it->field_count;
 }
 
+/* Fields vpf_ctx_parse() checks per burst. */
+#define CTX_PARSE_BURST 16
+
 int
 vpf_ctx_parse(const void *ctx, size_t len, uint32_t flags,
 	      int (*cb)(const struct vpf_ctx_field *f, void *arg), void *arg,
 	      struct vpf_ctx_error *err)
 {
+	struct vpf_ctx_field f[CTX_PARSE_BURST];
 	struct vpf_ctx_iter it;
-	struct vpf_ctx_field f;
-	int rc;
+	int rc, i, k;
 
 	rc = vpf_ctx_iter_init(&it, ctx, len, flags);
 	if (rc < 0)
 		return rc;
-	while ((rc = iter_fast(&it, &f)) > 0) {
-		if (cb != NULL) {
-			rc = cb(&f, arg);
+	while ((k = iter_burst(&it, f, CTX_PARSE_BURST)) > 0) {
+		for (i = 0; cb != NULL && i < k; i++) {
+			rc = cb(&f[i], arg);
 			if (rc < 0)
-				break;
+				goto out;
 		}
 	}
+	rc = k;
+out:
 	if (err != NULL)
 		*err = it.err;
 	return rc;

@@ -8,9 +8,13 @@
  * reserved types kept byte for byte.
  */
 
+#include <limits.h>
+
 #include "ctx_test_util.h"
 
 static uint8_t buf[4096];
+
+#define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 static void
 test_trunc_header(void **state)
@@ -673,6 +677,200 @@ test_parse_callback(void **state)
 	assert_int_equal(vpf_ctx_parse(buf, SAMPLE_LEN, 0, NULL, NULL, &e), 0);
 }
 
+/* Walk @p ctx with vpf_ctx_iter_next() and with vpf_ctx_iter_burst() of
+ * several sizes (and the two mixed): the same fields, the same verdict and
+ * error as vpf_ctx_validate(). Returns the verdict. */
+static int
+check_walks(const uint8_t *ctx, size_t len, uint32_t flags)
+{
+	static const unsigned int sizes[] = { 1, 2, 3, 7, 16, 33 };
+	static struct vpf_ctx_iter ia, ib;	/* 24 KiB each */
+	struct vpf_ctx_field fa, fb[33];
+	struct vpf_ctx_error we;
+	unsigned int s;
+	int wrc, ra, rb, i, mix;
+
+	wrc = vpf_ctx_validate(ctx, len, flags, &we);
+	for (s = 0; s < 2 * DIM(sizes); s++) {
+		mix = s >= DIM(sizes);
+		assert_int_equal(vpf_ctx_iter_init(&ia, ctx, len, flags), 0);
+		assert_int_equal(vpf_ctx_iter_init(&ib, ctx, len, flags), 0);
+		for (;;) {
+			if (mix && (ib.index & 1))
+				rb = vpf_ctx_iter_next(&ib, fb);
+			else
+				rb = vpf_ctx_iter_burst(&ib, fb,
+						sizes[s % DIM(sizes)]);
+			if (rb <= 0)
+				break;
+			assert_true(rb <= (int)sizes[s % DIM(sizes)]);
+			for (i = 0; i < rb; i++) {
+				assert_int_equal(vpf_ctx_iter_next(&ia, &fa),
+						 1);
+				assert_int_equal(fb[i].type, fa.type);
+				assert_int_equal(fb[i].flags, fa.flags);
+				assert_int_equal(fb[i].index, fa.index);
+				assert_int_equal(fb[i].offset, fa.offset);
+				assert_int_equal(fb[i].length, fa.length);
+				assert_ptr_equal(fb[i].tlv, fa.tlv);
+				assert_ptr_equal(fb[i].value, fa.value);
+			}
+		}
+		ra = vpf_ctx_iter_next(&ia, &fa);
+		assert_int_equal(ra, rb);
+		assert_int_equal(rb, wrc);
+		assert_err_equal(vpf_ctx_iter_error(&ib), &we);
+		assert_err_equal(vpf_ctx_iter_error(&ia), &we);
+		/* Sticky. */
+		assert_int_equal(vpf_ctx_iter_burst(&ib, fb, 4), wrc);
+	}
+	return wrc;
+}
+
+/* Bursts hand out what single steps do, on good and bad contexts. */
+static void
+test_burst(void **state)
+{
+	struct vpf_ctx_builder b;
+	struct vpf_ctx_iter it;
+	struct vpf_ctx_field f;
+	size_t len = sample_ctx(buf, sizeof(buf));
+	uint8_t *p;
+	uint16_t i;
+
+	(void)state;
+	assert_int_equal(check_walks(buf, len, 0), 0);
+	/* A malformed field in the middle of a run: the fields before it,
+	 * then the error. */
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	for (i = 0; i < 40; i++) {
+		struct vpf_ctx_vq_runtime rt = { .vq_index = i };
+
+		assert_int_equal(vpf_ctx_add_vq_runtime(&b, &rt), 0);
+	}
+	p = vpf_ctx_builder_detach(&b, &len);
+	assert_int_equal(check_walks(p, len, 0), 0);
+	p[4 + 25 * 21 + 8] = 6;		/* field 25: length 6 */
+	assert_int_equal(check_walks(p, len, 0), -EBADMSG);
+	p[4 + 25 * 21 + 8] = 5;
+	p[4 + 25 * 21 + 16] = 3;	/* field 25: vq_index 3 again */
+	assert_int_equal(check_walks(p, len, 0), -EBADMSG);
+	assert_int_equal(check_both(p, len, 0, NULL), -EBADMSG);
+	free(p);
+	/* Bad arguments. */
+	assert_int_equal(vpf_ctx_iter_init(&it, buf, sizeof(buf), 0), 0);
+	assert_int_equal(vpf_ctx_iter_burst(NULL, &f, 1), -EINVAL);
+	assert_int_equal(vpf_ctx_iter_burst(&it, NULL, 1), -EINVAL);
+	assert_int_equal(vpf_ctx_iter_burst(&it, &f, 0), -EINVAL);
+}
+
+/*
+ * The repeated-vq_index check keeps the latest run of consecutive values
+ * apart from its bitmap: random orders (runs up and down, jumps, repeats,
+ * the top of the range) must find exactly the first repeat, through every
+ * walk and the stream.
+ */
+static void
+test_dup_vq_orders(void **state)
+{
+	uint32_t rnd = 12345;
+	unsigned int c, i, n, first, t;
+
+	(void)state;
+	for (c = 0; c < 400; c++) {
+		static uint8_t seen[3][65536];
+		struct vpf_ctx_builder b;
+		struct vpf_ctx_error e;
+		uint16_t vq = 0;
+		uint8_t *p;
+		size_t len;
+		int rc;
+
+		memset(seen, 0, sizeof(seen));
+		assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+		first = UINT_MAX;
+		n = 1 + c % 97;
+		for (i = 0; i < n; i++) {
+			rnd = rnd * 1103515245u + 12345u;
+			switch ((rnd >> 16) % 8) {
+			case 0:
+				vq = (uint16_t)((rnd >> 8) % (c < 200 ? 130 : 65536));
+				break;
+			case 1:
+				vq = (uint16_t)(vq - 1);
+				break;
+			case 2:
+				vq = (uint16_t)(65535 - (rnd >> 20) % 3);
+				break;
+			default:
+				vq = (uint16_t)(vq + 1);
+				break;
+			}
+			t = (rnd >> 24) % 3;
+			if (t == 0) {
+				struct vpf_ctx_vq_cfg q = { .vq_index = vq };
+
+				assert_int_equal(vpf_ctx_add_vq_cfg(&b, &q), 0);
+			} else if (t == 1) {
+				struct vpf_ctx_vq_runtime r = { .vq_index = vq };
+
+				assert_int_equal(vpf_ctx_add_vq_runtime(&b, &r),
+						 0);
+			} else {
+				assert_int_equal(vpf_ctx_add_own_desc(&b, vq, NULL,
+								      0), 0);
+			}
+			if (seen[t][vq] && first == UINT_MAX)
+				first = i;
+			seen[t][vq] = 1;
+		}
+		p = vpf_ctx_builder_detach(&b, &len);
+		rc = check_walks(p, len, 0);
+		assert_int_equal(check_both(p, len, 0, &e), rc);
+		if (first == UINT_MAX) {
+			assert_int_equal(rc, 0);
+		} else {
+			assert_int_equal(rc, -EBADMSG);
+			assert_int_equal(e.code, VPF_CTX_ERR_DUP_VQ);
+			assert_int_equal(e.field_index, first);
+		}
+		free(p);
+	}
+}
+
+/* VQ_SPLIT_DEV_OWN_DESC fields of changing lengths: the walks predict
+ * each one's length from the previous one and must still land on every
+ * header. */
+static void
+test_own_desc_lengths(void **state)
+{
+	static const uint16_t counts[] = { 0, 3, 3, 3, 1, 0, 0, 200, 200, 7, 3 };
+	static uint16_t idx[200];
+	struct vpf_ctx_builder b;
+	uint8_t *p;
+	size_t len;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	for (i = 0; i < DIM(counts); i++) {
+		struct vpf_ctx_vq_runtime r = { .vq_index = (uint16_t)i };
+
+		assert_int_equal(vpf_ctx_add_own_desc(&b, (uint16_t)i, idx,
+						      counts[i]), 0);
+		assert_int_equal(vpf_ctx_add_vq_runtime(&b, &r), 0);
+	}
+	p = vpf_ctx_builder_detach(&b, &len);
+	assert_int_equal(check_walks(p, len, 0), 0);
+	assert_int_equal(check_both(p, len, 0, NULL), 0);
+	/* A desc_count that disagrees with a length the walk predicted
+	 * right (field 4 is as long as field 2). */
+	p[92 + 16 + 2] = 4;
+	assert_int_equal(check_both(p, len, 0, NULL), -EBADMSG);
+	assert_int_equal(check_walks(p, len, 0), -EBADMSG);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -693,6 +891,9 @@ main(void)
 		cmocka_unit_test(test_truncate_everywhere),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_parse_callback),
+		cmocka_unit_test(test_burst),
+		cmocka_unit_test(test_dup_vq_orders),
+		cmocka_unit_test(test_own_desc_lengths),
 	};
 
 	return cmocka_run_group_tests_name("ctx_parse", tests, NULL, NULL);

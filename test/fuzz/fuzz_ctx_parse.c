@@ -83,6 +83,40 @@ decode(const struct vpf_ctx_field *f)
 	(void)acc;
 }
 
+static struct vpf_ctx_iter bit;
+
+/* Walk with vpf_ctx_iter_burst() (sizes from @p pick), checking each field
+ * against vpf_ctx_iter_next() on a second iterator. */
+static void
+burst_walk(const uint8_t *data, size_t size, uint32_t flags, uint8_t pick)
+{
+	struct vpf_ctx_field fb[16], f;
+	unsigned int n;
+	int rb, i;
+
+	vpf_ctx_iter_init(&bit, data, size, flags);
+	vpf_ctx_iter_init(&it, data, size, flags);
+	for (;;) {
+		n = 1 + (pick & 15);
+		pick = (uint8_t)(pick * 33 + 7);
+		rb = (pick & 64) ? vpf_ctx_iter_next(&bit, fb) :
+			vpf_ctx_iter_burst(&bit, fb, n);
+		if (rb <= 0)
+			break;
+		if ((unsigned int)rb > n)
+			abort();
+		for (i = 0; i < rb; i++) {
+			if (vpf_ctx_iter_next(&it, &f) != 1 ||
+			    f.offset != fb[i].offset || f.type != fb[i].type ||
+			    f.length != fb[i].length || f.index != fb[i].index ||
+			    f.flags != fb[i].flags || f.value != fb[i].value)
+				abort();
+		}
+	}
+	if (vpf_ctx_iter_next(&it, &f) != rb)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -121,6 +155,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != wrc)
 			abort();
 		check_same(vpf_ctx_iter_error(&it), &we);
+
+		/* The same fields in bursts of 1..16, mixed with steps. */
+		burst_walk(data, size, flags, size > 0 ? data[0] : 0);
+		check_same(vpf_ctx_iter_error(&bit), &we);
+		if (bit.state != it.state)
+			abort();
 
 		/* Stream in chunks of sizes 1..64 derived from the input. */
 		seed = size > 0 ? data[size / 2] : 0;
