@@ -293,27 +293,33 @@ cmd_size_get(struct xcmd *x)
 }
 
 /*
- * A VF's context buffers (read, write, pending, baseline, applied: each
- * ctx_max bytes) are set up together at its first context command that
- * needs one, and touched once, so that later commands (the ones inside a
- * migration's downtime) neither allocate nor page-fault; activation and
- * writes then only swap them.
+ * A VF's context buffers, each ctx_max bytes, come in two groups: the
+ * source's (read) and the destination's (write, pending, baseline,
+ * applied). A group is set up together at the VF's first context command
+ * that needs one of its buffers, and touched once, so that later commands
+ * (the ones inside a migration's downtime) neither allocate nor
+ * page-fault; activation and writes then only swap the destination's. A
+ * VF that is only ever read does not pay for the four it never uses (on
+ * the device thread, at fetch: a first CTX_READ inside the stop-copy set
+ * up and cleared all five, 3.5 us a VF).
  */
 static int
 ensure_buf(struct vpf_model *m, struct model_vf *vf, uint8_t **p)
 {
-	uint8_t **all[] = { &vf->rd_buf, &vf->wr_buf, &vf->pend_buf,
-			    &vf->base_buf, &vf->app_buf };
-	size_t i;
+	uint8_t **src[] = { &vf->rd_buf };
+	uint8_t **dst[] = { &vf->wr_buf, &vf->pend_buf, &vf->base_buf,
+			    &vf->app_buf };
+	uint8_t ***grp = p == &vf->rd_buf ? src : dst;
+	size_t i, n = p == &vf->rd_buf ? RTE_DIM(src) : RTE_DIM(dst);
 
 	if (*p != NULL)
 		return 0;
-	for (i = 0; i < RTE_DIM(all); i++) {
-		if (*all[i] != NULL)
+	for (i = 0; i < n; i++) {
+		if (*grp[i] != NULL)
 			continue;
-		*all[i] = malloc(m->ctx_max + 8);
-		if (*all[i] != NULL)
-			memset(*all[i], 0, m->ctx_max + 8);
+		*grp[i] = malloc(m->ctx_max + 8);
+		if (*grp[i] != NULL)
+			memset(*grp[i], 0, m->ctx_max + 8);
 	}
 	return *p == NULL ? -ENOMEM : 0;
 }
