@@ -764,6 +764,41 @@ test_burst(void **state)
 	assert_int_equal(vpf_ctx_iter_burst(&it, &f, 0), -EINVAL);
 }
 
+/* Next value of a random vq_index order: runs up and down, jumps (within
+ * 0..@p range-1), the top of the range. */
+static uint16_t
+next_vq(uint32_t *rnd, uint16_t vq, unsigned int range)
+{
+	*rnd = *rnd * 1103515245u + 12345u;
+	switch ((*rnd >> 16) % 8) {
+	case 0:
+		return (uint16_t)((*rnd >> 8) % range);
+	case 1:
+		return (uint16_t)(vq - 1);
+	case 2:
+		return (uint16_t)(65535 - (*rnd >> 20) % 3);
+	default:
+		return (uint16_t)(vq + 1);
+	}
+}
+
+/* Add a field of per-VQ slot @p t (0..2) for @p vq. */
+static void
+add_vq_field(struct vpf_ctx_builder *b, unsigned int t, uint16_t vq)
+{
+	if (t == 0) {
+		struct vpf_ctx_vq_cfg q = { .vq_index = vq };
+
+		assert_int_equal(vpf_ctx_add_vq_cfg(b, &q), 0);
+	} else if (t == 1) {
+		struct vpf_ctx_vq_runtime r = { .vq_index = vq };
+
+		assert_int_equal(vpf_ctx_add_vq_runtime(b, &r), 0);
+	} else {
+		assert_int_equal(vpf_ctx_add_own_desc(b, vq, NULL, 0), 0);
+	}
+}
+
 /*
  * The repeated-vq_index check keeps the latest run of consecutive values
  * apart from its bitmap: random orders (runs up and down, jumps, repeats,
@@ -773,12 +808,12 @@ test_burst(void **state)
 static void
 test_dup_vq_orders(void **state)
 {
+	static uint8_t seen[3][65536];
 	uint32_t rnd = 12345;
 	unsigned int c, i, n, first, t;
 
 	(void)state;
 	for (c = 0; c < 400; c++) {
-		static uint8_t seen[3][65536];
 		struct vpf_ctx_builder b;
 		struct vpf_ctx_error e;
 		uint16_t vq = 0;
@@ -791,35 +826,9 @@ test_dup_vq_orders(void **state)
 		first = UINT_MAX;
 		n = 1 + c % 97;
 		for (i = 0; i < n; i++) {
-			rnd = rnd * 1103515245u + 12345u;
-			switch ((rnd >> 16) % 8) {
-			case 0:
-				vq = (uint16_t)((rnd >> 8) % (c < 200 ? 130 : 65536));
-				break;
-			case 1:
-				vq = (uint16_t)(vq - 1);
-				break;
-			case 2:
-				vq = (uint16_t)(65535 - (rnd >> 20) % 3);
-				break;
-			default:
-				vq = (uint16_t)(vq + 1);
-				break;
-			}
+			vq = next_vq(&rnd, vq, c < 200 ? 130 : 65536);
 			t = (rnd >> 24) % 3;
-			if (t == 0) {
-				struct vpf_ctx_vq_cfg q = { .vq_index = vq };
-
-				assert_int_equal(vpf_ctx_add_vq_cfg(&b, &q), 0);
-			} else if (t == 1) {
-				struct vpf_ctx_vq_runtime r = { .vq_index = vq };
-
-				assert_int_equal(vpf_ctx_add_vq_runtime(&b, &r),
-						 0);
-			} else {
-				assert_int_equal(vpf_ctx_add_own_desc(&b, vq, NULL,
-								      0), 0);
-			}
+			add_vq_field(&b, t, vq);
 			if (seen[t][vq] && first == UINT_MAX)
 				first = i;
 			seen[t][vq] = 1;
