@@ -375,6 +375,60 @@ test_ctx_write_semantic_checks(void **state)
 	free(c);
 }
 
+/* Owned descriptors that leave a bitmap word and come back to it are all
+ * kept (the check keeps the current word in a register), and one repeated
+ * after such a detour is still a repeat. */
+static void
+test_ctx_write_owned_descriptors_any_order(void **state)
+{
+	static const uint16_t own[] = { 3, 200, 4, 130, 5, 201, 6 };
+	static const uint16_t sorted[] = { 3, 4, 5, 6, 130, 200, 201 };
+	uint16_t dup[] = { 3, 200, 3 };
+	struct vpf_ctx_builder b;
+	struct vpf_ctx_field f;
+	struct vpf_ctx_iter *it = malloc(sizeof(*it));
+	bool found = false;
+	uint8_t *c, *rd;
+	size_t len, rlen;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(it);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	assert_int_equal(vpf_ctx_add_own_desc(&b, 0, dup, 3), 0);
+	c = vpf_ctx_builder_detach(&b, &len);
+	assert_non_null(c);
+	assert_int_equal(h_write_all(&H, 1, c, len, 4096), H_EINV);
+	free(c);
+	assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
+	assert_int_equal(vpf_ctx_add_own_desc(&b, 0, own, 7), 0);
+	c = vpf_ctx_builder_detach(&b, &len);
+	assert_non_null(c);
+	assert_int_equal(h_write_all(&H, 1, c, len, 4096), 0);
+	free(c);
+	assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_ACTIVE), 0);
+	assert_int_equal(h_read_all(&H, 1, 4096, &rd, &rlen), 0);
+	assert_int_equal(vpf_ctx_iter_init(it, rd, rlen, VPF_CTX_F_ALLOW_PAD),
+			 0);
+	while (vpf_ctx_iter_next(it, &f) == 1) {
+		struct vpf_ctx_own_desc od;
+
+		if (f.type != VPF_CTX_VQ_SPLIT_DEV_OWN_DESC)
+			continue;
+		assert_int_equal(vpf_ctx_decode_own_desc(&f, &od), 0);
+		if (od.vq_index != 0)
+			continue;
+		found = true;
+		assert_int_equal(od.desc_count, 7);
+		for (i = 0; i < 7; i++)
+			assert_int_equal(vpf_ctx_own_desc_idx(&od, i), sorted[i]);
+	}
+	assert_true(found);
+	free(rd);
+	free(it);
+}
+
 /* A context whose rings would run past 2^64 is refused as a whole
  * (INVALID_FIELD): no address the device computes may wrap. */
 static void
@@ -426,6 +480,7 @@ VPF_TEST_MAIN(NULL, NULL,
 	H_TEST(test_ctx_write_unsupported_field_type),
 	H_TEST(test_ctx_write_refused_at_field_header),
 	H_TEST(test_ctx_write_owned_descriptors_below_resulting_queue_size),
+	H_TEST(test_ctx_write_owned_descriptors_any_order),
 	H_TEST(test_ctx_write_chunks_split_anywhere),
 	H_TEST(test_ctx_write_trailing_zero_rule),
 	H_TEST(test_ctx_write_most_recent_complete_applies),
