@@ -330,7 +330,7 @@ VPF_API int vpf_ctx_iter_next(struct vpf_ctx_iter *it,
  * run before it.
  * @param it the iterator.
  * @param f array of @p n fields, filled in context order.
- * @param n its size (at least 1).
+ * @param n its size (at least 1; above INT_MAX, INT_MAX).
  * @return the number of fields filled (1 to @p n); 0 at the end (the whole
  *   context is well formed); -EBADMSG if the next field is malformed (the
  *   fields before it came back in earlier calls), -EINVAL on bad arguments.

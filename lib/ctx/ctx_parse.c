@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "ctx_internal.h"
@@ -488,7 +489,8 @@ vpf_ctx_iter_burst(struct vpf_ctx_iter *it, struct vpf_ctx_field *f,
 		return vpf_error(-EINVAL, "vpf_ctx_iter_burst: %s",
 				 n == 0 ? "no room for a field" :
 				 "NULL argument");
-	return iter_burst(it, f, n);
+	/* The count comes back as an int. */
+	return iter_burst(it, f, n < INT_MAX ? n : INT_MAX);
 }
 
 const struct vpf_ctx_error *
