@@ -106,7 +106,9 @@ struct vpf_admin_cmd {
 /**
  * Queue @p cmd. The doorbell is rung once per batch: by vpf_admin_kick(), at
  * the end of the vpf_admin_poll() whose completion callback submitted it, or
- * by the next vpf_admin_poll(). No allocation.
+ * by the next vpf_admin_poll(); and at once when 16 commands wait for it, so
+ * that the device starts on a long batch while the rest is queued. No
+ * allocation.
  *
  * @return 0; -EBUSY when every slot is in use (poll, then retry) or the
  * queue is being recovered; -EINVAL for a request vpf would never send

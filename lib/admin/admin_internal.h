@@ -44,6 +44,10 @@
  * device claims in used.len but never wrote cannot be an earlier command's
  * (MODE_GET reads a reserved mode, SIZE_GET all-ones, LIST_QUERY bit 0xe). */
 #define RES_POISON	8u
+/* Commands queued without a doorbell that ring it at once (D-PERF.6): in a
+ * long batch the device starts on the first ones while the host still
+ * queues the rest, instead of waiting for the end of the batch. */
+#define ADMIN_KICK_BATCH	16u
 
 /* ------------------------------------------------------------------------
  * The in-flight list (submit order, so deadline order)

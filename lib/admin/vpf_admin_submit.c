@@ -76,7 +76,8 @@ admin_slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s)
 	s->state = SLOT_RING;
 	s->deadline_tk = UINT64_MAX;	/* set when the doorbell rings */
 	ring_append(pf, s);
-	pf->unkicked++;
+	if (++pf->unkicked >= ADMIN_KICK_BATCH)
+		vpf_admin_kick(pf);
 }
 
 static int
