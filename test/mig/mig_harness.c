@@ -343,3 +343,16 @@ records(const struct mig_buf *b, size_t *off, size_t *len, unsigned int max)
 	}
 	return n;
 }
+
+int
+stop_hang_progress(const struct vpf_mig_progress *p, void *arg)
+{
+	struct stop_hang *h = arg;
+
+	if (p->phase != VPF_MIG_PHASE_PRECOPY)
+		return 0;
+	assert_int_equal(vpf_model_fault_inject_op(h->s->model, h->vf,
+			VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
+			VPF_MODEL_FAULT_HANG, h->hangs, 0), 0);
+	return -ECANCELED;
+}

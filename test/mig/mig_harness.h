@@ -160,4 +160,15 @@ struct wl {
 
 int wl_progress(const struct vpf_mig_progress *p, void *arg);
 
+/* For vpf_mig_opts::progress: at the first precopy report, make the next
+ * @c hangs DEV_WRITE_RECORDS_STOP of @c vf on @c s hang, then cancel the
+ * migration (-ECANCELED); later reports pass. */
+struct stop_hang {
+	struct side *s;
+	uint16_t vf;
+	uint32_t hangs;
+};
+
+int stop_hang_progress(const struct vpf_mig_progress *p, void *arg);
+
 #endif

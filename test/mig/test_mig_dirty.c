@@ -357,27 +357,6 @@ test_dirty_start_bad_answer(void **state)
 	env_down(&e);
 }
 
-/* What the job's progress callback does: at the end of the first precopy
- * round, aim @p hangs hangs at the source's STOP and abort the job. */
-struct stop_hang {
-	struct side *s;
-	uint16_t vf;
-	uint32_t hangs;
-};
-
-static int
-stop_hang_progress(const struct vpf_mig_progress *p, void *arg)
-{
-	struct stop_hang *h = arg;
-
-	if (p->phase != VPF_MIG_PHASE_PRECOPY)
-		return 0;
-	assert_int_equal(vpf_model_fault_inject_op(h->s->model, h->vf,
-			VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
-			VPF_MODEL_FAULT_HANG, h->hangs, 0), 0);
-	return -ECANCELED;
-}
-
 /* The same in a migration job with dirty tracking, aborted after a
  * precopy round: the pair's abort leaves recording off, or the pair's
  * error says that it may still be on. */

@@ -472,27 +472,6 @@ test_xport_precopy_dirty(void **state)
 	env_down(&e);
 }
 
-/* The source half's progress callback: at the end of the first precopy
- * round, aim @p hangs hangs at source VF 1's DEV_WRITE_RECORDS_STOP and
- * abort the migration. */
-struct stop_hang {
-	struct side *s;
-	uint32_t hangs;
-};
-
-static int
-stop_hang_progress(const struct vpf_mig_progress *p, void *arg)
-{
-	struct stop_hang *h = arg;
-
-	if (p->phase != VPF_MIG_PHASE_PRECOPY)
-		return 0;
-	assert_int_equal(vpf_model_fault_inject_op(h->s->model, SV[0],
-			VPF_ADMIN_OP_DEV_WRITE_RECORDS_STOP,
-			VPF_MODEL_FAULT_HANG, h->hangs, 0), 0);
-	return -ECANCELED;
-}
-
 /* The source half's abort of a pair with dirty tracking: its STOP of
  * recording hangs once (sent again: recording off) or twice (the pair's
  * error says that recording may still be on; soak finding 7, D-MIG.K1). */
@@ -513,6 +492,7 @@ test_xport_abort_stop_hangs(void **state)
 	env_up(&e, &op, NULL);
 	for (h.hangs = 1; h.hangs <= 2; h.hangs++) {
 		h.s = &e.s;
+		h.vf = SV[0];
 		vpf_mig_opts_init(&o);
 		o.precopy_rounds = 2;
 		o.dirty = true;
