@@ -33,6 +33,7 @@ struct bench_opts {
 	uint16_t nvf;		/* --vfs: VFs of the stopcopy and downtime
 				 * groups (BENCH_NVF_DEFAULT) */
 	unsigned int reps;	/* repetitions of which the median is taken */
+	bool no_pin;		/* --no-pin: no CPU placement (bench_pin.c) */
 };
 
 /* The VF count the stop-copy and downtime metrics are named after
@@ -59,6 +60,26 @@ bool bench_metric_get(const char *name, double *value);
 
 /* Note on stderr (text mode) or in the JSON "notes" (json mode). */
 void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---------------------------------------------------------------------------
+ * CPU placement (bench_pin.c, D-PERF.7)
+ * ------------------------------------------------------------------------- */
+
+struct vpf_model;
+struct vpf_model_params;
+
+/* Choose the driver's CPU (the one this thread runs on) and give the
+ * device threads the others, if @want and the process has two CPUs or
+ * more; a note says what was chosen. */
+void bench_pin_setup(bool want);
+
+/* Before a group: this thread on the driver's CPU (@pinned: stopcopy and
+ * downtime) or on every CPU the process was given (the other groups). */
+void bench_pin_group(bool pinned);
+
+/* vpf_model_create() whose device thread runs on the device threads'
+ * CPUs. Every model of the bench is made through it. */
+struct vpf_model *bench_model_create(const struct vpf_model_params *mp);
 
 /* ---------------------------------------------------------------------------
  * Timing (bench_util.c)

@@ -45,7 +45,7 @@ attached_bytes(uint16_t num_vfs, int64_t *bytes, int64_t *heap, int64_t *dma,
 	mp.num_vfs = num_vfs;
 	mp.guest_mem_size = 1u << 20;
 	bench_alloc_enter_device();
-	m = vpf_model_create(&mp);
+	m = bench_model_create(&mp);
 	bench_alloc_leave_device();
 	if (m == NULL) {
 		fprintf(stderr, "vpf-bench: model: %s\n", vpf_last_error());

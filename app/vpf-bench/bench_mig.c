@@ -149,7 +149,7 @@ bench_trig_up_journal(struct bench_trig *r, const char *name,
 		mp.parts_get_limit = (uint8_t)objs;
 		mp.parts_set_limit = (uint8_t)objs;
 	}
-	r->m = vpf_model_create(&mp);
+	r->m = bench_model_create(&mp);
 	if (r->m == NULL) {
 		fprintf(stderr, "vpf-bench: timed model: %s\n",
 			vpf_last_error());

@@ -314,7 +314,7 @@ ip_up(struct ip_side *s, const char *name, uint64_t seed)
 	mp.service_time_us = BENCH_SERVICE_US;
 	mp.concurrency = BENCH_CONCURRENCY;
 	mp.activation_us_per_field = BENCH_ACT_US;
-	s->m = vpf_model_create(&mp);
+	s->m = bench_model_create(&mp);
 	if (s->m == NULL)
 		goto fail;
 	vpf_pf_params_init(&pp);

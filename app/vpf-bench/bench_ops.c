@@ -176,7 +176,7 @@ bench_rig_up(struct bench_rig *r, const char *name, uint16_t num_vfs,
 	mp.name = name;
 	mp.num_vfs = num_vfs;
 	mp.guest_mem_size = guest_mem;
-	r->m = vpf_model_create(&mp);
+	r->m = bench_model_create(&mp);
 	if (r->m == NULL) {
 		fprintf(stderr, "vpf-bench: model: %s\n", vpf_last_error());
 		return -1;

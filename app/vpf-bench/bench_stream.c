@@ -48,7 +48,7 @@ make_stream(uint8_t **out, size_t *len)
 	mp.num_qp = 32;
 	mp.vq_size = 1024;
 	mp.guest_mem_size = 16u << 20;
-	m = vpf_model_create(&mp);
+	m = bench_model_create(&mp);
 	if (m == NULL || buf == NULL)
 		goto out;
 	vpf_pf_params_init(&pp);

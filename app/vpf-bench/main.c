@@ -7,7 +7,7 @@
  * one-command-at-a-time way, all in one process run (doc/performance.md).
  *
  *   vpf-bench [--quick] [--json] [--reps N] [--only GROUP[,GROUP...]]
- *             [--rt PRIO] [--vfs N] [-v]
+ *             [--rt PRIO] [--vfs N] [--no-pin] [-v]
  *   vpf-bench --scaling [--vfs-list N[,N...]] [--quick] [--reps N] [-v]
  *
  * Output: one "name value unit" line per metric, or with --json one JSON
@@ -361,7 +361,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vpf-bench [--quick] [--json] [--reps N] [--only LIST] [--vfs N] [-v]\n"
+		"usage: vpf-bench [--quick] [--json] [--reps N] [--only LIST] [--vfs N]\n"
+		"                 [--no-pin] [-v]\n"
 		"       vpf-bench --scaling [--vfs-list N,N,...] [--quick] [--reps N] [-v]\n"
 		"  --quick      CI smoke run (under 20 s); numbers are rough\n"
 		"  --json       print one JSON document instead of metric lines\n"
@@ -391,6 +392,9 @@ usage(FILE *f)
 		"  --two-pf     accepted for old scripts, no effect: the downtime\n"
 		"               group always measures two PFs too\n"
 		"               (downtime_64vf_2pf_*)\n"
+		"  --no-pin     no CPU placement: by default the stopcopy and\n"
+		"               downtime groups poll on a CPU of their own and\n"
+		"               run the model's device threads on the others\n"
 		"  -v           print every repetition's sample on stderr\n"
 		"  --list       print the metric names and units, then exit\n");
 }
@@ -398,20 +402,21 @@ usage(FILE *f)
 struct group {
 	const char *name;
 	int (*fn)(void);
+	bool pinned;		/* CPU placement (bench_pin.c) */
 };
 
 static const struct group groups[] = {
-	{ "ctx", bench_memcpy_ctx },
-	{ "parts", bench_parts },
-	{ "cmd", bench_cmd },
-	{ "stream", bench_stream },
-	{ "wr", bench_wr },
-	{ "mem", bench_mem },
-	{ "stopcopy", bench_stopcopy },
-	{ "downtime", bench_downtime },
-	{ "job", bench_job },
-	{ "twoproc", bench_twoproc },
-	{ "oob", bench_oob },
+	{ "ctx", bench_memcpy_ctx, false },
+	{ "parts", bench_parts, false },
+	{ "cmd", bench_cmd, false },
+	{ "stream", bench_stream, false },
+	{ "wr", bench_wr, false },
+	{ "mem", bench_mem, false },
+	{ "stopcopy", bench_stopcopy, true },
+	{ "downtime", bench_downtime, true },
+	{ "job", bench_job, false },
+	{ "twoproc", bench_twoproc, false },
+	{ "oob", bench_oob, false },
 };
 
 /* Watchdog: a group that hangs (a library bug) ends the run with a message
@@ -505,6 +510,7 @@ run_groups(const char *only)
 			continue;
 		t0 = bench_now_ns();
 		running_group = groups[i].name;
+		bench_pin_group(groups[i].pinned);
 		alarm(60u + 20u * bench_opts.reps);
 		if (groups[i].fn() != 0) {
 			fprintf(stderr, "vpf-bench: benchmark %s failed\n",
@@ -724,6 +730,7 @@ main(int argc, char **argv)
 		{ "rt", required_argument, NULL, 'R' },
 		{ "two-pf", no_argument, NULL, 'T' },
 		{ "cold-heap", no_argument, NULL, 'C' },
+		{ "no-pin", no_argument, NULL, 'P' },
 		{ "vfs", required_argument, NULL, 'V' },
 		{ "scaling", no_argument, NULL, 'S' },
 		{ "vfs-list", required_argument, NULL, 'L' },
@@ -770,6 +777,9 @@ main(int argc, char **argv)
 			break;
 		case 'C':
 			cold_heap = true;
+			break;
+		case 'P':
+			bench_opts.no_pin = true;
 			break;
 		case 'V':
 			if (parse_vfs(optarg, "--vfs", &bench_opts.nvf) != 0)
@@ -831,6 +841,7 @@ main(int argc, char **argv)
 			   "metrics measure %u VFs", bench_opts.nvf,
 			   bench_opts.nvf);
 
+	bench_pin_setup(!bench_opts.no_pin);
 	journal_scratch();
 	signal(SIGALRM, watchdog);
 	if (bench_opts.scaling) {

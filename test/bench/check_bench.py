@@ -6,15 +6,19 @@ is one JSON document that names every metric of issue 8 with a finite number
 and a unit, and that the text mode prints the same names as "name value unit"
 lines. Then --vfs (a bad count is refused with a clear message; --vfs 4
 runs the downtime group with 4 VFs and says so) and --scaling (a CSV header
-and one row per VF count and dialect). Numbers are never asserted (a
+and one row per VF count and dialect), and the CPU placement of the
+downtime group (the driver's thread on one CPU, the model's device threads
+on the others; none with --no-pin). Numbers are never asserted (a
 benchmark is not a test)."""
 
 import csv
 import io
 import json
 import math
+import os
 import subprocess
 import sys
+import time
 
 METRICS = [
     "cmd_rate_qd1", "cmd_rate_qd32", "driver_ns_per_cmd",
@@ -141,6 +145,71 @@ def check_scaling(exe):
     print("ok: --scaling")
 
 
+def allowed_lists(pid):
+    """{tid: Cpus_allowed_list} of the process's threads now."""
+    out = {}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for t in tids:
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, t)) as f:
+                for line in f:
+                    if line.startswith("Cpus_allowed_list:"):
+                        out[int(t)] = line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+    return out
+
+
+def placement_seen(exe, extra):
+    """Run the downtime group; return (notes, set of (main's CPUs, another
+    thread's CPUs) pairs seen while it ran)."""
+    p = subprocess.Popen([exe, "--quick", "--json", "--only", "downtime"] +
+                         extra, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    seen = set()
+    deadline = time.monotonic() + 120
+    while p.poll() is None and time.monotonic() < deadline:
+        lists = allowed_lists(p.pid)
+        main_cpus = lists.pop(p.pid, None)
+        for other in lists.values():
+            seen.add((main_cpus, other))
+        time.sleep(0.002)
+    out, err = p.communicate(timeout=120)
+    if p.returncode != 0:
+        fail("%s exited %d: %s" % (extra, p.returncode, err))
+    notes = json.loads(out)["notes"]
+    return "\n".join(notes) if isinstance(notes, list) else notes, seen
+
+
+def check_pin(exe):
+    """CPU placement (D-PERF.7): in the downtime group the driver's thread
+    runs on one CPU and the model's device threads on the others; --no-pin
+    places nothing. One CPU: placement off, and a note says so."""
+    ncpu = len(os.sched_getaffinity(0))
+    notes, seen = placement_seen(exe, [])
+    if ncpu < 2:
+        if "CPU placement off" not in notes:
+            fail("one CPU: no note says placement is off: %r" % notes)
+        print("ok: --no-pin (one CPU: placement off)")
+        return
+    if "CPU placement in stopcopy and downtime" not in notes:
+        fail("no note names the CPU placement: %r" % notes)
+    split = [(m, o) for m, o in seen
+             if m is not None and "," not in m and "-" not in m and
+             m not in o.replace("-", ",").split(",")]
+    if not split:
+        fail("no device thread ran off the driver's CPU: %r" % seen)
+    notes, seen = placement_seen(exe, ["--no-pin"])
+    if "CPU placement" in notes:
+        fail("--no-pin: a note still names a placement: %r" % notes)
+    if any(m is not None and m != o for m, o in seen):
+        fail("--no-pin: threads were placed: %r" % seen)
+    print("ok: CPU placement and --no-pin")
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: check_bench.py PATH-TO-vpf-bench")
@@ -199,6 +268,7 @@ def main():
 
     check_vfs(exe)
     check_scaling(exe)
+    check_pin(exe)
 
 
 if __name__ == "__main__":
