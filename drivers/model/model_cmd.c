@@ -447,10 +447,16 @@ cmd_ctx_write(struct xcmd *x)
 	 * zero bytes after the complete context (doc/protocol.md
 	 * §1.2, D-1.3). */
 	rc = vpf_ctx_stream_feed(&vf->stream, x->data, x->dlen);
-	if (rc != 0 || early_headers(m, vf) != 0)
+	if (rc != 0)
 		goto bad;
-	if (!vpf_ctx_stream_complete(&vf->stream))
+	if (!vpf_ctx_stream_complete(&vf->stream)) {
+		if (early_headers(m, vf) != 0)
+			goto bad;
 		return true;
+	}
+	/* Complete with this chunk: stream_field_cb() has checked every
+	 * field, so the early look at the headers would find nothing more
+	 * (it is for a write that spans chunks). */
 	if (vpf_ctx_stream_finish(&vf->stream, NULL) != 0)
 		goto bad;
 	tl = (size_t)vpf_ctx_stream_ctx_len(&vf->stream);
