@@ -348,7 +348,8 @@ struct vpf_model {
 	uint16_t nvq;			/* queues per VF */
 	struct model_vf *vf;
 	size_t ctx_max;			/* largest context the model accepts */
-	uint16_t *scr_idx;		/* scratch: own-desc indices */
+	uint16_t *scr_idx;		/* scratch: own-desc indices (vq_size
+					 * + 8 entries) */
 	uint16_t *scr_qsize;		/* scratch: queue sizes (apply) */
 	uint64_t *scr_own;		/* scratch: owned set per queue (apply) */
 	uint8_t *scr_hasown;		/* scratch: queue has an own-desc field */

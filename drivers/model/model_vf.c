@@ -146,7 +146,9 @@ model_vfs_init(struct vpf_model *m)
 				  VPF_CTX_OWN_DESC_HDR_SIZE +
 				  2 * (size_t)m->p.vq_size);
 	m->vf = calloc(m->total_vfs, sizeof(*m->vf));
-	m->scr_idx = calloc(m->p.vq_size, sizeof(uint16_t));
+	/* (8 entries of slack: model_ctx.c own_extract() stores 8 at a
+	 * time) */
+	m->scr_idx = calloc((size_t)m->p.vq_size + 8, sizeof(uint16_t));
 	m->scr_qsize = calloc(m->nvq, sizeof(uint16_t));
 	m->scr_own = calloc((size_t)m->nvq * model_own_words(m), 8);
 	m->scr_hasown = calloc(m->nvq, 1);
