@@ -471,63 +471,80 @@ cmp_u16(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
+static uint64_t
+lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 11;
+}
+
+/*
+ * A random owned list for a queue of @p qs entries into @p list: distinct
+ * and increasing, then for kind 1 a repeat, 2 an index at or above qs, 3
+ * two neighbours swapped (kinds 0 and 4 leave it so). Returns the count;
+ * *@p ok says whether a device must take it (distinct, all below qs).
+ */
+static uint32_t
+own_list_random(uint64_t *rng, uint32_t trial, uint16_t qs, uint16_t *list,
+		bool *ok)
+{
+	static uint8_t seen[65536];
+	uint32_t n = (uint32_t)lcg(rng) % (trial < 40 ? 12 : qs + 1u);
+	uint32_t i, k, at, kind = trial % 5;
+
+	/* n of the qs indices, each kept with probability n / qs */
+	for (i = 0, k = 0; i < qs && k < n; i++)
+		if (lcg(rng) % qs < n || qs - i <= n - k)
+			list[k++] = (uint16_t)i;
+	n = k;
+	at = n ? (uint32_t)lcg(rng) % n : 0;
+	if (at == 0 && n > 1)
+		at = 1;
+	if (n > 1 && kind == 1) {
+		list[at] = list[at - 1];
+	} else if (n > 0 && kind == 2) {
+		/* every other time the last: a group of four that is in
+		 * order but ends past the queue */
+		list[(trial / 5) % 2 ? at : n - 1] =
+			(uint16_t)(qs + lcg(rng) % 3);
+	} else if (n > 1 && kind == 3) {
+		uint16_t t = list[at];
+
+		list[at] = list[at - 1];
+		list[at - 1] = t;
+	}
+	memset(seen, 0, sizeof(seen));
+	*ok = true;
+	for (i = 0; i < n; i++) {
+		*ok = *ok && list[i] < qs && !seen[list[i]];
+		seen[list[i]] = 1;
+	}
+	return n;
+}
+
 /* Owned-descriptor lists in increasing order take the checker's fast path
  * (four indices at a time); every way out of it (an index at or above the
  * queue size, a repeat, a step down, in any position of a group of four
  * or in the tail) must give the answer of the general walk. 400 random
- * lists against a reference, each accepted one read back. */
+ * lists against a reference, each accepted one read back (which also
+ * checks how CTX_READ lists a queue's owned set). */
 static void
 test_ctx_write_owned_descriptors_fast_path(void **state)
 {
 	static uint16_t list[4096], got[4096], want[4096];
-	static uint8_t seen[65536];
 	struct vpf_ctx_builder b;
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
-	uint32_t trial, n, i, gn;
+	uint32_t trial, n, gn;
 	uint16_t qs;
 	size_t len;
 	uint8_t *c;
+	bool ok;
 
 	(void)state;
 	qs = own_read_back(got, &gn);
 	assert_true(qs >= 64 && qs <= 4096);
 	for (trial = 0; trial < 400; trial++) {
-		bool ok = true;
-		uint32_t at, kind;
-
-		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-		n = (uint32_t)(rng >> 33) % (trial < 40 ? 12 : qs + 1);
-		/* n distinct increasing indices below qs */
-		for (i = 0; i < n; i++)
-			list[i] = (uint16_t)i;
-		for (i = n; i > 0 && n < qs; i--) {
-			rng = rng * 6364136223846793005ull + 1;
-			list[i - 1] = (uint16_t)(i - 1 + (rng >> 40) %
-						 (qs - n + 1));
-		}
-		qsort(list, n, sizeof(list[0]), cmp_u16);
-		for (i = 1; i < n; i++)
-			if (list[i] <= list[i - 1])
-				list[i] = (uint16_t)(list[i - 1] + 1);
-		while (n > 0 && list[n - 1] >= qs)
-			n--;
-		kind = trial % 5;
-		at = n ? (uint32_t)(rng >> 20) % n : 0;
-		if (n > 1 && kind == 1)		/* a repeat */
-			list[at ? at : 1] = list[at ? at - 1 : 0];
-		else if (n > 0 && kind == 2)	/* at or above the size */
-			list[at] = (uint16_t)(qs + (rng >> 50) % 3);
-		else if (n > 1 && kind == 3) {	/* a step down */
-			uint16_t t = list[at ? at : 1];
-
-			list[at ? at : 1] = list[at ? at - 1 : 0];
-			list[at ? at - 1 : 0] = t;
-		}
-		memset(seen, 0, sizeof(seen));
-		for (i = 0; i < n; i++) {
-			ok = ok && list[i] < qs && !seen[list[i]];
-			seen[list[i]] = 1;
-		}
+		n = own_list_random(&rng, trial, qs, list, &ok);
 		assert_int_equal(h_mode_set(&H, 1, VPF_DEV_MODE_FREEZE), 0);
 		assert_int_equal(vpf_ctx_builder_init_grow(&b, 0), 0);
 		assert_int_equal(vpf_ctx_add_own_desc(&b, 0, list, (uint16_t)n),
