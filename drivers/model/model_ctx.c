@@ -331,8 +331,8 @@ apply_runtime(struct apply *a, const struct vpf_ctx_field *f)
 
 /*
  * The owned set of @p n indices (little-endian u16 at @p desc) into the
- * zeroed bitmap @p bits of @p words words: the indices must be distinct
- * and below @p qs. Any order is taken; -EINVAL otherwise. The general
+ * bitmap @p bits of @p words words, cleared first: the indices must be
+ * distinct and below @p qs. Any order is taken; -EINVAL otherwise. The general
  * walk keeps the current word in a register (a load-or-store per index
  * would wait for the previous index's store).
  */
