@@ -9,12 +9,34 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pf_harness.h"
 #include "pf/pf_internal.h"
+
+/* The fake device answers the @p n requests waiting (last first with
+ * @p reverse), and the PF is polled until all @p n have completed. */
+static void
+answer_and_drain(struct fake_dev *fd, struct vpf_pf *pf, int n, bool reverse)
+{
+	static struct fake_req reqs[128];
+	int k, done = 0;
+
+	assert_true(n <= 128);
+	for (k = 0; k < n; k++)
+		assert_int_equal(fake_pop(fd, &reqs[k]), 1);
+	for (k = 0; k < n; k++)
+		fake_handle(fd, &reqs[reverse ? n - 1 - k : k]);
+	while (done < n) {
+		int r = vpf_admin_poll(pf);
+
+		assert_true(r >= 0);
+		done += r;
+	}
+}
 
 static void
 test_async_64_vfs(void **state)
@@ -26,7 +48,6 @@ test_async_64_vfs(void **state)
 	uint64_t sizes[64];
 	struct vpf_admin_stats st;
 	uint32_t i;
-	int n = 0;
 
 	(void)state;
 	for (i = 1; i <= 64; i++)
@@ -47,21 +68,7 @@ test_async_64_vfs(void **state)
 	 * were queued (D-PERF.6), so the kick found nothing left. */
 	assert_int_equal(fd->kicks, 2 + 128 / 16);
 	/* Device answers in reverse order. */
-	{
-		static struct fake_req reqs[128];
-		int k;
-
-		for (k = 0; k < 128; k++)
-			assert_int_equal(fake_pop(fd, &reqs[k]), 1);
-		for (k = 127; k >= 0; k--)
-			fake_handle(fd, &reqs[k]);
-	}
-	while (n < 128) {
-		int r = vpf_admin_poll(pf);
-
-		assert_true(r >= 0);
-		n += r;
-	}
+	answer_and_drain(fd, pf, 128, true);
 	assert_int_equal(pft_cb_total, 128);
 	for (i = 0; i < 64; i++) {
 		assert_int_equal(pft_cb_calls[i], 1);
@@ -96,7 +103,6 @@ test_kick_every_16(void **state)
 	struct vpf_admin_cmd cmds[40];
 	uint8_t modes[40];
 	uint32_t k0;
-	int n = 0;
 
 	(void)state;
 	fd->auto_answer = false;
@@ -112,21 +118,7 @@ test_kick_every_16(void **state)
 	assert_int_equal(fd->kicks, k0 + 3);
 	vpf_admin_kick(pf);
 	assert_int_equal(fd->kicks, k0 + 3);
-	{
-		static struct fake_req reqs[36];
-		int k;
-
-		for (k = 0; k < 36; k++)
-			assert_int_equal(fake_pop(fd, &reqs[k]), 1);
-		for (k = 0; k < 36; k++)
-			fake_handle(fd, &reqs[k]);
-	}
-	while (n < 36) {
-		int r = vpf_admin_poll(pf);
-
-		assert_true(r >= 0);
-		n += r;
-	}
+	answer_and_drain(fd, pf, 36, false);
 	assert_int_equal(pft_cb_total, 36);
 	pft_down(pf, fd);
 }
