@@ -177,6 +177,22 @@ VPF_API int vpf_admin_exec(struct vpf_pf *pf, struct vpf_admin_cmd *cmd);
 /** Commands outstanding now (on the queue or waiting for a retry). */
 VPF_API uint32_t vpf_admin_inflight(const struct vpf_pf *pf);
 
+/**
+ * The device's concurrency on @p pf as its completions show it. A burst is
+ * the commands posted from an empty ring until it is empty again; in it,
+ * a command of the first command's opcode answered within 1.5 times the
+ * first one's latency was served together with the commands that were on
+ * the ring ahead of it. The most commands seen served at once in the last
+ * burst in which a command also waited behind that many (the queue was
+ * full) is the estimate. An estimate, never a promise: it sizes the
+ * migration job's stop window (vpf_mig_opts::stop_window). Kept across
+ * queue recoveries.
+ *
+ * @return the estimate; 0 for a NULL @p pf or while no burst has shown the
+ *   queue full (too few commands at once to tell).
+ */
+VPF_API uint32_t vpf_admin_concurrency(const struct vpf_pf *pf);
+
 /** Largest data or result of one command on @p pf, in bytes: the
  *  vpf_pf_params::max_chunk it was attached with (a multiple of 8). Chunked
  *  transfers (context reads and writes, write records) size their chunks

@@ -851,7 +851,33 @@ struct vpf_mig_opts {
 	 * (30 s). There is no "never": UINT32_MAX (49 days) comes close.
 	 */
 	uint32_t peer_timeout_ms;
+	/**
+	 * Stop window of vpf_mig_migrate() and vpf_mig_job_start(): at most
+	 * this many pairs per source PF in their stop arc at once, from the
+	 * source's stop to the end of its final state read; the next pair
+	 * stops when one of them is read. A device works its admin queue in
+	 * order, so with every stop sent at once each pair's read waits
+	 * behind all the other stops and no destination can start before
+	 * they are done; with the window a pair's read waits behind at most
+	 * a window of commands and destinations start one chain after the
+	 * first stop (doc/migration.md, "The stop window").
+	 *
+	 * 0 (default): twice the source device's concurrency as
+	 * vpf_admin_concurrency() estimates it (one set of commands served,
+	 * one waiting, so its engines never run dry), at least
+	 * VPF_MIG_STOP_WINDOW_MIN; no limit while the PF has no estimate.
+	 * VPF_MIG_STOP_WINDOW_ALL: every stop at once. Any other value:
+	 * that many pairs. Pairs start in order, so a full window on one
+	 * source PF also holds the pairs behind it on other PFs. The halves
+	 * of a migration across processes (vpf_mig_xport.h) ignore it.
+	 */
+	uint32_t stop_window;
 };
+
+/** vpf_mig_opts::stop_window: no limit, every pair stops at once. */
+#define VPF_MIG_STOP_WINDOW_ALL	UINT32_MAX
+/** vpf_mig_opts::stop_window: the least window an estimate gives. */
+#define VPF_MIG_STOP_WINDOW_MIN	8u
 
 /** Fill @p o with the defaults. */
 VPF_API void vpf_mig_opts_init(struct vpf_mig_opts *o);

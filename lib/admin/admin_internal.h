@@ -174,6 +174,58 @@ slot_release(struct vpf_pf *pf, struct vpf_admin_slot *s)
 		pf->free_slots[pf->nfree++] = s->index;
 }
 
+/*
+ * A command is posted on an empty ring: a new burst begins, judged
+ * against its first command (D-DRV.32).
+ */
+static inline void
+conc_burst_begin(struct vpf_pf *pf, uint16_t opcode)
+{
+	pf->conc_ref_tk = UINT64_MAX;
+	pf->conc_op = opcode;
+	pf->conc_seen = 0;
+	pf->conc_full = false;
+}
+
+/*
+ * What a completion says about the device's concurrency (D-DRV.32). The
+ * first command of a burst cannot have waited: its latency is the
+ * device's service time for its opcode. A later command of the burst
+ * with that opcode answered within 1.5 times it was not kept waiting
+ * either: the device served it together with the commands that were on
+ * the ring ahead of it, so it serves at least that many + 1 at once. A
+ * slower one that had at least that many ahead shows the queue full.
+ * When the ring empties, a burst that showed the queue full gives the
+ * estimate; one that did not (too few commands, or a first answer
+ * slowed by the driver's own poll) changes nothing. Commands retried,
+ * failed or never rung, and other opcodes, say nothing. A few compares
+ * per completion.
+ */
+static inline void
+conc_note(struct vpf_pf *pf, const struct vpf_admin_slot *s, uint64_t now)
+{
+	const struct vpf_admin_cmd *c = s->cmd;
+	uint64_t lat, ref;
+
+	if (c->priv[3] != 0 && now > c->priv[3] && c->retries == 0 &&
+	    c->opcode == pf->conc_op) {
+		lat = now - c->priv[3];
+		if (s->ahead == 0)
+			pf->conc_ref_tk = lat;
+		ref = pf->conc_ref_tk;
+		if (ref == UINT64_MAX)
+			;	/* the first has not answered: cannot tell */
+		else if (lat <= ref + ref / 2)
+			pf->conc_seen = RTE_MAX(pf->conc_seen, s->ahead + 1);
+		else if (s->ahead >= pf->conc_seen)
+			pf->conc_full = true;
+	}
+	if (pf->nring == 0 && pf->conc_full) {
+		pf->conc = pf->conc_seen;
+		pf->conc_full = false;
+	}
+}
+
 /* Finish a command that is off the ring: rc, statistics, slot back, and
  * onto the done list. */
 static inline void
@@ -189,6 +241,8 @@ slot_finish(struct vpf_pf *pf, struct vpf_admin_slot *s, int rc,
 	if (rc != 0) {
 		pf->last_status = device_status ? c->status : 0;
 		pf->last_qualifier = device_status ? c->qualifier : 0;
+	} else {
+		conc_note(pf, s, now);
 	}
 	stats_update(pf, c, device_status);
 	slot_release(pf, s);

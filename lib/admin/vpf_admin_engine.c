@@ -89,7 +89,14 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	 * held by a command waiting for its retry (those are off the ring,
 	 * and nothing else is on it during a recovery or at attach, so the
 	 * ring never holds more than nslots chains). */
-	pf->slots = calloc(pf->nslots + 1, sizeof(*pf->slots));
+	/* Cache-line aligned, each slot on two lines of its own: the array
+	 * shares no line with other objects. (Growing a slot from 112 to 120
+	 * bytes in a plain calloc() made the draft stop-copy bench 15 %
+	 * slower, D-PERF.8.) */
+	pf->slots = aligned_alloc(RTE_CACHE_LINE_SIZE,
+				  (pf->nslots + 1) * sizeof(*pf->slots));
+	if (pf->slots != NULL)
+		memset(pf->slots, 0, (pf->nslots + 1) * sizeof(*pf->slots));
 	pf->free_slots = calloc(pf->nslots, sizeof(*pf->free_slots));
 	pf->nbig = RTE_MIN(pf->nslots, BIG_MAX);
 	pf->free_big = calloc(pf->nbig, sizeof(*pf->free_big));
@@ -137,6 +144,8 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	pf->timeout_tk = (uint64_t)pf->params.cmd_timeout_us * vpf_ticks_per_us;
 	pf->stall_tk = RTE_MIN(pf->timeout_tk / 4, 5000 * vpf_ticks_per_us);
 	pf->cmds_enabled = VPF_ADMIN_OPS_LIST;
+	conc_burst_begin(pf, 0);
+	pf->conc = 0;
 	vpf_admin_stats_reset(pf);
 	return 0;
 }
@@ -242,6 +251,12 @@ uint32_t
 vpf_admin_inflight(const struct vpf_pf *pf)
 {
 	return pf != NULL ? pf->inflight : 0;
+}
+
+uint32_t
+vpf_admin_concurrency(const struct vpf_pf *pf)
+{
+	return pf != NULL ? pf->conc : 0;
 }
 
 uint32_t

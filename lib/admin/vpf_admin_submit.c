@@ -75,6 +75,9 @@ admin_slot_post(struct vpf_pf *pf, struct vpf_admin_slot *s)
 	RTE_VERIFY(rc >= 0);
 	s->state = SLOT_RING;
 	s->deadline_tk = UINT64_MAX;	/* set when the doorbell rings */
+	s->ahead = pf->nring;
+	if (s->ahead == 0)
+		conc_burst_begin(pf, s->cmd->opcode);
 	ring_append(pf, s);
 	if (++pf->unkicked >= ADMIN_KICK_BATCH)
 		vpf_admin_kick(pf);

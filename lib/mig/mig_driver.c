@@ -86,6 +86,7 @@ struct drv_pair {
 	bool xfer;		/* a transfer waits in the queue */
 	bool xfer_final;	/* it is stop-copy's */
 	bool activating;	/* counted in drv::nactivating */
+	bool in_arc;		/* counted in its source's vpf_mig::stop_arcs */
 	struct drv_pair *xnext;	/* transfer queue */
 	struct drv_pair *pnext;	/* prefault queue */
 	struct drv_pair *mnext;	/* mark queue */
@@ -158,11 +159,23 @@ struct drv {
 
 static void pair_advance(struct drv_pair *pp);
 
+/* The pair's stop arc ended (read, failed, or the phase is over): it
+ * leaves its source PF's stop window. */
+static void
+arc_leave(struct drv_pair *pp)
+{
+	if (pp->in_arc) {
+		pp->in_arc = false;
+		pp->s->m->stop_arcs--;
+	}
+}
+
 static void
 pair_fail(struct drv_pair *pp, int rc, const char *why)
 {
 	struct vpf_mig_pair *p = pp->p;
 
+	arc_leave(pp);
 	if (pp->failed)
 		return;
 	pp->failed = true;
@@ -556,9 +569,12 @@ adv_stop_copy(struct drv_pair *pp)
 	switch (pp->stage) {
 	case 0:
 		pp->stage = 1;
+		pp->in_arc = true;
+		pp->s->m->stop_arcs++;
 		pair_set_state(pp, 0, VPF_MIG_STATE_STOP_COPY);
 		break;
 	case 1:
+		arc_leave(pp);
 		pp->p->t_freeze_ns = pp->s->t_freeze_issue - pp->drv->t0;
 		pp->p->ctx_bytes = pp->s->ctx.len;
 		pair_xfer_queue(pp, true);
@@ -800,6 +816,7 @@ drv_phase_begin(struct drv *drv)
 	for (i = 0; i < drv->n; i++) {
 		struct drv_pair *pp = &drv->pp[i];
 
+		arc_leave(pp);
 		pp->stage = 0;
 		pp->started = false;
 		pp->released = false;
@@ -813,9 +830,25 @@ drv_phase_begin(struct drv *drv)
 	drv->step = DS_RUN;
 }
 
+/* The stop window of source PF @p m (vpf_mig_opts::stop_window, D-PERF.8):
+ * the caller's, or twice the device's estimated concurrency. */
+static uint32_t
+stop_window(const struct drv *drv, const struct vpf_mig *m)
+{
+	uint32_t c;
+
+	if (drv->o->stop_window != 0)
+		return drv->o->stop_window;
+	c = vpf_admin_concurrency(m->pf);
+	if (c == 0 || c > UINT32_MAX / 2)
+		return VPF_MIG_STOP_WINDOW_ALL;
+	return 2 * c > VPF_MIG_STOP_WINDOW_MIN ? 2 * c : VPF_MIG_STOP_WINDOW_MIN;
+}
+
 /* Start the pairs of this phase not started yet, at most @p budget (one
- * work unit each); serial: the next one when the one before is done.
- * @return the pairs started. */
+ * work unit each); serial: the next one when the one before is done;
+ * stop-copy: while the source's stop window has room. @return the pairs
+ * started. */
 static unsigned int
 drv_start_pairs(struct drv *drv, unsigned int budget)
 {
@@ -829,6 +862,9 @@ drv_start_pairs(struct drv *drv, unsigned int budget)
 			continue;
 		}
 		if (drv->o->serial && drv->nrunning > 0)
+			break;
+		if (drv->phase == VPF_MIG_PHASE_STOP_COPY &&
+		    pp->s->m->stop_arcs >= stop_window(drv, pp->s->m))
 			break;
 		drv->cursor++;
 		pp->started = true;
@@ -1220,6 +1256,7 @@ drv_teardown(struct drv *drv, struct vpf_mig_result *res)
 
 		if (pp->drv == NULL)
 			continue;
+		arc_leave(pp);
 		if (pp->s->owner == drv)
 			pp->s->owner = NULL;
 		if (pp->d->owner == drv)

@@ -373,6 +373,9 @@ struct vpf_mig {
 	/* The job issuing the current call on its own VFs (NULL: none);
 	 * set around that call only, see mig_vf::owner. */
 	const void *acting;
+	/* Pairs of the running job with this PF as source that are in their
+	 * stop arc (mig_driver.c, vpf_mig_opts::stop_window). */
+	uint32_t stop_arcs;
 };
 
 /* Whether @p v refuses a new operation: one is running, or the VF belongs

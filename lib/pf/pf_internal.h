@@ -80,9 +80,10 @@ struct vpf_admin_slot {
 	uint64_t deadline_tk;		/* ticks */
 	uint64_t retry_at_tk;
 	int32_t big;			/* big buffer index, -1: none */
+	uint32_t ahead;			/* on the ring before it when posted */
 	uint16_t index;
 	uint8_t state;
-};
+} __rte_cache_aligned;	/* two lines of its own (vpf_admin_engine_init()) */
 
 /* The 1.4 dialect's per-PF state (lib/admin/vpf_admin_v14*.c): capability
  * negotiation and the device-parts object allocator. Ids are 0 .. get_limit
@@ -152,6 +153,17 @@ struct vpf_pf {
 	uint32_t nretry;
 	uint32_t inflight;		/* nring + nretry */
 	uint32_t unkicked;		/* added since the last doorbell */
+	/* The device's concurrency as completions show it
+	 * (vpf_admin_concurrency(), D-DRV.32). The burst: the commands
+	 * posted since the ring was last empty; its first command's opcode
+	 * and latency (UINT64_MAX: not answered yet), the most commands seen
+	 * served at once, whether one waited behind that many. conc: the
+	 * estimate of the last burst that showed the queue full (0: none). */
+	uint64_t conc_ref_tk;
+	uint16_t conc_op;
+	bool conc_full;
+	uint32_t conc_seen;
+	uint32_t conc;
 	/* time in ticks (vpf_ticks()) */
 	uint64_t timeout_tk;
 	uint64_t stall_tk;

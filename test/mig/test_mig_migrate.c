@@ -6,10 +6,15 @@
  * chunk sizes and precopy settings; 64 VFs at once (concurrent, serial,
  * with an admin queue far smaller than the commands in flight); a
  * threaded device with service times; pairs in opposite directions and
- * within one PF.
+ * within one PF; the stop window.
  */
 
 #include "mig_harness.h"
+#include <inttypes.h>
+#include <time.h>
+
+#include "mig/mig_vf.h"
+#include "vpf_mig_job.h"
 
 static void
 test_migrate_matrix(void **state)
@@ -276,10 +281,187 @@ test_migrate_before_resume(void **state)
 	env_down(&e);
 }
 
+/*
+ * The stop window (vpf_mig_opts::stop_window): 24 pairs on a threaded
+ * device of 8 engines and 2 ms a command. With an explicit window the
+ * pairs from the window's size on stop only after some pair's stop arc (at
+ * least two commands, 4 ms) ended; with every stop at once they all stop
+ * within one command's time. The learned window is twice the estimate the
+ * source PF holds when the stop-copy begins (read by the setup or precopy
+ * report; test/pf checks the estimate itself): an estimate inflated by a
+ * loaded machine (waves seen late look like one) only makes the window
+ * larger. The window is empty again afterwards.
+ */
+#define SW_N		24u
+#define SW_SERVICE_US	2000u
+
+struct sw_ctx {
+	struct env *e;
+	uint32_t conc;		/* the source's estimate before stop-copy */
+};
+
+static int
+sw_progress(const struct vpf_mig_progress *pr, void *arg)
+{
+	struct sw_ctx *x = arg;
+
+	if (pr->phase == VPF_MIG_PHASE_PRECOPY)
+		x->conc = vpf_admin_concurrency(x->e->s.pf);
+	return 0;
+}
+
+static void
+stop_window_run(uint32_t window)
+{
+	struct opt o = { .vfs = SW_N, .qp = 1, .seed = 5,
+			 .service_us = SW_SERVICE_US, .parts_limit = 2 * SW_N };
+	struct vpf_mig_pair p[SW_N];
+	struct vpf_mig_opts mo;
+	struct vpf_mig_result res;
+	uint64_t t0 = UINT64_MAX;
+	struct env e;
+	struct sw_ctx x = { .e = &e };
+	unsigned int i, held = window;
+
+	env_up(&e, &o, NULL);
+	for (i = 0; i < SW_N; i++)
+		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
+				(uint16_t)(i + 1));
+	vpf_mig_opts_init(&mo);
+	mo.precopy_rounds = 1;
+	mo.stop_window = window;
+	mo.progress = sw_progress;
+	mo.arg = &x;
+	if (vpf_mig_migrate(&mo, p, SW_N, &res))
+		fail_msg("%s", vpf_last_error());
+	assert_int_equal(res.ok, SW_N);
+	if (window == 0) {
+		/* The precopy round had the queue full: 8 engines, or more
+		 * when the poll saw waves late. */
+		assert_in_range(x.conc, 8, SW_N);
+		held = 2 * x.conc > VPF_MIG_STOP_WINDOW_MIN ?
+		       2 * x.conc : VPF_MIG_STOP_WINDOW_MIN;
+		print_message("learned concurrency %u: window %u\n", x.conc,
+			      held);
+	}
+	for (i = 0; i < SW_N; i++)
+		t0 = p[i].t_freeze_ns < t0 ? p[i].t_freeze_ns : t0;
+	for (i = 0; i < SW_N; i++) {
+		uint64_t t = p[i].t_freeze_ns - t0;
+
+		assert_same_vf(&e.s, (uint16_t)(i + 1), &e.d,
+			       (uint16_t)(i + 1));
+		if (i >= held && t < 2 * SW_SERVICE_US * 1000ull)
+			fail_msg("window %u: pair %u stopped %" PRIu64
+				 " us after the first, before any arc ended",
+				 held, i, t / 1000);
+		if (held >= SW_N && t >= SW_SERVICE_US * 1000ull * 3 / 4)
+			fail_msg("no window: pair %u stopped %" PRIu64
+				 " us after the first", i, t / 1000);
+	}
+	assert_int_equal(e.s.mig->stop_arcs, 0);
+	env_down(&e);
+}
+
+static void
+test_stop_window(void **state)
+{
+	(void)state;
+	stop_window_run(0);
+	stop_window_run(4);
+	stop_window_run(VPF_MIG_STOP_WINDOW_ALL);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The reads of VFs 1 and 2 are refused from the stop-copy on (the setup
+ * report is the last one before it). */
+static int
+refuse_reads(const struct vpf_mig_progress *pr, void *arg)
+{
+	struct env *e = arg;
+	uint16_t vf;
+
+	if (pr->phase == VPF_MIG_PHASE_SETUP)
+		for (vf = 1; vf <= 2; vf++)
+			assert_int_equal(vpf_model_fault_inject_op(e->s.model,
+					 vf, dop(VPF_ADMIN_OP_DEV_CTX_READ),
+					 VPF_MODEL_FAULT_EINVAL, 1, 0), 0);
+	return 0;
+}
+
+/* A pair that fails in its stop arc leaves the window: with a window of 2
+ * and the first two pairs' reads refused, the other pairs still stop and
+ * migrate (a window still holding the failed pairs would hold them for
+ * ever; the poll loop is bounded). */
+static void
+test_stop_window_failure(void **state)
+{
+	struct opt o = { .vfs = 6, .qp = 1, .seed = 7, .service_us = 200,
+			 .parts_limit = 12 };
+	struct vpf_mig_pair p[6];
+	struct vpf_mig_opts mo;
+	struct vpf_mig_result res;
+	struct vpf_mig_job *job;
+	uint64_t t_end;
+	unsigned int i;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	for (i = 0; i < 6; i++)
+		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
+				(uint16_t)(i + 1));
+	vpf_mig_opts_init(&mo);
+	mo.stop_window = 2;
+	mo.progress = refuse_reads;
+	mo.arg = &e;
+	assert_int_equal(vpf_mig_job_start(&mo, p, 6, &job), 0);
+	/* ~5 s at most: the job itself takes a few ms */
+	for (t_end = now_ms() + 5000; !vpf_mig_job_done(job) &&
+	     now_ms() < t_end; )
+		(void)vpf_mig_job_poll(job, 0);
+	if (!vpf_mig_job_done(job)) {
+		/* stuck: cancel it (bounded) before failing */
+		vpf_mig_job_cancel(job);
+		for (t_end = now_ms() + 5000; !vpf_mig_job_done(job) &&
+		     now_ms() < t_end; )
+			(void)vpf_mig_job_poll(job, 0);
+		(void)vpf_mig_job_finish(job, &res);
+		fail_msg("the job did not end: the window held the failed pairs");
+	}
+	assert_int_not_equal(vpf_mig_job_finish(job, &res), 0);
+	assert_int_equal(res.failed, 2);
+	assert_int_equal(res.ok, 4);
+	for (i = 0; i < 6; i++) {
+		if (i < 2) {
+			assert_int_not_equal(p[i].rc, 0);
+			assert_int_equal(p[i].failed_phase,
+					 VPF_MIG_PHASE_STOP_COPY);
+			assert_running(&e.s, (uint16_t)(i + 1));
+		} else {
+			assert_int_equal(p[i].rc, 0);
+			assert_same_vf(&e.s, (uint16_t)(i + 1), &e.d,
+				       (uint16_t)(i + 1));
+		}
+	}
+	assert_int_equal(e.s.mig->stop_arcs, 0);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_migrate_matrix),
 	cmocka_unit_test(test_migrate_64_concurrent),
 	cmocka_unit_test(test_migrate_threaded),
 	cmocka_unit_test(test_migrate_same_pf),
 	cmocka_unit_test(test_migrate_before_resume),
+	cmocka_unit_test(test_stop_window),
+	cmocka_unit_test(test_stop_window_failure),
 )

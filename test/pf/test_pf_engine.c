@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pf_harness.h"
 #include "pf/pf_internal.h"
@@ -285,9 +286,104 @@ test_callback_reentry_refused(void **state)
 	pft_down(pf, fd);
 }
 
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void
+sleep_until_us(uint64_t t)
+{
+	uint64_t now = mono_us();
+
+	if (t > now) {
+		struct timespec ts = { .tv_sec = (time_t)((t - now) / 1000000),
+				       .tv_nsec = (long)((t - now) % 1000000) *
+						  1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * One burst of @p n MODE_GETs on an idle ring, answered @p per_wave at a
+ * time, as a device with that many engines would: each wave only after
+ * twice the time the one before took to be seen, so that it counts as
+ * kept waiting whatever the machine's load. @p per_wave >= @p n: all at
+ * once. Before the last wave the estimate is still @p before (it changes
+ * when the ring empties).
+ */
+static void
+conc_burst(struct fake_dev *fd, struct vpf_pf *pf, int n, int per_wave,
+	   uint32_t before)
+{
+	static struct vpf_admin_cmd cmds[32];
+	static uint8_t modes[32];
+	static struct fake_req reqs[32];
+	uint64_t t0, seen = 1000;	/* the first wave after 1 ms */
+	int k, done = 0;
+
+	assert_true(n <= 32);
+	assert_int_equal(vpf_admin_inflight(pf), 0);
+	pft_submit_mode_gets(pf, cmds, modes, (uint32_t)n, 1, NULL);
+	vpf_admin_kick(pf);
+	t0 = mono_us();
+	for (k = 0; k < n; k++)
+		assert_int_equal(fake_pop(fd, &reqs[k]), 1);
+	while (done < n) {
+		int w = RTE_MIN(per_wave, n - done), got = 0;
+
+		assert_int_equal(vpf_admin_concurrency(pf), before);
+		sleep_until_us(t0 + 2 * seen);
+		for (k = 0; k < w; k++)
+			fake_handle(fd, &reqs[done + k]);
+		while (got < w) {
+			int r = vpf_admin_poll(pf);
+
+			assert_true(r >= 0);
+			got += r;
+		}
+		seen = mono_us() - t0;
+		done += w;
+	}
+}
+
+/* The device's concurrency as completions show it (D-DRV.32). */
+static void
+test_concurrency_estimate(void **state)
+{
+	struct fake_dev *fd;
+	struct vpf_pf *pf = pft_up(32, 0, 0, &fd);
+
+	(void)state;
+	fd->auto_answer = false;
+	assert_int_equal(vpf_admin_concurrency(NULL), 0);
+	/* Four engines: four answered together, the others kept waiting. */
+	conc_burst(fd, pf, 12, 4, 0);
+	assert_int_equal(vpf_admin_concurrency(pf), 4);
+	/* A burst that never had the queue full says nothing. */
+	conc_burst(fd, pf, 6, 6, 4);
+	assert_int_equal(vpf_admin_concurrency(pf), 4);
+	/* The last burst that had it full decides: more engines... */
+	conc_burst(fd, pf, 20, 8, 4);
+	assert_int_equal(vpf_admin_concurrency(pf), 8);
+	/* ...or fewer. */
+	conc_burst(fd, pf, 9, 2, 8);
+	assert_int_equal(vpf_admin_concurrency(pf), 2);
+	/* One command at a time: never full, no change. */
+	conc_burst(fd, pf, 1, 1, 2);
+	assert_int_equal(vpf_admin_concurrency(pf), 2);
+	pft_down(pf, fd);
+}
+
 const struct CMUnitTest pft_tests[] = {
 	cmocka_unit_test(test_async_64_vfs),
 	cmocka_unit_test(test_kick_every_16),
+	cmocka_unit_test(test_concurrency_estimate),
 	cmocka_unit_test(test_slots_exhausted),
 	cmocka_unit_test(test_retry_eagain),
 	cmocka_unit_test(test_detach_cancels_once),
