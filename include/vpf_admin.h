@@ -180,13 +180,14 @@ VPF_API uint32_t vpf_admin_inflight(const struct vpf_pf *pf);
 /**
  * The device's concurrency on @p pf as its completions show it. A burst is
  * the commands posted from an empty ring until it is empty again; in it,
- * a command of the first command's opcode answered within 1.5 times the
- * first one's latency was served together with the commands that were on
- * the ring ahead of it. The most commands seen served at once in the last
- * burst in which a command also waited behind that many (the queue was
- * full) is the estimate. An estimate, never a promise: it sizes the
- * migration job's stop window (vpf_mig_opts::stop_window). Kept across
- * queue recoveries.
+ * a command of the first command's opcode answered about when the first
+ * was (within a quarter of the first one's latency, and within 1.5 times
+ * it of its own doorbell) was served together with the commands that were
+ * on the ring ahead of it. A burst in which a command also waited behind
+ * that many (the queue was full) counts; the estimate is the median of
+ * the last three such counts (the larger of two) (doc/protocol.md,
+ * D-DRV.32). An estimate, never a promise: it sizes the migration job's
+ * stop window (vpf_mig_opts::stop_window). Kept across queue recoveries.
  *
  * @return the estimate; 0 for a NULL @p pf or while no burst has shown the
  *   queue full (too few commands at once to tell).

@@ -182,24 +182,50 @@ static inline void
 conc_burst_begin(struct vpf_pf *pf, uint16_t opcode)
 {
 	pf->conc_ref_tk = UINT64_MAX;
+	pf->conc_first_tk = 0;
 	pf->conc_op = opcode;
 	pf->conc_seen = 0;
 	pf->conc_full = false;
 }
 
+/* A burst showed the queue full with @p seen served at once: the estimate
+ * is the median of the last three such bursts (the larger of two). */
+static inline void
+conc_publish(struct vpf_pf *pf, uint32_t seen)
+{
+	uint32_t a, b, c;
+
+	pf->conc_hist[pf->conc_hnext] = seen;
+	pf->conc_hnext = (uint8_t)((pf->conc_hnext + 1) % 3);
+	if (pf->conc_nhist < 3)
+		pf->conc_nhist++;
+	a = pf->conc_hist[0];
+	b = pf->conc_hist[1];
+	c = pf->conc_hist[2];
+	if (pf->conc_nhist == 1)
+		pf->conc = a;
+	else if (pf->conc_nhist == 2)
+		pf->conc = RTE_MAX(a, b);
+	else
+		pf->conc = RTE_MAX(RTE_MIN(a, b), RTE_MIN(RTE_MAX(a, b), c));
+}
+
 /*
  * What a completion says about the device's concurrency (D-DRV.32). The
  * first command of a burst cannot have waited: its latency is the
- * device's service time for its opcode. A later command of the burst
- * with that opcode answered within 1.5 times it was not kept waiting
- * either: the device served it together with the commands that were on
- * the ring ahead of it, so it serves at least that many + 1 at once. A
- * slower one that had at least that many ahead shows the queue full.
- * When the ring empties, a burst that showed the queue full gives the
- * estimate; one that did not (too few commands, or a first answer
- * slowed by the driver's own poll) changes nothing. Commands retried,
- * failed or never rung, and other opcodes, say nothing. A few compares
- * per completion.
+ * device's service time for its opcode (ref). A later command of the
+ * burst with that opcode answered within 1.5 ref of its own doorbell and
+ * within ref / 4 of the first answer was served with the first, together
+ * with every command on the ring ahead of it: the device serves at least
+ * that many + 1 at once. One answered later than both, more than 1.25
+ * ref after its doorbell, with at least that many ahead, waited: the
+ * queue was full. (A command posted after the first is not in the first
+ * wave, nor did it wait; the bounds on its own latency keep it out of
+ * both.) When the ring empties, a burst that showed the queue full adds
+ * its count to the estimate (conc_publish()); one that did not (too few
+ * commands, or a first answer seen late) changes nothing. Commands
+ * retried, failed or never rung, and other opcodes, say nothing. A few
+ * compares per completion.
  */
 static inline void
 conc_note(struct vpf_pf *pf, const struct vpf_admin_slot *s, uint64_t now)
@@ -210,18 +236,23 @@ conc_note(struct vpf_pf *pf, const struct vpf_admin_slot *s, uint64_t now)
 	if (c->priv[3] != 0 && now > c->priv[3] && c->retries == 0 &&
 	    c->opcode == pf->conc_op) {
 		lat = now - c->priv[3];
-		if (s->ahead == 0)
+		if (s->ahead == 0) {
 			pf->conc_ref_tk = lat;
+			pf->conc_first_tk = now;
+		}
 		ref = pf->conc_ref_tk;
 		if (ref == UINT64_MAX)
 			;	/* the first has not answered: cannot tell */
-		else if (lat <= ref + ref / 2)
+		else if (lat <= ref + ref / 2 &&
+			 now - pf->conc_first_tk <= ref / 4)
 			pf->conc_seen = RTE_MAX(pf->conc_seen, s->ahead + 1);
-		else if (s->ahead >= pf->conc_seen)
+		else if (lat > ref + ref / 4 &&
+			 now - pf->conc_first_tk > ref / 4 &&
+			 s->ahead >= pf->conc_seen)
 			pf->conc_full = true;
 	}
 	if (pf->nring == 0 && pf->conc_full) {
-		pf->conc = pf->conc_seen;
+		conc_publish(pf, pf->conc_seen);
 		pf->conc_full = false;
 	}
 }

@@ -146,6 +146,9 @@ vpf_admin_engine_init(struct vpf_pf *pf)
 	pf->cmds_enabled = VPF_ADMIN_OPS_LIST;
 	conc_burst_begin(pf, 0);
 	pf->conc = 0;
+	pf->conc_nhist = 0;
+	pf->conc_hnext = 0;
+	memset(pf->conc_hist, 0, sizeof(pf->conc_hist));
 	vpf_admin_stats_reset(pf);
 	return 0;
 }

@@ -158,12 +158,17 @@ struct vpf_pf {
 	 * posted since the ring was last empty; its first command's opcode
 	 * and latency (UINT64_MAX: not answered yet), the most commands seen
 	 * served at once, whether one waited behind that many. conc: the
-	 * estimate of the last burst that showed the queue full (0: none). */
+	 * median of the last three bursts that showed the queue full (0:
+	 * none yet), conc_hist their counts. */
 	uint64_t conc_ref_tk;
+	uint64_t conc_first_tk;		/* when the first was answered */
 	uint16_t conc_op;
 	bool conc_full;
 	uint32_t conc_seen;
 	uint32_t conc;
+	uint32_t conc_hist[3];
+	uint8_t conc_nhist;		/* 0..3 */
+	uint8_t conc_hnext;		/* the next to replace */
 	/* time in ticks (vpf_ticks()) */
 	uint64_t timeout_tk;
 	uint64_t stall_tk;

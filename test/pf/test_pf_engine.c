@@ -352,7 +352,8 @@ conc_burst(struct fake_dev *fd, struct vpf_pf *pf, int n, int per_wave,
 	}
 }
 
-/* The device's concurrency as completions show it (D-DRV.32). */
+/* The device's concurrency as completions show it (D-DRV.32): the median
+ * of the last three bursts that had the queue full (the larger of two). */
 static void
 test_concurrency_estimate(void **state)
 {
@@ -368,14 +369,17 @@ test_concurrency_estimate(void **state)
 	/* A burst that never had the queue full says nothing. */
 	conc_burst(fd, pf, 6, 6, 4);
 	assert_int_equal(vpf_admin_concurrency(pf), 4);
-	/* The last burst that had it full decides: more engines... */
+	/* One command at a time: never full, no change. */
+	conc_burst(fd, pf, 1, 1, 4);
+	assert_int_equal(vpf_admin_concurrency(pf), 4);
+	/* Two bursts: the larger, 8... */
 	conc_burst(fd, pf, 20, 8, 4);
 	assert_int_equal(vpf_admin_concurrency(pf), 8);
-	/* ...or fewer. */
+	/* ...three: the median; one odd burst does not move it... */
 	conc_burst(fd, pf, 9, 2, 8);
-	assert_int_equal(vpf_admin_concurrency(pf), 2);
-	/* One command at a time: never full, no change. */
-	conc_burst(fd, pf, 1, 1, 2);
+	assert_int_equal(vpf_admin_concurrency(pf), 4);
+	/* ...two do (8, 2, 2). */
+	conc_burst(fd, pf, 9, 2, 4);
 	assert_int_equal(vpf_admin_concurrency(pf), 2);
 	pft_down(pf, fd);
 }
