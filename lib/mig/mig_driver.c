@@ -86,7 +86,7 @@ struct drv_pair {
 	bool xfer;		/* a transfer waits in the queue */
 	bool xfer_final;	/* it is stop-copy's */
 	bool activating;	/* counted in drv::nactivating */
-	bool in_arc;		/* counted in its source's vpf_mig::stop_arcs */
+	bool in_arc;		/* in its source's vpf_mig::stop_arcs */
 	struct drv_pair *xnext;	/* transfer queue */
 	struct drv_pair *pnext;	/* prefault queue */
 	struct drv_pair *mnext;	/* mark queue */
@@ -842,7 +842,8 @@ stop_window(const struct drv *drv, const struct vpf_mig *m)
 	c = vpf_admin_concurrency(m->pf);
 	if (c == 0 || c > UINT32_MAX / 2)
 		return VPF_MIG_STOP_WINDOW_ALL;
-	return 2 * c > VPF_MIG_STOP_WINDOW_MIN ? 2 * c : VPF_MIG_STOP_WINDOW_MIN;
+	return 2 * c > VPF_MIG_STOP_WINDOW_MIN ?
+	       2 * c : VPF_MIG_STOP_WINDOW_MIN;
 }
 
 /* Start the pairs of this phase not started yet, at most @p budget (one

@@ -80,10 +80,10 @@ struct vpf_admin_slot {
 	uint64_t deadline_tk;		/* ticks */
 	uint64_t retry_at_tk;
 	int32_t big;			/* big buffer index, -1: none */
-	uint32_t ahead;			/* on the ring before it when posted */
+	uint32_t ahead;		/* on the ring ahead of it, posted */
 	uint16_t index;
 	uint8_t state;
-} __rte_cache_aligned;	/* two lines of its own (vpf_admin_engine_init()) */
+} __rte_cache_aligned;	/* see vpf_admin_engine_init() */
 
 /* The 1.4 dialect's per-PF state (lib/admin/vpf_admin_v14*.c): capability
  * negotiation and the device-parts object allocator. Ids are 0 .. get_limit

@@ -11,10 +11,10 @@
 
 #include "mig_harness.h"
 #include <inttypes.h>
-#include <time.h>
 
 #include "mig/mig_vf.h"
 #include "vpf_mig_job.h"
+#include "../vpf_test_time.h"
 
 static void
 test_migrate_matrix(void **state)
@@ -297,7 +297,7 @@ test_migrate_before_resume(void **state)
 
 struct sw_ctx {
 	struct env *e;
-	uint32_t conc;		/* the source's estimate before stop-copy */
+	uint32_t conc;		/* the source's estimate at stop-copy */
 };
 
 static int
@@ -372,13 +372,15 @@ test_stop_window(void **state)
 	stop_window_run(VPF_MIG_STOP_WINDOW_ALL);
 }
 
-static uint64_t
-now_ms(void)
+/* Poll @p job until it is done or @p us have passed. @return done. */
+static bool
+poll_until_done(struct vpf_mig_job *job, uint64_t us)
 {
-	struct timespec ts;
+	uint64_t t_end = vpf_test_now_us() + us;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	while (!vpf_mig_job_done(job) && vpf_test_now_us() < t_end)
+		(void)vpf_mig_job_poll(job, 0);
+	return vpf_mig_job_done(job);
 }
 
 /* The reads of VFs 1 and 2 are refused from the stop-copy on (the setup
@@ -410,7 +412,6 @@ test_stop_window_failure(void **state)
 	struct vpf_mig_opts mo;
 	struct vpf_mig_result res;
 	struct vpf_mig_job *job;
-	uint64_t t_end;
 	unsigned int i;
 	struct env e;
 
@@ -424,18 +425,13 @@ test_stop_window_failure(void **state)
 	mo.progress = refuse_reads;
 	mo.arg = &e;
 	assert_int_equal(vpf_mig_job_start(&mo, p, 6, &job), 0);
-	/* ~5 s at most: the job itself takes a few ms */
-	for (t_end = now_ms() + 5000; !vpf_mig_job_done(job) &&
-	     now_ms() < t_end; )
-		(void)vpf_mig_job_poll(job, 0);
-	if (!vpf_mig_job_done(job)) {
+	/* 5 s at most: the job itself takes a few ms */
+	if (!poll_until_done(job, 5000000)) {
 		/* stuck: cancel it (bounded) before failing */
 		vpf_mig_job_cancel(job);
-		for (t_end = now_ms() + 5000; !vpf_mig_job_done(job) &&
-		     now_ms() < t_end; )
-			(void)vpf_mig_job_poll(job, 0);
+		(void)poll_until_done(job, 5000000);
 		(void)vpf_mig_job_finish(job, &res);
-		fail_msg("the job did not end: the window held the failed pairs");
+		fail_msg("the job did not end: the window held failed pairs");
 	}
 	assert_int_not_equal(vpf_mig_job_finish(job, &res), 0);
 	assert_int_equal(res.failed, 2);

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pf_harness.h"
+#include "../vpf_test_time.h"
 #include "pf/pf_internal.h"
 
 /* The fake device answers the @p n requests waiting (last first with
@@ -286,29 +286,6 @@ test_callback_reentry_refused(void **state)
 	pft_down(pf, fd);
 }
 
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static void
-sleep_until_us(uint64_t t)
-{
-	uint64_t now = mono_us();
-
-	if (t > now) {
-		struct timespec ts = { .tv_sec = (time_t)((t - now) / 1000000),
-				       .tv_nsec = (long)((t - now) % 1000000) *
-						  1000 };
-
-		nanosleep(&ts, NULL);
-	}
-}
-
 /*
  * One burst of @p n MODE_GETs on an idle ring, answered @p per_wave at a
  * time, as a device with that many engines would: each wave only after
@@ -331,14 +308,14 @@ conc_burst(struct fake_dev *fd, struct vpf_pf *pf, int n, int per_wave,
 	assert_int_equal(vpf_admin_inflight(pf), 0);
 	pft_submit_mode_gets(pf, cmds, modes, (uint32_t)n, 1, NULL);
 	vpf_admin_kick(pf);
-	t0 = mono_us();
+	t0 = vpf_test_now_us();
 	for (k = 0; k < n; k++)
 		assert_int_equal(fake_pop(fd, &reqs[k]), 1);
 	while (done < n) {
 		int w = RTE_MIN(per_wave, n - done), got = 0;
 
 		assert_int_equal(vpf_admin_concurrency(pf), before);
-		sleep_until_us(t0 + 2 * seen);
+		vpf_test_sleep_until_us(t0 + 2 * seen);
 		for (k = 0; k < w; k++)
 			fake_handle(fd, &reqs[done + k]);
 		while (got < w) {
@@ -347,7 +324,7 @@ conc_burst(struct fake_dev *fd, struct vpf_pf *pf, int n, int per_wave,
 			assert_true(r >= 0);
 			got += r;
 		}
-		seen = mono_us() - t0;
+		seen = vpf_test_now_us() - t0;
 		done += w;
 	}
 }
@@ -357,30 +334,35 @@ conc_burst(struct fake_dev *fd, struct vpf_pf *pf, int n, int per_wave,
 static void
 test_concurrency_estimate(void **state)
 {
+	static const struct {
+		int n, per_wave;	/* the burst */
+		uint32_t after;		/* the estimate after it */
+	} steps[] = {
+		/* four engines: four together, the others kept waiting */
+		{ 12, 4, 4 },
+		/* never full: no change */
+		{ 6, 6, 4 },
+		{ 1, 1, 4 },
+		/* two bursts: the larger */
+		{ 20, 8, 8 },
+		/* three: the median; one odd burst does not move it... */
+		{ 9, 2, 4 },
+		/* ...two do (8, 2, 2) */
+		{ 9, 2, 2 },
+	};
 	struct fake_dev *fd;
 	struct vpf_pf *pf = pft_up(32, 0, 0, &fd);
+	uint32_t before = 0;
+	size_t i;
 
 	(void)state;
 	fd->auto_answer = false;
 	assert_int_equal(vpf_admin_concurrency(NULL), 0);
-	/* Four engines: four answered together, the others kept waiting. */
-	conc_burst(fd, pf, 12, 4, 0);
-	assert_int_equal(vpf_admin_concurrency(pf), 4);
-	/* A burst that never had the queue full says nothing. */
-	conc_burst(fd, pf, 6, 6, 4);
-	assert_int_equal(vpf_admin_concurrency(pf), 4);
-	/* One command at a time: never full, no change. */
-	conc_burst(fd, pf, 1, 1, 4);
-	assert_int_equal(vpf_admin_concurrency(pf), 4);
-	/* Two bursts: the larger, 8... */
-	conc_burst(fd, pf, 20, 8, 4);
-	assert_int_equal(vpf_admin_concurrency(pf), 8);
-	/* ...three: the median; one odd burst does not move it... */
-	conc_burst(fd, pf, 9, 2, 8);
-	assert_int_equal(vpf_admin_concurrency(pf), 4);
-	/* ...two do (8, 2, 2). */
-	conc_burst(fd, pf, 9, 2, 4);
-	assert_int_equal(vpf_admin_concurrency(pf), 2);
+	for (i = 0; i < RTE_DIM(steps); i++) {
+		conc_burst(fd, pf, steps[i].n, steps[i].per_wave, before);
+		assert_int_equal(vpf_admin_concurrency(pf), steps[i].after);
+		before = steps[i].after;
+	}
 	pft_down(pf, fd);
 }
 
