@@ -1459,6 +1459,8 @@ drv_poll(struct vpf_mig_job *job, unsigned int budget)
 	bool moved = true;
 
 	while (moved && used < budget && !job->done) {
+		unsigned int used0 = used;
+
 		moved = false;
 		if (drv->step == DS_BEGIN)
 			drv_phase_begin(drv);
@@ -1479,7 +1481,11 @@ drv_poll(struct vpf_mig_job *job, unsigned int budget)
 		    drv->nactivating > 0 &&
 		    drv->nactivating + drv->nfailed >= drv->n)
 			drv->job.phase = VPF_MIG_PHASE_RESUME;
-		if (used > 0)
+		/* Another pass only after one that did some work: a pass
+		 * that did none returns to the caller, whatever the passes
+		 * before it did (it used to go on until the budget was used,
+		 * waiting for the device inside the call). */
+		if (used > used0)
 			moved = true;
 	}
 	return (int)used;

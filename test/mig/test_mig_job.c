@@ -12,9 +12,12 @@
  * nothing needs EAL.
  */
 
+#include <inttypes.h>
+
 #include "vpf_mig_job.h"
 #include "mig_harness.h"
 #include "mig/mig_vf.h"
+#include "../vpf_test_time.h"
 
 #define NVF	6
 
@@ -553,6 +556,45 @@ test_job_prefault_one_per_poll(void **state)
 	env_down(&e);
 }
 
+/* A poll returns once a pass did nothing, whatever the passes before it
+ * did: with every command in flight on a device of 20 ms a command, the
+ * poll that started the pairs does not wait for their completions to use
+ * up its budget (it did, until the budget of 1000 units was spent). */
+static void
+test_job_poll_returns_when_idle(void **state)
+{
+	struct opt o = { .vfs = 4, .qp = 1, .seed = 3, .service_us = 20000,
+			 .parts_limit = 8 };
+	struct vpf_mig_pair p[4];
+	struct vpf_mig_result res;
+	struct vpf_mig_job *job;
+	uint64_t t0, worst = 0;
+	unsigned int i, polls = 0;
+	struct env e;
+	int n;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	for (i = 0; i < 4; i++)
+		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
+				(uint16_t)(i + 1));
+	assert_int_equal(vpf_mig_job_start(NULL, p, 4, &job), 0);
+	while (!vpf_mig_job_done(job)) {
+		t0 = vpf_test_now_us();
+		n = vpf_mig_job_poll(job, 1000);
+		t0 = vpf_test_now_us() - t0;
+		assert_in_range(n, 0, 1000);
+		worst = t0 > worst ? t0 : worst;
+		assert_true(++polls < 100000000);
+	}
+	/* far below one command's 20 ms (a journal write's fsync aside) */
+	if (worst >= 10000)
+		fail_msg("a poll took %" PRIu64 " us", worst);
+	assert_int_equal(vpf_mig_job_finish(job, &res), 0);
+	assert_int_equal(res.ok, 4);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_job_budget_one),
 	cmocka_unit_test(test_job_cancel_precopy),
@@ -561,4 +603,5 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_job_threading),
 	cmocka_unit_test(test_dirty_async),
 	cmocka_unit_test(test_job_prefault_one_per_poll),
+	cmocka_unit_test(test_job_poll_returns_when_idle),
 )
