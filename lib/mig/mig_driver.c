@@ -864,7 +864,9 @@ drv_start_pairs(struct drv *drv, unsigned int budget)
 		}
 		if (drv->o->serial && drv->nrunning > 0)
 			break;
-		if (drv->phase == VPF_MIG_PHASE_STOP_COPY &&
+		/* (a pair failed before it started, by a cancel, only
+		 * aborts: the window does not hold it) */
+		if (drv->phase == VPF_MIG_PHASE_STOP_COPY && !pp->failed &&
 		    pp->s->m->stop_arcs >= stop_window(drv, pp->s->m))
 			break;
 		drv->cursor++;
