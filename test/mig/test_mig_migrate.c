@@ -287,8 +287,8 @@ test_migrate_before_resume(void **state)
  * pairs from the window's size on stop only after some pair's stop arc (at
  * least two commands, 4 ms) ended; with every stop at once they all stop
  * within one command's time. The learned window is twice the estimate the
- * source PF holds when the stop-copy begins (read by the setup or precopy
- * report; test/pf checks the estimate itself): an estimate inflated by a
+ * source PF holds when the stop-copy begins (read by the precopy report;
+ * test/pf checks the estimate itself): an estimate inflated by a
  * loaded machine (waves seen late look like one) only makes the window
  * larger. The window is empty again afterwards.
  */
