@@ -163,6 +163,17 @@ struct vpf_mig_params {
 	 * Never done without a readable journal. false: only reported.
 	 */
 	bool recover_orphans;
+	/**
+	 * Called first in every thread the migration layer starts (the
+	 * journal's background writer, doc/migration.md "Crash safety"),
+	 * with @c thread_arg: to place it, for example, on a housekeeping
+	 * CPU. Without it such a thread inherits the CPU affinity of the
+	 * thread that starts it, which is the polling thread: its writes and
+	 * their block I/O then preempt the poll. Called on each such thread;
+	 * must be thread-safe. NULL (the default): nothing.
+	 */
+	void (*thread_init)(void *thread_arg);
+	void *thread_arg;	/**< for @c thread_init */
 };
 
 /** Journal directory used when vpf_mig_params::journal_dir is NULL and

@@ -34,6 +34,8 @@ struct bench_opts {
 				 * groups (BENCH_NVF_DEFAULT) */
 	unsigned int reps;	/* repetitions of which the median is taken */
 	bool no_pin;		/* --no-pin: no CPU placement (bench_pin.c) */
+	bool no_idle_poll;	/* --no-idle-poll: pinned device threads
+				 * sleep while idle (bench_pin.c) */
 };
 
 /* The VF count the stop-copy and downtime metrics are named after
@@ -80,6 +82,12 @@ void bench_pin_group(bool pinned);
 /* vpf_model_create() whose device thread runs on the device threads'
  * CPUs. Every model of the bench is made through it. */
 struct vpf_model *bench_model_create(const struct vpf_model_params *mp);
+
+/* The migration layer's own threads (its journal writer) on the device
+ * threads' CPUs in a placed group, off the driver's: sets
+ * @gp->thread_init (nothing outside a placed group). */
+struct vpf_mig_params;
+void bench_pin_mig_params(struct vpf_mig_params *gp);
 
 /* ---------------------------------------------------------------------------
  * Timing (bench_util.c)

@@ -10,9 +10,10 @@
  * 256 VFs migrate through one job, one precopy round, from VFs 1..256 of
  * one timed model PF to VFs 1..256 of a second one (a model has at most
  * 256 VFs, so the one-PF layout of bench_mig.c cannot hold 256 pairs).
- * Each timed model runs a device thread that spins for short waits: on a
- * two-CPU machine the two of them and the driver share the CPUs, which
- * shows in poll_max_us (a poll preempted by a device thread).
+ * Each timed model runs a device thread (this group is not placed: it
+ * sleeps while idle): on a two-CPU machine the two of them and the driver
+ * share the CPUs, which shows in poll_max_us (a poll preempted by a
+ * device thread).
  *  - poll_p99_us, poll_max_us: the duration of every vpf_mig_job_poll()
  *    call with the default budget (VPF_MIG_BUDGET_DEFAULT), the caller
  *    polling in a tight loop until the job is done; each duration goes to

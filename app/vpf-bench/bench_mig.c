@@ -27,8 +27,8 @@
  * running between the round and stop-copy.
  * Source and destination VFs belong to one model PF (a pair may use the
  * same PF twice): this machine has two CPUs, and each timed model runs a
- * device thread that spins for waits under 100 us, so two models plus the
- * driver over-subscribe the CPUs and partly measure the scheduler. The
+ * device thread (placed on the CPUs the driver does not poll on, where it
+ * polls while idle: bench_pin.c), so two models share the device CPU. The
  * bound below counts the shared device. Each repetition also runs the
  * same migration with the destinations on a second model PF, as two
  * hosts' devices would be (downtime_64vf_2pf_*); its bound counts two
@@ -168,6 +168,7 @@ bench_trig_up_journal(struct bench_trig *r, const char *name,
 	/* One DEV_CTX_READ per context, as the serial baseline does. */
 	gp.chunk = 65536;
 	gp.journal_dir = journal_dir;
+	bench_pin_mig_params(&gp);
 	if (journal_dir != NULL && journal_dir[0] == '\0') {
 		/* Turned off on purpose: not the operator's warning. */
 		logtype = rte_log_register("vpf.mig");

@@ -14,7 +14,14 @@
  * polls there, until the next scheduler tick: perf sched showed device
  * threads runnable for 3-4 ms with the other CPU idle, which is what made
  * the two-PF downtime bimodal (1.3 to 4.6 times its bound). The device
- * threads share their CPUs with each other, as they always did.
+ * threads share their CPUs with each other, as they always did, and poll
+ * there while idle (vpf_model_params::idle_poll, D-PERF.9; --no-idle-poll:
+ * they sleep), as a device never sleeps: woken from a halted vCPU, a
+ * thread answered a doorbell tens of microseconds late. The migration
+ * layer's journal writer joins them (vpf_mig_params::thread_init): on the
+ * driver's CPU its writes and their block I/O preempted the poll
+ * mid-stop-copy, for 30-130 us at a time, sometimes while it held a
+ * model's lock.
  *
  * The other groups run unpinned. A thread the library starts from the
  * driver's thread (the journal's writer) would inherit the driver's one
@@ -29,6 +36,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "vpf_mig.h"
 #include "vpf_model.h"
 
 #include "bench.h"
@@ -91,16 +99,38 @@ bench_pin_group(bool pinned)
 struct vpf_model *
 bench_model_create(const struct vpf_model_params *mp)
 {
+	struct vpf_model_params p = *mp;
 	struct vpf_model *m;
 	cpu_set_t cur;
 	bool swap;
 
 	/* The device thread inherits the affinity of the thread that
-	 * creates it: create it from the device threads' CPUs. */
+	 * creates it: create it from the device threads' CPUs. There it
+	 * polls while idle, as a device never sleeps: a thread that wakes
+	 * from a halted CPU answers tens of microseconds late (D-PERF.9). */
 	swap = pin.group && sched_getaffinity(0, sizeof(cur), &cur) == 0 &&
 	       sched_setaffinity(0, sizeof(pin.dev), &pin.dev) == 0;
-	m = vpf_model_create(mp);
+	p.idle_poll = swap && !bench_opts.no_idle_poll;
+	m = vpf_model_create(&p);
 	if (swap)
 		(void)sched_setaffinity(0, sizeof(cur), &cur);
 	return m;
+}
+
+/* vpf_mig_params::thread_init of a placed group: the journal's writer
+ * thread leaves the driver's CPU, where its writes, and the block I/O
+ * they start there, preempted the poll in the middle of a stop-copy
+ * (D-PERF.9). */
+static void
+helper_init(void *arg)
+{
+	(void)arg;
+	(void)sched_setaffinity(0, sizeof(pin.dev), &pin.dev);
+}
+
+void
+bench_pin_mig_params(struct vpf_mig_params *gp)
+{
+	if (pin.group)
+		gp->thread_init = helper_init;
 }

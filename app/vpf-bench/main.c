@@ -7,7 +7,7 @@
  * one-command-at-a-time way, all in one process run (doc/performance.md).
  *
  *   vpf-bench [--quick] [--json] [--reps N] [--only GROUP[,GROUP...]]
- *             [--rt PRIO] [--vfs N] [--no-pin] [-v]
+ *             [--rt PRIO] [--vfs N] [--no-pin] [--no-idle-poll] [-v]
  *   vpf-bench --scaling [--vfs-list N[,N...]] [--quick] [--reps N] [-v]
  *
  * Output: one "name value unit" line per metric, or with --json one JSON
@@ -362,7 +362,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vpf-bench [--quick] [--json] [--reps N] [--only LIST] [--vfs N]\n"
-		"                 [--no-pin] [-v]\n"
+		"                 [--no-pin] [--no-idle-poll] [-v]\n"
 		"       vpf-bench --scaling [--vfs-list N,N,...] [--quick] [--reps N] [-v]\n"
 		"  --quick      CI smoke run (under 20 s); numbers are rough\n"
 		"  --json       print one JSON document instead of metric lines\n"
@@ -394,7 +394,10 @@ usage(FILE *f)
 		"               (downtime_64vf_2pf_*)\n"
 		"  --no-pin     no CPU placement: by default the stopcopy and\n"
 		"               downtime groups poll on a CPU of their own and\n"
-		"               run the model's device threads on the others\n"
+		"               run the model's device threads on the others,\n"
+		"               where they poll while idle\n"
+		"  --no-idle-poll  placed device threads sleep while idle, as\n"
+		"               unplaced ones always do\n"
 		"  -v           print every repetition's sample on stderr\n"
 		"  --list       print the metric names and units, then exit\n");
 }
@@ -731,6 +734,7 @@ main(int argc, char **argv)
 		{ "two-pf", no_argument, NULL, 'T' },
 		{ "cold-heap", no_argument, NULL, 'C' },
 		{ "no-pin", no_argument, NULL, 'P' },
+		{ "no-idle-poll", no_argument, NULL, 'I' },
 		{ "vfs", required_argument, NULL, 'V' },
 		{ "scaling", no_argument, NULL, 'S' },
 		{ "vfs-list", required_argument, NULL, 'L' },
@@ -780,6 +784,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			bench_opts.no_pin = true;
+			break;
+		case 'I':
+			bench_opts.no_idle_poll = true;
 			break;
 		case 'V':
 			if (parse_vfs(optarg, "--vfs", &bench_opts.nvf) != 0)

@@ -935,6 +935,7 @@ model_aq_notify(struct vpf_model *m)
 		mark_visible(m, rte_le_to_cpu_16(__atomic_load_n(pidx,
 					__ATOMIC_ACQUIRE)), vpf_now_ns());
 	m->kicked = true;
+	__atomic_add_fetch(&m->doorbells, 1, __ATOMIC_RELEASE);
 	if (!m->thread_on)
 		model_aq_run(m);
 	else if (wake_needed(m))

@@ -326,6 +326,9 @@ struct vpf_model {
 	/* When the device thread wakes up by itself: 0 while it runs,
 	 * UINT64_MAX while it waits for a doorbell only. */
 	uint64_t sleep_until;
+	/* model_aq_notify() calls; an idle-polling device thread
+	 * (vpf_model_params::idle_poll) watches it without the lock. */
+	uint32_t doorbells;
 	/* When each avail entry became visible to the device (the doorbell,
 	 * or the polling pass that saw it), by ring slot; vis_idx is the
 	 * first avail index not yet stamped. Commands start no earlier. */

@@ -4,12 +4,13 @@
  * The device thread of the timing model (doc/model.md "Timing model"):
  * it runs the admin queue asynchronously, executes commands when it
  * fetches them and publishes their completions at their due time in
- * virtual time (or lets the driver's poll publish them), sleeps until the
- * next one or a doorbell, and suppresses doorbells while it polls the
- * avail ring itself.
+ * virtual time (or lets the driver's poll publish them), sleeps (or, with
+ * idle_poll, polls) until the next one or a doorbell, and suppresses
+ * doorbells while it polls the avail ring itself.
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <time.h>
 
@@ -71,6 +72,28 @@ aq_run_threaded(struct vpf_model *m)
 	}
 }
 
+/*
+ * The idle wait of a device thread that polls (vpf_model_params::idle_poll),
+ * lock held on entry and on return. Without the lock (API calls and the
+ * driver's poll take it), it looks for a doorbell, the earliest due time
+ * (@p due, where the sleeping thread's timer would end) or the stop, and
+ * yields its CPU after each look: another model's device thread may share
+ * that CPU. A doorbell that finds no thread asleep (sleep_until 0) costs
+ * the driver no system call.
+ */
+static void
+idle_poll_wait(struct vpf_model *m, uint64_t due)
+{
+	uint32_t seen = __atomic_load_n(&m->doorbells, __ATOMIC_ACQUIRE);
+
+	pthread_mutex_unlock(&m->lock);
+	while (!__atomic_load_n(&m->stopping, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&m->doorbells, __ATOMIC_ACQUIRE) == seen &&
+	       vpf_now_ns() < due)
+		sched_yield();
+	pthread_mutex_lock(&m->lock);
+}
+
 static void *
 dev_thread(void *arg)
 {
@@ -85,6 +108,10 @@ dev_thread(void *arg)
 
 		aq_run_threaded(m);
 		due = model_aq_next_due(m);
+		if (m->p.idle_poll) {
+			idle_poll_wait(m, due);
+			continue;
+		}
 		if (due == UINT64_MAX) {
 			m->sleep_until = UINT64_MAX;
 			pthread_cond_wait(&m->cv, &m->lock);
@@ -93,8 +120,8 @@ dev_thread(void *arg)
 		}
 		if (due <= vpf_now_ns())
 			continue;
-		/* Sleep, never spin: the machine's CPUs belong to the
-		 * driver. A command's work ran when it was fetched; what is
+		/* Sleep, never spin (unless told to poll, above): the
+		 * machine's CPUs belong to the driver. A command's work ran when it was fetched; what is
 		 * left at the due time is publishing its completion, which a
 		 * polling driver does itself (model_aq_poll_timed()); this
 		 * wake-up is for a driver that sleeps. A doorbell ends the

@@ -47,6 +47,8 @@ struct mig_journal {
 	char why[1024];		/* why off or unusable */
 	/* a write off the caller's thread (mig_journal_write_start()) */
 	pthread_t th;
+	void (*thread_init)(void *);	/* vpf_mig_params::thread_init */
+	void *thread_arg;
 	bool bg;		/* started, not collected */
 	atomic_bool bg_done;
 	int bg_rc;
@@ -437,6 +439,8 @@ mig_journal_open(struct vpf_mig *m, const char *dir, bool scan)
 		return vpf_error(-ENOMEM, "out of memory");
 	j->dirfd = -1;
 	j->nvfs = m->nvfs;
+	j->thread_init = m->prm.thread_init;
+	j->thread_arg = m->prm.thread_arg;
 	nw = (uint16_t)((m->nvfs + 63u) / 64);
 	j->bm = calloc(nw ? nw : 1, sizeof(uint64_t));
 	j->sbm = calloc(nw ? nw : 1, sizeof(uint64_t));
@@ -675,6 +679,8 @@ writer_main(void *arg)
 {
 	struct mig_journal *j = arg;
 
+	if (j->thread_init != NULL)
+		j->thread_init(j->thread_arg);
 	j->bg_rc = write_image(j, j->bg_len, &j->bg_step);
 	atomic_store_explicit(&j->bg_done, true, memory_order_release);
 	return NULL;

@@ -110,6 +110,8 @@ side_up(struct side *sd, const char *name, const struct opt *o)
 	gp.restore_on_detach = !o->no_restore;
 	if (o->chunk)
 		gp.chunk = o->chunk;
+	gp.thread_init = o->thread_init;
+	gp.thread_arg = o->thread_arg;
 	sd->mig = vpf_mig_attach(sd->pf, &gp);
 	if (sd->mig == NULL)
 		fail_msg("mig attach: %s", vpf_last_error());

@@ -69,6 +69,9 @@ struct opt {
 	 * that hold more VFs in save states or RESUMING at once [the
 	 * model's, 4 each] */
 	uint8_t parts_limit;
+	/* vpf_mig_params::thread_init and thread_arg [NULL] */
+	void (*thread_init)(void *arg);
+	void *thread_arg;
 };
 
 /* The dialect a side is built with when struct opt does not say:

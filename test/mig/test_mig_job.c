@@ -13,6 +13,8 @@
  */
 
 #include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
 
 #include "vpf_mig_job.h"
 #include "mig_harness.h"
@@ -595,6 +597,57 @@ test_job_poll_returns_when_idle(void **state)
 	env_down(&e);
 }
 
+struct th_seen {
+	pthread_t caller;
+	unsigned int calls;	/* thread_init() calls */
+	unsigned int on_caller;	/* of them, on the caller's thread */
+	void *arg;		/* the last argument */
+};
+
+static void
+th_init(void *arg)
+{
+	struct th_seen *t = arg;
+
+	__atomic_add_fetch(&t->calls, 1, __ATOMIC_RELAXED);
+	if (pthread_equal(pthread_self(), t->caller))
+		__atomic_add_fetch(&t->on_caller, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->arg, arg, __ATOMIC_RELAXED);
+}
+
+/* vpf_mig_params::thread_init runs first in the journal's writer thread
+ * (a job writes its sources' marks there, D-JOB.9), with its argument, and
+ * never on the caller's thread. */
+static void
+test_job_thread_init(void **state)
+{
+	struct th_seen t = { .caller = pthread_self() };
+	struct opt o = { .vfs = 2, .qp = 1, .thread_init = th_init,
+			 .thread_arg = &t };
+	struct vpf_mig_pair p[2];
+	struct vpf_mig_result res;
+	struct vpf_mig_job *job;
+	unsigned int i, polls = 0;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	for (i = 0; i < 2; i++)
+		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
+				(uint16_t)(i + 1));
+	assert_int_equal(vpf_mig_job_start(NULL, p, 2, &job), 0);
+	while (!vpf_mig_job_done(job)) {
+		assert_in_range(vpf_mig_job_poll(job, 0), 0, INT_MAX);
+		assert_true(++polls < 100000000);
+	}
+	assert_int_equal(vpf_mig_job_finish(job, &res), 0);
+	assert_int_equal(res.ok, 2);
+	assert_true(__atomic_load_n(&t.calls, __ATOMIC_RELAXED) >= 1);
+	assert_int_equal(__atomic_load_n(&t.on_caller, __ATOMIC_RELAXED), 0);
+	assert_ptr_equal(__atomic_load_n(&t.arg, __ATOMIC_RELAXED), &t);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_job_budget_one),
 	cmocka_unit_test(test_job_cancel_precopy),
@@ -604,4 +657,5 @@ MIG_TEST_MAIN(
 	cmocka_unit_test(test_dirty_async),
 	cmocka_unit_test(test_job_prefault_one_per_poll),
 	cmocka_unit_test(test_job_poll_returns_when_idle),
+	cmocka_unit_test(test_job_thread_init),
 )

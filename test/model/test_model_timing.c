@@ -453,6 +453,60 @@ test_threaded_sleeping_driver(void **state)
 	h_down(&h);
 }
 
+/* vpf_model_params::idle_poll: the device thread polls instead of
+ * sleeping. It sees each doorbell without being woken (no one sleeps, so
+ * no one signals it), publishes a driver's completions at their due time
+ * while the driver does not poll, never waits with the lock held (the
+ * model's API calls go on), and stops when the model is destroyed. */
+static void
+test_threaded_idle_poll(void **state)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct vpf_model_params p;
+	uint64_t asleep;
+	uint8_t dg[32];
+	unsigned int s, w;
+	struct h h;
+	int i;
+
+	(void)state;
+	vpf_model_params_init(&p);
+	p.service_time_us = 300;
+	p.concurrency = 2;
+	p.idle_poll = true;
+	p.guest_mem_size = 16ull << 20;
+	assert_int_equal(h_up_all(&h, vpf_model_create(&p)), 0);
+	for (i = 0; i < 4; i++) {
+		/* The thread is idle by now, waiting for a doorbell. */
+		nanosleep(&ms, NULL);
+		for (s = 0; s < 4; s++)
+			h_post(&h, s, VPF_ADMIN_OP_DEV_MODE_GET,
+			       VPF_ADMIN_GROUP_SRIOV, 1 + s, NULL, 0, 8);
+		h_kick(&h);
+		for (s = 0; s < 4; s++) {
+			/* Not polled for: only the thread publishes. */
+			for (w = 0; w < 5000 &&
+			     __atomic_load_n(h.used_idx, __ATOMIC_ACQUIRE) ==
+			     h.used_seen; w++)
+				nanosleep(&ms, NULL);
+			assert_int_not_equal(__atomic_load_n(h.used_idx,
+							     __ATOMIC_ACQUIRE),
+					     h.used_seen);
+			h.used_seen++;
+		}
+		vpf_model_guest_step(h.m, 1, 100);
+		assert_int_equal(vpf_model_digest(h.m, 1, dg), 0);
+	}
+	/* Idle again: a thread that slept would wait for a doorbell only
+	 * (sleep_until UINT64_MAX); this one never sleeps. */
+	nanosleep(&ms, NULL);
+	pthread_mutex_lock(&h.m->lock);
+	asleep = h.m->sleep_until;
+	pthread_mutex_unlock(&h.m->lock);
+	assert_int_equal(asleep, 0);
+	h_down(&h);
+}
+
 /* Publication faults still act when the work ran at fetch, and faults
  * that act at execution (FLR, delay) still delay. */
 static void
@@ -580,5 +634,6 @@ VPF_TEST_MAIN(NULL, NULL,
 	cmocka_unit_test(test_threaded_work_at_fetch_completion_at_due),
 	cmocka_unit_test(test_threaded_poll_publishes),
 	cmocka_unit_test(test_threaded_sleeping_driver),
+	cmocka_unit_test(test_threaded_idle_poll),
 	cmocka_unit_test(test_threaded_faults_act),
 	cmocka_unit_test(test_threaded_list_use_sees_outstanding))
