@@ -242,6 +242,10 @@ struct mig_ctx_summary {
 };
 int mig_ctx_summarize(const uint8_t *ctx, size_t len,
 		      struct mig_ctx_summary *s);
+/* The same of a context vpf_ctx_validate() accepted, without validating
+ * it again (bounded: safe on any bytes, partial on a malformed context). */
+void mig_ctx_summarize_checked(const uint8_t *ctx, size_t len,
+			       struct mig_ctx_summary *s);
 /* The same for a 1.4 parts set (num_queues from PCI_COMMON_CFG, else the
  * VQ_CFG parts counted; features from DEV_FEATURES). */
 int mig_parts_summarize(const uint8_t *set, size_t len,

@@ -60,7 +60,8 @@ save_emit(struct mig_vf *v, bool final)
 			mig_parts_summarize(v->ctx.p, v->ctx.len, &sum);
 			d.parts = true;
 		} else {
-			mig_ctx_summarize(v->ctx.p, v->ctx.len, &sum);
+			/* validated above */
+			mig_ctx_summarize_checked(v->ctx.p, v->ctx.len, &sum);
 			d.nfields = v->fields_valid ? v->nfields : 0;
 			d.fields = v->fields;
 		}

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "vpf_ctx.h"
+/* White box: the migration stream header's context summary. */
+#include "mig/mig_internal.h"
 
 static struct vpf_ctx_iter it;
 static struct vpf_ctx_stream st;
@@ -117,6 +119,24 @@ burst_walk(const uint8_t *data, size_t size, uint32_t flags, uint8_t pick)
 		abort();
 }
 
+/* The stream header's summary of a context: the bounded hop
+ * (mig_ctx_summarize_checked()) reads any bytes in bounds, and on a context
+ * that checks out says what the validating walk says. */
+static void
+summary_check(const uint8_t *data, size_t size)
+{
+	struct mig_ctx_summary a, b;
+
+	mig_ctx_summarize_checked(data, size, &a);
+	if (vpf_ctx_validate(data, size, 0, NULL) != 0)
+		return;
+	if (mig_ctx_summarize(data, size, &b) != 0 ||
+	    a.has_common != b.has_common || a.num_queues != b.num_queues ||
+	    a.has_features != b.has_features ||
+	    a.features[0] != b.features[0] || a.features[1] != b.features[1])
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -139,6 +159,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int seed;
 	int wrc, src, rc;
 
+	summary_check(data, size);
 	for (flags = 0; flags <= VPF_CTX_F_ALLOW_PAD; flags++) {
 		wrc = vpf_ctx_validate(data, size, flags, &we);
 		if (wrc != 0 && wrc != -EBADMSG)

@@ -816,6 +816,58 @@ test_parts_summary(void **state)
 }
 
 static void
+sum_equal(const struct mig_ctx_summary *a, const struct mig_ctx_summary *b)
+{
+	assert_int_equal(a->has_common, b->has_common);
+	assert_int_equal(a->num_queues, b->num_queues);
+	assert_int_equal(a->has_features, b->has_features);
+	assert_true(a->features[0] == b->features[0]);
+	assert_true(a->features[1] == b->features[1]);
+}
+
+/* The stream header's summary of a context the save side has validated
+ * (mig_ctx_summarize_checked(), a hop over the TLV headers) says what the
+ * validating walk says, and on bytes that do not check out stays in
+ * bounds: every truncation, and a field length that would wrap. */
+static void
+test_ctx_summarize_checked(void **state)
+{
+	struct mig_ctx_summary a, b;
+	uint8_t buf[1024], *cut;
+	size_t len, n;
+
+	(void)state;
+	len = make_ctx(buf, sizeof(buf), 5);
+	assert_int_equal(vpf_ctx_validate(buf, len, 0, NULL), 0);
+	assert_int_equal(mig_ctx_summarize(buf, len, &b), 0);
+	mig_ctx_summarize_checked(buf, len, &a);
+	assert_true(a.has_common && a.has_features);
+	assert_int_equal(a.num_queues, 2);
+	assert_true(a.features[0] == ((UINT64_C(1) << 32) | 5));
+	sum_equal(&a, &b);
+	/* Each truncation in a buffer of exactly its length (ASan sees a
+	 * read past it): the summary of what is whole before the cut. */
+	for (n = 0; n < len; n++) {
+		cut = malloc(n ? n : 1);
+		assert_non_null(cut);
+		memcpy(cut, buf, n);
+		mig_ctx_summarize_checked(cut, n, &a);
+		assert_true(!a.has_common || n >= 4 + 16 + 64);
+		free(cut);
+	}
+	/* A first field whose length would wrap the offset: nothing. */
+	memset(buf + 4 + 8, 0xff, 8);
+	mig_ctx_summarize_checked(buf, len, &a);
+	assert_false(a.has_common);
+	assert_false(a.has_features);
+	/* NULL and too short. */
+	mig_ctx_summarize_checked(NULL, 0, &a);
+	assert_false(a.has_common);
+	mig_ctx_summarize_checked(buf, 3, &a);
+	assert_false(a.has_common);
+}
+
+static void
 test_arcs(void **state)
 {
 	static const struct {
@@ -983,6 +1035,7 @@ test_bitmap_mark(void **state)
 
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_crc32c),
+	cmocka_unit_test(test_ctx_summarize_checked),
 	cmocka_unit_test(test_crc32c_paths),
 	cmocka_unit_test(test_roundtrip_chunks),
 	cmocka_unit_test(test_every_corruption_refused),
