@@ -404,14 +404,30 @@ dev_thread_cpu_ns(struct h *h)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Wait up to @p ms for the next used entry without polling the model (only
+ * its device thread can publish it), then consume it. */
+static void
+wait_published(struct h *h, unsigned int ms)
+{
+	struct timespec one = { 0, 1000000 };
+	unsigned int w;
+
+	for (w = 0; w < ms &&
+	     __atomic_load_n(h->used_idx, __ATOMIC_ACQUIRE) == h->used_seen; w++)
+		nanosleep(&one, NULL);
+	assert_int_not_equal(__atomic_load_n(h->used_idx, __ATOMIC_ACQUIRE),
+			     h->used_seen);
+	h->used_seen++;
+}
+
 /* A driver that sleeps still gets its completions: the device thread
  * publishes them at their due time, and sleeps, not spins, until then. */
 static void
 test_threaded_sleeping_driver(void **state)
 {
-	struct timespec nap = { 0, 5000000 }, ms = { 0, 1000000 };
+	struct timespec nap = { 0, 5000000 };
 	uint64_t cpu0, cpu_ns;
-	unsigned int s, w;
+	unsigned int s;
 	struct h h;
 	int i;
 
@@ -432,14 +448,7 @@ test_threaded_sleeping_driver(void **state)
 			 * driver slept, unless the machine is starved (a VM's
 			 * slow phase), which gets 1 s more, still without a
 			 * poll. */
-			for (w = 0; w < 1000 &&
-			     __atomic_load_n(h.used_idx, __ATOMIC_ACQUIRE) ==
-			     h.used_seen; w++)
-				nanosleep(&ms, NULL);
-			assert_int_not_equal(__atomic_load_n(h.used_idx,
-							     __ATOMIC_ACQUIRE),
-					     h.used_seen);
-			h.used_seen++;
+			wait_published(&h, 1000);
 		}
 	}
 	cpu_ns = dev_thread_cpu_ns(&h) - cpu0;
@@ -465,7 +474,7 @@ test_threaded_idle_poll(void **state)
 	struct vpf_model_params p;
 	uint64_t asleep;
 	uint8_t dg[32];
-	unsigned int s, w;
+	unsigned int s;
 	struct h h;
 	int i;
 
@@ -485,14 +494,7 @@ test_threaded_idle_poll(void **state)
 		h_kick(&h);
 		for (s = 0; s < 4; s++) {
 			/* Not polled for: only the thread publishes. */
-			for (w = 0; w < 5000 &&
-			     __atomic_load_n(h.used_idx, __ATOMIC_ACQUIRE) ==
-			     h.used_seen; w++)
-				nanosleep(&ms, NULL);
-			assert_int_not_equal(__atomic_load_n(h.used_idx,
-							     __ATOMIC_ACQUIRE),
-					     h.used_seen);
-			h.used_seen++;
+			wait_published(&h, 5000);
 		}
 		vpf_model_guest_step(h.m, 1, 100);
 		assert_int_equal(vpf_model_digest(h.m, 1, dg), 0);
