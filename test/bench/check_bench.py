@@ -184,6 +184,13 @@ def placement_seen(exe, extra):
     return "\n".join(notes) if isinstance(notes, list) else notes, seen
 
 
+def split_seen(seen):
+    """Whether a thread ran off the driver's one CPU while the driver's
+    thread was pinned to it."""
+    return any(m is not None and "," not in m and "-" not in m and
+               m not in o.replace("-", ",").split(",") for m, o in seen)
+
+
 def check_pin(exe):
     """CPU placement (D-PERF.7): in the downtime group the driver's thread
     runs on one CPU and the model's device threads on the others; --no-pin
@@ -197,17 +204,19 @@ def check_pin(exe):
         return
     if "CPU placement in stopcopy and downtime" not in notes:
         fail("no note names the CPU placement: %r" % notes)
-    split = [(m, o) for m, o in seen
-             if m is not None and "," not in m and "-" not in m and
-             m not in o.replace("-", ",").split(",")]
-    if not split:
+    if not split_seen(seen):
         fail("no device thread ran off the driver's CPU: %r" % seen)
+    # D-PERF.9: sleeping device threads, still placed.
+    notes, seen = placement_seen(exe, ["--no-idle-poll"])
+    if not split_seen(seen):
+        fail("--no-idle-poll: no device thread ran off the driver's CPU: "
+             "%r" % seen)
     notes, seen = placement_seen(exe, ["--no-pin"])
     if "CPU placement" in notes:
         fail("--no-pin: a note still names a placement: %r" % notes)
     if any(m is not None and m != o for m, o in seen):
         fail("--no-pin: threads were placed: %r" % seen)
-    print("ok: CPU placement and --no-pin")
+    print("ok: CPU placement, --no-idle-poll and --no-pin")
 
 
 def main():
