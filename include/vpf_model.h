@@ -75,13 +75,6 @@ struct vpf_model_params {
 	bool threaded;			/**< process the admin queue in a device thread */
 	uint32_t service_time_us;	/**< per command (implies threaded) */
 	uint32_t concurrency;		/**< commands worked on at once (default 1) */
-	/** Timing model: the device thread polls while it has nothing to
-	 *  do (yielding its CPU after each look) instead of sleeping, so a
-	 *  doorbell or a due time never waits for a thread to wake up. It
-	 *  takes a CPU for the model's lifetime: only for a benchmark that
-	 *  gives the device threads CPUs the driver does not use
-	 *  (doc/model.md "Timing model"). Default false. */
-	bool idle_poll;
 	uint32_t activation_us_per_field; /**< cost of leaving Freeze per field
 					   *   that differs from the previously
 					   *   applied/written context */
@@ -111,6 +104,13 @@ struct vpf_model_params {
 	 *  each, at least 1 in all). */
 	uint8_t parts_get_limit;
 	uint8_t parts_set_limit;	/**< see parts_get_limit */
+	/** Timing model: the device thread polls while it has nothing to
+	 *  do (yielding its CPU after each look) instead of sleeping, so a
+	 *  doorbell or a due time never waits for a thread to wake up. It
+	 *  takes a CPU for the model's lifetime: only for a benchmark that
+	 *  gives the device threads CPUs the driver does not use
+	 *  (doc/model.md "Timing model"). Default false. */
+	bool idle_poll;
 };
 
 /** Fill @p p with the defaults. */

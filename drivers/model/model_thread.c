@@ -121,11 +121,11 @@ dev_thread(void *arg)
 		if (due <= vpf_now_ns())
 			continue;
 		/* Sleep, never spin (unless told to poll, above): the
-		 * machine's CPUs belong to the driver. A command's work ran when it was fetched; what is
-		 * left at the due time is publishing its completion, which a
-		 * polling driver does itself (model_aq_poll_timed()); this
-		 * wake-up is for a driver that sleeps. A doorbell ends the
-		 * wait early. */
+		 * machine's CPUs belong to the driver. A command's work ran
+		 * when it was fetched; what is left at the due time is
+		 * publishing its completion, which a polling driver does
+		 * itself (model_aq_poll_timed()); this wake-up is for a
+		 * driver that sleeps. A doorbell ends the wait early. */
 		ts.tv_sec = (time_t)(due / 1000000000ull);
 		ts.tv_nsec = (long)(due % 1000000000ull);
 		m->sleep_until = due;

@@ -905,7 +905,7 @@ mig_ctx_summarize(const uint8_t *ctx, size_t len, struct mig_ctx_summary *s)
  * mig_ctx_summarize() of a context vpf_ctx_validate() has just accepted
  * (save_emit()): a hop from TLV header to TLV header that decodes only the
  * two fields the summary needs, where the validating walk would check every
- * queue's owned descriptors a second time (it was half of a stream header's
+ * queue's owned descriptors a second time (most of a stream header's
  * cost, D-PERF.10). Each hop is still bounded by @p len, so a context that
  * did not check out is never read out of bounds: its summary is partial.
  * The last field of a type wins, as in mig_ctx_summarize().
