@@ -561,7 +561,11 @@ test_job_prefault_one_per_poll(void **state)
 /* A poll returns once a pass did nothing, whatever the passes before it
  * did: with every command in flight on a device of 20 ms a command, the
  * poll that started the pairs does not wait for their completions to use
- * up its budget (it did, until the budget of 1000 units was spent). */
+ * up its budget (it did, until the budget of 1000 units was spent: one
+ * poll took 102 ms). A poll that waits for the device polls it all along,
+ * so each poll's CPU time is bounded: its wall time also counts the
+ * minutes other tests take the CPUs (48 ms once under meson test) and a
+ * journal write's fsyncs (12-17 ms on a busy CI disk). */
 static void
 test_job_poll_returns_when_idle(void **state)
 {
@@ -582,16 +586,16 @@ test_job_poll_returns_when_idle(void **state)
 				(uint16_t)(i + 1));
 	assert_int_equal(vpf_mig_job_start(NULL, p, 4, &job), 0);
 	while (!vpf_mig_job_done(job)) {
-		t0 = vpf_test_now_us();
+		t0 = vpf_test_thread_cpu_us();
 		n = vpf_mig_job_poll(job, 1000);
-		t0 = vpf_test_now_us() - t0;
+		t0 = vpf_test_thread_cpu_us() - t0;
 		assert_in_range(n, 0, 1000);
 		worst = t0 > worst ? t0 : worst;
 		assert_true(++polls < 100000000);
 	}
-	/* far below one command's 20 ms (a journal write's fsync aside) */
+	/* far below one command's 20 ms */
 	if (worst >= 10000)
-		fail_msg("a poll took %" PRIu64 " us", worst);
+		fail_msg("a poll worked for %" PRIu64 " us", worst);
 	assert_int_equal(vpf_mig_job_finish(job, &res), 0);
 	assert_int_equal(res.ok, 4);
 	env_down(&e);
