@@ -146,6 +146,17 @@ mig_pair(struct side *s, uint16_t src_vf, struct side *d, uint16_t dst_vf)
 				      .dst = d->mig, .dst_vf = dst_vf };
 }
 
+/* @p n pairs, VF i of @p e's source to VF i of its destination (1..n). */
+static inline void
+mig_pairs_same_vf(struct env *e, struct vpf_mig_pair *p, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = mig_pair(&e->s, (uint16_t)(i + 1), &e->d,
+				(uint16_t)(i + 1));
+}
+
 /* A source workload for vpf_mig_opts::progress: runs @p ops guest
  * operations on each of @p vfs between precopy rounds, and checks what
  * the library reports. */

@@ -575,15 +575,13 @@ test_job_poll_returns_when_idle(void **state)
 	struct vpf_mig_result res;
 	struct vpf_mig_job *job;
 	uint64_t t0, worst = 0;
-	unsigned int i, polls = 0;
+	unsigned int polls = 0;
 	struct env e;
 	int n;
 
 	(void)state;
 	env_up(&e, &o, NULL);
-	for (i = 0; i < 4; i++)
-		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
-				(uint16_t)(i + 1));
+	mig_pairs_same_vf(&e, p, 4);
 	assert_int_equal(vpf_mig_job_start(NULL, p, 4, &job), 0);
 	while (!vpf_mig_job_done(job)) {
 		t0 = vpf_test_thread_cpu_us();
@@ -631,14 +629,12 @@ test_job_thread_init(void **state)
 	struct vpf_mig_pair p[2];
 	struct vpf_mig_result res;
 	struct vpf_mig_job *job;
-	unsigned int i, polls = 0;
+	unsigned int polls = 0;
 	struct env e;
 
 	(void)state;
 	env_up(&e, &o, NULL);
-	for (i = 0; i < 2; i++)
-		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
-				(uint16_t)(i + 1));
+	mig_pairs_same_vf(&e, p, 2);
 	assert_int_equal(vpf_mig_job_start(NULL, p, 2, &job), 0);
 	while (!vpf_mig_job_done(job)) {
 		assert_in_range(vpf_mig_job_poll(job, 0), 0, INT_MAX);

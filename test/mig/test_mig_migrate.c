@@ -324,9 +324,7 @@ stop_window_run(uint32_t window)
 	unsigned int i, held = window;
 
 	env_up(&e, &o, NULL);
-	for (i = 0; i < SW_N; i++)
-		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
-				(uint16_t)(i + 1));
+	mig_pairs_same_vf(&e, p, SW_N);
 	vpf_mig_opts_init(&mo);
 	mo.precopy_rounds = 1;
 	mo.stop_window = window;
@@ -417,9 +415,7 @@ test_stop_window_failure(void **state)
 
 	(void)state;
 	env_up(&e, &o, NULL);
-	for (i = 0; i < 6; i++)
-		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d,
-				(uint16_t)(i + 1));
+	mig_pairs_same_vf(&e, p, 6);
 	vpf_mig_opts_init(&mo);
 	mo.stop_window = 2;
 	mo.progress = refuse_reads;

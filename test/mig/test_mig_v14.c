@@ -581,8 +581,7 @@ test_v14_job_objects(void **state)
 
 	(void)state;
 	env_up(&e, &O14, NULL);
-	for (i = 0; i < 4; i++)
-		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d, (uint16_t)(i + 1));
+	mig_pairs_same_vf(&e, p, 4);
 	vpf_mig_opts_init(&mo);
 	mo.before_resume = ring_hook;
 	mo.arg = &e;
@@ -667,8 +666,7 @@ test_v14_job_stop_marks(void **state)
 		skip();		/* (meson sets it) */
 	env_up(&e, &O14, NULL);
 	ms.e = &e;
-	for (i = 0; i < 4; i++)
-		p[i] = mig_pair(&e.s, (uint16_t)(i + 1), &e.d, (uint16_t)(i + 1));
+	mig_pairs_same_vf(&e, p, 4);
 	vpf_mig_opts_init(&mo);
 	mo.before_resume = marks_hook;
 	mo.progress = marks_progress;
