@@ -451,6 +451,13 @@ VPF_API int vpf_mig_mark_complete(struct vpf_mig *m, uint16_t vf);
  * run), as vpf_mig_migrate() does in its setup (doc/migration.md, "The
  * virtio 1.4 dialect"). A mark left by a migration that did not stop the
  * VF only makes a restart send it a harmless resume.
+ *
+ * On both dialects it also sizes the buffers each VF's stop-copy writes
+ * (the context read and the save stream) and faults their pages in, from
+ * the VF's last context (twice it and a page; a device chunk before any
+ * read), so that the downtime path neither grows them nor takes a page
+ * fault (D-PERF.11). A VF with an operation in flight, or owned by a job
+ * (which sizes its own), is left as it is.
  * @return 0 (also on a draft PF, or with the journal off); -EINVAL (a VF
  *   that does not exist); the journal's errno when it could not be written
  *   (the stops then write their own marks).

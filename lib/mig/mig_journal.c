@@ -1048,5 +1048,7 @@ vpf_mig_stop_prepare(struct vpf_mig *m, const uint16_t *vfs, unsigned int n)
 	for (i = 0; i < n; i++)
 		if (mig_vf_get(m, vfs[i]) == NULL)
 			return -EINVAL;
+	for (i = 0; i < n; i++)
+		mig_vf_prefault_stop(mig_vf_get(m, vfs[i]));
 	return mig_stop_intent_batch(m, vfs, n);
 }

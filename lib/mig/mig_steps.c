@@ -512,9 +512,11 @@ prefault_buf(struct mig_vf *v, unsigned int i)
 	case 4:
 		return &v->load.parser.final;
 	default:
-		/* 1.4: the parts read and the PARTS_SET data */
-		return mig_is_v14(v->m) ? mig_v14_prefault_buf(v, i - 5) :
-		       NULL;
+		/* 1.4: the parts read and the PARTS_SET data; draft: the
+		 * context read (the stop-copy's READ lands there first) */
+		if (mig_is_v14(v->m))
+			return mig_v14_prefault_buf(v, i - 5);
+		return i == 5 ? &v->ctx : NULL;
 	}
 }
 
@@ -606,6 +608,28 @@ mig_vf_prefault(struct mig_vf *v, size_t want)
 	if (v->owner == NULL)
 		while (prefault_one(v))
 			;
+}
+
+void
+mig_vf_prefault_stop(struct mig_vf *v)
+{
+	uint64_t est = v->size_frz;
+
+	if (v->busy || v->owner != NULL)
+		return;
+	if (v->size_cur > est)
+		est = v->size_cur;
+	if (v->ctx.len > est)
+		est = v->ctx.len;
+	if (est == 0)
+		est = v->chunk;
+	if (est >= VPF_MIG_REC_MAX / 2)
+		return;
+	/* Twice the estimate, as the pre-flight does (a workload grows the
+	 * context; a larger one still works, growing the buffers then).
+	 * A buffer that cannot grow is left as it is. */
+	(void)mig_buf_prefault(&v->ctx, (size_t)est * 2 + 4096);
+	(void)mig_buf_prefault(&v->save.out, (size_t)est * 2 + 4096);
 }
 
 int

@@ -410,13 +410,22 @@ void mig_op_replan_fail(struct mig_vf *v, int rc);
 void mig_op_start(struct mig_vf *v);
 int mig_op_wait(struct mig_vf *v);
 /* Size the stream buffers of @p v (save stream, load buffers: either side
- * may become either) to @p want bytes and fault their pages in, so that
+ * may become either; the context read) to @p want bytes and fault their
+ * pages in, so that
  * the downtime path neither grows them nor faults. A VF owned by a job
  * only records @p want in v->prefault_want: the job does it later with
  * mig_vf_prefault_run(), one page per poll, instead of
  * all five inside the completion that called this (tens of page faults:
  * hundreds of microseconds). */
 void mig_vf_prefault(struct mig_vf *v, size_t want);
+/* Size and fault in the buffers a stop-copy of @p v writes (the context
+ * read and the save stream), from what is known of its context (the
+ * larger of the last sizes and the last read; a device chunk when nothing
+ * is), for vpf_mig_stop_prepare(). Nothing for a VF with a command in
+ * flight (it may be writing into the context buffer) or owned by a job
+ * (the job prefaults its own), nor for a context of VPF_MIG_REC_MAX / 2
+ * and more. */
+void mig_vf_prefault_stop(struct mig_vf *v);
 /* One step of a recorded prefault: a buffer's growth or one page of it;
  * nothing while the VF has a command in flight (it may be writing into one
  * of them: see mig_vf_prefault_ready()). @return whether more remain.

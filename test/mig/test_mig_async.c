@@ -7,9 +7,12 @@
  * with -EBUSY (a small admin queue) submitted again from the poll.
  */
 
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mig_harness.h"
+#include "mig/mig_vf.h"
 #include "vpf_mig_xport.h"
 
 struct async_count {
@@ -342,10 +345,103 @@ test_async_busy_discard(void **state)
 	side_down(&sd);
 }
 
+/* Every whole page of [p, p + len) is resident (mincore(2)). */
+static void
+assert_resident(const uint8_t *p, size_t len)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+	uintptr_t z = ((uintptr_t)p + len) & ~(pg - 1);
+	unsigned char vec[64];
+
+	while (a < z) {
+		size_t n = (z - a) / pg < sizeof(vec) ? (z - a) / pg :
+			   sizeof(vec);
+
+		assert_int_equal(mincore((void *)a, n * pg, vec), 0);
+		for (size_t i = 0; i < n; i++)
+			assert_true(vec[i] & 1);
+		a += n * pg;
+	}
+}
+
+/* The buffers a stop-copy of @p vf writes hold @p want bytes from their
+ * current length, faulted in. */
+static void
+assert_prefaulted(struct side *sd, uint16_t vf, size_t want)
+{
+	struct mig_vf *v = mig_vf_get(sd->mig, vf);
+
+	assert_true(v->ctx.cap >= v->ctx.len + want);
+	assert_true(v->save.out.cap >= v->save.out.len + want);
+	assert_resident(v->ctx.p + v->ctx.len, want);
+	assert_resident(v->save.out.p + v->save.out.len, want);
+}
+
+/* vpf_mig_stop_prepare() sizes and faults in, while the VFs run, the
+ * buffers their stop-copy writes: the context read and the save stream
+ * (D-PERF.11), from the last context read (twice it, and a page), or a
+ * device chunk when nothing was read yet; a VF with a command in flight
+ * keeps its buffers where they are (the device may be writing into the
+ * context buffer). */
+static void
+test_async_stop_prepare_prefault(void **state)
+{
+	struct opt o = { .vfs = 3, .qp = 2, .seed = 23 };
+	uint16_t vfs[3] = { 1, 2, 3 };
+	struct async_count c;
+	struct mig_buf b = { 0 };
+	struct mig_vf *v1, *v2, *v3;
+	uint8_t *p3;
+	size_t est, cap3;
+	struct env e;
+
+	(void)state;
+	env_up(&e, &o, NULL);
+	v1 = mig_vf_get(e.s.mig, 1);
+	v2 = mig_vf_get(e.s.mig, 2);
+	v3 = mig_vf_get(e.s.mig, 3);
+	/* VF 1 saved once (its context is known), then running again */
+	run_and_save(&e.s, 1, 200, &b);
+	assert_int_equal(vpf_mig_set_state(e.s.mig, 1, VPF_MIG_STATE_RUNNING), 0);
+	est = v1->ctx.len;
+	if (v1->size_frz > est)
+		est = v1->size_frz;
+	if (v1->size_cur > est)
+		est = v1->size_cur;
+	assert_true(est > 0);
+	/* VF 2 never read: nothing allocated yet */
+	assert_null(v2->ctx.p);
+	assert_null(v2->save.out.p);
+	/* VF 3 has a command in flight (the model answers on the poll) */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(vpf_mig_set_state_async(e.s.mig, 3,
+			 VPF_MIG_STATE_STOP, async_done, &c), 0);
+	assert_true(v3->busy);
+	p3 = v3->ctx.p;
+	cap3 = v3->ctx.cap;
+
+	assert_int_equal(vpf_mig_stop_prepare(e.s.mig, vfs, 3), 0);
+	assert_prefaulted(&e.s, 1, est * 2 + 4096);
+	assert_prefaulted(&e.s, 2, (size_t)v2->chunk * 2 + 4096);
+	assert_ptr_equal(v3->ctx.p, p3);
+	assert_int_equal(v3->ctx.cap, cap3);
+	async_wait(e.s.mig, &c, 1);
+	assert_int_equal(c.rc[3], 0);
+
+	/* The prefaulted buffers do the stop-copy: the stream loads. */
+	mig_buf_free(&b);
+	save_stream(&e.s, 2, &b);
+	assert_true(b.len > 0);
+	mig_buf_free(&b);
+	env_down(&e);
+}
+
 MIG_TEST_MAIN(
 	cmocka_unit_test(test_async_api),
 	cmocka_unit_test(test_async_many_words),
 	cmocka_unit_test(test_async_preflight_recover),
 	cmocka_unit_test(test_async_busy_write),
 	cmocka_unit_test(test_async_busy_discard),
+	cmocka_unit_test(test_async_stop_prepare_prefault),
 )
