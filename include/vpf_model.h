@@ -109,7 +109,10 @@ struct vpf_model_params {
 	 *  doorbell or a due time never waits for a thread to wake up. It
 	 *  takes a CPU for the model's lifetime: only for a benchmark that
 	 *  gives the device threads CPUs the driver does not use
-	 *  (doc/model.md "Timing model"). Default false. */
+	 *  (doc/model.md "Timing model"). An admin queue doorbell rung
+	 *  while the thread holds the model's lock then does not wait for
+	 *  it: it is posted, visible from its own time (doc/model.md
+	 *  "Doorbells that do not wait"). Default false. */
 	bool idle_poll;
 };
 

@@ -551,6 +551,7 @@ model_bar_write(void *dev, uint8_t bar, uint64_t off, unsigned int width,
 		uint64_t val)
 {
 	struct vpf_model *m = dev;
+	bool locked = false;
 	int rc;
 
 	if (m == NULL)
@@ -559,7 +560,15 @@ model_bar_write(void *dev, uint8_t bar, uint64_t off, unsigned int width,
 		return -ENOENT;
 	if (width < 8)
 		val &= (1ull << (8 * width)) - 1;
-	pthread_mutex_lock(&m->lock);
+	/* An admin queue doorbell does not wait for a device thread that
+	 * holds the lock (D-PERF.12). */
+	if (model_aq_db_nowait(m, off, width, val)) {
+		locked = pthread_mutex_trylock(&m->lock) == 0;
+		if (!locked && model_aq_db_post(m))
+			return 0;
+	}
+	if (!locked)
+		pthread_mutex_lock(&m->lock);
 	rc = m->gone ? 0 : model_bar_rw(m, true, off, width, &val);
 	pthread_mutex_unlock(&m->lock);
 	return rc;

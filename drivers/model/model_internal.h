@@ -43,6 +43,9 @@ VPF_LOG_DECLARE(model);
 #define MODEL_MSIX_TABLE_OFF	0x4000u
 #define MODEL_MSIX_PBA_OFF	0x5000u
 #define MODEL_MSIX_VECTORS	8u
+/* Doorbells posted without the lock that a holder has not stamped yet, at
+ * most (model_aq_db_post(); a full queue makes the next one wait). */
+#define MODEL_DBQ		64u
 
 /* Config space layout (doc/model.md "Config space"). */
 #define MODEL_CAP_PCIE		0x40u
@@ -329,6 +332,23 @@ struct vpf_model {
 	/* model_aq_notify() calls; an idle-polling device thread
 	 * (vpf_model_params::idle_poll) watches it without the lock. */
 	uint32_t doorbells;
+	/* Doorbells that did not wait for the lock (D-PERF.12): with an
+	 * idle-polling device thread, an admin queue doorbell rung while
+	 * the lock is held goes here, with what the driver had published
+	 * and when, for the next holder that runs the queue to stamp
+	 * (model_aq_db_drain()). Posted by model_aq_db_post() under
+	 * db_plock (the driver's threads), taken under the lock. db_avail:
+	 * the admin queue's avail index in DMA memory, set by a doorbell
+	 * taken under the lock, NULL until then and after a reset (the
+	 * next doorbell then waits for the lock). */
+	struct model_db {
+		uint16_t avail;
+		uint64_t ns;
+	} dbq[MODEL_DBQ];
+	uint32_t dbq_head;
+	uint32_t dbq_tail;
+	bool db_plock;
+	uint16_t *db_avail;
 	/* When each avail entry became visible to the device (the doorbell,
 	 * or the polling pass that saw it), by ring slot; vis_idx is the
 	 * first avail index not yet stamped. Commands start no earlier. */
@@ -453,6 +473,19 @@ bool model_aq_ready(struct vpf_model *m);
 /* Complete what is due and fetch what is new until nothing moves. */
 void model_aq_run(struct vpf_model *m);
 void model_aq_notify(struct vpf_model *m);
+/* Whether a BAR0 write of @p width bytes of @p val at @p off is an admin
+ * queue doorbell that may be posted without the lock (an idle-polling
+ * device thread runs; D-PERF.12). */
+bool model_aq_db_nowait(const struct vpf_model *m, uint64_t off,
+			unsigned int width, uint64_t val);
+/* Post that doorbell for the lock's next holder, lock not held. false:
+ * it could not be (no doorbell was taken under the lock since the last
+ * reset, or the queue of them is full): take the lock. */
+bool model_aq_db_post(struct vpf_model *m);
+/* Stamp the posted doorbells' entries visible, lock held. */
+void model_aq_db_drain(struct vpf_model *m);
+/* Forget the posted doorbells and db_avail (a reset), lock held. */
+void model_aq_db_off(struct vpf_model *m);
 void model_aq_poll(struct vpf_model *m);
 /* Timed mode, lock NOT held: the driver's poll publishes the completions
  * whose time has come, if the lock is free (a cheap check first). */
