@@ -275,6 +275,7 @@ struct vpf_model {
 	pthread_cond_t cv;
 	pthread_t thread;
 	bool thread_on;
+	int thread_tid;			/* the device thread's (0: none yet) */
 	bool stopping;
 
 	/* PCI config space */

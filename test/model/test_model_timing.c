@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -589,6 +590,72 @@ test_threaded_doorbell_nowait(void **state)
 	h_down(&h);
 }
 
+/* The scheduler state of thread @p tid of this process ('R', 'S', ...),
+ * from /proc; '?' when it cannot be read. */
+static char
+thread_state(int tid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "tid (comm) S ...": the comm may hold spaces, not ") " */
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' ? p[2] : '?';
+}
+
+/* A device thread that polls (idle_poll) never sleeps on the model's lock
+ * either (D-PERF.12): when a doorbell calls it while someone holds the
+ * lock (the driver's poll publishing what is due), it keeps trying
+ * instead of waiting in the kernel, so the holder's unlock wakes no one. */
+static void
+test_threaded_idle_poll_lock_spins(void **state)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct vpf_model_params p;
+	unsigned int i, sleeping = 0;
+	struct h h;
+	int tid;
+
+	(void)state;
+	vpf_model_params_init(&p);
+	p.service_time_us = 1000;
+	p.concurrency = 2;
+	p.idle_poll = true;
+	p.guest_mem_size = 16ull << 20;
+	assert_int_equal(h_up_all(&h, vpf_model_create(&p)), 0);
+	/* a first doorbell under the lock */
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
+	       NULL, 0, 8);
+	h_kick(&h);
+	wait_published(&h, 5000);
+	tid = __atomic_load_n(&h.m->thread_tid, __ATOMIC_ACQUIRE);
+	assert_true(tid > 0);
+
+	pthread_mutex_lock(&h.m->lock);
+	/* posted (the lock is held): the thread sees it and wants the lock */
+	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 2,
+	       NULL, 0, 8);
+	h_kick(&h);
+	for (i = 0; i < 40; i++) {
+		nanosleep(&ms, NULL);
+		sleeping += thread_state(tid) == 'S';
+	}
+	pthread_mutex_unlock(&h.m->lock);
+	print_message("device thread seen asleep %u of 40 times while the "
+		      "lock was held\n", sleeping);
+	assert_int_equal(sleeping, 0);
+	wait_published(&h, 5000);
+	h_down(&h);
+}
+
 /* Publication faults still act when the work ran at fetch, and faults
  * that act at execution (FLR, delay) still delay. */
 static void
@@ -718,5 +785,6 @@ VPF_TEST_MAIN(NULL, NULL,
 	cmocka_unit_test(test_threaded_sleeping_driver),
 	cmocka_unit_test(test_threaded_idle_poll),
 	cmocka_unit_test(test_threaded_doorbell_nowait),
+	cmocka_unit_test(test_threaded_idle_poll_lock_spins),
 	cmocka_unit_test(test_threaded_faults_act),
 	cmocka_unit_test(test_threaded_list_use_sees_outstanding))
