@@ -512,11 +512,13 @@ prefault_buf(struct mig_vf *v, unsigned int i)
 	case 4:
 		return &v->load.parser.final;
 	default:
-		/* 1.4: the parts read and the PARTS_SET data; draft: the
-		 * context read (the stop-copy's READ lands there first) */
-		if (mig_is_v14(v->m))
-			return mig_v14_prefault_buf(v, i - 5);
-		return i == 5 ? &v->ctx : NULL;
+		/* 1.4: the parts read and the PARTS_SET data. (Not the draft
+		 * context buffer: its pre-flight READ touched a context's
+		 * worth already, and one more buffer here cost the
+		 * two-process downtime its prefault steps inside the
+		 * window; vpf_mig_stop_prepare() does it, D-PERF.11.) */
+		return mig_is_v14(v->m) ? mig_v14_prefault_buf(v, i - 5) :
+		       NULL;
 	}
 }
 

@@ -410,7 +410,7 @@ void mig_op_replan_fail(struct mig_vf *v, int rc);
 void mig_op_start(struct mig_vf *v);
 int mig_op_wait(struct mig_vf *v);
 /* Size the stream buffers of @p v (save stream, load buffers: either side
- * may become either; the context read) to @p want bytes and fault their
+ * may become either; 1.4: the parts read) to @p want bytes and fault their
  * pages in, so that
  * the downtime path neither grows them nor faults. A VF owned by a job
  * only records @p want in v->prefault_want: the job does it later with
