@@ -510,6 +510,26 @@ test_threaded_idle_poll(void **state)
 	h_down(&h);
 }
 
+/* An idle-polling model (concurrency 2, service time @p service_us) whose
+ * first doorbell was taken under the lock: it tells the model where the
+ * avail index is, so later ones may be posted (D-PERF.12). */
+static void
+idle_poll_up(struct h *h, uint32_t service_us)
+{
+	struct vpf_model_params p;
+
+	vpf_model_params_init(&p);
+	p.service_time_us = service_us;
+	p.concurrency = 2;
+	p.idle_poll = true;
+	p.guest_mem_size = 16ull << 20;
+	assert_int_equal(h_up_all(h, vpf_model_create(&p)), 0);
+	h_post(h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
+	       NULL, 0, 8);
+	h_kick(h);
+	wait_published(h, 5000);
+}
+
 /* Holds the model's lock for hold_ms, as a device thread at work does. */
 struct lock_holder {
 	struct vpf_model *m;
@@ -542,25 +562,13 @@ test_threaded_doorbell_nowait(void **state)
 {
 	struct timespec ms = { 0, 1000000 };
 	struct lock_holder lh;
-	struct vpf_model_params p;
 	struct vpf_model_stats st0, st1;
 	uint64_t t0, t_kick, t_done;
 	pthread_t th;
 	struct h h;
 
 	(void)state;
-	vpf_model_params_init(&p);
-	p.service_time_us = 60000;
-	p.concurrency = 2;
-	p.idle_poll = true;
-	p.guest_mem_size = 16ull << 20;
-	assert_int_equal(h_up_all(&h, vpf_model_create(&p)), 0);
-	/* A first doorbell, under the lock (it tells the model where the
-	 * avail index is). */
-	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
-	       NULL, 0, 8);
-	h_kick(&h);
-	wait_published(&h, 5000);
+	idle_poll_up(&h, 60000);
 	assert_int_equal(vpf_model_stats_get(h.m, 0, &st0), 0);
 
 	lh = (struct lock_holder){ .m = h.m, .hold_ms = 100 };
@@ -619,23 +627,12 @@ static void
 test_threaded_idle_poll_lock_spins(void **state)
 {
 	struct timespec ms = { 0, 1000000 };
-	struct vpf_model_params p;
 	unsigned int i, sleeping = 0;
 	struct h h;
 	int tid;
 
 	(void)state;
-	vpf_model_params_init(&p);
-	p.service_time_us = 1000;
-	p.concurrency = 2;
-	p.idle_poll = true;
-	p.guest_mem_size = 16ull << 20;
-	assert_int_equal(h_up_all(&h, vpf_model_create(&p)), 0);
-	/* a first doorbell under the lock */
-	h_post(&h, 0, VPF_ADMIN_OP_DEV_MODE_GET, VPF_ADMIN_GROUP_SRIOV, 1,
-	       NULL, 0, 8);
-	h_kick(&h);
-	wait_published(&h, 5000);
+	idle_poll_up(&h, 1000);
 	tid = __atomic_load_n(&h.m->thread_tid, __ATOMIC_ACQUIRE);
 	assert_true(tid > 0);
 
