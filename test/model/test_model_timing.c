@@ -568,7 +568,7 @@ test_threaded_doorbell_nowait(void **state)
 	struct h h;
 
 	(void)state;
-	idle_poll_up(&h, 60000);
+	idle_poll_up(&h, 90000);
 	assert_int_equal(vpf_model_stats_get(h.m, 0, &st0), 0);
 
 	lh = (struct lock_holder){ .m = h.m, .hold_ms = 100 };
@@ -584,15 +584,15 @@ test_threaded_doorbell_nowait(void **state)
 	t_done = us() - t0;
 	assert_int_equal(pthread_join(th, NULL), 0);
 	print_message("doorbell %" PRIu64 " us with the lock held 100 ms; "
-		      "completion %" PRIu64 " ms after it (service 60 ms)\n",
+		      "completion %" PRIu64 " ms after it (service 90 ms)\n",
 		      t_kick, t_done / 1000);
 	/* Waiting for the lock would take the rest of its 100 ms. */
 	assert_true(t_kick < 50000);
-	/* Visible from the doorbell: due at 60 ms, published when the lock
+	/* Visible from the doorbell: due at 90 ms, published when the lock
 	 * is free (100 ms); stamped when the lock came free it would be
-	 * 160 ms. */
-	assert_true(t_done >= 60000);
-	assert_true(t_done < 150000);
+	 * 190 ms (70 ms of slack for a loaded machine). */
+	assert_true(t_done >= 90000);
+	assert_true(t_done < 170000);
 	assert_int_equal(vpf_model_stats_get(h.m, 0, &st1), 0);
 	assert_int_equal(st1.notifies, st0.notifies + 1);
 	h_down(&h);
