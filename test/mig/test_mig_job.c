@@ -591,8 +591,10 @@ test_job_poll_returns_when_idle(void **state)
 		worst = t0 > worst ? t0 : worst;
 		assert_true(++polls < 100000000);
 	}
-	/* far below one command's 20 ms */
-	if (worst >= 10000)
+	/* below one command's 20 ms: a poll that waited for the device
+	 * worked 58-270 ms; one that did not works about 1 ms (up to 10 ms
+	 * seen under ASan with every test of the suite running) */
+	if (worst >= 20000)
 		fail_msg("a poll worked for %" PRIu64 " us", worst);
 	assert_int_equal(vpf_mig_job_finish(job, &res), 0);
 	assert_int_equal(res.ok, 4);
